@@ -1,0 +1,1 @@
+//! Groth16 proofs of quantized MLP inference (see issue 6).
