@@ -1,0 +1,99 @@
+//! The execution context of a message or block hook: a state overlay metered for gas,
+//! the events emitted so far, and the block being executed.
+
+use crate::error::TxError;
+use crate::events::Event;
+use crate::gas::{len_u64, GasConfig, GasMeter};
+use crate::state::{Delta, KvPair, StateRead, StateWrite, WriteSet};
+
+/// Facts about the block a context executes in. Deterministic: no wall clock is read,
+/// the time is the block header's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockInfo {
+    pub height: u64,
+    /// Block time from the header, in seconds since the Unix epoch.
+    pub time_unix: i64,
+    pub chain_id: String,
+}
+
+pub struct Ctx<'a> {
+    state: Delta<'a>,
+    gas: &'a GasMeter,
+    config: GasConfig,
+    pub events: Vec<Event>,
+    pub block: &'a BlockInfo,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(parent: &'a dyn StateRead, gas: &'a GasMeter, block: &'a BlockInfo) -> Self {
+        Self {
+            state: Delta::new(parent),
+            gas,
+            config: GasConfig::default(),
+            events: Vec::new(),
+            block,
+        }
+    }
+
+    pub fn gas(&self) -> &GasMeter {
+        self.gas
+    }
+
+    pub fn emit(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    /// The writes and events of a successful execution.
+    pub fn finish(self) -> (WriteSet, Vec<Event>) {
+        (self.state.into_writes(), self.events)
+    }
+}
+
+impl StateRead for Ctx<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        self.gas.consume(self.config.read_cost_flat, "ReadFlat")?;
+        let v = self.state.get(key)?;
+        let n = len_u64(key.len() + v.as_ref().map_or(0, Vec::len));
+        self.gas
+            .consume(self.config.read_cost_per_byte.saturating_mul(n), "ReadPerByte")?;
+        Ok(v)
+    }
+
+    fn has(&self, key: &[u8]) -> Result<bool, TxError> {
+        self.gas.consume(self.config.has_cost, "Has")?;
+        Ok(self.state.get(key)?.is_some())
+    }
+
+    fn scan(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<KvPair>, TxError> {
+        let out = self.state.scan(start, end, reverse, limit)?;
+        for (k, v) in &out {
+            self.gas
+                .consume(self.config.iter_next_cost_flat, "IterNextFlat")?;
+            let n = len_u64(k.len() + v.len());
+            self.gas
+                .consume(self.config.read_cost_per_byte.saturating_mul(n), "ValuePerByte")?;
+        }
+        Ok(out)
+    }
+}
+
+impl StateWrite for Ctx<'_> {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), TxError> {
+        self.gas.consume(self.config.write_cost_flat, "WriteFlat")?;
+        let n = len_u64(key.len() + value.len());
+        self.gas
+            .consume(self.config.write_cost_per_byte.saturating_mul(n), "WritePerByte")?;
+        self.state.put(key, value)
+    }
+
+    fn delete(&mut self, key: Vec<u8>) -> Result<(), TxError> {
+        self.gas.consume(self.config.delete_cost, "Delete")?;
+        self.state.delete(key)
+    }
+}

@@ -1,0 +1,92 @@
+//! Helpers for building state keys. Modules build their keys in their own `state_key.rs`
+//! with these, so the encoding rules live in one place:
+//! integers are fixed-width big-endian (so they sort numerically) and variable-length parts
+//! that are followed by more key bytes are length-prefixed (so no key is a prefix of another).
+
+use crate::address::Address;
+
+/// A key under `<module>/`, built part by part.
+#[derive(Clone, Debug)]
+pub struct KeyBuilder(Vec<u8>);
+
+impl KeyBuilder {
+    pub fn new(module: &str, table: &str) -> Self {
+        let mut k = Vec::with_capacity(module.len() + table.len() + 40);
+        k.extend_from_slice(module.as_bytes());
+        k.push(b'/');
+        k.extend_from_slice(table.as_bytes());
+        k.push(b'/');
+        Self(k)
+    }
+
+    pub fn u64(mut self, v: u64) -> Self {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+
+    /// Length-prefixed address bytes (addresses are at most 255 bytes).
+    pub fn addr(mut self, a: &Address) -> Self {
+        let b = a.as_bytes();
+        // Address::from_bytes bounds the length to 255.
+        self.0.push(b.len() as u8);
+        self.0.extend_from_slice(b);
+        self
+    }
+
+    /// Raw bytes; use only as the last part of a key.
+    pub fn tail(mut self, b: &[u8]) -> Self {
+        self.0.extend_from_slice(b);
+        self
+    }
+
+    pub fn build(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// The smallest key greater than every key that starts with `prefix`, or None if unbounded.
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// Checks that no module name is a prefix of another's key space (`a/` vs `ab/` is fine,
+/// but two modules with the same name would share keys).
+pub fn check_module_prefixes(names: &[&str]) -> Result<(), String> {
+    for (i, a) in names.iter().enumerate() {
+        if a.is_empty() || a.contains('/') {
+            return Err(format!("invalid module name {a:?}"));
+        }
+        for b in &names[i + 1..] {
+            if a == b {
+                return Err(format!("module {a:?} registered twice"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_handles_carry() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(&[1, 255]), Some(vec![2]));
+        assert_eq!(prefix_end(&[255, 255]), None);
+    }
+
+    #[test]
+    fn duplicate_modules_rejected() {
+        assert!(check_module_prefixes(&["auth", "bank"]).is_ok());
+        assert!(check_module_prefixes(&["bank", "bank"]).is_err());
+        assert!(check_module_prefixes(&["ba/nk"]).is_err());
+    }
+}
