@@ -1,1 +1,13 @@
+//! Job types of the deai worker, free of libtorch so that the chain, verifiers and
+//! the artifact client can use them: versioned job specs with validation, result
+//! records, sha256 digests, the canonical weight digest and the checkpoint hash chain,
+//! and the seeded RNG that fixes data splits and batch order.
 
+pub mod digest;
+pub mod result;
+pub mod rng;
+pub mod spec;
+
+pub use digest::{canonical_digest, CanonicalTensor, ChainHasher, Digest, DigestParseError};
+pub use result::{CheckpointRecord, DatasetRecord, DeviceRecord, EvalReport, InferReport, Metrics, TrainResult};
+pub use spec::{JobKind, JobSpec, SpecError};
