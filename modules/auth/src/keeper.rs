@@ -1,0 +1,105 @@
+//! The auth keeper, as extension traits on any state. Other modules use these and never
+//! build auth's keys themselves.
+
+use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
+use prost::Message;
+
+use crate::account::{Account, ModuleInfo};
+use crate::params::Params;
+use crate::state_key;
+
+pub trait AuthRead: StateRead {
+    fn account(&self, addr: &Address) -> Result<Option<Account>, TxError> {
+        self.get(&state_key::account(addr))?
+            .map(|b| Account::decode(&b))
+            .transpose()
+    }
+
+    fn auth_params(&self) -> Result<Params, TxError> {
+        match self.get(&state_key::params())? {
+            None => Ok(Params::default()),
+            Some(b) => {
+                let p = cosmos_sdk_proto::cosmos::auth::v1beta1::Params::decode(b.as_slice())
+                    .map_err(|e| sdk::internal(format!("corrupt auth params: {e}")))?;
+                Ok(Params::from_proto(p))
+            }
+        }
+    }
+
+    fn address_by_number(&self, number: u64) -> Result<Option<Address>, TxError> {
+        self.get(&state_key::account_by_number(number))?
+            .map(|b| Address::from_bytes(&b))
+            .transpose()
+    }
+
+    fn peek_next_account_number(&self) -> Result<u64, TxError> {
+        match self.get(&state_key::next_account_number())? {
+            None => Ok(0),
+            Some(b) => {
+                let arr: [u8; 8] = b
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| sdk::internal("corrupt account number counter"))?;
+                Ok(u64::from_be_bytes(arr))
+            }
+        }
+    }
+}
+
+impl<T: StateRead + ?Sized> AuthRead for T {}
+
+pub trait AuthWrite: StateWrite {
+    /// Stores an account; the number index is written with it, in this one place.
+    fn put_account(&mut self, account: &Account) -> Result<(), TxError> {
+        self.put(
+            state_key::account_by_number(account.account_number),
+            account.address.as_bytes().to_vec(),
+        )?;
+        self.put(state_key::account(&account.address), account.encode())
+    }
+
+    /// Creates an account with the next account number. Fails if it exists.
+    fn create_account(&mut self, addr: &Address) -> Result<Account, TxError> {
+        if self.account(addr)?.is_some() {
+            return Err(sdk::invalid_request(format!("account {addr} already exists")));
+        }
+        let number = self.peek_next_account_number()?;
+        let next = number
+            .checked_add(1)
+            .ok_or_else(|| sdk::internal("account numbers exhausted"))?;
+        self.put(state_key::next_account_number(), next.to_be_bytes().to_vec())?;
+        let account = Account::new(addr.clone(), number);
+        self.put_account(&account)?;
+        Ok(account)
+    }
+
+    /// The account at `addr`, created if this is the first time the address is seen
+    /// (as the SDK does when coins are sent to a new address).
+    fn ensure_account(&mut self, addr: &Address) -> Result<Account, TxError> {
+        match self.account(addr)? {
+            Some(a) => Ok(a),
+            None => self.create_account(addr),
+        }
+    }
+
+    /// The module account `name`, created on first use.
+    fn ensure_module_account(&mut self, name: &str) -> Result<Account, TxError> {
+        let addr = Address::module(name);
+        let mut account = self.ensure_account(&addr)?;
+        if account.module.is_none() {
+            account.module = Some(ModuleInfo {
+                name: name.to_string(),
+                permissions: Vec::new(),
+            });
+            self.put_account(&account)?;
+        }
+        Ok(account)
+    }
+
+    fn set_auth_params(&mut self, params: &Params) -> Result<(), TxError> {
+        params.validate()?;
+        self.put(state_key::params(), params.to_proto().encode_to_vec())
+    }
+}
+
+impl<T: StateWrite + ?Sized> AuthWrite for T {}

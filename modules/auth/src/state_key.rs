@@ -1,0 +1,27 @@
+//! Every key of the auth module, and nowhere else.
+
+use deai_framework::keys::KeyBuilder;
+use deai_framework::Address;
+
+use crate::MODULE_NAME;
+
+pub fn account(addr: &Address) -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "acct").addr(addr).build()
+}
+
+pub fn accounts_prefix() -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "acct").build()
+}
+
+/// Secondary index: account number -> address, for AccountAddressByID.
+pub fn account_by_number(number: u64) -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "num").u64(number).build()
+}
+
+pub fn next_account_number() -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "next_num").build()
+}
+
+pub fn params() -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "params").build()
+}
