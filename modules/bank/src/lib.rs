@@ -1,1 +1,51 @@
+//! bank: balances, MsgSend and MsgMultiSend, total supply, denom metadata and the
+//! send-enabled switch, with the Cosmos SDK's messages, queries and events.
 
+mod genesis;
+mod keeper;
+mod metadata;
+mod msgs;
+mod params;
+mod query;
+pub mod state_key;
+
+pub use genesis::GenesisState;
+pub use keeper::{BankRead, BankWrite};
+pub use metadata::{default_metadata, DenomMetadata};
+pub use msgs::{MultiSend, Send};
+pub use params::Params;
+
+use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
+
+pub const MODULE_NAME: &str = "bank";
+/// The staking and fee denom.
+pub const BASE_DENOM: &str = "udeai";
+
+pub struct BankModule;
+
+impl Module for BankModule {
+    fn name(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn register(&self, router: &mut Router) {
+        router.add_msg::<cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend, Send>();
+        router.add_msg::<cosmos_sdk_proto::cosmos::bank::v1beta1::MsgMultiSend, MultiSend>();
+        query::register(router);
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut dyn StateWrite,
+        genesis: &serde_json::Value,
+    ) -> Result<(), TxError> {
+        genesis::init(state, genesis)
+    }
+
+    fn export_genesis(&self, state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
+        genesis::export(state)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+//! MsgSend and MsgMultiSend: decoding, stateless validation and execution.
+
+use cosmos_sdk_proto::cosmos::bank::v1beta1 as pb;
+use cosmos_sdk_proto::Any;
+use prost::Name;
+
+use deai_framework::{sdk, Address, Coins, Ctx, Event, Message, TxError};
+
+use crate::keeper::{BankRead, BankWrite};
+use crate::MODULE_NAME;
+
+/// Most outputs of one MsgMultiSend.
+pub const MAX_MULTI_SEND_OUTPUTS: usize = 256;
+
+fn response<R: prost::Message + Name>(r: R) -> Any {
+    Any {
+        type_url: R::type_url(),
+        value: r.encode_to_vec(),
+    }
+}
+
+fn check_send_enabled(ctx: &Ctx, coins: &Coins) -> Result<(), TxError> {
+    for c in coins.iter() {
+        if !ctx.is_send_enabled(&c.denom)? {
+            return Err(TxError::new(
+                MODULE_NAME,
+                crate::msgs::ERR_SEND_DISABLED,
+                format!("{} transfers are currently disabled", c.denom),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// bank's own codes (codespace "bank"), as in the SDK's x/bank/types/errors.go.
+pub const ERR_NO_INPUTS: u32 = 2;
+pub const ERR_NO_OUTPUTS: u32 = 3;
+pub const ERR_INPUT_OUTPUT_MISMATCH: u32 = 4;
+pub const ERR_SEND_DISABLED: u32 = 5;
+pub const ERR_MULTIPLE_SENDERS: u32 = 8;
+
+#[derive(Debug)]
+pub struct Send {
+    pub from: Address,
+    pub to: Address,
+    pub amount: Coins,
+}
+
+impl TryFrom<pb::MsgSend> for Send {
+    type Error = TxError;
+    fn try_from(m: pb::MsgSend) -> Result<Self, TxError> {
+        let amount = Coins::from_proto(&m.amount)?;
+        if amount.is_empty() {
+            return Err(sdk::invalid_coins("send amount must be positive"));
+        }
+        Ok(Self {
+            from: Address::from_bech32(&m.from_address)?,
+            to: Address::from_bech32(&m.to_address)?,
+            amount,
+        })
+    }
+}
+
+impl Message for Send {
+    fn signers(&self) -> Vec<Address> {
+        vec![self.from.clone()]
+    }
+
+    fn module(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
+        check_send_enabled(ctx, &self.amount)?;
+        let events = ctx.send_coins(&self.from, &self.to, &self.amount)?;
+        events.into_iter().for_each(|e| ctx.emit(e));
+        ctx.emit(Event::new("message").attr("sender", &self.from));
+        Ok(response(pb::MsgSendResponse {}))
+    }
+}
+
+#[derive(Debug)]
+pub struct MultiSend {
+    pub input: (Address, Coins),
+    pub outputs: Vec<(Address, Coins)>,
+}
+
+impl TryFrom<pb::MsgMultiSend> for MultiSend {
+    type Error = TxError;
+    fn try_from(m: pb::MsgMultiSend) -> Result<Self, TxError> {
+        let bank_err = |code, log: &str| TxError::new(MODULE_NAME, code, log);
+        // SDK v0.47+ allows exactly one input.
+        let input = match m.inputs.as_slice() {
+            [] => return Err(bank_err(ERR_NO_INPUTS, "no inputs to send transaction")),
+            [i] => (Address::from_bech32(&i.address)?, Coins::from_proto(&i.coins)?),
+            _ => return Err(bank_err(ERR_MULTIPLE_SENDERS, "multiple senders not allowed")),
+        };
+        if m.outputs.is_empty() {
+            return Err(bank_err(ERR_NO_OUTPUTS, "no outputs to send transaction"));
+        }
+        if m.outputs.len() > MAX_MULTI_SEND_OUTPUTS {
+            return Err(sdk::invalid_request(format!(
+                "too many outputs: {} > {MAX_MULTI_SEND_OUTPUTS}",
+                m.outputs.len()
+            )));
+        }
+        let outputs = m
+            .outputs
+            .iter()
+            .map(|o| Ok((Address::from_bech32(&o.address)?, Coins::from_proto(&o.coins)?)))
+            .collect::<Result<Vec<_>, TxError>>()?;
+        if input.1.is_empty() || outputs.iter().any(|(_, c)| c.is_empty()) {
+            return Err(sdk::invalid_coins("every input and output must send coins"));
+        }
+        let mut total = Coins::empty();
+        for (_, c) in &outputs {
+            total = total.checked_add(c)?;
+        }
+        if total != input.1 {
+            return Err(bank_err(
+                ERR_INPUT_OUTPUT_MISMATCH,
+                "sum inputs != sum outputs",
+            ));
+        }
+        Ok(Self { input, outputs })
+    }
+}
+
+impl Message for MultiSend {
+    fn signers(&self) -> Vec<Address> {
+        vec![self.input.0.clone()]
+    }
+
+    fn module(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
+        let (from, coins) = &self.input;
+        check_send_enabled(ctx, coins)?;
+        ctx.sub_coins(from, coins)?;
+        ctx.emit(Event::new("coin_spent").attr("spender", from).attr("amount", coins));
+        ctx.emit(Event::new("message").attr("sender", from));
+        for (to, c) in &self.outputs {
+            ctx.add_coins(to, c)?;
+            deai_auth::AuthWrite::ensure_account(ctx, to)?;
+            ctx.emit(Event::new("coin_received").attr("receiver", to).attr("amount", c));
+            ctx.emit(Event::new("transfer").attr("recipient", to).attr("amount", c));
+        }
+        Ok(response(pb::MsgMultiSendResponse {}))
+    }
+}
