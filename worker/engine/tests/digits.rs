@@ -1,0 +1,193 @@
+//! Real libtorch training on scikit-learn's digits: accuracy, bit-identical runs, replay
+//! and tamper detection, evaluate and infer on the saved model, and bad inputs.
+
+mod common;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use common::{digits_path, digits_spec};
+use deai_worker_engine::{evaluate, infer, replay, train, EngineError, Silent};
+use deai_worker_jobs::spec::{ArtifactRef, JobKind};
+use deai_worker_jobs::TrainResult;
+use tempfile::TempDir;
+
+/// One training run shared by the tests that only read it.
+fn trained() -> &'static (TempDir, TrainResult) {
+    static RUN: OnceLock<(TempDir, TrainResult)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = TempDir::new().unwrap();
+        let result = train(&digits_spec(|_| {}), &digits_path(), dir.path(), &mut Silent).unwrap();
+        (dir, result)
+    })
+}
+
+#[test]
+fn an_mlp_on_digits_reaches_95_percent_and_writes_its_result() {
+    let (dir, r) = trained();
+    assert!(r.metrics.test_accuracy >= 0.95, "test accuracy {}", r.metrics.test_accuracy);
+    assert_eq!(r.datasets[0].rows, 1797);
+    assert_eq!(r.checkpoints[0].step, 0);
+    assert_eq!(r.checkpoints.last().unwrap().step, r.steps);
+    assert_eq!(r.device.mode, "cpu-deterministic");
+    assert!(r.libtorch_version.starts_with("2.13.0"), "{}", r.libtorch_version);
+
+    // result.json on disk is what the call returned, with the fields the chain reads.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("result.json")).unwrap()).unwrap();
+    assert_eq!(json["final_weights_sha256"], r.final_weights_sha256.to_hex());
+    assert_eq!(json["checkpoints"][1]["step"], 100);
+    assert!(json["metrics"]["test_accuracy"].as_f64().unwrap() >= 0.95);
+    assert!(dir.path().join("weights.safetensors").is_file());
+    for c in &r.checkpoints {
+        assert!(dir.path().join(&c.file).is_file());
+    }
+}
+
+#[test]
+fn two_runs_of_one_spec_are_bit_identical() {
+    let (dir_a, a) = trained();
+    let dir_b = TempDir::new().unwrap();
+    let b = train(&digits_spec(|_| {}), &digits_path(), dir_b.path(), &mut Silent).unwrap();
+    assert_eq!(a, &b);
+    let read = |d: &Path| std::fs::read(d.join("weights.safetensors")).unwrap();
+    assert_eq!(read(dir_a.path()), read(dir_b.path()));
+    assert_eq!(
+        std::fs::read(dir_a.path().join("result.json")).unwrap(),
+        std::fs::read(dir_b.path().join("result.json")).unwrap()
+    );
+}
+
+#[test]
+fn adam_and_a_cnn_train_deterministically_too() {
+    let spec = digits_spec(|v| {
+        v["model"] = serde_json::json!({"type": "cnn", "image_size": 8, "classes": 10});
+        v["training"]["optimizer"] = serde_json::json!({"type": "adam", "lr": 0.01});
+        v["training"]["epochs"] = 2.into();
+    });
+    let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let ra = train(&spec, &digits_path(), a.path(), &mut Silent).unwrap();
+    let rb = train(&spec, &digits_path(), b.path(), &mut Silent).unwrap();
+    assert_eq!(ra, rb);
+    assert!(ra.metrics.test_accuracy > 0.8, "{}", ra.metrics.test_accuracy);
+}
+
+#[test]
+fn replay_of_a_correct_segment_passes() {
+    let (dir, r) = trained();
+    let result = dir.path().join("result.json");
+    let report = replay(&result, 1, 3, &digits_path(), &mut Silent).unwrap();
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(report.verified, vec![1, 2, 3]);
+    assert_eq!(report.final_weights_match, None);
+
+    let last = r.checkpoints.len() - 1;
+    let report = replay(&result, last - 1, last, &digits_path(), &mut Silent).unwrap();
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(report.final_weights_match, Some(true));
+}
+
+/// Copies a trained run and alters the hash of one checkpoint in its result.json.
+fn tampered(index: usize) -> TempDir {
+    let (dir, r) = trained();
+    let copy = TempDir::new().unwrap();
+    std::fs::create_dir(copy.path().join("checkpoints")).unwrap();
+    for c in &r.checkpoints {
+        std::fs::copy(dir.path().join(&c.file), copy.path().join(&c.file)).unwrap();
+    }
+    let mut bad = r.clone();
+    bad.checkpoints[index].hash.0[0] ^= 1;
+    std::fs::write(copy.path().join("result.json"), serde_json::to_vec(&bad).unwrap()).unwrap();
+    copy
+}
+
+#[test]
+fn replay_names_the_altered_checkpoint() {
+    let copy = tampered(3);
+    let result = copy.path().join("result.json");
+    // Re-executing through the altered checkpoint finds it.
+    let report = replay(&result, 1, 5, &digits_path(), &mut Silent).unwrap();
+    assert!(!report.passed());
+    assert_eq!(report.divergence.as_ref().unwrap().checkpoint, 3, "{report:?}");
+    assert_eq!(report.verified, vec![1, 2]);
+    // Starting at it finds it too: its saved state no longer matches its link.
+    let report = replay(&result, 3, 4, &digits_path(), &mut Silent).unwrap();
+    assert_eq!(report.divergence.unwrap().checkpoint, 3);
+    // A segment before it is still fine.
+    assert!(replay(&result, 0, 2, &digits_path(), &mut Silent).unwrap().passed());
+}
+
+#[test]
+fn replay_catches_an_altered_checkpoint_file() {
+    let (_, r) = trained();
+    let copy = tampered(0);
+    // Restore the honest result, but corrupt the state saved for checkpoint 2.
+    std::fs::write(copy.path().join("result.json"), serde_json::to_vec(r).unwrap()).unwrap();
+    let file = copy.path().join(&r.checkpoints[2].file);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0x40;
+    std::fs::write(&file, bytes).unwrap();
+    let report = replay(&copy.path().join("result.json"), 2, 3, &digits_path(), &mut Silent).unwrap();
+    assert_eq!(report.divergence.unwrap().checkpoint, 2);
+}
+
+fn job_on_saved_model(kind: JobKind) -> deai_worker_jobs::JobSpec {
+    let (dir, r) = trained();
+    let mut spec = r.spec.clone();
+    spec.kind = kind;
+    spec.training = None;
+    spec.weights = Some(ArtifactRef {
+        sha256: r.weights_file_sha256,
+        path: Some(dir.path().join("weights.safetensors").display().to_string()),
+    });
+    spec
+}
+
+#[test]
+fn evaluate_and_infer_on_the_saved_model_reproduce_the_test_accuracy() {
+    let (dir, r) = trained();
+    let weights = dir.path().join("weights.safetensors");
+    let spec = job_on_saved_model(JobKind::Evaluate);
+    let eval = evaluate(&spec, &digits_path(), &weights).unwrap();
+    assert_eq!(eval.accuracy, r.metrics.test_accuracy);
+    assert_eq!(eval.samples, r.datasets[0].test_rows);
+
+    let spec = job_on_saved_model(JobKind::Infer);
+    let out = infer(&spec, &digits_path(), &weights).unwrap();
+    let labels = deai_worker_engine::eval::labels(&spec, &digits_path()).unwrap();
+    assert_eq!(out.predictions.len(), labels.len());
+    let correct = out.predictions.iter().zip(&labels).filter(|(p, l)| p == l).count();
+    assert_eq!(correct as f64 / labels.len() as f64, eval.accuracy);
+}
+
+#[test]
+fn bad_inputs_fail_with_precise_errors() {
+    let dir = TempDir::new().unwrap();
+    // Shape mismatch: the model takes 63 features, the data has 64.
+    let spec = digits_spec(|v| v["model"]["inputs"] = 63.into());
+    let e = train(&spec, &digits_path(), dir.path(), &mut Silent).unwrap_err();
+    assert!(matches!(e, EngineError::Shape(_)), "{e}");
+    assert!(e.to_string().contains("64 features"), "{e}");
+
+    // Hash mismatch: the spec names other bytes.
+    let spec = digits_spec(|v| v["dataset"]["sha256"] = "ab".repeat(32).into());
+    let e = train(&spec, &digits_path(), dir.path(), &mut Silent).unwrap_err();
+    assert!(matches!(e, EngineError::HashMismatch { .. }), "{e}");
+
+    // A missing file.
+    let e = train(&digits_spec(|_| {}), Path::new("/nonexistent/digits.csv"), dir.path(), &mut Silent).unwrap_err();
+    assert!(e.to_string().starts_with("/nonexistent/digits.csv: "), "{e}");
+
+    // Divergence: a huge learning rate drives the loss to inf/NaN.
+    let spec = digits_spec(|v| v["training"]["optimizer"] = serde_json::json!({"type": "sgd", "lr": 1e30}));
+    let e = train(&spec, &digits_path(), dir.path(), &mut Silent).unwrap_err();
+    assert!(matches!(e, EngineError::NonFiniteLoss { .. }), "{e}");
+
+    // Weights that do not match the model.
+    let (tdir, _) = trained();
+    let mut spec = job_on_saved_model(JobKind::Evaluate);
+    spec.model = deai_worker_jobs::spec::ModelSpec::Mlp { inputs: 64, hidden: vec![32], classes: 10 };
+    let e = evaluate(&spec, &digits_path(), &tdir.path().join("weights.safetensors")).unwrap_err();
+    assert!(e.to_string().contains("shape"), "{e}");
+}
