@@ -1,0 +1,127 @@
+//! The verifier: what the chain runs. Pure Rust, no prover dependencies.
+//!
+//! Every function here takes untrusted bytes: sizes are bounded before any
+//! work, decoding is canonical (compressed points, subgroup-checked, no
+//! trailing bytes), and no path panics.
+
+use ark_bn254::{Bn254, Fr, G1Projective};
+use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_groth16::{Proof, VerifyingKey};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+
+use crate::field::{frs_from_bytes, FR_BYTES};
+use crate::layout::{CircuitLayout, Statement};
+use crate::ZkError;
+
+/// A compressed BN254 Groth16 proof: A (G1, 32) + B (G2, 64) + C (G1, 32).
+pub const PROOF_BYTES: usize = 128;
+/// Upper bound on public inputs a verifying key may declare.
+pub const MAX_PUBLIC_INPUTS: usize = 4096;
+/// Fixed part of a compressed verifying key: alpha (G1), beta, gamma, delta (G2), length prefix.
+const VK_FIXED_BYTES: usize = 32 + 3 * 64 + 8;
+/// Largest verifying key accepted.
+pub const MAX_VK_BYTES: usize = VK_FIXED_BYTES + 32 * (MAX_PUBLIC_INPUTS + 1);
+
+/// Decodes a canonical compressed verifying key, bounded in size.
+pub fn decode_vk(vk_bytes: &[u8]) -> Result<VerifyingKey<Bn254>, ZkError> {
+    if vk_bytes.len() > MAX_VK_BYTES {
+        return Err(ZkError::TooLarge { what: "verifying key", len: vk_bytes.len(), limit: MAX_VK_BYTES });
+    }
+    if vk_bytes.len() < VK_FIXED_BYTES {
+        return Err(ZkError::malformed("verifying key", "truncated"));
+    }
+    // Check the vector length prefix against the byte length before decoding anything.
+    let mut len_le = [0u8; 8];
+    len_le.copy_from_slice(&vk_bytes[VK_FIXED_BYTES - 8..VK_FIXED_BYTES]);
+    let n = u64::from_le_bytes(len_le);
+    if n == 0 || n > (MAX_PUBLIC_INPUTS + 1) as u64 {
+        return Err(ZkError::malformed("verifying key", format!("{n} input bases")));
+    }
+    if vk_bytes.len() != VK_FIXED_BYTES + 32 * n as usize {
+        return Err(ZkError::malformed("verifying key", "length does not match its input count"));
+    }
+    decode_exact("verifying key", vk_bytes)
+}
+
+/// Decodes a canonical compressed proof of exactly [`PROOF_BYTES`].
+pub fn decode_proof(proof_bytes: &[u8]) -> Result<Proof<Bn254>, ZkError> {
+    if proof_bytes.len() != PROOF_BYTES {
+        return Err(ZkError::malformed("proof", format!("{} bytes, want {PROOF_BYTES}", proof_bytes.len())));
+    }
+    decode_exact("proof", proof_bytes)
+}
+
+fn decode_exact<T: CanonicalDeserialize>(what: &'static str, bytes: &[u8]) -> Result<T, ZkError> {
+    let mut reader = bytes;
+    let v = T::deserialize_compressed(&mut reader).map_err(|e| ZkError::malformed(what, e))?;
+    if !reader.is_empty() {
+        return Err(ZkError::malformed(what, "trailing bytes"));
+    }
+    Ok(v)
+}
+
+pub fn encode_compressed<T: CanonicalSerialize>(v: &T) -> Result<Vec<u8>, ZkError> {
+    let mut out = Vec::with_capacity(v.compressed_size());
+    v.serialize_compressed(&mut out).map_err(|e| ZkError::malformed("serialization", e))?;
+    Ok(out)
+}
+
+/// Verifies a Groth16 proof.
+///
+/// - `vk_bytes`: canonical compressed `VerifyingKey<Bn254>`;
+/// - `public_inputs`: concatenated 32-byte little-endian canonical scalars;
+/// - `proof_bytes`: 128-byte canonical compressed proof.
+///
+/// Returns `Ok(true)` for a valid proof, `Ok(false)` for a well-formed proof that
+/// does not verify, and `Err` for malformed or oversized bytes.
+pub fn verify(vk_bytes: &[u8], public_inputs: &[u8], proof_bytes: &[u8]) -> Result<bool, ZkError> {
+    if public_inputs.len() > MAX_PUBLIC_INPUTS * FR_BYTES {
+        return Err(ZkError::TooLarge { what: "public inputs", len: public_inputs.len(), limit: MAX_PUBLIC_INPUTS * FR_BYTES });
+    }
+    let vk = decode_vk(vk_bytes)?;
+    let proof = decode_proof(proof_bytes)?;
+    let inputs = frs_from_bytes(public_inputs)?;
+    verify_decoded(&vk, &inputs, &proof)
+}
+
+/// Verification on decoded objects: `e(A,B) = e(alpha,beta) e(IC,gamma) e(C,delta)`.
+pub fn verify_decoded(vk: &VerifyingKey<Bn254>, inputs: &[Fr], proof: &Proof<Bn254>) -> Result<bool, ZkError> {
+    if inputs.len() + 1 != vk.gamma_abc_g1.len() {
+        return Err(ZkError::PublicInputCount { expected: vk.gamma_abc_g1.len().saturating_sub(1), got: inputs.len() });
+    }
+    // One MSM instead of n scalar multiplications; arkworks takes a fast path for
+    // small scalars, which is what plain-encoded inputs and outputs are.
+    let ic: G1Projective = vk.gamma_abc_g1[0].into_group()
+        + G1Projective::msm_unchecked(&vk.gamma_abc_g1[1..], inputs);
+    let lhs = Bn254::multi_miller_loop(
+        [proof.a, ic.into_affine(), proof.c],
+        [proof.b, (-vk.gamma_g2.into_group()).into_affine(), (-vk.delta_g2.into_group()).into_affine()],
+    );
+    let rhs = Bn254::pairing(vk.alpha_g1, vk.beta_g2);
+    match Bn254::final_exponentiation(lhs) {
+        Some(l) => Ok(l == rhs),
+        None => Ok(false),
+    }
+}
+
+/// Verifies a proof of a statement under a circuit layout: encodes the
+/// statement (range-checking it), compares the commitment with the registered
+/// one, and checks the proof. `Ok(())` only for a valid proof.
+pub fn verify_statement(
+    vk_bytes: &[u8],
+    layout: &CircuitLayout,
+    statement: &Statement,
+    proof_bytes: &[u8],
+) -> Result<(), ZkError> {
+    if statement.commitment != layout.commitment_fr()? {
+        return Err(ZkError::Statement("weight commitment differs from the registered one".into()));
+    }
+    let inputs = layout.encode(statement)?;
+    let vk = decode_vk(vk_bytes)?;
+    let proof = decode_proof(proof_bytes)?;
+    if verify_decoded(&vk, &inputs, &proof)? {
+        Ok(())
+    } else {
+        Err(ZkError::InvalidProof)
+    }
+}
