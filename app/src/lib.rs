@@ -1,0 +1,3 @@
+//! deaid: the deai node (ABCI 2.0 application) and its command-line interface.
+
+pub mod store;

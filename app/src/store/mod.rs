@@ -1,0 +1,16 @@
+//! deai's storage: sled for bytes on disk, a Jellyfish Merkle Tree on top for the app hash,
+//! ICS-23 proofs and reads at past heights.
+//!
+//! Everything lives in one sled tree under one-byte table prefixes, so that a block's commit
+//! is one atomic `apply_batch` followed by one `flush`: a crash at any point leaves either the
+//! previous version or the new one, never a mix. See `docs/state.md`.
+
+mod kv;
+mod layout;
+mod storage;
+
+pub use kv::{KvStore, SledKv};
+pub use storage::{PendingCommit, Storage, StorageConfig, VersionView};
+
+#[cfg(test)]
+mod tests;

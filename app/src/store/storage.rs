@@ -1,0 +1,379 @@
+//! Versioned, Merkleized state over a `KvStore`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context};
+use deai_framework::state::{KvPair, WriteSet};
+use deai_framework::{sdk, StateRead, TxError};
+use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
+use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
+use sha2::Sha256;
+
+use super::kv::KvStore;
+use super::layout::{self, *};
+
+/// `u64::MAX` in the version cell means "nothing committed yet".
+const NO_VERSION: u64 = u64::MAX;
+/// Entries fetched per round trip when walking history.
+const HISTORY_CHUNK: usize = 256;
+
+#[derive(Clone, Debug, Default)]
+pub struct StorageConfig {
+    /// How many recent versions to keep readable; 0 keeps every version.
+    pub keep_recent: u64,
+}
+
+/// A block's writes with the tree update that produces its root, computed in FinalizeBlock
+/// and written by `Storage::commit` at Commit.
+pub struct PendingCommit {
+    pub version: Version,
+    pub root: RootHash,
+    writes: WriteSet,
+    tree: TreeUpdateBatch,
+}
+
+pub struct Storage {
+    kv: Arc<dyn KvStore>,
+    config: StorageConfig,
+    version: AtomicU64,
+}
+
+fn internal(e: anyhow::Error) -> TxError {
+    sdk::internal(format!("storage: {e:#}"))
+}
+
+impl Storage {
+    pub fn open(kv: Arc<dyn KvStore>, config: StorageConfig) -> anyhow::Result<Self> {
+        let version = match kv.get(META_VERSION)? {
+            None => NO_VERSION,
+            Some(b) => u64::from_be_bytes(
+                b.as_slice()
+                    .try_into()
+                    .map_err(|_| anyhow!("corrupt version record"))?,
+            ),
+        };
+        Ok(Self {
+            kv,
+            config,
+            version: AtomicU64::new(version),
+        })
+    }
+
+    /// The last committed version (block height), or None before genesis.
+    pub fn latest_version(&self) -> Option<Version> {
+        match self.version.load(Ordering::Acquire) {
+            NO_VERSION => None,
+            v => Some(v),
+        }
+    }
+
+    /// The earliest version still readable.
+    pub fn earliest_version(&self) -> anyhow::Result<Version> {
+        Ok(match self.kv.get(META_EARLIEST)? {
+            None => 0,
+            Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| anyhow!("corrupt earliest"))?),
+        })
+    }
+
+    pub fn root_hash(&self, version: Version) -> anyhow::Result<RootHash> {
+        Sha256Jmt::new(&JmtReader(&*self.kv)).get_root_hash(version)
+    }
+
+    /// The latest committed state.
+    pub fn latest(&self) -> LatestView<'_> {
+        LatestView(&*self.kv)
+    }
+
+    /// The state as of `version`, for queries at a past height.
+    pub fn at(&self, version: Version) -> anyhow::Result<VersionView<'_>> {
+        let latest = self.latest_version().ok_or_else(|| anyhow!("no state committed yet"))?;
+        if version > latest {
+            anyhow::bail!("version {version} is in the future (latest is {latest})");
+        }
+        let earliest = self.earliest_version()?;
+        if version < earliest {
+            anyhow::bail!("version {version} has been pruned (earliest kept is {earliest})");
+        }
+        Ok(VersionView {
+            kv: &*self.kv,
+            version,
+        })
+    }
+
+    /// Computes the root of `version` = the latest version plus `writes`, without writing.
+    pub fn prepare(&self, version: Version, writes: WriteSet) -> anyhow::Result<PendingCommit> {
+        if let Some(latest) = self.latest_version() {
+            anyhow::ensure!(
+                version == latest + 1,
+                "cannot prepare version {version} on top of {latest}"
+            );
+        }
+        let reader = JmtReader(&*self.kv);
+        let tree = Sha256Jmt::new(&reader);
+        let set = writes
+            .iter()
+            .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()));
+        let (root, batch) = tree.put_value_set(set, version)?;
+        Ok(PendingCommit {
+            version,
+            root,
+            writes,
+            tree: batch,
+        })
+    }
+
+    /// Writes a prepared version atomically and durably.
+    pub fn commit(&self, pending: PendingCommit) -> anyhow::Result<()> {
+        let v = pending.version;
+        let prune = self.config.keep_recent > 0;
+        let mut ops: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::with_capacity(pending.writes.len() * 4);
+        for (key, value) in pending.writes {
+            if prune {
+                // Record which older history entry this write supersedes, for pruning.
+                if let Some(prev) = self.kv.get(&table(LATEST, &key))? {
+                    let u = version_prefix(&prev)?;
+                    let mut x = table(STALE_HISTORY, &v.to_be_bytes());
+                    x.extend_from_slice(&layout::history(&key, u));
+                    ops.push((x, Some(Vec::new())));
+                }
+            }
+            let key_hash = KeyHash::with::<Sha256>(&key);
+            ops.push((table(PREIMAGE, &key_hash.0), Some(key.clone())));
+            match &value {
+                Some(val) => {
+                    let mut l = v.to_be_bytes().to_vec();
+                    l.extend_from_slice(val);
+                    ops.push((table(LATEST, &key), Some(l)));
+                    let mut h = vec![1];
+                    h.extend_from_slice(val);
+                    ops.push((layout::history(&key, v), Some(h)));
+                }
+                None => {
+                    ops.push((table(LATEST, &key), None));
+                    ops.push((layout::history(&key, v), Some(vec![0])));
+                }
+            }
+        }
+        for (node_key, node) in pending.tree.node_batch.nodes() {
+            ops.push((table(NODE, &borsh::to_vec(node_key)?), Some(borsh::to_vec(node)?)));
+        }
+        if prune {
+            for stale in &pending.tree.stale_node_index_batch {
+                let mut s = table(STALE_NODE, &stale.stale_since_version.to_be_bytes());
+                s.extend_from_slice(&borsh::to_vec(&stale.node_key)?);
+                ops.push((s, Some(Vec::new())));
+            }
+            self.prune_ops(v, &mut ops)?;
+        }
+        ops.push((META_VERSION.to_vec(), Some(v.to_be_bytes().to_vec())));
+        self.kv.write_batch(ops)?;
+        self.version.store(v, Ordering::Release);
+        Ok(())
+    }
+
+    /// Deletes what no kept version needs: after committing `v`, versions
+    /// `v - keep_recent + 1 ..= v` stay readable.
+    fn prune_ops(&self, v: Version, ops: &mut Vec<(Vec<u8>, Option<Vec<u8>>)>) -> anyhow::Result<()> {
+        let keep = self.config.keep_recent;
+        if v < keep {
+            return Ok(());
+        }
+        let earliest = v + 1 - keep;
+        let end_s = table(STALE_NODE, &(earliest + 1).to_be_bytes());
+        for (k, _) in self.kv.range(&[STALE_NODE], Some(&end_s), false, usize::MAX)? {
+            ops.push((table(NODE, &k[9..]), None));
+            ops.push((k, None));
+        }
+        let end_x = table(STALE_HISTORY, &(earliest + 1).to_be_bytes());
+        for (k, _) in self.kv.range(&[STALE_HISTORY], Some(&end_x), false, usize::MAX)? {
+            ops.push((k[9..].to_vec(), None));
+            ops.push((k, None));
+        }
+        ops.push((META_EARLIEST.to_vec(), Some(earliest.to_be_bytes().to_vec())));
+        Ok(())
+    }
+
+    /// The value of `key` at `version` with an ICS-23 proof against that version's root.
+    pub fn get_with_proof(
+        &self,
+        key: &[u8],
+        version: Version,
+    ) -> anyhow::Result<(Option<OwnedValue>, ics23::CommitmentProof)> {
+        self.at(version)?;
+        Sha256Jmt::new(&JmtReader(&*self.kv)).get_with_ics23_proof(key.to_vec(), version)
+    }
+}
+
+fn version_prefix(latest_value: &[u8]) -> anyhow::Result<u64> {
+    let b: [u8; 8] = latest_value
+        .get(..8)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| anyhow!("corrupt latest entry"))?;
+    Ok(u64::from_be_bytes(b))
+}
+
+/// The latest state, read from the `L` table.
+pub struct LatestView<'a>(&'a dyn KvStore);
+
+impl StateRead for LatestView<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        match self.0.get(&table(LATEST, key)).map_err(internal)? {
+            None => Ok(None),
+            Some(v) => {
+                version_prefix(&v).map_err(internal)?;
+                Ok(Some(v[8..].to_vec()))
+            }
+        }
+    }
+
+    fn scan(&self, start: &[u8], end: Option<&[u8]>, reverse: bool, limit: usize) -> Result<Vec<KvPair>, TxError> {
+        let end = match end {
+            Some(e) => table(LATEST, e),
+            None => vec![LATEST + 1],
+        };
+        let rows = self
+            .0
+            .range(&table(LATEST, start), Some(&end), reverse, limit)
+            .map_err(internal)?;
+        rows.into_iter()
+            .map(|(k, v)| {
+                version_prefix(&v).map_err(internal)?;
+                Ok((k[1..].to_vec(), v[8..].to_vec()))
+            })
+            .collect()
+    }
+}
+
+/// The state at a kept past version, read from the `H` table.
+pub struct VersionView<'a> {
+    kv: &'a dyn KvStore,
+    version: Version,
+}
+
+/// The newest entry of `key` at or before `version`: None if the key was never written,
+/// Some(None) if it was deleted.
+fn history_get(kv: &dyn KvStore, key: &[u8], version: Version) -> anyhow::Result<Option<Option<Vec<u8>>>> {
+    let start = layout::history_key_prefix(key);
+    let end = match version.checked_add(1) {
+        Some(next) => layout::history(key, next),
+        None => {
+            let mut e = start.clone();
+            e.push(0xFF);
+            e
+        }
+    };
+    let rows = kv.range(&start, Some(&end), true, 1)?;
+    Ok(rows.into_iter().next().map(|(_, v)| decode_history_value(&v)).transpose()?)
+}
+
+fn decode_history_value(v: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
+    match v.split_first() {
+        Some((1, rest)) => Ok(Some(rest.to_vec())),
+        Some((0, _)) => Ok(None),
+        _ => Err(anyhow!("corrupt history entry")),
+    }
+}
+
+impl VersionView<'_> {
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    fn scan_history(&self, start: &[u8], end: Option<&[u8]>, reverse: bool, limit: usize) -> anyhow::Result<Vec<KvPair>> {
+        let lo = table(HISTORY, &escape(start));
+        let hi = match end {
+            Some(e) => table(HISTORY, &escape(e)),
+            None => vec![HISTORY + 1],
+        };
+        let (mut lo, mut hi) = (lo, hi);
+        let mut out: Vec<KvPair> = Vec::new();
+        // The key whose versions are being walked, and its best value so far.
+        let mut current: Option<(Vec<u8>, Option<Option<Vec<u8>>>)> = None;
+        let flush = |cur: Option<(Vec<u8>, Option<Option<Vec<u8>>>)>, out: &mut Vec<KvPair>| {
+            if let Some((k, Some(Some(v)))) = cur {
+                out.push((k, v));
+            }
+        };
+        loop {
+            let rows = self.kv.range(&lo, Some(&hi), reverse, HISTORY_CHUNK)?;
+            let done = rows.len() < HISTORY_CHUNK;
+            for (raw, value) in &rows {
+                let (key, rest) = unescape(&raw[1..]).ok_or_else(|| anyhow!("corrupt history key"))?;
+                let ver = u64::from_be_bytes(rest.try_into().map_err(|_| anyhow!("corrupt history key"))?);
+                if current.as_ref().map(|(k, _)| k) != Some(&key) {
+                    flush(current.take(), &mut out);
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                    current = Some((key, None));
+                }
+                if ver <= self.version {
+                    if let Some((_, best)) = current.as_mut() {
+                        // Ascending: later entries win. Descending: the first one wins.
+                        if !reverse || best.is_none() {
+                            *best = Some(decode_history_value(value)?);
+                        }
+                    }
+                }
+            }
+            match rows.last() {
+                Some((last, _)) if !done => {
+                    if reverse {
+                        hi = last.clone();
+                    } else {
+                        lo = last.clone();
+                        lo.push(0);
+                    }
+                }
+                _ => break,
+            }
+        }
+        flush(current, &mut out);
+        out.truncate(limit);
+        Ok(out)
+    }
+}
+
+impl StateRead for VersionView<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        Ok(history_get(self.kv, key, self.version).map_err(internal)?.flatten())
+    }
+
+    fn scan(&self, start: &[u8], end: Option<&[u8]>, reverse: bool, limit: usize) -> Result<Vec<KvPair>, TxError> {
+        if end.is_some_and(|e| e <= start) || limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.scan_history(start, end, reverse, limit).map_err(internal)
+    }
+}
+
+/// JMT's view of the store.
+struct JmtReader<'a>(&'a dyn KvStore);
+
+impl TreeReader for JmtReader<'_> {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        self.0
+            .get(&table(NODE, &borsh::to_vec(node_key)?))?
+            .map(|b| borsh::from_slice(&b).context("corrupt JMT node"))
+            .transpose()
+    }
+
+    fn get_value_option(&self, max_version: Version, key_hash: KeyHash) -> anyhow::Result<Option<OwnedValue>> {
+        match self.preimage(key_hash)? {
+            None => Ok(None),
+            Some(key) => Ok(history_get(self.0, &key, max_version)?.flatten()),
+        }
+    }
+
+    /// Only JMT's restore (state sync) uses this, and deai does not offer state sync yet.
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        Err(anyhow!("state sync restore is not supported"))
+    }
+}
+
+impl HasPreimage for JmtReader<'_> {
+    fn preimage(&self, key_hash: KeyHash) -> anyhow::Result<Option<Vec<u8>>> {
+        self.0.get(&table(PREIMAGE, &key_hash.0))
+    }
+}

@@ -1,0 +1,118 @@
+use std::sync::Arc;
+
+use deai_framework::state::WriteSet;
+use deai_framework::StateRead;
+
+use super::*;
+
+fn writes(pairs: &[(&[u8], Option<&[u8]>)]) -> WriteSet {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_vec(), v.map(|v| v.to_vec())))
+        .collect()
+}
+
+fn commit(s: &Storage, version: u64, w: WriteSet) -> [u8; 32] {
+    let p = s.prepare(version, w).unwrap();
+    let root = p.root.0;
+    s.commit(p).unwrap();
+    root
+}
+
+fn temp(keep_recent: u64) -> Storage {
+    Storage::open(Arc::new(SledKv::temporary().unwrap()), StorageConfig { keep_recent }).unwrap()
+}
+
+#[test]
+fn versions_are_readable_at_past_heights() {
+    let s = temp(0);
+    commit(&s, 0, writes(&[(b"a", Some(b"1")), (b"b\0x", Some(b"2"))]));
+    commit(&s, 1, writes(&[(b"a", Some(b"3")), (b"c", Some(b"4"))]));
+    commit(&s, 2, writes(&[(b"b\0x", None)]));
+    assert_eq!(s.latest_version(), Some(2));
+    assert_eq!(s.latest().get(b"a").unwrap(), Some(b"3".to_vec()));
+    assert_eq!(s.latest().get(b"b\0x").unwrap(), None);
+    let v0 = s.at(0).unwrap();
+    assert_eq!(v0.get(b"a").unwrap(), Some(b"1".to_vec()));
+    assert_eq!(v0.get(b"c").unwrap(), None);
+    let v1 = s.at(1).unwrap();
+    let all: Vec<_> = v1.scan(b"", None, false, 10).unwrap();
+    assert_eq!(
+        all,
+        vec![
+            (b"a".to_vec(), b"3".to_vec()),
+            (b"b\0x".to_vec(), b"2".to_vec()),
+            (b"c".to_vec(), b"4".to_vec())
+        ]
+    );
+    let rev: Vec<_> = v1.scan(b"", None, true, 2).unwrap();
+    assert_eq!(rev[0].0, b"c".to_vec());
+    assert_eq!(rev[1].0, b"b\0x".to_vec());
+    let v2 = s.at(2).unwrap();
+    assert_eq!(v2.scan(b"", None, false, 10).unwrap().len(), 2);
+    assert!(s.at(3).is_err());
+}
+
+#[test]
+fn proofs_verify_against_the_root() {
+    let s = temp(0);
+    commit(&s, 0, writes(&[(b"k1", Some(b"v1"))]));
+    let root = commit(&s, 1, writes(&[(b"k2", Some(b"v2"))]));
+    let (value, proof) = s.get_with_proof(b"k2", 1).unwrap();
+    assert_eq!(value, Some(b"v2".to_vec()));
+    let spec = jmt::ics23_spec();
+    assert!(ics23::verify_membership::<ics23::HostFunctionsManager>(
+        &proof, &spec, &root.to_vec(), b"k2", b"v2"
+    ));
+    assert!(!ics23::verify_membership::<ics23::HostFunctionsManager>(
+        &proof, &spec, &root.to_vec(), b"k2", b"other"
+    ));
+    let (none, absent) = s.get_with_proof(b"zz", 1).unwrap();
+    assert!(none.is_none());
+    assert!(ics23::verify_non_membership::<ics23::HostFunctionsManager>(
+        &absent, &spec, &root.to_vec(), b"zz"
+    ));
+}
+
+#[test]
+fn same_writes_give_the_same_root_and_order_does_not_matter() {
+    let a = temp(0);
+    let b = temp(0);
+    let ra = commit(&a, 0, writes(&[(b"x", Some(b"1")), (b"y", Some(b"2"))]));
+    let rb = commit(&b, 0, writes(&[(b"y", Some(b"2")), (b"x", Some(b"1"))]));
+    assert_eq!(ra, rb);
+    let rc = commit(&a, 1, writes(&[(b"x", Some(b"9"))]));
+    assert_ne!(ra, rc);
+}
+
+#[test]
+fn pruning_drops_old_versions_but_keeps_recent_ones() {
+    let s = temp(2);
+    for v in 0..6u64 {
+        commit(&s, v, writes(&[(b"k", Some(&v.to_be_bytes())), (b"const", Some(b"c"))]));
+    }
+    // Versions 4 and 5 are kept.
+    assert!(s.at(3).is_err());
+    assert_eq!(s.at(4).unwrap().get(b"k").unwrap(), Some(4u64.to_be_bytes().to_vec()));
+    assert_eq!(s.at(4).unwrap().get(b"const").unwrap(), Some(b"c".to_vec()));
+    assert!(s.root_hash(4).is_ok());
+    let (v, _) = s.get_with_proof(b"k", 4).unwrap();
+    assert_eq!(v, Some(4u64.to_be_bytes().to_vec()));
+}
+
+#[test]
+fn reopening_resumes_at_the_committed_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = {
+        let s = Storage::open(Arc::new(SledKv::open(dir.path()).unwrap()), StorageConfig::default()).unwrap();
+        commit(&s, 0, writes(&[(b"k", Some(b"v"))]));
+        let r = commit(&s, 1, writes(&[(b"k", Some(b"w"))]));
+        // A prepared but uncommitted version is simply lost, as after a crash.
+        let _lost = s.prepare(2, writes(&[(b"k", Some(b"lost"))])).unwrap();
+        r
+    };
+    let s = Storage::open(Arc::new(SledKv::open(dir.path()).unwrap()), StorageConfig::default()).unwrap();
+    assert_eq!(s.latest_version(), Some(1));
+    assert_eq!(s.root_hash(1).unwrap().0, root);
+    assert_eq!(s.latest().get(b"k").unwrap(), Some(b"w".to_vec()));
+}
