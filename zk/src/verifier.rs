@@ -5,7 +5,8 @@
 //! trailing bytes), and no path panics.
 
 use ark_bn254::{Bn254, Fr, G1Projective};
-use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::pairing::{Pairing, PairingOutput};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_groth16::{Proof, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
@@ -86,21 +87,64 @@ pub fn verify(vk_bytes: &[u8], public_inputs: &[u8], proof_bytes: &[u8]) -> Resu
 
 /// Verification on decoded objects: `e(A,B) = e(alpha,beta) e(IC,gamma) e(C,delta)`.
 pub fn verify_decoded(vk: &VerifyingKey<Bn254>, inputs: &[Fr], proof: &Proof<Bn254>) -> Result<bool, ZkError> {
-    if inputs.len() + 1 != vk.gamma_abc_g1.len() {
-        return Err(ZkError::PublicInputCount { expected: vk.gamma_abc_g1.len().saturating_sub(1), got: inputs.len() });
+    PreparedVerifier::new(vk.clone()).verify_decoded(inputs, proof)
+}
+
+/// A verifying key decoded and prepared once (the chain caches one per
+/// registered model): decoding a key costs a square root and a subgroup check
+/// per point, which dominates verification for keys with many inputs.
+#[derive(Clone)]
+pub struct PreparedVerifier {
+    vk: VerifyingKey<Bn254>,
+    alpha_beta: PairingOutput<Bn254>,
+    neg_gamma: <Bn254 as Pairing>::G2Prepared,
+    neg_delta: <Bn254 as Pairing>::G2Prepared,
+}
+
+impl PreparedVerifier {
+    pub fn new(vk: VerifyingKey<Bn254>) -> Self {
+        PreparedVerifier {
+            alpha_beta: Bn254::pairing(vk.alpha_g1, vk.beta_g2),
+            neg_gamma: (-vk.gamma_g2.into_group()).into_affine().into(),
+            neg_delta: (-vk.delta_g2.into_group()).into_affine().into(),
+            vk,
+        }
     }
-    // One MSM instead of n scalar multiplications; arkworks takes a fast path for
-    // small scalars, which is what plain-encoded inputs and outputs are.
-    let ic: G1Projective = vk.gamma_abc_g1[0].into_group()
-        + G1Projective::msm_unchecked(&vk.gamma_abc_g1[1..], inputs);
-    let lhs = Bn254::multi_miller_loop(
-        [proof.a, ic.into_affine(), proof.c],
-        [proof.b, (-vk.gamma_g2.into_group()).into_affine(), (-vk.delta_g2.into_group()).into_affine()],
-    );
-    let rhs = Bn254::pairing(vk.alpha_g1, vk.beta_g2);
-    match Bn254::final_exponentiation(lhs) {
-        Some(l) => Ok(l == rhs),
-        None => Ok(false),
+
+    pub fn from_bytes(vk_bytes: &[u8]) -> Result<Self, ZkError> {
+        decode_vk(vk_bytes).map(Self::new)
+    }
+
+    pub fn n_public_inputs(&self) -> usize {
+        self.vk.gamma_abc_g1.len().saturating_sub(1)
+    }
+
+    /// Same contract as [`verify`].
+    pub fn verify(&self, public_inputs: &[u8], proof_bytes: &[u8]) -> Result<bool, ZkError> {
+        if public_inputs.len() > MAX_PUBLIC_INPUTS * FR_BYTES {
+            return Err(ZkError::TooLarge { what: "public inputs", len: public_inputs.len(), limit: MAX_PUBLIC_INPUTS * FR_BYTES });
+        }
+        let proof = decode_proof(proof_bytes)?;
+        self.verify_decoded(&frs_from_bytes(public_inputs)?, &proof)
+    }
+
+    pub fn verify_decoded(&self, inputs: &[Fr], proof: &Proof<Bn254>) -> Result<bool, ZkError> {
+        if inputs.len() != self.n_public_inputs() {
+            return Err(ZkError::PublicInputCount { expected: self.n_public_inputs(), got: inputs.len() });
+        }
+        // One MSM instead of n scalar multiplications; arkworks takes a fast path
+        // for small scalars, which is what plain-encoded inputs and outputs are.
+        let ic: G1Projective = self.vk.gamma_abc_g1[0].into_group()
+            + G1Projective::msm_unchecked(&self.vk.gamma_abc_g1[1..], inputs);
+        type G1P = <Bn254 as Pairing>::G1Prepared;
+        let lhs = Bn254::multi_miller_loop(
+            [G1P::from(proof.a), G1P::from(ic.into_affine()), G1P::from(proof.c)],
+            [proof.b.into(), self.neg_gamma.clone(), self.neg_delta.clone()],
+        );
+        match Bn254::final_exponentiation(lhs) {
+            Some(l) => Ok(l == self.alpha_beta),
+            None => Ok(false),
+        }
     }
 }
 
