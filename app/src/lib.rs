@@ -1,3 +1,5 @@
 //! deaid: the deai node (ABCI 2.0 application) and its command-line interface.
 
+pub mod node;
 pub mod store;
+pub mod tx;

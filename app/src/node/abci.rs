@@ -1,0 +1,334 @@
+//! ABCI 2.0 handlers.
+
+use std::sync::Arc;
+
+use prost::bytes::Bytes;
+use tendermint_proto::v0_38::abci::{
+    self as abci, response_process_proposal::ProposalStatus, CheckTxType,
+};
+
+use deai_framework::context::BlockInfo;
+use deai_framework::{Delta, GasMeter, Ctx, StateRead, StateWrite};
+
+use super::{genesis, halt, lock, App, ChainFacts};
+use crate::store::{SledKv, Storage, StorageConfig};
+use crate::tx::ante::AnteEnv;
+use crate::tx::exec::{run_decoded, run_tx, ExecMode, TxOutcome};
+use crate::tx::{decode_tx, DecodedTx};
+
+pub const APP_VERSION: u64 = 1;
+
+pub(crate) fn to_abci_events(events: &[deai_framework::Event]) -> Vec<abci::Event> {
+    events
+        .iter()
+        .map(|e| abci::Event {
+            r#type: e.kind.clone(),
+            attributes: e
+                .attributes
+                .iter()
+                .map(|(k, v)| abci::EventAttribute {
+                    key: k.clone(),
+                    value: v.clone(),
+                    index: true,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn to_exec_result(o: &TxOutcome) -> abci::ExecTxResult {
+    abci::ExecTxResult {
+        code: o.code,
+        data: Bytes::from(o.data.clone()),
+        log: o.log.clone(),
+        info: String::new(),
+        gas_wanted: i64::try_from(o.gas_wanted).unwrap_or(i64::MAX),
+        gas_used: i64::try_from(o.gas_used).unwrap_or(i64::MAX),
+        events: to_abci_events(&o.events),
+        codespace: o.codespace.to_string(),
+    }
+}
+
+fn block_time(t: &Option<tendermint_proto::google::protobuf::Timestamp>) -> i64 {
+    t.as_ref().map_or(0, |t| t.seconds)
+}
+
+impl App {
+    pub(super) fn ante_env<'a>(&'a self, chain_id: &'a str) -> AnteEnv<'a> {
+        AnteEnv {
+            chain_id,
+            min_gas_price: &self.inner.settings.min_gas_price,
+            sig_cache: &self.inner.sig_cache,
+        }
+    }
+
+    pub fn info(&self, _req: abci::RequestInfo) -> abci::ResponseInfo {
+        let storage = &self.inner.storage;
+        let (height, hash) = match storage.latest_version() {
+            None => (0, Vec::new()),
+            Some(v) => match storage.root_hash(v) {
+                Ok(h) => (v, h.0.to_vec()),
+                Err(e) => halt(&format!("cannot read app hash of version {v}: {e:#}")),
+            },
+        };
+        abci::ResponseInfo {
+            data: "deai".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            app_version: APP_VERSION,
+            last_block_height: i64::try_from(height).unwrap_or(i64::MAX),
+            last_block_app_hash: Bytes::from(hash),
+        }
+    }
+
+    pub fn init_chain(&self, req: abci::RequestInitChain) -> abci::ResponseInitChain {
+        if req.initial_height > 1 {
+            halt("initial_height > 1 is not supported");
+        }
+        let max_block_gas = req
+            .consensus_params
+            .as_ref()
+            .and_then(|p| p.block.as_ref())
+            .map_or(-1, |b| b.max_gas);
+        let compute = |storage: &Storage| -> anyhow::Result<[u8; 32]> {
+            let base = storage.latest();
+            let mut delta = Delta::new(&base);
+            genesis::init(&self.inner.modules, &mut delta, &req.app_state_bytes)
+                .map_err(|e| anyhow::anyhow!("invalid genesis: {}", e.log))?;
+            genesis::store_chain_facts(&mut delta, &req.chain_id, max_block_gas)
+                .map_err(|e| anyhow::anyhow!(e.log))?;
+            let pending = storage.prepare(0, delta.into_writes())?;
+            let root = pending.root.0;
+            storage.commit(pending)?;
+            Ok(root)
+        };
+        let storage = &self.inner.storage;
+        let root = match storage.latest_version() {
+            None => compute(storage),
+            // CometBFT repeats InitChain if it crashed before block 1; the genesis must be
+            // the same one, which a scratch store proves.
+            Some(0) => {
+                let scratch = SledKv::temporary()
+                    .and_then(|kv| Storage::open(Arc::new(kv), StorageConfig::default()));
+                let again = scratch.and_then(|s| compute(&s));
+                match (again, storage.root_hash(0)) {
+                    (Ok(a), Ok(b)) if a == b.0 => Ok(a),
+                    _ => Err(anyhow::anyhow!("InitChain repeated with a different genesis")),
+                }
+            }
+            Some(v) => Err(anyhow::anyhow!("InitChain called on a chain already at height {v}")),
+        };
+        let root = root.unwrap_or_else(|e| halt(&format!("{e:#}")));
+        if let Ok(mut c) = self.inner.chain.write() {
+            *c = ChainFacts {
+                chain_id: req.chain_id.clone(),
+                max_block_gas,
+            };
+        }
+        tracing::info!(chain_id = %req.chain_id, app_hash = %hex::encode(root), "genesis initialized");
+        abci::ResponseInitChain {
+            consensus_params: None,
+            validators: Vec::new(),
+            app_hash: Bytes::from(root.to_vec()),
+        }
+    }
+
+    pub fn check_tx(&self, req: abci::RequestCheckTx) -> abci::ResponseCheckTx {
+        let mode = if req.r#type == CheckTxType::Recheck as i32 {
+            ExecMode::ReCheck
+        } else {
+            ExecMode::Check
+        };
+        let block = self.next_block_info();
+        let latest = self.inner.storage.latest();
+        let mut check = lock(&self.inner.check_state);
+        let mut delta = Delta::with_writes(&latest, std::mem::take(&mut *check));
+        let outcome = run_tx(
+            &self.inner.router,
+            &self.ante_env(&block.chain_id),
+            &delta,
+            &req.tx,
+            mode,
+            &block,
+        );
+        if outcome.is_ok() {
+            delta.apply(outcome.writes.clone());
+        }
+        *check = delta.into_writes();
+        abci::ResponseCheckTx {
+            code: outcome.code,
+            data: Bytes::new(),
+            log: outcome.log,
+            info: String::new(),
+            gas_wanted: i64::try_from(outcome.gas_wanted).unwrap_or(i64::MAX),
+            gas_used: i64::try_from(outcome.gas_used).unwrap_or(i64::MAX),
+            events: Vec::new(),
+            codespace: outcome.codespace.to_string(),
+        }
+    }
+
+    /// Keeps txs in order while they fit the byte and gas limits; drops undecodable ones.
+    pub fn prepare_proposal(&self, req: abci::RequestPrepareProposal) -> abci::ResponsePrepareProposal {
+        let max_bytes = usize::try_from(req.max_tx_bytes).unwrap_or(0);
+        let max_gas = self.chain_facts().max_block_gas;
+        let (mut bytes, mut gas) = (0usize, 0u64);
+        let mut txs = Vec::with_capacity(req.txs.len());
+        for tx in req.txs {
+            let Ok(decoded) = decode_tx(&self.inner.router, &tx, false) else {
+                continue;
+            };
+            let next_bytes = bytes.saturating_add(tx.len());
+            let next_gas = gas.saturating_add(decoded.gas_limit);
+            if next_bytes > max_bytes || (max_gas >= 0 && next_gas > max_gas as u64) {
+                continue;
+            }
+            bytes = next_bytes;
+            gas = next_gas;
+            txs.push(tx);
+        }
+        abci::ResponsePrepareProposal { txs }
+    }
+
+    /// Rejects a proposal with an undecodable tx or more gas than a block allows.
+    pub fn process_proposal(&self, req: abci::RequestProcessProposal) -> abci::ResponseProcessProposal {
+        let max_gas = self.chain_facts().max_block_gas;
+        let mut gas = 0u64;
+        let mut accept = true;
+        for tx in &req.txs {
+            match decode_tx(&self.inner.router, tx, false) {
+                Ok(d) => gas = gas.saturating_add(d.gas_limit),
+                Err(e) => {
+                    tracing::warn!(height = req.height, "rejecting proposal: {}", e.log);
+                    accept = false;
+                    break;
+                }
+            }
+        }
+        if accept && max_gas >= 0 && gas > max_gas as u64 {
+            tracing::warn!(height = req.height, gas, max_gas, "rejecting proposal over the gas limit");
+            accept = false;
+        }
+        let status = if accept { ProposalStatus::Accept } else { ProposalStatus::Reject };
+        abci::ResponseProcessProposal { status: status as i32 }
+    }
+
+    pub fn finalize_block(&self, req: abci::RequestFinalizeBlock) -> abci::ResponseFinalizeBlock {
+        let height = match u64::try_from(req.height) {
+            Ok(h) if h >= 1 => h,
+            _ => halt(&format!("invalid block height {}", req.height)),
+        };
+        let storage = &self.inner.storage;
+        if storage.latest_version() != Some(height - 1) {
+            halt(&format!(
+                "FinalizeBlock({height}) but the last committed version is {:?}",
+                storage.latest_version()
+            ));
+        }
+        let chain_id = self.chain_id();
+        let block = BlockInfo {
+            height,
+            time_unix: block_time(&req.time),
+            chain_id: chain_id.clone(),
+        };
+        let latest = storage.latest();
+        let decoded: Vec<Option<DecodedTx>> = req
+            .txs
+            .iter()
+            .map(|tx| decode_tx(&self.inner.router, tx, false).ok())
+            .collect();
+        self.preverify_signatures(&latest, &decoded, &chain_id);
+
+        let mut block_state = Delta::new(&latest);
+        let block_events = self.run_block_hook(&mut block_state, &block, true);
+        let env = self.ante_env(&chain_id);
+        let mut tx_results = Vec::with_capacity(req.txs.len());
+        for (raw, tx) in req.txs.iter().zip(&decoded) {
+            let outcome = match tx {
+                Some(tx) => run_decoded(&env, &block_state, tx, ExecMode::Finalize, &block),
+                // Undecodable: report the decode error (the proposal check normally stops these).
+                None => run_tx(&self.inner.router, &env, &block_state, raw, ExecMode::Finalize, &block),
+            };
+            tx_results.push(to_exec_result(&outcome));
+            block_state.apply(outcome.writes);
+        }
+        let mut events = block_events;
+        events.extend(self.run_block_hook(&mut block_state, &block, false));
+        if let Err(e) = block_state.put(genesis::height_key(), height.to_be_bytes().to_vec()) {
+            halt(&e.log);
+        }
+        let writes = block_state.into_writes();
+        let pending = storage
+            .prepare(height, writes)
+            .unwrap_or_else(|e| halt(&format!("cannot compute app hash at {height}: {e:#}")));
+        let app_hash = pending.root.0.to_vec();
+        *lock(&self.inner.pending) = Some(pending);
+        abci::ResponseFinalizeBlock {
+            events: to_abci_events(&events),
+            tx_results,
+            validator_updates: Vec::new(),
+            consensus_param_updates: None,
+            app_hash: Bytes::from(app_hash),
+        }
+    }
+
+    /// Runs every module's begin- or end-block hook with unlimited gas. A hook error means
+    /// this node can no longer follow the chain, so it halts.
+    fn run_block_hook(&self, state: &mut Delta, block: &BlockInfo, begin: bool) -> Vec<deai_framework::Event> {
+        let gas = GasMeter::infinite();
+        let mut events = Vec::new();
+        for m in &self.inner.modules {
+            let mut ctx = Ctx::new(&*state, &gas, block);
+            let r = if begin { m.begin_block(&mut ctx) } else { m.end_block(&mut ctx) };
+            if let Err(e) = r {
+                halt(&format!("{} block hook of {} failed: {e}", if begin { "begin" } else { "end" }, m.name()));
+            }
+            let (writes, evs) = ctx.finish();
+            state.apply(writes);
+            events.extend(evs);
+        }
+        events
+    }
+
+    /// Verifies the block's signatures in parallel where the signer's key and account number
+    /// are known before execution; results land in the signature cache, so the sequential
+    /// pass does not verify them again. Anything not pre-verified is verified in order.
+    fn preverify_signatures(&self, state: &dyn StateRead, txs: &[Option<DecodedTx>], chain_id: &str) {
+        use deai_auth::AuthRead;
+        let mut jobs: Vec<(Vec<u8>, Vec<u8>, &[u8])> = Vec::new();
+        for tx in txs.iter().flatten() {
+            for s in &tx.signers {
+                let Ok(Some(acct)) = state.account(&s.address) else { continue };
+                let Some(pk) = s.pub_key.clone().or(acct.pub_key) else { continue };
+                jobs.push((tx.sign_bytes(chain_id, acct.account_number), pk, &s.signature));
+            }
+        }
+        let threads = self.inner.settings.verify_threads.max(1);
+        if jobs.len() < 2 * threads {
+            return; // not worth the threads; the sequential pass verifies
+        }
+        let chunk = jobs.len().div_ceil(threads);
+        let cache = &self.inner.sig_cache;
+        std::thread::scope(|s| {
+            for part in jobs.chunks(chunk) {
+                s.spawn(move || {
+                    for (msg, pk, sig) in part {
+                        cache.verify(msg, pk, sig);
+                    }
+                });
+            }
+        });
+    }
+
+    pub fn commit(&self) -> abci::ResponseCommit {
+        let pending = lock(&self.inner.pending)
+            .take()
+            .unwrap_or_else(|| halt("Commit without FinalizeBlock"));
+        let version = pending.version;
+        // Hold the check state while the commit lands so CheckTx never mixes versions.
+        let mut check = lock(&self.inner.check_state);
+        if let Err(e) = self.inner.storage.commit(pending) {
+            halt(&format!("cannot commit version {version}: {e:#}"));
+        }
+        check.clear();
+        abci::ResponseCommit { retain_height: 0 }
+    }
+}

@@ -1,0 +1,80 @@
+//! Genesis: the app_state JSON of all modules, and the chain facts the app keeps in state.
+
+use deai_framework::keys::KeyBuilder;
+use deai_framework::{sdk, Module, StateRead, StateWrite, TxError};
+
+use super::ChainFacts;
+
+/// The app's own key space, beside the modules'.
+pub const APP_PREFIX: &str = "app";
+
+fn chain_id_key() -> Vec<u8> {
+    KeyBuilder::new(APP_PREFIX, "chain_id").build()
+}
+
+fn max_gas_key() -> Vec<u8> {
+    KeyBuilder::new(APP_PREFIX, "max_block_gas").build()
+}
+
+/// Written every block, so every version has a distinct, non-empty change set.
+pub fn height_key() -> Vec<u8> {
+    KeyBuilder::new(APP_PREFIX, "height").build()
+}
+
+pub fn store_chain_facts(state: &mut dyn StateWrite, chain_id: &str, max_block_gas: i64) -> Result<(), TxError> {
+    state.put(chain_id_key(), chain_id.as_bytes().to_vec())?;
+    state.put(max_gas_key(), max_block_gas.to_be_bytes().to_vec())
+}
+
+pub(super) fn load_chain_facts(state: &dyn StateRead) -> anyhow::Result<ChainFacts> {
+    let chain_id = match state.get(&chain_id_key()).map_err(|e| anyhow::anyhow!(e.log))? {
+        None => return Ok(ChainFacts { chain_id: String::new(), max_block_gas: -1 }),
+        Some(b) => String::from_utf8(b)?,
+    };
+    let max_block_gas = match state.get(&max_gas_key()).map_err(|e| anyhow::anyhow!(e.log))? {
+        None => -1,
+        Some(b) => i64::from_be_bytes(b.as_slice().try_into().map_err(|_| anyhow::anyhow!("corrupt max gas"))?),
+    };
+    Ok(ChainFacts { chain_id, max_block_gas })
+}
+
+/// Runs every module's genesis. Sections for unknown modules are an error, not ignored.
+pub fn init(modules: &[Box<dyn Module>], state: &mut dyn StateWrite, app_state: &[u8]) -> Result<(), TxError> {
+    let json: serde_json::Value = if app_state.is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::from_slice(app_state).map_err(|e| sdk::invalid_request(format!("app_state is not JSON: {e}")))?
+    };
+    let obj = json
+        .as_object()
+        .ok_or_else(|| sdk::invalid_request("app_state must be a JSON object"))?;
+    for key in obj.keys() {
+        if !modules.iter().any(|m| m.name() == key) {
+            return Err(sdk::invalid_request(format!("app_state has unknown module {key:?}")));
+        }
+    }
+    let empty = serde_json::json!({});
+    for m in modules {
+        m.init_genesis(state, obj.get(m.name()).unwrap_or(&empty))?;
+    }
+    Ok(())
+}
+
+pub fn export(modules: &[Box<dyn Module>], state: &dyn StateRead) -> anyhow::Result<serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for m in modules {
+        out.insert(m.name().to_string(), m.export_genesis(state).map_err(|e| anyhow::anyhow!(e.log))?);
+    }
+    Ok(serde_json::Value::Object(out))
+}
+
+/// The app_state of a new chain: default params and the udeai metadata.
+pub fn app_state_default() -> serde_json::Value {
+    serde_json::json!({
+        "auth": deai_auth::GenesisState::default(),
+        "bank": deai_bank::GenesisState {
+            denom_metadata: vec![deai_bank::default_metadata()],
+            ..Default::default()
+        },
+    })
+}

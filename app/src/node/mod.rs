@@ -1,0 +1,153 @@
+//! The deai application: ABCI 2.0 handlers over the storage, the module router and the
+//! tx pipeline. `abci_server` adapts it to the ABCI socket; nothing here depends on the
+//! server crate, so the server can be swapped.
+
+mod abci;
+pub mod abci_server;
+mod genesis;
+mod query;
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use deai_framework::context::BlockInfo;
+use deai_framework::state::WriteSet;
+use deai_framework::{Module, Router, StateRead};
+
+use crate::store::{PendingCommit, Storage};
+use crate::tx::fee::GasPrice;
+use crate::tx::sigcache::SigCache;
+
+pub use genesis::app_state_default;
+
+/// Settings of this node (app.toml), not of the chain: they may differ between validators.
+#[derive(Clone, Debug)]
+pub struct NodeSettings {
+    pub min_gas_price: GasPrice,
+    pub sig_cache_size: usize,
+    /// Threads that verify a block's signatures in parallel.
+    pub verify_threads: usize,
+}
+
+impl Default for NodeSettings {
+    fn default() -> Self {
+        Self {
+            min_gas_price: GasPrice::parse("0.025udeai").unwrap_or_else(|_| unreachable!()),
+            sig_cache_size: 200_000,
+            verify_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// Chain facts learned at InitChain and kept in state.
+#[derive(Clone, Debug, Default)]
+struct ChainFacts {
+    chain_id: String,
+    /// Block gas limit from the consensus params; -1 means none.
+    max_block_gas: i64,
+}
+
+/// The application. Cheap to clone: CometBFT opens four connections and each gets a clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    storage: Storage,
+    router: Router,
+    modules: Vec<Box<dyn Module>>,
+    settings: NodeSettings,
+    sig_cache: SigCache,
+    chain: RwLock<ChainFacts>,
+    /// The mempool's view: writes of checked txs on top of the last commit.
+    check_state: Mutex<WriteSet>,
+    /// The block finalized but not yet committed.
+    pending: Mutex<Option<PendingCommit>>,
+}
+
+/// The modules of deai, in genesis order.
+pub fn modules() -> Vec<Box<dyn Module>> {
+    vec![Box::new(deai_auth::AuthModule), Box::new(deai_bank::BankModule)]
+}
+
+impl App {
+    pub fn new(storage: Storage, settings: NodeSettings) -> anyhow::Result<Self> {
+        let modules = modules();
+        let names: Vec<&str> = modules.iter().map(|m| m.name()).collect();
+        deai_framework::keys::check_module_prefixes(&[names.as_slice(), &[genesis::APP_PREFIX]].concat())
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let mut router = Router::new();
+        for m in &modules {
+            m.register(&mut router);
+        }
+        let chain = genesis::load_chain_facts(&storage.latest())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                sig_cache: SigCache::new(settings.sig_cache_size),
+                storage,
+                router,
+                modules,
+                settings,
+                chain: RwLock::new(chain),
+                check_state: Mutex::new(WriteSet::new()),
+                pending: Mutex::new(None),
+            }),
+        })
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.inner.storage
+    }
+
+    pub fn router(&self) -> &Router {
+        &self.inner.router
+    }
+
+    pub fn chain_id(&self) -> String {
+        self.chain_facts().chain_id
+    }
+
+    fn chain_facts(&self) -> ChainFacts {
+        match self.inner.chain.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Block facts for CheckTx and queries: the next height on top of the last commit.
+    fn next_block_info(&self) -> BlockInfo {
+        BlockInfo {
+            height: self.inner.storage.latest_version().map_or(1, |v| v + 1),
+            time_unix: 0,
+            chain_id: self.chain_id(),
+        }
+    }
+
+    /// Exports the genesis app_state of the latest state (Cosmos `export`).
+    pub fn export_app_state(&self) -> anyhow::Result<serde_json::Value> {
+        genesis::export(&self.inner.modules, &self.inner.storage.latest())
+    }
+
+    /// A view of the state at `height` (0: latest).
+    pub fn state_at(&self, height: u64) -> anyhow::Result<Box<dyn StateRead + '_>> {
+        let latest = self.inner.storage.latest_version();
+        if height == 0 || Some(height) == latest {
+            Ok(Box::new(self.inner.storage.latest()))
+        } else {
+            Ok(Box::new(self.inner.storage.at(height)?))
+        }
+    }
+}
+
+/// Stops the node on a fault that would otherwise let it diverge from the network.
+pub(crate) fn halt(what: &str) -> ! {
+    tracing::error!("HALT: {what}");
+    eprintln!("deaid: halting: {what}");
+    std::process::exit(70)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock means a handler panicked; the data is still consistent because every
+    // update is a whole-value replacement, so keep going rather than cascade the panic.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

@@ -1,0 +1,137 @@
+//! The ante handler: everything a tx must pass before its messages run. Its writes
+//! (sequence increments, fee) are kept even when a message fails afterwards.
+
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+
+use deai_auth::{pubkey_address, AuthRead, AuthWrite, FEE_COLLECTOR};
+use deai_bank::BankWrite;
+use deai_framework::{sdk, Address, Ctx, Event, TxError};
+
+use super::decode::DecodedTx;
+use super::exec::ExecMode;
+use super::fee::GasPrice;
+use super::sigcache::SigCache;
+
+pub struct AnteEnv<'a> {
+    pub chain_id: &'a str,
+    /// The node's minimum gas price; enforced in CheckTx only, as in the SDK.
+    pub min_gas_price: &'a GasPrice,
+    pub sig_cache: &'a SigCache,
+}
+
+pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Result<(), TxError> {
+    let params = ctx.auth_params()?;
+
+    if let Ok(max) = usize::try_from(params.max_memo_characters) {
+        let chars = tx.memo.chars().count();
+        if chars > max {
+            return Err(sdk::memo_too_large(format!(
+                "maximum number of characters is {max} but received {chars} characters"
+            )));
+        }
+    }
+    if tx.timeout_height > 0 && ctx.block.height > tx.timeout_height {
+        return Err(sdk::tx_timeout_height(format!(
+            "block height: {}, timeout height: {}",
+            ctx.block.height, tx.timeout_height
+        )));
+    }
+    ctx.gas().consume(
+        params
+            .tx_size_cost_per_byte
+            .saturating_mul(deai_framework::gas::len_u64(tx.len)),
+        "txSize",
+    )?;
+
+    // Fee: checked against this node's price in CheckTx, then taken from the payer.
+    if matches!(mode, ExecMode::Check | ExecMode::ReCheck) {
+        env.min_gas_price.check(&tx.fee, tx.gas_limit)?;
+    }
+    if !tx.fee.is_empty() {
+        let payer = tx.fee_payer().clone();
+        if ctx.account(&payer)?.is_none() {
+            return Err(sdk::unknown_address(format!("fee payer address: {payer} does not exist")));
+        }
+        let collector = Address::module(FEE_COLLECTOR);
+        ctx.send_coins(&payer, &collector, &tx.fee).map_err(|e| {
+            if e.code == sdk::INSUFFICIENT_FUNDS {
+                sdk::insufficient_funds(format!("{}: insufficient funds", e.log))
+            } else {
+                e
+            }
+        })?;
+        ctx.emit(
+            Event::new("tx")
+                .attr("fee", &tx.fee)
+                .attr("fee_payer", &payer),
+        );
+    }
+
+    if tx.signers.len() as u64 > params.tx_sig_limit {
+        return Err(sdk::too_many_signatures(format!(
+            "signatures: {}, limit: {}",
+            tx.signers.len(),
+            params.tx_sig_limit
+        )));
+    }
+
+    for signer in &tx.signers {
+        let mut account = ctx.account(&signer.address)?.ok_or_else(|| {
+            sdk::unknown_address(format!("account {} does not exist", signer.address))
+        })?;
+        let pub_key = match (&signer.pub_key, &account.pub_key) {
+            (Some(given), Some(stored)) if given != stored => {
+                return Err(sdk::invalid_pubkey(format!(
+                    "public key of {} does not match the account's",
+                    signer.address
+                )))
+            }
+            (Some(given), _) => given.clone(),
+            (None, Some(stored)) => stored.clone(),
+            (None, None) if mode == ExecMode::Simulate => Vec::new(),
+            (None, None) => {
+                return Err(sdk::invalid_pubkey(format!(
+                    "pubKey does not match signer address {} with signer index: 0",
+                    signer.address
+                )))
+            }
+        };
+        if !pub_key.is_empty() && pubkey_address(&pub_key) != signer.address {
+            return Err(sdk::invalid_pubkey(format!(
+                "pubKey does not match signer address {}",
+                signer.address
+            )));
+        }
+        ctx.gas()
+            .consume(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")?;
+        if signer.sequence != account.sequence {
+            return Err(sdk::wrong_sequence(format!(
+                "account sequence mismatch, expected {}, got {}: incorrect account sequence",
+                account.sequence, signer.sequence
+            )));
+        }
+        if mode != ExecMode::Simulate {
+            let sign_bytes = tx.sign_bytes(env.chain_id, account.account_number);
+            if !env.sig_cache.verify(&sign_bytes, &pub_key, &signer.signature) {
+                return Err(sdk::unauthorized(format!(
+                    "signature verification failed; please verify account number ({}) and chain-id ({})",
+                    account.account_number, env.chain_id
+                )));
+            }
+        }
+        if account.pub_key.is_none() && !pub_key.is_empty() {
+            account.pub_key = Some(pub_key);
+        }
+        account.sequence = account
+            .sequence
+            .checked_add(1)
+            .ok_or_else(|| sdk::internal("sequence overflow"))?;
+        ctx.put_account(&account)?;
+        ctx.emit(Event::new("tx").attr(
+            "acc_seq",
+            format!("{}/{}", signer.address, signer.sequence),
+        ));
+        ctx.emit(Event::new("tx").attr("signature", B64.encode(&signer.signature)));
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! The transaction pipeline: decode and stateless checks, the ante handler (signatures,
+//! sequences, fees, gas), message execution on an overlay, and the signature cache.
+
+pub mod ante;
+pub mod decode;
+pub mod exec;
+pub mod fee;
+pub mod sigcache;
+
+pub use decode::{decode_tx, DecodedTx, MAX_TX_BYTES};
+pub use exec::{ExecMode, TxOutcome};
