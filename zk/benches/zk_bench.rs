@@ -136,6 +136,9 @@ fn main() {
     println!("threads: rayon default ({} logical CPUs)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     println!("| model | mode | io | output | constraints | public inputs | setup s | prove s | verify ms (vk bytes) | verify ms (prepared vk) | proof B | vk B | pk B | peak MiB |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for n in [4usize, 26, 794] {
+        println!("poseidon: hashing {n} field elements costs {:?} constraints", deai_zk::circuit::poseidon::hash_cost(n));
+    }
     for (idx, cfg) in CONFIGS.iter().enumerate() {
         if (quick && cfg.1[0] == 784 && cfg.2 == Mode::Private) || only.is_some_and(|o| o != idx) {
             continue;

@@ -18,6 +18,7 @@ use ark_ff::{BigInteger, Field, PrimeField};
 use serde::{Deserialize, Serialize};
 
 use crate::field::{bit_len, fr_from_i128, fr_to_i64};
+use crate::model::MAX_WIDTH;
 use crate::ZkError;
 
 /// Bits packed into one field element (the BN254 modulus has 254 bits).
@@ -92,6 +93,28 @@ pub fn pack_plan(widths: &[u32]) -> Vec<Vec<(usize, u32)>> {
 }
 
 impl CircuitLayout {
+    /// Rejects layouts that could not come from a setup (a layout may come from
+    /// untrusted storage; this bounds every allocation made from it).
+    pub fn validate(&self) -> Result<(), ZkError> {
+        let bad = |m: &str| Err(ZkError::Statement(format!("invalid layout: {m}")));
+        if self.n_inputs == 0 || self.n_inputs > MAX_WIDTH {
+            return bad("input count");
+        }
+        if self.logit_bounds.is_empty() || self.logit_bounds.len() > MAX_WIDTH {
+            return bad("output count");
+        }
+        if self.input_min > self.input_max {
+            return bad("input range");
+        }
+        if self.logit_bounds.iter().any(|(lo, hi)| lo > hi) {
+            return bad("logit bounds");
+        }
+        if (self.mode == Mode::Private) != self.commitment.is_some() {
+            return bad("commitment presence does not match the mode");
+        }
+        Ok(())
+    }
+
     pub fn n_logits(&self) -> usize {
         self.logit_bounds.len()
     }
@@ -163,6 +186,7 @@ impl CircuitLayout {
 
     /// Encodes a statement as public inputs, rejecting out-of-range values.
     pub fn encode(&self, st: &Statement) -> Result<Vec<Fr>, ZkError> {
+        self.validate()?;
         let mut out = Vec::with_capacity(self.n_public_inputs());
         match (self.mode, st.commitment) {
             (Mode::Private, Some(c)) => out.push(c),
@@ -194,6 +218,7 @@ impl CircuitLayout {
 
     /// Decodes public inputs into a statement, rejecting anything non-canonical or out of range.
     pub fn decode(&self, inputs: &[Fr]) -> Result<Statement, ZkError> {
+        self.validate()?;
         if inputs.len() != self.n_public_inputs() {
             return Err(ZkError::PublicInputCount { expected: self.n_public_inputs(), got: inputs.len() });
         }
@@ -284,7 +309,7 @@ mod tests {
             input_min: -3,
             input_max: 16,
             logit_bounds: vec![(-1000, 1000), (0, 5), (-(1 << 40), 1 << 40)],
-            commitment: None,
+            commitment: (mode == Mode::Private).then(|| hex::encode(crate::field::fr_to_bytes(&Fr::from(42u64)))),
         }
     }
 
@@ -310,6 +335,16 @@ mod tests {
         }
         // 70 inputs of 5 bits -> 50 per element -> 2 elements.
         assert_eq!(layout(Mode::Public, OutputKind::Logits, IoEncoding::Packed).n_public_inputs(), 2 + 1);
+    }
+
+    #[test]
+    fn absurd_layouts_are_rejected_before_allocating() {
+        let mut l = layout(Mode::Public, OutputKind::Logits, IoEncoding::Packed);
+        l.n_inputs = usize::MAX;
+        assert!(l.decode(&[]).is_err());
+        let mut l = layout(Mode::Public, OutputKind::Logits, IoEncoding::Plain);
+        l.logit_bounds[0] = (5, 4);
+        assert!(l.decode(&[]).is_err());
     }
 
     #[test]

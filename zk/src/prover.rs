@@ -50,20 +50,32 @@ impl Keys {
         Ok(())
     }
 
-    /// Reads a key directory. The proving key is the worker's own file, so it is
-    /// decoded without subgroup checks (they would dominate load time).
+    /// Reads a key directory.
     pub fn read_dir(dir: &Path) -> Result<Self, ZkError> {
         let pk_bytes = std::fs::read(dir.join(PROVING_KEY_FILE))?;
-        let pk = ProvingKey::<Bn254>::deserialize_compressed_unchecked(pk_bytes.as_slice())
-            .map_err(|e| ZkError::malformed("proving key", e))?;
-        Ok(Keys { pk, layout: read_layout(dir)? })
+        Ok(Keys { pk: decode_proving_key(&pk_bytes)?, layout: read_layout(dir)? })
     }
+}
+
+/// Decodes a proving key. It is the worker's own file, so points are not
+/// subgroup-checked (that would dominate load time); the encoding must still be
+/// canonical and complete.
+pub fn decode_proving_key(bytes: &[u8]) -> Result<ProvingKey<Bn254>, ZkError> {
+    let mut reader = bytes;
+    let pk = ProvingKey::<Bn254>::deserialize_compressed_unchecked(&mut reader)
+        .map_err(|e| ZkError::malformed("proving key", e))?;
+    if !reader.is_empty() {
+        return Err(ZkError::malformed("proving key", "trailing bytes"));
+    }
+    Ok(pk)
 }
 
 /// Reads `circuit.json` from a key directory.
 pub fn read_layout(dir: &Path) -> Result<CircuitLayout, ZkError> {
     let s = std::fs::read_to_string(dir.join(LAYOUT_FILE))?;
-    serde_json::from_str(&s).map_err(|e| ZkError::malformed("circuit.json", e))
+    let layout: CircuitLayout = serde_json::from_str(&s).map_err(|e| ZkError::malformed("circuit.json", e))?;
+    layout.validate()?;
+    Ok(layout)
 }
 
 /// Reads `verifying_key.bin` from a key directory (bytes, as the chain stores them).

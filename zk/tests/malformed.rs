@@ -17,6 +17,7 @@ struct Fixture {
     proof: Vec<u8>,
     layout: deai_zk::CircuitLayout,
     file: String,
+    pk: Vec<u8>,
 }
 
 fn fixture() -> &'static Fixture {
@@ -33,6 +34,7 @@ fn fixture() -> &'static Fixture {
             proof: out.proof.clone(),
             layout: keys.layout.clone(),
             file: out.to_file().to_json(),
+            pk: keys.pk_bytes().unwrap(),
         }
     })
 }
@@ -87,6 +89,16 @@ proptest! {
         let i = pos % q.len();
         q[i] ^= 1 << bit;
         prop_assert!(!matches!(verify(&f.vk, &q, &f.proof), Ok(true)));
+    }
+
+    #[test]
+    fn truncated_or_mutated_proving_keys_never_panic(cut in 0usize..200_000, pos in 0usize..200_000, bit in 0u8..8) {
+        let f = fixture();
+        prop_assert!(prover::decode_proving_key(&f.pk[..cut.min(f.pk.len() - 1)]).is_err());
+        let mut pk = f.pk.clone();
+        let i = pos % pk.len();
+        pk[i] ^= 1 << bit;
+        let _ = prover::decode_proving_key(&pk);
     }
 
     #[test]

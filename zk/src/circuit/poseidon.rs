@@ -93,3 +93,19 @@ pub fn enforce_hash(
 
     Ok(())
 }
+
+/// Constraints to hash `n` field elements with this sponge (for cost estimates,
+/// e.g. committing to public inputs by hash instead of exposing them).
+pub fn hash_cost(n: usize) -> Result<usize, SynthesisError> {
+    use ark_relations::gr1cs::{ConstraintSystem, OptimizationGoal, SynthesisMode};
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    let out = cs.new_input_variable(|| Ok(Fr::from(0u64)))?;
+    let elems = (0..n)
+        .map(|_| cs.new_witness_variable(|| Ok(Fr::from(0u64))).map(|v| (super::gadgets::Lc::from(v), None)))
+        .collect::<Result<Vec<_>, _>>()?;
+    enforce_hash(&cs, &[], elems, out, None)?;
+    cs.finalize();
+    Ok(cs.num_constraints())
+}
