@@ -1,1 +1,326 @@
-fn main() {}
+//! deai-worker: runs train / evaluate / infer jobs, replays checkpoint segments, hashes
+//! files and serves the artifact store. Every failure is one line on stderr and a
+//! non-zero exit.
+
+mod bench;
+mod progress;
+mod resolve;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use deai_worker_artifacts::{bind_loopback, router, serve, OpenAccess, Store};
+use deai_worker_engine as engine;
+use deai_worker_jobs::{Digest, JobSpec};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(name = "deai-worker", version, about = "deai worker: deterministic libtorch ML jobs with checkpoint hash chains")]
+struct Cli {
+    /// Output format of the command's result on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// No progress bar even on a terminal.
+    #[arg(long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Args, Clone)]
+struct SourceArgs {
+    /// Local artifact store, searched for datasets and weights by sha256.
+    #[arg(long, env = "DEAI_STORE", default_value_os_t = default_store())]
+    store: PathBuf,
+    /// Artifact server to fetch missing datasets and weights from (into --store).
+    #[arg(long, env = "DEAI_ARTIFACT_SERVER")]
+    artifact_server: Option<String>,
+    /// Largest blob accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 30)]
+    max_blob_bytes: u64,
+}
+
+fn default_store() -> PathBuf {
+    let cache = std::env::var_os("DEAI_CACHE").map(PathBuf::from).unwrap_or_else(|| "/var/cache/deai".into());
+    cache.join("artifacts")
+}
+
+impl SourceArgs {
+    fn sources(&self) -> resolve::Sources {
+        resolve::Sources {
+            store_dir: self.store.clone(),
+            server: self.artifact_server.clone(),
+            max_blob_bytes: self.max_blob_bytes,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model; writes DIR/result.json, DIR/weights.safetensors and DIR/checkpoints/.
+    Train {
+        #[arg(long)]
+        spec: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// The dataset file (otherwise the spec's path hint, then the store).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[command(flatten)]
+        sources: SourceArgs,
+    },
+    /// Evaluate saved weights on a dataset subset; prints accuracy and loss.
+    Evaluate {
+        #[arg(long)]
+        spec: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        #[command(flatten)]
+        sources: SourceArgs,
+    },
+    /// Run saved weights on a dataset subset; writes the predictions.
+    Infer {
+        #[arg(long)]
+        spec: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Write the full report (predictions included) here as JSON.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        sources: SourceArgs,
+    },
+    /// Re-execute checkpoints FROM..TO of a training result and check them.
+    Replay {
+        #[arg(long)]
+        result: PathBuf,
+        #[arg(long = "from-checkpoint")]
+        from: usize,
+        #[arg(long = "to-checkpoint")]
+        to: usize,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[command(flatten)]
+        sources: SourceArgs,
+    },
+    /// Serve the artifact store over HTTP on 127.0.0.1 (GET/HEAD/PUT /blobs/<sha256>).
+    ServeArtifacts {
+        #[arg(long, env = "DEAI_STORE", default_value_os_t = default_store())]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 7070)]
+        port: u16,
+        #[arg(long, default_value_t = 1 << 30)]
+        max_blob_bytes: u64,
+    },
+    /// sha256 of files; with --weights, the canonical weight digest of safetensors files.
+    Hash {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        weights: bool,
+    },
+    /// Measure training throughput and replay cost (prints a table).
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    // Before anything can touch libtorch: deterministic CPU settings only take effect
+    // if set before the first torch call.
+    engine::runtime::init();
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        eprintln!("error: internal error: {}", one_line(&msg));
+    }));
+    let cli = Cli::parse();
+    init_logs();
+    match std::panic::catch_unwind(|| run(&cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+        // The hook has printed the message.
+        Err(_) => ExitCode::from(70),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DEAI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+}
+
+fn read_spec(path: &Path) -> anyhow::Result<JobSpec> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+    JobSpec::from_json(&text).with_context(|| format!("{}", path.display()))
+}
+
+fn print<T: Serialize>(output: Output, value: &T, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+    match output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        Output::Text => println!("{}", text()),
+    }
+    Ok(())
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let quiet = cli.quiet || cli.output == Output::Json;
+    match &cli.command {
+        Command::Train { spec, out, data, sources } => {
+            let spec = read_spec(spec)?;
+            let d = &spec.dataset;
+            let data = sources.sources().resolve("dataset", &d.sha256, data.as_deref(), d.path.as_deref())?;
+            let mut progress = progress::for_terminal(quiet);
+            let r = engine::train(&spec, &data, out, progress.as_mut())?;
+            print(cli.output, &r, || {
+                format!(
+                    "trained: test_accuracy {:.4}, {} steps, {} checkpoints\nfinal_weights_sha256 {}\nresult {}",
+                    r.metrics.test_accuracy,
+                    r.steps,
+                    r.checkpoints.len(),
+                    r.final_weights_sha256,
+                    out.join(engine::train::RESULT_FILE).display()
+                )
+            })?;
+        }
+        Command::Evaluate { spec, data, weights, sources } => {
+            let spec = read_spec(spec)?;
+            let (data, weights) = inputs(&spec, data, weights, sources)?;
+            let r = engine::evaluate(&spec, &data, &weights)?;
+            print(cli.output, &r, || {
+                format!("accuracy {:.4} loss {:.4} on {} {} samples", r.accuracy, r.loss, r.samples, format!("{:?}", r.subset).to_lowercase())
+            })?;
+        }
+        Command::Infer { spec, data, weights, out, sources } => {
+            let spec = read_spec(spec)?;
+            let (data, weights) = inputs(&spec, data, weights, sources)?;
+            let r = engine::infer(&spec, &data, &weights)?;
+            if let Some(path) = out {
+                let json = serde_json::to_vec_pretty(&r)?;
+                engine::state::write_atomic(path, &json)?;
+            }
+            print(cli.output, &r, || {
+                let head: Vec<String> = r.predictions.iter().take(20).map(i64::to_string).collect();
+                format!(
+                    "{} predictions (first: {}{}), logits_sha256 {}",
+                    r.samples,
+                    head.join(" "),
+                    if r.predictions.len() > 20 { " ..." } else { "" },
+                    r.logits_sha256
+                )
+            })?;
+        }
+        Command::Replay { result, from, to, data, sources } => {
+            let r = engine::replay::read_result(result)?;
+            let d = &r.spec.dataset;
+            let data = sources.sources().resolve("dataset", &d.sha256, data.as_deref(), d.path.as_deref())?;
+            let mut progress = progress::for_terminal(quiet);
+            let report = engine::replay(result, *from, *to, &data, progress.as_mut())?;
+            let passed = report.passed();
+            if cli.output == Output::Json {
+                print(cli.output, &report, String::new)?;
+            }
+            if !passed {
+                let why = match &report.divergence {
+                    Some(d) => format!(
+                        "checkpoint {} (step {}) diverges: {}; recorded {}, re-executed {}",
+                        d.checkpoint, d.step, d.reason, d.expected, d.actual
+                    ),
+                    None => "final weights differ from final_weights_sha256".into(),
+                };
+                eprintln!("error: replay failed: {why}");
+                return Ok(ExitCode::FAILURE);
+            }
+            if cli.output == Output::Text {
+                println!(
+                    "replay passed: checkpoints {}..={} (steps {}..{}) match{}",
+                    report.from_checkpoint,
+                    report.to_checkpoint,
+                    report.from_step,
+                    report.to_step,
+                    if report.final_weights_match == Some(true) { ", final weights match" } else { "" }
+                );
+            }
+        }
+        Command::ServeArtifacts { dir, port, max_blob_bytes } => {
+            let store = Arc::new(Store::open(dir, *max_blob_bytes)?);
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            rt.block_on(async {
+                let listener = bind_loopback(*port).await.with_context(|| format!("binding 127.0.0.1:{port}"))?;
+                let addr = listener.local_addr()?;
+                tracing::info!(dir = %dir.display(), %addr, "serving artifacts");
+                let app = router(store, Arc::new(OpenAccess));
+                tokio::select! {
+                    r = serve(listener, app) => r.context("artifact server")?,
+                    _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+                }
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Hash { files, weights } => {
+            let mut out = Vec::new();
+            for f in files {
+                let d = if *weights {
+                    let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
+                    engine::state::digest(&engine::state::from_safetensors(&bytes, f)?)
+                } else {
+                    Digest::of_file(f).with_context(|| format!("{}", f.display()))?
+                };
+                out.push(HashLine { sha256: d, file: f.display().to_string() });
+            }
+            print(cli.output, &out, || {
+                out.iter().map(|h| format!("{}  {}", h.sha256, h.file)).collect::<Vec<_>>().join("\n")
+            })?;
+        }
+        Command::Bench(args) => bench::run(args, cli.output == Output::Json)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct HashLine {
+    sha256: Digest,
+    file: String,
+}
+
+fn inputs(
+    spec: &JobSpec,
+    data: &Option<PathBuf>,
+    weights: &Option<PathBuf>,
+    sources: &SourceArgs,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let s = sources.sources();
+    let d = &spec.dataset;
+    let data = s.resolve("dataset", &d.sha256, data.as_deref(), d.path.as_deref())?;
+    let Some(w) = &spec.weights else { bail!("spec has no weights (needed for evaluate and infer)") };
+    let weights = s.resolve("weights", &w.sha256, weights.as_deref(), w.path.as_deref())?;
+    Ok((data, weights))
+}

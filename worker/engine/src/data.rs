@@ -232,3 +232,39 @@ mod tests {
         assert!(parse_csv("1,2,0\n", false, 5).unwrap_err().contains("outside"));
     }
 }
+
+/// Writes a dataset as safetensors (`features`: F32 `[rows, cols]`, `labels`: I64
+/// `[rows]`), the format `DataFormat::Safetensors` reads by default.
+pub fn write_safetensors_dataset(path: &Path, cols: usize, features: &[f32], labels: &[i64]) -> Result<(), EngineError> {
+    use safetensors::tensor::Dtype;
+    let rows = labels.len();
+    if features.len() != rows * cols {
+        return Err(EngineError::Shape(format!("{} features do not fill {rows} rows of {cols}", features.len())));
+    }
+    let f = RawView { dtype: Dtype::F32, shape: vec![rows, cols], data_le: features.iter().flat_map(|v| v.to_le_bytes()).collect() };
+    let l = RawView { dtype: Dtype::I64, shape: vec![rows], data_le: labels.iter().flat_map(|v| v.to_le_bytes()).collect() };
+    let bytes = safetensors::tensor::serialize([("features", &f), ("labels", &l)], &None)
+        .map_err(|e| EngineError::Shape(format!("cannot serialise safetensors: {e:?}")))?;
+    crate::state::write_atomic(path, &bytes)
+}
+
+struct RawView {
+    dtype: safetensors::tensor::Dtype,
+    shape: Vec<usize>,
+    data_le: Vec<u8>,
+}
+
+impl safetensors::tensor::View for &RawView {
+    fn dtype(&self) -> safetensors::tensor::Dtype {
+        self.dtype
+    }
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn data(&self) -> std::borrow::Cow<'_, [u8]> {
+        std::borrow::Cow::Borrowed(&self.data_le)
+    }
+    fn data_len(&self) -> usize {
+        self.data_le.len()
+    }
+}

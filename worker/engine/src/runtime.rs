@@ -54,6 +54,11 @@ pub fn device(spec: Device) -> Result<tch::Device, EngineError> {
     }
 }
 
+pub fn intra_op_threads() -> u32 {
+    init();
+    u32::try_from(tch::get_num_threads()).unwrap_or(0)
+}
+
 pub fn device_record(device: tch::Device) -> DeviceRecord {
     let (mode, name) = match device {
         tch::Device::Cuda(i) => ("cuda".to_string(), format!("cuda:{i}")),
@@ -62,7 +67,7 @@ pub fn device_record(device: tch::Device) -> DeviceRecord {
     DeviceRecord {
         mode,
         name,
-        intra_op_threads: u32::try_from(tch::get_num_threads()).unwrap_or(0),
+        intra_op_threads: intra_op_threads(),
         cpu_capability: "avx2".into(),
         mkl_cbwr: "AVX2".into(),
     }
