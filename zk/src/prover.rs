@@ -18,7 +18,7 @@ use crate::circuit::{bounds, layout_for, weight_commitment, Assignment, CircuitS
 use crate::layout::{CircuitLayout, Mode, OutputKind, Statement};
 use crate::model::{argmax, QuantizedModel};
 use crate::proof_file::ProofFile;
-use crate::verifier::{encode_compressed, verify_decoded};
+use crate::verifier::{encode_compressed, verify_decoded, Proof, VerifyingKey};
 use crate::ZkError;
 
 pub const PROVING_KEY_FILE: &str = "proving_key.bin";
@@ -33,8 +33,20 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// The verifying key in the verifier's own type.
+    pub fn vk(&self) -> VerifyingKey {
+        let vk = &self.pk.vk;
+        VerifyingKey {
+            alpha_g1: vk.alpha_g1,
+            beta_g2: vk.beta_g2,
+            gamma_g2: vk.gamma_g2,
+            delta_g2: vk.delta_g2,
+            gamma_abc_g1: vk.gamma_abc_g1.clone(),
+        }
+    }
+
     pub fn vk_bytes(&self) -> Result<Vec<u8>, ZkError> {
-        encode_compressed(&self.pk.vk)
+        encode_compressed(&self.vk())
     }
 
     pub fn pk_bytes(&self) -> Result<Vec<u8>, ZkError> {
@@ -156,9 +168,10 @@ pub fn prove_with_rng<R: RngCore + CryptoRng>(keys: &Keys, model: &QuantizedMode
         bounds: &b,
         assignment: Some(Assignment { public: public.clone(), statement: st.clone() }),
     };
-    let proof = Groth16::<Bn254>::prove(&keys.pk, circuit, rng).map_err(synth_err)?;
+    let p = Groth16::<Bn254>::prove(&keys.pk, circuit, rng).map_err(synth_err)?;
+    let proof = Proof { a: p.a, b: p.b, c: p.c };
     // A wrong model with a matching layout would give a proof that fails here, not on chain.
-    if !verify_decoded(&keys.pk.vk, &public, &proof)? {
+    if !verify_decoded(&keys.vk(), &public, &proof)? {
         return Err(ZkError::InvalidModel("proof does not verify against the keys (weights differ?)".into()));
     }
     Ok(ProofOutput { statement: st, public_inputs: public, proof: encode_compressed(&proof)? })
@@ -209,4 +222,28 @@ pub fn is_satisfied(model: &QuantizedModel, spec: CircuitSpec, input: &[i64], cl
     }
     cs.finalize();
     cs.is_satisfied().map_err(synth_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::QuantLayer;
+
+    #[test]
+    fn own_key_and_proof_types_serialize_like_arkworks() {
+        let model = QuantizedModel {
+            layers: vec![QuantLayer { n_in: 2, n_out: 2, weight: vec![1, -2, 3, 4], bias: vec![5, -6], shift: 0 }],
+            input_min: 0,
+            input_max: 3,
+            weight_bits: 8,
+            input_frac_bits: 0,
+            output_frac_bits: 0,
+        };
+        let keys = setup(&model, CircuitSpec::default()).unwrap();
+        assert_eq!(keys.vk_bytes().unwrap(), encode_compressed(&keys.pk.vk).unwrap());
+        let out = prove(&keys, &model, &[1, 2]).unwrap();
+        let p = crate::verifier::decode_proof(&out.proof).unwrap();
+        let ark = ark_groth16::Proof::<Bn254> { a: p.a, b: p.b, c: p.c };
+        assert_eq!(encode_compressed(&ark).unwrap(), out.proof);
+    }
 }

@@ -4,15 +4,34 @@
 //! work, decoding is canonical (compressed points, subgroup-checked, no
 //! trailing bytes), and no path panics.
 
-use ark_bn254::{Bn254, Fr, G1Projective};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::pairing::{Pairing, PairingOutput};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_groth16::{Proof, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::field::{frs_from_bytes, FR_BYTES};
 use crate::layout::{CircuitLayout, Statement};
 use crate::ZkError;
+
+/// A Groth16 verifying key. Field for field (and byte for byte when
+/// serialized) the same as `ark_groth16::VerifyingKey`; defined here so
+/// the verifier does not depend on the prover's crates.
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct VerifyingKey {
+    pub alpha_g1: G1Affine,
+    pub beta_g2: G2Affine,
+    pub gamma_g2: G2Affine,
+    pub delta_g2: G2Affine,
+    pub gamma_abc_g1: Vec<G1Affine>,
+}
+
+/// A Groth16 proof, byte-compatible with `ark_groth16::Proof`.
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct Proof {
+    pub a: G1Affine,
+    pub b: G2Affine,
+    pub c: G1Affine,
+}
 
 /// A compressed BN254 Groth16 proof: A (G1, 32) + B (G2, 64) + C (G1, 32).
 pub const PROOF_BYTES: usize = 128;
@@ -24,7 +43,7 @@ const VK_FIXED_BYTES: usize = 32 + 3 * 64 + 8;
 pub const MAX_VK_BYTES: usize = VK_FIXED_BYTES + 32 * (MAX_PUBLIC_INPUTS + 1);
 
 /// Decodes a canonical compressed verifying key, bounded in size.
-pub fn decode_vk(vk_bytes: &[u8]) -> Result<VerifyingKey<Bn254>, ZkError> {
+pub fn decode_vk(vk_bytes: &[u8]) -> Result<VerifyingKey, ZkError> {
     if vk_bytes.len() > MAX_VK_BYTES {
         return Err(ZkError::TooLarge { what: "verifying key", len: vk_bytes.len(), limit: MAX_VK_BYTES });
     }
@@ -45,7 +64,7 @@ pub fn decode_vk(vk_bytes: &[u8]) -> Result<VerifyingKey<Bn254>, ZkError> {
 }
 
 /// Decodes a canonical compressed proof of exactly [`PROOF_BYTES`].
-pub fn decode_proof(proof_bytes: &[u8]) -> Result<Proof<Bn254>, ZkError> {
+pub fn decode_proof(proof_bytes: &[u8]) -> Result<Proof, ZkError> {
     if proof_bytes.len() != PROOF_BYTES {
         return Err(ZkError::malformed("proof", format!("{} bytes, want {PROOF_BYTES}", proof_bytes.len())));
     }
@@ -69,7 +88,7 @@ pub fn encode_compressed<T: CanonicalSerialize>(v: &T) -> Result<Vec<u8>, ZkErro
 
 /// Verifies a Groth16 proof.
 ///
-/// - `vk_bytes`: canonical compressed `VerifyingKey<Bn254>`;
+/// - `vk_bytes`: canonical compressed `VerifyingKey` (as arkworks writes `VerifyingKey<Bn254>`);
 /// - `public_inputs`: concatenated 32-byte little-endian canonical scalars;
 /// - `proof_bytes`: 128-byte canonical compressed proof.
 ///
@@ -86,7 +105,7 @@ pub fn verify(vk_bytes: &[u8], public_inputs: &[u8], proof_bytes: &[u8]) -> Resu
 }
 
 /// Verification on decoded objects: `e(A,B) = e(alpha,beta) e(IC,gamma) e(C,delta)`.
-pub fn verify_decoded(vk: &VerifyingKey<Bn254>, inputs: &[Fr], proof: &Proof<Bn254>) -> Result<bool, ZkError> {
+pub fn verify_decoded(vk: &VerifyingKey, inputs: &[Fr], proof: &Proof) -> Result<bool, ZkError> {
     PreparedVerifier::new(vk.clone()).verify_decoded(inputs, proof)
 }
 
@@ -95,14 +114,14 @@ pub fn verify_decoded(vk: &VerifyingKey<Bn254>, inputs: &[Fr], proof: &Proof<Bn2
 /// per point, which dominates verification for keys with many inputs.
 #[derive(Clone)]
 pub struct PreparedVerifier {
-    vk: VerifyingKey<Bn254>,
+    vk: VerifyingKey,
     alpha_beta: PairingOutput<Bn254>,
     neg_gamma: <Bn254 as Pairing>::G2Prepared,
     neg_delta: <Bn254 as Pairing>::G2Prepared,
 }
 
 impl PreparedVerifier {
-    pub fn new(vk: VerifyingKey<Bn254>) -> Self {
+    pub fn new(vk: VerifyingKey) -> Self {
         PreparedVerifier {
             alpha_beta: Bn254::pairing(vk.alpha_g1, vk.beta_g2),
             neg_gamma: (-vk.gamma_g2.into_group()).into_affine().into(),
@@ -128,7 +147,7 @@ impl PreparedVerifier {
         self.verify_decoded(&frs_from_bytes(public_inputs)?, &proof)
     }
 
-    pub fn verify_decoded(&self, inputs: &[Fr], proof: &Proof<Bn254>) -> Result<bool, ZkError> {
+    pub fn verify_decoded(&self, inputs: &[Fr], proof: &Proof) -> Result<bool, ZkError> {
         if inputs.len() != self.n_public_inputs() {
             return Err(ZkError::PublicInputCount { expected: self.n_public_inputs(), got: inputs.len() });
         }
