@@ -1,0 +1,107 @@
+//! secp256k1 account keys from BIP39 mnemonics, on the Cosmos HD path m/44'/118'/0'/0/0,
+//! so one mnemonic gives the same address in deaid, cosmjs and Keplr.
+
+use bip32::{DerivationPath, XPrv};
+use bip39::Mnemonic;
+use k256::ecdsa::{signature::Signer, Signature, SigningKey};
+use rand_core::{OsRng, RngCore};
+
+use deai_framework::Address;
+
+pub const COSMOS_HD_PATH: &str = "m/44'/118'/0'/0/0";
+
+/// A private account key.
+#[derive(Clone)]
+pub struct AccountKey {
+    key: SigningKey,
+}
+
+impl AccountKey {
+    /// A new random 24-word mnemonic and the key it derives.
+    pub fn generate() -> anyhow::Result<(String, Self)> {
+        let mut entropy = [0u8; 32];
+        OsRng.fill_bytes(&mut entropy);
+        let m = Mnemonic::from_entropy(&entropy).map_err(|e| anyhow::anyhow!("mnemonic: {e}"))?;
+        let phrase = m.to_string();
+        let key = Self::from_mnemonic(&phrase)?;
+        Ok((phrase, key))
+    }
+
+    pub fn from_mnemonic(phrase: &str) -> anyhow::Result<Self> {
+        let normalized = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+        let m = Mnemonic::parse_normalized(&normalized)
+            .map_err(|_| anyhow::anyhow!("invalid mnemonic: check the words and their count"))?;
+        let seed = m.to_seed("");
+        let path: DerivationPath = COSMOS_HD_PATH
+            .parse()
+            .map_err(|e| anyhow::anyhow!("bad HD path: {e}"))?;
+        let xprv = XPrv::derive_from_path(seed, &path).map_err(|e| anyhow::anyhow!("key derivation failed: {e}"))?;
+        Ok(Self {
+            key: xprv.private_key().clone(),
+        })
+    }
+
+    pub fn from_bytes(secret: &[u8]) -> anyhow::Result<Self> {
+        Ok(Self {
+            key: SigningKey::from_slice(secret).map_err(|_| anyhow::anyhow!("invalid secp256k1 private key"))?,
+        })
+    }
+
+    pub fn secret_bytes(&self) -> Vec<u8> {
+        self.key.to_bytes().to_vec()
+    }
+
+    /// Compressed SEC1 public key (33 bytes).
+    pub fn public_key(&self) -> Vec<u8> {
+        self.key.verifying_key().to_encoded_point(true).as_bytes().to_vec()
+    }
+
+    pub fn address(&self) -> Address {
+        deai_auth::pubkey_address(&self.public_key())
+    }
+
+    /// Signs sha256(msg) with a low-S ECDSA signature, 64 bytes r || s.
+    pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        let sig: Signature = self.key.sign(msg);
+        let sig = sig.normalize_s().unwrap_or(sig);
+        sig.to_bytes().to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_cosmjs_and_keplr_for_a_known_mnemonic() {
+        // The well-known BIP39 test mnemonic; cosmjs/Keplr give cosmos19rl4cm2hmr8afy4kldpxz3fka4jguq0auqdal4
+        // for it on m/44'/118'/0'/0/0. The address bytes are the same under any prefix.
+        let k = AccountKey::from_mnemonic(
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+        )
+        .unwrap();
+        let expected = {
+            let (_, data) = bech32::decode("cosmos19rl4cm2hmr8afy4kldpxz3fka4jguq0auqdal4").unwrap();
+            data
+        };
+        assert_eq!(k.address().as_bytes(), expected.as_slice());
+        assert!(k.address().to_bech32().starts_with("deai1"));
+    }
+
+    #[test]
+    fn rejects_bad_mnemonics() {
+        assert!(AccountKey::from_mnemonic("abandon abandon").is_err());
+        assert!(AccountKey::from_mnemonic(
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn signatures_verify() {
+        let (_, k) = AccountKey::generate().unwrap();
+        let sig = k.sign(b"hello");
+        assert!(crate::tx::sigcache::verify_secp256k1(b"hello", &k.public_key(), &sig));
+        assert!(!crate::tx::sigcache::verify_secp256k1(b"hellO", &k.public_key(), &sig));
+    }
+}
