@@ -1,5 +1,6 @@
 //! deaid: the deai node (ABCI 2.0 application) and its command-line interface.
 
+pub mod cli;
 pub mod client;
 pub mod node;
 pub mod store;

@@ -18,6 +18,7 @@ use crate::tx::fee::GasPrice;
 use crate::tx::sigcache::SigCache;
 
 pub use genesis::app_state_default;
+pub use query::SIMULATE_PATH;
 
 /// Settings of this node (app.toml), not of the chain: they may differ between validators.
 #[derive(Clone, Debug)]

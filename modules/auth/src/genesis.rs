@@ -86,7 +86,7 @@ impl GenesisAccount {
         })
     }
 
-    fn from_account(a: &Account) -> Self {
+    pub fn from_account(a: &Account) -> Self {
         let base = JsonBaseAccount {
             address: a.address.to_bech32(),
             pub_key: a.pub_key.as_ref().map(|k| JsonPubKey {
@@ -188,4 +188,9 @@ mod tests {
         let unknown = serde_json::json!({"acounts": []});
         assert!(init(&mut MemStore::new(), &unknown).is_err());
     }
+}
+
+/// An account in the Cosmos JSON shape (`{"@type": ..., "address": ..., ...}`).
+pub fn account_json(a: &Account) -> serde_json::Value {
+    serde_json::to_value(GenesisAccount::from_account(a)).unwrap_or(serde_json::Value::Null)
 }

@@ -9,7 +9,7 @@ mod query;
 pub mod state_key;
 
 pub use account::{pubkey_address, Account, SECP256K1_PUBKEY_URL};
-pub use genesis::GenesisState;
+pub use genesis::{account_json, GenesisAccount, GenesisState};
 pub use keeper::{AuthRead, AuthWrite};
 pub use params::Params;
 

@@ -12,6 +12,7 @@ pub mod events;
 pub mod gas;
 pub mod keys;
 pub mod module;
+pub mod pagination;
 pub mod state;
 
 pub use address::Address;

@@ -1,0 +1,57 @@
+//! `config/app.toml`: this node's settings for deaid (CometBFT's are in config.toml).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// Where deaid listens for CometBFT's ABCI connections (host:port).
+    pub abci_address: String,
+    /// Txs paying less than this per unit of gas are refused by this node's mempool.
+    pub minimum_gas_prices: String,
+    /// Versions of state kept for queries at past heights and proofs; 0 keeps all.
+    pub pruning_keep_recent: u64,
+    /// State directory; relative paths are under the home directory.
+    pub data_dir: String,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            abci_address: "127.0.0.1:26658".into(),
+            minimum_gas_prices: "0.025udeai".into(),
+            pruning_keep_recent: 0,
+            data_dir: "data/application.db".into(),
+        }
+    }
+}
+
+impl AppConfig {
+    pub fn path(home: &Path) -> PathBuf {
+        home.join("config").join("app.toml")
+    }
+
+    pub fn load(home: &Path) -> anyhow::Result<Self> {
+        let path = Self::path(home);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e} (run `deaid init` first)", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))
+    }
+
+    pub fn save(&self, home: &Path) -> anyhow::Result<()> {
+        let text = format!("# deaid node settings\n{}", toml::to_string(self)?);
+        std::fs::write(Self::path(home), text)?;
+        Ok(())
+    }
+
+    pub fn data_path(&self, home: &Path) -> PathBuf {
+        let p = PathBuf::from(&self.data_dir);
+        if p.is_absolute() {
+            p
+        } else {
+            home.join(p)
+        }
+    }
+}

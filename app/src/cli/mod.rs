@@ -1,0 +1,104 @@
+//! `deaid`: the node and its command-line interface, shaped like Cosmos SDK's `simd`.
+
+mod config;
+mod genesis_cmd;
+mod init;
+mod keys_cmd;
+mod output;
+mod prompt;
+mod query_cmd;
+mod start;
+mod tx_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use config::AppConfig;
+pub use output::OutputFormat;
+
+use crate::client::keyring::Backend;
+
+#[derive(Parser)]
+#[command(name = "deaid", version, about = "deai: a Cosmos-compatible chain for decentralized AI")]
+pub struct Cli {
+    /// Node home directory (config, data and keyrings).
+    #[arg(long, global = true, env = "DEAI_HOME", default_value_os_t = default_home())]
+    pub home: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'o', global = true, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn default_home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".deai")
+}
+
+/// Flags of commands that read keys.
+#[derive(clap::Args, Clone, Debug)]
+pub struct KeyringArgs {
+    /// Keyring backend: `file` encrypts keys with a passphrase; `test` stores them in the clear.
+    #[arg(long, value_enum, default_value = "file")]
+    pub keyring_backend: Backend,
+}
+
+/// Flags of commands that talk to a node.
+#[derive(clap::Args, Clone, Debug)]
+pub struct NodeArgs {
+    /// CometBFT RPC address of the node.
+    #[arg(long, default_value = "tcp://127.0.0.1:26657")]
+    pub node: String,
+    /// Query at this height (0: latest).
+    #[arg(long, default_value_t = 0)]
+    pub height: u64,
+}
+
+impl NodeArgs {
+    pub fn client(&self) -> anyhow::Result<crate::client::rpc::NodeClient> {
+        let url = match self.node.strip_prefix("tcp://") {
+            Some(rest) => format!("http://{rest}"),
+            None => self.node.clone(),
+        };
+        crate::client::rpc::NodeClient::new(&url)
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a node home: validator and node keys, config.toml, app.toml and genesis.json.
+    Init(init::InitArgs),
+    /// Manage the keyring.
+    #[command(subcommand)]
+    Keys(keys_cmd::KeysCommand),
+    /// Edit genesis.json before the chain starts.
+    #[command(subcommand)]
+    Genesis(genesis_cmd::GenesisCommand),
+    /// Run the node's ABCI application (CometBFT connects to it).
+    Start(start::StartArgs),
+    /// Build, sign and broadcast transactions.
+    #[command(subcommand)]
+    Tx(tx_cmd::TxCommand),
+    /// Query the chain.
+    #[command(subcommand, alias = "q")]
+    Query(query_cmd::QueryCommand),
+    /// Print the app_state of the node's latest committed state (the node must be stopped).
+    Export,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let out = cli.output;
+    match cli.command {
+        Command::Init(a) => init::run(&cli.home, a, out),
+        Command::Keys(c) => keys_cmd::run(&cli.home, c, out),
+        Command::Genesis(c) => genesis_cmd::run(&cli.home, c, out),
+        Command::Start(a) => start::run(&cli.home, a),
+        Command::Tx(c) => tx_cmd::run(&cli.home, c, out),
+        Command::Query(c) => query_cmd::run(c, out),
+        Command::Export => start::export(&cli.home),
+    }
+}

@@ -1,0 +1,135 @@
+//! `deaid query bank balances`, `query auth account`, `query tx`.
+
+use clap::Subcommand;
+use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
+use cosmos_sdk_proto::cosmos::bank::v1beta1 as bank_pb;
+
+use deai_framework::Address;
+
+use super::output::{print, OutputFormat};
+use super::NodeArgs;
+
+#[derive(Subcommand)]
+pub enum QueryCommand {
+    #[command(subcommand)]
+    Bank(BankQuery),
+    #[command(subcommand)]
+    Auth(AuthQuery),
+    /// A committed tx by hash.
+    Tx {
+        hash: String,
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BankQuery {
+    /// All balances of an address, or one denom with --denom.
+    Balances {
+        address: String,
+        #[arg(long)]
+        denom: Option<String>,
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// The total supply of every denom.
+    Total {
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuthQuery {
+    /// An account by address.
+    Account {
+        address: String,
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+fn coins_json(coins: &[cosmos_sdk_proto::cosmos::base::v1beta1::Coin]) -> serde_json::Value {
+    serde_json::Value::Array(
+        coins
+            .iter()
+            .map(|c| serde_json::json!({"denom": c.denom, "amount": c.amount}))
+            .collect(),
+    )
+}
+
+fn page_json(p: Option<cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse>) -> serde_json::Value {
+    let p = p.unwrap_or_default();
+    serde_json::json!({
+        "next_key": if p.next_key.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(base64_encode(&p.next_key)) },
+        "total": p.total.to_string(),
+    })
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+fn check_address(a: &str) -> anyhow::Result<()> {
+    Address::from_bech32(a).map(|_| ()).map_err(|e| anyhow::anyhow!(e.log))
+}
+
+pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async move {
+        match cmd {
+            QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
+                check_address(&address)?;
+                let c = node.client()?;
+                let v = match denom {
+                    Some(denom) => {
+                        let r: bank_pb::QueryBalanceResponse = c
+                            .query("/cosmos.bank.v1beta1.Query/Balance", &bank_pb::QueryBalanceRequest { address, denom }, node.height)
+                            .await??;
+                        let b = r.balance.unwrap_or_default();
+                        serde_json::json!({"balance": {"denom": b.denom, "amount": b.amount}})
+                    }
+                    None => {
+                        let r: bank_pb::QueryAllBalancesResponse = c
+                            .query(
+                                "/cosmos.bank.v1beta1.Query/AllBalances",
+                                &bank_pb::QueryAllBalancesRequest { address, pagination: None, resolve_denom: false },
+                                node.height,
+                            )
+                            .await??;
+                        serde_json::json!({"balances": coins_json(&r.balances), "pagination": page_json(r.pagination)})
+                    }
+                };
+                print(&v, out);
+            }
+            QueryCommand::Bank(BankQuery::Total { node }) => {
+                let r: bank_pb::QueryTotalSupplyResponse = node
+                    .client()?
+                    .query("/cosmos.bank.v1beta1.Query/TotalSupply", &bank_pb::QueryTotalSupplyRequest { pagination: None }, node.height)
+                    .await??;
+                print(&serde_json::json!({"supply": coins_json(&r.supply), "pagination": page_json(r.pagination)}), out);
+            }
+            QueryCommand::Auth(AuthQuery::Account { address, node }) => {
+                check_address(&address)?;
+                let r: auth_pb::QueryAccountResponse = node
+                    .client()?
+                    .query("/cosmos.auth.v1beta1.Query/Account", &auth_pb::QueryAccountRequest { address }, node.height)
+                    .await??;
+                let any = r.account.ok_or_else(|| anyhow::anyhow!("empty account response"))?;
+                let account = deai_auth::Account::from_any(&any).map_err(|e| anyhow::anyhow!(e.log))?;
+                print(&serde_json::json!({"account": deai_auth::account_json(&account)}), out);
+            }
+            QueryCommand::Tx { hash, node } => {
+                let r = node
+                    .client()?
+                    .tx(&hash)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("tx {hash} not found"))?;
+                print(&serde_json::to_value(r)?, out);
+            }
+        }
+        Ok(())
+    })
+}
