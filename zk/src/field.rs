@@ -2,7 +2,7 @@
 //! canonical 32-byte encoding of a scalar used in public inputs and files.
 
 use ark_bn254::Fr;
-use ark_ff::{BigInteger, PrimeField, Zero};
+use ark_ff::{BigInteger, PrimeField};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::ZkError;
@@ -63,6 +63,7 @@ pub fn fr_from_bytes(b: &[u8]) -> Result<Fr, ZkError> {
 }
 
 /// Decodes a concatenation of 32-byte scalars.
+#[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; MSRV is 1.80
 pub fn frs_from_bytes(b: &[u8]) -> Result<Vec<Fr>, ZkError> {
     if b.len() % FR_BYTES != 0 {
         return Err(ZkError::malformed("public inputs", "length is not a multiple of 32"));
@@ -87,10 +88,6 @@ pub fn frs_to_bytes(fs: &[Fr]) -> Vec<u8> {
 /// Number of bits needed to write `v` (v >= 0); bits(0) = 0.
 pub fn bit_len(v: u128) -> u32 {
     128 - v.leading_zeros()
-}
-
-pub fn is_zero(f: &Fr) -> bool {
-    f.is_zero()
 }
 
 #[cfg(test)]

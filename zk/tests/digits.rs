@@ -1,5 +1,6 @@
 //! Real data: a 64-32-10 MLP trained here in plain Rust on the digits set,
 //! quantized, and checked sample by sample against the circuit.
+#![allow(clippy::needless_range_loop)] // index loops read like the backprop equations
 
 mod common;
 

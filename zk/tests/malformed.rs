@@ -50,7 +50,7 @@ fn oversized_inputs_are_rejected_before_decoding() {
     let f = fixture();
     assert!(verify(&vec![0u8; 1 << 20], &f.pi, &f.proof).is_err());
     assert!(verify(&f.vk, &vec![0u8; 1 << 20], &f.proof).is_err());
-    assert!(verify(&f.vk, &f.pi, &vec![0u8; 129]).is_err());
+    assert!(verify(&f.vk, &f.pi, &[0u8; 129]).is_err());
     // A length prefix claiming 2^60 bases.
     let mut vk = f.vk.clone();
     vk[224..232].copy_from_slice(&(1u64 << 60).to_le_bytes());

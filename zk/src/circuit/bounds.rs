@@ -36,8 +36,6 @@ pub fn compute(model: &QuantizedModel, mode: Mode) -> Result<Bounds, ZkError> {
     model.validate()?;
     let mut x: Vec<(i128, i128)> = vec![(model.input_min as i128, model.input_max as i128); model.n_inputs()];
     let wlo = -(1i128 << (model.weight_bits - 1));
-    let whi = (1i128 << (model.weight_bits - 1)) - 1;
-    let last = model.layers.len() - 1;
     let mut layers = Vec::new();
     for (l, layer) in model.layers.iter().enumerate() {
         let mut acc = Vec::with_capacity(layer.n_out);
@@ -64,7 +62,6 @@ pub fn compute(model: &QuantizedModel, mode: Mode) -> Result<Bounds, ZkError> {
                         return Err(ZkError::InvalidModel(format!("layer {l}: bias[{j}] = {b} exceeds {bias_bits} bits")));
                     }
                 }
-                let _ = whi;
                 acc = vec![(-(wx + bmax), wx + bmax); layer.n_out];
             }
         }
@@ -73,11 +70,8 @@ pub fn compute(model: &QuantizedModel, mode: Mode) -> Result<Bounds, ZkError> {
                 return Err(ZkError::InvalidModel(format!("layer {l}: accumulator exceeds {MAX_ACC_BITS} bits")));
             }
         }
+        // Next layer's inputs: ReLU then shift (unused after the last layer).
         x = acc.iter().map(|(_, hi)| (0, hi.max(&0) >> layer.shift)).collect();
-        if l == last {
-            layers.push(LayerBounds { acc, bias_bits });
-            break;
-        }
         layers.push(LayerBounds { acc, bias_bits });
     }
     Ok(Bounds { layers })

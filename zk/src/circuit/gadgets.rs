@@ -5,7 +5,6 @@
 //! proving, `None` during setup). Linear operations on `Num`s are free.
 
 use ark_bn254::Fr;
-use ark_ff::One;
 use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
 
 use crate::field::{bit_len, fr_from_i128};
@@ -163,8 +162,4 @@ pub fn sum<'a>(items: impl IntoIterator<Item = &'a Num>, constant: i128) -> Num 
         terms.push((fr_from_i128(constant), Variable::One));
     }
     Num { lc: lc_from_terms(terms), val }
-}
-
-pub fn one() -> Fr {
-    Fr::one()
 }
