@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Starts a deai localnet on 127.0.0.1: N validators, each a deaid + a CometBFT node.
+#   localnet/up.sh [--validators N] [--home DIR] [--base-port P] [--chain-id ID] [--timeout-commit 500ms]
+# Running it again on an existing DIR restarts that localnet from its saved state.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
+
+N=1
+DIR="$REPO_ROOT/.localnet"
+BASE_PORT=26600
+CHAIN_ID=deai-local
+TIMEOUT_COMMIT=500ms
+DEMO_ACCOUNTS=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --validators) N="$2"; shift 2 ;;
+    --home) DIR="$2"; shift 2 ;;
+    --base-port) BASE_PORT="$2"; shift 2 ;;
+    --chain-id) CHAIN_ID="$2"; shift 2 ;;
+    --timeout-commit) TIMEOUT_COMMIT="$2"; shift 2 ;;
+    -h|--help) sed -n 2,5p "$0"; exit 0 ;;
+    *) echo "error: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+case "$N" in 1|2|3|4|5|6|7) ;; *) echo "error: --validators must be 1 to 7" >&2; exit 2 ;; esac
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+
+if [ -z "${DEAID_BIN:-}" ]; then
+  echo "building deaid (release)..." >&2
+  (cd "$REPO_ROOT" && cargo build --release -q -p deaid)
+  DEAID_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/deaid"
+fi
+ensure_cometbft
+COMETBFT_BIN="$(command -v cometbft)"
+
+# Ports of node i: P2P, RPC, ABCI, gRPC, REST.
+port() { echo $((BASE_PORT + $1 * 10 + $2)); }
+
+port_free() {
+  python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try: s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError: sys.exit(1)
+PY
+}
+
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+init_localnet() {
+  echo "initializing $N validator(s) in $DIR" >&2
+  for i in $(seq 0 $((N - 1))); do
+    "$DEAID_BIN" init "node$i" --home "$DIR/node$i" --chain-id "$CHAIN_ID" \
+      --p2p-laddr "tcp://127.0.0.1:$(port "$i" 0)" --rpc-laddr "tcp://127.0.0.1:$(port "$i" 1)" \
+      --abci-addr "127.0.0.1:$(port "$i" 2)" --timeout-commit "$TIMEOUT_COMMIT" -o json >/dev/null
+  done
+  # Demo accounts from fresh mnemonics, in a test keyring shared by the localnet.
+  local accounts="[]"
+  for k in $(seq 1 "$DEMO_ACCOUNTS"); do
+    local out
+    out="$("$DEAID_BIN" keys add "demo$k" --keyring-backend test --home "$DIR/keys" -o json)"
+    accounts="$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); k=json.loads(sys.argv[2]); a.append({"name":k["name"],"address":k["address"],"mnemonic":k["mnemonic"]}); print(json.dumps(a))' "$accounts" "$out")"
+    "$DEAID_BIN" genesis add-account "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["address"])' "$out")" \
+      1000000000000udeai --home "$DIR/node0" >/dev/null
+  done
+  echo "$accounts" > "$DIR/demo-accounts.json"
+  # One genesis with every validator, copied to every node; peers wired on loopback.
+  python3 - "$DIR" "$N" <<'PY'
+import json, sys, os
+d, n = sys.argv[1], int(sys.argv[2])
+g = json.load(open(f"{d}/node0/config/genesis.json"))
+vals = []
+for i in range(n):
+    k = json.load(open(f"{d}/node{i}/config/priv_validator_key.json"))
+    vals.append({"address": k["address"], "pub_key": k["pub_key"], "power": "10", "name": f"node{i}"})
+g["validators"] = vals
+for i in range(n):
+    json.dump(g, open(f"{d}/node{i}/config/genesis.json", "w"), indent=2)
+PY
+  local peers=""
+  for i in $(seq 0 $((N - 1))); do
+    local id
+    id="$("$COMETBFT_BIN" show-node-id --home "$DIR/node$i")"
+    peers="${peers:+$peers,}$id@127.0.0.1:$(port "$i" 0)"
+  done
+  for i in $(seq 0 $((N - 1))); do
+    sed -i "s|^persistent_peers = .*|persistent_peers = \"$peers\"|" "$DIR/node$i/config/config.toml"
+  done
+  python3 - "$DIR" "$N" "$CHAIN_ID" "$BASE_PORT" <<'PY'
+import json, sys
+d, n, chain, base = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+nodes = [{"name": f"node{i}", "home": f"{d}/node{i}",
+          "rpc": f"http://127.0.0.1:{base + i*10 + 1}",
+          "abci": f"127.0.0.1:{base + i*10 + 2}",
+          "p2p": f"127.0.0.1:{base + i*10}"} for i in range(n)]
+json.dump({"chain_id": chain, "denom": "udeai", "validators": n, "nodes": nodes,
+           "accounts": json.load(open(f"{d}/demo-accounts.json"))},
+          open(f"{d}/localnet.json", "w"), indent=2)
+PY
+}
+
+if [ -f "$DIR/localnet.json" ]; then
+  N="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["validators"])' "$DIR/localnet.json")"
+  BASE_PORT="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["nodes"][0]["p2p"].split(":")[1]))' "$DIR/localnet.json")"
+  echo "restarting the localnet in $DIR from its saved state" >&2
+else
+  for i in $(seq 0 $((N - 1))); do
+    for k in 0 1 2 3 4; do
+      port_free "$(port "$i" "$k")" || { echo "error: port $(port "$i" "$k") on 127.0.0.1 is in use (try --base-port)" >&2; exit 1; }
+    done
+  done
+  init_localnet
+fi
+
+for i in $(seq 0 $((N - 1))); do
+  h="$DIR/node$i"
+  if ! running "$h/deaid.pid"; then
+    nohup "$DEAID_BIN" start --home "$h" >>"$h/deaid.log" 2>&1 &
+    echo $! > "$h/deaid.pid"
+  fi
+done
+# CometBFT connects to deaid's ABCI socket; give deaid a moment to listen.
+for i in $(seq 0 $((N - 1))); do
+  for _ in $(seq 1 50); do
+    port_free "$(port "$i" 2)" || break
+    sleep 0.1
+  done
+done
+for i in $(seq 0 $((N - 1))); do
+  h="$DIR/node$i"
+  if ! running "$h/cometbft.pid"; then
+    nohup "$COMETBFT_BIN" node --home "$h" >>"$h/cometbft.log" 2>&1 &
+    echo $! > "$h/cometbft.pid"
+  fi
+done
+
+# Wait until every node has committed a block past where it started.
+height() {
+  curl -s --max-time 2 "http://127.0.0.1:$(port "$1" 1)/status" 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["sync_info"]["latest_block_height"])' 2>/dev/null || echo 0
+}
+deadline=$((SECONDS + 90))
+for i in $(seq 0 $((N - 1))); do
+  start_h=""
+  while :; do
+    h_now="$(height "$i")"
+    if [ -z "$start_h" ]; then start_h="$h_now"; elif [ "$h_now" -gt "$start_h" ]; then break; fi
+    if [ $SECONDS -ge $deadline ]; then
+      echo "error: node$i committed no block within 90s; see $DIR/node$i/*.log" >&2
+      tail -n 5 "$DIR/node$i/deaid.log" "$DIR/node$i/cometbft.log" >&2 || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+done
+
+python3 - "$DIR/localnet.json" <<'PY'
+import json, sys
+l = json.load(open(sys.argv[1]))
+print(f"deai localnet {l['chain_id']} is up: {l['validators']} validator(s)")
+for n in l["nodes"]:
+    print(f"  {n['name']}: rpc {n['rpc']}  home {n['home']}")
+print("demo accounts (deaid --keyring-backend test --home %s/keys):" % sys.argv[1].rsplit('/', 1)[0])
+for a in l["accounts"]:
+    print(f"  {a['name']}: {a['address']}")
+print(f"details: {sys.argv[1]}")
+PY
