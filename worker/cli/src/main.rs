@@ -137,7 +137,27 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// Re-executes the binary once with the deterministic-mode variables set, because
+/// libgomp reads `OMP_*` when it is loaded, before `main` runs.
+fn reexec_with_env() {
+    use std::os::unix::process::CommandExt;
+    const MARK: &str = "DEAI_WORKER_REEXEC";
+    let fix = engine::runtime::env_to_fix();
+    if fix.is_empty() || std::env::var_os(MARK).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(std::env::args_os().skip(1)).env(MARK, "1");
+    for (k, v) in fix {
+        cmd.env(k, v);
+    }
+    // exec only returns on failure; then carry on in this process.
+    let _ = cmd.exec();
+}
+
 fn main() -> ExitCode {
+    reexec_with_env();
     // Before anything can touch libtorch: deterministic CPU settings only take effect
     // if set before the first torch call.
     engine::runtime::init();

@@ -24,6 +24,13 @@ const ENV: [(&str, &str); 4] = [
 
 static INIT: Once = Once::new();
 
+/// The variables `init` sets whose current value differs, if any. OpenMP reads
+/// `OMP_*` when libgomp loads, before `main`, so a binary that wants them honoured
+/// re-executes itself with them set (see the CLI).
+pub fn env_to_fix() -> Vec<(&'static str, &'static str)> {
+    ENV.iter().copied().filter(|(k, v)| std::env::var(k).ok().as_deref() != Some(*v)).collect()
+}
+
 /// Puts libtorch in deterministic CPU mode. Every engine entry point calls it, and the
 /// CLI calls it first thing, because the settings only take effect before the first
 /// torch call. Values already in the environment are overwritten: a result must not
