@@ -1,0 +1,230 @@
+//! A harness for end-to-end tests: a real localnet (deaid + CometBFT per validator) started
+//! with `localnet/up.sh` in a temporary directory, and stopped with `down.sh` on drop.
+//!
+//! The tests need `deaid` built in the same profile (`cargo build -p deaid`) and `cometbft`
+//! on PATH or installable with `go install` (see scripts/env.sh).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use deaid::client::keys::AccountKey;
+use deaid::client::rpc::NodeClient;
+use serde_json::Value;
+use tendermint_rpc::{Client, HttpClient};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The deaid binary next to this test binary (target/<profile>/deaid).
+pub fn deaid_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("DEAID_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().unwrap().parent().unwrap().join("deaid");
+    assert!(
+        bin.exists(),
+        "{} not found: build it first with `cargo build -p deaid` (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+pub struct Localnet {
+    pub dir: tempfile::TempDir,
+    pub info: Value,
+    base_port: u16,
+}
+
+/// A blocking runtime for the async RPC client.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+impl Localnet {
+    /// Starts `validators` validators on free loopback ports; `base` spreads tests apart.
+    pub fn start(validators: usize, base: u16) -> Self {
+        let dir = tempfile::Builder::new().prefix("deai-e2e-").tempdir().unwrap();
+        let mut net = Self { dir, info: Value::Null, base_port: base };
+        net.up(&["--validators", &validators.to_string(), "--base-port", &base.to_string(), "--timeout-commit", "300ms"]);
+        net
+    }
+
+    fn up(&mut self, extra: &[&str]) {
+        let out = Command::new(repo_root().join("localnet/up.sh"))
+            .arg("--home")
+            .arg(self.dir.path())
+            .args(extra)
+            .env("DEAID_BIN", deaid_bin())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "localnet/up.sh failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.info = serde_json::from_slice(&std::fs::read(self.dir.path().join("localnet.json")).unwrap()).unwrap();
+    }
+
+    /// Runs up.sh again on the same directory: restarts whatever is not running.
+    pub fn restart(&mut self) {
+        self.up(&[]);
+    }
+
+    pub fn home(&self, node: usize) -> PathBuf {
+        self.dir.path().join(format!("node{node}"))
+    }
+
+    pub fn keys_home(&self) -> PathBuf {
+        self.dir.path().join("keys")
+    }
+
+    pub fn rpc(&self, node: usize) -> String {
+        format!("http://127.0.0.1:{}", self.base_port + node as u16 * 10 + 1)
+    }
+
+    pub fn node_flag(&self, node: usize) -> String {
+        format!("tcp://127.0.0.1:{}", self.base_port + node as u16 * 10 + 1)
+    }
+
+    pub fn chain_id(&self) -> String {
+        self.info["chain_id"].as_str().unwrap().to_string()
+    }
+
+    pub fn demo_mnemonic(&self, i: usize) -> String {
+        self.info["accounts"][i]["mnemonic"].as_str().unwrap().to_string()
+    }
+
+    pub fn demo_key(&self, i: usize) -> AccountKey {
+        AccountKey::from_mnemonic(&self.demo_mnemonic(i)).unwrap()
+    }
+
+    pub fn client(&self, node: usize) -> NodeClient {
+        NodeClient::new(&self.rpc(node)).unwrap()
+    }
+
+    /// Runs the deaid CLI with `stdin`.
+    pub fn deaid(&self, args: &[&str], stdin: &str, envs: &[(&str, &str)]) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(deaid_bin())
+            .args(args)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    pub fn height(&self, node: usize) -> u64 {
+        rt().block_on(async {
+            match HttpClient::new(self.rpc(node).as_str()).unwrap().status().await {
+                Ok(s) => s.sync_info.latest_block_height.value(),
+                Err(_) => 0,
+            }
+        })
+    }
+
+    /// Waits until `node` reaches `height`.
+    pub fn wait_height(&self, node: usize, height: u64, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.height(node) < height {
+            assert!(Instant::now() < deadline, "node{node} did not reach height {height} within {timeout:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The app hash in the header of block `height + 1`, i.e. the state after `height`.
+    pub fn app_hash_after(&self, node: usize, height: u64) -> String {
+        rt().block_on(async {
+            let c = HttpClient::new(self.rpc(node).as_str()).unwrap();
+            let b = c.block(tendermint::block::Height::try_from(height + 1).unwrap()).await.unwrap();
+            b.block.header.app_hash.to_string()
+        })
+    }
+
+    fn pid(&self, node: usize, process: &str) -> Option<i32> {
+        std::fs::read_to_string(self.home(node).join(format!("{process}.pid")))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+    }
+
+    /// `kill -9` one of a node's processes ("deaid" or "cometbft") and waits for it to die.
+    pub fn kill9(&self, node: usize, process: &str) {
+        let pid = self.pid(node, process).expect("pid file");
+        // The process may already be gone (CometBFT stops when its app dies); that is fine.
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).stderr(Stdio::null()).status();
+        for _ in 0..100 {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("localnet/down.sh"))
+            .arg("--home")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+/// A signed MsgSend of `amount` udeai from `key` (account 0..) with `sequence`.
+pub fn signed_send(
+    key: &AccountKey,
+    chain_id: &str,
+    account_number: u64,
+    sequence: u64,
+    to: &deai_framework::Address,
+    amount: u128,
+) -> Vec<u8> {
+    use deaid::client::txbuilder::{coin, sign_tx, to_any, TxParams};
+    let msg = to_any(&cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend {
+        from_address: key.address().to_bech32(),
+        to_address: to.to_bech32(),
+        amount: vec![coin("udeai", amount)],
+    });
+    sign_tx(
+        key,
+        vec![msg],
+        &TxParams {
+            chain_id: chain_id.into(),
+            account_number,
+            sequence,
+            fee: deai_framework::Coins::parse("2500udeai").unwrap(),
+            gas_limit: 100_000,
+            memo: String::new(),
+            timeout_height: 0,
+        },
+    )
+}
+
+/// The account number and sequence of `key` on the chain.
+pub fn account_of(net: &Localnet, node: usize, key: &AccountKey) -> (u64, u64) {
+    let a = rt()
+        .block_on(net.client(node).account(&key.address()))
+        .unwrap()
+        .expect("account exists");
+    (a.account_number, a.sequence)
+}
+
+pub fn balance(net: &Localnet, node: usize, addr: &deai_framework::Address) -> u128 {
+    use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+    let r: QueryBalanceResponse = rt()
+        .block_on(net.client(node).query(
+            "/cosmos.bank.v1beta1.Query/Balance",
+            &QueryBalanceRequest { address: addr.to_bech32(), denom: "udeai".into() },
+            0,
+        ))
+        .unwrap()
+        .unwrap();
+    r.balance.unwrap().amount.parse().unwrap()
+}
