@@ -21,6 +21,10 @@ fn read_version(dir: &Path) -> Option<String> {
     println!("cargo:rerun-if-changed={}", path.display());
     let text = std::fs::read_to_string(path).ok()?;
     let line = text.lines().find(|l| l.starts_with("__version__"))?;
-    let value = line.split('=').nth(1)?.trim().trim_matches(|c| c == '\'' || c == '"');
+    let value = line
+        .split('=')
+        .nth(1)?
+        .trim()
+        .trim_matches(|c| c == '\'' || c == '"');
     Some(value.to_string())
 }

@@ -17,7 +17,11 @@ pub enum ClientError {
     #[error("artifact server: {0}")]
     Http(String),
     #[error("artifact server answered {status} for {digest}: {message}")]
-    Status { digest: Digest, status: StatusCode, message: String },
+    Status {
+        digest: Digest,
+        status: StatusCode,
+        message: String,
+    },
     #[error("download of {expected} hashed to {actual}: refusing it")]
     HashMismatch { expected: Digest, actual: Digest },
     #[error("download of {0} exceeds the size limit")]
@@ -38,25 +42,42 @@ impl Client {
     /// `max_bytes` are refused.
     pub fn new(base: &str, max_bytes: usize) -> Result<Client, ClientError> {
         let base = base.trim_end_matches('/').to_string();
-        let uri: Uri = base.parse().map_err(|_| ClientError::BadUrl(base.clone()))?;
+        let uri: Uri = base
+            .parse()
+            .map_err(|_| ClientError::BadUrl(base.clone()))?;
         if uri.scheme_str() != Some("http") || uri.host().is_none() {
             return Err(ClientError::BadUrl(base));
         }
         let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
-        Ok(Client { base, max_bytes, http })
+        Ok(Client {
+            base,
+            max_bytes,
+            http,
+        })
     }
 
     fn uri(&self, d: &Digest) -> Result<Uri, ClientError> {
-        format!("{}/blobs/{d}", self.base).parse().map_err(|_| ClientError::BadUrl(self.base.clone()))
+        format!("{}/blobs/{d}", self.base)
+            .parse()
+            .map_err(|_| ClientError::BadUrl(self.base.clone()))
     }
 
-    async fn send(&self, method: Method, d: &Digest, body: Bytes) -> Result<(StatusCode, Bytes), ClientError> {
+    async fn send(
+        &self,
+        method: Method,
+        d: &Digest,
+        body: Bytes,
+    ) -> Result<(StatusCode, Bytes), ClientError> {
         let req = Request::builder()
             .method(method)
             .uri(self.uri(d)?)
             .body(Full::new(body))
             .map_err(|e| ClientError::Http(e.to_string()))?;
-        let resp = self.http.request(req).await.map_err(|e| ClientError::Http(e.to_string()))?;
+        let resp = self
+            .http
+            .request(req)
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
         let status = resp.status();
         let body = Limited::new(resp.into_body(), self.max_bytes)
             .collect()
@@ -67,8 +88,16 @@ impl Client {
     }
 
     fn status_error(d: &Digest, status: StatusCode, body: &[u8]) -> ClientError {
-        let message = String::from_utf8_lossy(body).lines().next().unwrap_or("").to_string();
-        ClientError::Status { digest: *d, status, message }
+        let message = String::from_utf8_lossy(body)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        ClientError::Status {
+            digest: *d,
+            status,
+            message,
+        }
     }
 
     /// Downloads a blob and verifies it.
@@ -79,7 +108,10 @@ impl Client {
         }
         let actual = Digest::of(&body);
         if actual != *d {
-            return Err(ClientError::HashMismatch { expected: *d, actual });
+            return Err(ClientError::HashMismatch {
+                expected: *d,
+                actual,
+            });
         }
         Ok(body)
     }
@@ -91,7 +123,11 @@ impl Client {
             .uri(self.uri(d)?)
             .body(Full::new(Bytes::new()))
             .map_err(|e| ClientError::Http(e.to_string()))?;
-        let resp = self.http.request(req).await.map_err(|e| ClientError::Http(e.to_string()))?;
+        let resp = self
+            .http
+            .request(req)
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
         match resp.status() {
             StatusCode::OK => Ok(resp
                 .headers()

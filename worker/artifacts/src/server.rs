@@ -24,7 +24,10 @@ struct AppState {
 
 pub fn router(store: Arc<Store>, access: Arc<dyn AccessPolicy>) -> Router {
     Router::new()
-        .route("/blobs/:sha256", get(get_blob).head(head_blob).put(put_blob))
+        .route(
+            "/blobs/:sha256",
+            get(get_blob).head(head_blob).put(put_blob),
+        )
         .route("/health", get(|| async { "ok" }))
         .with_state(AppState { store, access })
 }
@@ -44,16 +47,34 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 /// Parses the digest in the path and asks the access policy.
-async fn admit(s: &AppState, raw: &str, op: Operation, headers: &HeaderMap) -> Result<Digest, Response> {
-    let digest: Digest = raw.parse().map_err(|e: deai_worker_jobs::DigestParseError| {
-        error(StatusCode::BAD_REQUEST, e.to_string())
-    })?;
-    let request = AccessRequest { operation: op, digest, headers: headers.clone() };
-    s.access.check(&request).await.map_err(|e| error(StatusCode::FORBIDDEN, e.to_string()))?;
+async fn admit(
+    s: &AppState,
+    raw: &str,
+    op: Operation,
+    headers: &HeaderMap,
+) -> Result<Digest, Response> {
+    let digest: Digest = raw
+        .parse()
+        .map_err(|e: deai_worker_jobs::DigestParseError| {
+            error(StatusCode::BAD_REQUEST, e.to_string())
+        })?;
+    let request = AccessRequest {
+        operation: op,
+        digest,
+        headers: headers.clone(),
+    };
+    s.access
+        .check(&request)
+        .await
+        .map_err(|e| error(StatusCode::FORBIDDEN, e.to_string()))?;
     Ok(digest)
 }
 
-async fn head_blob(State(s): State<AppState>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+async fn head_blob(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let d = match admit(&s, &raw, Operation::Read, &headers).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -64,7 +85,11 @@ async fn head_blob(State(s): State<AppState>, Path(raw): Path<String>, headers: 
     }
 }
 
-async fn get_blob(State(s): State<AppState>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+async fn get_blob(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let d = match admit(&s, &raw, Operation::Read, &headers).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -72,7 +97,9 @@ async fn get_blob(State(s): State<AppState>, Path(raw): Path<String>, headers: H
     let path = s.store.blob_path(&d);
     let file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return error(StatusCode::NOT_FOUND, "no such blob"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return error(StatusCode::NOT_FOUND, "no such blob")
+        }
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
     let size = match file.metadata().await {
@@ -106,7 +133,9 @@ async fn put_blob(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > s.store.max_blob_bytes()) {
-        return store_error(StoreError::TooLarge { limit: s.store.max_blob_bytes() });
+        return store_error(StoreError::TooLarge {
+            limit: s.store.max_blob_bytes(),
+        });
     }
     let mut writer = match s.store.writer(Some(d)) {
         Ok(w) => w,
@@ -128,7 +157,11 @@ async fn put_blob(
     match writer.commit() {
         Ok(out) => {
             tracing::info!(blob = %out.digest, size = out.size, created = out.created, "put");
-            let status = if out.created { StatusCode::CREATED } else { StatusCode::OK };
+            let status = if out.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             (status, out.digest.to_hex()).into_response()
         }
         Err(e) => store_error(e),

@@ -16,11 +16,17 @@ pub enum StoreError {
     #[error("blob bytes hash to {actual}, not to the name {expected}")]
     HashMismatch { expected: Digest, actual: Digest },
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.to_path_buf(), source }
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +53,10 @@ impl Store {
             let p = root.join(sub);
             std::fs::create_dir_all(&p).map_err(io(&p))?;
         }
-        Ok(Store { root, max_blob_bytes })
+        Ok(Store {
+            root,
+            max_blob_bytes,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -69,7 +78,10 @@ impl Store {
 
     /// Size of a stored blob, or None.
     pub fn size(&self, d: &Digest) -> Option<u64> {
-        std::fs::metadata(self.blob_path(d)).ok().filter(|m| m.is_file()).map(|m| m.len())
+        std::fs::metadata(self.blob_path(d))
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
     }
 
     /// Starts writing a blob. `expected` is the name the writer claims; the bytes are
@@ -78,13 +90,27 @@ impl Store {
         // Unique per process and call, so concurrent writers of one blob never share a
         // temp file.
         let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = self.root.join("tmp").join(format!("{}-{n}", std::process::id()));
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{}-{n}", std::process::id()));
         let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        Ok(BlobWriter { store: self, tmp, file: Some(file), hasher: Sha256::new(), size: 0, expected })
+        Ok(BlobWriter {
+            store: self,
+            tmp,
+            file: Some(file),
+            hasher: Sha256::new(),
+            size: 0,
+            expected,
+        })
     }
 
     /// Stores bytes in one go.
-    pub fn put_bytes(&self, expected: Option<Digest>, bytes: &[u8]) -> Result<PutOutcome, StoreError> {
+    pub fn put_bytes(
+        &self,
+        expected: Option<Digest>,
+        bytes: &[u8],
+    ) -> Result<PutOutcome, StoreError> {
         let mut w = self.writer(expected)?;
         w.write(bytes)?;
         w.commit()
@@ -120,7 +146,9 @@ impl BlobWriter<'_> {
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
         self.size += chunk.len() as u64;
         if self.size > self.store.max_blob_bytes {
-            return Err(StoreError::TooLarge { limit: self.store.max_blob_bytes });
+            return Err(StoreError::TooLarge {
+                limit: self.store.max_blob_bytes,
+            });
         }
         self.hasher.update(chunk);
         match self.file.as_mut() {
@@ -135,7 +163,10 @@ impl BlobWriter<'_> {
         let digest = Digest(std::mem::take(&mut self.hasher).finalize().into());
         if let Some(expected) = self.expected {
             if expected != digest {
-                return Err(StoreError::HashMismatch { expected, actual: digest });
+                return Err(StoreError::HashMismatch {
+                    expected,
+                    actual: digest,
+                });
             }
         }
         if let Some(f) = self.file.take() {
@@ -147,7 +178,11 @@ impl BlobWriter<'_> {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
         std::fs::rename(&self.tmp, &dest).map_err(io(&dest))?;
-        Ok(PutOutcome { digest, size: self.size, created })
+        Ok(PutOutcome {
+            digest,
+            size: self.size,
+            created,
+        })
     }
 }
 
@@ -170,7 +205,10 @@ mod tests {
         assert_eq!(out.digest, Digest::of(b"hello"));
         assert!(out.created);
         assert!(!store.put_bytes(Some(out.digest), b"hello").unwrap().created);
-        assert_eq!(std::fs::read(store.blob_path(&out.digest)).unwrap(), b"hello");
+        assert_eq!(
+            std::fs::read(store.blob_path(&out.digest)).unwrap(),
+            b"hello"
+        );
 
         let e = store.put_bytes(Some(Digest::of(b"x")), b"y").unwrap_err();
         assert!(matches!(e, StoreError::HashMismatch { .. }));
@@ -178,6 +216,9 @@ mod tests {
         let e = store.put_bytes(None, &[0u8; 17]).unwrap_err();
         assert!(matches!(e, StoreError::TooLarge { limit: 16 }));
         // Failed writes leave nothing behind.
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 }

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use deai_worker_artifacts::{
-    bind_loopback, router, serve, AccessDenied, AccessPolicy, AccessRequest, Client, ClientError, OpenAccess,
-    Operation, Store,
-};
 use deai_worker_artifacts::access::AccessFuture;
+use deai_worker_artifacts::{
+    bind_loopback, router, serve, AccessDenied, AccessPolicy, AccessRequest, Client, ClientError,
+    OpenAccess, Operation, Store,
+};
 use deai_worker_jobs::Digest;
 
 async fn start(store: Arc<Store>, access: Arc<dyn AccessPolicy>) -> Client {
@@ -34,7 +34,10 @@ async fn put_get_head_round_trip() {
     assert_eq!(client.head(&d).await.unwrap(), Some(7));
     assert_eq!(client.head(&Digest::of(b"nothing")).await.unwrap(), None);
     let e = client.get(&Digest::of(b"nothing")).await.unwrap_err();
-    assert!(matches!(e, ClientError::Status { status, .. } if status == 404), "{e}");
+    assert!(
+        matches!(e, ClientError::Status { status, .. } if status == 404),
+        "{e}"
+    );
 
     let other = tempfile::tempdir().unwrap();
     let local = Store::open(other.path(), 1 << 20).unwrap();
@@ -48,8 +51,14 @@ async fn the_store_rejects_a_blob_whose_bytes_do_not_match_its_name() {
     let store = Arc::new(Store::open(dir.path(), 1 << 20).unwrap());
     let client = start(store.clone(), Arc::new(OpenAccess)).await;
     let claimed = Digest::of(b"the real model");
-    let e = client.put_as(&claimed, Bytes::from_static(b"a poisoned model")).await.unwrap_err();
-    assert!(matches!(e, ClientError::Status { status, .. } if status == 400), "{e}");
+    let e = client
+        .put_as(&claimed, Bytes::from_static(b"a poisoned model"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ClientError::Status { status, .. } if status == 400),
+        "{e}"
+    );
     assert!(!store.contains(&claimed));
     assert!(!store.contains(&Digest::of(b"a poisoned model")));
     assert!(tmp_is_empty(&store));
@@ -60,7 +69,10 @@ async fn concurrent_puts_of_one_blob_all_succeed_and_leave_one_intact_copy() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path(), 1 << 20).unwrap());
     let client = start(store.clone(), Arc::new(OpenAccess)).await;
-    let blob: Bytes = (0..200_000u32).map(|i| (i % 251) as u8).collect::<Vec<_>>().into();
+    let blob: Bytes = (0..200_000u32)
+        .map(|i| (i % 251) as u8)
+        .collect::<Vec<_>>()
+        .into();
     let d = Digest::of(&blob);
     let tasks: Vec<_> = (0..16)
         .map(|_| {
@@ -82,7 +94,10 @@ async fn oversized_blobs_are_refused() {
     let store = Arc::new(Store::open(dir.path(), 1000).unwrap());
     let client = start(store.clone(), Arc::new(OpenAccess)).await;
     let e = client.put(Bytes::from(vec![1u8; 1001])).await.unwrap_err();
-    assert!(matches!(e, ClientError::Status { status, .. } if status == 413), "{e}");
+    assert!(
+        matches!(e, ClientError::Status { status, .. } if status == 413),
+        "{e}"
+    );
     assert!(tmp_is_empty(&store));
 }
 
@@ -118,7 +133,13 @@ async fn the_access_policy_decides_each_request() {
     let store = Arc::new(Store::open(dir.path(), 1 << 20).unwrap());
     let client = start(store.clone(), Arc::new(WritersOnly)).await;
     let e = client.put(Bytes::from_static(b"x")).await.unwrap_err();
-    assert!(matches!(e, ClientError::Status { status, .. } if status == 403), "{e}");
+    assert!(
+        matches!(e, ClientError::Status { status, .. } if status == 403),
+        "{e}"
+    );
     store.put_bytes(None, b"x").unwrap();
-    assert_eq!(client.get(&Digest::of(b"x")).await.unwrap(), Bytes::from_static(b"x"));
+    assert_eq!(
+        client.get(&Digest::of(b"x")).await.unwrap(),
+        Bytes::from_static(b"x")
+    );
 }

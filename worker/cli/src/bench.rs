@@ -87,10 +87,19 @@ struct ReplayCost {
 
 fn default_digits() -> PathBuf {
     let cache = std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into());
-    PathBuf::from(cache).join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
+    PathBuf::from(cache)
+        .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
 }
 
-fn spec(model: serde_json::Value, data: &Path, format: &str, scale: f64, epochs: u32, batch: u32, every: u32) -> anyhow::Result<JobSpec> {
+fn spec(
+    model: serde_json::Value,
+    data: &Path,
+    format: &str,
+    scale: f64,
+    epochs: u32,
+    batch: u32,
+    every: u32,
+) -> anyhow::Result<JobSpec> {
     let sha = Digest::of_file(data).with_context(|| format!("{}", data.display()))?;
     let v = serde_json::json!({
         "version": 1, "kind": "train", "model": model,
@@ -112,10 +121,18 @@ fn synthetic(path: &Path, rows: usize, cols: usize, classes: usize) -> anyhow::R
     let mut labels = Vec::with_capacity(rows);
     for _ in 0..rows {
         let x: Vec<f32> = (0..cols).map(|_| unit()).collect();
-        let scores = (0..classes).map(|c| x.iter().zip(&teacher[c * cols..(c + 1) * cols]).map(|(a, b)| a * b).sum::<f32>());
+        let scores = (0..classes).map(|c| {
+            x.iter()
+                .zip(&teacher[c * cols..(c + 1) * cols])
+                .map(|(a, b)| a * b)
+                .sum::<f32>()
+        });
         let label = scores
             .enumerate()
-            .fold((0usize, f32::MIN), |best, (i, s)| if s > best.1 { (i, s) } else { best })
+            .fold(
+                (0usize, f32::MIN),
+                |best, (i, s)| if s > best.1 { (i, s) } else { best },
+            )
             .0;
         features.extend(x);
         labels.push(label as i64);
@@ -124,7 +141,11 @@ fn synthetic(path: &Path, rows: usize, cols: usize, classes: usize) -> anyhow::R
     Ok(())
 }
 
-fn timed_train(spec: &JobSpec, data: &Path, out: &Path) -> anyhow::Result<(deai_worker_jobs::TrainResult, Duration)> {
+fn timed_train(
+    spec: &JobSpec,
+    data: &Path,
+    out: &Path,
+) -> anyhow::Result<(deai_worker_jobs::TrainResult, Duration)> {
     let mut t = Timer::default();
     let r = engine::train(spec, data, out, &mut t)?;
     Ok((r, t.elapsed))
@@ -137,7 +158,15 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
     let digits = args.digits.clone().unwrap_or_else(default_digits);
 
     // Digits: 64-64-10, batch 32, ten checkpoints over the run for the replay figures.
-    let probe = spec(serde_json::json!({"type": "mlp", "inputs": 64, "hidden": [64], "classes": 10}), &digits, "csv", 0.0625, args.digits_epochs, 32, 1_000_000)?;
+    let probe = spec(
+        serde_json::json!({"type": "mlp", "inputs": 64, "hidden": [64], "classes": 10}),
+        &digits,
+        "csv",
+        0.0625,
+        args.digits_epochs,
+        32,
+        1_000_000,
+    )?;
     let steps = 45 * u64::from(args.digits_epochs);
     let every = u32::try_from((steps / 10).max(1)).unwrap_or(u32::MAX);
     let mut digits_spec = probe.clone();
@@ -150,7 +179,15 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
     // Synthetic 784-128-10, batch 64.
     let syn_path = work.join("synthetic-784.safetensors");
     synthetic(&syn_path, args.synthetic_rows, 784, 10)?;
-    let syn_spec = spec(serde_json::json!({"type": "mlp", "inputs": 784, "hidden": [128], "classes": 10}), &syn_path, "safetensors", 1.0, args.synthetic_epochs, 64, 1_000_000)?;
+    let syn_spec = spec(
+        serde_json::json!({"type": "mlp", "inputs": 784, "hidden": [128], "classes": 10}),
+        &syn_path,
+        "safetensors",
+        1.0,
+        args.synthetic_epochs,
+        64,
+        1_000_000,
+    )?;
     let (sr, st) = timed_train(&syn_spec, &syn_path, &work.join("synthetic"))?;
     let syn_samples = sr.datasets[0].train_rows * u64::from(args.synthetic_epochs);
 
@@ -163,7 +200,10 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
     let last = dr.checkpoints.len() - 1;
     let mut t = Timer::default();
     let full = engine::replay(&result, 0, last, &digits, &mut t)?;
-    anyhow::ensure!(full.passed(), "full replay of the benchmark run failed: {full:?}");
+    anyhow::ensure!(
+        full.passed(),
+        "full replay of the benchmark run failed: {full:?}"
+    );
     let full_s = t.elapsed.as_secs_f64();
 
     let baseline = match &args.python {
@@ -172,7 +212,10 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
     };
     let row = |model: &str, samples: u64, secs: Duration, key: &str| {
         let sps = samples as f64 / secs.as_secs_f64();
-        let py = baseline.as_ref().and_then(|b| b.get(key)).and_then(serde_json::Value::as_f64);
+        let py = baseline
+            .as_ref()
+            .and_then(|b| b.get(key))
+            .and_then(serde_json::Value::as_f64);
         Row {
             model: model.into(),
             samples,
@@ -186,8 +229,18 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
         libtorch: engine::runtime::LIBTORCH_VERSION.into(),
         threads: engine::runtime::intra_op_threads(),
         throughput: vec![
-            row("digits MLP 64-64-10, batch 32", digits_samples, dt, "digits_mlp"),
-            row("synthetic MLP 784-128-10, batch 64", syn_samples, st, "mlp_784"),
+            row(
+                "digits MLP 64-64-10, batch 32",
+                digits_samples,
+                dt,
+                "digits_mlp",
+            ),
+            row(
+                "synthetic MLP 784-128-10, batch 64",
+                syn_samples,
+                st,
+                "mlp_784",
+            ),
         ],
         replay: ReplayCost {
             full_training_s: dt.as_secs_f64(),
@@ -212,10 +265,18 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
 }
 
 fn print_table(r: &Report) {
-    println!("libtorch {} , {} intra-op thread(s), deterministic CPU mode", r.libtorch, r.threads);
-    println!("{:<38} {:>10} {:>9} {:>12} {:>14} {:>7}", "model", "samples", "seconds", "samples/s", "pytorch-py/s", "ratio");
+    println!(
+        "libtorch {} , {} intra-op thread(s), deterministic CPU mode",
+        r.libtorch, r.threads
+    );
+    println!(
+        "{:<38} {:>10} {:>9} {:>12} {:>14} {:>7}",
+        "model", "samples", "seconds", "samples/s", "pytorch-py/s", "ratio"
+    );
     for row in &r.throughput {
-        let py = row.torch_python_samples_per_s.map_or("-".into(), |v| format!("{v:.0}"));
+        let py = row
+            .torch_python_samples_per_s
+            .map_or("-".into(), |v| format!("{v:.0}"));
         let ratio = row.ratio.map_or("-".into(), |v| format!("{v:.2}"));
         println!(
             "{:<38} {:>10} {:>9.3} {:>12.0} {:>14} {:>7}",
@@ -229,7 +290,13 @@ fn print_table(r: &Report) {
     );
 }
 
-fn run_python(py: &Path, work: &Path, digits: &Path, synthetic: &Path, a: &BenchArgs) -> anyhow::Result<serde_json::Value> {
+fn run_python(
+    py: &Path,
+    work: &Path,
+    digits: &Path,
+    synthetic: &Path,
+    a: &BenchArgs,
+) -> anyhow::Result<serde_json::Value> {
     let script = work.join("torch_baseline.py");
     std::fs::write(&script, BASELINE_PY)?;
     let out = std::process::Command::new(py)
@@ -246,7 +313,10 @@ fn run_python(py: &Path, work: &Path, digits: &Path, synthetic: &Path, a: &Bench
         .with_context(|| format!("running {}", py.display()))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        anyhow::bail!("PyTorch baseline failed: {}", err.lines().last().unwrap_or(""));
+        anyhow::bail!(
+            "PyTorch baseline failed: {}",
+            err.lines().last().unwrap_or("")
+        );
     }
     serde_json::from_slice(&out.stdout).context("PyTorch baseline printed no JSON")
 }

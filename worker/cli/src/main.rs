@@ -19,7 +19,11 @@ use deai_worker_jobs::{Digest, JobSpec};
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "deai-worker", version, about = "deai worker: deterministic libtorch ML jobs with checkpoint hash chains")]
+#[command(
+    name = "deai-worker",
+    version,
+    about = "deai worker: deterministic libtorch ML jobs with checkpoint hash chains"
+)]
 struct Cli {
     /// Output format of the command's result on stdout.
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
@@ -51,7 +55,9 @@ struct SourceArgs {
 }
 
 fn default_store() -> PathBuf {
-    let cache = std::env::var_os("DEAI_CACHE").map(PathBuf::from).unwrap_or_else(|| "/var/cache/deai".into());
+    let cache = std::env::var_os("DEAI_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/var/cache/deai".into());
     cache.join("artifacts")
 }
 
@@ -146,7 +152,9 @@ fn reexec_with_env() {
     if fix.is_empty() || std::env::var_os(MARK).is_some() {
         return;
     }
-    let Ok(exe) = std::env::current_exe() else { return };
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
     let mut cmd = std::process::Command::new(exe);
     cmd.args(std::env::args_os().skip(1)).env(MARK, "1");
     for (k, v) in fix {
@@ -184,7 +192,11 @@ fn main() -> ExitCode {
 }
 
 fn one_line(s: &str) -> String {
-    s.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn init_logs() {
@@ -203,7 +215,11 @@ fn read_spec(path: &Path) -> anyhow::Result<JobSpec> {
     JobSpec::from_json(&text).with_context(|| format!("{}", path.display()))
 }
 
-fn print<T: Serialize>(output: Output, value: &T, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+fn print<T: Serialize>(
+    output: Output,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
     match output {
         Output::Json => println!("{}", serde_json::to_string_pretty(value)?),
         Output::Text => println!("{}", text()),
@@ -214,10 +230,20 @@ fn print<T: Serialize>(output: Output, value: &T, text: impl FnOnce() -> String)
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let quiet = cli.quiet || cli.output == Output::Json;
     match &cli.command {
-        Command::Train { spec, out, data, sources } => {
+        Command::Train {
+            spec,
+            out,
+            data,
+            sources,
+        } => {
             let spec = read_spec(spec)?;
             let d = &spec.dataset;
-            let data = sources.sources().resolve("dataset", &d.sha256, data.as_deref(), d.path.as_deref())?;
+            let data = sources.sources().resolve(
+                "dataset",
+                &d.sha256,
+                data.as_deref(),
+                d.path.as_deref(),
+            )?;
             let mut progress = progress::for_terminal(quiet);
             let r = engine::train(&spec, &data, out, progress.as_mut())?;
             print(cli.output, &r, || {
@@ -231,15 +257,32 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 )
             })?;
         }
-        Command::Evaluate { spec, data, weights, sources } => {
+        Command::Evaluate {
+            spec,
+            data,
+            weights,
+            sources,
+        } => {
             let spec = read_spec(spec)?;
             let (data, weights) = inputs(&spec, data, weights, sources)?;
             let r = engine::evaluate(&spec, &data, &weights)?;
             print(cli.output, &r, || {
-                format!("accuracy {:.4} loss {:.4} on {} {} samples", r.accuracy, r.loss, r.samples, format!("{:?}", r.subset).to_lowercase())
+                format!(
+                    "accuracy {:.4} loss {:.4} on {} {} samples",
+                    r.accuracy,
+                    r.loss,
+                    r.samples,
+                    format!("{:?}", r.subset).to_lowercase()
+                )
             })?;
         }
-        Command::Infer { spec, data, weights, out, sources } => {
+        Command::Infer {
+            spec,
+            data,
+            weights,
+            out,
+            sources,
+        } => {
             let spec = read_spec(spec)?;
             let (data, weights) = inputs(&spec, data, weights, sources)?;
             let r = engine::infer(&spec, &data, &weights)?;
@@ -258,10 +301,21 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 )
             })?;
         }
-        Command::Replay { result, from, to, data, sources } => {
+        Command::Replay {
+            result,
+            from,
+            to,
+            data,
+            sources,
+        } => {
             let r = engine::replay::read_result(result)?;
             let d = &r.spec.dataset;
-            let data = sources.sources().resolve("dataset", &d.sha256, data.as_deref(), d.path.as_deref())?;
+            let data = sources.sources().resolve(
+                "dataset",
+                &d.sha256,
+                data.as_deref(),
+                d.path.as_deref(),
+            )?;
             let mut progress = progress::for_terminal(quiet);
             let report = engine::replay(result, *from, *to, &data, progress.as_mut())?;
             let passed = report.passed();
@@ -286,15 +340,28 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     report.to_checkpoint,
                     report.from_step,
                     report.to_step,
-                    if report.final_weights_match == Some(true) { ", final weights match" } else { "" }
+                    if report.final_weights_match == Some(true) {
+                        ", final weights match"
+                    } else {
+                        ""
+                    }
                 );
             }
         }
-        Command::ServeArtifacts { dir, port, max_blob_bytes } => {
+        Command::ServeArtifacts {
+            dir,
+            port,
+            max_blob_bytes,
+        } => {
             let store = Arc::new(Store::open(dir, *max_blob_bytes)?);
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
             rt.block_on(async {
-                let listener = bind_loopback(*port).await.with_context(|| format!("binding 127.0.0.1:{port}"))?;
+                let listener = bind_loopback(*port)
+                    .await
+                    .with_context(|| format!("binding 127.0.0.1:{port}"))?;
                 let addr = listener.local_addr()?;
                 tracing::info!(dir = %dir.display(), %addr, "serving artifacts");
                 let app = router(store, Arc::new(OpenAccess));
@@ -314,10 +381,16 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     Digest::of_file(f).with_context(|| format!("{}", f.display()))?
                 };
-                out.push(HashLine { sha256: d, file: f.display().to_string() });
+                out.push(HashLine {
+                    sha256: d,
+                    file: f.display().to_string(),
+                });
             }
             print(cli.output, &out, || {
-                out.iter().map(|h| format!("{}  {}", h.sha256, h.file)).collect::<Vec<_>>().join("\n")
+                out.iter()
+                    .map(|h| format!("{}  {}", h.sha256, h.file))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })?;
         }
         Command::Bench(args) => bench::run(args, cli.output == Output::Json)?,
@@ -340,7 +413,9 @@ fn inputs(
     let s = sources.sources();
     let d = &spec.dataset;
     let data = s.resolve("dataset", &d.sha256, data.as_deref(), d.path.as_deref())?;
-    let Some(w) = &spec.weights else { bail!("spec has no weights (needed for evaluate and infer)") };
+    let Some(w) = &spec.weights else {
+        bail!("spec has no weights (needed for evaluate and infer)")
+    };
     let weights = s.resolve("weights", &w.sha256, weights.as_deref(), w.path.as_deref())?;
     Ok((data, weights))
 }

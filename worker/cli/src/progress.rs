@@ -10,7 +10,11 @@ pub fn for_terminal(quiet: bool) -> Box<dyn Progress> {
     if !quiet && std::io::stderr().is_terminal() {
         Box::new(Bar { bar: None })
     } else {
-        Box::new(Log { what: String::new(), total: 0, next_report: 0 })
+        Box::new(Log {
+            what: String::new(),
+            total: 0,
+            next_report: 0,
+        })
     }
 }
 
@@ -21,9 +25,10 @@ struct Bar {
 impl Progress for Bar {
     fn begin(&mut self, what: &str, total: u64) {
         let bar = ProgressBar::new(total);
-        let style = ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} steps {msg} ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} steps {msg} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(what.to_string());
         self.bar = Some(bar);
@@ -31,14 +36,17 @@ impl Progress for Bar {
     fn step(&mut self, done: u64, loss: f64) {
         if let Some(b) = &self.bar {
             b.set_position(done);
-            if loss != 0.0 && done % 10 == 0 {
+            if loss != 0.0 {
                 b.set_message(format!("loss {loss:.4}"));
             }
         }
     }
     fn checkpoint(&mut self, index: usize, step: u64, hash: &Digest) {
         if let Some(b) = &self.bar {
-            b.println(format!("checkpoint {index} at step {step}: {}", &hash.to_hex()[..16]));
+            b.println(format!(
+                "checkpoint {index} at step {step}: {}",
+                &hash.to_hex()[..16]
+            ));
         }
     }
     fn end(&mut self) {

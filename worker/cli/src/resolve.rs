@@ -15,7 +15,13 @@ pub struct Sources {
 }
 
 impl Sources {
-    pub fn resolve(&self, what: &str, sha256: &Digest, explicit: Option<&Path>, hint: Option<&str>) -> anyhow::Result<PathBuf> {
+    pub fn resolve(
+        &self,
+        what: &str,
+        sha256: &Digest,
+        explicit: Option<&Path>,
+        hint: Option<&str>,
+    ) -> anyhow::Result<PathBuf> {
         if let Some(p) = explicit {
             return Ok(p.to_path_buf());
         }
@@ -31,8 +37,13 @@ impl Sources {
             return Ok(store.blob_path(sha256));
         }
         if let Some(url) = &self.server {
-            let client = Client::new(url, usize::try_from(self.max_blob_bytes).unwrap_or(usize::MAX))?;
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let client = Client::new(
+                url,
+                usize::try_from(self.max_blob_bytes).unwrap_or(usize::MAX),
+            )?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(client.fetch_into(sha256, &store))
                 .with_context(|| format!("fetching {what} {sha256} from {url}"))?;
             return Ok(store.blob_path(sha256));

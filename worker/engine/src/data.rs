@@ -34,16 +34,25 @@ pub fn load(path: &Path, r: &DatasetRef) -> Result<Dataset, EngineError> {
     let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
     let actual = Digest::of(&bytes);
     if actual != r.sha256 {
-        return Err(EngineError::HashMismatch { path: path.into(), expected: r.sha256, actual });
+        return Err(EngineError::HashMismatch {
+            path: path.into(),
+            expected: r.sha256,
+            actual,
+        });
     }
-    let bad = |message: String| EngineError::Dataset { path: path.into(), message };
+    let bad = |message: String| EngineError::Dataset {
+        path: path.into(),
+        message,
+    };
     let (rows, cols, mut features, labels) = match r.format {
         DataFormat::Csv => {
             let text = decompress_if_gzip(&bytes).map_err(|e| bad(format!("gzip: {e}")))?;
             let text = std::str::from_utf8(&text).map_err(|_| bad("not UTF-8 text".into()))?;
             parse_csv(text, r.header, r.label_column).map_err(bad)?
         }
-        DataFormat::Safetensors => parse_safetensors(&bytes, &r.features_key, &r.labels_key).map_err(bad)?,
+        DataFormat::Safetensors => {
+            parse_safetensors(&bytes, &r.features_key, &r.labels_key).map_err(bad)?
+        }
     };
     if rows == 0 {
         return Err(bad("no rows".into()));
@@ -54,9 +63,20 @@ pub fn load(path: &Path, r: &DatasetRef) -> Result<Dataset, EngineError> {
         }
     }
     if let Some(i) = features.iter().position(|v| !v.is_finite()) {
-        return Err(bad(format!("row {}: feature {} is not finite", i / cols + 1, i % cols)));
+        return Err(bad(format!(
+            "row {}: feature {} is not finite",
+            i / cols + 1,
+            i % cols
+        )));
     }
-    Ok(Dataset { path: path.into(), sha256: actual, rows, cols, features, labels })
+    Ok(Dataset {
+        path: path.into(),
+        sha256: actual,
+        rows,
+        cols,
+        features,
+        labels,
+    })
 }
 
 fn decompress_if_gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -84,14 +104,18 @@ fn parse_csv(text: &str, header: bool, label_column: i64) -> Result<Parsed, Stri
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         let w = *width.get_or_insert(fields.len());
         if fields.len() != w {
-            return Err(format!("line {line_no}: {} columns, earlier lines have {w}", fields.len()));
+            return Err(format!(
+                "line {line_no}: {} columns, earlier lines have {w}",
+                fields.len()
+            ));
         }
         if w < 2 {
-            return Err(format!("line {line_no}: need at least one feature and a label column"));
+            return Err(format!(
+                "line {line_no}: need at least one feature and a label column"
+            ));
         }
-        let label_idx = resolve_column(label_column, w).ok_or_else(|| {
-            format!("label_column {label_column} is outside the {w} columns")
-        })?;
+        let label_idx = resolve_column(label_column, w)
+            .ok_or_else(|| format!("label_column {label_column} is outside the {w} columns"))?;
         for (c, field) in fields.iter().enumerate() {
             let v: f64 = field
                 .parse()
@@ -122,18 +146,29 @@ fn to_label(v: f64) -> Option<i64> {
 
 fn parse_safetensors(bytes: &[u8], fkey: &str, lkey: &str) -> Result<Parsed, String> {
     use safetensors::tensor::Dtype;
-    let st = safetensors::SafeTensors::deserialize(bytes).map_err(|e| format!("safetensors: {e:?}"))?;
-    let f = st.tensor(fkey).map_err(|_| format!("no tensor named {fkey:?}"))?;
-    let l = st.tensor(lkey).map_err(|_| format!("no tensor named {lkey:?}"))?;
+    let st =
+        safetensors::SafeTensors::deserialize(bytes).map_err(|e| format!("safetensors: {e:?}"))?;
+    let f = st
+        .tensor(fkey)
+        .map_err(|_| format!("no tensor named {fkey:?}"))?;
+    let l = st
+        .tensor(lkey)
+        .map_err(|_| format!("no tensor named {lkey:?}"))?;
     let [rows, cols] = *f.shape() else {
         return Err(format!("{fkey:?} must be 2-D, has shape {:?}", f.shape()));
     };
     if l.shape() != [rows] {
-        return Err(format!("{lkey:?} must have shape [{rows}], has {:?}", l.shape()));
+        return Err(format!(
+            "{lkey:?} must have shape [{rows}], has {:?}",
+            l.shape()
+        ));
     }
     let fd = f.data();
     let features: Vec<f32> = match f.dtype() {
-        Dtype::F32 => fd.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F32 => fd
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
         Dtype::F64 => fd
             .chunks_exact(8)
             .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
@@ -147,7 +182,10 @@ fn parse_safetensors(bytes: &[u8], fkey: &str, lkey: &str) -> Result<Parsed, Str
             .chunks_exact(8)
             .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
             .collect(),
-        Dtype::I32 => ld.chunks_exact(4).map(|b| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))).collect(),
+        Dtype::I32 => ld
+            .chunks_exact(4)
+            .map(|b| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            .collect(),
         Dtype::U8 => ld.iter().map(|&b| i64::from(b)).collect(),
         other => return Err(format!("{lkey:?} has dtype {other:?}; use I64, I32 or U8")),
     };
@@ -186,7 +224,10 @@ impl Dataset {
         if train.is_empty() || test.is_empty() {
             return Err(EngineError::Dataset {
                 path: self.path.clone(),
-                message: format!("{} rows are too few for test_fraction {}", self.rows, s.test_fraction),
+                message: format!(
+                    "{} rows are too few for test_fraction {}",
+                    self.rows, s.test_fraction
+                ),
             });
         }
         Ok((self.select(&train)?, self.select(&test)?))
@@ -210,39 +251,40 @@ impl Dataset {
         let n = rows.len() as i64;
         let x = Tensor::f_from_slice(&x)?.f_reshape([n, self.cols as i64])?;
         let y = Tensor::f_from_slice(&y)?.f_to_kind(Kind::Int64)?;
-        Ok(Part { x, y, rows: rows.len() })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_parses_and_reports_bad_lines() {
-        let (rows, cols, f, l) = parse_csv("a,b,y\n1,2,0\n3,4,1\n", true, -1).unwrap();
-        assert_eq!((rows, cols), (2, 2));
-        assert_eq!(f, vec![1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(l, vec![0, 1]);
-        let (_, _, f, l) = parse_csv("0,1,2\n1,3,4\n", false, 0).unwrap();
-        assert_eq!((f, l), (vec![1.0, 2.0, 3.0, 4.0], vec![0, 1]));
-        assert_eq!(parse_csv("1,2,0\n1,x,0\n", false, -1).unwrap_err(), "line 2, column 1: \"x\" is not a number");
-        assert!(parse_csv("1,2,0\n1,2\n", false, -1).unwrap_err().starts_with("line 2: 2 columns"));
-        assert!(parse_csv("1,2,0.5\n", false, -1).unwrap_err().contains("not a non-negative integer"));
-        assert!(parse_csv("1,2,0\n", false, 5).unwrap_err().contains("outside"));
+        Ok(Part {
+            x,
+            y,
+            rows: rows.len(),
+        })
     }
 }
 
 /// Writes a dataset as safetensors (`features`: F32 `[rows, cols]`, `labels`: I64
 /// `[rows]`), the format `DataFormat::Safetensors` reads by default.
-pub fn write_safetensors_dataset(path: &Path, cols: usize, features: &[f32], labels: &[i64]) -> Result<(), EngineError> {
+pub fn write_safetensors_dataset(
+    path: &Path,
+    cols: usize,
+    features: &[f32],
+    labels: &[i64],
+) -> Result<(), EngineError> {
     use safetensors::tensor::Dtype;
     let rows = labels.len();
     if features.len() != rows * cols {
-        return Err(EngineError::Shape(format!("{} features do not fill {rows} rows of {cols}", features.len())));
+        return Err(EngineError::Shape(format!(
+            "{} features do not fill {rows} rows of {cols}",
+            features.len()
+        )));
     }
-    let f = RawView { dtype: Dtype::F32, shape: vec![rows, cols], data_le: features.iter().flat_map(|v| v.to_le_bytes()).collect() };
-    let l = RawView { dtype: Dtype::I64, shape: vec![rows], data_le: labels.iter().flat_map(|v| v.to_le_bytes()).collect() };
+    let f = RawView {
+        dtype: Dtype::F32,
+        shape: vec![rows, cols],
+        data_le: features.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    };
+    let l = RawView {
+        dtype: Dtype::I64,
+        shape: vec![rows],
+        data_le: labels.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    };
     let bytes = safetensors::tensor::serialize([("features", &f), ("labels", &l)], &None)
         .map_err(|e| EngineError::Shape(format!("cannot serialise safetensors: {e:?}")))?;
     crate::state::write_atomic(path, &bytes)
@@ -266,5 +308,33 @@ impl safetensors::tensor::View for &RawView {
     }
     fn data_len(&self) -> usize {
         self.data_le.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_parses_and_reports_bad_lines() {
+        let (rows, cols, f, l) = parse_csv("a,b,y\n1,2,0\n3,4,1\n", true, -1).unwrap();
+        assert_eq!((rows, cols), (2, 2));
+        assert_eq!(f, vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(l, vec![0, 1]);
+        let (_, _, f, l) = parse_csv("0,1,2\n1,3,4\n", false, 0).unwrap();
+        assert_eq!((f, l), (vec![1.0, 2.0, 3.0, 4.0], vec![0, 1]));
+        assert_eq!(
+            parse_csv("1,2,0\n1,x,0\n", false, -1).unwrap_err(),
+            "line 2, column 1: \"x\" is not a number"
+        );
+        assert!(parse_csv("1,2,0\n1,2\n", false, -1)
+            .unwrap_err()
+            .starts_with("line 2: 2 columns"));
+        assert!(parse_csv("1,2,0.5\n", false, -1)
+            .unwrap_err()
+            .contains("not a non-negative integer"));
+        assert!(parse_csv("1,2,0\n", false, 5)
+            .unwrap_err()
+            .contains("outside"));
     }
 }

@@ -8,9 +8,16 @@ pub enum EngineError {
     #[error(transparent)]
     Spec(#[from] SpecError),
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: sha256 is {actual}, expected {expected}", path.display())]
-    HashMismatch { path: PathBuf, expected: Digest, actual: Digest },
+    HashMismatch {
+        path: PathBuf,
+        expected: Digest,
+        actual: Digest,
+    },
     #[error("dataset {}: {message}", path.display())]
     Dataset { path: PathBuf, message: String },
     #[error("shape mismatch: {0}")]
@@ -29,7 +36,10 @@ pub enum EngineError {
 
 impl EngineError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> EngineError {
-        EngineError::Io { path: path.into(), source }
+        EngineError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

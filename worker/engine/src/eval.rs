@@ -16,35 +16,55 @@ fn expect_kind(spec: &JobSpec, kind: JobKind) -> Result<(), EngineError> {
     spec.validate()?;
     if spec.kind != kind {
         let want = serde_json::to_string(&kind).unwrap_or_default();
-        return Err(SpecError { path: "kind".into(), message: format!("expected {want}") }.into());
+        return Err(SpecError {
+            path: "kind".into(),
+            message: format!("expected {want}"),
+        }
+        .into());
     }
     Ok(())
 }
 
 /// Loads the weights file, checked against the spec's `weights.sha256`.
-pub fn load_model(spec: &JobSpec, weights_path: &Path, device: tch::Device) -> Result<(Model, Digest), EngineError> {
+pub fn load_model(
+    spec: &JobSpec,
+    weights_path: &Path,
+    device: tch::Device,
+) -> Result<(Model, Digest), EngineError> {
     let w = spec.weights.as_ref().ok_or_else(|| SpecError {
         path: "weights".into(),
         message: "required for kinds \"evaluate\" and \"infer\"".into(),
     })?;
     let bytes = state::read_verified(weights_path, &w.sha256)?;
     let map = state::from_safetensors(&bytes, weights_path)?;
-    let params = map.iter().map(|(n, t)| Ok((n.clone(), t.to_tensor()?))).collect::<Result<_, EngineError>>()?;
-    let model = Model::from_params(&spec.model, params, device).map_err(|e| EngineError::Weights {
-        path: weights_path.into(),
-        message: e.to_string(),
-    })?;
+    let params = map
+        .iter()
+        .map(|(n, t)| Ok((n.clone(), t.to_tensor()?)))
+        .collect::<Result<_, EngineError>>()?;
+    let model =
+        Model::from_params(&spec.model, params, device).map_err(|e| EngineError::Weights {
+            path: weights_path.into(),
+            message: e.to_string(),
+        })?;
     Ok((model, w.sha256))
 }
 
-fn load_part(spec: &JobSpec, data_path: &Path, device: tch::Device) -> Result<(Part, Digest), EngineError> {
+fn load_part(
+    spec: &JobSpec,
+    data_path: &Path,
+    device: tch::Device,
+) -> Result<(Part, Digest), EngineError> {
     let ds = data::load(data_path, &spec.dataset)?;
     ds.check_fits(&spec.model)?;
     let part = to_device(ds.subset(&spec.split, spec.subset)?, device)?;
     Ok((part, ds.sha256))
 }
 
-pub fn evaluate(spec: &JobSpec, data_path: &Path, weights_path: &Path) -> Result<EvalReport, EngineError> {
+pub fn evaluate(
+    spec: &JobSpec,
+    data_path: &Path,
+    weights_path: &Path,
+) -> Result<EvalReport, EngineError> {
     runtime::init();
     expect_kind(spec, JobKind::Evaluate)?;
     let device = runtime::device(spec.device)?;
@@ -62,14 +82,19 @@ pub fn evaluate(spec: &JobSpec, data_path: &Path, weights_path: &Path) -> Result
     })
 }
 
-pub fn infer(spec: &JobSpec, data_path: &Path, weights_path: &Path) -> Result<InferReport, EngineError> {
+pub fn infer(
+    spec: &JobSpec,
+    data_path: &Path,
+    weights_path: &Path,
+) -> Result<InferReport, EngineError> {
     runtime::init();
     expect_kind(spec, JobKind::Infer)?;
     let device = runtime::device(spec.device)?;
     let (model, weights_sha256) = load_model(spec, weights_path, device)?;
     let (part, dataset_sha256) = load_part(spec, data_path, device)?;
     let logits = tch::no_grad(|| model.forward(&part.x))?;
-    let predictions = Vec::<i64>::try_from(&logits.f_argmax(-1, false)?.f_to_device(tch::Device::Cpu)?)?;
+    let predictions =
+        Vec::<i64>::try_from(&logits.f_argmax(-1, false)?.f_to_device(tch::Device::Cpu)?)?;
     let host = state::HostTensor::from_tensor(&logits)?;
     Ok(InferReport {
         spec_sha256: spec.hash(),
@@ -89,4 +114,3 @@ pub fn labels(spec: &JobSpec, data_path: &Path) -> Result<Vec<i64>, EngineError>
     let part = ds.subset(&spec.split, spec.subset)?;
     Ok(Vec::<i64>::try_from(&part.y)?)
 }
-

@@ -24,8 +24,14 @@ pub fn param_shapes(spec: &ModelSpec) -> Vec<(String, Vec<i64>)> {
     };
     let mut out = Vec::new();
     match spec {
-        ModelSpec::Logistic { inputs, classes } => linear(&mut out, "fc0", i64::from(*inputs), i64::from(*classes)),
-        ModelSpec::Mlp { inputs, hidden, classes } => {
+        ModelSpec::Logistic { inputs, classes } => {
+            linear(&mut out, "fc0", i64::from(*inputs), i64::from(*classes))
+        }
+        ModelSpec::Mlp {
+            inputs,
+            hidden,
+            classes,
+        } => {
             let dims: Vec<i64> = std::iter::once(*inputs)
                 .chain(hidden.iter().copied())
                 .chain(std::iter::once(*classes))
@@ -35,7 +41,12 @@ pub fn param_shapes(spec: &ModelSpec) -> Vec<(String, Vec<i64>)> {
                 linear(&mut out, &format!("fc{i}"), w[0], w[1]);
             }
         }
-        ModelSpec::Cnn { image_size, channels, conv_channels, classes } => {
+        ModelSpec::Cnn {
+            image_size,
+            channels,
+            conv_channels,
+            classes,
+        } => {
             let [c1, c2] = conv_channels.map(i64::from);
             let ch = i64::from(*channels);
             out.push(("conv0.weight".into(), vec![c1, ch, 3, 3]));
@@ -75,7 +86,10 @@ impl Model {
                     ((2.0 * u - 1.0) * bound) as f32
                 })
                 .collect();
-            params.insert(name.clone(), Tensor::f_from_slice(&data)?.f_reshape(shape.as_slice())?);
+            params.insert(
+                name.clone(),
+                Tensor::f_from_slice(&data)?.f_reshape(shape.as_slice())?,
+            );
         }
         Model::from_params(spec, params, device)
     }
@@ -101,30 +115,46 @@ impl Model {
             params.insert(name, t);
         }
         if let Some(extra) = given.keys().next() {
-            return Err(EngineError::Shape(format!("weights have tensor {extra:?}, which the model does not use")));
+            return Err(EngineError::Shape(format!(
+                "weights have tensor {extra:?}, which the model does not use"
+            )));
         }
-        Ok(Model { spec: spec.clone(), params })
+        Ok(Model {
+            spec: spec.clone(),
+            params,
+        })
     }
 
     fn p(&self, name: &str) -> Result<&Tensor, EngineError> {
-        self.params.get(name).ok_or_else(|| EngineError::Shape(format!("model has no tensor {name:?}")))
+        self.params
+            .get(name)
+            .ok_or_else(|| EngineError::Shape(format!("model has no tensor {name:?}")))
     }
 
     /// Logits for a batch of flattened rows `[n, inputs]`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor, EngineError> {
         match &self.spec {
-            ModelSpec::Logistic { .. } => Ok(x.f_linear(self.p("fc0.weight")?, Some(self.p("fc0.bias")?))?),
+            ModelSpec::Logistic { .. } => {
+                Ok(x.f_linear(self.p("fc0.weight")?, Some(self.p("fc0.bias")?))?)
+            }
             ModelSpec::Mlp { hidden, .. } => {
                 let mut h = x.shallow_clone();
                 for i in 0..=hidden.len() {
-                    h = h.f_linear(self.p(&format!("fc{i}.weight"))?, Some(self.p(&format!("fc{i}.bias"))?))?;
+                    h = h.f_linear(
+                        self.p(&format!("fc{i}.weight"))?,
+                        Some(self.p(&format!("fc{i}.bias"))?),
+                    )?;
                     if i < hidden.len() {
                         h = h.f_relu()?;
                     }
                 }
                 Ok(h)
             }
-            ModelSpec::Cnn { image_size, channels, .. } => {
+            ModelSpec::Cnn {
+                image_size,
+                channels,
+                ..
+            } => {
                 let s = i64::from(*image_size);
                 let mut h = x.f_reshape([-1, i64::from(*channels), s, s])?;
                 for i in 0..2 {

@@ -31,7 +31,10 @@ impl Optimizer {
                 slots.insert(format!("{name}/{slot}"), p.f_zeros_like()?.detach());
             }
         }
-        Ok(Optimizer { spec: spec.clone(), slots })
+        Ok(Optimizer {
+            spec: spec.clone(),
+            slots,
+        })
     }
 
     /// Restores slots saved by a checkpoint; every expected slot must be present.
@@ -42,16 +45,20 @@ impl Optimizer {
     ) -> Result<Optimizer, EngineError> {
         let mut opt = Optimizer::new(spec, model)?;
         for (name, slot) in opt.slots.iter_mut() {
-            let t = given
-                .remove(name)
-                .ok_or_else(|| EngineError::Shape(format!("checkpoint lacks optimizer slot {name:?}")))?;
+            let t = given.remove(name).ok_or_else(|| {
+                EngineError::Shape(format!("checkpoint lacks optimizer slot {name:?}"))
+            })?;
             if t.size() != slot.size() {
-                return Err(EngineError::Shape(format!("optimizer slot {name:?} has the wrong shape")));
+                return Err(EngineError::Shape(format!(
+                    "optimizer slot {name:?} has the wrong shape"
+                )));
             }
             *slot = t.f_to_device(slot.device())?;
         }
         if let Some(extra) = given.keys().next() {
-            return Err(EngineError::Shape(format!("checkpoint has unknown optimizer slot {extra:?}")));
+            return Err(EngineError::Shape(format!(
+                "checkpoint has unknown optimizer slot {extra:?}"
+            )));
         }
         Ok(opt)
     }
@@ -80,7 +87,11 @@ impl Optimizer {
                     continue;
                 }
                 match &self.spec {
-                    OptimizerSpec::Sgd { lr, momentum, weight_decay } => {
+                    OptimizerSpec::Sgd {
+                        lr,
+                        momentum,
+                        weight_decay,
+                    } => {
                         if *weight_decay != 0.0 {
                             g = g.f_add(&p.f_mul_scalar(*weight_decay)?)?;
                         }
@@ -92,7 +103,13 @@ impl Optimizer {
                         }
                         let _ = p.f_sub_(&g.f_mul_scalar(*lr)?)?;
                     }
-                    OptimizerSpec::Adam { lr, beta1, beta2, eps, weight_decay } => {
+                    OptimizerSpec::Adam {
+                        lr,
+                        beta1,
+                        beta2,
+                        eps,
+                        weight_decay,
+                    } => {
                         if *weight_decay != 0.0 {
                             g = g.f_add(&p.f_mul_scalar(*weight_decay)?)?;
                         }

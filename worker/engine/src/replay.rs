@@ -44,8 +44,12 @@ pub struct Divergence {
 
 pub fn read_result(path: &Path) -> Result<TrainResult, EngineError> {
     let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
-    let bad = |message: String| EngineError::Result { path: path.into(), message };
-    let result: TrainResult = serde_json::from_slice(&bytes).map_err(|e| bad(format!("not a result: {e}")))?;
+    let bad = |message: String| EngineError::Result {
+        path: path.into(),
+        message,
+    };
+    let result: TrainResult =
+        serde_json::from_slice(&bytes).map_err(|e| bad(format!("not a result: {e}")))?;
     result.spec.validate().map_err(|e| bad(e.to_string()))?;
     if result.spec.hash() != result.spec_sha256 {
         return Err(bad(format!(
@@ -68,20 +72,34 @@ pub fn replay(
 ) -> Result<ReplayReport, EngineError> {
     runtime::init();
     let r = read_result(result_path)?;
-    let dir: PathBuf = result_path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let bad = |message: String| EngineError::Result { path: result_path.into(), message };
+    let dir: PathBuf = result_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let bad = |message: String| EngineError::Result {
+        path: result_path.into(),
+        message,
+    };
     let spec = &r.spec;
     let t = spec.training()?;
     let n = r.checkpoints.len();
     if from >= to || to >= n {
-        return Err(bad(format!("need from < to <= {}, got from {from}, to {to}", n.saturating_sub(1))));
+        return Err(bad(format!(
+            "need from < to <= {}, got from {from}, to {to}",
+            n.saturating_sub(1)
+        )));
     }
     let expected_steps = checkpoint_steps(r.steps, u64::from(t.checkpoint_every));
     let steps: Vec<u64> = r.checkpoints.iter().map(|c| c.step).collect();
     if steps != expected_steps {
-        return Err(bad(format!("checkpoint steps {steps:?} do not follow the schedule {expected_steps:?}")));
+        return Err(bad(format!(
+            "checkpoint steps {steps:?} do not follow the schedule {expected_steps:?}"
+        )));
     }
-    let dataset = r.datasets.first().ok_or_else(|| bad("no dataset recorded".into()))?;
+    let dataset = r
+        .datasets
+        .first()
+        .ok_or_else(|| bad("no dataset recorded".into()))?;
     if dataset.sha256 != spec.dataset.sha256 {
         return Err(bad("dataset hash differs from the spec's".into()));
     }
@@ -113,7 +131,10 @@ pub fn replay(
     // state_sha256, and its link must follow from the previous recorded link.
     let start = &r.checkpoints[from];
     let file = dir.join(&start.file);
-    let st = state::from_safetensors(&std::fs::read(&file).map_err(|e| EngineError::io(&file, e))?, &file)?;
+    let st = state::from_safetensors(
+        &std::fs::read(&file).map_err(|e| EngineError::io(&file, e))?,
+        &file,
+    )?;
     let state_digest = state::digest(&st);
     let prev = if from == 0 {
         ChainHasher::new(&r.spec_sha256, &[dataset.sha256]).head()

@@ -28,7 +28,10 @@ static INIT: Once = Once::new();
 /// `OMP_*` when libgomp loads, before `main`, so a binary that wants them honoured
 /// re-executes itself with them set (see the CLI).
 pub fn env_to_fix() -> Vec<(&'static str, &'static str)> {
-    ENV.iter().copied().filter(|(k, v)| std::env::var(k).ok().as_deref() != Some(*v)).collect()
+    ENV.iter()
+        .copied()
+        .filter(|(k, v)| std::env::var(k).ok().as_deref() != Some(*v))
+        .collect()
 }
 
 /// Puts libtorch in deterministic CPU mode. Every engine entry point calls it, and the

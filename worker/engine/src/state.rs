@@ -20,7 +20,11 @@ pub struct HostTensor {
 
 impl HostTensor {
     pub fn from_tensor(t: &Tensor) -> Result<HostTensor, EngineError> {
-        let t = t.f_detach()?.f_to_device(tch::Device::Cpu)?.f_to_kind(Kind::Float)?.f_contiguous()?;
+        let t = t
+            .f_detach()?
+            .f_to_device(tch::Device::Cpu)?
+            .f_to_kind(Kind::Float)?
+            .f_contiguous()?;
         let shape: Vec<usize> = t.size().iter().map(|&d| d as usize).collect();
         let values = Vec::<f32>::try_from(&t.f_flatten(0, -1)?)?;
         let data_le = values.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -29,7 +33,11 @@ impl HostTensor {
 
     pub fn to_tensor(&self) -> Result<Tensor, EngineError> {
         let shape: Vec<i64> = self.shape.iter().map(|&d| d as i64).collect();
-        Ok(Tensor::f_from_data_size(&self.data_le, &shape, Kind::Float)?)
+        Ok(Tensor::f_from_data_size(
+            &self.data_le,
+            &shape,
+            Kind::Float,
+        )?)
     }
 }
 
@@ -49,20 +57,33 @@ impl View for &HostTensor {
 }
 
 pub type HostMap = BTreeMap<String, HostTensor>;
+pub type TensorMap = BTreeMap<String, Tensor>;
 
 /// sha256 of tensors sorted by name (see `deai_worker_jobs::digest::canonical_digest`).
 pub fn digest(map: &HostMap) -> Digest {
-    let shapes: Vec<Vec<u64>> = map.values().map(|t| t.shape.iter().map(|&d| d as u64).collect()).collect();
+    let shapes: Vec<Vec<u64>> = map
+        .values()
+        .map(|t| t.shape.iter().map(|&d| d as u64).collect())
+        .collect();
     let mut items: Vec<CanonicalTensor<'_>> = map
         .iter()
         .zip(&shapes)
-        .map(|((name, t), shape)| CanonicalTensor { name, dtype: "f32", shape, data_le: &t.data_le })
+        .map(|((name, t), shape)| CanonicalTensor {
+            name,
+            dtype: "f32",
+            shape,
+            data_le: &t.data_le,
+        })
         .collect();
     canonical_digest(&mut items)
 }
 
 pub fn weights(model: &Model) -> Result<HostMap, EngineError> {
-    model.params.iter().map(|(n, t)| Ok((n.clone(), HostTensor::from_tensor(t)?))).collect()
+    model
+        .params
+        .iter()
+        .map(|(n, t)| Ok((n.clone(), HostTensor::from_tensor(t)?)))
+        .collect()
 }
 
 const PARAM: &str = "param/";
@@ -81,7 +102,7 @@ pub fn training_state(model: &Model, opt: &Optimizer) -> Result<HostMap, EngineE
 }
 
 /// Splits a training state back into (parameters, optimizer slots) as tensors.
-pub fn split_state(map: &HostMap) -> Result<(BTreeMap<String, Tensor>, BTreeMap<String, Tensor>), EngineError> {
+pub fn split_state(map: &HostMap) -> Result<(TensorMap, TensorMap), EngineError> {
     let mut params = BTreeMap::new();
     let mut slots = BTreeMap::new();
     for (name, t) in map {
@@ -90,7 +111,9 @@ pub fn split_state(map: &HostMap) -> Result<(BTreeMap<String, Tensor>, BTreeMap<
         } else if let Some(n) = name.strip_prefix(OPT) {
             slots.insert(n.to_string(), t.to_tensor()?);
         } else {
-            return Err(EngineError::Shape(format!("checkpoint has unexpected tensor {name:?}")));
+            return Err(EngineError::Shape(format!(
+                "checkpoint has unexpected tensor {name:?}"
+            )));
         }
     }
     Ok((params, slots))
@@ -103,14 +126,27 @@ pub fn to_safetensors(map: &HostMap) -> Result<Vec<u8>, EngineError> {
 
 /// Parses safetensors bytes; every tensor must be F32.
 pub fn from_safetensors(bytes: &[u8], path: &Path) -> Result<HostMap, EngineError> {
-    let bad = |message: String| EngineError::Weights { path: path.into(), message };
-    let st = safetensors::SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not safetensors: {e:?}")))?;
+    let bad = |message: String| EngineError::Weights {
+        path: path.into(),
+        message,
+    };
+    let st = safetensors::SafeTensors::deserialize(bytes)
+        .map_err(|e| bad(format!("not safetensors: {e:?}")))?;
     let mut map = HostMap::new();
     for (name, view) in st.tensors() {
         if view.dtype() != Dtype::F32 {
-            return Err(bad(format!("tensor {name:?} has dtype {:?}, expected F32", view.dtype())));
+            return Err(bad(format!(
+                "tensor {name:?} has dtype {:?}, expected F32",
+                view.dtype()
+            )));
         }
-        map.insert(name, HostTensor { shape: view.shape().to_vec(), data_le: view.data().to_vec() });
+        map.insert(
+            name,
+            HostTensor {
+                shape: view.shape().to_vec(),
+                data_le: view.data().to_vec(),
+            },
+        );
     }
     Ok(map)
 }
@@ -120,7 +156,10 @@ pub fn from_safetensors(bytes: &[u8], path: &Path) -> Result<HostMap, EngineErro
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
     let io = |e| EngineError::io(path, e);
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
@@ -131,7 +170,11 @@ pub fn read_verified(path: &Path, expected: &Digest) -> Result<Vec<u8>, EngineEr
     let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
     let actual = Digest::of(&bytes);
     if actual != *expected {
-        return Err(EngineError::HashMismatch { path: path.into(), expected: *expected, actual });
+        return Err(EngineError::HashMismatch {
+            path: path.into(),
+            expected: *expected,
+            actual,
+        });
     }
     Ok(bytes)
 }

@@ -4,7 +4,9 @@ use std::path::Path;
 
 use deai_worker_jobs::result::RESULT_VERSION;
 use deai_worker_jobs::spec::{JobKind, JobSpec, TrainingSpec};
-use deai_worker_jobs::{ChainHasher, CheckpointRecord, DatasetRecord, Digest, Metrics, SpecError, TrainResult};
+use deai_worker_jobs::{
+    ChainHasher, CheckpointRecord, DatasetRecord, Digest, Metrics, SpecError, TrainResult,
+};
 use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::data::{self, Part};
@@ -47,7 +49,16 @@ impl<'a> StepRunner<'a> {
     pub fn new(train: &'a Part, t: &TrainingSpec, device: Device) -> StepRunner<'a> {
         let batch = t.batch_size as usize;
         let steps_per_epoch = train.rows.div_ceil(batch) as u64;
-        StepRunner { x: &train.x, y: &train.y, rows: train.rows, batch, seed: t.seed, steps_per_epoch, device, order: None }
+        StepRunner {
+            x: &train.x,
+            y: &train.y,
+            rows: train.rows,
+            batch,
+            seed: t.seed,
+            steps_per_epoch,
+            device,
+            order: None,
+        }
     }
 
     fn batch(&mut self, step: u64) -> Result<(Tensor, Tensor), EngineError> {
@@ -57,21 +68,45 @@ impl<'a> StepRunner<'a> {
             let order = deai_worker_jobs::rng::epoch_order(self.rows, self.seed, epoch);
             self.order = Some((epoch, order));
         }
-        let order = self.order.as_ref().map(|(_, o)| o.as_slice()).unwrap_or(&[]);
+        let order = self
+            .order
+            .as_ref()
+            .map(|(_, o)| o.as_slice())
+            .unwrap_or(&[]);
         let end = ((b + 1) * self.batch).min(self.rows);
-        let idx: Vec<i64> = order[b * self.batch..end].iter().map(|&i| i as i64).collect();
+        let idx: Vec<i64> = order[b * self.batch..end]
+            .iter()
+            .map(|&i| i as i64)
+            .collect();
         let idx = Tensor::f_from_slice(&idx)?.f_to_device(self.device)?;
-        Ok((self.x.f_index_select(0, &idx)?, self.y.f_index_select(0, &idx)?))
+        Ok((
+            self.x.f_index_select(0, &idx)?,
+            self.y.f_index_select(0, &idx)?,
+        ))
     }
 
     /// Runs step `step` (0-based) and returns its loss.
-    pub fn run(&mut self, model: &Model, opt: &mut Optimizer, step: u64) -> Result<f64, EngineError> {
+    pub fn run(
+        &mut self,
+        model: &Model,
+        opt: &mut Optimizer,
+        step: u64,
+    ) -> Result<f64, EngineError> {
         let (xb, yb) = self.batch(step)?;
         Optimizer::zero_grad(model);
-        let loss = model.forward(&xb)?.f_cross_entropy_loss::<Tensor>(&yb, None, Reduction::Mean, -100, 0.0)?;
+        let loss = model.forward(&xb)?.f_cross_entropy_loss::<Tensor>(
+            &yb,
+            None,
+            Reduction::Mean,
+            -100,
+            0.0,
+        )?;
         let value = loss.f_double_value(&[])?;
         if !value.is_finite() {
-            return Err(EngineError::NonFiniteLoss { step: step + 1, value });
+            return Err(EngineError::NonFiniteLoss {
+                step: step + 1,
+                value,
+            });
         }
         loss.f_backward()?;
         opt.step(model, step + 1)?;
@@ -92,8 +127,14 @@ pub fn evaluate_part(model: &Model, part: &Part) -> Result<(f64, f64), EngineErr
             let x = part.x.f_narrow(0, start, len)?;
             let y = part.y.f_narrow(0, start, len)?;
             let logits = model.forward(&x)?;
-            loss_sum += logits.f_cross_entropy_loss::<Tensor>(&y, None, Reduction::Sum, -100, 0.0)?.f_double_value(&[])?;
-            correct += logits.f_argmax(-1, false)?.f_eq_tensor(&y)?.f_sum(Kind::Int64)?.f_int64_value(&[])?;
+            loss_sum += logits
+                .f_cross_entropy_loss::<Tensor>(&y, None, Reduction::Sum, -100, 0.0)?
+                .f_double_value(&[])?;
+            correct += logits
+                .f_argmax(-1, false)?
+                .f_eq_tensor(&y)?
+                .f_sum(Kind::Int64)?
+                .f_int64_value(&[])?;
             start += len;
         }
         Ok((correct as f64 / n as f64, loss_sum / n as f64))
@@ -111,7 +152,11 @@ pub fn train(
     runtime::init();
     spec.validate()?;
     if spec.kind != JobKind::Train {
-        return Err(SpecError { path: "kind".into(), message: "expected \"train\"".into() }.into());
+        return Err(SpecError {
+            path: "kind".into(),
+            message: "expected \"train\"".into(),
+        }
+        .into());
     }
     let t = spec.training()?;
     let device = runtime::device(spec.device)?;
@@ -199,7 +244,11 @@ pub fn train(
 }
 
 pub(crate) fn to_device(p: Part, device: Device) -> Result<Part, EngineError> {
-    Ok(Part { x: p.x.f_to_device(device)?, y: p.y.f_to_device(device)?, rows: p.rows })
+    Ok(Part {
+        x: p.x.f_to_device(device)?,
+        y: p.y.f_to_device(device)?,
+        rows: p.rows,
+    })
 }
 
 /// Hashes the state, extends the chain and saves the state for replay.
@@ -217,5 +266,10 @@ fn write_checkpoint(
     let file = checkpoint_file(index);
     state::write_atomic(&out.join(&file), &state::to_safetensors(&st)?)?;
     tracing::debug!(index, step, %hash, "checkpoint");
-    Ok(CheckpointRecord { step, hash, state_sha256, file })
+    Ok(CheckpointRecord {
+        step,
+        hash,
+        state_sha256,
+        file,
+    })
 }

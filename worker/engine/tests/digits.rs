@@ -17,7 +17,13 @@ fn trained() -> &'static (TempDir, TrainResult) {
     static RUN: OnceLock<(TempDir, TrainResult)> = OnceLock::new();
     RUN.get_or_init(|| {
         let dir = TempDir::new().unwrap();
-        let result = train(&digits_spec(|_| {}), &digits_path(), dir.path(), &mut Silent).unwrap();
+        let result = train(
+            &digits_spec(|_| {}),
+            &digits_path(),
+            dir.path(),
+            &mut Silent,
+        )
+        .unwrap();
         (dir, result)
     })
 }
@@ -25,17 +31,28 @@ fn trained() -> &'static (TempDir, TrainResult) {
 #[test]
 fn an_mlp_on_digits_reaches_95_percent_and_writes_its_result() {
     let (dir, r) = trained();
-    assert!(r.metrics.test_accuracy >= 0.95, "test accuracy {}", r.metrics.test_accuracy);
+    assert!(
+        r.metrics.test_accuracy >= 0.95,
+        "test accuracy {}",
+        r.metrics.test_accuracy
+    );
     assert_eq!(r.datasets[0].rows, 1797);
     assert_eq!(r.checkpoints[0].step, 0);
     assert_eq!(r.checkpoints.last().unwrap().step, r.steps);
     assert_eq!(r.device.mode, "cpu-deterministic");
-    assert!(r.libtorch_version.starts_with("2.13.0"), "{}", r.libtorch_version);
+    assert!(
+        r.libtorch_version.starts_with("2.13.0"),
+        "{}",
+        r.libtorch_version
+    );
 
     // result.json on disk is what the call returned, with the fields the chain reads.
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("result.json")).unwrap()).unwrap();
-    assert_eq!(json["final_weights_sha256"], r.final_weights_sha256.to_hex());
+    assert_eq!(
+        json["final_weights_sha256"],
+        r.final_weights_sha256.to_hex()
+    );
     assert_eq!(json["checkpoints"][1]["step"], 100);
     assert!(json["metrics"]["test_accuracy"].as_f64().unwrap() >= 0.95);
     assert!(dir.path().join("weights.safetensors").is_file());
@@ -48,7 +65,13 @@ fn an_mlp_on_digits_reaches_95_percent_and_writes_its_result() {
 fn two_runs_of_one_spec_are_bit_identical() {
     let (dir_a, a) = trained();
     let dir_b = TempDir::new().unwrap();
-    let b = train(&digits_spec(|_| {}), &digits_path(), dir_b.path(), &mut Silent).unwrap();
+    let b = train(
+        &digits_spec(|_| {}),
+        &digits_path(),
+        dir_b.path(),
+        &mut Silent,
+    )
+    .unwrap();
     assert_eq!(a, &b);
     let read = |d: &Path| std::fs::read(d.join("weights.safetensors")).unwrap();
     assert_eq!(read(dir_a.path()), read(dir_b.path()));
@@ -69,7 +92,11 @@ fn adam_and_a_cnn_train_deterministically_too() {
     let ra = train(&spec, &digits_path(), a.path(), &mut Silent).unwrap();
     let rb = train(&spec, &digits_path(), b.path(), &mut Silent).unwrap();
     assert_eq!(ra, rb);
-    assert!(ra.metrics.test_accuracy > 0.8, "{}", ra.metrics.test_accuracy);
+    assert!(
+        ra.metrics.test_accuracy > 0.8,
+        "{}",
+        ra.metrics.test_accuracy
+    );
 }
 
 #[test]
@@ -97,7 +124,11 @@ fn tampered(index: usize) -> TempDir {
     }
     let mut bad = r.clone();
     bad.checkpoints[index].hash.0[0] ^= 1;
-    std::fs::write(copy.path().join("result.json"), serde_json::to_vec(&bad).unwrap()).unwrap();
+    std::fs::write(
+        copy.path().join("result.json"),
+        serde_json::to_vec(&bad).unwrap(),
+    )
+    .unwrap();
     copy
 }
 
@@ -108,13 +139,19 @@ fn replay_names_the_altered_checkpoint() {
     // Re-executing through the altered checkpoint finds it.
     let report = replay(&result, 1, 5, &digits_path(), &mut Silent).unwrap();
     assert!(!report.passed());
-    assert_eq!(report.divergence.as_ref().unwrap().checkpoint, 3, "{report:?}");
+    assert_eq!(
+        report.divergence.as_ref().unwrap().checkpoint,
+        3,
+        "{report:?}"
+    );
     assert_eq!(report.verified, vec![1, 2]);
     // Starting at it finds it too: its saved state no longer matches its link.
     let report = replay(&result, 3, 4, &digits_path(), &mut Silent).unwrap();
     assert_eq!(report.divergence.unwrap().checkpoint, 3);
     // A segment before it is still fine.
-    assert!(replay(&result, 0, 2, &digits_path(), &mut Silent).unwrap().passed());
+    assert!(replay(&result, 0, 2, &digits_path(), &mut Silent)
+        .unwrap()
+        .passed());
 }
 
 #[test]
@@ -122,13 +159,24 @@ fn replay_catches_an_altered_checkpoint_file() {
     let (_, r) = trained();
     let copy = tampered(0);
     // Restore the honest result, but corrupt the state saved for checkpoint 2.
-    std::fs::write(copy.path().join("result.json"), serde_json::to_vec(r).unwrap()).unwrap();
+    std::fs::write(
+        copy.path().join("result.json"),
+        serde_json::to_vec(r).unwrap(),
+    )
+    .unwrap();
     let file = copy.path().join(&r.checkpoints[2].file);
     let mut bytes = std::fs::read(&file).unwrap();
     let n = bytes.len();
     bytes[n - 1] ^= 0x40;
     std::fs::write(&file, bytes).unwrap();
-    let report = replay(&copy.path().join("result.json"), 2, 3, &digits_path(), &mut Silent).unwrap();
+    let report = replay(
+        &copy.path().join("result.json"),
+        2,
+        3,
+        &digits_path(),
+        &mut Silent,
+    )
+    .unwrap();
     assert_eq!(report.divergence.unwrap().checkpoint, 2);
 }
 
@@ -157,7 +205,12 @@ fn evaluate_and_infer_on_the_saved_model_reproduce_the_test_accuracy() {
     let out = infer(&spec, &digits_path(), &weights).unwrap();
     let labels = deai_worker_engine::eval::labels(&spec, &digits_path()).unwrap();
     assert_eq!(out.predictions.len(), labels.len());
-    let correct = out.predictions.iter().zip(&labels).filter(|(p, l)| p == l).count();
+    let correct = out
+        .predictions
+        .iter()
+        .zip(&labels)
+        .filter(|(p, l)| p == l)
+        .count();
     assert_eq!(correct as f64 / labels.len() as f64, eval.accuracy);
 }
 
@@ -176,18 +229,38 @@ fn bad_inputs_fail_with_precise_errors() {
     assert!(matches!(e, EngineError::HashMismatch { .. }), "{e}");
 
     // A missing file.
-    let e = train(&digits_spec(|_| {}), Path::new("/nonexistent/digits.csv"), dir.path(), &mut Silent).unwrap_err();
-    assert!(e.to_string().starts_with("/nonexistent/digits.csv: "), "{e}");
+    let e = train(
+        &digits_spec(|_| {}),
+        Path::new("/nonexistent/digits.csv"),
+        dir.path(),
+        &mut Silent,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().starts_with("/nonexistent/digits.csv: "),
+        "{e}"
+    );
 
     // Divergence: a huge learning rate drives the loss to inf/NaN.
-    let spec = digits_spec(|v| v["training"]["optimizer"] = serde_json::json!({"type": "sgd", "lr": 1e30}));
+    let spec = digits_spec(|v| {
+        v["training"]["optimizer"] = serde_json::json!({"type": "sgd", "lr": 1e30})
+    });
     let e = train(&spec, &digits_path(), dir.path(), &mut Silent).unwrap_err();
     assert!(matches!(e, EngineError::NonFiniteLoss { .. }), "{e}");
 
     // Weights that do not match the model.
     let (tdir, _) = trained();
     let mut spec = job_on_saved_model(JobKind::Evaluate);
-    spec.model = deai_worker_jobs::spec::ModelSpec::Mlp { inputs: 64, hidden: vec![32], classes: 10 };
-    let e = evaluate(&spec, &digits_path(), &tdir.path().join("weights.safetensors")).unwrap_err();
+    spec.model = deai_worker_jobs::spec::ModelSpec::Mlp {
+        inputs: 64,
+        hidden: vec![32],
+        classes: 10,
+    };
+    let e = evaluate(
+        &spec,
+        &digits_path(),
+        &tdir.path().join("weights.safetensors"),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("shape"), "{e}");
 }

@@ -46,7 +46,11 @@ impl FromStr for Digest {
     type Err = DigestParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // Only lowercase: one digest must have exactly one spelling.
-        if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if s.len() != 64
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(DigestParseError(s.to_string()));
         }
         let mut out = [0u8; 32];
@@ -135,7 +139,9 @@ impl ChainHasher {
         for d in datasets {
             h.update(d.0);
         }
-        ChainHasher { prev: Digest(h.finalize().into()) }
+        ChainHasher {
+            prev: Digest(h.finalize().into()),
+        }
     }
 
     /// Resumes a chain after a known link (used by replay).
@@ -169,7 +175,10 @@ mod tests {
     #[test]
     fn digest_round_trips_and_rejects_bad_hex() {
         let d = Digest::of(b"abc");
-        assert_eq!(d.to_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            d.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(d.to_hex().parse::<Digest>().unwrap(), d);
         assert!("ABC".parse::<Digest>().is_err());
         assert!(d.to_hex().to_uppercase().parse::<Digest>().is_err());
@@ -179,7 +188,12 @@ mod tests {
     fn canonical_digest_ignores_input_order_but_not_names_or_shapes() {
         let a = [1u8, 0, 0, 0];
         let b = [2u8, 0, 0, 0];
-        let t = |name, shape, data| CanonicalTensor { name, dtype: "f32", shape, data_le: data };
+        let t = |name, shape, data| CanonicalTensor {
+            name,
+            dtype: "f32",
+            shape,
+            data_le: data,
+        };
         let d1 = canonical_digest(&mut [t("a", &[1], &a), t("b", &[1], &b)]);
         let d2 = canonical_digest(&mut [t("b", &[1], &b), t("a", &[1], &a)]);
         assert_eq!(d1, d2);

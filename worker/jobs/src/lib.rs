@@ -9,5 +9,7 @@ pub mod rng;
 pub mod spec;
 
 pub use digest::{canonical_digest, CanonicalTensor, ChainHasher, Digest, DigestParseError};
-pub use result::{CheckpointRecord, DatasetRecord, DeviceRecord, EvalReport, InferReport, Metrics, TrainResult};
+pub use result::{
+    CheckpointRecord, DatasetRecord, DeviceRecord, EvalReport, InferReport, Metrics, TrainResult,
+};
 pub use spec::{JobKind, JobSpec, SpecError};

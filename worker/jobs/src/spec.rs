@@ -18,7 +18,10 @@ pub struct SpecError {
 
 impl SpecError {
     fn new(path: impl Into<String>, message: impl Into<String>) -> SpecError {
-        SpecError { path: path.into(), message: message.into() }
+        SpecError {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -73,8 +76,15 @@ pub struct JobSpec {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum ModelSpec {
-    Logistic { inputs: u32, classes: u32 },
-    Mlp { inputs: u32, hidden: Vec<u32>, classes: u32 },
+    Logistic {
+        inputs: u32,
+        classes: u32,
+    },
+    Mlp {
+        inputs: u32,
+        hidden: Vec<u32>,
+        classes: u32,
+    },
     /// Two 3×3 conv + 2×2 max-pool blocks, then a linear layer; for square images of
     /// side 8 or 28.
     Cnn {
@@ -99,10 +109,14 @@ impl ModelSpec {
     /// Number of input features per sample.
     pub fn inputs(&self) -> u64 {
         match self {
-            ModelSpec::Logistic { inputs, .. } | ModelSpec::Mlp { inputs, .. } => u64::from(*inputs),
-            ModelSpec::Cnn { image_size, channels, .. } => {
-                u64::from(*channels) * u64::from(*image_size) * u64::from(*image_size)
+            ModelSpec::Logistic { inputs, .. } | ModelSpec::Mlp { inputs, .. } => {
+                u64::from(*inputs)
             }
+            ModelSpec::Cnn {
+                image_size,
+                channels,
+                ..
+            } => u64::from(*channels) * u64::from(*image_size) * u64::from(*image_size),
         }
     }
 
@@ -187,7 +201,10 @@ fn default_test_fraction() -> f64 {
 
 impl Default for SplitSpec {
     fn default() -> Self {
-        SplitSpec { test_fraction: default_test_fraction(), seed: 0 }
+        SplitSpec {
+            test_fraction: default_test_fraction(),
+            seed: 0,
+        }
     }
 }
 
@@ -251,7 +268,12 @@ impl JobSpec {
         // Check the version first, so that a newer spec gets a version error rather
         // than a confusing field error.
         match value.get("version") {
-            None => return Err(SpecError::new("version", "missing (this worker reads version 1)")),
+            None => {
+                return Err(SpecError::new(
+                    "version",
+                    "missing (this worker reads version 1)",
+                ))
+            }
             Some(v) if v.as_u64() != Some(u64::from(SPEC_VERSION)) => {
                 return Err(SpecError::new(
                     "version",
@@ -275,7 +297,10 @@ impl JobSpec {
         validate_dataset(&self.dataset)?;
         let f = self.split.test_fraction;
         if !(f.is_finite() && f > 0.0 && f < 1.0) {
-            return Err(SpecError::new("split.test_fraction", format!("must be in (0, 1), got {f}")));
+            return Err(SpecError::new(
+                "split.test_fraction",
+                format!("must be in (0, 1), got {f}"),
+            ));
         }
         match self.kind {
             JobKind::Train => {
@@ -289,10 +314,16 @@ impl JobSpec {
             }
             JobKind::Evaluate | JobKind::Infer => {
                 if self.weights.is_none() {
-                    return Err(SpecError::new("weights", "required for kinds \"evaluate\" and \"infer\""));
+                    return Err(SpecError::new(
+                        "weights",
+                        "required for kinds \"evaluate\" and \"infer\"",
+                    ));
                 }
                 if self.training.is_some() {
-                    return Err(SpecError::new("training", "only allowed for kind \"train\""));
+                    return Err(SpecError::new(
+                        "training",
+                        "only allowed for kind \"train\"",
+                    ));
                 }
             }
         }
@@ -300,7 +331,9 @@ impl JobSpec {
     }
 
     pub fn training(&self) -> Result<&TrainingSpec, SpecError> {
-        self.training.as_ref().ok_or_else(|| SpecError::new("training", "required for kind \"train\""))
+        self.training
+            .as_ref()
+            .ok_or_else(|| SpecError::new("training", "required for kind \"train\""))
     }
 
     /// sha256 of the spec's canonical JSON (fields in declaration order), without the
@@ -320,7 +353,10 @@ impl JobSpec {
 fn validate_model(model: &ModelSpec) -> Result<(), SpecError> {
     let classes = model.classes() as u32;
     if !(2..=MAX_CLASSES).contains(&classes) {
-        return Err(SpecError::new("model.classes", format!("must be in 2..={MAX_CLASSES}, got {classes}")));
+        return Err(SpecError::new(
+            "model.classes",
+            format!("must be in 2..={MAX_CLASSES}, got {classes}"),
+        ));
     }
     match model {
         ModelSpec::Logistic { inputs, .. } => check_width("model.inputs", *inputs)?,
@@ -336,12 +372,23 @@ fn validate_model(model: &ModelSpec) -> Result<(), SpecError> {
                 check_width(&format!("model.hidden[{i}]"), *h)?;
             }
         }
-        ModelSpec::Cnn { image_size, channels, conv_channels, .. } => {
+        ModelSpec::Cnn {
+            image_size,
+            channels,
+            conv_channels,
+            ..
+        } => {
             if *image_size != 8 && *image_size != 28 {
-                return Err(SpecError::new("model.image_size", format!("must be 8 or 28, got {image_size}")));
+                return Err(SpecError::new(
+                    "model.image_size",
+                    format!("must be 8 or 28, got {image_size}"),
+                ));
             }
             if !(1..=4).contains(channels) {
-                return Err(SpecError::new("model.channels", format!("must be in 1..=4, got {channels}")));
+                return Err(SpecError::new(
+                    "model.channels",
+                    format!("must be in 1..=4, got {channels}"),
+                ));
             }
             for (i, c) in conv_channels.iter().enumerate() {
                 if !(1..=256).contains(c) {
@@ -358,7 +405,10 @@ fn validate_model(model: &ModelSpec) -> Result<(), SpecError> {
 
 fn check_width(path: &str, w: u32) -> Result<(), SpecError> {
     if w == 0 || w > MAX_WIDTH {
-        return Err(SpecError::new(path, format!("must be in 1..={MAX_WIDTH}, got {w}")));
+        return Err(SpecError::new(
+            path,
+            format!("must be in 1..={MAX_WIDTH}, got {w}"),
+        ));
     }
     Ok(())
 }
@@ -371,14 +421,20 @@ fn validate_dataset(d: &DatasetRef) -> Result<(), SpecError> {
         ));
     }
     if d.format == DataFormat::Safetensors && d.header {
-        return Err(SpecError::new("dataset.header", "only meaningful for format \"csv\""));
+        return Err(SpecError::new(
+            "dataset.header",
+            "only meaningful for format \"csv\"",
+        ));
     }
     Ok(())
 }
 
 fn validate_training(t: &TrainingSpec) -> Result<(), SpecError> {
     if !(1..=MAX_EPOCHS).contains(&t.epochs) {
-        return Err(SpecError::new("training.epochs", format!("must be in 1..={MAX_EPOCHS}, got {}", t.epochs)));
+        return Err(SpecError::new(
+            "training.epochs",
+            format!("must be in 1..={MAX_EPOCHS}, got {}", t.epochs),
+        ));
     }
     if !(1..=MAX_BATCH).contains(&t.batch_size) {
         return Err(SpecError::new(
@@ -387,13 +443,19 @@ fn validate_training(t: &TrainingSpec) -> Result<(), SpecError> {
         ));
     }
     if t.checkpoint_every == 0 {
-        return Err(SpecError::new("training.checkpoint_every", "must be at least 1"));
+        return Err(SpecError::new(
+            "training.checkpoint_every",
+            "must be at least 1",
+        ));
     }
     let positive = |path: &str, v: f64| {
         if v.is_finite() && v > 0.0 {
             Ok(())
         } else {
-            Err(SpecError::new(path, format!("must be finite and > 0, got {v}")))
+            Err(SpecError::new(
+                path,
+                format!("must be finite and > 0, got {v}"),
+            ))
         }
     };
     let unit_interval = |path: &str, v: f64| {
@@ -407,16 +469,29 @@ fn validate_training(t: &TrainingSpec) -> Result<(), SpecError> {
         if v.is_finite() && v >= 0.0 {
             Ok(())
         } else {
-            Err(SpecError::new(path, format!("must be finite and >= 0, got {v}")))
+            Err(SpecError::new(
+                path,
+                format!("must be finite and >= 0, got {v}"),
+            ))
         }
     };
     match &t.optimizer {
-        OptimizerSpec::Sgd { lr, momentum, weight_decay } => {
+        OptimizerSpec::Sgd {
+            lr,
+            momentum,
+            weight_decay,
+        } => {
             positive("training.optimizer.lr", *lr)?;
             unit_interval("training.optimizer.momentum", *momentum)?;
             non_negative("training.optimizer.weight_decay", *weight_decay)?;
         }
-        OptimizerSpec::Adam { lr, beta1, beta2, eps, weight_decay } => {
+        OptimizerSpec::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+        } => {
             positive("training.optimizer.lr", *lr)?;
             unit_interval("training.optimizer.beta1", *beta1)?;
             unit_interval("training.optimizer.beta2", *beta2)?;

@@ -13,7 +13,8 @@ pub fn digits_path() -> PathBuf {
         Some(p) => PathBuf::from(p),
         None => {
             let cache = std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into());
-            PathBuf::from(cache).join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
+            PathBuf::from(cache)
+                .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
         }
     };
     assert!(
