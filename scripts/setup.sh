@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything deai needs that is not in the repo, idempotently:
+# Debian packages, CometBFT (go install), libtorch + scikit-learn (PyPI wheel, in a venv).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+apt_install curl ca-certificates build-essential pkg-config
+command -v go >/dev/null 2>&1 || apt_install golang
+command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+ensure_cometbft
+"$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
+echo "setup done: cometbft $(cometbft version), LIBTORCH=$LIBTORCH" >&2
