@@ -119,8 +119,39 @@ fn run_one(idx: usize) -> Result<String, deai_zk::ZkError> {
     ))
 }
 
+/// Writes the benchmarked models and inputs for external tools (zk/bench/compare.sh):
+/// `<name>.quant.json` (QuantizedModel), `<name>.float.json` (float layers) and
+/// `<name>.input.json` (`{"q": [...ints], "f": [...floats]}`).
+fn export(dir: &str) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    for (name, dims) in [("64-32-10", &[64usize, 32, 10][..]), ("784-56-10", &[784, 56, 10][..])] {
+        let float = float_model(dims);
+        let q = quantize(&float, &QuantConfig::default())?;
+        let mut rng = SplitMix(7);
+        let x: Vec<i64> = (0..dims[0]).map(|_| (rng.next() % 256) as i64).collect();
+        let xf: Vec<f64> = x.iter().map(|v| *v as f64 / 256.0).collect();
+        let layers: Vec<serde_json::Value> = float
+            .layers
+            .iter()
+            .map(|l| serde_json::json!({"n_in": l.n_in, "n_out": l.n_out, "weight": l.weight, "bias": l.bias}))
+            .collect();
+        std::fs::write(format!("{dir}/{name}.quant.json"), serde_json::to_string(&q)?)?;
+        std::fs::write(format!("{dir}/{name}.float.json"), serde_json::to_string(&layers)?)?;
+        std::fs::write(format!("{dir}/{name}.input.json"), serde_json::json!({"q": x, "f": xf, "logits": q.infer(&x)?}).to_string())?;
+    }
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--export") {
+        let dir = args.get(pos + 1).map(String::as_str).unwrap_or("zk-bench-export");
+        if let Err(e) = export(dir) {
+            eprintln!("export failed: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Some(pos) = args.iter().position(|a| a == "--child") {
         let idx: usize = args.get(pos + 1).and_then(|s| s.parse().ok()).unwrap_or(0);
         match run_one(idx) {
