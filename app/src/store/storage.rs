@@ -111,10 +111,22 @@ impl Storage {
         }
         let reader = JmtReader(&*self.kv);
         let tree = Sha256Jmt::new(&reader);
-        let set = writes
-            .iter()
-            .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()));
-        let (root, batch) = tree.put_value_set(set, version)?;
+        // JMT's batch insertion builds each subtree once; it takes no deletions, so a block
+        // that deletes a key takes the key-by-key path.
+        let (root, batch) = if writes.values().all(Option::is_some) {
+            let set: Vec<(KeyHash, OwnedValue)> = writes
+                .iter()
+                .filter_map(|(k, v)| v.clone().map(|v| (KeyHash::with::<Sha256>(k), v)))
+                .collect();
+            let (roots, batch) = tree.batch_put_value_sets(vec![set], None, version)?;
+            let root = roots.first().copied().ok_or_else(|| anyhow!("no root computed"))?;
+            (root, batch)
+        } else {
+            let set = writes
+                .iter()
+                .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()));
+            tree.put_value_set(set, version)?
+        };
         Ok(PendingCommit {
             version,
             root,

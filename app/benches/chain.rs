@@ -1,0 +1,199 @@
+//! Benchmarks of the state machine, in process, on a real sled store. Prints tables.
+//!
+//!   cargo bench -p deaid --bench chain            # full run
+//!   cargo bench -p deaid --bench chain -- --quick # smaller sizes
+//!
+//! (a) throughput of signed bank sends through CheckTx + FinalizeBlock + Commit;
+//! (c) commit time of a block of transfers as the state grows to 1M accounts.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+use prost::bytes::Bytes;
+use tendermint_proto::v0_38::abci as pb;
+
+use deai_framework::state::WriteSet;
+use deai_framework::{Address, Coins};
+use deaid::client::keys::AccountKey;
+use deaid::client::txbuilder::{coin, sign_tx, to_any, TxParams};
+use deaid::node::{App, NodeSettings};
+use deaid::store::{SledKv, Storage, StorageConfig};
+
+const CHAIN: &str = "deai-bench";
+
+fn new_app(keys: &[AccountKey], dir: &std::path::Path) -> App {
+    let storage = Storage::open(Arc::new(SledKv::open(dir).unwrap()), StorageConfig::default()).unwrap();
+    let app = App::new(storage, NodeSettings::default()).unwrap();
+    let accounts: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| serde_json::json!({"@type": "/cosmos.auth.v1beta1.BaseAccount",
+            "address": k.address().to_bech32(), "pub_key": null,
+            "account_number": i.to_string(), "sequence": "0"}))
+        .collect();
+    let balances: Vec<_> = keys
+        .iter()
+        .map(|k| serde_json::json!({"address": k.address().to_bech32(),
+            "coins": [{"denom": "udeai", "amount": "1000000000000"}]}))
+        .collect();
+    let state = serde_json::json!({"auth": {"accounts": accounts}, "bank": {"balances": balances}});
+    app.init_chain(pb::RequestInitChain {
+        chain_id: CHAIN.into(),
+        app_state_bytes: Bytes::from(serde_json::to_vec(&state).unwrap()),
+        ..Default::default()
+    });
+    app
+}
+
+fn signed_sends(keys: &[AccountKey], per_sender: u64) -> Vec<Bytes> {
+    let mut txs = Vec::new();
+    for seq in 0..per_sender {
+        for (i, k) in keys.iter().enumerate() {
+            let to = keys[(i + 1 + seq as usize) % keys.len()].address();
+            let msg = to_any(&MsgSend {
+                from_address: k.address().to_bech32(),
+                to_address: to.to_bech32(),
+                amount: vec![coin("udeai", 1)],
+            });
+            let p = TxParams {
+                chain_id: CHAIN.into(),
+                account_number: i as u64,
+                sequence: seq,
+                fee: Coins::parse("2500udeai").unwrap(),
+                gas_limit: 100_000,
+                memo: String::new(),
+                timeout_height: 0,
+            };
+            txs.push(Bytes::from(sign_tx(k, vec![msg], &p)));
+        }
+    }
+    txs
+}
+
+fn run_blocks(app: &App, txs: &[Bytes], block_size: usize) -> f64 {
+    let start = Instant::now();
+    for (h, chunk) in txs.chunks(block_size).enumerate() {
+        let res = app.finalize_block(pb::RequestFinalizeBlock {
+            txs: chunk.to_vec(),
+            height: h as i64 + 1,
+            ..Default::default()
+        });
+        assert!(res.tx_results.iter().all(|r| r.code == 0), "a tx failed: {:?}", res.tx_results.iter().find(|r| r.code != 0));
+        app.commit();
+    }
+    start.elapsed().as_secs_f64()
+}
+
+fn bench_throughput(senders: usize, per_sender: u64, block_size: usize) {
+    let keys: Vec<AccountKey> = (0..senders)
+        .map(|i| {
+            let mut seed = [7u8; 32];
+            seed[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+            AccountKey::from_bytes(&seed).unwrap()
+        })
+        .collect();
+    let txs = signed_sends(&keys, per_sender);
+    let n = txs.len() as f64;
+    println!("\n(a) signed MsgSend throughput, in process, sled on disk, {} txs, blocks of {block_size}", txs.len());
+    println!("{:<58} {:>10} {:>10}", "phase", "seconds", "tx/s");
+
+    // Pipeline as a node runs it: every tx through CheckTx, then blocks.
+    let dir = tempfile::tempdir().unwrap();
+    let app = new_app(&keys, dir.path());
+    let t = Instant::now();
+    for tx in &txs {
+        let r = app.check_tx(pb::RequestCheckTx { tx: tx.clone(), r#type: 0 });
+        assert_eq!(r.code, 0, "{}", r.log);
+    }
+    let check = t.elapsed().as_secs_f64();
+    let deliver = run_blocks(&app, &txs, block_size);
+    println!("{:<58} {:>10.3} {:>10.0}", "CheckTx (verifies each signature once)", check, n / check);
+    println!("{:<58} {:>10.3} {:>10.0}", "FinalizeBlock + Commit (signatures cached by CheckTx)", deliver, n / deliver);
+    println!("{:<58} {:>10.3} {:>10.0}", "CheckTx + FinalizeBlock + Commit", check + deliver, n / (check + deliver));
+
+    // Blocks from another proposer: nothing cached, signatures verified in parallel.
+    let dir = tempfile::tempdir().unwrap();
+    let cold = new_app(&keys, dir.path());
+    let t = run_blocks(&cold, &txs, block_size);
+    println!(
+        "{:<58} {:>10.3} {:>10.0}",
+        format!("FinalizeBlock + Commit, cold cache ({} verify threads)", NodeSettings::default().verify_threads),
+        t,
+        n / t
+    );
+}
+
+/// Writes `count` accounts with a balance each, as bank and auth store them.
+fn account_writes(from: u64, count: u64) -> WriteSet {
+    let mut w = WriteSet::new();
+    for i in from..from + count {
+        let mut b = [0u8; 20];
+        b[..8].copy_from_slice(&i.to_be_bytes());
+        let addr = Address::from_bytes(&b).unwrap();
+        let acct = deai_auth::Account::new(addr.clone(), i);
+        w.insert(deai_auth::state_key::account(&addr), Some(acct.encode()));
+        w.insert(deai_auth::state_key::account_by_number(i), Some(b.to_vec()));
+        w.insert(deai_bank::state_key::balance(&addr, "udeai"), Some(1_000_000u128.to_be_bytes().to_vec()));
+    }
+    w
+}
+
+fn bench_commit_growth(max_accounts: u64, step: u64) {
+    println!("\n(c) commit time of a 1,000-transfer block (≈3,000 changed keys) as state grows");
+    println!("{:>12} {:>14} {:>14} {:>14}", "accounts", "app hash (ms)", "write (ms)", "total (ms)");
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Storage::open(Arc::new(SledKv::open(dir.path()).unwrap()), StorageConfig::default()).unwrap();
+    let mut version = 0u64;
+    let mut accounts = 0u64;
+    let mut next_report = step.min(10_000);
+    while accounts < max_accounts {
+        let n = step.min(max_accounts - accounts);
+        let p = storage.prepare(version, account_writes(accounts, n)).unwrap();
+        storage.commit(p).unwrap();
+        version += 1;
+        accounts += n;
+        if accounts >= next_report || accounts == max_accounts {
+            // A transfer block: 1,000 senders and 1,000 receivers change balance, 1,000 sequences.
+            let mut w = WriteSet::new();
+            for j in 0..1000u64 {
+                let i = (j * 7919 + version * 13) % accounts;
+                let mut b = [0u8; 20];
+                b[..8].copy_from_slice(&i.to_be_bytes());
+                let addr = Address::from_bytes(&b).unwrap();
+                w.insert(deai_bank::state_key::balance(&addr, "udeai"), Some((version as u128).to_be_bytes().to_vec()));
+                let mut acct = deai_auth::Account::new(addr.clone(), i);
+                acct.sequence = version;
+                w.insert(deai_auth::state_key::account(&addr), Some(acct.encode()));
+                let k = (i + accounts / 2) % accounts;
+                let mut b2 = [0u8; 20];
+                b2[..8].copy_from_slice(&k.to_be_bytes());
+                let to = Address::from_bytes(&b2).unwrap();
+                w.insert(deai_bank::state_key::balance(&to, "udeai"), Some((version as u128 + 1).to_be_bytes().to_vec()));
+            }
+            let t = Instant::now();
+            let p = storage.prepare(version, w).unwrap();
+            let hash = t.elapsed().as_secs_f64() * 1e3;
+            let t2 = Instant::now();
+            storage.commit(p).unwrap();
+            let write = t2.elapsed().as_secs_f64() * 1e3;
+            version += 1;
+            println!("{accounts:>12} {hash:>14.1} {write:>14.1} {:>14.1}", hash + write);
+            next_report = (next_report * 10).min(max_accounts).max(accounts + 1);
+            if next_report > 10_000 && next_report < max_accounts {
+                next_report = next_report.min(accounts * 2);
+            }
+        }
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    if quick {
+        bench_throughput(500, 4, 1000);
+        bench_commit_growth(50_000, 10_000);
+    } else {
+        bench_throughput(2000, 10, 5000);
+        bench_commit_growth(1_000_000, 20_000);
+    }
+}
