@@ -9,6 +9,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${WORK:-/tmp/deai-zk-compare}"
 HERE="$ROOT/zk/bench"
 mkdir -p "$WORK"
+: > "$WORK/theirs.txt"
 cd "$ROOT"
 
 echo "== deai-zk bench (same run)"
