@@ -55,6 +55,37 @@ impl Default for QuantConfig {
     }
 }
 
+impl QuantConfig {
+    /// Inputs in `[0, max_value]` (floats) mapped exactly onto `[0, max_value · 2^frac_bits]`.
+    /// The worker's digits job scales pixels by 1/16 into [0, 1]: `unit_range(1.0, 4)`
+    /// makes the quantized input the raw pixel 0..16.
+    pub fn unit_range(max_value: f64, frac_bits: u32) -> Self {
+        let max = (max_value * 2f64.powi(frac_bits as i32)).round().clamp(1.0, (1u64 << 24) as f64) as i64;
+        QuantConfig { input_frac_bits: frac_bits, input_min: 0, input_max: max, ..QuantConfig::default() }
+    }
+}
+
+/// Reads an inference input file: either a JSON array of floats (quantized with the
+/// model's input scale) or `{"quantized": [ints]}` (used as is, range-checked).
+pub fn input_from_json(model: &QuantizedModel, json: &str) -> Result<Vec<i64>, ZkError> {
+    if json.len() > 1 << 24 {
+        return Err(ZkError::TooLarge { what: "input file", len: json.len(), limit: 1 << 24 });
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum InputFile {
+        Floats(Vec<f32>),
+        Quantized { quantized: Vec<i64> },
+    }
+    match serde_json::from_str(json).map_err(|e| ZkError::InvalidInput(format!("input file: {e}")))? {
+        InputFile::Floats(x) => quantize_input(model, &x),
+        InputFile::Quantized { quantized } => {
+            model.check_input(&quantized)?;
+            Ok(quantized)
+        }
+    }
+}
+
 /// Explicit tensor names; `{i}` is replaced by the layer index.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TensorNaming {
@@ -308,6 +339,35 @@ mod tests {
         assert_eq!(FloatMlp::from_safetensors_with(&bytes, &TensorNaming::default()).unwrap(), m);
         assert!(FloatMlp::from_safetensors(&bytes[..bytes.len() - 3]).is_err());
         assert!(FloatMlp::from_safetensors(b"garbage").is_err());
+    }
+
+    #[test]
+    fn worker_style_names_are_detected() {
+        // deai-worker writes `fc0.weight`, `fc1.weight`, ... (and 10 sorts after 2).
+        let mut layers = Vec::new();
+        for i in 0..11 {
+            layers.push(FloatLayer { n_in: 2, n_out: 2, weight: vec![i as f32; 4], bias: vec![0.0; 2] });
+        }
+        let mut bufs = Vec::new();
+        for (i, l) in layers.iter().enumerate() {
+            bufs.push((format!("fc{i}.weight"), vec![2usize, 2], l.weight.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
+            bufs.push((format!("fc{i}.bias"), vec![2usize], l.bias.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
+        }
+        let views: Vec<_> = bufs.iter().map(|(n, s, d)| (n.clone(), safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), d).unwrap())).collect();
+        let bytes = safetensors::serialize(views, None).unwrap();
+        let m = FloatMlp::from_safetensors(&bytes).unwrap();
+        assert_eq!(m.layers.iter().map(|l| l.weight[0]).collect::<Vec<_>>(), (0..11).map(|i| i as f32).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn input_files_floats_or_quantized() {
+        let q = quantize(&mlp(), &QuantConfig::unit_range(1.0, 4)).unwrap();
+        assert_eq!(q.input_max, 16);
+        assert_eq!(input_from_json(&q, "[0.5, 1.0, 0.0]").unwrap(), vec![8, 16, 0]);
+        assert_eq!(input_from_json(&q, r#"{"quantized": [1, 2, 3]}"#).unwrap(), vec![1, 2, 3]);
+        assert!(input_from_json(&q, r#"{"quantized": [1, 2, 17]}"#).is_err());
+        assert!(input_from_json(&q, "[0.5]").is_err());
+        assert!(input_from_json(&q, "nonsense").is_err());
     }
 
     #[test]
