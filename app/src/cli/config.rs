@@ -15,6 +15,55 @@ pub struct AppConfig {
     pub pruning_keep_recent: u64,
     /// State directory; relative paths are under the home directory.
     pub data_dir: String,
+    /// The gRPC server (cosmos.*.Query services, tx service, reflection).
+    #[serde(default)]
+    pub grpc: ServerConfig,
+    /// The LCD REST server.
+    #[serde(default = "ServerConfig::default_api")]
+    pub api: ServerConfig,
+}
+
+/// `[grpc]` and `[api]` in app.toml.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    #[serde(default = "yes")]
+    pub enable: bool,
+    /// Listen address (host:port), on loopback unless you mean to expose the node.
+    pub address: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            enable: true,
+            address: "127.0.0.1:9090".into(),
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn default_api() -> Self {
+        Self {
+            enable: true,
+            address: "127.0.0.1:1317".into(),
+        }
+    }
+
+    /// The listen address when enabled.
+    pub fn listen(&self, what: &str) -> anyhow::Result<Option<std::net::SocketAddr>> {
+        if !self.enable {
+            return Ok(None);
+        }
+        self.address
+            .parse()
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("app.toml [{what}] address {:?} is not host:port with an IP host", self.address))
+    }
 }
 
 impl Default for AppConfig {
@@ -24,6 +73,8 @@ impl Default for AppConfig {
             minimum_gas_prices: "0.025udeai".into(),
             pruning_keep_recent: 0,
             data_dir: "data/application.db".into(),
+            grpc: ServerConfig::default(),
+            api: ServerConfig::default_api(),
         }
     }
 }

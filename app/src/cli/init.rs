@@ -28,6 +28,12 @@ pub struct InitArgs {
     /// Where deaid serves ABCI and CometBFT connects.
     #[arg(long, default_value = "127.0.0.1:26658")]
     pub abci_addr: String,
+    /// Where deaid serves gRPC (app.toml [grpc] address).
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    pub grpc_addr: String,
+    /// Where deaid serves the LCD REST API (app.toml [api] address).
+    #[arg(long, default_value = "127.0.0.1:1317")]
+    pub api_addr: String,
     /// CometBFT consensus.timeout_commit (how long a committed block waits for more votes).
     #[arg(long, default_value = "1s")]
     pub timeout_commit: String,
@@ -70,7 +76,7 @@ fn write_json(path: &Path, v: &serde_json::Value) -> anyhow::Result<()> {
 }
 
 pub fn run(home: &Path, a: InitArgs, out: OutputFormat) -> anyhow::Result<()> {
-    for addr in [&a.rpc_laddr, &a.p2p_laddr, &a.abci_addr] {
+    for addr in [&a.rpc_laddr, &a.p2p_laddr, &a.abci_addr, &a.grpc_addr, &a.api_addr] {
         check_loopback(addr)?;
     }
     anyhow::ensure!(
@@ -130,6 +136,14 @@ pub fn run(home: &Path, a: InitArgs, out: OutputFormat) -> anyhow::Result<()> {
     fs::write(home.join("config/config.toml"), cometbft_config(&a))?;
     let app = AppConfig {
         abci_address: a.abci_addr.clone(),
+        grpc: super::config::ServerConfig {
+            enable: true,
+            address: a.grpc_addr.clone(),
+        },
+        api: super::config::ServerConfig {
+            enable: true,
+            address: a.api_addr.clone(),
+        },
         ..AppConfig::default()
     };
     app.save(home)?;

@@ -37,10 +37,35 @@ fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
     )
 }
 
+/// CometBFT's RPC address from its config.toml (`[rpc] laddr`), as an http URL.
+fn comet_rpc_url(home: &Path) -> anyhow::Result<String> {
+    let path = home.join("config").join("config.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let v: toml::Value = toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))?;
+    let laddr = v
+        .get("rpc")
+        .and_then(|r| r.get("laddr"))
+        .and_then(|l| l.as_str())
+        .unwrap_or("tcp://127.0.0.1:26657");
+    Ok(match laddr.strip_prefix("tcp://") {
+        Some(rest) => format!("http://{}", rest.replace("0.0.0.0", "127.0.0.1")),
+        None => laddr.to_string(),
+    })
+}
+
 pub fn run(home: &Path, a: StartArgs) -> anyhow::Result<()> {
     let cfg = AppConfig::load(home)?;
     let app = open_app(home, &cfg)?;
-    let addr = a.abci_address.unwrap_or(cfg.abci_address);
+    let addr = a.abci_address.unwrap_or(cfg.abci_address.clone());
+    // gRPC and REST run on their own tokio runtime next to the blocking ABCI server.
+    let _servers = deai_api::spawn(
+        Arc::new(app.clone()),
+        deai_api::ApiConfig {
+            grpc: cfg.grpc.listen("grpc")?,
+            rest: cfg.api.listen("api")?,
+            comet_rpc: comet_rpc_url(home)?,
+        },
+    )?;
     tracing::info!(
         height = app.storage().latest_version().unwrap_or(0),
         chain_id = %app.chain_id(),

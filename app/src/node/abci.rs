@@ -18,6 +18,20 @@ use crate::tx::{decode_tx, DecodedTx};
 
 pub const APP_VERSION: u64 = 1;
 
+/// (sign bytes, public key, signature) of every signer of `tx` whose account exists in
+/// `state` with a known key.
+fn signature_jobs<'t>(state: &dyn StateRead, tx: &'t DecodedTx, chain_id: &str) -> Vec<(Vec<u8>, Vec<u8>, &'t [u8])> {
+    use deai_auth::AuthRead;
+    tx.signers
+        .iter()
+        .filter_map(|s| {
+            let acct = state.account(&s.address).ok()??;
+            let pk = s.pub_key.clone().or(acct.pub_key)?;
+            Some((tx.sign_bytes(chain_id, acct.account_number), pk, s.signature.as_slice()))
+        })
+        .collect()
+}
+
 pub(crate) fn to_abci_events(events: &[deai_framework::Event]) -> Vec<abci::Event> {
     events
         .iter()
@@ -140,16 +154,19 @@ impl App {
         };
         let block = self.next_block_info();
         let latest = self.inner.storage.latest();
+        let env = self.ante_env(&block.chain_id);
+        let decoded = decode_tx(&self.inner.router, &req.tx, false);
+        if let Ok(tx) = &decoded {
+            // Verify against the committed state before taking the mempool lock, so that
+            // concurrent CheckTx calls verify in parallel; the locked pass hits the cache.
+            self.verify_into_cache(&latest, tx, &block.chain_id);
+        }
         let mut check = lock(&self.inner.check_state);
         let mut delta = Delta::with_writes(&latest, std::mem::take(&mut *check));
-        let outcome = run_tx(
-            &self.inner.router,
-            &self.ante_env(&block.chain_id),
-            &delta,
-            &req.tx,
-            mode,
-            &block,
-        );
+        let outcome = match &decoded {
+            Ok(tx) => run_decoded(&env, &delta, tx, mode, &block),
+            Err(e) => TxOutcome::failed(e.clone(), 0, 0, Vec::new(), Default::default()),
+        };
         if outcome.is_ok() {
             delta.apply(outcome.writes.clone());
         }
@@ -288,19 +305,24 @@ impl App {
         events
     }
 
+    /// Verifies the signatures of `tx` whose key and account number `state` knows, into the
+    /// signature cache. Failures are not reported here: the ante handler verifies again
+    /// (a cache miss) and reports them.
+    fn verify_into_cache(&self, state: &dyn StateRead, tx: &DecodedTx, chain_id: &str) {
+        for (sign_bytes, pk, sig) in signature_jobs(state, tx, chain_id) {
+            self.inner.sig_cache.verify(&sign_bytes, &pk, sig);
+        }
+    }
+
     /// Verifies the block's signatures in parallel where the signer's key and account number
     /// are known before execution; results land in the signature cache, so the sequential
     /// pass does not verify them again. Anything not pre-verified is verified in order.
     fn preverify_signatures(&self, state: &dyn StateRead, txs: &[Option<DecodedTx>], chain_id: &str) {
-        use deai_auth::AuthRead;
-        let mut jobs: Vec<(Vec<u8>, Vec<u8>, &[u8])> = Vec::new();
-        for tx in txs.iter().flatten() {
-            for s in &tx.signers {
-                let Ok(Some(acct)) = state.account(&s.address) else { continue };
-                let Some(pk) = s.pub_key.clone().or(acct.pub_key) else { continue };
-                jobs.push((tx.sign_bytes(chain_id, acct.account_number), pk, &s.signature));
-            }
-        }
+        let jobs: Vec<_> = txs
+            .iter()
+            .flatten()
+            .flat_map(|tx| signature_jobs(state, tx, chain_id))
+            .collect();
         let threads = self.inner.settings.verify_threads.max(1);
         if jobs.len() < 2 * threads {
             return; // not worth the threads; the sequential pass verifies

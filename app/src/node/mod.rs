@@ -4,6 +4,7 @@
 
 mod abci;
 pub mod abci_server;
+mod api_backend;
 mod genesis;
 mod query;
 

@@ -141,17 +141,21 @@ impl Storage {
         let prune = self.config.keep_recent > 0;
         let mut ops: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::with_capacity(pending.writes.len() * 4);
         for (key, value) in pending.writes {
-            if prune {
+            match self.kv.get(&table(LATEST, &key))? {
                 // Record which older history entry this write supersedes, for pruning.
-                if let Some(prev) = self.kv.get(&table(LATEST, &key))? {
+                Some(prev) if prune => {
                     let u = version_prefix(&prev)?;
                     let mut x = table(STALE_HISTORY, &v.to_be_bytes());
                     x.extend_from_slice(&layout::history(&key, u));
                     ops.push((x, Some(Vec::new())));
                 }
+                Some(_) => {}
+                // A key not live now: (re)write its preimage for JMT's value lookups.
+                None => {
+                    let key_hash = KeyHash::with::<Sha256>(&key);
+                    ops.push((table(PREIMAGE, &key_hash.0), Some(key.clone())));
+                }
             }
-            let key_hash = KeyHash::with::<Sha256>(&key);
-            ops.push((table(PREIMAGE, &key_hash.0), Some(key.clone())));
             match &value {
                 Some(val) => {
                     let mut l = v.to_be_bytes().to_vec();

@@ -1,0 +1,38 @@
+//! deaid's `App` as the backend of the gRPC and REST servers (crate deai-api). Every call
+//! lands on the same functions that answer ABCI queries, so there is one implementation.
+
+use deai_framework::{sdk, TxError};
+
+use super::query::MAX_QUERY_BYTES;
+use super::App;
+
+impl deai_api::Backend for App {
+    fn query(&self, path: &str, data: &[u8], height: u64) -> Result<Vec<u8>, TxError> {
+        if data.len() > MAX_QUERY_BYTES {
+            return Err(sdk::invalid_request("query data too large"));
+        }
+        if path == super::SIMULATE_PATH {
+            return App::simulate(self, data);
+        }
+        self.query_grpc(path, data, height)
+    }
+
+    fn simulate(&self, request: &[u8]) -> Result<Vec<u8>, TxError> {
+        if request.len() > MAX_QUERY_BYTES {
+            return Err(sdk::tx_too_large("simulate request too large"));
+        }
+        App::simulate(self, request)
+    }
+
+    fn latest_height(&self) -> u64 {
+        self.storage().latest_version().unwrap_or(0)
+    }
+
+    fn chain_id(&self) -> String {
+        App::chain_id(self)
+    }
+
+    fn minimum_gas_price(&self) -> String {
+        self.inner.settings.min_gas_price.to_string()
+    }
+}
