@@ -49,9 +49,10 @@ impl DecodedTx {
         .encode_to_vec()
     }
 
-    /// The account that pays the fee: the first signer, as in the SDK.
+    /// The account that pays the fee: the first signer, as in the SDK. `decode_tx`
+    /// guarantees at least one signer.
     pub fn fee_payer(&self) -> &Address {
-        &self.signers[0].address
+        &self.signers[0].address // ok: decode_tx rejects txs without signers
     }
 }
 
@@ -95,6 +96,9 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
             }
         }
     }
+    if addrs.is_empty() {
+        return Err(sdk::no_signatures("the tx's messages name no signer"));
+    }
     if addrs.len() > MAX_SIGNATURES {
         return Err(sdk::too_many_signatures(format!(
             "signatures: {}, limit: {MAX_SIGNATURES}",
@@ -118,6 +122,9 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
     for (i, (address, info)) in addrs.into_iter().zip(auth.signer_infos).enumerate() {
         match info.mode_info.and_then(|m| m.sum) {
             Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32 => {}
+            // Simulation checks no signature; cosmjs simulates with SIGN_MODE_UNSPECIFIED,
+            // which the Cosmos SDK accepts there too.
+            Some(mode_info::Sum::Single(s)) if simulate && s.mode == SignMode::Unspecified as i32 => {}
             _ => {
                 return Err(sdk::unauthorized(
                     "only SIGN_MODE_DIRECT single signatures are supported",
