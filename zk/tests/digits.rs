@@ -133,9 +133,8 @@ fn digits_model_proof_in_public_mode() {
     prove_digits(CircuitSpec::default());
 }
 
-/// About 50 s unoptimized; run with `cargo test -p deai-zk --release -- --ignored`.
+/// The arkworks crates are optimized in test builds (root Cargo.toml), so this runs in seconds.
 #[test]
-#[ignore]
 fn digits_model_proof_in_private_mode() {
     prove_digits(CircuitSpec { mode: Mode::Private, output: OutputKind::Argmax, encoding: IoEncoding::Plain });
 }
