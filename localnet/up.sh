@@ -53,7 +53,8 @@ init_localnet() {
   for i in $(seq 0 $((N - 1))); do
     "$DEAID_BIN" init "node$i" --home "$DIR/node$i" --chain-id "$CHAIN_ID" \
       --p2p-laddr "tcp://127.0.0.1:$(port "$i" 0)" --rpc-laddr "tcp://127.0.0.1:$(port "$i" 1)" \
-      --abci-addr "127.0.0.1:$(port "$i" 2)" --timeout-commit "$TIMEOUT_COMMIT" -o json >/dev/null
+      --abci-addr "127.0.0.1:$(port "$i" 2)" --grpc-addr "127.0.0.1:$(port "$i" 3)" \
+      --api-addr "127.0.0.1:$(port "$i" 4)" --timeout-commit "$TIMEOUT_COMMIT" -o json >/dev/null
   done
   # Demo accounts from fresh mnemonics, in a test keyring shared by the localnet.
   local accounts="[]"
@@ -93,6 +94,8 @@ d, n, chain, base = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 nodes = [{"name": f"node{i}", "home": f"{d}/node{i}",
           "rpc": f"http://127.0.0.1:{base + i*10 + 1}",
           "abci": f"127.0.0.1:{base + i*10 + 2}",
+          "grpc": f"127.0.0.1:{base + i*10 + 3}",
+          "rest": f"http://127.0.0.1:{base + i*10 + 4}",
           "p2p": f"127.0.0.1:{base + i*10}"} for i in range(n)]
 json.dump({"chain_id": chain, "denom": "udeai", "validators": n, "nodes": nodes,
            "accounts": json.load(open(f"{d}/demo-accounts.json"))},
@@ -160,7 +163,7 @@ import json, sys
 l = json.load(open(sys.argv[1]))
 print(f"deai localnet {l['chain_id']} is up: {l['validators']} validator(s)")
 for n in l["nodes"]:
-    print(f"  {n['name']}: rpc {n['rpc']}  home {n['home']}")
+    print(f"  {n['name']}: rpc {n['rpc']}  grpc {n.get('grpc', '-')}  rest {n.get('rest', '-')}  home {n['home']}")
 print("demo accounts (deaid --keyring-backend test --home %s/keys):" % sys.argv[1].rsplit('/', 1)[0])
 for a in l["accounts"]:
     print(f"  {a['name']}: {a['address']}")

@@ -28,7 +28,12 @@ pub fn code_of(e: &TxError) -> Code {
 /// does, so clients can tell errors apart.
 pub fn to_status(e: TxError) -> Status {
     let code = code_of(&e);
-    Status::new(code, format!("{}: codespace {} code {}", e.log, e.codespace, e.code))
+    // Logs written in the SDK's ABCI wording carry a gRPC prefix already; drop it here.
+    let log = match e.log.strip_prefix("rpc error: code = ").and_then(|r| r.split_once(" desc = ")) {
+        Some((_, desc)) => desc,
+        None => e.log.as_str(),
+    };
+    Status::new(code, format!("{log}: codespace {} code {}", e.codespace, e.code))
 }
 
 /// grpc-gateway's HTTP status for a gRPC code.
@@ -73,6 +78,8 @@ mod tests {
         assert!(s.message().contains("decoding bech32 failed"));
         assert!(s.message().contains("code 7"));
         assert_eq!(http_status(Code::NotFound), 404);
+        let nf = to_status(sdk::key_not_found("rpc error: code = NotFound desc = account x not found: key not found"));
+        assert_eq!(nf.message(), "account x not found: key not found: codespace sdk code 22");
         assert_eq!(lcd_body(&s)["code"], 3);
         assert_eq!(lcd_body(&s)["details"], serde_json::json!([]));
     }

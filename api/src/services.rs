@@ -131,6 +131,9 @@ impl TxSvc for TxService {
 
     async fn get_tx(&self, req: Request<txpb::GetTxRequest>) -> Result<Response<txpb::GetTxResponse>, Status> {
         let hash_hex = req.into_inner().hash;
+        if hash_hex.len() != 64 {
+            return Err(Status::invalid_argument(format!("invalid tx hash {hash_hex:?}: expected 64 hex characters")));
+        }
         let hash: tendermint::Hash = hash_hex
             .parse()
             .map_err(|_| Status::invalid_argument(format!("invalid tx hash {hash_hex:?}: expected 64 hex characters")))?;
@@ -409,7 +412,7 @@ impl TmSvc for TmService {
             listen_addr: n.listen_addr.to_string(),
             network: n.network.to_string(),
             version: n.version.to_string(),
-            channels: n.channels.to_string().into_bytes(),
+            channels: hex::decode(n.channels.to_string()).unwrap_or_default(),
             moniker: n.moniker.to_string(),
             other: Some(tendermint_proto::v0_38::p2p::DefaultNodeInfoOther {
                 tx_index: if n.other.tx_index == tendermint::node::info::TxIndexStatus::On { "on" } else { "off" }.into(),

@@ -47,6 +47,23 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
     if matches!(mode, ExecMode::Check | ExecMode::ReCheck) {
         env.min_gas_price.check(&tx.fee, tx.gas_limit)?;
     }
+    if tx.fee.is_empty() && mode == ExecMode::Simulate && !env.min_gas_price.denom.is_empty() {
+        // Clients (cosmjs, the SDK's CLI) simulate without a fee. Charge the gas that paying
+        // one costs, on the discarded simulation state, so that the estimate covers the
+        // real tx; otherwise `--gas auto`'s usual 1.3-1.4x margin falls short.
+        let payer = tx.fee_payer().clone();
+        if ctx.account(&payer)?.is_some() {
+            if let Ok(fee) = deai_framework::Coins::new(vec![deai_framework::Coin {
+                denom: env.min_gas_price.denom.clone(),
+                amount: 1,
+            }]) {
+                let _ = ctx.send_coins(&payer, &Address::module(FEE_COLLECTOR), &fee);
+            }
+        }
+        // And the bytes of the signatures that a simulated tx leaves empty.
+        let missing = tx.signers.iter().filter(|s| s.signature.is_empty()).count() as u64;
+        ctx.gas().consume(params.tx_size_cost_per_byte.saturating_mul(missing * 64), "txSize: signatures")?;
+    }
     if !tx.fee.is_empty() {
         let payer = tx.fee_payer().clone();
         if ctx.account(&payer)?.is_none() {

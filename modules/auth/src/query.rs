@@ -29,7 +29,9 @@ fn load(state: &dyn StateRead, addr: &str) -> Result<Account, TxError> {
     let a = parse(addr)?;
     state
         .account(&a)?
-        .ok_or_else(|| sdk::key_not_found(format!("account {addr} not found")))
+        // The Cosmos SDK's wording over ABCI: cosmjs's getAccount recognises an unknown
+        // account by this `rpc error: code = NotFound` prefix and returns null.
+        .ok_or_else(|| sdk::key_not_found(format!("rpc error: code = NotFound desc = account {addr} not found: key not found")))
 }
 
 fn account(
