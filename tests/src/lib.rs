@@ -228,3 +228,73 @@ pub fn balance(net: &Localnet, node: usize, addr: &deai_framework::Address) -> u
         .unwrap();
     r.balance.unwrap().amount.parse().unwrap()
 }
+
+/// Addresses of the Cosmos client surface (gRPC, REST) from localnet.json.
+impl Localnet {
+    /// `http://127.0.0.1:<grpc port>` of `node`, for tonic clients.
+    pub fn grpc_url(&self, node: usize) -> String {
+        format!("http://{}", self.grpc_addr(node))
+    }
+
+    /// `127.0.0.1:<grpc port>` of `node`, for grpcurl.
+    pub fn grpc_addr(&self, node: usize) -> String {
+        self.info["nodes"][node]["grpc"].as_str().expect("localnet.json has grpc").to_string()
+    }
+
+    /// `http://127.0.0.1:<rest port>` of `node`.
+    pub fn rest_url(&self, node: usize) -> String {
+        self.info["nodes"][node]["rest"].as_str().expect("localnet.json has rest").to_string()
+    }
+
+    pub fn info_path(&self) -> PathBuf {
+        self.dir.path().join("localnet.json")
+    }
+}
+
+/// A tool installed by scripts/setup.sh: on PATH, or in $GOBIN (default /var/cache/deai/bin).
+pub fn tool(name: &str) -> PathBuf {
+    let gobin = std::env::var("GOBIN").unwrap_or_else(|_| {
+        format!("{}/bin", std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into()))
+    });
+    let candidate = Path::new(&gobin).join(name);
+    if candidate.exists() {
+        return candidate;
+    }
+    if let Some(paths) = std::env::var_os("PATH") {
+        for p in std::env::split_paths(&paths) {
+            if p.join(name).exists() {
+                return p.join(name);
+            }
+        }
+    }
+    panic!("{name} not found on PATH or in {gobin}: run scripts/setup.sh");
+}
+
+/// Runs a command and returns its stdout, failing the test with its stderr if it fails.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An HTTP request with curl: (status, JSON body).
+pub fn curl_json(method: &str, url: &str, body: Option<&str>, headers: &[&str]) -> (u16, Value) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "--max-time", "20", "-X", method, "-w", "\n%{http_code}", url]);
+    for h in headers {
+        cmd.args(["-H", h]);
+    }
+    if let Some(b) = body {
+        cmd.args(["-H", "content-type: application/json", "--data-binary", b]);
+    }
+    let out = run_ok(&mut cmd);
+    let (json, code) = out.trim_end().rsplit_once('\n').unwrap_or(("", out.trim()));
+    let status: u16 = code.trim().parse().unwrap_or_else(|_| panic!("no HTTP status from curl {url}: {out}"));
+    let value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{method} {url} gave non-JSON ({e}): {json}"));
+    (status, value)
+}
