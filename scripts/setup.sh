@@ -21,5 +21,17 @@ apt_install curl ca-certificates build-essential pkg-config
 command -v go >/dev/null 2>&1 || apt_install golang
 command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
 ensure_cometbft
+# Real Cosmos clients for the e2e tests: grpcurl (Go module) and cosmjs (npm, pinned lock).
+GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
+if ! "$GOBIN/grpcurl" -version 2>&1 | grep -q "${GRPCURL_VERSION#v}"; then
+  echo "installing grpcurl $GRPCURL_VERSION into $GOBIN" >&2
+  go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+fi
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+if [ ! -d "$REPO_ROOT/tests/cosmjs/node_modules/@cosmjs/stargate" ] ||
+   [ "$REPO_ROOT/tests/cosmjs/package-lock.json" -nt "$REPO_ROOT/tests/cosmjs/node_modules/.package-lock.json" ]; then
+  echo "installing cosmjs (npm ci in tests/cosmjs)" >&2
+  (cd "$REPO_ROOT/tests/cosmjs" && npm ci --no-audit --no-fund >&2)
+fi
 "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
 echo "setup done: cometbft $(cometbft version), LIBTORCH=$LIBTORCH" >&2
