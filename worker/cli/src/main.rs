@@ -1,10 +1,11 @@
 //! deai-worker: runs train / evaluate / infer jobs, replays checkpoint segments, hashes
-//! files and serves the artifact store. Every failure is one line on stderr and a
-//! non-zero exit.
+//! files, serves the artifact store, and sets up, proves and verifies zk proofs of
+//! quantized inference. Every failure is one line on stderr and a non-zero exit.
 
 mod bench;
 mod progress;
 mod resolve;
+mod zk;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -141,6 +142,21 @@ enum Command {
     },
     /// Measure training throughput and replay cost (prints a table).
     Bench(bench::BenchArgs),
+    /// Quantize an MLP and write Groth16 proving and verifying keys into a directory.
+    ZkSetup(zk::SetupArgs),
+    /// Run the quantized model on one input and write a proof of the output.
+    Prove(zk::ProveArgs),
+    /// Check a proof file against a key directory; exits 1 with the reason if it is invalid.
+    Verify(zk::VerifyArgs),
+}
+
+impl Command {
+    fn uses_torch(&self) -> bool {
+        !matches!(
+            self,
+            Command::ZkSetup(_) | Command::Prove(_) | Command::Verify(_)
+        )
+    }
 }
 
 /// Re-executes the binary once with the deterministic-mode variables set, because
@@ -165,10 +181,15 @@ fn reexec_with_env() {
 }
 
 fn main() -> ExitCode {
-    reexec_with_env();
-    // Before anything can touch libtorch: deterministic CPU settings only take effect
-    // if set before the first torch call.
-    engine::runtime::init();
+    // Parsing touches no libtorch. The zk commands never do either, so they skip the
+    // re-exec (which would load libtorch twice) and the torch settings.
+    let cli = Cli::parse();
+    if cli.command.uses_torch() {
+        reexec_with_env();
+        // Before anything can touch libtorch: deterministic CPU settings only take
+        // effect if set before the first torch call.
+        engine::runtime::init();
+    }
     std::panic::set_hook(Box::new(|info| {
         let msg = info
             .payload()
@@ -178,7 +199,6 @@ fn main() -> ExitCode {
             .unwrap_or_else(|| "unknown".into());
         eprintln!("error: internal error: {}", one_line(&msg));
     }));
-    let cli = Cli::parse();
     init_logs();
     match std::panic::catch_unwind(|| run(&cli)) {
         Ok(Ok(code)) => code,
@@ -394,6 +414,27 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             })?;
         }
         Command::Bench(args) => bench::run(args, cli.output == Output::Json)?,
+        Command::ZkSetup(args) => {
+            let r = zk::setup(args)?;
+            print(cli.output, &r, || r.text())?;
+        }
+        Command::Prove(args) => {
+            let r = zk::prove(args)?;
+            // JSON: exactly the proof file that was written.
+            print(cli.output, &r.file, || r.text())?;
+        }
+        Command::Verify(args) => match zk::verify(args) {
+            Ok(r) => print(cli.output, &r, || r.text())?,
+            Err(e) => {
+                let reason = one_line(&format!("{e:#}"));
+                if cli.output == Output::Json {
+                    let v = serde_json::json!({ "valid": false, "reason": reason });
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                }
+                eprintln!("error: {reason}");
+                return Ok(ExitCode::FAILURE);
+            }
+        },
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,372 @@
+//! `zk-setup`, `prove` and `verify` end to end on a digits MLP the worker trains itself:
+//! a valid proof verifies, tampered proof files and bad key directories fail with one
+//! line and exit 1.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+fn digits_path() -> PathBuf {
+    let path = match std::env::var_os("DEAI_DIGITS_CSV") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let cache = std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into());
+            PathBuf::from(cache)
+                .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
+        }
+    };
+    assert!(
+        path.is_file(),
+        "digits dataset not found at {}: run worker/setup-libtorch.sh (or set DEAI_DIGITS_CSV)",
+        path.display()
+    );
+    path
+}
+
+fn worker(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deai-worker"))
+        .args(args)
+        .env("DEAI_LOG", "warn")
+        .env(
+            "DEAI_STORE",
+            std::env::temp_dir().join("deai-cli-test-store"),
+        )
+        .output()
+        .expect("run deai-worker")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Trains the shipped example for 2 epochs (about a second) and returns its weights.
+fn train(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/digits-mlp.json"
+    ))
+    .unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    let digits = digits_path();
+    let o = worker(&["hash", s(&digits)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sha = String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    v["dataset"]["sha256"] = sha.into();
+    v["dataset"]["path"] = digits.display().to_string().into();
+    v["training"]["epochs"] = 2.into();
+    let spec = dir.join("spec.json");
+    std::fs::write(&spec, v.to_string()).unwrap();
+    let out = dir.join("run");
+    let o = worker(&["--quiet", "train", "--spec", s(&spec), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    out.join("weights.safetensors")
+}
+
+/// The first digits sample (a 0), scaled by the example's feature_scale 1/16.
+fn input_file() -> PathBuf {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/examples/digit-0.json").into()
+}
+
+/// Runs `zk-setup` (public mode) into DIR/keys.
+fn setup(weights: &Path, dir: &Path) -> PathBuf {
+    let keys = dir.join("keys");
+    let o = worker(&[
+        "--output",
+        "json",
+        "zk-setup",
+        "--model",
+        s(weights),
+        "--out",
+        s(&keys),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["mode"], "public");
+    assert_eq!(r["shape"], serde_json::json!([64, 64, 10]));
+    assert_eq!(r["public_inputs"], 74);
+    keys
+}
+
+/// Asserts exit 1 and exactly one `error: ` line containing `needle`.
+fn assert_fails(o: &Output, needle: &str) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.starts_with("error: ") && e.contains(needle),
+        "want {needle:?}: {e}"
+    );
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+}
+
+/// A public input as the proof file writes it: 32-byte little-endian scalar, hex.
+fn scalar_hex(v: i64) -> String {
+    deai_zk::field::fr_to_bytes(&deai_zk::field::fr_from_i64(v))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One trained model and its public-mode keys, shared by the tests (in cargo's
+/// per-target temp directory, replaced on every run).
+struct Fixture {
+    weights: PathBuf,
+    keys: PathBuf,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("deai-worker-zk-cli");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let weights = train(&dir);
+        let keys = setup(&weights, &dir);
+        Fixture { weights, keys }
+    })
+}
+
+#[test]
+fn setup_prove_verify_and_tampered_proofs() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture { weights, keys } = fixture();
+    for f in [
+        "proving_key.bin",
+        "verifying_key.bin",
+        "circuit.json",
+        "zk-setup.json",
+    ] {
+        assert!(keys.join(f).is_file(), "{f}");
+    }
+    let input = input_file();
+    let proof = dir.path().join("p.json");
+    let o = worker(&[
+        "--output",
+        "json",
+        "prove",
+        "--model",
+        s(&weights),
+        "--keys",
+        s(&keys),
+        "--input",
+        s(&input),
+        "--out",
+        s(&proof),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p: Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    assert_eq!(printed, p);
+    let output: Vec<i64> = serde_json::from_value(p["output"].clone()).unwrap();
+    assert_eq!(output.len(), 10);
+    assert_eq!(deai_zk::argmax(&output), 0, "the sample is a 0: {output:?}");
+    assert_eq!(p["proof"].as_str().unwrap().len(), 256);
+    let public = p["public_inputs"].as_array().unwrap();
+    assert_eq!(public.len(), 74);
+    // Plain encoding: the input (pixel/16 at 8 fractional bits = pixel · 16), then the
+    // logits. The sample's fourth pixel is 13.
+    assert_eq!(public[3], scalar_hex(13 * 16));
+    assert_eq!(public[64], scalar_hex(output[0]));
+
+    let o = worker(&["verify", "--keys", s(&keys), "--proof", s(&proof)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .starts_with("proof valid: public model, 64 input values"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = worker(&[
+        "--output",
+        "json",
+        "verify",
+        "--keys",
+        s(&keys),
+        "--proof",
+        s(&proof),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["valid"], true);
+    assert_eq!(r["output"], p["output"]);
+
+    let tampered = dir.path().join("tampered.json");
+    let check = |edit: &dyn Fn(&mut Value), needle: &str| {
+        let mut bad = p.clone();
+        edit(&mut bad);
+        std::fs::write(&tampered, bad.to_string()).unwrap();
+        let o = worker(&["verify", "--keys", s(&keys), "--proof", s(&tampered)]);
+        assert_fails(&o, needle);
+        assert!(o.stdout.is_empty());
+    };
+    // The output field alone: it disagrees with the public inputs.
+    check(
+        &|v| v["output"][0] = (output[0] + 1).into(),
+        "proof rejected: statement mismatch: output differs",
+    );
+    // Output field and public input together: a consistent but false statement.
+    check(
+        &|v| {
+            v["output"][0] = (output[0] + 1).into();
+            v["public_inputs"][64] = scalar_hex(output[0] + 1).into();
+        },
+        "proof rejected: proof does not verify",
+    );
+    // A different input.
+    check(
+        &|v| v["public_inputs"][3] = scalar_hex(12 * 16).into(),
+        "proof rejected: proof does not verify",
+    );
+    // An input outside the declared range [0, 256].
+    check(
+        &|v| v["public_inputs"][3] = scalar_hex(257).into(),
+        "proof rejected",
+    );
+    // The proof bytes: the right length but not a proof, or too short.
+    check(
+        &|v| {
+            let h = v["proof"].as_str().unwrap().to_string();
+            v["proof"] = format!("{}{}", &h[..64], &h[..64]).repeat(2).into();
+        },
+        "proof rejected",
+    );
+    check(
+        &|v| v["proof"] = "00".into(),
+        "proof rejected: malformed proof",
+    );
+    check(&|v| v["extra"] = 1.into(), "malformed proof file");
+
+    // JSON mode reports the reason on stdout too.
+    let mut bad = p.clone();
+    bad["output"][0] = (output[0] + 1).into();
+    std::fs::write(&tampered, bad.to_string()).unwrap();
+    let o = worker(&[
+        "--output",
+        "json",
+        "verify",
+        "--keys",
+        s(&keys),
+        "--proof",
+        s(&tampered),
+    ]);
+    assert_fails(&o, "output differs");
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["valid"], false);
+    assert!(r["reason"].as_str().unwrap().contains("output differs"));
+}
+
+#[test]
+fn bad_keys_models_and_inputs_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture { weights, keys } = fixture();
+    let input = input_file();
+    let proof = dir.path().join("p.json");
+    let prove = |model: &Path, keys: &Path, input: &Path| {
+        worker(&[
+            "prove",
+            "--model",
+            s(model),
+            "--keys",
+            s(keys),
+            "--input",
+            s(input),
+            "--out",
+            s(&proof),
+        ])
+    };
+    let o = prove(&weights, &keys, &input);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let verify = |keys: &Path| worker(&["verify", "--keys", s(keys), "--proof", s(&proof)]);
+
+    // Key directories that are missing, truncated, garbage or mixed up.
+    let bad = dir.path().join("bad-keys");
+    std::fs::create_dir(&bad).unwrap();
+    assert_fails(&verify(&bad), "key directory");
+    assert_fails(&verify(&dir.path().join("nonexistent")), "No such file");
+    let copy = |name: &str| std::fs::copy(keys.join(name), bad.join(name)).unwrap();
+    for f in [
+        "proving_key.bin",
+        "verifying_key.bin",
+        "circuit.json",
+        "zk-setup.json",
+    ] {
+        copy(f);
+    }
+    let vk = std::fs::read(keys.join("verifying_key.bin")).unwrap();
+    std::fs::write(bad.join("verifying_key.bin"), &vk[..vk.len() - 7]).unwrap();
+    assert_fails(&verify(&bad), "malformed verifying key");
+    std::fs::write(bad.join("verifying_key.bin"), vec![0xffu8; vk.len()]).unwrap();
+    assert_fails(&verify(&bad), "malformed verifying key");
+    copy("verifying_key.bin");
+    std::fs::write(bad.join("circuit.json"), "{\"mode\": \"public\"").unwrap();
+    assert_fails(&verify(&bad), "malformed circuit.json");
+    // A layout for another number of public inputs than the key takes.
+    let mut layout: Value =
+        serde_json::from_slice(&std::fs::read(keys.join("circuit.json")).unwrap()).unwrap();
+    layout["n_inputs"] = 63.into();
+    std::fs::write(bad.join("circuit.json"), layout.to_string()).unwrap();
+    assert_fails(&verify(&bad), "key directory");
+    copy("circuit.json");
+    let pk = std::fs::read(keys.join("proving_key.bin")).unwrap();
+    std::fs::write(bad.join("proving_key.bin"), &pk[..pk.len() / 2]).unwrap();
+    assert_fails(&prove(&weights, &bad, &input), "malformed proving key");
+    std::fs::remove_file(bad.join("zk-setup.json")).unwrap();
+    assert_fails(&prove(&weights, &bad, &input), "zk-setup.json");
+
+    // Other weights than the keys were set up for (one float changed).
+    let mut w = std::fs::read(&weights).unwrap();
+    let n = w.len();
+    w[n - 2] ^= 0x40;
+    let other = dir.path().join("other.safetensors");
+    std::fs::write(&other, &w).unwrap();
+    assert_fails(
+        &prove(&other, &keys, &input),
+        "are not the ones the keys in",
+    );
+    // Not a model at all.
+    assert_fails(
+        &worker(&["zk-setup", "--model", s(&input), "--out", s(&bad)]),
+        "not safetensors",
+    );
+    // Inputs of the wrong length or not JSON.
+    let short = dir.path().join("short.json");
+    std::fs::write(&short, "[0.5, 0.25]").unwrap();
+    assert_fails(&prove(&weights, &keys, &short), "2 values, model takes 64");
+    std::fs::write(&short, "{\"quantized\": [300]}").unwrap();
+    assert_fails(&prove(&weights, &keys, &short), "invalid input");
+    std::fs::write(&short, "not json").unwrap();
+    assert_fails(&prove(&weights, &keys, &short), "input file");
+    // Bad options are clap errors (exit 2), before any work.
+    let o = worker(&[
+        "zk-setup",
+        "--model",
+        s(&weights),
+        "--out",
+        s(&bad),
+        "--mode",
+        "secret",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_fails(
+        &worker(&[
+            "zk-setup",
+            "--model",
+            s(&weights),
+            "--out",
+            s(&bad),
+            "--input-max",
+            "0",
+        ]),
+        "--input-max",
+    );
+}
