@@ -197,12 +197,23 @@ fn bench_commit_growth(max_accounts: u64, step: u64) {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    if quick {
-        bench_throughput(500, 4, 1000);
-        bench_commit_growth(50_000, 10_000);
-    } else {
-        bench_throughput(2000, 10, 5000);
-        bench_commit_growth(1_000_000, 20_000);
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // `--only a` or `--only c` runs one part.
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+    let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    if run("a") {
+        if quick {
+            bench_throughput(500, 4, 1000);
+        } else {
+            bench_throughput(2000, 10, 5000);
+        }
+    }
+    if run("c") {
+        if quick {
+            bench_commit_growth(50_000, 10_000);
+        } else {
+            bench_commit_growth(1_000_000, 20_000);
+        }
     }
 }

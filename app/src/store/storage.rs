@@ -37,6 +37,31 @@ pub struct Storage {
     kv: Arc<dyn KvStore>,
     config: StorageConfig,
     version: AtomicU64,
+    nodes: NodeCache,
+}
+
+/// Most JMT nodes kept in memory. Nodes are immutable once written (a node key includes its
+/// version), so the cache can never be stale; it only saves sled reads and decoding of the
+/// upper levels of the tree, which every block touches.
+const NODE_CACHE_CAPACITY: usize = 400_000;
+
+#[derive(Default)]
+struct NodeCache(std::sync::Mutex<std::collections::HashMap<NodeKey, Node>>);
+
+impl NodeCache {
+    fn get(&self, k: &NodeKey) -> Option<Node> {
+        self.0.lock().ok()?.get(k).cloned()
+    }
+
+    fn insert(&self, k: NodeKey, n: Node) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= NODE_CACHE_CAPACITY {
+                // Crude but bounded: start over; the hot upper levels refill within a block.
+                m.clear();
+            }
+            m.insert(k, n);
+        }
+    }
 }
 
 fn internal(e: anyhow::Error) -> TxError {
@@ -57,6 +82,7 @@ impl Storage {
             kv,
             config,
             version: AtomicU64::new(version),
+            nodes: NodeCache::default(),
         })
     }
 
@@ -77,7 +103,14 @@ impl Storage {
     }
 
     pub fn root_hash(&self, version: Version) -> anyhow::Result<RootHash> {
-        Sha256Jmt::new(&JmtReader(&*self.kv)).get_root_hash(version)
+        Sha256Jmt::new(&self.reader()).get_root_hash(version)
+    }
+
+    fn reader(&self) -> JmtReader<'_> {
+        JmtReader {
+            kv: &*self.kv,
+            cache: &self.nodes,
+        }
     }
 
     /// The latest committed state.
@@ -109,7 +142,7 @@ impl Storage {
                 "cannot prepare version {version} on top of {latest}"
             );
         }
-        let reader = JmtReader(&*self.kv);
+        let reader = self.reader();
         let tree = Sha256Jmt::new(&reader);
         // JMT's batch insertion builds each subtree once; it takes no deletions, so a block
         // that deletes a key takes the key-by-key path.
@@ -184,6 +217,9 @@ impl Storage {
         }
         ops.push((META_VERSION.to_vec(), Some(v.to_be_bytes().to_vec())));
         self.kv.write_batch(ops)?;
+        for (node_key, node) in pending.tree.node_batch.nodes() {
+            self.nodes.insert(node_key.clone(), node.clone());
+        }
         self.version.store(v, Ordering::Release);
         Ok(())
     }
@@ -217,7 +253,7 @@ impl Storage {
         version: Version,
     ) -> anyhow::Result<(Option<OwnedValue>, ics23::CommitmentProof)> {
         self.at(version)?;
-        Sha256Jmt::new(&JmtReader(&*self.kv)).get_with_ics23_proof(key.to_vec(), version)
+        Sha256Jmt::new(&self.reader()).get_with_ics23_proof(key.to_vec(), version)
     }
 }
 
@@ -365,20 +401,31 @@ impl StateRead for VersionView<'_> {
 }
 
 /// JMT's view of the store.
-struct JmtReader<'a>(&'a dyn KvStore);
+struct JmtReader<'a> {
+    kv: &'a dyn KvStore,
+    cache: &'a NodeCache,
+}
 
 impl TreeReader for JmtReader<'_> {
     fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
-        self.0
+        if let Some(n) = self.cache.get(node_key) {
+            return Ok(Some(n));
+        }
+        let node: Option<Node> = self
+            .kv
             .get(&table(NODE, &borsh::to_vec(node_key)?))?
             .map(|b| borsh::from_slice(&b).context("corrupt JMT node"))
-            .transpose()
+            .transpose()?;
+        if let Some(n) = &node {
+            self.cache.insert(node_key.clone(), n.clone());
+        }
+        Ok(node)
     }
 
     fn get_value_option(&self, max_version: Version, key_hash: KeyHash) -> anyhow::Result<Option<OwnedValue>> {
         match self.preimage(key_hash)? {
             None => Ok(None),
-            Some(key) => Ok(history_get(self.0, &key, max_version)?.flatten()),
+            Some(key) => Ok(history_get(self.kv, &key, max_version)?.flatten()),
         }
     }
 
@@ -390,6 +437,6 @@ impl TreeReader for JmtReader<'_> {
 
 impl HasPreimage for JmtReader<'_> {
     fn preimage(&self, key_hash: KeyHash) -> anyhow::Result<Option<Vec<u8>>> {
-        self.0.get(&table(PREIMAGE, &key_hash.0))
+        self.kv.get(&table(PREIMAGE, &key_hash.0))
     }
 }
