@@ -44,6 +44,17 @@ fn a_cli_send_changes_the_balance() {
     let out = net.deaid(&["query", "bank", "balances", &to.to_bech32(), "--node", &node, "-o", "json"], "", &[]);
     let b: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(b["balances"], serde_json::json!([{"denom": "udeai", "amount": "12345"}]));
+    // The same queries over the node's gRPC server give the same answers.
+    let grpc = net.grpc_url(0);
+    let out = net.deaid(&["query", "bank", "balances", &to.to_bech32(), "--grpc-addr", &grpc, "-o", "json"], "", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let g: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(g["balances"], b["balances"]);
+    let out = net.deaid(&["query", "tx", &hash, "--grpc-addr", &grpc, "-o", "json"], "", &[]);
+    let gt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((&gt["txhash"], &gt["height"], &gt["code"]), (&q["txhash"], &q["height"], &q["code"]));
+    let out = net.deaid(&["query", "auth", "account", "deai1notanaddress", "--grpc-addr", &grpc], "", &[]);
+    assert!(!out.status.success());
     assert_eq!(balance(&net, 0, &me), before - 12345 - 5000);
 
     // A wrong passphrase is one clear line and a non-zero exit.

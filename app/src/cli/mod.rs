@@ -56,6 +56,9 @@ pub struct NodeArgs {
     /// Query at this height (0: latest).
     #[arg(long, default_value_t = 0)]
     pub height: u64,
+    /// Query over the node's gRPC server (e.g. http://127.0.0.1:9090) instead of CometBFT RPC.
+    #[arg(long)]
+    pub grpc_addr: Option<String>,
 }
 
 impl NodeArgs {

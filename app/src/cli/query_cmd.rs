@@ -8,6 +8,60 @@ use deai_framework::Address;
 
 use super::output::{print, OutputFormat};
 use super::NodeArgs;
+use crate::client::rpc::NodeClient;
+
+/// Where queries go: CometBFT RPC (ABCI query) or the node's gRPC server. Both reach the
+/// same query implementation in the node.
+enum Querier {
+    Rpc(NodeClient),
+    Grpc(tonic::transport::Channel),
+}
+
+impl Querier {
+    async fn new(node: &NodeArgs) -> anyhow::Result<Self> {
+        match &node.grpc_addr {
+            None => Ok(Self::Rpc(node.client()?)),
+            Some(addr) => {
+                let url = if addr.contains("://") { addr.clone() } else { format!("http://{addr}") };
+                let channel = tonic::transport::Endpoint::from_shared(url.clone())
+                    .map_err(|e| anyhow::anyhow!("invalid --grpc-addr {addr:?}: {e}"))?
+                    .connect()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot reach gRPC at {url}: {e}"))?;
+                Ok(Self::Grpc(channel))
+            }
+        }
+    }
+
+    async fn query<Req, Res>(&self, path: &str, req: &Req, height: u64) -> anyhow::Result<Res>
+    where
+        Req: prost::Message + Clone + 'static,
+        Res: prost::Message + Default + 'static,
+    {
+        match self {
+            Self::Rpc(c) => Ok(c.query(path, req, height).await??),
+            Self::Grpc(channel) => {
+                let mut grpc = tonic::client::Grpc::new(channel.clone());
+                grpc.ready().await.map_err(|e| anyhow::anyhow!("gRPC not ready: {e}"))?;
+                let mut request = tonic::Request::new(req.clone());
+                if height > 0 {
+                    request.metadata_mut().insert(
+                        "x-cosmos-block-height",
+                        height.to_string().parse().map_err(|_| anyhow::anyhow!("bad height"))?,
+                    );
+                }
+                let path = tonic::codegen::http::uri::PathAndQuery::try_from(path)
+                    .map_err(|e| anyhow::anyhow!("bad method path {path}: {e}"))?;
+                let codec = tonic::codec::ProstCodec::<Req, Res>::default();
+                let res = grpc
+                    .unary(request, path, codec)
+                    .await
+                    .map_err(|s| anyhow::anyhow!("{} ({:?})", s.message(), s.code()))?;
+                Ok(res.into_inner())
+            }
+        }
+    }
+}
 
 #[derive(Subcommand)]
 pub enum QueryCommand {
@@ -82,12 +136,12 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
         match cmd {
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
                 check_address(&address)?;
-                let c = node.client()?;
+                let c = Querier::new(&node).await?;
                 let v = match denom {
                     Some(denom) => {
                         let r: bank_pb::QueryBalanceResponse = c
                             .query("/cosmos.bank.v1beta1.Query/Balance", &bank_pb::QueryBalanceRequest { address, denom }, node.height)
-                            .await??;
+                            .await?;
                         let b = r.balance.unwrap_or_default();
                         serde_json::json!({"balance": {"denom": b.denom, "amount": b.amount}})
                     }
@@ -98,28 +152,44 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
                                 &bank_pb::QueryAllBalancesRequest { address, pagination: None, resolve_denom: false },
                                 node.height,
                             )
-                            .await??;
+                            .await?;
                         serde_json::json!({"balances": coins_json(&r.balances), "pagination": page_json(r.pagination)})
                     }
                 };
                 print(&v, out);
             }
             QueryCommand::Bank(BankQuery::Total { node }) => {
-                let r: bank_pb::QueryTotalSupplyResponse = node
-                    .client()?
+                let r: bank_pb::QueryTotalSupplyResponse = Querier::new(&node)
+                    .await?
                     .query("/cosmos.bank.v1beta1.Query/TotalSupply", &bank_pb::QueryTotalSupplyRequest { pagination: None }, node.height)
-                    .await??;
+                    .await?;
                 print(&serde_json::json!({"supply": coins_json(&r.supply), "pagination": page_json(r.pagination)}), out);
             }
             QueryCommand::Auth(AuthQuery::Account { address, node }) => {
                 check_address(&address)?;
-                let r: auth_pb::QueryAccountResponse = node
-                    .client()?
+                let r: auth_pb::QueryAccountResponse = Querier::new(&node)
+                    .await?
                     .query("/cosmos.auth.v1beta1.Query/Account", &auth_pb::QueryAccountRequest { address }, node.height)
-                    .await??;
+                    .await?;
                 let any = r.account.ok_or_else(|| anyhow::anyhow!("empty account response"))?;
                 let account = deai_auth::Account::from_any(&any).map_err(|e| anyhow::anyhow!(e.log))?;
                 print(&serde_json::json!({"account": deai_auth::account_json(&account)}), out);
+            }
+            QueryCommand::Tx { hash, node } if node.grpc_addr.is_some() => {
+                use cosmos_sdk_proto::cosmos::tx::v1beta1::{GetTxRequest, GetTxResponse};
+                let r: GetTxResponse = Querier::new(&node)
+                    .await?
+                    .query("/cosmos.tx.v1beta1.Service/GetTx", &GetTxRequest { hash: hash.clone() }, 0)
+                    .await?;
+                let t = r.tx_response.ok_or_else(|| anyhow::anyhow!("tx {hash} not found"))?;
+                print(
+                    &serde_json::json!({
+                        "height": t.height.to_string(), "txhash": t.txhash, "codespace": t.codespace,
+                        "code": t.code, "raw_log": t.raw_log, "gas_wanted": t.gas_wanted.to_string(),
+                        "gas_used": t.gas_used.to_string(),
+                    }),
+                    out,
+                );
             }
             QueryCommand::Tx { hash, node } => {
                 let r = node

@@ -40,10 +40,12 @@ pub struct Storage {
     nodes: NodeCache,
 }
 
-/// Most JMT nodes kept in memory. Nodes are immutable once written (a node key includes its
-/// version), so the cache can never be stale; it only saves sled reads and decoding of the
-/// upper levels of the tree, which every block touches.
-const NODE_CACHE_CAPACITY: usize = 400_000;
+/// Most internal JMT nodes kept in memory. Nodes are immutable once written (a node key
+/// includes its version), so the cache can never be stale; it saves sled reads and decoding
+/// of the upper levels of the tree, which every block touches. Leaves are not cached: they
+/// are most of the tree and each is read only when its own key changes. A tree of 1M
+/// leaves has about 70k internal nodes.
+const NODE_CACHE_CAPACITY: usize = 300_000;
 
 #[derive(Default)]
 struct NodeCache(std::sync::Mutex<std::collections::HashMap<NodeKey, Node>>);
@@ -54,6 +56,9 @@ impl NodeCache {
     }
 
     fn insert(&self, k: NodeKey, n: Node) {
+        if !matches!(n, Node::Internal(_)) {
+            return;
+        }
         if let Ok(mut m) = self.0.lock() {
             if m.len() >= NODE_CACHE_CAPACITY {
                 // Crude but bounded: start over; the hot upper levels refill within a block.
