@@ -16,9 +16,10 @@ pub fn code_of(e: &TxError) -> Code {
         sdk::KEY_NOT_FOUND | sdk::UNKNOWN_ADDRESS => Code::NotFound,
         sdk::UNKNOWN_REQUEST => Code::Unimplemented,
         sdk::UNAUTHORIZED => Code::PermissionDenied,
-        sdk::INSUFFICIENT_FUNDS | sdk::INSUFFICIENT_FEE | sdk::WRONG_SEQUENCE | sdk::INVALID_SEQUENCE => {
-            Code::FailedPrecondition
-        }
+        sdk::INSUFFICIENT_FUNDS
+        | sdk::INSUFFICIENT_FEE
+        | sdk::WRONG_SEQUENCE
+        | sdk::INVALID_SEQUENCE => Code::FailedPrecondition,
         sdk::OUT_OF_GAS => Code::ResourceExhausted,
         _ => Code::InvalidArgument,
     }
@@ -29,11 +30,18 @@ pub fn code_of(e: &TxError) -> Code {
 pub fn to_status(e: TxError) -> Status {
     let code = code_of(&e);
     // Logs written in the SDK's ABCI wording carry a gRPC prefix already; drop it here.
-    let log = match e.log.strip_prefix("rpc error: code = ").and_then(|r| r.split_once(" desc = ")) {
+    let log = match e
+        .log
+        .strip_prefix("rpc error: code = ")
+        .and_then(|r| r.split_once(" desc = "))
+    {
         Some((_, desc)) => desc,
         None => e.log.as_str(),
     };
-    Status::new(code, format!("{log}: codespace {} code {}", e.codespace, e.code))
+    Status::new(
+        code,
+        format!("{log}: codespace {} code {}", e.codespace, e.code),
+    )
 }
 
 /// grpc-gateway's HTTP status for a gRPC code.
@@ -69,17 +77,31 @@ mod tests {
 
     #[test]
     fn sdk_codes_map_to_grpc_codes() {
-        assert_eq!(to_status(sdk::invalid_address("bad")).code(), Code::InvalidArgument);
+        assert_eq!(
+            to_status(sdk::invalid_address("bad")).code(),
+            Code::InvalidArgument
+        );
         assert_eq!(to_status(sdk::key_not_found("none")).code(), Code::NotFound);
-        assert_eq!(to_status(sdk::unknown_request("no route")).code(), Code::Unimplemented);
+        assert_eq!(
+            to_status(sdk::unknown_request("no route")).code(),
+            Code::Unimplemented
+        );
         assert_eq!(to_status(sdk::internal("boom")).code(), Code::Internal);
-        assert_eq!(to_status(TxError::new("bank", 2, "x")).code(), Code::InvalidArgument);
+        assert_eq!(
+            to_status(TxError::new("bank", 2, "x")).code(),
+            Code::InvalidArgument
+        );
         let s = to_status(sdk::invalid_address("decoding bech32 failed"));
         assert!(s.message().contains("decoding bech32 failed"));
         assert!(s.message().contains("code 7"));
         assert_eq!(http_status(Code::NotFound), 404);
-        let nf = to_status(sdk::key_not_found("rpc error: code = NotFound desc = account x not found: key not found"));
-        assert_eq!(nf.message(), "account x not found: key not found: codespace sdk code 22");
+        let nf = to_status(sdk::key_not_found(
+            "rpc error: code = NotFound desc = account x not found: key not found",
+        ));
+        assert_eq!(
+            nf.message(),
+            "account x not found: key not found: codespace sdk code 22"
+        );
         assert_eq!(lcd_body(&s)["code"], 3);
         assert_eq!(lcd_body(&s)["details"], serde_json::json!([]));
     }

@@ -90,7 +90,9 @@ pub fn parse_height(v: Option<&str>) -> Result<u64, tonic::Status> {
     match v {
         None => Ok(0),
         Some(s) => s.trim().parse::<u64>().map_err(|_| {
-            tonic::Status::invalid_argument(format!("invalid {HEIGHT_HEADER} {s:?}: expected a non-negative integer"))
+            tonic::Status::invalid_argument(format!(
+                "invalid {HEIGHT_HEADER} {s:?}: expected a non-negative integer"
+            ))
         }),
     }
 }
@@ -106,7 +108,11 @@ pub struct Servers {
 /// error) and serves them from a tokio runtime on a background thread.
 pub fn spawn(backend: Arc<dyn Backend>, cfg: ApiConfig) -> anyhow::Result<Servers> {
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8))
+        .worker_threads(
+            std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .clamp(2, 8),
+        )
         .thread_name("deai-api")
         .enable_all()
         .build()?;
@@ -124,30 +130,32 @@ pub fn spawn(backend: Arc<dyn Backend>, cfg: ApiConfig) -> anyhow::Result<Server
     })?;
     let grpc_addr = grpc.as_ref().and_then(|l| l.local_addr().ok());
     let rest_addr = rest.as_ref().and_then(|l| l.local_addr().ok());
-    let thread = std::thread::Builder::new().name("deai-api".into()).spawn(move || {
-        rt.block_on(async move {
-            let mut tasks = Vec::new();
-            if let Some(l) = grpc {
-                let ctx = ctx.clone();
-                tasks.push(tokio::spawn(async move {
-                    if let Err(e) = services::serve_grpc(ctx, l).await {
-                        tracing::error!("gRPC server stopped: {e:#}");
-                    }
-                }));
-            }
-            if let Some(l) = rest {
-                let ctx = ctx.clone();
-                tasks.push(tokio::spawn(async move {
-                    if let Err(e) = rest::serve(ctx, l).await {
-                        tracing::error!("REST server stopped: {e:#}");
-                    }
-                }));
-            }
-            for t in tasks {
-                let _ = t.await;
-            }
-        })
-    })?;
+    let thread = std::thread::Builder::new()
+        .name("deai-api".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let mut tasks = Vec::new();
+                if let Some(l) = grpc {
+                    let ctx = ctx.clone();
+                    tasks.push(tokio::spawn(async move {
+                        if let Err(e) = services::serve_grpc(ctx, l).await {
+                            tracing::error!("gRPC server stopped: {e:#}");
+                        }
+                    }));
+                }
+                if let Some(l) = rest {
+                    let ctx = ctx.clone();
+                    tasks.push(tokio::spawn(async move {
+                        if let Err(e) = rest::serve(ctx, l).await {
+                            tracing::error!("REST server stopped: {e:#}");
+                        }
+                    }));
+                }
+                for t in tasks {
+                    let _ = t.await;
+                }
+            })
+        })?;
     if let Some(a) = grpc_addr {
         tracing::info!(%a, "gRPC server listening");
     }

@@ -49,7 +49,12 @@ impl Codec for RawCodec {
 
 /// A module query at `requested` height (0: latest). Returns the response bytes and the
 /// height it was answered at.
-pub fn backend_query(ctx: &Ctx, path: &str, data: &[u8], requested: u64) -> Result<(Vec<u8>, u64), Status> {
+pub fn backend_query(
+    ctx: &Ctx,
+    path: &str,
+    data: &[u8],
+    requested: u64,
+) -> Result<(Vec<u8>, u64), Status> {
     if data.len() > MAX_REQUEST_BYTES {
         return Err(Status::invalid_argument("request too large"));
     }
@@ -60,7 +65,10 @@ pub fn backend_query(ctx: &Ctx, path: &str, data: &[u8], requested: u64) -> Resu
             "cannot query at height {height}: the latest height is {latest}"
         )));
     }
-    let bytes = ctx.backend.query(path, data, height).map_err(error::to_status)?;
+    let bytes = ctx
+        .backend
+        .query(path, data, height)
+        .map_err(error::to_status)?;
     Ok((bytes, height))
 }
 
@@ -104,7 +112,9 @@ impl tonic::server::UnaryService<Vec<u8>> for Unary {
 /// Serves one gRPC call that no typed service claimed.
 pub async fn handle(ctx: Ctx, req: axum::extract::Request) -> axum::response::Response {
     let path = req.uri().path().to_string();
-    let mut grpc =
-        tonic::server::Grpc::new(RawCodec).apply_max_message_size_config(Some(MAX_REQUEST_BYTES), None);
-    grpc.unary(Unary { ctx, path }, req).await.map(axum::body::Body::new)
+    let mut grpc = tonic::server::Grpc::new(RawCodec)
+        .apply_max_message_size_config(Some(MAX_REQUEST_BYTES), None);
+    grpc.unary(Unary { ctx, path }, req)
+        .await
+        .map(axum::body::Body::new)
 }

@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use prost::Message as _;
 use prost_reflect::{
-    DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, MethodDescriptor, ReflectMessage, SerializeOptions, Value,
+    DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, MethodDescriptor, ReflectMessage,
+    SerializeOptions, Value,
 };
 use tonic::Status;
 
@@ -74,7 +75,13 @@ fn rules_of(rule: &DynamicMessage) -> Vec<(Method, String, String)> {
     };
     let body = s("body");
     let mut out = Vec::new();
-    for (verb, m) in [("get", Method::GET), ("post", Method::POST), ("put", Method::PUT), ("delete", Method::DELETE), ("patch", Method::PATCH)] {
+    for (verb, m) in [
+        ("get", Method::GET),
+        ("post", Method::POST),
+        ("put", Method::PUT),
+        ("delete", Method::DELETE),
+        ("patch", Method::PATCH),
+    ] {
         let t = s(verb);
         if !t.is_empty() {
             out.push((m, t, body.clone()));
@@ -97,7 +104,9 @@ pub fn routes(pool: &prost_reflect::DescriptorPool) -> Vec<Route> {
     };
     let mut out = Vec::new();
     for name in SERVICES {
-        let Some(svc) = pool.get_service_by_name(name) else { continue };
+        let Some(svc) = pool.get_service_by_name(name) else {
+            continue;
+        };
         for m in svc.methods() {
             let opts = m.options();
             if !opts.has_extension(&http) {
@@ -106,7 +115,12 @@ pub fn routes(pool: &prost_reflect::DescriptorPool) -> Vec<Route> {
             if let Value::Message(rule) = opts.get_extension(&http).as_ref() {
                 for (verb, t, body) in rules_of(rule) {
                     if let Some(segments) = parse_template(&t) {
-                        out.push(Route { verb, segments, body, method: m.clone() });
+                        out.push(Route {
+                            verb,
+                            segments,
+                            body,
+                            method: m.clone(),
+                        });
                     }
                 }
             }
@@ -116,8 +130,16 @@ pub fn routes(pool: &prost_reflect::DescriptorPool) -> Vec<Route> {
 }
 
 /// Matches a path against the routes; literal segments beat variables.
-fn find<'a>(routes: &'a [Route], verb: &Method, path: &str) -> Option<(&'a Route, Vec<(String, String)>)> {
-    let parts: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
+fn find<'a>(
+    routes: &'a [Route],
+    verb: &Method,
+    path: &str,
+) -> Option<(&'a Route, Vec<(String, String)>)> {
+    let parts: Vec<&str> = path
+        .trim_start_matches('/')
+        .trim_end_matches('/')
+        .split('/')
+        .collect();
     let mut best: Option<(&Route, Vec<(String, String)>, usize)> = None;
     'routes: for r in routes.iter().filter(|r| &r.verb == verb) {
         let mut vars = Vec::new();
@@ -213,7 +235,11 @@ fn parse_scalar(kind: &Kind, raw: &str, name: &str) -> Result<Value, Status> {
             Some(v) => Value::EnumNumber(v.number()),
             None => Value::EnumNumber(raw.parse().map_err(|_| err())?),
         },
-        Kind::Message(_) => return Err(bad(format!("{name} is a message; set its fields as {name}.<field>"))),
+        Kind::Message(_) => {
+            return Err(bad(format!(
+                "{name} is a message; set its fields as {name}.<field>"
+            )))
+        }
     })
 }
 
@@ -229,10 +255,12 @@ fn set_param(msg: &mut DynamicMessage, path: &str, raw: &str) -> Result<(), Stat
         .or_else(|| desc.get_field_by_json_name(head))
         .ok_or_else(|| bad(format!("unknown parameter {path:?}")))?;
     match (rest, field.kind()) {
-        (Some(rest), Kind::Message(_)) if !field.is_list() && !field.is_map() => match msg.get_field_mut(&field) {
-            Value::Message(inner) => set_param(inner, rest, raw),
-            _ => Err(bad(format!("unknown parameter {path:?}"))),
-        },
+        (Some(rest), Kind::Message(_)) if !field.is_list() && !field.is_map() => {
+            match msg.get_field_mut(&field) {
+                Value::Message(inner) => set_param(inner, rest, raw),
+                _ => Err(bad(format!("unknown parameter {path:?}"))),
+            }
+        }
         (Some(_), _) => Err(bad(format!("unknown parameter {path:?}"))),
         (None, kind) => {
             let v = parse_scalar(&kind, raw, path)?;
@@ -253,7 +281,6 @@ fn set_param(msg: &mut DynamicMessage, path: &str, raw: &str) -> Result<(), Stat
     }
 }
 
-
 /// prost-reflect knows `Any` type URLs only as `type.googleapis.com/<name>`; Cosmos writes
 /// `/<name>`. These rewrite every Any in a message, payloads included, between the two.
 const GOOGLE_PREFIX: &str = "type.googleapis.com/";
@@ -268,10 +295,21 @@ fn rewrite_any(m: &mut DynamicMessage, to_google: bool, depth: usize) {
             Some(Value::String(u)) => u.clone(),
             _ => return,
         };
-        let name = url.strip_prefix(GOOGLE_PREFIX).or_else(|| url.strip_prefix('/')).unwrap_or(&url).to_string();
-        let new_url = if to_google { format!("{GOOGLE_PREFIX}{name}") } else { format!("/{name}") };
+        let name = url
+            .strip_prefix(GOOGLE_PREFIX)
+            .or_else(|| url.strip_prefix('/'))
+            .unwrap_or(&url)
+            .to_string();
+        let new_url = if to_google {
+            format!("{GOOGLE_PREFIX}{name}")
+        } else {
+            format!("/{name}")
+        };
         let pool = m.descriptor().parent_pool().clone();
-        if let (Some(desc), Some(Value::Bytes(b))) = (pool.get_message_by_name(&name), m.get_field_by_number(2).as_deref()) {
+        if let (Some(desc), Some(Value::Bytes(b))) = (
+            pool.get_message_by_name(&name),
+            m.get_field_by_number(2).as_deref(),
+        ) {
             if let Ok(mut inner) = DynamicMessage::decode(desc, b.clone()) {
                 rewrite_any(&mut inner, to_google, depth + 1);
                 m.set_field_by_number(2, Value::Bytes(inner.encode_to_vec().into()));
@@ -336,7 +374,8 @@ fn rewrite_json_types(v: &mut serde_json::Value, to_google: bool, depth: usize) 
 
 /// LCD JSON into the protobuf request of `desc`.
 pub fn from_json(desc: MessageDescriptor, body: &[u8]) -> Result<DynamicMessage, Status> {
-    let mut v: serde_json::Value = serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))?;
+    let mut v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))?;
     rewrite_json_types(&mut v, true, 0);
     let mut m = DynamicMessage::deserialize_with_options(desc, v, &DeserializeOptions::new())
         .map_err(|e| bad(format!("invalid JSON body: {e}")))?;
@@ -345,12 +384,15 @@ pub fn from_json(desc: MessageDescriptor, body: &[u8]) -> Result<DynamicMessage,
 }
 
 fn json_options() -> SerializeOptions {
-    SerializeOptions::new().use_proto_field_name(true).skip_default_fields(false)
+    SerializeOptions::new()
+        .use_proto_field_name(true)
+        .skip_default_fields(false)
 }
 
 /// Protobuf bytes of `desc` as LCD JSON.
 pub fn to_json(desc: MessageDescriptor, bytes: &[u8]) -> Result<serde_json::Value, Status> {
-    let mut m = DynamicMessage::decode(desc, bytes).map_err(|e| Status::internal(format!("cannot decode response: {e}")))?;
+    let mut m = DynamicMessage::decode(desc, bytes)
+        .map_err(|e| Status::internal(format!("cannot decode response: {e}")))?;
     rewrite_any(&mut m, true, 0);
     let mut v = m
         .serialize_with_options(serde_json::value::Serializer, &json_options())
@@ -360,7 +402,8 @@ pub fn to_json(desc: MessageDescriptor, bytes: &[u8]) -> Result<serde_json::Valu
 }
 
 fn lcd_error(s: &Status) -> Response {
-    let code = StatusCode::from_u16(error::http_status(s.code())).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = StatusCode::from_u16(error::http_status(s.code()))
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (code, axum::Json(error::lcd_body(s))).into_response()
 }
 
@@ -401,7 +444,8 @@ async fn answer(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<(serde_json::Value, u64), Status> {
-    let (route, vars) = find(&st.routes, verb, path).ok_or_else(|| Status::not_found("Not Found"))?;
+    let (route, vars) =
+        find(&st.routes, verb, path).ok_or_else(|| Status::not_found("Not Found"))?;
     let input = route.method.input();
     let mut msg = if route.body == "*" && !body.is_empty() {
         from_json(input.clone(), &body)?
@@ -420,7 +464,13 @@ async fn answer(
         }
     }
     let height = parse_height(headers.get(HEIGHT_HEADER).and_then(|v| v.to_str().ok()))?;
-    let (bytes, height) = services::dispatch(&st.ctx, &method_path(&route.method), &msg.encode_to_vec(), height).await?;
+    let (bytes, height) = services::dispatch(
+        &st.ctx,
+        &method_path(&route.method),
+        &msg.encode_to_vec(),
+        height,
+    )
+    .await?;
     Ok((to_json(route.method.output(), &bytes)?, height))
 }
 
@@ -447,7 +497,10 @@ mod tests {
     fn lcd_routes_come_from_the_http_annotations() {
         let p = pool();
         let rs = routes(&p);
-        let templates: Vec<String> = rs.iter().map(|r| format!("{} {}", r.verb, r.template())).collect();
+        let templates: Vec<String> = rs
+            .iter()
+            .map(|r| format!("{} {}", r.verb, r.template()))
+            .collect();
         for want in [
             "GET /cosmos/bank/v1beta1/balances/{address}",
             "GET /cosmos/auth/v1beta1/accounts/{address}",
@@ -457,15 +510,33 @@ mod tests {
             "GET /cosmos/base/tendermint/v1beta1/blocks/latest",
             "GET /cosmos/base/tendermint/v1beta1/node_info",
         ] {
-            assert!(templates.iter().any(|t| t == want), "{want} missing from {templates:#?}");
+            assert!(
+                templates.iter().any(|t| t == want),
+                "{want} missing from {templates:#?}"
+            );
         }
-        let (r, vars) = find(&rs, &Method::GET, "/cosmos/base/tendermint/v1beta1/blocks/latest").unwrap();
+        let (r, vars) = find(
+            &rs,
+            &Method::GET,
+            "/cosmos/base/tendermint/v1beta1/blocks/latest",
+        )
+        .unwrap();
         assert_eq!(r.method.name(), "GetLatestBlock");
         assert!(vars.is_empty());
-        let (r, vars) = find(&rs, &Method::GET, "/cosmos/base/tendermint/v1beta1/blocks/12").unwrap();
+        let (r, vars) = find(
+            &rs,
+            &Method::GET,
+            "/cosmos/base/tendermint/v1beta1/blocks/12",
+        )
+        .unwrap();
         assert_eq!(r.method.name(), "GetBlockByHeight");
         assert_eq!(vars, vec![("height".to_string(), "12".to_string())]);
-        let (r, _) = find(&rs, &Method::GET, "/cosmos/bank/v1beta1/balances/deai1xyz/by_denom").unwrap();
+        let (r, _) = find(
+            &rs,
+            &Method::GET,
+            "/cosmos/bank/v1beta1/balances/deai1xyz/by_denom",
+        )
+        .unwrap();
         assert_eq!(r.method.name(), "Balance");
         assert!(find(&rs, &Method::GET, "/cosmos/bank/v1beta1/nope/x/y/z").is_none());
         assert!(find(&rs, &Method::DELETE, "/cosmos/bank/v1beta1/balances/x").is_none());
@@ -474,19 +545,38 @@ mod tests {
     #[test]
     fn query_parameters_fill_nested_fields_and_reject_bad_ones() {
         let p = pool();
-        let desc = p.get_message_by_name("cosmos.bank.v1beta1.QueryAllBalancesRequest").unwrap();
+        let desc = p
+            .get_message_by_name("cosmos.bank.v1beta1.QueryAllBalancesRequest")
+            .unwrap();
         let mut m = DynamicMessage::new(desc);
         set_param(&mut m, "address", "deai1abc").unwrap();
         set_param(&mut m, "pagination.limit", "7").unwrap();
         set_param(&mut m, "pagination.count_total", "true").unwrap();
         set_param(&mut m, "pagination.key", "AQI=").unwrap();
-        let typed = cosmos_sdk_proto::cosmos::bank::v1beta1::QueryAllBalancesRequest::decode(m.encode_to_vec().as_slice()).unwrap();
+        let typed = cosmos_sdk_proto::cosmos::bank::v1beta1::QueryAllBalancesRequest::decode(
+            m.encode_to_vec().as_slice(),
+        )
+        .unwrap();
         let page = typed.pagination.unwrap();
         assert_eq!(typed.address, "deai1abc");
-        assert_eq!((page.limit, page.count_total, page.key), (7, true, vec![1, 2]));
-        assert_eq!(set_param(&mut m, "pagination.limit", "-1").unwrap_err().code(), tonic::Code::InvalidArgument);
-        assert_eq!(set_param(&mut m, "nope", "1").unwrap_err().code(), tonic::Code::InvalidArgument);
-        assert_eq!(set_param(&mut m, "address.x", "1").unwrap_err().code(), tonic::Code::InvalidArgument);
+        assert_eq!(
+            (page.limit, page.count_total, page.key),
+            (7, true, vec![1, 2])
+        );
+        assert_eq!(
+            set_param(&mut m, "pagination.limit", "-1")
+                .unwrap_err()
+                .code(),
+            tonic::Code::InvalidArgument
+        );
+        assert_eq!(
+            set_param(&mut m, "nope", "1").unwrap_err().code(),
+            tonic::Code::InvalidArgument
+        );
+        assert_eq!(
+            set_param(&mut m, "address.x", "1").unwrap_err().code(),
+            tonic::Code::InvalidArgument
+        );
     }
 
     #[test]
@@ -498,22 +588,39 @@ mod tests {
             type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
             value: pk.encode_to_vec(),
         });
-        let acc = BaseAccount { address: "deai1abc".into(), pub_key, account_number: 3, sequence: 0 };
+        let acc = BaseAccount {
+            address: "deai1abc".into(),
+            pub_key,
+            account_number: 3,
+            sequence: 0,
+        };
         let res = QueryAccountResponse {
             account: Some(cosmos_sdk_proto::Any {
                 type_url: "/cosmos.auth.v1beta1.BaseAccount".into(),
                 value: acc.encode_to_vec(),
             }),
         };
-        let j = to_json(p.get_message_by_name("cosmos.auth.v1beta1.QueryAccountResponse").unwrap(), &res.encode_to_vec()).unwrap();
+        let j = to_json(
+            p.get_message_by_name("cosmos.auth.v1beta1.QueryAccountResponse")
+                .unwrap(),
+            &res.encode_to_vec(),
+        )
+        .unwrap();
         assert_eq!(j["account"]["@type"], "/cosmos.auth.v1beta1.BaseAccount");
         assert_eq!(j["account"]["account_number"], "3");
         assert_eq!(j["account"]["sequence"], "0");
-        assert_eq!(j["account"]["pub_key"]["@type"], "/cosmos.crypto.secp256k1.PubKey");
-        assert_eq!(j["account"]["pub_key"]["key"], "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIC");
+        assert_eq!(
+            j["account"]["pub_key"]["@type"],
+            "/cosmos.crypto.secp256k1.PubKey"
+        );
+        assert_eq!(
+            j["account"]["pub_key"]["key"],
+            "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIC"
+        );
         // And back: the JSON body parses into the same bytes.
         let back = from_json(
-            p.get_message_by_name("cosmos.auth.v1beta1.QueryAccountResponse").unwrap(),
+            p.get_message_by_name("cosmos.auth.v1beta1.QueryAccountResponse")
+                .unwrap(),
             serde_json::to_vec(&j).unwrap().as_slice(),
         )
         .unwrap();

@@ -41,12 +41,16 @@ fn height_arg(h: i64) -> Result<tendermint::block::Height, Status> {
     if h <= 0 {
         return Err(Status::invalid_argument("height must be greater than 0"));
     }
-    tendermint::block::Height::try_from(h).map_err(|e| Status::invalid_argument(format!("invalid height: {e}")))
+    tendermint::block::Height::try_from(h)
+        .map_err(|e| Status::invalid_argument(format!("invalid height: {e}")))
 }
 
 fn not_found_or_unavailable(e: tendermint_rpc::Error, what: &str) -> Status {
     let s = e.to_string();
-    if s.contains("not found") || s.contains("must be less than or equal to") || s.contains("height must be") {
+    if s.contains("not found")
+        || s.contains("must be less than or equal to")
+        || s.contains("height must be")
+    {
         Status::not_found(format!("{what}: {}", s.lines().next().unwrap_or_default()))
     } else {
         comet_err(e)
@@ -94,7 +98,10 @@ impl Times<'_> {
     }
 }
 
-async fn tx_response(times: &mut Times<'_>, r: &tendermint_rpc::endpoint::tx::Response) -> TxResponse {
+async fn tx_response(
+    times: &mut Times<'_>,
+    r: &tendermint_rpc::endpoint::tx::Response,
+) -> TxResponse {
     let res = &r.tx_result;
     #[allow(deprecated)]
     TxResponse {
@@ -119,31 +126,45 @@ pub struct TxService(pub Ctx);
 
 #[tonic::async_trait]
 impl TxSvc for TxService {
-    async fn simulate(&self, req: Request<txpb::SimulateRequest>) -> Result<Response<txpb::SimulateResponse>, Status> {
+    async fn simulate(
+        &self,
+        req: Request<txpb::SimulateRequest>,
+    ) -> Result<Response<txpb::SimulateResponse>, Status> {
         let bytes = req.into_inner().encode_to_vec();
         if bytes.len() > MAX_REQUEST_BYTES {
             return Err(Status::invalid_argument("tx too large"));
         }
         let out = self.0.backend.simulate(&bytes).map_err(error::to_status)?;
-        let res = txpb::SimulateResponse::decode(out.as_slice()).map_err(|e| internal("simulate response", e))?;
+        let res = txpb::SimulateResponse::decode(out.as_slice())
+            .map_err(|e| internal("simulate response", e))?;
         Ok(Response::new(res))
     }
 
-    async fn get_tx(&self, req: Request<txpb::GetTxRequest>) -> Result<Response<txpb::GetTxResponse>, Status> {
+    async fn get_tx(
+        &self,
+        req: Request<txpb::GetTxRequest>,
+    ) -> Result<Response<txpb::GetTxResponse>, Status> {
         let hash_hex = req.into_inner().hash;
         if hash_hex.len() != 64 {
-            return Err(Status::invalid_argument(format!("invalid tx hash {hash_hex:?}: expected 64 hex characters")));
+            return Err(Status::invalid_argument(format!(
+                "invalid tx hash {hash_hex:?}: expected 64 hex characters"
+            )));
         }
-        let hash: tendermint::Hash = hash_hex
-            .parse()
-            .map_err(|_| Status::invalid_argument(format!("invalid tx hash {hash_hex:?}: expected 64 hex characters")))?;
+        let hash: tendermint::Hash = hash_hex.parse().map_err(|_| {
+            Status::invalid_argument(format!(
+                "invalid tx hash {hash_hex:?}: expected 64 hex characters"
+            ))
+        })?;
         let r = self
             .0
             .comet
             .tx(hash, false)
             .await
             .map_err(|e| not_found_or_unavailable(e, &format!("tx not found: {hash_hex}")))?;
-        let mut times = Times { ctx: &self.0, cache: BTreeMap::new() };
+        let mut times = Times {
+            ctx: &self.0,
+            cache: BTreeMap::new(),
+        };
         let tx_response = tx_response(&mut times, &r).await;
         Ok(Response::new(txpb::GetTxResponse {
             tx: decode_tx(&r.tx).ok(),
@@ -163,26 +184,26 @@ impl TxSvc for TxService {
             return Err(Status::invalid_argument("tx too large"));
         }
         let hash = hex::encode_upper(<sha2::Sha256 as sha2::Digest>::digest(&req.tx_bytes));
-        let mode = txpb::BroadcastMode::try_from(req.mode).unwrap_or(txpb::BroadcastMode::Unspecified);
-        let result = match mode {
-            txpb::BroadcastMode::Sync => self
-                .0
-                .comet
-                .broadcast_tx_sync(req.tx_bytes)
-                .await
-                .map(|r| (r.hash, r.codespace, r.code, r.data, r.log)),
-            txpb::BroadcastMode::Async => self
-                .0
-                .comet
-                .broadcast_tx_async(req.tx_bytes)
-                .await
-                .map(|r| (r.hash, r.codespace, r.code, r.data, r.log)),
-            _ => {
-                return Err(Status::invalid_argument(
+        let mode =
+            txpb::BroadcastMode::try_from(req.mode).unwrap_or(txpb::BroadcastMode::Unspecified);
+        let result =
+            match mode {
+                txpb::BroadcastMode::Sync => self
+                    .0
+                    .comet
+                    .broadcast_tx_sync(req.tx_bytes)
+                    .await
+                    .map(|r| (r.hash, r.codespace, r.code, r.data, r.log)),
+                txpb::BroadcastMode::Async => self
+                    .0
+                    .comet
+                    .broadcast_tx_async(req.tx_bytes)
+                    .await
+                    .map(|r| (r.hash, r.codespace, r.code, r.data, r.log)),
+                _ => return Err(Status::invalid_argument(
                     "unsupported broadcast mode; use BROADCAST_MODE_SYNC or BROADCAST_MODE_ASYNC",
-                ))
-            }
-        };
+                )),
+            };
         let tx_response = match result {
             Ok((hash, codespace, code, data, log)) => TxResponse {
                 txhash: hash.to_string(),
@@ -201,7 +222,9 @@ impl TxSvc for TxService {
             },
             Err(e) => return Err(comet_err(e)),
         };
-        Ok(Response::new(txpb::BroadcastTxResponse { tx_response: Some(tx_response) }))
+        Ok(Response::new(txpb::BroadcastTxResponse {
+            tx_response: Some(tx_response),
+        }))
     }
 
     async fn get_txs_event(
@@ -230,7 +253,11 @@ impl TxSvc for TxService {
                 0 => req.pagination.as_ref().map_or(0, |p| p.limit),
                 l => l,
             };
-            let limit = if limit == 0 { MAX_TXS_PAGE } else { limit.min(MAX_TXS_PAGE) };
+            let limit = if limit == 0 {
+                MAX_TXS_PAGE
+            } else {
+                limit.min(MAX_TXS_PAGE)
+            };
             let page = match req.page {
                 0 => req.pagination.as_ref().map_or(0, |p| p.offset / limit) + 1,
                 p => p,
@@ -238,10 +265,11 @@ impl TxSvc for TxService {
             (page, limit)
         };
         let page = u32::try_from(page).map_err(|_| Status::invalid_argument("page too large"))?;
-        let order = match txpb::OrderBy::try_from(req.order_by).unwrap_or(txpb::OrderBy::Unspecified) {
-            txpb::OrderBy::Desc => Order::Descending,
-            _ => Order::Ascending,
-        };
+        let order =
+            match txpb::OrderBy::try_from(req.order_by).unwrap_or(txpb::OrderBy::Unspecified) {
+                txpb::OrderBy::Desc => Order::Descending,
+                _ => Order::Ascending,
+            };
         let r = self
             .0
             .comet
@@ -255,7 +283,10 @@ impl TxSvc for TxService {
                     comet_err(e)
                 }
             })?;
-        let mut times = Times { ctx: &self.0, cache: BTreeMap::new() };
+        let mut times = Times {
+            ctx: &self.0,
+            cache: BTreeMap::new(),
+        };
         let mut txs = Vec::with_capacity(r.txs.len());
         let mut tx_responses = Vec::with_capacity(r.txs.len());
         for t in &r.txs {
@@ -286,7 +317,11 @@ impl TxSvc for TxService {
         let all = b.block.data.clone();
         let total = all.len() as u64;
         let page = req.pagination.unwrap_or_default();
-        let limit = if page.limit == 0 { 100 } else { page.limit.min(1000) };
+        let limit = if page.limit == 0 {
+            100
+        } else {
+            page.limit.min(1000)
+        };
         let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
         let txs = all
             .iter()
@@ -298,37 +333,56 @@ impl TxSvc for TxService {
             txs,
             block_id: Some(b.block_id.into()),
             block: Some(b.block.into()),
-            pagination: Some(PageResponse { next_key: Vec::new(), total }),
+            pagination: Some(PageResponse {
+                next_key: Vec::new(),
+                total,
+            }),
         }))
     }
 
-    async fn tx_decode(&self, req: Request<txpb::TxDecodeRequest>) -> Result<Response<txpb::TxDecodeResponse>, Status> {
-        let tx = decode_tx(&req.into_inner().tx_bytes).map_err(|e| Status::invalid_argument(format!("cannot decode tx: {e}")))?;
+    async fn tx_decode(
+        &self,
+        req: Request<txpb::TxDecodeRequest>,
+    ) -> Result<Response<txpb::TxDecodeResponse>, Status> {
+        let tx = decode_tx(&req.into_inner().tx_bytes)
+            .map_err(|e| Status::invalid_argument(format!("cannot decode tx: {e}")))?;
         Ok(Response::new(txpb::TxDecodeResponse { tx: Some(tx) }))
     }
 
-    async fn tx_encode(&self, req: Request<txpb::TxEncodeRequest>) -> Result<Response<txpb::TxEncodeResponse>, Status> {
-        let tx = req.into_inner().tx.ok_or_else(|| Status::invalid_argument("invalid empty tx"))?;
+    async fn tx_encode(
+        &self,
+        req: Request<txpb::TxEncodeRequest>,
+    ) -> Result<Response<txpb::TxEncodeResponse>, Status> {
+        let tx = req
+            .into_inner()
+            .tx
+            .ok_or_else(|| Status::invalid_argument("invalid empty tx"))?;
         let raw = txpb::TxRaw {
             body_bytes: tx.body.map(|b| b.encode_to_vec()).unwrap_or_default(),
             auth_info_bytes: tx.auth_info.map(|a| a.encode_to_vec()).unwrap_or_default(),
             signatures: tx.signatures,
         };
-        Ok(Response::new(txpb::TxEncodeResponse { tx_bytes: raw.encode_to_vec() }))
+        Ok(Response::new(txpb::TxEncodeResponse {
+            tx_bytes: raw.encode_to_vec(),
+        }))
     }
 
     async fn tx_encode_amino(
         &self,
         _: Request<txpb::TxEncodeAminoRequest>,
     ) -> Result<Response<txpb::TxEncodeAminoResponse>, Status> {
-        Err(Status::unimplemented("deai does not support amino JSON txs"))
+        Err(Status::unimplemented(
+            "deai does not support amino JSON txs",
+        ))
     }
 
     async fn tx_decode_amino(
         &self,
         _: Request<txpb::TxDecodeAminoRequest>,
     ) -> Result<Response<txpb::TxDecodeAminoResponse>, Status> {
-        Err(Status::unimplemented("deai does not support amino JSON txs"))
+        Err(Status::unimplemented(
+            "deai does not support amino JSON txs",
+        ))
     }
 }
 
@@ -369,17 +423,26 @@ fn sdk_block(b: &tendermint_proto::v0_38::types::Block) -> tmpb::Block {
 pub struct TmService(pub Ctx);
 
 impl TmService {
-    async fn validators(&self, height: Option<tendermint::block::Height>) -> Result<(i64, Vec<tmpb::Validator>, u64), Status> {
+    async fn validators(
+        &self,
+        height: Option<tendermint::block::Height>,
+    ) -> Result<(i64, Vec<tmpb::Validator>, u64), Status> {
         let h = match height {
             Some(h) => h,
-            None => self.0.comet.latest_block().await.map_err(comet_err)?.block.header.height,
+            None => {
+                self.0
+                    .comet
+                    .latest_block()
+                    .await
+                    .map_err(comet_err)?
+                    .block
+                    .header
+                    .height
+            }
         };
-        let r = self
-            .0
-            .comet
-            .validators(h, Paging::All)
-            .await
-            .map_err(|e| not_found_or_unavailable(e, &format!("validators at height {h} not found")))?;
+        let r = self.0.comet.validators(h, Paging::All).await.map_err(|e| {
+            not_found_or_unavailable(e, &format!("validators at height {h} not found"))
+        })?;
         let vals = r
             .validators
             .iter()
@@ -387,19 +450,29 @@ impl TmService {
                 address: valcons(v.address.as_bytes()),
                 pub_key: Some(Any {
                     type_url: "/cosmos.crypto.ed25519.PubKey".into(),
-                    value: cosmos_sdk_proto::cosmos::crypto::ed25519::PubKey { key: v.pub_key.to_bytes() }.encode_to_vec(),
+                    value: cosmos_sdk_proto::cosmos::crypto::ed25519::PubKey {
+                        key: v.pub_key.to_bytes(),
+                    }
+                    .encode_to_vec(),
                 }),
                 voting_power: v.power.value() as i64,
                 proposer_priority: v.proposer_priority.value(),
             })
             .collect();
-        Ok((i64::try_from(r.block_height.value()).unwrap_or(i64::MAX), vals, u64::try_from(r.total).unwrap_or(0)))
+        Ok((
+            i64::try_from(r.block_height.value()).unwrap_or(i64::MAX),
+            vals,
+            u64::try_from(r.total).unwrap_or(0),
+        ))
     }
 }
 
 #[tonic::async_trait]
 impl TmSvc for TmService {
-    async fn get_node_info(&self, _: Request<tmpb::GetNodeInfoRequest>) -> Result<Response<tmpb::GetNodeInfoResponse>, Status> {
+    async fn get_node_info(
+        &self,
+        _: Request<tmpb::GetNodeInfoRequest>,
+    ) -> Result<Response<tmpb::GetNodeInfoResponse>, Status> {
         let s = self.0.comet.status().await.map_err(comet_err)?;
         let n = &s.node_info;
         let info = tendermint_proto::v0_38::p2p::DefaultNodeInfo {
@@ -415,7 +488,12 @@ impl TmSvc for TmService {
             channels: hex::decode(n.channels.to_string()).unwrap_or_default(),
             moniker: n.moniker.to_string(),
             other: Some(tendermint_proto::v0_38::p2p::DefaultNodeInfoOther {
-                tx_index: if n.other.tx_index == tendermint::node::info::TxIndexStatus::On { "on" } else { "off" }.into(),
+                tx_index: if n.other.tx_index == tendermint::node::info::TxIndexStatus::On {
+                    "on"
+                } else {
+                    "off"
+                }
+                .into(),
                 rpc_address: n.other.rpc_address.to_string(),
             }),
         };
@@ -434,9 +512,14 @@ impl TmSvc for TmService {
         }))
     }
 
-    async fn get_syncing(&self, _: Request<tmpb::GetSyncingRequest>) -> Result<Response<tmpb::GetSyncingResponse>, Status> {
+    async fn get_syncing(
+        &self,
+        _: Request<tmpb::GetSyncingRequest>,
+    ) -> Result<Response<tmpb::GetSyncingResponse>, Status> {
         let s = self.0.comet.status().await.map_err(comet_err)?;
-        Ok(Response::new(tmpb::GetSyncingResponse { syncing: s.sync_info.catching_up }))
+        Ok(Response::new(tmpb::GetSyncingResponse {
+            syncing: s.sync_info.catching_up,
+        }))
     }
 
     async fn get_latest_block(
@@ -479,7 +562,10 @@ impl TmSvc for TmService {
         Ok(Response::new(tmpb::GetLatestValidatorSetResponse {
             block_height,
             validators,
-            pagination: Some(PageResponse { next_key: Vec::new(), total }),
+            pagination: Some(PageResponse {
+                next_key: Vec::new(),
+                total,
+            }),
         }))
     }
 
@@ -492,12 +578,18 @@ impl TmSvc for TmService {
         Ok(Response::new(tmpb::GetValidatorSetByHeightResponse {
             block_height,
             validators,
-            pagination: Some(PageResponse { next_key: Vec::new(), total }),
+            pagination: Some(PageResponse {
+                next_key: Vec::new(),
+                total,
+            }),
         }))
     }
 
     /// Goes through CometBFT to the app's ABCI Query, so store paths and proofs work too.
-    async fn abci_query(&self, req: Request<tmpb::AbciQueryRequest>) -> Result<Response<tmpb::AbciQueryResponse>, Status> {
+    async fn abci_query(
+        &self,
+        req: Request<tmpb::AbciQueryRequest>,
+    ) -> Result<Response<tmpb::AbciQueryResponse>, Status> {
         let req = req.into_inner();
         if req.data.len() > MAX_REQUEST_BYTES {
             return Err(Status::invalid_argument("query data too large"));
@@ -523,7 +615,11 @@ impl TmSvc for TmService {
                 ops: p
                     .ops
                     .into_iter()
-                    .map(|o| tmpb::ProofOp { r#type: o.field_type, key: o.key, data: o.data })
+                    .map(|o| tmpb::ProofOp {
+                        r#type: o.field_type,
+                        key: o.key,
+                        data: o.data,
+                    })
                     .collect(),
             }),
             height: i64::try_from(r.height.value()).unwrap_or(i64::MAX),
@@ -537,7 +633,10 @@ pub struct NodeService(pub Ctx);
 
 #[tonic::async_trait]
 impl NodeSvc for NodeService {
-    async fn config(&self, _: Request<nodepb::ConfigRequest>) -> Result<Response<nodepb::ConfigResponse>, Status> {
+    async fn config(
+        &self,
+        _: Request<nodepb::ConfigRequest>,
+    ) -> Result<Response<nodepb::ConfigResponse>, Status> {
         Ok(Response::new(nodepb::ConfigResponse {
             minimum_gas_price: self.0.backend.minimum_gas_price(),
             pruning_keep_recent: String::new(),
@@ -546,13 +645,19 @@ impl NodeSvc for NodeService {
         }))
     }
 
-    async fn status(&self, _: Request<nodepb::StatusRequest>) -> Result<Response<nodepb::StatusResponse>, Status> {
+    async fn status(
+        &self,
+        _: Request<nodepb::StatusRequest>,
+    ) -> Result<Response<nodepb::StatusResponse>, Status> {
         let s = self.0.comet.status().await.map_err(comet_err)?;
         let t: tendermint_proto::google::protobuf::Timestamp = s.sync_info.latest_block_time.into();
         Ok(Response::new(nodepb::StatusResponse {
             earliest_store_height: self.0.backend.earliest_height(),
             height: s.sync_info.latest_block_height.value(),
-            timestamp: Some(cosmos_sdk_proto::Timestamp { seconds: t.seconds, nanos: t.nanos }),
+            timestamp: Some(cosmos_sdk_proto::Timestamp {
+                seconds: t.seconds,
+                nanos: t.nanos,
+            }),
             app_hash: s.sync_info.latest_app_hash.as_bytes().to_vec(),
             validator_hash: Vec::new(),
         }))
@@ -592,12 +697,21 @@ pub async fn serve_grpc(ctx: Ctx, listener: tokio::net::TcpListener) -> anyhow::
 
 /// Calls a gRPC method by path with protobuf bytes: the typed services above, or the
 /// backend's module queries. REST goes through here. Returns the answer and its height.
-pub async fn dispatch(ctx: &Ctx, path: &str, data: &[u8], height: u64) -> Result<(Vec<u8>, u64), Status> {
+pub async fn dispatch(
+    ctx: &Ctx,
+    path: &str,
+    data: &[u8],
+    height: u64,
+) -> Result<(Vec<u8>, u64), Status> {
     macro_rules! call {
         ($svc:expr, $method:ident, $Req:ty) => {{
-            let req = <$Req>::decode(data).map_err(|e| Status::invalid_argument(format!("cannot decode request: {e}")))?;
+            let req = <$Req>::decode(data)
+                .map_err(|e| Status::invalid_argument(format!("cannot decode request: {e}")))?;
             let res = $svc.$method(Request::new(req)).await?;
-            Ok((res.into_inner().encode_to_vec(), ctx.backend.latest_height()))
+            Ok((
+                res.into_inner().encode_to_vec(),
+                ctx.backend.latest_height(),
+            ))
         }};
     }
     let tx = TxService(ctx.clone());
@@ -606,26 +720,52 @@ pub async fn dispatch(ctx: &Ctx, path: &str, data: &[u8], height: u64) -> Result
     match path {
         "/cosmos.tx.v1beta1.Service/Simulate" => call!(tx, simulate, txpb::SimulateRequest),
         "/cosmos.tx.v1beta1.Service/GetTx" => call!(tx, get_tx, txpb::GetTxRequest),
-        "/cosmos.tx.v1beta1.Service/BroadcastTx" => call!(tx, broadcast_tx, txpb::BroadcastTxRequest),
-        "/cosmos.tx.v1beta1.Service/GetTxsEvent" => call!(tx, get_txs_event, txpb::GetTxsEventRequest),
-        "/cosmos.tx.v1beta1.Service/GetBlockWithTxs" => call!(tx, get_block_with_txs, txpb::GetBlockWithTxsRequest),
+        "/cosmos.tx.v1beta1.Service/BroadcastTx" => {
+            call!(tx, broadcast_tx, txpb::BroadcastTxRequest)
+        }
+        "/cosmos.tx.v1beta1.Service/GetTxsEvent" => {
+            call!(tx, get_txs_event, txpb::GetTxsEventRequest)
+        }
+        "/cosmos.tx.v1beta1.Service/GetBlockWithTxs" => {
+            call!(tx, get_block_with_txs, txpb::GetBlockWithTxsRequest)
+        }
         "/cosmos.tx.v1beta1.Service/TxDecode" => call!(tx, tx_decode, txpb::TxDecodeRequest),
         "/cosmos.tx.v1beta1.Service/TxEncode" => call!(tx, tx_encode, txpb::TxEncodeRequest),
-        "/cosmos.tx.v1beta1.Service/TxEncodeAmino" => call!(tx, tx_encode_amino, txpb::TxEncodeAminoRequest),
-        "/cosmos.tx.v1beta1.Service/TxDecodeAmino" => call!(tx, tx_decode_amino, txpb::TxDecodeAminoRequest),
-        "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo" => call!(tm, get_node_info, tmpb::GetNodeInfoRequest),
-        "/cosmos.base.tendermint.v1beta1.Service/GetSyncing" => call!(tm, get_syncing, tmpb::GetSyncingRequest),
-        "/cosmos.base.tendermint.v1beta1.Service/GetLatestBlock" => call!(tm, get_latest_block, tmpb::GetLatestBlockRequest),
+        "/cosmos.tx.v1beta1.Service/TxEncodeAmino" => {
+            call!(tx, tx_encode_amino, txpb::TxEncodeAminoRequest)
+        }
+        "/cosmos.tx.v1beta1.Service/TxDecodeAmino" => {
+            call!(tx, tx_decode_amino, txpb::TxDecodeAminoRequest)
+        }
+        "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo" => {
+            call!(tm, get_node_info, tmpb::GetNodeInfoRequest)
+        }
+        "/cosmos.base.tendermint.v1beta1.Service/GetSyncing" => {
+            call!(tm, get_syncing, tmpb::GetSyncingRequest)
+        }
+        "/cosmos.base.tendermint.v1beta1.Service/GetLatestBlock" => {
+            call!(tm, get_latest_block, tmpb::GetLatestBlockRequest)
+        }
         "/cosmos.base.tendermint.v1beta1.Service/GetBlockByHeight" => {
             call!(tm, get_block_by_height, tmpb::GetBlockByHeightRequest)
         }
         "/cosmos.base.tendermint.v1beta1.Service/GetLatestValidatorSet" => {
-            call!(tm, get_latest_validator_set, tmpb::GetLatestValidatorSetRequest)
+            call!(
+                tm,
+                get_latest_validator_set,
+                tmpb::GetLatestValidatorSetRequest
+            )
         }
         "/cosmos.base.tendermint.v1beta1.Service/GetValidatorSetByHeight" => {
-            call!(tm, get_validator_set_by_height, tmpb::GetValidatorSetByHeightRequest)
+            call!(
+                tm,
+                get_validator_set_by_height,
+                tmpb::GetValidatorSetByHeightRequest
+            )
         }
-        "/cosmos.base.tendermint.v1beta1.Service/ABCIQuery" => call!(tm, abci_query, tmpb::AbciQueryRequest),
+        "/cosmos.base.tendermint.v1beta1.Service/ABCIQuery" => {
+            call!(tm, abci_query, tmpb::AbciQueryRequest)
+        }
         "/cosmos.base.node.v1beta1.Service/Config" => call!(node, config, nodepb::ConfigRequest),
         "/cosmos.base.node.v1beta1.Service/Status" => call!(node, status, nodepb::StatusRequest),
         _ => raw::backend_query(ctx, path, data, height),

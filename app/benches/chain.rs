@@ -23,19 +23,27 @@ use deaid::store::{SledKv, Storage, StorageConfig};
 const CHAIN: &str = "deai-bench";
 
 fn new_app(keys: &[AccountKey], dir: &std::path::Path) -> App {
-    let storage = Storage::open(Arc::new(SledKv::open(dir).unwrap()), StorageConfig::default()).unwrap();
+    let storage = Storage::open(
+        Arc::new(SledKv::open(dir).unwrap()),
+        StorageConfig::default(),
+    )
+    .unwrap();
     let app = App::new(storage, NodeSettings::default()).unwrap();
     let accounts: Vec<_> = keys
         .iter()
         .enumerate()
-        .map(|(i, k)| serde_json::json!({"@type": "/cosmos.auth.v1beta1.BaseAccount",
+        .map(|(i, k)| {
+            serde_json::json!({"@type": "/cosmos.auth.v1beta1.BaseAccount",
             "address": k.address().to_bech32(), "pub_key": null,
-            "account_number": i.to_string(), "sequence": "0"}))
+            "account_number": i.to_string(), "sequence": "0"})
+        })
         .collect();
     let balances: Vec<_> = keys
         .iter()
-        .map(|k| serde_json::json!({"address": k.address().to_bech32(),
-            "coins": [{"denom": "udeai", "amount": "1000000000000"}]}))
+        .map(|k| {
+            serde_json::json!({"address": k.address().to_bech32(),
+            "coins": [{"denom": "udeai", "amount": "1000000000000"}]})
+        })
         .collect();
     let state = serde_json::json!({"auth": {"accounts": accounts}, "bank": {"balances": balances}});
     app.init_chain(pb::RequestInitChain {
@@ -79,7 +87,11 @@ fn run_blocks(app: &App, txs: &[Bytes], block_size: usize) -> f64 {
             height: h as i64 + 1,
             ..Default::default()
         });
-        assert!(res.tx_results.iter().all(|r| r.code == 0), "a tx failed: {:?}", res.tx_results.iter().find(|r| r.code != 0));
+        assert!(
+            res.tx_results.iter().all(|r| r.code == 0),
+            "a tx failed: {:?}",
+            res.tx_results.iter().find(|r| r.code != 0)
+        );
         app.commit();
     }
     start.elapsed().as_secs_f64()
@@ -95,7 +107,10 @@ fn bench_throughput(senders: usize, per_sender: u64, block_size: usize) {
         .collect();
     let txs = signed_sends(&keys, per_sender);
     let n = txs.len() as f64;
-    println!("\n(a) signed MsgSend throughput, in process, sled on disk, {} txs, blocks of {block_size}", txs.len());
+    println!(
+        "\n(a) signed MsgSend throughput, in process, sled on disk, {} txs, blocks of {block_size}",
+        txs.len()
+    );
     println!("{:<58} {:>10} {:>10}", "phase", "seconds", "tx/s");
 
     // Pipeline as a node runs it: every tx through CheckTx, then blocks.
@@ -108,8 +123,16 @@ fn bench_throughput(senders: usize, per_sender: u64, block_size: usize) {
         for part in 0..2usize {
             let (app, txs) = (&app, &txs);
             s.spawn(move || {
-                for tx in txs.iter().enumerate().filter(|(i, _)| (i % senders) % 2 == part).map(|(_, t)| t) {
-                    let r = app.check_tx(pb::RequestCheckTx { tx: tx.clone(), r#type: 0 });
+                for tx in txs
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| (i % senders) % 2 == part)
+                    .map(|(_, t)| t)
+                {
+                    let r = app.check_tx(pb::RequestCheckTx {
+                        tx: tx.clone(),
+                        r#type: 0,
+                    });
                     assert_eq!(r.code, 0, "{}", r.log);
                 }
             });
@@ -117,9 +140,24 @@ fn bench_throughput(senders: usize, per_sender: u64, block_size: usize) {
     });
     let check = t.elapsed().as_secs_f64();
     let deliver = run_blocks(&app, &txs, block_size);
-    println!("{:<58} {:>10.3} {:>10.0}", "CheckTx, 2 clients (verifies each signature once)", check, n / check);
-    println!("{:<58} {:>10.3} {:>10.0}", "FinalizeBlock + Commit (signatures cached by CheckTx)", deliver, n / deliver);
-    println!("{:<58} {:>10.3} {:>10.0}", "CheckTx + FinalizeBlock + Commit", check + deliver, n / (check + deliver));
+    println!(
+        "{:<58} {:>10.3} {:>10.0}",
+        "CheckTx, 2 clients (verifies each signature once)",
+        check,
+        n / check
+    );
+    println!(
+        "{:<58} {:>10.3} {:>10.0}",
+        "FinalizeBlock + Commit (signatures cached by CheckTx)",
+        deliver,
+        n / deliver
+    );
+    println!(
+        "{:<58} {:>10.3} {:>10.0}",
+        "CheckTx + FinalizeBlock + Commit",
+        check + deliver,
+        n / (check + deliver)
+    );
 
     // Blocks from another proposer: nothing cached, signatures verified in parallel.
     let dir = tempfile::tempdir().unwrap();
@@ -127,7 +165,10 @@ fn bench_throughput(senders: usize, per_sender: u64, block_size: usize) {
     let t = run_blocks(&cold, &txs, block_size);
     println!(
         "{:<58} {:>10.3} {:>10.0}",
-        format!("FinalizeBlock + Commit, cold cache ({} verify threads)", NodeSettings::default().verify_threads),
+        format!(
+            "FinalizeBlock + Commit, cold cache ({} verify threads)",
+            NodeSettings::default().verify_threads
+        ),
         t,
         n / t
     );
@@ -143,22 +184,34 @@ fn account_writes(from: u64, count: u64) -> WriteSet {
         let acct = deai_auth::Account::new(addr.clone(), i);
         w.insert(deai_auth::state_key::account(&addr), Some(acct.encode()));
         w.insert(deai_auth::state_key::account_by_number(i), Some(b.to_vec()));
-        w.insert(deai_bank::state_key::balance(&addr, "udeai"), Some(1_000_000u128.to_be_bytes().to_vec()));
+        w.insert(
+            deai_bank::state_key::balance(&addr, "udeai"),
+            Some(1_000_000u128.to_be_bytes().to_vec()),
+        );
     }
     w
 }
 
 fn bench_commit_growth(max_accounts: u64, step: u64) {
     println!("\n(c) commit time of a 1,000-transfer block (≈3,000 changed keys) as state grows");
-    println!("{:>12} {:>14} {:>14} {:>14}", "accounts", "app hash (ms)", "write (ms)", "total (ms)");
+    println!(
+        "{:>12} {:>14} {:>14} {:>14}",
+        "accounts", "app hash (ms)", "write (ms)", "total (ms)"
+    );
     let dir = tempfile::tempdir().unwrap();
-    let storage = Storage::open(Arc::new(SledKv::open(dir.path()).unwrap()), StorageConfig::default()).unwrap();
+    let storage = Storage::open(
+        Arc::new(SledKv::open(dir.path()).unwrap()),
+        StorageConfig::default(),
+    )
+    .unwrap();
     let mut version = 0u64;
     let mut accounts = 0u64;
     let mut next_report = step.min(10_000);
     while accounts < max_accounts {
         let n = step.min(max_accounts - accounts);
-        let p = storage.prepare(version, account_writes(accounts, n)).unwrap();
+        let p = storage
+            .prepare(version, account_writes(accounts, n))
+            .unwrap();
         storage.commit(p).unwrap();
         version += 1;
         accounts += n;
@@ -170,7 +223,10 @@ fn bench_commit_growth(max_accounts: u64, step: u64) {
                 let mut b = [0u8; 20];
                 b[..8].copy_from_slice(&i.to_be_bytes());
                 let addr = Address::from_bytes(&b).unwrap();
-                w.insert(deai_bank::state_key::balance(&addr, "udeai"), Some((version as u128).to_be_bytes().to_vec()));
+                w.insert(
+                    deai_bank::state_key::balance(&addr, "udeai"),
+                    Some((version as u128).to_be_bytes().to_vec()),
+                );
                 let mut acct = deai_auth::Account::new(addr.clone(), i);
                 acct.sequence = version;
                 w.insert(deai_auth::state_key::account(&addr), Some(acct.encode()));
@@ -178,7 +234,10 @@ fn bench_commit_growth(max_accounts: u64, step: u64) {
                 let mut b2 = [0u8; 20];
                 b2[..8].copy_from_slice(&k.to_be_bytes());
                 let to = Address::from_bytes(&b2).unwrap();
-                w.insert(deai_bank::state_key::balance(&to, "udeai"), Some((version as u128 + 1).to_be_bytes().to_vec()));
+                w.insert(
+                    deai_bank::state_key::balance(&to, "udeai"),
+                    Some((version as u128 + 1).to_be_bytes().to_vec()),
+                );
             }
             let t = Instant::now();
             let p = storage.prepare(version, w).unwrap();
@@ -187,7 +246,10 @@ fn bench_commit_growth(max_accounts: u64, step: u64) {
             storage.commit(p).unwrap();
             let write = t2.elapsed().as_secs_f64() * 1e3;
             version += 1;
-            println!("{accounts:>12} {hash:>14.1} {write:>14.1} {:>14.1}", hash + write);
+            println!(
+                "{accounts:>12} {hash:>14.1} {write:>14.1} {:>14.1}",
+                hash + write
+            );
             next_report = (next_report * 10).min(max_accounts).max(accounts + 1);
             if next_report > 10_000 && next_report < max_accounts {
                 next_report = next_report.min(accounts * 2);
@@ -200,7 +262,11 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     // `--only a` or `--only c` runs one part.
-    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
     if run("a") {
         if quick {

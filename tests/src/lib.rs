@@ -14,7 +14,10 @@ use serde_json::Value;
 use tendermint_rpc::{Client, HttpClient};
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The deaid binary next to this test binary (target/<profile>/deaid).
@@ -40,15 +43,32 @@ pub struct Localnet {
 
 /// A blocking runtime for the async RPC client.
 pub fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 impl Localnet {
     /// Starts `validators` validators on free loopback ports; `base` spreads tests apart.
     pub fn start(validators: usize, base: u16) -> Self {
-        let dir = tempfile::Builder::new().prefix("deai-e2e-").tempdir().unwrap();
-        let mut net = Self { dir, info: Value::Null, base_port: base };
-        net.up(&["--validators", &validators.to_string(), "--base-port", &base.to_string(), "--timeout-commit", "300ms"]);
+        let dir = tempfile::Builder::new()
+            .prefix("deai-e2e-")
+            .tempdir()
+            .unwrap();
+        let mut net = Self {
+            dir,
+            info: Value::Null,
+            base_port: base,
+        };
+        net.up(&[
+            "--validators",
+            &validators.to_string(),
+            "--base-port",
+            &base.to_string(),
+            "--timeout-commit",
+            "300ms",
+        ]);
         net
     }
 
@@ -66,7 +86,9 @@ impl Localnet {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        self.info = serde_json::from_slice(&std::fs::read(self.dir.path().join("localnet.json")).unwrap()).unwrap();
+        self.info =
+            serde_json::from_slice(&std::fs::read(self.dir.path().join("localnet.json")).unwrap())
+                .unwrap();
     }
 
     /// Runs up.sh again on the same directory: restarts whatever is not running.
@@ -95,7 +117,10 @@ impl Localnet {
     }
 
     pub fn demo_mnemonic(&self, i: usize) -> String {
-        self.info["accounts"][i]["mnemonic"].as_str().unwrap().to_string()
+        self.info["accounts"][i]["mnemonic"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub fn demo_key(&self, i: usize) -> AccountKey {
@@ -117,13 +142,22 @@ impl Localnet {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     }
 
     pub fn height(&self, node: usize) -> u64 {
         rt().block_on(async {
-            match HttpClient::new(self.rpc(node).as_str()).unwrap().status().await {
+            match HttpClient::new(self.rpc(node).as_str())
+                .unwrap()
+                .status()
+                .await
+            {
                 Ok(s) => s.sync_info.latest_block_height.value(),
                 Err(_) => 0,
             }
@@ -134,7 +168,10 @@ impl Localnet {
     pub fn wait_height(&self, node: usize, height: u64, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while self.height(node) < height {
-            assert!(Instant::now() < deadline, "node{node} did not reach height {height} within {timeout:?}");
+            assert!(
+                Instant::now() < deadline,
+                "node{node} did not reach height {height} within {timeout:?}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -143,7 +180,10 @@ impl Localnet {
     pub fn app_hash_after(&self, node: usize, height: u64) -> String {
         rt().block_on(async {
             let c = HttpClient::new(self.rpc(node).as_str()).unwrap();
-            let b = c.block(tendermint::block::Height::try_from(height + 1).unwrap()).await.unwrap();
+            let b = c
+                .block(tendermint::block::Height::try_from(height + 1).unwrap())
+                .await
+                .unwrap();
             b.block.header.app_hash.to_string()
         })
     }
@@ -158,7 +198,10 @@ impl Localnet {
     pub fn kill9(&self, node: usize, process: &str) {
         let pid = self.pid(node, process).expect("pid file");
         // The process may already be gone (CometBFT stops when its app dies); that is fine.
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status();
         for _ in 0..100 {
             if !Path::new(&format!("/proc/{pid}")).exists() {
                 break;
@@ -221,7 +264,10 @@ pub fn balance(net: &Localnet, node: usize, addr: &deai_framework::Address) -> u
     let r: QueryBalanceResponse = rt()
         .block_on(net.client(node).query(
             "/cosmos.bank.v1beta1.Query/Balance",
-            &QueryBalanceRequest { address: addr.to_bech32(), denom: "udeai".into() },
+            &QueryBalanceRequest {
+                address: addr.to_bech32(),
+                denom: "udeai".into(),
+            },
             0,
         ))
         .unwrap()
@@ -238,12 +284,18 @@ impl Localnet {
 
     /// `127.0.0.1:<grpc port>` of `node`, for grpcurl.
     pub fn grpc_addr(&self, node: usize) -> String {
-        self.info["nodes"][node]["grpc"].as_str().expect("localnet.json has grpc").to_string()
+        self.info["nodes"][node]["grpc"]
+            .as_str()
+            .expect("localnet.json has grpc")
+            .to_string()
     }
 
     /// `http://127.0.0.1:<rest port>` of `node`.
     pub fn rest_url(&self, node: usize) -> String {
-        self.info["nodes"][node]["rest"].as_str().expect("localnet.json has rest").to_string()
+        self.info["nodes"][node]["rest"]
+            .as_str()
+            .expect("localnet.json has rest")
+            .to_string()
     }
 
     pub fn info_path(&self) -> PathBuf {
@@ -254,7 +306,10 @@ impl Localnet {
 /// A tool installed by scripts/setup.sh: on PATH, or in $GOBIN (default /var/cache/deai/bin).
 pub fn tool(name: &str) -> PathBuf {
     let gobin = std::env::var("GOBIN").unwrap_or_else(|_| {
-        format!("{}/bin", std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into()))
+        format!(
+            "{}/bin",
+            std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into())
+        )
     });
     let candidate = Path::new(&gobin).join(name);
     if candidate.exists() {
@@ -272,7 +327,9 @@ pub fn tool(name: &str) -> PathBuf {
 
 /// Runs a command and returns its stdout, failing the test with its stderr if it fails.
 pub fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed:\n{}\n{}",
@@ -285,7 +342,16 @@ pub fn run_ok(cmd: &mut Command) -> String {
 /// An HTTP request with curl: (status, JSON body).
 pub fn curl_json(method: &str, url: &str, body: Option<&str>, headers: &[&str]) -> (u16, Value) {
     let mut cmd = Command::new("curl");
-    cmd.args(["-s", "--max-time", "20", "-X", method, "-w", "\n%{http_code}", url]);
+    cmd.args([
+        "-s",
+        "--max-time",
+        "20",
+        "-X",
+        method,
+        "-w",
+        "\n%{http_code}",
+        url,
+    ]);
     for h in headers {
         cmd.args(["-H", h]);
     }
@@ -294,7 +360,11 @@ pub fn curl_json(method: &str, url: &str, body: Option<&str>, headers: &[&str]) 
     }
     let out = run_ok(&mut cmd);
     let (json, code) = out.trim_end().rsplit_once('\n').unwrap_or(("", out.trim()));
-    let status: u16 = code.trim().parse().unwrap_or_else(|_| panic!("no HTTP status from curl {url}: {out}"));
-    let value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{method} {url} gave non-JSON ({e}): {json}"));
+    let status: u16 = code
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no HTTP status from curl {url}: {out}"));
+    let value = serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("{method} {url} gave non-JSON ({e}): {json}"));
     (status, value)
 }

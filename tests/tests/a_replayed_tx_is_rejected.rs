@@ -13,9 +13,15 @@ fn a_replayed_tx_is_rejected() {
     let to = deai_framework::Address::from_bytes(&[7; 20]).unwrap();
     let tx = signed_send(&key, &net.chain_id(), num, seq, &to, 1000);
     let rt = rt();
-    let first = rt.block_on(net.client(0).broadcast_sync(tx.clone())).unwrap();
+    let first = rt
+        .block_on(net.client(0).broadcast_sync(tx.clone()))
+        .unwrap();
     assert_eq!(first.code, 0, "{}", first.raw_log);
-    rt.block_on(net.client(0).wait_tx(&first.txhash, Duration::from_secs(30))).unwrap();
+    rt.block_on(
+        net.client(0)
+            .wait_tx(&first.txhash, Duration::from_secs(30)),
+    )
+    .unwrap();
 
     // Straight away: CometBFT's cache or the app refuses it.
     match rt.block_on(net.client(0).broadcast_sync(tx.clone())) {
@@ -26,12 +32,24 @@ fn a_replayed_tx_is_rejected() {
     // After a restart the cache is empty; the app rejects it by sequence.
     let h = net.height(0);
     std::process::Command::new(repo_root().join("localnet/down.sh"))
-        .arg("--home").arg(net.dir.path()).output().unwrap();
+        .arg("--home")
+        .arg(net.dir.path())
+        .output()
+        .unwrap();
     net.restart();
     net.wait_height(0, h + 1, Duration::from_secs(30));
     let again = rt.block_on(net.client(0).broadcast_sync(tx)).unwrap();
-    assert_eq!(again.code, deai_framework::sdk::WRONG_SEQUENCE, "{}", again.raw_log);
-    assert!(again.raw_log.contains("account sequence mismatch"), "{}", again.raw_log);
+    assert_eq!(
+        again.code,
+        deai_framework::sdk::WRONG_SEQUENCE,
+        "{}",
+        again.raw_log
+    );
+    assert!(
+        again.raw_log.contains("account sequence mismatch"),
+        "{}",
+        again.raw_log
+    );
     net.wait_height(0, net.height(0) + 2, Duration::from_secs(30));
     assert_eq!(balance(&net, 0, &to), 1000, "moved exactly once");
 }

@@ -30,7 +30,10 @@ fn four_validators_agree_and_survive_one_stopping() {
     }
     for h in 1..=target {
         let hashes: Vec<String> = (0..4).map(|n| net.app_hash_after(n, h)).collect();
-        assert!(hashes.iter().all(|x| x == &hashes[0]), "app hashes differ at height {h}: {hashes:?}");
+        assert!(
+            hashes.iter().all(|x| x == &hashes[0]),
+            "app hashes differ at height {h}: {hashes:?}"
+        );
     }
     assert_eq!(balance(&net, 0, &to), 90);
     let (num, seq) = account_of(&net, 0, &key);
@@ -42,14 +45,18 @@ fn four_validators_agree_and_survive_one_stopping() {
     let tx = signed_send(&key, &chain, num, seq, &to, 10);
     let r = rt.block_on(net.client(1).broadcast_sync(tx)).unwrap();
     assert_eq!(r.code, 0, "{}", r.raw_log);
-    rt.block_on(net.client(0).wait_tx(&r.txhash, Duration::from_secs(30))).unwrap();
+    rt.block_on(net.client(0).wait_tx(&r.txhash, Duration::from_secs(30)))
+        .unwrap();
     let end = net.height(0);
     for n in 1..3 {
         net.wait_height(n, end, Duration::from_secs(30));
     }
     for h in target..end {
         let hashes: Vec<String> = (0..3).map(|n| net.app_hash_after(n, h)).collect();
-        assert!(hashes.iter().all(|x| x == &hashes[0]), "app hashes differ at height {h}: {hashes:?}");
+        assert!(
+            hashes.iter().all(|x| x == &hashes[0]),
+            "app hashes differ at height {h}: {hashes:?}"
+        );
     }
     assert_eq!(balance(&net, 2, &to), 100);
 }

@@ -5,19 +5,30 @@
 
 use std::time::{Duration, Instant};
 
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{self as auth, query_client::QueryClient as AuthClient};
-use cosmos_sdk_proto::cosmos::bank::v1beta1::{self as bank, query_client::QueryClient as BankClient};
-use cosmos_sdk_proto::cosmos::base::node::v1beta1::{self as nodepb, service_client::ServiceClient as NodeClient};
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+    self as auth, query_client::QueryClient as AuthClient,
+};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{
+    self as bank, query_client::QueryClient as BankClient,
+};
+use cosmos_sdk_proto::cosmos::base::node::v1beta1::{
+    self as nodepb, service_client::ServiceClient as NodeClient,
+};
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
-use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{self as tm, service_client::ServiceClient as TmClient};
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{self as txpb, service_client::ServiceClient as TxClient};
+use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{
+    self as tm, service_client::ServiceClient as TmClient,
+};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{
+    self as txpb, service_client::ServiceClient as TxClient,
+};
 use deai_e2e::{account_of, rt, signed_send, Localnet};
 use prost::Message;
 use tonic::Code;
 
 fn at_height<T>(msg: T, height: u64) -> tonic::Request<T> {
     let mut r = tonic::Request::new(msg);
-    r.metadata_mut().insert("x-cosmos-block-height", height.to_string().parse().unwrap());
+    r.metadata_mut()
+        .insert("x-cosmos-block-height", height.to_string().parse().unwrap());
     r
 }
 

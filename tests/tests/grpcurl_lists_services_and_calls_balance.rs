@@ -18,9 +18,17 @@ fn grpcurl_lists_services_and_calls_balance() {
         "cosmos.base.tendermint.v1beta1.Service",
         "cosmos.base.node.v1beta1.Service",
     ] {
-        assert!(list.lines().any(|l| l.trim() == s), "{s} not listed:\n{list}");
+        assert!(
+            list.lines().any(|l| l.trim() == s),
+            "{s} not listed:\n{list}"
+        );
     }
-    let describe = run_ok(Command::new(&grpcurl).args(["-plaintext", &addr, "describe", "cosmos.bank.v1beta1.Query"]));
+    let describe = run_ok(Command::new(&grpcurl).args([
+        "-plaintext",
+        &addr,
+        "describe",
+        "cosmos.bank.v1beta1.Query",
+    ]));
     assert!(describe.contains("rpc Balance"), "{describe}");
 
     let a = net.info["accounts"][0]["address"].as_str().unwrap();
@@ -37,7 +45,13 @@ fn grpcurl_lists_services_and_calls_balance() {
 
     // A bad address is InvalidArgument, as grpcurl reports it.
     let bad = Command::new(&grpcurl)
-        .args(["-plaintext", "-d", r#"{"address":"nope","denom":"udeai"}"#, &addr, "cosmos.bank.v1beta1.Query/Balance"])
+        .args([
+            "-plaintext",
+            "-d",
+            r#"{"address":"nope","denom":"udeai"}"#,
+            &addr,
+            "cosmos.bank.v1beta1.Query/Balance",
+        ])
         .output()
         .unwrap();
     assert!(!bad.status.success());

@@ -58,7 +58,10 @@ fn killing_both_processes_under_load_loses_no_committed_tx() {
     // A new client: the old one's pooled connections died with the node.
     let client = net.client(0);
     for (h, height) in &committed {
-        let r = rt.block_on(client.tx(h)).unwrap().unwrap_or_else(|| panic!("committed tx {h} lost"));
+        let r = rt
+            .block_on(client.tx(h))
+            .unwrap()
+            .unwrap_or_else(|| panic!("committed tx {h} lost"));
         assert_eq!((&r.height, r.code), (height, 0));
     }
     // Every committed send moved exactly 1udeai and used one sequence number.
@@ -70,6 +73,8 @@ fn killing_both_processes_under_load_loses_no_committed_tx() {
     let tx = signed_send(&key, &chain, num, seq_now, &to, 1);
     let r = rt.block_on(client.broadcast_sync(tx)).unwrap();
     assert_eq!(r.code, 0, "{}", r.raw_log);
-    let done = rt.block_on(client.wait_tx(&r.txhash, Duration::from_secs(30))).unwrap();
+    let done = rt
+        .block_on(client.wait_tx(&r.txhash, Duration::from_secs(30)))
+        .unwrap();
     assert_eq!(done.code, 0);
 }

@@ -16,14 +16,62 @@ use deai_zk::quant::{quantize, FloatLayer, FloatMlp, QuantConfig};
 use deai_zk::{verify, IoEncoding, Mode, OutputKind};
 
 const CONFIGS: &[(&str, &[usize], Mode, IoEncoding, OutputKind)] = &[
-    ("64-32-10", &[64, 32, 10], Mode::Public, IoEncoding::Plain, OutputKind::Logits),
-    ("64-32-10", &[64, 32, 10], Mode::Public, IoEncoding::Packed, OutputKind::Logits),
-    ("64-32-10", &[64, 32, 10], Mode::Public, IoEncoding::Plain, OutputKind::Argmax),
-    ("64-32-10", &[64, 32, 10], Mode::Private, IoEncoding::Plain, OutputKind::Logits),
-    ("784-56-10", &[784, 56, 10], Mode::Public, IoEncoding::Plain, OutputKind::Logits),
-    ("784-56-10", &[784, 56, 10], Mode::Public, IoEncoding::Packed, OutputKind::Logits),
-    ("784-56-10", &[784, 56, 10], Mode::Public, IoEncoding::Plain, OutputKind::Argmax),
-    ("784-56-10", &[784, 56, 10], Mode::Private, IoEncoding::Plain, OutputKind::Logits),
+    (
+        "64-32-10",
+        &[64, 32, 10],
+        Mode::Public,
+        IoEncoding::Plain,
+        OutputKind::Logits,
+    ),
+    (
+        "64-32-10",
+        &[64, 32, 10],
+        Mode::Public,
+        IoEncoding::Packed,
+        OutputKind::Logits,
+    ),
+    (
+        "64-32-10",
+        &[64, 32, 10],
+        Mode::Public,
+        IoEncoding::Plain,
+        OutputKind::Argmax,
+    ),
+    (
+        "64-32-10",
+        &[64, 32, 10],
+        Mode::Private,
+        IoEncoding::Plain,
+        OutputKind::Logits,
+    ),
+    (
+        "784-56-10",
+        &[784, 56, 10],
+        Mode::Public,
+        IoEncoding::Plain,
+        OutputKind::Logits,
+    ),
+    (
+        "784-56-10",
+        &[784, 56, 10],
+        Mode::Public,
+        IoEncoding::Packed,
+        OutputKind::Logits,
+    ),
+    (
+        "784-56-10",
+        &[784, 56, 10],
+        Mode::Public,
+        IoEncoding::Plain,
+        OutputKind::Argmax,
+    ),
+    (
+        "784-56-10",
+        &[784, 56, 10],
+        Mode::Private,
+        IoEncoding::Plain,
+        OutputKind::Logits,
+    ),
 ];
 
 struct SplitMix(u64);
@@ -49,7 +97,9 @@ fn float_model(dims: &[usize]) -> FloatMlp {
             FloatLayer {
                 n_in: w[0],
                 n_out: w[1],
-                weight: (0..w[0] * w[1]).map(|_| (rng.unit() * 2.0 - 1.0) * a).collect(),
+                weight: (0..w[0] * w[1])
+                    .map(|_| (rng.unit() * 2.0 - 1.0) * a)
+                    .collect(),
                 bias: (0..w[1]).map(|_| (rng.unit() * 2.0 - 1.0) * 0.1).collect(),
             }
         })
@@ -60,7 +110,11 @@ fn float_model(dims: &[usize]) -> FloatMlp {
 fn vm_hwm_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
 }
@@ -73,7 +127,11 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn run_one(idx: usize) -> Result<String, deai_zk::ZkError> {
     let (name, dims, mode, encoding, output) = CONFIGS[idx];
     let model = quantize(&float_model(dims), &QuantConfig::default())?;
-    let spec = CircuitSpec { mode, output, encoding };
+    let spec = CircuitSpec {
+        mode,
+        output,
+        encoding,
+    };
     let stats = prover::circuit_stats(&model, spec)?;
     let t = Instant::now();
     let keys = prover::setup(&model, spec)?;
@@ -124,7 +182,10 @@ fn run_one(idx: usize) -> Result<String, deai_zk::ZkError> {
 /// `<name>.input.json` (`{"q": [...ints], "f": [...floats]}`).
 fn export(dir: &str) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
-    for (name, dims) in [("64-32-10", &[64usize, 32, 10][..]), ("784-56-10", &[784, 56, 10][..])] {
+    for (name, dims) in [
+        ("64-32-10", &[64usize, 32, 10][..]),
+        ("784-56-10", &[784, 56, 10][..]),
+    ] {
         let float = float_model(dims);
         let q = quantize(&float, &QuantConfig::default())?;
         let mut rng = SplitMix(7);
@@ -135,9 +196,18 @@ fn export(dir: &str) -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .map(|l| serde_json::json!({"n_in": l.n_in, "n_out": l.n_out, "weight": l.weight, "bias": l.bias}))
             .collect();
-        std::fs::write(format!("{dir}/{name}.quant.json"), serde_json::to_string(&q)?)?;
-        std::fs::write(format!("{dir}/{name}.float.json"), serde_json::to_string(&layers)?)?;
-        std::fs::write(format!("{dir}/{name}.input.json"), serde_json::json!({"q": x, "f": xf, "logits": q.infer(&x)?}).to_string())?;
+        std::fs::write(
+            format!("{dir}/{name}.quant.json"),
+            serde_json::to_string(&q)?,
+        )?;
+        std::fs::write(
+            format!("{dir}/{name}.float.json"),
+            serde_json::to_string(&layers)?,
+        )?;
+        std::fs::write(
+            format!("{dir}/{name}.input.json"),
+            serde_json::json!({"q": x, "f": xf, "logits": q.infer(&x)?}).to_string(),
+        )?;
     }
     Ok(())
 }
@@ -145,7 +215,10 @@ fn export(dir: &str) -> Result<(), Box<dyn std::error::Error>> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(pos) = args.iter().position(|a| a == "--export") {
-        let dir = args.get(pos + 1).map(String::as_str).unwrap_or("zk-bench-export");
+        let dir = args
+            .get(pos + 1)
+            .map(String::as_str)
+            .unwrap_or("zk-bench-export");
         if let Err(e) = export(dir) {
             eprintln!("export failed: {e}");
             std::process::exit(1);
@@ -162,19 +235,35 @@ fn main() {
     }
     let quick = args.iter().any(|a| a == "--quick");
     // `--only N` runs one configuration (index into CONFIGS).
-    let only: Option<usize> = args.iter().position(|a| a == "--only").and_then(|p| args.get(p + 1)).and_then(|s| s.parse().ok());
+    let only: Option<usize> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|p| args.get(p + 1))
+        .and_then(|s| s.parse().ok());
     let exe = std::env::current_exe().expect("bench binary path");
-    println!("threads: rayon default ({} logical CPUs)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "threads: rayon default ({} logical CPUs)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     println!("| model | mode | io | output | constraints | public inputs | setup s | prove s | verify ms (vk bytes) | verify ms (prepared vk) | proof B | vk B | pk B | peak MiB |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for n in [4usize, 26, 794] {
-        println!("poseidon: hashing {n} field elements costs {:?} constraints", deai_zk::circuit::poseidon::hash_cost(n));
+        println!(
+            "poseidon: hashing {n} field elements costs {:?} constraints",
+            deai_zk::circuit::poseidon::hash_cost(n)
+        );
     }
     for (idx, cfg) in CONFIGS.iter().enumerate() {
         if (quick && cfg.1[0] == 784 && cfg.2 == Mode::Private) || only.is_some_and(|o| o != idx) {
             continue;
         }
-        match Command::new(&exe).arg("--child").arg(idx.to_string()).output() {
+        match Command::new(&exe)
+            .arg("--child")
+            .arg(idx.to_string())
+            .output()
+        {
             Ok(o) => print!("{}", String::from_utf8_lossy(&o.stdout)),
             Err(e) => println!("| config {idx}: could not start: {e} |"),
         }

@@ -9,7 +9,11 @@ pub enum ZkError {
     Malformed { what: &'static str, reason: String },
     /// An input larger than the verifier accepts (protects the chain from work amplification).
     #[error("{what} too large: {len} bytes, limit {limit}")]
-    TooLarge { what: &'static str, len: usize, limit: usize },
+    TooLarge {
+        what: &'static str,
+        len: usize,
+        limit: usize,
+    },
     /// Public inputs whose count does not match the verifying key.
     #[error("public input count {got} does not match the verifying key ({expected})")]
     PublicInputCount { expected: usize, got: usize },
@@ -35,7 +39,10 @@ pub enum ZkError {
 
 impl ZkError {
     pub(crate) fn malformed(what: &'static str, reason: impl ToString) -> Self {
-        ZkError::Malformed { what, reason: reason.to_string() }
+        ZkError::Malformed {
+            what,
+            reason: reason.to_string(),
+        }
     }
 }
 

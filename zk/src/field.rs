@@ -57,7 +57,10 @@ pub fn fr_to_bytes(f: &Fr) -> [u8; FR_BYTES] {
 /// Strict decoding: exactly 32 bytes and a value below the modulus.
 pub fn fr_from_bytes(b: &[u8]) -> Result<Fr, ZkError> {
     if b.len() != FR_BYTES {
-        return Err(ZkError::malformed("field element", format!("{} bytes, want 32", b.len())));
+        return Err(ZkError::malformed(
+            "field element",
+            format!("{} bytes, want 32", b.len()),
+        ));
     }
     Fr::deserialize_compressed(b).map_err(|e| ZkError::malformed("field element", e))
 }
@@ -66,7 +69,10 @@ pub fn fr_from_bytes(b: &[u8]) -> Result<Fr, ZkError> {
 #[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; MSRV is 1.80
 pub fn frs_from_bytes(b: &[u8]) -> Result<Vec<Fr>, ZkError> {
     if b.len() % FR_BYTES != 0 {
-        return Err(ZkError::malformed("public inputs", "length is not a multiple of 32"));
+        return Err(ZkError::malformed(
+            "public inputs",
+            "length is not a multiple of 32",
+        ));
     }
     b.chunks(FR_BYTES).map(fr_from_bytes).collect()
 }
@@ -96,7 +102,17 @@ mod tests {
 
     #[test]
     fn signed_round_trip() {
-        for v in [0i64, 1, -1, 127, -128, i64::MAX, i64::MIN, 1 << 40, -(1 << 40)] {
+        for v in [
+            0i64,
+            1,
+            -1,
+            127,
+            -128,
+            i64::MAX,
+            i64::MIN,
+            1 << 40,
+            -(1 << 40),
+        ] {
             assert_eq!(fr_to_i64(&fr_from_i64(v)), Some(v));
             let b = fr_to_bytes(&fr_from_i64(v));
             assert_eq!(fr_from_bytes(&b).unwrap(), fr_from_i64(v));

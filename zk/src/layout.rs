@@ -191,16 +191,28 @@ impl CircuitLayout {
         match (self.mode, st.commitment) {
             (Mode::Private, Some(c)) => out.push(c),
             (Mode::Public, None) => {}
-            _ => return Err(ZkError::Statement("commitment presence does not match the mode".into())),
+            _ => {
+                return Err(ZkError::Statement(
+                    "commitment presence does not match the mode".into(),
+                ))
+            }
         }
         if st.input.len() != self.n_inputs {
-            return Err(ZkError::Statement(format!("{} inputs, layout has {}", st.input.len(), self.n_inputs)));
+            return Err(ZkError::Statement(format!(
+                "{} inputs, layout has {}",
+                st.input.len(),
+                self.n_inputs
+            )));
         }
         let in_ranges = vec![(self.input_min, self.input_max); self.n_inputs];
         check_ranges("input", &st.input, &in_ranges)?;
         let out_ranges = self.output_ranges();
         if st.output.len() != out_ranges.len() {
-            return Err(ZkError::Statement(format!("{} outputs, layout has {}", st.output.len(), out_ranges.len())));
+            return Err(ZkError::Statement(format!(
+                "{} outputs, layout has {}",
+                st.output.len(),
+                out_ranges.len()
+            )));
         }
         check_ranges("output", &st.output, &out_ranges)?;
         match self.encoding {
@@ -220,7 +232,10 @@ impl CircuitLayout {
     pub fn decode(&self, inputs: &[Fr]) -> Result<Statement, ZkError> {
         self.validate()?;
         if inputs.len() != self.n_public_inputs() {
-            return Err(ZkError::PublicInputCount { expected: self.n_public_inputs(), got: inputs.len() });
+            return Err(ZkError::PublicInputCount {
+                expected: self.n_public_inputs(),
+                got: inputs.len(),
+            });
         }
         let (commitment, rest) = match self.mode {
             Mode::Private => (Some(inputs[0]), &inputs[1..]),
@@ -238,14 +253,20 @@ impl CircuitLayout {
         };
         check_ranges("input", &input, &in_ranges)?;
         check_ranges("output", &output, &out_ranges)?;
-        Ok(Statement { commitment, input, output })
+        Ok(Statement {
+            commitment,
+            input,
+            output,
+        })
     }
 }
 
 fn check_ranges(what: &str, vals: &[i64], ranges: &[(i64, i64)]) -> Result<(), ZkError> {
     for (i, (v, (lo, hi))) in vals.iter().zip(ranges).enumerate() {
         if v < lo || v > hi {
-            return Err(ZkError::Statement(format!("{what}[{i}] = {v} outside [{lo}, {hi}]")));
+            return Err(ZkError::Statement(format!(
+                "{what}[{i}] = {v} outside [{lo}, {hi}]"
+            )));
         }
     }
     Ok(())
@@ -253,7 +274,10 @@ fn check_ranges(what: &str, vals: &[i64], ranges: &[(i64, i64)]) -> Result<(), Z
 
 fn plain(fs: &[Fr]) -> Result<Vec<i64>, ZkError> {
     fs.iter()
-        .map(|f| fr_to_i64(f).ok_or_else(|| ZkError::Statement("public input is not a small integer".into())))
+        .map(|f| {
+            fr_to_i64(f)
+                .ok_or_else(|| ZkError::Statement("public input is not a small integer".into()))
+        })
         .collect()
 }
 
@@ -270,7 +294,11 @@ fn pack(vals: &[i64], ranges: &[(i64, i64)], plan: &[Vec<(usize, u32)>]) -> Vec<
         .collect()
 }
 
-fn unpack(fs: &[Fr], ranges: &[(i64, i64)], plan: &[Vec<(usize, u32)>]) -> Result<Vec<i64>, ZkError> {
+fn unpack(
+    fs: &[Fr],
+    ranges: &[(i64, i64)],
+    plan: &[Vec<(usize, u32)>],
+) -> Result<Vec<i64>, ZkError> {
     let mut out = vec![0i64; ranges.len()];
     for (f, elem) in fs.iter().zip(plan) {
         let bits = f.into_bigint().to_bits_le();
@@ -290,7 +318,9 @@ fn unpack(fs: &[Fr], ranges: &[(i64, i64)], plan: &[Vec<(usize, u32)>]) -> Resul
         }
         // Bits above the last value must be zero, or two encodings would exist.
         if bits.iter().skip(end as usize).any(|b| *b) {
-            return Err(ZkError::Statement("packed public input has stray high bits".into()));
+            return Err(ZkError::Statement(
+                "packed public input has stray high bits".into(),
+            ));
         }
     }
     Ok(out)
@@ -309,7 +339,8 @@ mod tests {
             input_min: -3,
             input_max: 16,
             logit_bounds: vec![(-1000, 1000), (0, 5), (-(1 << 40), 1 << 40)],
-            commitment: (mode == Mode::Private).then(|| hex::encode(crate::field::fr_to_bytes(&Fr::from(42u64)))),
+            commitment: (mode == Mode::Private)
+                .then(|| hex::encode(crate::field::fr_to_bytes(&Fr::from(42u64)))),
         }
     }
 
@@ -334,7 +365,10 @@ mod tests {
             }
         }
         // 70 inputs of 5 bits -> 50 per element -> 2 elements.
-        assert_eq!(layout(Mode::Public, OutputKind::Logits, IoEncoding::Packed).n_public_inputs(), 2 + 1);
+        assert_eq!(
+            layout(Mode::Public, OutputKind::Logits, IoEncoding::Packed).n_public_inputs(),
+            2 + 1
+        );
     }
 
     #[test]
@@ -350,7 +384,11 @@ mod tests {
     #[test]
     fn out_of_range_values_are_rejected() {
         let l = layout(Mode::Public, OutputKind::Logits, IoEncoding::Plain);
-        let mut st = Statement { commitment: None, input: vec![0; 70], output: vec![0, 6, 0] };
+        let mut st = Statement {
+            commitment: None,
+            input: vec![0; 70],
+            output: vec![0, 6, 0],
+        };
         assert!(l.encode(&st).is_err());
         st.output[1] = 5;
         let mut fs = l.encode(&st).unwrap();

@@ -64,41 +64,70 @@ impl QuantizedModel {
     }
 
     pub fn num_parameters(&self) -> usize {
-        self.layers.iter().map(|l| l.weight.len() + l.bias.len()).sum()
+        self.layers
+            .iter()
+            .map(|l| l.weight.len() + l.bias.len())
+            .sum()
     }
 
     /// Structural and range checks: everything the circuit relies on.
     pub fn validate(&self) -> Result<(), ZkError> {
         let bad = |m: String| Err(ZkError::InvalidModel(m));
         if self.layers.is_empty() || self.layers.len() > MAX_LAYERS {
-            return bad(format!("{} layers, want 1..={MAX_LAYERS}", self.layers.len()));
+            return bad(format!(
+                "{} layers, want 1..={MAX_LAYERS}",
+                self.layers.len()
+            ));
         }
         if !(2..=MAX_WEIGHT_BITS).contains(&self.weight_bits) {
-            return bad(format!("weight_bits {} not in 2..={MAX_WEIGHT_BITS}", self.weight_bits));
+            return bad(format!(
+                "weight_bits {} not in 2..={MAX_WEIGHT_BITS}",
+                self.weight_bits
+            ));
         }
         if self.input_min > self.input_max
             || self.input_min < -(1 << 24)
             || self.input_max > (1 << 24)
         {
-            return bad(format!("input range [{}, {}] unsupported", self.input_min, self.input_max));
+            return bad(format!(
+                "input range [{}, {}] unsupported",
+                self.input_min, self.input_max
+            ));
         }
         let wmax = (1i64 << (self.weight_bits - 1)) - 1;
         let wmin = -(1i64 << (self.weight_bits - 1));
         for (l, layer) in self.layers.iter().enumerate() {
-            if layer.n_in == 0 || layer.n_out == 0 || layer.n_in > MAX_WIDTH || layer.n_out > MAX_WIDTH {
-                return bad(format!("layer {l}: shape {}x{} unsupported", layer.n_out, layer.n_in));
+            if layer.n_in == 0
+                || layer.n_out == 0
+                || layer.n_in > MAX_WIDTH
+                || layer.n_out > MAX_WIDTH
+            {
+                return bad(format!(
+                    "layer {l}: shape {}x{} unsupported",
+                    layer.n_out, layer.n_in
+                ));
             }
             if layer.weight.len() != layer.n_in * layer.n_out || layer.bias.len() != layer.n_out {
-                return bad(format!("layer {l}: tensor sizes do not match {}x{}", layer.n_out, layer.n_in));
+                return bad(format!(
+                    "layer {l}: tensor sizes do not match {}x{}",
+                    layer.n_out, layer.n_in
+                ));
             }
             if l > 0 && self.layers[l - 1].n_out != layer.n_in {
-                return bad(format!("layer {l}: input width {} != previous output {}", layer.n_in, self.layers[l - 1].n_out));
+                return bad(format!(
+                    "layer {l}: input width {} != previous output {}",
+                    layer.n_in,
+                    self.layers[l - 1].n_out
+                ));
             }
             if layer.shift > 62 || (l + 1 == self.layers.len() && layer.shift != 0) {
                 return bad(format!("layer {l}: shift {} unsupported", layer.shift));
             }
             if let Some(w) = layer.weight.iter().find(|w| **w < wmin || **w > wmax) {
-                return bad(format!("layer {l}: weight {w} outside {}-bit range", self.weight_bits));
+                return bad(format!(
+                    "layer {l}: weight {w} outside {}-bit range",
+                    self.weight_bits
+                ));
             }
             if let Some(b) = layer.bias.iter().find(|b| b.unsigned_abs() > 1 << 48) {
                 return bad(format!("layer {l}: bias {b} too large"));
@@ -109,9 +138,16 @@ impl QuantizedModel {
 
     pub fn check_input(&self, x: &[i64]) -> Result<(), ZkError> {
         if x.len() != self.n_inputs() {
-            return Err(ZkError::InvalidInput(format!("{} values, model takes {}", x.len(), self.n_inputs())));
+            return Err(ZkError::InvalidInput(format!(
+                "{} values, model takes {}",
+                x.len(),
+                self.n_inputs()
+            )));
         }
-        if let Some(v) = x.iter().find(|v| **v < self.input_min || **v > self.input_max) {
+        if let Some(v) = x
+            .iter()
+            .find(|v| **v < self.input_min || **v > self.input_max)
+        {
             return Err(ZkError::InvalidInput(format!(
                 "value {v} outside [{}, {}]",
                 self.input_min, self.input_max
@@ -131,13 +167,23 @@ impl QuantizedModel {
             for j in 0..layer.n_out {
                 let row = &layer.weight[j * layer.n_in..(j + 1) * layer.n_in];
                 let acc: i128 = layer.bias[j] as i128
-                    + row.iter().zip(&act).map(|(w, a)| *w as i128 * a).sum::<i128>();
-                next.push(if l == last { acc } else { acc.max(0) >> layer.shift });
+                    + row
+                        .iter()
+                        .zip(&act)
+                        .map(|(w, a)| *w as i128 * a)
+                        .sum::<i128>();
+                next.push(if l == last {
+                    acc
+                } else {
+                    acc.max(0) >> layer.shift
+                });
             }
             act = next;
         }
         act.into_iter()
-            .map(|v| i64::try_from(v).map_err(|_| ZkError::InvalidModel("logit overflows i64".into())))
+            .map(|v| {
+                i64::try_from(v).map_err(|_| ZkError::InvalidModel("logit overflows i64".into()))
+            })
             .collect()
     }
 }
@@ -160,8 +206,20 @@ mod tests {
     fn tiny() -> QuantizedModel {
         QuantizedModel {
             layers: vec![
-                QuantLayer { n_in: 2, n_out: 2, weight: vec![1, -2, 3, 4], bias: vec![2, -1], shift: 2 },
-                QuantLayer { n_in: 2, n_out: 1, weight: vec![5, -6], bias: vec![7], shift: 0 },
+                QuantLayer {
+                    n_in: 2,
+                    n_out: 2,
+                    weight: vec![1, -2, 3, 4],
+                    bias: vec![2, -1],
+                    shift: 2,
+                },
+                QuantLayer {
+                    n_in: 2,
+                    n_out: 1,
+                    weight: vec![5, -6],
+                    bias: vec![7],
+                    shift: 0,
+                },
             ],
             input_min: 0,
             input_max: 15,

@@ -26,7 +26,10 @@ impl ProofFile {
     pub fn new(output: Vec<i64>, public_inputs: &[Fr], proof: &[u8]) -> Self {
         ProofFile {
             output,
-            public_inputs: public_inputs.iter().map(|f| hex::encode(fr_to_bytes(f))).collect(),
+            public_inputs: public_inputs
+                .iter()
+                .map(|f| hex::encode(fr_to_bytes(f)))
+                .collect(),
             proof: hex::encode(proof),
         }
     }
@@ -38,14 +41,22 @@ impl ProofFile {
 
     pub fn from_json(s: &str) -> Result<Self, ZkError> {
         if s.len() > MAX_PROOF_FILE_BYTES {
-            return Err(ZkError::TooLarge { what: "proof file", len: s.len(), limit: MAX_PROOF_FILE_BYTES });
+            return Err(ZkError::TooLarge {
+                what: "proof file",
+                len: s.len(),
+                limit: MAX_PROOF_FILE_BYTES,
+            });
         }
         serde_json::from_str(s).map_err(|e| ZkError::malformed("proof file", e))
     }
 
     pub fn public_input_frs(&self) -> Result<Vec<Fr>, ZkError> {
         if self.public_inputs.len() > MAX_PUBLIC_INPUTS {
-            return Err(ZkError::TooLarge { what: "public inputs", len: self.public_inputs.len(), limit: MAX_PUBLIC_INPUTS });
+            return Err(ZkError::TooLarge {
+                what: "public inputs",
+                len: self.public_inputs.len(),
+                limit: MAX_PUBLIC_INPUTS,
+            });
         }
         self.public_inputs
             .iter()
@@ -74,7 +85,9 @@ impl ProofFile {
         let inputs = self.public_input_frs()?;
         let statement = layout.decode(&inputs)?;
         if statement.output != self.output {
-            return Err(ZkError::Statement("output differs from the one in the public inputs".into()));
+            return Err(ZkError::Statement(
+                "output differs from the one in the public inputs".into(),
+            ));
         }
         verifier::verify_statement(vk_bytes, layout, &statement, &self.proof_bytes()?)?;
         Ok(statement)

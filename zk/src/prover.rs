@@ -9,7 +9,9 @@ use std::path::Path;
 
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, ProvingKey};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
 use ark_serialize::CanonicalDeserialize;
 use ark_snark::SNARK;
 use ark_std::rand::{CryptoRng, RngCore};
@@ -57,7 +59,8 @@ impl Keys {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join(PROVING_KEY_FILE), self.pk_bytes()?)?;
         std::fs::write(dir.join(VERIFYING_KEY_FILE), self.vk_bytes()?)?;
-        let json = serde_json::to_string_pretty(&self.layout).map_err(|e| ZkError::Io(e.to_string()))?;
+        let json =
+            serde_json::to_string_pretty(&self.layout).map_err(|e| ZkError::Io(e.to_string()))?;
         std::fs::write(dir.join(LAYOUT_FILE), json)?;
         Ok(())
     }
@@ -65,7 +68,10 @@ impl Keys {
     /// Reads a key directory.
     pub fn read_dir(dir: &Path) -> Result<Self, ZkError> {
         let pk_bytes = std::fs::read(dir.join(PROVING_KEY_FILE))?;
-        Ok(Keys { pk: decode_proving_key(&pk_bytes)?, layout: read_layout(dir)? })
+        Ok(Keys {
+            pk: decode_proving_key(&pk_bytes)?,
+            layout: read_layout(dir)?,
+        })
     }
 }
 
@@ -85,7 +91,8 @@ pub fn decode_proving_key(bytes: &[u8]) -> Result<ProvingKey<Bn254>, ZkError> {
 /// Reads `circuit.json` from a key directory.
 pub fn read_layout(dir: &Path) -> Result<CircuitLayout, ZkError> {
     let s = std::fs::read_to_string(dir.join(LAYOUT_FILE))?;
-    let layout: CircuitLayout = serde_json::from_str(&s).map_err(|e| ZkError::malformed("circuit.json", e))?;
+    let layout: CircuitLayout =
+        serde_json::from_str(&s).map_err(|e| ZkError::malformed("circuit.json", e))?;
     layout.validate()?;
     Ok(layout)
 }
@@ -96,7 +103,11 @@ pub fn read_vk_bytes(dir: &Path) -> Result<Vec<u8>, ZkError> {
 }
 
 fn spec_of(layout: &CircuitLayout) -> CircuitSpec {
-    CircuitSpec { mode: layout.mode, output: layout.output, encoding: layout.encoding }
+    CircuitSpec {
+        mode: layout.mode,
+        output: layout.output,
+        encoding: layout.encoding,
+    }
 }
 
 fn synth_err(e: impl std::fmt::Debug) -> ZkError {
@@ -104,7 +115,10 @@ fn synth_err(e: impl std::fmt::Debug) -> ZkError {
 }
 
 /// Builds the layout a model gets under a spec (computes the commitment in private mode).
-pub fn layout(model: &QuantizedModel, spec: CircuitSpec) -> Result<(CircuitLayout, bounds::Bounds), ZkError> {
+pub fn layout(
+    model: &QuantizedModel,
+    spec: CircuitSpec,
+) -> Result<(CircuitLayout, bounds::Bounds), ZkError> {
     let b = bounds::compute(model, spec.mode)?;
     let commitment = match spec.mode {
         Mode::Private => Some(weight_commitment(model)?),
@@ -119,21 +133,38 @@ pub fn setup(model: &QuantizedModel, spec: CircuitSpec) -> Result<Keys, ZkError>
     setup_with_rng(model, spec, &mut ark_std::rand::rngs::OsRng)
 }
 
-pub fn setup_with_rng<R: RngCore + CryptoRng>(model: &QuantizedModel, spec: CircuitSpec, rng: &mut R) -> Result<Keys, ZkError> {
+pub fn setup_with_rng<R: RngCore + CryptoRng>(
+    model: &QuantizedModel,
+    spec: CircuitSpec,
+    rng: &mut R,
+) -> Result<Keys, ZkError> {
     let (layout, b) = layout(model, spec)?;
-    let circuit = MlpCircuit { model, layout: &layout, bounds: &b, assignment: None };
+    let circuit = MlpCircuit {
+        model,
+        layout: &layout,
+        bounds: &b,
+        assignment: None,
+    };
     let (pk, _vk) = Groth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(synth_err)?;
     Ok(Keys { pk, layout })
 }
 
 /// The statement the honest prover claims for `input`: the reference output.
-pub fn statement(model: &QuantizedModel, layout: &CircuitLayout, input: &[i64]) -> Result<Statement, ZkError> {
+pub fn statement(
+    model: &QuantizedModel,
+    layout: &CircuitLayout,
+    input: &[i64],
+) -> Result<Statement, ZkError> {
     let logits = model.infer(input)?;
     let output = match layout.output {
         OutputKind::Logits => logits,
         OutputKind::Argmax => vec![argmax(&logits) as i64],
     };
-    Ok(Statement { commitment: layout.commitment_fr()?, input: input.to_vec(), output })
+    Ok(Statement {
+        commitment: layout.commitment_fr()?,
+        input: input.to_vec(),
+        output,
+    })
 }
 
 /// What `prove` returns: the statement, its public inputs and the 128-byte proof.
@@ -146,7 +177,11 @@ pub struct ProofOutput {
 
 impl ProofOutput {
     pub fn to_file(&self) -> ProofFile {
-        ProofFile::new(self.statement.output.clone(), &self.public_inputs, &self.proof)
+        ProofFile::new(
+            self.statement.output.clone(),
+            &self.public_inputs,
+            &self.proof,
+        )
     }
 }
 
@@ -154,11 +189,18 @@ pub fn prove(keys: &Keys, model: &QuantizedModel, input: &[i64]) -> Result<Proof
     prove_with_rng(keys, model, input, &mut ark_std::rand::rngs::OsRng)
 }
 
-pub fn prove_with_rng<R: RngCore + CryptoRng>(keys: &Keys, model: &QuantizedModel, input: &[i64], rng: &mut R) -> Result<ProofOutput, ZkError> {
+pub fn prove_with_rng<R: RngCore + CryptoRng>(
+    keys: &Keys,
+    model: &QuantizedModel,
+    input: &[i64],
+    rng: &mut R,
+) -> Result<ProofOutput, ZkError> {
     // The keys must belong to this model: same layout (bounds, commitment).
     let (layout, b) = layout(model, spec_of(&keys.layout))?;
     if layout != keys.layout {
-        return Err(ZkError::InvalidModel("model does not match the keys' circuit layout".into()));
+        return Err(ZkError::InvalidModel(
+            "model does not match the keys' circuit layout".into(),
+        ));
     }
     let st = statement(model, &layout, input)?;
     let public = layout.encode(&st)?;
@@ -166,15 +208,28 @@ pub fn prove_with_rng<R: RngCore + CryptoRng>(keys: &Keys, model: &QuantizedMode
         model,
         layout: &layout,
         bounds: &b,
-        assignment: Some(Assignment { public: public.clone(), statement: st.clone() }),
+        assignment: Some(Assignment {
+            public: public.clone(),
+            statement: st.clone(),
+        }),
     };
     let p = Groth16::<Bn254>::prove(&keys.pk, circuit, rng).map_err(synth_err)?;
-    let proof = Proof { a: p.a, b: p.b, c: p.c };
+    let proof = Proof {
+        a: p.a,
+        b: p.b,
+        c: p.c,
+    };
     // A wrong model with a matching layout would give a proof that fails here, not on chain.
     if !verify_decoded(&keys.vk(), &public, &proof)? {
-        return Err(ZkError::InvalidModel("proof does not verify against the keys (weights differ?)".into()));
+        return Err(ZkError::InvalidModel(
+            "proof does not verify against the keys (weights differ?)".into(),
+        ));
     }
-    Ok(ProofOutput { statement: st, public_inputs: public, proof: encode_compressed(&proof)? })
+    Ok(ProofOutput {
+        statement: st,
+        public_inputs: public,
+        proof: encode_compressed(&proof)?,
+    })
 }
 
 /// Size of the circuit.
@@ -191,9 +246,14 @@ pub fn circuit_stats(model: &QuantizedModel, spec: CircuitSpec) -> Result<Circui
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
-    MlpCircuit { model, layout: &layout, bounds: &b, assignment: None }
-        .generate_constraints(cs.clone())
-        .map_err(synth_err)?;
+    MlpCircuit {
+        model,
+        layout: &layout,
+        bounds: &b,
+        assignment: None,
+    }
+    .generate_constraints(cs.clone())
+    .map_err(synth_err)?;
     cs.finalize();
     Ok(CircuitStats {
         constraints: cs.num_constraints(),
@@ -204,7 +264,12 @@ pub fn circuit_stats(model: &QuantizedModel, spec: CircuitSpec) -> Result<Circui
 
 /// Synthesizes the circuit with a witness and checks every constraint, without
 /// a proof. `claimed` overrides the statement (to test that false ones fail).
-pub fn is_satisfied(model: &QuantizedModel, spec: CircuitSpec, input: &[i64], claimed: Option<Statement>) -> Result<bool, ZkError> {
+pub fn is_satisfied(
+    model: &QuantizedModel,
+    spec: CircuitSpec,
+    input: &[i64],
+    claimed: Option<Statement>,
+) -> Result<bool, ZkError> {
     let (layout, b) = layout(model, spec)?;
     let st = match claimed {
         Some(s) => s,
@@ -213,7 +278,15 @@ pub fn is_satisfied(model: &QuantizedModel, spec: CircuitSpec, input: &[i64], cl
     let public = layout.encode(&st)?;
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
-    let circuit = MlpCircuit { model, layout: &layout, bounds: &b, assignment: Some(Assignment { public, statement: st }) };
+    let circuit = MlpCircuit {
+        model,
+        layout: &layout,
+        bounds: &b,
+        assignment: Some(Assignment {
+            public,
+            statement: st,
+        }),
+    };
     match circuit.generate_constraints(cs.clone()) {
         Ok(()) => {}
         // A witness that does not fit its range: the statement is false.
@@ -232,7 +305,13 @@ mod tests {
     #[test]
     fn own_key_and_proof_types_serialize_like_arkworks() {
         let model = QuantizedModel {
-            layers: vec![QuantLayer { n_in: 2, n_out: 2, weight: vec![1, -2, 3, 4], bias: vec![5, -6], shift: 0 }],
+            layers: vec![QuantLayer {
+                n_in: 2,
+                n_out: 2,
+                weight: vec![1, -2, 3, 4],
+                bias: vec![5, -6],
+                shift: 0,
+            }],
             input_min: 0,
             input_max: 3,
             weight_bits: 8,
@@ -240,10 +319,17 @@ mod tests {
             output_frac_bits: 0,
         };
         let keys = setup(&model, CircuitSpec::default()).unwrap();
-        assert_eq!(keys.vk_bytes().unwrap(), encode_compressed(&keys.pk.vk).unwrap());
+        assert_eq!(
+            keys.vk_bytes().unwrap(),
+            encode_compressed(&keys.pk.vk).unwrap()
+        );
         let out = prove(&keys, &model, &[1, 2]).unwrap();
         let p = crate::verifier::decode_proof(&out.proof).unwrap();
-        let ark = ark_groth16::Proof::<Bn254> { a: p.a, b: p.b, c: p.c };
+        let ark = ark_groth16::Proof::<Bn254> {
+            a: p.a,
+            b: p.b,
+            c: p.c,
+        };
         assert_eq!(encode_compressed(&ark).unwrap(), out.proof);
     }
 }

@@ -51,7 +51,13 @@ pub struct QuantConfig {
 impl Default for QuantConfig {
     /// Inputs in [0, 1] at 8 fractional bits (an 8-bit image), int8 weights.
     fn default() -> Self {
-        QuantConfig { input_frac_bits: 8, input_min: 0, input_max: 255, weight_bits: 8, act_frac_bits: 6 }
+        QuantConfig {
+            input_frac_bits: 8,
+            input_min: 0,
+            input_max: 255,
+            weight_bits: 8,
+            act_frac_bits: 6,
+        }
     }
 }
 
@@ -60,8 +66,15 @@ impl QuantConfig {
     /// The worker's digits job scales pixels by 1/16 into [0, 1]: `unit_range(1.0, 4)`
     /// makes the quantized input the raw pixel 0..16.
     pub fn unit_range(max_value: f64, frac_bits: u32) -> Self {
-        let max = (max_value * 2f64.powi(frac_bits as i32)).round().clamp(1.0, (1u64 << 24) as f64) as i64;
-        QuantConfig { input_frac_bits: frac_bits, input_min: 0, input_max: max, ..QuantConfig::default() }
+        let max = (max_value * 2f64.powi(frac_bits as i32))
+            .round()
+            .clamp(1.0, (1u64 << 24) as f64) as i64;
+        QuantConfig {
+            input_frac_bits: frac_bits,
+            input_min: 0,
+            input_max: max,
+            ..QuantConfig::default()
+        }
     }
 }
 
@@ -69,7 +82,11 @@ impl QuantConfig {
 /// model's input scale) or `{"quantized": [ints]}` (used as is, range-checked).
 pub fn input_from_json(model: &QuantizedModel, json: &str) -> Result<Vec<i64>, ZkError> {
     if json.len() > 1 << 24 {
-        return Err(ZkError::TooLarge { what: "input file", len: json.len(), limit: 1 << 24 });
+        return Err(ZkError::TooLarge {
+            what: "input file",
+            len: json.len(),
+            limit: 1 << 24,
+        });
     }
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -77,7 +94,9 @@ pub fn input_from_json(model: &QuantizedModel, json: &str) -> Result<Vec<i64>, Z
         Floats(Vec<f32>),
         Quantized { quantized: Vec<i64> },
     }
-    match serde_json::from_str(json).map_err(|e| ZkError::InvalidInput(format!("input file: {e}")))? {
+    match serde_json::from_str(json)
+        .map_err(|e| ZkError::InvalidInput(format!("input file: {e}")))?
+    {
         InputFile::Floats(x) => quantize_input(model, &x),
         InputFile::Quantized { quantized } => {
             model.check_input(&quantized)?;
@@ -95,7 +114,10 @@ pub struct TensorNaming {
 
 impl Default for TensorNaming {
     fn default() -> Self {
-        TensorNaming { weight: "layers.{i}.weight".into(), bias: "layers.{i}.bias".into() }
+        TensorNaming {
+            weight: "layers.{i}.weight".into(),
+            bias: "layers.{i}.bias".into(),
+        }
     }
 }
 
@@ -103,18 +125,29 @@ impl Default for TensorNaming {
 pub const MAX_SAFETENSORS_BYTES: usize = 1 << 30;
 
 fn tensor_f32(st: &SafeTensors, name: &str) -> Result<(Vec<usize>, Vec<f32>), ZkError> {
-    let t = st.tensor(name).map_err(|e| ZkError::InvalidModel(format!("{name}: {e}")))?;
+    let t = st
+        .tensor(name)
+        .map_err(|e| ZkError::InvalidModel(format!("{name}: {e}")))?;
     let data = t.data();
     let vals: Vec<f32> = match t.dtype() {
-        Dtype::F32 => data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
         Dtype::F64 => data
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
             .collect(),
-        d => return Err(ZkError::InvalidModel(format!("{name}: dtype {d:?}, want F32 or F64"))),
+        d => {
+            return Err(ZkError::InvalidModel(format!(
+                "{name}: dtype {d:?}, want F32 or F64"
+            )))
+        }
     };
     if let Some(v) = vals.iter().find(|v| !v.is_finite()) {
-        return Err(ZkError::InvalidModel(format!("{name}: non-finite value {v}")));
+        return Err(ZkError::InvalidModel(format!(
+            "{name}: non-finite value {v}"
+        )));
     }
     Ok((t.shape().to_vec(), vals))
 }
@@ -154,11 +187,17 @@ impl FloatMlp {
             .into_iter()
             .filter_map(|n| n.strip_suffix(".weight").map(str::to_string))
             .filter(|p| st.tensor(&format!("{p}.bias")).is_ok())
-            .filter(|p| st.tensor(&format!("{p}.weight")).map(|t| t.shape().len() == 2).unwrap_or(false))
+            .filter(|p| {
+                st.tensor(&format!("{p}.weight"))
+                    .map(|t| t.shape().len() == 2)
+                    .unwrap_or(false)
+            })
             .collect();
         prefixes.sort_by_key(|p| natural_key(p));
-        let names: Vec<(String, String)> =
-            prefixes.iter().map(|p| (format!("{p}.weight"), format!("{p}.bias"))).collect();
+        let names: Vec<(String, String)> = prefixes
+            .iter()
+            .map(|p| (format!("{p}.weight"), format!("{p}.bias")))
+            .collect();
         Self::from_names(&st, &names)
     }
 
@@ -178,23 +217,38 @@ impl FloatMlp {
 
     fn open(bytes: &[u8]) -> Result<SafeTensors<'_>, ZkError> {
         if bytes.len() > MAX_SAFETENSORS_BYTES {
-            return Err(ZkError::TooLarge { what: "safetensors", len: bytes.len(), limit: MAX_SAFETENSORS_BYTES });
+            return Err(ZkError::TooLarge {
+                what: "safetensors",
+                len: bytes.len(),
+                limit: MAX_SAFETENSORS_BYTES,
+            });
         }
-        SafeTensors::deserialize(bytes).map_err(|e| ZkError::InvalidModel(format!("safetensors: {e}")))
+        SafeTensors::deserialize(bytes)
+            .map_err(|e| ZkError::InvalidModel(format!("safetensors: {e}")))
     }
 
     fn from_names(st: &SafeTensors, names: &[(String, String)]) -> Result<Self, ZkError> {
         if names.is_empty() || names.len() > crate::model::MAX_LAYERS {
-            return Err(ZkError::InvalidModel(format!("found {} linear layers", names.len())));
+            return Err(ZkError::InvalidModel(format!(
+                "found {} linear layers",
+                names.len()
+            )));
         }
         let mut layers = Vec::new();
         for (wn, bn) in names {
             let (ws, w) = tensor_f32(st, wn)?;
             let (bs, b) = tensor_f32(st, bn)?;
             if ws.len() != 2 || bs != [ws[0]] {
-                return Err(ZkError::InvalidModel(format!("{wn} {ws:?} / {bn} {bs:?}: want [out,in] and [out]")));
+                return Err(ZkError::InvalidModel(format!(
+                    "{wn} {ws:?} / {bn} {bs:?}: want [out,in] and [out]"
+                )));
             }
-            layers.push(FloatLayer { n_in: ws[1], n_out: ws[0], weight: w, bias: b });
+            layers.push(FloatLayer {
+                n_in: ws[1],
+                n_out: ws[0],
+                weight: w,
+                bias: b,
+            });
         }
         let m = FloatMlp { layers };
         m.check_shapes()?;
@@ -204,7 +258,13 @@ impl FloatMlp {
     fn check_shapes(&self) -> Result<(), ZkError> {
         for (l, w) in self.layers.windows(2).enumerate() {
             if w[0].n_out != w[1].n_in {
-                return Err(ZkError::InvalidModel(format!("layer {} outputs {} but layer {} takes {}", l, w[0].n_out, l + 1, w[1].n_in)));
+                return Err(ZkError::InvalidModel(format!(
+                    "layer {} outputs {} but layer {} takes {}",
+                    l,
+                    w[0].n_out,
+                    l + 1,
+                    w[1].n_in
+                )));
             }
         }
         Ok(())
@@ -251,7 +311,9 @@ impl FloatMlp {
 
 fn round_to_i64(v: f64) -> Result<i64, ZkError> {
     if !v.is_finite() || v.abs() > (1u64 << 52) as f64 {
-        return Err(ZkError::InvalidModel(format!("value {v} does not fit the fixed-point range")));
+        return Err(ZkError::InvalidModel(format!(
+            "value {v} does not fit the fixed-point range"
+        )));
     }
     Ok(v.round() as i64)
 }
@@ -259,8 +321,13 @@ fn round_to_i64(v: f64) -> Result<i64, ZkError> {
 /// Quantizes a float MLP (see module docs for the exact rules).
 pub fn quantize(model: &FloatMlp, cfg: &QuantConfig) -> Result<QuantizedModel, ZkError> {
     model.check_shapes()?;
-    if !(2..=crate::model::MAX_WEIGHT_BITS).contains(&cfg.weight_bits) || cfg.input_frac_bits > 24 || cfg.act_frac_bits > 24 {
-        return Err(ZkError::InvalidModel("quantization config out of range".into()));
+    if !(2..=crate::model::MAX_WEIGHT_BITS).contains(&cfg.weight_bits)
+        || cfg.input_frac_bits > 24
+        || cfg.act_frac_bits > 24
+    {
+        return Err(ZkError::InvalidModel(
+            "quantization config out of range".into(),
+        ));
     }
     let qmax = ((1i64 << (cfg.weight_bits - 1)) - 1) as f64;
     let mut f_in = cfg.input_frac_bits as i32;
@@ -268,17 +335,30 @@ pub fn quantize(model: &FloatMlp, cfg: &QuantConfig) -> Result<QuantizedModel, Z
     let mut layers = Vec::new();
     for (l, fl) in model.layers.iter().enumerate() {
         if fl.weight.len() != fl.n_in * fl.n_out || fl.bias.len() != fl.n_out {
-            return Err(ZkError::InvalidModel(format!("layer {l}: tensor sizes do not match")));
+            return Err(ZkError::InvalidModel(format!(
+                "layer {l}: tensor sizes do not match"
+            )));
         }
         let wmax = fl.weight.iter().fold(0f64, |m, w| m.max((*w as f64).abs()));
         // Largest power-of-two scale that keeps every weight in range.
-        let fw = if wmax == 0.0 { 0 } else { (qmax / wmax).log2().floor().clamp(-16.0, 30.0) as i32 };
+        let fw = if wmax == 0.0 {
+            0
+        } else {
+            (qmax / wmax).log2().floor().clamp(-16.0, 30.0) as i32
+        };
         let f_acc = f_in + fw;
-        let shift = if l == last { 0 } else { (f_acc - cfg.act_frac_bits as i32).max(0) as u32 };
+        let shift = if l == last {
+            0
+        } else {
+            (f_acc - cfg.act_frac_bits as i32).max(0) as u32
+        };
         let weight = fl
             .weight
             .iter()
-            .map(|w| round_to_i64(*w as f64 * 2f64.powi(fw)).map(|q| q.clamp(-(qmax as i64), qmax as i64)))
+            .map(|w| {
+                round_to_i64(*w as f64 * 2f64.powi(fw))
+                    .map(|q| q.clamp(-(qmax as i64), qmax as i64))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let half = if shift > 0 { 1i64 << (shift - 1) } else { 0 };
         let bias = fl
@@ -286,7 +366,13 @@ pub fn quantize(model: &FloatMlp, cfg: &QuantConfig) -> Result<QuantizedModel, Z
             .iter()
             .map(|b| round_to_i64(*b as f64 * 2f64.powi(f_acc)).map(|q| q + half))
             .collect::<Result<Vec<_>, _>>()?;
-        layers.push(QuantLayer { n_in: fl.n_in, n_out: fl.n_out, weight, bias, shift });
+        layers.push(QuantLayer {
+            n_in: fl.n_in,
+            n_out: fl.n_out,
+            weight,
+            bias,
+            shift,
+        });
         f_in = f_acc - shift as i32;
     }
     let q = QuantizedModel {
@@ -305,7 +391,11 @@ pub fn quantize(model: &FloatMlp, cfg: &QuantConfig) -> Result<QuantizedModel, Z
 /// from zero, then clamp to the input range).
 pub fn quantize_input(model: &QuantizedModel, x: &[f32]) -> Result<Vec<i64>, ZkError> {
     if x.len() != model.n_inputs() {
-        return Err(ZkError::InvalidInput(format!("{} values, model takes {}", x.len(), model.n_inputs())));
+        return Err(ZkError::InvalidInput(format!(
+            "{} values, model takes {}",
+            x.len(),
+            model.n_inputs()
+        )));
     }
     let scale = 2f64.powi(model.input_frac_bits as i32);
     x.iter()
@@ -313,7 +403,9 @@ pub fn quantize_input(model: &QuantizedModel, x: &[f32]) -> Result<Vec<i64>, ZkE
             if !v.is_finite() {
                 return Err(ZkError::InvalidInput(format!("non-finite value {v}")));
             }
-            Ok(((*v as f64 * scale).round().clamp(model.input_min as f64, model.input_max as f64)) as i64)
+            Ok(((*v as f64 * scale)
+                .round()
+                .clamp(model.input_min as f64, model.input_max as f64)) as i64)
         })
         .collect()
 }
@@ -325,8 +417,18 @@ mod tests {
     fn mlp() -> FloatMlp {
         FloatMlp {
             layers: vec![
-                FloatLayer { n_in: 3, n_out: 2, weight: vec![0.5, -0.25, 1.0, -1.5, 0.75, 0.1], bias: vec![0.1, -0.2] },
-                FloatLayer { n_in: 2, n_out: 2, weight: vec![1.0, -1.0, 0.3, 0.2], bias: vec![0.0, 0.05] },
+                FloatLayer {
+                    n_in: 3,
+                    n_out: 2,
+                    weight: vec![0.5, -0.25, 1.0, -1.5, 0.75, 0.1],
+                    bias: vec![0.1, -0.2],
+                },
+                FloatLayer {
+                    n_in: 2,
+                    n_out: 2,
+                    weight: vec![1.0, -1.0, 0.3, 0.2],
+                    bias: vec![0.0, 0.05],
+                },
             ],
         }
     }
@@ -336,7 +438,10 @@ mod tests {
         let m = mlp();
         let bytes = m.to_safetensors().unwrap();
         assert_eq!(FloatMlp::from_safetensors(&bytes).unwrap(), m);
-        assert_eq!(FloatMlp::from_safetensors_with(&bytes, &TensorNaming::default()).unwrap(), m);
+        assert_eq!(
+            FloatMlp::from_safetensors_with(&bytes, &TensorNaming::default()).unwrap(),
+            m
+        );
         assert!(FloatMlp::from_safetensors(&bytes[..bytes.len() - 3]).is_err());
         assert!(FloatMlp::from_safetensors(b"garbage").is_err());
     }
@@ -346,25 +451,61 @@ mod tests {
         // deai-worker writes `fc0.weight`, `fc1.weight`, ... (and 10 sorts after 2).
         let mut layers = Vec::new();
         for i in 0..11 {
-            layers.push(FloatLayer { n_in: 2, n_out: 2, weight: vec![i as f32; 4], bias: vec![0.0; 2] });
+            layers.push(FloatLayer {
+                n_in: 2,
+                n_out: 2,
+                weight: vec![i as f32; 4],
+                bias: vec![0.0; 2],
+            });
         }
         let mut bufs = Vec::new();
         for (i, l) in layers.iter().enumerate() {
-            bufs.push((format!("fc{i}.weight"), vec![2usize, 2], l.weight.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
-            bufs.push((format!("fc{i}.bias"), vec![2usize], l.bias.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
+            bufs.push((
+                format!("fc{i}.weight"),
+                vec![2usize, 2],
+                l.weight
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect::<Vec<u8>>(),
+            ));
+            bufs.push((
+                format!("fc{i}.bias"),
+                vec![2usize],
+                l.bias
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect::<Vec<u8>>(),
+            ));
         }
-        let views: Vec<_> = bufs.iter().map(|(n, s, d)| (n.clone(), safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), d).unwrap())).collect();
+        let views: Vec<_> = bufs
+            .iter()
+            .map(|(n, s, d)| {
+                (
+                    n.clone(),
+                    safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), d).unwrap(),
+                )
+            })
+            .collect();
         let bytes = safetensors::serialize(views, None).unwrap();
         let m = FloatMlp::from_safetensors(&bytes).unwrap();
-        assert_eq!(m.layers.iter().map(|l| l.weight[0]).collect::<Vec<_>>(), (0..11).map(|i| i as f32).collect::<Vec<_>>());
+        assert_eq!(
+            m.layers.iter().map(|l| l.weight[0]).collect::<Vec<_>>(),
+            (0..11).map(|i| i as f32).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn input_files_floats_or_quantized() {
         let q = quantize(&mlp(), &QuantConfig::unit_range(1.0, 4)).unwrap();
         assert_eq!(q.input_max, 16);
-        assert_eq!(input_from_json(&q, "[0.5, 1.0, 0.0]").unwrap(), vec![8, 16, 0]);
-        assert_eq!(input_from_json(&q, r#"{"quantized": [1, 2, 3]}"#).unwrap(), vec![1, 2, 3]);
+        assert_eq!(
+            input_from_json(&q, "[0.5, 1.0, 0.0]").unwrap(),
+            vec![8, 16, 0]
+        );
+        assert_eq!(
+            input_from_json(&q, r#"{"quantized": [1, 2, 3]}"#).unwrap(),
+            vec![1, 2, 3]
+        );
         assert!(input_from_json(&q, r#"{"quantized": [1, 2, 17]}"#).is_err());
         assert!(input_from_json(&q, "[0.5]").is_err());
         assert!(input_from_json(&q, "nonsense").is_err());
@@ -379,12 +520,25 @@ mod tests {
 
     #[test]
     fn quantization_uses_power_of_two_scales() {
-        let q = quantize(&mlp(), &QuantConfig { input_frac_bits: 4, input_min: 0, input_max: 16, weight_bits: 8, act_frac_bits: 4 }).unwrap();
+        let q = quantize(
+            &mlp(),
+            &QuantConfig {
+                input_frac_bits: 4,
+                input_min: 0,
+                input_max: 16,
+                weight_bits: 8,
+                act_frac_bits: 4,
+            },
+        )
+        .unwrap();
         // max |w| = 1.5 -> fw = floor(log2(127/1.5)) = 6 -> -1.5 * 64 = -96.
         assert_eq!(q.layers[0].weight, vec![32, -16, 64, -96, 48, 6]);
         assert_eq!(q.layers[0].shift, 6); // f_acc = 4 + 6 = 10, act 4
         assert_eq!(q.layers[0].bias[0], (0.1f64 * 1024.0).round() as i64 + 32);
         assert_eq!(q.layers[1].shift, 0);
-        assert_eq!(quantize_input(&q, &[0.5, 2.0, -1.0]).unwrap(), vec![8, 16, 0]);
+        assert_eq!(
+            quantize_input(&q, &[0.5, 2.0, -1.0]).unwrap(),
+            vec![8, 16, 0]
+        );
     }
 }

@@ -45,7 +45,11 @@ pub const MAX_VK_BYTES: usize = VK_FIXED_BYTES + 32 * (MAX_PUBLIC_INPUTS + 1);
 /// Decodes a canonical compressed verifying key, bounded in size.
 pub fn decode_vk(vk_bytes: &[u8]) -> Result<VerifyingKey, ZkError> {
     if vk_bytes.len() > MAX_VK_BYTES {
-        return Err(ZkError::TooLarge { what: "verifying key", len: vk_bytes.len(), limit: MAX_VK_BYTES });
+        return Err(ZkError::TooLarge {
+            what: "verifying key",
+            len: vk_bytes.len(),
+            limit: MAX_VK_BYTES,
+        });
     }
     if vk_bytes.len() < VK_FIXED_BYTES {
         return Err(ZkError::malformed("verifying key", "truncated"));
@@ -55,10 +59,16 @@ pub fn decode_vk(vk_bytes: &[u8]) -> Result<VerifyingKey, ZkError> {
     len_le.copy_from_slice(&vk_bytes[VK_FIXED_BYTES - 8..VK_FIXED_BYTES]);
     let n = u64::from_le_bytes(len_le);
     if n == 0 || n > (MAX_PUBLIC_INPUTS + 1) as u64 {
-        return Err(ZkError::malformed("verifying key", format!("{n} input bases")));
+        return Err(ZkError::malformed(
+            "verifying key",
+            format!("{n} input bases"),
+        ));
     }
     if vk_bytes.len() != VK_FIXED_BYTES + 32 * n as usize {
-        return Err(ZkError::malformed("verifying key", "length does not match its input count"));
+        return Err(ZkError::malformed(
+            "verifying key",
+            "length does not match its input count",
+        ));
     }
     decode_exact("verifying key", vk_bytes)
 }
@@ -66,7 +76,10 @@ pub fn decode_vk(vk_bytes: &[u8]) -> Result<VerifyingKey, ZkError> {
 /// Decodes a canonical compressed proof of exactly [`PROOF_BYTES`].
 pub fn decode_proof(proof_bytes: &[u8]) -> Result<Proof, ZkError> {
     if proof_bytes.len() != PROOF_BYTES {
-        return Err(ZkError::malformed("proof", format!("{} bytes, want {PROOF_BYTES}", proof_bytes.len())));
+        return Err(ZkError::malformed(
+            "proof",
+            format!("{} bytes, want {PROOF_BYTES}", proof_bytes.len()),
+        ));
     }
     decode_exact("proof", proof_bytes)
 }
@@ -82,7 +95,8 @@ fn decode_exact<T: CanonicalDeserialize>(what: &'static str, bytes: &[u8]) -> Re
 
 pub fn encode_compressed<T: CanonicalSerialize>(v: &T) -> Result<Vec<u8>, ZkError> {
     let mut out = Vec::with_capacity(v.compressed_size());
-    v.serialize_compressed(&mut out).map_err(|e| ZkError::malformed("serialization", e))?;
+    v.serialize_compressed(&mut out)
+        .map_err(|e| ZkError::malformed("serialization", e))?;
     Ok(out)
 }
 
@@ -96,7 +110,11 @@ pub fn encode_compressed<T: CanonicalSerialize>(v: &T) -> Result<Vec<u8>, ZkErro
 /// does not verify, and `Err` for malformed or oversized bytes.
 pub fn verify(vk_bytes: &[u8], public_inputs: &[u8], proof_bytes: &[u8]) -> Result<bool, ZkError> {
     if public_inputs.len() > MAX_PUBLIC_INPUTS * FR_BYTES {
-        return Err(ZkError::TooLarge { what: "public inputs", len: public_inputs.len(), limit: MAX_PUBLIC_INPUTS * FR_BYTES });
+        return Err(ZkError::TooLarge {
+            what: "public inputs",
+            len: public_inputs.len(),
+            limit: MAX_PUBLIC_INPUTS * FR_BYTES,
+        });
     }
     let vk = decode_vk(vk_bytes)?;
     let proof = decode_proof(proof_bytes)?;
@@ -141,7 +159,11 @@ impl PreparedVerifier {
     /// Same contract as [`verify`].
     pub fn verify(&self, public_inputs: &[u8], proof_bytes: &[u8]) -> Result<bool, ZkError> {
         if public_inputs.len() > MAX_PUBLIC_INPUTS * FR_BYTES {
-            return Err(ZkError::TooLarge { what: "public inputs", len: public_inputs.len(), limit: MAX_PUBLIC_INPUTS * FR_BYTES });
+            return Err(ZkError::TooLarge {
+                what: "public inputs",
+                len: public_inputs.len(),
+                limit: MAX_PUBLIC_INPUTS * FR_BYTES,
+            });
         }
         let proof = decode_proof(proof_bytes)?;
         self.verify_decoded(&frs_from_bytes(public_inputs)?, &proof)
@@ -149,7 +171,10 @@ impl PreparedVerifier {
 
     pub fn verify_decoded(&self, inputs: &[Fr], proof: &Proof) -> Result<bool, ZkError> {
         if inputs.len() != self.n_public_inputs() {
-            return Err(ZkError::PublicInputCount { expected: self.n_public_inputs(), got: inputs.len() });
+            return Err(ZkError::PublicInputCount {
+                expected: self.n_public_inputs(),
+                got: inputs.len(),
+            });
         }
         // One MSM instead of n scalar multiplications; arkworks takes a fast path
         // for small scalars, which is what plain-encoded inputs and outputs are.
@@ -157,8 +182,16 @@ impl PreparedVerifier {
             + G1Projective::msm_unchecked(&self.vk.gamma_abc_g1[1..], inputs);
         type G1P = <Bn254 as Pairing>::G1Prepared;
         let lhs = Bn254::multi_miller_loop(
-            [G1P::from(proof.a), G1P::from(ic.into_affine()), G1P::from(proof.c)],
-            [proof.b.into(), self.neg_gamma.clone(), self.neg_delta.clone()],
+            [
+                G1P::from(proof.a),
+                G1P::from(ic.into_affine()),
+                G1P::from(proof.c),
+            ],
+            [
+                proof.b.into(),
+                self.neg_gamma.clone(),
+                self.neg_delta.clone(),
+            ],
         );
         match Bn254::final_exponentiation(lhs) {
             Some(l) => Ok(l == self.alpha_beta),
@@ -177,7 +210,9 @@ pub fn verify_statement(
     proof_bytes: &[u8],
 ) -> Result<(), ZkError> {
     if statement.commitment != layout.commitment_fr()? {
-        return Err(ZkError::Statement("weight commitment differs from the registered one".into()));
+        return Err(ZkError::Statement(
+            "weight commitment differs from the registered one".into(),
+        ));
     }
     let inputs = layout.encode(statement)?;
     let vk = decode_vk(vk_bytes)?;

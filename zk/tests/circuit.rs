@@ -13,7 +13,11 @@ fn all_specs() -> Vec<CircuitSpec> {
     for mode in [Mode::Public, Mode::Private] {
         for output in [OutputKind::Logits, OutputKind::Argmax] {
             for encoding in [IoEncoding::Plain, IoEncoding::Packed] {
-                v.push(CircuitSpec { mode, output, encoding });
+                v.push(CircuitSpec {
+                    mode,
+                    output,
+                    encoding,
+                });
             }
         }
     }
@@ -28,7 +32,10 @@ fn circuit_output_equals_the_integer_reference_in_every_mode() {
         for spec in all_specs() {
             for _ in 0..4 {
                 let x = random_input(dims[0], 15, &mut rng);
-                assert!(is_satisfied(&model, spec, &x, None).unwrap(), "{spec:?} {x:?}");
+                assert!(
+                    is_satisfied(&model, spec, &x, None).unwrap(),
+                    "{spec:?} {x:?}"
+                );
             }
         }
     }
@@ -45,8 +52,15 @@ fn circuit_rejects_a_wrong_output() {
         let k = st.output.len() - 1;
         // Move one output within its declared range, so the statement still encodes.
         let (lo, hi) = lay.output_ranges()[k];
-        st.output[k] = if st.output[k] < hi { st.output[k] + 1 } else { lo };
-        assert!(!is_satisfied(&model, spec, &x, Some(st)).unwrap(), "{spec:?}");
+        st.output[k] = if st.output[k] < hi {
+            st.output[k] + 1
+        } else {
+            lo
+        };
+        assert!(
+            !is_satisfied(&model, spec, &x, Some(st)).unwrap(),
+            "{spec:?}"
+        );
     }
 }
 
@@ -57,7 +71,11 @@ fn argmax_picks_the_lowest_index_on_ties() {
     let row: Vec<i64> = model.layers[1].weight[..3].to_vec();
     model.layers[1].weight[3..].copy_from_slice(&row);
     model.layers[1].bias[1] = model.layers[1].bias[0];
-    let spec = CircuitSpec { mode: Mode::Public, output: OutputKind::Argmax, encoding: IoEncoding::Plain };
+    let spec = CircuitSpec {
+        mode: Mode::Public,
+        output: OutputKind::Argmax,
+        encoding: IoEncoding::Plain,
+    };
     let (lay, _) = layout(&model, spec).unwrap();
     let x = vec![3, 1, 4, 1];
     let mut st = statement(&model, &lay, &x).unwrap();
@@ -73,10 +91,16 @@ fn public_mode_dense_layers_cost_no_multiplications() {
     // independent of the number of weights: doubling the inputs barely moves it.
     let small = circuit_stats(&random_model(&[16, 8, 4], 1, 255), CircuitSpec::default()).unwrap();
     let large = circuit_stats(&random_model(&[256, 8, 4], 1, 255), CircuitSpec::default()).unwrap();
-    assert!(large.constraints < small.constraints + 8 * 6, "{small:?} {large:?}");
+    assert!(
+        large.constraints < small.constraints + 8 * 6,
+        "{small:?} {large:?}"
+    );
     let private = circuit_stats(
         &random_model(&[16, 8, 4], 1, 255),
-        CircuitSpec { mode: Mode::Private, ..CircuitSpec::default() },
+        CircuitSpec {
+            mode: Mode::Private,
+            ..CircuitSpec::default()
+        },
     )
     .unwrap();
     assert!(private.constraints > 16 * 8 * 9);

@@ -21,7 +21,8 @@ fn public_mode_proof_verifies_and_binds_input_and_output() {
     let (model, keys) = setup(CircuitSpec::default());
     let vk = keys.vk_bytes().unwrap();
     let x = random_input(6, 15, &mut Rng(5));
-    let out = prover::prove_with_rng(&keys, &model, &x, &mut ChaCha20Rng::seed_from_u64(2)).unwrap();
+    let out =
+        prover::prove_with_rng(&keys, &model, &x, &mut ChaCha20Rng::seed_from_u64(2)).unwrap();
     assert_eq!(out.proof.len(), 128);
     assert_eq!(out.statement.output, model.infer(&x).unwrap());
     let pi = frs_to_bytes(&out.public_inputs);
@@ -40,23 +41,42 @@ fn public_mode_proof_verifies_and_binds_input_and_output() {
     for pos in [0usize, 40, 100] {
         let mut p = out.proof.clone();
         p[pos] ^= 1;
-        assert!(!matches!(verify(&vk, &pi, &p), Ok(true)), "bit flip at {pos} accepted");
+        assert!(
+            !matches!(verify(&vk, &pi, &p), Ok(true)),
+            "bit flip at {pos} accepted"
+        );
     }
     // A different model's key rejects the proof.
-    let other = prover::setup_with_rng(&random_model(&[6, 5, 4], 22, 15), CircuitSpec::default(), &mut ChaCha20Rng::seed_from_u64(1)).unwrap();
-    assert!(!matches!(verify(&other.vk_bytes().unwrap(), &pi, &out.proof), Ok(true)));
+    let other = prover::setup_with_rng(
+        &random_model(&[6, 5, 4], 22, 15),
+        CircuitSpec::default(),
+        &mut ChaCha20Rng::seed_from_u64(1),
+    )
+    .unwrap();
+    assert!(!matches!(
+        verify(&other.vk_bytes().unwrap(), &pi, &out.proof),
+        Ok(true)
+    ));
 }
 
 #[test]
 fn private_mode_proof_binds_the_weight_commitment() {
-    let spec = CircuitSpec { mode: Mode::Private, output: OutputKind::Argmax, encoding: IoEncoding::Packed };
+    let spec = CircuitSpec {
+        mode: Mode::Private,
+        output: OutputKind::Argmax,
+        encoding: IoEncoding::Packed,
+    };
     let (model, keys) = setup(spec);
     let vk = keys.vk_bytes().unwrap();
     let x = random_input(6, 15, &mut Rng(9));
-    let out = prover::prove_with_rng(&keys, &model, &x, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+    let out =
+        prover::prove_with_rng(&keys, &model, &x, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
     let file = ProofFile::from_json(&out.to_file().to_json()).unwrap();
     let st = file.verify(&vk, &keys.layout).unwrap();
-    assert_eq!(st.output, vec![deai_zk::argmax(&model.infer(&x).unwrap()) as i64]);
+    assert_eq!(
+        st.output,
+        vec![deai_zk::argmax(&model.infer(&x).unwrap()) as i64]
+    );
 
     // Altered commitment in the public inputs: the proof fails.
     let mut bad = out.public_inputs.clone();
@@ -78,7 +98,10 @@ fn private_mode_proof_binds_the_weight_commitment() {
 
 #[test]
 fn key_directory_round_trip() {
-    let (model, keys) = setup(CircuitSpec { output: OutputKind::Argmax, ..CircuitSpec::default() });
+    let (model, keys) = setup(CircuitSpec {
+        output: OutputKind::Argmax,
+        ..CircuitSpec::default()
+    });
     let dir = std::env::temp_dir().join(format!("deai-zk-keys-{}", std::process::id()));
     keys.write_dir(&dir).unwrap();
     let back = Keys::read_dir(&dir).unwrap();
@@ -87,6 +110,8 @@ fn key_directory_round_trip() {
     assert_eq!(vk, keys.vk_bytes().unwrap());
     let x = random_input(6, 15, &mut Rng(1));
     let out = prover::prove(&back, &model, &x).unwrap();
-    out.to_file().verify(&vk, &prover::read_layout(&dir).unwrap()).unwrap();
+    out.to_file()
+        .verify(&vk, &prover::read_layout(&dir).unwrap())
+        .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,7 +16,11 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { localnet: ".localnet/localnet.json".into(), concurrency: 32, requests: 20_000 };
+    let mut a = Args {
+        localnet: ".localnet/localnet.json".into(),
+        concurrency: 32,
+        requests: 20_000,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let mut v = || it.next().ok_or_else(|| format!("{k} needs a value"));
@@ -24,7 +28,12 @@ fn parse_args() -> Result<Args, String> {
             "--localnet" => a.localnet = v()?,
             "--concurrency" => a.concurrency = v()?.parse().map_err(|_| "bad --concurrency")?,
             "--requests" => a.requests = v()?.parse().map_err(|_| "bad --requests")?,
-            "-h" | "--help" => return Err("usage: deai-query-bench [--localnet PATH] [--concurrency N] [--requests N]".into()),
+            "-h" | "--help" => {
+                return Err(
+                    "usage: deai-query-bench [--localnet PATH] [--concurrency N] [--requests N]"
+                        .into(),
+                )
+            }
             _ => return Err(format!("unknown option {k}")),
         }
     }
@@ -73,7 +82,10 @@ async fn bench_grpc(url: String, address: String, a: &Args) -> Result<Report, St
         clients.push(QueryClient::new(ch));
     }
     let per_task = a.requests.div_ceil(a.concurrency);
-    let req = QueryBalanceRequest { address, denom: "udeai".into() };
+    let req = QueryBalanceRequest {
+        address,
+        denom: "udeai".into(),
+    };
     let start = Instant::now();
     let mut tasks = Vec::new();
     for t in 0..a.concurrency {
@@ -107,7 +119,12 @@ async fn collect(
         latencies.extend(l);
         errors += e;
     }
-    Ok(Report { name, latencies, errors, wall: start.elapsed() })
+    Ok(Report {
+        name,
+        latencies,
+        errors,
+        wall: start.elapsed(),
+    })
 }
 
 /// One keep-alive HTTP/1.1 GET; returns the status.
@@ -120,7 +137,11 @@ async fn http_get(
     conn.get_mut().write_all(req.as_bytes()).await?;
     let mut line = String::new();
     conn.read_line(&mut line).await?;
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut len = 0usize;
     loop {
         line.clear();
@@ -143,12 +164,19 @@ async fn http_get(
 }
 
 async fn bench_rest(base: String, address: String, a: &Args) -> Result<Report, String> {
-    let host = base.trim_start_matches("http://").trim_end_matches('/').to_string();
-    let path = Arc::new(format!("/cosmos/bank/v1beta1/balances/{address}/by_denom?denom=udeai"));
+    let host = base
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let path = Arc::new(format!(
+        "/cosmos/bank/v1beta1/balances/{address}/by_denom?denom=udeai"
+    ));
     let per_task = a.requests.div_ceil(a.concurrency);
     let mut conns = Vec::new();
     for _ in 0..a.concurrency {
-        let s = tokio::net::TcpStream::connect(&host).await.map_err(|e| format!("cannot connect to REST {host}: {e}"))?;
+        let s = tokio::net::TcpStream::connect(&host)
+            .await
+            .map_err(|e| format!("cannot connect to REST {host}: {e}"))?;
         let _ = s.set_nodelay(true);
         conns.push(BufReader::new(s));
     }
@@ -184,16 +212,34 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let info: serde_json::Value = match std::fs::read(&a.localnet).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string())) {
+    let info: serde_json::Value = match std::fs::read(&a.localnet)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e} (start one with localnet/up.sh)", a.localnet);
+            eprintln!(
+                "error: cannot read {}: {e} (start one with localnet/up.sh)",
+                a.localnet
+            );
             std::process::exit(1);
         }
     };
-    let s = |p: &str| info.pointer(p).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-    let (grpc, rest, address) = (format!("http://{}", s("/nodes/0/grpc")), s("/nodes/0/rest"), s("/accounts/0/address"));
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let s = |p: &str| {
+        info.pointer(p)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (grpc, rest, address) = (
+        format!("http://{}", s("/nodes/0/grpc")),
+        s("/nodes/0/rest"),
+        s("/accounts/0/address"),
+    );
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: {e}");
@@ -202,13 +248,26 @@ fn main() {
     };
     let result: Result<(), String> = rt.block_on(async {
         // Warm up both paths.
-        let warm = Args { localnet: String::new(), concurrency: a.concurrency, requests: a.concurrency * 20 };
+        let warm = Args {
+            localnet: String::new(),
+            concurrency: a.concurrency,
+            requests: a.concurrency * 20,
+        };
         bench_grpc(grpc.clone(), address.clone(), &warm).await?;
         bench_rest(rest.clone(), address.clone(), &warm).await?;
-        println!("Balance queries, {} requests per transport, against {}", a.requests, a.localnet);
-        println!("| path  | concurrency | requests | errors | throughput/s | p50 (ms) | p99 (ms) |");
-        println!("|-------|-------------|----------|--------|--------------|----------|----------|");
-        bench_grpc(grpc, address.clone(), &a).await?.print(a.concurrency);
+        println!(
+            "Balance queries, {} requests per transport, against {}",
+            a.requests, a.localnet
+        );
+        println!(
+            "| path  | concurrency | requests | errors | throughput/s | p50 (ms) | p99 (ms) |"
+        );
+        println!(
+            "|-------|-------------|----------|--------|--------------|----------|----------|"
+        );
+        bench_grpc(grpc, address.clone(), &a)
+            .await?
+            .print(a.concurrency);
         bench_rest(rest, address, &a).await?.print(a.concurrency);
         Ok(())
     });

@@ -18,7 +18,9 @@ use deaid::client::rpc::NodeClient;
 use deaid::client::txbuilder::{coin, sign_tx, to_any, TxParams};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn params(chain_id: &str, account_number: u64, sequence: u64) -> TxParams {
@@ -34,12 +36,26 @@ fn params(chain_id: &str, account_number: u64, sequence: u64) -> TxParams {
 }
 
 /// Funds `senders` fresh accounts from the first demo account and returns their keys.
-async fn fund_senders(node: &NodeClient, localnet: &serde_json::Value, senders: usize) -> anyhow::Result<Vec<AccountKey>> {
-    let mnemonic = localnet["accounts"][0]["mnemonic"].as_str().ok_or_else(|| anyhow::anyhow!("no demo account"))?;
+async fn fund_senders(
+    node: &NodeClient,
+    localnet: &serde_json::Value,
+    senders: usize,
+) -> anyhow::Result<Vec<AccountKey>> {
+    let mnemonic = localnet["accounts"][0]["mnemonic"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no demo account"))?;
     let funder = AccountKey::from_mnemonic(mnemonic)?;
-    let chain_id = localnet["chain_id"].as_str().unwrap_or_default().to_string();
-    let acct = node.account(&funder.address()).await?.ok_or_else(|| anyhow::anyhow!("funder missing"))?;
-    let keys: Vec<AccountKey> = (0..senders).map(|_| AccountKey::generate().map(|(_, k)| k)).collect::<Result<_, _>>()?;
+    let chain_id = localnet["chain_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let acct = node
+        .account(&funder.address())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("funder missing"))?;
+    let keys: Vec<AccountKey> = (0..senders)
+        .map(|_| AccountKey::generate().map(|(_, k)| k))
+        .collect::<Result<_, _>>()?;
     let each = 10_000_000_000u128;
     let msg = to_any(&MsgMultiSend {
         inputs: vec![Input {
@@ -48,12 +64,16 @@ async fn fund_senders(node: &NodeClient, localnet: &serde_json::Value, senders: 
         }],
         outputs: keys
             .iter()
-            .map(|k| Output { address: k.address().to_bech32(), coins: vec![coin("udeai", each)] })
+            .map(|k| Output {
+                address: k.address().to_bech32(),
+                coins: vec![coin("udeai", each)],
+            })
             .collect(),
     });
     let mut p = params(&chain_id, acct.account_number, acct.sequence);
     p.gas_limit = 100_000 + 40_000 * senders as u64;
-    p.fee = Coins::parse(&format!("{}udeai", p.gas_limit / 40 + 1)).map_err(|e| anyhow::anyhow!(e.log))?;
+    p.fee = Coins::parse(&format!("{}udeai", p.gas_limit / 40 + 1))
+        .map_err(|e| anyhow::anyhow!(e.log))?;
     let r = node.broadcast_sync(sign_tx(&funder, vec![msg], &p)).await?;
     anyhow::ensure!(r.code == 0, "funding rejected: {}", r.raw_log);
     let done = node.wait_tx(&r.txhash, Duration::from_secs(60)).await?;
@@ -73,15 +93,22 @@ async fn main() -> anyhow::Result<()> {
     // Pre-build every tx, so that signing is not measured.
     let streams: Vec<Vec<Vec<u8>>> = match mode.as_str() {
         "deai" => {
-            let path = arg(&args, "--localnet").ok_or_else(|| anyhow::anyhow!("--localnet FILE needed"))?;
+            let path = arg(&args, "--localnet")
+                .ok_or_else(|| anyhow::anyhow!("--localnet FILE needed"))?;
             let localnet: serde_json::Value = serde_json::from_slice(&std::fs::read(path)?)?;
             let node = NodeClient::new(&rpc)?;
             let keys = fund_senders(&node, &localnet, senders).await?;
-            let chain_id = localnet["chain_id"].as_str().unwrap_or_default().to_string();
+            let chain_id = localnet["chain_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let sink = Address::from_bytes(&[0xAB; 20]).map_err(|e| anyhow::anyhow!(e.log))?;
             let mut streams = Vec::new();
             for k in &keys {
-                let acct = node.account(&k.address()).await?.ok_or_else(|| anyhow::anyhow!("sender missing"))?;
+                let acct = node
+                    .account(&k.address())
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("sender missing"))?;
                 let msg = to_any(&MsgSend {
                     from_address: k.address().to_bech32(),
                     to_address: sink.to_bech32(),
@@ -89,16 +116,28 @@ async fn main() -> anyhow::Result<()> {
                 });
                 streams.push(
                     (0..per as u64)
-                        .map(|s| sign_tx(k, vec![msg.clone()], &params(&chain_id, acct.account_number, s)))
+                        .map(|s| {
+                            sign_tx(
+                                k,
+                                vec![msg.clone()],
+                                &params(&chain_id, acct.account_number, s),
+                            )
+                        })
                         .collect(),
                 );
             }
             streams
         }
         "kvstore" => (0..senders)
-            .map(|s| (0..per).map(|i| format!("load{s}x{i}=v{i}").into_bytes()).collect())
+            .map(|s| {
+                (0..per)
+                    .map(|i| format!("load{s}x{i}=v{i}").into_bytes())
+                    .collect()
+            })
             .collect(),
-        _ => anyhow::bail!("usage: deai-loadgen deai|kvstore --rpc URL [--localnet FILE] [--txs N] [--senders S]"),
+        _ => anyhow::bail!(
+            "usage: deai-loadgen deai|kvstore --rpc URL [--localnet FILE] [--txs N] [--senders S]"
+        ),
     };
 
     let http = HttpClient::new(rpc.as_str())?;
@@ -111,7 +150,10 @@ async fn main() -> anyhow::Result<()> {
             let c = HttpClient::new(rpc.as_str()).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut accepted = 0usize;
             for tx in stream {
-                let r = c.broadcast_tx_sync(tx).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let r = c
+                    .broadcast_tx_sync(tx)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 if r.code.is_ok() {
                     accepted += 1;
                 }
@@ -131,8 +173,14 @@ async fn main() -> anyhow::Result<()> {
     while empty_in_a_row < 2 && Instant::now() < deadline {
         let h = http.status().await?.sync_info.latest_block_height.value();
         for height in seen + 1..=h {
-            let b = http.block(tendermint::block::Height::try_from(height)?).await?;
-            empty_in_a_row = if b.block.data.is_empty() { empty_in_a_row + 1 } else { 0 };
+            let b = http
+                .block(tendermint::block::Height::try_from(height)?)
+                .await?;
+            empty_in_a_row = if b.block.data.is_empty() {
+                empty_in_a_row + 1
+            } else {
+                0
+            };
         }
         seen = h;
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -150,7 +198,9 @@ async fn main() -> anyhow::Result<()> {
             committed += n;
             if first.is_none() {
                 // The interval starts at the previous block, when this block's txs began to count.
-                let prev = http.block(tendermint::block::Height::try_from(h - 1)?).await?;
+                let prev = http
+                    .block(tendermint::block::Height::try_from(h - 1)?)
+                    .await?;
                 first = Some((h - 1, prev.block.header.time));
             }
             last = Some((h, b.block.header.time));
@@ -159,7 +209,10 @@ async fn main() -> anyhow::Result<()> {
     let (Some((h0, t0)), Some((h1, t1))) = (first, last) else {
         anyhow::bail!("no load tx was committed");
     };
-    let secs = t1.duration_since(t0).map_err(|e| anyhow::anyhow!("{e}"))?.as_secs_f64();
+    let secs = t1
+        .duration_since(t0)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .as_secs_f64();
     let tps = committed as f64 / secs.max(1e-9);
     println!(
         "{{\"mode\":\"{mode}\",\"sent\":{},\"accepted\":{accepted},\"committed\":{committed},\"blocks\":{},\"seconds\":{secs:.3},\"send_seconds\":{sent_secs:.3},\"committed_tps\":{tps:.1}}}",

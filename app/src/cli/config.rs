@@ -59,10 +59,12 @@ impl ServerConfig {
         if !self.enable {
             return Ok(None);
         }
-        self.address
-            .parse()
-            .map(Some)
-            .map_err(|_| anyhow::anyhow!("app.toml [{what}] address {:?} is not host:port with an IP host", self.address))
+        self.address.parse().map(Some).map_err(|_| {
+            anyhow::anyhow!(
+                "app.toml [{what}] address {:?} is not host:port with an IP host",
+                self.address
+            )
+        })
     }
 }
 
@@ -86,9 +88,14 @@ impl AppConfig {
 
     pub fn load(home: &Path) -> anyhow::Result<Self> {
         let path = Self::path(home);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e} (run `deaid init` first)", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read {}: {e} (run `deaid init` first)",
+                path.display()
+            )
+        })?;
+        toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))
     }
 
     pub fn save(&self, home: &Path) -> anyhow::Result<()> {

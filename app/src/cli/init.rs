@@ -76,7 +76,13 @@ fn write_json(path: &Path, v: &serde_json::Value) -> anyhow::Result<()> {
 }
 
 pub fn run(home: &Path, a: InitArgs, out: OutputFormat) -> anyhow::Result<()> {
-    for addr in [&a.rpc_laddr, &a.p2p_laddr, &a.abci_addr, &a.grpc_addr, &a.api_addr] {
+    for addr in [
+        &a.rpc_laddr,
+        &a.p2p_laddr,
+        &a.abci_addr,
+        &a.grpc_addr,
+        &a.api_addr,
+    ] {
         check_loopback(addr)?;
     }
     anyhow::ensure!(
@@ -85,7 +91,10 @@ pub fn run(home: &Path, a: InitArgs, out: OutputFormat) -> anyhow::Result<()> {
     );
     let genesis_path = home.join("config/genesis.json");
     if genesis_path.exists() && !a.overwrite {
-        anyhow::bail!("{} already exists; use --overwrite to replace it", genesis_path.display());
+        anyhow::bail!(
+            "{} already exists; use --overwrite to replace it",
+            genesis_path.display()
+        );
     }
     fs::create_dir_all(home.join("config"))?;
     fs::create_dir_all(home.join("data"))?;

@@ -37,7 +37,11 @@ pub enum KeysCommand {
 
 pub fn run(home: &Path, cmd: KeysCommand, out: OutputFormat) -> anyhow::Result<()> {
     match cmd {
-        KeysCommand::Add { name, recover, keyring } => {
+        KeysCommand::Add {
+            name,
+            recover,
+            keyring,
+        } => {
             let kr = Keyring::open(home, keyring.keyring_backend);
             let (mnemonic, key) = if recover {
                 let phrase = prompt::read_secret("> Enter your bip39 mnemonic\n")?;
@@ -66,7 +70,11 @@ pub fn run(home: &Path, cmd: KeysCommand, out: OutputFormat) -> anyhow::Result<(
             print(&serde_json::to_value(list)?, out);
             Ok(())
         }
-        KeysCommand::Show { name, address, keyring } => {
+        KeysCommand::Show {
+            name,
+            address,
+            keyring,
+        } => {
             let info = Keyring::open(home, keyring.keyring_backend).show(&name)?;
             if address {
                 println!("{}", info.address);

@@ -20,7 +20,11 @@ pub use output::OutputFormat;
 use crate::client::keyring::Backend;
 
 #[derive(Parser)]
-#[command(name = "deaid", version, about = "deai: a Cosmos-compatible chain for decentralized AI")]
+#[command(
+    name = "deaid",
+    version,
+    about = "deai: a Cosmos-compatible chain for decentralized AI"
+)]
 pub struct Cli {
     /// Node home directory (config, data and keyrings).
     #[arg(long, global = true, env = "DEAI_HOME", default_value_os_t = default_home())]

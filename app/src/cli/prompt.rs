@@ -13,7 +13,11 @@ pub fn read_line(prompt: &str) -> anyhow::Result<String> {
     }
     let mut line = String::new();
     let n = std::io::stdin().lock().read_line(&mut line)?;
-    anyhow::ensure!(n > 0, "expected input on stdin ({})", prompt.trim().trim_end_matches(':'));
+    anyhow::ensure!(
+        n > 0,
+        "expected input on stdin ({})",
+        prompt.trim().trim_end_matches(':')
+    );
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
@@ -53,5 +57,8 @@ pub fn confirm(question: &str) -> anyhow::Result<bool> {
     std::io::stderr().flush().ok();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

@@ -22,7 +22,11 @@ impl Querier {
         match &node.grpc_addr {
             None => Ok(Self::Rpc(node.client()?)),
             Some(addr) => {
-                let url = if addr.contains("://") { addr.clone() } else { format!("http://{addr}") };
+                let url = if addr.contains("://") {
+                    addr.clone()
+                } else {
+                    format!("http://{addr}")
+                };
                 let channel = tonic::transport::Endpoint::from_shared(url.clone())
                     .map_err(|e| anyhow::anyhow!("invalid --grpc-addr {addr:?}: {e}"))?
                     .connect()
@@ -42,12 +46,17 @@ impl Querier {
             Self::Rpc(c) => Ok(c.query(path, req, height).await??),
             Self::Grpc(channel) => {
                 let mut grpc = tonic::client::Grpc::new(channel.clone());
-                grpc.ready().await.map_err(|e| anyhow::anyhow!("gRPC not ready: {e}"))?;
+                grpc.ready()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("gRPC not ready: {e}"))?;
                 let mut request = tonic::Request::new(req.clone());
                 if height > 0 {
                     request.metadata_mut().insert(
                         "x-cosmos-block-height",
-                        height.to_string().parse().map_err(|_| anyhow::anyhow!("bad height"))?,
+                        height
+                            .to_string()
+                            .parse()
+                            .map_err(|_| anyhow::anyhow!("bad height"))?,
                     );
                 }
                 let path = tonic::codegen::http::uri::PathAndQuery::try_from(path)
@@ -113,7 +122,9 @@ fn coins_json(coins: &[cosmos_sdk_proto::cosmos::base::v1beta1::Coin]) -> serde_
     )
 }
 
-fn page_json(p: Option<cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse>) -> serde_json::Value {
+fn page_json(
+    p: Option<cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse>,
+) -> serde_json::Value {
     let p = p.unwrap_or_default();
     serde_json::json!({
         "next_key": if p.next_key.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(base64_encode(&p.next_key)) },
@@ -127,11 +138,15 @@ fn base64_encode(b: &[u8]) -> String {
 }
 
 fn check_address(a: &str) -> anyhow::Result<()> {
-    Address::from_bech32(a).map(|_| ()).map_err(|e| anyhow::anyhow!(e.log))
+    Address::from_bech32(a)
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!(e.log))
 }
 
 pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         match cmd {
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {

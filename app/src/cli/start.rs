@@ -17,9 +17,8 @@ pub struct StartArgs {
 
 fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
     let path = cfg.data_path(home);
-    let kv = SledKv::open(&path).map_err(|e| {
-        anyhow::anyhow!("{e:#} (is another deaid using this home?)")
-    })?;
+    let kv = SledKv::open(&path)
+        .map_err(|e| anyhow::anyhow!("{e:#} (is another deaid using this home?)"))?;
     let storage = Storage::open(
         Arc::new(kv),
         StorageConfig {
@@ -40,8 +39,10 @@ fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
 /// CometBFT's RPC address from its config.toml (`[rpc] laddr`), as an http URL.
 fn comet_rpc_url(home: &Path) -> anyhow::Result<String> {
     let path = home.join("config").join("config.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let v: toml::Value = toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let v: toml::Value = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))?;
     let laddr = v
         .get("rpc")
         .and_then(|r| r.get("laddr"))

@@ -79,7 +79,12 @@ fn load_key(home: &Path, from: &str, kr: &KeyringArgs) -> anyhow::Result<Account
 }
 
 pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()> {
-    let TxCommand::Bank(BankTx::Send { from, to, amount, tx }) = cmd;
+    let TxCommand::Bank(BankTx::Send {
+        from,
+        to,
+        amount,
+        tx,
+    }) = cmd;
     let to = Address::from_bech32(&to).map_err(|e| anyhow::anyhow!(e.log))?;
     let amount = Coins::parse(&amount).map_err(|e| anyhow::anyhow!(e.log))?;
     anyhow::ensure!(!amount.is_empty(), "amount must be positive");
@@ -93,8 +98,15 @@ pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()>
 }
 
 /// Signs `msgs` with `key` and broadcasts them; prints the Cosmos TxResponse.
-pub fn broadcast(key: &AccountKey, msgs: Vec<Any>, a: &TxArgs, out: OutputFormat) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+pub fn broadcast(
+    key: &AccountKey,
+    msgs: Vec<Any>,
+    a: &TxArgs,
+    out: OutputFormat,
+) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let client = a.node.client()?;
         let chain_id = match &a.chain_id {
@@ -102,7 +114,10 @@ pub fn broadcast(key: &AccountKey, msgs: Vec<Any>, a: &TxArgs, out: OutputFormat
             None => client.chain_id().await?,
         };
         let account = client.account(&key.address()).await?.ok_or_else(|| {
-            anyhow::anyhow!("account {} does not exist on chain; fund it first", key.address())
+            anyhow::anyhow!(
+                "account {} does not exist on chain; fund it first",
+                key.address()
+            )
         })?;
         let mut params = TxParams {
             chain_id,
@@ -118,7 +133,10 @@ pub fn broadcast(key: &AccountKey, msgs: Vec<Any>, a: &TxArgs, out: OutputFormat
                 a.gas_adjustment.is_finite() && a.gas_adjustment >= 1.0,
                 "--gas-adjustment must be at least 1"
             );
-            let req = SimulateRequest { tx_bytes: unsigned_tx(key, msgs.clone(), &params), ..Default::default() };
+            let req = SimulateRequest {
+                tx_bytes: unsigned_tx(key, msgs.clone(), &params),
+                ..Default::default()
+            };
             let sim: SimulateResponse = client
                 .query(crate::node::SIMULATE_PATH, &req, 0)
                 .await?
@@ -126,7 +144,9 @@ pub fn broadcast(key: &AccountKey, msgs: Vec<Any>, a: &TxArgs, out: OutputFormat
             let used = sim.gas_info.map_or(0, |g| g.gas_used);
             (used as f64 * a.gas_adjustment).ceil() as u64
         } else {
-            a.gas.parse().map_err(|_| anyhow::anyhow!("--gas must be a number or `auto`, got {:?}", a.gas))?
+            a.gas
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--gas must be a number or `auto`, got {:?}", a.gas))?
         };
         params.fee = match &a.fees {
             Some(f) => Coins::parse(f).map_err(|e| anyhow::anyhow!(e.log))?,
@@ -136,7 +156,8 @@ pub fn broadcast(key: &AccountKey, msgs: Vec<Any>, a: &TxArgs, out: OutputFormat
                 if fee == 0 {
                     Coins::empty()
                 } else {
-                    Coins::parse(&format!("{fee}{}", price.denom)).map_err(|e| anyhow::anyhow!(e.log))?
+                    Coins::parse(&format!("{fee}{}", price.denom))
+                        .map_err(|e| anyhow::anyhow!(e.log))?
                 }
             }
         };
@@ -144,17 +165,28 @@ pub fn broadcast(key: &AccountKey, msgs: Vec<Any>, a: &TxArgs, out: OutputFormat
             eprintln!(
                 "from: {}\nmessages: {}\ngas: {}\nfees: {}",
                 key.address(),
-                msgs.iter().map(|m| m.type_url.as_str()).collect::<Vec<_>>().join(", "),
+                msgs.iter()
+                    .map(|m| m.type_url.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 params.gas_limit,
                 params.fee
             );
-            anyhow::ensure!(prompt::confirm("confirm transaction before signing and broadcasting")?, "canceled");
+            anyhow::ensure!(
+                prompt::confirm("confirm transaction before signing and broadcasting")?,
+                "canceled"
+            );
         }
         let bytes = sign_tx(key, msgs, &params);
         let resp = client.broadcast_sync(bytes).await?;
         print(&serde_json::to_value(&resp)?, out);
         if resp.code != 0 {
-            anyhow::bail!("tx rejected: {} (codespace {}, code {})", resp.raw_log, resp.codespace, resp.code);
+            anyhow::bail!(
+                "tx rejected: {} (codespace {}, code {})",
+                resp.raw_log,
+                resp.codespace,
+                resp.code
+            );
         }
         Ok(())
     })

@@ -80,14 +80,23 @@ fn validate_name(name: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
         !name.is_empty()
             && name.len() <= 64
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
         "invalid key name {name:?}: use 1 to 64 letters, digits, '-' or '_'"
     );
     Ok(())
 }
 
-fn derive_key(passphrase: &str, salt: &[u8], log_n: u8, r: u32, p: u32) -> anyhow::Result<[u8; 32]> {
-    let params = scrypt::Params::new(log_n, r, p, 32).map_err(|e| anyhow::anyhow!("bad scrypt params: {e}"))?;
+fn derive_key(
+    passphrase: &str,
+    salt: &[u8],
+    log_n: u8,
+    r: u32,
+    p: u32,
+) -> anyhow::Result<[u8; 32]> {
+    let params = scrypt::Params::new(log_n, r, p, 32)
+        .map_err(|e| anyhow::anyhow!("bad scrypt params: {e}"))?;
     let mut out = [0u8; 32];
     scrypt::scrypt(passphrase.as_bytes(), salt, &params, &mut out)
         .map_err(|e| anyhow::anyhow!("scrypt failed: {e}"))?;
@@ -95,7 +104,8 @@ fn derive_key(passphrase: &str, salt: &[u8], log_n: u8, r: u32, p: u32) -> anyho
 }
 
 fn nonce_arr(n: &[u8]) -> anyhow::Result<[u8; 24]> {
-    n.try_into().map_err(|_| anyhow::anyhow!("corrupt key file: bad nonce"))
+    n.try_into()
+        .map_err(|_| anyhow::anyhow!("corrupt key file: bad nonce"))
 }
 
 fn pubkey_json(pk: &[u8]) -> String {
@@ -122,7 +132,12 @@ impl Keyring {
     }
 
     /// Stores a new key. `passphrase` is required by the `file` backend.
-    pub fn add(&self, name: &str, key: &AccountKey, passphrase: Option<&str>) -> anyhow::Result<KeyInfo> {
+    pub fn add(
+        &self,
+        name: &str,
+        key: &AccountKey,
+        passphrase: Option<&str>,
+    ) -> anyhow::Result<KeyInfo> {
         validate_name(name)?;
         let path = self.path(name);
         anyhow::ensure!(!path.exists(), "key {name:?} already exists");
@@ -133,7 +148,8 @@ impl Keyring {
         let (encrypted, secret) = match self.backend {
             Backend::Test => (None, Some(hex::encode(key.secret_bytes()))),
             Backend::File => {
-                let pass = passphrase.ok_or_else(|| anyhow::anyhow!("the file keyring needs a passphrase"))?;
+                let pass = passphrase
+                    .ok_or_else(|| anyhow::anyhow!("the file keyring needs a passphrase"))?;
                 anyhow::ensure!(
                     pass.chars().count() >= MIN_PASSPHRASE_LEN,
                     "passphrase must be at least {MIN_PASSPHRASE_LEN} characters"
@@ -145,7 +161,10 @@ impl Keyring {
                 let k = derive_key(pass, &salt, SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P)?;
                 let cipher = XChaCha20Poly1305::new((&k).into());
                 let ct = cipher
-                    .encrypt(&XNonce::from(nonce_arr(&nonce)?), key.secret_bytes().as_slice())
+                    .encrypt(
+                        &XNonce::from(nonce_arr(&nonce)?),
+                        key.secret_bytes().as_slice(),
+                    )
                     .map_err(|_| anyhow::anyhow!("encryption failed"))?;
                 (
                     Some(Encrypted {
@@ -176,9 +195,14 @@ impl Keyring {
         validate_name(name)?;
         let path = self.path(name);
         let bytes = fs::read(&path).map_err(|_| {
-            anyhow::anyhow!("key {name:?} not found in the {:?} keyring at {}", self.backend, self.dir.display())
+            anyhow::anyhow!(
+                "key {name:?} not found in the {:?} keyring at {}",
+                self.backend,
+                self.dir.display()
+            )
         })?;
-        serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("corrupt key file {}: {e}", path.display()))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| anyhow::anyhow!("corrupt key file {}: {e}", path.display()))
     }
 
     pub fn show(&self, name: &str) -> anyhow::Result<KeyInfo> {
@@ -193,7 +217,11 @@ impl Keyring {
     }
 
     /// The private key; `passphrase` is asked for only by the `file` backend.
-    pub fn get(&self, name: &str, passphrase: impl FnOnce() -> anyhow::Result<String>) -> anyhow::Result<AccountKey> {
+    pub fn get(
+        &self,
+        name: &str,
+        passphrase: impl FnOnce() -> anyhow::Result<String>,
+    ) -> anyhow::Result<AccountKey> {
         let f = self.read(name)?;
         let key = match (&f.secret, &f.encrypted) {
             (Some(s), _) => AccountKey::from_bytes(&hex::decode(s)?)?,
@@ -204,13 +232,19 @@ impl Keyring {
                 let nonce = hex::decode(&e.nonce)?;
                 anyhow::ensure!(nonce.len() == 24, "corrupt key file");
                 let plain = XChaCha20Poly1305::new((&k).into())
-                    .decrypt(&XNonce::from(nonce_arr(&nonce)?), hex::decode(&e.ciphertext)?.as_slice())
+                    .decrypt(
+                        &XNonce::from(nonce_arr(&nonce)?),
+                        hex::decode(&e.ciphertext)?.as_slice(),
+                    )
                     .map_err(|_| anyhow::anyhow!("incorrect passphrase for key {name:?}"))?;
                 AccountKey::from_bytes(&plain)?
             }
             (None, None) => anyhow::bail!("key file of {name:?} holds no key"),
         };
-        anyhow::ensure!(key.address().to_bech32() == f.address, "key file of {name:?} is inconsistent");
+        anyhow::ensure!(
+            key.address().to_bech32() == f.address,
+            "key file of {name:?} is inconsistent"
+        );
         Ok(key)
     }
 
@@ -221,7 +255,12 @@ impl Keyring {
         };
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).map(String::from))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".json"))
+                    .map(String::from)
+            })
             .collect();
         names.sort();
         for n in names {
@@ -234,7 +273,10 @@ impl Keyring {
 /// Writes a file readable only by its owner, atomically (temp file + rename).
 fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
     let tmp = path.with_extension("tmp");
     let mut f = fs::OpenOptions::new()
         .write(true)
@@ -260,7 +302,10 @@ mod tests {
         let info = kr.add("alice", &key, Some("correct horse")).unwrap();
         assert_eq!(info.address, key.address().to_bech32());
         let raw = fs::read_to_string(dir.path().join("keyring-file/alice.json")).unwrap();
-        assert!(!raw.contains(&hex::encode(key.secret_bytes())), "secret must not be stored in the clear");
+        assert!(
+            !raw.contains(&hex::encode(key.secret_bytes())),
+            "secret must not be stored in the clear"
+        );
         let back = kr.get("alice", || Ok("correct horse".into())).unwrap();
         assert_eq!(back.secret_bytes(), key.secret_bytes());
         let err = kr.get("alice", || Ok("wrong horse!".into())).err().unwrap();
@@ -276,7 +321,10 @@ mod tests {
         let kr = Keyring::open(dir.path(), Backend::Test);
         let (_, key) = AccountKey::generate().unwrap();
         kr.add("k", &key, None).unwrap();
-        assert_eq!(kr.get("k", || unreachable!()).unwrap().address(), key.address());
+        assert_eq!(
+            kr.get("k", || unreachable!()).unwrap().address(),
+            key.address()
+        );
         assert!(kr.get("../etc", || Ok(String::new())).is_err());
     }
 }

@@ -35,7 +35,8 @@ impl AccountKey {
         let path: DerivationPath = COSMOS_HD_PATH
             .parse()
             .map_err(|e| anyhow::anyhow!("bad HD path: {e}"))?;
-        let xprv = XPrv::derive_from_path(seed, &path).map_err(|e| anyhow::anyhow!("key derivation failed: {e}"))?;
+        let xprv = XPrv::derive_from_path(seed, &path)
+            .map_err(|e| anyhow::anyhow!("key derivation failed: {e}"))?;
         Ok(Self {
             key: xprv.private_key().clone(),
         })
@@ -43,7 +44,8 @@ impl AccountKey {
 
     pub fn from_bytes(secret: &[u8]) -> anyhow::Result<Self> {
         Ok(Self {
-            key: SigningKey::from_slice(secret).map_err(|_| anyhow::anyhow!("invalid secp256k1 private key"))?,
+            key: SigningKey::from_slice(secret)
+                .map_err(|_| anyhow::anyhow!("invalid secp256k1 private key"))?,
         })
     }
 
@@ -53,7 +55,11 @@ impl AccountKey {
 
     /// Compressed SEC1 public key (33 bytes).
     pub fn public_key(&self) -> Vec<u8> {
-        self.key.verifying_key().to_encoded_point(true).as_bytes().to_vec()
+        self.key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec()
     }
 
     pub fn address(&self) -> Address {
@@ -81,7 +87,8 @@ mod tests {
         )
         .unwrap();
         let expected = {
-            let (_, data) = bech32::decode("cosmos19rl4cm2hmr8afy4kldpxz3fka4jguq0auqdal4").unwrap();
+            let (_, data) =
+                bech32::decode("cosmos19rl4cm2hmr8afy4kldpxz3fka4jguq0auqdal4").unwrap();
             data
         };
         assert_eq!(k.address().as_bytes(), expected.as_slice());
@@ -101,7 +108,15 @@ mod tests {
     fn signatures_verify() {
         let (_, k) = AccountKey::generate().unwrap();
         let sig = k.sign(b"hello");
-        assert!(crate::tx::sigcache::verify_secp256k1(b"hello", &k.public_key(), &sig));
-        assert!(!crate::tx::sigcache::verify_secp256k1(b"hellO", &k.public_key(), &sig));
+        assert!(crate::tx::sigcache::verify_secp256k1(
+            b"hello",
+            &k.public_key(),
+            &sig
+        ));
+        assert!(!crate::tx::sigcache::verify_secp256k1(
+            b"hellO",
+            &k.public_key(),
+            &sig
+        ));
     }
 }

@@ -37,8 +37,12 @@ pub struct TxResponse {
 
 impl NodeClient {
     pub fn new(url: &str) -> anyhow::Result<Self> {
-        let http = HttpClient::new(url).map_err(|e| anyhow::anyhow!("invalid node address {url:?}: {e}"))?;
-        Ok(Self { http, url: url.into() })
+        let http = HttpClient::new(url)
+            .map_err(|e| anyhow::anyhow!("invalid node address {url:?}: {e}"))?;
+        Ok(Self {
+            http,
+            url: url.into(),
+        })
     }
 
     fn unreachable(&self, e: impl std::fmt::Display) -> anyhow::Error {
@@ -52,7 +56,11 @@ impl NodeClient {
         req: &Req,
         height: u64,
     ) -> anyhow::Result<Result<Res, QueryError>> {
-        let h = if height == 0 { None } else { Some(tendermint::block::Height::try_from(height)?) };
+        let h = if height == 0 {
+            None
+        } else {
+            Some(tendermint::block::Height::try_from(height)?)
+        };
         let r = self
             .http
             .abci_query(Some(path.to_string()), req.encode_to_vec(), h, false)
@@ -70,14 +78,20 @@ impl NodeClient {
 
     /// The account at `addr`, or None if the chain has never seen it.
     pub async fn account(&self, addr: &Address) -> anyhow::Result<Option<Account>> {
-        let req = QueryAccountRequest { address: addr.to_bech32() };
+        let req = QueryAccountRequest {
+            address: addr.to_bech32(),
+        };
         match self
             .query::<_, QueryAccountResponse>("/cosmos.auth.v1beta1.Query/Account", &req, 0)
             .await?
         {
             Ok(res) => {
-                let any = res.account.ok_or_else(|| anyhow::anyhow!("empty account response"))?;
-                Ok(Some(Account::from_any(&any).map_err(|e| anyhow::anyhow!(e.log))?))
+                let any = res
+                    .account
+                    .ok_or_else(|| anyhow::anyhow!("empty account response"))?;
+                Ok(Some(
+                    Account::from_any(&any).map_err(|e| anyhow::anyhow!(e.log))?,
+                ))
             }
             Err(e) if e.code == sdk::KEY_NOT_FOUND => Ok(None),
             Err(e) => Err(e.into()),
@@ -96,7 +110,11 @@ impl NodeClient {
 
     /// Broadcasts and returns CheckTx's verdict (Cosmos `sync` mode).
     pub async fn broadcast_sync(&self, tx: Vec<u8>) -> anyhow::Result<TxResponse> {
-        let r = self.http.broadcast_tx_sync(tx).await.map_err(|e| self.unreachable(e))?;
+        let r = self
+            .http
+            .broadcast_tx_sync(tx)
+            .await
+            .map_err(|e| self.unreachable(e))?;
         Ok(TxResponse {
             height: "0".into(),
             txhash: r.hash.to_string(),

@@ -44,7 +44,10 @@ fn parts(key: &AccountKey, msgs: Vec<Any>, p: &TxParams) -> (Vec<u8>, Vec<u8>) {
     let signer = SignerInfo {
         public_key: Some(Any {
             type_url: SECP256K1_PUBKEY_URL.into(),
-            value: PubKey { key: key.public_key() }.encode_to_vec(),
+            value: PubKey {
+                key: key.public_key(),
+            }
+            .encode_to_vec(),
         }),
         mode_info: Some(ModeInfo {
             sum: Some(mode_info::Sum::Single(mode_info::Single {

@@ -8,7 +8,7 @@ use tendermint_proto::v0_38::abci::{
 };
 
 use deai_framework::context::BlockInfo;
-use deai_framework::{Delta, GasMeter, Ctx, StateRead, StateWrite};
+use deai_framework::{Ctx, Delta, GasMeter, StateRead, StateWrite};
 
 use super::{genesis, halt, lock, App, ChainFacts};
 use crate::store::{SledKv, Storage, StorageConfig};
@@ -20,14 +20,22 @@ pub const APP_VERSION: u64 = 1;
 
 /// (sign bytes, public key, signature) of every signer of `tx` whose account exists in
 /// `state` with a known key.
-fn signature_jobs<'t>(state: &dyn StateRead, tx: &'t DecodedTx, chain_id: &str) -> Vec<(Vec<u8>, Vec<u8>, &'t [u8])> {
+fn signature_jobs<'t>(
+    state: &dyn StateRead,
+    tx: &'t DecodedTx,
+    chain_id: &str,
+) -> Vec<(Vec<u8>, Vec<u8>, &'t [u8])> {
     use deai_auth::AuthRead;
     tx.signers
         .iter()
         .filter_map(|s| {
             let acct = state.account(&s.address).ok()??;
             let pk = s.pub_key.clone().or(acct.pub_key)?;
-            Some((tx.sign_bytes(chain_id, acct.account_number), pk, s.signature.as_slice()))
+            Some((
+                tx.sign_bytes(chain_id, acct.account_number),
+                pk,
+                s.signature.as_slice(),
+            ))
         })
         .collect()
 }
@@ -126,10 +134,14 @@ impl App {
                 let again = scratch.and_then(|s| compute(&s));
                 match (again, storage.root_hash(0)) {
                     (Ok(a), Ok(b)) if a == b.0 => Ok(a),
-                    _ => Err(anyhow::anyhow!("InitChain repeated with a different genesis")),
+                    _ => Err(anyhow::anyhow!(
+                        "InitChain repeated with a different genesis"
+                    )),
                 }
             }
-            Some(v) => Err(anyhow::anyhow!("InitChain called on a chain already at height {v}")),
+            Some(v) => Err(anyhow::anyhow!(
+                "InitChain called on a chain already at height {v}"
+            )),
         };
         let root = root.unwrap_or_else(|e| halt(&format!("{e:#}")));
         if let Ok(mut c) = self.inner.chain.write() {
@@ -184,7 +196,10 @@ impl App {
     }
 
     /// Keeps txs in order while they fit the byte and gas limits; drops undecodable ones.
-    pub fn prepare_proposal(&self, req: abci::RequestPrepareProposal) -> abci::ResponsePrepareProposal {
+    pub fn prepare_proposal(
+        &self,
+        req: abci::RequestPrepareProposal,
+    ) -> abci::ResponsePrepareProposal {
         let max_bytes = usize::try_from(req.max_tx_bytes).unwrap_or(0);
         let max_gas = self.chain_facts().max_block_gas;
         let (mut bytes, mut gas) = (0usize, 0u64);
@@ -206,7 +221,10 @@ impl App {
     }
 
     /// Rejects a proposal with an undecodable tx or more gas than a block allows.
-    pub fn process_proposal(&self, req: abci::RequestProcessProposal) -> abci::ResponseProcessProposal {
+    pub fn process_proposal(
+        &self,
+        req: abci::RequestProcessProposal,
+    ) -> abci::ResponseProcessProposal {
         let max_gas = self.chain_facts().max_block_gas;
         let mut gas = 0u64;
         let mut accept = true;
@@ -221,11 +239,22 @@ impl App {
             }
         }
         if accept && max_gas >= 0 && gas > max_gas as u64 {
-            tracing::warn!(height = req.height, gas, max_gas, "rejecting proposal over the gas limit");
+            tracing::warn!(
+                height = req.height,
+                gas,
+                max_gas,
+                "rejecting proposal over the gas limit"
+            );
             accept = false;
         }
-        let status = if accept { ProposalStatus::Accept } else { ProposalStatus::Reject };
-        abci::ResponseProcessProposal { status: status as i32 }
+        let status = if accept {
+            ProposalStatus::Accept
+        } else {
+            ProposalStatus::Reject
+        };
+        abci::ResponseProcessProposal {
+            status: status as i32,
+        }
     }
 
     pub fn finalize_block(&self, req: abci::RequestFinalizeBlock) -> abci::ResponseFinalizeBlock {
@@ -262,7 +291,14 @@ impl App {
             let outcome = match tx {
                 Some(tx) => run_decoded(&env, &block_state, tx, ExecMode::Finalize, &block),
                 // Undecodable: report the decode error (the proposal check normally stops these).
-                None => run_tx(&self.inner.router, &env, &block_state, raw, ExecMode::Finalize, &block),
+                None => run_tx(
+                    &self.inner.router,
+                    &env,
+                    &block_state,
+                    raw,
+                    ExecMode::Finalize,
+                    &block,
+                ),
             };
             tx_results.push(to_exec_result(&outcome));
             block_state.apply(outcome.writes);
@@ -289,14 +325,27 @@ impl App {
 
     /// Runs every module's begin- or end-block hook with unlimited gas. A hook error means
     /// this node can no longer follow the chain, so it halts.
-    fn run_block_hook(&self, state: &mut Delta, block: &BlockInfo, begin: bool) -> Vec<deai_framework::Event> {
+    fn run_block_hook(
+        &self,
+        state: &mut Delta,
+        block: &BlockInfo,
+        begin: bool,
+    ) -> Vec<deai_framework::Event> {
         let gas = GasMeter::infinite();
         let mut events = Vec::new();
         for m in &self.inner.modules {
             let mut ctx = Ctx::new(&*state, &gas, block);
-            let r = if begin { m.begin_block(&mut ctx) } else { m.end_block(&mut ctx) };
+            let r = if begin {
+                m.begin_block(&mut ctx)
+            } else {
+                m.end_block(&mut ctx)
+            };
             if let Err(e) = r {
-                halt(&format!("{} block hook of {} failed: {e}", if begin { "begin" } else { "end" }, m.name()));
+                halt(&format!(
+                    "{} block hook of {} failed: {e}",
+                    if begin { "begin" } else { "end" },
+                    m.name()
+                ));
             }
             let (writes, evs) = ctx.finish();
             state.apply(writes);
@@ -317,7 +366,12 @@ impl App {
     /// Verifies the block's signatures in parallel where the signer's key and account number
     /// are known before execution; results land in the signature cache, so the sequential
     /// pass does not verify them again. Anything not pre-verified is verified in order.
-    fn preverify_signatures(&self, state: &dyn StateRead, txs: &[Option<DecodedTx>], chain_id: &str) {
+    fn preverify_signatures(
+        &self,
+        state: &dyn StateRead,
+        txs: &[Option<DecodedTx>],
+        chain_id: &str,
+    ) {
         let jobs: Vec<_> = txs
             .iter()
             .flatten()

@@ -21,36 +21,65 @@ pub fn height_key() -> Vec<u8> {
     KeyBuilder::new(APP_PREFIX, "height").build()
 }
 
-pub fn store_chain_facts(state: &mut dyn StateWrite, chain_id: &str, max_block_gas: i64) -> Result<(), TxError> {
+pub fn store_chain_facts(
+    state: &mut dyn StateWrite,
+    chain_id: &str,
+    max_block_gas: i64,
+) -> Result<(), TxError> {
     state.put(chain_id_key(), chain_id.as_bytes().to_vec())?;
     state.put(max_gas_key(), max_block_gas.to_be_bytes().to_vec())
 }
 
 pub(super) fn load_chain_facts(state: &dyn StateRead) -> anyhow::Result<ChainFacts> {
-    let chain_id = match state.get(&chain_id_key()).map_err(|e| anyhow::anyhow!(e.log))? {
-        None => return Ok(ChainFacts { chain_id: String::new(), max_block_gas: -1 }),
+    let chain_id = match state
+        .get(&chain_id_key())
+        .map_err(|e| anyhow::anyhow!(e.log))?
+    {
+        None => {
+            return Ok(ChainFacts {
+                chain_id: String::new(),
+                max_block_gas: -1,
+            })
+        }
         Some(b) => String::from_utf8(b)?,
     };
-    let max_block_gas = match state.get(&max_gas_key()).map_err(|e| anyhow::anyhow!(e.log))? {
+    let max_block_gas = match state
+        .get(&max_gas_key())
+        .map_err(|e| anyhow::anyhow!(e.log))?
+    {
         None => -1,
-        Some(b) => i64::from_be_bytes(b.as_slice().try_into().map_err(|_| anyhow::anyhow!("corrupt max gas"))?),
+        Some(b) => i64::from_be_bytes(
+            b.as_slice()
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("corrupt max gas"))?,
+        ),
     };
-    Ok(ChainFacts { chain_id, max_block_gas })
+    Ok(ChainFacts {
+        chain_id,
+        max_block_gas,
+    })
 }
 
 /// Runs every module's genesis. Sections for unknown modules are an error, not ignored.
-pub fn init(modules: &[Box<dyn Module>], state: &mut dyn StateWrite, app_state: &[u8]) -> Result<(), TxError> {
+pub fn init(
+    modules: &[Box<dyn Module>],
+    state: &mut dyn StateWrite,
+    app_state: &[u8],
+) -> Result<(), TxError> {
     let json: serde_json::Value = if app_state.is_empty() {
         serde_json::json!({})
     } else {
-        serde_json::from_slice(app_state).map_err(|e| sdk::invalid_request(format!("app_state is not JSON: {e}")))?
+        serde_json::from_slice(app_state)
+            .map_err(|e| sdk::invalid_request(format!("app_state is not JSON: {e}")))?
     };
     let obj = json
         .as_object()
         .ok_or_else(|| sdk::invalid_request("app_state must be a JSON object"))?;
     for key in obj.keys() {
         if !modules.iter().any(|m| m.name() == key) {
-            return Err(sdk::invalid_request(format!("app_state has unknown module {key:?}")));
+            return Err(sdk::invalid_request(format!(
+                "app_state has unknown module {key:?}"
+            )));
         }
     }
     let empty = serde_json::json!({});
@@ -60,10 +89,17 @@ pub fn init(modules: &[Box<dyn Module>], state: &mut dyn StateWrite, app_state: 
     Ok(())
 }
 
-pub fn export(modules: &[Box<dyn Module>], state: &dyn StateRead) -> anyhow::Result<serde_json::Value> {
+pub fn export(
+    modules: &[Box<dyn Module>],
+    state: &dyn StateRead,
+) -> anyhow::Result<serde_json::Value> {
     let mut out = serde_json::Map::new();
     for m in modules {
-        out.insert(m.name().to_string(), m.export_genesis(state).map_err(|e| anyhow::anyhow!(e.log))?);
+        out.insert(
+            m.name().to_string(),
+            m.export_genesis(state)
+                .map_err(|e| anyhow::anyhow!(e.log))?,
+        );
     }
     Ok(serde_json::Value::Object(out))
 }

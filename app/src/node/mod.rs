@@ -69,15 +69,20 @@ struct Inner {
 
 /// The modules of deai, in genesis order.
 pub fn modules() -> Vec<Box<dyn Module>> {
-    vec![Box::new(deai_auth::AuthModule), Box::new(deai_bank::BankModule)]
+    vec![
+        Box::new(deai_auth::AuthModule),
+        Box::new(deai_bank::BankModule),
+    ]
 }
 
 impl App {
     pub fn new(storage: Storage, settings: NodeSettings) -> anyhow::Result<Self> {
         let modules = modules();
         let names: Vec<&str> = modules.iter().map(|m| m.name()).collect();
-        deai_framework::keys::check_module_prefixes(&[names.as_slice(), &[genesis::APP_PREFIX]].concat())
-            .map_err(|e| anyhow::anyhow!(e))?;
+        deai_framework::keys::check_module_prefixes(
+            &[names.as_slice(), &[genesis::APP_PREFIX]].concat(),
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
         let mut router = Router::new();
         for m in &modules {
             m.register(&mut router);

@@ -42,7 +42,11 @@ impl App {
         if req.data.len() > MAX_QUERY_BYTES {
             return error_response(sdk::invalid_request("query data too large"), h);
         }
-        let result = if let Some(rest) = req.path.strip_prefix("/store/").or(req.path.strip_prefix("store/")) {
+        let result = if let Some(rest) = req
+            .path
+            .strip_prefix("/store/")
+            .or(req.path.strip_prefix("store/"))
+        {
             return self.store_query(rest, &req.data, height, req.prove);
         } else if req.path == SIMULATE_PATH {
             self.simulate(&req.data)
@@ -62,7 +66,9 @@ impl App {
     /// One implementation of every module query, for ABCI, gRPC and REST alike.
     pub fn query_grpc(&self, path: &str, data: &[u8], height: u64) -> Result<Vec<u8>, TxError> {
         if !self.router().has_query(path) {
-            return Err(sdk::unknown_request(format!("no route for query path {path}")));
+            return Err(sdk::unknown_request(format!(
+                "no route for query path {path}"
+            )));
         }
         let state = self
             .state_at(height)
@@ -74,7 +80,10 @@ impl App {
     fn store_query(&self, rest: &str, data: &[u8], height: u64, prove: bool) -> ResponseQuery {
         let h = i64::try_from(height).unwrap_or(i64::MAX);
         let Some(module) = rest.strip_suffix("/key") else {
-            return error_response(sdk::unknown_request(format!("unsupported store query {rest}")), h);
+            return error_response(
+                sdk::unknown_request(format!("unsupported store query {rest}")),
+                h,
+            );
         };
         let mut key = module.as_bytes().to_vec();
         key.push(b'/');
@@ -97,7 +106,11 @@ impl App {
                 Err(e) => error_response(sdk::invalid_request(format!("{e:#}")), h),
             }
         } else {
-            match self.state_at(height).map_err(|e| sdk::invalid_request(format!("{e:#}"))).and_then(|s| s.get(&key)) {
+            match self
+                .state_at(height)
+                .map_err(|e| sdk::invalid_request(format!("{e:#}")))
+                .and_then(|s| s.get(&key))
+            {
                 Ok(v) => ResponseQuery {
                     key: Bytes::from(key),
                     value: Bytes::from(v.unwrap_or_default()),
@@ -111,7 +124,8 @@ impl App {
 
     /// Runs a tx on the latest state without signatures or writes, and reports its gas.
     pub fn simulate(&self, data: &[u8]) -> Result<Vec<u8>, TxError> {
-        let req = SimulateRequest::decode(data).map_err(|e| sdk::tx_decode(format!("bad simulate request: {e}")))?;
+        let req = SimulateRequest::decode(data)
+            .map_err(|e| sdk::tx_decode(format!("bad simulate request: {e}")))?;
         #[allow(deprecated)] // older clients send the decoded `tx`
         let tx_bytes = if !req.tx_bytes.is_empty() {
             req.tx_bytes
@@ -133,15 +147,13 @@ impl App {
             &block,
         );
         if !outcome.is_ok() {
-            return Err(TxError::new(
-                outcome.codespace,
-                outcome.code,
-                outcome.log,
-            ));
+            return Err(TxError::new(outcome.codespace, outcome.code, outcome.log));
         }
-        let msg_responses = cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData::decode(outcome.data.as_slice())
-            .map(|d| d.msg_responses)
-            .unwrap_or_default();
+        let msg_responses = cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData::decode(
+            outcome.data.as_slice(),
+        )
+        .map(|d| d.msg_responses)
+        .unwrap_or_default();
         #[allow(deprecated)]
         let result = AbciResult {
             data: Vec::new(),

@@ -28,26 +28,38 @@ fn key(i: u8) -> AccountKey {
 
 impl Chain {
     fn new(funded: &[(&AccountKey, u128)]) -> Self {
-        let storage = Storage::open(Arc::new(SledKv::temporary().unwrap()), StorageConfig::default()).unwrap();
+        let storage = Storage::open(
+            Arc::new(SledKv::temporary().unwrap()),
+            StorageConfig::default(),
+        )
+        .unwrap();
         let app = App::new(storage, NodeSettings::default()).unwrap();
         let accounts: Vec<_> = funded
             .iter()
             .enumerate()
-            .map(|(i, (k, _))| serde_json::json!({"@type": "/cosmos.auth.v1beta1.BaseAccount",
+            .map(|(i, (k, _))| {
+                serde_json::json!({"@type": "/cosmos.auth.v1beta1.BaseAccount",
                 "address": k.address().to_bech32(), "pub_key": null,
-                "account_number": i.to_string(), "sequence": "0"}))
+                "account_number": i.to_string(), "sequence": "0"})
+            })
             .collect();
         let balances: Vec<_> = funded
             .iter()
-            .map(|(k, amt)| serde_json::json!({"address": k.address().to_bech32(),
-                "coins": [{"denom": "udeai", "amount": amt.to_string()}]}))
+            .map(|(k, amt)| {
+                serde_json::json!({"address": k.address().to_bech32(),
+                "coins": [{"denom": "udeai", "amount": amt.to_string()}]})
+            })
             .collect();
-        let app_state = serde_json::json!({"auth": {"accounts": accounts}, "bank": {"balances": balances}});
+        let app_state =
+            serde_json::json!({"auth": {"accounts": accounts}, "bank": {"balances": balances}});
         app.init_chain(pb::RequestInitChain {
             chain_id: CHAIN.into(),
             app_state_bytes: Bytes::from(serde_json::to_vec(&app_state).unwrap()),
             consensus_params: Some(tendermint_proto::v0_38::types::ConsensusParams {
-                block: Some(tendermint_proto::v0_38::types::BlockParams { max_bytes: 1 << 20, max_gas: 10_000_000 }),
+                block: Some(tendermint_proto::v0_38::types::BlockParams {
+                    max_bytes: 1 << 20,
+                    max_gas: 10_000_000,
+                }),
                 ..Default::default()
             }),
             ..Default::default()
@@ -67,7 +79,10 @@ impl Chain {
     }
 
     fn check(&self, tx: &[u8]) -> pb::ResponseCheckTx {
-        self.app.check_tx(pb::RequestCheckTx { tx: Bytes::from(tx.to_vec()), r#type: 0 })
+        self.app.check_tx(pb::RequestCheckTx {
+            tx: Bytes::from(tx.to_vec()),
+            r#type: 0,
+        })
     }
 
     fn balance(&self, a: &Address) -> u128 {
@@ -76,7 +91,12 @@ impl Chain {
 
     fn seq(&self, a: &Address) -> u64 {
         use deai_auth::AuthRead;
-        self.app.storage().latest().account(a).unwrap().map_or(0, |x| x.sequence)
+        self.app
+            .storage()
+            .latest()
+            .account(a)
+            .unwrap()
+            .map_or(0, |x| x.sequence)
     }
 }
 
@@ -134,49 +154,92 @@ fn every_rejection_has_its_own_code() {
     let n = forged.len();
     forged[n - 1] ^= 1;
     assert_eq!(code(&forged), sdk(sdk::UNAUTHORIZED));
-    assert_eq!(code(&sign_tx(&a, vec![send(&a, &to, 1)], &params(0, 7))), sdk(sdk::WRONG_SEQUENCE));
+    assert_eq!(
+        code(&sign_tx(&a, vec![send(&a, &to, 1)], &params(0, 7))),
+        sdk(sdk::WRONG_SEQUENCE)
+    );
     // Wrong account number and wrong chain-id change the signed bytes; the SDK (and deai)
     // can only see a failed signature, and the log names the expected values.
     let wrong_num = c.check(&sign_tx(&a, vec![send(&a, &to, 1)], &params(3, 0)));
     assert_eq!(wrong_num.code, sdk::UNAUTHORIZED);
-    assert!(wrong_num.log.contains("account number (0)"), "{}", wrong_num.log);
+    assert!(
+        wrong_num.log.contains("account number (0)"),
+        "{}",
+        wrong_num.log
+    );
     let mut p = params(0, 0);
     p.chain_id = "other-chain".into();
     let wrong_chain = c.check(&sign_tx(&a, vec![send(&a, &to, 1)], &p));
     assert_eq!(wrong_chain.code, sdk::UNAUTHORIZED);
-    assert!(wrong_chain.log.contains("chain-id (deai-test)"), "{}", wrong_chain.log);
+    assert!(
+        wrong_chain.log.contains("chain-id (deai-test)"),
+        "{}",
+        wrong_chain.log
+    );
 
     let mut p = params(0, 0);
     p.fee = Coins::parse("1udeai").unwrap();
-    assert_eq!(code(&sign_tx(&a, vec![send(&a, &to, 1)], &p)), sdk(sdk::INSUFFICIENT_FEE));
+    assert_eq!(
+        code(&sign_tx(&a, vec![send(&a, &to, 1)], &p)),
+        sdk(sdk::INSUFFICIENT_FEE)
+    );
     let mut p = params(0, 0);
     p.gas_limit = 1000;
     p.fee = Coins::parse("100udeai").unwrap();
-    assert_eq!(code(&sign_tx(&a, vec![send(&a, &to, 1)], &p)), sdk(sdk::OUT_OF_GAS));
+    assert_eq!(
+        code(&sign_tx(&a, vec![send(&a, &to, 1)], &p)),
+        sdk(sdk::OUT_OF_GAS)
+    );
     let huge = to_any(&MsgSend {
         from_address: a.address().to_bech32(),
         to_address: to.to_bech32(),
-        amount: vec![coin("udeai", 1), cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
-            denom: "zz9".into(),
-            amount: "340282366920938463463374607431768211456".into(),
-        }],
+        amount: vec![
+            coin("udeai", 1),
+            cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+                denom: "zz9".into(),
+                amount: "340282366920938463463374607431768211456".into(),
+            },
+        ],
     });
-    assert_eq!(code(&sign_tx(&a, vec![huge], &params(0, 0))), sdk(sdk::OVERFLOW));
-    let unknown = cosmos_sdk_proto::Any { type_url: "/deai.nope.v1.MsgNope".into(), value: vec![] };
-    assert_eq!(code(&sign_tx(&a, vec![unknown], &params(0, 0))), sdk(sdk::UNKNOWN_REQUEST));
-    assert_eq!(code(&vec![0u8; crate::tx::MAX_TX_BYTES + 1]), sdk(sdk::TX_TOO_LARGE));
+    assert_eq!(
+        code(&sign_tx(&a, vec![huge], &params(0, 0))),
+        sdk(sdk::OVERFLOW)
+    );
+    let unknown = cosmos_sdk_proto::Any {
+        type_url: "/deai.nope.v1.MsgNope".into(),
+        value: vec![],
+    };
+    assert_eq!(
+        code(&sign_tx(&a, vec![unknown], &params(0, 0))),
+        sdk(sdk::UNKNOWN_REQUEST)
+    );
+    assert_eq!(
+        code(&vec![0u8; crate::tx::MAX_TX_BYTES + 1]),
+        sdk(sdk::TX_TOO_LARGE)
+    );
     assert_eq!(code(b"\xff\xff\xff"), sdk(sdk::TX_DECODE));
     let mut p = params(0, 0);
     p.memo = "x".repeat(257);
-    assert_eq!(code(&sign_tx(&a, vec![send(&a, &to, 1)], &p)), sdk(sdk::MEMO_TOO_LARGE));
+    assert_eq!(
+        code(&sign_tx(&a, vec![send(&a, &to, 1)], &p)),
+        sdk(sdk::MEMO_TOO_LARGE)
+    );
     let stranger = key(9);
     assert_eq!(
-        code(&sign_tx(&stranger, vec![send(&stranger, &to, 1)], &params(0, 0))),
+        code(&sign_tx(
+            &stranger,
+            vec![send(&stranger, &to, 1)],
+            &params(0, 0)
+        )),
         sdk(sdk::UNKNOWN_ADDRESS)
     );
     let mut p = params(0, 0);
     p.timeout_height = 0;
-    assert_eq!(c.check(&sign_tx(&a, vec![send(&a, &to, 1)], &p)).code, 0, "control tx passes");
+    assert_eq!(
+        c.check(&sign_tx(&a, vec![send(&a, &to, 1)], &p)).code,
+        0,
+        "control tx passes"
+    );
 }
 
 #[test]
@@ -197,7 +260,14 @@ fn a_replayed_tx_is_rejected_and_recheck_drops_stale_txs() {
     assert_eq!(c.check(&t1).code, 0);
     assert_eq!(c.check(&t2).code, 0);
     c.block(vec![t1.clone()]);
-    let re = |tx: &[u8]| c.app.check_tx(pb::RequestCheckTx { tx: Bytes::from(tx.to_vec()), r#type: 1 }).code;
+    let re = |tx: &[u8]| {
+        c.app
+            .check_tx(pb::RequestCheckTx {
+                tx: Bytes::from(tx.to_vec()),
+                r#type: 1,
+            })
+            .code
+    };
     assert_eq!(re(&t2), 0);
     assert_eq!(re(&t1), sdk::WRONG_SEQUENCE);
 }
@@ -209,7 +279,10 @@ fn a_failing_message_reverts_the_whole_tx_but_charges_the_fee() {
     // First message would succeed, second overdraws: neither may apply.
     let tx = sign_tx(
         &a,
-        vec![send(&a, &b.address(), 1000), send(&a, &b.address(), 1_000_000)],
+        vec![
+            send(&a, &b.address(), 1000),
+            send(&a, &b.address(), 1_000_000),
+        ],
         &params(0, 0),
     );
     let r = c.block(vec![tx]);
@@ -240,11 +313,21 @@ fn simulated_gas(c: &Chain, from: &AccountKey, to: &Address) -> u64 {
     let tx = crate::client::txbuilder::unsigned_tx(from, vec![send(from, to, 10)], &params(0, 0));
     let r = c.app.query(pb::RequestQuery {
         path: query::SIMULATE_PATH.into(),
-        data: Bytes::from(SimulateRequest { tx_bytes: tx, ..Default::default() }.encode_to_vec()),
+        data: Bytes::from(
+            SimulateRequest {
+                tx_bytes: tx,
+                ..Default::default()
+            }
+            .encode_to_vec(),
+        ),
         ..Default::default()
     });
     assert_eq!(r.code, 0, "{}", r.log);
-    SimulateResponse::decode(r.value.as_ref()).unwrap().gas_info.unwrap().gas_used
+    SimulateResponse::decode(r.value.as_ref())
+        .unwrap()
+        .gas_info
+        .unwrap()
+        .gas_used
 }
 
 #[test]
@@ -269,10 +352,26 @@ fn proposals_respect_limits_and_reject_garbage() {
     assert_eq!(small.txs.len(), 3);
     let mut bad = prep.txs.clone();
     bad.push(Bytes::from_static(b"garbage"));
-    let status = |t: Vec<Bytes>| c.app.process_proposal(pb::RequestProcessProposal { txs: t, ..Default::default() }).status;
-    assert_eq!(status(prep.txs.clone()), pb::response_process_proposal::ProposalStatus::Accept as i32);
-    assert_eq!(status(bad), pb::response_process_proposal::ProposalStatus::Reject as i32);
-    assert_eq!(status(txs), pb::response_process_proposal::ProposalStatus::Reject as i32);
+    let status = |t: Vec<Bytes>| {
+        c.app
+            .process_proposal(pb::RequestProcessProposal {
+                txs: t,
+                ..Default::default()
+            })
+            .status
+    };
+    assert_eq!(
+        status(prep.txs.clone()),
+        pb::response_process_proposal::ProposalStatus::Accept as i32
+    );
+    assert_eq!(
+        status(bad),
+        pb::response_process_proposal::ProposalStatus::Reject as i32
+    );
+    assert_eq!(
+        status(txs),
+        pb::response_process_proposal::ProposalStatus::Reject as i32
+    );
 }
 
 #[test]
@@ -280,16 +379,28 @@ fn same_blocks_give_the_same_app_hash_and_genesis_round_trips() {
     let (a, b) = (key(1), key(2));
     let run = || {
         let mut c = Chain::new(&[(&a, 1_000_000), (&b, 5)]);
-        c.block(vec![sign_tx(&a, vec![send(&a, &b.address(), 7)], &params(0, 0))]);
+        c.block(vec![sign_tx(
+            &a,
+            vec![send(&a, &b.address(), 7)],
+            &params(0, 0),
+        )]);
         let info = c.app.info(pb::RequestInfo::default());
-        (info.last_block_height, info.last_block_app_hash, c.app.export_app_state().unwrap())
+        (
+            info.last_block_height,
+            info.last_block_app_hash,
+            c.app.export_app_state().unwrap(),
+        )
     };
     let (h1, hash1, export1) = run();
     let (h2, hash2, _) = run();
     assert_eq!((h1, &hash1), (h2, &hash2));
     assert_eq!(h1, 1);
     // The exported state imports into a new chain and exports identically.
-    let storage = Storage::open(Arc::new(SledKv::temporary().unwrap()), StorageConfig::default()).unwrap();
+    let storage = Storage::open(
+        Arc::new(SledKv::temporary().unwrap()),
+        StorageConfig::default(),
+    )
+    .unwrap();
     let app = App::new(storage, NodeSettings::default()).unwrap();
     app.init_chain(pb::RequestInitChain {
         chain_id: CHAIN.into(),
@@ -304,33 +415,64 @@ fn queries_answer_on_grpc_paths_at_past_heights_and_with_proofs() {
     use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
     let (a, b) = (key(1), key(2));
     let mut c = Chain::new(&[(&a, 1_000_000)]);
-    c.block(vec![sign_tx(&a, vec![send(&a, &b.address(), 7)], &params(0, 0))]);
-    c.block(vec![sign_tx(&a, vec![send(&a, &b.address(), 8)], &params(0, 1))]);
+    c.block(vec![sign_tx(
+        &a,
+        vec![send(&a, &b.address(), 7)],
+        &params(0, 0),
+    )]);
+    c.block(vec![sign_tx(
+        &a,
+        vec![send(&a, &b.address(), 8)],
+        &params(0, 1),
+    )]);
     let q = |height: i64| {
         let r = c.app.query(pb::RequestQuery {
             path: "/cosmos.bank.v1beta1.Query/Balance".into(),
-            data: Bytes::from(QueryBalanceRequest { address: b.address().to_bech32(), denom: "udeai".into() }.encode_to_vec()),
+            data: Bytes::from(
+                QueryBalanceRequest {
+                    address: b.address().to_bech32(),
+                    denom: "udeai".into(),
+                }
+                .encode_to_vec(),
+            ),
             height,
             prove: false,
         });
         assert_eq!(r.code, 0, "{}", r.log);
-        QueryBalanceResponse::decode(r.value.as_ref()).unwrap().balance.unwrap().amount
+        QueryBalanceResponse::decode(r.value.as_ref())
+            .unwrap()
+            .balance
+            .unwrap()
+            .amount
     };
     assert_eq!(q(0), "15");
     assert_eq!(q(1), "7");
     assert_eq!(q(2), "15");
     let bad = c.app.query(pb::RequestQuery {
         path: "/cosmos.bank.v1beta1.Query/Balance".into(),
-        data: Bytes::from(QueryBalanceRequest { address: "nope".into(), denom: "udeai".into() }.encode_to_vec()),
+        data: Bytes::from(
+            QueryBalanceRequest {
+                address: "nope".into(),
+                denom: "udeai".into(),
+            }
+            .encode_to_vec(),
+        ),
         ..Default::default()
     });
     assert_eq!(bad.code, sdk::INVALID_ADDRESS);
     let proof = c.app.query(pb::RequestQuery {
         path: "store/bank/key".into(),
-        data: Bytes::from(c.app.storage().latest().balance(&b.address(), "udeai").map(|_| {
-            let full = deai_bank::state_key::balance(&b.address(), "udeai");
-            full["bank/".len()..].to_vec()
-        }).unwrap()),
+        data: Bytes::from(
+            c.app
+                .storage()
+                .latest()
+                .balance(&b.address(), "udeai")
+                .map(|_| {
+                    let full = deai_bank::state_key::balance(&b.address(), "udeai");
+                    full["bank/".len()..].to_vec()
+                })
+                .unwrap(),
+        ),
         height: 2,
         prove: true,
     });
@@ -339,9 +481,16 @@ fn queries_answer_on_grpc_paths_at_past_heights_and_with_proofs() {
     let cp = ics23::CommitmentProof::decode(op.data.as_slice()).unwrap();
     let root = c.app.storage().root_hash(2).unwrap().0.to_vec();
     assert!(ics23::verify_membership::<ics23::HostFunctionsManager>(
-        &cp, &jmt::ics23_spec(), &root, &proof.key, &proof.value
+        &cp,
+        &jmt::ics23_spec(),
+        &root,
+        &proof.key,
+        &proof.value
     ));
-    assert_eq!(u128::from_be_bytes(proof.value.as_ref().try_into().unwrap()), 15);
+    assert_eq!(
+        u128::from_be_bytes(proof.value.as_ref().try_into().unwrap()),
+        15
+    );
 }
 
 #[test]
@@ -349,10 +498,17 @@ fn simulate_reports_gas_without_a_signature() {
     use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
     let (a, b) = (key(1), key(2));
     let c = Chain::new(&[(&a, 1_000_000)]);
-    let tx = crate::client::txbuilder::unsigned_tx(&a, vec![send(&a, &b.address(), 3)], &params(0, 0));
+    let tx =
+        crate::client::txbuilder::unsigned_tx(&a, vec![send(&a, &b.address(), 3)], &params(0, 0));
     let r = c.app.query(pb::RequestQuery {
         path: query::SIMULATE_PATH.into(),
-        data: Bytes::from(SimulateRequest { tx_bytes: tx, ..Default::default() }.encode_to_vec()),
+        data: Bytes::from(
+            SimulateRequest {
+                tx_bytes: tx,
+                ..Default::default()
+            }
+            .encode_to_vec(),
+        ),
         ..Default::default()
     });
     assert_eq!(r.code, 0, "{}", r.log);

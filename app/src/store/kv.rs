@@ -54,7 +54,8 @@ impl KvStore for SledKv {
         use std::ops::Bound;
         let upper = end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec()));
         let iter = self.db.range((Bound::Included(start.to_vec()), upper));
-        let pair = |r: sled::Result<(sled::IVec, sled::IVec)>| r.map(|(k, v)| (k.to_vec(), v.to_vec()));
+        let pair =
+            |r: sled::Result<(sled::IVec, sled::IVec)>| r.map(|(k, v)| (k.to_vec(), v.to_vec()));
         let out: sled::Result<Vec<_>> = if reverse {
             iter.rev().take(limit).map(pair).collect()
         } else {

@@ -103,7 +103,11 @@ impl Storage {
     pub fn earliest_version(&self) -> anyhow::Result<Version> {
         Ok(match self.kv.get(META_EARLIEST)? {
             None => 0,
-            Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| anyhow!("corrupt earliest"))?),
+            Some(b) => u64::from_be_bytes(
+                b.as_slice()
+                    .try_into()
+                    .map_err(|_| anyhow!("corrupt earliest"))?,
+            ),
         })
     }
 
@@ -125,7 +129,9 @@ impl Storage {
 
     /// The state as of `version`, for queries at a past height.
     pub fn at(&self, version: Version) -> anyhow::Result<VersionView<'_>> {
-        let latest = self.latest_version().ok_or_else(|| anyhow!("no state committed yet"))?;
+        let latest = self
+            .latest_version()
+            .ok_or_else(|| anyhow!("no state committed yet"))?;
         if version > latest {
             anyhow::bail!("version {version} is in the future (latest is {latest})");
         }
@@ -157,7 +163,10 @@ impl Storage {
                 .filter_map(|(k, v)| v.clone().map(|v| (KeyHash::with::<Sha256>(k), v)))
                 .collect();
             let (roots, batch) = tree.batch_put_value_sets(vec![set], None, version)?;
-            let root = roots.first().copied().ok_or_else(|| anyhow!("no root computed"))?;
+            let root = roots
+                .first()
+                .copied()
+                .ok_or_else(|| anyhow!("no root computed"))?;
             (root, batch)
         } else {
             let set = writes
@@ -210,7 +219,10 @@ impl Storage {
             }
         }
         for (node_key, node) in pending.tree.node_batch.nodes() {
-            ops.push((table(NODE, &borsh::to_vec(node_key)?), Some(borsh::to_vec(node)?)));
+            ops.push((
+                table(NODE, &borsh::to_vec(node_key)?),
+                Some(borsh::to_vec(node)?),
+            ));
         }
         if prune {
             for stale in &pending.tree.stale_node_index_batch {
@@ -231,23 +243,36 @@ impl Storage {
 
     /// Deletes what no kept version needs: after committing `v`, versions
     /// `v - keep_recent + 1 ..= v` stay readable.
-    fn prune_ops(&self, v: Version, ops: &mut Vec<(Vec<u8>, Option<Vec<u8>>)>) -> anyhow::Result<()> {
+    fn prune_ops(
+        &self,
+        v: Version,
+        ops: &mut Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    ) -> anyhow::Result<()> {
         let keep = self.config.keep_recent;
         if v < keep {
             return Ok(());
         }
         let earliest = v + 1 - keep;
         let end_s = table(STALE_NODE, &(earliest + 1).to_be_bytes());
-        for (k, _) in self.kv.range(&[STALE_NODE], Some(&end_s), false, usize::MAX)? {
+        for (k, _) in self
+            .kv
+            .range(&[STALE_NODE], Some(&end_s), false, usize::MAX)?
+        {
             ops.push((table(NODE, &k[9..]), None));
             ops.push((k, None));
         }
         let end_x = table(STALE_HISTORY, &(earliest + 1).to_be_bytes());
-        for (k, _) in self.kv.range(&[STALE_HISTORY], Some(&end_x), false, usize::MAX)? {
+        for (k, _) in self
+            .kv
+            .range(&[STALE_HISTORY], Some(&end_x), false, usize::MAX)?
+        {
             ops.push((k[9..].to_vec(), None));
             ops.push((k, None));
         }
-        ops.push((META_EARLIEST.to_vec(), Some(earliest.to_be_bytes().to_vec())));
+        ops.push((
+            META_EARLIEST.to_vec(),
+            Some(earliest.to_be_bytes().to_vec()),
+        ));
         Ok(())
     }
 
@@ -284,7 +309,13 @@ impl StateRead for LatestView<'_> {
         }
     }
 
-    fn scan(&self, start: &[u8], end: Option<&[u8]>, reverse: bool, limit: usize) -> Result<Vec<KvPair>, TxError> {
+    fn scan(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<KvPair>, TxError> {
         let end = match end {
             Some(e) => table(LATEST, e),
             None => vec![LATEST + 1],
@@ -310,7 +341,11 @@ pub struct VersionView<'a> {
 
 /// The newest entry of `key` at or before `version`: None if the key was never written,
 /// Some(None) if it was deleted.
-fn history_get(kv: &dyn KvStore, key: &[u8], version: Version) -> anyhow::Result<Option<Option<Vec<u8>>>> {
+fn history_get(
+    kv: &dyn KvStore,
+    key: &[u8],
+    version: Version,
+) -> anyhow::Result<Option<Option<Vec<u8>>>> {
     let start = layout::history_key_prefix(key);
     let end = match version.checked_add(1) {
         Some(next) => layout::history(key, next),
@@ -321,7 +356,11 @@ fn history_get(kv: &dyn KvStore, key: &[u8], version: Version) -> anyhow::Result
         }
     };
     let rows = kv.range(&start, Some(&end), true, 1)?;
-    Ok(rows.into_iter().next().map(|(_, v)| decode_history_value(&v)).transpose()?)
+    Ok(rows
+        .into_iter()
+        .next()
+        .map(|(_, v)| decode_history_value(&v))
+        .transpose()?)
 }
 
 fn decode_history_value(v: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
@@ -337,7 +376,13 @@ impl VersionView<'_> {
         self.version
     }
 
-    fn scan_history(&self, start: &[u8], end: Option<&[u8]>, reverse: bool, limit: usize) -> anyhow::Result<Vec<KvPair>> {
+    fn scan_history(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> anyhow::Result<Vec<KvPair>> {
         let lo = table(HISTORY, &escape(start));
         let hi = match end {
             Some(e) => table(HISTORY, &escape(e)),
@@ -356,8 +401,12 @@ impl VersionView<'_> {
             let rows = self.kv.range(&lo, Some(&hi), reverse, HISTORY_CHUNK)?;
             let done = rows.len() < HISTORY_CHUNK;
             for (raw, value) in &rows {
-                let (key, rest) = unescape(&raw[1..]).ok_or_else(|| anyhow!("corrupt history key"))?;
-                let ver = u64::from_be_bytes(rest.try_into().map_err(|_| anyhow!("corrupt history key"))?);
+                let (key, rest) =
+                    unescape(&raw[1..]).ok_or_else(|| anyhow!("corrupt history key"))?;
+                let ver = u64::from_be_bytes(
+                    rest.try_into()
+                        .map_err(|_| anyhow!("corrupt history key"))?,
+                );
                 if current.as_ref().map(|(k, _)| k) != Some(&key) {
                     flush(current.take(), &mut out);
                     if out.len() >= limit {
@@ -394,14 +443,23 @@ impl VersionView<'_> {
 
 impl StateRead for VersionView<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        Ok(history_get(self.kv, key, self.version).map_err(internal)?.flatten())
+        Ok(history_get(self.kv, key, self.version)
+            .map_err(internal)?
+            .flatten())
     }
 
-    fn scan(&self, start: &[u8], end: Option<&[u8]>, reverse: bool, limit: usize) -> Result<Vec<KvPair>, TxError> {
+    fn scan(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<KvPair>, TxError> {
         if end.is_some_and(|e| e <= start) || limit == 0 {
             return Ok(Vec::new());
         }
-        self.scan_history(start, end, reverse, limit).map_err(internal)
+        self.scan_history(start, end, reverse, limit)
+            .map_err(internal)
     }
 }
 
@@ -427,7 +485,11 @@ impl TreeReader for JmtReader<'_> {
         Ok(node)
     }
 
-    fn get_value_option(&self, max_version: Version, key_hash: KeyHash) -> anyhow::Result<Option<OwnedValue>> {
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
         match self.preimage(key_hash)? {
             None => Ok(None),
             Some(key) => Ok(history_get(self.kv, &key, max_version)?.flatten()),

@@ -20,7 +20,11 @@ fn commit(s: &Storage, version: u64, w: WriteSet) -> [u8; 32] {
 }
 
 fn temp(keep_recent: u64) -> Storage {
-    Storage::open(Arc::new(SledKv::temporary().unwrap()), StorageConfig { keep_recent }).unwrap()
+    Storage::open(
+        Arc::new(SledKv::temporary().unwrap()),
+        StorageConfig { keep_recent },
+    )
+    .unwrap()
 }
 
 #[test]
@@ -62,15 +66,26 @@ fn proofs_verify_against_the_root() {
     assert_eq!(value, Some(b"v2".to_vec()));
     let spec = jmt::ics23_spec();
     assert!(ics23::verify_membership::<ics23::HostFunctionsManager>(
-        &proof, &spec, &root.to_vec(), b"k2", b"v2"
+        &proof,
+        &spec,
+        &root.to_vec(),
+        b"k2",
+        b"v2"
     ));
     assert!(!ics23::verify_membership::<ics23::HostFunctionsManager>(
-        &proof, &spec, &root.to_vec(), b"k2", b"other"
+        &proof,
+        &spec,
+        &root.to_vec(),
+        b"k2",
+        b"other"
     ));
     let (none, absent) = s.get_with_proof(b"zz", 1).unwrap();
     assert!(none.is_none());
     assert!(ics23::verify_non_membership::<ics23::HostFunctionsManager>(
-        &absent, &spec, &root.to_vec(), b"zz"
+        &absent,
+        &spec,
+        &root.to_vec(),
+        b"zz"
     ));
 }
 
@@ -89,11 +104,18 @@ fn same_writes_give_the_same_root_and_order_does_not_matter() {
 fn pruning_drops_old_versions_but_keeps_recent_ones() {
     let s = temp(2);
     for v in 0..6u64 {
-        commit(&s, v, writes(&[(b"k", Some(&v.to_be_bytes())), (b"const", Some(b"c"))]));
+        commit(
+            &s,
+            v,
+            writes(&[(b"k", Some(&v.to_be_bytes())), (b"const", Some(b"c"))]),
+        );
     }
     // Versions 4 and 5 are kept.
     assert!(s.at(3).is_err());
-    assert_eq!(s.at(4).unwrap().get(b"k").unwrap(), Some(4u64.to_be_bytes().to_vec()));
+    assert_eq!(
+        s.at(4).unwrap().get(b"k").unwrap(),
+        Some(4u64.to_be_bytes().to_vec())
+    );
     assert_eq!(s.at(4).unwrap().get(b"const").unwrap(), Some(b"c".to_vec()));
     assert!(s.root_hash(4).is_ok());
     let (v, _) = s.get_with_proof(b"k", 4).unwrap();
@@ -104,14 +126,22 @@ fn pruning_drops_old_versions_but_keeps_recent_ones() {
 fn reopening_resumes_at_the_committed_version() {
     let dir = tempfile::tempdir().unwrap();
     let root = {
-        let s = Storage::open(Arc::new(SledKv::open(dir.path()).unwrap()), StorageConfig::default()).unwrap();
+        let s = Storage::open(
+            Arc::new(SledKv::open(dir.path()).unwrap()),
+            StorageConfig::default(),
+        )
+        .unwrap();
         commit(&s, 0, writes(&[(b"k", Some(b"v"))]));
         let r = commit(&s, 1, writes(&[(b"k", Some(b"w"))]));
         // A prepared but uncommitted version is simply lost, as after a crash.
         let _lost = s.prepare(2, writes(&[(b"k", Some(b"lost"))])).unwrap();
         r
     };
-    let s = Storage::open(Arc::new(SledKv::open(dir.path()).unwrap()), StorageConfig::default()).unwrap();
+    let s = Storage::open(
+        Arc::new(SledKv::open(dir.path()).unwrap()),
+        StorageConfig::default(),
+    )
+    .unwrap();
     assert_eq!(s.latest_version(), Some(1));
     assert_eq!(s.root_hash(1).unwrap().0, root);
     assert_eq!(s.latest().get(b"k").unwrap(), Some(b"w".to_vec()));

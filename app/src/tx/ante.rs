@@ -62,12 +62,17 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
         }
         // And the bytes of the signatures that a simulated tx leaves empty.
         let missing = tx.signers.iter().filter(|s| s.signature.is_empty()).count() as u64;
-        ctx.gas().consume(params.tx_size_cost_per_byte.saturating_mul(missing * 64), "txSize: signatures")?;
+        ctx.gas().consume(
+            params.tx_size_cost_per_byte.saturating_mul(missing * 64),
+            "txSize: signatures",
+        )?;
     }
     if !tx.fee.is_empty() {
         let payer = tx.fee_payer().clone();
         if ctx.account(&payer)?.is_none() {
-            return Err(sdk::unknown_address(format!("fee payer address: {payer} does not exist")));
+            return Err(sdk::unknown_address(format!(
+                "fee payer address: {payer} does not exist"
+            )));
         }
         let collector = Address::module(FEE_COLLECTOR);
         ctx.send_coins(&payer, &collector, &tx.fee).map_err(|e| {
@@ -129,7 +134,10 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
         }
         if mode != ExecMode::Simulate {
             let sign_bytes = tx.sign_bytes(env.chain_id, account.account_number);
-            if !env.sig_cache.verify(&sign_bytes, &pub_key, &signer.signature) {
+            if !env
+                .sig_cache
+                .verify(&sign_bytes, &pub_key, &signer.signature)
+            {
                 return Err(sdk::unauthorized(format!(
                     "signature verification failed; please verify account number ({}) and chain-id ({})",
                     account.account_number, env.chain_id
@@ -144,10 +152,9 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
             .checked_add(1)
             .ok_or_else(|| sdk::internal("sequence overflow"))?;
         ctx.put_account(&account)?;
-        ctx.emit(Event::new("tx").attr(
-            "acc_seq",
-            format!("{}/{}", signer.address, signer.sequence),
-        ));
+        ctx.emit(
+            Event::new("tx").attr("acc_seq", format!("{}/{}", signer.address, signer.sequence)),
+        );
         ctx.emit(Event::new("tx").attr("signature", B64.encode(&signer.signature)));
     }
     Ok(())

@@ -65,10 +65,12 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
             bytes.len()
         )));
     }
-    let decode_err = |what: &str, e: prost::DecodeError| sdk::tx_decode(format!("cannot decode {what}: {e}"));
+    let decode_err =
+        |what: &str, e: prost::DecodeError| sdk::tx_decode(format!("cannot decode {what}: {e}"));
     let raw = TxRaw::decode(bytes).map_err(|e| decode_err("tx", e))?;
     let body = TxBody::decode(raw.body_bytes.as_slice()).map_err(|e| decode_err("tx body", e))?;
-    let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).map_err(|e| decode_err("auth info", e))?;
+    let auth =
+        AuthInfo::decode(raw.auth_info_bytes.as_slice()).map_err(|e| decode_err("auth info", e))?;
 
     if body.messages.is_empty() {
         return Err(sdk::invalid_request("must contain at least one message"));
@@ -105,7 +107,8 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
             addrs.len()
         )));
     }
-    if auth.signer_infos.len() != addrs.len() || (!simulate && raw.signatures.len() != addrs.len()) {
+    if auth.signer_infos.len() != addrs.len() || (!simulate && raw.signatures.len() != addrs.len())
+    {
         return Err(if raw.signatures.is_empty() && !simulate {
             sdk::no_signatures("no signatures supplied")
         } else {
@@ -124,7 +127,8 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
             Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32 => {}
             // Simulation checks no signature; cosmjs simulates with SIGN_MODE_UNSPECIFIED,
             // which the Cosmos SDK accepts there too.
-            Some(mode_info::Sum::Single(s)) if simulate && s.mode == SignMode::Unspecified as i32 => {}
+            Some(mode_info::Sum::Single(s))
+                if simulate && s.mode == SignMode::Unspecified as i32 => {}
             _ => {
                 return Err(sdk::unauthorized(
                     "only SIGN_MODE_DIRECT single signatures are supported",
@@ -150,7 +154,9 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
         };
         let signature = raw.signatures.get(i).cloned().unwrap_or_default();
         if !simulate && signature.len() != 64 {
-            return Err(sdk::unauthorized("secp256k1 signatures are 64 bytes (r || s)"));
+            return Err(sdk::unauthorized(
+                "secp256k1 signatures are 64 bytes (r || s)",
+            ));
         }
         signers.push(Signer {
             address,
@@ -162,7 +168,9 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
 
     let fee = auth.fee.unwrap_or_default();
     if !fee.payer.is_empty() || !fee.granter.is_empty() {
-        return Err(sdk::invalid_request("fee payers and fee grants are not supported"));
+        return Err(sdk::invalid_request(
+            "fee payers and fee grants are not supported",
+        ));
     }
     #[allow(deprecated)] // tips were removed from the SDK; reject them explicitly
     let has_tip = auth.tip.is_some();

@@ -37,7 +37,13 @@ pub struct TxOutcome {
 }
 
 impl TxOutcome {
-    pub fn failed(err: TxError, gas_wanted: u64, gas_used: u64, events: Vec<Event>, writes: WriteSet) -> Self {
+    pub fn failed(
+        err: TxError,
+        gas_wanted: u64,
+        gas_used: u64,
+        events: Vec<Event>,
+        writes: WriteSet,
+    ) -> Self {
         Self {
             code: err.code,
             codespace: err.codespace,

@@ -92,7 +92,13 @@ mod tests {
         assert_eq!(p.fee_for(1), 1);
         assert_eq!(p.fee_for(0), 0);
         assert!(GasPrice::parse("0udeai").unwrap().is_zero());
-        for bad in ["udeai", "1.2.3udeai", "-1udeai", "0.025", "1.0000000000000000001udeai"] {
+        for bad in [
+            "udeai",
+            "1.2.3udeai",
+            "-1udeai",
+            "0.025",
+            "1.0000000000000000001udeai",
+        ] {
             assert!(GasPrice::parse(bad).is_err(), "{bad}");
         }
     }

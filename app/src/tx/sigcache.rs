@@ -69,7 +69,10 @@ impl SigCache {
     }
 
     fn contains(&self, key: &[u8; 32]) -> bool {
-        self.inner.lock().map(|g| g.0.contains(key)).unwrap_or(false)
+        self.inner
+            .lock()
+            .map(|g| g.0.contains(key))
+            .unwrap_or(false)
     }
 
     fn insert(&self, key: [u8; 32]) {
@@ -95,7 +98,11 @@ mod tests {
     #[test]
     fn accepts_low_s_and_rejects_high_s_and_garbage() {
         let key = SigningKey::from_slice(&[5u8; 32]).unwrap();
-        let pk = key.verifying_key().to_encoded_point(true).as_bytes().to_vec();
+        let pk = key
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
         let sig: Signature = key.sign(b"doc");
         let low = sig.normalize_s().unwrap_or(sig);
         assert!(verify_secp256k1(b"doc", &pk, &low.to_bytes()));

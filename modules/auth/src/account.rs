@@ -81,7 +81,10 @@ impl Account {
     pub fn from_any(any: &Any) -> Result<Self, TxError> {
         let bad = |e: prost::DecodeError| sdk::internal(format!("corrupt account: {e}"));
         if any.type_url == BaseAccount::type_url() {
-            Self::from_base(BaseAccount::decode(any.value.as_slice()).map_err(bad)?, None)
+            Self::from_base(
+                BaseAccount::decode(any.value.as_slice()).map_err(bad)?,
+                None,
+            )
         } else if any.type_url == ModuleAccount::type_url() {
             let m = ModuleAccount::decode(any.value.as_slice()).map_err(bad)?;
             let base = m
@@ -93,7 +96,10 @@ impl Account {
             };
             Self::from_base(base, Some(info))
         } else {
-            Err(sdk::invalid_type(format!("unknown account type {}", any.type_url)))
+            Err(sdk::invalid_type(format!(
+                "unknown account type {}",
+                any.type_url
+            )))
         }
     }
 

@@ -74,7 +74,10 @@ impl GenesisAccount {
                     .map_err(|e| sdk::invalid_pubkey(format!("bad base64 public key: {e}")))?,
             ),
             Some(pk) => {
-                return Err(sdk::invalid_pubkey(format!("unsupported key type {}", pk.type_url)))
+                return Err(sdk::invalid_pubkey(format!(
+                    "unsupported key type {}",
+                    pk.type_url
+                )))
             }
         };
         Ok(Account {
@@ -129,7 +132,10 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         state.put_account(&account)?;
         next = next.max(account.account_number.saturating_add(1));
     }
-    state.put(state_key::next_account_number(), next.to_be_bytes().to_vec())?;
+    state.put(
+        state_key::next_account_number(),
+        next.to_be_bytes().to_vec(),
+    )?;
     state.ensure_module_account(FEE_COLLECTOR)?;
     Ok(())
 }
@@ -181,8 +187,10 @@ mod tests {
     #[test]
     fn rejects_duplicates_and_unknown_fields() {
         let addr = Address::from_bytes(&[9; 20]).unwrap().to_bech32();
-        let acct = |n: &str| serde_json::json!({"@type":"/cosmos.auth.v1beta1.BaseAccount",
-            "address": addr, "pub_key": null, "account_number": n, "sequence": "0"});
+        let acct = |n: &str| {
+            serde_json::json!({"@type":"/cosmos.auth.v1beta1.BaseAccount",
+            "address": addr, "pub_key": null, "account_number": n, "sequence": "0"})
+        };
         let dup = serde_json::json!({"accounts": [acct("0"), acct("1")]});
         assert!(init(&mut MemStore::new(), &dup).is_err());
         let unknown = serde_json::json!({"acounts": []});

@@ -61,13 +61,18 @@ pub trait AuthWrite: StateWrite {
     /// Creates an account with the next account number. Fails if it exists.
     fn create_account(&mut self, addr: &Address) -> Result<Account, TxError> {
         if self.account(addr)?.is_some() {
-            return Err(sdk::invalid_request(format!("account {addr} already exists")));
+            return Err(sdk::invalid_request(format!(
+                "account {addr} already exists"
+            )));
         }
         let number = self.peek_next_account_number()?;
         let next = number
             .checked_add(1)
             .ok_or_else(|| sdk::internal("account numbers exhausted"))?;
-        self.put(state_key::next_account_number(), next.to_be_bytes().to_vec())?;
+        self.put(
+            state_key::next_account_number(),
+            next.to_be_bytes().to_vec(),
+        )?;
         let account = Account::new(addr.clone(), number);
         self.put_account(&account)?;
         Ok(account)

@@ -74,6 +74,7 @@ pub(crate) mod u64_string {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(|_| D::Error::custom(format!("invalid integer {s:?}")))
+        s.parse()
+            .map_err(|_| D::Error::custom(format!("invalid integer {s:?}")))
     }
 }

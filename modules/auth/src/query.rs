@@ -14,7 +14,10 @@ pub fn register(router: &mut Router) {
     router.add_query("/cosmos.auth.v1beta1.Query/Accounts", accounts);
     router.add_query("/cosmos.auth.v1beta1.Query/Params", params);
     router.add_query("/cosmos.auth.v1beta1.Query/AccountInfo", account_info);
-    router.add_query("/cosmos.auth.v1beta1.Query/AccountAddressByID", address_by_id);
+    router.add_query(
+        "/cosmos.auth.v1beta1.Query/AccountAddressByID",
+        address_by_id,
+    );
     router.add_query("/cosmos.auth.v1beta1.Query/Bech32Prefix", bech32_prefix);
 }
 
@@ -31,7 +34,11 @@ fn load(state: &dyn StateRead, addr: &str) -> Result<Account, TxError> {
         .account(&a)?
         // The Cosmos SDK's wording over ABCI: cosmjs's getAccount recognises an unknown
         // account by this `rpc error: code = NotFound` prefix and returns null.
-        .ok_or_else(|| sdk::key_not_found(format!("rpc error: code = NotFound desc = account {addr} not found: key not found")))
+        .ok_or_else(|| {
+            sdk::key_not_found(format!(
+                "rpc error: code = NotFound desc = account {addr} not found: key not found"
+            ))
+        })
 }
 
 fn account(
@@ -68,7 +75,10 @@ fn accounts(
     })
 }
 
-fn params(state: &dyn StateRead, _: pb::QueryParamsRequest) -> Result<pb::QueryParamsResponse, TxError> {
+fn params(
+    state: &dyn StateRead,
+    _: pb::QueryParamsRequest,
+) -> Result<pb::QueryParamsResponse, TxError> {
     Ok(pb::QueryParamsResponse {
         params: Some(state.auth_params()?.to_proto()),
     })

@@ -84,7 +84,9 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     for b in &g.balances {
         let addr = Address::from_bech32(&b.address)?;
         if !state.balances(&addr, 1)?.is_empty() {
-            return Err(sdk::invalid_request(format!("duplicate balance for {addr}")));
+            return Err(sdk::invalid_request(format!(
+                "duplicate balance for {addr}"
+            )));
         }
         let coins = to_coins(&b.coins)?;
         state.add_coins(&addr, &coins)?;
@@ -114,8 +116,14 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
     let mut balances: Vec<Balance> = Vec::new();
     let mut addrs: Vec<Address> = Vec::new();
     for (k, _) in all(state_key::all_balances())? {
-        let len = usize::from(*k.first().ok_or_else(|| sdk::internal("corrupt balance key"))?);
-        let addr = Address::from_bytes(k.get(1..1 + len).ok_or_else(|| sdk::internal("corrupt balance key"))?)?;
+        let len = usize::from(
+            *k.first()
+                .ok_or_else(|| sdk::internal("corrupt balance key"))?,
+        );
+        let addr = Address::from_bytes(
+            k.get(1..1 + len)
+                .ok_or_else(|| sdk::internal("corrupt balance key"))?,
+        )?;
         if addrs.last() != Some(&addr) {
             addrs.push(addr);
         }

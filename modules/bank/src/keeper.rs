@@ -139,7 +139,12 @@ pub trait BankWrite: StateWrite {
 
     /// Moves coins between accounts, creating the recipient's account if it is new.
     /// Returns the events to emit.
-    fn send_coins(&mut self, from: &Address, to: &Address, coins: &Coins) -> Result<Vec<Event>, TxError> {
+    fn send_coins(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        coins: &Coins,
+    ) -> Result<Vec<Event>, TxError> {
         self.sub_coins(from, coins)?;
         self.add_coins(to, coins)?;
         self.ensure_account(to)?;
@@ -158,8 +163,12 @@ pub trait BankWrite: StateWrite {
         self.add_coins(to, coins)?;
         self.ensure_account(to)?;
         Ok(vec![
-            Event::new("coinbase").attr("minter", to).attr("amount", coins),
-            Event::new("coin_received").attr("receiver", to).attr("amount", coins),
+            Event::new("coinbase")
+                .attr("minter", to)
+                .attr("amount", coins),
+            Event::new("coin_received")
+                .attr("receiver", to)
+                .attr("amount", coins),
         ])
     }
 
@@ -174,7 +183,10 @@ pub trait BankWrite: StateWrite {
 
     fn set_denom_metadata(&mut self, meta: &DenomMetadata) -> Result<(), TxError> {
         meta.validate()?;
-        self.put(state_key::metadata(&meta.base), meta.to_proto().encode_to_vec())
+        self.put(
+            state_key::metadata(&meta.base),
+            meta.to_proto().encode_to_vec(),
+        )
     }
 
     fn set_send_enabled(&mut self, denom: &str, enabled: bool) -> Result<(), TxError> {
@@ -187,7 +199,10 @@ pub trait BankWrite: StateWrite {
                 "params.send_enabled is deprecated; use the top-level send_enabled list",
             ));
         }
-        self.put(state_key::params(), vec![u8::from(params.default_send_enabled)])
+        self.put(
+            state_key::params(),
+            vec![u8::from(params.default_send_enabled)],
+        )
     }
 }
 

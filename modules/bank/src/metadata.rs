@@ -62,12 +62,20 @@ impl DenomMetadata {
     /// display unit is one of the units.
     pub fn validate(&self) -> Result<(), TxError> {
         validate_denom(&self.base)?;
-        let bad = |m: &str| sdk::invalid_request(format!("invalid metadata for {}: {m}", self.base));
-        let first = self.denom_units.first().ok_or_else(|| bad("no denom units"))?;
+        let bad =
+            |m: &str| sdk::invalid_request(format!("invalid metadata for {}: {m}", self.base));
+        let first = self
+            .denom_units
+            .first()
+            .ok_or_else(|| bad("no denom units"))?;
         if first.denom != self.base || first.exponent != 0 {
             return Err(bad("the first unit must be the base with exponent 0"));
         }
-        if self.denom_units.windows(2).any(|w| w[1].exponent <= w[0].exponent) {
+        if self
+            .denom_units
+            .windows(2)
+            .any(|w| w[1].exponent <= w[0].exponent)
+        {
             return Err(bad("exponents must strictly increase"));
         }
         if !self.denom_units.iter().any(|u| u.denom == self.display) {

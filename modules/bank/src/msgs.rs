@@ -92,8 +92,16 @@ impl TryFrom<pb::MsgMultiSend> for MultiSend {
         // SDK v0.47+ allows exactly one input.
         let input = match m.inputs.as_slice() {
             [] => return Err(bank_err(ERR_NO_INPUTS, "no inputs to send transaction")),
-            [i] => (Address::from_bech32(&i.address)?, Coins::from_proto(&i.coins)?),
-            _ => return Err(bank_err(ERR_MULTIPLE_SENDERS, "multiple senders not allowed")),
+            [i] => (
+                Address::from_bech32(&i.address)?,
+                Coins::from_proto(&i.coins)?,
+            ),
+            _ => {
+                return Err(bank_err(
+                    ERR_MULTIPLE_SENDERS,
+                    "multiple senders not allowed",
+                ))
+            }
         };
         if m.outputs.is_empty() {
             return Err(bank_err(ERR_NO_OUTPUTS, "no outputs to send transaction"));
@@ -107,7 +115,12 @@ impl TryFrom<pb::MsgMultiSend> for MultiSend {
         let outputs = m
             .outputs
             .iter()
-            .map(|o| Ok((Address::from_bech32(&o.address)?, Coins::from_proto(&o.coins)?)))
+            .map(|o| {
+                Ok((
+                    Address::from_bech32(&o.address)?,
+                    Coins::from_proto(&o.coins)?,
+                ))
+            })
             .collect::<Result<Vec<_>, TxError>>()?;
         if input.1.is_empty() || outputs.iter().any(|(_, c)| c.is_empty()) {
             return Err(sdk::invalid_coins("every input and output must send coins"));
@@ -139,13 +152,25 @@ impl Message for MultiSend {
         let (from, coins) = &self.input;
         check_send_enabled(ctx, coins)?;
         ctx.sub_coins(from, coins)?;
-        ctx.emit(Event::new("coin_spent").attr("spender", from).attr("amount", coins));
+        ctx.emit(
+            Event::new("coin_spent")
+                .attr("spender", from)
+                .attr("amount", coins),
+        );
         ctx.emit(Event::new("message").attr("sender", from));
         for (to, c) in &self.outputs {
             ctx.add_coins(to, c)?;
             deai_auth::AuthWrite::ensure_account(ctx, to)?;
-            ctx.emit(Event::new("coin_received").attr("receiver", to).attr("amount", c));
-            ctx.emit(Event::new("transfer").attr("recipient", to).attr("amount", c));
+            ctx.emit(
+                Event::new("coin_received")
+                    .attr("receiver", to)
+                    .attr("amount", c),
+            );
+            ctx.emit(
+                Event::new("transfer")
+                    .attr("recipient", to)
+                    .attr("amount", c),
+            );
         }
         Ok(response(pb::MsgMultiSendResponse {}))
     }

@@ -13,8 +13,14 @@ use crate::state_key;
 pub fn register(router: &mut Router) {
     router.add_query("/cosmos.bank.v1beta1.Query/Balance", balance);
     router.add_query("/cosmos.bank.v1beta1.Query/AllBalances", all_balances);
-    router.add_query("/cosmos.bank.v1beta1.Query/SpendableBalances", spendable_balances);
-    router.add_query("/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom", spendable_by_denom);
+    router.add_query(
+        "/cosmos.bank.v1beta1.Query/SpendableBalances",
+        spendable_balances,
+    );
+    router.add_query(
+        "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom",
+        spendable_by_denom,
+    );
     router.add_query("/cosmos.bank.v1beta1.Query/TotalSupply", total_supply);
     router.add_query("/cosmos.bank.v1beta1.Query/SupplyOf", supply_of);
     router.add_query("/cosmos.bank.v1beta1.Query/Params", params);
@@ -46,7 +52,10 @@ fn denom_of(rel_key: Vec<u8>) -> Result<String, TxError> {
     String::from_utf8(rel_key).map_err(|_| sdk::internal("corrupt denom key"))
 }
 
-fn balance(state: &dyn StateRead, req: pb::QueryBalanceRequest) -> Result<pb::QueryBalanceResponse, TxError> {
+fn balance(
+    state: &dyn StateRead,
+    req: pb::QueryBalanceRequest,
+) -> Result<pb::QueryBalanceResponse, TxError> {
     let addr = parse(&req.address)?;
     validate_denom(&req.denom)?;
     Ok(pb::QueryBalanceResponse {
@@ -58,7 +67,13 @@ fn balances_page(
     state: &dyn StateRead,
     address: &str,
     page: Option<cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest>,
-) -> Result<(Vec<ProtoCoin>, cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse), TxError> {
+) -> Result<
+    (
+        Vec<ProtoCoin>,
+        cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse,
+    ),
+    TxError,
+> {
     let addr = parse(address)?;
     let (entries, page) = paginate(state, &state_key::balances_of(&addr), page)?;
     let coins = entries
@@ -117,19 +132,27 @@ fn total_supply(
     })
 }
 
-fn supply_of(state: &dyn StateRead, req: pb::QuerySupplyOfRequest) -> Result<pb::QuerySupplyOfResponse, TxError> {
+fn supply_of(
+    state: &dyn StateRead,
+    req: pb::QuerySupplyOfRequest,
+) -> Result<pb::QuerySupplyOfResponse, TxError> {
     validate_denom(&req.denom)?;
     Ok(pb::QuerySupplyOfResponse {
-        amount: Some(Coin {
-            denom: req.denom.clone(),
-            amount: state.supply_of(&req.denom)?,
-        }
-        .to_proto()),
+        amount: Some(
+            Coin {
+                denom: req.denom.clone(),
+                amount: state.supply_of(&req.denom)?,
+            }
+            .to_proto(),
+        ),
     })
 }
 
 #[allow(deprecated)] // the deprecated list is always empty
-fn params(state: &dyn StateRead, _: pb::QueryParamsRequest) -> Result<pb::QueryParamsResponse, TxError> {
+fn params(
+    state: &dyn StateRead,
+    _: pb::QueryParamsRequest,
+) -> Result<pb::QueryParamsResponse, TxError> {
     Ok(pb::QueryParamsResponse {
         params: Some(pb::Params {
             send_enabled: Vec::new(),
@@ -159,7 +182,8 @@ fn denoms_metadata(
     let metadatas = entries
         .into_iter()
         .map(|(_, v)| {
-            prost::Message::decode(v.as_slice()).map_err(|e| sdk::internal(format!("corrupt metadata: {e}")))
+            prost::Message::decode(v.as_slice())
+                .map_err(|e| sdk::internal(format!("corrupt metadata: {e}")))
         })
         .collect::<Result<_, TxError>>()?;
     Ok(pb::QueryDenomsMetadataResponse {
@@ -179,7 +203,10 @@ fn send_enabled(
     for d in &req.denoms {
         validate_denom(d)?;
         if let Some(enabled) = state.send_enabled_entry(d)? {
-            out.push(pb::SendEnabled { denom: d.clone(), enabled });
+            out.push(pb::SendEnabled {
+                denom: d.clone(),
+                enabled,
+            });
         }
     }
     Ok(pb::QuerySendEnabledResponse {

@@ -6,7 +6,10 @@ use deai_framework::Address;
 use crate::MODULE_NAME;
 
 pub fn balance(addr: &Address, denom: &str) -> Vec<u8> {
-    KeyBuilder::new(MODULE_NAME, "bal").addr(addr).tail(denom.as_bytes()).build()
+    KeyBuilder::new(MODULE_NAME, "bal")
+        .addr(addr)
+        .tail(denom.as_bytes())
+        .build()
 }
 
 /// All balances of one account; the rest of each key is the denom.
@@ -20,7 +23,9 @@ pub fn all_balances() -> Vec<u8> {
 }
 
 pub fn supply(denom: &str) -> Vec<u8> {
-    KeyBuilder::new(MODULE_NAME, "supply").tail(denom.as_bytes()).build()
+    KeyBuilder::new(MODULE_NAME, "supply")
+        .tail(denom.as_bytes())
+        .build()
 }
 
 pub fn supply_prefix() -> Vec<u8> {
@@ -28,7 +33,9 @@ pub fn supply_prefix() -> Vec<u8> {
 }
 
 pub fn metadata(denom: &str) -> Vec<u8> {
-    KeyBuilder::new(MODULE_NAME, "meta").tail(denom.as_bytes()).build()
+    KeyBuilder::new(MODULE_NAME, "meta")
+        .tail(denom.as_bytes())
+        .build()
 }
 
 pub fn metadata_prefix() -> Vec<u8> {
@@ -36,7 +43,9 @@ pub fn metadata_prefix() -> Vec<u8> {
 }
 
 pub fn send_enabled(denom: &str) -> Vec<u8> {
-    KeyBuilder::new(MODULE_NAME, "send_enabled").tail(denom.as_bytes()).build()
+    KeyBuilder::new(MODULE_NAME, "send_enabled")
+        .tail(denom.as_bytes())
+        .build()
 }
 
 pub fn send_enabled_prefix() -> Vec<u8> {

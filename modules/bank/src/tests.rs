@@ -11,7 +11,10 @@ fn addr(b: u8) -> Address {
 }
 
 fn coin(amount: &str, denom: &str) -> ProtoCoin {
-    ProtoCoin { denom: denom.into(), amount: amount.into() }
+    ProtoCoin {
+        denom: denom.into(),
+        amount: amount.into(),
+    }
 }
 
 fn genesis_json() -> serde_json::Value {
@@ -70,7 +73,9 @@ fn send_moves_coins_and_creates_the_recipient() {
     run(&mut s, &msg).unwrap();
     assert_eq!(s.balance(&addr(1), "udeai").unwrap(), 700);
     assert_eq!(s.balance(&addr(3), "udeai").unwrap(), 300);
-    assert!(deai_auth::AuthRead::account(&s, &addr(3)).unwrap().is_some());
+    assert!(deai_auth::AuthRead::account(&s, &addr(3))
+        .unwrap()
+        .is_some());
     assert_eq!(s.supply_of("udeai").unwrap(), 1010);
 }
 
@@ -88,10 +93,15 @@ fn send_fails_cleanly() {
     assert_eq!(err.code, sdk::INSUFFICIENT_FUNDS);
     assert_eq!(s.balance(&addr(2), "udeai").unwrap(), 10, "nothing written");
     let err = run(&mut s, &send("1", "stake").unwrap()).unwrap_err();
-    assert_eq!((err.codespace, err.code), (MODULE_NAME, crate::msgs::ERR_SEND_DISABLED));
+    assert_eq!(
+        (err.codespace, err.code),
+        (MODULE_NAME, crate::msgs::ERR_SEND_DISABLED)
+    );
     assert_eq!(send("0", "udeai").unwrap_err().code, sdk::INVALID_COINS);
     assert_eq!(
-        send("340282366920938463463374607431768211456", "udeai").unwrap_err().code,
+        send("340282366920938463463374607431768211456", "udeai")
+            .unwrap_err()
+            .code,
         sdk::OVERFLOW
     );
 }
@@ -111,13 +121,32 @@ fn receiving_past_u128_is_an_overflow_error() {
 
 #[test]
 fn multi_send_checks_sums_and_pays_everyone() {
-    let input = |amt: &str| pb::Input { address: addr(1).to_bech32(), coins: vec![coin(amt, "udeai")] };
-    let out = |b: u8, amt: &str| pb::Output { address: addr(b).to_bech32(), coins: vec![coin(amt, "udeai")] };
-    let bad = MultiSend::try_from(pb::MsgMultiSend { inputs: vec![input("10")], outputs: vec![out(4, "9")] });
-    assert_eq!(bad.unwrap_err().code, crate::msgs::ERR_INPUT_OUTPUT_MISMATCH);
-    let two = MultiSend::try_from(pb::MsgMultiSend { inputs: vec![input("1"), input("1")], outputs: vec![out(4, "2")] });
+    let input = |amt: &str| pb::Input {
+        address: addr(1).to_bech32(),
+        coins: vec![coin(amt, "udeai")],
+    };
+    let out = |b: u8, amt: &str| pb::Output {
+        address: addr(b).to_bech32(),
+        coins: vec![coin(amt, "udeai")],
+    };
+    let bad = MultiSend::try_from(pb::MsgMultiSend {
+        inputs: vec![input("10")],
+        outputs: vec![out(4, "9")],
+    });
+    assert_eq!(
+        bad.unwrap_err().code,
+        crate::msgs::ERR_INPUT_OUTPUT_MISMATCH
+    );
+    let two = MultiSend::try_from(pb::MsgMultiSend {
+        inputs: vec![input("1"), input("1")],
+        outputs: vec![out(4, "2")],
+    });
     assert_eq!(two.unwrap_err().code, crate::msgs::ERR_MULTIPLE_SENDERS);
-    let ok = MultiSend::try_from(pb::MsgMultiSend { inputs: vec![input("10")], outputs: vec![out(4, "3"), out(5, "7")] }).unwrap();
+    let ok = MultiSend::try_from(pb::MsgMultiSend {
+        inputs: vec![input("10")],
+        outputs: vec![out(4, "3"), out(5, "7")],
+    })
+    .unwrap();
     let mut s = store();
     run(&mut s, &ok).unwrap();
     assert_eq!(s.balance(&addr(1), "udeai").unwrap(), 990);
@@ -132,13 +161,21 @@ fn all_balances_query_paginates() {
     BankModule.register(&mut router);
     let req = pb::QueryAllBalancesRequest {
         address: addr(1).to_bech32(),
-        pagination: Some(cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest {
-            limit: 1, count_total: true, ..Default::default()
-        }),
+        pagination: Some(
+            cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest {
+                limit: 1,
+                count_total: true,
+                ..Default::default()
+            },
+        ),
         resolve_denom: false,
     };
     let bytes = router
-        .query("/cosmos.bank.v1beta1.Query/AllBalances", &s, &prost::Message::encode_to_vec(&req))
+        .query(
+            "/cosmos.bank.v1beta1.Query/AllBalances",
+            &s,
+            &prost::Message::encode_to_vec(&req),
+        )
         .unwrap();
     let res: pb::QueryAllBalancesResponse = prost::Message::decode(bytes.as_slice()).unwrap();
     assert_eq!(res.balances, vec![coin("5", "stake")]);

@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn rejects_other_prefix_and_garbage() {
         let cosmos = bech32::encode::<Bech32>(Hrp::parse_unchecked("cosmos"), &[1u8; 20]).unwrap();
-        assert_eq!(Address::from_bech32(&cosmos).unwrap_err().code, sdk::INVALID_ADDRESS);
+        assert_eq!(
+            Address::from_bech32(&cosmos).unwrap_err().code,
+            sdk::INVALID_ADDRESS
+        );
         assert!(Address::from_bech32("deai1xyz").is_err());
         assert!(Address::from_bytes(&[]).is_err());
     }

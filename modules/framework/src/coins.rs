@@ -87,7 +87,10 @@ impl Coins {
         coins.sort_by(|a, b| a.denom.cmp(&b.denom));
         for w in coins.windows(2) {
             if w[0].denom == w[1].denom {
-                return Err(sdk::invalid_coins(format!("duplicate denom {}", w[0].denom)));
+                return Err(sdk::invalid_coins(format!(
+                    "duplicate denom {}",
+                    w[0].denom
+                )));
             }
         }
         if let Some(c) = coins.iter().find(|c| c.amount == 0) {
@@ -100,7 +103,12 @@ impl Coins {
         if coins.len() > MAX_COINS_PER_SET {
             return Err(sdk::invalid_coins("too many denoms"));
         }
-        Self::new(coins.iter().map(Coin::from_proto).collect::<Result<_, _>>()?)
+        Self::new(
+            coins
+                .iter()
+                .map(Coin::from_proto)
+                .collect::<Result<_, _>>()?,
+        )
     }
 
     pub fn to_proto(&self) -> Vec<ProtoCoin> {
@@ -190,7 +198,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_coins() {
-        for bad in ["udeai", "-5udeai", "5u", "5udeai,6udeai", "0udeai", "1.5udeai"] {
+        for bad in [
+            "udeai",
+            "-5udeai",
+            "5u",
+            "5udeai,6udeai",
+            "0udeai",
+            "1.5udeai",
+        ] {
             assert!(Coins::parse(bad).is_err(), "{bad} should be rejected");
         }
         let huge = format!("{}udeai", u128::MAX);

@@ -54,8 +54,10 @@ impl StateRead for Ctx<'_> {
         self.gas.consume(self.config.read_cost_flat, "ReadFlat")?;
         let v = self.state.get(key)?;
         let n = len_u64(key.len() + v.as_ref().map_or(0, Vec::len));
-        self.gas
-            .consume(self.config.read_cost_per_byte.saturating_mul(n), "ReadPerByte")?;
+        self.gas.consume(
+            self.config.read_cost_per_byte.saturating_mul(n),
+            "ReadPerByte",
+        )?;
         Ok(v)
     }
 
@@ -76,8 +78,10 @@ impl StateRead for Ctx<'_> {
             self.gas
                 .consume(self.config.iter_next_cost_flat, "IterNextFlat")?;
             let n = len_u64(k.len() + v.len());
-            self.gas
-                .consume(self.config.read_cost_per_byte.saturating_mul(n), "ValuePerByte")?;
+            self.gas.consume(
+                self.config.read_cost_per_byte.saturating_mul(n),
+                "ValuePerByte",
+            )?;
         }
         Ok(out)
     }
@@ -87,8 +91,10 @@ impl StateWrite for Ctx<'_> {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), TxError> {
         self.gas.consume(self.config.write_cost_flat, "WriteFlat")?;
         let n = len_u64(key.len() + value.len());
-        self.gas
-            .consume(self.config.write_cost_per_byte.saturating_mul(n), "WritePerByte")?;
+        self.gas.consume(
+            self.config.write_cost_per_byte.saturating_mul(n),
+            "WritePerByte",
+        )?;
         self.state.put(key, value)
     }
 

@@ -31,7 +31,11 @@ impl TxError {
 
 impl fmt::Display for TxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (codespace {}, code {})", self.log, self.codespace, self.code)
+        write!(
+            f,
+            "{} (codespace {}, code {})",
+            self.log, self.codespace, self.code
+        )
     }
 }
 

@@ -30,8 +30,9 @@ where
     P: prost::Message + Default,
     M: Message + TryFrom<P, Error = TxError> + 'static,
 {
-    let proto = P::decode(bytes)
-        .map_err(|e| sdk::tx_decode(format!("cannot decode {}: {e}", std::any::type_name::<P>())))?;
+    let proto = P::decode(bytes).map_err(|e| {
+        sdk::tx_decode(format!("cannot decode {}: {e}", std::any::type_name::<P>()))
+    })?;
     Ok(Box::new(M::try_from(proto)?))
 }
 
@@ -109,8 +110,11 @@ pub trait Module: Send + Sync {
 
     fn register(&self, router: &mut Router);
 
-    fn init_genesis(&self, state: &mut dyn StateWrite, genesis: &serde_json::Value)
-        -> Result<(), TxError>;
+    fn init_genesis(
+        &self,
+        state: &mut dyn StateWrite,
+        genesis: &serde_json::Value,
+    ) -> Result<(), TxError>;
 
     fn export_genesis(&self, state: &dyn StateRead) -> Result<serde_json::Value, TxError>;
 

@@ -47,7 +47,9 @@ pub fn paginate(
 
     let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
     if offset > MAX_WALK {
-        return Err(sdk::invalid_request(format!("offset {offset} exceeds {MAX_WALK}")));
+        return Err(sdk::invalid_request(format!(
+            "offset {offset} exceeds {MAX_WALK}"
+        )));
     }
     // One more than the page to learn whether a next page exists.
     let want = offset.saturating_add(limit).saturating_add(1);
@@ -91,15 +93,30 @@ mod tests {
         m
     }
 
-    fn req(key: Vec<u8>, offset: u64, limit: u64, count_total: bool, reverse: bool) -> Option<PageRequest> {
-        Some(PageRequest { key, offset, limit, count_total, reverse })
+    fn req(
+        key: Vec<u8>,
+        offset: u64,
+        limit: u64,
+        count_total: bool,
+        reverse: bool,
+    ) -> Option<PageRequest> {
+        Some(PageRequest {
+            key,
+            offset,
+            limit,
+            count_total,
+            reverse,
+        })
     }
 
     #[test]
     fn pages_by_key_and_offset() {
         let m = store();
         let (p1, r1) = paginate(&m, b"p", req(vec![], 0, 4, true, false)).unwrap();
-        assert_eq!(p1.iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+        assert_eq!(
+            p1.iter().map(|(k, _)| k[0]).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3]
+        );
         assert_eq!(r1.total, 10);
         assert_eq!(r1.next_key, vec![4]);
         let (p2, _) = paginate(&m, b"p", req(r1.next_key, 0, 4, false, false)).unwrap();
@@ -108,7 +125,10 @@ mod tests {
         assert_eq!(p3.len(), 2);
         assert!(r3.next_key.is_empty());
         let (rev, rr) = paginate(&m, b"p", req(vec![], 0, 3, false, true)).unwrap();
-        assert_eq!(rev.iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), vec![9, 8, 7]);
+        assert_eq!(
+            rev.iter().map(|(k, _)| k[0]).collect::<Vec<_>>(),
+            vec![9, 8, 7]
+        );
         let (rev2, _) = paginate(&m, b"p", req(rr.next_key, 0, 3, false, true)).unwrap();
         assert_eq!(rev2[0].0, vec![6]);
         assert!(paginate(&m, b"p", req(vec![1], 1, 3, false, false)).is_err());

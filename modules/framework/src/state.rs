@@ -95,9 +95,7 @@ impl StateRead for Delta<'_> {
             return Ok(Vec::new());
         }
         let local: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = {
-            let it = self
-                .writes
-                .range::<[u8], _>(range_bounds(start, end));
+            let it = self.writes.range::<[u8], _>(range_bounds(start, end));
             if reverse {
                 it.rev().collect()
             } else {

@@ -34,7 +34,8 @@ impl Bounds {
 
 pub fn compute(model: &QuantizedModel, mode: Mode) -> Result<Bounds, ZkError> {
     model.validate()?;
-    let mut x: Vec<(i128, i128)> = vec![(model.input_min as i128, model.input_max as i128); model.n_inputs()];
+    let mut x: Vec<(i128, i128)> =
+        vec![(model.input_min as i128, model.input_max as i128); model.n_inputs()];
     let wlo = -(1i128 << (model.weight_bits - 1));
     let mut layers = Vec::new();
     for (l, layer) in model.layers.iter().enumerate() {
@@ -59,7 +60,9 @@ pub fn compute(model: &QuantizedModel, mode: Mode) -> Result<Bounds, ZkError> {
                 let bmax = 1i128 << (bias_bits - 1);
                 for (j, b) in layer.bias.iter().enumerate() {
                     if (*b as i128) < -bmax || (*b as i128) >= bmax {
-                        return Err(ZkError::InvalidModel(format!("layer {l}: bias[{j}] = {b} exceeds {bias_bits} bits")));
+                        return Err(ZkError::InvalidModel(format!(
+                            "layer {l}: bias[{j}] = {b} exceeds {bias_bits} bits"
+                        )));
                     }
                 }
                 acc = vec![(-(wx + bmax), wx + bmax); layer.n_out];
@@ -67,11 +70,16 @@ pub fn compute(model: &QuantizedModel, mode: Mode) -> Result<Bounds, ZkError> {
         }
         for (lo, hi) in &acc {
             if bit_len(lo.unsigned_abs()).max(bit_len(hi.unsigned_abs())) > MAX_ACC_BITS {
-                return Err(ZkError::InvalidModel(format!("layer {l}: accumulator exceeds {MAX_ACC_BITS} bits")));
+                return Err(ZkError::InvalidModel(format!(
+                    "layer {l}: accumulator exceeds {MAX_ACC_BITS} bits"
+                )));
             }
         }
         // Next layer's inputs: ReLU then shift (unused after the last layer).
-        x = acc.iter().map(|(_, hi)| (0, hi.max(&0) >> layer.shift)).collect();
+        x = acc
+            .iter()
+            .map(|(_, hi)| (0, hi.max(&0) >> layer.shift))
+            .collect();
         layers.push(LayerBounds { acc, bias_bits });
     }
     Ok(Bounds { layers })

@@ -19,12 +19,19 @@ pub struct Num {
 
 impl Num {
     pub fn constant(c: i128) -> Self {
-        let lc = if c == 0 { Lc::zero() } else { Lc::from((fr_from_i128(c), Variable::One)) };
+        let lc = if c == 0 {
+            Lc::zero()
+        } else {
+            Lc::from((fr_from_i128(c), Variable::One))
+        };
         Num { lc, val: Some(c) }
     }
 
     pub fn var(v: Variable, val: Option<i128>) -> Self {
-        Num { lc: Lc::from(v), val }
+        Num {
+            lc: Lc::from(v),
+            val,
+        }
     }
 
     /// True for a constant zero (a dead neuron): lets callers skip work.
@@ -42,7 +49,10 @@ fn missing() -> SynthesisError {
     SynthesisError::AssignmentMissing
 }
 
-pub fn witness(cs: &ConstraintSystemRef<Fr>, val: Option<i128>) -> Result<Variable, SynthesisError> {
+pub fn witness(
+    cs: &ConstraintSystemRef<Fr>,
+    val: Option<i128>,
+) -> Result<Variable, SynthesisError> {
     cs.new_witness_variable(|| val.map(fr_from_i128).ok_or_else(missing))
 }
 
@@ -62,7 +72,11 @@ pub fn enforce_eq(cs: &ConstraintSystemRef<Fr>, a: Lc, b: Lc) -> Result<(), Synt
 
 /// Allocates `width` boolean witnesses holding the bits of `val` (LSB first):
 /// `width` constraints `b * (1 - b) = 0`. The caller ties them to a value.
-pub fn alloc_bits(cs: &ConstraintSystemRef<Fr>, val: Option<u128>, width: u32) -> Result<Vec<Variable>, SynthesisError> {
+pub fn alloc_bits(
+    cs: &ConstraintSystemRef<Fr>,
+    val: Option<u128>,
+    width: u32,
+) -> Result<Vec<Variable>, SynthesisError> {
     if let Some(v) = val {
         if bit_len(v) > width {
             // The witness does not fit: the statement is false, refuse to prove it.
@@ -81,7 +95,11 @@ pub fn alloc_bits(cs: &ConstraintSystemRef<Fr>, val: Option<u128>, width: u32) -
 /// `sum_{i in range} bits[i] * 2^(i - range.start + at)`.
 pub fn bits_lc(bits: &[Variable], range: std::ops::Range<usize>, at: u32) -> Lc {
     let start = range.start;
-    lc_from_terms(range.map(|i| (pow2((i - start) as u32 + at), bits[i])).collect())
+    lc_from_terms(
+        range
+            .map(|i| (pow2((i - start) as u32 + at), bits[i]))
+            .collect(),
+    )
 }
 
 /// Builds an LC from raw terms in O(n log n) (repeated `+=` would be quadratic).
@@ -92,7 +110,11 @@ pub fn lc_from_terms(terms: Vec<(Fr, Variable)>) -> Lc {
 }
 
 /// Range check `0 <= x.val < 2^width`: `width + 1` constraints.
-pub fn range_check(cs: &ConstraintSystemRef<Fr>, x: &Num, width: u32) -> Result<Vec<Variable>, SynthesisError> {
+pub fn range_check(
+    cs: &ConstraintSystemRef<Fr>,
+    x: &Num,
+    width: u32,
+) -> Result<Vec<Variable>, SynthesisError> {
     let val = match x.val {
         Some(v) if v < 0 => return Err(SynthesisError::Unsatisfiable),
         v => v.map(|v| v as u128),
@@ -113,7 +135,13 @@ pub fn range_check(cs: &ConstraintSystemRef<Fr>, x: &Num, width: u32) -> Result<
 ///   `k + 3` constraints.
 ///
 /// In both decompositions the bits below `shift` are the range-checked remainder.
-pub fn relu_shift(cs: &ConstraintSystemRef<Fr>, acc: &Num, lo: i128, hi: i128, shift: u32) -> Result<Num, SynthesisError> {
+pub fn relu_shift(
+    cs: &ConstraintSystemRef<Fr>,
+    acc: &Num,
+    lo: i128,
+    hi: i128,
+    shift: u32,
+) -> Result<Num, SynthesisError> {
     if hi < 0 || (hi >> shift) == 0 {
         return Ok(Num::constant(0));
     }
@@ -121,11 +149,17 @@ pub fn relu_shift(cs: &ConstraintSystemRef<Fr>, acc: &Num, lo: i128, hi: i128, s
     if lo >= 0 {
         let k = bit_len(hi as u128) as usize;
         let bits = range_check(cs, acc, k as u32)?;
-        return Ok(Num { lc: bits_lc(&bits, shift as usize..k, 0), val: y_val });
+        return Ok(Num {
+            lc: bits_lc(&bits, shift as usize..k, 0),
+            val: y_val,
+        });
     }
     let k = bit_len(hi as u128).max(bit_len((-lo - 1) as u128)) as usize;
     let offset = 1i128 << k;
-    let shifted = Num { lc: acc.lc.clone() + (pow2(k as u32), Variable::One), val: acc.val.map(|a| a + offset) };
+    let shifted = Num {
+        lc: acc.lc.clone() + (pow2(k as u32), Variable::One),
+        val: acc.val.map(|a| a + offset),
+    };
     let bits = range_check(cs, &shifted, k as u32 + 1)?;
     let high = bits_lc(&bits, (shift as usize).min(k)..k, 0);
     let y = witness(cs, y_val)?;
@@ -161,5 +195,8 @@ pub fn sum<'a>(items: impl IntoIterator<Item = &'a Num>, constant: i128) -> Num 
     if constant != 0 {
         terms.push((fr_from_i128(constant), Variable::One));
     }
-    Num { lc: lc_from_terms(terms), val }
+    Num {
+        lc: lc_from_terms(terms),
+        val,
+    }
 }

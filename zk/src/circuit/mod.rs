@@ -17,7 +17,10 @@ use crate::layout::{pack_plan, CircuitLayout, IoEncoding, Mode, OutputKind, Stat
 use crate::model::QuantizedModel;
 use crate::ZkError;
 use bounds::Bounds;
-use gadgets::{alloc_bits, bits_lc, enforce_eq, input, lc_from_terms, mul, pow2, range_check, relu_shift, sum, Lc, Num};
+use gadgets::{
+    alloc_bits, bits_lc, enforce_eq, input, lc_from_terms, mul, pow2, range_check, relu_shift, sum,
+    Lc, Num,
+};
 
 /// The choices a model owner makes at setup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,12 +32,21 @@ pub struct CircuitSpec {
 
 impl Default for CircuitSpec {
     fn default() -> Self {
-        CircuitSpec { mode: Mode::Public, output: OutputKind::Logits, encoding: IoEncoding::Plain }
+        CircuitSpec {
+            mode: Mode::Public,
+            output: OutputKind::Logits,
+            encoding: IoEncoding::Plain,
+        }
     }
 }
 
 /// Builds the layout (statement encoding) of a model under a spec.
-pub fn layout_for(model: &QuantizedModel, spec: CircuitSpec, bounds: &Bounds, commitment: Option<Fr>) -> Result<CircuitLayout, ZkError> {
+pub fn layout_for(
+    model: &QuantizedModel,
+    spec: CircuitSpec,
+    bounds: &Bounds,
+    commitment: Option<Fr>,
+) -> Result<CircuitLayout, ZkError> {
     let logit_bounds = bounds
         .logits()
         .iter()
@@ -77,7 +89,12 @@ pub fn committed_values(model: &QuantizedModel, bounds: &Bounds) -> Vec<(u32, i1
     let mut out = Vec::with_capacity(model.num_parameters());
     let woff = 1i128 << (model.weight_bits - 1);
     for (layer, lb) in model.layers.iter().zip(&bounds.layers) {
-        out.extend(layer.weight.iter().map(|w| (model.weight_bits, *w as i128 + woff)));
+        out.extend(
+            layer
+                .weight
+                .iter()
+                .map(|w| (model.weight_bits, *w as i128 + woff)),
+        );
         let boff = 1i128 << (lb.bias_bits.max(1) - 1);
         out.extend(layer.bias.iter().map(|b| (lb.bias_bits, *b as i128 + boff)));
     }
@@ -89,7 +106,11 @@ pub fn pack_values(values: &[(u32, i128)]) -> Vec<Fr> {
     let widths: Vec<u32> = values.iter().map(|(w, _)| *w).collect();
     pack_plan(&widths)
         .iter()
-        .map(|elem| elem.iter().map(|(i, off)| fr_from_i128(values[*i].1) * pow2(*off)).sum())
+        .map(|elem| {
+            elem.iter()
+                .map(|(i, off)| fr_from_i128(values[*i].1) * pow2(*off))
+                .sum()
+        })
         .collect()
 }
 
@@ -97,12 +118,20 @@ pub fn pack_values(values: &[(u32, i128)]) -> Vec<Fr> {
 pub fn weight_commitment(model: &QuantizedModel) -> Result<Fr, ZkError> {
     let b = bounds::compute(model, Mode::Private)?;
     let bias_bits: Vec<u32> = b.layers.iter().map(|l| l.bias_bits).collect();
-    Ok(poseidon::hash_native(&poseidon::header(model, &bias_bits), &pack_values(&committed_values(model, &b))))
+    Ok(poseidon::hash_native(
+        &poseidon::header(model, &bias_bits),
+        &pack_values(&committed_values(model, &b)),
+    ))
 }
 
 impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        let MlpCircuit { model, layout, bounds, assignment } = self;
+        let MlpCircuit {
+            model,
+            layout,
+            bounds,
+            assignment,
+        } = self;
         let proving = assignment.is_some();
         let n_pub = layout.n_public_inputs();
         if let Some(a) = &assignment {
@@ -117,7 +146,11 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
         }
         let mut pub_iter = pubs.into_iter();
         let mut next_pub = || pub_iter.next().ok_or(SynthesisError::Unsatisfiable);
-        let commit_var = if layout.mode == Mode::Private { Some(next_pub()?) } else { None };
+        let commit_var = if layout.mode == Mode::Private {
+            Some(next_pub()?)
+        } else {
+            None
+        };
 
         // 2. Input values as Nums.
         let st = assignment.as_ref().map(|a| &a.statement);
@@ -140,15 +173,20 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                     for (i, off) in elem {
                         let bits = alloc_bits(&cs, xval(i).map(|v| (v - min) as u128), width)?;
                         packed.extend(bits_lc(&bits, 0..bits.len(), off).0);
-                        x[i] = Num { lc: bits_lc(&bits, 0..bits.len(), 0) + (fr_from_i128(min), Variable::One), val: xval(i) };
+                        x[i] = Num {
+                            lc: bits_lc(&bits, 0..bits.len(), 0)
+                                + (fr_from_i128(min), Variable::One),
+                            val: xval(i),
+                        };
                     }
                     enforce_eq(&cs, lc_from_terms(packed), Lc::from(p))?;
                 }
             }
         }
-        let out_vars: Vec<Variable> = (0..layout.n_public_inputs() - usize::from(commit_var.is_some()) - input_elems(layout))
-            .map(|_| next_pub())
-            .collect::<Result<_, _>>()?;
+        let out_vars: Vec<Variable> =
+            (0..layout.n_public_inputs() - usize::from(commit_var.is_some()) - input_elems(layout))
+                .map(|_| next_pub())
+                .collect::<Result<_, _>>()?;
 
         // 3. Private mode: weights as range-checked witnesses, and their commitment.
         let mut private_w: Vec<(Vec<Num>, Vec<Num>)> = Vec::new();
@@ -160,7 +198,10 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                 for w in &layer.weight {
                     let v = proving.then_some(*w as i128);
                     let bits = alloc_bits(&cs, v.map(|v| (v + woff) as u128), model.weight_bits)?;
-                    ws.push(Num { lc: bits_lc(&bits, 0..bits.len(), 0) + (-fr_from_i128(woff), Variable::One), val: v });
+                    ws.push(Num {
+                        lc: bits_lc(&bits, 0..bits.len(), 0) + (-fr_from_i128(woff), Variable::One),
+                        val: v,
+                    });
                     stream.push((model.weight_bits, bits));
                 }
                 let boff = 1i128 << (lb.bias_bits.max(1) - 1);
@@ -168,7 +209,10 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                 for b in &layer.bias {
                     let v = proving.then_some(*b as i128);
                     let bits = alloc_bits(&cs, v.map(|v| (v + boff) as u128), lb.bias_bits)?;
-                    bs.push(Num { lc: bits_lc(&bits, 0..bits.len(), 0) + (-fr_from_i128(boff), Variable::One), val: v });
+                    bs.push(Num {
+                        lc: bits_lc(&bits, 0..bits.len(), 0) + (-fr_from_i128(boff), Variable::One),
+                        val: v,
+                    });
                     stream.push((lb.bias_bits, bits));
                 }
                 private_w.push((ws, bs));
@@ -182,11 +226,20 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                     let bits = &stream[i].1;
                     terms.extend(bits_lc(bits, 0..bits.len(), off).0);
                 }
-                packed.push((lc_from_terms(terms), values.as_ref().and_then(|v| v.get(e).copied())));
+                packed.push((
+                    lc_from_terms(terms),
+                    values.as_ref().and_then(|v| v.get(e).copied()),
+                ));
             }
             let bias_bits: Vec<u32> = bounds.layers.iter().map(|l| l.bias_bits).collect();
             let commitment = st.and_then(|s| s.commitment);
-            poseidon::enforce_hash(&cs, &poseidon::header(model, &bias_bits), packed, cv, commitment)?;
+            poseidon::enforce_hash(
+                &cs,
+                &poseidon::header(model, &bias_bits),
+                packed,
+                cv,
+                commitment,
+            )?;
         }
 
         // 4. Layers.
@@ -212,7 +265,10 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                         if layer.bias[j] != 0 {
                             terms.push((fr_from_i128(layer.bias[j] as i128), Variable::One));
                         }
-                        Num { lc: lc_from_terms(terms), val }
+                        Num {
+                            lc: lc_from_terms(terms),
+                            val,
+                        }
                     }
                     Some((ws, bs)) => {
                         let mut prods = Vec::with_capacity(layer.n_in);
@@ -224,7 +280,11 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                     }
                 };
                 let (lo, hi) = lb.acc[j];
-                y.push(if l == last { acc } else { relu_shift(&cs, &acc, lo, hi, layer.shift)? });
+                y.push(if l == last {
+                    acc
+                } else {
+                    relu_shift(&cs, &acc, lo, hi, layer.shift)?
+                });
             }
             x = y;
         }
@@ -270,7 +330,13 @@ fn input_elems(layout: &CircuitLayout) -> usize {
 /// Proves `class` is the index of the largest logit, lowest index on ties:
 /// a one-hot selector `s`, `v = sum s_k logit_k`, and for every k the range
 /// check `v - logit_k - [k < class] >= 0`.
-fn argmax(cs: &ConstraintSystemRef<Fr>, logits: &[Num], bounds: &Bounds, class: Variable, class_val: Option<i64>) -> Result<(), SynthesisError> {
+fn argmax(
+    cs: &ConstraintSystemRef<Fr>,
+    logits: &[Num],
+    bounds: &Bounds,
+    class: Variable,
+    class_val: Option<i64>,
+) -> Result<(), SynthesisError> {
     let n = logits.len();
     let sel: Vec<Num> = (0..n)
         .map(|k| {
@@ -280,9 +346,21 @@ fn argmax(cs: &ConstraintSystemRef<Fr>, logits: &[Num], bounds: &Bounds, class: 
         })
         .collect::<Result<_, SynthesisError>>()?;
     enforce_eq(cs, sum(sel.iter(), 0).lc, Lc::from(Variable::One))?;
-    let index: Vec<(Fr, Variable)> = sel.iter().enumerate().flat_map(|(k, s)| s.lc.0.iter().map(move |(c, v)| (*c * Fr::from(k as u64), *v))).collect();
+    let index: Vec<(Fr, Variable)> = sel
+        .iter()
+        .enumerate()
+        .flat_map(|(k, s)| {
+            s.lc.0
+                .iter()
+                .map(move |(c, v)| (*c * Fr::from(k as u64), *v))
+        })
+        .collect();
     enforce_eq(cs, lc_from_terms(index), Lc::from(class))?;
-    let picked: Vec<Num> = sel.iter().zip(logits).map(|(s, l)| mul(cs, s, l)).collect::<Result<_, _>>()?;
+    let picked: Vec<Num> = sel
+        .iter()
+        .zip(logits)
+        .map(|(s, l)| mul(cs, s, l))
+        .collect::<Result<_, _>>()?;
     let v = sum(picked.iter(), 0);
     let lo = bounds.logits().iter().map(|b| b.0).min().unwrap_or(0);
     let hi = bounds.logits().iter().map(|b| b.1).max().unwrap_or(0);
@@ -290,8 +368,14 @@ fn argmax(cs: &ConstraintSystemRef<Fr>, logits: &[Num], bounds: &Bounds, class: 
     for k in 0..n {
         // [k < class] = sum of selectors above k.
         let later = sum(sel[k + 1..].iter(), 0);
-        let neg_logit = Num { lc: logits[k].lc.clone() * -Fr::ONE, val: logits[k].val.map(|x| -x) };
-        let neg_later = Num { lc: later.lc * -Fr::ONE, val: later.val.map(|x| -x) };
+        let neg_logit = Num {
+            lc: logits[k].lc.clone() * -Fr::ONE,
+            val: logits[k].val.map(|x| -x),
+        };
+        let neg_later = Num {
+            lc: later.lc * -Fr::ONE,
+            val: later.val.map(|x| -x),
+        };
         let d = sum([&v, &neg_logit, &neg_later], 0);
         range_check(cs, &d, width)?;
     }

@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 use ark_bn254::Fr;
 use ark_crypto_primitives::sponge::constraints::CryptographicSpongeVar;
 use ark_crypto_primitives::sponge::poseidon::constraints::PoseidonSpongeVar;
-use ark_crypto_primitives::sponge::poseidon::{find_poseidon_ark_and_mds, PoseidonConfig, PoseidonSponge};
+use ark_crypto_primitives::sponge::poseidon::{
+    find_poseidon_ark_and_mds, PoseidonConfig, PoseidonSponge,
+};
 use ark_crypto_primitives::sponge::CryptographicSponge;
 use ark_ff::PrimeField;
 
@@ -50,7 +52,11 @@ pub fn domain_tag() -> Fr {
 
 /// Header constants: tag, then the structure the weights are read against.
 pub fn header(model: &QuantizedModel, bias_bits: &[u32]) -> Vec<Fr> {
-    let mut h = vec![domain_tag(), Fr::from(model.layers.len() as u64), Fr::from(model.weight_bits as u64)];
+    let mut h = vec![
+        domain_tag(),
+        Fr::from(model.layers.len() as u64),
+        Fr::from(model.weight_bits as u64),
+    ];
     for (l, layer) in model.layers.iter().enumerate() {
         h.push(Fr::from(layer.n_in as u64));
         h.push(Fr::from(layer.n_out as u64));
@@ -103,7 +109,10 @@ pub fn hash_cost(n: usize) -> Result<usize, SynthesisError> {
     cs.set_mode(SynthesisMode::Setup);
     let out = cs.new_input_variable(|| Ok(Fr::from(0u64)))?;
     let elems = (0..n)
-        .map(|_| cs.new_witness_variable(|| Ok(Fr::from(0u64))).map(|v| (super::gadgets::Lc::from(v), None)))
+        .map(|_| {
+            cs.new_witness_variable(|| Ok(Fr::from(0u64)))
+                .map(|v| (super::gadgets::Lc::from(v), None))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     enforce_hash(&cs, &[], elems, out, None)?;
     cs.finalize();

@@ -34,10 +34,27 @@ pub fn random_model(dims: &[usize], seed: u64, input_max: i64) -> QuantizedModel
         let last = l + 2 == dims.len();
         let weight = (0..n_in * n_out).map(|_| rng.range(-127, 127)).collect();
         let bias = (0..n_out).map(|_| rng.range(-2000, 2000)).collect();
-        let shift = if last { 0 } else { 6 + (n_in as f64).log2() as u32 };
-        layers.push(QuantLayer { n_in, n_out, weight, bias, shift });
+        let shift = if last {
+            0
+        } else {
+            6 + (n_in as f64).log2() as u32
+        };
+        layers.push(QuantLayer {
+            n_in,
+            n_out,
+            weight,
+            bias,
+            shift,
+        });
     }
-    QuantizedModel { layers, input_min: 0, input_max, weight_bits: 8, input_frac_bits: 0, output_frac_bits: 0 }
+    QuantizedModel {
+        layers,
+        input_min: 0,
+        input_max,
+        weight_bits: 8,
+        input_frac_bits: 0,
+        output_frac_bits: 0,
+    }
 }
 
 pub fn random_input(n: usize, max: i64, rng: &mut Rng) -> Vec<i64> {
