@@ -220,8 +220,17 @@ fn one_line(s: &str) -> String {
 }
 
 fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DEAI_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("DEAI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // arkworks opens an INFO span (targets `gr1cs`, `r1cs`) on every gadget call that
+    // Debug-formats its arguments, constraint system included, and never closes the
+    // namespace spans: enabled, they make circuit synthesis quadratic and grow memory
+    // without bound (a private-mode setup ran for minutes and took gigabytes).
+    for directive in ["gr1cs=off", "r1cs=off"] {
+        if let Ok(d) = directive.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

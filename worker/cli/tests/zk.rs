@@ -370,3 +370,126 @@ fn bad_keys_models_and_inputs_are_one_line_errors() {
         "--input-max",
     );
 }
+
+/// A safetensors file with the worker's tensor names (`fc0.weight`, `fc0.bias`, ...),
+/// F32, for a `dims[0]-dims[1]-...` MLP with small deterministic weights.
+fn write_mlp(path: &Path, dims: &[usize]) {
+    let mut header = serde_json::Map::new();
+    let mut data: Vec<u8> = Vec::new();
+    let mut seed = 0x9e37_79b9_u32;
+    let mut tensor = |name: String,
+                      shape: Vec<usize>,
+                      header: &mut serde_json::Map<String, Value>| {
+        let start = data.len();
+        for _ in 0..shape.iter().product::<usize>() {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let v = (f64::from(seed >> 8) / f64::from(1u32 << 24) - 0.5) as f32;
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        header.insert(
+            name,
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [start, data.len()]}),
+        );
+    };
+    for (i, w) in dims.windows(2).enumerate() {
+        tensor(format!("fc{i}.weight"), vec![w[1], w[0]], &mut header);
+        tensor(format!("fc{i}.bias"), vec![w[1]], &mut header);
+    }
+    let header = Value::Object(header).to_string();
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Private mode on a small model, with the default (info) log level: arkworks' tracing
+/// spans must stay off, or synthesis slows down quadratically.
+#[test]
+fn private_mode_with_argmax() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("w.safetensors");
+    write_mlp(&model, &[16, 8, 4]);
+    let keys = dir.path().join("keys");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_deai-worker"))
+            .args(args)
+            .env_remove("DEAI_LOG")
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "--output",
+        "json",
+        "zk-setup",
+        "--mode",
+        "private",
+        "--argmax",
+        "--model",
+        s(&model),
+        "--out",
+        s(&keys),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["mode"], "private");
+    assert_eq!(r["output"], "argmax");
+    let commitment = r["commitment"].as_str().unwrap().to_string();
+    assert_eq!(commitment.len(), 64);
+
+    let input = dir.path().join("x.json");
+    let x: Vec<i64> = (0..16).map(|i| i * 16).collect();
+    std::fs::write(&input, serde_json::json!({ "quantized": x }).to_string()).unwrap();
+    let proof = dir.path().join("p.json");
+    let o = run(&[
+        "prove",
+        "--model",
+        s(&model),
+        "--keys",
+        s(&keys),
+        "--input",
+        s(&input),
+        "--out",
+        s(&proof),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    // Commitment, 16 inputs, the class.
+    assert_eq!(p["public_inputs"].as_array().unwrap().len(), 18);
+    assert_eq!(p["public_inputs"][0], commitment);
+    assert_eq!(p["public_inputs"][1 + 3], scalar_hex(48));
+
+    let o = run(&[
+        "--output",
+        "json",
+        "verify",
+        "--keys",
+        s(&keys),
+        "--proof",
+        s(&proof),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["commitment"], commitment);
+    assert_eq!(v["output"], p["output"]);
+
+    // Another weight commitment, or another class.
+    let tampered = dir.path().join("tampered.json");
+    let mut bad = p.clone();
+    bad["public_inputs"][0] = scalar_hex(1).into();
+    std::fs::write(&tampered, bad.to_string()).unwrap();
+    assert_fails(
+        &run(&["verify", "--keys", s(&keys), "--proof", s(&tampered)]),
+        "weight commitment differs",
+    );
+    let class = p["output"][0].as_i64().unwrap();
+    let other = (class + 1) % 4;
+    let mut bad = p.clone();
+    bad["output"][0] = other.into();
+    bad["public_inputs"][17] = scalar_hex(other).into();
+    std::fs::write(&tampered, bad.to_string()).unwrap();
+    assert_fails(
+        &run(&["verify", "--keys", s(&keys), "--proof", s(&tampered)]),
+        "proof does not verify",
+    );
+}
