@@ -15,6 +15,10 @@ pub struct AppConfig {
     pub pruning_keep_recent: u64,
     /// State directory; relative paths are under the home directory.
     pub data_dir: String,
+    /// Event attributes CometBFT indexes for tx_search, as "type.key" (e.g. "message.sender");
+    /// empty indexes every attribute, as the Cosmos SDK's `index-events` does.
+    #[serde(default)]
+    pub index_events: Vec<String>,
     /// The gRPC server (cosmos.*.Query services, tx service, reflection).
     #[serde(default)]
     pub grpc: ServerConfig,
@@ -75,6 +79,7 @@ impl Default for AppConfig {
             minimum_gas_prices: "0.025udeai".into(),
             pruning_keep_recent: 0,
             data_dir: "data/application.db".into(),
+            index_events: Vec::new(),
             grpc: ServerConfig::default(),
             api: ServerConfig::default_api(),
         }

@@ -31,6 +31,8 @@ fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
         storage,
         NodeSettings {
             min_gas_price,
+            index_events: (!cfg.index_events.is_empty())
+                .then(|| cfg.index_events.iter().cloned().collect()),
             ..NodeSettings::default()
         },
     )

@@ -40,7 +40,11 @@ fn signature_jobs<'t>(
         .collect()
 }
 
-pub(crate) fn to_abci_events(events: &[deai_framework::Event]) -> Vec<abci::Event> {
+/// Converts events for CometBFT; `index` selects the "type.key" attributes to index (None: all).
+pub(crate) fn to_abci_events(
+    events: &[deai_framework::Event],
+    index: Option<&std::collections::BTreeSet<String>>,
+) -> Vec<abci::Event> {
     events
         .iter()
         .map(|e| abci::Event {
@@ -51,14 +55,17 @@ pub(crate) fn to_abci_events(events: &[deai_framework::Event]) -> Vec<abci::Even
                 .map(|(k, v)| abci::EventAttribute {
                     key: k.clone(),
                     value: v.clone(),
-                    index: true,
+                    index: index.is_none_or(|set| set.contains(&format!("{}.{k}", e.kind))),
                 })
                 .collect(),
         })
         .collect()
 }
 
-fn to_exec_result(o: &TxOutcome) -> abci::ExecTxResult {
+fn to_exec_result(
+    o: &TxOutcome,
+    index: Option<&std::collections::BTreeSet<String>>,
+) -> abci::ExecTxResult {
     abci::ExecTxResult {
         code: o.code,
         data: Bytes::from(o.data.clone()),
@@ -66,7 +73,7 @@ fn to_exec_result(o: &TxOutcome) -> abci::ExecTxResult {
         info: String::new(),
         gas_wanted: i64::try_from(o.gas_wanted).unwrap_or(i64::MAX),
         gas_used: i64::try_from(o.gas_used).unwrap_or(i64::MAX),
-        events: to_abci_events(&o.events),
+        events: to_abci_events(&o.events, index),
         codespace: o.codespace.to_string(),
     }
 }
@@ -300,7 +307,10 @@ impl App {
                     &block,
                 ),
             };
-            tx_results.push(to_exec_result(&outcome));
+            tx_results.push(to_exec_result(
+                &outcome,
+                self.inner.settings.index_events.as_ref(),
+            ));
             block_state.apply(outcome.writes);
         }
         let mut events = block_events;
@@ -315,7 +325,7 @@ impl App {
         let app_hash = pending.root.0.to_vec();
         *lock(&self.inner.pending) = Some(pending);
         abci::ResponseFinalizeBlock {
-            events: to_abci_events(&events),
+            events: to_abci_events(&events, self.inner.settings.index_events.as_ref()),
             tx_results,
             validator_updates: Vec::new(),
             consensus_param_updates: None,

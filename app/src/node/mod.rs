@@ -28,6 +28,8 @@ pub struct NodeSettings {
     pub sig_cache_size: usize,
     /// Threads that verify a block's signatures in parallel.
     pub verify_threads: usize,
+    /// "type.key" of the event attributes to mark for indexing; None marks all.
+    pub index_events: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Default for NodeSettings {
@@ -36,6 +38,7 @@ impl Default for NodeSettings {
             min_gas_price: GasPrice::parse("0.025udeai").unwrap_or_else(|_| unreachable!()),
             sig_cache_size: 200_000,
             verify_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            index_events: None,
         }
     }
 }

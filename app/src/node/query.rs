@@ -158,7 +158,7 @@ impl App {
         let result = AbciResult {
             data: Vec::new(),
             log: String::new(),
-            events: to_abci_events(&outcome.events),
+            events: to_abci_events(&outcome.events, None),
             msg_responses,
         };
         Ok(SimulateResponse {

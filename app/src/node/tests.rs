@@ -28,12 +28,16 @@ fn key(i: u8) -> AccountKey {
 
 impl Chain {
     fn new(funded: &[(&AccountKey, u128)]) -> Self {
+        Self::with_settings(funded, NodeSettings::default())
+    }
+
+    fn with_settings(funded: &[(&AccountKey, u128)], settings: NodeSettings) -> Self {
         let storage = Storage::open(
             Arc::new(SledKv::temporary().unwrap()),
             StorageConfig::default(),
         )
         .unwrap();
-        let app = App::new(storage, NodeSettings::default()).unwrap();
+        let app = App::new(storage, settings).unwrap();
         let accounts: Vec<_> = funded
             .iter()
             .enumerate()
@@ -136,6 +140,45 @@ fn a_valid_send_moves_coins_and_pays_the_fee() {
     for k in ["tx", "message", "transfer", "coin_spent", "coin_received"] {
         assert!(kinds.contains(&k), "missing {k} event: {kinds:?}");
     }
+}
+
+#[test]
+fn only_the_configured_event_attributes_are_indexed() {
+    let (a, b) = (key(1), key(2));
+    let settings = NodeSettings {
+        index_events: Some(["message.sender".to_string()].into_iter().collect()),
+        ..NodeSettings::default()
+    };
+    let mut c = Chain::with_settings(&[(&a, 1_000_000)], settings);
+    let r = c.block(vec![sign_tx(
+        &a,
+        vec![send(&a, &b.address(), 5)],
+        &params(0, 0),
+    )]);
+    assert_eq!(r[0].code, 0, "{}", r[0].log);
+    let indexed: Vec<String> = r[0]
+        .events
+        .iter()
+        .flat_map(|e| {
+            e.attributes
+                .iter()
+                .filter(|a| a.index)
+                .map(move |a| format!("{}.{}", e.r#type, a.key))
+        })
+        .collect();
+    assert!(
+        !indexed.is_empty() && indexed.iter().all(|k| k == "message.sender"),
+        "{indexed:?}"
+    );
+    let all = Chain::new(&[(&a, 1_000_000)]).block(vec![sign_tx(
+        &a,
+        vec![send(&a, &b.address(), 5)],
+        &params(0, 0),
+    )]);
+    assert!(all[0]
+        .events
+        .iter()
+        .all(|e| e.attributes.iter().all(|a| a.index)));
 }
 
 #[test]
