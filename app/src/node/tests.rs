@@ -538,25 +538,9 @@ fn queries_answer_on_grpc_paths_at_past_heights_and_with_proofs() {
 
 #[test]
 fn simulate_reports_gas_without_a_signature() {
-    use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
     let (a, b) = (key(1), key(2));
     let c = Chain::new(&[(&a, 1_000_000)]);
-    let tx =
-        crate::client::txbuilder::unsigned_tx(&a, vec![send(&a, &b.address(), 3)], &params(0, 0));
-    let r = c.app.query(pb::RequestQuery {
-        path: query::SIMULATE_PATH.into(),
-        data: Bytes::from(
-            SimulateRequest {
-                tx_bytes: tx,
-                ..Default::default()
-            }
-            .encode_to_vec(),
-        ),
-        ..Default::default()
-    });
-    assert_eq!(r.code, 0, "{}", r.log);
-    let sim = SimulateResponse::decode(r.value.as_ref()).unwrap();
-    let used = sim.gas_info.unwrap().gas_used;
+    let used = simulated_gas(&c, &a, &b.address());
     assert!(used > 10_000 && used < 200_000, "{used}");
     assert_eq!(c.balance(&b.address()), 0, "simulate writes nothing");
 }

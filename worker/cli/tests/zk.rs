@@ -4,42 +4,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+mod common;
+use common::{digits_path, stderr, worker};
 use std::sync::OnceLock;
 
 use serde_json::Value;
-
-fn digits_path() -> PathBuf {
-    let path = match std::env::var_os("DEAI_DIGITS_CSV") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let cache = std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into());
-            PathBuf::from(cache)
-                .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
-        }
-    };
-    assert!(
-        path.is_file(),
-        "digits dataset not found at {}: run worker/setup-libtorch.sh (or set DEAI_DIGITS_CSV)",
-        path.display()
-    );
-    path
-}
-
-fn worker(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deai-worker"))
-        .args(args)
-        .env("DEAI_LOG", "warn")
-        .env(
-            "DEAI_STORE",
-            std::env::temp_dir().join("deai-cli-test-store"),
-        )
-        .output()
-        .expect("run deai-worker")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
