@@ -175,7 +175,7 @@ impl App {
         let latest = self.inner.storage.latest();
         let env = self.ante_env(&block.chain_id);
         let decoded = decode_tx(&self.inner.router, &req.tx, false);
-        if let Ok(tx) = &decoded {
+        if let (Ok(tx), ExecMode::Check) = (&decoded, mode) {
             // Verify against the committed state before taking the mempool lock, so that
             // concurrent CheckTx calls verify in parallel; the locked pass hits the cache.
             self.verify_into_cache(&latest, tx, &block.chain_id);

@@ -132,7 +132,9 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
                 account.sequence, signer.sequence
             )));
         }
-        if mode != ExecMode::Simulate {
+        // Simulation has no signatures; a recheck re-runs a tx whose exact bytes CheckTx
+        // already verified, and the SDK skips verification there too.
+        if !matches!(mode, ExecMode::Simulate | ExecMode::ReCheck) {
             let sign_bytes = tx.sign_bytes(env.chain_id, account.account_number);
             if !env
                 .sig_cache
