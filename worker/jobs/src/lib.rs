@@ -7,6 +7,7 @@ pub mod digest;
 pub mod result;
 pub mod rng;
 pub mod spec;
+pub mod tensors;
 
 pub use digest::{canonical_digest, CanonicalTensor, ChainHasher, Digest, DigestParseError};
 pub use result::{
