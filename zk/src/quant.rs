@@ -14,10 +14,13 @@
 //! Tensor names: by default `layers.{i}.weight` (`[out, in]`) and
 //! `layers.{i}.bias` (`[out]`), i = 0, 1, ... Any other naming where each
 //! linear layer is `<prefix>.weight` + `<prefix>.bias` is detected
-//! ([`FloatMlp::from_safetensors`]); layers are ordered by the natural order of
-//! their prefixes (`net.0 < net.2 < net.10`, `fc1 < fc2`). ReLU sits between
-//! layers, none after the last.
+//! ([`FloatMlp::from_safetensors`]); layers are ordered by the integer that ends
+//! their prefix (`fc2 < fc10`). The prefixes must share one stem and their indices
+//! must run consecutively from 0 or 1, so a duplicate (`fc1` and `fc01`) or a missing
+//! layer is an error. ReLU sits between layers, none after the last. Tensors are
+//! decoded by `deai_worker_jobs::tensors` (F32, F64; the single safetensors version).
 
+use deai_worker_jobs::tensors::{self, safetensors};
 use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
@@ -128,22 +131,7 @@ fn tensor_f32(st: &SafeTensors, name: &str) -> Result<(Vec<usize>, Vec<f32>), Zk
     let t = st
         .tensor(name)
         .map_err(|e| ZkError::InvalidModel(format!("{name}: {e}")))?;
-    let data = t.data();
-    let vals: Vec<f32> = match t.dtype() {
-        Dtype::F32 => data
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        Dtype::F64 => data
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
-            .collect(),
-        d => {
-            return Err(ZkError::InvalidModel(format!(
-                "{name}: dtype {d:?}, want F32 or F64"
-            )))
-        }
-    };
+    let vals = tensors::floats(name, &t).map_err(ZkError::InvalidModel)?;
     if let Some(v) = vals.iter().find(|v| !v.is_finite()) {
         return Err(ZkError::InvalidModel(format!(
             "{name}: non-finite value {v}"
@@ -152,37 +140,66 @@ fn tensor_f32(st: &SafeTensors, name: &str) -> Result<(Vec<usize>, Vec<f32>), Zk
     Ok((t.shape().to_vec(), vals))
 }
 
-/// Natural-order key: numeric runs compare as numbers.
-fn natural_key(s: &str) -> Vec<(u8, u64, String)> {
-    let mut key = Vec::new();
-    let mut cur = String::new();
-    let mut digits = false;
-    let flush = |cur: &mut String, digits: bool, key: &mut Vec<(u8, u64, String)>| {
-        if !cur.is_empty() {
-            if digits {
-                key.push((0, cur.parse().unwrap_or(u64::MAX), String::new()));
-            } else {
-                key.push((1, 0, cur.clone()));
-            }
-            cur.clear();
-        }
-    };
-    for c in s.chars() {
-        if c.is_ascii_digit() != digits {
-            flush(&mut cur, digits, &mut key);
-            digits = c.is_ascii_digit();
-        }
-        cur.push(c);
+/// Splits a layer prefix into its stem and trailing index: `fc01` → (`fc`, 1),
+/// `net.10` → (`net.`, 10). `None` without a trailing integer.
+fn layer_index(prefix: &str) -> Option<(&str, u64)> {
+    let stem = prefix.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = &prefix[stem.len()..];
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
     }
-    flush(&mut cur, digits, &mut key);
-    key
+    digits.parse().ok().map(|i| (stem, i))
+}
+
+/// Orders detected layer prefixes by their trailing index. The prefixes must share one
+/// stem and their indices must run consecutively from 0 or 1: a duplicate (`fc1` and
+/// `fc01`) or a gap (a missing layer, e.g. a Linear without bias) is an error.
+fn order_layers(prefixes: Vec<String>) -> Result<Vec<String>, ZkError> {
+    let mut indexed = Vec::with_capacity(prefixes.len());
+    for p in &prefixes {
+        let (stem, i) = layer_index(p).ok_or_else(|| {
+            ZkError::InvalidModel(format!(
+                "linear layer {p:?} has no trailing layer index (want e.g. fc0, layers.1)"
+            ))
+        })?;
+        indexed.push((i, stem, p.as_str()));
+    }
+    indexed.sort();
+    if let Some((_, stem, p)) = indexed.iter().find(|(_, s, _)| *s != indexed[0].1) {
+        return Err(ZkError::InvalidModel(format!(
+            "linear layers {:?} and {p:?} do not share one naming ({:?} vs {stem:?})",
+            indexed[0].2, indexed[0].1
+        )));
+    }
+    for w in indexed.windows(2) {
+        if w[0].0 == w[1].0 {
+            return Err(ZkError::InvalidModel(format!(
+                "linear layers {:?} and {:?} both have index {}",
+                w[0].2, w[1].2, w[0].0
+            )));
+        }
+        if w[1].0 != w[0].0 + 1 {
+            return Err(ZkError::InvalidModel(format!(
+                "linear layers jump from {:?} to {:?}: layer {} is missing",
+                w[0].2,
+                w[1].2,
+                w[0].0 + 1
+            )));
+        }
+    }
+    match indexed.first() {
+        Some((first, _, p)) if *first > 1 => Err(ZkError::InvalidModel(format!(
+            "the first linear layer is {p:?}: layer indices must start at 0 or 1"
+        ))),
+        _ => Ok(indexed.into_iter().map(|(_, _, p)| p.to_string()).collect()),
+    }
 }
 
 impl FloatMlp {
     /// Reads a safetensors file, detecting the layer naming (see module docs).
     pub fn from_safetensors(bytes: &[u8]) -> Result<Self, ZkError> {
         let st = Self::open(bytes)?;
-        let mut prefixes: Vec<String> = st
+        let prefixes: Vec<String> = st
             .names()
             .into_iter()
             .filter_map(|n| n.strip_suffix(".weight").map(str::to_string))
@@ -193,7 +210,7 @@ impl FloatMlp {
                     .unwrap_or(false)
             })
             .collect();
-        prefixes.sort_by_key(|p| natural_key(p));
+        let prefixes = order_layers(prefixes)?;
         let names: Vec<(String, String)> = prefixes
             .iter()
             .map(|p| (format!("{p}.weight"), format!("{p}.bias")))
@@ -287,7 +304,7 @@ impl FloatMlp {
                     .map_err(|e| ZkError::InvalidModel(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        safetensors::serialize(views, None).map_err(|e| ZkError::InvalidModel(e.to_string()))
+        safetensors::serialize(views, &None).map_err(|e| ZkError::InvalidModel(e.to_string()))
     }
 
     /// Float forward pass (ReLU between layers), for accuracy comparisons.
@@ -486,7 +503,7 @@ mod tests {
                 )
             })
             .collect();
-        let bytes = safetensors::serialize(views, None).unwrap();
+        let bytes = safetensors::serialize(views, &None).unwrap();
         let m = FloatMlp::from_safetensors(&bytes).unwrap();
         assert_eq!(
             m.layers.iter().map(|l| l.weight[0]).collect::<Vec<_>>(),
@@ -512,10 +529,33 @@ mod tests {
     }
 
     #[test]
-    fn natural_order_of_layer_prefixes() {
-        let mut v = vec!["net.10", "net.2", "net.0"];
-        v.sort_by_key(|p| natural_key(p));
-        assert_eq!(v, vec!["net.0", "net.2", "net.10"]);
+    fn layers_are_ordered_by_their_index_and_must_be_consecutive() {
+        let order = |v: &[&str]| order_layers(v.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            order(&["net.10", "net.2", "net.0", "net.1"]).unwrap_err(),
+            ZkError::InvalidModel(
+                "linear layers jump from \"net.2\" to \"net.10\": layer 3 is missing".into()
+            )
+        );
+        assert_eq!(
+            order(&["fc2", "fc10", "fc1", "fc3", "fc4", "fc5", "fc6", "fc7", "fc8", "fc9"])
+                .unwrap()[..3],
+            ["fc1", "fc2", "fc3"]
+        );
+        assert_eq!(
+            order(&["layers.1", "layers.0"]).unwrap(),
+            ["layers.0", "layers.1"]
+        );
+        let err = order(&["fc0", "fc1", "fc01"]).unwrap_err().to_string();
+        assert!(err.contains("both have index 1"), "{err}");
+        let err = order(&["net.0", "net.2"]).unwrap_err().to_string();
+        assert!(err.contains("layer 1 is missing"), "{err}");
+        let err = order(&["fc2", "fc3"]).unwrap_err().to_string();
+        assert!(err.contains("must start at 0 or 1"), "{err}");
+        let err = order(&["fc0", "out"]).unwrap_err().to_string();
+        assert!(err.contains("\"out\" has no trailing layer index"), "{err}");
+        let err = order(&["enc.0", "head1"]).unwrap_err().to_string();
+        assert!(err.contains("do not share one naming"), "{err}");
     }
 
     #[test]
