@@ -1,14 +1,18 @@
 //! The worker's content-addressed artifact store: blobs named by their sha256, written
-//! atomically with a size limit, served over HTTP (GET/HEAD/PUT) on loopback, and a
-//! client that verifies every download. Access is decided by an [`AccessPolicy`], the
-//! seam where the on-chain grant check will plug in.
+//! atomically and durably under a per-blob size limit and a total quota, served over
+//! HTTP (GET/HEAD/PUT) on loopback with bounded request times and concurrency, and a
+//! client that verifies every download as it streams it to disk. Access is decided by
+//! an [`AccessPolicy`], the seam where the on-chain grant check will plug in.
 
 pub mod access;
 pub mod client;
+mod serve;
 pub mod server;
 pub mod store;
+mod writer;
 
 pub use access::{AccessDenied, AccessPolicy, AccessRequest, OpenAccess, Operation};
-pub use client::{Client, ClientError};
-pub use server::{bind_loopback, router, serve};
-pub use store::{PutOutcome, Store, StoreError};
+pub use client::{Client, ClientError, ClientLimits};
+pub use serve::{bind_loopback, serve, serve_with, ServerLimits};
+pub use server::router;
+pub use store::{AsyncBlobWriter, BlobWriter, PutOutcome, Store, StoreError};

@@ -1,7 +1,9 @@
 //! HTTP access to a [`Store`]: `GET`, `HEAD` and `PUT /blobs/<sha256>`. A PUT's body must
-//! hash to the name it is put under. The server listens on loopback only.
+//! hash to the name it is put under. All file I/O runs on tokio's blocking pool; a GET
+//! streams the file in chunks. Serve the router with [`crate::serve`] or
+//! [`crate::serve_with`], which bound each request's time and the number of requests in
+//! flight ([`crate::ServerLimits`]).
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -9,12 +11,16 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use deai_worker_jobs::Digest;
 use http_body_util::BodyExt;
 
 use crate::access::{AccessPolicy, AccessRequest, Operation};
-use crate::store::{Store, StoreError};
+use crate::serve::RequestDeadline;
+use crate::store::{AsyncBlobWriter, Store, StoreError};
+
+/// Bytes read from a blob file per chunk of a GET response.
+const READ_CHUNK: usize = 256 * 1024;
 
 #[derive(Clone)]
 struct AppState {
@@ -30,16 +36,6 @@ pub fn router(store: Arc<Store>, access: Arc<dyn AccessPolicy>) -> Router {
         )
         .route("/health", get(|| async { "ok" }))
         .with_state(AppState { store, access })
-}
-
-/// Binds 127.0.0.1:`port` (0 picks a free port). Artifacts are never served beyond
-/// the machine: a provider exposes them through its own authenticated front.
-pub async fn bind_loopback(port: u16) -> std::io::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await
-}
-
-pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(listener, router).await
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -79,9 +75,11 @@ async fn head_blob(
         Ok(d) => d,
         Err(r) => return r,
     };
-    match s.store.size(&d) {
-        Some(size) => ([(header::CONTENT_LENGTH, size.to_string())], ()).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
+    let store = s.store.clone();
+    match tokio::task::spawn_blocking(move || store.size(&d)).await {
+        Ok(Some(size)) => ([(header::CONTENT_LENGTH, size.to_string())], ()).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 
@@ -95,18 +93,25 @@ async fn get_blob(
         Err(r) => return r,
     };
     let path = s.store.blob_path(&d);
-    let file = match tokio::fs::File::open(&path).await {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let opened = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path)?;
+        let size = file.metadata()?.len();
+        Ok::<_, std::io::Error>((file, size))
+    })
+    .await;
+    let (file, size) = match opened {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             return error(StatusCode::NOT_FOUND, "no such blob")
         }
+        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
-    let size = match file.metadata().await {
-        Ok(m) => m.len(),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    // tokio's File reads on the blocking pool; the stream holds one chunk at a time.
+    let file = tokio::fs::File::from_std(file);
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        file, READ_CHUNK,
+    ));
     (
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
@@ -121,6 +126,7 @@ async fn get_blob(
 async fn put_blob(
     State(s): State<AppState>,
     Path(raw): Path<String>,
+    deadline: Option<Extension<RequestDeadline>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -128,33 +134,23 @@ async fn put_blob(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > s.store.max_blob_bytes()) {
-        return store_error(StoreError::TooLarge {
-            limit: s.store.max_blob_bytes(),
-        });
-    }
-    let mut writer = match s.store.writer(Some(d)) {
+    let declared = match headers.get(header::CONTENT_LENGTH) {
+        None => None,
+        Some(v) => match v.to_str().ok().and_then(|v| v.parse::<u64>().ok()) {
+            Some(n) => Some(n),
+            None => return error(StatusCode::BAD_REQUEST, "bad Content-Length"),
+        },
+    };
+    // Refused before the body is read: over the size limit, or over the quota.
+    let mut writer = match s.store.writer_async(Some(d), declared).await {
         Ok(w) => w,
         Err(e) => return store_error(e),
     };
-    let mut body = body;
-    while let Some(frame) = body.frame().await {
-        let frame = match frame {
-            Ok(f) => f,
-            Err(e) => return error(StatusCode::BAD_REQUEST, format!("reading body: {e}")),
-        };
-        if let Ok(data) = frame.into_data() {
-            // Chunks are small; a blocking write here is brief.
-            if let Err(e) = writer.write(&data) {
-                return store_error(e);
-            }
-        }
+    if let Err(r) = receive(&mut writer, body, deadline.map(|Extension(t)| t)).await {
+        writer.abort().await;
+        return r;
     }
-    match writer.commit() {
+    match writer.commit().await {
         Ok(out) => {
             tracing::info!(blob = %out.digest, size = out.size, created = out.created, "put");
             let status = if out.created {
@@ -168,11 +164,47 @@ async fn put_blob(
     }
 }
 
+/// Streams the body into the writer, until the request's deadline.
+async fn receive(
+    writer: &mut AsyncBlobWriter,
+    mut body: Body,
+    deadline: Option<RequestDeadline>,
+) -> Result<(), Response> {
+    loop {
+        let frame = match deadline {
+            Some(RequestDeadline(t)) => match tokio::time::timeout_at(t, body.frame()).await {
+                Ok(f) => f,
+                Err(_) => {
+                    return Err((
+                        StatusCode::REQUEST_TIMEOUT,
+                        [(header::CONNECTION, "close")],
+                        "request body not received within the time limit",
+                    )
+                        .into_response())
+                }
+            },
+            None => body.frame().await,
+        };
+        let Some(frame) = frame else {
+            return Ok(());
+        };
+        let frame =
+            frame.map_err(|e| error(StatusCode::BAD_REQUEST, format!("reading body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            writer.write(data).await.map_err(store_error)?;
+        }
+    }
+}
+
 fn store_error(e: StoreError) -> Response {
     let status = match e {
         StoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        StoreError::QuotaExceeded { .. } => StatusCode::INSUFFICIENT_STORAGE,
         StoreError::HashMismatch { .. } => StatusCode::BAD_REQUEST,
         StoreError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::warn!("put failed: {e}");
+    }
     error(status, e.to_string())
 }
