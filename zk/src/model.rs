@@ -16,6 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::field::bit_len;
 use crate::ZkError;
 
 /// Hard limits that keep every intermediate value far below the field modulus
@@ -23,6 +24,11 @@ use crate::ZkError;
 pub const MAX_LAYERS: usize = 16;
 pub const MAX_WIDTH: usize = 4096;
 pub const MAX_WEIGHT_BITS: u32 = 16;
+/// Accumulators beyond this many bits are rejected, keeping every value the
+/// circuit handles below p/2 and every product of the reference in `i128`.
+pub const MAX_ACC_BITS: u32 = 120;
+/// Largest number of fractional bits of the input.
+pub const MAX_INPUT_FRAC_BITS: u32 = 24;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuantLayer {
@@ -70,8 +76,56 @@ impl QuantizedModel {
             .sum()
     }
 
-    /// Structural and range checks: everything the circuit relies on.
+    /// Structural and range checks: everything the circuit relies on, including that
+    /// no accumulator can exceed [`MAX_ACC_BITS`] for any input in range (so neither
+    /// the reference nor the circuit can overflow).
     pub fn validate(&self) -> Result<(), ZkError> {
+        self.acc_bounds().map(|_| ())
+    }
+
+    /// Static bounds `[lo, hi]` of every accumulator (per layer, per neuron) over all
+    /// inputs in range, computed from the actual weights in checked `i128`. Rejects a
+    /// model whose bounds exceed [`MAX_ACC_BITS`] bits with [`ZkError::InvalidModel`].
+    pub fn acc_bounds(&self) -> Result<Vec<Vec<(i128, i128)>>, ZkError> {
+        self.check_structure()?;
+        let mut x: Vec<(i128, i128)> =
+            vec![(self.input_min as i128, self.input_max as i128); self.n_inputs()];
+        let mut out = Vec::with_capacity(self.layers.len());
+        for (l, layer) in self.layers.iter().enumerate() {
+            let too_big = |j: usize| {
+                ZkError::InvalidModel(format!(
+                    "layer {l}: accumulator of neuron {j} can exceed {MAX_ACC_BITS} bits"
+                ))
+            };
+            let mut acc = Vec::with_capacity(layer.n_out);
+            for j in 0..layer.n_out {
+                let b = layer.bias[j] as i128;
+                let (mut lo, mut hi) = (b, b);
+                for (i, (xl, xh)) in x.iter().enumerate() {
+                    let w = layer.w(j, i) as i128;
+                    let (a, c) = match (w.checked_mul(*xl), w.checked_mul(*xh)) {
+                        (Some(a), Some(c)) => (a, c),
+                        _ => return Err(too_big(j)),
+                    };
+                    lo = lo.checked_add(a.min(c)).ok_or_else(|| too_big(j))?;
+                    hi = hi.checked_add(a.max(c)).ok_or_else(|| too_big(j))?;
+                }
+                if bit_len(lo.unsigned_abs()).max(bit_len(hi.unsigned_abs())) > MAX_ACC_BITS {
+                    return Err(too_big(j));
+                }
+                acc.push((lo, hi));
+            }
+            // Next layer's inputs: ReLU then shift (unused after the last layer).
+            x = acc
+                .iter()
+                .map(|(_, hi)| (0, hi.max(&0) >> layer.shift))
+                .collect();
+            out.push(acc);
+        }
+        Ok(out)
+    }
+
+    fn check_structure(&self) -> Result<(), ZkError> {
         let bad = |m: String| Err(ZkError::InvalidModel(m));
         if self.layers.is_empty() || self.layers.len() > MAX_LAYERS {
             return bad(format!(
@@ -92,6 +146,12 @@ impl QuantizedModel {
             return bad(format!(
                 "input range [{}, {}] unsupported",
                 self.input_min, self.input_max
+            ));
+        }
+        if self.input_frac_bits > MAX_INPUT_FRAC_BITS {
+            return bad(format!(
+                "input_frac_bits {} exceeds {MAX_INPUT_FRAC_BITS}",
+                self.input_frac_bits
             ));
         }
         let wmax = (1i64 << (self.weight_bits - 1)) - 1;
@@ -157,21 +217,26 @@ impl QuantizedModel {
     }
 
     /// The integer reference inference: returns the logits of the last layer.
+    /// Arithmetic is checked: [`Self::validate`] bounds every accumulator, and an
+    /// overflow would still be an error, never a wrapped value.
     pub fn infer(&self, x: &[i64]) -> Result<Vec<i64>, ZkError> {
         self.validate()?;
         self.check_input(x)?;
         let mut act: Vec<i128> = x.iter().map(|v| *v as i128).collect();
         let last = self.layers.len() - 1;
         for (l, layer) in self.layers.iter().enumerate() {
+            let overflow =
+                || ZkError::InvalidModel(format!("layer {l}: accumulator overflows i128"));
             let mut next = Vec::with_capacity(layer.n_out);
             for j in 0..layer.n_out {
                 let row = &layer.weight[j * layer.n_in..(j + 1) * layer.n_in];
-                let acc: i128 = layer.bias[j] as i128
-                    + row
-                        .iter()
-                        .zip(&act)
-                        .map(|(w, a)| *w as i128 * a)
-                        .sum::<i128>();
+                let mut acc = layer.bias[j] as i128;
+                for (w, a) in row.iter().zip(&act) {
+                    acc = (*w as i128)
+                        .checked_mul(*a)
+                        .and_then(|p| acc.checked_add(p))
+                        .ok_or_else(overflow)?;
+                }
                 next.push(if l == last {
                     acc
                 } else {
@@ -240,6 +305,63 @@ mod tests {
     fn rejects_out_of_range_input() {
         assert!(tiny().infer(&[16, 0]).is_err());
         assert!(tiny().infer(&[1]).is_err());
+    }
+
+    /// A tower of 1x1 layers with these weights, no bias and no shift, inputs in
+    /// [0, 2^24]: the accumulator bound after layer k is 2^24 * w_0 * ... * w_k.
+    fn tower(weights: &[i64]) -> QuantizedModel {
+        QuantizedModel {
+            layers: weights
+                .iter()
+                .map(|w| QuantLayer {
+                    n_in: 1,
+                    n_out: 1,
+                    weight: vec![*w],
+                    bias: vec![0],
+                    shift: 0,
+                })
+                .collect(),
+            input_min: 0,
+            input_max: 1 << 24,
+            weight_bits: 16,
+            input_frac_bits: 0,
+            output_frac_bits: 0,
+        }
+    }
+
+    #[test]
+    fn models_whose_accumulators_could_overflow_are_rejected_not_wrapped() {
+        let w = (1i64 << 15) - 1;
+        // Layers 0..=6 reach 63 * w^6 * 2^24 < 2^120, within MAX_ACC_BITS; layer 7
+        // multiplies that by w: about 2^135, beyond i128 before any width check.
+        let mut weights = vec![w; 6];
+        weights.push(63);
+        let fits = tower(&weights);
+        fits.validate().unwrap();
+        let hi = fits.acc_bounds().unwrap()[6][0].1;
+        assert!(hi > 1i128 << 119 && hi < 1i128 << 120, "{hi}");
+        // The logit is valid but not an i64.
+        assert_eq!(
+            fits.infer(&[1 << 24]).unwrap_err(),
+            ZkError::InvalidModel("logit overflows i64".into())
+        );
+        weights.push(w);
+        let over = tower(&weights);
+        let err = over.validate().unwrap_err();
+        assert_eq!(
+            err,
+            ZkError::InvalidModel(format!(
+                "layer 7: accumulator of neuron 0 can exceed {MAX_ACC_BITS} bits"
+            ))
+        );
+        assert_eq!(over.infer(&[1 << 24]).unwrap_err(), err);
+        assert_eq!(over.infer(&[0]).unwrap_err(), err);
+        // Beyond MAX_ACC_BITS without overflowing i128.
+        weights[7] = 256;
+        assert!(
+            matches!(tower(&weights).validate(), Err(ZkError::InvalidModel(s)) if s.starts_with("layer 7"))
+        );
+        assert_eq!(tower(&[w, w]).infer(&[3]).unwrap(), vec![3 * w * w]);
     }
 
     #[test]

@@ -381,7 +381,11 @@ pub fn quantize(model: &FloatMlp, cfg: &QuantConfig) -> Result<QuantizedModel, Z
         let bias = fl
             .bias
             .iter()
-            .map(|b| round_to_i64(*b as f64 * 2f64.powi(f_acc)).map(|q| q + half))
+            .map(|b| {
+                round_to_i64(*b as f64 * 2f64.powi(f_acc))?
+                    .checked_add(half)
+                    .ok_or_else(|| ZkError::InvalidModel(format!("layer {l}: bias overflows")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         layers.push(QuantLayer {
             n_in: fl.n_in,

@@ -5,7 +5,7 @@ mod common;
 
 use common::{random_input, random_model, Rng};
 use deai_zk::circuit::CircuitSpec;
-use deai_zk::prover::{circuit_stats, is_satisfied, layout, statement};
+use deai_zk::prover::{self, circuit_stats, is_satisfied, layout, statement};
 use deai_zk::{IoEncoding, Mode, OutputKind};
 
 fn all_specs() -> Vec<CircuitSpec> {
@@ -104,4 +104,67 @@ fn public_mode_dense_layers_cost_no_multiplications() {
     )
     .unwrap();
     assert!(private.constraints > 16 * 8 * 9);
+}
+
+/// A 1-wide tower with the given weights, shifts and weight width, inputs in [0, 2^24].
+fn tower(weights: &[i64], shifts: &[u32], weight_bits: u32) -> deai_zk::QuantizedModel {
+    deai_zk::QuantizedModel {
+        layers: weights
+            .iter()
+            .zip(shifts)
+            .map(|(w, s)| deai_zk::QuantLayer {
+                n_in: 1,
+                n_out: 1,
+                weight: vec![*w],
+                bias: vec![0],
+                shift: *s,
+            })
+            .collect(),
+        input_min: 0,
+        input_max: 1 << 24,
+        weight_bits,
+        input_frac_bits: 0,
+        output_frac_bits: 0,
+    }
+}
+
+#[test]
+fn models_that_could_overflow_are_rejected_at_setup_in_both_modes() {
+    use deai_zk::ZkError;
+    let private = CircuitSpec {
+        mode: Mode::Private,
+        ..CircuitSpec::default()
+    };
+    // Tight bounds: 63 * w^6 * 2^24 < 2^120 after layer 6, about 2^135 after layer 7.
+    let w = (1i64 << 15) - 1;
+    let mut weights = vec![w; 6];
+    weights.extend([63, w]);
+    let over = tower(&weights, &[0; 8], 16);
+    for spec in [CircuitSpec::default(), private] {
+        let err = prover::setup(&over, spec).err().unwrap();
+        assert!(
+            matches!(&err, ZkError::InvalidModel(s) if s.starts_with("layer 7: accumulator")),
+            "{spec:?}: {err}"
+        );
+        assert!(circuit_stats(&over, spec).is_err());
+    }
+    // Tight bounds stay at 2^24, but private mode's worst case (max |w| = 2^15 per
+    // layer, shift 1 after layer 4) reaches 2^119 after layer 5 and would pass 2^127
+    // in layer 6.
+    let shifts = [0, 0, 0, 0, 1, 0, 0];
+    let tall = tower(&[1; 7], &shifts, 16);
+    assert!(prover::setup(&tall, CircuitSpec::default()).is_ok());
+    let err = prover::setup(&tall, private).err().unwrap();
+    assert_eq!(
+        err,
+        ZkError::InvalidModel("layer 6: worst-case accumulator exceeds 120 bits".into())
+    );
+    // One layer fewer has valid bounds in private mode too (its logits, about 2^119,
+    // are then rejected for not being i64 values).
+    let six = tower(&[1; 6], &shifts[..6], 16);
+    assert!(deai_zk::circuit::bounds::compute(&six, Mode::Private).is_ok());
+    assert_eq!(
+        prover::setup(&six, private).err().unwrap(),
+        ZkError::InvalidModel("logit bounds exceed i64".into())
+    );
 }

@@ -8,10 +8,8 @@
 use crate::field::bit_len;
 use crate::layout::Mode;
 use crate::model::QuantizedModel;
+pub use crate::model::MAX_ACC_BITS;
 use crate::ZkError;
-
-/// Accumulators beyond this many bits are rejected, keeping all values < p/2.
-pub const MAX_ACC_BITS: u32 = 120;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerBounds {
@@ -32,49 +30,51 @@ impl Bounds {
     }
 }
 
+/// All arithmetic is checked: a model whose bounds could overflow `i128` or exceed
+/// [`MAX_ACC_BITS`] is rejected with [`ZkError::InvalidModel`].
 pub fn compute(model: &QuantizedModel, mode: Mode) -> Result<Bounds, ZkError> {
-    model.validate()?;
+    // Validation computes the tight (public-mode) bounds.
+    let tight = model.acc_bounds()?;
+    if mode == Mode::Public {
+        return Ok(Bounds {
+            layers: tight
+                .into_iter()
+                .map(|acc| LayerBounds { acc, bias_bits: 0 })
+                .collect(),
+        });
+    }
     let mut x: Vec<(i128, i128)> =
         vec![(model.input_min as i128, model.input_max as i128); model.n_inputs()];
-    let wlo = -(1i128 << (model.weight_bits - 1));
+    let wmax = 1i128 << (model.weight_bits - 1);
     let mut layers = Vec::new();
     for (l, layer) in model.layers.iter().enumerate() {
-        let mut acc = Vec::with_capacity(layer.n_out);
-        let mut bias_bits = 0;
-        match mode {
-            Mode::Public => {
-                for j in 0..layer.n_out {
-                    let (mut lo, mut hi) = (layer.bias[j] as i128, layer.bias[j] as i128);
-                    for (i, (xl, xh)) in x.iter().enumerate() {
-                        let w = layer.w(j, i) as i128;
-                        lo += (w * xl).min(w * xh);
-                        hi += (w * xl).max(w * xh);
-                    }
-                    acc.push((lo, hi));
-                }
-            }
-            Mode::Private => {
-                // |sum w x| <= max|w| * sum max|x|; the bias gets the same range.
-                let wx: i128 = x.iter().map(|(a, b)| a.abs().max(b.abs())).sum::<i128>() * (-wlo);
-                bias_bits = bit_len(wx as u128) + 1;
-                let bmax = 1i128 << (bias_bits - 1);
-                for (j, b) in layer.bias.iter().enumerate() {
-                    if (*b as i128) < -bmax || (*b as i128) >= bmax {
-                        return Err(ZkError::InvalidModel(format!(
-                            "layer {l}: bias[{j}] = {b} exceeds {bias_bits} bits"
-                        )));
-                    }
-                }
-                acc = vec![(-(wx + bmax), wx + bmax); layer.n_out];
-            }
+        let too_big = || {
+            ZkError::InvalidModel(format!(
+                "layer {l}: worst-case accumulator exceeds {MAX_ACC_BITS} bits"
+            ))
+        };
+        // |sum w x| <= max|w| * sum max|x|; the bias gets the same range.
+        let mut xsum: i128 = 0;
+        for (a, b) in &x {
+            xsum = xsum
+                .checked_add(a.unsigned_abs().max(b.unsigned_abs()) as i128)
+                .ok_or_else(too_big)?;
         }
-        for (lo, hi) in &acc {
-            if bit_len(lo.unsigned_abs()).max(bit_len(hi.unsigned_abs())) > MAX_ACC_BITS {
+        let wx = xsum.checked_mul(wmax).ok_or_else(too_big)?;
+        if bit_len(wx as u128) + 1 > MAX_ACC_BITS {
+            return Err(too_big());
+        }
+        let bias_bits = bit_len(wx as u128) + 1;
+        let bmax = 1i128 << (bias_bits - 1);
+        for (j, b) in layer.bias.iter().enumerate() {
+            if (*b as i128) < -bmax || (*b as i128) >= bmax {
                 return Err(ZkError::InvalidModel(format!(
-                    "layer {l}: accumulator exceeds {MAX_ACC_BITS} bits"
+                    "layer {l}: bias[{j}] = {b} exceeds {bias_bits} bits"
                 )));
             }
         }
+        // wx < 2^119 and bmax <= 2^119, so the sum fits.
+        let acc = vec![(-(wx + bmax), wx + bmax); layer.n_out];
         // Next layer's inputs: ReLU then shift (unused after the last layer).
         x = acc
             .iter()

@@ -158,7 +158,10 @@ pub fn relu_shift(
     let offset = 1i128 << k;
     let shifted = Num {
         lc: acc.lc.clone() + (pow2(k as u32), Variable::One),
-        val: acc.val.map(|a| a + offset),
+        val: match acc.val {
+            Some(a) => Some(a.checked_add(offset).ok_or(SynthesisError::Unsatisfiable)?),
+            None => None,
+        },
     };
     let bits = range_check(cs, &shifted, k as u32 + 1)?;
     let high = bits_lc(&bits, (shift as usize).min(k)..k, 0);
@@ -173,7 +176,7 @@ pub fn mul(cs: &ConstraintSystemRef<Fr>, a: &Num, b: &Num) -> Result<Num, Synthe
         return Ok(Num::constant(0));
     }
     let val = match (a.val, b.val) {
-        (Some(x), Some(y)) => Some(x * y),
+        (Some(x), Some(y)) => Some(x.checked_mul(y).ok_or(SynthesisError::Unsatisfiable)?),
         _ => None,
     };
     let p = witness(cs, val)?;
@@ -181,22 +184,25 @@ pub fn mul(cs: &ConstraintSystemRef<Fr>, a: &Num, b: &Num) -> Result<Num, Synthe
     Ok(Num::var(p, val))
 }
 
-/// Sum of `Num`s (free).
-pub fn sum<'a>(items: impl IntoIterator<Item = &'a Num>, constant: i128) -> Num {
+/// Sum of `Num`s (free). A value overflowing `i128` cannot be a true statement's.
+pub fn sum<'a>(
+    items: impl IntoIterator<Item = &'a Num>,
+    constant: i128,
+) -> Result<Num, SynthesisError> {
     let mut terms = Vec::new();
     let mut val = Some(constant);
     for n in items {
         terms.extend_from_slice(&n.lc.0);
         val = match (val, n.val) {
-            (Some(a), Some(b)) => Some(a + b),
+            (Some(a), Some(b)) => Some(a.checked_add(b).ok_or(SynthesisError::Unsatisfiable)?),
             _ => None,
         };
     }
     if constant != 0 {
         terms.push((fr_from_i128(constant), Variable::One));
     }
-    Num {
+    Ok(Num {
         lc: lc_from_terms(terms),
         val,
-    }
+    })
 }

@@ -260,7 +260,15 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                             }
                             let wf = fr_from_i128(w as i128);
                             terms.extend(xi.lc.0.iter().map(|(c, v)| (*c * wf, *v)));
-                            val = val.zip(xi.val).map(|(a, b)| a + w as i128 * b);
+                            val = match (val, xi.val) {
+                                (Some(a), Some(b)) => Some(
+                                    (w as i128)
+                                        .checked_mul(b)
+                                        .and_then(|p| a.checked_add(p))
+                                        .ok_or(SynthesisError::Unsatisfiable)?,
+                                ),
+                                _ => None,
+                            };
                         }
                         if layer.bias[j] != 0 {
                             terms.push((fr_from_i128(layer.bias[j] as i128), Variable::One));
@@ -276,7 +284,7 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                             prods.push(mul(&cs, &ws[j * layer.n_in + i], xi)?);
                         }
                         prods.push(bs[j].clone());
-                        sum(prods.iter(), 0)
+                        sum(prods.iter(), 0)?
                     }
                 };
                 let (lo, hi) = lb.acc[j];
@@ -345,7 +353,7 @@ fn argmax(
             Ok(Num::var(bits[0], v))
         })
         .collect::<Result<_, SynthesisError>>()?;
-    enforce_eq(cs, sum(sel.iter(), 0).lc, Lc::from(Variable::One))?;
+    enforce_eq(cs, sum(sel.iter(), 0)?.lc, Lc::from(Variable::One))?;
     let index: Vec<(Fr, Variable)> = sel
         .iter()
         .enumerate()
@@ -361,13 +369,13 @@ fn argmax(
         .zip(logits)
         .map(|(s, l)| mul(cs, s, l))
         .collect::<Result<_, _>>()?;
-    let v = sum(picked.iter(), 0);
+    let v = sum(picked.iter(), 0)?;
     let lo = bounds.logits().iter().map(|b| b.0).min().unwrap_or(0);
     let hi = bounds.logits().iter().map(|b| b.1).max().unwrap_or(0);
     let width = bit_len((hi - lo).max(1) as u128);
     for k in 0..n {
         // [k < class] = sum of selectors above k.
-        let later = sum(sel[k + 1..].iter(), 0);
+        let later = sum(sel[k + 1..].iter(), 0)?;
         let neg_logit = Num {
             lc: logits[k].lc.clone() * -Fr::ONE,
             val: logits[k].val.map(|x| -x),
@@ -376,7 +384,7 @@ fn argmax(
             lc: later.lc * -Fr::ONE,
             val: later.val.map(|x| -x),
         };
-        let d = sum([&v, &neg_logit, &neg_later], 0);
+        let d = sum([&v, &neg_logit, &neg_later], 0)?;
         range_check(cs, &d, width)?;
     }
     Ok(())
