@@ -85,12 +85,6 @@ struct ReplayCost {
     full_replay_fraction_of_training: f64,
 }
 
-fn default_digits() -> PathBuf {
-    let cache = std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into());
-    PathBuf::from(cache)
-        .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
-}
-
 fn spec(
     model: serde_json::Value,
     data: &Path,
@@ -155,7 +149,10 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("deai-bench-{}", std::process::id()));
     let work = args.work_dir.clone().unwrap_or(tmp.clone());
     std::fs::create_dir_all(&work).with_context(|| format!("{}", work.display()))?;
-    let digits = args.digits.clone().unwrap_or_else(default_digits);
+    let digits = args
+        .digits
+        .clone()
+        .unwrap_or_else(engine::data::digits_path);
 
     // Digits: 64-64-10, batch 32, ten checkpoints over the run for the replay figures.
     let probe = spec(
@@ -192,19 +189,27 @@ pub fn run(args: &BenchArgs, json: bool) -> anyhow::Result<()> {
     let syn_samples = sr.datasets[0].train_rows * u64::from(args.synthetic_epochs);
 
     // Replay: one segment (checkpoint 0 to 1), and the whole chain.
-    let result = work.join("digits").join("result.json");
-    let mut t = Timer::default();
-    let seg = engine::replay(&result, 0, 1, &digits, &mut t)?;
-    anyhow::ensure!(seg.passed(), "replay of the benchmark run failed: {seg:?}");
-    let seg_s = t.elapsed.as_secs_f64();
+    let rt = engine::runtime::deterministic_cpu()?;
+    let dataset = engine::data::load(&digits, &digits_spec.dataset)?;
     let last = dr.checkpoints.len() - 1;
-    let mut t = Timer::default();
-    let full = engine::replay(&result, 0, last, &digits, &mut t)?;
-    anyhow::ensure!(
-        full.passed(),
-        "full replay of the benchmark run failed: {full:?}"
-    );
-    let full_s = t.elapsed.as_secs_f64();
+    let replay = |to: usize| {
+        let mut t = Timer::default();
+        let v = engine::replay_range(
+            rt,
+            &digits_spec,
+            &dr,
+            0,
+            to,
+            None,
+            &dataset,
+            &engine::Budget::default(),
+            &mut t,
+        )?;
+        anyhow::ensure!(v.is_honest(), "replay of the benchmark run failed: {v:?}");
+        anyhow::Ok(t.elapsed.as_secs_f64())
+    };
+    let seg_s = replay(1)?;
+    let full_s = replay(last)?;
 
     let baseline = match &args.python {
         Some(py) => Some(run_python(py, &work, &digits, &syn_path, args)?),

@@ -3,7 +3,9 @@
 //! quantized inference. Every failure is one line on stderr and a non-zero exit.
 
 mod bench;
+mod jobs_cmd;
 mod progress;
+mod replay_cmd;
 mod resolve;
 mod zk;
 
@@ -16,7 +18,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use deai_worker_artifacts::{bind_loopback, router, serve, OpenAccess, Store};
 use deai_worker_engine as engine;
-use deai_worker_jobs::{Digest, JobSpec};
+use deai_worker_jobs::JobSpec;
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -111,19 +113,9 @@ enum Command {
         #[command(flatten)]
         sources: SourceArgs,
     },
-    /// Re-execute checkpoints FROM..TO of a training result and check them.
-    Replay {
-        #[arg(long)]
-        result: PathBuf,
-        #[arg(long = "from-checkpoint")]
-        from: usize,
-        #[arg(long = "to-checkpoint")]
-        to: usize,
-        #[arg(long)]
-        data: Option<PathBuf>,
-        #[command(flatten)]
-        sources: SourceArgs,
-    },
+    /// Audit a training result: re-execute checkpoints FROM..TO (or one segment) and,
+    /// through the last checkpoint, check the published weights and metrics.
+    Replay(replay_cmd::ReplayArgs),
     /// Serve the artifact store over HTTP on 127.0.0.1 (GET/HEAD/PUT /blobs/<sha256>).
     ServeArtifacts {
         #[arg(long, env = "DEAI_STORE", default_value_os_t = default_store())]
@@ -160,24 +152,28 @@ impl Command {
 }
 
 /// Re-executes the binary once with the deterministic-mode variables set, because
-/// libgomp reads `OMP_*` when it is loaded, before `main` runs.
-fn reexec_with_env() {
+/// libgomp reads `OMP_*` when it is loaded, before `main` runs. A failed re-exec, or a
+/// re-executed process that still lacks the settings (someone set the marker by hand),
+/// is an error: the job would not be reproducible.
+fn reexec_with_env() -> anyhow::Result<()> {
     use std::os::unix::process::CommandExt;
     const MARK: &str = "DEAI_WORKER_REEXEC";
     let fix = engine::runtime::env_to_fix();
-    if fix.is_empty() || std::env::var_os(MARK).is_some() {
-        return;
-    }
-    let Ok(exe) = std::env::current_exe() else {
-        return;
+    let Some((k, v)) = fix.first().copied() else {
+        return Ok(());
     };
+    if std::env::var_os(MARK).is_some() {
+        bail!("deterministic mode is not in force: {k} must be {v:?} (do not set {MARK} yourself)");
+    }
+    let exe = std::env::current_exe().context("re-executing in deterministic mode")?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(std::env::args_os().skip(1)).env(MARK, "1");
     for (k, v) in fix {
         cmd.env(k, v);
     }
-    // exec only returns on failure; then carry on in this process.
-    let _ = cmd.exec();
+    // exec only returns on failure.
+    let e = cmd.exec();
+    Err(anyhow::Error::new(e).context("re-executing in deterministic mode"))
 }
 
 fn main() -> ExitCode {
@@ -185,7 +181,10 @@ fn main() -> ExitCode {
     // re-exec (which would load libtorch twice) and the torch settings.
     let cli = Cli::parse();
     if cli.command.uses_torch() {
-        reexec_with_env();
+        if let Err(e) = reexec_with_env() {
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            return ExitCode::FAILURE;
+        }
         // Before anything can touch libtorch: deterministic CPU settings only take
         // effect if set before the first torch call.
         engine::runtime::init();
@@ -244,228 +243,92 @@ fn read_spec(path: &Path) -> anyhow::Result<JobSpec> {
     JobSpec::from_json(&text).with_context(|| format!("{}", path.display()))
 }
 
+/// Prints a command's result (JSON or text) and reports success.
 fn print<T: Serialize>(
     output: Output,
     value: &T,
     text: impl FnOnce() -> String,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ExitCode> {
     match output {
         Output::Json => println!("{}", serde_json::to_string_pretty(value)?),
         Output::Text => println!("{}", text()),
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let quiet = cli.quiet || cli.output == Output::Json;
+    let out = cli.output;
     match &cli.command {
         Command::Train {
             spec,
-            out,
+            out: dir,
             data,
             sources,
-        } => {
-            let spec = read_spec(spec)?;
-            let d = &spec.dataset;
-            let data = sources.sources().resolve(
-                "dataset",
-                &d.sha256,
-                data.as_deref(),
-                d.path.as_deref(),
-            )?;
-            let mut progress = progress::for_terminal(quiet);
-            let r = engine::train(&spec, &data, out, progress.as_mut())?;
-            print(cli.output, &r, || {
-                format!(
-                    "trained: test_accuracy {:.4}, {} steps, {} checkpoints\nfinal_weights_sha256 {}\nresult {}",
-                    r.metrics.test_accuracy,
-                    r.steps,
-                    r.checkpoints.len(),
-                    r.final_weights_sha256,
-                    out.join(engine::train::RESULT_FILE).display()
-                )
-            })?;
-        }
+        } => jobs_cmd::train(out, quiet, spec, dir, data.as_deref(), sources),
         Command::Evaluate {
             spec,
             data,
             weights,
             sources,
-        } => {
-            let spec = read_spec(spec)?;
-            let (data, weights) = inputs(&spec, data, weights, sources)?;
-            let r = engine::evaluate(&spec, &data, &weights)?;
-            print(cli.output, &r, || {
-                format!(
-                    "accuracy {:.4} loss {:.4} on {} {} samples",
-                    r.accuracy,
-                    r.loss,
-                    r.samples,
-                    format!("{:?}", r.subset).to_lowercase()
-                )
-            })?;
-        }
+        } => jobs_cmd::evaluate(out, spec, data, weights, sources),
         Command::Infer {
             spec,
             data,
             weights,
-            out,
+            out: file,
             sources,
-        } => {
-            let spec = read_spec(spec)?;
-            let (data, weights) = inputs(&spec, data, weights, sources)?;
-            let r = engine::infer(&spec, &data, &weights)?;
-            if let Some(path) = out {
-                let json = serde_json::to_vec_pretty(&r)?;
-                engine::state::write_atomic(path, &json)?;
-            }
-            print(cli.output, &r, || {
-                let head: Vec<String> = r.predictions.iter().take(20).map(i64::to_string).collect();
-                format!(
-                    "{} predictions (first: {}{}), logits_sha256 {}",
-                    r.samples,
-                    head.join(" "),
-                    if r.predictions.len() > 20 { " ..." } else { "" },
-                    r.logits_sha256
-                )
-            })?;
-        }
-        Command::Replay {
-            result,
-            from,
-            to,
-            data,
-            sources,
-        } => {
-            let r = engine::replay::read_result(result)?;
-            let d = &r.spec.dataset;
-            let data = sources.sources().resolve(
-                "dataset",
-                &d.sha256,
-                data.as_deref(),
-                d.path.as_deref(),
-            )?;
-            let mut progress = progress::for_terminal(quiet);
-            let report = engine::replay(result, *from, *to, &data, progress.as_mut())?;
-            let passed = report.passed();
-            if cli.output == Output::Json {
-                print(cli.output, &report, String::new)?;
-            }
-            if !passed {
-                let why = match &report.divergence {
-                    Some(d) => format!(
-                        "checkpoint {} (step {}) diverges: {}; recorded {}, re-executed {}",
-                        d.checkpoint, d.step, d.reason, d.expected, d.actual
-                    ),
-                    None => "final weights differ from final_weights_sha256".into(),
-                };
-                eprintln!("error: replay failed: {why}");
-                return Ok(ExitCode::FAILURE);
-            }
-            if cli.output == Output::Text {
-                println!(
-                    "replay passed: checkpoints {}..={} (steps {}..{}) match{}",
-                    report.from_checkpoint,
-                    report.to_checkpoint,
-                    report.from_step,
-                    report.to_step,
-                    if report.final_weights_match == Some(true) {
-                        ", final weights match"
-                    } else {
-                        ""
-                    }
-                );
-            }
-        }
+        } => jobs_cmd::infer(out, spec, data, weights, file.as_deref(), sources),
+        Command::Replay(args) => replay_cmd::run(out, quiet, args),
         Command::ServeArtifacts {
             dir,
             port,
             max_blob_bytes,
-        } => {
-            let store = Arc::new(Store::open(dir, *max_blob_bytes)?);
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let listener = bind_loopback(*port)
-                    .await
-                    .with_context(|| format!("binding 127.0.0.1:{port}"))?;
-                let addr = listener.local_addr()?;
-                tracing::info!(dir = %dir.display(), %addr, "serving artifacts");
-                let app = router(store, Arc::new(OpenAccess));
-                tokio::select! {
-                    r = serve(listener, app) => r.context("artifact server")?,
-                    _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
-                }
-                anyhow::Ok(())
-            })?;
-        }
-        Command::Hash { files, weights } => {
-            let mut out = Vec::new();
-            for f in files {
-                let d = if *weights {
-                    let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
-                    engine::state::digest(&engine::state::from_safetensors(&bytes, f)?)
-                } else {
-                    Digest::of_file(f).with_context(|| format!("{}", f.display()))?
-                };
-                out.push(HashLine {
-                    sha256: d,
-                    file: f.display().to_string(),
-                });
-            }
-            print(cli.output, &out, || {
-                out.iter()
-                    .map(|h| format!("{}  {}", h.sha256, h.file))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-        }
-        Command::Bench(args) => bench::run(args, cli.output == Output::Json)?,
+        } => serve_artifacts(dir, *port, *max_blob_bytes),
+        Command::Hash { files, weights } => jobs_cmd::hash(out, files, *weights),
+        Command::Bench(args) => bench::run(args, out == Output::Json).map(|_| ExitCode::SUCCESS),
         Command::ZkSetup(args) => {
             let r = zk::setup(args)?;
-            print(cli.output, &r, || r.text())?;
+            print(out, &r, || r.text())
         }
         Command::Prove(args) => {
             let r = zk::prove(args)?;
             // JSON: exactly the proof file that was written.
-            print(cli.output, &r.file, || r.text())?;
+            print(out, &r.file, || r.text())
         }
         Command::Verify(args) => match zk::verify(args) {
-            Ok(r) => print(cli.output, &r, || r.text())?,
+            Ok(r) => print(out, &r, || r.text()),
             Err(e) => {
                 let reason = one_line(&format!("{e:#}"));
-                if cli.output == Output::Json {
+                if out == Output::Json {
                     let v = serde_json::json!({ "valid": false, "reason": reason });
                     println!("{}", serde_json::to_string_pretty(&v)?);
                 }
                 eprintln!("error: {reason}");
-                return Ok(ExitCode::FAILURE);
+                Ok(ExitCode::FAILURE)
             }
         },
     }
+}
+
+fn serve_artifacts(dir: &Path, port: u16, max_blob_bytes: u64) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(Store::open(dir, max_blob_bytes)?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let listener = bind_loopback(port)
+            .await
+            .with_context(|| format!("binding 127.0.0.1:{port}"))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(dir = %dir.display(), %addr, "serving artifacts");
+        let app = router(store, Arc::new(OpenAccess));
+        tokio::select! {
+            r = serve(listener, app) => r.context("artifact server")?,
+            _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        }
+        anyhow::Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Serialize)]
-struct HashLine {
-    sha256: Digest,
-    file: String,
-}
-
-fn inputs(
-    spec: &JobSpec,
-    data: &Option<PathBuf>,
-    weights: &Option<PathBuf>,
-    sources: &SourceArgs,
-) -> anyhow::Result<(PathBuf, PathBuf)> {
-    let s = sources.sources();
-    let d = &spec.dataset;
-    let data = s.resolve("dataset", &d.sha256, data.as_deref(), d.path.as_deref())?;
-    let Some(w) = &spec.weights else {
-        bail!("spec has no weights (needed for evaluate and infer)")
-    };
-    let weights = s.resolve("weights", &w.sha256, weights.as_deref(), w.path.as_deref())?;
-    Ok((data, weights))
 }

@@ -55,3 +55,57 @@ impl Sources {
         )
     }
 }
+
+/// Reads `path` if it exists, holds at most `limit` bytes and hashes to `sha256`.
+fn read_if_matches(path: &Path, sha256: &Digest, limit: u64) -> anyhow::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("{}", path.display())),
+    };
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}", path.display()))?;
+    if bytes.len() as u64 > limit || Digest::of(&bytes) != *sha256 {
+        tracing::warn!(path = %path.display(), %sha256, "ignoring a file that is not the committed artifact");
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+impl Sources {
+    /// The bytes of the artifact `sha256`, looked up by hash only: in `local` candidate
+    /// files (used only if they hash right), the store, then the artifact server. `None`
+    /// when no source has it: the party that committed to it withheld it.
+    pub fn find_bytes(
+        &self,
+        sha256: &Digest,
+        local: &[PathBuf],
+        limit: u64,
+    ) -> anyhow::Result<Option<Vec<u8>>> {
+        for p in local {
+            if let Some(b) = read_if_matches(p, sha256, limit)? {
+                return Ok(Some(b));
+            }
+        }
+        let store = Store::open(&self.store_dir, self.max_blob_bytes)
+            .with_context(|| format!("opening artifact store {}", self.store_dir.display()))?;
+        if store.contains(sha256) {
+            return read_if_matches(&store.blob_path(sha256), sha256, limit);
+        }
+        let Some(url) = &self.server else {
+            return Ok(None);
+        };
+        let client = Client::new(url, usize::try_from(limit).unwrap_or(usize::MAX))?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        if let Err(e) = rt.block_on(client.fetch_into(sha256, &store)) {
+            tracing::warn!(%sha256, %url, error = %e, "artifact not delivered");
+            return Ok(None);
+        }
+        read_if_matches(&store.blob_path(sha256), sha256, limit)
+    }
+}

@@ -200,7 +200,7 @@ fn load_float(path: &Path) -> anyhow::Result<(FloatMlp, Digest)> {
     let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
     let tensors = engine::state::from_safetensors(&bytes, path)?;
     let digest = engine::state::digest(&tensors);
-    let is_matrix = |name: &str| tensors.get(name).is_some_and(|t| t.shape.len() == 2);
+    let is_matrix = |name: &str| tensors.get(name).is_some_and(|t| t.shape().len() == 2);
     let uncovered: Vec<&str> = tensors
         .keys()
         .map(String::as_str)

@@ -1,10 +1,11 @@
-//! The deai-worker binary end to end: train the shipped example, replay it, catch a
-//! tampered result, and fail cleanly on bad input.
+//! The deai-worker binary end to end: train the shipped example to its pinned hash (and
+//! reproduce or refuse it under another environment), audit it with replay, catch forged
+//! results, and fail cleanly on bad input.
 
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{digits_path, stderr, worker};
+use common::{digits_path, stderr, worker, worker_with_env};
 
 /// The shipped example, pointed at this machine's digits file.
 fn example_spec(dir: &Path) -> PathBuf {
@@ -33,69 +34,151 @@ fn deai_worker_jobs_sha(path: &Path) -> String {
         .to_string()
 }
 
-#[test]
-fn train_replay_and_tamper_detection_through_the_cli() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = example_spec(dir.path());
-    let out = dir.path().join("run");
-    let o = worker(&[
+/// The final weights of the shipped example on the pinned libtorch wheel: any change to
+/// initialisation, batch order, the optimizer or the kernel settings changes it.
+const GOLDEN_FINAL_WEIGHTS: &str =
+    "7e00e2e85287cec80e619cb8e6aadf6488ad15a05a203b5d5e7e634779e3309c";
+
+fn train_example(dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let spec = example_spec(dir);
+    let out = dir.join("run");
+    let mut args = vec![
         "--output",
         "json",
         "train",
         "--spec",
         spec.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let result = out.join("result.json");
-    let on_disk: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
-    assert_eq!(printed, on_disk);
-    assert!(on_disk["metrics"]["test_accuracy"].as_f64().unwrap() >= 0.95);
-    assert_eq!(on_disk["checkpoints"][0]["step"], 0);
-    assert_eq!(
-        on_disk["checkpoints"][0]["hash"].as_str().unwrap().len(),
-        64
-    );
+    ];
+    args.extend(["--out", out.to_str().unwrap()]);
+    worker_with_env(&args, env)
+}
 
+fn final_weights(o: &std::process::Output) -> String {
+    assert!(o.status.success(), "{}", stderr(o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["final_weights_sha256"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_shipped_example_trains_to_its_pinned_hash_in_any_environment_or_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        final_weights(&train_example(dir.path(), &[])),
+        GOLDEN_FINAL_WEIGHTS
+    );
+    // Another shell's settings: the worker re-executes itself with its own.
+    let hostile = [
+        ("OMP_NUM_THREADS", "2"),
+        ("MKL_CBWR", "COMPATIBLE"),
+        ("ATEN_CPU_CAPABILITY", "default"),
+        ("ONEDNN_MAX_CPU_ISA", "SSE41"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        final_weights(&train_example(dir.path(), &hostile)),
+        GOLDEN_FINAL_WEIGHTS
+    );
+    // Pretending the re-exec already happened does not smuggle them in: refused.
+    let mut sneaky = hostile.to_vec();
+    sneaky.push(("DEAI_WORKER_REEXEC", "1"));
+    let o = train_example(dir.path(), &sneaky);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("deterministic mode is not in force"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn replay(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["replay"];
+    all.extend_from_slice(args);
+    worker(&all)
+}
+
+fn write_json(path: &Path, v: &serde_json::Value) -> String {
+    std::fs::write(path, v.to_string()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn replay_audits_the_run_and_gives_each_forgery_its_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    final_weights(&train_example(dir.path(), &[]));
+    let out = dir.path().join("run");
+    let result = out.join("result.json");
     let r = result.to_str().unwrap();
-    let o = worker(&[
-        "replay",
+    let honest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+
+    let o = replay(&["--result", r, "--segment", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("replay verdict: honest: checkpoints 1..=2"),
+        "{text}"
+    );
+    // Through the last checkpoint, the published weights and accuracies are checked too.
+    let o = replay(&[
         "--result",
         r,
         "--from-checkpoint",
-        "1",
+        "5",
         "--to-checkpoint",
-        "3",
+        "7",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).starts_with("replay passed"));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("published weights verified"), "{text}");
 
-    let mut bad = on_disk.clone();
-    let h = bad["checkpoints"][2]["hash"].as_str().unwrap().to_string();
-    let flipped = format!(
-        "{}{}",
-        if h.starts_with('0') { '1' } else { '0' },
-        h.get(1..).unwrap()
-    );
-    bad["checkpoints"][2]["hash"] = flipped.into();
-    let bad_path = out.join("tampered.json");
-    std::fs::write(&bad_path, bad.to_string()).unwrap();
-    let o = worker(&[
-        "replay",
-        "--result",
-        bad_path.to_str().unwrap(),
-        "--from-checkpoint",
-        "0",
-        "--to-checkpoint",
-        "4",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
+    // A broken link: malformed (exit 3), one line.
+    let mut bad = honest.clone();
+    bad["checkpoints"][2]["hash"] = "00".repeat(32).into();
+    let bad_path = write_json(&out.join("tampered.json"), &bad);
+    let o = replay(&["--result", &bad_path, "--segment", "0"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let e = stderr(&o);
-    assert!(e.contains("checkpoint 2 (step 200) diverges"), "{e}");
+    assert!(e.contains("malformed: checkpoint 2's hash"), "{e}");
     assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+
+    // A shortened run that reports its 100 steps honestly: malformed.
+    let mut short = honest.clone();
+    short["steps"] = 100.into();
+    short["checkpoints"].as_array_mut().unwrap().truncate(2);
+    let short_path = write_json(&out.join("short.json"), &short);
+    let o = replay(&["--result", &short_path, "--segment", "0"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("requires 675"), "{}", stderr(&o));
+
+    // A checkpoint nobody can deliver: withheld (exit 4), not an I/O error.
+    std::fs::remove_file(out.join("checkpoints/00003.safetensors")).unwrap();
+    let o = replay(&["--result", r, "--segment", "3"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("withheld: checkpoint 3"),
+        "{}",
+        stderr(&o)
+    );
+    // Another file in its place is not used.
+    std::fs::copy(
+        out.join("checkpoints/00004.safetensors"),
+        out.join("checkpoints/00003.safetensors"),
+    )
+    .unwrap();
+    let o = replay(&["--result", r, "--segment", "3"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+
+    // Results that name paths are refused before anything is opened.
+    let mut pathy = honest.clone();
+    pathy["checkpoints"][1]["file"] = "/dev/zero".into();
+    let pathy = write_json(&out.join("pathy.json"), &pathy);
+    let o = replay(&["--result", &pathy, "--segment", "1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown field `file`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -146,10 +229,8 @@ fn bad_input_is_one_line_and_a_non_zero_exit() {
                 "replay",
                 "--result",
                 "/nonexistent/result.json",
-                "--from-checkpoint",
+                "--segment",
                 "0",
-                "--to-checkpoint",
-                "1",
             ],
             "No such file",
         ),

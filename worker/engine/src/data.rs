@@ -5,7 +5,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use deai_worker_jobs::rng::split_indices;
-use deai_worker_jobs::spec::{DataFormat, DatasetRef, ModelSpec, SplitSpec, Subset};
+use deai_worker_jobs::spec::{
+    DataFormat, DatasetRef, ModelSpec, SplitSpec, Subset, MAX_DATASET_BYTES,
+};
+use deai_worker_jobs::tensors::{self, safetensors};
 use deai_worker_jobs::Digest;
 use tch::{Kind, Tensor};
 
@@ -28,10 +31,47 @@ pub struct Part {
     pub rows: usize,
 }
 
+/// The handwritten-digits CSV (1,797 8×8 images) that scikit-learn ships, in the venv
+/// `worker/setup-libtorch.sh` makes under `$DEAI_CACHE` (default /var/cache/deai).
+/// `DEAI_DIGITS_CSV` overrides it. The one place that knows this path: tests, the
+/// benchmark and the examples use it.
+pub fn digits_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("DEAI_DIGITS_CSV") {
+        return PathBuf::from(p);
+    }
+    let cache = std::env::var_os("DEAI_CACHE").unwrap_or_else(|| "/var/cache/deai".into());
+    PathBuf::from(cache)
+        .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
+}
+
+/// Reads at most `limit` bytes from `r`; more is an error, so nothing larger is ever
+/// held in memory.
+fn read_bounded(r: impl Read, limit: u64, what: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    r.take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("{what}: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!("{what} exceeds the {limit}-byte limit on datasets"));
+    }
+    Ok(out)
+}
+
 /// Reads the file at `path`, checks it against `r.sha256`, and parses it. The bytes
-/// that are hashed are the bytes that are parsed.
+/// that are hashed are the bytes that are parsed. The file and its decompressed form are
+/// each bounded by `MAX_DATASET_BYTES` before they are read into memory.
 pub fn load(path: &Path, r: &DatasetRef) -> Result<Dataset, EngineError> {
-    let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
+    load_bounded(path, r, MAX_DATASET_BYTES)
+}
+
+/// `load` with another bound on the file and on its decompressed form.
+pub fn load_bounded(path: &Path, r: &DatasetRef, limit: u64) -> Result<Dataset, EngineError> {
+    let bad = |message: String| EngineError::Dataset {
+        path: path.into(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| EngineError::io(path, e))?;
+    let bytes = read_bounded(file, limit, "the file").map_err(bad)?;
     let actual = Digest::of(&bytes);
     if actual != r.sha256 {
         return Err(EngineError::HashMismatch {
@@ -40,13 +80,9 @@ pub fn load(path: &Path, r: &DatasetRef) -> Result<Dataset, EngineError> {
             actual,
         });
     }
-    let bad = |message: String| EngineError::Dataset {
-        path: path.into(),
-        message,
-    };
     let (rows, cols, mut features, labels) = match r.format {
         DataFormat::Csv => {
-            let text = decompress_if_gzip(&bytes).map_err(|e| bad(format!("gzip: {e}")))?;
+            let text = decompress_if_gzip(&bytes, limit).map_err(bad)?;
             let text = std::str::from_utf8(&text).map_err(|_| bad("not UTF-8 text".into()))?;
             parse_csv(text, r.header, r.label_column).map_err(bad)?
         }
@@ -79,11 +115,11 @@ pub fn load(path: &Path, r: &DatasetRef) -> Result<Dataset, EngineError> {
     })
 }
 
-fn decompress_if_gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+fn decompress_if_gzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes).read_to_end(&mut out)?;
-        Ok(out)
+        // Multi-member gzip, like gunzip; stopped at the limit, so a bomb costs nothing.
+        let gz = flate2::read::MultiGzDecoder::new(bytes);
+        read_bounded(gz, limit, "gzip: the decompressed data")
     } else {
         Ok(bytes.to_vec())
     }
@@ -145,7 +181,6 @@ fn to_label(v: f64) -> Option<i64> {
 }
 
 fn parse_safetensors(bytes: &[u8], fkey: &str, lkey: &str) -> Result<Parsed, String> {
-    use safetensors::tensor::Dtype;
     let st =
         safetensors::SafeTensors::deserialize(bytes).map_err(|e| format!("safetensors: {e:?}"))?;
     let f = st
@@ -163,32 +198,8 @@ fn parse_safetensors(bytes: &[u8], fkey: &str, lkey: &str) -> Result<Parsed, Str
             l.shape()
         ));
     }
-    let fd = f.data();
-    let features: Vec<f32> = match f.dtype() {
-        Dtype::F32 => fd
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect(),
-        Dtype::F64 => fd
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
-            .collect(),
-        Dtype::U8 => fd.iter().map(|&b| f32::from(b)).collect(),
-        other => return Err(format!("{fkey:?} has dtype {other:?}; use F32, F64 or U8")),
-    };
-    let ld = l.data();
-    let labels: Vec<i64> = match l.dtype() {
-        Dtype::I64 => ld
-            .chunks_exact(8)
-            .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-            .collect(),
-        Dtype::I32 => ld
-            .chunks_exact(4)
-            .map(|b| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-            .collect(),
-        Dtype::U8 => ld.iter().map(|&b| i64::from(b)).collect(),
-        other => return Err(format!("{lkey:?} has dtype {other:?}; use I64, I32 or U8")),
-    };
+    let features = tensors::floats(fkey, &f)?;
+    let labels = tensors::ints(lkey, &l)?;
     if let Some(i) = labels.iter().position(|&v| v < 0) {
         return Err(format!("row {}: label {} is negative", i + 1, labels[i]));
     }

@@ -28,6 +28,14 @@ pub enum EngineError {
     NonFiniteLoss { step: u64, value: f64 },
     #[error("spec asks for device \"cuda\" but no CUDA device is available")]
     CudaUnavailable,
+    #[error("{0}")]
+    NotDeterministic(String),
+    #[error("replay refused: {0}")]
+    Budget(String),
+    #[error("invalid replay request: {0}")]
+    Request(String),
+    #[error("replay cancelled")]
+    Cancelled,
     #[error("result {}: {message}", path.display())]
     Result { path: PathBuf, message: String },
     #[error("libtorch: {}", first_line(&.0.to_string()))]

@@ -35,7 +35,8 @@ pub fn load_model(
         path: "weights".into(),
         message: "required for kinds \"evaluate\" and \"infer\"".into(),
     })?;
-    let bytes = state::read_verified(weights_path, &w.sha256)?;
+    let limit = crate::checkpoint::max_checkpoint_bytes(spec);
+    let bytes = state::read_verified(weights_path, &w.sha256, limit)?;
     let map = state::from_safetensors(&bytes, weights_path)?;
     let params = map
         .iter()
@@ -103,7 +104,7 @@ pub fn infer(
         subset: spec.subset,
         samples: part.rows as u64,
         predictions,
-        logits_sha256: Digest::of(&host.data_le),
+        logits_sha256: Digest::of(host.data_le()),
     })
 }
 

@@ -2,11 +2,13 @@
 //! zoo, bit-reproducible on CPU. A library, so that the CLI today and the chain client
 //! later drive the same code.
 
+pub mod checkpoint;
 pub mod data;
 pub mod error;
 pub mod eval;
 pub mod model;
 pub mod optim;
+pub mod publish;
 pub mod replay;
 pub mod runtime;
 pub mod state;
@@ -14,7 +16,9 @@ pub mod train;
 
 pub use error::EngineError;
 pub use eval::{evaluate, infer};
-pub use replay::{replay, ReplayReport};
+pub use publish::{verify_published, Published, VerifiedMetrics};
+pub use replay::{replay_range, replay_segment, Budget};
+pub use runtime::Deterministic;
 pub use train::train;
 
 use deai_worker_jobs::Digest;

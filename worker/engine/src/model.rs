@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use deai_worker_jobs::rng::SplitMix64;
+use deai_worker_jobs::init;
 use deai_worker_jobs::spec::ModelSpec;
 use tch::{Device, Tensor};
 
@@ -16,79 +16,25 @@ pub struct Model {
     pub params: BTreeMap<String, Tensor>,
 }
 
-/// Parameter names and shapes, in a fixed order.
+/// Parameter names and shapes, in a fixed order (see `deai_worker_jobs::init`).
 pub fn param_shapes(spec: &ModelSpec) -> Vec<(String, Vec<i64>)> {
-    let linear = |out: &mut Vec<(String, Vec<i64>)>, name: &str, i: i64, o: i64| {
-        out.push((format!("{name}.weight"), vec![o, i]));
-        out.push((format!("{name}.bias"), vec![o]));
-    };
-    let mut out = Vec::new();
-    match spec {
-        ModelSpec::Logistic { inputs, classes } => {
-            linear(&mut out, "fc0", i64::from(*inputs), i64::from(*classes))
-        }
-        ModelSpec::Mlp {
-            inputs,
-            hidden,
-            classes,
-        } => {
-            let dims: Vec<i64> = std::iter::once(*inputs)
-                .chain(hidden.iter().copied())
-                .chain(std::iter::once(*classes))
-                .map(i64::from)
-                .collect();
-            for (i, w) in dims.windows(2).enumerate() {
-                linear(&mut out, &format!("fc{i}"), w[0], w[1]);
-            }
-        }
-        ModelSpec::Cnn {
-            image_size,
-            channels,
-            conv_channels,
-            classes,
-        } => {
-            let [c1, c2] = conv_channels.map(i64::from);
-            let ch = i64::from(*channels);
-            out.push(("conv0.weight".into(), vec![c1, ch, 3, 3]));
-            out.push(("conv0.bias".into(), vec![c1]));
-            out.push(("conv1.weight".into(), vec![c2, c1, 3, 3]));
-            out.push(("conv1.bias".into(), vec![c2]));
-            // Two 2x2 pools: 8 -> 2, 28 -> 7.
-            let side = i64::from(*image_size) / 4;
-            linear(&mut out, "fc0", c2 * side * side, i64::from(*classes));
-        }
-    }
-    out
-}
-
-fn fan_in(shape: &[i64], weight_of: Option<&[i64]>) -> i64 {
-    // A bias uses its layer weight's fan-in, as PyTorch's default init does.
-    let w = weight_of.unwrap_or(shape);
-    w.iter().skip(1).product::<i64>().max(1)
+    init::param_shapes(spec)
+        .into_iter()
+        .map(|(n, s)| (n, s.into_iter().map(|d| d as i64).collect()))
+        .collect()
 }
 
 impl Model {
-    /// Uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) for every tensor, one RNG stream each.
+    /// The spec's seeded initial weights, computed on the host by
+    /// `deai_worker_jobs::init::init_params` (so a verifier without libtorch gets the
+    /// same bits).
     pub fn init(spec: &ModelSpec, seed: u64, device: Device) -> Result<Model, EngineError> {
-        let shapes = param_shapes(spec);
         let mut params = BTreeMap::new();
-        for (i, (name, shape)) in shapes.iter().enumerate() {
-            let weight_shape = name
-                .strip_suffix(".bias")
-                .and_then(|layer| shapes.iter().find(|(n, _)| *n == format!("{layer}.weight")))
-                .map(|(_, s)| s.as_slice());
-            let bound = 1.0 / (fan_in(shape, weight_shape) as f64).sqrt();
-            let mut rng = SplitMix64::derive(seed, i as u64);
-            let n: i64 = shape.iter().product();
-            let data: Vec<f32> = (0..n)
-                .map(|_| {
-                    let u = (rng.next_u64() >> 40) as f64 / (1u64 << 24) as f64;
-                    ((2.0 * u - 1.0) * bound) as f32
-                })
-                .collect();
+        for t in init::init_params(spec, seed) {
+            let shape: Vec<i64> = t.shape.iter().map(|&d| d as i64).collect();
             params.insert(
-                name.clone(),
-                Tensor::f_from_slice(&data)?.f_reshape(shape.as_slice())?,
+                t.name,
+                Tensor::f_from_slice(&t.values)?.f_reshape(shape.as_slice())?,
             );
         }
         Model::from_params(spec, params, device)

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use deai_worker_jobs::init::slot_names;
 use deai_worker_jobs::spec::OptimizerSpec;
 use tch::Tensor;
 
@@ -13,14 +14,6 @@ pub struct Optimizer {
     pub spec: OptimizerSpec,
     /// `<param>/<slot>` → tensor, sorted.
     pub slots: BTreeMap<String, Tensor>,
-}
-
-fn slot_names(spec: &OptimizerSpec) -> &'static [&'static str] {
-    match spec {
-        OptimizerSpec::Sgd { momentum, .. } if *momentum == 0.0 => &[],
-        OptimizerSpec::Sgd { .. } => &["momentum"],
-        OptimizerSpec::Adam { .. } => &["exp_avg", "exp_avg_sq"],
-    }
 }
 
 impl Optimizer {
@@ -119,9 +112,8 @@ impl Optimizer {
                         let _ = m.f_add_(&g.f_mul_scalar(1.0 - beta1)?)?;
                         let _ = v.f_mul_scalar_(*beta2)?;
                         let _ = v.f_add_(&g.f_mul(&g)?.f_mul_scalar(1.0 - beta2)?)?;
-                        let ti = i32::try_from(t).unwrap_or(i32::MAX);
-                        let bc1 = 1.0 - beta1.powi(ti);
-                        let bc2 = 1.0 - beta2.powi(ti);
+                        let bc1 = 1.0 - pow_u64(*beta1, t);
+                        let bc2 = 1.0 - pow_u64(*beta2, t);
                         let denom = v.f_sqrt()?.f_div_scalar(bc2.sqrt())?.f_add_scalar(*eps)?;
                         let _ = p.f_sub_(&m.f_div(&denom)?.f_mul_scalar(lr / bc1)?)?;
                     }
@@ -129,5 +121,38 @@ impl Optimizer {
             }
             Ok(())
         })
+    }
+}
+
+/// `base^exp` by binary exponentiation, least significant bit first: a fixed sequence of
+/// IEEE-754 multiplications (each correctly rounded), so the result is the same on every
+/// platform and build. (`f64::powi` is an LLVM intrinsic whose result is unspecified.)
+pub fn pow_u64(base: f64, mut exp: u64) -> f64 {
+    let mut result = 1.0f64;
+    let mut square = base;
+    while exp > 0 {
+        if exp & 1 == 1 {
+            result *= square;
+        }
+        exp >>= 1;
+        if exp > 0 {
+            square *= square;
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pow_u64;
+
+    #[test]
+    fn pow_is_binary_exponentiation() {
+        assert_eq!(pow_u64(0.9, 0), 1.0);
+        assert_eq!(pow_u64(0.9, 1), 0.9);
+        // 0.9^5 = 0.9 * (0.9^2)^2, multiplied in exactly that order.
+        let sq = 0.9f64 * 0.9;
+        assert_eq!(pow_u64(0.9, 5).to_bits(), (0.9 * (sq * sq)).to_bits());
+        assert_eq!(pow_u64(0.999, 1 << 40), 0.0);
     }
 }

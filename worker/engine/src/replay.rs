@@ -1,193 +1,209 @@
-//! Replay: the audit a verifier runs. It restores checkpoint `from`, re-executes the
-//! steps up to checkpoint `to`, and compares every checkpoint on the way.
+//! Replay: the audit a verifier runs on one segment of a claimed training run. It checks
+//! the claim against the job (`deai_worker_jobs::audit`), restores the segment's start,
+//! re-executes its steps and compares every checkpoint it passes.
+//!
+//! The API takes the spec (from the chain), the claimed result, the checkpoint's bytes as
+//! the worker delivered them (or `None`), and a dataset the verifier loaded itself. It
+//! never opens a path named by the result, has no process-wide side effects (it needs a
+//! [`Deterministic`] token that `runtime::init` made possible), stops when its budget's
+//! deadline passes or its cancel flag is raised, and refuses work beyond its budget.
 
-use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
 
-use deai_worker_jobs::{ChainHasher, Digest, TrainResult};
-use serde::Serialize;
+use deai_worker_jobs::audit::check_claim;
+use deai_worker_jobs::schedule::MAX_TOTAL_STEPS;
+use deai_worker_jobs::{ChainHasher, JobSpec, TrainResult, Verdict};
 
-use crate::data;
+use crate::checkpoint::{self, Restored};
+use crate::data::Dataset;
 use crate::error::EngineError;
 use crate::model::Model;
 use crate::optim::Optimizer;
-use crate::train::{checkpoint_steps, to_device, StepRunner};
-use crate::{runtime, state, Progress};
+use crate::runtime::{self, Deterministic};
+use crate::train::{to_device, StepRunner};
+use crate::{state, Progress};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ReplayReport {
-    pub from_checkpoint: usize,
-    pub to_checkpoint: usize,
-    pub from_step: u64,
-    pub to_step: u64,
-    /// Checkpoints re-derived and found equal to the record.
-    pub verified: Vec<usize>,
-    pub divergence: Option<Divergence>,
-    /// Whether the final weights matched `final_weights_sha256` (only when `to` is the
-    /// last checkpoint).
-    pub final_weights_match: Option<bool>,
+/// What a replay may cost the verifier. Exceeding it is the verifier's refusal (an error),
+/// never a verdict against the worker.
+#[derive(Clone, Debug)]
+pub struct Budget {
+    /// Most optimizer steps to re-execute.
+    pub max_steps: u64,
+    /// Most memory the replay may need, estimated from the model and the data before
+    /// anything is allocated.
+    pub max_memory_bytes: u64,
+    /// Stop (with `EngineError::Budget`) once this instant has passed.
+    pub deadline: Option<Instant>,
+    /// Stop (with `EngineError::Cancelled`) once this is set.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
-impl ReplayReport {
-    pub fn passed(&self) -> bool {
-        self.divergence.is_none() && self.final_weights_match != Some(false)
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_steps: MAX_TOTAL_STEPS,
+            max_memory_bytes: 8 << 30,
+            deadline: None,
+            cancel: None,
+        }
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Divergence {
-    pub checkpoint: usize,
-    pub step: u64,
-    pub expected: Digest,
-    pub actual: Digest,
-    pub reason: String,
-}
-
-pub fn read_result(path: &Path) -> Result<TrainResult, EngineError> {
-    let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
-    let bad = |message: String| EngineError::Result {
-        path: path.into(),
-        message,
-    };
-    let result: TrainResult =
-        serde_json::from_slice(&bytes).map_err(|e| bad(format!("not a result: {e}")))?;
-    result.spec.validate().map_err(|e| bad(e.to_string()))?;
-    if result.spec.hash() != result.spec_sha256 {
-        return Err(bad(format!(
-            "spec_sha256 {} does not match the spec it holds ({})",
-            result.spec_sha256,
-            result.spec.hash()
-        )));
+impl Budget {
+    fn check(&self) -> Result<(), EngineError> {
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
+            return Err(EngineError::Cancelled);
+        }
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(EngineError::Budget("the deadline passed".into()));
+        }
+        Ok(())
     }
-    Ok(result)
 }
 
-/// Replays checkpoints `from..=to` of the result at `result_path`. The checkpoint files
-/// are read relative to the result's directory; the dataset from `data_path`.
-pub fn replay(
-    result_path: &Path,
+/// Replays segment `segment` (checkpoint `segment` to `segment + 1`).
+#[allow(clippy::too_many_arguments)]
+pub fn replay_segment(
+    rt: Deterministic,
+    spec: &JobSpec,
+    claimed: &TrainResult,
+    segment: usize,
+    start_checkpoint: Option<&[u8]>,
+    dataset: &Dataset,
+    budget: &Budget,
+    progress: &mut dyn Progress,
+) -> Result<Verdict, EngineError> {
+    let to = segment
+        .checked_add(1)
+        .ok_or_else(|| bad_range(segment, segment))?;
+    replay_range(
+        rt,
+        spec,
+        claimed,
+        segment,
+        to,
+        start_checkpoint,
+        dataset,
+        budget,
+        progress,
+    )
+}
+
+fn bad_range(from: usize, to: usize) -> EngineError {
+    EngineError::Request(format!(
+        "checkpoints {from}..={to} are not a range of the claimed run"
+    ))
+}
+
+/// Replays checkpoints `from..=to`. `start_checkpoint` is the file of checkpoint `from`
+/// as delivered; it is not needed (and ignored) for `from == 0`, whose state the verifier
+/// recomputes from the spec's seed.
+#[allow(clippy::too_many_arguments)]
+pub fn replay_range(
+    rt: Deterministic,
+    spec: &JobSpec,
+    claimed: &TrainResult,
     from: usize,
     to: usize,
-    data_path: &Path,
+    start_checkpoint: Option<&[u8]>,
+    dataset: &Dataset,
+    budget: &Budget,
     progress: &mut dyn Progress,
-) -> Result<ReplayReport, EngineError> {
-    runtime::init();
-    let r = read_result(result_path)?;
-    let dir: PathBuf = result_path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let bad = |message: String| EngineError::Result {
-        path: result_path.into(),
-        message,
-    };
-    let spec = &r.spec;
-    let t = spec.training()?;
-    let n = r.checkpoints.len();
-    if from >= to || to >= n {
-        return Err(bad(format!(
-            "need from < to <= {}, got from {from}, to {to}",
-            n.saturating_sub(1)
-        )));
-    }
-    let expected_steps = checkpoint_steps(r.steps, u64::from(t.checkpoint_every));
-    let steps: Vec<u64> = r.checkpoints.iter().map(|c| c.step).collect();
-    if steps != expected_steps {
-        return Err(bad(format!(
-            "checkpoint steps {steps:?} do not follow the schedule {expected_steps:?}"
-        )));
-    }
-    let dataset = r
-        .datasets
-        .first()
-        .ok_or_else(|| bad("no dataset recorded".into()))?;
+) -> Result<Verdict, EngineError> {
     if dataset.sha256 != spec.dataset.sha256 {
-        return Err(bad("dataset hash differs from the spec's".into()));
+        return Err(EngineError::Dataset {
+            path: dataset.path.clone(),
+            message: "is not the job's dataset".into(),
+        });
     }
+    let plan = match check_claim(
+        spec,
+        claimed,
+        dataset.rows as u64,
+        &runtime::environment(rt),
+    ) {
+        Ok(p) => p,
+        Err(v) => return Ok(v),
+    };
+    let n = plan.checkpoint_steps.len();
+    if from >= to || to >= n {
+        return Err(bad_range(from, to));
+    }
+    let steps = &plan.checkpoint_steps;
+    let work = steps[to] - steps[from];
+    if work > budget.max_steps {
+        return Err(EngineError::Budget(format!(
+            "{work} steps to re-execute, the budget allows {}",
+            budget.max_steps
+        )));
+    }
+    let t = spec.training()?;
+    let need = checkpoint::memory_estimate(spec, dataset);
+    if need > budget.max_memory_bytes {
+        return Err(EngineError::Budget(format!(
+            "needs about {need} bytes of memory, the budget allows {}",
+            budget.max_memory_bytes
+        )));
+    }
+    budget.check()?;
 
-    let device = runtime::device(spec.device)?;
-    let ds = data::load(data_path, &spec.dataset)?;
-    ds.check_fits(&spec.model)?;
-    let (train_part, _) = ds.split(&spec.split)?;
+    let device = tch::Device::Cpu;
+    let (model, mut opt) = if from == 0 {
+        // check_claim compared checkpoint 0 with this very state.
+        let model = Model::init(&spec.model, t.seed, device)?;
+        let opt = Optimizer::new(&t.optimizer, &model)?;
+        (model, opt)
+    } else {
+        match checkpoint::restore(spec, claimed, from, start_checkpoint, device)? {
+            Restored::State(model, opt) => (model, opt),
+            Restored::Rejected(v) => return Ok(v),
+        }
+    };
+
+    let (train_part, _) = dataset.split(&spec.split)?;
     let train_part = to_device(train_part, device)?;
     let mut runner = StepRunner::new(&train_part, t, device);
-    if runner.steps_per_epoch != r.steps_per_epoch {
-        return Err(bad(format!(
-            "steps_per_epoch {} does not match the data ({})",
-            r.steps_per_epoch, runner.steps_per_epoch
-        )));
-    }
-
-    let mut report = ReplayReport {
-        from_checkpoint: from,
-        to_checkpoint: to,
-        from_step: steps[from],
-        to_step: steps[to],
-        verified: Vec::new(),
-        divergence: None,
-        final_weights_match: None,
-    };
-
-    // The start must be the state the chain committed to: its file must hash to
-    // state_sha256, and its link must follow from the previous recorded link.
-    let start = &r.checkpoints[from];
-    let file = dir.join(&start.file);
-    let st = state::from_safetensors(
-        &std::fs::read(&file).map_err(|e| EngineError::io(&file, e))?,
-        &file,
-    )?;
-    let state_digest = state::digest(&st);
-    let prev = if from == 0 {
-        ChainHasher::new(&r.spec_sha256, &[dataset.sha256]).head()
-    } else {
-        r.checkpoints[from - 1].hash
-    };
-    let link = ChainHasher::link(&prev, start.step, &state_digest);
-    if state_digest != start.state_sha256 || link != start.hash {
-        report.divergence = Some(Divergence {
-            checkpoint: from,
-            step: start.step,
-            expected: start.hash,
-            actual: link,
-            reason: "the saved state does not match the recorded chain".into(),
-        });
-        return Ok(report);
-    }
-    report.verified.push(from);
-
-    let (params, slots) = state::split_state(&st)?;
-    let model = Model::from_params(&spec.model, params, device)?;
-    let mut opt = Optimizer::from_slots(&t.optimizer, &model, slots)?;
-    let mut chain = ChainHasher::resume(start.hash);
-
-    progress.begin("replay", steps[to] - steps[from]);
+    let mut chain = ChainHasher::resume(claimed.checkpoints[from].hash);
+    progress.begin("replay", work);
     let mut next = from + 1;
     for step in steps[from]..steps[to] {
+        budget.check()?;
         runner.run(&model, &mut opt, step)?;
         progress.step(step + 1 - steps[from], 0.0);
         if step + 1 == steps[next] {
-            let rec = &r.checkpoints[next];
+            let rec = &claimed.checkpoints[next];
             let digest = state::digest(&state::training_state(&model, &opt)?);
             let hash = chain.push(step + 1, &digest);
             if hash != rec.hash {
-                report.divergence = Some(Divergence {
+                progress.end();
+                return Ok(Verdict::Diverged {
                     checkpoint: next,
                     step: rec.step,
                     expected: rec.hash,
                     actual: hash,
-                    reason: "re-executed state differs from the recorded checkpoint".into(),
+                    reason: "the re-executed state differs from the recorded checkpoint".into(),
                 });
-                progress.end();
-                return Ok(report);
             }
             progress.checkpoint(next, rec.step, &hash);
-            report.verified.push(next);
             next += 1;
         }
     }
     progress.end();
-    if to == n - 1 {
-        let weights = state::weights(&model)?;
-        report.final_weights_match = Some(state::digest(&weights) == r.final_weights_sha256);
+    if to == n - 1 && state::digest(&state::weights(&model)?) != claimed.final_weights_sha256 {
+        return Ok(Verdict::malformed(
+            "final_weights_sha256 is not the weights of the last checkpoint",
+        ));
     }
-    Ok(report)
+    Ok(Verdict::Honest {
+        from_checkpoint: from,
+        to_checkpoint: to,
+        from_step: steps[from],
+        to_step: steps[to],
+    })
 }

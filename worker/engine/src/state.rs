@@ -4,21 +4,46 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use deai_worker_jobs::init::{OPT_PREFIX, PARAM_PREFIX};
+use deai_worker_jobs::tensors::safetensors::tensor::{Dtype, View};
+use deai_worker_jobs::tensors::{self, safetensors};
 use deai_worker_jobs::{canonical_digest, CanonicalTensor, Digest};
-use safetensors::tensor::{Dtype, View};
 use tch::{Kind, Tensor};
 
 use crate::error::EngineError;
 use crate::model::Model;
 use crate::optim::Optimizer;
 
-/// An f32 tensor copied to host memory; data is row-major little-endian bytes.
+/// An f32 tensor in host memory; data is row-major little-endian bytes. The fields are
+/// private so that the data always fills the shape exactly: `to_tensor` hands the bytes
+/// to libtorch, which trusts the length.
+#[derive(Clone)]
 pub struct HostTensor {
-    pub shape: Vec<usize>,
-    pub data_le: Vec<u8>,
+    shape: Vec<usize>,
+    data_le: Vec<u8>,
 }
 
 impl HostTensor {
+    /// Checks that `data_le` holds exactly the f32 elements `shape` calls for.
+    pub fn new(shape: Vec<usize>, data_le: Vec<u8>) -> Result<HostTensor, EngineError> {
+        let bytes = tensors::element_count(&shape).and_then(|n| n.checked_mul(4));
+        if bytes != Some(data_le.len()) || shape.iter().any(|&d| i64::try_from(d).is_err()) {
+            return Err(EngineError::Shape(format!(
+                "{} bytes do not hold an f32 tensor of shape {shape:?}",
+                data_le.len()
+            )));
+        }
+        Ok(HostTensor { shape, data_le })
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    pub fn data_le(&self) -> &[u8] {
+        &self.data_le
+    }
+
     pub fn from_tensor(t: &Tensor) -> Result<HostTensor, EngineError> {
         let t = t
             .f_detach()?
@@ -28,7 +53,7 @@ impl HostTensor {
         let shape: Vec<usize> = t.size().iter().map(|&d| d as usize).collect();
         let values = Vec::<f32>::try_from(&t.f_flatten(0, -1)?)?;
         let data_le = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        Ok(HostTensor { shape, data_le })
+        HostTensor::new(shape, data_le)
     }
 
     pub fn to_tensor(&self) -> Result<Tensor, EngineError> {
@@ -86,17 +111,14 @@ pub fn weights(model: &Model) -> Result<HostMap, EngineError> {
         .collect()
 }
 
-const PARAM: &str = "param/";
-const OPT: &str = "opt/";
-
 /// The full training state: parameters under `param/`, optimizer slots under `opt/`.
 pub fn training_state(model: &Model, opt: &Optimizer) -> Result<HostMap, EngineError> {
     let mut map = HostMap::new();
     for (n, t) in &model.params {
-        map.insert(format!("{PARAM}{n}"), HostTensor::from_tensor(t)?);
+        map.insert(format!("{PARAM_PREFIX}{n}"), HostTensor::from_tensor(t)?);
     }
     for (n, t) in &opt.slots {
-        map.insert(format!("{OPT}{n}"), HostTensor::from_tensor(t)?);
+        map.insert(format!("{OPT_PREFIX}{n}"), HostTensor::from_tensor(t)?);
     }
     Ok(map)
 }
@@ -106,9 +128,9 @@ pub fn split_state(map: &HostMap) -> Result<(TensorMap, TensorMap), EngineError>
     let mut params = BTreeMap::new();
     let mut slots = BTreeMap::new();
     for (name, t) in map {
-        if let Some(n) = name.strip_prefix(PARAM) {
+        if let Some(n) = name.strip_prefix(PARAM_PREFIX) {
             params.insert(n.to_string(), t.to_tensor()?);
-        } else if let Some(n) = name.strip_prefix(OPT) {
+        } else if let Some(n) = name.strip_prefix(OPT_PREFIX) {
             slots.insert(n.to_string(), t.to_tensor()?);
         } else {
             return Err(EngineError::Shape(format!(
@@ -140,13 +162,9 @@ pub fn from_safetensors(bytes: &[u8], path: &Path) -> Result<HostMap, EngineErro
                 view.dtype()
             )));
         }
-        map.insert(
-            name,
-            HostTensor {
-                shape: view.shape().to_vec(),
-                data_le: view.data().to_vec(),
-            },
-        );
+        let t = HostTensor::new(view.shape().to_vec(), view.data().to_vec())
+            .map_err(|e| bad(format!("tensor {name:?}: {e}")))?;
+        map.insert(name, t);
     }
     Ok(map)
 }
@@ -165,9 +183,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// Reads a file and checks it against an expected sha256.
-pub fn read_verified(path: &Path, expected: &Digest) -> Result<Vec<u8>, EngineError> {
-    let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
+/// Reads a file of at most `limit` bytes and checks it against an expected sha256.
+pub fn read_verified(path: &Path, expected: &Digest, limit: u64) -> Result<Vec<u8>, EngineError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| EngineError::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| EngineError::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(EngineError::Weights {
+            path: path.into(),
+            message: format!("larger than the {limit} bytes this model's weights can take"),
+        });
+    }
     let actual = Digest::of(&bytes);
     if actual != *expected {
         return Err(EngineError::HashMismatch {

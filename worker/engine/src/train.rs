@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use deai_worker_jobs::result::RESULT_VERSION;
+use deai_worker_jobs::schedule;
 use deai_worker_jobs::spec::{JobKind, JobSpec, TrainingSpec};
 use deai_worker_jobs::{
     ChainHasher, CheckpointRecord, DatasetRecord, Digest, Metrics, SpecError, TrainResult,
@@ -18,15 +19,8 @@ use crate::{runtime, state, Progress};
 pub const RESULT_FILE: &str = "result.json";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
 
-/// Steps at which a checkpoint is recorded: 0, every `every` steps, and the last step.
-pub fn checkpoint_steps(total: u64, every: u64) -> Vec<u64> {
-    let mut steps: Vec<u64> = (0..=total).step_by(every.max(1) as usize).collect();
-    if steps.last() != Some(&total) {
-        steps.push(total);
-    }
-    steps
-}
-
+/// Where `train --out DIR` keeps checkpoint `index`. A convention of the local layout
+/// only: results name checkpoints by sha256, and verifiers look them up by hash.
 pub fn checkpoint_file(index: usize) -> String {
     format!("checkpoints/{index:05}.safetensors")
 }
@@ -162,6 +156,8 @@ pub fn train(
     let device = runtime::device(spec.device)?;
     let ds = data::load(data_path, &spec.dataset)?;
     ds.check_fits(&spec.model)?;
+    // The whole schedule, bounded, before the model or any checkpoint exists.
+    let plan = schedule::plan(spec, ds.rows as u64)?;
     let (train_part, test_part) = ds.split(&spec.split)?;
     let train_part = to_device(train_part, device)?;
     let test_part = to_device(test_part, device)?;
@@ -173,8 +169,14 @@ pub fn train(
     let model = Model::init(&spec.model, t.seed, device)?;
     let mut opt = Optimizer::new(&t.optimizer, &model)?;
     let mut runner = StepRunner::new(&train_part, t, device);
-    let total = runner.steps_per_epoch * u64::from(t.epochs);
-    let schedule = checkpoint_steps(total, u64::from(t.checkpoint_every));
+    let total = plan.total_steps;
+    let schedule = &plan.checkpoint_steps;
+    if runner.steps_per_epoch != plan.steps_per_epoch {
+        return Err(EngineError::Shape(format!(
+            "{} steps per epoch, the plan has {}",
+            runner.steps_per_epoch, plan.steps_per_epoch
+        )));
+    }
     tracing::info!(spec = %spec_hash, rows = ds.rows, steps = total, checkpoints = schedule.len(), "training");
 
     progress.begin("train", total);
@@ -226,7 +228,6 @@ pub fn train(
         steps_per_epoch: runner.steps_per_epoch,
         checkpoints,
         final_weights_sha256: state::digest(&weights),
-        weights_file: WEIGHTS_FILE.into(),
         weights_file_sha256: Digest::of(&weights_bytes),
         metrics: Metrics {
             final_loss: last_loss_sum / last_loss_n.max(1) as f64,
@@ -263,13 +264,13 @@ fn write_checkpoint(
     let st = state::training_state(model, opt)?;
     let state_sha256 = state::digest(&st);
     let hash = chain.push(step, &state_sha256);
-    let file = checkpoint_file(index);
-    state::write_atomic(&out.join(&file), &state::to_safetensors(&st)?)?;
+    let bytes = state::to_safetensors(&st)?;
+    state::write_atomic(&out.join(checkpoint_file(index)), &bytes)?;
     tracing::debug!(index, step, %hash, "checkpoint");
     Ok(CheckpointRecord {
         step,
         hash,
         state_sha256,
-        file,
+        file_sha256: Digest::of(&bytes),
     })
 }

@@ -62,3 +62,52 @@ fn a_csv_with_a_header_and_the_label_first_loads() {
     let r = train(&s, &path, &dir.path().join("out"), &mut Silent).unwrap();
     assert!(r.metrics.test_accuracy > 0.9, "{}", r.metrics.test_accuracy);
 }
+
+#[test]
+fn a_gzip_bomb_is_cut_off_at_the_limit_without_inflating_it() {
+    use std::io::Write;
+    // 48 gzip members of 64 MiB of zeros each: 3 GiB once inflated, about 3 MB on disk.
+    let mut member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![b'0'; 1 << 20];
+    for _ in 0..64 {
+        member.write_all(&zeros).unwrap();
+    }
+    let member = member.finish().unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("bomb.csv.gz");
+    let mut f = std::fs::File::create(&path).unwrap();
+    for _ in 0..48 {
+        f.write_all(&member).unwrap();
+    }
+    drop(f);
+    let sha = Digest::of_file(&path).unwrap();
+    let s = spec(
+        serde_json::json!({"sha256": sha.to_hex(), "format": "csv"}),
+        serde_json::json!({"type": "logistic", "inputs": 2, "classes": 2}),
+    );
+    // With a 32 MiB bound the loader stops after 32 MiB of output.
+    let e = deai_worker_engine::data::load_bounded(&path, &s.dataset, 32 << 20)
+        .err()
+        .expect("refused");
+    assert!(
+        e.to_string().contains("exceeds the 33554432-byte limit"),
+        "{e}"
+    );
+    // The default bound applies to every load and is far below the bomb's size.
+    assert!(deai_worker_jobs::spec::MAX_DATASET_BYTES < 3 << 30);
+}
+
+#[test]
+fn host_tensors_must_fill_their_shape() {
+    use deai_worker_engine::state::HostTensor;
+    assert!(HostTensor::new(vec![2, 3], vec![0; 24]).is_ok());
+    let e = HostTensor::new(vec![2, 3], vec![0; 20])
+        .err()
+        .expect("refused");
+    assert!(
+        e.to_string()
+            .contains("do not hold an f32 tensor of shape [2, 3]"),
+        "{e}"
+    );
+    assert!(HostTensor::new(vec![usize::MAX, 2], vec![]).is_err());
+}

@@ -3,14 +3,19 @@
 //! records, sha256 digests, the canonical weight digest and the checkpoint hash chain,
 //! and the seeded RNG that fixes data splits and batch order.
 
+pub mod audit;
 pub mod digest;
+pub mod init;
 pub mod result;
 pub mod rng;
+pub mod schedule;
 pub mod spec;
 pub mod tensors;
+pub mod verdict;
 
 pub use digest::{canonical_digest, CanonicalTensor, ChainHasher, Digest, DigestParseError};
 pub use result::{
     CheckpointRecord, DatasetRecord, DeviceRecord, EvalReport, InferReport, Metrics, TrainResult,
 };
 pub use spec::{JobKind, JobSpec, SpecError};
+pub use verdict::Verdict;

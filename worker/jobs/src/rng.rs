@@ -53,11 +53,16 @@ impl SplitMix64 {
 /// `round(n * test_fraction)` rows.
 pub fn split_indices(n: usize, test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let perm = SplitMix64::derive(seed, u64::MAX).permutation(n);
-    let n_test = ((n as f64) * test_fraction).round() as usize;
-    let n_test = n_test.min(n);
+    let n_test = test_rows(n, test_fraction);
     let test = perm[..n_test].to_vec();
     let train = perm[n_test..].to_vec();
     (train, test)
+}
+
+/// Rows in the test part of a split of `n` rows: `round(n * test_fraction)`, at most `n`.
+/// (An f64 product and round-half-away-from-zero: both are exactly specified by IEEE 754.)
+pub fn test_rows(n: usize, test_fraction: f64) -> usize {
+    (((n as f64) * test_fraction).round() as usize).min(n)
 }
 
 /// The order in which epoch `epoch` visits the `n` training rows.

@@ -259,6 +259,12 @@ const MAX_WIDTH: u32 = 65_536;
 const MAX_CLASSES: u32 = 65_536;
 const MAX_EPOCHS: u32 = 100_000;
 const MAX_BATCH: u32 = 1 << 20;
+/// Most parameters a model may have (256 MiB of f32; Adam's state and the gradients make
+/// that 1 GiB). A stack of 16 layers 65,536 wide would otherwise ask for 275 GB.
+pub const MAX_PARAMETERS: u64 = 1 << 26;
+/// Largest dataset accepted, both as the file and after decompression (a gzip bomb is
+/// cut off here, not in memory).
+pub const MAX_DATASET_BYTES: u64 = 2 << 30;
 
 impl JobSpec {
     /// Parses and validates a spec from JSON text.
@@ -400,7 +406,16 @@ fn validate_model(model: &ModelSpec) -> Result<(), SpecError> {
             }
         }
     }
-    Ok(())
+    match crate::init::parameter_count(model) {
+        Some(n) if n <= MAX_PARAMETERS => Ok(()),
+        n => Err(SpecError::new(
+            "model",
+            format!(
+                "{} parameters, at most {MAX_PARAMETERS} are allowed",
+                n.map_or("over 2^64".into(), |n| n.to_string())
+            ),
+        )),
+    }
 }
 
 fn check_width(path: &str, w: u32) -> Result<(), SpecError> {
@@ -556,6 +571,23 @@ mod tests {
         let e = err(&with(|v| v["model"]["type"] = "transformer".into()));
         assert_eq!(e.path, "model.type");
         assert!(err("{").message.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn an_oversized_model_is_refused_before_anything_is_allocated() {
+        // 16 hidden layers 65,536 wide: 6.9e10 parameters, about 275 GB of f32.
+        let e = err(&with(|v| {
+            v["model"]["inputs"] = 65_536.into();
+            v["model"]["hidden"] = serde_json::json!(vec![65_536; 16]);
+        }));
+        assert_eq!(e.path, "model");
+        assert!(e.message.contains("parameters, at most"), "{e}");
+        // A wide CNN is counted too.
+        let e = err(&with(|v| {
+            v["model"] = serde_json::json!({"type": "cnn", "image_size": 28,
+                "conv_channels": [256, 256], "classes": 65_536});
+        }));
+        assert_eq!(e.path, "model");
     }
 
     #[test]

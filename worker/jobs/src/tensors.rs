@@ -51,7 +51,10 @@ mod tests {
 
     #[test]
     fn decodes_each_supported_dtype_and_names_the_others() {
-        let f64s: Vec<u8> = [1.5f64, -2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let f64s: Vec<u8> = [1.5f64, -2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let v = TensorView::new(Dtype::F64, vec![2], &f64s).unwrap();
         assert_eq!(floats("x", &v).unwrap(), vec![1.5, -2.0]);
         let i32s: Vec<u8> = [7i32, -3].iter().flat_map(|v| v.to_le_bytes()).collect();

@@ -6,17 +6,9 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// The digits CSV shipped by scikit-learn in the venv that worker/setup-libtorch.sh makes.
-/// `DEAI_DIGITS_CSV` overrides the path.
+/// The digits CSV from the setup venv (`deai_worker_engine::data::digits_path`).
 pub fn digits_path() -> PathBuf {
-    let path = match std::env::var_os("DEAI_DIGITS_CSV") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let cache = std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into());
-            PathBuf::from(cache)
-                .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
-        }
-    };
+    let path = deai_worker_engine::data::digits_path();
     assert!(
         path.is_file(),
         "digits dataset not found at {}: run worker/setup-libtorch.sh (or set DEAI_DIGITS_CSV)",
@@ -27,8 +19,14 @@ pub fn digits_path() -> PathBuf {
 
 /// Runs `deai-worker` quietly, with a test artifact store.
 pub fn worker(args: &[&str]) -> Output {
+    worker_with_env(args, &[])
+}
+
+/// `worker` with extra environment variables.
+pub fn worker_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_deai-worker"))
         .args(args)
+        .envs(env.iter().copied())
         .env("DEAI_LOG", "warn")
         .env(
             "DEAI_STORE",

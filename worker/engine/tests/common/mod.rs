@@ -6,17 +6,9 @@ use std::path::PathBuf;
 
 use deai_worker_jobs::{Digest, JobSpec};
 
-/// The digits CSV shipped by scikit-learn in the venv that worker/setup-libtorch.sh
-/// makes. `DEAI_DIGITS_CSV` overrides the path.
+/// The digits CSV from the setup venv (`deai_worker_engine::data::digits_path`).
 pub fn digits_path() -> PathBuf {
-    let path = match std::env::var_os("DEAI_DIGITS_CSV") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let cache = std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into());
-            PathBuf::from(cache)
-                .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
-        }
-    };
+    let path = deai_worker_engine::data::digits_path();
     assert!(
         path.is_file(),
         "digits dataset not found at {}: run worker/setup-libtorch.sh (or set DEAI_DIGITS_CSV)",

@@ -1,0 +1,206 @@
+//! The model zoo's parameters and the initial training state, computed on the host with
+//! the worker's own RNG and IEEE-754 arithmetic only (no libtorch). The engine starts
+//! every run from exactly this state, and a verifier recomputes checkpoint 0's digest from
+//! the spec alone, so a run that starts from other weights or non-zero optimizer state is
+//! caught without any file.
+
+use crate::digest::{canonical_digest, CanonicalTensor, Digest};
+use crate::rng::SplitMix64;
+use crate::spec::{ModelSpec, OptimizerSpec};
+
+/// Prefix of parameter tensors in a checkpoint's training state.
+pub const PARAM_PREFIX: &str = "param/";
+/// Prefix of optimizer slots in a checkpoint's training state (`opt/<param>/<slot>`).
+pub const OPT_PREFIX: &str = "opt/";
+
+/// Parameter names and shapes of a model, in a fixed order (`fc0.weight`, `fc0.bias`, …).
+/// Computing shapes allocates nothing per element; `JobSpec::validate` bounds the count.
+pub fn param_shapes(spec: &ModelSpec) -> Vec<(String, Vec<u64>)> {
+    let linear = |out: &mut Vec<(String, Vec<u64>)>, name: &str, i: u64, o: u64| {
+        out.push((format!("{name}.weight"), vec![o, i]));
+        out.push((format!("{name}.bias"), vec![o]));
+    };
+    let mut out = Vec::new();
+    match spec {
+        ModelSpec::Logistic { inputs, classes } => {
+            linear(&mut out, "fc0", u64::from(*inputs), u64::from(*classes))
+        }
+        ModelSpec::Mlp {
+            inputs,
+            hidden,
+            classes,
+        } => {
+            let dims: Vec<u64> = std::iter::once(*inputs)
+                .chain(hidden.iter().copied())
+                .chain(std::iter::once(*classes))
+                .map(u64::from)
+                .collect();
+            for (i, w) in dims.windows(2).enumerate() {
+                linear(&mut out, &format!("fc{i}"), w[0], w[1]);
+            }
+        }
+        ModelSpec::Cnn {
+            image_size,
+            channels,
+            conv_channels,
+            classes,
+        } => {
+            let [c1, c2] = conv_channels.map(u64::from);
+            let ch = u64::from(*channels);
+            out.push(("conv0.weight".into(), vec![c1, ch, 3, 3]));
+            out.push(("conv0.bias".into(), vec![c1]));
+            out.push(("conv1.weight".into(), vec![c2, c1, 3, 3]));
+            out.push(("conv1.bias".into(), vec![c2]));
+            // Two 2x2 pools: 8 -> 2, 28 -> 7.
+            let side = u64::from(*image_size) / 4;
+            linear(&mut out, "fc0", c2 * side * side, u64::from(*classes));
+        }
+    }
+    out
+}
+
+/// Total number of parameters, or `None` if it overflows u64.
+pub fn parameter_count(spec: &ModelSpec) -> Option<u64> {
+    param_shapes(spec).iter().try_fold(0u64, |n, (_, s)| {
+        n.checked_add(s.iter().try_fold(1u64, |a, d| a.checked_mul(*d))?)
+    })
+}
+
+/// Optimizer slots kept per parameter (`<param>/<slot>`).
+pub fn slot_names(spec: &OptimizerSpec) -> &'static [&'static str] {
+    match spec {
+        OptimizerSpec::Sgd { momentum, .. } if *momentum == 0.0 => &[],
+        OptimizerSpec::Sgd { .. } => &["momentum"],
+        OptimizerSpec::Adam { .. } => &["exp_avg", "exp_avg_sq"],
+    }
+}
+
+/// One initialised parameter: its name, shape and values.
+pub struct InitTensor {
+    pub name: String,
+    pub shape: Vec<u64>,
+    pub values: Vec<f32>,
+}
+
+/// The initial parameters: each tensor `Uniform(-1/sqrt(fan_in), 1/sqrt(fan_in))` from its
+/// own SplitMix64 stream `(seed, tensor index)`; a bias uses its layer weight's fan-in, as
+/// PyTorch's default init does. Every value is `((2u - 1) * bound) as f32` with
+/// `u = (x >> 40) / 2^24` and `bound = 1 / sqrt(fan_in)` in f64: IEEE-754 division and
+/// square root are correctly rounded, so the bits are the same on every machine.
+pub fn init_params(spec: &ModelSpec, seed: u64) -> Vec<InitTensor> {
+    let shapes = param_shapes(spec);
+    let fan_in = |shape: &[u64]| shape.iter().skip(1).product::<u64>().max(1);
+    shapes
+        .iter()
+        .enumerate()
+        .map(|(i, (name, shape))| {
+            let weight_shape = name
+                .strip_suffix(".bias")
+                .and_then(|layer| shapes.iter().find(|(n, _)| *n == format!("{layer}.weight")))
+                .map_or(shape.as_slice(), |(_, s)| s.as_slice());
+            let bound = 1.0 / (fan_in(weight_shape) as f64).sqrt();
+            let mut rng = SplitMix64::derive(seed, i as u64);
+            let n: u64 = shape.iter().product();
+            let values = (0..n)
+                .map(|_| {
+                    let u = (rng.next_u64() >> 40) as f64 / (1u64 << 24) as f64;
+                    ((2.0 * u - 1.0) * bound) as f32
+                })
+                .collect();
+            InitTensor {
+                name: name.clone(),
+                shape: shape.clone(),
+                values,
+            }
+        })
+        .collect()
+}
+
+/// Canonical digest of the training state at step 0: the initial parameters under
+/// `param/` and zeroed optimizer slots under `opt/`. Checkpoint 0 of an honest run has
+/// exactly this `state_sha256`.
+pub fn initial_state_digest(model: &ModelSpec, optimizer: &OptimizerSpec, seed: u64) -> Digest {
+    let params = init_params(model, seed);
+    let slots = slot_names(optimizer);
+    let mut names = Vec::new();
+    let mut datas = Vec::new();
+    for p in &params {
+        names.push(format!("{PARAM_PREFIX}{}", p.name));
+        datas.push(
+            p.values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        );
+        for slot in slots {
+            names.push(format!("{OPT_PREFIX}{}/{slot}", p.name));
+            datas.push(vec![0u8; p.values.len() * 4]);
+        }
+    }
+    let per_param = 1 + slots.len();
+    let mut items: Vec<CanonicalTensor<'_>> = names
+        .iter()
+        .zip(&datas)
+        .enumerate()
+        .map(|(k, (name, data))| CanonicalTensor {
+            name,
+            dtype: "f32",
+            shape: &params[k / per_param].shape,
+            data_le: data,
+        })
+        .collect();
+    canonical_digest(&mut items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_and_counts_of_the_zoo() {
+        let mlp = ModelSpec::Mlp {
+            inputs: 64,
+            hidden: vec![64],
+            classes: 10,
+        };
+        assert_eq!(parameter_count(&mlp), Some(64 * 64 + 64 + 64 * 10 + 10));
+        let huge = ModelSpec::Mlp {
+            inputs: 65_536,
+            hidden: vec![65_536; 16],
+            classes: 10,
+        };
+        assert!(parameter_count(&huge).unwrap() > 1 << 36);
+        let cnn = ModelSpec::Cnn {
+            image_size: 8,
+            channels: 1,
+            conv_channels: [8, 16],
+            classes: 10,
+        };
+        assert_eq!(param_shapes(&cnn)[4], ("fc0.weight".into(), vec![10, 64]));
+    }
+
+    #[test]
+    fn the_initial_state_depends_on_seed_and_optimizer() {
+        let m = ModelSpec::Logistic {
+            inputs: 3,
+            classes: 2,
+        };
+        let sgd = OptimizerSpec::Sgd {
+            lr: 0.1,
+            momentum: 0.9,
+            weight_decay: 0.0,
+        };
+        let plain = OptimizerSpec::Sgd {
+            lr: 0.1,
+            momentum: 0.0,
+            weight_decay: 0.0,
+        };
+        let d = initial_state_digest(&m, &sgd, 7);
+        assert_eq!(d, initial_state_digest(&m, &sgd, 7));
+        assert_ne!(d, initial_state_digest(&m, &sgd, 8));
+        assert_ne!(d, initial_state_digest(&m, &plain, 7));
+        let p = init_params(&m, 7);
+        let bound = 1.0 / 3f32.sqrt();
+        assert!(p.iter().all(|t| t.values.iter().all(|v| v.abs() <= bound)));
+    }
+}
