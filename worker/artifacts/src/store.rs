@@ -378,25 +378,4 @@ mod tests {
         let again = Store::open_with_quota(dir.path(), 1000, 1000).unwrap();
         assert_eq!(again.used_bytes(), 900);
     }
-
-    #[test]
-    fn reopening_removes_temp_files_of_crashed_writers_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), 1 << 20).unwrap();
-        let crashed = dir.path().join("tmp").join("4242-7");
-        std::fs::write(&crashed, b"half an upload").unwrap();
-        let mut live = store.writer(None).unwrap();
-        live.write(b"still coming").unwrap();
-        assert_eq!(tmp_count(&store), 2);
-
-        let _reopened = Store::open(dir.path(), 1 << 20).unwrap();
-        assert!(!crashed.exists());
-        assert_eq!(tmp_count(&store), 1, "the live writer's file is kept");
-        let out = live.commit().unwrap();
-        assert_eq!(
-            std::fs::read(store.blob_path(&out.digest)).unwrap(),
-            b"still coming"
-        );
-        assert_eq!(tmp_count(&store), 0);
-    }
 }
