@@ -17,6 +17,9 @@ use tokio::time::Instant;
 
 use crate::store::{PutOutcome, Store, StoreError};
 
+/// The most [`Client::get`] allocates before the bytes arrive.
+const PREALLOCATE_BYTES: u64 = 8 << 20;
+
 /// How much of an error response's body is read for its message.
 const ERROR_BODY_BYTES: usize = 1024;
 
@@ -245,7 +248,8 @@ impl Client {
         let (resp, declared, deadline) = self.start_download(d).await?;
         let mut body = resp.into_body();
         let mut hasher = Sha256::new();
-        let capacity = declared.unwrap_or(0).min(self.limits.max_bytes);
+        // The declared length is the server's word: grow past this as bytes arrive.
+        let capacity = declared.unwrap_or(0).min(PREALLOCATE_BYTES);
         let mut buf = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
         while let Some(chunk) = self.next_chunk(d, &mut body, deadline).await? {
             if (buf.len() + chunk.len()) as u64 > self.limits.max_bytes {
