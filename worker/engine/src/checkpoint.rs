@@ -11,14 +11,17 @@ use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::state::{self, HostMap};
 
+/// Optimizer slots per parameter (none for evaluate and infer jobs).
+fn slots_per_param(spec: &JobSpec) -> u64 {
+    spec.training
+        .as_ref()
+        .map_or(0, |t| slot_names(&t.optimizer).len() as u64)
+}
+
 /// Tensors in a training state: parameters and their optimizer slots.
 fn state_tensors(spec: &JobSpec) -> u64 {
     let params = crate::model::param_shapes(&spec.model).len() as u64;
-    let slots = spec
-        .training
-        .as_ref()
-        .map_or(0, |t| slot_names(&t.optimizer).len() as u64);
-    params * (1 + slots)
+    params * (1 + slots_per_param(spec))
 }
 
 /// Largest checkpoint file an honest worker can produce for this spec: the f32 data of
@@ -26,10 +29,7 @@ fn state_tensors(spec: &JobSpec) -> u64 {
 /// this many bytes of a delivered checkpoint.
 pub fn max_checkpoint_bytes(spec: &JobSpec) -> u64 {
     let params = parameter_count(&spec.model).unwrap_or(u64::MAX);
-    let slots = spec
-        .training
-        .as_ref()
-        .map_or(0, |t| slot_names(&t.optimizer).len() as u64);
+    let slots = slots_per_param(spec);
     params
         .saturating_mul(4 * (1 + slots))
         .saturating_add(65_536 + 256 * state_tensors(spec))
@@ -39,10 +39,7 @@ pub fn max_checkpoint_bytes(spec: &JobSpec) -> u64 {
 /// one checkpoint file, and the dataset on the host and as tensors.
 pub fn memory_estimate(spec: &JobSpec, dataset: &Dataset) -> u64 {
     let params = parameter_count(&spec.model).unwrap_or(u64::MAX);
-    let slots = spec
-        .training
-        .as_ref()
-        .map_or(0, |t| slot_names(&t.optimizer).len() as u64);
+    let slots = slots_per_param(spec);
     let data = (dataset.rows as u64).saturating_mul(dataset.cols as u64 * 4 + 8);
     params
         .saturating_mul(4 * (2 + slots))
