@@ -139,7 +139,7 @@ fn run_one(idx: usize) -> Result<String, deai_zk::ZkError> {
     let mut rng = SplitMix(7);
     let x: Vec<i64> = (0..dims[0]).map(|_| (rng.next() % 256) as i64).collect();
     let t = Instant::now();
-    let out = prover::prove(&keys, &model, &x)?;
+    let out = prover::prove(&keys, &model, &x, deai_zk::request_binding(b"bench"))?;
     let prove = t.elapsed();
     let vk = keys.vk_bytes()?;
     let pi = frs_to_bytes(&out.public_inputs);

@@ -1,24 +1,26 @@
 //! The public statement of a proof and its encoding as field elements.
 //!
-//! Public inputs, in order: `[commitment]` (private-model mode only), then the
-//! input, then the output. Groth16 verification costs one G1 scalar
-//! multiplication per public input, so two encodings exist:
+//! Public inputs, in order: `[commitment]` (private-model mode only), the request
+//! binding ([`crate::request`]), the input, then the output. Groth16 verification
+//! costs one G1 scalar multiplication per public input, so two encodings exist:
 //! - [`IoEncoding::Plain`]: one field element per value (signed values map to
-//!   `p - |v|`). Costs no constraints; the verifier's multi-scalar
-//!   multiplication is cheap because every scalar is small.
+//!   `p - |v|`). The verifier's multi-scalar multiplication is cheap because every
+//!   scalar is small.
 //! - [`IoEncoding::Packed`]: values are offset to be non-negative and packed,
-//!   `PACK_BITS` bits per field element. The circuit must range-check each packed
-//!   input value by bit decomposition (outputs need no check: they are computed).
+//!   `PACK_BITS` bits per field element.
 //!
-//! The verifier must always build or check the statement through this module:
-//! it rejects values outside the declared ranges, which the circuit relies on.
+//! In both encodings the circuit range-checks every input value against
+//! `[input_min, input_max]` (outputs need no check: they are computed), so no
+//! verifier, not even the raw [`crate::verify`], accepts an out-of-range input.
+//! This module checks the same ranges before any pairing, for clear errors.
 
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, Field, PrimeField};
 use serde::{Deserialize, Serialize};
 
 use crate::field::{bit_len, fr_from_i128, fr_to_i64};
-use crate::model::MAX_WIDTH;
+use crate::input::InputSpec;
+use crate::model::{MAX_INPUT_FRAC_BITS, MAX_WIDTH};
 use crate::ZkError;
 
 /// Bits packed into one field element (the BN254 modulus has 254 bits).
@@ -59,6 +61,9 @@ pub struct CircuitLayout {
     pub n_inputs: usize,
     pub input_min: i64,
     pub input_max: i64,
+    /// Fractional bits of the input: a verifier quantizes a float request with
+    /// [`CircuitLayout::input_spec`], as the prover did.
+    pub input_frac_bits: u32,
     /// Static bounds `[lo, hi]` of each logit over all inputs in range.
     pub logit_bounds: Vec<(i64, i64)>,
     /// Poseidon commitment to the weights (hex, 32 bytes LE), private-model mode only.
@@ -70,6 +75,8 @@ pub struct CircuitLayout {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
     pub commitment: Option<Fr>,
+    /// The request binding ([`crate::request::request_binding`]).
+    pub request: Fr,
     pub input: Vec<i64>,
     /// The logits, or `[class]` in argmax mode.
     pub output: Vec<i64>,
@@ -106,6 +113,9 @@ impl CircuitLayout {
         if self.input_min > self.input_max {
             return bad("input range");
         }
+        if self.input_frac_bits > MAX_INPUT_FRAC_BITS {
+            return bad("input_frac_bits");
+        }
         if self.logit_bounds.iter().any(|(lo, hi)| lo > hi) {
             return bad("logit bounds");
         }
@@ -126,7 +136,17 @@ impl CircuitLayout {
         }
     }
 
-    /// Bits of one packed input value (at least 1).
+    /// The input's length, range and scale.
+    pub fn input_spec(&self) -> InputSpec {
+        InputSpec {
+            n_inputs: self.n_inputs,
+            frac_bits: self.input_frac_bits,
+            min: self.input_min,
+            max: self.input_max,
+        }
+    }
+
+    /// Bits of one input value, offset by `input_min` (at least 1).
     pub fn input_bits(&self) -> u32 {
         bit_len((self.input_max as i128 - self.input_min as i128).max(1) as u128)
     }
@@ -168,9 +188,14 @@ impl CircuitLayout {
         }
     }
 
-    /// Total number of public inputs (field elements).
+    /// Total number of public inputs (field elements): `[commitment]`, request, input, output.
     pub fn n_public_inputs(&self) -> usize {
-        usize::from(self.mode == Mode::Private) + self.n_input_elems() + self.n_output_elems()
+        usize::from(self.mode == Mode::Private) + 1 + self.n_input_elems() + self.n_output_elems()
+    }
+
+    /// Position of the request binding among the public inputs.
+    pub fn request_index(&self) -> usize {
+        usize::from(self.mode == Mode::Private)
     }
 
     /// The registered commitment, decoded.
@@ -197,6 +222,7 @@ impl CircuitLayout {
                 ))
             }
         }
+        out.push(st.request);
         if st.input.len() != self.n_inputs {
             return Err(ZkError::Statement(format!(
                 "{} inputs, layout has {}",
@@ -241,6 +267,10 @@ impl CircuitLayout {
             Mode::Private => (Some(inputs[0]), &inputs[1..]),
             Mode::Public => (None, inputs),
         };
+        let (request, rest) = match rest.split_first() {
+            Some((r, rest)) => (*r, rest),
+            None => return Err(ZkError::Statement("no request binding".into())),
+        };
         let (ins, outs) = rest.split_at(self.n_input_elems());
         let in_ranges = vec![(self.input_min, self.input_max); self.n_inputs];
         let out_ranges = self.output_ranges();
@@ -255,6 +285,7 @@ impl CircuitLayout {
         check_ranges("output", &output, &out_ranges)?;
         Ok(Statement {
             commitment,
+            request,
             input,
             output,
         })
@@ -338,6 +369,7 @@ mod tests {
             n_inputs: 70,
             input_min: -3,
             input_max: 16,
+            input_frac_bits: 2,
             logit_bounds: vec![(-1000, 1000), (0, 5), (-(1 << 40), 1 << 40)],
             commitment: (mode == Mode::Private)
                 .then(|| hex::encode(crate::field::fr_to_bytes(&Fr::from(42u64)))),
@@ -352,6 +384,7 @@ mod tests {
                     let l = layout(mode, out, enc);
                     let st = Statement {
                         commitment: (mode == Mode::Private).then(|| Fr::from(42u64)),
+                        request: crate::request::request_binding(b"r"),
                         input: (0..70).map(|i| (i % 20) - 3).collect(),
                         output: match out {
                             OutputKind::Logits => vec![-1000, 5, -(1 << 40)],
@@ -364,10 +397,15 @@ mod tests {
                 }
             }
         }
-        // 70 inputs of 5 bits -> 50 per element -> 2 elements.
+        // Request, 70 inputs of 5 bits -> 50 per element -> 2 elements, 1 output element.
         assert_eq!(
             layout(Mode::Public, OutputKind::Logits, IoEncoding::Packed).n_public_inputs(),
-            2 + 1
+            1 + 2 + 1
+        );
+        let l = layout(Mode::Private, OutputKind::Logits, IoEncoding::Plain);
+        assert_eq!(
+            (l.n_public_inputs(), l.request_index()),
+            (1 + 1 + 70 + 3, 1)
         );
     }
 
@@ -386,17 +424,18 @@ mod tests {
         let l = layout(Mode::Public, OutputKind::Logits, IoEncoding::Plain);
         let mut st = Statement {
             commitment: None,
+            request: Fr::from(7u64),
             input: vec![0; 70],
             output: vec![0, 6, 0],
         };
         assert!(l.encode(&st).is_err());
         st.output[1] = 5;
         let mut fs = l.encode(&st).unwrap();
-        fs[0] = Fr::from(17u64);
+        fs[1] = Fr::from(17u64);
         assert!(l.decode(&fs).is_err());
         let lp = layout(Mode::Public, OutputKind::Logits, IoEncoding::Packed);
         let mut fs = lp.encode(&st).unwrap();
-        fs[0] += Fr::from(2u64).pow([252u64]);
+        fs[1] += Fr::from(2u64).pow([252u64]);
         assert!(lp.decode(&fs).is_err());
     }
 }

@@ -1,8 +1,9 @@
 //! Groth16 (BN254) proofs of quantized MLP inference.
 //!
 //! - Always built (the chain's verify-only build, `default-features = false`):
-//!   [`model`] (quantized model + integer reference), [`layout`] (public
-//!   statement encoding), [`verifier`], [`proof_file`].
+//!   [`model`] (quantized model + integer reference), [`input`] (the one input
+//!   quantization), [`request`] (the request binding), [`layout`] (public
+//!   statement encoding), [`verifier`] ([`verify_for`]), [`proof_file`].
 //! - Feature `prover` (default): [`quant`] (float → fixed point, safetensors),
 //!   [`circuit`] (R1CS), [`prover`] (setup, prove, key files).
 //!
@@ -10,9 +11,11 @@
 
 pub mod error;
 pub mod field;
+pub mod input;
 pub mod layout;
 pub mod model;
 pub mod proof_file;
+pub mod request;
 pub mod verifier;
 
 #[cfg(feature = "prover")]
@@ -21,9 +24,14 @@ pub mod circuit;
 pub mod prover;
 #[cfg(feature = "prover")]
 pub mod quant;
+#[cfg(feature = "prover")]
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::ZkError;
+pub use input::InputSpec;
 pub use layout::{CircuitLayout, IoEncoding, Mode, OutputKind, Statement};
 pub use model::{argmax, QuantLayer, QuantizedModel};
 pub use proof_file::ProofFile;
-pub use verifier::{verify, verify_statement};
+pub use request::request_binding;
+pub use verifier::{verify, verify_for, verify_statement};

@@ -17,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::field::bit_len;
+use crate::input::InputSpec;
 use crate::ZkError;
 
 /// Hard limits that keep every intermediate value far below the field modulus
@@ -196,24 +197,18 @@ impl QuantizedModel {
         Ok(())
     }
 
+    /// The model's input: length, range and scale.
+    pub fn input_spec(&self) -> InputSpec {
+        InputSpec {
+            n_inputs: self.n_inputs(),
+            frac_bits: self.input_frac_bits,
+            min: self.input_min,
+            max: self.input_max,
+        }
+    }
+
     pub fn check_input(&self, x: &[i64]) -> Result<(), ZkError> {
-        if x.len() != self.n_inputs() {
-            return Err(ZkError::InvalidInput(format!(
-                "{} values, model takes {}",
-                x.len(),
-                self.n_inputs()
-            )));
-        }
-        if let Some(v) = x
-            .iter()
-            .find(|v| **v < self.input_min || **v > self.input_max)
-        {
-            return Err(ZkError::InvalidInput(format!(
-                "value {v} outside [{}, {}]",
-                self.input_min, self.input_max
-            )));
-        }
-        Ok(())
+        self.input_spec().check(x)
     }
 
     /// The integer reference inference: returns the logits of the last layer.

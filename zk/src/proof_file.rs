@@ -1,13 +1,16 @@
 //! The proof file the worker writes and anyone can check:
-//! `{"output": [...], "public_inputs": ["<64 hex>", ...], "proof": "<256 hex>"}`.
-//! `output` is the logits, or `[class]` in argmax mode; it is redundant with the
-//! public inputs and is checked against them.
+//! `{"output": [...], "request": "<64 hex>", "public_inputs": ["<64 hex>", ...],
+//! "proof": "<256 hex>"}`. `output` is the logits, or `[class]` in argmax mode, and
+//! `request` the request binding; both are redundant with the public inputs and are
+//! checked against them. A verifier checks a file with [`crate::verify_for`], which
+//! also compares the input and the request with the ones it expects.
 
 use ark_bn254::Fr;
 use serde::{Deserialize, Serialize};
 
 use crate::field::{fr_from_bytes, fr_to_bytes, frs_to_bytes};
 use crate::layout::{CircuitLayout, Statement};
+use crate::request::{request_from_hex, request_hex};
 use crate::verifier::{self, MAX_PUBLIC_INPUTS, MAX_VK_BYTES};
 use crate::ZkError;
 
@@ -18,14 +21,17 @@ pub const MAX_PROOF_FILE_BYTES: usize = MAX_PUBLIC_INPUTS * 70 + MAX_VK_BYTES;
 #[serde(deny_unknown_fields)]
 pub struct ProofFile {
     pub output: Vec<i64>,
+    /// The request binding, hex of its 32-byte little-endian encoding.
+    pub request: String,
     pub public_inputs: Vec<String>,
     pub proof: String,
 }
 
 impl ProofFile {
-    pub fn new(output: Vec<i64>, public_inputs: &[Fr], proof: &[u8]) -> Self {
+    pub fn new(output: Vec<i64>, request: &Fr, public_inputs: &[Fr], proof: &[u8]) -> Self {
         ProofFile {
             output,
+            request: request_hex(request),
             public_inputs: public_inputs
                 .iter()
                 .map(|f| hex::encode(fr_to_bytes(f)))
@@ -78,18 +84,21 @@ impl ProofFile {
         hex::decode(&self.proof).map_err(|e| ZkError::malformed("proof hex", e))
     }
 
-    /// Full check for the CLI and the chain: decodes the statement under the
-    /// layout, checks that `output` and the commitment match it, and verifies
-    /// the proof. Returns the proven statement.
-    pub fn verify(&self, vk_bytes: &[u8], layout: &CircuitLayout) -> Result<Statement, ZkError> {
-        let inputs = self.public_input_frs()?;
-        let statement = layout.decode(&inputs)?;
+    /// The statement the file claims, decoded from its public inputs under the layout
+    /// (range-checked), after checking that the `output` and `request` fields agree
+    /// with it. This verifies nothing: use [`crate::verify_for`].
+    pub fn claimed_statement(&self, layout: &CircuitLayout) -> Result<Statement, ZkError> {
+        let statement = layout.decode(&self.public_input_frs()?)?;
         if statement.output != self.output {
             return Err(ZkError::Statement(
                 "output differs from the one in the public inputs".into(),
             ));
         }
-        verifier::verify_statement(vk_bytes, layout, &statement, &self.proof_bytes()?)?;
+        if request_from_hex(&self.request)? != statement.request {
+            return Err(ZkError::Statement(
+                "request differs from the one in the public inputs".into(),
+            ));
+        }
         Ok(statement)
     }
 }

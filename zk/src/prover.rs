@@ -149,11 +149,13 @@ pub fn setup_with_rng<R: RngCore + CryptoRng>(
     Ok(Keys { pk, layout })
 }
 
-/// The statement the honest prover claims for `input`: the reference output.
+/// The statement the honest prover claims for `input` and a request binding
+/// ([`crate::request::request_binding`]): the reference output.
 pub fn statement(
     model: &QuantizedModel,
     layout: &CircuitLayout,
     input: &[i64],
+    request: Fr,
 ) -> Result<Statement, ZkError> {
     let logits = model.infer(input)?;
     let output = match layout.output {
@@ -162,6 +164,7 @@ pub fn statement(
     };
     Ok(Statement {
         commitment: layout.commitment_fr()?,
+        request,
         input: input.to_vec(),
         output,
     })
@@ -179,20 +182,29 @@ impl ProofOutput {
     pub fn to_file(&self) -> ProofFile {
         ProofFile::new(
             self.statement.output.clone(),
+            &self.statement.request,
             &self.public_inputs,
             &self.proof,
         )
     }
 }
 
-pub fn prove(keys: &Keys, model: &QuantizedModel, input: &[i64]) -> Result<ProofOutput, ZkError> {
-    prove_with_rng(keys, model, input, &mut ark_std::rand::rngs::OsRng)
+/// Proves the reference inference of `input`, bound to `request` (the
+/// [`crate::request::request_binding`] of the request being answered).
+pub fn prove(
+    keys: &Keys,
+    model: &QuantizedModel,
+    input: &[i64],
+    request: Fr,
+) -> Result<ProofOutput, ZkError> {
+    prove_with_rng(keys, model, input, request, &mut ark_std::rand::rngs::OsRng)
 }
 
 pub fn prove_with_rng<R: RngCore + CryptoRng>(
     keys: &Keys,
     model: &QuantizedModel,
     input: &[i64],
+    request: Fr,
     rng: &mut R,
 ) -> Result<ProofOutput, ZkError> {
     // The keys must belong to this model: same layout (bounds, commitment).
@@ -202,7 +214,7 @@ pub fn prove_with_rng<R: RngCore + CryptoRng>(
             "model does not match the keys' circuit layout".into(),
         ));
     }
-    let st = statement(model, &layout, input)?;
+    let st = statement(model, &layout, input, request)?;
     let public = layout.encode(&st)?;
     let circuit = MlpCircuit {
         model,
@@ -263,7 +275,8 @@ pub fn circuit_stats(model: &QuantizedModel, spec: CircuitSpec) -> Result<Circui
 }
 
 /// Synthesizes the circuit with a witness and checks every constraint, without
-/// a proof. `claimed` overrides the statement (to test that false ones fail).
+/// a proof. `claimed` overrides the statement (to test that false ones fail);
+/// without it the honest statement is bound to `request_binding(b"")`.
 pub fn is_satisfied(
     model: &QuantizedModel,
     spec: CircuitSpec,
@@ -273,7 +286,7 @@ pub fn is_satisfied(
     let (layout, b) = layout(model, spec)?;
     let st = match claimed {
         Some(s) => s,
-        None => statement(model, &layout, input)?,
+        None => statement(model, &layout, input, crate::request::request_binding(b""))?,
     };
     let public = layout.encode(&st)?;
     let cs = ConstraintSystem::<Fr>::new_ref();
@@ -323,7 +336,7 @@ mod tests {
             keys.vk_bytes().unwrap(),
             encode_compressed(&keys.pk.vk).unwrap()
         );
-        let out = prove(&keys, &model, &[1, 2]).unwrap();
+        let out = prove(&keys, &model, &[1, 2], Fr::from(9u64)).unwrap();
         let p = crate::verifier::decode_proof(&out.proof).unwrap();
         let ark = ark_groth16::Proof::<Bn254> {
             a: p.a,

@@ -83,29 +83,9 @@ impl QuantConfig {
 
 /// Reads an inference input file: either a JSON array of floats (quantized with the
 /// model's input scale) or `{"quantized": [ints]}` (used as is, range-checked).
+/// The same as [`crate::input::InputSpec::from_json`] on the model's input spec.
 pub fn input_from_json(model: &QuantizedModel, json: &str) -> Result<Vec<i64>, ZkError> {
-    if json.len() > 1 << 24 {
-        return Err(ZkError::TooLarge {
-            what: "input file",
-            len: json.len(),
-            limit: 1 << 24,
-        });
-    }
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum InputFile {
-        Floats(Vec<f32>),
-        Quantized { quantized: Vec<i64> },
-    }
-    match serde_json::from_str(json)
-        .map_err(|e| ZkError::InvalidInput(format!("input file: {e}")))?
-    {
-        InputFile::Floats(x) => quantize_input(model, &x),
-        InputFile::Quantized { quantized } => {
-            model.check_input(&quantized)?;
-            Ok(quantized)
-        }
-    }
+    model.input_spec().from_json(json)
 }
 
 /// Explicit tensor names; `{i}` is replaced by the layer index.
@@ -339,7 +319,7 @@ fn round_to_i64(v: f64) -> Result<i64, ZkError> {
 pub fn quantize(model: &FloatMlp, cfg: &QuantConfig) -> Result<QuantizedModel, ZkError> {
     model.check_shapes()?;
     if !(2..=crate::model::MAX_WEIGHT_BITS).contains(&cfg.weight_bits)
-        || cfg.input_frac_bits > 24
+        || cfg.input_frac_bits > crate::model::MAX_INPUT_FRAC_BITS
         || cfg.act_frac_bits > 24
     {
         return Err(ZkError::InvalidModel(
@@ -409,26 +389,9 @@ pub fn quantize(model: &FloatMlp, cfg: &QuantConfig) -> Result<QuantizedModel, Z
 }
 
 /// Quantizes a float input vector with the model's input scale (round half away
-/// from zero, then clamp to the input range).
+/// from zero, then clamp to the input range): [`crate::input::InputSpec::quantize`].
 pub fn quantize_input(model: &QuantizedModel, x: &[f32]) -> Result<Vec<i64>, ZkError> {
-    if x.len() != model.n_inputs() {
-        return Err(ZkError::InvalidInput(format!(
-            "{} values, model takes {}",
-            x.len(),
-            model.n_inputs()
-        )));
-    }
-    let scale = 2f64.powi(model.input_frac_bits as i32);
-    x.iter()
-        .map(|v| {
-            if !v.is_finite() {
-                return Err(ZkError::InvalidInput(format!("non-finite value {v}")));
-            }
-            Ok(((*v as f64 * scale)
-                .round()
-                .clamp(model.input_min as f64, model.input_max as f64)) as i64)
-        })
-        .collect()
+    model.input_spec().quantize(x)
 }
 
 #[cfg(test)]

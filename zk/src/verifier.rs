@@ -11,6 +11,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::field::{frs_from_bytes, FR_BYTES};
 use crate::layout::{CircuitLayout, Statement};
+use crate::proof_file::ProofFile;
 use crate::ZkError;
 
 /// A Groth16 verifying key. Field for field (and byte for byte when
@@ -169,6 +170,29 @@ impl PreparedVerifier {
         self.verify_decoded(&frs_from_bytes(public_inputs)?, &proof)
     }
 
+    /// [`verify_statement`] with this prepared key: what the chain calls per proof,
+    /// with the statement it builds itself (registered commitment, the request's
+    /// binding and input, the claimed output).
+    pub fn verify_statement(
+        &self,
+        layout: &CircuitLayout,
+        statement: &Statement,
+        proof_bytes: &[u8],
+    ) -> Result<(), ZkError> {
+        if statement.commitment != layout.commitment_fr()? {
+            return Err(ZkError::Statement(
+                "weight commitment differs from the registered one".into(),
+            ));
+        }
+        let inputs = layout.encode(statement)?;
+        let proof = decode_proof(proof_bytes)?;
+        if self.verify_decoded(&inputs, &proof)? {
+            Ok(())
+        } else {
+            Err(ZkError::InvalidProof)
+        }
+    }
+
     pub fn verify_decoded(&self, inputs: &[Fr], proof: &Proof) -> Result<bool, ZkError> {
         if inputs.len() != self.n_public_inputs() {
             return Err(ZkError::PublicInputCount {
@@ -209,17 +233,52 @@ pub fn verify_statement(
     statement: &Statement,
     proof_bytes: &[u8],
 ) -> Result<(), ZkError> {
+    PreparedVerifier::from_bytes(vk_bytes)?.verify_statement(layout, statement, proof_bytes)
+}
+
+/// Verifies a proof file as the answer to a known request: returns the proven
+/// statement only if the proof is valid, its input equals `expected_input` (the
+/// request's input, quantized by the verifier with [`CircuitLayout::input_spec`])
+/// and its request binding equals `expected_request`
+/// ([`crate::request::request_binding`] of the request's context). The output is
+/// whatever the proof proves; the caller reads it from the returned statement.
+pub fn verify_for(
+    vk_bytes: &[u8],
+    layout: &CircuitLayout,
+    expected_input: &[i64],
+    expected_request: &Fr,
+    proof: &ProofFile,
+) -> Result<Statement, ZkError> {
+    layout.input_spec().check(expected_input)?;
+    let statement = proof.claimed_statement(layout)?;
     if statement.commitment != layout.commitment_fr()? {
         return Err(ZkError::Statement(
             "weight commitment differs from the registered one".into(),
         ));
     }
-    let inputs = layout.encode(statement)?;
-    let vk = decode_vk(vk_bytes)?;
-    let proof = decode_proof(proof_bytes)?;
-    if verify_decoded(&vk, &inputs, &proof)? {
-        Ok(())
-    } else {
-        Err(ZkError::InvalidProof)
+    if statement.request != *expected_request {
+        return Err(ZkError::Statement(
+            "the proof answers another request".into(),
+        ));
     }
+    if let Some((i, (got, want))) = statement
+        .input
+        .iter()
+        .zip(expected_input)
+        .enumerate()
+        .find(|(_, (g, w))| g != w)
+    {
+        return Err(ZkError::Statement(format!(
+            "the proof is for another input: input[{i}] = {got}, expected {want}"
+        )));
+    }
+    // Built from the expected values: the pairing checks exactly what was asked.
+    let expected = Statement {
+        commitment: layout.commitment_fr()?,
+        request: *expected_request,
+        input: expected_input.to_vec(),
+        output: statement.output.clone(),
+    };
+    verify_statement(vk_bytes, layout, &expected, &proof.proof_bytes()?)?;
+    Ok(expected)
 }

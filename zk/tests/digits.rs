@@ -170,11 +170,18 @@ fn prove_digits(spec: CircuitSpec) {
     {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
         let keys = prover::setup_with_rng(&q, spec, &mut rng).unwrap();
-        let out = prover::prove_with_rng(&keys, &q, &xq, &mut rng).unwrap();
-        let st = out
-            .to_file()
-            .verify(&keys.vk_bytes().unwrap(), &keys.layout)
-            .unwrap();
+        let request = deai_zk::request_binding(b"digits-0");
+        let out = prover::prove_with_rng(&keys, &q, &xq, request, &mut rng).unwrap();
+        // The verifier quantizes the float request itself, from the layout.
+        let expected = keys.layout.input_spec().quantize(&test[0].0).unwrap();
+        let st = deai_zk::verify_for(
+            &keys.vk_bytes().unwrap(),
+            &keys.layout,
+            &expected,
+            &request,
+            &out.to_file(),
+        )
+        .unwrap();
         assert_eq!(st.input, xq);
     }
 }

@@ -6,7 +6,7 @@ use common::{random_model, Rng};
 use deai_zk::circuit::CircuitSpec;
 use deai_zk::field::frs_to_bytes;
 use deai_zk::prover;
-use deai_zk::{verify, ProofFile};
+use deai_zk::{request_binding, verify, verify_for, ProofFile};
 use proptest::prelude::*;
 use rand_chacha::rand_core::SeedableRng;
 use std::sync::OnceLock;
@@ -16,6 +16,7 @@ struct Fixture {
     pi: Vec<u8>,
     proof: Vec<u8>,
     layout: deai_zk::CircuitLayout,
+    input: Vec<i64>,
     file: String,
     pk: Vec<u8>,
 }
@@ -27,12 +28,14 @@ fn fixture() -> &'static Fixture {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(4);
         let keys = prover::setup_with_rng(&model, CircuitSpec::default(), &mut rng).unwrap();
         let x = common::random_input(4, 7, &mut Rng(3));
-        let out = prover::prove_with_rng(&keys, &model, &x, &mut rng).unwrap();
+        let out =
+            prover::prove_with_rng(&keys, &model, &x, request_binding(b"m"), &mut rng).unwrap();
         Fixture {
             vk: keys.vk_bytes().unwrap(),
             pi: frs_to_bytes(&out.public_inputs),
             proof: out.proof.clone(),
             layout: keys.layout.clone(),
+            input: x.clone(),
             file: out.to_file().to_json(),
             pk: keys.pk_bytes().unwrap(),
         }
@@ -104,10 +107,11 @@ proptest! {
     #[test]
     fn malformed_proof_files_never_panic(s in "\\PC{0,300}", cut in 0usize..4000) {
         let f = fixture();
-        let _ = ProofFile::from_json(&s).map(|p| p.verify(&f.vk, &f.layout));
+        let check = |p: &ProofFile| verify_for(&f.vk, &f.layout, &f.input, &request_binding(b"m"), p);
+        let _ = ProofFile::from_json(&s).map(|p| check(&p));
         let t = &f.file[..cut.min(f.file.len())];
         if let Ok(p) = ProofFile::from_json(t) {
-            prop_assert!(p.verify(&f.vk, &f.layout).is_ok());
+            prop_assert!(check(&p).is_ok());
         }
     }
 }

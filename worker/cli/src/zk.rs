@@ -4,6 +4,10 @@
 //! A key directory holds what `deai_zk::prover::Keys::write_dir` writes
 //! (`proving_key.bin`, `verifying_key.bin`, `circuit.json`) plus [`SETUP_FILE`], which
 //! records how the model was quantized so that `prove` quantizes it the same way.
+//!
+//! A proof answers one request: `prove --request ID` binds it to
+//! `deai_zk::request_binding(ID)`, and `verify` needs the request's input and ID
+//! (`--input`, `--request`) and accepts the proof only for exactly those.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -13,16 +17,18 @@ use clap::{Args, ValueEnum};
 use deai_worker_engine as engine;
 use deai_worker_jobs::Digest;
 use deai_zk::circuit::CircuitSpec;
+use deai_zk::input::MAX_INPUT_JSON_BYTES;
 use deai_zk::proof_file::MAX_PROOF_FILE_BYTES;
 use deai_zk::quant::{self, FloatMlp, QuantConfig};
-use deai_zk::{prover, IoEncoding, Mode, OutputKind, ProofFile, QuantizedModel};
+use deai_zk::request::request_hex;
+use deai_zk::{prover, request_binding, IoEncoding, Mode, OutputKind, ProofFile, QuantizedModel};
 use serde::{Deserialize, Serialize};
 
 /// Written into the key directory by `zk-setup`, read by `prove`.
 pub const SETUP_FILE: &str = "zk-setup.json";
 
-/// Largest input file `prove` reads (the same limit as `deai_zk::quant::input_from_json`).
-const MAX_INPUT_FILE_BYTES: u64 = 1 << 24;
+/// Largest input file `prove` and `verify` read (the limit of `InputSpec::from_json`).
+const MAX_INPUT_FILE_BYTES: u64 = MAX_INPUT_JSON_BYTES as u64;
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
 pub enum ModeArg {
@@ -71,7 +77,11 @@ pub struct ProveArgs {
     /// JSON array of the model's float inputs, or {"quantized": [ints]}.
     #[arg(long)]
     input: PathBuf,
-    /// Proof file to write: {"output", "public_inputs", "proof"} (hex).
+    /// The request this proof answers (any string, e.g. a request id or nonce); the
+    /// proof is bound to it and verifies for no other.
+    #[arg(long)]
+    request: String,
+    /// Proof file to write: {"output", "request", "public_inputs", "proof"} (hex).
     #[arg(long)]
     out: PathBuf,
 }
@@ -84,6 +94,13 @@ pub struct VerifyArgs {
     /// Proof file written by `prove`.
     #[arg(long)]
     proof: PathBuf,
+    /// The input that was asked: JSON array of floats (quantized with the scale in
+    /// circuit.json, as `prove` does) or {"quantized": [ints]}.
+    #[arg(long)]
+    input: PathBuf,
+    /// The request id that was asked (as given to `prove --request`).
+    #[arg(long)]
+    request: String,
 }
 
 /// How `zk-setup` quantized the model.
@@ -137,6 +154,7 @@ impl SetupReport {
 pub struct ProveReport {
     pub file: ProofFile,
     output_kind: OutputKind,
+    request: String,
     out: String,
     seconds: f64,
 }
@@ -144,11 +162,13 @@ pub struct ProveReport {
 impl ProveReport {
     pub fn text(&self) -> String {
         format!(
-            "proved: {}; {} public inputs, {}-byte proof ({:.2} s)\nproof {}",
+            "proved: {}; {} public inputs, {}-byte proof ({:.2} s)\nrequest {:?} (binding {})\nproof {}",
             describe_output(self.output_kind, &self.file.output),
             self.file.public_inputs.len(),
             self.file.proof.len() / 2,
             self.seconds,
+            self.request,
+            self.file.request,
             self.out
         )
     }
@@ -159,6 +179,10 @@ pub struct VerifyReport {
     valid: bool,
     mode: Mode,
     output_kind: OutputKind,
+    /// The request id, and its binding (hex) as in the proof's public inputs.
+    request: String,
+    request_binding: String,
+    /// The quantized input the proof is for (the one asked).
     input: Vec<i64>,
     output: Vec<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,8 +192,9 @@ pub struct VerifyReport {
 impl VerifyReport {
     pub fn text(&self) -> String {
         format!(
-            "proof valid: {} model, {} input values, {}",
+            "proof valid: {} model, request {:?}, the given {} input values, {}",
             lower(&self.mode),
+            self.request,
             self.input.len(),
             describe_output(self.output_kind, &self.output)
         )
@@ -324,13 +349,14 @@ pub fn prove(a: &ProveArgs) -> anyhow::Result<ProveReport> {
     let x =
         quant::input_from_json(&model, &text).with_context(|| format!("{}", a.input.display()))?;
     let start = Instant::now();
-    let out = prover::prove(&keys, &model, &x)?;
+    let out = prover::prove(&keys, &model, &x, request_binding(a.request.as_bytes()))?;
     let seconds = start.elapsed().as_secs_f64();
     let file = out.to_file();
     engine::state::write_atomic(&a.out, file.to_json().as_bytes())?;
     Ok(ProveReport {
         file,
         output_kind: keys.layout.output,
+        request: a.request.clone(),
         out: a.out.display().to_string(),
         seconds,
     })
@@ -350,15 +376,23 @@ pub fn verify(a: &VerifyArgs) -> anyhow::Result<VerifyReport> {
             layout.n_public_inputs()
         );
     }
+    // The verifier quantizes the request's input itself, with the layout's scale.
+    let text = read_limited(&a.input, MAX_INPUT_FILE_BYTES)?;
+    let input = layout
+        .input_spec()
+        .from_json(&text)
+        .with_context(|| format!("{}", a.input.display()))?;
+    let binding = request_binding(a.request.as_bytes());
     let text = read_limited(&a.proof, MAX_PROOF_FILE_BYTES as u64)?;
     let file = ProofFile::from_json(&text).with_context(|| format!("{}", a.proof.display()))?;
-    let statement = file
-        .verify(&vk, &layout)
+    let statement = deai_zk::verify_for(&vk, &layout, &input, &binding, &file)
         .map_err(|e| anyhow!("{}: proof rejected: {e}", a.proof.display()))?;
     Ok(VerifyReport {
         valid: true,
         mode: layout.mode,
         output_kind: layout.output,
+        request: a.request.clone(),
+        request_binding: request_hex(&statement.request),
         input: statement.input,
         output: statement.output,
         commitment: layout.commitment,

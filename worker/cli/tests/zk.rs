@@ -1,6 +1,6 @@
 //! `zk-setup`, `prove` and `verify` end to end on a digits MLP the worker trains itself:
-//! a valid proof verifies, tampered proof files and bad key directories fail with one
-//! line and exit 1.
+//! a valid proof verifies for the input and request asked and for no other; tampered
+//! proof files and bad key directories fail with one line and exit 1.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -47,6 +47,40 @@ fn input_file() -> PathBuf {
     concat!(env!("CARGO_MANIFEST_DIR"), "/examples/digit-0.json").into()
 }
 
+/// The same sample with pixel 3 (13/16) turned to 12/16, written into `dir`.
+fn other_input_file(dir: &Path) -> PathBuf {
+    let mut x: Vec<f64> =
+        serde_json::from_str(&std::fs::read_to_string(input_file()).unwrap()).unwrap();
+    assert_eq!(x[3], 0.8125);
+    x[3] = 0.75;
+    let path = dir.join("other-input.json");
+    std::fs::write(&path, serde_json::to_string(&x).unwrap()).unwrap();
+    path
+}
+
+/// The request id the tests prove for.
+const REQUEST: &str = "request-1";
+
+/// `verify` of a proof against the input file and request id asked.
+fn verify(keys: &Path, proof: &Path, input: &Path, request: &str, json: bool) -> Output {
+    let mut args = vec![];
+    if json {
+        args.extend(["--output", "json"]);
+    }
+    args.extend([
+        "verify",
+        "--keys",
+        s(keys),
+        "--proof",
+        s(proof),
+        "--input",
+        s(input),
+        "--request",
+        request,
+    ]);
+    worker(&args)
+}
+
 /// Runs `zk-setup` (public mode) into DIR/keys.
 fn setup(weights: &Path, dir: &Path) -> PathBuf {
     let keys = dir.join("keys");
@@ -63,7 +97,8 @@ fn setup(weights: &Path, dir: &Path) -> PathBuf {
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["mode"], "public");
     assert_eq!(r["shape"], serde_json::json!([64, 64, 10]));
-    assert_eq!(r["public_inputs"], 74);
+    // The request binding, 64 inputs, 10 logits.
+    assert_eq!(r["public_inputs"], 75);
     keys
 }
 
@@ -110,6 +145,7 @@ fn fixture() -> &'static Fixture {
 fn setup_prove_verify_and_tampered_proofs() {
     let dir = tempfile::tempdir().unwrap();
     let Fixture { weights, keys } = fixture();
+    let (weights, keys) = (weights.clone(), keys.clone());
     for f in [
         "proving_key.bin",
         "verifying_key.bin",
@@ -130,6 +166,8 @@ fn setup_prove_verify_and_tampered_proofs() {
         s(&keys),
         "--input",
         s(&input),
+        "--request",
+        REQUEST,
         "--out",
         s(&proof),
     ]);
@@ -141,66 +179,115 @@ fn setup_prove_verify_and_tampered_proofs() {
     assert_eq!(output.len(), 10);
     assert_eq!(deai_zk::argmax(&output), 0, "the sample is a 0: {output:?}");
     assert_eq!(p["proof"].as_str().unwrap().len(), 256);
+    let binding = deai_zk::request::request_hex(&deai_zk::request_binding(REQUEST.as_bytes()));
+    assert_eq!(p["request"], binding);
     let public = p["public_inputs"].as_array().unwrap();
-    assert_eq!(public.len(), 74);
-    // Plain encoding: the input (pixel/16 at 8 fractional bits = pixel · 16), then the
-    // logits. The sample's fourth pixel is 13.
-    assert_eq!(public[3], scalar_hex(13 * 16));
-    assert_eq!(public[64], scalar_hex(output[0]));
+    assert_eq!(public.len(), 75);
+    // Plain encoding: the request binding, the input (pixel/16 at 8 fractional bits =
+    // pixel · 16), then the logits. The sample's fourth pixel is 13.
+    assert_eq!(public[0], binding);
+    assert_eq!(public[1 + 3], scalar_hex(13 * 16));
+    assert_eq!(public[65], scalar_hex(output[0]));
 
-    let o = worker(&["verify", "--keys", s(&keys), "--proof", s(&proof)]);
+    let o = verify(&keys, &proof, &input, REQUEST, false);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        String::from_utf8_lossy(&o.stdout)
-            .starts_with("proof valid: public model, 64 input values"),
+        String::from_utf8_lossy(&o.stdout).starts_with(
+            "proof valid: public model, request \"request-1\", the given 64 input values"
+        ),
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
-    let o = worker(&[
-        "--output",
-        "json",
-        "verify",
-        "--keys",
-        s(&keys),
-        "--proof",
-        s(&proof),
-    ]);
+    let o = verify(&keys, &proof, &input, REQUEST, true);
     assert!(o.status.success(), "{}", stderr(&o));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["valid"], true);
     assert_eq!(r["output"], p["output"]);
+    assert_eq!(r["request"], REQUEST);
+    assert_eq!(r["request_binding"], binding);
+    assert_eq!(r["input"][3], 13 * 16);
+    // `{"quantized": [...]}` names the same input.
+    let quantized = dir.path().join("quantized.json");
+    std::fs::write(
+        &quantized,
+        serde_json::json!({ "quantized": r["input"] }).to_string(),
+    )
+    .unwrap();
+    let o = verify(&keys, &proof, &quantized, REQUEST, false);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // A valid proof, but not of the input asked, or not for the request asked.
+    let other = other_input_file(dir.path());
+    assert_fails(
+        &verify(&keys, &proof, &other, REQUEST, false),
+        "proof rejected: statement mismatch: the proof is for another input: input[3] = 208, expected 192",
+    );
+    assert_fails(
+        &verify(&keys, &proof, &input, "request-2", false),
+        "proof rejected: statement mismatch: the proof answers another request",
+    );
+    // Both flags are required: a verifier that does not know what was asked checks nothing.
+    let o = worker(&["verify", "--keys", s(&keys), "--proof", s(&proof)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--input"), "{}", stderr(&o));
 
     let tampered = dir.path().join("tampered.json");
-    let check = |edit: &dyn Fn(&mut Value), needle: &str| {
+    let check = |edit: &dyn Fn(&mut Value), input: &Path, request: &str, needle: &str| {
         let mut bad = p.clone();
         edit(&mut bad);
         std::fs::write(&tampered, bad.to_string()).unwrap();
-        let o = worker(&["verify", "--keys", s(&keys), "--proof", s(&tampered)]);
+        let o = verify(&keys, &tampered, input, request, false);
         assert_fails(&o, needle);
         assert!(o.stdout.is_empty());
     };
     // The output field alone: it disagrees with the public inputs.
     check(
         &|v| v["output"][0] = (output[0] + 1).into(),
+        &input,
+        REQUEST,
         "proof rejected: statement mismatch: output differs",
     );
     // Output field and public input together: a consistent but false statement.
     check(
         &|v| {
             v["output"][0] = (output[0] + 1).into();
-            v["public_inputs"][64] = scalar_hex(output[0] + 1).into();
+            v["public_inputs"][65] = scalar_hex(output[0] + 1).into();
         },
+        &input,
+        REQUEST,
         "proof rejected: proof does not verify",
     );
-    // A different input.
+    // The file rewritten to claim the other input, checked against it.
     check(
-        &|v| v["public_inputs"][3] = scalar_hex(12 * 16).into(),
+        &|v| v["public_inputs"][4] = scalar_hex(12 * 16).into(),
+        &other,
+        REQUEST,
         "proof rejected: proof does not verify",
+    );
+    // The file rewritten to claim another request (front-running), checked against it.
+    let binding2 = deai_zk::request::request_hex(&deai_zk::request_binding(b"request-2"));
+    check(
+        &|v| {
+            v["request"] = binding2.clone().into();
+            v["public_inputs"][0] = binding2.clone().into();
+        },
+        &input,
+        "request-2",
+        "proof rejected: proof does not verify",
+    );
+    // The request field alone.
+    check(
+        &|v| v["request"] = binding2.clone().into(),
+        &input,
+        REQUEST,
+        "request differs from the one in the public inputs",
     );
     // An input outside the declared range [0, 256].
     check(
-        &|v| v["public_inputs"][3] = scalar_hex(257).into(),
-        "proof rejected",
+        &|v| v["public_inputs"][4] = scalar_hex(257).into(),
+        &input,
+        REQUEST,
+        "proof rejected: statement mismatch: input[3] = 257 outside [0, 256]",
     );
     // The proof bytes: the right length but not a proof, or too short.
     check(
@@ -208,37 +295,36 @@ fn setup_prove_verify_and_tampered_proofs() {
             let h = v["proof"].as_str().unwrap().to_string();
             v["proof"] = format!("{}{}", &h[..64], &h[..64]).repeat(2).into();
         },
+        &input,
+        REQUEST,
         "proof rejected",
     );
     check(
         &|v| v["proof"] = "00".into(),
+        &input,
+        REQUEST,
         "proof rejected: malformed proof",
     );
-    check(&|v| v["extra"] = 1.into(), "malformed proof file");
+    check(
+        &|v| v["extra"] = 1.into(),
+        &input,
+        REQUEST,
+        "malformed proof file",
+    );
 
     // JSON mode reports the reason on stdout too.
-    let mut bad = p.clone();
-    bad["output"][0] = (output[0] + 1).into();
-    std::fs::write(&tampered, bad.to_string()).unwrap();
-    let o = worker(&[
-        "--output",
-        "json",
-        "verify",
-        "--keys",
-        s(&keys),
-        "--proof",
-        s(&tampered),
-    ]);
-    assert_fails(&o, "output differs");
+    let o = verify(&keys, &proof, &other, REQUEST, true);
+    assert_fails(&o, "another input");
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["valid"], false);
-    assert!(r["reason"].as_str().unwrap().contains("output differs"));
+    assert!(r["reason"].as_str().unwrap().contains("another input"));
 }
 
 #[test]
 fn bad_keys_models_and_inputs_are_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();
     let Fixture { weights, keys } = fixture();
+    let (weights, keys) = (weights.clone(), keys.clone());
     let input = input_file();
     let proof = dir.path().join("p.json");
     let prove = |model: &Path, keys: &Path, input: &Path| {
@@ -250,13 +336,15 @@ fn bad_keys_models_and_inputs_are_one_line_errors() {
             s(keys),
             "--input",
             s(input),
+            "--request",
+            REQUEST,
             "--out",
             s(&proof),
         ])
     };
     let o = prove(&weights, &keys, &input);
     assert!(o.status.success(), "{}", stderr(&o));
-    let verify = |keys: &Path| worker(&["verify", "--keys", s(keys), "--proof", s(&proof)]);
+    let verify = |keys: &Path| verify(keys, &proof, &input, REQUEST, false);
 
     // Key directories that are missing, truncated, garbage or mixed up.
     let bad = dir.path().join("bad-keys");
@@ -418,25 +506,38 @@ fn private_mode_with_argmax() {
         s(&keys),
         "--input",
         s(&input),
+        "--request",
+        "nonce-9",
         "--out",
         s(&proof),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let p: Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
-    // Commitment, 16 inputs, the class.
-    assert_eq!(p["public_inputs"].as_array().unwrap().len(), 18);
+    // Commitment, request binding, 16 inputs, the class.
+    assert_eq!(p["public_inputs"].as_array().unwrap().len(), 19);
     assert_eq!(p["public_inputs"][0], commitment);
-    assert_eq!(p["public_inputs"][1 + 3], scalar_hex(48));
+    assert_eq!(p["public_inputs"][1], p["request"]);
+    assert_eq!(p["public_inputs"][2 + 3], scalar_hex(48));
 
-    let o = run(&[
-        "--output",
-        "json",
-        "verify",
-        "--keys",
-        s(&keys),
-        "--proof",
-        s(&proof),
-    ]);
+    let verify_args = |proof: &Path, json: bool| {
+        let mut args = vec![];
+        if json {
+            args.extend(["--output", "json"]);
+        }
+        args.extend([
+            "verify",
+            "--keys",
+            s(&keys),
+            "--proof",
+            s(proof),
+            "--input",
+            s(&input),
+            "--request",
+            "nonce-9",
+        ]);
+        run(&args)
+    };
+    let o = verify_args(&proof, true);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["valid"], true);
@@ -448,18 +549,12 @@ fn private_mode_with_argmax() {
     let mut bad = p.clone();
     bad["public_inputs"][0] = scalar_hex(1).into();
     std::fs::write(&tampered, bad.to_string()).unwrap();
-    assert_fails(
-        &run(&["verify", "--keys", s(&keys), "--proof", s(&tampered)]),
-        "weight commitment differs",
-    );
+    assert_fails(&verify_args(&tampered, false), "weight commitment differs");
     let class = p["output"][0].as_i64().unwrap();
     let other = (class + 1) % 4;
     let mut bad = p.clone();
     bad["output"][0] = other.into();
-    bad["public_inputs"][17] = scalar_hex(other).into();
+    bad["public_inputs"][18] = scalar_hex(other).into();
     std::fs::write(&tampered, bad.to_string()).unwrap();
-    assert_fails(
-        &run(&["verify", "--keys", s(&keys), "--proof", s(&tampered)]),
-        "proof does not verify",
-    );
+    assert_fails(&verify_args(&tampered, false), "proof does not verify");
 }

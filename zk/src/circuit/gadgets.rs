@@ -38,6 +38,14 @@ impl Num {
     pub fn is_zero_constant(&self) -> bool {
         self.lc.is_empty()
     }
+
+    /// The variable, if this is exactly one variable (as [`mul`] returns).
+    pub fn as_var(&self) -> Option<Variable> {
+        match self.lc.0.as_slice() {
+            [(c, v)] if *c == Fr::from(1u64) => Some(*v),
+            _ => None,
+        }
+    }
 }
 
 pub fn pow2(k: u32) -> Fr {
@@ -124,6 +132,17 @@ pub fn range_check(
     Ok(bits)
 }
 
+/// The witnesses of one [`relu_shift`] (for tests that tamper with them).
+#[derive(Clone, Debug, Default)]
+pub struct ReluVars {
+    /// The bit decomposition: of `acc` (`lo >= 0`), or of `acc + 2^k` with the sign
+    /// bit last. The bits below `shift` are the requantization remainder.
+    pub bits: Vec<Variable>,
+    /// The output witness `y = sign * high bits` (signed case only; otherwise `y` is
+    /// the linear combination of the high bits).
+    pub y: Option<Variable>,
+}
+
 /// Fused ReLU and requantization: `y = max(acc, 0) >> shift`, for an
 /// accumulator statically known to lie in `[lo, hi]`.
 ///
@@ -141,18 +160,19 @@ pub fn relu_shift(
     lo: i128,
     hi: i128,
     shift: u32,
-) -> Result<Num, SynthesisError> {
+) -> Result<(Num, ReluVars), SynthesisError> {
     if hi < 0 || (hi >> shift) == 0 {
-        return Ok(Num::constant(0));
+        return Ok((Num::constant(0), ReluVars::default()));
     }
     let y_val = acc.val.map(|a| a.max(0) >> shift);
     if lo >= 0 {
         let k = bit_len(hi as u128) as usize;
         let bits = range_check(cs, acc, k as u32)?;
-        return Ok(Num {
+        let y = Num {
             lc: bits_lc(&bits, shift as usize..k, 0),
             val: y_val,
-        });
+        };
+        return Ok((y, ReluVars { bits, y: None }));
     }
     let k = bit_len(hi as u128).max(bit_len((-lo - 1) as u128)) as usize;
     let offset = 1i128 << k;
@@ -167,7 +187,83 @@ pub fn relu_shift(
     let high = bits_lc(&bits, (shift as usize).min(k)..k, 0);
     let y = witness(cs, y_val)?;
     enforce(cs, Lc::from(bits[k]), high, Lc::from(y))?;
-    Ok(Num::var(y, y_val))
+    Ok((Num::var(y, y_val), ReluVars { bits, y: Some(y) }))
+}
+
+/// Decomposes `v` into `b >= 1` bits at `b` constraints: the low `b - 1` bits are
+/// boolean witnesses, and the top bit is implied, `t = (v - low) / 2^(b-1)`, made
+/// boolean by `(v - low) * (2^(b-1) - (v - low)) = 0`. Returns the low bits and
+/// `v - low` (`= t * 2^(b-1)`). Sound: `v = low + t 2^(b-1)` with `low < 2^(b-1)`.
+fn decompose_implied_top(
+    cs: &ConstraintSystemRef<Fr>,
+    v: &Num,
+    b: u32,
+) -> Result<(Vec<Variable>, Lc), SynthesisError> {
+    let val = match v.val {
+        Some(x) if x < 0 || bit_len(x as u128) > b => return Err(SynthesisError::Unsatisfiable),
+        x => x.map(|x| x as u128),
+    };
+    let low = alloc_bits(cs, val.map(|x| x & ((1u128 << (b - 1)) - 1)), b - 1)?;
+    let top = v.lc.clone() - bits_lc(&low, 0..low.len(), 0);
+    let half = Lc::from((pow2(b - 1), Variable::One));
+    enforce(cs, top.clone(), half - top.clone(), Lc::zero())?;
+    Ok((low, top))
+}
+
+/// Exact range check `0 <= v <= span` (an input minus its minimum), with
+/// `b = bits(max(span, 1))`: `b` constraints when `span = 2^b - 1`, `b + 1` when
+/// `span = 2^(b-1)` (`t * low = 0`), else `2b` (`span - v` is decomposed too).
+/// Returns the witness bits: those of `v`, then those of `span - v` if used.
+pub fn range_check_span(
+    cs: &ConstraintSystemRef<Fr>,
+    v: &Num,
+    span: u128,
+) -> Result<Vec<Variable>, SynthesisError> {
+    if let Some(x) = v.val {
+        if x < 0 || x as u128 > span {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+    }
+    let b = bit_len(span.max(1));
+    let (mut bits, top) = decompose_implied_top(cs, v, b)?;
+    if span == (1u128 << b) - 1 {
+        return Ok(bits);
+    }
+    if b >= 2 && span == 1u128 << (b - 1) {
+        enforce(cs, top, bits_lc(&bits, 0..bits.len(), 0), Lc::zero())?;
+        return Ok(bits);
+    }
+    let rest = Num {
+        lc: Lc::from((fr_from_i128(span as i128), Variable::One)) - v.lc.clone(),
+        val: v.val.map(|x| span as i128 - x),
+    };
+    bits.extend(decompose_implied_top(cs, &rest, b)?.0);
+    Ok(bits)
+}
+
+/// The upper end of an exact range check for a value already decomposed into `b`
+/// boolean bits (a packed input): nothing if `span = 2^b - 1`, else as in
+/// [`range_check_span`]. Returns the extra witness bits.
+pub fn enforce_at_most(
+    cs: &ConstraintSystemRef<Fr>,
+    v: &Num,
+    bits: &[Variable],
+    span: u128,
+) -> Result<Vec<Variable>, SynthesisError> {
+    let b = bits.len() as u32;
+    if b == 0 || span >= (1u128 << b) - 1 {
+        return Ok(Vec::new());
+    }
+    if b >= 2 && span == 1u128 << (b - 1) {
+        let low = bits_lc(bits, 0..bits.len() - 1, 0);
+        enforce(cs, Lc::from(bits[bits.len() - 1]), low, Lc::zero())?;
+        return Ok(Vec::new());
+    }
+    let rest = Num {
+        lc: Lc::from((fr_from_i128(span as i128), Variable::One)) - v.lc.clone(),
+        val: v.val.map(|x| span as i128 - x),
+    };
+    Ok(decompose_implied_top(cs, &rest, b)?.0)
 }
 
 /// `a * b` as a new witness: one constraint (none if either is a constant zero).

@@ -1,7 +1,7 @@
 //! The R1CS circuit of quantized MLP inference (see docs/zk.md for costs).
 //!
-//! Public inputs are allocated first, in [`CircuitLayout`] order; the
-//! witness follows. The same code runs for setup (no values) and proving
+//! Public inputs are allocated first, in [`CircuitLayout`] order
+//! (`[commitment] request input output`); the witness follows. The same code runs for setup (no values) and proving
 //! (values), so the constraint system cannot differ between them.
 
 pub mod bounds;
@@ -18,8 +18,8 @@ use crate::model::QuantizedModel;
 use crate::ZkError;
 use bounds::Bounds;
 use gadgets::{
-    alloc_bits, bits_lc, enforce_eq, input, lc_from_terms, mul, pow2, range_check, relu_shift, sum,
-    Lc, Num,
+    alloc_bits, bits_lc, enforce_at_most, enforce_eq, input, lc_from_terms, mul, pow2, range_check,
+    range_check_span, relu_shift, sum, Lc, Num,
 };
 
 /// The choices a model owner makes at setup.
@@ -62,6 +62,7 @@ pub fn layout_for(
         n_inputs: model.n_inputs(),
         input_min: model.input_min,
         input_max: model.input_max,
+        input_frac_bits: model.input_frac_bits,
         logit_bounds,
         commitment: commitment.map(|c| hex::encode(crate::field::fr_to_bytes(&c))),
     })
@@ -124,8 +125,53 @@ pub fn weight_commitment(model: &QuantizedModel) -> Result<Fr, ZkError> {
     ))
 }
 
+/// Where chosen witnesses and public inputs live, recorded during synthesis so
+/// that tests can play a malicious prover by overwriting them (see
+/// `crate::testing`). Recording changes no constraint.
+#[doc(hidden)]
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub commitment: Option<Variable>,
+    pub request: Option<Variable>,
+    /// The witness `request^2`.
+    pub request_square: Option<Variable>,
+    /// Public input variables of the input (plain) or of its packed elements.
+    pub inputs: Vec<Variable>,
+    /// Per input value: its range-check witness bits (plain: the low bits of
+    /// `x - input_min`, then those of `input_max - x` if used; packed: all bits).
+    pub input_bits: Vec<Vec<Variable>>,
+    pub outputs: Vec<Variable>,
+    /// Per hidden layer, per neuron.
+    pub relus: Vec<Vec<gadgets::ReluVars>>,
+    pub argmax: Option<ArgmaxVars>,
+}
+
+/// The witnesses of the argmax gadget.
+#[doc(hidden)]
+#[derive(Clone, Debug, Default)]
+pub struct ArgmaxVars {
+    /// The one-hot selector bits.
+    pub selector: Vec<Variable>,
+    /// `selector[k] * logit[k]`.
+    pub picked: Vec<Variable>,
+    /// Per k: the bits of `v - logit[k] - [k < class]`.
+    pub diff_bits: Vec<Vec<Variable>>,
+}
+
 impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        self.synthesize(cs, &mut Trace::default())
+    }
+}
+
+impl<'a> MlpCircuit<'a> {
+    /// The circuit, recording chosen variables in `trace`.
+    #[doc(hidden)]
+    pub fn synthesize(
+        self,
+        cs: ConstraintSystemRef<Fr>,
+        trace: &mut Trace,
+    ) -> Result<(), SynthesisError> {
         let MlpCircuit {
             model,
             layout,
@@ -151,44 +197,77 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
         } else {
             None
         };
+        trace.commitment = commit_var;
 
-        // 2. Input values as Nums.
+        // 2. The request binding. Any value is a valid request, but the public input
+        // must appear in a constraint (r * r = r^2): an input in no constraint would
+        // rely on the QAP reduction alone to be bound by the proof.
         let st = assignment.as_ref().map(|a| &a.statement);
+        let request = next_pub()?;
+        let r = st.map(|s| s.request);
+        let request_square =
+            cs.new_witness_variable(|| r.map(|r| r * r).ok_or(SynthesisError::AssignmentMissing))?;
+        gadgets::enforce(
+            &cs,
+            Lc::from(request),
+            Lc::from(request),
+            Lc::from(request_square),
+        )?;
+        trace.request = Some(request);
+        trace.request_square = Some(request_square);
+
+        // 3. Input values as Nums, each range-checked to [input_min, input_max]
+        // exactly, in both encodings: no verifier can accept an out-of-range input.
         let xval = |i: usize| st.map(|s| s.input[i] as i128);
+        let min = layout.input_min as i128;
+        let span = (layout.input_max as i128 - min) as u128;
         let mut x: Vec<Num> = Vec::with_capacity(layout.n_inputs);
         match layout.encoding {
             IoEncoding::Plain => {
                 for i in 0..layout.n_inputs {
-                    x.push(Num::var(next_pub()?, xval(i)));
+                    let var = next_pub()?;
+                    let xi = Num::var(var, xval(i));
+                    let offset = Num {
+                        lc: xi.lc.clone() + (-fr_from_i128(min), Variable::One),
+                        val: xval(i).map(|v| v - min),
+                    };
+                    trace.input_bits.push(range_check_span(&cs, &offset, span)?);
+                    trace.inputs.push(var);
+                    x.push(xi);
                 }
             }
             IoEncoding::Packed => {
                 // Unpacking must range-check each value, or the split would not be unique.
                 let width = layout.input_bits();
-                let min = layout.input_min as i128;
                 x = vec![Num::constant(0); layout.n_inputs];
+                trace.input_bits = vec![Vec::new(); layout.n_inputs];
                 for elem in layout.input_plan() {
                     let p = next_pub()?;
+                    trace.inputs.push(p);
                     let mut packed = Vec::new();
                     for (i, off) in elem {
-                        let bits = alloc_bits(&cs, xval(i).map(|v| (v - min) as u128), width)?;
+                        let v = xval(i).map(|v| v - min);
+                        let bits = alloc_bits(&cs, v.map(|v| v as u128), width)?;
                         packed.extend(bits_lc(&bits, 0..bits.len(), off).0);
+                        let offset = Num {
+                            lc: bits_lc(&bits, 0..bits.len(), 0),
+                            val: v,
+                        };
+                        let upper = enforce_at_most(&cs, &offset, &bits, span)?;
                         x[i] = Num {
-                            lc: bits_lc(&bits, 0..bits.len(), 0)
-                                + (fr_from_i128(min), Variable::One),
+                            lc: offset.lc + (fr_from_i128(min), Variable::One),
                             val: xval(i),
                         };
+                        trace.input_bits[i] = bits.into_iter().chain(upper).collect();
                     }
                     enforce_eq(&cs, lc_from_terms(packed), Lc::from(p))?;
                 }
             }
         }
-        let out_vars: Vec<Variable> =
-            (0..layout.n_public_inputs() - usize::from(commit_var.is_some()) - input_elems(layout))
-                .map(|_| next_pub())
-                .collect::<Result<_, _>>()?;
+        let out_vars: Vec<Variable> = pub_iter_rest(&mut next_pub, layout, commit_var.is_some())?;
+        trace.outputs = out_vars.clone();
 
-        // 3. Private mode: weights as range-checked witnesses, and their commitment.
+        // 4. Private mode: weights as range-checked witnesses, and their commitment.
         let mut private_w: Vec<(Vec<Num>, Vec<Num>)> = Vec::new();
         if let Some(cv) = commit_var {
             let mut stream: Vec<(u32, Vec<Variable>)> = Vec::with_capacity(model.num_parameters());
@@ -242,8 +321,9 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
             )?;
         }
 
-        // 4. Layers.
+        // 5. Layers.
         let last = model.layers.len() - 1;
+        let mut relus = Vec::new();
         for (l, layer) in model.layers.iter().enumerate() {
             let lb = &bounds.layers[l];
             let mut y = Vec::with_capacity(layer.n_out);
@@ -291,13 +371,18 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
                 y.push(if l == last {
                     acc
                 } else {
-                    relu_shift(&cs, &acc, lo, hi, layer.shift)?
+                    let (y, vars) = relu_shift(&cs, &acc, lo, hi, layer.shift)?;
+                    relus.push(vars);
+                    y
                 });
+            }
+            if l != last {
+                trace.relus.push(std::mem::take(&mut relus));
             }
             x = y;
         }
 
-        // 5. Output.
+        // 6. Output.
         let logits = x;
         match layout.output {
             OutputKind::Logits => match layout.encoding {
@@ -321,18 +406,33 @@ impl<'a> ConstraintSynthesizer<Fr> for MlpCircuit<'a> {
             },
             OutputKind::Argmax => {
                 let class = *out_vars.first().ok_or(SynthesisError::Unsatisfiable)?;
-                argmax(&cs, &logits, bounds, class, st.map(|s| s.output[0]))?;
+                trace.argmax = Some(argmax(
+                    &cs,
+                    &logits,
+                    bounds,
+                    class,
+                    st.map(|s| s.output[0]),
+                )?);
             }
         }
         Ok(())
     }
 }
 
-fn input_elems(layout: &CircuitLayout) -> usize {
-    match layout.encoding {
+/// The output variables: every public input left after the commitment, the request
+/// and the input elements.
+fn pub_iter_rest(
+    next_pub: &mut impl FnMut() -> Result<Variable, SynthesisError>,
+    layout: &CircuitLayout,
+    private: bool,
+) -> Result<Vec<Variable>, SynthesisError> {
+    let input_elems = match layout.encoding {
         IoEncoding::Plain => layout.n_inputs,
         IoEncoding::Packed => layout.input_plan().len(),
-    }
+    };
+    (0..layout.n_public_inputs() - usize::from(private) - 1 - input_elems)
+        .map(|_| next_pub())
+        .collect()
 }
 
 /// Proves `class` is the index of the largest logit, lowest index on ties:
@@ -344,8 +444,9 @@ fn argmax(
     bounds: &Bounds,
     class: Variable,
     class_val: Option<i64>,
-) -> Result<(), SynthesisError> {
+) -> Result<ArgmaxVars, SynthesisError> {
     let n = logits.len();
+    let mut vars = ArgmaxVars::default();
     let sel: Vec<Num> = (0..n)
         .map(|k| {
             let v = class_val.map(|c| i128::from(c as usize == k));
@@ -369,6 +470,8 @@ fn argmax(
         .zip(logits)
         .map(|(s, l)| mul(cs, s, l))
         .collect::<Result<_, _>>()?;
+    vars.selector = sel.iter().filter_map(Num::as_var).collect();
+    vars.picked = picked.iter().filter_map(Num::as_var).collect();
     let v = sum(picked.iter(), 0)?;
     let lo = bounds.logits().iter().map(|b| b.0).min().unwrap_or(0);
     let hi = bounds.logits().iter().map(|b| b.1).max().unwrap_or(0);
@@ -385,7 +488,7 @@ fn argmax(
             val: later.val.map(|x| -x),
         };
         let d = sum([&v, &neg_logit, &neg_later], 0)?;
-        range_check(cs, &d, width)?;
+        vars.diff_bits.push(range_check(cs, &d, width)?);
     }
-    Ok(())
+    Ok(vars)
 }
