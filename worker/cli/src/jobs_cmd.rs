@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use deai_worker_artifacts::Store;
 use deai_worker_engine as engine;
 use deai_worker_jobs::{Digest, JobSpec};
 use serde::Serialize;
@@ -16,6 +17,7 @@ pub fn train(
     spec: &Path,
     dir: &Path,
     data: Option<&Path>,
+    publish: bool,
     sources: &SourceArgs,
 ) -> anyhow::Result<ExitCode> {
     let spec = read_spec(spec)?;
@@ -25,6 +27,20 @@ pub fn train(
         .resolve("dataset", &d.sha256, data, d.path.as_deref())?;
     let mut progress = progress::for_terminal(quiet);
     let r = engine::train(&spec, &data, dir, progress.as_mut())?;
+    if publish {
+        let store = Store::open(&sources.store, sources.max_blob_bytes)
+            .with_context(|| format!("opening artifact store {}", sources.store.display()))?;
+        let files = (0..r.checkpoints.len())
+            .map(engine::train::checkpoint_file)
+            .chain([engine::train::WEIGHTS_FILE.to_string()]);
+        for f in files {
+            let path = dir.join(f);
+            store
+                .put_file(&path)
+                .with_context(|| format!("publishing {}", path.display()))?;
+        }
+        tracing::info!(store = %sources.store.display(), "published the weights and checkpoints");
+    }
     print(out, &r, || {
         format!(
             "trained: test_accuracy {:.4}, {} steps, {} checkpoints\nfinal_weights_sha256 {}\nresult {}",

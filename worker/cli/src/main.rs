@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use deai_worker_artifacts::{bind_loopback, router, serve, OpenAccess, Store};
+use deai_worker_artifacts::{bind_loopback, router, serve_with, OpenAccess, ServerLimits, Store};
 use deai_worker_engine as engine;
 use deai_worker_jobs::JobSpec;
 use serde::Serialize;
@@ -85,6 +85,10 @@ enum Command {
         /// The dataset file (otherwise the spec's path hint, then the store).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Also put the weights and every checkpoint into the store (--store), by sha256,
+        /// so that `serve-artifacts` serves them to verifiers.
+        #[arg(long)]
+        publish: bool,
         #[command(flatten)]
         sources: SourceArgs,
     },
@@ -124,6 +128,15 @@ enum Command {
         port: u16,
         #[arg(long, default_value_t = 1 << 30)]
         max_blob_bytes: u64,
+        /// Total bytes the store may hold, uploads in progress included (default: no quota).
+        #[arg(long)]
+        quota_bytes: Option<u64>,
+        /// Longest a request may take, headers and body, in seconds.
+        #[arg(long, default_value_t = 600)]
+        request_timeout_secs: u64,
+        /// Requests served at once; more get 503 with Retry-After.
+        #[arg(long, default_value_t = 64)]
+        max_concurrent: usize,
     },
     /// sha256 of files; with --weights, the canonical weight digest of safetensors files.
     Hash {
@@ -264,8 +277,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             spec,
             out: dir,
             data,
+            publish,
             sources,
-        } => jobs_cmd::train(out, quiet, spec, dir, data.as_deref(), sources),
+        } => jobs_cmd::train(out, quiet, spec, dir, data.as_deref(), *publish, sources),
         Command::Evaluate {
             spec,
             data,
@@ -284,7 +298,19 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             dir,
             port,
             max_blob_bytes,
-        } => serve_artifacts(dir, *port, *max_blob_bytes),
+            quota_bytes,
+            request_timeout_secs,
+            max_concurrent,
+        } => {
+            let store =
+                Store::open_with_quota(dir, *max_blob_bytes, quota_bytes.unwrap_or(u64::MAX))?;
+            let limits = ServerLimits {
+                request_timeout: std::time::Duration::from_secs(*request_timeout_secs),
+                max_concurrent: *max_concurrent,
+                ..ServerLimits::default()
+            };
+            serve_artifacts(dir, *port, store, limits)
+        }
         Command::Hash { files, weights } => jobs_cmd::hash(out, files, *weights),
         Command::Bench(args) => bench::run(args, out == Output::Json).map(|_| ExitCode::SUCCESS),
         Command::ZkSetup(args) => {
@@ -311,8 +337,13 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn serve_artifacts(dir: &Path, port: u16, max_blob_bytes: u64) -> anyhow::Result<ExitCode> {
-    let store = Arc::new(Store::open(dir, max_blob_bytes)?);
+fn serve_artifacts(
+    dir: &Path,
+    port: u16,
+    store: Store,
+    limits: ServerLimits,
+) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(store);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -325,7 +356,7 @@ fn serve_artifacts(dir: &Path, port: u16, max_blob_bytes: u64) -> anyhow::Result
         tracing::info!(dir = %dir.display(), %addr, "serving artifacts");
         let app = router(store, Arc::new(OpenAccess));
         tokio::select! {
-            r = serve(listener, app) => r.context("artifact server")?,
+            r = serve_with(listener, app, limits) => r.context("artifact server")?,
             _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
         }
         anyhow::Ok(())

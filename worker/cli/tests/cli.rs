@@ -248,3 +248,90 @@ fn bad_input_is_one_line_and_a_non_zero_exit() {
         assert!(!e.contains("panicked"), "{e}");
     }
 }
+
+/// A free port on 127.0.0.1 (bound, then released for the server to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Stops the artifact server when the test ends, whatever happens.
+struct Server(std::process::Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_verifier_with_only_the_result_fetches_checkpoints_and_weights_by_hash_from_the_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker_store = dir.path().join("worker-store");
+    let spec = example_spec(dir.path());
+    let out = dir.path().join("run");
+    let o = worker(&[
+        "train",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--publish",
+        "--store",
+        worker_store.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let port = free_port();
+    let server = Server(
+        std::process::Command::new(env!("CARGO_BIN_EXE_deai-worker"))
+            .args(["serve-artifacts", "--dir", worker_store.to_str().unwrap()])
+            .args(["--port", &port.to_string()])
+            .env("DEAI_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "artifact server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The verifier has result.json alone, in a directory of its own, and an empty store.
+    let verifier = dir.path().join("verifier");
+    std::fs::create_dir(&verifier).unwrap();
+    std::fs::copy(out.join("result.json"), verifier.join("result.json")).unwrap();
+    let r = verifier.join("result.json");
+    let url = format!("http://127.0.0.1:{port}");
+    let verifier_store = verifier.join("store");
+    let audit = |range: &[&str]| {
+        let mut args = vec!["replay", "--result", r.to_str().unwrap()];
+        args.extend_from_slice(range);
+        args.extend([
+            "--store",
+            verifier_store.to_str().unwrap(),
+            "--artifact-server",
+            &url,
+        ]);
+        worker(&args)
+    };
+    let o = audit(&["--from-checkpoint", "4", "--to-checkpoint", "7"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("published weights verified"));
+    // What it fetched is in its store under the committed hashes.
+    let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&r).unwrap()).unwrap();
+    let ck4 = result["checkpoints"][4]["file_sha256"].as_str().unwrap();
+    assert!(verifier_store
+        .join("blobs")
+        .join(&ck4[..2])
+        .join(ck4)
+        .is_file());
+    drop(server);
+    // With the worker gone, an uncached checkpoint is withheld.
+    let o = audit(&["--segment", "2"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+}
