@@ -174,8 +174,8 @@ pub fn replay_range(
     let mut next = from + 1;
     for step in steps[from]..steps[to] {
         budget.check()?;
-        runner.run(&model, &mut opt, step)?;
-        progress.step(step + 1 - steps[from], 0.0);
+        let loss = runner.run(&model, &mut opt, step)?;
+        progress.step(step + 1 - steps[from], loss);
         if step + 1 == steps[next] {
             let rec = &claimed.checkpoints[next];
             let digest = state::digest(&state::training_state(&model, &opt)?);
