@@ -13,10 +13,10 @@ use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use prost::bytes::Bytes;
 use tendermint_proto::v0_38::abci as pb;
 
+use deai_client::keys::AccountKey;
+use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
 use deai_framework::state::WriteSet;
 use deai_framework::{Address, Coins};
-use deaid::client::keys::AccountKey;
-use deaid::client::txbuilder::{coin, sign_tx, to_any, TxParams};
 use deaid::node::{App, NodeSettings};
 use deaid::store::{SledKv, Storage, StorageConfig};
 

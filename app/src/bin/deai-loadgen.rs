@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{Input, MsgMultiSend, MsgSend, Output};
 use tendermint_rpc::{Client, HttpClient};
 
+use deai_client::keys::AccountKey;
+use deai_client::rpc::NodeClient;
+use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
 use deai_framework::{Address, Coins};
-use deaid::client::keys::AccountKey;
-use deaid::client::rpc::NodeClient;
-use deaid::client::txbuilder::{coin, sign_tx, to_any, TxParams};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()

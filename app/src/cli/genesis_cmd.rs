@@ -8,7 +8,7 @@ use deai_framework::{Address, Coins};
 
 use super::output::{print, OutputFormat};
 use super::KeyringArgs;
-use crate::client::keyring::Keyring;
+use deai_client::keyring::Keyring;
 
 #[derive(Subcommand)]
 pub enum GenesisCommand {

@@ -6,8 +6,8 @@ use clap::Subcommand;
 
 use super::output::{print, OutputFormat};
 use super::{prompt, KeyringArgs};
-use crate::client::keyring::{Backend, Keyring};
-use crate::client::keys::AccountKey;
+use deai_client::keyring::{Backend, Keyring};
+use deai_client::keys::AccountKey;
 
 #[derive(Subcommand)]
 pub enum KeysCommand {

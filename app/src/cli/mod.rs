@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 pub use config::AppConfig;
 pub use output::OutputFormat;
 
-use crate::client::keyring::Backend;
+use deai_client::keyring::Backend;
 
 #[derive(Parser)]
 #[command(
@@ -66,12 +66,12 @@ pub struct NodeArgs {
 }
 
 impl NodeArgs {
-    pub fn client(&self) -> anyhow::Result<crate::client::rpc::NodeClient> {
+    pub fn client(&self) -> anyhow::Result<deai_client::rpc::NodeClient> {
         let url = match self.node.strip_prefix("tcp://") {
             Some(rest) => format!("http://{rest}"),
             None => self.node.clone(),
         };
-        crate::client::rpc::NodeClient::new(&url)
+        deai_client::rpc::NodeClient::new(&url)
     }
 }
 

@@ -8,7 +8,7 @@ use deai_framework::Address;
 
 use super::output::{print, OutputFormat};
 use super::NodeArgs;
-use crate::client::rpc::NodeClient;
+use deai_client::rpc::NodeClient;
 
 /// Where queries go: CometBFT RPC (ABCI query) or the node's gRPC server. Both reach the
 /// same query implementation in the node.

@@ -11,10 +11,10 @@ use deai_framework::{Address, Coins};
 
 use super::output::{print, OutputFormat};
 use super::{prompt, KeyringArgs, NodeArgs};
-use crate::client::keyring::Keyring;
-use crate::client::keys::AccountKey;
-use crate::client::txbuilder::{sign_tx, to_any, unsigned_tx, TxParams};
 use crate::tx::fee::GasPrice;
+use deai_client::keyring::Keyring;
+use deai_client::keys::AccountKey;
+use deai_client::txbuilder::{sign_tx, to_any, unsigned_tx, TxParams};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct TxArgs {

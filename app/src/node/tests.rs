@@ -11,9 +11,9 @@ use deai_bank::BankRead;
 use deai_framework::{sdk, Address, Coins};
 
 use super::*;
-use crate::client::keys::AccountKey;
-use crate::client::txbuilder::{coin, sign_tx, to_any, TxParams};
 use crate::store::{SledKv, StorageConfig};
+use deai_client::keys::AccountKey;
+use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
 
 const CHAIN: &str = "deai-test";
 
@@ -353,7 +353,7 @@ fn out_of_gas_in_execution_still_charges_the_fee() {
 
 fn simulated_gas(c: &Chain, from: &AccountKey, to: &Address) -> u64 {
     use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
-    let tx = crate::client::txbuilder::unsigned_tx(from, vec![send(from, to, 10)], &params(0, 0));
+    let tx = deai_client::txbuilder::unsigned_tx(from, vec![send(from, to, 10)], &params(0, 0));
     let r = c.app.query(pb::RequestQuery {
         path: query::SIMULATE_PATH.into(),
         data: Bytes::from(

@@ -114,4 +114,12 @@ mod tests {
         assert!(!verify_secp256k1(b"doc", &pk[..32], &low.to_bytes()));
         assert!(!verify_secp256k1(b"doc", &pk, &[0u8; 64]));
     }
+
+    #[test]
+    fn verifies_what_the_client_signs() {
+        let (_, k) = deai_client::AccountKey::generate().unwrap();
+        let sig = k.sign(b"hello");
+        assert!(verify_secp256k1(b"hello", &k.public_key(), &sig));
+        assert!(!verify_secp256k1(b"hellO", &k.public_key(), &sig));
+    }
 }

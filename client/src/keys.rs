@@ -105,18 +105,23 @@ mod tests {
     }
 
     #[test]
-    fn signatures_verify() {
+    fn signatures_are_low_s_and_verify() {
+        use k256::ecdsa::{signature::Verifier, VerifyingKey};
         let (_, k) = AccountKey::generate().unwrap();
         let sig = k.sign(b"hello");
-        assert!(crate::tx::sigcache::verify_secp256k1(
-            b"hello",
-            &k.public_key(),
-            &sig
-        ));
-        assert!(!crate::tx::sigcache::verify_secp256k1(
-            b"hellO",
-            &k.public_key(),
-            &sig
-        ));
+        assert_eq!(sig.len(), 64);
+        let sig = Signature::from_slice(&sig).unwrap();
+        assert!(sig.normalize_s().is_none(), "signatures must be low-S");
+        let vk = VerifyingKey::from_sec1_bytes(&k.public_key()).unwrap();
+        assert!(vk.verify(b"hello", &sig).is_ok());
+        assert!(vk.verify(b"hellO", &sig).is_err());
+    }
+
+    #[test]
+    fn secret_bytes_round_trip() {
+        let (_, k) = AccountKey::generate().unwrap();
+        let back = AccountKey::from_bytes(&k.secret_bytes()).unwrap();
+        assert_eq!(back.address(), k.address());
+        assert!(AccountKey::from_bytes(&[0u8; 32]).is_err());
     }
 }

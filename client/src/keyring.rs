@@ -15,7 +15,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 
-use super::keys::AccountKey;
+use crate::keys::AccountKey;
 
 const SCRYPT_LOG_N: u8 = 15;
 const SCRYPT_R: u32 = 8;

@@ -12,7 +12,7 @@ use prost::{Message, Name};
 use deai_auth::SECP256K1_PUBKEY_URL;
 use deai_framework::Coins;
 
-use super::keys::AccountKey;
+use crate::keys::AccountKey;
 
 /// Everything needed to sign a tx for one signer.
 #[derive(Clone, Debug)]
@@ -110,4 +110,63 @@ pub fn coin(denom: &str, amount: u128) -> ProtoCoin {
 pub fn tx_hash(tx: &[u8]) -> String {
     use sha2::Digest;
     hex::encode_upper(sha2::Sha256::digest(tx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+    use k256::ecdsa::{signature::Verifier, Signature, VerifyingKey};
+
+    fn params() -> TxParams {
+        TxParams {
+            chain_id: "deai-test".into(),
+            account_number: 7,
+            sequence: 3,
+            fee: Coins::default(),
+            gas_limit: 200_000,
+            memo: "m".into(),
+            timeout_height: 0,
+        }
+    }
+
+    #[test]
+    fn signs_the_direct_sign_doc() {
+        let (_, key) = AccountKey::generate().unwrap();
+        let msg = MsgSend {
+            from_address: key.address().to_bech32(),
+            to_address: key.address().to_bech32(),
+            amount: vec![coin("udeai", 5)],
+        };
+        let any = to_any(&msg);
+        assert_eq!(any.type_url, "/cosmos.bank.v1beta1.MsgSend");
+        let p = params();
+        let raw = TxRaw::decode(sign_tx(&key, vec![any.clone()], &p).as_slice()).unwrap();
+        assert_eq!(raw.signatures.len(), 1);
+        let doc = SignDoc {
+            body_bytes: raw.body_bytes.clone(),
+            auth_info_bytes: raw.auth_info_bytes.clone(),
+            chain_id: p.chain_id.clone(),
+            account_number: p.account_number,
+        };
+        let vk = VerifyingKey::from_sec1_bytes(&key.public_key()).unwrap();
+        let sig = Signature::from_slice(&raw.signatures[0]).unwrap();
+        assert!(vk.verify(&doc.encode_to_vec(), &sig).is_ok());
+        let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).unwrap();
+        assert_eq!(auth.signer_infos[0].sequence, 3);
+        assert_eq!(auth.fee.unwrap().gas_limit, 200_000);
+
+        let unsigned = TxRaw::decode(unsigned_tx(&key, vec![any], &p).as_slice()).unwrap();
+        assert_eq!(unsigned.body_bytes, raw.body_bytes);
+        assert_eq!(unsigned.signatures, vec![Vec::<u8>::new()]);
+    }
+
+    #[test]
+    fn tx_hash_is_upper_hex_sha256() {
+        let h = tx_hash(b"");
+        assert_eq!(
+            h,
+            "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+        );
+    }
 }

@@ -1,0 +1,28 @@
+//! deai-client: what a program needs to act on a deai chain without linking the node.
+//!
+//! Shared by the `deaid` CLI and the `deai-worker` daemons. It never depends on `deaid`, its
+//! ABCI server or its store (sled, jmt); `cargo tree -p deai-client` shows what it pulls in.
+//!
+//! - [`keys`]: secp256k1 account keys ([`AccountKey`]) from BIP39 mnemonics on the Cosmos
+//!   HD path `m/44'/118'/0'/0/0` (the same addresses as cosmjs and Keplr).
+//! - [`keyring`]: named keys on disk ([`Keyring`]); the `file` backend encrypts them at rest
+//!   (scrypt + XChaCha20-Poly1305), the `test` backend does not.
+//! - [`txbuilder`]: Cosmos txs signed in SIGN_MODE_DIRECT ([`sign_tx`], [`unsigned_tx`] for
+//!   Simulate, [`to_any`], [`coin`], [`TxParams`], [`tx_hash`]).
+//! - [`rpc`]: a CometBFT RPC client for a node ([`NodeClient`]): ABCI queries on gRPC
+//!   paths, accounts, chain id and height, `broadcast_tx_sync`, tx lookup and waiting.
+//!
+//! TODO(events): a websocket event subscription helper (CometBFT `/subscribe`). It needs
+//! tendermint-rpc's `websocket-client` feature, which pulls in async-tungstenite and a TLS
+//! stack that are not in the lockfile yet; until it lands, daemons poll ([`NodeClient::tx`],
+//! [`NodeClient::wait_tx`], [`NodeClient::latest_height`]).
+
+pub mod keyring;
+pub mod keys;
+pub mod rpc;
+pub mod txbuilder;
+
+pub use keyring::{Backend, KeyInfo, Keyring};
+pub use keys::AccountKey;
+pub use rpc::{NodeClient, QueryError, TxResponse};
+pub use txbuilder::{coin, sign_tx, to_any, tx_hash, unsigned_tx, TxParams};
