@@ -109,7 +109,7 @@ fn handle(app: &App, stream: TcpStream) -> io::Result<()> {
         out.clear();
         Response { value: Some(value) }
             .encode_length_delimited(&mut out)
-            .map_err(|e| io::Error::new(io::ErrorKind::Other, e))?;
+            .map_err(io::Error::other)?;
         writer.write_all(&out)?;
     }
 }

@@ -356,11 +356,10 @@ fn history_get(
         }
     };
     let rows = kv.range(&start, Some(&end), true, 1)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .next()
         .map(|(_, v)| decode_history_value(&v))
-        .transpose()?)
+        .transpose()
 }
 
 fn decode_history_value(v: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
@@ -370,6 +369,10 @@ fn decode_history_value(v: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
         _ => Err(anyhow!("corrupt history entry")),
     }
 }
+
+/// In a history scan: the key whose versions are being walked and its newest value at or
+/// before the view's version so far (None: not seen yet; Some(None): deleted).
+type Walked = Option<(Vec<u8>, Option<Option<Vec<u8>>>)>;
 
 impl VersionView<'_> {
     pub fn version(&self) -> Version {
@@ -391,8 +394,8 @@ impl VersionView<'_> {
         let (mut lo, mut hi) = (lo, hi);
         let mut out: Vec<KvPair> = Vec::new();
         // The key whose versions are being walked, and its best value so far.
-        let mut current: Option<(Vec<u8>, Option<Option<Vec<u8>>>)> = None;
-        let flush = |cur: Option<(Vec<u8>, Option<Option<Vec<u8>>>)>, out: &mut Vec<KvPair>| {
+        let mut current: Walked = None;
+        let flush = |cur: Walked, out: &mut Vec<KvPair>| {
             if let Some((k, Some(Some(v)))) = cur {
                 out.push((k, v));
             }

@@ -8,8 +8,11 @@ use std::sync::{Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
+/// The cached keys, as a set and in insertion order (the oldest is evicted first).
+type Seen = (HashSet<[u8; 32]>, VecDeque<[u8; 32]>);
+
 pub struct SigCache {
-    inner: Mutex<(HashSet<[u8; 32]>, VecDeque<[u8; 32]>)>,
+    inner: Mutex<Seen>,
     capacity: usize,
 }
 
