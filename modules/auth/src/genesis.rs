@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 
+use crate::account::{module_address, validate_module_name, validate_permissions};
 use crate::account::{Account, ModuleInfo, SECP256K1_PUBKEY_URL};
 use crate::keeper::{AuthRead, AuthWrite};
 use crate::params::{u64_string, Params};
@@ -80,8 +81,21 @@ impl GenesisAccount {
                 )))
             }
         };
+        let address = Address::from_bech32(&base.address)?;
+        if let Some(m) = &module {
+            // The SDK's ModuleAccount.Validate: a valid name that derives the address.
+            validate_module_name(&m.name)?;
+            validate_permissions(&m.permissions)?;
+            if address != module_address(&m.name) {
+                return Err(sdk::invalid_request(format!(
+                    "module account {}: address {address} is not the module's address {}",
+                    m.name,
+                    module_address(&m.name)
+                )));
+            }
+        }
         Ok(Account {
-            address: Address::from_bech32(&base.address)?,
+            address,
             pub_key,
             account_number: base.account_number,
             sequence: base.sequence,
@@ -157,6 +171,11 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
     serde_json::to_value(genesis).map_err(|e| sdk::internal(format!("export auth genesis: {e}")))
 }
 
+/// An account in the Cosmos JSON shape (`{"@type": ..., "address": ..., ...}`).
+pub fn account_json(a: &Account) -> serde_json::Value {
+    serde_json::to_value(GenesisAccount::from_account(a)).unwrap_or(serde_json::Value::Null)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,9 +215,28 @@ mod tests {
         let unknown = serde_json::json!({"acounts": []});
         assert!(init(&mut MemStore::new(), &unknown).is_err());
     }
-}
 
-/// An account in the Cosmos JSON shape (`{"@type": ..., "address": ..., ...}`).
-pub fn account_json(a: &Account) -> serde_json::Value {
-    serde_json::to_value(GenesisAccount::from_account(a)).unwrap_or(serde_json::Value::Null)
+    #[test]
+    fn module_accounts_must_sit_at_their_derived_address() {
+        let module = |name: &str, addr: &Address, perms: serde_json::Value| {
+            serde_json::json!({"accounts": [{"@type":"/cosmos.auth.v1beta1.ModuleAccount",
+                "base_account":{"address": addr.to_bech32(),"pub_key":null,
+                                "account_number":"0","sequence":"0"},
+                "name": name, "permissions": perms}]})
+        };
+        let mint = Address::module("mint");
+        let ok = module("mint", &mint, serde_json::json!(["minter"]));
+        let mut s = MemStore::new();
+        init(&mut s, &ok).unwrap();
+        let acct = s.module_account("mint").unwrap().unwrap();
+        assert!(acct.module.unwrap().has_permission(crate::MINTER));
+        for bad in [
+            module("gov", &mint, serde_json::json!([])),
+            module("", &Address::module(""), serde_json::json!([])),
+            module("mint", &mint, serde_json::json!(["minter", "minter"])),
+        ] {
+            let err = init(&mut MemStore::new(), &bad).unwrap_err();
+            assert_eq!(err.code, sdk::INVALID_REQUEST, "{bad}");
+        }
+    }
 }

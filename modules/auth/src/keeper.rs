@@ -4,6 +4,7 @@
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 use prost::Message;
 
+use crate::account::{module_address, validate_module_name, validate_permissions};
 use crate::account::{Account, ModuleInfo};
 use crate::params::Params;
 use crate::state_key;
@@ -32,6 +33,19 @@ pub trait AuthRead: StateRead {
             .transpose()
     }
 
+    /// The module account `name`, if it exists. An account at the module's address that is
+    /// not a module account of that name is not it.
+    fn module_account(&self, name: &str) -> Result<Option<Account>, TxError> {
+        Ok(self
+            .account(&module_address(name))?
+            .filter(|a| a.module.as_ref().is_some_and(|m| m.name == name)))
+    }
+
+    /// Whether `addr` holds a module account (which plain transfers may not pay).
+    fn is_module_account(&self, addr: &Address) -> Result<bool, TxError> {
+        Ok(self.account(addr)?.is_some_and(|a| a.module.is_some()))
+    }
+
     fn peek_next_account_number(&self) -> Result<u64, TxError> {
         match self.get(&state_key::next_account_number())? {
             None => Ok(0),
@@ -49,12 +63,19 @@ pub trait AuthRead: StateRead {
 impl<T: StateRead + ?Sized> AuthRead for T {}
 
 pub trait AuthWrite: StateWrite {
-    /// Stores an account; the number index is written with it, in this one place.
+    /// Stores an account; the number and module-name indexes are written with it, in this
+    /// one place.
     fn put_account(&mut self, account: &Account) -> Result<(), TxError> {
         self.put(
             state_key::account_by_number(account.account_number),
             account.address.as_bytes().to_vec(),
         )?;
+        if let Some(m) = &account.module {
+            self.put(
+                state_key::module_account_by_name(&m.name),
+                account.address.as_bytes().to_vec(),
+            )?;
+        }
         self.put(state_key::account(&account.address), account.encode())
     }
 
@@ -87,15 +108,40 @@ pub trait AuthWrite: StateWrite {
         }
     }
 
-    /// The module account `name`, created on first use.
+    /// The module account `name`, created on first use. The permissions of an existing
+    /// module account are kept.
     fn ensure_module_account(&mut self, name: &str) -> Result<Account, TxError> {
-        let addr = Address::module(name);
+        validate_module_name(name)?;
+        let addr = module_address(name);
         let mut account = self.ensure_account(&addr)?;
         if account.module.is_none() {
             account.module = Some(ModuleInfo {
                 name: name.to_string(),
                 permissions: Vec::new(),
             });
+            self.put_account(&account)?;
+        }
+        Ok(account)
+    }
+
+    /// The module account `name` with exactly `permissions` (for example [`crate::MINTER`]),
+    /// created if missing. A module calls this from its `init_genesis`: the code, like the
+    /// SDK's `maccPerms`, is where a module's permissions are declared. From then on plain
+    /// transfers to the account are refused and bank's module functions can use it.
+    fn ensure_module_account_with(
+        &mut self,
+        name: &str,
+        permissions: &[&str],
+    ) -> Result<Account, TxError> {
+        let permissions: Vec<String> = permissions.iter().map(|p| p.to_string()).collect();
+        validate_permissions(&permissions)?;
+        let mut account = self.ensure_module_account(name)?;
+        let info = ModuleInfo {
+            name: name.to_string(),
+            permissions,
+        };
+        if account.module.as_ref() != Some(&info) {
+            account.module = Some(info);
             self.put_account(&account)?;
         }
         Ok(account)

@@ -1,5 +1,10 @@
 //! auth: accounts (BaseAccount and ModuleAccount), account numbers, sequences and the
 //! parameters of the ante handler (memo size, signature limit, gas costs).
+//!
+//! Module accounts sit at [`module_address`]`(name)` (as in the SDK) and carry their name and
+//! permissions ([`MINTER`], [`BURNER`]); a module declares its account with
+//! [`AuthWrite::ensure_module_account_with`] in its `init_genesis`. The account queries
+//! return them as `/cosmos.auth.v1beta1.ModuleAccount`.
 
 mod account;
 mod genesis;
@@ -8,7 +13,10 @@ mod params;
 mod query;
 pub mod state_key;
 
-pub use account::{pubkey_address, Account, SECP256K1_PUBKEY_URL};
+pub use account::{
+    module_address, pubkey_address, validate_module_name, validate_permissions, Account,
+    ModuleInfo, BURNER, MAX_MODULE_NAME_LEN, MINTER, SECP256K1_PUBKEY_URL,
+};
 pub use genesis::{account_json, GenesisAccount, GenesisState};
 pub use keeper::{AuthRead, AuthWrite};
 pub use params::Params;

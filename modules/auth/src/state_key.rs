@@ -18,6 +18,17 @@ pub fn account_by_number(number: u64) -> Vec<u8> {
     KeyBuilder::new(MODULE_NAME, "num").u64(number).build()
 }
 
+/// Secondary index: module account name -> address, for ModuleAccounts.
+pub fn module_account_by_name(name: &str) -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "mod")
+        .tail(name.as_bytes())
+        .build()
+}
+
+pub fn module_accounts_prefix() -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "mod").build()
+}
+
 pub fn next_account_number() -> Vec<u8> {
     KeyBuilder::new(MODULE_NAME, "next_num").build()
 }
