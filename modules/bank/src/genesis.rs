@@ -4,6 +4,7 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use serde::{Deserialize, Serialize};
 
 use deai_framework::keys::prefix_end;
+use deai_framework::state::KvPair;
 use deai_framework::{sdk, Address, Coins, StateRead, StateWrite, TxError};
 
 use crate::keeper::{BankRead, BankWrite};
@@ -104,7 +105,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
 }
 
 pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
-    let all = |prefix: Vec<u8>| -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
+    let all = |prefix: Vec<u8>| -> Result<Vec<KvPair>, TxError> {
         let end = prefix_end(&prefix);
         let mut v = state.scan(&prefix, end.as_deref(), false, usize::MAX)?;
         for (k, _) in v.iter_mut() {

@@ -1,9 +1,14 @@
 //! The bank keeper, as extension traits on any state. Balances are only changed here.
+//!
+//! Markets escrow through module accounts with `send_to_module`, `send_from_module`,
+//! `send_module_to_module`, `mint` and `burn` (see `escrow.rs`). Like `send_coins`, each returns
+//! the SDK's events for the caller to emit (`ctx.events.extend(events)`), keeps the total
+//! supply exact and writes nothing when it fails.
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1::Metadata;
 use prost::Message;
 
-use deai_auth::AuthWrite;
+use deai_auth::{module_address, AuthRead, AuthWrite};
 use deai_framework::keys::prefix_end;
 use deai_framework::{sdk, Address, Coin, Coins, Event, StateRead, StateWrite, TxError};
 
@@ -41,6 +46,17 @@ pub trait BankRead: StateRead {
             })
             .collect::<Result<Vec<_>, TxError>>()?;
         Coins::new(coins)
+    }
+
+    /// The balance of module `module`'s account.
+    fn module_balance(&self, module: &str, denom: &str) -> Result<u128, TxError> {
+        self.balance(&module_address(module), denom)
+    }
+
+    /// Whether plain transfers (MsgSend, MsgMultiSend, `send_from_module`) to `addr` are
+    /// refused: it holds a module account (the SDK's `BlockedAddr`).
+    fn is_blocked_address(&self, addr: &Address) -> Result<bool, TxError> {
+        self.is_module_account(addr)
     }
 
     fn supply_of(&self, denom: &str) -> Result<u128, TxError> {
@@ -87,7 +103,7 @@ pub trait BankRead: StateRead {
 impl<T: StateRead + ?Sized> BankRead for T {}
 
 /// Events of a transfer, exactly as the SDK's bank emits them.
-fn transfer_events(from: &Address, to: &Address, coins: &Coins) -> Vec<Event> {
+pub(crate) fn transfer_events(from: &Address, to: &Address, coins: &Coins) -> Vec<Event> {
     vec![
         Event::new("coin_spent")
             .attr("spender", from)
@@ -170,6 +186,50 @@ pub trait BankWrite: StateWrite {
                 .attr("receiver", to)
                 .attr("amount", coins),
         ])
+    }
+
+    /// Moves coins from an account into module `module`'s account (escrow in).
+    /// Fails with bank code 12 if the module has no account.
+    fn send_to_module(
+        &mut self,
+        from: &Address,
+        module: &str,
+        coins: &Coins,
+    ) -> Result<Vec<Event>, TxError> {
+        crate::escrow::send_to_module(self, from, module, coins)
+    }
+
+    /// Pays coins out of module `module`'s account, creating the recipient's account if it is
+    /// new. A module account recipient is refused (bank code 10): use `send_module_to_module`.
+    fn send_from_module(
+        &mut self,
+        module: &str,
+        to: &Address,
+        coins: &Coins,
+    ) -> Result<Vec<Event>, TxError> {
+        crate::escrow::send_from_module(self, module, to, coins)
+    }
+
+    /// Moves coins between two module accounts.
+    fn send_module_to_module(
+        &mut self,
+        from_module: &str,
+        to_module: &str,
+        coins: &Coins,
+    ) -> Result<Vec<Event>, TxError> {
+        crate::escrow::send_module_to_module(self, from_module, to_module, coins)
+    }
+
+    /// Creates coins in module `module`'s account and raises the supply by exactly them.
+    /// The module needs the `minter` permission (bank code 11 otherwise).
+    fn mint(&mut self, module: &str, coins: &Coins) -> Result<Vec<Event>, TxError> {
+        crate::escrow::mint(self, module, coins)
+    }
+
+    /// Destroys coins held by module `module`'s account and lowers the supply by exactly them.
+    /// The module needs the `burner` permission (bank code 11 otherwise).
+    fn burn(&mut self, module: &str, coins: &Coins) -> Result<Vec<Event>, TxError> {
+        crate::escrow::burn(self, module, coins)
     }
 
     fn set_supply(&mut self, denom: &str, amount: u128) -> Result<(), TxError> {

@@ -1,6 +1,12 @@
 //! bank: balances, MsgSend and MsgMultiSend, total supply, denom metadata and the
 //! send-enabled switch, with the Cosmos SDK's messages, queries and events.
+//!
+//! Escrow: every market holds coins in its module account through [`BankWrite`]'s
+//! `send_to_module`, `send_from_module`, `send_module_to_module`, `mint` and `burn`. Plain
+//! transfers to a module account are refused ([`ERR_BLOCKED_RECIPIENT`]).
 
+mod error;
+mod escrow;
 mod genesis;
 mod keeper;
 mod metadata;
@@ -9,6 +15,11 @@ mod params;
 mod query;
 pub mod state_key;
 
+pub use error::{
+    BankError, ERR_BLOCKED_RECIPIENT, ERR_INPUT_OUTPUT_MISMATCH, ERR_MISSING_PERMISSION,
+    ERR_MULTIPLE_SENDERS, ERR_NO_INPUTS, ERR_NO_OUTPUTS, ERR_SEND_DISABLED,
+    ERR_UNKNOWN_MODULE_ACCOUNT,
+};
 pub use genesis::GenesisState;
 pub use keeper::{BankRead, BankWrite};
 pub use metadata::{default_metadata, DenomMetadata};
@@ -49,3 +60,7 @@ impl Module for BankModule {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_escrow;
+#[cfg(test)]
+mod tests_escrow_prop;

@@ -6,6 +6,7 @@ use prost::Name;
 
 use deai_framework::{sdk, Address, Coins, Ctx, Event, Message, TxError};
 
+use crate::error::BankError;
 use crate::keeper::{BankRead, BankWrite};
 use crate::MODULE_NAME;
 
@@ -22,22 +23,25 @@ fn response<R: prost::Message + Name>(r: R) -> Any {
 fn check_send_enabled(ctx: &Ctx, coins: &Coins) -> Result<(), TxError> {
     for c in coins.iter() {
         if !ctx.is_send_enabled(&c.denom)? {
-            return Err(TxError::new(
-                MODULE_NAME,
-                crate::msgs::ERR_SEND_DISABLED,
-                format!("{} transfers are currently disabled", c.denom),
-            ));
+            return Err(BankError::SendDisabled {
+                denom: c.denom.clone(),
+            }
+            .into());
         }
     }
     Ok(())
 }
 
-/// bank's own codes (codespace "bank"), as in the SDK's x/bank/types/errors.go.
-pub const ERR_NO_INPUTS: u32 = 2;
-pub const ERR_NO_OUTPUTS: u32 = 3;
-pub const ERR_INPUT_OUTPUT_MISMATCH: u32 = 4;
-pub const ERR_SEND_DISABLED: u32 = 5;
-pub const ERR_MULTIPLE_SENDERS: u32 = 8;
+/// Plain transfers may not pay a module account; only the module functions move its coins.
+fn check_not_blocked(ctx: &Ctx, to: &Address) -> Result<(), TxError> {
+    if ctx.is_blocked_address(to)? {
+        return Err(BankError::BlockedRecipient {
+            address: to.clone(),
+        }
+        .into());
+    }
+    Ok(())
+}
 
 #[derive(Debug)]
 pub struct Send {
@@ -72,6 +76,7 @@ impl Message for Send {
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         check_send_enabled(ctx, &self.amount)?;
+        check_not_blocked(ctx, &self.to)?;
         let events = ctx.send_coins(&self.from, &self.to, &self.amount)?;
         events.into_iter().for_each(|e| ctx.emit(e));
         ctx.emit(Event::new("message").attr("sender", &self.from));
@@ -88,23 +93,17 @@ pub struct MultiSend {
 impl TryFrom<pb::MsgMultiSend> for MultiSend {
     type Error = TxError;
     fn try_from(m: pb::MsgMultiSend) -> Result<Self, TxError> {
-        let bank_err = |code, log: &str| TxError::new(MODULE_NAME, code, log);
         // SDK v0.47+ allows exactly one input.
         let input = match m.inputs.as_slice() {
-            [] => return Err(bank_err(ERR_NO_INPUTS, "no inputs to send transaction")),
+            [] => return Err(BankError::NoInputs.into()),
             [i] => (
                 Address::from_bech32(&i.address)?,
                 Coins::from_proto(&i.coins)?,
             ),
-            _ => {
-                return Err(bank_err(
-                    ERR_MULTIPLE_SENDERS,
-                    "multiple senders not allowed",
-                ))
-            }
+            _ => return Err(BankError::MultipleSenders.into()),
         };
         if m.outputs.is_empty() {
-            return Err(bank_err(ERR_NO_OUTPUTS, "no outputs to send transaction"));
+            return Err(BankError::NoOutputs.into());
         }
         if m.outputs.len() > MAX_MULTI_SEND_OUTPUTS {
             return Err(sdk::invalid_request(format!(
@@ -130,10 +129,7 @@ impl TryFrom<pb::MsgMultiSend> for MultiSend {
             total = total.checked_add(c)?;
         }
         if total != input.1 {
-            return Err(bank_err(
-                ERR_INPUT_OUTPUT_MISMATCH,
-                "sum inputs != sum outputs",
-            ));
+            return Err(BankError::InputOutputMismatch.into());
         }
         Ok(Self { input, outputs })
     }
@@ -151,6 +147,9 @@ impl Message for MultiSend {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let (from, coins) = &self.input;
         check_send_enabled(ctx, coins)?;
+        for (to, _) in &self.outputs {
+            check_not_blocked(ctx, to)?;
+        }
         ctx.sub_coins(from, coins)?;
         ctx.emit(
             Event::new("coin_spent")

@@ -6,7 +6,7 @@ use deai_framework::{sdk, Address, Ctx, GasMeter, MemStore, Message, Module};
 
 use crate::*;
 
-fn addr(b: u8) -> Address {
+pub(crate) fn addr(b: u8) -> Address {
     Address::from_bytes(&[b; 20]).unwrap()
 }
 
@@ -37,7 +37,7 @@ fn store() -> MemStore {
 }
 
 /// Runs a message the way the app does: on an overlay that is applied only on success.
-fn run(s: &mut MemStore, msg: &dyn Message) -> Result<(), deai_framework::TxError> {
+pub(crate) fn run(s: &mut MemStore, msg: &dyn Message) -> Result<(), deai_framework::TxError> {
     let block = BlockInfo::default();
     let gas = GasMeter::new(1_000_000);
     let snapshot = s.clone();
@@ -95,7 +95,7 @@ fn send_fails_cleanly() {
     let err = run(&mut s, &send("1", "stake").unwrap()).unwrap_err();
     assert_eq!(
         (err.codespace, err.code),
-        (MODULE_NAME, crate::msgs::ERR_SEND_DISABLED)
+        (MODULE_NAME, crate::ERR_SEND_DISABLED)
     );
     assert_eq!(send("0", "udeai").unwrap_err().code, sdk::INVALID_COINS);
     assert_eq!(
@@ -133,15 +133,12 @@ fn multi_send_checks_sums_and_pays_everyone() {
         inputs: vec![input("10")],
         outputs: vec![out(4, "9")],
     });
-    assert_eq!(
-        bad.unwrap_err().code,
-        crate::msgs::ERR_INPUT_OUTPUT_MISMATCH
-    );
+    assert_eq!(bad.unwrap_err().code, crate::ERR_INPUT_OUTPUT_MISMATCH);
     let two = MultiSend::try_from(pb::MsgMultiSend {
         inputs: vec![input("1"), input("1")],
         outputs: vec![out(4, "2")],
     });
-    assert_eq!(two.unwrap_err().code, crate::msgs::ERR_MULTIPLE_SENDERS);
+    assert_eq!(two.unwrap_err().code, crate::ERR_MULTIPLE_SENDERS);
     let ok = MultiSend::try_from(pb::MsgMultiSend {
         inputs: vec![input("10")],
         outputs: vec![out(4, "3"), out(5, "7")],
