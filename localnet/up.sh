@@ -46,7 +46,19 @@ except OSError: sys.exit(1)
 PY
 }
 
-running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether the pid file names a live process of binary $2 for this node: not merely a
+# pid that answers `kill -0`. A process killed with -9 lingers as a zombie until it is
+# reaped (seconds, in a container), and a recycled pid may belong to anything else.
+running() {
+  local pidfile="$1" bin="$2" pid state cmd
+  [ -f "$pidfile" ] || return 1
+  pid="$(cat "$pidfile")"
+  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+  state="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
+  case "$state" in '' | Z | X | x) return 1 ;; esac
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  case "$cmd" in *"$(basename "$bin")"*"$(dirname "$pidfile")"*) return 0 ;; *) return 1 ;; esac
+}
 
 init_localnet() {
   echo "initializing $N validator(s) in $DIR" >&2
@@ -118,7 +130,7 @@ fi
 
 for i in $(seq 0 $((N - 1))); do
   h="$DIR/node$i"
-  if ! running "$h/deaid.pid"; then
+  if ! running "$h/deaid.pid" "$DEAID_BIN"; then
     nohup "$DEAID_BIN" start --home "$h" >>"$h/deaid.log" 2>&1 &
     echo $! > "$h/deaid.pid"
   fi
@@ -132,7 +144,7 @@ for i in $(seq 0 $((N - 1))); do
 done
 for i in $(seq 0 $((N - 1))); do
   h="$DIR/node$i"
-  if ! running "$h/cometbft.pid"; then
+  if ! running "$h/cometbft.pid" "$COMETBFT_BIN"; then
     nohup "$COMETBFT_BIN" node --home "$h" >>"$h/cometbft.log" 2>&1 &
     echo $! > "$h/cometbft.pid"
   fi

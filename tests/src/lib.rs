@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use deaid::client::keys::AccountKey;
-use deaid::client::rpc::NodeClient;
+use deai_client::keys::AccountKey;
+use deai_client::rpc::NodeClient;
 use serde_json::Value;
 use tendermint_rpc::{Client, HttpClient};
 
@@ -229,7 +229,7 @@ pub fn signed_send(
     to: &deai_framework::Address,
     amount: u128,
 ) -> Vec<u8> {
-    use deaid::client::txbuilder::{coin, sign_tx, to_any, TxParams};
+    use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
     let msg = to_any(&cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend {
         from_address: key.address().to_bech32(),
         to_address: to.to_bech32(),

@@ -112,7 +112,7 @@ fn grpc_answers_queries_at_past_heights_with_cosmos_status_codes() {
         // Errors as status codes.
         let bad = bank.balance(balance_of("deai1notanaddress".into())).await.unwrap_err();
         assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
-        let fresh = deaid::client::keys::AccountKey::from_mnemonic(
+        let fresh = deai_client::keys::AccountKey::from_mnemonic(
             "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
         )
         .unwrap()

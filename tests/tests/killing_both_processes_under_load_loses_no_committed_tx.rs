@@ -30,7 +30,7 @@ fn killing_both_processes_under_load_loses_no_committed_tx() {
     let (k2, chain2, to2) = (key.clone(), chain.clone(), to.clone());
     let loader = std::thread::spawn(move || {
         let rt = deai_e2e::rt();
-        let c = deaid::client::rpc::NodeClient::new(&rpc).unwrap();
+        let c = deai_client::rpc::NodeClient::new(&rpc).unwrap();
         for i in 120..400 {
             let tx = signed_send(&k2, &chain2, num, seq0 + i, &to2, 1);
             if rt.block_on(c.broadcast_sync(tx)).is_err() {
