@@ -18,6 +18,10 @@ pub struct GenesisState {
     pub params: Params,
     #[serde(default)]
     pub accounts: Vec<GenesisAccount>,
+    /// Who may change the params with MsgUpdateParams (a deai extension of the SDK's
+    /// shape); default: the gov module's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +132,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     let genesis: GenesisState = serde_json::from_value(json.clone())
         .map_err(|e| sdk::invalid_request(format!("invalid auth genesis: {e}")))?;
     state.set_auth_params(&genesis.params)?;
+    deai_framework::authority::init(state, &state_key::authority(), genesis.authority.as_deref())?;
     let mut next = 0u64;
     for ga in &genesis.accounts {
         let account = ga.to_account()?;
@@ -167,6 +172,9 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
     let genesis = GenesisState {
         params: state.auth_params()?,
         accounts: accounts.iter().map(GenesisAccount::from_account).collect(),
+        authority: Some(
+            deai_framework::authority::get(state, &state_key::authority())?.to_bech32(),
+        ),
     };
     serde_json::to_value(genesis).map_err(|e| sdk::internal(format!("export auth genesis: {e}")))
 }
@@ -195,7 +203,8 @@ mod tests {
                  "base_account":{"address": Address::module(FEE_COLLECTOR).to_bech32(),"pub_key":null,
                                  "account_number":"1","sequence":"0"},
                  "name":"fee_collector","permissions":[]}
-            ]
+            ],
+            "authority": addr.to_bech32()
         });
         let mut s = MemStore::new();
         init(&mut s, &json).unwrap();

@@ -9,6 +9,7 @@
 mod account;
 mod genesis;
 mod keeper;
+mod msgs;
 mod params;
 mod query;
 pub mod state_key;
@@ -19,6 +20,7 @@ pub use account::{
 };
 pub use genesis::{account_json, GenesisAccount, GenesisState};
 pub use keeper::{AuthRead, AuthWrite};
+pub use msgs::UpdateParams;
 pub use params::Params;
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
@@ -35,6 +37,7 @@ impl Module for AuthModule {
     }
 
     fn register(&self, router: &mut Router) {
+        router.add_msg::<cosmos_sdk_proto::cosmos::auth::v1beta1::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
 

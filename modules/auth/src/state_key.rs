@@ -36,3 +36,8 @@ pub fn next_account_number() -> Vec<u8> {
 pub fn params() -> Vec<u8> {
     KeyBuilder::new(MODULE_NAME, "params").build()
 }
+
+/// The address allowed to change auth's params (see `deai_framework::authority`).
+pub fn authority() -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "authority").build()
+}

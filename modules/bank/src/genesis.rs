@@ -26,6 +26,10 @@ pub struct GenesisState {
     pub denom_metadata: Vec<DenomMetadata>,
     #[serde(default)]
     pub send_enabled: Vec<SendEnabled>,
+    /// Who may change the params with MsgUpdateParams (a deai extension of the SDK's
+    /// shape); default: the gov module's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +78,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     let g: GenesisState = serde_json::from_value(json.clone())
         .map_err(|e| sdk::invalid_request(format!("invalid bank genesis: {e}")))?;
     state.set_bank_params(&g.params)?;
+    deai_framework::authority::init(state, &state_key::authority(), g.authority.as_deref())?;
     for s in &g.send_enabled {
         deai_framework::coins::validate_denom(&s.denom)?;
         state.set_send_enabled(&s.denom, s.enabled)?;
@@ -164,6 +169,9 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         .collect::<Result<Vec<_>, TxError>>()?;
     let g = GenesisState {
         params: state.bank_params()?,
+        authority: Some(
+            deai_framework::authority::get(state, &state_key::authority())?.to_bech32(),
+        ),
         balances,
         supply,
         denom_metadata,

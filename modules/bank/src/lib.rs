@@ -23,7 +23,7 @@ pub use error::{
 pub use genesis::GenesisState;
 pub use keeper::{BankRead, BankWrite};
 pub use metadata::{default_metadata, DenomMetadata};
-pub use msgs::{MultiSend, Send};
+pub use msgs::{MultiSend, Send, UpdateParams};
 pub use params::Params;
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
@@ -42,6 +42,7 @@ impl Module for BankModule {
     fn register(&self, router: &mut Router) {
         router.add_msg::<cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend, Send>();
         router.add_msg::<cosmos_sdk_proto::cosmos::bank::v1beta1::MsgMultiSend, MultiSend>();
+        router.add_msg::<cosmos_sdk_proto::cosmos::bank::v1beta1::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
 

@@ -8,7 +8,8 @@ use deai_framework::{sdk, Address, Coins, Ctx, Event, Message, TxError};
 
 use crate::error::BankError;
 use crate::keeper::{BankRead, BankWrite};
-use crate::MODULE_NAME;
+use crate::params::Params;
+use crate::{state_key, MODULE_NAME};
 
 /// Most outputs of one MsgMultiSend.
 pub const MAX_MULTI_SEND_OUTPUTS: usize = 256;
@@ -172,5 +173,53 @@ impl Message for MultiSend {
             );
         }
         Ok(response(pb::MsgMultiSendResponse {}))
+    }
+}
+
+/// MsgUpdateParams: replaces every bank param; only the module's authority may sign it.
+#[derive(Debug)]
+pub struct UpdateParams {
+    pub authority: Address,
+    pub params: Params,
+}
+
+impl TryFrom<pb::MsgUpdateParams> for UpdateParams {
+    type Error = TxError;
+    fn try_from(m: pb::MsgUpdateParams) -> Result<Self, TxError> {
+        let p = m
+            .params
+            .ok_or_else(|| sdk::invalid_request("params must be supplied (all of them)"))?;
+        #[allow(deprecated)] // reading it is how the deprecation is enforced
+        let legacy_switches = !p.send_enabled.is_empty();
+        if legacy_switches {
+            // SDK v0.47+: per-denom switches are not params; use MsgSetSendEnabled.
+            return Err(sdk::invalid_request(
+                "params.send_enabled is deprecated and must be empty",
+            ));
+        }
+        Ok(Self {
+            authority: Address::from_bech32(&m.authority)?,
+            params: Params {
+                send_enabled: Vec::new(),
+                default_send_enabled: p.default_send_enabled,
+            },
+        })
+    }
+}
+
+impl Message for UpdateParams {
+    fn signers(&self) -> Vec<Address> {
+        vec![self.authority.clone()]
+    }
+
+    fn module(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
+        deai_framework::authority::check(ctx, &state_key::authority(), &self.authority)?;
+        ctx.set_bank_params(&self.params)?;
+        ctx.emit(Event::new("message").attr("sender", &self.authority));
+        Ok(response(pb::MsgUpdateParamsResponse {}))
     }
 }

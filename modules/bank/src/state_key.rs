@@ -55,3 +55,8 @@ pub fn send_enabled_prefix() -> Vec<u8> {
 pub fn params() -> Vec<u8> {
     KeyBuilder::new(MODULE_NAME, "params").build()
 }
+
+/// The address allowed to change bank's params (see `deai_framework::authority`).
+pub fn authority() -> Vec<u8> {
+    KeyBuilder::new(MODULE_NAME, "authority").build()
+}

@@ -26,7 +26,8 @@ fn genesis_json() -> serde_json::Value {
         ],
         "supply": [{"denom":"stake","amount":"5"},{"denom":"udeai","amount":"1010"}],
         "denom_metadata": [serde_json::to_value(default_metadata()).unwrap()],
-        "send_enabled": [{"denom":"stake","enabled":false}]
+        "send_enabled": [{"denom":"stake","enabled":false}],
+        "authority": addr(9).to_bech32()
     })
 }
 
@@ -179,4 +180,54 @@ fn all_balances_query_paginates() {
     let page = res.pagination.unwrap();
     assert_eq!(page.total, 2);
     assert_eq!(page.next_key, b"udeai".to_vec());
+}
+
+fn update_params(authority: &Address, default_send_enabled: bool) -> pb::MsgUpdateParams {
+    pb::MsgUpdateParams {
+        authority: authority.to_bech32(),
+        params: Some(pb::Params {
+            default_send_enabled,
+            ..Default::default()
+        }),
+    }
+}
+
+#[test]
+fn only_the_authority_from_genesis_updates_the_params() {
+    let mut s = store();
+    let by_other = UpdateParams::try_from(update_params(&addr(1), false)).unwrap();
+    assert_eq!(by_other.signers(), vec![addr(1)]);
+    let e = run(&mut s, &by_other).unwrap_err();
+    assert_eq!((e.codespace, e.code), ("gov", 5), "{e}");
+    assert!(s.bank_params().unwrap().default_send_enabled);
+
+    let by_authority = UpdateParams::try_from(update_params(&addr(9), false)).unwrap();
+    run(&mut s, &by_authority).unwrap();
+    assert!(!s.bank_params().unwrap().default_send_enabled);
+    assert_eq!(
+        BankModule.export_genesis(&s).unwrap()["params"]["default_send_enabled"],
+        false
+    );
+    // All params must be supplied.
+    let mut m = update_params(&addr(9), true);
+    m.params = None;
+    assert!(UpdateParams::try_from(m).is_err());
+}
+
+#[test]
+fn without_an_authority_in_genesis_it_is_the_gov_module() {
+    let mut g = genesis_json();
+    g.as_object_mut().unwrap().remove("authority");
+    let mut s = MemStore::new();
+    BankModule.init_genesis(&mut s, &g).unwrap();
+    let gov = deai_framework::authority::default_authority();
+    assert_eq!(
+        BankModule.export_genesis(&s).unwrap()["authority"],
+        gov.to_bech32()
+    );
+    run(
+        &mut s,
+        &UpdateParams::try_from(update_params(&gov, true)).unwrap(),
+    )
+    .unwrap();
 }

@@ -5,6 +5,7 @@
 //! Modules depend on this crate only; the app (deaid) wires them together.
 
 pub mod address;
+pub mod authority;
 pub mod coins;
 pub mod context;
 pub mod error;
