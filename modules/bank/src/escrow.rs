@@ -12,7 +12,8 @@ use deai_auth::{Account, AuthRead, AuthWrite, BURNER, MINTER};
 use deai_framework::{sdk, Address, Coins, Event, StateRead, StateWrite, TxError};
 
 use crate::error::BankError;
-use crate::keeper::{transfer_events, BankRead, BankWrite};
+use crate::events::{self, transfer_events};
+use crate::keeper::{BankRead, BankWrite};
 
 /// Balance and supply changes, computed in full before any is written.
 #[derive(Default)]
@@ -214,12 +215,8 @@ pub(crate) fn mint<S: StateWrite + ?Sized>(
     plan.apply(s)?;
     // The SDK's MintCoins: addCoins (coin_received), then the mint event.
     Ok(vec![
-        Event::new("coin_received")
-            .attr("receiver", &to)
-            .attr("amount", coins),
-        Event::new("coinbase")
-            .attr("minter", &to)
-            .attr("amount", coins),
+        events::coin_received(&to, coins),
+        events::coinbase(&to, coins),
     ])
 }
 
@@ -238,11 +235,7 @@ pub(crate) fn burn<S: StateWrite + ?Sized>(
     plan.apply(s)?;
     // The SDK's BurnCoins: subUnlockedCoins (coin_spent), then the burn event.
     Ok(vec![
-        Event::new("coin_spent")
-            .attr("spender", &from)
-            .attr("amount", coins),
-        Event::new("burn")
-            .attr("burner", &from)
-            .attr("amount", coins),
+        events::coin_spent(&from, coins),
+        events::burn(&from, coins),
     ])
 }

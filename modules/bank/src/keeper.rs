@@ -12,6 +12,7 @@ use deai_auth::{module_address, AuthRead, AuthWrite};
 use deai_framework::keys::prefix_end;
 use deai_framework::{sdk, Address, Coin, Coins, Event, StateRead, StateWrite, TxError};
 
+use crate::events::{self, transfer_events};
 use crate::metadata::DenomMetadata;
 use crate::params::Params;
 use crate::state_key;
@@ -102,22 +103,6 @@ pub trait BankRead: StateRead {
 
 impl<T: StateRead + ?Sized> BankRead for T {}
 
-/// Events of a transfer, exactly as the SDK's bank emits them.
-pub(crate) fn transfer_events(from: &Address, to: &Address, coins: &Coins) -> Vec<Event> {
-    vec![
-        Event::new("coin_spent")
-            .attr("spender", from)
-            .attr("amount", coins),
-        Event::new("coin_received")
-            .attr("receiver", to)
-            .attr("amount", coins),
-        Event::new("transfer")
-            .attr("recipient", to)
-            .attr("sender", from)
-            .attr("amount", coins),
-    ]
-}
-
 pub trait BankWrite: StateWrite {
     fn set_balance(&mut self, addr: &Address, denom: &str, amount: u128) -> Result<(), TxError> {
         let key = state_key::balance(addr, denom);
@@ -179,12 +164,8 @@ pub trait BankWrite: StateWrite {
         self.add_coins(to, coins)?;
         self.ensure_account(to)?;
         Ok(vec![
-            Event::new("coinbase")
-                .attr("minter", to)
-                .attr("amount", coins),
-            Event::new("coin_received")
-                .attr("receiver", to)
-                .attr("amount", coins),
+            events::coinbase(to, coins),
+            events::coin_received(to, coins),
         ])
     }
 

@@ -7,6 +7,7 @@
 
 mod error;
 mod escrow;
+pub mod events;
 mod genesis;
 mod keeper;
 mod metadata;

@@ -7,6 +7,7 @@ use prost::Name;
 use deai_framework::{sdk, Address, Coins, Ctx, Event, Message, TxError};
 
 use crate::error::BankError;
+use crate::events;
 use crate::keeper::{BankRead, BankWrite};
 use crate::params::Params;
 use crate::{state_key, MODULE_NAME};
@@ -152,25 +153,13 @@ impl Message for MultiSend {
             check_not_blocked(ctx, to)?;
         }
         ctx.sub_coins(from, coins)?;
-        ctx.emit(
-            Event::new("coin_spent")
-                .attr("spender", from)
-                .attr("amount", coins),
-        );
+        ctx.emit(events::coin_spent(from, coins));
         ctx.emit(Event::new("message").attr("sender", from));
         for (to, c) in &self.outputs {
             ctx.add_coins(to, c)?;
             deai_auth::AuthWrite::ensure_account(ctx, to)?;
-            ctx.emit(
-                Event::new("coin_received")
-                    .attr("receiver", to)
-                    .attr("amount", c),
-            );
-            ctx.emit(
-                Event::new("transfer")
-                    .attr("recipient", to)
-                    .attr("amount", c),
-            );
+            ctx.emit(events::coin_received(to, c));
+            ctx.emit(events::transfer(to, None, c));
         }
         Ok(response(pb::MsgMultiSendResponse {}))
     }
