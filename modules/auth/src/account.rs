@@ -5,6 +5,7 @@ use prost::{Message, Name};
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 
+use crate::error::AuthError;
 use deai_framework::{sdk, Address, TxError};
 
 pub const SECP256K1_PUBKEY_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
@@ -55,9 +56,7 @@ pub fn validate_module_name(name: &str) -> Result<(), TxError> {
         || name.len() > MAX_MODULE_NAME_LEN
         || !name.bytes().all(|b| b.is_ascii_graphic())
     {
-        return Err(sdk::invalid_request(format!(
-            "invalid module account name {name:?}"
-        )));
+        return Err(AuthError::InvalidModuleName { name: name.into() }.into());
     }
     Ok(())
 }
@@ -67,14 +66,16 @@ pub fn validate_module_name(name: &str) -> Result<(), TxError> {
 pub fn validate_permissions(permissions: &[String]) -> Result<(), TxError> {
     for (i, p) in permissions.iter().enumerate() {
         if p.is_empty() || !p.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(sdk::invalid_request(format!(
-                "invalid module account permission {p:?}"
-            )));
+            return Err(AuthError::InvalidPermission {
+                permission: p.clone(),
+            }
+            .into());
         }
         if permissions[..i].contains(p) {
-            return Err(sdk::invalid_request(format!(
-                "duplicate module account permission {p:?}"
-            )));
+            return Err(AuthError::DuplicatePermission {
+                permission: p.clone(),
+            }
+            .into());
         }
     }
     Ok(())
@@ -270,16 +271,22 @@ mod tests {
     fn module_names_and_permissions_are_checked() {
         assert!(validate_module_name("fee_collector").is_ok());
         for bad in ["", "has space", "tab\t", "\u{e9}t\u{e9}"] {
+            let e = validate_module_name(bad).unwrap_err();
             assert_eq!(
-                validate_module_name(bad).unwrap_err().code,
-                sdk::INVALID_REQUEST,
+                (e.codespace, e.code),
+                ("auth", crate::error::ERR_INVALID_MODULE_NAME),
                 "{bad:?}"
             );
         }
         assert!(validate_module_name(&"a".repeat(MAX_MODULE_NAME_LEN + 1)).is_err());
         let perms = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(validate_permissions(&perms(&[MINTER, BURNER])).is_ok());
-        assert!(validate_permissions(&perms(&[MINTER, MINTER])).is_err());
+        assert_eq!(
+            validate_permissions(&perms(&[MINTER, MINTER]))
+                .unwrap_err()
+                .code,
+            crate::error::ERR_DUPLICATE_PERMISSION
+        );
         assert!(validate_permissions(&perms(&[""])).is_err());
         let info = ModuleInfo {
             name: "m".into(),

@@ -3,6 +3,7 @@
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use serde::{Deserialize, Serialize};
 
+use crate::error::AuthError;
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 
 use crate::account::{module_address, validate_module_name, validate_permissions};
@@ -91,11 +92,11 @@ impl GenesisAccount {
             validate_module_name(&m.name)?;
             validate_permissions(&m.permissions)?;
             if address != module_address(&m.name) {
-                return Err(sdk::invalid_request(format!(
-                    "module account {}: address {address} is not the module's address {}",
-                    m.name,
-                    module_address(&m.name)
-                )));
+                return Err(AuthError::ModuleAddressMismatch {
+                    name: m.name.clone(),
+                    address,
+                }
+                .into());
             }
         }
         Ok(Account {
@@ -239,13 +240,23 @@ mod tests {
         init(&mut s, &ok).unwrap();
         let acct = s.module_account("mint").unwrap().unwrap();
         assert!(acct.module.unwrap().has_permission(crate::MINTER));
-        for bad in [
-            module("gov", &mint, serde_json::json!([])),
-            module("", &Address::module(""), serde_json::json!([])),
-            module("mint", &mint, serde_json::json!(["minter", "minter"])),
+        use crate::error::*;
+        for (bad, code) in [
+            (
+                module("gov", &mint, serde_json::json!([])),
+                ERR_MODULE_ADDRESS_MISMATCH,
+            ),
+            (
+                module("", &Address::module(""), serde_json::json!([])),
+                ERR_INVALID_MODULE_NAME,
+            ),
+            (
+                module("mint", &mint, serde_json::json!(["minter", "minter"])),
+                ERR_DUPLICATE_PERMISSION,
+            ),
         ] {
             let err = init(&mut MemStore::new(), &bad).unwrap_err();
-            assert_eq!(err.code, sdk::INVALID_REQUEST, "{bad}");
+            assert_eq!((err.codespace, err.code), ("auth", code), "{bad}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The auth keeper, as extension traits on any state. Other modules use these and never
 //! build auth's keys themselves.
 
+use crate::error::AuthError;
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 use prost::Message;
 
@@ -82,9 +83,10 @@ pub trait AuthWrite: StateWrite {
     /// Creates an account with the next account number. Fails if it exists.
     fn create_account(&mut self, addr: &Address) -> Result<Account, TxError> {
         if self.account(addr)?.is_some() {
-            return Err(sdk::invalid_request(format!(
-                "account {addr} already exists"
-            )));
+            return Err(AuthError::AccountExists {
+                address: addr.clone(),
+            }
+            .into());
         }
         let number = self.peek_next_account_number()?;
         let next = number

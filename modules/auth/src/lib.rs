@@ -7,6 +7,8 @@
 //! return them as `/cosmos.auth.v1beta1.ModuleAccount`.
 
 mod account;
+pub mod error;
+pub mod events;
 mod genesis;
 mod keeper;
 mod msgs;
@@ -18,6 +20,7 @@ pub use account::{
     module_address, pubkey_address, validate_module_name, validate_permissions, Account,
     ModuleInfo, BURNER, MAX_MODULE_NAME_LEN, MINTER, SECP256K1_PUBKEY_URL,
 };
+pub use error::AuthError;
 pub use genesis::{account_json, GenesisAccount, GenesisState};
 pub use keeper::{AuthRead, AuthWrite};
 pub use msgs::UpdateParams;

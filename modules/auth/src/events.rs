@@ -1,0 +1,22 @@
+//! The events of auth's ante handler, with the Cosmos SDK's type and attribute names
+//! (`tx.fee`, `tx.fee_payer`, `tx.acc_seq`, `tx.signature`), which explorers and
+//! `tx_search` queries rely on. The one place these are built.
+
+use deai_framework::{Address, Event};
+
+/// The fee a tx paid and who paid it.
+pub fn fee(fee: &impl ToString, payer: &Address) -> Event {
+    Event::new("tx")
+        .attr("fee", fee.to_string())
+        .attr("fee_payer", payer)
+}
+
+/// `address/sequence` of a signer, as the SDK writes it.
+pub fn acc_seq(address: &Address, sequence: u64) -> Event {
+    Event::new("tx").attr("acc_seq", format!("{address}/{sequence}"))
+}
+
+/// A signer's signature, base64.
+pub fn signature(signature_b64: String) -> Event {
+    Event::new("tx").attr("signature", signature_b64)
+}
