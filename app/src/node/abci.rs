@@ -8,10 +8,10 @@ use tendermint_proto::v0_38::abci::{
 };
 
 use deai_framework::context::BlockInfo;
-use deai_framework::{Ctx, Delta, GasMeter, StateRead, StateWrite};
+use deai_framework::{sdk, Ctx, Delta, GasMeter, StateRead, StateWrite};
 
-use super::{genesis, halt, lock, App, ChainFacts};
-use crate::store::{SledKv, Storage, StorageConfig};
+use super::{genesis, halt, halt_storage, lock, App, ChainFacts};
+use crate::store::{LatestView, SledKv, Storage, StorageConfig, StorageError};
 use crate::tx::ante::AnteEnv;
 use crate::tx::exec::{run_decoded, run_tx, ExecMode, TxOutcome};
 use crate::tx::{decode_tx, DecodedTx};
@@ -97,7 +97,11 @@ impl App {
             None => (0, Vec::new()),
             Some(v) => match storage.root_hash(v) {
                 Ok(h) => (v, h.0.to_vec()),
-                Err(e) => halt(&format!("cannot read app hash of version {v}: {e:#}")),
+                Err(e) => halt_storage(&StorageError::new(
+                    "read",
+                    format!("app hash of version {v}"),
+                    e,
+                )),
             },
         };
         abci::ResponseInfo {
@@ -190,6 +194,11 @@ impl App {
             delta.apply(outcome.writes.clone());
         }
         *check = delta.into_writes();
+        // A storage fault only rejects this tx (code 1): CheckTx changes no state. Say so
+        // loudly, since FinalizeBlock will halt on the same fault.
+        if let Some(e) = latest.take_fault() {
+            tracing::error!(op = e.op, what = %e.what, "CheckTx rejected a tx on a {e}");
+        }
         abci::ResponseCheckTx {
             code: outcome.code,
             data: Bytes::new(),
@@ -264,7 +273,21 @@ impl App {
         }
     }
 
+    /// FinalizeBlock; a storage fault halts the node (see `try_finalize_block`).
     pub fn finalize_block(&self, req: abci::RequestFinalizeBlock) -> abci::ResponseFinalizeBlock {
+        self.try_finalize_block(req)
+            .unwrap_or_else(|e| halt_storage(&e))
+    }
+
+    /// Executes a block. A storage fault anywhere (a failed read, an undecodable row, a tx
+    /// that fails with code 1, which means the node is broken, not the tx) is returned
+    /// rather than recorded as a tx result: one node's disk must never become a state
+    /// transition that the other validators do not make. Nothing is kept: the block's
+    /// writes stay in memory until Commit.
+    pub(crate) fn try_finalize_block(
+        &self,
+        req: abci::RequestFinalizeBlock,
+    ) -> Result<abci::ResponseFinalizeBlock, StorageError> {
         let height = match u64::try_from(req.height) {
             Ok(h) if h >= 1 => h,
             _ => halt(&format!("invalid block height {}", req.height)),
@@ -276,6 +299,9 @@ impl App {
                 storage.latest_version()
             ));
         }
+        // A block finalized earlier at this height (a replay) is replaced; until this one
+        // succeeds there is nothing to commit.
+        *lock(&self.inner.pending) = None;
         let chain_id = self.chain_id();
         let block = BlockInfo {
             height,
@@ -289,12 +315,15 @@ impl App {
             .map(|tx| decode_tx(&self.inner.router, tx, false).ok())
             .collect();
         self.preverify_signatures(&latest, &decoded, &chain_id);
+        if let Some(e) = latest.take_fault() {
+            return Err(e);
+        }
 
         let mut block_state = Delta::new(&latest);
-        let block_events = self.run_block_hook(&mut block_state, &block, true);
+        let block_events = self.run_block_hook(&latest, &mut block_state, &block, true)?;
         let env = self.ante_env(&chain_id);
         let mut tx_results = Vec::with_capacity(req.txs.len());
-        for (raw, tx) in req.txs.iter().zip(&decoded) {
+        for (i, (raw, tx)) in req.txs.iter().zip(&decoded).enumerate() {
             let outcome = match tx {
                 Some(tx) => run_decoded(&env, &block_state, tx, ExecMode::Finalize, &block),
                 // Undecodable: report the decode error (the proposal check normally stops these).
@@ -307,6 +336,22 @@ impl App {
                     &block,
                 ),
             };
+            if let Some(e) = latest.take_fault() {
+                return Err(e);
+            }
+            if outcome.code == sdk::INTERNAL {
+                // Code 1 means "the node failed" (docs/errors.md): in practice a row the
+                // modules cannot decode. Not the tx's fault, so never its result.
+                return Err(StorageError::new(
+                    "execute",
+                    format!("tx {i} ({}) of block {height}", tx_hash(raw)),
+                    anyhow::anyhow!(
+                        "internal error (codespace {}): {}",
+                        outcome.codespace,
+                        outcome.log
+                    ),
+                ));
+            }
             tx_results.push(to_exec_result(
                 &outcome,
                 self.inner.settings.index_events.as_ref(),
@@ -314,33 +359,33 @@ impl App {
             block_state.apply(outcome.writes);
         }
         let mut events = block_events;
-        events.extend(self.run_block_hook(&mut block_state, &block, false));
+        events.extend(self.run_block_hook(&latest, &mut block_state, &block, false)?);
         if let Err(e) = block_state.put(genesis::height_key(), height.to_be_bytes().to_vec()) {
             halt(&e.log);
         }
         let writes = block_state.into_writes();
-        let pending = storage
-            .prepare(height, writes)
-            .unwrap_or_else(|e| halt(&format!("cannot compute app hash at {height}: {e:#}")));
+        let pending = storage.prepare(height, writes)?;
         let app_hash = pending.root.0.to_vec();
         *lock(&self.inner.pending) = Some(pending);
-        abci::ResponseFinalizeBlock {
+        Ok(abci::ResponseFinalizeBlock {
             events: to_abci_events(&events, self.inner.settings.index_events.as_ref()),
             tx_results,
             validator_updates: Vec::new(),
             consensus_param_updates: None,
             app_hash: Bytes::from(app_hash),
-        }
+        })
     }
 
     /// Runs every module's begin- or end-block hook with unlimited gas. A hook error means
-    /// this node can no longer follow the chain, so it halts.
+    /// this node can no longer follow the chain, so it halts; a storage fault read through
+    /// `base` is returned as such.
     fn run_block_hook(
         &self,
+        base: &LatestView,
         state: &mut Delta,
         block: &BlockInfo,
         begin: bool,
-    ) -> Vec<deai_framework::Event> {
+    ) -> Result<Vec<deai_framework::Event>, StorageError> {
         let gas = GasMeter::infinite();
         let mut events = Vec::new();
         for m in &self.inner.modules {
@@ -350,6 +395,9 @@ impl App {
             } else {
                 m.end_block(&mut ctx)
             };
+            if let Some(e) = base.take_fault() {
+                return Err(e);
+            }
             if let Err(e) = r {
                 halt(&format!(
                     "{} block hook of {} failed: {e}",
@@ -361,7 +409,7 @@ impl App {
             state.apply(writes);
             events.extend(evs);
         }
-        events
+        Ok(events)
     }
 
     /// Verifies the signatures of `tx` whose key and account number `state` knows, into the
@@ -404,17 +452,28 @@ impl App {
         });
     }
 
+    /// Commit; a storage fault halts the node (see `try_commit`).
     pub fn commit(&self) -> abci::ResponseCommit {
+        self.try_commit().unwrap_or_else(|e| halt_storage(&e))
+    }
+
+    /// Writes the finalized block in one atomic batch. On a storage fault nothing of the
+    /// block is written, and the caller must halt: the block stays uncommitted, and CometBFT
+    /// replays it after a restart.
+    pub(crate) fn try_commit(&self) -> Result<abci::ResponseCommit, StorageError> {
         let pending = lock(&self.inner.pending)
             .take()
             .unwrap_or_else(|| halt("Commit without FinalizeBlock"));
-        let version = pending.version;
         // Hold the check state while the commit lands so CheckTx never mixes versions.
         let mut check = lock(&self.inner.check_state);
-        if let Err(e) = self.inner.storage.commit(pending) {
-            halt(&format!("cannot commit version {version}: {e:#}"));
-        }
+        self.inner.storage.commit(pending)?;
         check.clear();
-        abci::ResponseCommit { retain_height: 0 }
+        Ok(abci::ResponseCommit { retain_height: 0 })
     }
+}
+
+/// A tx's hash as CometBFT shows it (upper-case hex sha256), for logs.
+fn tx_hash(raw: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode_upper(sha2::Sha256::digest(raw))
 }

@@ -149,11 +149,30 @@ impl App {
     }
 }
 
+/// Exit status of a halt on a fault of the node's logic or of consensus (EX_SOFTWARE).
+pub const EXIT_HALT: i32 = 70;
+/// Exit status of a halt on a storage fault (EX_IOERR).
+pub const EXIT_STORAGE_FAULT: i32 = 74;
+
 /// Stops the node on a fault that would otherwise let it diverge from the network.
 pub(crate) fn halt(what: &str) -> ! {
     tracing::error!("HALT: {what}");
     eprintln!("deaid: halting: {what}");
-    std::process::exit(70)
+    std::process::exit(EXIT_HALT)
+}
+
+/// Stops the node on a storage fault in FinalizeBlock or Commit, before it answers: the
+/// ABCI connections close, CometBFT stops on the lost connection ("Did the application
+/// crash?"), and the block is neither answered nor committed, so after a repair and a
+/// restart the handshake replays it.
+pub(crate) fn halt_storage(e: &crate::store::StorageError) -> ! {
+    tracing::error!(
+        op = e.op,
+        what = %e.what,
+        "HALT: {e}; stopping before this block is answered or committed"
+    );
+    eprintln!("deaid: halting on a {e}");
+    std::process::exit(EXIT_STORAGE_FAULT)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -162,5 +181,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,7 @@ use deai_framework::{sdk, TxError};
 
 use super::abci::to_abci_events;
 use super::App;
+use crate::store::StorageError;
 use crate::tx::exec::{run_tx, ExecMode};
 
 pub const SIMULATE_PATH: &str = "/cosmos.tx.v1beta1.Service/Simulate";
@@ -89,6 +90,11 @@ impl App {
         key.push(b'/');
         key.extend_from_slice(data);
         if prove {
+            // A height outside the kept versions is the request's fault; anything after that
+            // is the store's (an internal error: it rejects this query, the node runs on).
+            if let Err(e) = self.storage().at(height) {
+                return error_response(sdk::invalid_request(format!("{e:#}")), h);
+            }
             match self.storage().get_with_proof(&key, height) {
                 Ok((value, proof)) => ResponseQuery {
                     key: Bytes::from(key.clone()),
@@ -103,7 +109,9 @@ impl App {
                     height: h,
                     ..Default::default()
                 },
-                Err(e) => error_response(sdk::invalid_request(format!("{e:#}")), h),
+                Err(e) => {
+                    error_response(StorageError::at_key("proof read", &key, e).to_tx_error(), h)
+                }
             }
         } else {
             match self

@@ -5,12 +5,16 @@
 //! is one atomic `apply_batch` followed by one `flush`: a crash at any point leaves either the
 //! previous version or the new one, never a mix. See `docs/state.md`.
 
+mod error;
+#[cfg(test)]
+pub mod faulty;
 mod kv;
 mod layout;
 mod storage;
 
+pub use error::{show_key, StorageError};
 pub use kv::{KvStore, SledKv};
-pub use storage::{PendingCommit, Storage, StorageConfig, VersionView};
+pub use storage::{LatestView, PendingCommit, Storage, StorageConfig, VersionView};
 
 #[cfg(test)]
 mod tests;

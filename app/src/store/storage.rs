@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use deai_framework::state::{KvPair, WriteSet};
-use deai_framework::{sdk, StateRead, TxError};
+use deai_framework::{StateRead, TxError};
 use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
 use sha2::Sha256;
 
+use super::error::{FaultLog, StorageError};
 use super::kv::KvStore;
 use super::layout::{self, *};
 
@@ -69,10 +70,6 @@ impl NodeCache {
     }
 }
 
-fn internal(e: anyhow::Error) -> TxError {
-    sdk::internal(format!("storage: {e:#}"))
-}
-
 impl Storage {
     pub fn open(kv: Arc<dyn KvStore>, config: StorageConfig) -> anyhow::Result<Self> {
         let version = match kv.get(META_VERSION)? {
@@ -122,9 +119,13 @@ impl Storage {
         }
     }
 
-    /// The latest committed state.
+    /// The latest committed state. The view remembers the first storage fault read through
+    /// it (`LatestView::take_fault`).
     pub fn latest(&self) -> LatestView<'_> {
-        LatestView(&*self.kv)
+        LatestView {
+            kv: &*self.kv,
+            faults: FaultLog::default(),
+        }
     }
 
     /// The state as of `version`, for queries at a past height.
@@ -146,12 +147,21 @@ impl Storage {
     }
 
     /// Computes the root of `version` = the latest version plus `writes`, without writing.
-    pub fn prepare(&self, version: Version, writes: WriteSet) -> anyhow::Result<PendingCommit> {
+    /// An error is a storage fault: the tree nodes it reads are missing, unreadable or corrupt.
+    pub fn prepare(
+        &self,
+        version: Version,
+        writes: WriteSet,
+    ) -> Result<PendingCommit, StorageError> {
+        let fault = |e: anyhow::Error| {
+            StorageError::new("prepare", format!("app hash of version {version}"), e)
+        };
         if let Some(latest) = self.latest_version() {
-            anyhow::ensure!(
-                version == latest + 1,
-                "cannot prepare version {version} on top of {latest}"
-            );
+            if version != latest + 1 {
+                return Err(fault(anyhow!(
+                    "cannot prepare version {version} on top of {latest}"
+                )));
+            }
         }
         let reader = self.reader();
         let tree = Sha256Jmt::new(&reader);
@@ -162,17 +172,19 @@ impl Storage {
                 .iter()
                 .filter_map(|(k, v)| v.clone().map(|v| (KeyHash::with::<Sha256>(k), v)))
                 .collect();
-            let (roots, batch) = tree.batch_put_value_sets(vec![set], None, version)?;
+            let (roots, batch) = tree
+                .batch_put_value_sets(vec![set], None, version)
+                .map_err(fault)?;
             let root = roots
                 .first()
                 .copied()
-                .ok_or_else(|| anyhow!("no root computed"))?;
+                .ok_or_else(|| fault(anyhow!("no root computed")))?;
             (root, batch)
         } else {
             let set = writes
                 .iter()
                 .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()));
-            tree.put_value_set(set, version)?
+            tree.put_value_set(set, version).map_err(fault)?
         };
         Ok(PendingCommit {
             version,
@@ -182,16 +194,24 @@ impl Storage {
         })
     }
 
-    /// Writes a prepared version atomically and durably.
-    pub fn commit(&self, pending: PendingCommit) -> anyhow::Result<()> {
+    /// Writes a prepared version atomically and durably. On error nothing of the version is
+    /// written (one batch), and the error is a storage fault: the node must halt.
+    pub fn commit(&self, pending: PendingCommit) -> Result<(), StorageError> {
         let v = pending.version;
         let prune = self.config.keep_recent > 0;
+        let encode = |e: std::io::Error| StorageError::new("encode", format!("version {v}"), e);
         let mut ops: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::with_capacity(pending.writes.len() * 4);
         for (key, value) in pending.writes {
-            match self.kv.get(&table(LATEST, &key))? {
+            let latest_key = table(LATEST, &key);
+            let prev = self
+                .kv
+                .get(&latest_key)
+                .map_err(|e| StorageError::at_key("read", &latest_key, e))?;
+            match prev {
                 // Record which older history entry this write supersedes, for pruning.
                 Some(prev) if prune => {
-                    let u = version_prefix(&prev)?;
+                    let u = version_prefix(&prev)
+                        .map_err(|e| StorageError::at_key("decode", &latest_key, e))?;
                     let mut x = table(STALE_HISTORY, &v.to_be_bytes());
                     x.extend_from_slice(&layout::history(&key, u));
                     ops.push((x, Some(Vec::new())));
@@ -220,20 +240,23 @@ impl Storage {
         }
         for (node_key, node) in pending.tree.node_batch.nodes() {
             ops.push((
-                table(NODE, &borsh::to_vec(node_key)?),
-                Some(borsh::to_vec(node)?),
+                table(NODE, &borsh::to_vec(node_key).map_err(encode)?),
+                Some(borsh::to_vec(node).map_err(encode)?),
             ));
         }
         if prune {
             for stale in &pending.tree.stale_node_index_batch {
                 let mut s = table(STALE_NODE, &stale.stale_since_version.to_be_bytes());
-                s.extend_from_slice(&borsh::to_vec(&stale.node_key)?);
+                s.extend_from_slice(&borsh::to_vec(&stale.node_key).map_err(encode)?);
                 ops.push((s, Some(Vec::new())));
             }
             self.prune_ops(v, &mut ops)?;
         }
         ops.push((META_VERSION.to_vec(), Some(v.to_be_bytes().to_vec())));
-        self.kv.write_batch(ops)?;
+        let n = ops.len();
+        self.kv.write_batch(ops).map_err(|e| {
+            StorageError::new("write batch", format!("version {v} ({n} entries)"), e)
+        })?;
         for (node_key, node) in pending.tree.node_batch.nodes() {
             self.nodes.insert(node_key.clone(), node.clone());
         }
@@ -247,25 +270,27 @@ impl Storage {
         &self,
         v: Version,
         ops: &mut Vec<(Vec<u8>, Option<Vec<u8>>)>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), StorageError> {
         let keep = self.config.keep_recent;
         if v < keep {
             return Ok(());
         }
         let earliest = v + 1 - keep;
         let end_s = table(STALE_NODE, &(earliest + 1).to_be_bytes());
-        for (k, _) in self
+        let stale_nodes = self
             .kv
-            .range(&[STALE_NODE], Some(&end_s), false, usize::MAX)?
-        {
+            .range(&[STALE_NODE], Some(&end_s), false, usize::MAX)
+            .map_err(|e| StorageError::new("scan", "stale node index", e))?;
+        for (k, _) in stale_nodes {
             ops.push((table(NODE, &k[9..]), None));
             ops.push((k, None));
         }
         let end_x = table(STALE_HISTORY, &(earliest + 1).to_be_bytes());
-        for (k, _) in self
+        let stale_history = self
             .kv
-            .range(&[STALE_HISTORY], Some(&end_x), false, usize::MAX)?
-        {
+            .range(&[STALE_HISTORY], Some(&end_x), false, usize::MAX)
+            .map_err(|e| StorageError::new("scan", "stale history index", e))?;
+        for (k, _) in stale_history {
             ops.push((k[9..].to_vec(), None));
             ops.push((k, None));
         }
@@ -295,17 +320,32 @@ fn version_prefix(latest_value: &[u8]) -> anyhow::Result<u64> {
     Ok(u64::from_be_bytes(b))
 }
 
-/// The latest state, read from the `L` table.
-pub struct LatestView<'a>(&'a dyn KvStore);
+/// The latest state, read from the `L` table. A read that fails, or finds a row it cannot
+/// decode, answers an internal `TxError` to its caller and is also recorded here as a
+/// `StorageError`, which FinalizeBlock checks after every step (modules may map or drop
+/// the `TxError`; they cannot lose the record).
+pub struct LatestView<'a> {
+    kv: &'a dyn KvStore,
+    faults: FaultLog,
+}
+
+impl LatestView<'_> {
+    /// The first storage fault read through this view since the last call, if any.
+    pub fn take_fault(&self) -> Option<StorageError> {
+        self.faults.take()
+    }
+}
 
 impl StateRead for LatestView<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        match self.0.get(&table(LATEST, key)).map_err(internal)? {
-            None => Ok(None),
-            Some(v) => {
-                version_prefix(&v).map_err(internal)?;
-                Ok(Some(v[8..].to_vec()))
-            }
+        let raw = table(LATEST, key);
+        match self.kv.get(&raw) {
+            Err(e) => Err(self.faults.record(StorageError::at_key("read", &raw, e))),
+            Ok(None) => Ok(None),
+            Ok(Some(v)) => match version_prefix(&v) {
+                Ok(_) => Ok(Some(v[8..].to_vec())),
+                Err(e) => Err(self.faults.record(StorageError::at_key("decode", &raw, e))),
+            },
         }
     }
 
@@ -320,14 +360,15 @@ impl StateRead for LatestView<'_> {
             Some(e) => table(LATEST, e),
             None => vec![LATEST + 1],
         };
-        let rows = self
-            .0
-            .range(&table(LATEST, start), Some(&end), reverse, limit)
-            .map_err(internal)?;
+        let lo = table(LATEST, start);
+        let rows = match self.kv.range(&lo, Some(&end), reverse, limit) {
+            Ok(rows) => rows,
+            Err(e) => return Err(self.faults.record(StorageError::at_key("scan", &lo, e))),
+        };
         rows.into_iter()
-            .map(|(k, v)| {
-                version_prefix(&v).map_err(internal)?;
-                Ok((k[1..].to_vec(), v[8..].to_vec()))
+            .map(|(k, v)| match version_prefix(&v) {
+                Ok(_) => Ok((k[1..].to_vec(), v[8..].to_vec())),
+                Err(e) => Err(self.faults.record(StorageError::at_key("decode", &k, e))),
             })
             .collect()
     }
@@ -446,9 +487,9 @@ impl VersionView<'_> {
 
 impl StateRead for VersionView<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        Ok(history_get(self.kv, key, self.version)
-            .map_err(internal)?
-            .flatten())
+        history_get(self.kv, key, self.version)
+            .map(Option::flatten)
+            .map_err(|e| StorageError::at_key("history read", key, e).to_tx_error())
     }
 
     fn scan(
@@ -462,7 +503,7 @@ impl StateRead for VersionView<'_> {
             return Ok(Vec::new());
         }
         self.scan_history(start, end, reverse, limit)
-            .map_err(internal)
+            .map_err(|e| StorageError::at_key("history scan", start, e).to_tx_error())
     }
 }
 
