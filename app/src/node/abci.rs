@@ -154,7 +154,10 @@ impl App {
                 "InitChain called on a chain already at height {v}"
             )),
         };
-        let root = root.unwrap_or_else(|e| halt(&format!("{e:#}")));
+        let root = root.unwrap_or_else(|e| match e.downcast_ref::<StorageError>() {
+            Some(fault) => halt_storage(fault),
+            None => halt(&format!("{e:#}")),
+        });
         if let Ok(mut c) = self.inner.chain.write() {
             *c = ChainFacts {
                 chain_id: req.chain_id.clone(),
