@@ -12,11 +12,12 @@
 //! - [`rpc`]: a CometBFT RPC client for a node ([`NodeClient`]): ABCI queries on gRPC
 //!   paths, accounts, chain id and height, `broadcast_tx_sync`, tx lookup and waiting.
 //!
-//! TODO(events): a websocket event subscription helper (CometBFT `/subscribe`). It needs
-//! tendermint-rpc's `websocket-client` feature, which pulls in async-tungstenite and a TLS
-//! stack that are not in the lockfile yet; until it lands, daemons poll ([`NodeClient::tx`],
-//! [`NodeClient::wait_tx`], [`NodeClient::latest_height`]).
+//! - [`events`]: event subscriptions for daemons ([`events::subscribe`]): CometBFT events
+//!   selected by a query (`tm.event='Tx' AND message.action='...'`, or NewBlock), each
+//!   delivered once and in chain order, over the node's `/websocket` with a polling fallback
+//!   (`block_results` per height) that resumes where the websocket stopped.
 
+pub mod events;
 pub mod keyring;
 pub mod keys;
 pub mod rpc;

@@ -45,6 +45,11 @@ impl NodeClient {
         })
     }
 
+    /// The node's CometBFT RPC address, as given to [`NodeClient::new`].
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     fn unreachable(&self, e: impl std::fmt::Display) -> anyhow::Error {
         anyhow::anyhow!("cannot reach node at {}: {e}", self.url)
     }
