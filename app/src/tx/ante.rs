@@ -5,7 +5,7 @@ use base64::{engine::general_purpose::STANDARD as B64, Engine};
 
 use deai_auth::{pubkey_address, AuthRead, AuthWrite, FEE_COLLECTOR};
 use deai_bank::BankWrite;
-use deai_framework::{sdk, Address, Ctx, Event, TxError};
+use deai_framework::{sdk, Address, Ctx, TxError};
 
 use super::decode::DecodedTx;
 use super::exec::ExecMode;
@@ -82,11 +82,7 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
                 e
             }
         })?;
-        ctx.emit(
-            Event::new("tx")
-                .attr("fee", &tx.fee)
-                .attr("fee_payer", &payer),
-        );
+        ctx.emit(deai_auth::events::fee(&tx.fee, &payer));
     }
 
     if tx.signers.len() as u64 > params.tx_sig_limit {
@@ -154,10 +150,8 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
             .checked_add(1)
             .ok_or_else(|| sdk::internal("sequence overflow"))?;
         ctx.put_account(&account)?;
-        ctx.emit(
-            Event::new("tx").attr("acc_seq", format!("{}/{}", signer.address, signer.sequence)),
-        );
-        ctx.emit(Event::new("tx").attr("signature", B64.encode(&signer.signature)));
+        ctx.emit(deai_auth::events::acc_seq(&signer.address, signer.sequence));
+        ctx.emit(deai_auth::events::signature(B64.encode(&signer.signature)));
     }
     Ok(())
 }
