@@ -1,7 +1,8 @@
 //! deai_client::events over a real node: MsgSends arrive exactly once, with their tx hash
 //! and transfer attributes, over the websocket; the same through the polling fallback (a
 //! websocket address that refuses connections, and polling forced), replaying from a given
-//! height; and NewBlock events by either path.
+//! height; NewBlock events by either path; and across a node restart, which drops the
+//! websocket: the subscriber polls while it is down, resumes and reconnects.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -92,7 +93,7 @@ fn check(events: &[ChainEvent], sent: &[Sent], from: &str) {
 
 #[test]
 fn a_subscriber_gets_each_send_once_over_websocket_and_by_polling() {
-    let net = Localnet::start(1, 28560);
+    let mut net = Localnet::start(1, 28560);
     let key = net.demo_key(1);
     let from = key.address().to_bech32();
     let (num, mut seq) = account_of(&net, 0, &key);
@@ -208,5 +209,36 @@ fn a_subscriber_gets_each_send_once_over_websocket_and_by_polling() {
         assert_eq!(blocks_ws.mode(), Mode::WebSocket);
         blocks_ws.shutdown().await;
         blocks_poll.shutdown().await;
+
+        // The node stops right after a send commits, and comes back: the websocket drops,
+        // the subscriber polls, resumes where it was and reconnects; each send arrives once.
+        let mut sub = client
+            .subscribe(
+                SENDS,
+                SubscribeOptions {
+                    websocket_retry: Duration::from_secs(2),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        wait_mode(&sub, Mode::WebSocket).await;
+        let before = broadcast(&client, send(1006)).await;
+        client
+            .wait_tx(&before.hash, Duration::from_secs(30))
+            .await
+            .unwrap();
+        std::process::Command::new(repo_root().join("localnet/down.sh"))
+            .arg("--home")
+            .arg(net.dir.path())
+            .output()
+            .unwrap();
+        wait_mode(&sub, Mode::Polling).await;
+        net.restart();
+        wait_mode(&sub, Mode::WebSocket).await;
+        let after = broadcast(&client, send(1007)).await;
+        check(&take(&mut sub, 2, 60).await, &[before, after], &from);
+        no_more(&mut sub).await;
+        sub.shutdown().await;
     });
 }

@@ -53,7 +53,11 @@ impl Worker {
         self.set_mode(Mode::Stopped);
         if let Err(e) = r {
             tracing::error!("event subscription stopped: {e:#}");
-            let _ = self.tx.try_send(Err(e));
+            // The last item; the consumer may be reading slowly, but not after a cancel.
+            tokio::select! {
+                _ = self.cancel.cancelled() => {}
+                _ = self.tx.send(Err(e)) => {}
+            }
         }
     }
 
