@@ -7,11 +7,18 @@
 //! annotations of the Cosmos protos) into the same calls. The tx, tendermint and node services
 //! talk to the node's CometBFT RPC.
 
+// tonic's `Status` is the error type of every handler (tonic's traits return it), so it is
+// returned by value throughout rather than boxed.
+#![allow(clippy::result_large_err)]
+
 pub mod descriptors;
 pub mod error;
 mod raw;
 pub mod rest;
 mod services;
+
+#[cfg(test)]
+mod deai_tests;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

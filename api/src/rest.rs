@@ -1,5 +1,6 @@
 //! The LCD REST server: the routes of the `google.api.http` annotations of the served Cosmos
-//! services (exactly the Cosmos SDK's LCD routes), in proto3 JSON as grpc-gateway writes it
+//! services (exactly the Cosmos SDK's LCD routes) and of deai's module queries
+//! (`/deai/<module>/v1/...`), in proto3 JSON as grpc-gateway writes it
 //! (proto field names, default values included, 64-bit integers as strings, `Any` with
 //! `@type`). A request becomes the method's protobuf request and goes through the same
 //! dispatch as gRPC, so no query is implemented twice.
@@ -15,7 +16,7 @@ use prost_reflect::{
 };
 use tonic::Status;
 
-use crate::descriptors::{method_path, SERVICES};
+use crate::descriptors::{method_path, rest_services};
 use crate::{error, parse_height, services, Ctx, HEIGHT_HEADER};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +104,7 @@ pub fn routes(pool: &prost_reflect::DescriptorPool) -> Vec<Route> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for name in SERVICES {
+    for name in rest_services() {
         let Some(svc) = pool.get_service_by_name(name) else {
             continue;
         };
@@ -129,6 +130,9 @@ pub fn routes(pool: &prost_reflect::DescriptorPool) -> Vec<Route> {
     out
 }
 
+/// A matched route, its path variables and its number of literal segments.
+type Match<'a> = (&'a Route, Vec<(String, String)>, usize);
+
 /// Matches a path against the routes; literal segments beat variables.
 fn find<'a>(
     routes: &'a [Route],
@@ -140,8 +144,9 @@ fn find<'a>(
         .trim_end_matches('/')
         .split('/')
         .collect();
-    let mut best: Option<(&Route, Vec<(String, String)>, usize)> = None;
-    'routes: for r in routes.iter().filter(|r| &r.verb == verb) {
+    // The best match so far: its route, path variables and number of literal segments.
+    let mut best: Option<Match<'a>> = None;
+    'routes: for r in routes.iter().filter(|r| r.verb == *verb) {
         let mut vars = Vec::new();
         let mut literals = 0;
         let mut i = 0;
@@ -173,7 +178,7 @@ fn find<'a>(
         if i != parts.len() {
             continue;
         }
-        if best.as_ref().map_or(true, |(_, _, l)| literals > *l) {
+        if best.as_ref().is_none_or(|(_, _, l)| literals > *l) {
             best = Some((r, vars, literals));
         }
     }

@@ -18,7 +18,7 @@ use tmpb::service_server::{Service as TmSvc, ServiceServer as TmServer};
 use tonic::{Request, Response, Status};
 use txpb::service_server::{Service as TxSvc, ServiceServer as TxServer};
 
-use crate::descriptors::COSMOS_FILE_DESCRIPTOR_SET;
+use crate::descriptors::{COSMOS_FILE_DESCRIPTOR_SET, DEAI_FILE_DESCRIPTOR_SET};
 use crate::raw;
 use crate::{error, Ctx, MAX_REQUEST_BYTES};
 
@@ -396,10 +396,10 @@ fn valcons(addr: &[u8]) -> String {
 /// The SDK's own block shape: the CometBFT block with a bech32 proposer address.
 fn sdk_block(b: &tendermint_proto::v0_38::types::Block) -> tmpb::Block {
     let header = b.header.as_ref().map(|h| tmpb::Header {
-        version: h.version.clone(),
+        version: h.version,
         chain_id: h.chain_id.clone(),
         height: h.height,
-        time: h.time.clone(),
+        time: h.time,
         last_block_id: h.last_block_id.clone(),
         last_commit_hash: h.last_commit_hash.clone(),
         data_hash: h.data_hash.clone(),
@@ -664,14 +664,17 @@ impl NodeSvc for NodeService {
     }
 }
 
-/// The gRPC router: typed services, reflection (v1 and v1alpha), then the catch-all.
+/// The gRPC router: typed services, reflection (v1 and v1alpha, listing the Cosmos and deai
+/// services), then the catch-all.
 pub fn grpc_router(ctx: Ctx) -> anyhow::Result<axum::Router> {
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(COSMOS_FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(DEAI_FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| anyhow::anyhow!("reflection: {e}"))?;
     let reflection_alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(COSMOS_FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(DEAI_FILE_DESCRIPTOR_SET)
         .build_v1alpha()
         .map_err(|e| anyhow::anyhow!("reflection: {e}"))?;
     let routes = tonic::service::Routes::new(TxServer::new(TxService(ctx.clone())))

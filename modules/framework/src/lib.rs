@@ -20,7 +20,7 @@ pub use address::Address;
 pub use coins::{Coin, Coins};
 pub use context::Ctx;
 pub use error::{sdk, TxError};
-pub use events::Event;
+pub use events::{parse_typed_event, typed_event, Event};
 pub use gas::{GasConfig, GasMeter};
 pub use module::{Message, Module, Router};
 pub use state::{Delta, MemStore, StateRead, StateWrite};
