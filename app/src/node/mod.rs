@@ -75,6 +75,7 @@ pub fn modules() -> Vec<Box<dyn Module>> {
     vec![
         Box::new(deai_auth::AuthModule),
         Box::new(deai_bank::BankModule),
+        Box::new(deai_compute::ComputeModule),
     ]
 }
 

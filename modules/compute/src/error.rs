@@ -1,0 +1,121 @@
+//! compute's errors, in codespace "compute". Codes are stable: never renumber or reuse one.
+//! Every code is something a tx can cause; none is code 1 (internal), which halts the node.
+
+use deai_framework::TxError;
+
+use crate::MODULE_NAME;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ComputeError {
+    #[error("{signer} is not the owner of {what}")]
+    NotOwner { signer: String, what: String },
+    #[error("provider {0} already exists")]
+    ProviderExists(String),
+    #[error("provider {0} not found")]
+    ProviderNotFound(String),
+    #[error("provider {owner} holds {leases} active leases")]
+    ProviderHasLeases { owner: String, leases: u32 },
+    #[error("order {0} not found")]
+    OrderNotFound(u64),
+    #[error("order {0} is closed or completed")]
+    OrderClosed(u64),
+    #[error("spec must be 1..={max} bytes, got {got}")]
+    SpecSize { got: usize, max: u32 },
+    #[error("sha256 of the spec does not match spec_sha256")]
+    SpecHashMismatch,
+    #[error("redundancy must be 1..={max}, got {got}")]
+    BadRedundancy { got: u32, max: u32 },
+    #[error("denom mismatch: {0}")]
+    DenomMismatch(String),
+    #[error("stake {got} is below the minimum {min}")]
+    StakeTooLow { got: String, min: String },
+    #[error("invalid host_uri: {0}")]
+    InvalidHostUri(String),
+    #[error("invalid attributes: {0}")]
+    InvalidAttributes(String),
+    #[error("invalid params: {0}")]
+    InvalidParams(String),
+    #[error("invalid verification: {0}")]
+    InvalidVerification(String),
+    #[error("bid_window must be {min}..={max}, got {got}")]
+    BadBidWindow { got: u64, min: u64, max: u64 },
+    #[error("max_blocks must be 1..={max}, got {got}")]
+    BadMaxBlocks { got: u64, max: u64 },
+    #[error("provider does not offer attribute {0}")]
+    AttributeNotOffered(String),
+    #[error("provider {0} already has the most auditor signatures allowed")]
+    TooManySignatures(String),
+    #[error("invalid auditors: {0}")]
+    InvalidAuditors(String),
+    #[error("capacity is below the resources in use")]
+    CapacityBelowUse,
+    #[error("{0} must be positive")]
+    ZeroAmount(&'static str),
+    #[error("invalid genesis: {0}")]
+    InvalidGenesis(String),
+    #[error("invalid spec_sha256: must be 32 bytes, got {0}")]
+    BadHashLength(usize),
+}
+
+pub const ERR_NOT_OWNER: u32 = 2;
+pub const ERR_PROVIDER_EXISTS: u32 = 3;
+pub const ERR_PROVIDER_NOT_FOUND: u32 = 4;
+pub const ERR_PROVIDER_HAS_LEASES: u32 = 5;
+pub const ERR_ORDER_NOT_FOUND: u32 = 6;
+pub const ERR_ORDER_CLOSED: u32 = 7;
+pub const ERR_SPEC_SIZE: u32 = 8;
+pub const ERR_SPEC_HASH_MISMATCH: u32 = 9;
+pub const ERR_BAD_REDUNDANCY: u32 = 10;
+pub const ERR_DENOM_MISMATCH: u32 = 11;
+pub const ERR_STAKE_TOO_LOW: u32 = 12;
+pub const ERR_INVALID_HOST_URI: u32 = 13;
+pub const ERR_INVALID_ATTRIBUTES: u32 = 14;
+pub const ERR_INVALID_PARAMS: u32 = 15;
+pub const ERR_INVALID_VERIFICATION: u32 = 16;
+pub const ERR_BAD_BID_WINDOW: u32 = 17;
+pub const ERR_BAD_MAX_BLOCKS: u32 = 18;
+pub const ERR_ATTRIBUTE_NOT_OFFERED: u32 = 19;
+pub const ERR_TOO_MANY_SIGNATURES: u32 = 20;
+pub const ERR_INVALID_AUDITORS: u32 = 21;
+pub const ERR_CAPACITY_BELOW_USE: u32 = 22;
+pub const ERR_ZERO_AMOUNT: u32 = 23;
+pub const ERR_INVALID_GENESIS: u32 = 24;
+pub const ERR_BAD_HASH_LENGTH: u32 = 25;
+
+impl ComputeError {
+    pub fn code(&self) -> u32 {
+        use ComputeError::*;
+        match self {
+            NotOwner { .. } => ERR_NOT_OWNER,
+            ProviderExists(_) => ERR_PROVIDER_EXISTS,
+            ProviderNotFound(_) => ERR_PROVIDER_NOT_FOUND,
+            ProviderHasLeases { .. } => ERR_PROVIDER_HAS_LEASES,
+            OrderNotFound(_) => ERR_ORDER_NOT_FOUND,
+            OrderClosed(_) => ERR_ORDER_CLOSED,
+            SpecSize { .. } => ERR_SPEC_SIZE,
+            SpecHashMismatch => ERR_SPEC_HASH_MISMATCH,
+            BadRedundancy { .. } => ERR_BAD_REDUNDANCY,
+            DenomMismatch(_) => ERR_DENOM_MISMATCH,
+            StakeTooLow { .. } => ERR_STAKE_TOO_LOW,
+            InvalidHostUri(_) => ERR_INVALID_HOST_URI,
+            InvalidAttributes(_) => ERR_INVALID_ATTRIBUTES,
+            InvalidParams(_) => ERR_INVALID_PARAMS,
+            InvalidVerification(_) => ERR_INVALID_VERIFICATION,
+            BadBidWindow { .. } => ERR_BAD_BID_WINDOW,
+            BadMaxBlocks { .. } => ERR_BAD_MAX_BLOCKS,
+            AttributeNotOffered(_) => ERR_ATTRIBUTE_NOT_OFFERED,
+            TooManySignatures(_) => ERR_TOO_MANY_SIGNATURES,
+            InvalidAuditors(_) => ERR_INVALID_AUDITORS,
+            CapacityBelowUse => ERR_CAPACITY_BELOW_USE,
+            ZeroAmount(_) => ERR_ZERO_AMOUNT,
+            InvalidGenesis(_) => ERR_INVALID_GENESIS,
+            BadHashLength(_) => ERR_BAD_HASH_LENGTH,
+        }
+    }
+}
+
+impl From<ComputeError> for TxError {
+    fn from(e: ComputeError) -> Self {
+        TxError::new(MODULE_NAME, e.code(), e.to_string())
+    }
+}

@@ -1,0 +1,74 @@
+//! compute's typed events (`deai.compute.v1.Event*`), emitted as the SDK's `EmitTypedEvent`
+//! does. Bank's transfer events of each escrow movement are emitted beside them.
+
+use deai_framework::{typed_event, Address, Coin, Event};
+use deai_proto::compute::v1 as pb;
+
+use crate::params::Params;
+
+pub fn params_updated(authority: &Address, params: &Params) -> Event {
+    typed_event(&pb::EventParamsUpdated {
+        authority: authority.to_bech32(),
+        params: Some(params.to_proto()),
+    })
+}
+
+pub fn provider_created(p: &pb::Provider) -> Event {
+    typed_event(&pb::EventProviderCreated {
+        owner: p.owner.clone(),
+        host_uri: p.host_uri.clone(),
+        stake: p.stake.clone(),
+    })
+}
+
+pub fn provider_updated(p: &pb::Provider) -> Event {
+    typed_event(&pb::EventProviderUpdated {
+        owner: p.owner.clone(),
+        host_uri: p.host_uri.clone(),
+    })
+}
+
+pub fn provider_deleted(owner: &Address, refunded: &Coin) -> Event {
+    typed_event(&pb::EventProviderDeleted {
+        owner: owner.to_bech32(),
+        refunded: Some(refunded.to_proto()),
+    })
+}
+
+pub fn attributes_signed(s: &pb::SignedAttributes) -> Event {
+    typed_event(&pb::EventProviderAttributesSigned {
+        provider: s.provider.clone(),
+        auditor: s.auditor.clone(),
+        attributes: s.attributes.clone(),
+    })
+}
+
+pub fn order_created(o: &pb::Order, deposit: &Coin) -> Event {
+    typed_event(&pb::EventOrderCreated {
+        order_id: o.id,
+        owner: o.owner.clone(),
+        spec_sha256: o.spec_sha256.clone(),
+        max_price_per_block: o.max_price_per_block.clone(),
+        deposit: Some(deposit.to_proto()),
+        redundancy: o.redundancy,
+        verification: o.verification.as_ref().map_or(0, |v| v.mode),
+        bid_deadline: o.bid_deadline,
+    })
+}
+
+pub fn order_deposited(order_id: u64, depositor: &Address, amount: &Coin, balance: &Coin) -> Event {
+    typed_event(&pb::EventOrderDeposited {
+        order_id,
+        depositor: depositor.to_bech32(),
+        amount: Some(amount.to_proto()),
+        balance: Some(balance.to_proto()),
+    })
+}
+
+pub fn order_closed(order_id: u64, reason: &str, refunded: &Coin) -> Event {
+    typed_event(&pb::EventOrderClosed {
+        order_id,
+        reason: reason.to_string(),
+        refunded: Some(refunded.to_proto()),
+    })
+}

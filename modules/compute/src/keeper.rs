@@ -1,0 +1,162 @@
+//! The compute keeper, as extension traits on any state. Records are only written here; an
+//! order's secondary indexes (by owner, by state, by owner and state) only by `put_order`.
+
+use deai_framework::keys::prefix_end;
+use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
+use deai_proto::compute::v1 as pb;
+use prost::Message;
+
+use crate::params::Params;
+use crate::state_key;
+
+/// Most auditors whose signatures one provider may hold (bounds deletion and queries).
+pub const MAX_AUDITORS_PER_PROVIDER: usize = 32;
+
+pub(crate) fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, TxError> {
+    M::decode(bytes).map_err(|e| sdk::internal(format!("corrupt compute record: {e}")))
+}
+
+fn get<M: Message + Default, S: StateRead + ?Sized>(
+    s: &S,
+    key: &[u8],
+) -> Result<Option<M>, TxError> {
+    s.get(key)?.map(|b| decode(&b)).transpose()
+}
+
+/// An address stored in a record the module wrote itself.
+pub(crate) fn stored_addr(s: &str) -> Result<Address, TxError> {
+    Address::from_bech32(s).map_err(|e| sdk::internal(format!("corrupt stored address: {}", e.log)))
+}
+
+pub trait ComputeRead: StateRead {
+    fn compute_params(&self) -> Result<Params, TxError> {
+        match get::<pb::Params, _>(self, &state_key::params())? {
+            Some(p) => Params::from_proto(&p)
+                .map_err(|e| sdk::internal(format!("corrupt stored compute params: {e}"))),
+            None => Ok(Params::default()),
+        }
+    }
+
+    fn get_provider(&self, owner: &Address) -> Result<Option<pb::Provider>, TxError> {
+        get(self, &state_key::provider(owner))
+    }
+
+    fn get_signed_attributes(
+        &self,
+        provider: &Address,
+        auditor: &Address,
+    ) -> Result<Option<pb::SignedAttributes>, TxError> {
+        get(self, &state_key::signed_attributes(provider, auditor))
+    }
+
+    /// The auditor signatures of a provider, by auditor address (at most
+    /// [`MAX_AUDITORS_PER_PROVIDER`]).
+    fn signed_attributes_of(
+        &self,
+        provider: &Address,
+    ) -> Result<Vec<pb::SignedAttributes>, TxError> {
+        let prefix = state_key::signed_attributes_of(provider);
+        let end = prefix_end(&prefix);
+        self.scan(&prefix, end.as_deref(), false, MAX_AUDITORS_PER_PROVIDER)?
+            .iter()
+            .map(|(_, v)| decode(v))
+            .collect()
+    }
+
+    fn get_order(&self, id: u64) -> Result<Option<pb::Order>, TxError> {
+        get(self, &state_key::order(id))
+    }
+
+    fn get_escrow(&self, order_id: u64) -> Result<Option<pb::EscrowAccount>, TxError> {
+        get(self, &state_key::escrow(order_id))
+    }
+
+    /// The counter `name` as stored (0 if never set).
+    fn sequence(&self, name: &str) -> Result<u64, TxError> {
+        match self.get(&state_key::sequence(name))? {
+            None => Ok(0),
+            Some(b) => {
+                let arr: [u8; 8] = b
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| sdk::internal("corrupt compute sequence"))?;
+                Ok(u64::from_be_bytes(arr))
+            }
+        }
+    }
+}
+
+impl<T: StateRead + ?Sized> ComputeRead for T {}
+
+pub trait ComputeWrite: StateWrite {
+    fn set_compute_params(&mut self, p: &Params) -> Result<(), TxError> {
+        self.put(state_key::params(), p.to_proto().encode_to_vec())
+    }
+
+    fn put_provider(&mut self, owner: &Address, p: &pb::Provider) -> Result<(), TxError> {
+        self.put(state_key::provider(owner), p.encode_to_vec())
+    }
+
+    /// Removes a provider and every auditor signature of it.
+    fn remove_provider(&mut self, owner: &Address) -> Result<(), TxError> {
+        let prefix = state_key::signed_attributes_of(owner);
+        let end = prefix_end(&prefix);
+        // Signing is capped per provider, so this scan sees every signature.
+        for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_AUDITORS_PER_PROVIDER)? {
+            self.delete(k)?;
+        }
+        self.delete(state_key::provider(owner))
+    }
+
+    fn put_signed_attributes(
+        &mut self,
+        provider: &Address,
+        auditor: &Address,
+        s: &pb::SignedAttributes,
+    ) -> Result<(), TxError> {
+        self.put(
+            state_key::signed_attributes(provider, auditor),
+            s.encode_to_vec(),
+        )
+    }
+
+    /// Writes an order and keeps its indexes (by owner, by state, by owner and state) in step.
+    fn put_order(&mut self, order: &pb::Order) -> Result<(), TxError> {
+        let owner = stored_addr(&order.owner)?;
+        if let Some(old) = self.get_order(order.id)? {
+            let old_owner = stored_addr(&old.owner)?;
+            self.delete(state_key::order_by_owner(&old_owner, old.id))?;
+            self.delete(state_key::order_by_state(old.state, old.id))?;
+            self.delete(state_key::order_by_owner_state(
+                &old_owner, old.state, old.id,
+            ))?;
+        }
+        self.put(state_key::order_by_owner(&owner, order.id), Vec::new())?;
+        self.put(state_key::order_by_state(order.state, order.id), Vec::new())?;
+        self.put(
+            state_key::order_by_owner_state(&owner, order.state, order.id),
+            Vec::new(),
+        )?;
+        self.put(state_key::order(order.id), order.encode_to_vec())
+    }
+
+    fn put_escrow(&mut self, e: &pb::EscrowAccount) -> Result<(), TxError> {
+        self.put(state_key::escrow(e.order_id), e.encode_to_vec())
+    }
+
+    fn set_sequence(&mut self, name: &str, v: u64) -> Result<(), TxError> {
+        self.put(state_key::sequence(name), v.to_be_bytes().to_vec())
+    }
+
+    /// Hands out the next id of counter `name` (ids start at 1).
+    fn next_id(&mut self, name: &str) -> Result<u64, TxError> {
+        let id = self.sequence(name)?.max(1);
+        let next = id
+            .checked_add(1)
+            .ok_or_else(|| sdk::overflow(format!("{name} ids exhausted")))?;
+        self.set_sequence(name, next)?;
+        Ok(id)
+    }
+}
+
+impl<T: StateWrite + ?Sized> ComputeWrite for T {}

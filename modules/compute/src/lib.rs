@@ -1,0 +1,77 @@
+//! compute: the compute market. This slice holds providers (staked, with auditor-signed
+//! attributes) and orders with their escrow accounts; bids, leases, settlement, results and
+//! audits build on it.
+//!
+//! Escrow: provider stakes and order deposits sit in the module account [`MODULE_ACCOUNT`]
+//! (moved only through bank's `send_to_module`/`send_from_module`), and at every moment its
+//! balance of each denom equals Σ provider stakes + Σ escrow account balances in that denom.
+//!
+//! Decimal fractions (take_rate, slash_fraction, spot_check_rate) are fixed-point [`Dec`]s:
+//! integer counts of 10^-18, checked u128 math, products floored.
+
+mod dec;
+mod error;
+pub mod events;
+mod genesis;
+mod keeper;
+mod msgs;
+mod params;
+mod query;
+pub mod state_key;
+
+pub use dec::{Dec, DEC_PLACES, DEC_SCALE};
+pub use error::*;
+pub use genesis::{export_proto, import_proto};
+pub use keeper::{ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
+pub use msgs::{
+    canonical_attributes, validate_host_uri, CloseOrder, CreateOrder, CreateProvider,
+    DeleteProvider, DepositOrder, SignProviderAttributes, UpdateParams, UpdateProvider,
+    MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN, MAX_HOST_URI_LEN,
+};
+pub use params::{Params, MAX_CHECKPOINTS, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
+
+use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
+use deai_proto::compute::v1 as pb;
+
+pub const MODULE_NAME: &str = "compute";
+/// The module account holding provider stakes and order escrow.
+pub const MODULE_ACCOUNT: &str = MODULE_NAME;
+
+pub struct ComputeModule;
+
+impl Module for ComputeModule {
+    fn name(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn register(&self, router: &mut Router) {
+        router.add_msg::<pb::MsgCreateProvider, CreateProvider>();
+        router.add_msg::<pb::MsgUpdateProvider, UpdateProvider>();
+        router.add_msg::<pb::MsgDeleteProvider, DeleteProvider>();
+        router.add_msg::<pb::MsgSignProviderAttributes, SignProviderAttributes>();
+        router.add_msg::<pb::MsgCreateOrder, CreateOrder>();
+        router.add_msg::<pb::MsgDepositOrder, DepositOrder>();
+        router.add_msg::<pb::MsgCloseOrder, CloseOrder>();
+        router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
+        query::register(router);
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut dyn StateWrite,
+        genesis: &serde_json::Value,
+    ) -> Result<(), TxError> {
+        genesis::init(state, genesis)
+    }
+
+    fn export_genesis(&self, state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
+        genesis::export(state)
+    }
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_orders;
+#[cfg(test)]
+mod tests_prop;

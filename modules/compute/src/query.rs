@@ -1,0 +1,130 @@
+//! compute's gRPC queries, registered by their method paths. Queries of later slices (bids,
+//! leases, results, audits) are not registered yet and answer Unimplemented.
+
+use deai_framework::pagination::paginate;
+use deai_framework::{sdk, Address, Router, StateRead, TxError};
+use deai_proto::compute::v1 as pb;
+
+use crate::keeper::{decode, ComputeRead};
+use crate::state_key;
+
+pub fn register(router: &mut Router) {
+    router.add_query("/deai.compute.v1.Query/Params", params);
+    router.add_query("/deai.compute.v1.Query/Provider", provider);
+    router.add_query("/deai.compute.v1.Query/Providers", providers);
+    router.add_query("/deai.compute.v1.Query/Order", order);
+    router.add_query("/deai.compute.v1.Query/Orders", orders);
+    router.add_query("/deai.compute.v1.Query/EscrowAccount", escrow_account);
+}
+
+fn parse(addr: &str) -> Result<Address, TxError> {
+    if addr.is_empty() {
+        return Err(sdk::invalid_address("empty address string is not allowed"));
+    }
+    Address::from_bech32(addr)
+}
+
+fn params(
+    s: &dyn StateRead,
+    _: pb::QueryParamsRequest,
+) -> Result<pb::QueryParamsResponse, TxError> {
+    Ok(pb::QueryParamsResponse {
+        params: Some(s.compute_params()?.to_proto()),
+        authority: deai_framework::authority::get(s, &state_key::authority())?.to_bech32(),
+    })
+}
+
+fn provider(
+    s: &dyn StateRead,
+    req: pb::QueryProviderRequest,
+) -> Result<pb::QueryProviderResponse, TxError> {
+    let owner = parse(&req.owner)?;
+    let p = s
+        .get_provider(&owner)?
+        .ok_or_else(|| sdk::key_not_found(format!("provider {} not found", req.owner)))?;
+    Ok(pb::QueryProviderResponse {
+        provider: Some(p),
+        signed_attributes: s.signed_attributes_of(&owner)?,
+    })
+}
+
+fn providers(
+    s: &dyn StateRead,
+    req: pb::QueryProvidersRequest,
+) -> Result<pb::QueryProvidersResponse, TxError> {
+    let (entries, page) = paginate(s, &state_key::providers(), req.pagination)?;
+    Ok(pb::QueryProvidersResponse {
+        providers: entries
+            .iter()
+            .map(|(_, v)| decode(v))
+            .collect::<Result<_, _>>()?,
+        pagination: Some(page),
+    })
+}
+
+fn order(s: &dyn StateRead, req: pb::QueryOrderRequest) -> Result<pb::QueryOrderResponse, TxError> {
+    let o = s
+        .get_order(req.id)?
+        .ok_or_else(|| sdk::key_not_found(format!("order {} not found", req.id)))?;
+    Ok(pb::QueryOrderResponse { order: Some(o) })
+}
+
+/// All orders, or those of one owner, in one state, or both; by id.
+fn orders(
+    s: &dyn StateRead,
+    req: pb::QueryOrdersRequest,
+) -> Result<pb::QueryOrdersResponse, TxError> {
+    if pb::OrderState::try_from(req.state).is_err() {
+        return Err(sdk::invalid_request(format!(
+            "unknown order state {}",
+            req.state
+        )));
+    }
+    let owner = if req.owner.is_empty() {
+        None
+    } else {
+        Some(parse(&req.owner)?)
+    };
+    let by_state = req.state != pb::OrderState::Unspecified as i32;
+    let prefix = match (&owner, by_state) {
+        (None, false) => state_key::orders(),
+        (Some(o), false) => state_key::orders_by_owner(o),
+        (None, true) => state_key::orders_by_state(req.state),
+        (Some(o), true) => state_key::orders_by_owner_state(o, req.state),
+    };
+    let (entries, page) = paginate(s, &prefix, req.pagination)?;
+    let orders =
+        if owner.is_none() && !by_state {
+            entries
+                .iter()
+                .map(|(_, v)| decode(v))
+                .collect::<Result<Vec<pb::Order>, _>>()?
+        } else {
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, _) in &entries {
+                let id = state_key::trailing_id(k)
+                    .ok_or_else(|| sdk::internal("corrupt order index"))?;
+                out.push(s.get_order(id)?.ok_or_else(|| {
+                    sdk::internal(format!("order index names missing order {id}"))
+                })?);
+            }
+            out
+        };
+    Ok(pb::QueryOrdersResponse {
+        orders,
+        pagination: Some(page),
+    })
+}
+
+fn escrow_account(
+    s: &dyn StateRead,
+    req: pb::QueryEscrowAccountRequest,
+) -> Result<pb::QueryEscrowAccountResponse, TxError> {
+    let e = s.get_escrow(req.order_id)?.ok_or_else(|| {
+        sdk::key_not_found(format!(
+            "escrow account of order {} not found",
+            req.order_id
+        ))
+    })?;
+    Ok(pb::QueryEscrowAccountResponse { account: Some(e) })
+}

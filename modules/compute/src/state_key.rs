@@ -1,0 +1,108 @@
+//! Every key of the compute module, and nowhere else.
+//!
+//! Records are stored proto-encoded (`deai.compute.v1` types). Primary tables hold identity;
+//! an order's owner and state also live in secondary indexes (empty values) that only
+//! `ComputeWrite::put_order` writes.
+
+use deai_framework::keys::KeyBuilder;
+use deai_framework::Address;
+
+use crate::MODULE_NAME;
+
+fn k(table: &str) -> KeyBuilder {
+    KeyBuilder::new(MODULE_NAME, table)
+}
+
+pub fn params() -> Vec<u8> {
+    k("params").build()
+}
+
+/// The address allowed to change compute's params (see `deai_framework::authority`).
+pub fn authority() -> Vec<u8> {
+    k("authority").build()
+}
+
+/// An id counter (`order`, `bid`, `lease`, `audit`): the next id to hand out.
+pub fn sequence(name: &str) -> Vec<u8> {
+    k("seq").tail(name.as_bytes()).build()
+}
+
+pub fn provider(owner: &Address) -> Vec<u8> {
+    k("provider").addr(owner).build()
+}
+
+pub fn providers() -> Vec<u8> {
+    k("provider").build()
+}
+
+pub fn signed_attributes(provider: &Address, auditor: &Address) -> Vec<u8> {
+    k("signed").addr(provider).addr(auditor).build()
+}
+
+/// Every auditor signature of one provider.
+pub fn signed_attributes_of(provider: &Address) -> Vec<u8> {
+    k("signed").addr(provider).build()
+}
+
+pub fn all_signed_attributes() -> Vec<u8> {
+    k("signed").build()
+}
+
+pub fn order(id: u64) -> Vec<u8> {
+    k("order").u64(id).build()
+}
+
+pub fn orders() -> Vec<u8> {
+    k("order").build()
+}
+
+pub fn order_by_owner(owner: &Address, id: u64) -> Vec<u8> {
+    k("order_owner").addr(owner).u64(id).build()
+}
+
+pub fn orders_by_owner(owner: &Address) -> Vec<u8> {
+    k("order_owner").addr(owner).build()
+}
+
+pub fn order_by_state(state: i32, id: u64) -> Vec<u8> {
+    k("order_state").u64(state_u64(state)).u64(id).build()
+}
+
+pub fn orders_by_state(state: i32) -> Vec<u8> {
+    k("order_state").u64(state_u64(state)).build()
+}
+
+pub fn order_by_owner_state(owner: &Address, state: i32, id: u64) -> Vec<u8> {
+    k("order_owner_state")
+        .addr(owner)
+        .u64(state_u64(state))
+        .u64(id)
+        .build()
+}
+
+pub fn orders_by_owner_state(owner: &Address, state: i32) -> Vec<u8> {
+    k("order_owner_state")
+        .addr(owner)
+        .u64(state_u64(state))
+        .build()
+}
+
+pub fn escrow(order_id: u64) -> Vec<u8> {
+    k("escrow").u64(order_id).build()
+}
+
+pub fn escrows() -> Vec<u8> {
+    k("escrow").build()
+}
+
+/// Enum values are validated non-negative before they reach a key.
+fn state_u64(state: i32) -> u64 {
+    u64::try_from(state).unwrap_or(0)
+}
+
+/// The id at the end of an index key (its last 8 bytes).
+pub fn trailing_id(key: &[u8]) -> Option<u64> {
+    let start = key.len().checked_sub(8)?;
+    let bytes: [u8; 8] = key.get(start..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
