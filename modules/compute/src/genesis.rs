@@ -14,11 +14,12 @@ use deai_framework::keys::prefix_end;
 use deai_framework::{sdk, Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::compute::v1 as pb;
 use prost_reflect::{DynamicMessage, ReflectMessage, SerializeOptions};
+use sha2::{Digest, Sha256};
 
 use crate::error::ComputeError;
 use crate::keeper::{decode, ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
 use crate::msgs::{canonical_attributes, validate_host_uri};
-use crate::params::Params;
+use crate::params::{Params, MAX_REDUNDANCY, MAX_SPEC_BYTES};
 use crate::{state_key, MODULE_ACCOUNT};
 
 const SEQUENCES: [&str; 4] = ["order", "bid", "lease", "audit"];
@@ -130,19 +131,33 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
                 o.id
             )));
         }
+        let digest: [u8; 32] = Sha256::digest(&o.spec).into();
+        if o.spec.len() > MAX_SPEC_BYTES as usize
+            || digest[..] != o.spec_sha256[..]
+            || !(1..=MAX_REDUNDANCY).contains(&o.redundancy)
+        {
+            return Err(invalid(format!("order {}: bad spec or redundancy", o.id)));
+        }
         state.put_order(o)?;
     }
     for e in &g.escrow_accounts {
         let o = state
             .get_order(e.order_id)?
             .ok_or_else(|| invalid(format!("escrow of unknown order {}", e.order_id)))?;
-        if o.owner != e.owner || state.get_escrow(e.order_id)?.is_some() {
+        let known =
+            pb::EscrowState::try_from(e.state).is_ok_and(|s| s != pb::EscrowState::Unspecified);
+        if o.owner != e.owner || !known || state.get_escrow(e.order_id)?.is_some() {
             return Err(invalid(format!(
-                "escrow of order {}: owner or duplicate",
+                "escrow of order {}: owner, state or duplicate",
                 e.order_id
             )));
         }
-        add(&mut held, &coin(&e.balance, "escrow balance")?)?;
+        let balance = coin(&e.balance, "escrow balance")?;
+        let price = coin(&o.max_price_per_block, "max_price_per_block")?;
+        if balance.denom != price.denom {
+            return Err(invalid(format!("escrow of order {}: denom", e.order_id)));
+        }
+        add(&mut held, &balance)?;
         state.put_escrow(e)?;
     }
     if g.escrow_accounts.len() != g.orders.len() {

@@ -332,6 +332,27 @@ fn orders_query_by_owner_and_state_with_pages() {
 
     // Genesis round-trips with orders, escrow and indexes.
     let exported = export_all(&s);
+    let breakages: Vec<fn(&mut serde_json::Value)> = vec![
+        |g| g["orders"][0]["spec"] = "eA==".into(),
+        |g| g["orders"][1]["redundancy"] = 0.into(),
+        |g| g["orders"][0]["id"] = "9".into(),
+        |g| g["escrow_accounts"][0]["state"] = "ESCROW_STATE_UNSPECIFIED".into(),
+        |g| g["escrow_accounts"][0]["owner"] = addr(3).to_bech32().into(),
+        |g| g["escrow_accounts"][1]["balance"]["amount"] = "1".into(),
+        |g| {
+            g["escrow_accounts"].as_array_mut().unwrap().pop();
+        },
+    ];
+    for (i, f) in breakages.into_iter().enumerate() {
+        let mut app = exported.clone();
+        f(&mut app["compute"]);
+        let mut fresh = deai_framework::MemStore::new();
+        let ok: Vec<bool> = modules()
+            .iter()
+            .map(|m| m.init_genesis(&mut fresh, &app[m.name()]).is_ok())
+            .collect();
+        assert_eq!(ok, vec![true, true, false], "breakage {i}");
+    }
     let again = init_all(&exported);
     assert_eq!(export_all(&again), exported);
     assert_eq!(again.get_order(4).unwrap(), s.get_order(4).unwrap());
