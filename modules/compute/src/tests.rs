@@ -189,7 +189,7 @@ fn provider_lifecycle_escrows_and_refunds_the_stake() {
 
     let mut upd = pb::MsgUpdateProvider {
         owner: addr(1).to_bech32(),
-        host_uri: "http://10.0.0.1:9000/art".into(),
+        host_uri: "http://127.0.0.1:9001/art".into(),
         attributes: vec![attr("region", "us")],
         capacity: None,
     };
