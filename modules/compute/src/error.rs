@@ -55,6 +55,32 @@ pub enum ComputeError {
     InvalidGenesis(String),
     #[error("invalid spec_sha256: must be 32 bytes, got {0}")]
     BadHashLength(usize),
+    #[error("bid price {price} is above the order's max_price_per_block {max}")]
+    BidAboveMax { price: String, max: String },
+    #[error("order {0} is not open for bids")]
+    OrderNotOpen(u64),
+    #[error("the bid window of order {order} ended at height {deadline}")]
+    BidWindowClosed { order: u64, deadline: u64 },
+    #[error("provider does not match required attribute {0}")]
+    AttributeUnmatched(String),
+    #[error("required auditors have not signed the order's attributes: {0}")]
+    AuditorUnmatched(String),
+    #[error("provider has no free capacity for the order's resources")]
+    NoCapacity,
+    #[error("order {order} already has {max} bids")]
+    TooManyBids { order: u64, max: u32 },
+    #[error("provider {provider} already has an open bid on order {order}")]
+    DuplicateBid { order: u64, provider: String },
+    #[error("{signer} is not the bidder of bid {bid}")]
+    NotBidder { signer: String, bid: u64 },
+    #[error("bid {0} not found")]
+    BidNotFound(u64),
+    #[error("bid {0} is not open")]
+    BidNotOpen(u64),
+    #[error("provider {0} is jailed")]
+    ProviderJailed(String),
+    #[error("bid deposit {got} is below the minimum {min}")]
+    BidDepositTooLow { got: String, min: String },
 }
 
 pub const ERR_NOT_OWNER: u32 = 2;
@@ -81,6 +107,19 @@ pub const ERR_CAPACITY_BELOW_USE: u32 = 22;
 pub const ERR_ZERO_AMOUNT: u32 = 23;
 pub const ERR_INVALID_GENESIS: u32 = 24;
 pub const ERR_BAD_HASH_LENGTH: u32 = 25;
+pub const ERR_BID_ABOVE_MAX: u32 = 26;
+pub const ERR_ORDER_NOT_OPEN: u32 = 27;
+pub const ERR_BID_WINDOW_CLOSED: u32 = 28;
+pub const ERR_ATTRIBUTE_UNMATCHED: u32 = 29;
+pub const ERR_AUDITOR_UNMATCHED: u32 = 30;
+pub const ERR_NO_CAPACITY: u32 = 31;
+pub const ERR_TOO_MANY_BIDS: u32 = 32;
+pub const ERR_DUPLICATE_BID: u32 = 33;
+pub const ERR_NOT_BIDDER: u32 = 34;
+pub const ERR_BID_NOT_FOUND: u32 = 35;
+pub const ERR_BID_NOT_OPEN: u32 = 36;
+pub const ERR_PROVIDER_JAILED: u32 = 37;
+pub const ERR_BID_DEPOSIT_TOO_LOW: u32 = 38;
 
 impl ComputeError {
     pub fn code(&self) -> u32 {
@@ -110,6 +149,19 @@ impl ComputeError {
             ZeroAmount(_) => ERR_ZERO_AMOUNT,
             InvalidGenesis(_) => ERR_INVALID_GENESIS,
             BadHashLength(_) => ERR_BAD_HASH_LENGTH,
+            BidAboveMax { .. } => ERR_BID_ABOVE_MAX,
+            OrderNotOpen(_) => ERR_ORDER_NOT_OPEN,
+            BidWindowClosed { .. } => ERR_BID_WINDOW_CLOSED,
+            AttributeUnmatched(_) => ERR_ATTRIBUTE_UNMATCHED,
+            AuditorUnmatched(_) => ERR_AUDITOR_UNMATCHED,
+            NoCapacity => ERR_NO_CAPACITY,
+            TooManyBids { .. } => ERR_TOO_MANY_BIDS,
+            DuplicateBid { .. } => ERR_DUPLICATE_BID,
+            NotBidder { .. } => ERR_NOT_BIDDER,
+            BidNotFound(_) => ERR_BID_NOT_FOUND,
+            BidNotOpen(_) => ERR_BID_NOT_OPEN,
+            ProviderJailed(_) => ERR_PROVIDER_JAILED,
+            BidDepositTooLow { .. } => ERR_BID_DEPOSIT_TOO_LOW,
         }
     }
 }

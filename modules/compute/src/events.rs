@@ -72,3 +72,23 @@ pub fn order_closed(order_id: u64, reason: &str, refunded: &Coin) -> Event {
         refunded: Some(refunded.to_proto()),
     })
 }
+
+pub fn bid_created(b: &pb::Bid) -> Event {
+    typed_event(&pb::EventBidCreated {
+        bid_id: b.id,
+        order_id: b.order_id,
+        provider: b.provider.clone(),
+        price: b.price.clone(),
+    })
+}
+
+/// A bid closed by its provider (`BID_STATE_CLOSED`) or lost at leasing (`BID_STATE_LOST`).
+pub fn bid_closed(b: &pb::Bid, refunded: &Coin) -> Event {
+    typed_event(&pb::EventBidClosed {
+        bid_id: b.id,
+        order_id: b.order_id,
+        provider: b.provider.clone(),
+        state: b.state,
+        refunded: Some(refunded.to_proto()),
+    })
+}

@@ -3,8 +3,9 @@
 //! through deai-proto's descriptors, so export → import → export is exact.
 //!
 //! Import checks every record and that the module account holds exactly Σ provider stakes +
-//! Σ escrow balances (bank's genesis, which runs first, funds it). Bids, leases, results and
-//! audits belong to the next slice: a genesis that holds any is refused for now.
+//! Σ escrow balances + Σ deposits of open and active bids (bank's genesis, which runs first,
+//! funds it). Leases, results and audits belong to later slices: a genesis that holds any is
+//! refused for now.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::error::ComputeError;
 use crate::keeper::{decode, ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
 use crate::msgs::{canonical_attributes, validate_host_uri};
-use crate::params::{Params, MAX_REDUNDANCY, MAX_SPEC_BYTES};
+use crate::params::{Params, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
 use crate::{state_key, MODULE_ACCOUNT};
 
 const SEQUENCES: [&str; 4] = ["order", "bid", "lease", "audit"];
@@ -79,10 +80,8 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     let authority = (!g.authority.is_empty()).then_some(g.authority.as_str());
     deai_framework::authority::init(state, &state_key::authority(), authority)?;
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[])?;
-    if !(g.bids.is_empty() && g.leases.is_empty() && g.results.is_empty() && g.audits.is_empty()) {
-        return Err(invalid(
-            "bids, leases, results and audits are not supported yet",
-        ));
+    if !(g.leases.is_empty() && g.results.is_empty() && g.audits.is_empty()) {
+        return Err(invalid("leases, results and audits are not supported yet"));
     }
 
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
@@ -163,6 +162,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     if g.escrow_accounts.len() != g.orders.len() {
         return Err(invalid("every order needs exactly one escrow account"));
     }
+    import_bids(state, &g, &mut held)?;
     let next = [
         g.next_order_id,
         g.next_bid_id,
@@ -189,6 +189,53 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     Ok(())
 }
 
+/// Bids: of a known order (whose `bid_count` is exactly its number of bids), in a known
+/// state, ids below `next_bid_id`, at most one open bid per (order, provider); the deposits of
+/// open and active bids are held by the module account.
+fn import_bids(
+    state: &mut dyn StateWrite,
+    g: &pb::GenesisState,
+    held: &mut BTreeMap<String, u128>,
+) -> Result<(), TxError> {
+    let next_bid = g.next_bid_id.max(1);
+    let mut per_order: BTreeMap<u64, u32> = BTreeMap::new();
+    for b in &g.bids {
+        let provider = Address::from_bech32(&b.provider)?;
+        let st = pb::BidState::try_from(b.state).ok();
+        let known = st.is_some_and(|s| s != pb::BidState::Unspecified);
+        if b.id == 0 || b.id >= next_bid || !known || state.get_bid(b.id)?.is_some() {
+            return Err(invalid(format!("bid {}: bad id, state or duplicate", b.id)));
+        }
+        let o = state
+            .get_order(b.order_id)?
+            .ok_or_else(|| invalid(format!("bid {} of unknown order", b.id)))?;
+        let price = coin(&b.price, "bid price")?;
+        let max = coin(&o.max_price_per_block, "max_price_per_block")?;
+        if price.denom != max.denom || price.amount > max.amount {
+            return Err(invalid(format!("bid {}: price", b.id)));
+        }
+        let deposit = coin(&b.deposit, "bid deposit")?;
+        if b.state == pb::BidState::Open as i32
+            && state.open_bid_of(b.order_id, &provider)?.is_some()
+        {
+            return Err(invalid(format!("bid {}: second open bid", b.id)));
+        }
+        if matches!(st, Some(pb::BidState::Open | pb::BidState::Active)) {
+            add(held, &deposit)?;
+        }
+        let n = per_order.entry(b.order_id).or_insert(0);
+        *n = n.saturating_add(1);
+        state.put_bid(b)?;
+    }
+    for o in &g.orders {
+        if o.bid_count != per_order.get(&o.id).copied().unwrap_or(0) || o.bid_count > MAX_ORDER_BIDS
+        {
+            return Err(invalid(format!("order {}: bid_count", o.id)));
+        }
+    }
+    Ok(())
+}
+
 fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
@@ -209,6 +256,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         providers: all(state, state_key::providers())?,
         signed_attributes: all(state, state_key::all_signed_attributes())?,
         orders: all(state, state_key::orders())?,
+        bids: all(state, state_key::bids())?,
         escrow_accounts: all(state, state_key::escrows())?,
         next_order_id: state.sequence(SEQUENCES[0])?,
         next_bid_id: state.sequence(SEQUENCES[1])?,

@@ -6,7 +6,7 @@ use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 use deai_proto::compute::v1 as pb;
 use prost::Message;
 
-use crate::params::Params;
+use crate::params::{Params, MAX_ORDER_BIDS};
 use crate::state_key;
 
 /// Most auditors whose signatures one provider may hold (bounds deletion and queries).
@@ -69,6 +69,41 @@ pub trait ComputeRead: StateRead {
 
     fn get_escrow(&self, order_id: u64) -> Result<Option<pb::EscrowAccount>, TxError> {
         get(self, &state_key::escrow(order_id))
+    }
+
+    fn get_bid(&self, id: u64) -> Result<Option<pb::Bid>, TxError> {
+        get(self, &state_key::bid(id))
+    }
+
+    /// The id of `provider`'s open bid on `order_id`, if any.
+    fn open_bid_of(&self, order_id: u64, provider: &Address) -> Result<Option<u64>, TxError> {
+        match self.get(&state_key::open_bid(order_id, provider))? {
+            None => Ok(None),
+            Some(b) => {
+                let arr: [u8; 8] = b
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| sdk::internal("corrupt open bid index"))?;
+                Ok(Some(u64::from_be_bytes(arr)))
+            }
+        }
+    }
+
+    /// Every bid of an order, by id. An order never holds more than [`MAX_ORDER_BIDS`] bids
+    /// (closed ones included), so this is bounded.
+    fn bids_of_order(&self, order_id: u64) -> Result<Vec<pb::Bid>, TxError> {
+        let prefix = state_key::bids_by_order(order_id);
+        let end = prefix_end(&prefix);
+        let mut out = Vec::new();
+        for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_ORDER_BIDS as usize)? {
+            let id =
+                state_key::trailing_id(&k).ok_or_else(|| sdk::internal("corrupt bid index"))?;
+            out.push(
+                self.get_bid(id)?
+                    .ok_or_else(|| sdk::internal(format!("bid index names missing bid {id}")))?,
+            );
+        }
+        Ok(out)
     }
 
     /// The counter `name` as stored (0 if never set).
@@ -138,6 +173,21 @@ pub trait ComputeWrite: StateWrite {
             Vec::new(),
         )?;
         self.put(state_key::order(order.id), order.encode_to_vec())
+    }
+
+    /// Writes a bid and keeps its indexes (by order, by provider, and the open bid of a
+    /// provider on an order) in step.
+    fn put_bid(&mut self, bid: &pb::Bid) -> Result<(), TxError> {
+        let provider = stored_addr(&bid.provider)?;
+        self.put(state_key::bid_by_order(bid.order_id, bid.id), Vec::new())?;
+        self.put(state_key::bid_by_provider(&provider, bid.id), Vec::new())?;
+        let open_key = state_key::open_bid(bid.order_id, &provider);
+        if bid.state == pb::BidState::Open as i32 {
+            self.put(open_key, bid.id.to_be_bytes().to_vec())?;
+        } else if self.open_bid_of(bid.order_id, &provider)? == Some(bid.id) {
+            self.delete(open_key)?;
+        }
+        self.put(state_key::bid(bid.id), bid.encode_to_vec())
     }
 
     fn put_escrow(&mut self, e: &pb::EscrowAccount) -> Result<(), TxError> {

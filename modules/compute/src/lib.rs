@@ -2,9 +2,10 @@
 //! attributes) and orders with their escrow accounts; bids, leases, settlement, results and
 //! audits build on it.
 //!
-//! Escrow: provider stakes and order deposits sit in the module account [`MODULE_ACCOUNT`]
-//! (moved only through bank's `send_to_module`/`send_from_module`), and at every moment its
-//! balance of each denom equals Σ provider stakes + Σ escrow account balances in that denom.
+//! Escrow: provider stakes, order deposits and bid deposits sit in the module account
+//! [`MODULE_ACCOUNT`] (moved only through bank's `send_to_module`/`send_from_module`), and at
+//! every moment its balance of each denom equals Σ provider stakes + Σ escrow account
+//! balances + Σ deposits of open and active bids in that denom.
 //!
 //! Decimal fractions (take_rate, slash_fraction, spot_check_rate) are fixed-point [`Dec`]s:
 //! integer counts of 10^-18, checked u128 math, products floored.
@@ -24,9 +25,10 @@ pub use error::*;
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
 pub use msgs::{
-    canonical_attributes, validate_host_uri, CloseOrder, CreateOrder, CreateProvider,
-    DeleteProvider, DepositOrder, SignProviderAttributes, UpdateParams, UpdateProvider,
-    MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN, MAX_HOST_URI_LEN,
+    canonical_attributes, validate_host_uri, CloseBid, CloseOrder, CreateBid, CreateOrder,
+    CreateProvider, DeleteProvider, DepositOrder, SignProviderAttributes, UpdateParams,
+    UpdateProvider, MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN,
+    MAX_HOST_URI_LEN,
 };
 pub use params::{Params, MAX_CHECKPOINTS, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
 
@@ -52,6 +54,8 @@ impl Module for ComputeModule {
         router.add_msg::<pb::MsgCreateOrder, CreateOrder>();
         router.add_msg::<pb::MsgDepositOrder, DepositOrder>();
         router.add_msg::<pb::MsgCloseOrder, CloseOrder>();
+        router.add_msg::<pb::MsgCreateBid, CreateBid>();
+        router.add_msg::<pb::MsgCloseBid, CloseBid>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -71,6 +75,8 @@ impl Module for ComputeModule {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bids;
 #[cfg(test)]
 mod tests_orders;
 #[cfg(test)]

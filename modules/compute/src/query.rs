@@ -1,5 +1,5 @@
-//! compute's gRPC queries, registered by their method paths. Queries of later slices (bids,
-//! leases, results, audits) are not registered yet and answer Unimplemented.
+//! compute's gRPC queries, registered by their method paths. Queries of later slices (results,
+//! audits) are not registered yet and answer Unimplemented.
 
 use deai_framework::pagination::paginate;
 use deai_framework::{sdk, Address, Router, StateRead, TxError};
@@ -15,6 +15,29 @@ pub fn register(router: &mut Router) {
     router.add_query("/deai.compute.v1.Query/Order", order);
     router.add_query("/deai.compute.v1.Query/Orders", orders);
     router.add_query("/deai.compute.v1.Query/EscrowAccount", escrow_account);
+    router.add_query("/deai.compute.v1.Query/Bids", bids);
+}
+
+/// Loads the records named by the trailing ids of index keys.
+fn by_ids<M>(
+    entries: &[(Vec<u8>, Vec<u8>)],
+    load: impl Fn(u64) -> Result<Option<M>, TxError>,
+) -> Result<Vec<M>, TxError> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, _) in entries {
+        let id = state_key::trailing_id(k).ok_or_else(|| sdk::internal("corrupt index"))?;
+        out.push(load(id)?.ok_or_else(|| sdk::internal(format!("index names missing {id}")))?);
+    }
+    Ok(out)
+}
+
+/// The bids of one order, by id.
+fn bids(s: &dyn StateRead, req: pb::QueryBidsRequest) -> Result<pb::QueryBidsResponse, TxError> {
+    let (entries, page) = paginate(s, &state_key::bids_by_order(req.order_id), req.pagination)?;
+    Ok(pb::QueryBidsResponse {
+        bids: by_ids(&entries, |id| s.get_bid(id))?,
+        pagination: Some(page),
+    })
 }
 
 fn parse(addr: &str) -> Result<Address, TxError> {

@@ -95,6 +95,36 @@ pub fn escrows() -> Vec<u8> {
     k("escrow").build()
 }
 
+pub fn bid(id: u64) -> Vec<u8> {
+    k("bid").u64(id).build()
+}
+
+pub fn bids() -> Vec<u8> {
+    k("bid").build()
+}
+
+pub fn bid_by_order(order_id: u64, id: u64) -> Vec<u8> {
+    k("bid_order").u64(order_id).u64(id).build()
+}
+
+/// Every bid of one order (at most `MAX_ORDER_BIDS`: closed bids still count).
+pub fn bids_by_order(order_id: u64) -> Vec<u8> {
+    k("bid_order").u64(order_id).build()
+}
+
+pub fn bid_by_provider(provider: &Address, id: u64) -> Vec<u8> {
+    k("bid_provider").addr(provider).u64(id).build()
+}
+
+pub fn bids_by_provider(provider: &Address) -> Vec<u8> {
+    k("bid_provider").addr(provider).build()
+}
+
+/// The open bid of a provider on an order (value: the bid id), present only while open.
+pub fn open_bid(order_id: u64, provider: &Address) -> Vec<u8> {
+    k("bid_open").u64(order_id).addr(provider).build()
+}
+
 /// Enum values are validated non-negative before they reach a key.
 fn state_u64(state: i32) -> u64 {
     u64::try_from(state).unwrap_or(0)

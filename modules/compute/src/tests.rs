@@ -81,6 +81,15 @@ pub(crate) fn exec<P: prost::Message + Name>(
     s: &mut MemStore,
     p: P,
 ) -> Result<Vec<Event>, TxError> {
+    exec_at(s, 10, p)
+}
+
+/// [`exec`] at block `height`.
+pub(crate) fn exec_at<P: prost::Message + Name>(
+    s: &mut MemStore,
+    height: u64,
+    p: P,
+) -> Result<Vec<Event>, TxError> {
     let mut router = Router::new();
     ComputeModule.register(&mut router);
     let msg = router.decode(&Any {
@@ -88,7 +97,7 @@ pub(crate) fn exec<P: prost::Message + Name>(
         value: p.encode_to_vec(),
     })?;
     let block = BlockInfo {
-        height: 10,
+        height,
         ..Default::default()
     };
     let gas = GasMeter::new(10_000_000);
@@ -120,7 +129,8 @@ pub(crate) fn compute(c: u32) -> (&'static str, u32) {
     ("compute", c)
 }
 
-/// The module account holds exactly Σ provider stakes + Σ escrow balances, per denom.
+/// The module account holds exactly Σ provider stakes + Σ escrow balances + Σ deposits of
+/// open and active bids, per denom.
 pub(crate) fn assert_reconciles(s: &MemStore) {
     let g = import_proto(&ComputeModule.export_genesis(s).unwrap()).unwrap();
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
@@ -128,7 +138,15 @@ pub(crate) fn assert_reconciles(s: &MemStore) {
         .providers
         .iter()
         .filter_map(|p| p.stake.clone())
-        .chain(g.escrow_accounts.iter().filter_map(|e| e.balance.clone()));
+        .chain(g.escrow_accounts.iter().filter_map(|e| e.balance.clone()))
+        .chain(
+            g.bids
+                .iter()
+                .filter(|b| {
+                    b.state == pb::BidState::Open as i32 || b.state == pb::BidState::Active as i32
+                })
+                .filter_map(|b| b.deposit.clone()),
+        );
     for c in coins {
         *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
     }

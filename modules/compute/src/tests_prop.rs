@@ -1,5 +1,6 @@
-//! Random sequences of provider and order messages never create or lose a token: every
-//! balance sums to the supply, and the module account holds exactly Σ stakes + Σ escrows.
+//! Random sequences of provider, order and bid messages never create or lose a token: every
+//! balance sums to the supply, and the module account holds exactly Σ stakes + Σ escrows + Σ
+//! held bid deposits.
 
 use proptest::prelude::*;
 
@@ -8,6 +9,7 @@ use deai_framework::MemStore;
 use deai_proto::compute::v1 as pb;
 
 use crate::tests::*;
+use crate::tests_bids::bid_msg;
 use crate::tests_orders::create_order_msg;
 use crate::MODULE_ACCOUNT;
 
@@ -19,6 +21,9 @@ enum Op {
     CreateOrder(u8, u128),
     Deposit(u8, u64, u128, bool),
     Close(u8, u64),
+    Sign(u8),
+    Bid(u8, u64, u128),
+    CloseBid(u8, u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -37,7 +42,10 @@ fn op() -> impl Strategy<Value = Op> {
         (user.clone(), amount.clone()).prop_map(|(u, a)| Op::CreateOrder(u, a)),
         (user.clone(), order.clone(), amount, any::<bool>())
             .prop_map(|(u, o, a, atom)| Op::Deposit(u, o, a, atom)),
-        (user, order).prop_map(|(u, o)| Op::Close(u, o)),
+        (user.clone(), order.clone()).prop_map(|(u, o)| Op::Close(u, o)),
+        user.clone().prop_map(Op::Sign),
+        (user.clone(), order.clone(), 1u128..12).prop_map(|(u, o, p)| Op::Bid(u, o, p)),
+        (user, 0u64..12).prop_map(|(u, b)| Op::CloseBid(u, b)),
     ]
 }
 
@@ -73,6 +81,22 @@ fn apply(s: &mut MemStore, op: &Op) {
             pb::MsgCloseOrder {
                 owner: addr(u).to_bech32(),
                 order_id: o,
+            },
+        ),
+        Op::Sign(u) => exec(
+            s,
+            pb::MsgSignProviderAttributes {
+                auditor: addr(7).to_bech32(),
+                provider: addr(u).to_bech32(),
+                attributes: vec![attr("region", "eu")],
+            },
+        ),
+        Op::Bid(u, o, p) => exec(s, bid_msg(u, o, p)),
+        Op::CloseBid(u, b) => exec(
+            s,
+            pb::MsgCloseBid {
+                provider: addr(u).to_bech32(),
+                bid_id: b,
             },
         ),
     };

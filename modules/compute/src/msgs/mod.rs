@@ -1,9 +1,11 @@
 //! compute's messages: decoding and stateless validation (`TryFrom` the proto), then
 //! execution. Shared validation lives here.
 
+mod bid;
 mod order;
 mod provider;
 
+pub use bid::{CloseBid, CreateBid};
 pub use order::{CloseOrder, CreateOrder, DepositOrder};
 pub use provider::{CreateProvider, DeleteProvider, SignProviderAttributes, UpdateProvider};
 

@@ -1,13 +1,15 @@
 //! Orders: create (deposit escrowed in the module account, recorded in the order's escrow
-//! account), deposit (top up), close (owner only; the unspent escrow is refunded).
+//! account), deposit (top up), close (owner only; the unspent escrow and the deposits of open
+//! bids are refunded).
 
 use cosmos_sdk_proto::Any;
 use sha2::{Digest, Sha256};
 
 use deai_bank::BankWrite;
 use deai_framework::{Address, Coin, Ctx, Message, TxError};
-use deai_proto::compute::v1::{self as pb, EscrowState, OrderState, VerificationMode};
+use deai_proto::compute::v1::{self as pb, BidState, EscrowState, OrderState, VerificationMode};
 
+use super::bid::close_bid;
 use super::{canonical_attributes, coins_of, emit_all, required_coin, response, sender_event};
 use crate::dec::Dec;
 use crate::error::ComputeError;
@@ -341,6 +343,12 @@ impl Message for CloseOrder {
             .into());
         }
         let (mut order, mut escrow) = load_open(ctx, self.order_id)?;
+        // Open bids are refunded (at most order_max_bids of them).
+        for mut bid in ctx.bids_of_order(self.order_id)? {
+            if bid.state == BidState::Open as i32 {
+                close_bid(ctx, &mut bid, BidState::Closed)?;
+            }
+        }
         let mut balance = escrow_balance(&escrow)?;
         let refunded = balance.clone();
         if refunded.amount > 0 {
