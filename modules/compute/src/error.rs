@@ -81,6 +81,14 @@ pub enum ComputeError {
     ProviderJailed(String),
     #[error("bid deposit {got} is below the minimum {min}")]
     BidDepositTooLow { got: String, min: String },
+    #[error("invalid lease bids: {0}")]
+    BadLeaseBids(String),
+    #[error("lease {0} not found")]
+    LeaseNotFound(u64),
+    #[error("{signer} is not the provider of lease {lease}")]
+    NotLessee { signer: String, lease: u64 },
+    #[error("lease {0} is not active")]
+    LeaseNotActive(u64),
 }
 
 pub const ERR_NOT_OWNER: u32 = 2;
@@ -120,6 +128,10 @@ pub const ERR_BID_NOT_FOUND: u32 = 35;
 pub const ERR_BID_NOT_OPEN: u32 = 36;
 pub const ERR_PROVIDER_JAILED: u32 = 37;
 pub const ERR_BID_DEPOSIT_TOO_LOW: u32 = 38;
+pub const ERR_BAD_LEASE_BIDS: u32 = 39;
+pub const ERR_LEASE_NOT_FOUND: u32 = 40;
+pub const ERR_NOT_LESSEE: u32 = 41;
+pub const ERR_LEASE_NOT_ACTIVE: u32 = 42;
 
 impl ComputeError {
     pub fn code(&self) -> u32 {
@@ -162,6 +174,10 @@ impl ComputeError {
             BidNotOpen(_) => ERR_BID_NOT_OPEN,
             ProviderJailed(_) => ERR_PROVIDER_JAILED,
             BidDepositTooLow { .. } => ERR_BID_DEPOSIT_TOO_LOW,
+            BadLeaseBids(_) => ERR_BAD_LEASE_BIDS,
+            LeaseNotFound(_) => ERR_LEASE_NOT_FOUND,
+            NotLessee { .. } => ERR_NOT_LESSEE,
+            LeaseNotActive(_) => ERR_LEASE_NOT_ACTIVE,
         }
     }
 }

@@ -92,3 +92,21 @@ pub fn bid_closed(b: &pb::Bid, refunded: &Coin) -> Event {
         refunded: Some(refunded.to_proto()),
     })
 }
+
+pub fn lease_created(l: &pb::Lease) -> Event {
+    typed_event(&pb::EventLeaseCreated {
+        lease_id: l.id,
+        order_id: l.order_id,
+        bid_id: l.bid_id,
+        provider: l.provider.clone(),
+        price: l.price.clone(),
+    })
+}
+
+pub fn order_leased(order_id: u64, lease_ids: Vec<u64>, automatic: bool) -> Event {
+    typed_event(&pb::EventOrderLeased {
+        order_id,
+        lease_ids,
+        automatic,
+    })
+}

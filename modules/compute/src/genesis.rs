@@ -4,8 +4,8 @@
 //!
 //! Import checks every record and that the module account holds exactly Σ provider stakes +
 //! Σ escrow balances + Σ deposits of open and active bids (bank's genesis, which runs first,
-//! funds it). Leases, results and audits belong to later slices: a genesis that holds any is
-//! refused for now.
+//! funds it). Results and audits belong to later slices: a genesis that holds any is refused for
+//! now.
 
 use std::collections::BTreeMap;
 
@@ -80,8 +80,8 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     let authority = (!g.authority.is_empty()).then_some(g.authority.as_str());
     deai_framework::authority::init(state, &state_key::authority(), authority)?;
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[])?;
-    if !(g.leases.is_empty() && g.results.is_empty() && g.audits.is_empty()) {
-        return Err(invalid("leases, results and audits are not supported yet"));
+    if !(g.results.is_empty() && g.audits.is_empty()) {
+        return Err(invalid("results and audits are not supported yet"));
     }
 
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
@@ -163,6 +163,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         return Err(invalid("every order needs exactly one escrow account"));
     }
     import_bids(state, &g, &mut held)?;
+    import_leases(state, &g)?;
     let next = [
         g.next_order_id,
         g.next_bid_id,
@@ -236,6 +237,66 @@ fn import_bids(
     Ok(())
 }
 
+/// Leases: of a known order, each on an active bid of that order with the same provider and
+/// price, at most `redundancy` per order, ids below `next_lease_id`; each provider's
+/// `active_leases` and `in_use` are exactly what its active leases add up to.
+fn import_leases(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<(), TxError> {
+    let next_lease = g.next_lease_id.max(1);
+    let mut use_of: BTreeMap<String, (u32, pb::Resources)> = BTreeMap::new();
+    for l in &g.leases {
+        let known =
+            pb::LeaseState::try_from(l.state).is_ok_and(|s| s != pb::LeaseState::Unspecified);
+        if l.id == 0 || l.id >= next_lease || !known || state.get_lease(l.id)?.is_some() {
+            return Err(invalid(format!(
+                "lease {}: bad id, state or duplicate",
+                l.id
+            )));
+        }
+        let bad = || invalid(format!("lease {}: order, bid, provider or price", l.id));
+        let o = state.get_order(l.order_id)?.ok_or_else(bad)?;
+        let b = state.get_bid(l.bid_id)?.ok_or_else(bad)?;
+        if b.order_id != l.order_id || b.provider != l.provider || b.price != l.price {
+            return Err(bad());
+        }
+        if state.leases_of_order(l.order_id)?.len() >= o.redundancy as usize {
+            return Err(invalid(format!("order {}: too many leases", o.id)));
+        }
+        let active = l.state == pb::LeaseState::Active as i32;
+        if active != (b.state == pb::BidState::Active as i32) {
+            return Err(invalid(format!("lease {}: bid state", l.id)));
+        }
+        coin(&l.unwithdrawn, "lease unwithdrawn")?;
+        coin(&l.withdrawn, "lease withdrawn")?;
+        if active {
+            let r = o.resources.unwrap_or_default();
+            let u = use_of.entry(l.provider.clone()).or_default();
+            let over = || invalid("resources in use overflow");
+            u.0 = u.0.checked_add(1).ok_or_else(over)?;
+            u.1.cpu_millis = u.1.cpu_millis.checked_add(r.cpu_millis).ok_or_else(over)?;
+            u.1.memory_bytes =
+                u.1.memory_bytes
+                    .checked_add(r.memory_bytes)
+                    .ok_or_else(over)?;
+            u.1.gpus = u.1.gpus.checked_add(r.gpus).ok_or_else(over)?;
+            u.1.storage_bytes =
+                u.1.storage_bytes
+                    .checked_add(r.storage_bytes)
+                    .ok_or_else(over)?;
+        }
+        state.put_lease(l)?;
+    }
+    for p in &g.providers {
+        let (n, r) = use_of.remove(&p.owner).unwrap_or_default();
+        if p.active_leases != n || p.in_use.unwrap_or_default() != r {
+            return Err(invalid(format!("provider {}: leases in use", p.owner)));
+        }
+    }
+    if let Some(owner) = use_of.keys().next() {
+        return Err(invalid(format!("active lease of unknown provider {owner}")));
+    }
+    Ok(())
+}
+
 fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
@@ -257,6 +318,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         signed_attributes: all(state, state_key::all_signed_attributes())?,
         orders: all(state, state_key::orders())?,
         bids: all(state, state_key::bids())?,
+        leases: all(state, state_key::leases())?,
         escrow_accounts: all(state, state_key::escrows())?,
         next_order_id: state.sequence(SEQUENCES[0])?,
         next_bid_id: state.sequence(SEQUENCES[1])?,

@@ -1,12 +1,14 @@
 //! The compute keeper, as extension traits on any state. Records are only written here; an
-//! order's secondary indexes (by owner, by state, by owner and state) only by `put_order`.
+//! order's secondary indexes (by owner, by state, by owner and state, and the bid-deadline
+//! index of open orders) only by `put_order`; a bid's only by `put_bid`; a lease's only by
+//! `put_lease`.
 
 use deai_framework::keys::prefix_end;
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 use deai_proto::compute::v1 as pb;
 use prost::Message;
 
-use crate::params::{Params, MAX_ORDER_BIDS};
+use crate::params::{Params, MAX_ORDER_BIDS, MAX_REDUNDANCY};
 use crate::state_key;
 
 /// Most auditors whose signatures one provider may hold (bounds deletion and queries).
@@ -106,6 +108,27 @@ pub trait ComputeRead: StateRead {
         Ok(out)
     }
 
+    fn get_lease(&self, id: u64) -> Result<Option<pb::Lease>, TxError> {
+        get(self, &state_key::lease(id))
+    }
+
+    /// Every lease of an order, by id (at most [`MAX_REDUNDANCY`]).
+    fn leases_of_order(&self, order_id: u64) -> Result<Vec<pb::Lease>, TxError> {
+        let prefix = state_key::leases_by_order(order_id);
+        let end = prefix_end(&prefix);
+        let mut out = Vec::new();
+        for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_REDUNDANCY as usize)? {
+            let id =
+                state_key::trailing_id(&k).ok_or_else(|| sdk::internal("corrupt lease index"))?;
+            out.push(
+                self.get_lease(id)?.ok_or_else(|| {
+                    sdk::internal(format!("lease index names missing lease {id}"))
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
     /// The counter `name` as stored (0 if never set).
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
         match self.get(&state_key::sequence(name))? {
@@ -155,6 +178,14 @@ pub trait ComputeWrite: StateWrite {
         )
     }
 
+    fn remove_signed_attributes(
+        &mut self,
+        provider: &Address,
+        auditor: &Address,
+    ) -> Result<(), TxError> {
+        self.delete(state_key::signed_attributes(provider, auditor))
+    }
+
     /// Writes an order and keeps its indexes (by owner, by state, by owner and state) in step.
     fn put_order(&mut self, order: &pb::Order) -> Result<(), TxError> {
         let owner = stored_addr(&order.owner)?;
@@ -165,6 +196,13 @@ pub trait ComputeWrite: StateWrite {
             self.delete(state_key::order_by_owner_state(
                 &old_owner, old.state, old.id,
             ))?;
+            self.delete(state_key::deadline(old.bid_deadline, old.id))?;
+        }
+        if order.state == pb::OrderState::Open as i32 {
+            self.put(
+                state_key::deadline(order.bid_deadline, order.id),
+                Vec::new(),
+            )?;
         }
         self.put(state_key::order_by_owner(&owner, order.id), Vec::new())?;
         self.put(state_key::order_by_state(order.state, order.id), Vec::new())?;
@@ -188,6 +226,30 @@ pub trait ComputeWrite: StateWrite {
             self.delete(open_key)?;
         }
         self.put(state_key::bid(bid.id), bid.encode_to_vec())
+    }
+
+    /// Writes a lease and keeps its indexes (by order, by provider, by provider and state)
+    /// in step.
+    fn put_lease(&mut self, lease: &pb::Lease) -> Result<(), TxError> {
+        let provider = stored_addr(&lease.provider)?;
+        if let Some(old) = self.get_lease(lease.id)? {
+            self.delete(state_key::lease_by_provider_state(
+                &provider, old.state, old.id,
+            ))?;
+        }
+        self.put(
+            state_key::lease_by_order(lease.order_id, lease.id),
+            Vec::new(),
+        )?;
+        self.put(
+            state_key::lease_by_provider(&provider, lease.id),
+            Vec::new(),
+        )?;
+        self.put(
+            state_key::lease_by_provider_state(&provider, lease.state, lease.id),
+            Vec::new(),
+        )?;
+        self.put(state_key::lease(lease.id), lease.encode_to_vec())
     }
 
     fn put_escrow(&mut self, e: &pb::EscrowAccount) -> Result<(), TxError> {

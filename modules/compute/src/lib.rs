@@ -15,6 +15,7 @@ mod error;
 pub mod events;
 mod genesis;
 mod keeper;
+mod leasing;
 mod msgs;
 mod params;
 mod query;
@@ -24,10 +25,11 @@ pub use dec::{Dec, DEC_PLACES, DEC_SCALE};
 pub use error::*;
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
+pub use leasing::{LEASE_SEQ, MAX_LEASINGS_PER_BLOCK};
 pub use msgs::{
-    canonical_attributes, validate_host_uri, CloseBid, CloseOrder, CreateBid, CreateOrder,
-    CreateProvider, DeleteProvider, DepositOrder, SignProviderAttributes, UpdateParams,
-    UpdateProvider, MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN,
+    canonical_attributes, validate_host_uri, CloseBid, CloseOrder, CreateBid, CreateLease,
+    CreateOrder, CreateProvider, DeleteProvider, DepositOrder, SignProviderAttributes,
+    UpdateParams, UpdateProvider, MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN,
     MAX_HOST_URI_LEN,
 };
 pub use params::{Params, MAX_CHECKPOINTS, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
@@ -56,8 +58,15 @@ impl Module for ComputeModule {
         router.add_msg::<pb::MsgCloseOrder, CloseOrder>();
         router.add_msg::<pb::MsgCreateBid, CreateBid>();
         router.add_msg::<pb::MsgCloseBid, CloseBid>();
+        router.add_msg::<pb::MsgCreateLease, CreateLease>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
+    }
+
+    /// Leases the orders whose bid deadline has come (see `leasing`): reads only the
+    /// bid-deadline index, a bounded number of orders a block.
+    fn end_block(&self, ctx: &mut deai_framework::Ctx) -> Result<(), TxError> {
+        leasing::end_block(ctx)
     }
 
     fn init_genesis(
@@ -77,6 +86,8 @@ impl Module for ComputeModule {
 mod tests;
 #[cfg(test)]
 mod tests_bids;
+#[cfg(test)]
+mod tests_leases;
 #[cfg(test)]
 mod tests_orders;
 #[cfg(test)]

@@ -16,6 +16,12 @@ pub fn register(router: &mut Router) {
     router.add_query("/deai.compute.v1.Query/Orders", orders);
     router.add_query("/deai.compute.v1.Query/EscrowAccount", escrow_account);
     router.add_query("/deai.compute.v1.Query/Bids", bids);
+    router.add_query("/deai.compute.v1.Query/Lease", lease);
+    router.add_query("/deai.compute.v1.Query/LeasesByOrder", leases_by_order);
+    router.add_query(
+        "/deai.compute.v1.Query/LeasesByProvider",
+        leases_by_provider,
+    );
 }
 
 /// Loads the records named by the trailing ids of index keys.
@@ -150,4 +156,47 @@ fn escrow_account(
         ))
     })?;
     Ok(pb::QueryEscrowAccountResponse { account: Some(e) })
+}
+
+fn lease(s: &dyn StateRead, req: pb::QueryLeaseRequest) -> Result<pb::QueryLeaseResponse, TxError> {
+    let l = s
+        .get_lease(req.id)?
+        .ok_or_else(|| sdk::key_not_found(format!("lease {} not found", req.id)))?;
+    Ok(pb::QueryLeaseResponse { lease: Some(l) })
+}
+
+/// The leases of one order, by id.
+fn leases_by_order(
+    s: &dyn StateRead,
+    req: pb::QueryLeasesByOrderRequest,
+) -> Result<pb::QueryLeasesResponse, TxError> {
+    let (entries, page) = paginate(s, &state_key::leases_by_order(req.order_id), req.pagination)?;
+    Ok(pb::QueryLeasesResponse {
+        leases: by_ids(&entries, |id| s.get_lease(id))?,
+        pagination: Some(page),
+    })
+}
+
+/// The leases of one provider, optionally in one state, by id.
+fn leases_by_provider(
+    s: &dyn StateRead,
+    req: pb::QueryLeasesByProviderRequest,
+) -> Result<pb::QueryLeasesResponse, TxError> {
+    if pb::LeaseState::try_from(req.state).is_err() {
+        return Err(sdk::invalid_request(format!(
+            "unknown lease state {}",
+            req.state
+        )));
+    }
+    let provider = parse(&req.provider)?;
+    let prefix = if req.state == pb::LeaseState::Unspecified as i32 {
+        state_key::leases_by_provider(&provider)
+    } else {
+        state_key::leases_by_provider_state(&provider, req.state)
+    };
+    let (entries, page) = paginate(s, &prefix, req.pagination)?;
+    Ok(pb::QueryLeasesResponse {
+        leases: by_ids(&entries, |id| s.get_lease(id))?,
+        pagination: Some(page),
+    })
 }

@@ -125,6 +125,68 @@ pub fn open_bid(order_id: u64, provider: &Address) -> Vec<u8> {
     k("bid_open").u64(order_id).addr(provider).build()
 }
 
+pub fn lease(id: u64) -> Vec<u8> {
+    k("lease").u64(id).build()
+}
+
+pub fn leases() -> Vec<u8> {
+    k("lease").build()
+}
+
+pub fn lease_by_order(order_id: u64, id: u64) -> Vec<u8> {
+    k("lease_order").u64(order_id).u64(id).build()
+}
+
+/// Every lease of one order (at most its redundancy, so at most 5).
+pub fn leases_by_order(order_id: u64) -> Vec<u8> {
+    k("lease_order").u64(order_id).build()
+}
+
+pub fn lease_by_provider(provider: &Address, id: u64) -> Vec<u8> {
+    k("lease_provider").addr(provider).u64(id).build()
+}
+
+pub fn leases_by_provider(provider: &Address) -> Vec<u8> {
+    k("lease_provider").addr(provider).build()
+}
+
+pub fn lease_by_provider_state(provider: &Address, state: i32, id: u64) -> Vec<u8> {
+    k("lease_provider_state")
+        .addr(provider)
+        .u64(state_u64(state))
+        .u64(id)
+        .build()
+}
+
+pub fn leases_by_provider_state(provider: &Address, state: i32) -> Vec<u8> {
+    k("lease_provider_state")
+        .addr(provider)
+        .u64(state_u64(state))
+        .build()
+}
+
+/// An open order, by the height of its bid deadline: what `end_block` reads to lease orders
+/// automatically (`deadline/<height><order_id>`), written only by `put_order`.
+pub fn deadline(height: u64, order_id: u64) -> Vec<u8> {
+    k("deadline").u64(height).u64(order_id).build()
+}
+
+pub fn deadlines() -> Vec<u8> {
+    k("deadline").build()
+}
+
+/// The first deadline key above every deadline at `height` or earlier.
+pub fn deadlines_through(height: u64) -> Vec<u8> {
+    match height.checked_add(1) {
+        Some(next) => k("deadline").u64(next).build(),
+        None => {
+            let mut end = k("deadline").build();
+            end.push(0xff);
+            end
+        }
+    }
+}
+
 /// Enum values are validated non-negative before they reach a key.
 fn state_u64(state: i32) -> u64 {
     u64::try_from(state).unwrap_or(0)

@@ -109,6 +109,21 @@ pub(crate) fn exec_at<P: prost::Message + Name>(
     Ok(events)
 }
 
+/// Runs compute's `end_block` at `height`, as the app does (its writes applied on success).
+pub(crate) fn end_block_at(s: &mut MemStore, height: u64) -> Vec<Event> {
+    let block = BlockInfo {
+        height,
+        ..Default::default()
+    };
+    let gas = GasMeter::infinite();
+    let snapshot = s.clone();
+    let mut ctx = Ctx::new(&snapshot, &gas, &block);
+    ComputeModule.end_block(&mut ctx).unwrap();
+    let (writes, events) = ctx.finish();
+    s.apply(writes);
+    events
+}
+
 pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
     s: &MemStore,
     path: &str,

@@ -370,3 +370,22 @@ fn genesis_round_trips_bids_and_checks_their_deposits() {
         .collect();
     assert_eq!(ok, vec![true, true, false]);
 }
+
+#[test]
+fn an_update_drops_signatures_of_attributes_no_longer_offered() {
+    let mut s = store();
+    matching_provider(&mut s, 1);
+    exec(
+        &mut s,
+        pb::MsgUpdateProvider {
+            owner: addr(1).to_bech32(),
+            host_uri: "https://p.example".into(),
+            attributes: vec![attr("region", "us")],
+            capacity: None,
+        },
+    )
+    .unwrap();
+    assert!(s.signed_attributes_of(&addr(1)).unwrap().is_empty());
+    let app = export_all(&s);
+    assert_eq!(export_all(&init_all(&app)), app);
+}

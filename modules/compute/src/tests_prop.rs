@@ -1,4 +1,4 @@
-//! Random sequences of provider, order and bid messages never create or lose a token: every
+//! Random sequences of provider, order, bid and lease messages (and end blocks) never create or lose a token: every
 //! balance sums to the supply, and the module account holds exactly Σ stakes + Σ escrows + Σ
 //! held bid deposits.
 
@@ -10,6 +10,7 @@ use deai_proto::compute::v1 as pb;
 
 use crate::tests::*;
 use crate::tests_bids::bid_msg;
+use crate::tests_leases::lease_msg;
 use crate::tests_orders::create_order_msg;
 use crate::MODULE_ACCOUNT;
 
@@ -24,6 +25,8 @@ enum Op {
     Sign(u8),
     Bid(u8, u64, u128),
     CloseBid(u8, u64),
+    Lease(u8, u64, Vec<u64>),
+    EndBlock(u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -45,7 +48,10 @@ fn op() -> impl Strategy<Value = Op> {
         (user.clone(), order.clone()).prop_map(|(u, o)| Op::Close(u, o)),
         user.clone().prop_map(Op::Sign),
         (user.clone(), order.clone(), 1u128..12).prop_map(|(u, o, p)| Op::Bid(u, o, p)),
-        (user, 0u64..12).prop_map(|(u, b)| Op::CloseBid(u, b)),
+        (user.clone(), 0u64..12).prop_map(|(u, b)| Op::CloseBid(u, b)),
+        (user, order, proptest::collection::vec(0u64..12, 0..3))
+            .prop_map(|(u, o, b)| Op::Lease(u, o, b)),
+        (10u64..20).prop_map(Op::EndBlock),
     ]
 }
 
@@ -92,6 +98,11 @@ fn apply(s: &mut MemStore, op: &Op) {
             },
         ),
         Op::Bid(u, o, p) => exec(s, bid_msg(u, o, p)),
+        Op::Lease(u, o, b) => exec(s, lease_msg(u, o, b)),
+        Op::EndBlock(h) => {
+            end_block_at(s, h);
+            Ok(Vec::new())
+        }
         Op::CloseBid(u, b) => exec(
             s,
             pb::MsgCloseBid {

@@ -2,10 +2,14 @@
 //! execution. Shared validation lives here.
 
 mod bid;
+mod lease;
 mod order;
 mod provider;
 
+pub(crate) use bid::{close_bid, has_capacity};
 pub use bid::{CloseBid, CreateBid};
+pub use lease::CreateLease;
+pub(crate) use order::close_order_refunding;
 pub use order::{CloseOrder, CreateOrder, DepositOrder};
 pub use provider::{CreateProvider, DeleteProvider, SignProviderAttributes, UpdateProvider};
 

@@ -342,33 +342,45 @@ impl Message for CloseOrder {
             }
             .into());
         }
-        let (mut order, mut escrow) = load_open(ctx, self.order_id)?;
-        // Open bids are refunded (at most order_max_bids of them).
-        for mut bid in ctx.bids_of_order(self.order_id)? {
-            if bid.state == BidState::Open as i32 {
-                close_bid(ctx, &mut bid, BidState::Closed)?;
-            }
-        }
-        let mut balance = escrow_balance(&escrow)?;
-        let refunded = balance.clone();
-        if refunded.amount > 0 {
-            let transfers =
-                ctx.send_from_module(MODULE_NAME, &self.owner, &coins_of(&refunded)?)?;
-            emit_all(ctx, transfers);
-        }
-        balance.amount = 0;
-        escrow.balance = Some(balance.to_proto());
-        escrow.settled_at = ctx.block.height;
-        escrow.state = EscrowState::Closed as i32;
-        ctx.put_escrow(&escrow)?;
-        order.state = OrderState::Closed as i32;
-        ctx.put_order(&order)?;
-        ctx.emit(events::order_closed(
-            self.order_id,
-            "closed by owner",
-            &refunded,
-        ));
+        let (order, _) = load_open(ctx, self.order_id)?;
+        close_order_refunding(ctx, order, "closed by owner")?;
         ctx.emit(sender_event(&self.owner));
         Ok(response(pb::MsgCloseOrderResponse {}))
     }
+}
+
+/// Closes an order: its open bids are refunded, and so is what is left in its escrow (to the
+/// owner). Returns the refund.
+pub(crate) fn close_order_refunding(
+    ctx: &mut Ctx,
+    mut order: pb::Order,
+    reason: &str,
+) -> Result<Coin, TxError> {
+    let owner = crate::keeper::stored_addr(&order.owner)?;
+    let mut escrow = ctx.get_escrow(order.id)?.ok_or_else(|| {
+        deai_framework::sdk::internal(format!("order {} has no escrow account", order.id))
+    })?;
+    // Open bids are refunded (at most order_max_bids of them).
+    for mut bid in ctx.bids_of_order(order.id)? {
+        if bid.state == BidState::Open as i32 {
+            close_bid(ctx, &mut bid, BidState::Closed)?;
+        }
+    }
+    let mut balance = escrow_balance(&escrow)?;
+    let refunded = balance.clone();
+    if refunded.amount > 0 {
+        let transfers = ctx.send_from_module(MODULE_NAME, &owner, &coins_of(&refunded)?)?;
+        emit_all(ctx, transfers);
+    }
+    balance.amount = 0;
+    escrow.balance = Some(balance.to_proto());
+    escrow.settled_at = ctx.block.height;
+    if escrow.state != EscrowState::Overdrawn as i32 {
+        escrow.state = EscrowState::Closed as i32;
+    }
+    ctx.put_escrow(&escrow)?;
+    order.state = OrderState::Closed as i32;
+    ctx.put_order(&order)?;
+    ctx.emit(events::order_closed(order.id, reason, &refunded));
+    Ok(refunded)
 }

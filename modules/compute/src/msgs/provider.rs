@@ -142,6 +142,14 @@ impl Message for UpdateProvider {
         p.attributes = self.attributes.clone();
         p.capacity = Some(self.capacity);
         ctx.put_provider(&self.owner, &p)?;
+        // A signature covering an attribute the provider no longer offers is dropped (at most
+        // MAX_AUDITORS_PER_PROVIDER of them).
+        for sig in ctx.signed_attributes_of(&self.owner)? {
+            if sig.attributes.iter().any(|a| !p.attributes.contains(a)) {
+                let auditor = crate::keeper::stored_addr(&sig.auditor)?;
+                ctx.remove_signed_attributes(&self.owner, &auditor)?;
+            }
+        }
         ctx.emit(events::provider_updated(&p));
         ctx.emit(sender_event(&self.owner));
         Ok(response(pb::MsgUpdateProviderResponse {}))

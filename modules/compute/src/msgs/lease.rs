@@ -1,0 +1,104 @@
+//! MsgCreateLease: the order's owner picks 1..=redundancy of its open bids before the bid
+//! window ends (see `crate::leasing`).
+
+use cosmos_sdk_proto::Any;
+
+use deai_framework::{Address, Ctx, Message, TxError};
+use deai_proto::compute::v1::{self as pb, BidState, OrderState};
+
+use super::{response, sender_event};
+use crate::error::ComputeError;
+use crate::keeper::ComputeRead;
+use crate::leasing::{ineligible, lease_order};
+use crate::params::MAX_REDUNDANCY;
+use crate::MODULE_NAME;
+
+#[derive(Debug)]
+pub struct CreateLease {
+    pub owner: Address,
+    pub order_id: u64,
+    /// Sorted, unique, 1..=5 of them.
+    pub bid_ids: Vec<u64>,
+}
+
+impl TryFrom<pb::MsgCreateLease> for CreateLease {
+    type Error = TxError;
+    fn try_from(m: pb::MsgCreateLease) -> Result<Self, TxError> {
+        let mut bid_ids = m.bid_ids;
+        if bid_ids.is_empty() || bid_ids.len() > MAX_REDUNDANCY as usize {
+            return Err(ComputeError::BadLeaseBids(format!(
+                "pick 1..={MAX_REDUNDANCY} bids, got {}",
+                bid_ids.len()
+            ))
+            .into());
+        }
+        bid_ids.sort_unstable();
+        if bid_ids.windows(2).any(|w| w[0] == w[1]) {
+            return Err(ComputeError::BadLeaseBids("duplicate bid".into()).into());
+        }
+        Ok(Self {
+            owner: Address::from_bech32(&m.owner)?,
+            order_id: m.order_id,
+            bid_ids,
+        })
+    }
+}
+
+impl Message for CreateLease {
+    fn signers(&self) -> Vec<Address> {
+        vec![self.owner.clone()]
+    }
+
+    fn module(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
+        let order = ctx
+            .get_order(self.order_id)?
+            .ok_or(ComputeError::OrderNotFound(self.order_id))?;
+        if order.owner != self.owner.to_bech32() {
+            return Err(ComputeError::NotOwner {
+                signer: self.owner.to_bech32(),
+                what: format!("order {}", self.order_id),
+            }
+            .into());
+        }
+        if order.state != OrderState::Open as i32 {
+            return Err(ComputeError::OrderNotOpen(self.order_id).into());
+        }
+        if ctx.block.height > order.bid_deadline {
+            return Err(ComputeError::BidWindowClosed {
+                order: order.id,
+                deadline: order.bid_deadline,
+            }
+            .into());
+        }
+        if self.bid_ids.len() > order.redundancy as usize {
+            return Err(ComputeError::BadLeaseBids(format!(
+                "order {} takes at most {} leases",
+                order.id, order.redundancy
+            ))
+            .into());
+        }
+        for id in &self.bid_ids {
+            let bid = ctx.get_bid(*id)?.ok_or(ComputeError::BidNotFound(*id))?;
+            if bid.order_id != order.id {
+                return Err(ComputeError::BadLeaseBids(format!(
+                    "bid {id} is not of order {}",
+                    order.id
+                ))
+                .into());
+            }
+            if bid.state != BidState::Open as i32 {
+                return Err(ComputeError::BidNotOpen(*id).into());
+            }
+            if let Some(e) = ineligible(ctx, &bid, &order)? {
+                return Err(e.into());
+            }
+        }
+        let lease_ids = lease_order(ctx, order, &self.bid_ids, false)?;
+        ctx.emit(sender_event(&self.owner));
+        Ok(response(pb::MsgCreateLeaseResponse { lease_ids }))
+    }
+}
