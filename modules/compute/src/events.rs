@@ -110,3 +110,48 @@ pub fn order_leased(order_id: u64, lease_ids: Vec<u64>, automatic: bool) -> Even
         automatic,
     })
 }
+
+/// One settlement of a lease: `amount` to the provider and `take` to the community pool, for
+/// blocks `from_height..to_height`.
+pub fn lease_settled(
+    l: &pb::Lease,
+    from_height: u64,
+    to_height: u64,
+    amount: u128,
+    take: u128,
+    denom: &str,
+) -> Result<Event, deai_framework::TxError> {
+    Ok(typed_event(&pb::EventLeaseSettled {
+        lease_id: l.id,
+        order_id: l.order_id,
+        provider: l.provider.clone(),
+        from_height,
+        to_height,
+        amount: Some(Coin::new(denom.to_string(), amount)?.to_proto()),
+        take: Some(Coin::new(denom.to_string(), take)?.to_proto()),
+    }))
+}
+
+pub fn lease_withdrawn(l: &pb::Lease, amount: &Coin) -> Event {
+    typed_event(&pb::EventLeaseWithdrawn {
+        lease_id: l.id,
+        provider: l.provider.clone(),
+        amount: Some(amount.to_proto()),
+    })
+}
+
+pub fn lease_closed(l: &pb::Lease) -> Event {
+    typed_event(&pb::EventLeaseClosed {
+        lease_id: l.id,
+        order_id: l.order_id,
+        provider: l.provider.clone(),
+    })
+}
+
+pub fn lease_insufficient_funds(l: &pb::Lease) -> Event {
+    typed_event(&pb::EventLeaseInsufficientFunds {
+        lease_id: l.id,
+        order_id: l.order_id,
+        provider: l.provider.clone(),
+    })
+}

@@ -21,7 +21,7 @@ use crate::error::ComputeError;
 use crate::keeper::{decode, ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
 use crate::msgs::{canonical_attributes, validate_host_uri};
 use crate::params::{Params, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
-use crate::{state_key, MODULE_ACCOUNT};
+use crate::{state_key, COMMUNITY_POOL, MODULE_ACCOUNT};
 
 const SEQUENCES: [&str; 4] = ["order", "bid", "lease", "audit"];
 
@@ -80,6 +80,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     let authority = (!g.authority.is_empty()).then_some(g.authority.as_str());
     deai_framework::authority::init(state, &state_key::authority(), authority)?;
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[])?;
+    state.ensure_module_account_with(COMMUNITY_POOL, &[])?;
     if !(g.results.is_empty() && g.audits.is_empty()) {
         return Err(invalid("results and audits are not supported yet"));
     }
@@ -265,7 +266,9 @@ fn import_leases(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<(),
         if active != (b.state == pb::BidState::Active as i32) {
             return Err(invalid(format!("lease {}: bid state", l.id)));
         }
-        coin(&l.unwithdrawn, "lease unwithdrawn")?;
+        if coin(&l.unwithdrawn, "lease unwithdrawn")?.amount != 0 {
+            return Err(invalid(format!("lease {}: unwithdrawn must be zero", l.id)));
+        }
         coin(&l.withdrawn, "lease withdrawn")?;
         if active {
             let r = o.resources.unwrap_or_default();

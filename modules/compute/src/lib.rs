@@ -9,6 +9,9 @@
 //!
 //! Decimal fractions (take_rate, slash_fraction, spot_check_rate) are fixed-point [`Dec`]s:
 //! integer counts of 10^-18, checked u128 math, products floored.
+//!
+//! Settlement is lazy (see `settle`): a lease is paid `price × blocks` from its order's escrow
+//! when touched, `floor(pay × take_rate)` to the [`COMMUNITY_POOL`] module account.
 
 mod dec;
 mod error;
@@ -19,6 +22,7 @@ mod leasing;
 mod msgs;
 mod params;
 mod query;
+mod settle;
 pub mod state_key;
 
 pub use dec::{Dec, DEC_PLACES, DEC_SCALE};
@@ -29,8 +33,8 @@ pub use leasing::{LEASE_SEQ, MAX_LEASINGS_PER_BLOCK};
 pub use msgs::{
     canonical_attributes, validate_host_uri, CloseBid, CloseOrder, CreateBid, CreateLease,
     CreateOrder, CreateProvider, DeleteProvider, DepositOrder, SignProviderAttributes,
-    UpdateParams, UpdateProvider, MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN,
-    MAX_HOST_URI_LEN,
+    UpdateParams, UpdateProvider, WithdrawLease, MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN,
+    MAX_ATTRIBUTE_VALUE_LEN, MAX_HOST_URI_LEN,
 };
 pub use params::{Params, MAX_CHECKPOINTS, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
 
@@ -38,8 +42,11 @@ use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 use deai_proto::compute::v1 as pb;
 
 pub const MODULE_NAME: &str = "compute";
-/// The module account holding provider stakes and order escrow.
+/// The module account holding provider stakes, order escrow and bid deposits.
 pub const MODULE_ACCOUNT: &str = MODULE_NAME;
+/// The module account that receives the take rate of every lease payment; compute's
+/// `init_genesis` creates it (no permissions: it only receives).
+pub const COMMUNITY_POOL: &str = "community_pool";
 
 pub struct ComputeModule;
 
@@ -59,6 +66,7 @@ impl Module for ComputeModule {
         router.add_msg::<pb::MsgCreateBid, CreateBid>();
         router.add_msg::<pb::MsgCloseBid, CloseBid>();
         router.add_msg::<pb::MsgCreateLease, CreateLease>();
+        router.add_msg::<pb::MsgWithdrawLease, WithdrawLease>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -92,3 +100,5 @@ mod tests_leases;
 mod tests_orders;
 #[cfg(test)]
 mod tests_prop;
+#[cfg(test)]
+mod tests_settle;

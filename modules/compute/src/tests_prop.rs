@@ -9,15 +9,16 @@ use deai_framework::MemStore;
 use deai_proto::compute::v1 as pb;
 
 use crate::tests::*;
-use crate::tests_bids::bid_msg;
-use crate::tests_leases::lease_msg;
+use crate::tests_bids::{bid_id, bid_msg, matching_provider};
+use crate::tests_leases::{lease_msg, typed};
 use crate::tests_orders::create_order_msg;
-use crate::MODULE_ACCOUNT;
+use crate::{COMMUNITY_POOL, MODULE_ACCOUNT};
 
 #[derive(Clone, Debug)]
 enum Op {
     CreateProvider(u8, u128),
-    UpdateProvider(u8),
+    /// Keeps region=eu (still matching) or drops it.
+    UpdateProvider(u8, bool),
     DeleteProvider(u8),
     CreateOrder(u8, u128),
     Deposit(u8, u64, u128, bool),
@@ -26,7 +27,12 @@ enum Op {
     Bid(u8, u64, u128),
     CloseBid(u8, u64),
     Lease(u8, u64, Vec<u64>),
-    EndBlock(u64),
+    Withdraw(u8, u64),
+    /// An order of a requester with bids by providers 1..=prices.len(), leased by its owner
+    /// (the first `pick` bids) or left to end_block.
+    Round(u8, u128, Vec<u128>, usize),
+    /// Blocks pass (each end block runs).
+    Advance(u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -37,74 +43,126 @@ fn op() -> impl Strategy<Value = Op> {
         Just(FUNDS),
         Just(FUNDS + 1)
     ];
-    let order = 0u64..8;
+    let order = 0u64..4;
+    let bidder = proptest::sample::select(vec![1u8, 2, 3]);
+    let requester = proptest::sample::select(vec![4u8, 5]);
+    let order_deposit = prop_oneof![3 => 1u128..2000, 1 => amount.clone()];
+    let bid = 0u64..12;
     prop_oneof![
-        (user.clone(), amount.clone()).prop_map(|(u, a)| Op::CreateProvider(u, a)),
-        user.clone().prop_map(Op::UpdateProvider),
-        user.clone().prop_map(Op::DeleteProvider),
-        (user.clone(), amount.clone()).prop_map(|(u, a)| Op::CreateOrder(u, a)),
-        (user.clone(), order.clone(), amount, any::<bool>())
+        1 => (user.clone(), amount.clone()).prop_map(|(u, a)| Op::CreateProvider(u, a)),
+        1 => (user.clone(), any::<bool>()).prop_map(|(u, keep)| Op::UpdateProvider(u, keep)),
+        1 => user.clone().prop_map(Op::DeleteProvider),
+        3 => (requester.clone(), order_deposit).prop_map(|(u, a)| Op::CreateOrder(u, a)),
+        2 => (user.clone(), order.clone(), amount, any::<bool>())
             .prop_map(|(u, o, a, atom)| Op::Deposit(u, o, a, atom)),
-        (user.clone(), order.clone()).prop_map(|(u, o)| Op::Close(u, o)),
-        user.clone().prop_map(Op::Sign),
-        (user.clone(), order.clone(), 1u128..12).prop_map(|(u, o, p)| Op::Bid(u, o, p)),
-        (user.clone(), 0u64..12).prop_map(|(u, b)| Op::CloseBid(u, b)),
-        (user, order, proptest::collection::vec(0u64..12, 0..3))
+        2 => (user.clone(), order.clone()).prop_map(|(u, o)| Op::Close(u, o)),
+        1 => user.clone().prop_map(Op::Sign),
+        6 => (bidder.clone(), order.clone(), 1u128..12).prop_map(|(u, o, p)| Op::Bid(u, o, p)),
+        1 => (user.clone(), bid.clone()).prop_map(|(u, b)| Op::CloseBid(u, b)),
+        2 => (user.clone(), order, proptest::collection::vec(bid, 0..3))
             .prop_map(|(u, o, b)| Op::Lease(u, o, b)),
-        (10u64..20).prop_map(Op::EndBlock),
+        3 => (bidder.clone(), 0u64..8).prop_map(|(u, l)| Op::Withdraw(u, l)),
+        4 => (
+            requester.clone(),
+            1u128..400,
+            proptest::collection::vec(1u128..11, 1..4),
+            0usize..3
+        )
+            .prop_map(|(u, d, p, k)| Op::Round(u, d, p, k)),
+        3 => (1u64..8).prop_map(Op::Advance),
     ]
 }
 
-fn apply(s: &mut MemStore, op: &Op) {
+fn apply(s: &mut MemStore, h: &mut u64, op: &Op) {
+    let h0 = *h;
     let _ = match op.clone() {
-        Op::CreateProvider(u, a) => exec(s, create_provider_msg(u, a)),
-        Op::UpdateProvider(u) => exec(
+        Op::CreateProvider(u, a) => exec_at(s, h0, create_provider_msg(u, a)),
+        Op::UpdateProvider(u, keep) => exec_at(
             s,
+            h0,
             pb::MsgUpdateProvider {
                 owner: addr(u).to_bech32(),
                 host_uri: "https://u.example".into(),
-                attributes: vec![attr("gpu", "h100")],
+                attributes: if keep {
+                    vec![attr("gpu", "h100"), attr("region", "eu")]
+                } else {
+                    vec![attr("gpu", "h100")]
+                },
                 capacity: None,
             },
         ),
-        Op::DeleteProvider(u) => exec(
+        Op::DeleteProvider(u) => exec_at(
             s,
+            h0,
             pb::MsgDeleteProvider {
                 owner: addr(u).to_bech32(),
             },
         ),
-        Op::CreateOrder(u, a) => exec(s, create_order_msg(u, a)),
-        Op::Deposit(u, o, a, atom) => exec(
+        Op::CreateOrder(u, a) => exec_at(s, h0, create_order_msg(u, a)),
+        Op::Deposit(u, o, a, atom) => exec_at(
             s,
+            h0,
             pb::MsgDepositOrder {
                 depositor: addr(u).to_bech32(),
                 order_id: o,
                 amount: Some(coin(a, if atom { "uatom" } else { "udeai" })),
             },
         ),
-        Op::Close(u, o) => exec(
+        Op::Close(u, o) => exec_at(
             s,
+            h0,
             pb::MsgCloseOrder {
                 owner: addr(u).to_bech32(),
                 order_id: o,
             },
         ),
-        Op::Sign(u) => exec(
+        Op::Sign(u) => exec_at(
             s,
+            h0,
             pb::MsgSignProviderAttributes {
                 auditor: addr(7).to_bech32(),
                 provider: addr(u).to_bech32(),
                 attributes: vec![attr("region", "eu")],
             },
         ),
-        Op::Bid(u, o, p) => exec(s, bid_msg(u, o, p)),
-        Op::Lease(u, o, b) => exec(s, lease_msg(u, o, b)),
-        Op::EndBlock(h) => {
-            end_block_at(s, h);
+        Op::Bid(u, o, p) => exec_at(s, h0, bid_msg(u, o, p)),
+        Op::Lease(u, o, b) => exec_at(s, h0, lease_msg(u, o, b)),
+        Op::Withdraw(u, l) => exec_at(
+            s,
+            h0,
+            pb::MsgWithdrawLease {
+                provider: addr(u).to_bech32(),
+                lease_id: l,
+            },
+        ),
+        Op::Round(u, deposit, prices, pick) => {
+            let mut m = create_order_msg(u, deposit);
+            m.redundancy = 2;
+            let events = exec_at(s, h0, m);
+            if let Ok(o) = events.map(|e| typed::<pb::EventOrderCreated>(&e)[0].order_id) {
+                let mut bids = Vec::new();
+                for (i, p) in prices.iter().enumerate() {
+                    if let Ok(e) = exec_at(s, h0, bid_msg(i as u8 + 1, o, *p)) {
+                        bids.push(bid_id(&e));
+                    }
+                }
+                bids.truncate(pick);
+                if !bids.is_empty() {
+                    let _ = exec_at(s, h0, lease_msg(u, o, bids));
+                }
+            }
             Ok(Vec::new())
         }
-        Op::CloseBid(u, b) => exec(
+        Op::Advance(n) => {
+            for _ in 0..n {
+                *h += 1;
+                end_block_at(s, *h);
+            }
+            Ok(Vec::new())
+        }
+        Op::CloseBid(u, b) => exec_at(
             s,
+            h0,
             pb::MsgCloseBid {
                 provider: addr(u).to_bech32(),
                 bid_id: b,
@@ -115,22 +173,42 @@ fn apply(s: &mut MemStore, op: &Op) {
 
 fn check(s: &MemStore) {
     for denom in ["udeai", "uatom"] {
-        let mut total = s.module_balance(MODULE_ACCOUNT, denom).unwrap();
+        let mut total = s.module_balance(MODULE_ACCOUNT, denom).unwrap()
+            + s.module_balance(COMMUNITY_POOL, denom).unwrap();
         for u in USERS {
             total += s.balance(&addr(u), denom).unwrap();
         }
         assert_eq!(total, s.supply_of(denom).unwrap(), "{denom}");
     }
     assert_reconciles(s);
+    // Every unit that left an escrow was paid to one of its leases (provider share + take).
+    let g = crate::import_proto(&export_all(s)["compute"]).unwrap();
+    let amount = |c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>| -> u128 {
+        c.as_ref().unwrap().amount.parse().unwrap()
+    };
+    for e in &g.escrow_accounts {
+        let paid: u128 = g
+            .leases
+            .iter()
+            .filter(|l| l.order_id == e.order_id)
+            .map(|l| amount(&l.withdrawn))
+            .sum();
+        assert_eq!(amount(&e.transferred), paid, "order {}", e.order_id);
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
-    fn escrow_never_creates_or_loses_tokens(ops in proptest::collection::vec(op(), 1..30)) {
+    fn escrow_never_creates_or_loses_tokens(ops in proptest::collection::vec(op(), 1..60)) {
         let mut s = store();
+        // Three registered, audited providers, so that bids, leases and settlement happen.
+        for u in [1, 2, 3] {
+            matching_provider(&mut s, u);
+        }
+        let mut h = 10;
         for op in &ops {
-            apply(&mut s, op);
+            apply(&mut s, &mut h, op);
             check(&s);
         }
         let exported = export_all(&s);

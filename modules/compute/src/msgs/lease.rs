@@ -1,17 +1,19 @@
 //! MsgCreateLease: the order's owner picks 1..=redundancy of its open bids before the bid
-//! window ends (see `crate::leasing`).
+//! window ends (see `crate::leasing`). MsgWithdrawLease: the provider collects what its lease
+//! has earned (see `crate::settle`).
 
 use cosmos_sdk_proto::Any;
 
-use deai_framework::{Address, Ctx, Message, TxError};
-use deai_proto::compute::v1::{self as pb, BidState, OrderState};
+use deai_framework::{Address, Coin, Ctx, Message, TxError};
+use deai_proto::compute::v1::{self as pb, BidState, LeaseState, OrderState};
 
 use super::{response, sender_event};
 use crate::error::ComputeError;
 use crate::keeper::ComputeRead;
 use crate::leasing::{ineligible, lease_order};
 use crate::params::MAX_REDUNDANCY;
-use crate::MODULE_NAME;
+use crate::settle::settle_order;
+use crate::{events, MODULE_NAME};
 
 #[derive(Debug)]
 pub struct CreateLease {
@@ -100,5 +102,66 @@ impl Message for CreateLease {
         let lease_ids = lease_order(ctx, order, &self.bid_ids, false)?;
         ctx.emit(sender_event(&self.owner));
         Ok(response(pb::MsgCreateLeaseResponse { lease_ids }))
+    }
+}
+
+/// The provider of an active lease settles its order and collects: the response's amount is
+/// what this lease's provider received now (net of the take).
+#[derive(Debug)]
+pub struct WithdrawLease {
+    pub provider: Address,
+    pub lease_id: u64,
+}
+
+impl TryFrom<pb::MsgWithdrawLease> for WithdrawLease {
+    type Error = TxError;
+    fn try_from(m: pb::MsgWithdrawLease) -> Result<Self, TxError> {
+        Ok(Self {
+            provider: Address::from_bech32(&m.provider)?,
+            lease_id: m.lease_id,
+        })
+    }
+}
+
+impl Message for WithdrawLease {
+    fn signers(&self) -> Vec<Address> {
+        vec![self.provider.clone()]
+    }
+
+    fn module(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
+        let lease = ctx
+            .get_lease(self.lease_id)?
+            .ok_or(ComputeError::LeaseNotFound(self.lease_id))?;
+        if lease.provider != self.provider.to_bech32() {
+            return Err(ComputeError::NotLessee {
+                signer: self.provider.to_bech32(),
+                lease: self.lease_id,
+            }
+            .into());
+        }
+        if lease.state != LeaseState::Active as i32 {
+            return Err(ComputeError::LeaseNotActive(self.lease_id).into());
+        }
+        let settled = settle_order(ctx, lease.order_id)?;
+        let net = settled
+            .paid
+            .iter()
+            .find(|(id, _)| *id == self.lease_id)
+            .map_or(0, |(_, n)| *n);
+        let denom = lease
+            .price
+            .as_ref()
+            .map(|c| c.denom.clone())
+            .unwrap_or_default();
+        let amount = Coin::new(denom, net)?;
+        ctx.emit(events::lease_withdrawn(&lease, &amount));
+        ctx.emit(sender_event(&self.provider));
+        Ok(response(pb::MsgWithdrawLeaseResponse {
+            amount: Some(amount.to_proto()),
+        }))
     }
 }

@@ -8,7 +8,7 @@ mod provider;
 
 pub(crate) use bid::{close_bid, has_capacity};
 pub use bid::{CloseBid, CreateBid};
-pub use lease::CreateLease;
+pub use lease::{CreateLease, WithdrawLease};
 pub(crate) use order::close_order_refunding;
 pub use order::{CloseOrder, CreateOrder, DepositOrder};
 pub use provider::{CreateProvider, DeleteProvider, SignProviderAttributes, UpdateProvider};

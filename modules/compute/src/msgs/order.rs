@@ -1,6 +1,7 @@
 //! Orders: create (deposit escrowed in the module account, recorded in the order's escrow
-//! account), deposit (top up), close (owner only; the unspent escrow and the deposits of open
-//! bids are refunded).
+//! account), deposit (top up; settles a leased order at most every settle_interval blocks),
+//! close (owner only; leases are settled and closed, then the unspent escrow and the deposits
+//! of open bids are refunded).
 
 use cosmos_sdk_proto::Any;
 use sha2::{Digest, Sha256};
@@ -300,6 +301,8 @@ impl Message for DepositOrder {
             &self.amount,
             &balance,
         ));
+        // A touch: a leased order settles if settle_interval blocks have passed.
+        crate::settle::settle_if_due(ctx, self.order_id)?;
         ctx.emit(sender_event(&self.depositor));
         Ok(response(pb::MsgDepositOrderResponse {}))
     }
@@ -342,8 +345,8 @@ impl Message for CloseOrder {
             }
             .into());
         }
-        let (order, _) = load_open(ctx, self.order_id)?;
-        close_order_refunding(ctx, order, "closed by owner")?;
+        load_open(ctx, self.order_id)?;
+        crate::settle::settle_and_close(ctx, self.order_id, "closed by owner")?;
         ctx.emit(sender_event(&self.owner));
         Ok(response(pb::MsgCloseOrderResponse {}))
     }
