@@ -3,7 +3,8 @@
 //! through deai-proto's descriptors, so export → import → export is exact.
 //!
 //! Import checks every record and that the module account holds exactly Σ provider stakes +
-//! Σ escrow balances + Σ deposits of open and active bids (bank's genesis, which runs first,
+//! Σ escrow balances + Σ deposits of open and active bids + Σ unwithdrawn lease earnings
+//! (bank's genesis, which runs first,
 //! funds it). Results and audits belong to later slices: a genesis that holds any is refused for
 //! now.
 
@@ -164,7 +165,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         return Err(invalid("every order needs exactly one escrow account"));
     }
     import_bids(state, &g, &mut held)?;
-    import_leases(state, &g)?;
+    import_leases(state, &g, &mut held)?;
     let next = [
         g.next_order_id,
         g.next_bid_id,
@@ -241,7 +242,11 @@ fn import_bids(
 /// Leases: of a known order, each on an active bid of that order with the same provider and
 /// price, at most `redundancy` per order, ids below `next_lease_id`; each provider's
 /// `active_leases` and `in_use` are exactly what its active leases add up to.
-fn import_leases(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<(), TxError> {
+fn import_leases(
+    state: &mut dyn StateWrite,
+    g: &pb::GenesisState,
+    held: &mut BTreeMap<String, u128>,
+) -> Result<(), TxError> {
     let next_lease = g.next_lease_id.max(1);
     let mut use_of: BTreeMap<String, (u32, pb::Resources)> = BTreeMap::new();
     for l in &g.leases {
@@ -266,9 +271,11 @@ fn import_leases(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<(),
         if active != (b.state == pb::BidState::Active as i32) {
             return Err(invalid(format!("lease {}: bid state", l.id)));
         }
-        if coin(&l.unwithdrawn, "lease unwithdrawn")?.amount != 0 {
-            return Err(invalid(format!("lease {}: unwithdrawn must be zero", l.id)));
+        let unwithdrawn = coin(&l.unwithdrawn, "lease unwithdrawn")?;
+        if !active && unwithdrawn.amount != 0 {
+            return Err(invalid(format!("lease {}: ended with unwithdrawn", l.id)));
         }
+        add(held, &unwithdrawn)?;
         coin(&l.withdrawn, "lease withdrawn")?;
         if active {
             let r = o.resources.unwrap_or_default();

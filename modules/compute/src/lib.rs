@@ -1,17 +1,18 @@
-//! compute: the compute market. This slice holds providers (staked, with auditor-signed
-//! attributes) and orders with their escrow accounts; bids, leases, settlement, results and
-//! audits build on it.
+//! compute: the compute market: providers (staked, with auditor-signed attributes), orders
+//! with their escrow accounts, bids, leases (chosen by the owner or, at the bid deadline, by
+//! `end_block`) and lazy settlement. Results and audits build on it.
 //!
-//! Escrow: provider stakes, order deposits and bid deposits sit in the module account
-//! [`MODULE_ACCOUNT`] (moved only through bank's `send_to_module`/`send_from_module`), and at
-//! every moment its balance of each denom equals Σ provider stakes + Σ escrow account
-//! balances + Σ deposits of open and active bids in that denom.
+//! Escrow: provider stakes, order deposits, bid deposits and settled lease earnings not yet
+//! withdrawn sit in the module account [`MODULE_ACCOUNT`] (moved only through bank's escrow
+//! functions), and at every moment its balance of each denom equals Σ provider stakes +
+//! Σ escrow account balances + Σ deposits of open and active bids + Σ lease `unwithdrawn`.
 //!
 //! Decimal fractions (take_rate, slash_fraction, spot_check_rate) are fixed-point [`Dec`]s:
 //! integer counts of 10^-18, checked u128 math, products floored.
 //!
 //! Settlement is lazy (see `settle`): a lease is paid `price × blocks` from its order's escrow
-//! when touched, `floor(pay × take_rate)` to the [`COMMUNITY_POOL`] module account.
+//! when touched, `floor(pay × take_rate)` to the [`COMMUNITY_POOL`] module account and the
+//! rest to the lease's `unwithdrawn`, which its provider collects.
 
 mod dec;
 mod error;

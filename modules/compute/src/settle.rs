@@ -4,10 +4,11 @@
 //! MsgWithdrawLease and MsgCloseOrder always, MsgDepositOrder at most every
 //! `params.settle_interval` blocks.
 //!
-//! Each payment leaves the order's escrow at once: `floor(pay × take_rate)` goes to the
-//! [`COMMUNITY_POOL`] module account, the rest to the provider. A lease's `withdrawn` is the
-//! gross it has been paid (provider share + take); `unwithdrawn` stays zero, since nothing is
-//! held back between settlement and withdrawal.
+//! Each settlement moves `price × blocks` out of the order's escrow (its `transferred` grows):
+//! `floor(pay × take_rate)` goes at once to the [`COMMUNITY_POOL`] module account, the rest is
+//! added to the lease's `unwithdrawn` and stays in the compute module account until the
+//! provider collects it with MsgWithdrawLease, or the lease ends (it is paid out then). A
+//! lease's `withdrawn` is what its provider has received.
 //!
 //! If the escrow cannot cover what is owed, what is there is paid, every active lease of
 //! the order ends `insufficient_funds`, its escrow is `overdrawn` and the order closes.
@@ -34,11 +35,9 @@ fn coin(
     )
 }
 
-/// What settling one order paid in all, to providers (net of take) and to the pool.
+/// What settling one order did.
 #[derive(Debug, Default)]
 pub(crate) struct Settled {
-    /// Net paid to each lease's provider, by lease id.
-    pub paid: Vec<(u64, u128)>,
     /// The order was overdrawn and is now closed.
     pub overdrawn: bool,
 }
@@ -60,6 +59,7 @@ pub(crate) fn end_lease(
     mut lease: pb::Lease,
     state: LeaseState,
 ) -> Result<(), TxError> {
+    payout(ctx, &mut lease)?;
     let owner = stored_addr(&lease.provider)?;
     if let Some(mut p) = ctx.get_provider(&owner)? {
         p.in_use = Some(sub_resources(
@@ -85,25 +85,40 @@ pub(crate) fn end_lease(
     Ok(())
 }
 
-/// Pays `amount` out of the module account: the take to the community pool, the rest to the
-/// provider. Returns (net to provider, take).
-fn pay(ctx: &mut Ctx, provider: &str, amount: &Coin) -> Result<(u128, u128), TxError> {
+/// Sends the take of a payment of `amount` to the community pool; returns (net, take).
+fn take(ctx: &mut Ctx, amount: &Coin) -> Result<(u128, u128), TxError> {
     let take_rate = ctx.compute_params()?.take_rate;
     let take = take_rate
         .mul_floor(amount.amount)
         .ok_or_else(|| sdk::overflow("take overflows"))?;
-    let net = amount.amount.saturating_sub(take);
     if take > 0 {
         let c = Coin::new(amount.denom.clone(), take)?;
         let t = ctx.send_module_to_module(MODULE_NAME, COMMUNITY_POOL, &coins_of(&c)?)?;
         emit_all(ctx, t);
     }
-    if net > 0 {
-        let c = Coin::new(amount.denom.clone(), net)?;
-        let t = ctx.send_from_module(MODULE_NAME, &stored_addr(provider)?, &coins_of(&c)?)?;
+    Ok((amount.amount.saturating_sub(take), take))
+}
+
+/// Pays a lease's `unwithdrawn` to its provider (the caller writes the lease). Returns the
+/// amount paid.
+pub(crate) fn payout(ctx: &mut Ctx, lease: &mut pb::Lease) -> Result<Coin, TxError> {
+    let mut owed = coin(&lease.unwithdrawn, "lease unwithdrawn")?;
+    let paid = owed.clone();
+    if paid.amount > 0 {
+        let provider = stored_addr(&lease.provider)?;
+        let t = ctx.send_from_module(MODULE_NAME, &provider, &coins_of(&paid)?)?;
         emit_all(ctx, t);
+        let mut withdrawn = coin(&lease.withdrawn, "lease withdrawn")?;
+        withdrawn.amount = withdrawn
+            .amount
+            .checked_add(paid.amount)
+            .ok_or_else(|| sdk::overflow("lease withdrawn overflows"))?;
+        lease.withdrawn = Some(withdrawn.to_proto());
+        owed.amount = 0;
+        lease.unwithdrawn = Some(owed.to_proto());
+        ctx.emit(events::lease_withdrawn(lease, &paid));
     }
-    Ok((net, take))
+    Ok(paid)
 }
 
 /// Settles every active lease of a leased order up to now. On an overdraft the order's leases
@@ -144,13 +159,13 @@ pub(crate) fn settle_order(ctx: &mut Ctx, order_id: u64) -> Result<Settled, TxEr
                 .checked_add(paid)
                 .ok_or_else(|| sdk::overflow("escrow transferred overflows"))?;
             let gross = Coin::new(price.denom.clone(), paid)?;
-            let (net, take) = pay(ctx, &lease.provider, &gross)?;
-            let mut withdrawn = coin(&lease.withdrawn, "lease withdrawn")?;
-            withdrawn.amount = withdrawn
+            let (net, take) = take(ctx, &gross)?;
+            let mut unwithdrawn = coin(&lease.unwithdrawn, "lease unwithdrawn")?;
+            unwithdrawn.amount = unwithdrawn
                 .amount
-                .checked_add(paid)
-                .ok_or_else(|| sdk::overflow("lease withdrawn overflows"))?;
-            lease.withdrawn = Some(withdrawn.to_proto());
+                .checked_add(net)
+                .ok_or_else(|| sdk::overflow("lease unwithdrawn overflows"))?;
+            lease.unwithdrawn = Some(unwithdrawn.to_proto());
             ctx.emit(events::lease_settled(
                 &lease,
                 from,
@@ -159,9 +174,6 @@ pub(crate) fn settle_order(ctx: &mut Ctx, order_id: u64) -> Result<Settled, TxEr
                 take,
                 &price.denom,
             )?);
-            out.paid.push((lease.id, net));
-        } else {
-            out.paid.push((lease.id, 0));
         }
         lease.settled_at = to.max(from);
         ctx.put_lease(&lease)?;

@@ -90,6 +90,15 @@ pub(crate) fn exec_at<P: prost::Message + Name>(
     height: u64,
     p: P,
 ) -> Result<Vec<Event>, TxError> {
+    exec_full(s, height, p).map(|(_, events)| events)
+}
+
+/// [`exec_at`], with the message's response.
+pub(crate) fn exec_full<P: prost::Message + Name>(
+    s: &mut MemStore,
+    height: u64,
+    p: P,
+) -> Result<(Any, Vec<Event>), TxError> {
     let mut router = Router::new();
     ComputeModule.register(&mut router);
     let msg = router.decode(&Any {
@@ -103,10 +112,10 @@ pub(crate) fn exec_at<P: prost::Message + Name>(
     let gas = GasMeter::new(10_000_000);
     let snapshot = s.clone();
     let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    msg.execute(&mut ctx)?;
+    let response = msg.execute(&mut ctx)?;
     let (writes, events) = ctx.finish();
     s.apply(writes);
-    Ok(events)
+    Ok((response, events))
 }
 
 /// Runs compute's `end_block` at `height`, as the app does (its writes applied on success).
@@ -145,7 +154,7 @@ pub(crate) fn compute(c: u32) -> (&'static str, u32) {
 }
 
 /// The module account holds exactly Σ provider stakes + Σ escrow balances + Σ deposits of
-/// open and active bids, per denom.
+/// open and active bids + Σ lease unwithdrawn, per denom.
 pub(crate) fn assert_reconciles(s: &MemStore) {
     let g = import_proto(&ComputeModule.export_genesis(s).unwrap()).unwrap();
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
@@ -161,7 +170,8 @@ pub(crate) fn assert_reconciles(s: &MemStore) {
                     b.state == pb::BidState::Open as i32 || b.state == pb::BidState::Active as i32
                 })
                 .filter_map(|b| b.deposit.clone()),
-        );
+        )
+        .chain(g.leases.iter().filter_map(|l| l.unwithdrawn.clone()));
     for c in coins {
         *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
     }

@@ -37,7 +37,7 @@ fn withdraw(
     u: u8,
     lease_id: u64,
 ) -> Result<pb::MsgWithdrawLeaseResponse, deai_framework::TxError> {
-    let events = exec_at(
+    let (response, events) = exec_full(
         s,
         h,
         pb::MsgWithdrawLease {
@@ -45,10 +45,16 @@ fn withdraw(
             lease_id,
         },
     )?;
-    let w = typed::<pb::EventLeaseWithdrawn>(&events);
-    Ok(pb::MsgWithdrawLeaseResponse {
-        amount: w[0].amount.clone(),
-    })
+    let r = <pb::MsgWithdrawLeaseResponse as prost::Message>::decode(response.value.as_slice())
+        .unwrap();
+    // The response is what the events say this lease's provider received.
+    let got: u128 = typed::<pb::EventLeaseWithdrawn>(&events)
+        .iter()
+        .filter(|w| w.lease_id == lease_id)
+        .map(|w| w.amount.as_ref().unwrap().amount.parse::<u128>().unwrap())
+        .sum();
+    assert_eq!(r.amount, Some(coin(got, "udeai")));
+    Ok(r)
 }
 
 fn close(s: &mut MemStore, h: u64, o: u64) {
@@ -90,8 +96,8 @@ fn withdraw_and_close_reconcile_to_the_unit() {
     let got = withdraw(&mut s, 25, 1, l1).unwrap();
     assert_eq!(got.amount, Some(coin(79, "udeai")));
     assert_eq!(bal(&s, 1), p1_before + 79);
-    // Both leases of the order settled together.
-    assert_eq!(bal(&s, 3), p3_before + 69);
+    // Both leases of the order settled together; provider 3's share waits for it.
+    assert_eq!(bal(&s, 3), p3_before);
     assert_eq!(pool(&s), 2);
     let e = escrow_of(&s, o);
     assert_eq!(e.balance, Some(coin(850, "udeai")));
@@ -99,14 +105,33 @@ fn withdraw_and_close_reconcile_to_the_unit() {
     assert_eq!(e.settled_at, 25);
     let l = leases_of(&s, o);
     assert_eq!(l[0].settled_at, 25);
-    assert_eq!(l[0].withdrawn, Some(coin(80, "udeai")));
-    assert_eq!(l[1].withdrawn, Some(coin(70, "udeai")));
+    assert_eq!(l[0].withdrawn, Some(coin(79, "udeai")));
+    assert_eq!(l[0].unwithdrawn, Some(coin(0, "udeai")));
+    assert_eq!(l[1].withdrawn, Some(coin(0, "udeai")));
+    assert_eq!(l[1].unwithdrawn, Some(coin(69, "udeai")));
     assert_reconciles(&s);
-    // The same height again pays nothing.
+    // Genesis holds unwithdrawn earnings exactly: the module account must back them.
+    let app = export_all(&s);
+    assert_eq!(export_all(&init_all(&app)), app);
+    let mut bad = app.clone();
+    bad["compute"]["leases"][1]["unwithdrawn"]["amount"] = "70".into();
+    let mut fresh = MemStore::new();
+    let ok: Vec<_> = modules()
+        .iter()
+        .map(|m| m.init_genesis(&mut fresh, &bad[m.name()]).is_ok())
+        .collect();
+    assert_eq!(ok, vec![true, true, false]);
+    // Provider 3 collects at the same height: nothing more accrued.
+    assert_eq!(
+        withdraw(&mut s, 25, 3, l3).unwrap().amount,
+        Some(coin(69, "udeai"))
+    );
+    assert_eq!(bal(&s, 3), p3_before + 69);
     assert_eq!(
         withdraw(&mut s, 25, 3, l3).unwrap().amount,
         Some(coin(0, "udeai"))
     );
+    assert_reconciles(&s);
 
     // Close at 35: ten more blocks settle, the leases close, the rest is refunded.
     close(&mut s, 35, o);
@@ -125,7 +150,11 @@ fn withdraw_and_close_reconcile_to_the_unit() {
     for l in leases_of(&s, o) {
         assert_eq!(l.state, pb::LeaseState::Closed as i32);
         assert_eq!(l.closed_at, 35);
+        assert_eq!(l.unwithdrawn, Some(coin(0, "udeai")));
     }
+    let l = leases_of(&s, o);
+    assert_eq!(l[0].withdrawn, Some(coin(158, "udeai")));
+    assert_eq!(l[1].withdrawn, Some(coin(138, "udeai")));
     for u in [1, 3] {
         let p = s.get_provider(&addr(u)).unwrap().unwrap();
         assert_eq!(p.active_leases, 0);
@@ -164,7 +193,7 @@ fn an_overdrawn_order_ends_its_leases_with_insufficient_funds() {
     let p1_before = bal(&s, 1);
     let p3_before = bal(&s, 3);
     // Fifteen blocks: 120 + 105 owed, 200 held: lease 1 gets 120, lease 3 the last 80.
-    let events = exec_at(
+    let (response, events) = exec_full(
         &mut s,
         30,
         pb::MsgWithdrawLease {
@@ -173,6 +202,10 @@ fn an_overdrawn_order_ends_its_leases_with_insufficient_funds() {
         },
     )
     .unwrap();
+    // What lease 3 earned was paid out when it ended.
+    let r = <pb::MsgWithdrawLeaseResponse as prost::Message>::decode(response.value.as_slice())
+        .unwrap();
+    assert_eq!(r.amount, Some(coin(79, "udeai")));
     assert_eq!(typed::<pb::EventLeaseInsufficientFunds>(&events).len(), 2);
     let closed = typed::<pb::EventOrderClosed>(&events);
     assert_eq!(closed[0].refunded, Some(coin(0, "udeai")));

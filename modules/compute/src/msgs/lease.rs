@@ -10,10 +10,11 @@ use deai_proto::compute::v1::{self as pb, BidState, LeaseState, OrderState};
 use super::{response, sender_event};
 use crate::error::ComputeError;
 use crate::keeper::ComputeRead;
+use crate::keeper::ComputeWrite;
 use crate::leasing::{ineligible, lease_order};
 use crate::params::MAX_REDUNDANCY;
-use crate::settle::settle_order;
-use crate::{events, MODULE_NAME};
+use crate::settle::{payout, settle_order};
+use crate::MODULE_NAME;
 
 #[derive(Debug)]
 pub struct CreateLease {
@@ -105,8 +106,8 @@ impl Message for CreateLease {
     }
 }
 
-/// The provider of an active lease settles its order and collects: the response's amount is
-/// what this lease's provider received now (net of the take).
+/// The provider of an active lease settles its order and collects what the lease has earned
+/// and not yet been paid (net of the take); the response's amount is what it received.
 #[derive(Debug)]
 pub struct WithdrawLease {
     pub provider: Address,
@@ -146,19 +147,25 @@ impl Message for WithdrawLease {
         if lease.state != LeaseState::Active as i32 {
             return Err(ComputeError::LeaseNotActive(self.lease_id).into());
         }
-        let settled = settle_order(ctx, lease.order_id)?;
-        let net = settled
-            .paid
-            .iter()
-            .find(|(id, _)| *id == self.lease_id)
-            .map_or(0, |(_, n)| *n);
-        let denom = lease
-            .price
-            .as_ref()
-            .map(|c| c.denom.clone())
-            .unwrap_or_default();
-        let amount = Coin::new(denom, net)?;
-        ctx.emit(events::lease_withdrawn(&lease, &amount));
+        let withdrawn = |l: &pb::Lease| -> Result<Coin, TxError> {
+            Coin::from_proto(
+                l.withdrawn
+                    .as_ref()
+                    .ok_or_else(|| deai_framework::sdk::internal("lease without withdrawn"))?,
+            )
+        };
+        let before = withdrawn(&lease)?;
+        settle_order(ctx, lease.order_id)?;
+        let mut lease = ctx.get_lease(self.lease_id)?.ok_or_else(|| {
+            deai_framework::sdk::internal(format!("lease {} vanished", self.lease_id))
+        })?;
+        // Settlement may have ended the lease (an overdraft), which paid it out already.
+        if lease.state == LeaseState::Active as i32 {
+            payout(ctx, &mut lease)?;
+            ctx.put_lease(&lease)?;
+        }
+        let mut amount = withdrawn(&lease)?;
+        amount.amount = amount.amount.saturating_sub(before.amount);
         ctx.emit(sender_event(&self.provider));
         Ok(response(pb::MsgWithdrawLeaseResponse {
             amount: Some(amount.to_proto()),
