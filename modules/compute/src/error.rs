@@ -89,6 +89,20 @@ pub enum ComputeError {
     NotLessee { signer: String, lease: u64 },
     #[error("lease {0} is not active")]
     LeaseNotActive(u64),
+    #[error("lease {0} already has a result")]
+    DuplicateResult(u64),
+    #[error("invalid {field}: must be 32 bytes, got {got}")]
+    BadResultHash { field: &'static str, got: usize },
+    #[error("at most {max} checkpoint hashes, got {got}")]
+    TooManyCheckpoints { got: usize, max: u32 },
+    #[error("invalid artifact_uri: {0}")]
+    InvalidArtifactUri(String),
+    #[error("order {0} is not leased")]
+    OrderNotLeased(u64),
+    #[error("lease {lease} ran out at height {end}: no result accepted after it")]
+    LeaseExpired { lease: u64, end: u64 },
+    #[error("order {0} is disputed: its escrow is held until the audit")]
+    OrderDisputed(u64),
 }
 
 pub const ERR_NOT_OWNER: u32 = 2;
@@ -132,6 +146,13 @@ pub const ERR_BAD_LEASE_BIDS: u32 = 39;
 pub const ERR_LEASE_NOT_FOUND: u32 = 40;
 pub const ERR_NOT_LESSEE: u32 = 41;
 pub const ERR_LEASE_NOT_ACTIVE: u32 = 42;
+pub const ERR_DUPLICATE_RESULT: u32 = 43;
+pub const ERR_BAD_RESULT_HASH: u32 = 44;
+pub const ERR_TOO_MANY_CHECKPOINTS: u32 = 45;
+pub const ERR_INVALID_ARTIFACT_URI: u32 = 46;
+pub const ERR_ORDER_NOT_LEASED: u32 = 47;
+pub const ERR_LEASE_EXPIRED: u32 = 48;
+pub const ERR_ORDER_DISPUTED: u32 = 49;
 
 impl ComputeError {
     pub fn code(&self) -> u32 {
@@ -178,6 +199,13 @@ impl ComputeError {
             LeaseNotFound(_) => ERR_LEASE_NOT_FOUND,
             NotLessee { .. } => ERR_NOT_LESSEE,
             LeaseNotActive(_) => ERR_LEASE_NOT_ACTIVE,
+            DuplicateResult(_) => ERR_DUPLICATE_RESULT,
+            BadResultHash { .. } => ERR_BAD_RESULT_HASH,
+            TooManyCheckpoints { .. } => ERR_TOO_MANY_CHECKPOINTS,
+            InvalidArtifactUri(_) => ERR_INVALID_ARTIFACT_URI,
+            OrderNotLeased(_) => ERR_ORDER_NOT_LEASED,
+            LeaseExpired { .. } => ERR_LEASE_EXPIRED,
+            OrderDisputed(_) => ERR_ORDER_DISPUTED,
         }
     }
 }

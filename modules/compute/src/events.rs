@@ -155,3 +155,32 @@ pub fn lease_insufficient_funds(l: &pb::Lease) -> Event {
         provider: l.provider.clone(),
     })
 }
+
+pub fn lease_completed(l: &pb::Lease) -> Event {
+    typed_event(&pb::EventLeaseCompleted {
+        lease_id: l.id,
+        order_id: l.order_id,
+        provider: l.provider.clone(),
+    })
+}
+
+pub fn result_submitted(r: &pb::Result) -> Event {
+    typed_event(&pb::EventResultSubmitted {
+        lease_id: r.lease_id,
+        order_id: r.order_id,
+        provider: r.provider.clone(),
+        result_hash: r.result_hash.clone(),
+        artifact_uri: r.artifact_uri.clone(),
+    })
+}
+
+pub fn order_completed(order_id: u64, result_hash: Vec<u8>) -> Event {
+    typed_event(&pb::EventOrderCompleted {
+        order_id,
+        result_hash,
+    })
+}
+
+pub fn order_disputed(order_id: u64, segment: u32) -> Event {
+    typed_event(&pb::EventOrderDisputed { order_id, segment })
+}

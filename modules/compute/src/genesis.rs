@@ -82,8 +82,8 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     deai_framework::authority::init(state, &state_key::authority(), authority)?;
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[])?;
     state.ensure_module_account_with(COMMUNITY_POOL, &[])?;
-    if !(g.results.is_empty() && g.audits.is_empty()) {
-        return Err(invalid("results and audits are not supported yet"));
+    if !g.audits.is_empty() {
+        return Err(invalid("audits are not supported yet"));
     }
 
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
@@ -166,6 +166,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     }
     import_bids(state, &g, &mut held)?;
     import_leases(state, &g, &mut held)?;
+    import_results(state, &g)?;
     let next = [
         g.next_order_id,
         g.next_bid_id,
@@ -307,6 +308,30 @@ fn import_leases(
     Ok(())
 }
 
+/// Results: each of a known lease (same order and provider), at most one per lease, hashes
+/// of 32 bytes, at most `max_checkpoints` checkpoints, a valid artifact URI.
+fn import_results(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<(), TxError> {
+    let max = state.compute_params()?.max_checkpoints as usize;
+    let h = |b: &[u8]| b.len() == crate::RESULT_HASH_LEN;
+    for r in &g.results {
+        let bad = || invalid(format!("result of lease {}", r.lease_id));
+        let l = state.get_lease(r.lease_id)?.ok_or_else(bad)?;
+        let ok = l.order_id == r.order_id
+            && l.provider == r.provider
+            && h(&r.result_hash)
+            && h(&r.weights_sha256)
+            && r.checkpoint_hashes.len() <= max
+            && r.checkpoint_hashes.iter().all(|c| h(c))
+            && crate::validate_host_uri(&r.artifact_uri).is_ok()
+            && state.get_result(r.order_id, r.lease_id)?.is_none();
+        if !ok {
+            return Err(bad());
+        }
+        state.put_result(r)?;
+    }
+    Ok(())
+}
+
 fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
@@ -330,6 +355,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         bids: all(state, state_key::bids())?,
         leases: all(state, state_key::leases())?,
         escrow_accounts: all(state, state_key::escrows())?,
+        results: all(state, state_key::results())?,
         next_order_id: state.sequence(SEQUENCES[0])?,
         next_bid_id: state.sequence(SEQUENCES[1])?,
         next_lease_id: state.sequence(SEQUENCES[2])?,

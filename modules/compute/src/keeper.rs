@@ -129,6 +129,20 @@ pub trait ComputeRead: StateRead {
         Ok(out)
     }
 
+    fn get_result(&self, order_id: u64, lease_id: u64) -> Result<Option<pb::Result>, TxError> {
+        get(self, &state_key::result(order_id, lease_id))
+    }
+
+    /// Every result of an order, by lease id (at most [`MAX_REDUNDANCY`]).
+    fn results_of_order(&self, order_id: u64) -> Result<Vec<pb::Result>, TxError> {
+        let prefix = state_key::results_of_order(order_id);
+        let end = prefix_end(&prefix);
+        self.scan(&prefix, end.as_deref(), false, MAX_REDUNDANCY as usize)?
+            .iter()
+            .map(|(_, v)| decode(v))
+            .collect()
+    }
+
     /// The counter `name` as stored (0 if never set).
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
         match self.get(&state_key::sequence(name))? {
@@ -250,6 +264,10 @@ pub trait ComputeWrite: StateWrite {
             Vec::new(),
         )?;
         self.put(state_key::lease(lease.id), lease.encode_to_vec())
+    }
+
+    fn put_result(&mut self, r: &pb::Result) -> Result<(), TxError> {
+        self.put(state_key::result(r.order_id, r.lease_id), r.encode_to_vec())
     }
 
     fn put_escrow(&mut self, e: &pb::EscrowAccount) -> Result<(), TxError> {

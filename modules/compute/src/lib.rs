@@ -1,6 +1,6 @@
 //! compute: the compute market: providers (staked, with auditor-signed attributes), orders
 //! with their escrow accounts, bids, leases (chosen by the owner or, at the bid deadline, by
-//! `end_block`) and lazy settlement. Results and audits build on it.
+//! `end_block`) and lazy settlement, and results (see `results`). Audits build on it.
 //!
 //! Escrow: provider stakes, order deposits, bid deposits and settled lease earnings not yet
 //! withdrawn sit in the module account [`MODULE_ACCOUNT`] (moved only through bank's escrow
@@ -23,6 +23,7 @@ mod leasing;
 mod msgs;
 mod params;
 mod query;
+mod results;
 mod settle;
 pub mod state_key;
 
@@ -34,8 +35,8 @@ pub use leasing::{LEASE_SEQ, MAX_LEASINGS_PER_BLOCK};
 pub use msgs::{
     canonical_attributes, validate_host_uri, CloseBid, CloseOrder, CreateBid, CreateLease,
     CreateOrder, CreateProvider, DeleteProvider, DepositOrder, SignProviderAttributes,
-    UpdateParams, UpdateProvider, WithdrawLease, MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN,
-    MAX_ATTRIBUTE_VALUE_LEN, MAX_HOST_URI_LEN,
+    SubmitResult, UpdateParams, UpdateProvider, WithdrawLease, MAX_ATTRIBUTES,
+    MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN, MAX_HOST_URI_LEN, RESULT_HASH_LEN,
 };
 pub use params::{Params, MAX_CHECKPOINTS, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
 
@@ -68,6 +69,7 @@ impl Module for ComputeModule {
         router.add_msg::<pb::MsgCloseBid, CloseBid>();
         router.add_msg::<pb::MsgCreateLease, CreateLease>();
         router.add_msg::<pb::MsgWithdrawLease, WithdrawLease>();
+        router.add_msg::<pb::MsgSubmitResult, SubmitResult>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -101,5 +103,7 @@ mod tests_leases;
 mod tests_orders;
 #[cfg(test)]
 mod tests_prop;
+#[cfg(test)]
+mod tests_results;
 #[cfg(test)]
 mod tests_settle;

@@ -18,6 +18,7 @@ pub fn register(router: &mut Router) {
     router.add_query("/deai.compute.v1.Query/Bids", bids);
     router.add_query("/deai.compute.v1.Query/Lease", lease);
     router.add_query("/deai.compute.v1.Query/LeasesByOrder", leases_by_order);
+    router.add_query("/deai.compute.v1.Query/Results", results);
     router.add_query(
         "/deai.compute.v1.Query/LeasesByProvider",
         leases_by_provider,
@@ -197,6 +198,26 @@ fn leases_by_provider(
     let (entries, page) = paginate(s, &prefix, req.pagination)?;
     Ok(pb::QueryLeasesResponse {
         leases: by_ids(&entries, |id| s.get_lease(id))?,
+        pagination: Some(page),
+    })
+}
+
+/// The results of one order, by lease id.
+fn results(
+    s: &dyn StateRead,
+    req: pb::QueryResultsRequest,
+) -> Result<pb::QueryResultsResponse, TxError> {
+    let (entries, page) = paginate(
+        s,
+        &state_key::results_of_order(req.order_id),
+        req.pagination,
+    )?;
+    let results = entries
+        .iter()
+        .map(|(_, v)| crate::keeper::decode(v))
+        .collect::<Result<Vec<pb::Result>, TxError>>()?;
+    Ok(pb::QueryResultsResponse {
+        results,
         pagination: Some(page),
     })
 }

@@ -13,7 +13,10 @@
 //! If the escrow cannot cover what is owed, what is there is paid, every active lease of
 //! the order ends `insufficient_funds`, its escrow is `overdrawn` and the order closes.
 //!
-//! When a lease ends (closed, insufficient funds), its provider's `in_use` and
+//! A lease touched at or after `created_at + max_blocks` without a result ends `closed` once
+//! settled (see `results`).
+//!
+//! When a lease ends (closed, completed, insufficient funds), its provider's `in_use` and
 //! `active_leases` are released and the deposit of its winning bid is refunded.
 
 use deai_bank::BankWrite;
@@ -40,6 +43,9 @@ fn coin(
 pub(crate) struct Settled {
     /// The order was overdrawn and is now closed.
     pub overdrawn: bool,
+    /// Leases that ran out without a result ended, and that decided the order (it is now
+    /// closed, completed or disputed).
+    pub concluded: bool,
 }
 
 fn sub_resources(a: &pb::Resources, b: &pb::Resources) -> pb::Resources {
@@ -79,6 +85,7 @@ pub(crate) fn end_lease(
     ctx.put_lease(&lease)?;
     let event = match state {
         LeaseState::InsufficientFunds => events::lease_insufficient_funds(&lease),
+        LeaseState::Completed => events::lease_completed(&lease),
         _ => events::lease_closed(&lease),
     };
     ctx.emit(event);
@@ -192,7 +199,9 @@ pub(crate) fn settle_order(ctx: &mut Ctx, order_id: u64) -> Result<Settled, TxEr
         }
         close_order_refunding(ctx, order, "insufficient funds")?;
         out.overdrawn = true;
+        return Ok(out);
     }
+    out.concluded = crate::results::expire_leases(ctx, &order, active)?;
     Ok(out)
 }
 
@@ -219,7 +228,10 @@ pub(crate) fn settle_and_close(
     let order = ctx
         .get_order(order_id)?
         .ok_or_else(|| sdk::internal(format!("closing missing order {order_id}")))?;
-    if settled.overdrawn {
+    if order.state == OrderState::Disputed as i32 {
+        return Err(crate::ComputeError::OrderDisputed(order_id).into());
+    }
+    if settled.overdrawn || settled.concluded {
         let max = coin(&order.max_price_per_block, "max price")?;
         return Coin::new(max.denom, 0);
     }

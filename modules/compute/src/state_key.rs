@@ -165,6 +165,20 @@ pub fn leases_by_provider_state(provider: &Address, state: i32) -> Vec<u8> {
         .build()
 }
 
+/// The result of one lease, keyed by its order first: the key is also the index by order.
+pub fn result(order_id: u64, lease_id: u64) -> Vec<u8> {
+    k("result").u64(order_id).u64(lease_id).build()
+}
+
+/// Every result of one order (at most its redundancy, so at most 5).
+pub fn results_of_order(order_id: u64) -> Vec<u8> {
+    k("result").u64(order_id).build()
+}
+
+pub fn results() -> Vec<u8> {
+    k("result").build()
+}
+
 /// An open order, by the height of its bid deadline: what `end_block` reads to lease orders
 /// automatically (`deadline/<height><order_id>`), written only by `put_order`.
 pub fn deadline(height: u64, order_id: u64) -> Vec<u8> {

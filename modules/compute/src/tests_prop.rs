@@ -12,6 +12,7 @@ use crate::tests::*;
 use crate::tests_bids::{bid_id, bid_msg, matching_provider};
 use crate::tests_leases::{lease_msg, typed};
 use crate::tests_orders::create_order_msg;
+use crate::tests_results::result_msg;
 use crate::{COMMUNITY_POOL, MODULE_ACCOUNT};
 
 #[derive(Clone, Debug)]
@@ -33,6 +34,8 @@ enum Op {
     Round(u8, u128, Vec<u128>, usize),
     /// Blocks pass (each end block runs).
     Advance(u64),
+    /// A result on a lease (1..8) with one of two hashes.
+    Result(u8, u64, bool),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -70,6 +73,7 @@ fn op() -> impl Strategy<Value = Op> {
         )
             .prop_map(|(u, d, p, k)| Op::Round(u, d, p, k)),
         3 => (1u64..8).prop_map(Op::Advance),
+        4 => (bidder.clone(), 1u64..8, any::<bool>()).prop_map(|(u, l, a)| Op::Result(u, l, a)),
     ]
 }
 
@@ -160,6 +164,7 @@ fn apply(s: &mut MemStore, h: &mut u64, op: &Op) {
             }
             Ok(Vec::new())
         }
+        Op::Result(u, l, a) => exec_at(s, h0, result_msg(u, l, if a { 4 } else { 6 })),
         Op::CloseBid(u, b) => exec_at(
             s,
             h0,
@@ -201,6 +206,30 @@ fn check(s: &MemStore) {
         transferred,
         to_leases + s.module_balance(COMMUNITY_POOL, "udeai").unwrap()
     );
+    // A completed order has refunded its escrow; a disputed one holds it; every result is
+    // of a lease of its order, and a completed order's hash is one of its results'.
+    for o in &g.orders {
+        let e = g
+            .escrow_accounts
+            .iter()
+            .find(|e| e.order_id == o.id)
+            .unwrap();
+        let results: Vec<_> = g.results.iter().filter(|r| r.order_id == o.id).collect();
+        if o.state == pb::OrderState::Completed as i32 {
+            assert_eq!(amount(&e.balance), 0);
+            assert!(results.iter().any(|r| r.result_hash == o.result_hash));
+        }
+        if o.state == pb::OrderState::Disputed as i32 {
+            assert_eq!(e.state, pb::EscrowState::Open as i32);
+            assert!(results
+                .windows(2)
+                .any(|w| w[0].result_hash != w[1].result_hash));
+        }
+    }
+    for r in &g.results {
+        let l = g.leases.iter().find(|l| l.id == r.lease_id).unwrap();
+        assert_eq!((l.order_id, &l.provider), (r.order_id, &r.provider));
+    }
 }
 
 proptest! {

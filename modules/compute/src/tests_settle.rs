@@ -287,9 +287,16 @@ fn a_lease_accrues_for_at_most_max_blocks() {
         withdraw(&mut s, 115, 1, l).unwrap().amount,
         Some(coin(40, "udeai"))
     );
-    assert_eq!(bal(&s, 1), before + 40);
-    assert_eq!(leases_of(&s, o)[0].settled_at, 19);
-    close(&mut s, 120, o);
+    // Touched after max_blocks without a result, the lease ended (closed, its bid deposit
+    // refunded) and, with no lease left, the order closed and refunded the rest.
+    assert_eq!(bal(&s, 1), before + 40 + BID_DEPOSIT);
+    let lease = &leases_of(&s, o)[0];
+    assert_eq!(lease.settled_at, 19);
+    assert_eq!(lease.state, pb::LeaseState::Closed as i32);
+    assert_eq!(
+        s.get_order(o).unwrap().unwrap().state,
+        pb::OrderState::Closed as i32
+    );
     assert_eq!(bal(&s, 5), FUNDS - 40);
     assert_reconciles(&s);
 }

@@ -5,6 +5,7 @@ mod bid;
 mod lease;
 mod order;
 mod provider;
+mod result;
 
 pub(crate) use bid::{close_bid, has_capacity};
 pub use bid::{CloseBid, CreateBid};
@@ -12,6 +13,7 @@ pub use lease::{CreateLease, WithdrawLease};
 pub(crate) use order::close_order_refunding;
 pub use order::{CloseOrder, CreateOrder, DepositOrder};
 pub use provider::{CreateProvider, DeleteProvider, SignProviderAttributes, UpdateProvider};
+pub use result::{SubmitResult, RESULT_HASH_LEN};
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;

@@ -346,6 +346,9 @@ impl Message for CloseOrder {
             .into());
         }
         load_open(ctx, self.order_id)?;
+        if order.state == OrderState::Disputed as i32 {
+            return Err(ComputeError::OrderDisputed(self.order_id).into());
+        }
         crate::settle::settle_and_close(ctx, self.order_id, "closed by owner")?;
         ctx.emit(sender_event(&self.owner));
         Ok(response(pb::MsgCloseOrderResponse {}))

@@ -1,0 +1,165 @@
+//! Results and how they conclude an order (audits come next).
+//!
+//! - `none`: the first result completes the order.
+//! - `redundant` and `spot_check`: once every active lease of the order has a result, the
+//!   result hashes are compared. All equal: the order completes with that hash (the
+//!   spot-check draw from the block hash comes with audits). Any difference: the order is
+//!   `disputed`; its leases stay active but no longer accrue (settlement only runs for leased
+//!   orders), its escrow is held, and the first checkpoint index where the results'
+//!   checkpoint hashes diverge is emitted as the dispute's segment (it is a pure function of
+//!   the stored results, so it is not stored twice).
+//!
+//! Completing settles the order's leases up to now (the caller has), ends each active lease
+//! `completed` (releasing its provider's use, refunding its bid deposit and paying out its
+//! earnings), refunds the unspent escrow to the owner and records the accepted hash on the
+//! order.
+//!
+//! A lease with no result when it is touched at or after `created_at + max_blocks` ends
+//! `closed` (after being settled through its last block). If no active lease is left, the
+//! order closes and its escrow is refunded; otherwise the order concludes on the results of
+//! the leases still active.
+
+use deai_bank::BankWrite;
+use deai_framework::{sdk, Ctx, TxError};
+use deai_proto::compute::v1::{self as pb, EscrowState, LeaseState, OrderState, VerificationMode};
+
+use crate::events;
+use crate::keeper::{stored_addr, ComputeRead, ComputeWrite};
+use crate::msgs::{close_order_refunding, coins_of, emit_all};
+use crate::settle::end_lease;
+use crate::MODULE_NAME;
+
+/// The height at which a lease stops accruing and stops accepting a result.
+pub(crate) fn lease_end(order: &pb::Order, lease: &pb::Lease) -> u64 {
+    lease.created_at.saturating_add(order.max_blocks)
+}
+
+/// Ends (`closed`) the just-settled active leases of a leased order that ran out without a
+/// result, then concludes the order if that decided it. Returns whether the order left
+/// `leased`.
+pub(crate) fn expire_leases(
+    ctx: &mut Ctx,
+    order: &pb::Order,
+    active: Vec<pb::Lease>,
+) -> Result<bool, TxError> {
+    let now = ctx.block.height;
+    let mut expired = false;
+    for lease in active {
+        if now >= lease_end(order, &lease) && ctx.get_result(order.id, lease.id)?.is_none() {
+            end_lease(ctx, order, lease, LeaseState::Closed)?;
+            expired = true;
+        }
+    }
+    if !expired {
+        return Ok(false);
+    }
+    conclude(ctx, order.id)
+}
+
+/// The first checkpoint index at which the results' checkpoint hashes differ (a shorter
+/// list differs where it ends); 0 if they never do.
+pub(crate) fn divergence(results: &[pb::Result]) -> u32 {
+    let Some(first) = results.first() else {
+        return 0;
+    };
+    let longest = results
+        .iter()
+        .map(|r| r.checkpoint_hashes.len())
+        .max()
+        .unwrap_or(0);
+    for i in 0..longest {
+        let a = first.checkpoint_hashes.get(i);
+        if results.iter().any(|r| r.checkpoint_hashes.get(i) != a) {
+            return u32::try_from(i).unwrap_or(u32::MAX);
+        }
+    }
+    0
+}
+
+/// Decides a leased, settled order from its results if it can. Returns whether the order
+/// left `leased`.
+pub(crate) fn conclude(ctx: &mut Ctx, order_id: u64) -> Result<bool, TxError> {
+    let order = ctx
+        .get_order(order_id)?
+        .ok_or_else(|| sdk::internal(format!("concluding missing order {order_id}")))?;
+    if order.state != OrderState::Leased as i32 {
+        return Ok(false);
+    }
+    let active: Vec<pb::Lease> = ctx
+        .leases_of_order(order_id)?
+        .into_iter()
+        .filter(|l| l.state == LeaseState::Active as i32)
+        .collect();
+    if active.is_empty() {
+        close_order_refunding(ctx, order, "leases ended without a result")?;
+        return Ok(true);
+    }
+    let mut results = Vec::with_capacity(active.len());
+    for l in &active {
+        if let Some(r) = ctx.get_result(order_id, l.id)? {
+            results.push(r);
+        }
+    }
+    let mode = order
+        .verification
+        .as_ref()
+        .map(|v| v.mode)
+        .unwrap_or(VerificationMode::None as i32);
+    let Some(first) = results.first().cloned() else {
+        return Ok(false);
+    };
+    if mode == VerificationMode::None as i32 {
+        complete(ctx, order, active, first.result_hash)?;
+        return Ok(true);
+    }
+    if results.len() < active.len() {
+        return Ok(false);
+    }
+    if results.iter().all(|r| r.result_hash == first.result_hash) {
+        complete(ctx, order, active, first.result_hash)?;
+    } else {
+        let segment = divergence(&results);
+        let mut order = order;
+        order.state = OrderState::Disputed as i32;
+        ctx.put_order(&order)?;
+        ctx.emit(events::order_disputed(order_id, segment));
+    }
+    Ok(true)
+}
+
+/// Completes a settled order: its active leases end `completed`, the unspent escrow goes back
+/// to the owner and the order records the accepted hash.
+fn complete(
+    ctx: &mut Ctx,
+    mut order: pb::Order,
+    active: Vec<pb::Lease>,
+    result_hash: Vec<u8>,
+) -> Result<(), TxError> {
+    for lease in active {
+        end_lease(ctx, &order, lease, LeaseState::Completed)?;
+    }
+    let owner = stored_addr(&order.owner)?;
+    let mut escrow = ctx
+        .get_escrow(order.id)?
+        .ok_or_else(|| sdk::internal(format!("order {} has no escrow account", order.id)))?;
+    let mut balance = deai_framework::Coin::from_proto(
+        escrow
+            .balance
+            .as_ref()
+            .ok_or_else(|| sdk::internal("escrow without balance"))?,
+    )?;
+    if balance.amount > 0 {
+        let t = ctx.send_from_module(MODULE_NAME, &owner, &coins_of(&balance)?)?;
+        emit_all(ctx, t);
+    }
+    balance.amount = 0;
+    escrow.balance = Some(balance.to_proto());
+    escrow.settled_at = ctx.block.height;
+    escrow.state = EscrowState::Closed as i32;
+    ctx.put_escrow(&escrow)?;
+    order.state = OrderState::Completed as i32;
+    order.result_hash = result_hash.clone();
+    ctx.put_order(&order)?;
+    ctx.emit(events::order_completed(order.id, result_hash));
+    Ok(())
+}
