@@ -57,7 +57,8 @@ pub(crate) fn expire_leases(
 }
 
 /// The first checkpoint index at which the results' checkpoint hashes differ (a shorter
-/// list differs where it ends); 0 if they never do.
+/// list differs where it ends); if every checkpoint agrees, the segment after the last one
+/// (the number of checkpoints).
 pub(crate) fn divergence(results: &[pb::Result]) -> u32 {
     let Some(first) = results.first() else {
         return 0;
@@ -73,7 +74,7 @@ pub(crate) fn divergence(results: &[pb::Result]) -> u32 {
             return u32::try_from(i).unwrap_or(u32::MAX);
         }
     }
-    0
+    u32::try_from(longest).unwrap_or(u32::MAX)
 }
 
 /// Decides a leased, settled order from its results if it can. Returns whether the order

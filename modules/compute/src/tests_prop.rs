@@ -36,6 +36,8 @@ enum Op {
     Advance(u64),
     /// A result on a lease (1..8) with one of two hashes.
     Result(u8, u64, bool),
+    /// Every lessee of an order (1..8) submits, all with one hash or each its own.
+    ResultsOf(u64, bool),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -74,6 +76,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(u, d, p, k)| Op::Round(u, d, p, k)),
         3 => (1u64..8).prop_map(Op::Advance),
         4 => (bidder.clone(), 1u64..8, any::<bool>()).prop_map(|(u, l, a)| Op::Result(u, l, a)),
+        3 => (1u64..8, any::<bool>()).prop_map(|(o, a)| Op::ResultsOf(o, a)),
     ]
 }
 
@@ -165,6 +168,18 @@ fn apply(s: &mut MemStore, h: &mut u64, op: &Op) {
             Ok(Vec::new())
         }
         Op::Result(u, l, a) => exec_at(s, h0, result_msg(u, l, if a { 4 } else { 6 })),
+        Op::ResultsOf(o, agree) => {
+            let leases = crate::tests_leases::leases_of(s, o);
+            for (i, l) in leases.iter().enumerate() {
+                let u = USERS
+                    .into_iter()
+                    .find(|u| addr(*u).to_bech32() == l.provider)
+                    .unwrap();
+                let hash = if agree { 4 } else { 6 + i as u8 };
+                let _ = exec_at(s, h0, result_msg(u, l.id, hash));
+            }
+            Ok(Vec::new())
+        }
         Op::CloseBid(u, b) => exec_at(
             s,
             h0,
@@ -226,6 +241,12 @@ fn check(s: &MemStore) {
                 .any(|w| w[0].result_hash != w[1].result_hash));
         }
     }
+    eprintln!(
+        "PROPSTAT {} {} {}",
+        g.results.len(),
+        g.orders.iter().filter(|o| o.state == 3).count(),
+        g.orders.iter().filter(|o| o.state == 4).count()
+    );
     for r in &g.results {
         let l = g.leases.iter().find(|l| l.id == r.lease_id).unwrap();
         assert_eq!((l.order_id, &l.provider), (r.order_id, &r.provider));

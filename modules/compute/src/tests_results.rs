@@ -353,3 +353,19 @@ fn genesis_checks_results() {
         assert_eq!(ok, vec![true, true, false], "{field}");
     }
 }
+
+#[test]
+fn divergence_is_the_first_differing_checkpoint() {
+    let r = |c: &[u8]| pb::Result {
+        checkpoint_hashes: c.iter().map(|b| vec![*b; 32]).collect(),
+        ..Default::default()
+    };
+    let d = crate::results::divergence;
+    assert_eq!(d(&[r(&[1, 2, 3]), r(&[1, 2, 4])]), 2);
+    assert_eq!(d(&[r(&[1, 2, 3]), r(&[9, 2, 3])]), 0);
+    assert_eq!(d(&[r(&[1, 2]), r(&[1, 2, 3])]), 2);
+    // Every checkpoint agrees: the last segment, after them.
+    assert_eq!(d(&[r(&[1, 2, 3]), r(&[1, 2, 3])]), 3);
+    assert_eq!(d(&[r(&[]), r(&[])]), 0);
+    assert_eq!(d(&[]), 0);
+}
