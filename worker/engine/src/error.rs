@@ -34,7 +34,7 @@ pub enum EngineError {
     Budget(String),
     #[error("invalid replay request: {0}")]
     Request(String),
-    #[error("replay cancelled")]
+    #[error("cancelled")]
     Cancelled,
     #[error("result {}: {message}", path.display())]
     Result { path: PathBuf, message: String },

@@ -2,6 +2,7 @@
 //! zoo, bit-reproducible on CPU. A library, so that the CLI today and the chain client
 //! later drive the same code.
 
+pub mod answer;
 pub mod checkpoint;
 pub mod data;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod runtime;
 pub mod state;
 pub mod train;
 
+pub use answer::{segment_answer, SegmentAnswer, SegmentStart};
 pub use error::EngineError;
 pub use eval::{evaluate, infer};
 pub use publish::{verify_published, Published, VerifiedMetrics};
@@ -29,6 +31,11 @@ pub trait Progress {
     fn step(&mut self, _done: u64, _loss: f64) {}
     fn checkpoint(&mut self, _index: usize, _step: u64, _hash: &Digest) {}
     fn end(&mut self) {}
+    /// Polled between training steps: `true` stops the job there with
+    /// `EngineError::Cancelled` (a daemon's shutdown).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A `Progress` that ignores everything.

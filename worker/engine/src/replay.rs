@@ -52,7 +52,7 @@ impl Default for Budget {
 }
 
 impl Budget {
-    fn check(&self) -> Result<(), EngineError> {
+    pub(crate) fn check(&self) -> Result<(), EngineError> {
         if self
             .cancel
             .as_ref()

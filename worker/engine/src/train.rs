@@ -192,6 +192,10 @@ pub fn train(
     let last_epoch_start = total - runner.steps_per_epoch;
     let (mut last_loss_sum, mut last_loss_n) = (0f64, 0u64);
     for step in 0..total {
+        if progress.cancelled() {
+            progress.end();
+            return Err(EngineError::Cancelled);
+        }
         let loss = runner.run(&model, &mut opt, step)?;
         if step >= last_epoch_start {
             last_loss_sum += loss;

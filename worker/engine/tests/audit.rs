@@ -11,8 +11,8 @@ use common::{digits_path, digits_spec};
 use deai_worker_engine::data::{self, Dataset};
 use deai_worker_engine::train::{checkpoint_file, WEIGHTS_FILE};
 use deai_worker_engine::{
-    replay_range, replay_segment, runtime, train, verify_published, Budget, EngineError, Published,
-    Silent,
+    replay_range, replay_segment, runtime, segment_answer, train, verify_published, Budget,
+    EngineError, Published, SegmentAnswer, SegmentStart, Silent,
 };
 use deai_worker_jobs::{ChainHasher, JobSpec, TrainResult, Verdict};
 use tempfile::TempDir;
@@ -331,4 +331,94 @@ fn replay_stops_at_its_budget_and_when_cancelled() {
     )
     .unwrap_err();
     assert!(matches!(e, EngineError::Request(_)), "{e}");
+}
+
+fn answer(
+    seg: usize,
+    claim: Option<&TrainResult>,
+    file: Option<&[u8]>,
+) -> Result<SegmentAnswer, Verdict> {
+    let start = claim.map(|claimed| SegmentStart { claimed, file });
+    segment_answer(
+        rt(),
+        &honest().spec,
+        seg,
+        start,
+        dataset(),
+        &Budget::default(),
+        &mut Silent,
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_audit_answer_is_the_hash_of_the_next_checkpoint_of_the_true_run() {
+    let h = honest();
+    let r = &h.result;
+    let n = r.checkpoints.len();
+    // Segment 0 is recomputed from the seed; later ones start from a delivered file.
+    for seg in [0, 3, n - 2] {
+        let file = h.checkpoint(seg);
+        let a = answer(seg, Some(r), Some(&file)).unwrap();
+        assert_eq!(
+            a,
+            SegmentAnswer::Checkpoint {
+                index: seg + 1,
+                step: r.checkpoints[seg + 1].step,
+                hash: r.checkpoints[seg + 1].hash,
+            }
+        );
+        assert_eq!(
+            a.checkpoint_hash_bytes(),
+            r.checkpoints[seg + 1].hash.0.to_vec()
+        );
+    }
+    assert!(matches!(
+        answer(0, None, None),
+        Ok(SegmentAnswer::Checkpoint { index: 1, .. })
+    ));
+    // After the last checkpoint the true run has none: the answer is empty.
+    let none = answer(n - 1, Some(r), None).unwrap();
+    assert_eq!(none, SegmentAnswer::NoSuchCheckpoint { checkpoints: n });
+    assert!(none.checkpoint_hash_bytes().is_empty());
+    // The answer does not depend on the rest of the claim: a result that forged every
+    // checkpoint after 3 still yields the true checkpoint 4 from its honest checkpoint 3.
+    let mut forged = r.clone();
+    for c in forged.checkpoints.iter_mut().skip(4) {
+        c.state_sha256 = deai_worker_jobs::Digest::of(b"forged");
+    }
+    relink(&mut forged);
+    let a = answer(3, Some(&forged), Some(&h.checkpoint(3))).unwrap();
+    assert!(matches!(a, SegmentAnswer::Checkpoint { hash, .. } if hash == r.checkpoints[4].hash));
+}
+
+#[test]
+fn an_unusable_start_is_a_verdict_against_its_result_not_an_answer() {
+    let h = honest();
+    let r = &h.result;
+    // Withheld, or other bytes.
+    assert!(matches!(
+        answer(2, Some(r), None),
+        Err(Verdict::Withheld { .. })
+    ));
+    let other = h.checkpoint(3);
+    assert!(matches!(
+        answer(2, Some(r), Some(&other)),
+        Err(Verdict::Withheld { .. })
+    ));
+    // A record that does not follow from the previous link.
+    let mut bad = r.clone();
+    bad.checkpoints[2].state_sha256 = deai_worker_jobs::Digest::of(b"x");
+    assert!(matches!(
+        answer(2, Some(&bad), Some(&h.checkpoint(2))),
+        Err(Verdict::Malformed { .. })
+    ));
+    // A record off the schedule.
+    let mut off = r.clone();
+    off.checkpoints[2].step += 1;
+    relink(&mut off);
+    assert!(matches!(
+        answer(2, Some(&off), Some(&h.checkpoint(2))),
+        Err(Verdict::Malformed { .. })
+    ));
 }
