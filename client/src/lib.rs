@@ -11,6 +11,8 @@
 //!   Simulate, [`to_any`], [`coin`], [`TxParams`], [`tx_hash`]).
 //! - [`rpc`]: a CometBFT RPC client for a node ([`NodeClient`]): ABCI queries on gRPC
 //!   paths, accounts, chain id and height, `broadcast_tx_sync`, tx lookup and waiting.
+//! - [`sender`]: one way to send txs ([`TxSender`]): Simulate for gas, fee from a
+//!   [`GasPrice`], sign, broadcast, retry once on a sequence mismatch, wait for the commit.
 //!
 //! - [`events`]: event subscriptions for daemons ([`events::subscribe`]): CometBFT events
 //!   selected by a query (`tm.event='Tx' AND message.action='...'`, or NewBlock), each
@@ -21,9 +23,11 @@ pub mod events;
 pub mod keyring;
 pub mod keys;
 pub mod rpc;
+pub mod sender;
 pub mod txbuilder;
 
 pub use keyring::{Backend, KeyInfo, Keyring};
 pub use keys::AccountKey;
 pub use rpc::{NodeClient, QueryError, TxResponse};
+pub use sender::{GasPrice, GasSetting, Prepared, SendOptions, TxSender};
 pub use txbuilder::{coin, sign_tx, to_any, tx_hash, unsigned_tx, TxParams};

@@ -4,17 +4,16 @@ use std::path::Path;
 
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
 use cosmos_sdk_proto::Any;
 
 use deai_framework::{Address, Coins};
 
 use super::output::{print, OutputFormat};
 use super::{prompt, KeyringArgs, NodeArgs};
-use crate::tx::fee::GasPrice;
 use deai_client::keyring::Keyring;
 use deai_client::keys::AccountKey;
-use deai_client::txbuilder::{sign_tx, to_any, unsigned_tx, TxParams};
+use deai_client::sender::{GasPrice, GasSetting, SendOptions, TxSender};
+use deai_client::txbuilder::to_any;
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct TxArgs {
@@ -37,6 +36,10 @@ pub struct TxArgs {
     /// Sign and broadcast without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Wait until the tx is committed (up to 30 s) and print the committed result, with its
+    /// events; fails if the tx failed in its block.
+    #[arg(long)]
+    pub wait: bool,
     #[command(flatten)]
     pub node: NodeArgs,
     #[command(flatten)]
@@ -97,70 +100,40 @@ pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()>
     broadcast(&key, vec![msg], &tx, out)
 }
 
-/// Signs `msgs` with `key` and broadcasts them; prints the Cosmos TxResponse.
+impl TxArgs {
+    /// The [`SendOptions`] these flags describe.
+    pub fn send_options(&self) -> anyhow::Result<SendOptions> {
+        Ok(SendOptions {
+            chain_id: self.chain_id.clone(),
+            gas: GasSetting::parse(&self.gas, self.gas_adjustment)?,
+            fees: self
+                .fees
+                .as_deref()
+                .map(Coins::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!(e.log))?,
+            gas_price: GasPrice::parse(&self.gas_prices)?,
+            memo: self.memo.clone(),
+        })
+    }
+}
+
+/// Signs `msgs` with `key` and broadcasts them (after a confirmation unless `--yes`); prints
+/// the Cosmos TxResponse (CheckTx's, or the committed one with `--wait`) and fails on a
+/// non-zero code with its codespace and code.
 pub fn broadcast(
     key: &AccountKey,
     msgs: Vec<Any>,
     a: &TxArgs,
     out: OutputFormat,
 ) -> anyhow::Result<()> {
+    let opts = a.send_options()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let client = a.node.client()?;
-        let chain_id = match &a.chain_id {
-            Some(c) => c.clone(),
-            None => client.chain_id().await?,
-        };
-        let account = client.account(&key.address()).await?.ok_or_else(|| {
-            anyhow::anyhow!(
-                "account {} does not exist on chain; fund it first",
-                key.address()
-            )
-        })?;
-        let mut params = TxParams {
-            chain_id,
-            account_number: account.account_number,
-            sequence: account.sequence,
-            fee: Coins::empty(),
-            gas_limit: 0,
-            memo: a.memo.clone(),
-            timeout_height: 0,
-        };
-        params.gas_limit = if a.gas == "auto" {
-            anyhow::ensure!(
-                a.gas_adjustment.is_finite() && a.gas_adjustment >= 1.0,
-                "--gas-adjustment must be at least 1"
-            );
-            let req = SimulateRequest {
-                tx_bytes: unsigned_tx(key, msgs.clone(), &params),
-                ..Default::default()
-            };
-            let sim: SimulateResponse = client
-                .query(crate::node::SIMULATE_PATH, &req, 0)
-                .await?
-                .map_err(|e| anyhow::anyhow!("simulation failed: {e}"))?;
-            let used = sim.gas_info.map_or(0, |g| g.gas_used);
-            (used as f64 * a.gas_adjustment).ceil() as u64
-        } else {
-            a.gas
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--gas must be a number or `auto`, got {:?}", a.gas))?
-        };
-        params.fee = match &a.fees {
-            Some(f) => Coins::parse(f).map_err(|e| anyhow::anyhow!(e.log))?,
-            None => {
-                let price = GasPrice::parse(&a.gas_prices)?;
-                let fee = price.fee_for(params.gas_limit);
-                if fee == 0 {
-                    Coins::empty()
-                } else {
-                    Coins::parse(&format!("{fee}{}", price.denom))
-                        .map_err(|e| anyhow::anyhow!(e.log))?
-                }
-            }
-        };
+        let mut sender = TxSender::new(a.node.client()?, key.clone(), opts).await?;
+        let prepared = sender.prepare(&msgs).await?;
         if !a.yes {
             eprintln!(
                 "from: {}\nmessages: {}\ngas: {}\nfees: {}",
@@ -169,20 +142,27 @@ pub fn broadcast(
                     .map(|m| m.type_url.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
-                params.gas_limit,
-                params.fee
+                prepared.gas_limit,
+                prepared.fee
             );
             anyhow::ensure!(
                 prompt::confirm("confirm transaction before signing and broadcasting")?,
                 "canceled"
             );
         }
-        let bytes = sign_tx(key, msgs, &params);
-        let resp = client.broadcast_sync(bytes).await?;
+        let mut resp = sender.broadcast_prepared(msgs, &prepared).await?;
+        if a.wait && resp.code == 0 {
+            resp = sender.wait_committed(resp).await?;
+        }
         print(&serde_json::to_value(&resp)?, out);
         if resp.code != 0 {
             anyhow::bail!(
-                "tx rejected: {} (codespace {}, code {})",
+                "tx {}: {} (codespace {}, code {})",
+                if resp.height == "0" {
+                    "rejected"
+                } else {
+                    "failed"
+                },
                 resp.raw_log,
                 resp.codespace,
                 resp.code
