@@ -21,6 +21,22 @@ pub fn height_key() -> Vec<u8> {
     KeyBuilder::new(APP_PREFIX, "height").build()
 }
 
+/// The hash of the last finalized block, written every block: the next block's
+/// `BlockInfo::prev_block_hash`, the seed of deterministic draws.
+pub fn block_hash_key() -> Vec<u8> {
+    KeyBuilder::new(APP_PREFIX, "block_hash").build()
+}
+
+/// The stored hash of the last finalized block (zeros before the first block). A stored
+/// value that is not 32 bytes is a corrupt store: an internal error, which halts the node.
+pub fn prev_block_hash(state: &dyn StateRead) -> Result<[u8; 32], TxError> {
+    match state.get(&block_hash_key())? {
+        None => Ok([0u8; 32]),
+        Some(b) => <[u8; 32]>::try_from(b.as_slice())
+            .map_err(|_| sdk::internal(format!("corrupt stored block hash ({} bytes)", b.len()))),
+    }
+}
+
 pub fn store_chain_facts(
     state: &mut dyn StateWrite,
     chain_id: &str,

@@ -131,6 +131,10 @@ impl App {
             height: self.inner.storage.latest_version().map_or(1, |v| v + 1),
             time_unix: 0,
             chain_id: self.chain_id(),
+            // CheckTx and queries only: a storage fault here is not a state transition, and
+            // FinalizeBlock reads the same key and halts on it.
+            prev_block_hash: genesis::prev_block_hash(&self.inner.storage.latest())
+                .unwrap_or_default(),
         }
     }
 

@@ -14,6 +14,7 @@ mod metadata;
 mod msgs;
 mod params;
 mod query;
+pub mod slash;
 pub mod state_key;
 
 pub use error::{
@@ -26,6 +27,7 @@ pub use keeper::{BankRead, BankWrite};
 pub use metadata::{default_metadata, DenomMetadata};
 pub use msgs::{MultiSend, Send, UpdateParams};
 pub use params::Params;
+pub use slash::{route_slash, Claim, Routed};
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 

@@ -103,6 +103,18 @@ pub enum ComputeError {
     LeaseExpired { lease: u64, end: u64 },
     #[error("order {0} is disputed: its escrow is held until the audit")]
     OrderDisputed(u64),
+    #[error("order {0} has no pending audit")]
+    NoPendingAudit(u64),
+    #[error("{signer} is not the referee assigned to audit {audit}")]
+    NotAssignedVerifier { signer: String, audit: u64 },
+    #[error("the pending audit is of segment {expected}, not {got}")]
+    AuditSegmentMismatch { expected: u32, got: u32 },
+    #[error("result_hash must be the last checkpoint hash (the head of the checkpoint chain)")]
+    ResultHashNotChainHead,
+    #[error("a result needs at least one checkpoint hash")]
+    NoCheckpoints,
+    #[error("provider {0} referees a pending audit")]
+    RefereesPendingAudit(String),
 }
 
 pub const ERR_NOT_OWNER: u32 = 2;
@@ -153,6 +165,12 @@ pub const ERR_INVALID_ARTIFACT_URI: u32 = 46;
 pub const ERR_ORDER_NOT_LEASED: u32 = 47;
 pub const ERR_LEASE_EXPIRED: u32 = 48;
 pub const ERR_ORDER_DISPUTED: u32 = 49;
+pub const ERR_NO_PENDING_AUDIT: u32 = 50;
+pub const ERR_NOT_ASSIGNED_VERIFIER: u32 = 51;
+pub const ERR_AUDIT_SEGMENT_MISMATCH: u32 = 52;
+pub const ERR_RESULT_HASH_NOT_CHAIN_HEAD: u32 = 53;
+pub const ERR_NO_CHECKPOINTS: u32 = 54;
+pub const ERR_REFEREES_PENDING_AUDIT: u32 = 55;
 
 impl ComputeError {
     pub fn code(&self) -> u32 {
@@ -206,6 +224,12 @@ impl ComputeError {
             OrderNotLeased(_) => ERR_ORDER_NOT_LEASED,
             LeaseExpired { .. } => ERR_LEASE_EXPIRED,
             OrderDisputed(_) => ERR_ORDER_DISPUTED,
+            NoPendingAudit(_) => ERR_NO_PENDING_AUDIT,
+            NotAssignedVerifier { .. } => ERR_NOT_ASSIGNED_VERIFIER,
+            AuditSegmentMismatch { .. } => ERR_AUDIT_SEGMENT_MISMATCH,
+            ResultHashNotChainHead => ERR_RESULT_HASH_NOT_CHAIN_HEAD,
+            NoCheckpoints => ERR_NO_CHECKPOINTS,
+            RefereesPendingAudit(_) => ERR_REFEREES_PENDING_AUDIT,
         }
     }
 }

@@ -184,3 +184,81 @@ pub fn order_completed(order_id: u64, result_hash: Vec<u8>) -> Event {
 pub fn order_disputed(order_id: u64, segment: u32) -> Event {
     typed_event(&pb::EventOrderDisputed { order_id, segment })
 }
+
+pub fn audit_assigned(a: &pb::Audit) -> Event {
+    typed_event(&pb::EventAuditAssigned {
+        audit_id: a.id,
+        order_id: a.order_id,
+        segment: a.segment,
+        verifier: a.verifier.clone(),
+        reason: a.reason,
+        deadline: a.deadline,
+    })
+}
+
+pub fn audit_submitted(a: &pb::Audit, checkpoint_hash: &[u8]) -> Event {
+    typed_event(&pb::EventAuditSubmitted {
+        audit_id: a.id,
+        order_id: a.order_id,
+        segment: a.segment,
+        verifier: a.verifier.clone(),
+        checkpoint_hash: checkpoint_hash.to_vec(),
+    })
+}
+
+pub fn audit_resolved(a: &pb::Audit, honest: Vec<u64>, faulty: Vec<u64>, fee: &Coin) -> Event {
+    typed_event(&pb::EventAuditResolved {
+        audit_id: a.id,
+        order_id: a.order_id,
+        honest_lease_ids: honest,
+        faulty_lease_ids: faulty,
+        verifier_fee: Some(fee.to_proto()),
+    })
+}
+
+pub fn audit_expired(a: &pb::Audit, forfeited: &Coin) -> Event {
+    typed_event(&pb::EventAuditExpired {
+        audit_id: a.id,
+        order_id: a.order_id,
+        verifier: a.verifier.clone(),
+        forfeited: Some(forfeited.to_proto()),
+    })
+}
+
+pub fn lease_slashed(l: &pb::Lease, audit_id: u64) -> Event {
+    typed_event(&pb::EventLeaseSlashed {
+        lease_id: l.id,
+        order_id: l.order_id,
+        provider: l.provider.clone(),
+        audit_id,
+    })
+}
+
+/// The slash of a faulty lease's provider and where it went (claims: the victim only).
+pub fn provider_slashed(
+    l: &pb::Lease,
+    order: &pb::Order,
+    audit_id: u64,
+    slashed: &Coin,
+    routed: &deai_bank::Routed,
+) -> Result<Event, deai_framework::TxError> {
+    let part = |a: u128| Coin::new(slashed.denom.clone(), a).map(|c| Some(c.to_proto()));
+    Ok(typed_event(&pb::EventProviderSlashed {
+        provider: l.provider.clone(),
+        order_id: order.id,
+        audit_id,
+        amount: Some(slashed.to_proto()),
+        victim: order.owner.clone(),
+        to_victim: part(routed.paid.first().copied().unwrap_or(0))?,
+        reporter: String::new(),
+        to_reporter: part(0)?,
+        to_community_pool: part(routed.to_pool)?,
+    }))
+}
+
+pub fn provider_jailed(provider: &str, audit_id: u64) -> Event {
+    typed_event(&pb::EventProviderJailed {
+        provider: provider.to_string(),
+        audit_id,
+    })
+}

@@ -82,9 +82,6 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     deai_framework::authority::init(state, &state_key::authority(), authority)?;
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[])?;
     state.ensure_module_account_with(COMMUNITY_POOL, &[])?;
-    if !g.audits.is_empty() {
-        return Err(invalid("audits are not supported yet"));
-    }
 
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
     for p in &g.providers {
@@ -167,6 +164,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     import_bids(state, &g, &mut held)?;
     import_leases(state, &g, &mut held)?;
     import_results(state, &g)?;
+    import_audits(state, &g, &mut held)?;
     let next = [
         g.next_order_id,
         g.next_bid_id,
@@ -332,6 +330,45 @@ fn import_results(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<()
     Ok(())
 }
 
+/// Audits: of a known order, ids below `next_audit_id`, known state and reason, each judged
+/// lease a lease of the order with a result, a referee that is a provider; a pending audit's
+/// order is disputed and its deposit is held by the module account.
+fn import_audits(
+    state: &mut dyn StateWrite,
+    g: &pb::GenesisState,
+    held: &mut BTreeMap<String, u128>,
+) -> Result<(), TxError> {
+    let next = g.next_audit_id.max(1);
+    for a in &g.audits {
+        let bad = || invalid(format!("audit {}", a.id));
+        let known_state =
+            pb::AuditState::try_from(a.state).is_ok_and(|s| s != pb::AuditState::Unspecified);
+        let known_reason =
+            pb::AuditReason::try_from(a.reason).is_ok_and(|r| r != pb::AuditReason::Unspecified);
+        if a.id == 0 || a.id >= next || !known_state || !known_reason || state.get_audit(a.id)?.is_some() {
+            return Err(bad());
+        }
+        let o = state.get_order(a.order_id)?.ok_or_else(bad)?;
+        for id in &a.lease_ids {
+            let l = state.get_lease(*id)?.ok_or_else(bad)?;
+            if l.order_id != a.order_id || state.get_result(a.order_id, *id)?.is_none() {
+                return Err(bad());
+            }
+        }
+        if !a.verifier.is_empty() && state.get_provider(&Address::from_bech32(&a.verifier)?)?.is_none() {
+            return Err(bad());
+        }
+        if a.state == pb::AuditState::Pending as i32 && o.state != pb::OrderState::Disputed as i32 {
+            return Err(bad());
+        }
+        if let Some(d) = crate::audits::held_deposit(a)? {
+            add(held, &d)?;
+        }
+        state.put_audit(a)?;
+    }
+    Ok(())
+}
+
 fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
@@ -356,6 +393,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         leases: all(state, state_key::leases())?,
         escrow_accounts: all(state, state_key::escrows())?,
         results: all(state, state_key::results())?,
+        audits: all(state, state_key::audits())?,
         next_order_id: state.sequence(SEQUENCES[0])?,
         next_bid_id: state.sequence(SEQUENCES[1])?,
         next_lease_id: state.sequence(SEQUENCES[2])?,

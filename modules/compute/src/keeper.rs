@@ -13,6 +13,21 @@ use crate::state_key;
 
 /// Most auditors whose signatures one provider may hold (bounds deletion and queries).
 pub const MAX_AUDITORS_PER_PROVIDER: usize = 32;
+/// Most audits one order can go through (assignments, reassignments after an expiry); after
+/// that the dispute is abandoned (see `audits`).
+pub const MAX_AUDITS_PER_ORDER: u32 = 5;
+/// The attribute a provider sets (to `true`) to be drawn as an audit referee.
+pub const VERIFIER_ATTRIBUTE: &str = "verifier";
+
+/// Whether `p` may be drawn as a referee: it offers audits and is not jailed (its stake is
+/// checked against the audit deposit at the draw).
+pub(crate) fn offers_audits(p: &pb::Provider) -> bool {
+    !p.jailed
+        && p
+            .attributes
+            .iter()
+            .any(|a| a.key == VERIFIER_ATTRIBUTE && a.value == "true")
+}
 
 pub(crate) fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, TxError> {
     M::decode(bytes).map_err(|e| sdk::internal(format!("corrupt compute record: {e}")))
@@ -143,6 +158,33 @@ pub trait ComputeRead: StateRead {
             .collect()
     }
 
+    fn get_audit(&self, id: u64) -> Result<Option<pb::Audit>, TxError> {
+        get(self, &state_key::audit(id))
+    }
+
+    /// Every audit of an order, by id (at most [`MAX_AUDITS_PER_ORDER`]).
+    fn audits_of_order(&self, order_id: u64) -> Result<Vec<pb::Audit>, TxError> {
+        let prefix = state_key::audits_by_order(order_id);
+        let end = prefix_end(&prefix);
+        let mut out = Vec::new();
+        for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_AUDITS_PER_ORDER as usize)? {
+            let id =
+                state_key::trailing_id(&k).ok_or_else(|| sdk::internal("corrupt audit index"))?;
+            out.push(
+                self.get_audit(id)?
+                    .ok_or_else(|| sdk::internal(format!("audit index names missing audit {id}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Whether `verifier` referees a pending audit.
+    fn referees_pending_audit(&self, verifier: &Address) -> Result<bool, TxError> {
+        let prefix = state_key::pending_audits_of(verifier);
+        let end = prefix_end(&prefix);
+        Ok(!self.scan(&prefix, end.as_deref(), false, 1)?.is_empty())
+    }
+
     /// The counter `name` as stored (0 if never set).
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
         match self.get(&state_key::sequence(name))? {
@@ -165,7 +207,13 @@ pub trait ComputeWrite: StateWrite {
         self.put(state_key::params(), p.to_proto().encode_to_vec())
     }
 
+    /// Writes a provider and keeps the verifier index in step.
     fn put_provider(&mut self, owner: &Address, p: &pb::Provider) -> Result<(), TxError> {
+        if offers_audits(p) {
+            self.put(state_key::verifier(owner), owner.as_bytes().to_vec())?;
+        } else {
+            self.delete(state_key::verifier(owner))?;
+        }
         self.put(state_key::provider(owner), p.encode_to_vec())
     }
 
@@ -177,6 +225,7 @@ pub trait ComputeWrite: StateWrite {
         for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_AUDITORS_PER_PROVIDER)? {
             self.delete(k)?;
         }
+        self.delete(state_key::verifier(owner))?;
         self.delete(state_key::provider(owner))
     }
 
@@ -268,6 +317,37 @@ pub trait ComputeWrite: StateWrite {
 
     fn put_result(&mut self, r: &pb::Result) -> Result<(), TxError> {
         self.put(state_key::result(r.order_id, r.lease_id), r.encode_to_vec())
+    }
+
+    /// Writes an audit and keeps its indexes (by order, by verifier, and the deadline index
+    /// of pending audits) in step.
+    fn put_audit(&mut self, a: &pb::Audit) -> Result<(), TxError> {
+        if let Some(old) = self.get_audit(a.id)? {
+            self.delete(state_key::audit_deadline(old.deadline, old.id))?;
+            if !old.verifier.is_empty() {
+                let v = stored_addr(&old.verifier)?;
+                self.delete(state_key::pending_audit_of(&v, old.id))?;
+                if old.verifier != a.verifier {
+                    self.delete(state_key::audit_by_verifier(&v, old.id))?;
+                }
+            }
+        }
+        let pending = a.state == pb::AuditState::Pending as i32;
+        if pending {
+            self.put(state_key::audit_deadline(a.deadline, a.id), Vec::new())?;
+        }
+        if pending && !a.verifier.is_empty() {
+            let v = stored_addr(&a.verifier)?;
+            self.put(state_key::pending_audit_of(&v, a.id), Vec::new())?;
+        }
+        if !a.verifier.is_empty() {
+            self.put(
+                state_key::audit_by_verifier(&stored_addr(&a.verifier)?, a.id),
+                Vec::new(),
+            )?;
+        }
+        self.put(state_key::audit_by_order(a.order_id, a.id), Vec::new())?;
+        self.put(state_key::audit(a.id), a.encode_to_vec())
     }
 
     fn put_escrow(&mut self, e: &pb::EscrowAccount) -> Result<(), TxError> {

@@ -1,6 +1,7 @@
 //! compute: the compute market: providers (staked, with auditor-signed attributes), orders
 //! with their escrow accounts, bids, leases (chosen by the owner or, at the bid deadline, by
-//! `end_block`) and lazy settlement, and results (see `results`). Audits build on it.
+//! `end_block`) and lazy settlement, results (see `results`) and their audits, with slashing
+//! and jailing (see `audits`).
 //!
 //! Escrow: provider stakes, order deposits, bid deposits and settled lease earnings not yet
 //! withdrawn sit in the module account [`MODULE_ACCOUNT`] (moved only through bank's escrow
@@ -14,7 +15,7 @@
 //! when touched, `floor(pay × take_rate)` to the [`COMMUNITY_POOL`] module account and the
 //! rest to the lease's `unwithdrawn`, which its provider collects.
 
-mod dec;
+mod audits;
 mod error;
 pub mod events;
 mod genesis;
@@ -27,15 +28,18 @@ mod results;
 mod settle;
 pub mod state_key;
 
-pub use dec::{Dec, DEC_PLACES, DEC_SCALE};
+pub use deai_framework::dec::{Dec, DEC_PLACES, DEC_SCALE};
 pub use error::*;
 pub use genesis::{export_proto, import_proto};
-pub use keeper::{ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
+pub use audits::{AUDIT_SEQ, MAX_AUDIT_DEADLINES_PER_BLOCK, MAX_VERIFIER_SCAN};
+pub use keeper::{
+    ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER, MAX_AUDITS_PER_ORDER, VERIFIER_ATTRIBUTE,
+};
 pub use leasing::{LEASE_SEQ, MAX_LEASINGS_PER_BLOCK};
 pub use msgs::{
     canonical_attributes, validate_host_uri, CloseBid, CloseOrder, CreateBid, CreateLease,
     CreateOrder, CreateProvider, DeleteProvider, DepositOrder, SignProviderAttributes,
-    SubmitResult, UpdateParams, UpdateProvider, WithdrawLease, MAX_ATTRIBUTES,
+    SubmitAudit, SubmitResult, UpdateParams, UpdateProvider, WithdrawLease, MAX_ATTRIBUTES,
     MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN, MAX_HOST_URI_LEN, RESULT_HASH_LEN,
 };
 pub use params::{Params, MAX_CHECKPOINTS, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
@@ -70,14 +74,17 @@ impl Module for ComputeModule {
         router.add_msg::<pb::MsgCreateLease, CreateLease>();
         router.add_msg::<pb::MsgWithdrawLease, WithdrawLease>();
         router.add_msg::<pb::MsgSubmitResult, SubmitResult>();
+        router.add_msg::<pb::MsgSubmitAudit, SubmitAudit>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
 
-    /// Leases the orders whose bid deadline has come (see `leasing`): reads only the
-    /// bid-deadline index, a bounded number of orders a block.
+    /// Leases the orders whose bid deadline has come (see `leasing`) and expires the audits
+    /// whose deadline has come (see `audits`): reads only the two deadline indexes, a bounded
+    /// number of entries a block.
     fn end_block(&self, ctx: &mut deai_framework::Ctx) -> Result<(), TxError> {
-        leasing::end_block(ctx)
+        leasing::end_block(ctx)?;
+        audits::end_block(ctx)
     }
 
     fn init_genesis(
@@ -95,6 +102,8 @@ impl Module for ComputeModule {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_audits;
 #[cfg(test)]
 mod tests_bids;
 #[cfg(test)]

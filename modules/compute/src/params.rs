@@ -4,7 +4,7 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use deai_framework::Coin;
 use deai_proto::compute::v1 as pb;
 
-use crate::dec::Dec;
+use deai_framework::dec::Dec;
 use crate::error::ComputeError;
 
 /// Hard caps that no param may exceed (they bound what one tx can make the chain do).

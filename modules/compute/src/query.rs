@@ -1,5 +1,4 @@
-//! compute's gRPC queries, registered by their method paths. Queries of later slices (results,
-//! audits) are not registered yet and answer Unimplemented.
+//! compute's gRPC queries, registered by their method paths.
 
 use deai_framework::pagination::paginate;
 use deai_framework::{sdk, Address, Router, StateRead, TxError};
@@ -19,6 +18,7 @@ pub fn register(router: &mut Router) {
     router.add_query("/deai.compute.v1.Query/Lease", lease);
     router.add_query("/deai.compute.v1.Query/LeasesByOrder", leases_by_order);
     router.add_query("/deai.compute.v1.Query/Results", results);
+    router.add_query("/deai.compute.v1.Query/Audits", audits);
     router.add_query(
         "/deai.compute.v1.Query/LeasesByProvider",
         leases_by_provider,
@@ -218,6 +218,45 @@ fn results(
         .collect::<Result<Vec<pb::Result>, TxError>>()?;
     Ok(pb::QueryResultsResponse {
         results,
+        pagination: Some(page),
+    })
+}
+
+/// Audits, by id: all of them, those of one order, or those of one referee (not both).
+fn audits(
+    s: &dyn StateRead,
+    req: pb::QueryAuditsRequest,
+) -> Result<pb::QueryAuditsResponse, TxError> {
+    let (entries, page, indexed) = match (req.order_id, req.verifier.is_empty()) {
+        (0, true) => {
+            let (e, p) = paginate(s, &state_key::audits(), req.pagination)?;
+            (e, p, false)
+        }
+        (id, true) => {
+            let (e, p) = paginate(s, &state_key::audits_by_order(id), req.pagination)?;
+            (e, p, true)
+        }
+        (0, false) => {
+            let v = parse(&req.verifier)?;
+            let (e, p) = paginate(s, &state_key::audits_by_verifier(&v), req.pagination)?;
+            (e, p, true)
+        }
+        _ => {
+            return Err(sdk::invalid_request(
+                "filter audits by order_id or by verifier, not both",
+            ))
+        }
+    };
+    let audits = if indexed {
+        by_ids(&entries, |id| s.get_audit(id))?
+    } else {
+        entries
+            .iter()
+            .map(|(_, v)| decode(v))
+            .collect::<Result<_, _>>()?
+    };
+    Ok(pb::QueryAuditsResponse {
+        audits,
         pagination: Some(page),
     })
 }

@@ -1,13 +1,13 @@
-//! Results and how they conclude an order (audits come next).
+//! Results and how they conclude an order (disagreements and spot checks go to `audits`).
 //!
 //! - `none`: the first result completes the order.
 //! - `redundant` and `spot_check`: once every active lease of the order has a result, the
-//!   result hashes are compared. All equal: the order completes with that hash (the
-//!   spot-check draw from the block hash comes with audits). Any difference: the order is
-//!   `disputed`; its leases stay active but no longer accrue (settlement only runs for leased
-//!   orders), its escrow is held, and the first checkpoint index where the results'
-//!   checkpoint hashes diverge is emitted as the dispute's segment (it is a pure function of
-//!   the stored results, so it is not stored twice).
+//!   result hashes (each the head of its checkpoint chain) are compared. All equal: the
+//!   order completes with that hash, unless a `spot_check` order draws an audit. Any
+//!   difference: the order is `disputed` and the segment before the first divergent
+//!   checkpoint is audited (see `audits`); its leases stay active but no longer accrue
+//!   (settlement only runs for leased orders) and its escrow is held. A majority never wins
+//!   without an audit: k colluding providers would otherwise outvote one honest one.
 //!
 //! Completing settles the order's leases up to now (the caller has), ends each active lease
 //! `completed` (releasing its provider's use, refunding its bid deposit and paying out its
@@ -23,6 +23,8 @@ use deai_bank::BankWrite;
 use deai_framework::{sdk, Ctx, TxError};
 use deai_proto::compute::v1::{self as pb, EscrowState, LeaseState, OrderState, VerificationMode};
 
+use crate::audits::{maybe_spot_check, open_dispute};
+use deai_framework::dec::Dec;
 use crate::events;
 use crate::keeper::{stored_addr, ComputeRead, ComputeWrite};
 use crate::msgs::{close_order_refunding, coins_of, emit_all};
@@ -54,27 +56,6 @@ pub(crate) fn expire_leases(
         return Ok(false);
     }
     conclude(ctx, order.id)
-}
-
-/// The first checkpoint index at which the results' checkpoint hashes differ (a shorter
-/// list differs where it ends); if every checkpoint agrees, the segment after the last one
-/// (the number of checkpoints).
-pub(crate) fn divergence(results: &[pb::Result]) -> u32 {
-    let Some(first) = results.first() else {
-        return 0;
-    };
-    let longest = results
-        .iter()
-        .map(|r| r.checkpoint_hashes.len())
-        .max()
-        .unwrap_or(0);
-    for i in 0..longest {
-        let a = first.checkpoint_hashes.get(i);
-        if results.iter().any(|r| r.checkpoint_hashes.get(i) != a) {
-            return u32::try_from(i).unwrap_or(u32::MAX);
-        }
-    }
-    u32::try_from(longest).unwrap_or(u32::MAX)
 }
 
 /// Decides a leased, settled order from its results if it can. Returns whether the order
@@ -116,21 +97,29 @@ pub(crate) fn conclude(ctx: &mut Ctx, order_id: u64) -> Result<bool, TxError> {
     if results.len() < active.len() {
         return Ok(false);
     }
-    if results.iter().all(|r| r.result_hash == first.result_hash) {
-        complete(ctx, order, active, first.result_hash)?;
-    } else {
-        let segment = divergence(&results);
-        let mut order = order;
-        order.state = OrderState::Disputed as i32;
-        ctx.put_order(&order)?;
-        ctx.emit(events::order_disputed(order_id, segment));
+    if !results.iter().all(|r| r.result_hash == first.result_hash) {
+        open_dispute(ctx, order, &results)?;
+        return Ok(true);
     }
+    if mode == VerificationMode::SpotCheck as i32 {
+        let rate = order
+            .verification
+            .as_ref()
+            .map(|v| Dec::parse(&v.spot_check_rate))
+            .transpose()
+            .map_err(|e| sdk::internal(format!("stored spot-check rate: {e}")))?
+            .unwrap_or(Dec::ZERO);
+        if maybe_spot_check(ctx, &order, &results, rate)? {
+            return Ok(true);
+        }
+    }
+    complete(ctx, order, active, first.result_hash)?;
     Ok(true)
 }
 
-/// Completes a settled order: its active leases end `completed`, the unspent escrow goes back
-/// to the owner and the order records the accepted hash.
-fn complete(
+/// Completes a settled (or audited) order: the given active leases end `completed`, the
+/// unspent escrow goes back to the owner and the order records the accepted hash.
+pub(crate) fn complete(
     ctx: &mut Ctx,
     mut order: pb::Order,
     active: Vec<pb::Lease>,

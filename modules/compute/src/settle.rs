@@ -86,6 +86,8 @@ pub(crate) fn end_lease(
     let event = match state {
         LeaseState::InsufficientFunds => events::lease_insufficient_funds(&lease),
         LeaseState::Completed => events::lease_completed(&lease),
+        // The audit that slashed it emits EventLeaseSlashed with its id.
+        LeaseState::Slashed => return Ok(()),
         _ => events::lease_closed(&lease),
     };
     ctx.emit(event);

@@ -189,16 +189,80 @@ pub fn deadlines() -> Vec<u8> {
     k("deadline").build()
 }
 
-/// The first deadline key above every deadline at `height` or earlier.
-pub fn deadlines_through(height: u64) -> Vec<u8> {
+/// The first key of a height-ordered index `table` above every entry at `height` or earlier.
+fn through(table: &str, height: u64) -> Vec<u8> {
     match height.checked_add(1) {
-        Some(next) => k("deadline").u64(next).build(),
+        Some(next) => k(table).u64(next).build(),
         None => {
-            let mut end = k("deadline").build();
+            let mut end = k(table).build();
             end.push(0xff);
             end
         }
     }
+}
+
+/// The first deadline key above every deadline at `height` or earlier.
+pub fn deadlines_through(height: u64) -> Vec<u8> {
+    through("deadline", height)
+}
+
+pub fn audit(id: u64) -> Vec<u8> {
+    k("audit").u64(id).build()
+}
+
+pub fn audits() -> Vec<u8> {
+    k("audit").build()
+}
+
+pub fn audit_by_order(order_id: u64, id: u64) -> Vec<u8> {
+    k("audit_order").u64(order_id).u64(id).build()
+}
+
+/// Every audit of one order (at most `MAX_AUDITS_PER_ORDER`).
+pub fn audits_by_order(order_id: u64) -> Vec<u8> {
+    k("audit_order").u64(order_id).build()
+}
+
+pub fn audit_by_verifier(verifier: &Address, id: u64) -> Vec<u8> {
+    k("audit_verifier").addr(verifier).u64(id).build()
+}
+
+pub fn audits_by_verifier(verifier: &Address) -> Vec<u8> {
+    k("audit_verifier").addr(verifier).build()
+}
+
+/// A pending audit of a referee, present only while pending: a provider that referees an
+/// audit cannot leave (its deposit is in the audit).
+pub fn pending_audit_of(verifier: &Address, id: u64) -> Vec<u8> {
+    k("audit_pending").addr(verifier).u64(id).build()
+}
+
+pub fn pending_audits_of(verifier: &Address) -> Vec<u8> {
+    k("audit_pending").addr(verifier).build()
+}
+
+/// A pending audit, by the height of its deadline: what `end_block` reads to expire and
+/// reassign audits, written only by `put_audit`.
+pub fn audit_deadline(height: u64, id: u64) -> Vec<u8> {
+    k("audit_deadline").u64(height).u64(id).build()
+}
+
+pub fn audit_deadlines() -> Vec<u8> {
+    k("audit_deadline").build()
+}
+
+pub fn audit_deadlines_through(height: u64) -> Vec<u8> {
+    through("audit_deadline", height)
+}
+
+/// A provider that offers audits (attribute `verifier=true`) and is not jailed (value: its
+/// address bytes), written only by `put_provider`; referees are drawn from this index.
+pub fn verifier(owner: &Address) -> Vec<u8> {
+    k("verifier").addr(owner).build()
+}
+
+pub fn verifiers() -> Vec<u8> {
+    k("verifier").build()
 }
 
 /// Enum values are validated non-negative before they reach a key.

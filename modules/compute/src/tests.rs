@@ -154,7 +154,7 @@ pub(crate) fn compute(c: u32) -> (&'static str, u32) {
 }
 
 /// The module account holds exactly Σ provider stakes + Σ escrow balances + Σ deposits of
-/// open and active bids + Σ lease unwithdrawn, per denom.
+/// open and active bids + Σ lease unwithdrawn + Σ deposits of pending audits, per denom.
 pub(crate) fn assert_reconciles(s: &MemStore) {
     let g = import_proto(&ComputeModule.export_genesis(s).unwrap()).unwrap();
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
@@ -171,7 +171,13 @@ pub(crate) fn assert_reconciles(s: &MemStore) {
                 })
                 .filter_map(|b| b.deposit.clone()),
         )
-        .chain(g.leases.iter().filter_map(|l| l.unwithdrawn.clone()));
+        .chain(g.leases.iter().filter_map(|l| l.unwithdrawn.clone()))
+        .chain(
+            g.audits
+                .iter()
+                .filter(|a| a.state == pb::AuditState::Pending as i32)
+                .filter_map(|a| a.deposit.clone()),
+        );
     for c in coins {
         *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
     }

@@ -14,6 +14,9 @@ pub struct BlockInfo {
     /// Block time from the header, in seconds since the Unix epoch.
     pub time_unix: i64,
     pub chain_id: String,
+    /// The hash of the block at `height - 1` (zeros at height 1): the seed of deterministic
+    /// draws (see `crate::draw`). Known before the block's txs run, also in CheckTx.
+    pub prev_block_hash: [u8; 32],
 }
 
 pub struct Ctx<'a> {

@@ -7,7 +7,10 @@
 pub mod address;
 pub mod authority;
 pub mod coins;
+pub mod audit;
 pub mod context;
+pub mod dec;
+pub mod draw;
 pub mod error;
 pub mod events;
 pub mod gas;

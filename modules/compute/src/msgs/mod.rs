@@ -1,12 +1,14 @@
 //! compute's messages: decoding and stateless validation (`TryFrom` the proto), then
 //! execution. Shared validation lives here.
 
+mod audit;
 mod bid;
 mod lease;
 mod order;
 mod provider;
 mod result;
 
+pub use audit::SubmitAudit;
 pub(crate) use bid::{close_bid, has_capacity};
 pub use bid::{CloseBid, CreateBid};
 pub use lease::{CreateLease, WithdrawLease};

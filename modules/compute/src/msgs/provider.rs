@@ -181,6 +181,13 @@ impl Message for DeleteProvider {
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let p = load(ctx, &self.owner)?;
+        // A jailed provider's stake stays until governance unjails it (issue: economics).
+        if p.jailed {
+            return Err(ComputeError::ProviderJailed(self.owner.to_bech32()).into());
+        }
+        if ctx.referees_pending_audit(&self.owner)? {
+            return Err(ComputeError::RefereesPendingAudit(self.owner.to_bech32()).into());
+        }
         if p.active_leases > 0 {
             return Err(ComputeError::ProviderHasLeases {
                 owner: self.owner.to_bech32(),

@@ -53,6 +53,15 @@ impl TryFrom<pb::MsgSubmitResult> for SubmitResult {
         for h in &m.checkpoint_hashes {
             check_hash("checkpoint hash", h)?;
         }
+        // The chain head commits to every checkpoint, so results are compared by it and an
+        // audit can always find where two results part.
+        match m.checkpoint_hashes.last() {
+            None => return Err(ComputeError::NoCheckpoints.into()),
+            Some(head) if *head != m.result_hash => {
+                return Err(ComputeError::ResultHashNotChainHead.into())
+            }
+            Some(_) => {}
+        }
         validate_host_uri(&m.artifact_uri)
             .map_err(|e| ComputeError::InvalidArtifactUri(e.to_string()))?;
         Ok(Self {

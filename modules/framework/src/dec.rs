@@ -1,4 +1,5 @@
-//! Fixed-point decimal fractions (take_rate, slash_fraction, spot_check_rate), with no floats.
+//! Fixed-point decimal fractions (take rates, slash fractions, spot-check rates), with no
+//! floats; shared by every market.
 //!
 //! A [`Dec`] is an integer count of 10^-18 units (the SDK's `LegacyDec` precision): "0.02" is
 //! 20_000_000_000_000_000. Parsing accepts `digits[.digits]` with at most 18 fractional digits;
