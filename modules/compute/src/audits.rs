@@ -290,6 +290,10 @@ fn slash_lease(ctx: &mut Ctx, order: &pb::Order, mut lease: pb::Lease, audit_id:
             .checked_add(unwithdrawn.amount)
             .ok_or_else(|| sdk::overflow("escrow balance overflows"))?;
         escrow.balance = Some(balance.to_proto());
+        // It was counted as paid out to the lease; it came back.
+        let mut transferred = coin(&escrow.transferred, "escrow transferred")?;
+        transferred.amount = transferred.amount.saturating_sub(unwithdrawn.amount);
+        escrow.transferred = Some(transferred.to_proto());
         ctx.put_escrow(&escrow)?;
         unwithdrawn.amount = 0;
         lease.unwithdrawn = Some(unwithdrawn.to_proto());

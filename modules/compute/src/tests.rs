@@ -107,6 +107,7 @@ pub(crate) fn exec_full<P: prost::Message + Name>(
     })?;
     let block = BlockInfo {
         height,
+        prev_block_hash: prev_hash(height),
         ..Default::default()
     };
     let gas = GasMeter::new(10_000_000);
@@ -122,6 +123,7 @@ pub(crate) fn exec_full<P: prost::Message + Name>(
 pub(crate) fn end_block_at(s: &mut MemStore, height: u64) -> Vec<Event> {
     let block = BlockInfo {
         height,
+        prev_block_hash: prev_hash(height),
         ..Default::default()
     };
     let gas = GasMeter::infinite();
@@ -131,6 +133,12 @@ pub(crate) fn end_block_at(s: &mut MemStore, height: u64) -> Vec<Event> {
     let (writes, events) = ctx.finish();
     s.apply(writes);
     events
+}
+
+/// A stand-in for the hash of block `height - 1`, so that draws vary with the height.
+pub(crate) fn prev_hash(height: u64) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(height.to_be_bytes()).into()
 }
 
 pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(

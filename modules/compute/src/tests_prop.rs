@@ -1,6 +1,7 @@
-//! Random sequences of provider, order, bid and lease messages (and end blocks) never create or lose a token: every
-//! balance sums to the supply, and the module account holds exactly Σ stakes + Σ escrows + Σ
-//! held bid deposits.
+//! Random sequences of provider, order, bid, lease, result and audit messages (and end
+//! blocks, which lease orders and expire audits) never create or lose a token: every balance
+//! sums to the supply, and the module account holds exactly Σ stakes + Σ escrows + Σ held
+//! bid deposits + Σ lease unwithdrawn + Σ deposits of pending audits.
 
 use proptest::prelude::*;
 
@@ -13,7 +14,7 @@ use crate::tests_bids::{bid_id, bid_msg, matching_provider};
 use crate::tests_leases::{lease_msg, typed};
 use crate::tests_orders::create_order_msg;
 use crate::tests_results::result_msg;
-use crate::{COMMUNITY_POOL, MODULE_ACCOUNT};
+use crate::{ComputeRead, COMMUNITY_POOL, MODULE_ACCOUNT};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -38,6 +39,11 @@ enum Op {
     Result(u8, u64, bool),
     /// Every lessee of an order (1..8) submits, all with one hash or each its own.
     ResultsOf(u64, bool),
+    /// The first pending audit (of orders 1..8) is answered by its referee (or by user `u`
+    /// when `by_referee` is false) with one of its results' checkpoints (`pick`), or none.
+    Audit(u8, bool, Option<usize>),
+    /// Like Round, on a spot_check order at rate 0.5.
+    SpotRound(u8, u128, Vec<u128>),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -77,6 +83,10 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (1u64..8).prop_map(Op::Advance),
         4 => (bidder.clone(), 1u64..8, any::<bool>()).prop_map(|(u, l, a)| Op::Result(u, l, a)),
         3 => (1u64..8, any::<bool>()).prop_map(|(o, a)| Op::ResultsOf(o, a)),
+        4 => (user.clone(), prop_oneof![4 => Just(true), 1 => Just(false)], proptest::option::of(0usize..3))
+            .prop_map(|(u, r, p)| Op::Audit(u, r, p)),
+        2 => (requester.clone(), 1u128..400, proptest::collection::vec(1u128..11, 2..4))
+            .prop_map(|(u, d, p)| Op::SpotRound(u, d, p)),
     ]
 }
 
@@ -142,6 +152,53 @@ fn apply(s: &mut MemStore, h: &mut u64, op: &Op) {
                 lease_id: l,
             },
         ),
+        Op::SpotRound(u, deposit, prices) => {
+            let mut m = create_order_msg(u, deposit);
+            m.verification = Some(pb::Verification {
+                mode: pb::VerificationMode::SpotCheck as i32,
+                spot_check_rate: "0.5".into(),
+            });
+            if let Ok(e) = exec_at(s, h0, m) {
+                let o = typed::<pb::EventOrderCreated>(&e)[0].order_id;
+                for (i, p) in prices.iter().enumerate() {
+                    let _ = exec_at(s, h0, bid_msg(i as u8 + 1, o, *p));
+                }
+            }
+            Ok(Vec::new())
+        }
+        Op::Audit(u, by_referee, pick) => {
+            let pending = (1..=8u64).find_map(|o| {
+                s.audits_of_order(o)
+                    .unwrap()
+                    .into_iter()
+                    .find(|a| a.state == pb::AuditState::Pending as i32)
+            });
+            if let Some(a) = pending {
+                let o = a.order_id;
+                let results = s.results_of_order(o).unwrap();
+                let answer = pick
+                    .and_then(|i| results.get(i))
+                    .and_then(|r| r.checkpoint_hashes.get(a.segment as usize + 1))
+                    .cloned()
+                    .unwrap_or_default();
+                let verifier = if by_referee {
+                    a.verifier.clone()
+                } else {
+                    addr(u).to_bech32()
+                };
+                let _ = exec_at(
+                    s,
+                    h0,
+                    pb::MsgSubmitAudit {
+                        verifier,
+                        order_id: o,
+                        segment: a.segment,
+                        checkpoint_hash: answer,
+                    },
+                );
+            }
+            Ok(Vec::new())
+        }
         Op::Round(u, deposit, prices, pick) => {
             let mut m = create_order_msg(u, deposit);
             m.redundancy = 2;
@@ -217,8 +274,15 @@ fn check(s: &MemStore) {
         .iter()
         .map(|l| amount(&l.withdrawn) + amount(&l.unwithdrawn))
         .sum();
+    // The pool also holds the deposits of referees that did not answer.
+    let forfeited: u128 = g
+        .audits
+        .iter()
+        .filter(|a| a.state == pb::AuditState::Expired as i32 && !a.verifier.is_empty())
+        .map(|a| amount(&a.deposit))
+        .sum();
     assert_eq!(
-        transferred,
+        transferred + forfeited,
         to_leases + s.module_balance(COMMUNITY_POOL, "udeai").unwrap()
     );
     // A completed order has refunded its escrow; a disputed one holds it; every result is
@@ -234,18 +298,31 @@ fn check(s: &MemStore) {
             assert_eq!(amount(&e.balance), 0);
             assert!(results.iter().any(|r| r.result_hash == o.result_hash));
         }
+        // A disputed order holds its escrow for exactly one pending audit, of its results.
         if o.state == pb::OrderState::Disputed as i32 {
             assert_eq!(e.state, pb::EscrowState::Open as i32);
-            assert!(results
-                .windows(2)
-                .any(|w| w[0].result_hash != w[1].result_hash));
+            let pending: Vec<_> = g
+                .audits
+                .iter()
+                .filter(|a| a.order_id == o.id && a.state == pb::AuditState::Pending as i32)
+                .collect();
+            assert_eq!(pending.len(), 1);
+            let ids: Vec<u64> = results.iter().map(|r| r.lease_id).collect();
+            assert_eq!(pending[0].lease_ids, ids);
+        }
+        // A slashed lease's provider is jailed.
+        for l in g.leases.iter().filter(|l| l.order_id == o.id && l.state == 5) {
+            assert!(g.providers.iter().any(|p| p.owner == l.provider && p.jailed));
         }
     }
     eprintln!(
-        "PROPSTAT {} {} {}",
+        "PROPSTAT results={} completed={} disputed={} audits={} resolved={} slashed={}",
         g.results.len(),
         g.orders.iter().filter(|o| o.state == 3).count(),
-        g.orders.iter().filter(|o| o.state == 4).count()
+        g.orders.iter().filter(|o| o.state == 4).count(),
+        g.audits.len(),
+        g.audits.iter().filter(|a| a.state == 2).count(),
+        g.leases.iter().filter(|l| l.state == 5).count(),
     );
     for r in &g.results {
         let l = g.leases.iter().find(|l| l.id == r.lease_id).unwrap();
@@ -262,6 +339,16 @@ proptest! {
         for u in [1, 2, 3] {
             matching_provider(&mut s, u);
         }
+        // Two referees (one also a requester), and a short audit window so that audits
+        // expire within a run.
+        for u in [4, 5] {
+            let mut m = create_provider_msg(u, 10_000_000);
+            m.attributes.push(attr(crate::VERIFIER_ATTRIBUTE, "true"));
+            exec(&mut s, m).unwrap();
+        }
+        let mut p = crate::Params::default().to_proto();
+        p.audit_window = 3;
+        exec(&mut s, pb::MsgUpdateParams { authority: addr(9).to_bech32(), params: Some(p) }).unwrap();
         let mut h = 10;
         for op in &ops {
             apply(&mut s, &mut h, op);
