@@ -3,8 +3,11 @@
 //! quantized inference. Every failure is one line on stderr and a non-zero exit.
 
 mod bench;
+mod engine_runner;
+mod fetch_cmd;
 mod jobs_cmd;
 mod progress;
+mod provider_cmd;
 mod replay_cmd;
 mod resolve;
 mod zk;
@@ -153,6 +156,11 @@ enum Command {
     Prove(zk::ProveArgs),
     /// Check a proof file against a key directory; exits 1 with the reason if it is invalid.
     Verify(zk::VerifyArgs),
+    /// The compute provider daemon.
+    #[command(subcommand)]
+    Provider(provider_cmd::ProviderCommand),
+    /// Download and verify the accepted result of a completed order into a directory.
+    FetchResult(fetch_cmd::FetchArgs),
 }
 
 impl Command {
@@ -322,6 +330,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             // JSON: exactly the proof file that was written.
             print(out, &r.file, || r.text())
         }
+        Command::Provider(cmd) => provider_cmd::run(cmd, quiet),
+        Command::FetchResult(args) => fetch_cmd::run(out, args),
         Command::Verify(args) => match zk::verify(args) {
             Ok(r) => print(out, &r, || r.text()),
             Err(e) => {

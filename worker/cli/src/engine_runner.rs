@@ -1,0 +1,150 @@
+//! The provider daemon's jobs on the deterministic engine: the same code paths as
+//! `deai-worker train --publish` (training) and `deai-worker replay` (an audit's segment).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::Context;
+use deai_worker_engine::{
+    self as engine, runtime, segment_answer, Budget, EngineError, Progress, SegmentAnswer,
+    SegmentStart,
+};
+use deai_worker_jobs::schedule::plan;
+use deai_worker_jobs::{Digest, JobSpec, TrainResult};
+use deai_worker_provider::{Answer, AuditStart, CancelFlag, JobRunner};
+
+use crate::{progress, resolve};
+
+pub struct EngineRunner {
+    pub sources: resolve::Sources,
+    pub quiet: bool,
+    /// Row counts of datasets already loaded, by sha256.
+    rows: Mutex<HashMap<Digest, u64>>,
+}
+
+impl EngineRunner {
+    pub fn new(sources: resolve::Sources, quiet: bool) -> Self {
+        EngineRunner {
+            sources,
+            quiet,
+            rows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The spec's dataset, found locally or fetched from `--artifact-server`, and checked by
+    /// a streaming sha256 before it is read into memory (a stranger's spec may name any
+    /// local path as its hint).
+    fn dataset_path(&self, spec: &JobSpec) -> anyhow::Result<PathBuf> {
+        let d = &spec.dataset;
+        let path = self
+            .sources
+            .resolve("dataset", &d.sha256, None, d.path.as_deref())?;
+        let actual =
+            Digest::of_file(&path).with_context(|| format!("reading {}", path.display()))?;
+        anyhow::ensure!(
+            actual == d.sha256,
+            "dataset {}: sha256 is {actual}, the spec names {}",
+            path.display(),
+            d.sha256
+        );
+        Ok(path)
+    }
+
+    fn load(&self, spec: &JobSpec) -> anyhow::Result<engine::data::Dataset> {
+        let path = self.dataset_path(spec)?;
+        let ds = engine::data::load(&path, &spec.dataset)?;
+        ds.check_fits(&spec.model)?;
+        if let Ok(mut rows) = self.rows.lock() {
+            rows.insert(ds.sha256, ds.rows as u64);
+        }
+        Ok(ds)
+    }
+}
+
+/// A progress display that also stops the job when the daemon shuts down.
+struct Cancellable<'a> {
+    inner: Box<dyn Progress>,
+    cancel: &'a CancelFlag,
+}
+
+impl Progress for Cancellable<'_> {
+    fn begin(&mut self, what: &str, total: u64) {
+        self.inner.begin(what, total)
+    }
+    fn step(&mut self, done: u64, loss: f64) {
+        self.inner.step(done, loss)
+    }
+    fn checkpoint(&mut self, index: usize, step: u64, hash: &Digest) {
+        self.inner.checkpoint(index, step, hash)
+    }
+    fn end(&mut self) {
+        self.inner.end()
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+}
+
+impl JobRunner for EngineRunner {
+    fn checkpoints(&self, spec: &JobSpec) -> Result<usize, String> {
+        let cached = self
+            .rows
+            .lock()
+            .ok()
+            .and_then(|r| r.get(&spec.dataset.sha256).copied());
+        let rows = match cached {
+            Some(r) => r,
+            None => self.load(spec).map_err(|e| format!("{e:#}"))?.rows as u64,
+        };
+        plan(spec, rows)
+            .map(|p| p.checkpoint_steps.len())
+            .map_err(|e| e.to_string())
+    }
+
+    fn max_checkpoint_bytes(&self, spec: &JobSpec) -> u64 {
+        engine::checkpoint::max_checkpoint_bytes(spec)
+    }
+
+    fn train(
+        &self,
+        spec: &JobSpec,
+        out: &Path,
+        cancel: &CancelFlag,
+    ) -> anyhow::Result<TrainResult> {
+        let data = self.dataset_path(spec)?;
+        let mut p = Cancellable {
+            inner: progress::for_terminal(self.quiet),
+            cancel,
+        };
+        Ok(engine::train(spec, &data, out, &mut p)?)
+    }
+
+    fn audit_answer(
+        &self,
+        spec: &JobSpec,
+        segment: usize,
+        start: Option<AuditStart<'_>>,
+        cancel: &CancelFlag,
+    ) -> anyhow::Result<Result<Answer, String>> {
+        let ds = self.load(spec)?;
+        let rt = runtime::deterministic_cpu()?;
+        let budget = Budget {
+            cancel: Some(cancel.shared()),
+            ..Budget::default()
+        };
+        let had_start = start.is_some();
+        let start = start.map(|s| SegmentStart {
+            claimed: s.claimed,
+            file: s.file,
+        });
+        let mut p = progress::for_terminal(self.quiet);
+        match segment_answer(rt, spec, segment, start, &ds, &budget, p.as_mut()) {
+            Ok(Ok(SegmentAnswer::NoSuchCheckpoint { .. })) => Ok(Ok(None)),
+            Ok(Ok(SegmentAnswer::Checkpoint { hash, .. })) => Ok(Ok(Some(hash))),
+            Ok(Err(verdict)) => Ok(Err(verdict.describe())),
+            Err(EngineError::Request(m)) if !had_start => Ok(Err(m)),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
