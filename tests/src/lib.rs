@@ -13,6 +13,8 @@ use deai_client::rpc::NodeClient;
 use serde_json::Value;
 use tendermint_rpc::{Client, HttpClient};
 
+pub mod compute;
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -209,6 +211,57 @@ impl Localnet {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+impl Localnet {
+    /// Stops every process of the localnet (down.sh); the homes stay.
+    pub fn stop(&self) {
+        let out = Command::new(repo_root().join("localnet/down.sh"))
+            .arg("--home")
+            .arg(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `deaid export` of a stopped node: its latest committed app_state.
+    pub fn export(&self, node: usize) -> Value {
+        let out = Command::new(deaid_bin())
+            .arg("export")
+            .arg("--home")
+            .arg(self.home(node))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("export prints JSON")
+    }
+}
+
+/// Imports `app_state` into a fresh in-process app (InitChain, as a new chain's genesis) and
+/// exports it again.
+pub fn reimport(app_state: &Value, chain_id: &str) -> Value {
+    use deaid::node::{App, NodeSettings};
+    use deaid::store::{SledKv, Storage, StorageConfig};
+    let storage = Storage::open(
+        std::sync::Arc::new(SledKv::temporary().unwrap()),
+        StorageConfig::default(),
+    )
+    .unwrap();
+    let app = App::new(storage, NodeSettings::default()).unwrap();
+    let resp = app.init_chain(tendermint_proto::v0_38::abci::RequestInitChain {
+        chain_id: chain_id.into(),
+        app_state_bytes: serde_json::to_vec(app_state).unwrap().into(),
+        consensus_params: Some(tendermint_proto::v0_38::types::ConsensusParams {
+            block: Some(tendermint_proto::v0_38::types::BlockParams {
+                max_bytes: 1 << 20,
+                max_gas: 100_000_000,
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    assert!(!resp.app_hash.is_empty());
+    app.export_app_state().unwrap()
 }
 
 impl Drop for Localnet {
