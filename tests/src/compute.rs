@@ -132,6 +132,29 @@ impl Party {
         }
     }
 
+    /// Broadcasts one message without waiting for its block (CheckTx's answer).
+    pub fn broadcast<M: prost::Message + prost::Name>(&mut self, msg: M) -> TxResponse {
+        let resp = rt()
+            .block_on(self.sender.broadcast(vec![to_any(&msg)]))
+            .expect("the node answers");
+        assert_eq!(resp.code, 0, "CheckTx: {}", resp.raw_log);
+        self.committed += 1;
+        resp
+    }
+
+    /// Waits for a tx [`Party::broadcast`] sent.
+    pub fn wait(&self, resp: TxResponse) -> Outcome {
+        let resp = rt()
+            .block_on(self.sender.wait_committed(resp))
+            .expect("the tx commits");
+        Outcome {
+            codespace: resp.codespace.clone(),
+            code: resp.code,
+            log: resp.raw_log.clone(),
+            resp,
+        }
+    }
+
     /// The fees this party paid so far.
     pub fn fees(&self) -> u128 {
         self.committed * FEE
