@@ -20,6 +20,7 @@
 //!   (`block_results` per height) that resumes where the websocket stopped.
 
 pub mod events;
+pub mod gas;
 pub mod keyring;
 pub mod keys;
 pub mod rpc;

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
+use tendermint_rpc::error::ErrorDetail;
 use tendermint_rpc::{Client as _, HttpClient};
 
 use deai_auth::Account;
@@ -35,6 +36,15 @@ pub struct TxResponse {
     pub events: serde_json::Value,
 }
 
+/// An RPC error's message and causes on one line, without the location and backtrace that
+/// its tracer appends ("HTTP error: error sending request …: Connection refused").
+fn without_trace(e: &tendermint_rpc::Error) -> String {
+    let full = e.to_string();
+    let head = full.split("Location:").next().unwrap_or(&full);
+    let line = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.replace(" Caused by:", ":")
+}
+
 impl NodeClient {
     pub fn new(url: &str) -> anyhow::Result<Self> {
         let http = HttpClient::new(url)
@@ -50,8 +60,20 @@ impl NodeClient {
         &self.url
     }
 
-    fn unreachable(&self, e: impl std::fmt::Display) -> anyhow::Error {
-        anyhow::anyhow!("cannot reach node at {}: {e}", self.url)
+    /// One line for a failed RPC call: the node's own JSON-RPC error (such as "tx already
+    /// exists in cache"), or why it could not be reached; never the error's trace.
+    fn unreachable(&self, e: tendermint_rpc::Error) -> anyhow::Error {
+        match e.detail() {
+            ErrorDetail::Response(r) => {
+                let data = r.source.data().map(|d| format!(": {d}")).unwrap_or_default();
+                anyhow::anyhow!(
+                    "node at {} answered: {}{data}",
+                    self.url,
+                    r.source.message()
+                )
+            }
+            _ => anyhow::anyhow!("cannot reach node at {}: {}", self.url, without_trace(&e)),
+        }
     }
 
     /// Calls a gRPC query method over ABCI (`height` 0: latest).
