@@ -65,7 +65,11 @@ impl NodeClient {
     fn unreachable(&self, e: tendermint_rpc::Error) -> anyhow::Error {
         match e.detail() {
             ErrorDetail::Response(r) => {
-                let data = r.source.data().map(|d| format!(": {d}")).unwrap_or_default();
+                let data = r
+                    .source
+                    .data()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default();
                 anyhow::anyhow!(
                     "node at {} answered: {}{data}",
                     self.url,

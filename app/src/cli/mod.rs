@@ -1,10 +1,14 @@
 //! `deaid`: the node and its command-line interface, shaped like Cosmos SDK's `simd`.
 
+mod compute_msgs;
+mod compute_query;
+mod compute_tx;
 mod config;
 mod genesis_cmd;
 mod init;
 mod keys_cmd;
 mod output;
+mod parse;
 mod prompt;
 mod query_cmd;
 mod start;
@@ -89,7 +93,7 @@ pub enum Command {
     Start(start::StartArgs),
     /// Build, sign and broadcast transactions.
     #[command(subcommand)]
-    Tx(tx_cmd::TxCommand),
+    Tx(Box<tx_cmd::TxCommand>),
     /// Query the chain.
     #[command(subcommand, alias = "q")]
     Query(query_cmd::QueryCommand),
@@ -104,7 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(c) => keys_cmd::run(&cli.home, c, out),
         Command::Genesis(c) => genesis_cmd::run(&cli.home, c, out),
         Command::Start(a) => start::run(&cli.home, a),
-        Command::Tx(c) => tx_cmd::run(&cli.home, c, out),
+        Command::Tx(c) => tx_cmd::run(&cli.home, *c, out),
         Command::Query(c) => query_cmd::run(c, out),
         Command::Export => start::export(&cli.home),
     }

@@ -8,6 +8,17 @@ pub enum OutputFormat {
     Json,
 }
 
+/// The proto3 JSON of a deai message, as the REST API and typed events write it: proto field
+/// names, default values included, 64-bit integers as strings, bytes as base64, enums by name.
+pub fn proto_json<M: prost_reflect::ReflectMessage>(msg: &M) -> anyhow::Result<Value> {
+    let options = prost_reflect::SerializeOptions::new()
+        .use_proto_field_name(true)
+        .skip_default_fields(false);
+    msg.transcode_to_dynamic()
+        .serialize_with_options(serde_json::value::Serializer, &options)
+        .map_err(|e| anyhow::anyhow!("cannot write {} as JSON: {e}", msg.descriptor().full_name()))
+}
+
 pub fn print(value: &Value, format: OutputFormat) {
     match format {
         OutputFormat::Json => println!("{value}"),

@@ -1,4 +1,5 @@
-//! `deaid query bank balances`, `query auth account`, `query tx`.
+//! `deaid query bank balances`, `query auth account`, `query tx`, and the [`Querier`] that
+//! every query goes through (`query compute …` is in `compute_query.rs`).
 
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
@@ -12,13 +13,13 @@ use deai_client::rpc::NodeClient;
 
 /// Where queries go: CometBFT RPC (ABCI query) or the node's gRPC server. Both reach the
 /// same query implementation in the node.
-enum Querier {
+pub enum Querier {
     Rpc(NodeClient),
     Grpc(tonic::transport::Channel),
 }
 
 impl Querier {
-    async fn new(node: &NodeArgs) -> anyhow::Result<Self> {
+    pub async fn new(node: &NodeArgs) -> anyhow::Result<Self> {
         match &node.grpc_addr {
             None => Ok(Self::Rpc(node.client()?)),
             Some(addr) => {
@@ -37,7 +38,7 @@ impl Querier {
         }
     }
 
-    async fn query<Req, Res>(&self, path: &str, req: &Req, height: u64) -> anyhow::Result<Res>
+    pub async fn query<Req, Res>(&self, path: &str, req: &Req, height: u64) -> anyhow::Result<Res>
     where
         Req: prost::Message + Clone + 'static,
         Res: prost::Message + Default + 'static,
@@ -78,6 +79,9 @@ pub enum QueryCommand {
     Bank(BankQuery),
     #[command(subcommand)]
     Auth(AuthQuery),
+    /// The compute market (proto3 JSON, as the REST API answers).
+    #[command(subcommand)]
+    Compute(super::compute_query::ComputeQuery),
     /// A committed tx by hash.
     Tx {
         hash: String,
@@ -149,6 +153,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
         .build()?;
     rt.block_on(async move {
         match cmd {
+            QueryCommand::Compute(c) => return super::compute_query::run(c, out).await,
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
                 check_address(&address)?;
                 let c = Querier::new(&node).await?;

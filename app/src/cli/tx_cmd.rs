@@ -1,4 +1,5 @@
-//! `deaid tx bank send`.
+//! `deaid tx`: the flags every tx takes, `tx bank send`, and signing and broadcasting
+//! (through [`deai_client::sender::TxSender`]). `tx compute …` is in `compute_tx.rs`.
 
 use std::path::Path;
 
@@ -8,9 +9,10 @@ use cosmos_sdk_proto::Any;
 
 use deai_framework::{Address, Coins};
 
+use super::compute_tx::ComputeTx;
 use super::output::{print, OutputFormat};
 use super::{prompt, KeyringArgs, NodeArgs};
-use deai_client::keyring::Keyring;
+use deai_client::keyring::{KeyInfo, Keyring};
 use deai_client::keys::AccountKey;
 use deai_client::sender::{GasPrice, GasSetting, SendOptions, TxSender};
 use deai_client::txbuilder::to_any;
@@ -50,6 +52,9 @@ pub struct TxArgs {
 pub enum TxCommand {
     #[command(subcommand)]
     Bank(BankTx),
+    /// The compute market: providers, orders, bids, leases, results and audits.
+    #[command(subcommand)]
+    Compute(ComputeTx),
 }
 
 #[derive(Subcommand)]
@@ -66,38 +71,55 @@ pub enum BankTx {
     },
 }
 
-fn load_key(home: &Path, from: &str, kr: &KeyringArgs) -> anyhow::Result<AccountKey> {
-    let keyring = Keyring::open(home, kr.keyring_backend);
-    let name = if from.starts_with("deai1") {
+/// The keyring entry of `from`, a key name or the address of one (no passphrase needed).
+fn find_key(keyring: &Keyring, from: &str) -> anyhow::Result<KeyInfo> {
+    if from.starts_with("deai1") {
         keyring
             .list()?
             .into_iter()
             .find(|k| k.address == from)
-            .map(|k| k.name)
-            .ok_or_else(|| anyhow::anyhow!("no key for address {from} in the keyring"))?
+            .ok_or_else(|| anyhow::anyhow!("no key for address {from} in the keyring"))
     } else {
-        from.to_string()
-    };
-    keyring.get(&name, prompt::passphrase)
+        keyring.show(from)
+    }
+}
+
+/// Builds the messages of the key `from` (given its address, before its passphrase is asked
+/// for, so that bad arguments fail first), then signs and broadcasts them.
+pub fn sign_and_send(
+    home: &Path,
+    from: &str,
+    tx: &TxArgs,
+    out: OutputFormat,
+    build: impl FnOnce(&str) -> anyhow::Result<Vec<Any>>,
+) -> anyhow::Result<()> {
+    let keyring = Keyring::open(home, tx.keyring.keyring_backend);
+    let info = find_key(&keyring, from)?;
+    let msgs = build(&info.address)?;
+    let key = keyring.get(&info.name, prompt::passphrase)?;
+    broadcast(&key, msgs, tx, out)
 }
 
 pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()> {
-    let TxCommand::Bank(BankTx::Send {
-        from,
-        to,
-        amount,
-        tx,
-    }) = cmd;
+    let (from, to, amount, tx) = match cmd {
+        TxCommand::Compute(c) => return super::compute_tx::run(home, c, out),
+        TxCommand::Bank(BankTx::Send {
+            from,
+            to,
+            amount,
+            tx,
+        }) => (from, to, amount, tx),
+    };
     let to = Address::from_bech32(&to).map_err(|e| anyhow::anyhow!(e.log))?;
     let amount = Coins::parse(&amount).map_err(|e| anyhow::anyhow!(e.log))?;
     anyhow::ensure!(!amount.is_empty(), "amount must be positive");
-    let key = load_key(home, &from, &tx.keyring)?;
-    let msg = to_any(&MsgSend {
-        from_address: key.address().to_bech32(),
-        to_address: to.to_bech32(),
-        amount: amount.to_proto(),
-    });
-    broadcast(&key, vec![msg], &tx, out)
+    sign_and_send(home, &from, &tx, out, |signer| {
+        Ok(vec![to_any(&MsgSend {
+            from_address: signer.to_string(),
+            to_address: to.to_bech32(),
+            amount: amount.to_proto(),
+        })])
+    })
 }
 
 impl TxArgs {
