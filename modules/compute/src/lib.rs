@@ -12,7 +12,8 @@
 //! integer counts of 10^-18, checked u128 math, products floored.
 //!
 //! Settlement is lazy (see `settle`): a lease is paid `price × blocks` from its order's escrow
-//! when touched, `floor(pay × take_rate)` to the [`COMMUNITY_POOL`] module account and the
+//! when touched, the take (`take_rate` of it, floored over the lease's whole pay) to the
+//! [`COMMUNITY_POOL`] module account and the
 //! rest to the lease's `unwithdrawn`, which its provider collects.
 
 mod audits;

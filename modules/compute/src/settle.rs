@@ -5,7 +5,8 @@
 //! `params.settle_interval` blocks.
 //!
 //! Each settlement moves `price × blocks` out of the order's escrow (its `transferred` grows):
-//! `floor(pay × take_rate)` goes at once to the [`COMMUNITY_POOL`] module account, the rest is
+//! the take goes at once to the [`COMMUNITY_POOL`] module account (cumulatively floored: a
+//! lease's takes sum to `floor(total pay × take_rate)`, see `take`), the rest is
 //! added to the lease's `unwithdrawn` and stays in the compute module account until the
 //! provider collects it with MsgWithdrawLease, or the lease ends (it is paid out then). A
 //! lease's `withdrawn` is what its provider has received.
@@ -94,12 +95,20 @@ pub(crate) fn end_lease(
     Ok(())
 }
 
-/// Sends the take of a payment of `amount` to the community pool; returns (net, take).
-fn take(ctx: &mut Ctx, amount: &Coin) -> Result<(u128, u128), TxError> {
+/// Sends the take of a payment of `amount` to a lease already paid `paid_before` to the
+/// community pool; returns (net, take). The take is `floor((paid_before + amount) × rate) −
+/// floor(paid_before × rate)`: a lease's takes always sum to the floor of its total pay times
+/// the rate, however often it is settled (flooring each small settlement alone would let a
+/// provider that withdraws every block pay no take at all).
+fn take(ctx: &mut Ctx, amount: &Coin, paid_before: u128) -> Result<(u128, u128), TxError> {
     let take_rate = ctx.compute_params()?.take_rate;
+    let overflow = || sdk::overflow("take overflows");
+    let after = paid_before.checked_add(amount.amount).ok_or_else(overflow)?;
     let take = take_rate
-        .mul_floor(amount.amount)
-        .ok_or_else(|| sdk::overflow("take overflows"))?;
+        .mul_floor(after)
+        .ok_or_else(overflow)?
+        .saturating_sub(take_rate.mul_floor(paid_before).ok_or_else(overflow)?)
+        .min(amount.amount);
     if take > 0 {
         let c = Coin::new(amount.denom.clone(), take)?;
         let t = ctx.send_module_to_module(MODULE_NAME, COMMUNITY_POOL, &coins_of(&c)?)?;
@@ -168,7 +177,11 @@ pub(crate) fn settle_order(ctx: &mut Ctx, order_id: u64) -> Result<Settled, TxEr
                 .checked_add(paid)
                 .ok_or_else(|| sdk::overflow("escrow transferred overflows"))?;
             let gross = Coin::new(price.denom.clone(), paid)?;
-            let (net, take) = take(ctx, &gross)?;
+            // Until now the lease was paid in full for every block since it started.
+            let paid_before = price
+                .amount
+                .saturating_mul(u128::from(from.saturating_sub(lease.created_at)));
+            let (net, take) = take(ctx, &gross, paid_before)?;
             let mut unwithdrawn = coin(&lease.unwithdrawn, "lease unwithdrawn")?;
             unwithdrawn.amount = unwithdrawn
                 .amount

@@ -179,18 +179,18 @@ fn a_liar_is_caught_slashed_and_jailed_and_every_unit_adds_up() {
     assert_eq!(typed::<pb::EventLeaseSlashed>(&events)[0].lease_id, l3);
     assert_eq!(typed::<pb::EventOrderCompleted>(&events)[0].result_hash, vec![4; 32]);
 
-    // Lease 1 ran 15 blocks at 8 (take 1 at 25, 0 at 30): 119 to provider 1; lease 3 ran
-    // 15 blocks at 7 (take 1): its 104 unwithdrawn went back to the escrow.
-    assert_eq!(bal(&s, 1), p1 + 119 + BID_DEPOSIT);
+    // Lease 1 ran 15 blocks at 8 (take floor(2.4) = 2): 118 to provider 1; lease 3 ran 15
+    // blocks at 7 (take 2): its 103 unwithdrawn went back to the escrow.
+    assert_eq!(bal(&s, 1), p1 + 118 + BID_DEPOSIT);
     assert_eq!(bal(&s, 3), p3 + BID_DEPOSIT);
     assert_eq!(stake(&s, 3), STAKE - slash);
     assert!(s.get_provider(&addr(3)).unwrap().unwrap().jailed);
     // The referee: its deposit back in its stake, and the fee (the escrow holds 1000 - 225).
     assert_eq!(stake(&s, 2), STAKE);
-    assert_eq!(bal(&s, 2), p2 + (775 + 104).min(fee));
-    assert_eq!(pool(&s), 2);
+    assert_eq!(bal(&s, 2), p2 + (775 + 103).min(fee));
+    assert_eq!(pool(&s), 4);
     // The requester paid 120 (lease 1) + the take of lease 3 + the fee, and got the slash.
-    let paid = 120 + 1 + (775 + 104).min(fee);
+    let paid = 120 + 2 + (775 + 103).min(fee);
     assert_eq!(bal(&s, 5), owner0 + 1_000 - paid + slash);
     let l = leases_of(&s, o);
     assert_eq!(l[1].state, pb::LeaseState::Slashed as i32);
@@ -228,7 +228,7 @@ fn a_silent_referee_forfeits_its_deposit_and_the_audit_moves_on_then_is_abandone
     let events = end_block(&mut s, first.deadline);
     let expired = &typed::<pb::EventAuditExpired>(&events)[0];
     assert_eq!(expired.forfeited, Some(coin(deposit, "udeai")));
-    assert_eq!(pool(&s), 2 + deposit);
+    assert_eq!(pool(&s), 4 + deposit);
     assert_eq!(stake(&s, first_u), STAKE - deposit);
     let again = &typed::<pb::EventAuditAssigned>(&events)[0];
     assert_eq!(again.verifier, addr(other).to_bech32());
@@ -250,7 +250,7 @@ fn a_silent_referee_forfeits_its_deposit_and_the_audit_moves_on_then_is_abandone
     assert!(all.iter().all(|a| a.state == pb::AuditState::Expired as i32));
     assert!(all[2..].iter().all(|a| a.verifier.is_empty()));
     assert_eq!(s.get_order(o).unwrap().unwrap().state, pb::OrderState::Closed as i32);
-    assert_eq!(pool(&s), 2 + 2 * deposit);
+    assert_eq!(pool(&s), 4 + 2 * deposit);
     // The owner paid for 15 blocks of both leases (120 + 105), and nothing else.
     assert_eq!(bal(&s, 5), owner0 + 1_000 - 225);
     for l in leases_of(&s, o) {
@@ -283,10 +283,10 @@ fn spot_checks_pass_honest_results_and_catch_a_shared_lie() {
             for u in [1, 3] {
                 assert!(s.get_provider(&addr(u)).unwrap().unwrap().jailed);
             }
-            // Both leases' unwithdrawn (119 + 104) came back; the owner paid the takes (1 + 1)
+            // Both leases' unwithdrawn (118 + 103) came back; the owner paid the takes (2 + 2)
             // and the fee, and received both slashes.
-            let fee = fee.min(775 + 223);
-            assert_eq!(bal(&s, 5), owner0 + 1_000 - 2 - fee + 2 * (STAKE / 10));
+            let fee = fee.min(775 + 221);
+            assert_eq!(bal(&s, 5), owner0 + 1_000 - 4 - fee + 2 * (STAKE / 10));
         }
         round_trips(&s);
     }

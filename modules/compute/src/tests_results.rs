@@ -208,10 +208,11 @@ fn agreeing_redundant_results_complete_to_the_unit() {
         round_trips(&s);
         let events = submit(&mut s, 30, result_msg(3, l3, 4)).unwrap();
         assert_eq!(typed::<pb::EventOrderCompleted>(&events).len(), 1);
-        // 15 blocks: 120 (take 1 at 25, 0 at 30) and 105 (1, 0).
-        assert_eq!(bal(&s, 1), p1 + 119 + BID_DEPOSIT);
-        assert_eq!(bal(&s, 3), p3 + 104 + BID_DEPOSIT);
-        assert_eq!(pool(&s), 2);
+        // 15 blocks, settled at 25 and 30: 120 (takes 1 then 1: floor(2.4) in all) and 105
+        // (1 then 1: floor(2.1)).
+        assert_eq!(bal(&s, 1), p1 + 118 + BID_DEPOSIT);
+        assert_eq!(bal(&s, 3), p3 + 103 + BID_DEPOSIT);
+        assert_eq!(pool(&s), 4);
         assert_eq!(bal(&s, 5), owner0 - 225);
         assert_eq!(order_of(&s, o).result_hash, vec![4; 32]);
         let r = results(&s, o);
@@ -256,9 +257,9 @@ fn disagreeing_results_dispute_and_hold_the_escrow() {
         },
     )
     .unwrap();
-    assert_eq!(bal(&s, 1), p1 + 119);
+    assert_eq!(bal(&s, 1), p1 + 118);
     assert_eq!(bal(&s, 3), p3);
-    assert_eq!(pool(&s), 2);
+    assert_eq!(pool(&s), 4);
     assert_eq!(bal(&s, 5), owner0 - 1_000);
     assert_eq!(s.get_escrow(o).unwrap().unwrap().balance, held.balance);
     for l in leases_of(&s, o) {
@@ -322,10 +323,10 @@ fn leases_without_a_result_end_when_touched_after_max_blocks() {
     let l = leases_of(&s, o);
     assert_eq!(l[0].state, pb::LeaseState::Completed as i32);
     assert_eq!(l[1].state, pb::LeaseState::Closed as i32);
-    // Lease 1: 800 (take 1 at 25, 14 at 120); lease 3: 700 (take 1 + 12).
-    assert_eq!(bal(&s, 1), p1 + 785 + BID_DEPOSIT);
-    assert_eq!(bal(&s, 3), p3 + 687 + BID_DEPOSIT);
-    assert_eq!(pool(&s), 28);
+    // Lease 1: 800 (take 1 at 25, 15 at 120: floor(16) in all); lease 3: 700 (1 + 13).
+    assert_eq!(bal(&s, 1), p1 + 784 + BID_DEPOSIT);
+    assert_eq!(bal(&s, 3), p3 + 686 + BID_DEPOSIT);
+    assert_eq!(pool(&s), 30);
     assert_eq!(bal(&s, 5), owner0 - 1_500);
     round_trips(&s);
 }

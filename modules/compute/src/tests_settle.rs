@@ -138,8 +138,9 @@ fn withdraw_and_close_reconcile_to_the_unit() {
     let spend = FUNDS - bal(&s, 5);
     let paid1 = bal(&s, 1) - p1_before;
     let paid3 = bal(&s, 3) - p3_before;
-    assert_eq!((paid1, paid3), (158 + BID_DEPOSIT, 138 + BID_DEPOSIT));
-    assert_eq!(pool(&s), 4);
+    // Takes are floored over each lease's whole pay: floor(3.2) = 3 and floor(2.8) = 2.
+    assert_eq!((paid1, paid3), (157 + BID_DEPOSIT, 138 + BID_DEPOSIT));
+    assert_eq!(pool(&s), 5);
     assert_eq!(spend, 300);
     // Requester spend = Σ provider payments + Σ take; the bid deposits came back.
     assert_eq!(
@@ -153,7 +154,7 @@ fn withdraw_and_close_reconcile_to_the_unit() {
         assert_eq!(l.unwithdrawn, Some(coin(0, "udeai")));
     }
     let l = leases_of(&s, o);
-    assert_eq!(l[0].withdrawn, Some(coin(158, "udeai")));
+    assert_eq!(l[0].withdrawn, Some(coin(157, "udeai")));
     assert_eq!(l[1].withdrawn, Some(coin(138, "udeai")));
     for u in [1, 3] {
         let p = s.get_provider(&addr(u)).unwrap().unwrap();
@@ -306,4 +307,20 @@ fn genesis_creates_the_community_pool() {
     use deai_auth::AuthRead;
     let s = store();
     assert!(s.module_account(COMMUNITY_POOL).unwrap().is_some());
+}
+
+#[test]
+fn withdrawing_every_block_still_pays_the_whole_take() {
+    // Lease 1 pays 8 a block: withdrawn every block, each settlement alone would floor its
+    // take (0.16) to 0; the takes sum to floor(total × 2 %) instead.
+    let mut s = store();
+    let (_, [l1, _]) = leased(&mut s, 10_000);
+    let p1 = bal(&s, 1);
+    for h in 16..=65 {
+        withdraw(&mut s, h, 1, l1).unwrap();
+    }
+    // 50 blocks: 400 paid, take floor(8) = 8; lease 3, settled with it, 350 and 7.
+    assert_eq!(bal(&s, 1), p1 + 392);
+    assert_eq!(pool(&s), 15);
+    assert_reconciles(&s);
 }
