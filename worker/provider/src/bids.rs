@@ -88,6 +88,17 @@ impl<C: Chain> Daemon<C> {
     }
 
     pub(crate) async fn reconcile_orders(&mut self) {
+        match self.chain.provider(&self.me).await {
+            Ok(Some(p)) if p.jailed => {
+                if !self.jailed {
+                    tracing::warn!(provider = %self.me, "the provider is jailed: it places no bids");
+                }
+                self.jailed = true;
+                return;
+            }
+            Ok(_) => self.jailed = false,
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "reading the provider"),
+        }
         match self.chain.open_orders().await {
             Ok(orders) => {
                 for o in orders {
@@ -112,7 +123,7 @@ impl<C: Chain> Daemon<C> {
     /// Bids on `order` once, if the provider can run it.
     pub(crate) async fn consider_order(&mut self, order: pb::Order) {
         let id = order.id;
-        if self.state.bids.contains_key(&id) || self.refused.contains(&id) {
+        if self.jailed || self.state.bids.contains_key(&id) || self.refused.contains(&id) {
             return;
         }
         let params = match self.params().await {

@@ -1,6 +1,6 @@
 //! The provider daemon: one loop that reacts to chain events, reconciles with the chain
-//! periodically, and runs one job (a lease's training or an audit's replay) at a time in
-//! the background. Every failure on chain or peer input is logged and the loop goes on.
+//! periodically, and runs jobs in the background: one lease's training and one audit's
+//! replay at a time, side by side. Every failure on chain or peer input is logged and the loop goes on.
 //!
 //! The logic lives in `impl Daemon` blocks by topic: [`crate::bids`] (registration,
 //! orders), [`crate::leases`] (jobs, results, withdrawals), [`crate::audits`] (audits).
@@ -66,6 +66,22 @@ pub enum Work {
     Audit(u64),
 }
 
+/// A running job, if any.
+type Slot = Option<(Work, JoinHandle<Outcome>)>;
+
+/// Waits for the job in `slot` and empties it; never ready while the slot is empty.
+async fn join(slot: &mut Slot) -> (Work, Result<Outcome, tokio::task::JoinError>) {
+    match slot {
+        Some((w, h)) => {
+            let w = *w;
+            let out = h.await;
+            *slot = None;
+            (w, out)
+        }
+        None => std::future::pending().await,
+    }
+}
+
 pub(crate) enum Outcome {
     Lease(LeaseOutcome),
     Audit(AuditOutcome),
@@ -84,6 +100,8 @@ pub struct Daemon<C: Chain> {
     pub(crate) refused: BTreeSet<u64>,
     pub(crate) queue: VecDeque<Work>,
     pub(crate) cancel: CancelFlag,
+    /// The provider is jailed (read at each reconcile): it places no bids.
+    pub(crate) jailed: bool,
 }
 
 impl<C: Chain> Daemon<C> {
@@ -108,6 +126,7 @@ impl<C: Chain> Daemon<C> {
             refused: BTreeSet::new(),
             queue: VecDeque::new(),
             cancel: CancelFlag::default(),
+            jailed: false,
         }
     }
 
@@ -186,6 +205,33 @@ impl<C: Chain> Daemon<C> {
         }
     }
 
+    /// Starts queued work whose slot is free (work that needs no job finishes at once).
+    async fn start_queued(&mut self, lease_job: &mut Slot, audit_job: &mut Slot) {
+        let mut i = 0;
+        while i < self.queue.len() {
+            let w = self.queue[i];
+            let slot = match w {
+                Work::Lease(_) => &mut *lease_job,
+                Work::Audit(_) => &mut *audit_job,
+            };
+            if slot.is_some() {
+                i += 1;
+                continue;
+            }
+            self.queue.remove(i);
+            if let Some(h) = self.start(w).await {
+                *slot = Some((w, h));
+            }
+        }
+    }
+
+    async fn finished(&mut self, w: Work, out: Result<Outcome, tokio::task::JoinError>) {
+        match out {
+            Ok(o) => self.finish(o).await,
+            Err(e) => tracing::error!(?w, error = %e, "job task failed"),
+        }
+    }
+
     /// Runs every queued job to completion, one after the other (tests and one-shot use).
     pub async fn drain(&mut self) {
         while let Some(w) = self.queue.pop_front() {
@@ -221,17 +267,13 @@ impl<C: Chain> Daemon<C> {
         let mut withdraw = tokio::time::interval(self.cfg.withdraw_every);
         reconcile.tick().await;
         withdraw.tick().await;
-        let mut current: Option<(Work, JoinHandle<Outcome>)> = None;
+        // One training job and one audit at a time, side by side: an audit has a deadline
+        // and must not wait behind a long training job.
+        let mut lease_job: Slot = None;
+        let mut audit_job: Slot = None;
         tracing::info!(provider = %self.me, "provider running");
         loop {
-            while current.is_none() {
-                let Some(w) = self.queue.pop_front() else {
-                    break;
-                };
-                if let Some(h) = self.start(w).await {
-                    current = Some((w, h));
-                }
-            }
+            self.start_queued(&mut lease_job, &mut audit_job).await;
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 notices = watch.next() => {
@@ -239,25 +281,20 @@ impl<C: Chain> Daemon<C> {
                         self.handle(n).await;
                     }
                 }
-                out = async { current.as_mut().map(|(_, h)| h).expect("guarded").await }, if current.is_some() => {
-                    let (w, _) = current.take().expect("guarded");
-                    match out {
-                        Ok(o) => self.finish(o).await,
-                        Err(e) => tracing::error!(?w, error = %e, "job task failed"),
-                    }
-                }
+                (w, out) = join(&mut lease_job) => self.finished(w, out).await,
+                (w, out) = join(&mut audit_job) => self.finished(w, out).await,
                 _ = reconcile.tick() => self.reconcile().await,
                 _ = withdraw.tick() => self.withdraw_active().await,
             }
         }
         tracing::info!("shutting down");
         self.cancel.cancel();
-        if let Some((w, h)) = current.take() {
-            // The job stops at its next step boundary; an interrupted lease job stays
-            // `won` and is re-run from scratch after a restart.
-            match h.await {
-                Ok(o) => self.finish(o).await,
-                Err(e) => tracing::error!(?w, error = %e, "job task failed"),
+        // A job stops at its next step boundary; an interrupted lease job stays `won` and
+        // is re-run from scratch after a restart.
+        for slot in [&mut lease_job, &mut audit_job] {
+            if slot.is_some() {
+                let (w, out) = join(slot).await;
+                self.finished(w, out).await;
             }
         }
         watch.shutdown().await;

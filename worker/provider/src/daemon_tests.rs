@@ -450,3 +450,26 @@ async fn an_assigned_audit_is_answered_once() {
     d.drain().await;
     assert_eq!(chain.sent_of::<pb::MsgSubmitAudit>().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jailed_provider_places_no_bids() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = FakeChain::default();
+    let runner = Arc::new(FakeRunner::default());
+    let mut d = daemon(&chain, &runner, dir.path(), false);
+    d.ensure_registered().await.unwrap();
+    chain.with(|l| {
+        l.providers.get_mut(ME).unwrap().jailed = true;
+        l.orders.insert(1, open_order(1, &spec_text()));
+    });
+    d.reconcile().await;
+    d.handle(Notice::OrderCreated(pb::EventOrderCreated {
+        order_id: 1,
+        ..Default::default()
+    }))
+    .await;
+    assert!(chain.sent_of::<pb::MsgCreateBid>().is_empty());
+    chain.with(|l| l.providers.get_mut(ME).unwrap().jailed = false);
+    d.reconcile().await;
+    assert_eq!(chain.sent_of::<pb::MsgCreateBid>().len(), 1);
+}
