@@ -255,6 +255,9 @@ impl<C: Chain> Daemon<C> {
             Err(why) if self.cancel.is_cancelled() => {
                 tracing::info!(reason = %why, "audit abandoned audit={id}: retried after a restart")
             }
+            Err(why) if self.may_retry(Work::Audit(id)) => {
+                tracing::warn!(reason = %why, "audit not answered audit={id}; retrying at the next reconcile")
+            }
             Err(why) => {
                 tracing::error!(reason = %why, "audit not answered audit={id}");
                 self.set_audit(id, AuditStage::Failed, None);

@@ -5,7 +5,7 @@
 //! The logic lives in `impl Daemon` blocks by topic: [`crate::bids`] (registration,
 //! orders), [`crate::leases`] (jobs, results, withdrawals), [`crate::audits`] (audits).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ impl Config {
 }
 
 /// One unit of background work.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Work {
     Lease(u64),
     Audit(u64),
@@ -102,7 +102,13 @@ pub struct Daemon<C: Chain> {
     pub(crate) cancel: CancelFlag,
     /// The provider is jailed (read at each reconcile): it places no bids.
     pub(crate) jailed: bool,
+    /// Failed runs of each job since the start; a job is given up after MAX_ATTEMPTS.
+    pub(crate) attempts: BTreeMap<Work, u32>,
 }
+
+/// Runs of one job (a lease's training, an audit's replay) before it is given up: a
+/// failure may be passing (a provider's server down, the dataset's server unreachable).
+pub const MAX_ATTEMPTS: u32 = 3;
 
 impl<C: Chain> Daemon<C> {
     pub fn new(
@@ -127,6 +133,7 @@ impl<C: Chain> Daemon<C> {
             queue: VecDeque::new(),
             cancel: CancelFlag::default(),
             jailed: false,
+            attempts: BTreeMap::new(),
         }
     }
 
@@ -143,6 +150,13 @@ impl<C: Chain> Daemon<C> {
         if let Err(e) = self.dir.save(&self.state) {
             tracing::error!(error = %format!("{e:#}"), "could not write the provider state");
         }
+    }
+
+    /// Counts a failed run of `w`; whether it may run again.
+    pub(crate) fn may_retry(&mut self, w: Work) -> bool {
+        let n = self.attempts.entry(w).or_insert(0);
+        *n += 1;
+        *n < MAX_ATTEMPTS
     }
 
     pub(crate) fn enqueue(&mut self, w: Work) {
@@ -187,6 +201,16 @@ impl<C: Chain> Daemon<C> {
         self.reconcile_leases().await;
         if self.cfg.verifier {
             self.reconcile_audits().await;
+        }
+        // Work the state says is unfinished, also when the chain could not be read: each
+        // job checks the chain again before it runs or submits anything.
+        for id in self.state.unfinished_leases() {
+            self.enqueue(Work::Lease(id));
+        }
+        if self.cfg.verifier {
+            for id in self.state.pending_audits() {
+                self.enqueue(Work::Audit(id));
+            }
         }
     }
 

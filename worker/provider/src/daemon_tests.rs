@@ -179,6 +179,8 @@ impl Chain for FakeChain {
 #[derive(Default)]
 pub(crate) struct FakeRunner {
     trained: AtomicUsize,
+    /// Training fails this many more times (a passing failure).
+    failures: AtomicUsize,
 }
 
 pub(crate) fn answer_of(segment: usize) -> Digest {
@@ -194,6 +196,13 @@ impl JobRunner for FakeRunner {
     }
     fn train(&self, spec: &JobSpec, out: &Path, _: &CancelFlag) -> anyhow::Result<TrainResult> {
         self.trained.fetch_add(1, Ordering::SeqCst);
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            anyhow::bail!("the dataset's server is unreachable");
+        }
         Ok(fake_run(spec, out, 3))
     }
     fn audit_answer(
@@ -472,4 +481,41 @@ async fn a_jailed_provider_places_no_bids() {
     chain.with(|l| l.providers.get_mut(ME).unwrap().jailed = false);
     d.reconcile().await;
     assert_eq!(chain.sent_of::<pb::MsgCreateBid>().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_job_is_retried_then_given_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = FakeChain::default();
+    let runner = Arc::new(FakeRunner::default());
+    chain.with(|l| {
+        let mut o = open_order(1, &spec_text());
+        o.state = pb::OrderState::Leased as i32;
+        l.orders.insert(1, o);
+        l.leases.insert(10, lease(10, 1));
+    });
+    // Two passing failures, then a success.
+    runner.failures.store(2, Ordering::SeqCst);
+    let mut d = daemon(&chain, &runner, dir.path(), false);
+    for _ in 0..3 {
+        d.reconcile().await;
+        d.drain().await;
+    }
+    assert_eq!(runner.trained.load(Ordering::SeqCst), 3);
+    assert_eq!(chain.sent_of::<pb::MsgSubmitResult>().len(), 1);
+
+    // A job that keeps failing is given up after three runs.
+    chain.with(|l| l.leases.insert(11, lease(11, 1)));
+    runner.failures.store(100, Ordering::SeqCst);
+    for _ in 0..5 {
+        d.reconcile().await;
+        d.drain().await;
+    }
+    assert_eq!(runner.trained.load(Ordering::SeqCst), 6);
+    assert_eq!(d.state().leases[&11].stage, LeaseStage::Failed);
+    assert!(d.state().leases[&11]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("unreachable"));
 }

@@ -224,7 +224,13 @@ impl<C: Chain> Daemon<C> {
                     self.submit_result(lease_id, order_id, claim).await;
                 }
             }
-            LeaseOutcome::Failed { lease_id, error } => self.fail_lease(lease_id, error),
+            LeaseOutcome::Failed { lease_id, error } => {
+                if self.may_retry(Work::Lease(lease_id)) {
+                    tracing::warn!(error = %error, "job failed lease={lease_id}; retrying at the next reconcile");
+                } else {
+                    self.fail_lease(lease_id, error);
+                }
+            }
             LeaseOutcome::Cancelled { lease_id } => {
                 tracing::info!("job abandoned lease={lease_id}: it is re-run after a restart")
             }
