@@ -306,6 +306,10 @@ impl TxSender {
 }
 
 #[cfg(test)]
+#[path = "sender_tests.rs"]
+mod node_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
