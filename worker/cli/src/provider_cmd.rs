@@ -208,7 +208,7 @@ pub fn run(cmd: &ProviderCommand, quiet: bool) -> anyhow::Result<ExitCode> {
             let attempt = async { TxSender::new(NodeClient::new(&url)?, key.clone(), opts.clone()).await };
             match attempt.await {
                 Ok(s) => break s,
-                Err(e) => tracing::warn!(error = %format!("{e:#}"), "connecting to the node; retrying"),
+                Err(e) => tracing::warn!(error = %deai_worker_provider::one_line(&e), "connecting to the node; retrying"),
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),

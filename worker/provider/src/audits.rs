@@ -28,7 +28,7 @@ pub(crate) struct AuditOutcome {
 }
 
 fn err(e: &anyhow::Error) -> String {
-    format!("{e:#}")
+    crate::one_line(e)
 }
 
 fn answer_hex(a: &Answer) -> String {

@@ -97,7 +97,7 @@ impl<C: Chain> Daemon<C> {
                 return;
             }
             Ok(_) => self.jailed = false,
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "reading the provider"),
+            Err(e) => tracing::warn!(error = %crate::one_line(&e), "reading the provider"),
         }
         match self.chain.open_orders().await {
             Ok(orders) => {
@@ -105,7 +105,7 @@ impl<C: Chain> Daemon<C> {
                     self.consider_order(o).await;
                 }
             }
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "reading open orders"),
+            Err(e) => tracing::warn!(error = %crate::one_line(&e), "reading open orders"),
         }
     }
 
@@ -116,7 +116,9 @@ impl<C: Chain> Daemon<C> {
         match self.chain.order(order_id).await {
             Ok(Some(o)) => self.consider_order(o).await,
             Ok(None) => tracing::warn!(order = order_id, "order not found"),
-            Err(e) => tracing::warn!(order = order_id, error = %format!("{e:#}"), "reading order"),
+            Err(e) => {
+                tracing::warn!(order = order_id, error = %crate::one_line(&e), "reading order")
+            }
         }
     }
 
@@ -129,7 +131,7 @@ impl<C: Chain> Daemon<C> {
         let params = match self.params().await {
             Ok(p) => p,
             Err(e) => {
-                tracing::warn!(order = id, error = %format!("{e:#}"), "reading params");
+                tracing::warn!(order = id, error = %crate::one_line(&e), "reading params");
                 return;
             }
         };
@@ -158,7 +160,7 @@ impl<C: Chain> Daemon<C> {
             None => match coin_of(&params.bid_min_deposit, "bid_min_deposit") {
                 Ok(d) => d,
                 Err(e) => {
-                    tracing::warn!(order = id, error = %format!("{e:#}"), "no bid deposit");
+                    tracing::warn!(order = id, error = %crate::one_line(&e), "no bid deposit");
                     return;
                 }
             },
@@ -184,7 +186,7 @@ impl<C: Chain> Daemon<C> {
             }
             Err(e) => {
                 // Not retried: the order may have closed or filled; a restart re-assesses it.
-                tracing::warn!(error = %format!("{e:#}"), "bid not placed order={id}");
+                tracing::warn!(error = %crate::one_line(&e), "bid not placed order={id}");
                 self.refused.insert(id);
             }
         }

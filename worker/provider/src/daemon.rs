@@ -148,7 +148,7 @@ impl<C: Chain> Daemon<C> {
     /// Writes the state; a failure is logged (the next change retries).
     pub(crate) fn save(&self) {
         if let Err(e) = self.dir.save(&self.state) {
-            tracing::error!(error = %format!("{e:#}"), "could not write the provider state");
+            tracing::error!(error = %crate::one_line(&e), "could not write the provider state");
         }
     }
 
@@ -195,7 +195,7 @@ impl<C: Chain> Daemon<C> {
     pub async fn reconcile(&mut self) {
         match self.chain.params().await {
             Ok(p) => self.params = Some(p),
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "reading params"),
+            Err(e) => tracing::warn!(error = %crate::one_line(&e), "reading params"),
         }
         self.reconcile_orders().await;
         self.reconcile_leases().await;
@@ -276,7 +276,7 @@ impl<C: Chain> Daemon<C> {
             match self.ensure_registered().await {
                 Ok(()) => break,
                 Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "registering the provider; retrying")
+                    tracing::warn!(error = %crate::one_line(&e), "registering the provider; retrying")
                 }
             }
             tokio::select! {

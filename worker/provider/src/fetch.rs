@@ -142,8 +142,13 @@ pub async fn fetch_accepted(
         match attempt {
             Ok(f) => return Ok(f),
             Err(e) => {
-                tracing::warn!(lease = r.lease_id, provider = %r.provider, error = %format!("{e:#}"), "result unusable; trying the next provider");
-                failures.push(format!("lease {} ({}): {e:#}", r.lease_id, r.provider));
+                tracing::warn!(lease = r.lease_id, provider = %r.provider, error = %crate::one_line(&e), "result unusable; trying the next provider");
+                failures.push(format!(
+                    "lease {} ({}): {}",
+                    r.lease_id,
+                    r.provider,
+                    crate::one_line(&e)
+                ));
             }
         }
     }

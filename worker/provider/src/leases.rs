@@ -30,7 +30,7 @@ fn active(l: &pb::Lease) -> bool {
 }
 
 fn err(e: &anyhow::Error) -> String {
-    format!("{e:#}")
+    crate::one_line(e)
 }
 
 impl<C: Chain> Daemon<C> {

@@ -56,7 +56,7 @@ impl Watch {
                 Some(s)
             }
             Err(e) => {
-                tracing::warn!(query = f.query, error = %format!("{e:#}"), "subscribing; retrying");
+                tracing::warn!(query = f.query, error = %crate::one_line(&e), "subscribing; retrying");
                 None
             }
         }
@@ -91,7 +91,7 @@ impl Watch {
                 notices(&ev)
             }
             Some(Err(e)) => {
-                tracing::warn!(query = feed.query, error = %format!("{e:#}"), "subscription ended; re-subscribing");
+                tracing::warn!(query = feed.query, error = %crate::one_line(&e), "subscription ended; re-subscribing");
                 feed.sub = None;
                 Vec::new()
             }
