@@ -136,7 +136,7 @@ impl<C: Chain> Daemon<C> {
             self.save();
             tracing::info!("audit assigned audit={audit_id} order={order_id} segment={segment}");
         }
-        if self.state.audits[&audit_id].stage == AuditStage::Assigned {
+        if self.state.audits.get(&audit_id).map(|r| r.stage) == Some(AuditStage::Assigned) {
             self.enqueue(Work::Audit(audit_id));
         }
     }

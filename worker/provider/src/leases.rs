@@ -80,7 +80,9 @@ impl<C: Chain> Daemon<C> {
                 lease.order_id
             );
         }
-        let stage = self.state.leases[&id].stage.clone();
+        let Some(stage) = self.state.leases.get(&id).map(|r| r.stage.clone()) else {
+            return;
+        };
         if !active(lease) {
             if matches!(
                 stage,
