@@ -258,3 +258,61 @@ pub fn udeai(amount: u128) -> Option<cosmos_sdk_proto::cosmos::base::v1beta1::Co
 pub fn wait_past(net: &Localnet, height: u64) {
     net.wait_height(0, height + 1, Duration::from_secs(120));
 }
+
+/// Every fee `payer` paid in committed txs, from the node's tx index (`tx.fee_payer`).
+pub fn fees_paid(net: &Localnet, payer: &Address) -> u128 {
+    use tendermint_rpc::{Client, HttpClient, Order};
+    let http = HttpClient::new(net.rpc(0).as_str()).unwrap();
+    let query: tendermint_rpc::query::Query = format!("tx.fee_payer='{}'", payer.to_bech32())
+        .parse()
+        .unwrap();
+    let mut total = 0u128;
+    let mut page = 1;
+    loop {
+        let r = rt()
+            .block_on(http.tx_search(query.clone(), false, page, 100, Order::Ascending))
+            .expect("tx_search");
+        for tx in &r.txs {
+            for e in tx.tx_result.events.iter().filter(|e| e.kind == "tx") {
+                for a in &e.attributes {
+                    if a.key_str().ok() == Some("fee") {
+                        let v = a.value_str().unwrap_or_default();
+                        let digits: String = v.chars().take_while(|c| c.is_ascii_digit()).collect();
+                        if !digits.is_empty() {
+                            assert!(v.ends_with("udeai"), "fee {v}");
+                            total += digits.parse::<u128>().unwrap();
+                        }
+                    }
+                }
+            }
+        }
+        if (page as u32) * 100 >= r.total_count {
+            return total;
+        }
+        page += 1;
+    }
+}
+
+/// Polls order `id` until `done` holds of it (panics with `context()` after `timeout`).
+pub fn wait_order(
+    net: &Localnet,
+    id: u64,
+    timeout: Duration,
+    done: impl Fn(&pb::Order) -> bool,
+    context: impl Fn() -> String,
+) -> pb::Order {
+    let start = std::time::Instant::now();
+    loop {
+        let o = order(net, id);
+        if done(&o) {
+            return o;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "order {id} still in state {} after {timeout:?}\n{}",
+            o.state,
+            context()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}

@@ -14,6 +14,7 @@ use serde_json::Value;
 use tendermint_rpc::{Client, HttpClient};
 
 pub mod compute;
+pub mod worker;
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

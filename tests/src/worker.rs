@@ -1,0 +1,115 @@
+//! Real `deai-worker` processes for end-to-end tests: provider daemons started against a
+//! localnet, logging to a file, stopped with SIGTERM (killed on drop if still running).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// The deai-worker binary next to this test binary (target/<profile>/deai-worker).
+pub fn worker_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("DEAI_WORKER_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().unwrap().parent().unwrap().join("deai-worker");
+    assert!(
+        bin.exists(),
+        "{} not found: build it first with `cargo build -p deai-worker` (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A running `deai-worker provider start`.
+pub struct ProviderDaemon {
+    child: Option<Child>,
+    pub log: PathBuf,
+    pub state_dir: PathBuf,
+    pub artifact_url: String,
+}
+
+impl ProviderDaemon {
+    /// Starts a provider for `key` (in the test keyring at `keys_home`) on `node` (an RPC
+    /// URL), serving artifacts on 127.0.0.1:`port`, with `extra` flags.
+    pub fn start(dir: &Path, node: &str, keys_home: &Path, key: &str, port: u16, extra: &[&str]) -> Self {
+        let state_dir = dir.join(format!("provider-{key}"));
+        std::fs::create_dir_all(&state_dir).unwrap();
+        let log = dir.join(format!("provider-{key}.log"));
+        let out = std::fs::File::create(&log).unwrap();
+        let err = out.try_clone().unwrap();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(worker_bin())
+            .args(["provider", "start", "--node", node, "--key", key])
+            .args(["--keyring-backend", "test", "--home"])
+            .arg(keys_home)
+            .args(["--artifact-addr", &addr, "--state-dir"])
+            .arg(&state_dir)
+            .args(["--reconcile-secs", "2", "--withdraw-secs", "5"])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("deai-worker starts");
+        Self {
+            child: Some(child),
+            log,
+            state_dir,
+            artifact_url: format!("http://{addr}"),
+        }
+    }
+
+    /// The daemon's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log contains `needle`; panics with the log after `timeout`.
+    pub fn wait_log(&self, needle: &str, timeout: Duration) {
+        let start = Instant::now();
+        while !self.log_text().contains(needle) {
+            assert!(
+                start.elapsed() < timeout,
+                "no {needle:?} in {} after {timeout:?}:\n{}",
+                self.log.display(),
+                tail(&self.log_text())
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Sends SIGTERM and waits (up to 60 s) for the exit.
+    pub fn stop(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("the daemon did not stop on SIGTERM:\n{}", tail(&self.log_text()));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for ProviderDaemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The last 60 lines of a log.
+pub fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(60)..].join("\n")
+}
