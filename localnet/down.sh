@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops exactly the processes localnet/up.sh started (by their pid files).
+# Stops exactly the processes localnet/up.sh started (by their pid files): workers, then nodes.
 #   localnet/down.sh [--home DIR] [--clean]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
@@ -27,6 +27,11 @@ stop() {
   fi
   rm -f "$pidfile"
 }
+# Workers first (they stop at a step boundary on SIGTERM), then the nodes.
+for worker in "$DIR"/provider-*; do
+  [ -d "$worker" ] || continue
+  stop "$worker/worker.pid"
+done
 for node in "$DIR"/node*; do
   [ -d "$node" ] || continue
   stop "$node/cometbft.pid"

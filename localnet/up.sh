@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Starts a deai localnet on 127.0.0.1: N validators, each a deaid + a CometBFT node.
+# Starts a deai localnet on 127.0.0.1: N validators, each a deaid + a CometBFT node, and
+# optionally the compute market's worker daemons (deai-worker provider start).
 #   localnet/up.sh [--validators N] [--home DIR] [--base-port P] [--chain-id ID] [--timeout-commit 500ms]
-# Running it again on an existing DIR restarts that localnet from its saved state.
+#                  [--with-providers K] [--with-verifier]
+# Running it again on an existing DIR restarts that localnet from its saved state (give the
+# --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 
@@ -10,7 +13,9 @@ DIR="$REPO_ROOT/.localnet"
 BASE_PORT=26600
 CHAIN_ID=deai-local
 TIMEOUT_COMMIT=500ms
-DEMO_ACCOUNTS=3
+DEMO_ACCOUNTS=5
+PROVIDERS=0
+VERIFIER=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) N="$2"; shift 2 ;;
@@ -18,11 +23,14 @@ while [ $# -gt 0 ]; do
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --chain-id) CHAIN_ID="$2"; shift 2 ;;
     --timeout-commit) TIMEOUT_COMMIT="$2"; shift 2 ;;
-    -h|--help) sed -n 2,5p "$0"; exit 0 ;;
+    --with-providers) PROVIDERS="$2"; shift 2 ;;
+    --with-verifier) VERIFIER=1; shift ;;
+    -h|--help) sed -n 2,7p "$0"; exit 0 ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
   esac
 done
 case "$N" in 1|2|3|4|5|6|7) ;; *) echo "error: --validators must be 1 to 7" >&2; exit 2 ;; esac
+case "$PROVIDERS" in 0|1|2|3) ;; *) echo "error: --with-providers must be 0 to 3" >&2; exit 2 ;; esac
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 
@@ -169,6 +177,34 @@ for i in $(seq 0 $((N - 1))); do
     sleep 0.5
   done
 done
+
+# The compute market's workers: provider k (1..K) signs with demo account k+1 and offers
+# region=eu; the verifier signs with demo5. Each serves its artifacts on base+90+k and keeps
+# its state (and its pid and log) in $DIR/provider-<key>/.
+start_worker() {
+  local key="$1" port="$2"; shift 2
+  local d="$DIR/provider-$key"
+  mkdir -p "$d"
+  if running "$d/worker.pid" "$WORKER_BIN"; then return 0; fi
+  nohup "$WORKER_BIN" --quiet provider start --node "http://127.0.0.1:$(port 0 1)" --key "$key" \
+    --keyring-backend test --home "$DIR/keys" --artifact-addr "127.0.0.1:$port" \
+    --state-dir "$d" "$@" >>"$d/worker.log" 2>&1 &
+  echo $! > "$d/worker.pid"
+  echo "  worker $key: artifacts http://127.0.0.1:$port, log $d/worker.log" >&2
+}
+if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ]; then
+  if [ -z "${WORKER_BIN:-}" ]; then
+    echo "building deai-worker (release)..." >&2
+    (cd "$REPO_ROOT" && cargo build --release -q -p deai-worker)
+    WORKER_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/deai-worker"
+  fi
+  for k in $(seq 1 "$PROVIDERS"); do
+    start_worker "demo$((k + 1))" "$((BASE_PORT + 90 + k))" --price "$((40 + 10 * k))udeai" --attributes region=eu
+  done
+  if [ "$VERIFIER" = 1 ]; then
+    start_worker demo5 "$((BASE_PORT + 99))" --price 100udeai --verifier
+  fi
+fi
 
 python3 - "$DIR/localnet.json" <<'PY'
 import json, sys
