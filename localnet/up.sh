@@ -193,6 +193,8 @@ start_worker() {
   echo "  worker $key: artifacts http://127.0.0.1:$port, log $d/worker.log" >&2
 }
 if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ]; then
+  # libtorch and the digits dataset (idempotent; a few minutes the first time).
+  bash "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
   if [ -z "${WORKER_BIN:-}" ]; then
     echo "building deai-worker (release)..." >&2
     (cd "$REPO_ROOT" && cargo build --release -q -p deai-worker)
