@@ -14,6 +14,7 @@
 //! - [`sender`]: one way to send txs ([`TxSender`]): Simulate for gas, fee from a
 //!   [`GasPrice`], sign, broadcast, retry once on a sequence mismatch, wait for the commit.
 //!
+//! - [`query`]: gRPC query methods over CometBFT RPC or the node's gRPC server ([`Querier`]).
 //! - [`events`]: event subscriptions for daemons ([`events::subscribe`]): CometBFT events
 //!   selected by a query (`tm.event='Tx' AND message.action='...'`, or NewBlock), each
 //!   delivered once and in chain order, over the node's `/websocket` with a polling fallback
@@ -23,12 +24,14 @@ pub mod events;
 pub mod gas;
 pub mod keyring;
 pub mod keys;
+pub mod query;
 pub mod rpc;
 pub mod sender;
 pub mod txbuilder;
 
 pub use keyring::{Backend, KeyInfo, Keyring};
 pub use keys::AccountKey;
+pub use query::Querier;
 pub use rpc::{NodeClient, QueryError, TxResponse};
 pub use sender::{GasPrice, GasSetting, Prepared, SendOptions, TxSender};
 pub use txbuilder::{coin, sign_tx, to_any, tx_hash, unsigned_tx, TxParams};

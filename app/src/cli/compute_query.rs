@@ -9,7 +9,7 @@ use deai_proto::compute::v1 as pb;
 
 use super::output::{print, proto_json, OutputFormat};
 use super::parse::{address, PageArgs};
-use super::query_cmd::Querier;
+use super::query_cmd::querier;
 use super::NodeArgs;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +165,7 @@ where
     Req: prost::Message + Clone + 'static,
     Res: prost::Message + ReflectMessage + Default + 'static,
 {
-    let res: Res = Querier::new(node)
+    let res: Res = querier(node)
         .await?
         .query(&path(method), &req, node.height)
         .await?;

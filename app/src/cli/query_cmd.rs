@@ -1,5 +1,5 @@
-//! `deaid query bank balances`, `query auth account`, `query tx`, and the [`Querier`] that
-//! every query goes through (`query compute …` is in `compute_query.rs`).
+//! `deaid query bank balances`, `query auth account`, `query tx`, and [`querier`], the
+//! client crate's `Querier` every query goes through (`query compute …` is in `compute_query.rs`).
 
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
@@ -9,67 +9,15 @@ use deai_framework::Address;
 
 use super::output::{print, OutputFormat};
 use super::NodeArgs;
-use deai_client::rpc::NodeClient;
+use deai_client::Querier;
 
-/// Where queries go: CometBFT RPC (ABCI query) or the node's gRPC server. Both reach the
-/// same query implementation in the node.
-pub enum Querier {
-    Rpc(NodeClient),
-    Grpc(tonic::transport::Channel),
-}
-
-impl Querier {
-    pub async fn new(node: &NodeArgs) -> anyhow::Result<Self> {
-        match &node.grpc_addr {
-            None => Ok(Self::Rpc(node.client()?)),
-            Some(addr) => {
-                let url = if addr.contains("://") {
-                    addr.clone()
-                } else {
-                    format!("http://{addr}")
-                };
-                let channel = tonic::transport::Endpoint::from_shared(url.clone())
-                    .map_err(|e| anyhow::anyhow!("invalid --grpc-addr {addr:?}: {e}"))?
-                    .connect()
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot reach gRPC at {url}: {e}"))?;
-                Ok(Self::Grpc(channel))
-            }
-        }
-    }
-
-    pub async fn query<Req, Res>(&self, path: &str, req: &Req, height: u64) -> anyhow::Result<Res>
-    where
-        Req: prost::Message + Clone + 'static,
-        Res: prost::Message + Default + 'static,
-    {
-        match self {
-            Self::Rpc(c) => Ok(c.query(path, req, height).await??),
-            Self::Grpc(channel) => {
-                let mut grpc = tonic::client::Grpc::new(channel.clone());
-                grpc.ready()
-                    .await
-                    .map_err(|e| anyhow::anyhow!("gRPC not ready: {e}"))?;
-                let mut request = tonic::Request::new(req.clone());
-                if height > 0 {
-                    request.metadata_mut().insert(
-                        "x-cosmos-block-height",
-                        height
-                            .to_string()
-                            .parse()
-                            .map_err(|_| anyhow::anyhow!("bad height"))?,
-                    );
-                }
-                let path = tonic::codegen::http::uri::PathAndQuery::try_from(path)
-                    .map_err(|e| anyhow::anyhow!("bad method path {path}: {e}"))?;
-                let codec = tonic::codec::ProstCodec::<Req, Res>::default();
-                let res = grpc
-                    .unary(request, path, codec)
-                    .await
-                    .map_err(|s| anyhow::anyhow!("{} ({:?})", s.message(), s.code()))?;
-                Ok(res.into_inner())
-            }
-        }
+/// The querier `node`'s flags select: its gRPC server with `--grpc-addr`, else CometBFT RPC.
+pub async fn querier(node: &NodeArgs) -> anyhow::Result<Querier> {
+    match &node.grpc_addr {
+        None => Ok(Querier::rpc(node.client()?)),
+        Some(addr) => Querier::grpc(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("--grpc-addr: {e}")),
     }
 }
 
@@ -156,7 +104,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             QueryCommand::Compute(c) => return super::compute_query::run(c, out).await,
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
                 check_address(&address)?;
-                let c = Querier::new(&node).await?;
+                let c = querier(&node).await?;
                 let v = match denom {
                     Some(denom) => {
                         let r: bank_pb::QueryBalanceResponse = c
@@ -179,7 +127,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
                 print(&v, out);
             }
             QueryCommand::Bank(BankQuery::Total { node }) => {
-                let r: bank_pb::QueryTotalSupplyResponse = Querier::new(&node)
+                let r: bank_pb::QueryTotalSupplyResponse = querier(&node)
                     .await?
                     .query("/cosmos.bank.v1beta1.Query/TotalSupply", &bank_pb::QueryTotalSupplyRequest { pagination: None }, node.height)
                     .await?;
@@ -187,7 +135,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             }
             QueryCommand::Auth(AuthQuery::Account { address, node }) => {
                 check_address(&address)?;
-                let r: auth_pb::QueryAccountResponse = Querier::new(&node)
+                let r: auth_pb::QueryAccountResponse = querier(&node)
                     .await?
                     .query("/cosmos.auth.v1beta1.Query/Account", &auth_pb::QueryAccountRequest { address }, node.height)
                     .await?;
@@ -197,7 +145,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             }
             QueryCommand::Tx { hash, node } if node.grpc_addr.is_some() => {
                 use cosmos_sdk_proto::cosmos::tx::v1beta1::{GetTxRequest, GetTxResponse};
-                let r: GetTxResponse = Querier::new(&node)
+                let r: GetTxResponse = querier(&node)
                     .await?
                     .query("/cosmos.tx.v1beta1.Service/GetTx", &GetTxRequest { hash: hash.clone() }, 0)
                     .await?;
