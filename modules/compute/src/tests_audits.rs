@@ -3,10 +3,8 @@
 //! checks that pass and that catch everyone, all reconciled to the unit.
 
 use deai_bank::BankRead;
-use deai_framework::context::BlockInfo;
-use deai_framework::{Ctx, Event, GasMeter, MemStore, Module, Router, TxError};
+use deai_framework::{Event, MemStore, TxError};
 use deai_proto::compute::v1 as pb;
-use prost::Name;
 
 use crate::tests::*;
 use crate::tests_bids::*;
@@ -15,43 +13,12 @@ use crate::tests_orders::create_order_msg;
 use crate::*;
 
 const STAKE: u128 = 10_000_000;
-const H: [u8; 32] = [0xab; 32];
-
-/// Runs a message at `height` on top of previous block hash `H`.
-fn run<P: prost::Message + Name>(s: &mut MemStore, height: u64, p: P) -> Result<Vec<Event>, TxError> {
-    let mut router = Router::new();
-    ComputeModule.register(&mut router);
-    let msg = router.decode(&cosmos_sdk_proto::Any {
-        type_url: P::type_url(),
-        value: p.encode_to_vec(),
-    })?;
-    let block = BlockInfo {
-        height,
-        prev_block_hash: H,
-        ..Default::default()
-    };
-    let gas = GasMeter::new(10_000_000);
-    let snapshot = s.clone();
-    let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    msg.execute(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    s.apply(writes);
-    Ok(events)
+fn run<P: prost::Message + prost::Name>(s: &mut MemStore, height: u64, p: P) -> Result<Vec<Event>, TxError> {
+    exec_at(s, height, p)
 }
 
 fn end_block(s: &mut MemStore, height: u64) -> Vec<Event> {
-    let block = BlockInfo {
-        height,
-        prev_block_hash: H,
-        ..Default::default()
-    };
-    let gas = GasMeter::infinite();
-    let snapshot = s.clone();
-    let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    ComputeModule.end_block(&mut ctx).unwrap();
-    let (writes, events) = ctx.finish();
-    s.apply(writes);
-    events
+    end_block_at(s, height)
 }
 
 fn verifier(s: &mut MemStore, u: u8) {
