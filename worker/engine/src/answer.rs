@@ -88,20 +88,7 @@ pub fn segment_answer(
         }
     };
     let work = steps[next] - steps[segment];
-    if work > budget.max_steps {
-        return Err(EngineError::Budget(format!(
-            "{work} steps to re-execute, the budget allows {}",
-            budget.max_steps
-        )));
-    }
-    let need = checkpoint::memory_estimate(spec, dataset);
-    if need > budget.max_memory_bytes {
-        return Err(EngineError::Budget(format!(
-            "needs about {need} bytes of memory, the budget allows {}",
-            budget.max_memory_bytes
-        )));
-    }
-    budget.check()?;
+    budget.admit(work, spec, dataset)?;
 
     let device = tch::Device::Cpu;
     let spec_hash = spec.hash();

@@ -52,6 +52,30 @@ impl Default for Budget {
 }
 
 impl Budget {
+    /// Refuses, before anything is allocated, a re-execution of `work` steps of `spec` on
+    /// `dataset` that this budget does not allow (steps, estimated memory, deadline, cancel).
+    pub(crate) fn admit(
+        &self,
+        work: u64,
+        spec: &JobSpec,
+        dataset: &Dataset,
+    ) -> Result<(), EngineError> {
+        if work > self.max_steps {
+            return Err(EngineError::Budget(format!(
+                "{work} steps to re-execute, the budget allows {}",
+                self.max_steps
+            )));
+        }
+        let need = checkpoint::memory_estimate(spec, dataset);
+        if need > self.max_memory_bytes {
+            return Err(EngineError::Budget(format!(
+                "needs about {need} bytes of memory, the budget allows {}",
+                self.max_memory_bytes
+            )));
+        }
+        self.check()
+    }
+
     pub(crate) fn check(&self) -> Result<(), EngineError> {
         if self
             .cancel
@@ -137,21 +161,8 @@ pub fn replay_range(
     }
     let steps = &plan.checkpoint_steps;
     let work = steps[to] - steps[from];
-    if work > budget.max_steps {
-        return Err(EngineError::Budget(format!(
-            "{work} steps to re-execute, the budget allows {}",
-            budget.max_steps
-        )));
-    }
+    budget.admit(work, spec, dataset)?;
     let t = spec.training()?;
-    let need = checkpoint::memory_estimate(spec, dataset);
-    if need > budget.max_memory_bytes {
-        return Err(EngineError::Budget(format!(
-            "needs about {need} bytes of memory, the budget allows {}",
-            budget.max_memory_bytes
-        )));
-    }
-    budget.check()?;
 
     let device = tch::Device::Cpu;
     let (model, mut opt) = if from == 0 {
