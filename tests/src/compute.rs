@@ -161,16 +161,22 @@ impl Party {
     }
 }
 
-/// A fresh account funded with `amount` udeai by `funder`.
-pub fn funded_party(net: &Localnet, funder: &mut Party, seed: u8, amount: u128) -> Party {
-    let key = AccountKey::from_bytes(&[seed; 32]).expect("a valid secret");
+/// `funder` sends `amount` udeai to `to`.
+pub fn fund(funder: &mut Party, to: &Address, amount: u128) {
+    let from_address = funder.bech32();
     funder
         .send(cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend {
-            from_address: funder.bech32(),
-            to_address: key.address().to_bech32(),
+            from_address,
+            to_address: to.to_bech32(),
             amount: vec![deai_client::coin("udeai", amount)],
         })
         .ok();
+}
+
+/// A fresh account funded with `amount` udeai by `funder`.
+pub fn funded_party(net: &Localnet, funder: &mut Party, seed: u8, amount: u128) -> Party {
+    let key = AccountKey::from_bytes(&[seed; 32]).expect("a valid secret");
+    fund(funder, &key.address(), amount);
     Party::new(net, key)
 }
 
@@ -259,20 +265,22 @@ pub fn wait_past(net: &Localnet, height: u64) {
     net.wait_height(0, height + 1, Duration::from_secs(120));
 }
 
-/// Every fee `payer` paid in committed txs, from the node's tx index (`tx.fee_payer`).
-pub fn fees_paid(net: &Localnet, payer: &Address) -> u128 {
+/// Every committed tx `payer` paid for, from the node's tx index (`tx.fee_payer`): its code
+/// and its fee in udeai.
+pub fn txs_paid_by(net: &Localnet, payer: &Address) -> Vec<(u32, u128)> {
     use tendermint_rpc::{Client, HttpClient, Order};
     let http = HttpClient::new(net.rpc(0).as_str()).unwrap();
     let query: tendermint_rpc::query::Query = format!("tx.fee_payer='{}'", payer.to_bech32())
         .parse()
         .unwrap();
-    let mut total = 0u128;
+    let mut out = Vec::new();
     let mut page = 1;
     loop {
         let r = rt()
             .block_on(http.tx_search(query.clone(), false, page, 100, Order::Ascending))
             .expect("tx_search");
         for tx in &r.txs {
+            let mut fee = 0u128;
             for e in tx.tx_result.events.iter().filter(|e| e.kind == "tx") {
                 for a in &e.attributes {
                     if a.key_str().ok() == Some("fee") {
@@ -280,17 +288,23 @@ pub fn fees_paid(net: &Localnet, payer: &Address) -> u128 {
                         let digits: String = v.chars().take_while(|c| c.is_ascii_digit()).collect();
                         if !digits.is_empty() {
                             assert!(v.ends_with("udeai"), "fee {v}");
-                            total += digits.parse::<u128>().unwrap();
+                            fee += digits.parse::<u128>().unwrap();
                         }
                     }
                 }
             }
+            out.push((tx.tx_result.code.value(), fee));
         }
         if (page as u32) * 100 >= r.total_count {
-            return total;
+            return out;
         }
         page += 1;
     }
+}
+
+/// Every fee `payer` paid in committed txs.
+pub fn fees_paid(net: &Localnet, payer: &Address) -> u128 {
+    txs_paid_by(net, payer).iter().map(|(_, fee)| fee).sum()
 }
 
 /// Polls order `id` until `done` holds of it (panics with `context()` after `timeout`).

@@ -35,7 +35,8 @@ impl ProviderDaemon {
         let state_dir = dir.join(format!("provider-{key}"));
         std::fs::create_dir_all(&state_dir).unwrap();
         let log = dir.join(format!("provider-{key}.log"));
-        let out = std::fs::File::create(&log).unwrap();
+        // Appended to: a restarted daemon keeps one log.
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let err = out.try_clone().unwrap();
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(worker_bin())
@@ -77,6 +78,13 @@ impl ProviderDaemon {
             );
             std::thread::sleep(Duration::from_millis(300));
         }
+    }
+
+    /// Kills the daemon with SIGKILL (a crash: no state is flushed beyond what it wrote).
+    pub fn kill9(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     /// Sends SIGTERM and waits (up to 60 s) for the exit.

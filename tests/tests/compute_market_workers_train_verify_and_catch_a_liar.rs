@@ -122,13 +122,7 @@ fn keyring_party(net: &Localnet, funder: &mut Party, name: &str, amount: u128) -
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let key = deai_client::keys::AccountKey::from_mnemonic(info["mnemonic"].as_str().unwrap())
         .unwrap();
-    funder
-        .send(cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend {
-            from_address: funder.bech32(),
-            to_address: key.address().to_bech32(),
-            amount: vec![deai_client::coin("udeai", amount)],
-        })
-        .ok();
+    fund(funder, &key.address(), amount);
     Party::new(net, key)
 }
 
@@ -167,6 +161,11 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
         ],
     );
     let o1 = cli_order_id(&created);
+    // w1 crashes (kill -9) once its job has started, and comes back on the same state dir:
+    // it re-runs the job and submits its result once.
+    w1.wait_log(&format!("job started lease="), Duration::from_secs(120));
+    w1.kill9();
+    let mut w1 = ProviderDaemon::start(&dir, &node, &keys, "demo2", 28791, &["--price", "50udeai", "--attributes", "region=eu"]);
     let done = wait_order(&net, o1, Duration::from_secs(600), |o| o.state != pb::OrderState::Open as i32 && o.state != pb::OrderState::Leased as i32, logs);
     assert_eq!(done.state, pb::OrderState::Completed as i32, "{}", logs());
     let checkpoints: Vec<Vec<u8>> = local["checkpoints"]
@@ -210,6 +209,12 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
         assert_eq!(balance(&net, 0, &addr), before - STAKE - fees_paid(&net, &addr) + earned, "{addr}");
     }
 
+    // Nothing was submitted twice: every tx the providers paid for succeeded.
+    for addr in [&w1_addr, &w2_addr] {
+        let txs = txs_paid_by(&net, addr);
+        assert!(txs.iter().all(|(code, _)| *code == 0), "{addr}: {txs:?}\n{}", logs());
+    }
+    assert_eq!(w1.log_text().matches("result submitted lease=").count(), 1);
     // SIGTERM stops a daemon cleanly.
     assert!(w2.stop().success(), "{}", tail(&w2.log_text()));
 
