@@ -388,7 +388,10 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         authority: authority.to_bech32(),
         providers: all(state, state_key::providers())?,
         signed_attributes: all(state, state_key::all_signed_attributes())?,
-        orders: all(state, state_key::orders())?,
+        orders: all::<pb::Order>(state, state_key::orders())?
+            .into_iter()
+            .map(|o| state.with_spec(o))
+            .collect::<Result<_, _>>()?,
         bids: all(state, state_key::bids())?,
         leases: all(state, state_key::leases())?,
         escrow_accounts: all(state, state_key::escrows())?,

@@ -80,8 +80,22 @@ pub trait ComputeRead: StateRead {
             .collect()
     }
 
+    /// An order without its spec (`spec` empty), as the module's logic needs it.
     fn get_order(&self, id: u64) -> Result<Option<pb::Order>, TxError> {
         get(self, &state_key::order(id))
+    }
+
+    /// An order with its spec, as queries and genesis export show it.
+    fn get_order_with_spec(&self, id: u64) -> Result<Option<pb::Order>, TxError> {
+        self.get_order(id)?.map(|o| self.with_spec(o)).transpose()
+    }
+
+    /// Fills in the spec of an order read without it.
+    fn with_spec(&self, mut order: pb::Order) -> Result<pb::Order, TxError> {
+        order.spec = self
+            .get(&state_key::order_spec(order.id))?
+            .ok_or_else(|| sdk::internal(format!("order {} has no spec", order.id)))?;
+        Ok(order)
     }
 
     fn get_escrow(&self, order_id: u64) -> Result<Option<pb::EscrowAccount>, TxError> {
@@ -250,7 +264,12 @@ pub trait ComputeWrite: StateWrite {
     }
 
     /// Writes an order and keeps its indexes (by owner, by state, by owner and state) in step.
+    /// A non-empty `spec` is written to its own key (once, at creation or genesis); the record
+    /// itself is stored without it.
     fn put_order(&mut self, order: &pb::Order) -> Result<(), TxError> {
+        if !order.spec.is_empty() {
+            self.put(state_key::order_spec(order.id), order.spec.clone())?;
+        }
         let owner = stored_addr(&order.owner)?;
         if let Some(old) = self.get_order(order.id)? {
             let old_owner = stored_addr(&old.owner)?;
@@ -273,7 +292,11 @@ pub trait ComputeWrite: StateWrite {
             state_key::order_by_owner_state(&owner, order.state, order.id),
             Vec::new(),
         )?;
-        self.put(state_key::order(order.id), order.encode_to_vec())
+        let record = pb::Order {
+            spec: Vec::new(),
+            ..order.clone()
+        };
+        self.put(state_key::order(order.id), record.encode_to_vec())
     }
 
     /// Writes a bid and keeps its indexes (by order, by provider, and the open bid of a

@@ -94,7 +94,7 @@ fn providers(
 
 fn order(s: &dyn StateRead, req: pb::QueryOrderRequest) -> Result<pb::QueryOrderResponse, TxError> {
     let o = s
-        .get_order(req.id)?
+        .get_order_with_spec(req.id)?
         .ok_or_else(|| sdk::key_not_found(format!("order {} not found", req.id)))?;
     Ok(pb::QueryOrderResponse { order: Some(o) })
 }
@@ -127,14 +127,14 @@ fn orders(
         if owner.is_none() && !by_state {
             entries
                 .iter()
-                .map(|(_, v)| decode(v))
+                .map(|(_, v)| decode(v).and_then(|o| s.with_spec(o)))
                 .collect::<Result<Vec<pb::Order>, _>>()?
         } else {
             let mut out = Vec::with_capacity(entries.len());
             for (k, _) in &entries {
                 let id = state_key::trailing_id(k)
                     .ok_or_else(|| sdk::internal("corrupt order index"))?;
-                out.push(s.get_order(id)?.ok_or_else(|| {
+                out.push(s.get_order_with_spec(id)?.ok_or_else(|| {
                     sdk::internal(format!("order index names missing order {id}"))
                 })?);
             }

@@ -56,6 +56,12 @@ pub fn orders() -> Vec<u8> {
     k("order").build()
 }
 
+/// An order's spec, apart from the order record: the record is rewritten on every bid and
+/// state change, the spec (up to 16 KiB) only once.
+pub fn order_spec(id: u64) -> Vec<u8> {
+    k("order_spec").u64(id).build()
+}
+
 pub fn order_by_owner(owner: &Address, id: u64) -> Vec<u8> {
     k("order_owner").addr(owner).u64(id).build()
 }
