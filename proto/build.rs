@@ -20,6 +20,10 @@ const FILES: &[&str] = &[
     "deai/compute/v1/tx.proto",
     "deai/compute/v1/query.proto",
     "deai/compute/v1/events.proto",
+    "deai/inference/v1/genesis.proto",
+    "deai/inference/v1/tx.proto",
+    "deai/inference/v1/query.proto",
+    "deai/inference/v1/events.proto",
 ];
 
 /// Proto packages of the Cosmos types deai's protos use, mapped to cosmos-sdk-proto's, so

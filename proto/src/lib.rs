@@ -21,7 +21,7 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/deai_descriptor_set.bin"));
 
 /// The gRPC services deai's modules define (the Msg services are for tx encoding only).
-pub const QUERY_SERVICES: &[&str] = &["deai.compute.v1.Query"];
+pub const QUERY_SERVICES: &[&str] = &["deai.compute.v1.Query", "deai.inference.v1.Query"];
 
 /// [`FILE_DESCRIPTOR_SET`] as a descriptor pool.
 ///
@@ -36,6 +36,12 @@ pub static DESCRIPTOR_POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
 pub mod compute {
     pub mod v1 {
         include!(concat!(env!("OUT_DIR"), "/deai.compute.v1.rs"));
+    }
+}
+
+pub mod inference {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/deai.inference.v1.rs"));
     }
 }
 

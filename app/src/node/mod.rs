@@ -76,6 +76,7 @@ pub fn modules() -> Vec<Box<dyn Module>> {
         Box::new(deai_auth::AuthModule),
         Box::new(deai_bank::BankModule),
         Box::new(deai_compute::ComputeModule),
+        Box::new(deai_inference::InferenceModule),
     ]
 }
 

@@ -1,0 +1,150 @@
+//! inference's errors, in codespace "inference". Codes are stable: never renumber or reuse
+//! one. Every code is something a tx can cause; none is code 1 (internal), which halts the
+//! node.
+
+use deai_framework::TxError;
+
+use crate::MODULE_NAME;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InferenceError {
+    #[error("{signer} is not the owner of model {model}")]
+    NotOwner { signer: String, model: u64 },
+    #[error("model {0} not found")]
+    ModelNotFound(u64),
+    #[error("invalid model: {0}")]
+    InvalidModel(String),
+    #[error("verifying key does not decode: {0}")]
+    InvalidVerifyingKey(String),
+    #[error("verifying key does not match the model: {0}")]
+    KeyMismatch(String),
+    #[error("verifying key of {got} bytes exceeds {max}")]
+    VerifyingKeyTooLarge { got: usize, max: u32 },
+    #[error("denom mismatch: {0}")]
+    DenomMismatch(String),
+    #[error("invalid params: {0}")]
+    InvalidParams(String),
+    #[error("invalid genesis: {0}")]
+    InvalidGenesis(String),
+    #[error("model {0} is disabled")]
+    ModelDisabled(u64),
+    #[error("{server} is already a server of model {model}")]
+    ServerExists { model: u64, server: String },
+    #[error("{server} is not a server of model {model}")]
+    ServerNotFound { model: u64, server: String },
+    #[error("stake {got} is below the minimum {min}")]
+    StakeTooLow { got: String, min: String },
+    #[error("model {model} already has {max} servers")]
+    TooManyServers { model: u64, max: u32 },
+    #[error("server {server} of model {model} is unbonding")]
+    ServerUnbonding { model: u64, server: String },
+    #[error("{0} must be positive")]
+    ZeroAmount(&'static str),
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("fee {fee} is below the model's price {price}")]
+    FeeBelowPrice { fee: String, price: String },
+    #[error("deadline_blocks must be {min}..={max}, got {got}")]
+    BadDeadline { got: u64, min: u64, max: u64 },
+    #[error("not yet supported: {0}")]
+    NotSupported(String),
+    #[error("invalid k: {0}")]
+    BadRedundancy(String),
+    #[error("model {0} has no active server with enough stake")]
+    NoServer(u64),
+    #[error("request {0} not found")]
+    RequestNotFound(u64),
+    #[error("request {0} is not pending")]
+    RequestNotPending(u64),
+    #[error("{server} is not assigned to request {request}")]
+    NotAssigned { request: u64, server: String },
+    #[error("the deadline of request {request} was height {deadline}")]
+    DeadlinePassed { request: u64, deadline: u64 },
+    #[error("invalid output: {0}")]
+    InvalidOutput(String),
+    #[error("malformed proof: {0}")]
+    MalformedProof(String),
+    #[error("proof rejected: {0}")]
+    ProofRejected(String),
+    #[error("model {0} has no verifying key (zk_mode none)")]
+    ModelHasNoKey(u64),
+    #[error("invalid verification mode: {0}")]
+    InvalidMode(String),
+}
+
+pub const ERR_NOT_OWNER: u32 = 2;
+pub const ERR_MODEL_NOT_FOUND: u32 = 3;
+pub const ERR_INVALID_MODEL: u32 = 4;
+pub const ERR_INVALID_VERIFYING_KEY: u32 = 5;
+pub const ERR_KEY_MISMATCH: u32 = 6;
+pub const ERR_VERIFYING_KEY_TOO_LARGE: u32 = 7;
+pub const ERR_DENOM_MISMATCH: u32 = 8;
+pub const ERR_INVALID_PARAMS: u32 = 9;
+pub const ERR_INVALID_GENESIS: u32 = 10;
+pub const ERR_MODEL_DISABLED: u32 = 11;
+pub const ERR_SERVER_EXISTS: u32 = 12;
+pub const ERR_SERVER_NOT_FOUND: u32 = 13;
+pub const ERR_STAKE_TOO_LOW: u32 = 14;
+pub const ERR_TOO_MANY_SERVERS: u32 = 15;
+pub const ERR_SERVER_UNBONDING: u32 = 16;
+pub const ERR_ZERO_AMOUNT: u32 = 17;
+pub const ERR_INVALID_INPUT: u32 = 18;
+pub const ERR_FEE_BELOW_PRICE: u32 = 19;
+pub const ERR_BAD_DEADLINE: u32 = 20;
+pub const ERR_NOT_SUPPORTED: u32 = 21;
+pub const ERR_BAD_REDUNDANCY: u32 = 22;
+pub const ERR_NO_SERVER: u32 = 23;
+pub const ERR_REQUEST_NOT_FOUND: u32 = 24;
+pub const ERR_REQUEST_NOT_PENDING: u32 = 25;
+pub const ERR_NOT_ASSIGNED: u32 = 26;
+pub const ERR_DEADLINE_PASSED: u32 = 27;
+pub const ERR_INVALID_OUTPUT: u32 = 28;
+pub const ERR_MALFORMED_PROOF: u32 = 29;
+pub const ERR_PROOF_REJECTED: u32 = 30;
+pub const ERR_MODEL_HAS_NO_KEY: u32 = 31;
+pub const ERR_INVALID_MODE: u32 = 32;
+
+impl InferenceError {
+    pub fn code(&self) -> u32 {
+        use InferenceError::*;
+        match self {
+            NotOwner { .. } => ERR_NOT_OWNER,
+            ModelNotFound(_) => ERR_MODEL_NOT_FOUND,
+            InvalidModel(_) => ERR_INVALID_MODEL,
+            InvalidVerifyingKey(_) => ERR_INVALID_VERIFYING_KEY,
+            KeyMismatch(_) => ERR_KEY_MISMATCH,
+            VerifyingKeyTooLarge { .. } => ERR_VERIFYING_KEY_TOO_LARGE,
+            DenomMismatch(_) => ERR_DENOM_MISMATCH,
+            InvalidParams(_) => ERR_INVALID_PARAMS,
+            InvalidGenesis(_) => ERR_INVALID_GENESIS,
+            ModelDisabled(_) => ERR_MODEL_DISABLED,
+            ServerExists { .. } => ERR_SERVER_EXISTS,
+            ServerNotFound { .. } => ERR_SERVER_NOT_FOUND,
+            StakeTooLow { .. } => ERR_STAKE_TOO_LOW,
+            TooManyServers { .. } => ERR_TOO_MANY_SERVERS,
+            ServerUnbonding { .. } => ERR_SERVER_UNBONDING,
+            ZeroAmount(_) => ERR_ZERO_AMOUNT,
+            InvalidInput(_) => ERR_INVALID_INPUT,
+            FeeBelowPrice { .. } => ERR_FEE_BELOW_PRICE,
+            BadDeadline { .. } => ERR_BAD_DEADLINE,
+            NotSupported(_) => ERR_NOT_SUPPORTED,
+            BadRedundancy(_) => ERR_BAD_REDUNDANCY,
+            NoServer(_) => ERR_NO_SERVER,
+            RequestNotFound(_) => ERR_REQUEST_NOT_FOUND,
+            RequestNotPending(_) => ERR_REQUEST_NOT_PENDING,
+            NotAssigned { .. } => ERR_NOT_ASSIGNED,
+            DeadlinePassed { .. } => ERR_DEADLINE_PASSED,
+            InvalidOutput(_) => ERR_INVALID_OUTPUT,
+            MalformedProof(_) => ERR_MALFORMED_PROOF,
+            ProofRejected(_) => ERR_PROOF_REJECTED,
+            ModelHasNoKey(_) => ERR_MODEL_HAS_NO_KEY,
+            InvalidMode(_) => ERR_INVALID_MODE,
+        }
+    }
+}
+
+impl From<InferenceError> for TxError {
+    fn from(e: InferenceError) -> Self {
+        TxError::new(MODULE_NAME, e.code(), e.to_string())
+    }
+}

@@ -1,0 +1,143 @@
+//! inference's typed events (`deai.inference.v1.Event*`), emitted as the SDK's
+//! `EmitTypedEvent` does. Bank's transfer events of each escrow movement are emitted beside
+//! them.
+
+use deai_bank::Routed;
+use deai_framework::{typed_event, Address, Coin, Event, TxError};
+use deai_proto::inference::v1 as pb;
+
+use crate::params::Params;
+
+pub fn params_updated(authority: &Address, params: &Params) -> Event {
+    typed_event(&pb::EventParamsUpdated {
+        authority: authority.to_bech32(),
+        params: Some(params.to_proto()),
+    })
+}
+
+pub fn model_registered(m: &pb::Model, verifying_key_sha256: Vec<u8>) -> Event {
+    typed_event(&pb::EventModelRegistered {
+        model_id: m.id,
+        owner: m.owner.clone(),
+        name: m.name.clone(),
+        architecture: m.architecture.clone(),
+        zk_mode: m.zk_mode,
+        verifying_key_sha256,
+        price: m.price.clone(),
+    })
+}
+
+pub fn model_updated(m: &pb::Model) -> Event {
+    typed_event(&pb::EventModelUpdated {
+        model_id: m.id,
+        price: m.price.clone(),
+        enabled: m.enabled,
+    })
+}
+
+pub fn server_registered(s: &pb::Server) -> Event {
+    typed_event(&pb::EventServerRegistered {
+        model_id: s.model_id,
+        server: s.server.clone(),
+        stake: s.stake.clone(),
+    })
+}
+
+pub fn server_unbonding(s: &pb::Server) -> Event {
+    typed_event(&pb::EventServerUnbonding {
+        model_id: s.model_id,
+        server: s.server.clone(),
+        unbonding_end: s.unbonding_end,
+    })
+}
+
+pub fn server_unbonded(s: &pb::Server, refunded: &Coin) -> Event {
+    typed_event(&pb::EventServerUnbonded {
+        model_id: s.model_id,
+        server: s.server.clone(),
+        refunded: Some(refunded.to_proto()),
+    })
+}
+
+/// A slash routed by `deai_bank::route_slash` with the victim as the only claim.
+pub fn server_slashed(
+    s: &pb::Server,
+    request_id: u64,
+    reason: &str,
+    amount: &Coin,
+    victim: &str,
+    routed: &Routed,
+) -> Result<Event, TxError> {
+    let c = |v: u128| Coin::new(amount.denom.clone(), v).map(|c| Some(c.to_proto()));
+    Ok(typed_event(&pb::EventServerSlashed {
+        model_id: s.model_id,
+        server: s.server.clone(),
+        request_id,
+        reason: reason.to_string(),
+        amount: Some(amount.to_proto()),
+        victim: victim.to_string(),
+        to_victim: c(routed.paid.first().copied().unwrap_or(0))?,
+        reporter: String::new(),
+        to_reporter: c(0)?,
+        to_community_pool: c(routed.to_pool)?,
+    }))
+}
+
+pub fn inference_requested(r: &pb::Request) -> Event {
+    typed_event(&pb::EventInferenceRequested {
+        request_id: r.id,
+        model_id: r.model_id,
+        requester: r.requester.clone(),
+        fee: r.fee.clone(),
+        mode: r.mode,
+        k: r.k,
+        deadline: r.deadline,
+        servers: r.servers.clone(),
+    })
+}
+
+pub fn inference_submitted(
+    request_id: u64,
+    server: &str,
+    output: &[i64],
+    proof_verified: bool,
+    verify_gas: u64,
+) -> Event {
+    typed_event(&pb::EventInferenceSubmitted {
+        request_id,
+        server: server.to_string(),
+        output: output.to_vec(),
+        proof_verified,
+        verify_gas,
+    })
+}
+
+pub fn request_completed(
+    r: &pb::Request,
+    server: &Address,
+    to_server: &Coin,
+    take: &Coin,
+    model_owner: &Address,
+    royalty: &Coin,
+) -> Event {
+    typed_event(&pb::EventRequestCompleted {
+        request_id: r.id,
+        model_id: r.model_id,
+        output: r.output.clone(),
+        server: server.to_bech32(),
+        to_server: Some(to_server.to_proto()),
+        take: Some(take.to_proto()),
+        model_owner: model_owner.to_bech32(),
+        royalty: Some(royalty.to_proto()),
+    })
+}
+
+pub fn request_expired(r: &pb::Request, refunded: &Coin, missed_servers: Vec<String>) -> Event {
+    typed_event(&pb::EventRequestExpired {
+        request_id: r.id,
+        model_id: r.model_id,
+        requester: r.requester.clone(),
+        refunded: Some(refunded.to_proto()),
+        missed_servers,
+    })
+}

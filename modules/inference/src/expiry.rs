@@ -1,0 +1,147 @@
+//! `end_block`: expires the requests whose deadline has come and ends the unbondings whose
+//! time has come. It reads only two height-ordered indexes (`deadline/<height><request>`,
+//! written for pending requests only, and `unbonding/<height>…`, for unbonding servers
+//! only), at most [`MAX_EXPIRIES_PER_BLOCK`] and [`MAX_UNBONDINGS_PER_BLOCK`] entries a
+//! block, oldest first; the rest wait for the next blocks. Deadlines run first, so a server
+//! whose unbonding ends in the same block is still slashable for what it missed.
+//!
+//! An expired request refunds its whole fee to the requester, and each assigned server that
+//! did not answer loses `miss_slash_fraction` of its stake, routed by `deai_bank::route_slash`
+//! to the requester first (up to the fee's amount, when the fee is in the stake denom) and
+//! the rest to the community pool.
+
+use deai_bank::{route_slash, BankWrite, Claim};
+use deai_framework::{sdk, Address, Coin, Ctx, StateRead, TxError};
+use deai_proto::inference::v1::{self as pb, RequestState, ServerState};
+
+use crate::keeper::{stored_addr, InferenceRead, InferenceWrite};
+use crate::msgs::{coins_of, emit_all, stored_coin};
+use crate::{events, state_key, COMMUNITY_POOL, MODULE_NAME};
+
+/// Most requests `end_block` expires in one block.
+pub const MAX_EXPIRIES_PER_BLOCK: usize = 64;
+/// Most unbondings `end_block` ends in one block.
+pub const MAX_UNBONDINGS_PER_BLOCK: usize = 64;
+
+pub(crate) fn end_block(ctx: &mut Ctx) -> Result<(), TxError> {
+    let now = ctx.block.height;
+    let due = ctx.scan(
+        &state_key::deadlines(),
+        Some(&state_key::deadlines_through(now)),
+        false,
+        MAX_EXPIRIES_PER_BLOCK,
+    )?;
+    for (k, _) in due {
+        let id = state_key::trailing_id(&k)
+            .ok_or_else(|| sdk::internal("corrupt request deadline index"))?;
+        let r = ctx
+            .get_request(id)?
+            .ok_or_else(|| sdk::internal(format!("deadline index names missing request {id}")))?;
+        expire(ctx, r)?;
+    }
+    let done = ctx.scan(
+        &state_key::unbondings(),
+        Some(&state_key::unbondings_through(now)),
+        false,
+        MAX_UNBONDINGS_PER_BLOCK,
+    )?;
+    for (_, v) in done {
+        let (model_bytes, addr_bytes) = v
+            .split_at_checked(8)
+            .ok_or_else(|| sdk::internal("corrupt unbonding index"))?;
+        let model_id = u64::from_be_bytes(
+            model_bytes
+                .try_into()
+                .map_err(|_| sdk::internal("corrupt unbonding index"))?,
+        );
+        let addr = Address::from_bytes(addr_bytes)
+            .map_err(|_| sdk::internal("corrupt unbonding index"))?;
+        unbond(ctx, model_id, &addr)?;
+    }
+    Ok(())
+}
+
+fn expire(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), TxError> {
+    if r.state != RequestState::Pending as i32 {
+        return Err(sdk::internal(format!(
+            "deadline index names request {} in state {}",
+            r.id, r.state
+        )));
+    }
+    let params = ctx.inference_params()?;
+    let requester = stored_addr(&r.requester)?;
+    let fee = stored_coin(&r.fee, "request fee")?;
+    if fee.amount > 0 {
+        let t = ctx.send_from_module(MODULE_NAME, &requester, &coins_of(&fee)?)?;
+        emit_all(ctx, t);
+    }
+    let mut missed = Vec::new();
+    for server in r.servers.clone() {
+        let addr = stored_addr(&server)?;
+        if ctx.get_submission(r.id, &addr)?.is_some() {
+            continue;
+        }
+        missed.push(server);
+        // A server whose unbonding already ended (possible only when more deadlines came
+        // due than one block expires) has nothing left to slash.
+        let Some(mut s) = ctx.get_server(r.model_id, &addr)? else {
+            continue;
+        };
+        let stake = stored_coin(&s.stake, "server stake")?;
+        let amount = params
+            .miss_slash_fraction
+            .mul_floor(stake.amount)
+            .ok_or_else(|| sdk::internal("slash overflows"))?;
+        s.stake = Some(Coin::new(stake.denom.clone(), stake.amount - amount)?.to_proto());
+        s.pending_requests = s.pending_requests.saturating_sub(1);
+        s.missed = s.missed.saturating_add(1);
+        ctx.put_server(&s)?;
+        let slashed = Coin::new(stake.denom.clone(), amount)?;
+        let cap = if fee.denom == stake.denom {
+            fee.amount
+        } else {
+            0
+        };
+        let claims = [Claim {
+            to: requester.clone(),
+            cap,
+        }];
+        let routed = route_slash(ctx, MODULE_NAME, &slashed, &claims, COMMUNITY_POOL)?;
+        emit_all(ctx, routed.events.clone());
+        ctx.emit(events::server_slashed(
+            &s,
+            r.id,
+            "missed_deadline",
+            &slashed,
+            &r.requester,
+            &routed,
+        )?);
+    }
+    r.state = RequestState::Expired as i32;
+    r.completed_height = ctx.block.height;
+    ctx.put_request(&r)?;
+    ctx.emit(events::request_expired(&r, &fee, missed));
+    Ok(())
+}
+
+fn unbond(ctx: &mut Ctx, model_id: u64, addr: &Address) -> Result<(), TxError> {
+    let s = ctx
+        .get_server(model_id, addr)?
+        .ok_or_else(|| sdk::internal("unbonding index names a missing server"))?;
+    if s.state != ServerState::Unbonding as i32 {
+        return Err(sdk::internal("unbonding index names an active server"));
+    }
+    let stake = stored_coin(&s.stake, "server stake")?;
+    if stake.amount > 0 {
+        let t = ctx.send_from_module(MODULE_NAME, addr, &coins_of(&stake)?)?;
+        emit_all(ctx, t);
+    }
+    ctx.remove_server(model_id, addr)?;
+    let mut model = ctx
+        .get_model(model_id)?
+        .ok_or_else(|| sdk::internal(format!("server of missing model {model_id}")))?;
+    model.server_count = model.server_count.saturating_sub(1);
+    ctx.put_model(&model)?;
+    ctx.emit(events::server_unbonded(&s, &stake));
+    Ok(())
+}

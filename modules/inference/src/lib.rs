@@ -1,0 +1,105 @@
+//! inference: the inference market. A model registry with Groth16 verifying keys (decoded
+//! and checked at registration), staked servers per model (unbonding before their stake
+//! returns), and paid requests: the fee is escrowed, a server is drawn by stake, and in zk
+//! mode its output is accepted only with a Groth16 proof that the chain verifies natively
+//! (deai-zk's verifier-only build), bound to the request. Requests not answered by their
+//! deadline are refunded and the server slashed. See docs/inference.md.
+//!
+//! Escrow: server stakes and the fees of pending requests sit in the module account
+//! [`MODULE_ACCOUNT`] (moved only through bank's escrow functions), and at every moment its
+//! balance of each denom equals Σ server stakes + Σ fees of pending requests.
+//!
+//! Built in this slice: models, servers, zk requests. Optimistic and redundant requests,
+//! challenges and topics have their protos and answer `ERR_NOT_SUPPORTED`.
+
+mod assign;
+mod error;
+pub mod events;
+mod expiry;
+mod genesis;
+mod keeper;
+mod msgs;
+mod params;
+mod query;
+pub mod state_key;
+pub mod zk;
+
+pub use deai_framework::dec::Dec;
+pub use error::*;
+pub use expiry::{MAX_EXPIRIES_PER_BLOCK, MAX_UNBONDINGS_PER_BLOCK};
+pub use genesis::{export_proto, import_proto};
+pub use keeper::{InferenceRead, InferenceWrite};
+pub use msgs::{
+    validate_model, NotYetSupported, RegisterModel, RegisterServer, RequestInference,
+    SubmitInference, UnregisterServer, UpdateModel, UpdateParams,
+};
+pub use params::{
+    Params, MAX_REDUNDANCY, MAX_SERVERS_PER_MODEL, MAX_TOPIC_REPUTERS, MAX_TOPIC_WORKERS,
+    MAX_VERIFYING_KEY_BYTES,
+};
+
+use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
+use deai_proto::inference::v1 as pb;
+
+pub const MODULE_NAME: &str = "inference";
+/// The module account holding server stakes and the fees of pending requests.
+pub const MODULE_ACCOUNT: &str = MODULE_NAME;
+/// The module account that receives the take of every paid fee and the rest of slashes;
+/// created by the genesis of whichever market comes first (no permissions: it only receives).
+pub const COMMUNITY_POOL: &str = "community_pool";
+/// The id counters.
+pub const MODEL_SEQ: &str = "model";
+pub const REQUEST_SEQ: &str = "request";
+pub const TOPIC_SEQ: &str = "topic";
+
+pub struct InferenceModule;
+
+impl Module for InferenceModule {
+    fn name(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn register(&self, router: &mut Router) {
+        router.add_msg::<pb::MsgRegisterModel, RegisterModel>();
+        router.add_msg::<pb::MsgUpdateModel, UpdateModel>();
+        router.add_msg::<pb::MsgRegisterServer, RegisterServer>();
+        router.add_msg::<pb::MsgUnregisterServer, UnregisterServer>();
+        router.add_msg::<pb::MsgRequestInference, RequestInference>();
+        router.add_msg::<pb::MsgSubmitInference, SubmitInference>();
+        router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
+        // Later slices: decoded, answered with ERR_NOT_SUPPORTED.
+        router.add_msg::<pb::MsgChallenge, NotYetSupported<pb::MsgChallenge>>();
+        router.add_msg::<pb::MsgRespondChallenge, NotYetSupported<pb::MsgRespondChallenge>>();
+        router.add_msg::<pb::MsgAdjudicate, NotYetSupported<pb::MsgAdjudicate>>();
+        router.add_msg::<pb::MsgCreateTopic, NotYetSupported<pb::MsgCreateTopic>>();
+        router.add_msg::<pb::MsgRegisterTopicWorker, NotYetSupported<pb::MsgRegisterTopicWorker>>();
+        router.add_msg::<pb::MsgRegisterReputer, NotYetSupported<pb::MsgRegisterReputer>>();
+        router
+            .add_msg::<pb::MsgSubmitTopicInference, NotYetSupported<pb::MsgSubmitTopicInference>>();
+        router.add_msg::<pb::MsgSubmitGroundTruth, NotYetSupported<pb::MsgSubmitGroundTruth>>();
+        query::register(router);
+    }
+
+    /// Expires the requests whose deadline has come and ends due unbondings (see
+    /// `expiry`): reads only the two height-ordered indexes, a bounded number a block.
+    fn end_block(&self, ctx: &mut deai_framework::Ctx) -> Result<(), TxError> {
+        expiry::end_block(ctx)
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut dyn StateWrite,
+        genesis: &serde_json::Value,
+    ) -> Result<(), TxError> {
+        genesis::init(state, genesis)
+    }
+
+    fn export_genesis(&self, state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
+        genesis::export(state)
+    }
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_models;

@@ -1,0 +1,97 @@
+//! inference's messages: decoding and stateless validation (`TryFrom` the proto), then
+//! execution. Shared helpers live here.
+
+mod model;
+mod request;
+mod server;
+mod submit;
+mod unsupported;
+
+pub use model::{validate_model, RegisterModel, UpdateModel};
+pub use request::RequestInference;
+pub use server::{RegisterServer, UnregisterServer};
+pub use submit::SubmitInference;
+pub use unsupported::NotYetSupported;
+
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use cosmos_sdk_proto::Any;
+use prost::Name;
+
+use deai_framework::{sdk, Address, Coin, Coins, Ctx, Event, Message, TxError};
+use deai_proto::inference::v1 as pb;
+
+use crate::keeper::InferenceWrite;
+use crate::params::Params;
+use crate::{events, state_key, MODULE_NAME};
+
+pub(crate) fn response<R: prost::Message + Name>(r: R) -> Any {
+    Any {
+        type_url: R::type_url(),
+        value: r.encode_to_vec(),
+    }
+}
+
+pub(crate) fn emit_all(ctx: &mut Ctx, events: Vec<Event>) {
+    events.into_iter().for_each(|e| ctx.emit(e));
+}
+
+pub(crate) fn sender_event(sender: &Address) -> Event {
+    Event::new("message").attr("sender", sender)
+}
+
+/// A required coin field.
+pub(crate) fn required_coin(c: Option<ProtoCoin>, name: &'static str) -> Result<Coin, TxError> {
+    let c = c.ok_or_else(|| sdk::invalid_coins(format!("{name} is required")))?;
+    Coin::from_proto(&c)
+}
+
+/// A single positive coin as a coin set (for bank's escrow functions).
+pub(crate) fn coins_of(c: &Coin) -> Result<Coins, TxError> {
+    Coins::new(vec![c.clone()])
+}
+
+/// A coin of a record the module wrote itself.
+pub(crate) fn stored_coin(c: &Option<ProtoCoin>, what: &str) -> Result<Coin, TxError> {
+    Coin::from_proto(
+        c.as_ref()
+            .ok_or_else(|| sdk::internal(format!("inference record without {what}")))?,
+    )
+}
+
+/// MsgUpdateParams: replaces every inference param; only the module's authority may sign it.
+#[derive(Debug)]
+pub struct UpdateParams {
+    pub authority: Address,
+    pub params: Params,
+}
+
+impl TryFrom<pb::MsgUpdateParams> for UpdateParams {
+    type Error = TxError;
+    fn try_from(m: pb::MsgUpdateParams) -> Result<Self, TxError> {
+        let p = m
+            .params
+            .ok_or_else(|| sdk::invalid_request("params must be supplied (all of them)"))?;
+        Ok(Self {
+            authority: Address::from_bech32(&m.authority)?,
+            params: Params::from_proto(&p)?,
+        })
+    }
+}
+
+impl Message for UpdateParams {
+    fn signers(&self) -> Vec<Address> {
+        vec![self.authority.clone()]
+    }
+
+    fn module(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
+        deai_framework::authority::check(ctx, &state_key::authority(), &self.authority)?;
+        ctx.set_inference_params(&self.params)?;
+        ctx.emit(events::params_updated(&self.authority, &self.params));
+        ctx.emit(sender_event(&self.authority));
+        Ok(response(pb::MsgUpdateParamsResponse {}))
+    }
+}

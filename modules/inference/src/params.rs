@@ -1,0 +1,241 @@
+//! inference's params: the proto `deai.inference.v1.Params`, validated into domain values.
+
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use deai_framework::dec::Dec;
+use deai_framework::Coin;
+use deai_proto::inference::v1 as pb;
+
+use crate::error::InferenceError;
+
+/// Hard caps that no param may exceed (they bound what one tx or block can make the chain do).
+pub const MAX_VERIFYING_KEY_BYTES: u32 = 64 * 1024;
+/// Most servers of one model: the assignment draw reads at most this many records.
+pub const MAX_SERVERS_PER_MODEL: u32 = 64;
+pub const MAX_REDUNDANCY: u32 = 9;
+pub const MAX_TOPIC_WORKERS: u32 = 256;
+pub const MAX_TOPIC_REPUTERS: u32 = 64;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    pub take_rate: Dec,
+    pub royalty_rate: Dec,
+    pub server_min_stake: Coin,
+    pub unbonding_blocks: u64,
+    pub miss_slash_fraction: Dec,
+    pub min_deadline_blocks: u64,
+    pub max_deadline_blocks: u64,
+    pub verify_gas_base: u64,
+    pub verify_gas_per_public_input: u64,
+    pub max_verifying_key_bytes: u32,
+    pub max_servers_per_model: u32,
+    pub max_redundancy: u32,
+    pub optimistic_server_bond: Coin,
+    pub challenge_window: u64,
+    pub challenge_bond: Coin,
+    pub response_window: u64,
+    pub fault_slash_fraction: Dec,
+    pub max_adjudication_macs: u64,
+    pub adjudication_gas_per_mac: u64,
+    pub topic_creation_fee: Coin,
+    pub topic_worker_min_stake: Coin,
+    pub reputer_min_stake: Coin,
+    pub reputer_slash_fraction: Dec,
+    pub max_topic_workers: u32,
+    pub max_topic_reputers: u32,
+}
+
+fn udeai(amount: u128) -> Coin {
+    Coin {
+        denom: deai_bank::BASE_DENOM.to_string(),
+        amount,
+    }
+}
+
+/// `n` hundredths.
+fn percent(n: u128) -> Dec {
+    Dec::from_units(n * 10_000_000_000_000_000)
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            take_rate: percent(2),
+            royalty_rate: percent(5),
+            server_min_stake: udeai(10_000_000),
+            unbonding_blocks: 1_000,
+            miss_slash_fraction: percent(1),
+            min_deadline_blocks: 1,
+            max_deadline_blocks: 1_000,
+            verify_gas_base: 60_000,
+            verify_gas_per_public_input: 150,
+            max_verifying_key_bytes: MAX_VERIFYING_KEY_BYTES,
+            max_servers_per_model: MAX_SERVERS_PER_MODEL,
+            max_redundancy: 5,
+            optimistic_server_bond: udeai(1_000_000),
+            challenge_window: 50,
+            challenge_bond: udeai(1_000_000),
+            response_window: 50,
+            fault_slash_fraction: percent(50),
+            max_adjudication_macs: 1_000_000,
+            adjudication_gas_per_mac: 2,
+            topic_creation_fee: udeai(10_000_000),
+            topic_worker_min_stake: udeai(1_000_000),
+            reputer_min_stake: udeai(1_000_000),
+            reputer_slash_fraction: percent(10),
+            max_topic_workers: 64,
+            max_topic_reputers: 32,
+        }
+    }
+}
+
+fn invalid(msg: impl Into<String>) -> InferenceError {
+    InferenceError::InvalidParams(msg.into())
+}
+
+fn coin(c: &Option<ProtoCoin>, name: &str) -> Result<Coin, InferenceError> {
+    let c = c
+        .as_ref()
+        .ok_or_else(|| invalid(format!("{name} is required")))?;
+    Coin::from_proto(c).map_err(|e| invalid(format!("{name}: {}", e.log)))
+}
+
+fn fraction(s: &str, name: &str) -> Result<Dec, InferenceError> {
+    let d = Dec::parse(s).map_err(|e| invalid(format!("{name}: {e}")))?;
+    if d > Dec::ONE {
+        return Err(invalid(format!("{name} must be at most 1")));
+    }
+    Ok(d)
+}
+
+fn within<T: PartialOrd + std::fmt::Display>(
+    v: T,
+    lo: T,
+    hi: T,
+    name: &str,
+) -> Result<T, InferenceError> {
+    if v < lo || v > hi {
+        return Err(invalid(format!("{name} must be {lo}..={hi}, got {v}")));
+    }
+    Ok(v)
+}
+
+impl Params {
+    pub fn from_proto(p: &pb::Params) -> Result<Self, InferenceError> {
+        let params = Self {
+            take_rate: fraction(&p.take_rate, "take_rate")?,
+            royalty_rate: fraction(&p.royalty_rate, "royalty_rate")?,
+            server_min_stake: coin(&p.server_min_stake, "server_min_stake")?,
+            unbonding_blocks: within(p.unbonding_blocks, 1, u64::MAX / 4, "unbonding_blocks")?,
+            miss_slash_fraction: fraction(&p.miss_slash_fraction, "miss_slash_fraction")?,
+            min_deadline_blocks: within(
+                p.min_deadline_blocks,
+                1,
+                u64::MAX / 4,
+                "min_deadline_blocks",
+            )?,
+            max_deadline_blocks: within(
+                p.max_deadline_blocks,
+                1,
+                u64::MAX / 4,
+                "max_deadline_blocks",
+            )?,
+            verify_gas_base: p.verify_gas_base,
+            verify_gas_per_public_input: p.verify_gas_per_public_input,
+            max_verifying_key_bytes: within(
+                p.max_verifying_key_bytes,
+                1,
+                MAX_VERIFYING_KEY_BYTES,
+                "max_verifying_key_bytes",
+            )?,
+            max_servers_per_model: within(
+                p.max_servers_per_model,
+                1,
+                MAX_SERVERS_PER_MODEL,
+                "max_servers_per_model",
+            )?,
+            max_redundancy: within(p.max_redundancy, 1, MAX_REDUNDANCY, "max_redundancy")?,
+            optimistic_server_bond: coin(&p.optimistic_server_bond, "optimistic_server_bond")?,
+            challenge_window: within(p.challenge_window, 1, u64::MAX / 4, "challenge_window")?,
+            challenge_bond: coin(&p.challenge_bond, "challenge_bond")?,
+            response_window: within(p.response_window, 1, u64::MAX / 4, "response_window")?,
+            fault_slash_fraction: fraction(&p.fault_slash_fraction, "fault_slash_fraction")?,
+            max_adjudication_macs: p.max_adjudication_macs,
+            adjudication_gas_per_mac: p.adjudication_gas_per_mac,
+            topic_creation_fee: coin(&p.topic_creation_fee, "topic_creation_fee")?,
+            topic_worker_min_stake: coin(&p.topic_worker_min_stake, "topic_worker_min_stake")?,
+            reputer_min_stake: coin(&p.reputer_min_stake, "reputer_min_stake")?,
+            reputer_slash_fraction: fraction(&p.reputer_slash_fraction, "reputer_slash_fraction")?,
+            max_topic_workers: within(
+                p.max_topic_workers,
+                1,
+                MAX_TOPIC_WORKERS,
+                "max_topic_workers",
+            )?,
+            max_topic_reputers: within(
+                p.max_topic_reputers,
+                1,
+                MAX_TOPIC_REPUTERS,
+                "max_topic_reputers",
+            )?,
+        };
+        let shares = params
+            .take_rate
+            .units()
+            .checked_add(params.royalty_rate.units())
+            .ok_or_else(|| invalid("take_rate + royalty_rate overflows"))?;
+        if shares > Dec::ONE.units() {
+            return Err(invalid("take_rate + royalty_rate must be at most 1"));
+        }
+        within(
+            params.max_deadline_blocks,
+            params.min_deadline_blocks,
+            u64::MAX / 4,
+            "max_deadline_blocks",
+        )?;
+        // A server that unbonds must stay slashable until every request assigned to it
+        // before the unbonding has expired.
+        if params.unbonding_blocks < params.max_deadline_blocks {
+            return Err(invalid(
+                "unbonding_blocks must be at least max_deadline_blocks",
+            ));
+        }
+        Ok(params)
+    }
+
+    pub fn to_proto(&self) -> pb::Params {
+        pb::Params {
+            take_rate: self.take_rate.to_string(),
+            royalty_rate: self.royalty_rate.to_string(),
+            server_min_stake: Some(self.server_min_stake.to_proto()),
+            unbonding_blocks: self.unbonding_blocks,
+            miss_slash_fraction: self.miss_slash_fraction.to_string(),
+            min_deadline_blocks: self.min_deadline_blocks,
+            max_deadline_blocks: self.max_deadline_blocks,
+            verify_gas_base: self.verify_gas_base,
+            verify_gas_per_public_input: self.verify_gas_per_public_input,
+            max_verifying_key_bytes: self.max_verifying_key_bytes,
+            max_servers_per_model: self.max_servers_per_model,
+            max_redundancy: self.max_redundancy,
+            optimistic_server_bond: Some(self.optimistic_server_bond.to_proto()),
+            challenge_window: self.challenge_window,
+            challenge_bond: Some(self.challenge_bond.to_proto()),
+            response_window: self.response_window,
+            fault_slash_fraction: self.fault_slash_fraction.to_string(),
+            max_adjudication_macs: self.max_adjudication_macs,
+            adjudication_gas_per_mac: self.adjudication_gas_per_mac,
+            topic_creation_fee: Some(self.topic_creation_fee.to_proto()),
+            topic_worker_min_stake: Some(self.topic_worker_min_stake.to_proto()),
+            reputer_min_stake: Some(self.reputer_min_stake.to_proto()),
+            reputer_slash_fraction: self.reputer_slash_fraction.to_string(),
+            max_topic_workers: self.max_topic_workers,
+            max_topic_reputers: self.max_topic_reputers,
+        }
+    }
+
+    /// The gas of verifying (or decoding a key for) a statement of `n` public inputs.
+    pub fn verify_gas(&self, n_public_inputs: usize) -> u64 {
+        let n = u64::try_from(n_public_inputs).unwrap_or(u64::MAX);
+        self.verify_gas_base
+            .saturating_add(self.verify_gas_per_public_input.saturating_mul(n))
+    }
+}

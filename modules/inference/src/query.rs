@@ -1,0 +1,229 @@
+//! inference's gRPC queries, registered by their method paths. The queries of later slices
+//! (challenges, topics) are registered too and answer "not found" (or an empty page) until
+//! those records exist.
+
+use deai_framework::pagination::paginate;
+use deai_framework::{sdk, Address, Router, StateRead, TxError};
+use deai_proto::inference::v1 as pb;
+
+use crate::keeper::{decode, InferenceRead};
+use crate::state_key;
+
+pub fn register(router: &mut Router) {
+    router.add_query("/deai.inference.v1.Query/Params", params);
+    router.add_query("/deai.inference.v1.Query/Model", model);
+    router.add_query("/deai.inference.v1.Query/Models", models);
+    router.add_query("/deai.inference.v1.Query/Server", server);
+    router.add_query("/deai.inference.v1.Query/Servers", servers);
+    router.add_query("/deai.inference.v1.Query/Request", request);
+    router.add_query("/deai.inference.v1.Query/Requests", requests);
+    router.add_query("/deai.inference.v1.Query/Submissions", submissions);
+    router.add_query("/deai.inference.v1.Query/Challenge", challenge);
+    router.add_query("/deai.inference.v1.Query/Topic", topic);
+    router.add_query("/deai.inference.v1.Query/Topics", topics);
+    router.add_query(
+        "/deai.inference.v1.Query/NetworkInference",
+        network_inference,
+    );
+    router.add_query("/deai.inference.v1.Query/Scores", scores);
+}
+
+fn parse(addr: &str) -> Result<Address, TxError> {
+    if addr.is_empty() {
+        return Err(sdk::invalid_address("empty address string is not allowed"));
+    }
+    Address::from_bech32(addr)
+}
+
+/// Loads the records named by the trailing ids of index keys.
+fn by_ids<M>(
+    entries: &[(Vec<u8>, Vec<u8>)],
+    load: impl Fn(u64) -> Result<Option<M>, TxError>,
+) -> Result<Vec<M>, TxError> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, _) in entries {
+        let id = state_key::trailing_id(k).ok_or_else(|| sdk::internal("corrupt index"))?;
+        out.push(load(id)?.ok_or_else(|| sdk::internal(format!("index names missing {id}")))?);
+    }
+    Ok(out)
+}
+
+fn params(
+    s: &dyn StateRead,
+    _: pb::QueryParamsRequest,
+) -> Result<pb::QueryParamsResponse, TxError> {
+    Ok(pb::QueryParamsResponse {
+        params: Some(s.inference_params()?.to_proto()),
+        authority: deai_framework::authority::get(s, &state_key::authority())?.to_bech32(),
+    })
+}
+
+fn model(s: &dyn StateRead, req: pb::QueryModelRequest) -> Result<pb::QueryModelResponse, TxError> {
+    let m = s
+        .get_model_with_vk(req.id)?
+        .ok_or_else(|| sdk::key_not_found(format!("model {} not found", req.id)))?;
+    Ok(pb::QueryModelResponse { model: Some(m) })
+}
+
+/// All models, or those of one owner; by id, each with its verifying key.
+fn models(
+    s: &dyn StateRead,
+    req: pb::QueryModelsRequest,
+) -> Result<pb::QueryModelsResponse, TxError> {
+    let models = if req.owner.is_empty() {
+        let (entries, page) = paginate(s, &state_key::models(), req.pagination)?;
+        let models = entries
+            .iter()
+            .map(|(_, v)| decode(v).and_then(|m| s.with_vk(m)))
+            .collect::<Result<Vec<pb::Model>, _>>()?;
+        (models, page)
+    } else {
+        let owner = parse(&req.owner)?;
+        let (entries, page) = paginate(s, &state_key::models_by_owner(&owner), req.pagination)?;
+        (by_ids(&entries, |id| s.get_model_with_vk(id))?, page)
+    };
+    Ok(pb::QueryModelsResponse {
+        models: models.0,
+        pagination: Some(models.1),
+    })
+}
+
+fn server(
+    s: &dyn StateRead,
+    req: pb::QueryServerRequest,
+) -> Result<pb::QueryServerResponse, TxError> {
+    let addr = parse(&req.server)?;
+    let srv = s.get_server(req.model_id, &addr)?.ok_or_else(|| {
+        sdk::key_not_found(format!(
+            "{} is not a server of model {}",
+            req.server, req.model_id
+        ))
+    })?;
+    Ok(pb::QueryServerResponse { server: Some(srv) })
+}
+
+fn servers(
+    s: &dyn StateRead,
+    req: pb::QueryServersRequest,
+) -> Result<pb::QueryServersResponse, TxError> {
+    let (entries, page) = paginate(s, &state_key::servers_of(req.model_id), req.pagination)?;
+    Ok(pb::QueryServersResponse {
+        servers: entries
+            .iter()
+            .map(|(_, v)| decode(v))
+            .collect::<Result<_, _>>()?,
+        pagination: Some(page),
+    })
+}
+
+fn request(
+    s: &dyn StateRead,
+    req: pb::QueryRequestRequest,
+) -> Result<pb::QueryRequestResponse, TxError> {
+    let r = s
+        .get_request(req.id)?
+        .ok_or_else(|| sdk::key_not_found(format!("request {} not found", req.id)))?;
+    Ok(pb::QueryRequestResponse { request: Some(r) })
+}
+
+/// Requests by id: all, those of one requester, or those assigned to one server.
+fn requests(
+    s: &dyn StateRead,
+    req: pb::QueryRequestsRequest,
+) -> Result<pb::QueryRequestsResponse, TxError> {
+    let (requests, page) = match (req.requester.is_empty(), req.server.is_empty()) {
+        (true, true) => {
+            let (entries, page) = paginate(s, &state_key::requests(), req.pagination)?;
+            let rs = entries
+                .iter()
+                .map(|(_, v)| decode(v))
+                .collect::<Result<Vec<pb::Request>, _>>()?;
+            (rs, page)
+        }
+        (false, true) => {
+            let a = parse(&req.requester)?;
+            let (entries, page) =
+                paginate(s, &state_key::requests_by_requester(&a), req.pagination)?;
+            (by_ids(&entries, |id| s.get_request(id))?, page)
+        }
+        (true, false) => {
+            let a = parse(&req.server)?;
+            let (entries, page) = paginate(s, &state_key::requests_by_server(&a), req.pagination)?;
+            (by_ids(&entries, |id| s.get_request(id))?, page)
+        }
+        (false, false) => {
+            return Err(sdk::invalid_request(
+                "filter requests by requester or by server, not both",
+            ))
+        }
+    };
+    Ok(pb::QueryRequestsResponse {
+        requests,
+        pagination: Some(page),
+    })
+}
+
+fn submissions(
+    s: &dyn StateRead,
+    req: pb::QuerySubmissionsRequest,
+) -> Result<pb::QuerySubmissionsResponse, TxError> {
+    let (entries, page) = paginate(
+        s,
+        &state_key::submissions_of(req.request_id),
+        req.pagination,
+    )?;
+    Ok(pb::QuerySubmissionsResponse {
+        submissions: entries
+            .iter()
+            .map(|(_, v)| decode(v))
+            .collect::<Result<_, _>>()?,
+        pagination: Some(page),
+    })
+}
+
+fn challenge(
+    _: &dyn StateRead,
+    req: pb::QueryChallengeRequest,
+) -> Result<pb::QueryChallengeResponse, TxError> {
+    Err(sdk::key_not_found(format!(
+        "request {} has no challenge (optimistic mode is not built yet)",
+        req.request_id
+    )))
+}
+
+fn topic(_: &dyn StateRead, req: pb::QueryTopicRequest) -> Result<pb::QueryTopicResponse, TxError> {
+    Err(sdk::key_not_found(format!(
+        "topic {} not found (topics are not built yet)",
+        req.id
+    )))
+}
+
+fn topics(
+    _: &dyn StateRead,
+    _: pb::QueryTopicsRequest,
+) -> Result<pb::QueryTopicsResponse, TxError> {
+    Ok(pb::QueryTopicsResponse {
+        topics: Vec::new(),
+        pagination: Some(Default::default()),
+    })
+}
+
+fn network_inference(
+    _: &dyn StateRead,
+    req: pb::QueryNetworkInferenceRequest,
+) -> Result<pb::QueryNetworkInferenceResponse, TxError> {
+    Err(sdk::key_not_found(format!(
+        "topic {} not found (topics are not built yet)",
+        req.topic_id
+    )))
+}
+
+fn scores(
+    _: &dyn StateRead,
+    req: pb::QueryScoresRequest,
+) -> Result<pb::QueryScoresResponse, TxError> {
+    Err(sdk::key_not_found(format!(
+        "topic {} not found (topics are not built yet)",
+        req.topic_id
+    )))
+}

@@ -1,0 +1,163 @@
+//! Every key of the inference module, and nowhere else.
+//!
+//! Records are stored proto-encoded (`deai.inference.v1` types). Primary tables hold
+//! identity; secondary indexes (empty values unless said otherwise) are written only by the
+//! keeper's `put_*` functions.
+
+use deai_framework::keys::KeyBuilder;
+use deai_framework::Address;
+
+use crate::MODULE_NAME;
+
+fn k(table: &str) -> KeyBuilder {
+    KeyBuilder::new(MODULE_NAME, table)
+}
+
+pub fn params() -> Vec<u8> {
+    k("params").build()
+}
+
+/// The address allowed to change inference's params (see `deai_framework::authority`).
+pub fn authority() -> Vec<u8> {
+    k("authority").build()
+}
+
+/// An id counter (`model`, `request`, `topic`): the next id to hand out.
+pub fn sequence(name: &str) -> Vec<u8> {
+    k("seq").tail(name.as_bytes()).build()
+}
+
+/// A model record, without its verifying key.
+pub fn model(id: u64) -> Vec<u8> {
+    k("model").u64(id).build()
+}
+
+pub fn models() -> Vec<u8> {
+    k("model").build()
+}
+
+/// A model's verifying key (up to 64 KiB), written once at registration: the record is
+/// rewritten by every server registration and update, the key never.
+pub fn model_vk(id: u64) -> Vec<u8> {
+    k("model_vk").u64(id).build()
+}
+
+pub fn model_by_owner(owner: &Address, id: u64) -> Vec<u8> {
+    k("model_owner").addr(owner).u64(id).build()
+}
+
+pub fn models_by_owner(owner: &Address) -> Vec<u8> {
+    k("model_owner").addr(owner).build()
+}
+
+/// A server of a model, keyed by the model first: the key is also the index by model.
+pub fn server(model_id: u64, server: &Address) -> Vec<u8> {
+    k("server").u64(model_id).addr(server).build()
+}
+
+/// Every server of one model (at most `MAX_SERVERS_PER_MODEL`).
+pub fn servers_of(model_id: u64) -> Vec<u8> {
+    k("server").u64(model_id).build()
+}
+
+pub fn servers() -> Vec<u8> {
+    k("server").build()
+}
+
+/// An active server of a model (value: empty), written only by `put_server`: the draw
+/// reads this index.
+pub fn active_server(model_id: u64, server: &Address) -> Vec<u8> {
+    k("server_active").u64(model_id).addr(server).build()
+}
+
+pub fn active_servers(model_id: u64) -> Vec<u8> {
+    k("server_active").u64(model_id).build()
+}
+
+/// An unbonding server, by the height its stake returns (value: model id ‖ address bytes),
+/// written only by `put_server`: what `end_block` reads.
+pub fn unbonding(height: u64, model_id: u64, server: &Address) -> Vec<u8> {
+    k("unbonding")
+        .u64(height)
+        .u64(model_id)
+        .addr(server)
+        .build()
+}
+
+pub fn unbondings() -> Vec<u8> {
+    k("unbonding").build()
+}
+
+pub fn unbondings_through(height: u64) -> Vec<u8> {
+    through("unbonding", height)
+}
+
+pub fn request(id: u64) -> Vec<u8> {
+    k("request").u64(id).build()
+}
+
+pub fn requests() -> Vec<u8> {
+    k("request").build()
+}
+
+pub fn request_by_requester(requester: &Address, id: u64) -> Vec<u8> {
+    k("request_requester").addr(requester).u64(id).build()
+}
+
+pub fn requests_by_requester(requester: &Address) -> Vec<u8> {
+    k("request_requester").addr(requester).build()
+}
+
+pub fn request_by_server(server: &Address, id: u64) -> Vec<u8> {
+    k("request_server").addr(server).u64(id).build()
+}
+
+pub fn requests_by_server(server: &Address) -> Vec<u8> {
+    k("request_server").addr(server).build()
+}
+
+/// A pending request, by the height of its deadline (`deadline/<height><request_id>`),
+/// written only by `put_request`: what `end_block` reads to expire requests.
+pub fn deadline(height: u64, request_id: u64) -> Vec<u8> {
+    k("deadline").u64(height).u64(request_id).build()
+}
+
+pub fn deadlines() -> Vec<u8> {
+    k("deadline").build()
+}
+
+pub fn deadlines_through(height: u64) -> Vec<u8> {
+    through("deadline", height)
+}
+
+/// One server's answer to a request, keyed by the request first (the index by request).
+pub fn submission(request_id: u64, server: &Address) -> Vec<u8> {
+    k("submission").u64(request_id).addr(server).build()
+}
+
+pub fn submissions_of(request_id: u64) -> Vec<u8> {
+    k("submission").u64(request_id).build()
+}
+
+pub fn submissions() -> Vec<u8> {
+    k("submission").build()
+}
+
+/// The first key of a height-ordered index `table` above every entry at `height` or earlier.
+fn through(table: &str, height: u64) -> Vec<u8> {
+    match height.checked_add(1) {
+        Some(next) => k(table).u64(next).build(),
+        None => {
+            let mut end = k(table).build();
+            end.push(0xff);
+            end
+        }
+    }
+}
+
+/// The id at the end of an index key (its last 8 bytes).
+pub fn trailing_id(key: &[u8]) -> Option<u64> {
+    let start = key.len().checked_sub(8)?;
+    let bytes: [u8; 8] = key.get(start..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}

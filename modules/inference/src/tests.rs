@@ -1,0 +1,409 @@
+//! Test helpers: a store with funded users, the module run the way the app runs it, real
+//! Groth16 keys and proofs from deai-zk's prover (a dev-dependency only).
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use cosmos_sdk_proto::Any;
+use prost::Name;
+
+use deai_bank::BankRead;
+use deai_framework::context::BlockInfo;
+use deai_framework::{Address, Ctx, Event, GasMeter, MemStore, Module, Router, TxError};
+use deai_proto::inference::v1 as pb;
+use deai_zk::circuit::CircuitSpec;
+use deai_zk::prover::{self, Keys};
+use deai_zk::{IoEncoding, Mode, OutputKind, QuantLayer, QuantizedModel};
+
+use crate::*;
+
+pub(crate) const USERS: [u8; 6] = [1, 2, 3, 4, 5, 6];
+pub(crate) const FUNDS: u128 = 1_000_000_000;
+pub(crate) const CHAIN_ID: &str = "deai-test";
+pub(crate) const STAKE: u128 = 10_000_000;
+
+pub(crate) fn addr(b: u8) -> Address {
+    Address::from_bytes(&[b; 20]).unwrap()
+}
+
+pub(crate) fn coin(amount: u128, denom: &str) -> ProtoCoin {
+    ProtoCoin {
+        denom: denom.into(),
+        amount: amount.to_string(),
+    }
+}
+
+pub(crate) fn udeai(amount: u128) -> Option<ProtoCoin> {
+    Some(coin(amount, "udeai"))
+}
+
+pub(crate) fn modules() -> Vec<Box<dyn Module>> {
+    vec![
+        Box::new(deai_auth::AuthModule),
+        Box::new(deai_bank::BankModule),
+        Box::new(InferenceModule),
+    ]
+}
+
+pub(crate) fn store() -> MemStore {
+    let balances: Vec<_> = USERS
+        .iter()
+        .map(|u| {
+            serde_json::json!({"address": addr(*u).to_bech32(), "coins": [
+                {"denom": "uatom", "amount": FUNDS.to_string()},
+                {"denom": "udeai", "amount": FUNDS.to_string()}]})
+        })
+        .collect();
+    let app = serde_json::json!({
+        "auth": {},
+        "bank": {"balances": balances},
+        "inference": {"authority": addr(9).to_bech32()},
+    });
+    init_all(&app)
+}
+
+pub(crate) fn init_all(app: &serde_json::Value) -> MemStore {
+    let mut s = MemStore::new();
+    for m in modules() {
+        m.init_genesis(&mut s, &app[m.name()]).unwrap();
+    }
+    s
+}
+
+pub(crate) fn try_init_all(app: &serde_json::Value) -> Result<MemStore, TxError> {
+    let mut s = MemStore::new();
+    for m in modules() {
+        m.init_genesis(&mut s, &app[m.name()])?;
+    }
+    Ok(s)
+}
+
+pub(crate) fn export_all(s: &MemStore) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for m in modules() {
+        out.insert(m.name().into(), m.export_genesis(s).unwrap());
+    }
+    serde_json::Value::Object(out)
+}
+
+pub(crate) fn block(height: u64) -> BlockInfo {
+    BlockInfo {
+        height,
+        chain_id: CHAIN_ID.into(),
+        prev_block_hash: prev_hash(height),
+        ..Default::default()
+    }
+}
+
+/// A stand-in for the hash of block `height - 1`, so that draws vary with the height.
+pub(crate) fn prev_hash(height: u64) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(height.to_be_bytes()).into()
+}
+
+/// Decodes a proto message through the router and runs it the way the app does: on an
+/// overlay applied only on success. Returns the response, the events and the gas used.
+pub(crate) fn exec_full<P: prost::Message + Name>(
+    s: &mut MemStore,
+    height: u64,
+    p: P,
+) -> Result<(Any, Vec<Event>, u64), TxError> {
+    let mut router = Router::new();
+    InferenceModule.register(&mut router);
+    let msg = router.decode(&Any {
+        type_url: P::type_url(),
+        value: p.encode_to_vec(),
+    })?;
+    let block = block(height);
+    let gas = GasMeter::new(50_000_000);
+    let snapshot = s.clone();
+    let mut ctx = Ctx::new(&snapshot, &gas, &block);
+    let response = msg.execute(&mut ctx)?;
+    let (writes, events) = ctx.finish();
+    s.apply(writes);
+    Ok((response, events, gas.consumed()))
+}
+
+pub(crate) fn exec_at<P: prost::Message + Name>(
+    s: &mut MemStore,
+    height: u64,
+    p: P,
+) -> Result<Vec<Event>, TxError> {
+    exec_full(s, height, p).map(|(_, e, _)| e)
+}
+
+pub(crate) fn exec<P: prost::Message + Name>(
+    s: &mut MemStore,
+    p: P,
+) -> Result<Vec<Event>, TxError> {
+    exec_at(s, 10, p)
+}
+
+/// The decoded response of a successful message.
+pub(crate) fn exec_response<P: prost::Message + Name, R: prost::Message + Default>(
+    s: &mut MemStore,
+    height: u64,
+    p: P,
+) -> Result<R, TxError> {
+    let (any, _, _) = exec_full(s, height, p)?;
+    Ok(R::decode(any.value.as_slice()).unwrap())
+}
+
+/// Runs inference's `end_block` at `height`, as the app does.
+pub(crate) fn end_block_at(s: &mut MemStore, height: u64) -> Vec<Event> {
+    let block = block(height);
+    let gas = GasMeter::infinite();
+    let snapshot = s.clone();
+    let mut ctx = Ctx::new(&snapshot, &gas, &block);
+    InferenceModule.end_block(&mut ctx).unwrap();
+    let (writes, events) = ctx.finish();
+    s.apply(writes);
+    events
+}
+
+pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
+    s: &MemStore,
+    path: &str,
+    req: Req,
+) -> Result<Res, TxError> {
+    let mut router = Router::new();
+    InferenceModule.register(&mut router);
+    let bytes = router.query(path, s, &req.encode_to_vec())?;
+    Ok(Res::decode(bytes.as_slice()).unwrap())
+}
+
+pub(crate) fn code<T: std::fmt::Debug>(r: Result<T, TxError>) -> (&'static str, u32) {
+    let e = r.unwrap_err();
+    (e.codespace, e.code)
+}
+
+pub(crate) fn inference(c: u32) -> (&'static str, u32) {
+    ("inference", c)
+}
+
+pub(crate) fn has_event(events: &[Event], kind: &str) -> bool {
+    events.iter().any(|e| e.kind == kind)
+}
+
+pub(crate) fn balance(s: &MemStore, who: u8, denom: &str) -> u128 {
+    s.balance(&addr(who), denom).unwrap()
+}
+
+pub(crate) fn pool(s: &MemStore) -> u128 {
+    s.module_balance(COMMUNITY_POOL, "udeai").unwrap()
+}
+
+/// The module account holds exactly Σ server stakes + Σ fees of pending requests.
+pub(crate) fn assert_reconciles(s: &MemStore) {
+    let g = import_proto(&InferenceModule.export_genesis(s).unwrap()).unwrap();
+    let mut held: BTreeMap<String, u128> = BTreeMap::new();
+    let coins = g.servers.iter().filter_map(|x| x.stake.clone()).chain(
+        g.requests
+            .iter()
+            .filter(|r| r.state == pb::RequestState::Pending as i32)
+            .filter_map(|r| r.fee.clone()),
+    );
+    for c in coins {
+        *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
+    }
+    for denom in ["udeai", "uatom"] {
+        assert_eq!(
+            s.module_balance(MODULE_ACCOUNT, denom).unwrap(),
+            held.get(denom).copied().unwrap_or(0),
+            "{denom}"
+        );
+    }
+}
+
+/// A deterministic quantized MLP with int8 weights (SplitMix64), activations kept small.
+pub(crate) fn qmodel(dims: &[usize], seed: u64) -> QuantizedModel {
+    let mut state = seed;
+    let mut next = move |lo: i64, hi: i64| {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        lo + ((z ^ (z >> 31)) % ((hi - lo + 1) as u64)) as i64
+    };
+    let mut layers = Vec::new();
+    for (l, w) in dims.windows(2).enumerate() {
+        let (n_in, n_out) = (w[0], w[1]);
+        let last = l + 2 == dims.len();
+        layers.push(QuantLayer {
+            n_in,
+            n_out,
+            weight: (0..n_in * n_out).map(|_| next(-127, 127)).collect(),
+            bias: (0..n_out).map(|_| next(-2000, 2000)).collect(),
+            shift: if last { 0 } else { 8 },
+        });
+    }
+    QuantizedModel {
+        layers,
+        input_min: 0,
+        input_max: 15,
+        weight_bits: 8,
+        input_frac_bits: 0,
+        output_frac_bits: 0,
+    }
+}
+
+/// A model and its keys (set up once per process).
+pub(crate) struct Fixture {
+    pub model: QuantizedModel,
+    pub keys: Keys,
+}
+
+fn setup(dims: &[usize], seed: u64, spec: CircuitSpec) -> Fixture {
+    let model = qmodel(dims, seed);
+    let keys = prover::setup(&model, spec).unwrap();
+    Fixture { model, keys }
+}
+
+/// Public mode, 4-3-2, logits.
+pub(crate) fn fx_a() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| setup(&[4, 3, 2], 1, CircuitSpec::default()))
+}
+
+/// Another public model with the same architecture (other weights, so another key).
+pub(crate) fn fx_b() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| setup(&[4, 3, 2], 2, CircuitSpec::default()))
+}
+
+/// Private mode, 4-3-2, argmax, packed.
+pub(crate) fn fx_private() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        setup(
+            &[4, 3, 2],
+            3,
+            CircuitSpec {
+                mode: Mode::Private,
+                output: OutputKind::Argmax,
+                encoding: IoEncoding::Packed,
+            },
+        )
+    })
+}
+
+fn to_pb_output(o: OutputKind) -> i32 {
+    match o {
+        OutputKind::Logits => pb::OutputKind::Logits as i32,
+        OutputKind::Argmax => pb::OutputKind::Argmax as i32,
+    }
+}
+
+fn to_pb_encoding(e: IoEncoding) -> i32 {
+    match e {
+        IoEncoding::Plain => pb::IoEncoding::Plain as i32,
+        IoEncoding::Packed => pb::IoEncoding::Packed as i32,
+    }
+}
+
+/// MsgRegisterModel of a fixture, as `deai-worker zk-setup`'s key directory describes it.
+pub(crate) fn register_msg(owner: u8, fx: &Fixture, price: u128) -> pb::MsgRegisterModel {
+    let l = &fx.keys.layout;
+    let mut arch: Vec<u32> = vec![fx.model.n_inputs() as u32];
+    arch.extend(fx.model.layers.iter().map(|x| x.n_out as u32));
+    let (zk_mode, commitment) = match l.mode {
+        Mode::Public => (pb::ZkMode::Public as i32, Vec::new()),
+        Mode::Private => (
+            pb::ZkMode::Private as i32,
+            hex::decode(l.commitment.as_ref().unwrap()).unwrap(),
+        ),
+    };
+    pb::MsgRegisterModel {
+        owner: addr(owner).to_bech32(),
+        name: "mlp-4-3-2".into(),
+        architecture: arch,
+        weights_sha256: vec![1; 32],
+        quantized_weights_sha256: vec![2; 32],
+        zk_mode,
+        verifying_key: fx.keys.vk_bytes().unwrap(),
+        weight_commitment: commitment,
+        input_min: l.input_min,
+        input_max: l.input_max,
+        input_frac_bits: l.input_frac_bits,
+        circuit: Some(pb::CircuitLayout {
+            output: to_pb_output(l.output),
+            encoding: to_pb_encoding(l.encoding),
+            logit_bounds: l
+                .logit_bounds
+                .iter()
+                .map(|(lo, hi)| pb::LogitBound { lo: *lo, hi: *hi })
+                .collect(),
+        }),
+        price: udeai(price),
+    }
+}
+
+/// Registers a fixture's model; returns its id.
+pub(crate) fn register_model(s: &mut MemStore, owner: u8, fx: &Fixture, price: u128) -> u64 {
+    let r: pb::MsgRegisterModelResponse =
+        exec_response(s, 5, register_msg(owner, fx, price)).unwrap();
+    r.model_id
+}
+
+pub(crate) fn register_server(s: &mut MemStore, who: u8, model_id: u64, stake: u128) {
+    exec_at(
+        s,
+        6,
+        pb::MsgRegisterServer {
+            server: addr(who).to_bech32(),
+            model_id,
+            stake: udeai(stake),
+        },
+    )
+    .unwrap();
+}
+
+pub(crate) fn request_msg(
+    requester: u8,
+    model_id: u64,
+    input: &[i64],
+    fee: u128,
+) -> pb::MsgRequestInference {
+    pb::MsgRequestInference {
+        requester: addr(requester).to_bech32(),
+        model_id,
+        input: input.to_vec(),
+        fee: udeai(fee),
+        mode: pb::VerificationMode::Zk as i32,
+        k: 1,
+        deadline_blocks: 20,
+    }
+}
+
+/// A proof of `fx`'s inference on `input`, bound to request `id` answered by `server`.
+pub(crate) fn prove(
+    fx: &Fixture,
+    input: &[i64],
+    request_id: u64,
+    server: u8,
+) -> (Vec<i64>, Vec<u8>) {
+    let ctx = zk::request_context(CHAIN_ID, request_id, &addr(server).to_bech32());
+    let out = prover::prove(
+        &fx.keys,
+        &fx.model,
+        input,
+        deai_zk::request_binding(ctx.as_bytes()),
+    )
+    .unwrap();
+    (out.statement.output, out.proof)
+}
+
+pub(crate) fn submit_msg(
+    server: u8,
+    request_id: u64,
+    output: Vec<i64>,
+    proof: Vec<u8>,
+) -> pb::MsgSubmitInference {
+    pb::MsgSubmitInference {
+        server: addr(server).to_bech32(),
+        request_id,
+        output,
+        proof,
+    }
+}
