@@ -19,15 +19,23 @@ use crate::{progress, resolve};
 pub struct EngineRunner {
     pub sources: resolve::Sources,
     pub quiet: bool,
+    /// Directories a spec's dataset path hint may point into (canonicalized). Specs come
+    /// from strangers' orders: a hint anywhere else is ignored, so an order cannot make the
+    /// provider read (hash) an arbitrary local file.
+    hint_roots: Vec<PathBuf>,
     /// Row counts of datasets already loaded, by sha256.
     rows: Mutex<HashMap<Digest, u64>>,
 }
 
 impl EngineRunner {
-    pub fn new(sources: resolve::Sources, quiet: bool) -> Self {
+    pub fn new(sources: resolve::Sources, quiet: bool, hint_roots: &[PathBuf]) -> Self {
         EngineRunner {
             sources,
             quiet,
+            hint_roots: hint_roots
+                .iter()
+                .filter_map(|r| std::fs::canonicalize(r).ok())
+                .collect(),
             rows: Mutex::new(HashMap::new()),
         }
     }
@@ -37,9 +45,8 @@ impl EngineRunner {
     /// local path as its hint).
     fn dataset_path(&self, spec: &JobSpec) -> anyhow::Result<PathBuf> {
         let d = &spec.dataset;
-        let path = self
-            .sources
-            .resolve("dataset", &d.sha256, None, d.path.as_deref())?;
+        let hint = d.path.as_deref().filter(|h| self.hint_allowed(h));
+        let path = self.sources.resolve("dataset", &d.sha256, None, hint)?;
         let actual =
             Digest::of_file(&path).with_context(|| format!("reading {}", path.display()))?;
         anyhow::ensure!(
@@ -49,6 +56,19 @@ impl EngineRunner {
             d.sha256
         );
         Ok(path)
+    }
+
+    /// Whether `hint` names a file inside one of the allowed roots (after resolving `..` and
+    /// symlinks).
+    fn hint_allowed(&self, hint: &str) -> bool {
+        let Ok(p) = std::fs::canonicalize(hint) else {
+            return false;
+        };
+        let ok = self.hint_roots.iter().any(|r| p.starts_with(r));
+        if !ok {
+            tracing::info!(hint, "dataset path hint outside --dataset-roots ignored");
+        }
+        ok
     }
 
     fn load(&self, spec: &JobSpec) -> anyhow::Result<engine::data::Dataset> {
@@ -146,5 +166,38 @@ impl JobRunner for EngineRunner {
             Err(EngineError::Request(m)) if !had_start => Ok(Err(m)),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_hints_only_inside_the_dataset_roots() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let inside_file = root.path().join("data.csv");
+        let outside_file = outside.path().join("secret");
+        std::fs::write(&inside_file, b"1,2\n").unwrap();
+        std::fs::write(&outside_file, b"x").unwrap();
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(&outside_file, &link).unwrap();
+        let runner = EngineRunner::new(
+            resolve::Sources {
+                store_dir: root.path().join("store"),
+                server: None,
+                max_blob_bytes: 1 << 20,
+            },
+            true,
+            &[root.path().to_path_buf()],
+        );
+        assert!(runner.hint_allowed(inside_file.to_str().unwrap()));
+        assert!(!runner.hint_allowed(outside_file.to_str().unwrap()));
+        // Neither a symlink out of the root nor `..` escapes it.
+        assert!(!runner.hint_allowed(link.to_str().unwrap()));
+        let dotdot = root.path().join("..").join(outside.path().file_name().unwrap()).join("secret");
+        assert!(!runner.hint_allowed(dotdot.to_str().unwrap()));
+        assert!(!runner.hint_allowed("/nonexistent/file"));
     }
 }

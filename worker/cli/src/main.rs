@@ -60,11 +60,15 @@ struct SourceArgs {
     max_blob_bytes: u64,
 }
 
-fn default_store() -> PathBuf {
-    let cache = std::env::var_os("DEAI_CACHE")
+/// The worker's cache: $DEAI_CACHE or /var/cache/deai.
+fn default_cache() -> PathBuf {
+    std::env::var_os("DEAI_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| "/var/cache/deai".into());
-    cache.join("artifacts")
+        .unwrap_or_else(|| "/var/cache/deai".into())
+}
+
+fn default_store() -> PathBuf {
+    default_cache().join("artifacts")
 }
 
 impl SourceArgs {

@@ -17,7 +17,7 @@ use deai_worker_provider::{Config, Daemon, JobRunner, NodeChain, StateDir};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine_runner::EngineRunner;
-use crate::{default_store, resolve};
+use crate::{default_cache, default_store, resolve};
 
 #[derive(Subcommand)]
 pub enum ProviderCommand {
@@ -96,6 +96,11 @@ pub struct StartArgs {
     /// A local store searched for datasets (default: the worker's shared store).
     #[arg(long, env = "DEAI_STORE", default_value_os_t = default_store())]
     data_store: PathBuf,
+    /// Directories (comma-separated) an order's dataset path hint may point into; hints
+    /// elsewhere are ignored and the dataset is looked up by hash in --data-store or
+    /// --artifact-server (default: the worker's cache, $DEAI_CACHE or /var/cache/deai).
+    #[arg(long, value_delimiter = ',', default_values_os_t = vec![default_cache()])]
+    dataset_roots: Vec<PathBuf>,
     /// Gas price of its txs.
     #[arg(long, default_value = "0.025udeai")]
     gas_prices: String,
@@ -176,6 +181,7 @@ pub fn run(cmd: &ProviderCommand, quiet: bool) -> anyhow::Result<ExitCode> {
             max_blob_bytes: a.max_blob_bytes,
         },
         quiet,
+        &a.dataset_roots,
     ));
     let gas_price = GasPrice::parse(&a.gas_prices).context("--gas-prices")?;
     let url = a.node.url();
