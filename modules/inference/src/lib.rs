@@ -103,3 +103,7 @@ impl Module for InferenceModule {
 mod tests;
 #[cfg(test)]
 mod tests_models;
+#[cfg(test)]
+mod tests_requests;
+#[cfg(test)]
+mod tests_servers;

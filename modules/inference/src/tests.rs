@@ -266,10 +266,19 @@ pub(crate) fn fx_a() -> &'static Fixture {
     F.get_or_init(|| setup(&[4, 3, 2], 1, CircuitSpec::default()))
 }
 
-/// Another public model with the same architecture (other weights, so another key).
+/// Another public model with the same architecture: fx_a's with one bias of the last layer
+/// changed by 1, so another key, and outputs that differ from fx_a's by 1 in one logit
+/// (inside fx_a's declared ranges: only the pairing tells them apart).
 pub(crate) fn fx_b() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| setup(&[4, 3, 2], 2, CircuitSpec::default()))
+    F.get_or_init(|| {
+        let mut model = qmodel(&[4, 3, 2], 1);
+        if let Some(last) = model.layers.last_mut() {
+            last.bias[1] += 1;
+        }
+        let keys = prover::setup(&model, CircuitSpec::default()).unwrap();
+        Fixture { model, keys }
+    })
 }
 
 /// Private mode, 4-3-2, argmax, packed.
@@ -406,4 +415,10 @@ pub(crate) fn submit_msg(
         output,
         proof,
     }
+}
+
+/// Every entry of a store, to compare two states.
+pub(crate) fn dump(s: &MemStore) -> Vec<(Vec<u8>, Vec<u8>)> {
+    use deai_framework::StateRead;
+    s.scan(&[], None, false, usize::MAX).unwrap()
 }
