@@ -102,10 +102,11 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         if m.id == 0 || m.id >= next_model || state.get_model(m.id)?.is_some() {
             return Err(invalid(format!("model {}: bad id or duplicate", m.id)));
         }
-        validate_model(m)?;
+        let bad = |e: InferenceError| invalid(format!("model {}: {e}", m.id));
+        validate_model(m).map_err(bad)?;
         coin(&m.price, "model price")?;
         if m.zk_mode != ZkMode::None as i32 {
-            zk::check_key(&zk::layout_of(m)?, &m.verifying_key)?;
+            zk::check_key(&zk::layout_of(m).map_err(bad)?, &m.verifying_key).map_err(bad)?;
         }
         state.put_model(&pb::Model {
             owner: owner.to_bech32(),

@@ -102,7 +102,11 @@ impl Module for InferenceModule {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_genesis;
+#[cfg(test)]
 mod tests_models;
+#[cfg(test)]
+mod tests_prop;
 #[cfg(test)]
 mod tests_requests;
 #[cfg(test)]
