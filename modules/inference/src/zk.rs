@@ -197,3 +197,13 @@ pub fn verify(
             other => InferenceError::ProofRejected(other.to_string()),
         })
 }
+
+/// Drops a model's prepared verifier from the cache (tests and benchmarks measure cold
+/// verification with it; the chain never needs it).
+#[doc(hidden)]
+pub fn forget(model_id: u64) {
+    cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&model_id);
+}
