@@ -56,10 +56,23 @@ fn a_valid_proof_pays_the_server_the_pool_and_the_owner_exactly() {
         &events,
         "deai.inference.v1.EventInferenceSubmitted"
     ));
-    assert!(has_event(
-        &events,
-        "deai.inference.v1.EventRequestCompleted"
-    ));
+    // The typed event parses back and carries the split.
+    let done: pb::EventRequestCompleted = events
+        .iter()
+        .find(|e| e.kind == "deai.inference.v1.EventRequestCompleted")
+        .map(|e| deai_framework::parse_typed_event(e).unwrap())
+        .unwrap();
+    let amount = |c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>| {
+        c.as_ref().unwrap().amount.parse::<u128>().unwrap()
+    };
+    assert_eq!(
+        amount(&done.to_server) + amount(&done.take) + amount(&done.royalty),
+        FEE
+    );
+    assert_eq!(
+        (done.request_id, done.model_owner.clone()),
+        (rid, addr(1).to_bech32())
+    );
     // floor(1_000_001 × 0.02) = 20_000, floor(1_000_001 × 0.05) = 50_000.
     let (take, royalty) = (20_000, 50_000);
     let to_server = FEE - take - royalty;
@@ -367,7 +380,13 @@ fn a_missed_deadline_refunds_the_requester_and_slashes_the_server() {
     assert_eq!(request(&s, rid).state, pb::RequestState::Pending as i32);
     let events = end_block_at(&mut s, 30);
     assert!(has_event(&events, "deai.inference.v1.EventRequestExpired"));
-    assert!(has_event(&events, "deai.inference.v1.EventServerSlashed"));
+    let slashed: pb::EventServerSlashed = events
+        .iter()
+        .find(|e| e.kind == "deai.inference.v1.EventServerSlashed")
+        .map(|e| deai_framework::parse_typed_event(e).unwrap())
+        .unwrap();
+    assert_eq!(slashed.reason, "missed_deadline");
+    assert_eq!(slashed.to_victim, udeai(STAKE / 100));
     let slash = STAKE / 100;
     // The fee back, and the slash to the requester (capped at the fee, which it is below).
     assert_eq!(balance(&s, 3, "udeai"), req0 + FEE + slash);
