@@ -471,7 +471,22 @@ fn a_private_model_argmax_proof_is_verified_and_paid() {
         )),
         inference(ERR_PROOF_REJECTED)
     );
-    exec_at(&mut s, 11, submit_msg(2, r.request_id, output, proof)).unwrap();
+    // A cache miss rebuilds the verifier from the stored key, at the same gas. (Tests in
+    // this process also run many stores whose model 1 has another key: the cache serves a
+    // verifier only for the exact key bytes.)
+    let before = s.clone();
+    let (_, _, hot_gas) = exec_full(
+        &mut s,
+        11,
+        submit_msg(2, r.request_id, output.clone(), proof.clone()),
+    )
+    .unwrap();
+    let mut cold = before;
+    zk::forget(id);
+    let (_, _, cold_gas) =
+        exec_full(&mut cold, 11, submit_msg(2, r.request_id, output, proof)).unwrap();
+    assert_eq!(hot_gas, cold_gas);
+    assert!(dump(&s) == dump(&cold));
     // 100 × 0.02 = 2, 100 × 0.05 = 5.
     assert_eq!(pool(&s), 2);
     assert_reconciles(&s);
