@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use deai_client::{Backend, GasPrice, Keyring, NodeClient, SendOptions, TxSender};
+use deai_client::{Backend, GasPrice, Keyring, SendOptions};
+use deai_worker_daemon::node::{cancel_on_signals, connect_sender};
 use deai_worker_artifacts::{router, serve_with, OpenAccess, ServerLimits, Store};
 use deai_worker_provider::orders::{parse_attributes, parse_coin, parse_resources};
 use deai_worker_provider::{Config, Daemon, JobRunner, NodeChain, StateDir};
@@ -37,10 +38,7 @@ pub struct NodeArgs {
 impl NodeArgs {
     /// The node's URL with `tcp://` read as `http://`, as deaid does.
     pub fn url(&self) -> String {
-        match self.node.strip_prefix("tcp://") {
-            Some(rest) => format!("http://{rest}"),
-            None => self.node.clone(),
-        }
+        deai_worker_daemon::node::node_url(&self.node)
     }
 }
 
@@ -115,26 +113,14 @@ pub struct StartArgs {
     max_blob_bytes: u64,
 }
 
-fn default_home() -> PathBuf {
+pub fn default_home() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."))
         .join(".deai")
 }
 
-/// The `file` keyring's passphrase: DEAI_KEYRING_PASSPHRASE, else one line of stdin.
-pub fn passphrase() -> anyhow::Result<String> {
-    if let Ok(p) = std::env::var("DEAI_KEYRING_PASSPHRASE") {
-        return Ok(p);
-    }
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    anyhow::ensure!(
-        !line.is_empty(),
-        "the file keyring needs a passphrase: set DEAI_KEYRING_PASSPHRASE"
-    );
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
-}
+pub use deai_worker_daemon::node::passphrase;
 
 pub fn run(cmd: &ProviderCommand, quiet: bool) -> anyhow::Result<ExitCode> {
     let ProviderCommand::Start(a) = cmd;
@@ -205,21 +191,13 @@ pub fn run(cmd: &ProviderCommand, quiet: bool) -> anyhow::Result<ExitCode> {
         ));
 
         let shutdown = CancellationToken::new();
-        spawn_signal_handler(shutdown.clone());
+        cancel_on_signals(shutdown.clone());
         let opts = SendOptions {
             gas_price,
             ..SendOptions::default()
         };
-        let sender = loop {
-            let attempt = async { TxSender::new(NodeClient::new(&url)?, key.clone(), opts.clone()).await };
-            match attempt.await {
-                Ok(s) => break s,
-                Err(e) => tracing::warn!(error = %deai_worker_provider::one_line(&e), "connecting to the node; retrying"),
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => return Ok(()),
-                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            }
+        let Some(sender) = connect_sender(&url, &key, &opts, &shutdown).await else {
+            return Ok(());
         };
         let chain = NodeChain::new(sender)?;
         tracing::info!(provider = %deai_worker_provider::Chain::address(&chain), node = %url, state_dir = %dir.path().display(), "provider starting");
@@ -229,23 +207,4 @@ pub fn run(cmd: &ProviderCommand, quiet: bool) -> anyhow::Result<ExitCode> {
         r
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Cancels `token` on SIGTERM or SIGINT.
-fn spawn_signal_handler(token: CancellationToken) {
-    tokio::spawn(async move {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = term => tracing::info!("SIGTERM"),
-            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT"),
-        }
-        token.cancel();
-    });
 }

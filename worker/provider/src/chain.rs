@@ -4,43 +4,12 @@
 
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::Any;
-use deai_client::{NodeClient, TxResponse, TxSender};
+use deai_client::TxSender;
+use deai_worker_daemon::abci::{next_key, Abci};
 use deai_proto::compute::v1 as pb;
 
-/// Pages read at most by one list query (100 items each).
-const MAX_PAGES: usize = 100;
-const PAGE_LIMIT: u64 = 100;
-
-/// A committed tx, as the provider needs it.
-#[derive(Clone, Debug, Default)]
-pub struct Committed {
-    pub txhash: String,
-    pub height: String,
-    pub code: u32,
-    pub codespace: String,
-    pub raw_log: String,
-    /// The Cosmos JSON shape `[{type, attributes: [{key, value}]}]`.
-    pub events: serde_json::Value,
-}
-
-impl Committed {
-    pub fn ok(&self) -> bool {
-        self.code == 0
-    }
-}
-
-impl From<TxResponse> for Committed {
-    fn from(r: TxResponse) -> Self {
-        Committed {
-            txhash: r.txhash,
-            height: r.height,
-            code: r.code,
-            codespace: r.codespace,
-            raw_log: r.raw_log,
-            events: r.events,
-        }
-    }
-}
+/// A committed tx, as the provider needs it (the shared daemon scaffolding's).
+pub use deai_worker_daemon::Committed;
 
 /// What the daemon reads from and sends to the chain. Every method may fail (the node is
 /// unreachable, an answer does not decode); the daemon logs and retries later.
@@ -63,7 +32,7 @@ pub trait Chain {
 
 /// The compute queries of a node, reached over its CometBFT RPC (no key needed).
 pub struct NodeQueries {
-    client: NodeClient,
+    abci: Abci,
 }
 
 /// A node with the provider's key: [`NodeQueries`] plus txs through a `TxSender`.
@@ -82,12 +51,8 @@ impl NodeChain {
 impl NodeQueries {
     pub fn new(node_url: &str) -> anyhow::Result<Self> {
         Ok(NodeQueries {
-            client: NodeClient::new(node_url)?,
+            abci: Abci::new(node_url, "/deai.compute.v1.Query")?,
         })
-    }
-
-    fn client(&self) -> &NodeClient {
-        &self.client
     }
 
     async fn ask<Req: prost::Message, Res: prost::Message + Default>(
@@ -95,66 +60,29 @@ impl NodeQueries {
         method: &str,
         req: &Req,
     ) -> anyhow::Result<Result<Res, deai_client::QueryError>> {
-        self.client()
-            .query(&format!("/deai.compute.v1.Query/{method}"), req, 0)
-            .await
+        self.abci.ask(method, req).await
     }
 
-    /// A query whose "not found" answer is `None`.
     async fn get<Req: prost::Message, Res: prost::Message + Default>(
         &self,
         method: &str,
         req: &Req,
     ) -> anyhow::Result<Option<Res>> {
-        match self.ask(method, req).await? {
-            Ok(r) => Ok(Some(r)),
-            Err(e) if e.code == deai_framework::sdk::KEY_NOT_FOUND => Ok(None),
-            Err(e) => Err(anyhow::anyhow!("{method}: {e}")),
-        }
+        self.abci.get(method, req).await
     }
 
     async fn list<Req, Res, T>(
         &self,
         method: &str,
-        mut req: impl FnMut(PageRequest) -> Req,
+        req: impl FnMut(PageRequest) -> Req,
         items: impl Fn(Res) -> (Vec<T>, Vec<u8>),
     ) -> anyhow::Result<Vec<T>>
     where
         Req: prost::Message,
         Res: prost::Message + Default,
     {
-        let mut out = Vec::new();
-        let mut key = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let page = PageRequest {
-                key: key.clone(),
-                offset: 0,
-                limit: PAGE_LIMIT,
-                count_total: false,
-                reverse: false,
-            };
-            let res: Res = self
-                .ask(method, &req(page))
-                .await?
-                .map_err(|e| anyhow::anyhow!("{method}: {e}"))?;
-            let (mut got, next) = items(res);
-            out.append(&mut got);
-            if next.is_empty() {
-                return Ok(out);
-            }
-            key = next;
-        }
-        tracing::warn!(
-            method,
-            pages = MAX_PAGES,
-            "stopped reading after the page limit"
-        );
-        Ok(out)
+        self.abci.list(method, req, items).await
     }
-}
-
-fn next_key(p: Option<cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse>) -> Vec<u8> {
-    p.map(|p| p.next_key).unwrap_or_default()
 }
 
 impl NodeQueries {

@@ -21,7 +21,6 @@ use crate::leases::LeaseOutcome;
 use crate::notices::Notice;
 use crate::runner::{CancelFlag, JobRunner};
 use crate::state::{ProviderState, StateDir};
-use crate::watch::Watch;
 
 /// What the provider offers and how it behaves (from `deai-worker provider start`'s flags).
 #[derive(Clone, Debug)]
@@ -285,7 +284,7 @@ impl<C: Chain> Daemon<C> {
             }
             backoff = (backoff * 2).min(Duration::from_secs(30));
         }
-        let mut watch = Watch::new(node_url, shutdown.clone());
+        let mut watch = crate::watch::watch(node_url, shutdown.clone());
         self.reconcile().await;
         let mut reconcile = tokio::time::interval(self.cfg.reconcile_every);
         let mut withdraw = tokio::time::interval(self.cfg.withdraw_every);

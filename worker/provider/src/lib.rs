@@ -30,34 +30,12 @@ pub mod watch;
 #[cfg(test)]
 mod audit_tests;
 #[cfg(test)]
-#[test]
-fn errors_are_logged_on_one_line_without_backtraces() {
-    let e = anyhow::anyhow!("HTTP error\n\nLocation:\n    x.rs:1\n\nStack backtrace:\n  0: f")
-        .context("cannot reach node");
-    assert_eq!(one_line(&e), "cannot reach node: HTTP error");
-}
-#[cfg(test)]
 mod daemon_tests;
 
 pub use chain::{Chain, Committed, NodeChain, NodeQueries};
 
-/// An error and its causes on one line, for logs. Some errors (tendermint-rpc's, under
-/// `RUST_BACKTRACE`) append a location and a backtrace after a blank line: dropped.
-pub fn one_line(e: &anyhow::Error) -> String {
-    let full = format!("{e:#}");
-    let head = full
-        .split("\n\nLocation:")
-        .next()
-        .unwrap_or_default()
-        .split("\n\nStack backtrace:")
-        .next()
-        .unwrap_or_default();
-    head.split('\n')
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+/// Errors on one line in logs: the shared daemon scaffolding's.
+pub use deai_worker_daemon::one_line;
 pub use daemon::{Config, Daemon, Work};
 pub use runner::{Answer, AuditStart, CancelFlag, JobRunner};
 pub use state::{ProviderState, StateDir};

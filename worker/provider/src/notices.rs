@@ -91,32 +91,7 @@ pub fn notices(ev: &ChainEvent) -> Vec<Notice> {
     out
 }
 
-/// The events of a committed tx response (`TxResponse.events`, the Cosmos JSON shape
-/// `[{type, attributes: [{key, value}]}]`) of type `kind`.
-pub fn events_of_kind(events: &serde_json::Value, kind: &str) -> Vec<Vec<(String, String)>> {
-    let Some(list) = events.as_array() else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter(|e| e.get("type").and_then(|t| t.as_str()) == Some(kind))
-        .map(|e| {
-            e.get("attributes")
-                .and_then(|a| a.as_array())
-                .map(|attrs| {
-                    attrs
-                        .iter()
-                        .filter_map(|a| {
-                            Some((
-                                a.get("key")?.as_str()?.to_string(),
-                                a.get("value")?.as_str()?.to_string(),
-                            ))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-        .collect()
-}
+pub use deai_worker_daemon::events_of_kind;
 
 /// The bid id of the `EventBidCreated` in a committed `MsgCreateBid` tx.
 pub fn created_bid_id(events: &serde_json::Value) -> Option<u64> {

@@ -7,10 +7,9 @@
 //! submitting, the daemon also asks the chain whether its result or audit is already there.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use deai_worker_daemon::state::{StateFile, Versioned};
 use serde::{Deserialize, Serialize};
 
 pub const STATE_FILE: &str = "state.json";
@@ -118,70 +117,45 @@ impl ProviderState {
     }
 }
 
+impl Versioned for ProviderState {
+    const VERSION: u32 = STATE_VERSION;
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
 /// The state directory: `state.json`, the jobs' output directories and the artifact store.
+/// The file is the shared daemon scaffolding's [`StateFile`] (durable writes, refused when
+/// corrupt or newer).
 pub struct StateDir {
-    dir: PathBuf,
+    file: StateFile,
 }
 
 impl StateDir {
     /// Opens (creating) `dir` and reads its state; a missing file is a fresh state.
     pub fn open(dir: &Path) -> anyhow::Result<(StateDir, ProviderState)> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating state dir {}", dir.display()))?;
-        let sd = StateDir { dir: dir.into() };
-        let path = sd.file();
-        let state = match std::fs::read(&path) {
-            Ok(bytes) => {
-                let s: ProviderState = serde_json::from_slice(&bytes)
-                    .with_context(|| format!("{}: not a provider state", path.display()))?;
-                anyhow::ensure!(
-                    s.version == STATE_VERSION,
-                    "{}: state version {}, this worker reads {STATE_VERSION}",
-                    path.display(),
-                    s.version
-                );
-                s
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ProviderState::default(),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-        };
-        Ok((sd, state))
+        let file = StateFile::open(dir, STATE_FILE)?;
+        let state = file.load("provider state")?.unwrap_or_default();
+        Ok((StateDir { file }, state))
     }
 
     pub fn path(&self) -> &Path {
-        &self.dir
-    }
-
-    fn file(&self) -> PathBuf {
-        self.dir.join(STATE_FILE)
+        self.file.dir()
     }
 
     /// Where the job of `lease_id` writes its output (removed before a re-run).
     pub fn job_dir(&self, lease_id: u64) -> PathBuf {
-        self.dir.join("jobs").join(format!("lease-{lease_id}"))
+        self.path().join("jobs").join(format!("lease-{lease_id}"))
     }
 
     /// The default artifact store the provider publishes into and serves.
     pub fn store_dir(&self) -> PathBuf {
-        self.dir.join("store")
+        self.path().join("store")
     }
 
     /// Writes `state` durably: temp file, fsync, rename, fsync of the directory.
     pub fn save(&self, state: &ProviderState) -> anyhow::Result<()> {
-        let path = self.file();
-        let tmp = self.dir.join(format!("{STATE_FILE}.tmp"));
-        let bytes = serde_json::to_vec_pretty(state)?;
-        let mut f =
-            std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("renaming {} into place", tmp.display()))?;
-        std::fs::File::open(&self.dir)
-            .and_then(|d| d.sync_all())
-            .with_context(|| format!("syncing {}", self.dir.display()))?;
-        Ok(())
+        self.file.save(state)
     }
 }
 
