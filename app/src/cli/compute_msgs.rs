@@ -5,8 +5,8 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 
 use deai_proto::compute::v1 as pb;
 
-use super::compute_tx::{AttributeArgs, BuildMsg, ResourceArgs};
-use super::parse::{address, coin, distinct_attributes, hex32, hex32_or_empty, Hash};
+use super::compute_tx::{AttributeArgs, ResourceArgs};
+use super::parse::{address, coin, distinct_attributes, hex32, hex32_or_empty, BuildMsg, Hash};
 
 /// A command whose arguments are nothing but ids: `$args { $id… }` makes
 /// `pb::$msg { $signer: <signer>, $id… }`.

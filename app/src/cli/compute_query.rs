@@ -3,13 +3,11 @@
 //! `/deai/compute/v1/…` answers.
 
 use clap::Subcommand;
-use prost_reflect::ReflectMessage;
 
 use deai_proto::compute::v1 as pb;
 
-use super::output::{print, proto_json, OutputFormat};
-use super::parse::{address, PageArgs};
-use super::query_cmd::querier;
+use super::output::OutputFormat;
+use super::parse::{address, show, PageArgs};
 use super::NodeArgs;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,45 +152,31 @@ fn path(method: &str) -> String {
     format!("/deai.compute.v1.Query/{method}")
 }
 
-/// Calls `method` and prints its response.
-async fn show<Req, Res>(
-    node: &NodeArgs,
-    method: &str,
-    req: Req,
-    out: OutputFormat,
-) -> anyhow::Result<()>
-where
-    Req: prost::Message + Clone + 'static,
-    Res: prost::Message + ReflectMessage + Default + 'static,
-{
-    let res: Res = querier(node)
-        .await?
-        .query(&path(method), &req, node.height)
-        .await?;
-    print(&proto_json(&res)?, out);
-    Ok(())
-}
-
 pub async fn run(cmd: ComputeQuery, out: OutputFormat) -> anyhow::Result<()> {
     use ComputeQuery as Q;
     match cmd {
         Q::Params { node } => {
-            show::<_, pb::QueryParamsResponse>(&node, "Params", pb::QueryParamsRequest {}, out)
-                .await
+            show::<_, pb::QueryParamsResponse>(
+                &node,
+                &path("Params"),
+                pb::QueryParamsRequest {},
+                out,
+            )
+            .await
         }
         Q::Provider { address, node } => {
             let req = pb::QueryProviderRequest { owner: address };
-            show::<_, pb::QueryProviderResponse>(&node, "Provider", req, out).await
+            show::<_, pb::QueryProviderResponse>(&node, &path("Provider"), req, out).await
         }
         Q::Providers { page, node } => {
             let req = pb::QueryProvidersRequest {
                 pagination: page.request()?,
             };
-            show::<_, pb::QueryProvidersResponse>(&node, "Providers", req, out).await
+            show::<_, pb::QueryProvidersResponse>(&node, &path("Providers"), req, out).await
         }
         Q::Order { id, node } => {
             let req = pb::QueryOrderRequest { id };
-            show::<_, pb::QueryOrderResponse>(&node, "Order", req, out).await
+            show::<_, pb::QueryOrderResponse>(&node, &path("Order"), req, out).await
         }
         Q::Orders {
             owner,
@@ -205,7 +189,7 @@ pub async fn run(cmd: ComputeQuery, out: OutputFormat) -> anyhow::Result<()> {
                 state: state.map_or(pb::OrderState::Unspecified, Into::into) as i32,
                 pagination: page.request()?,
             };
-            show::<_, pb::QueryOrdersResponse>(&node, "Orders", req, out).await
+            show::<_, pb::QueryOrdersResponse>(&node, &path("Orders"), req, out).await
         }
         Q::Bids {
             order_id,
@@ -216,11 +200,11 @@ pub async fn run(cmd: ComputeQuery, out: OutputFormat) -> anyhow::Result<()> {
                 order_id,
                 pagination: page.request()?,
             };
-            show::<_, pb::QueryBidsResponse>(&node, "Bids", req, out).await
+            show::<_, pb::QueryBidsResponse>(&node, &path("Bids"), req, out).await
         }
         Q::Lease { id, node } => {
             let req = pb::QueryLeaseRequest { id };
-            show::<_, pb::QueryLeaseResponse>(&node, "Lease", req, out).await
+            show::<_, pb::QueryLeaseResponse>(&node, &path("Lease"), req, out).await
         }
         Q::Leases {
             order,
@@ -234,7 +218,7 @@ pub async fn run(cmd: ComputeQuery, out: OutputFormat) -> anyhow::Result<()> {
                     order_id,
                     pagination: page.request()?,
                 };
-                show::<_, pb::QueryLeasesResponse>(&node, "LeasesByOrder", req, out).await
+                show::<_, pb::QueryLeasesResponse>(&node, &path("LeasesByOrder"), req, out).await
             }
             (None, Some(provider)) => {
                 let req = pb::QueryLeasesByProviderRequest {
@@ -242,13 +226,13 @@ pub async fn run(cmd: ComputeQuery, out: OutputFormat) -> anyhow::Result<()> {
                     state: state.map_or(pb::LeaseState::Unspecified, Into::into) as i32,
                     pagination: page.request()?,
                 };
-                show::<_, pb::QueryLeasesResponse>(&node, "LeasesByProvider", req, out).await
+                show::<_, pb::QueryLeasesResponse>(&node, &path("LeasesByProvider"), req, out).await
             }
             _ => anyhow::bail!("give one of --order or --provider"),
         },
         Q::Escrow { order_id, node } => {
             let req = pb::QueryEscrowAccountRequest { order_id };
-            show::<_, pb::QueryEscrowAccountResponse>(&node, "EscrowAccount", req, out).await
+            show::<_, pb::QueryEscrowAccountResponse>(&node, &path("EscrowAccount"), req, out).await
         }
         Q::Results {
             order_id,
@@ -259,7 +243,7 @@ pub async fn run(cmd: ComputeQuery, out: OutputFormat) -> anyhow::Result<()> {
                 order_id,
                 pagination: page.request()?,
             };
-            show::<_, pb::QueryResultsResponse>(&node, "Results", req, out).await
+            show::<_, pb::QueryResultsResponse>(&node, &path("Results"), req, out).await
         }
         Q::Audits {
             order,
@@ -272,7 +256,7 @@ pub async fn run(cmd: ComputeQuery, out: OutputFormat) -> anyhow::Result<()> {
                 verifier: verifier.unwrap_or_default(),
                 pagination: page.request()?,
             };
-            show::<_, pb::QueryAuditsResponse>(&node, "Audits", req, out).await
+            show::<_, pb::QueryAuditsResponse>(&node, &path("Audits"), req, out).await
         }
     }
 }
@@ -282,6 +266,7 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+    use crate::cli::output::proto_json;
     use crate::cli::{Cli, Command};
 
     fn parse(args: &[&str]) -> Result<ComputeQuery, clap::Error> {

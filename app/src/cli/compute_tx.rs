@@ -8,31 +8,12 @@ use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use sha2::{Digest, Sha256};
 
-use deai_client::txbuilder::to_any;
 use deai_proto::compute::v1 as pb;
 
 pub use super::compute_msgs::*;
 use super::output::OutputFormat;
 use super::parse::{address, attribute, coin, distinct_attributes, rate};
-use super::tx_cmd::{sign_and_send, TxArgs};
-
-/// A compute command: the key that signs (and whose address is the message's first field),
-/// the message's own arguments, and the common tx flags.
-#[derive(clap::Args, Debug)]
-pub struct Signed<T: clap::Args> {
-    /// Key name (or its address) that signs and pays.
-    pub from: String,
-    #[command(flatten)]
-    pub msg: T,
-    #[command(flatten)]
-    pub tx: TxArgs,
-}
-
-/// Arguments that make one message, given its signer's address.
-pub trait BuildMsg {
-    type Msg: prost::Message + prost::Name;
-    fn build(&self, signer: &str) -> anyhow::Result<Self::Msg>;
-}
+pub use super::parse::{send, BuildMsg, Signed};
 
 #[derive(Subcommand, Debug)]
 pub enum ComputeTx {
@@ -62,16 +43,6 @@ pub enum ComputeTx {
     SubmitResult(Signed<SubmitResult>),
     /// As an assigned verifier, submit the replayed checkpoint hash of a segment.
     SubmitAudit(Signed<SubmitAudit>),
-}
-
-fn send<T: clap::Args + BuildMsg>(
-    home: &Path,
-    s: Signed<T>,
-    out: OutputFormat,
-) -> anyhow::Result<()> {
-    sign_and_send(home, &s.from, &s.tx, out, |signer| {
-        Ok(vec![to_any(&s.msg.build(signer)?)])
-    })
 }
 
 pub fn run(home: &Path, cmd: ComputeTx, out: OutputFormat) -> anyhow::Result<()> {

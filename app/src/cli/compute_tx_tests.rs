@@ -4,8 +4,9 @@ use clap::Parser;
 use prost::Message;
 
 use super::*;
-use crate::cli::tx_cmd::TxCommand;
+use crate::cli::tx_cmd::{TxArgs, TxCommand};
 use crate::cli::{Cli, Command};
+use deai_client::txbuilder::to_any;
 
 const SIGNER: &str = "deai1signer";
 

@@ -1,12 +1,68 @@
-//! Parsers of command-line values (clap `value_parser`s): coins, addresses, 32-byte hex
-//! hashes, `key=value` attributes and page requests. They check the shape only; the chain
-//! stays the authority on what it accepts.
+//! What the module commands (`tx compute …`, `tx inference …`, their queries) share: parsers
+//! of command-line values (clap `value_parser`s: coins, addresses, 32-byte hex hashes,
+//! `key=value` attributes, page requests), which check the shape only (the chain stays the
+//! authority on what it accepts); [`Signed`] commands and [`send`]; and [`show`], a query
+//! printed as proto3 JSON.
+
+use std::path::Path;
 
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use prost_reflect::ReflectMessage;
 
+use deai_client::txbuilder::to_any;
 use deai_framework::{Address, Coins};
 use deai_proto::compute::v1::Attribute;
+
+use super::output::{print, proto_json, OutputFormat};
+use super::query_cmd::querier;
+use super::tx_cmd::{sign_and_send, TxArgs};
+use super::NodeArgs;
+
+/// A module's tx command: the key that signs (and whose address is the message's first
+/// field), the message's own arguments, and the common tx flags.
+#[derive(clap::Args, Debug)]
+pub struct Signed<T: clap::Args> {
+    /// Key name (or its address) that signs and pays.
+    pub from: String,
+    #[command(flatten)]
+    pub msg: T,
+    #[command(flatten)]
+    pub tx: TxArgs,
+}
+
+/// Arguments that make one message, given its signer's address.
+pub trait BuildMsg {
+    type Msg: prost::Message + prost::Name;
+    fn build(&self, signer: &str) -> anyhow::Result<Self::Msg>;
+}
+
+/// Builds the message of a [`Signed`] command, signs and broadcasts it.
+pub fn send<T: clap::Args + BuildMsg>(
+    home: &Path,
+    s: Signed<T>,
+    out: OutputFormat,
+) -> anyhow::Result<()> {
+    sign_and_send(home, &s.from, &s.tx, out, |signer| {
+        Ok(vec![to_any(&s.msg.build(signer)?)])
+    })
+}
+
+/// Calls the query method at gRPC path `path` and prints its response as proto3 JSON.
+pub async fn show<Req, Res>(
+    node: &NodeArgs,
+    path: &str,
+    req: Req,
+    out: OutputFormat,
+) -> anyhow::Result<()>
+where
+    Req: prost::Message + Clone + 'static,
+    Res: prost::Message + ReflectMessage + Default + 'static,
+{
+    let res: Res = querier(node).await?.query(path, &req, node.height).await?;
+    print(&proto_json(&res)?, out);
+    Ok(())
+}
 
 /// Exactly one positive coin, e.g. `1000udeai`.
 pub fn coin(s: &str) -> anyhow::Result<ProtoCoin> {
