@@ -19,7 +19,7 @@ fn parse(args: &str) -> Result<ComputeTx, clap::Error> {
     match Cli::try_parse_from(argv)?.command {
         Command::Tx(tx) => match *tx {
             TxCommand::Compute(c) => Ok(c),
-            TxCommand::Bank(_) => unreachable!("not a compute tx"),
+            _ => unreachable!("not a compute tx"),
         },
         _ => unreachable!("not a tx"),
     }

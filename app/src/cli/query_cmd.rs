@@ -1,5 +1,6 @@
 //! `deaid query bank balances`, `query auth account`, `query tx`, and [`querier`], the
-//! client crate's `Querier` every query goes through (`query compute …` is in `compute_query.rs`).
+//! client crate's `Querier` every query goes through (`query compute …` is in `compute_query.rs`,
+//! `query inference …` in `inference_query.rs`).
 
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
@@ -30,6 +31,9 @@ pub enum QueryCommand {
     /// The compute market (proto3 JSON, as the REST API answers).
     #[command(subcommand)]
     Compute(super::compute_query::ComputeQuery),
+    /// The inference market (proto3 JSON, as the REST API answers).
+    #[command(subcommand)]
+    Inference(super::inference_query::InferenceQuery),
     /// A committed tx by hash.
     Tx {
         hash: String,
@@ -102,6 +106,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
     rt.block_on(async move {
         match cmd {
             QueryCommand::Compute(c) => return super::compute_query::run(c, out).await,
+            QueryCommand::Inference(c) => return super::inference_query::run(c, out).await,
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
                 check_address(&address)?;
                 let c = querier(&node).await?;

@@ -1,5 +1,6 @@
 //! `deaid tx`: the flags every tx takes, `tx bank send`, and signing and broadcasting
-//! (through [`deai_client::sender::TxSender`]). `tx compute …` is in `compute_tx.rs`.
+//! (through [`deai_client::sender::TxSender`]). `tx compute …` is in `compute_tx.rs`,
+//! `tx inference …` in `inference_tx.rs`.
 
 use std::path::Path;
 
@@ -10,6 +11,7 @@ use cosmos_sdk_proto::Any;
 use deai_framework::{Address, Coins};
 
 use super::compute_tx::ComputeTx;
+use super::inference_tx::InferenceTx;
 use super::output::{print, OutputFormat};
 use super::{prompt, KeyringArgs, NodeArgs};
 use deai_client::keyring::{KeyInfo, Keyring};
@@ -55,6 +57,9 @@ pub enum TxCommand {
     /// The compute market: providers, orders, bids, leases, results and audits.
     #[command(subcommand)]
     Compute(ComputeTx),
+    /// The inference market: models, servers, requests and answers, challenges, topics.
+    #[command(subcommand)]
+    Inference(InferenceTx),
 }
 
 #[derive(Subcommand)]
@@ -103,6 +108,7 @@ pub fn sign_and_send(
 pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()> {
     let (from, to, amount, tx) = match cmd {
         TxCommand::Compute(c) => return super::compute_tx::run(home, c, out),
+        TxCommand::Inference(c) => return super::inference_tx::run(home, c, out),
         TxCommand::Bank(BankTx::Send {
             from,
             to,
