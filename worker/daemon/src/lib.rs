@@ -11,7 +11,8 @@
 //! - [`node`]: the node URL, connecting a `TxSender` with retries, the keyring passphrase,
 //!   SIGTERM / SIGINT as a cancellation token;
 //! - [`Committed`] (a committed tx as daemons need it), [`events_of_kind`] and
-//!   [`typed_events_in`] (typed events of a committed tx), [`one_line`] (errors in logs).
+//!   [`typed_events_in`] (typed events of a committed tx), [`one_line`] (errors in logs),
+//!   [`parse_coin`] (a coin flag).
 
 pub mod abci;
 pub mod node;
@@ -53,6 +54,17 @@ impl From<TxResponse> for Committed {
             raw_log: r.raw_log,
             events: r.events,
         }
+    }
+}
+
+/// One coin from a flag such as `10udeai`.
+pub fn parse_coin(s: &str) -> anyhow::Result<deai_framework::Coin> {
+    let coins =
+        deai_framework::Coins::parse(s).map_err(|e| anyhow::anyhow!("{s:?}: {}", e.log))?;
+    let mut it = coins.iter();
+    match (it.next(), it.next()) {
+        (Some(c), None) => Ok(c.clone()),
+        _ => anyhow::bail!("{s:?}: expected one coin such as 10udeai"),
     }
 }
 

@@ -142,15 +142,7 @@ pub fn parse_resources(s: &str) -> anyhow::Result<pb::Resources> {
     Ok(r)
 }
 
-/// Parses one coin, `10udeai`.
-pub fn parse_coin(s: &str) -> anyhow::Result<Coin> {
-    let coins = deai_framework::Coins::parse(s).map_err(|e| anyhow::anyhow!("{s:?}: {}", e.log))?;
-    let mut it = coins.iter();
-    match (it.next(), it.next()) {
-        (Some(c), None) => Ok(c.clone()),
-        _ => anyhow::bail!("{s:?}: expected one coin such as 10udeai"),
-    }
-}
+pub use deai_worker_daemon::parse_coin;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,118 @@
+//! The chain as the inference server and the requester see it: the inference module's
+//! queries and the txs they send. [`NodeChain`] talks to a node (ABCI queries on gRPC paths
+//! through the shared [`Abci`], txs through `deai_client::TxSender`); tests use an in-memory
+//! chain behind the same trait.
+
+use cosmos_sdk_proto::Any;
+use deai_client::TxSender;
+use deai_proto::inference::v1 as pb;
+use deai_worker_daemon::abci::{next_key, Abci};
+pub use deai_worker_daemon::Committed;
+
+/// What the server and the requester read from and send to the chain. Every method may
+/// fail (the node is unreachable, an answer does not decode); callers log and retry.
+#[allow(async_fn_in_trait)]
+pub trait Chain {
+    /// The key's account (bech32).
+    fn address(&self) -> String;
+    /// The chain id, part of every request binding.
+    fn chain_id(&self) -> String;
+    async fn params(&self) -> anyhow::Result<pb::Params>;
+    async fn height(&self) -> anyhow::Result<u64>;
+    async fn model(&self, id: u64) -> anyhow::Result<Option<pb::Model>>;
+    async fn server(&self, model_id: u64, server: &str) -> anyhow::Result<Option<pb::Server>>;
+    async fn request(&self, id: u64) -> anyhow::Result<Option<pb::Request>>;
+    /// Every request assigned to `server` (any state).
+    async fn requests_of_server(&self, server: &str) -> anyhow::Result<Vec<pb::Request>>;
+    async fn submissions(&self, request_id: u64) -> anyhow::Result<Vec<pb::Submission>>;
+    /// Signs, sends and waits for the commit. `Err` when CheckTx refused it or it was not
+    /// committed in time; a committed tx that failed has a non-zero `code`.
+    async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed>;
+}
+
+/// A node with a key.
+pub struct NodeChain {
+    abci: Abci,
+    sender: TxSender,
+}
+
+impl NodeChain {
+    pub fn new(sender: TxSender) -> anyhow::Result<Self> {
+        Ok(NodeChain {
+            abci: Abci::new(sender.client().url(), "/deai.inference.v1.Query")?,
+            sender,
+        })
+    }
+}
+
+impl Chain for NodeChain {
+    fn address(&self) -> String {
+        self.sender.address().to_bech32()
+    }
+
+    fn chain_id(&self) -> String {
+        self.sender.chain_id().to_string()
+    }
+
+    async fn params(&self) -> anyhow::Result<pb::Params> {
+        let r: pb::QueryParamsResponse = self.abci.one("Params", &pb::QueryParamsRequest {}).await?;
+        r.params
+            .ok_or_else(|| anyhow::anyhow!("the chain answered no inference params"))
+    }
+
+    async fn height(&self) -> anyhow::Result<u64> {
+        self.abci.client().latest_height().await
+    }
+
+    async fn model(&self, id: u64) -> anyhow::Result<Option<pb::Model>> {
+        let r: Option<pb::QueryModelResponse> =
+            self.abci.get("Model", &pb::QueryModelRequest { id }).await?;
+        Ok(r.and_then(|r| r.model))
+    }
+
+    async fn server(&self, model_id: u64, server: &str) -> anyhow::Result<Option<pb::Server>> {
+        let req = pb::QueryServerRequest {
+            model_id,
+            server: server.into(),
+        };
+        let r: Option<pb::QueryServerResponse> = self.abci.get("Server", &req).await?;
+        Ok(r.and_then(|r| r.server))
+    }
+
+    async fn request(&self, id: u64) -> anyhow::Result<Option<pb::Request>> {
+        let r: Option<pb::QueryRequestResponse> =
+            self.abci.get("Request", &pb::QueryRequestRequest { id }).await?;
+        Ok(r.and_then(|r| r.request))
+    }
+
+    async fn requests_of_server(&self, server: &str) -> anyhow::Result<Vec<pb::Request>> {
+        self.abci
+            .list(
+                "Requests",
+                |p| pb::QueryRequestsRequest {
+                    requester: String::new(),
+                    server: server.into(),
+                    pagination: Some(p),
+                },
+                |r: pb::QueryRequestsResponse| (r.requests, next_key(r.pagination)),
+            )
+            .await
+    }
+
+    async fn submissions(&self, request_id: u64) -> anyhow::Result<Vec<pb::Submission>> {
+        self.abci
+            .list(
+                "Submissions",
+                |p| pb::QuerySubmissionsRequest {
+                    request_id,
+                    pagination: Some(p),
+                },
+                |r: pb::QuerySubmissionsResponse| (r.submissions, next_key(r.pagination)),
+            )
+            .await
+    }
+
+    async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
+        Ok(self.sender.send_and_wait(msgs).await?.into())
+    }
+}

@@ -1,0 +1,293 @@
+//! The model directory of an inference server and the checks that tie each model to the
+//! chain's record before it is served.
+//!
+//! Layout (`--model-dir DIR`): one subdirectory per chain model, named by its id:
+//!
+//! ```text
+//! DIR/<model_id>/model.safetensors   the float weights given to zk-setup
+//! DIR/<model_id>/keys/               the key directory zk-setup wrote (proving_key.bin,
+//!                                    verifying_key.bin, circuit.json, zk-setup.json)
+//! ```
+//!
+//! Other entries are ignored. A model is served only if everything agrees with the chain's
+//! record (see [`LocalModel::check`]): the verifying key bytes, the statement layout, the
+//! architecture, `quantized_weights_sha256` (the sha256 of [`quantized_encoding`]) and
+//! `weights_sha256` (the canonical weight digest or the file's sha256).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use deai_proto::inference::v1::{self as pb, IoEncoding as PbEncoding, OutputKind as PbOutput, ZkMode};
+use deai_zk::prover::{self, Keys};
+use deai_zk::{CircuitLayout, IoEncoding, Mode, OutputKind, QuantizedModel};
+use sha2::{Digest as _, Sha256};
+
+use crate::keydir::{quantize_for_keys, read_weights};
+
+pub const WEIGHTS_FILE: &str = "model.safetensors";
+pub const KEYS_DIR: &str = "keys";
+
+/// Domain tag of [`quantized_encoding`].
+pub const QUANTIZED_DOMAIN: &[u8] = b"deai.quantized_mlp.v1";
+
+/// The canonical byte encoding of a quantized model, whose sha256 is a model's
+/// `quantized_weights_sha256`. All integers little-endian:
+///
+/// ```text
+/// "deai.quantized_mlp.v1"
+/// u32 layer count
+/// i64 input_min, i64 input_max, u32 weight_bits, u32 input_frac_bits, i32 output_frac_bits
+/// per layer: u32 n_in, u32 n_out, u32 shift,
+///            n_out·n_in × i64 weight (row-major [out][in]), n_out × i64 bias
+/// ```
+pub fn quantized_encoding(m: &QuantizedModel) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + 8 * m.num_parameters());
+    out.extend_from_slice(QUANTIZED_DOMAIN);
+    out.extend_from_slice(&(m.layers.len() as u32).to_le_bytes());
+    out.extend_from_slice(&m.input_min.to_le_bytes());
+    out.extend_from_slice(&m.input_max.to_le_bytes());
+    out.extend_from_slice(&m.weight_bits.to_le_bytes());
+    out.extend_from_slice(&m.input_frac_bits.to_le_bytes());
+    out.extend_from_slice(&m.output_frac_bits.to_le_bytes());
+    for l in &m.layers {
+        out.extend_from_slice(&(l.n_in as u32).to_le_bytes());
+        out.extend_from_slice(&(l.n_out as u32).to_le_bytes());
+        out.extend_from_slice(&l.shift.to_le_bytes());
+        for w in &l.weight {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        for b in &l.bias {
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// `quantized_weights_sha256` of a model.
+pub fn quantized_sha256(m: &QuantizedModel) -> [u8; 32] {
+    Sha256::digest(quantized_encoding(m)).into()
+}
+
+/// Layer widths, input first (`[64, 32, 10]`), as the chain's `architecture`.
+pub fn architecture(m: &QuantizedModel) -> Vec<u32> {
+    std::iter::once(m.n_inputs())
+        .chain(m.layers.iter().map(|l| l.n_out))
+        .map(|n| n as u32)
+        .collect()
+}
+
+/// The statement layout a chain model record describes (as the inference module builds it
+/// to verify: mode from `zk_mode`, input count from the architecture, input range and scale
+/// from the record, output kind, encoding and logit bounds from `circuit`).
+pub fn layout_of(m: &pb::Model) -> anyhow::Result<CircuitLayout> {
+    let mode = match ZkMode::try_from(m.zk_mode) {
+        Ok(ZkMode::Public) => Mode::Public,
+        Ok(ZkMode::Private) => Mode::Private,
+        _ => bail!("model {} has no zk key (zk_mode {})", m.id, m.zk_mode),
+    };
+    let c = m
+        .circuit
+        .as_ref()
+        .with_context(|| format!("model {} has no circuit layout", m.id))?;
+    let output = match PbOutput::try_from(c.output) {
+        Ok(PbOutput::Logits) => OutputKind::Logits,
+        Ok(PbOutput::Argmax) => OutputKind::Argmax,
+        _ => bail!("model {}: unknown circuit output {}", m.id, c.output),
+    };
+    let encoding = match PbEncoding::try_from(c.encoding) {
+        Ok(PbEncoding::Plain) => IoEncoding::Plain,
+        Ok(PbEncoding::Packed) => IoEncoding::Packed,
+        _ => bail!("model {}: unknown circuit encoding {}", m.id, c.encoding),
+    };
+    let n_inputs = *m
+        .architecture
+        .first()
+        .with_context(|| format!("model {}: empty architecture", m.id))? as usize;
+    let commitment = match mode {
+        Mode::Private => Some(hex::encode(&m.weight_commitment)),
+        Mode::Public => None,
+    };
+    let layout = CircuitLayout {
+        mode,
+        output,
+        encoding,
+        n_inputs,
+        input_min: m.input_min,
+        input_max: m.input_max,
+        input_frac_bits: m.input_frac_bits,
+        logit_bounds: c.logit_bounds.iter().map(|b| (b.lo, b.hi)).collect(),
+        commitment,
+    };
+    layout
+        .validate()
+        .with_context(|| format!("model {}", m.id))?;
+    Ok(layout)
+}
+
+/// One model of the model directory, read and quantized (not yet checked against the
+/// chain).
+pub struct LocalModel {
+    pub id: u64,
+    pub dir: PathBuf,
+    pub model: QuantizedModel,
+    pub keys: Keys,
+    pub vk: Vec<u8>,
+    /// Canonical weight digest and file sha256 of `model.safetensors`.
+    pub weights_canonical: [u8; 32],
+    pub weights_file: [u8; 32],
+}
+
+impl LocalModel {
+    /// Reads `dir` (`model.safetensors` and `keys/`) as model `id`.
+    pub fn read(id: u64, dir: &Path) -> anyhow::Result<LocalModel> {
+        let weights_path = dir.join(WEIGHTS_FILE);
+        let keys_dir = dir.join(KEYS_DIR);
+        let w = read_weights(&weights_path)?;
+        let model = quantize_for_keys(&w, &weights_path, &keys_dir)?;
+        let keys = Keys::read_dir(&keys_dir)
+            .with_context(|| format!("key directory {}", keys_dir.display()))?;
+        let vk = prover::read_vk_bytes(&keys_dir)
+            .with_context(|| format!("key directory {}", keys_dir.display()))?;
+        let (layout, _) = prover::layout(&model, spec_of(&keys.layout))?;
+        if layout != keys.layout {
+            bail!(
+                "{}: the weights do not match the keys' circuit layout",
+                dir.display()
+            );
+        }
+        Ok(LocalModel {
+            id,
+            dir: dir.into(),
+            model,
+            keys,
+            vk,
+            weights_canonical: w.canonical.0,
+            weights_file: w.file.0,
+        })
+    }
+
+    /// Checks the model against the chain's record of model `id`: the same verifying key,
+    /// statement layout, architecture, quantized weights and float weights.
+    pub fn check(&self, chain: &pb::Model) -> anyhow::Result<()> {
+        if chain.id != self.id {
+            bail!("the chain answered model {} for {}", chain.id, self.id);
+        }
+        if chain.verifying_key != self.vk {
+            bail!(
+                "keys/verifying_key.bin is not the key registered for model {} (sha256 {} on chain, {} here)",
+                self.id,
+                hex::encode(Sha256::digest(&chain.verifying_key)),
+                hex::encode(Sha256::digest(&self.vk))
+            );
+        }
+        let layout = layout_of(chain)?;
+        if layout != self.keys.layout {
+            bail!(
+                "keys/circuit.json does not describe the statement registered for model {}",
+                self.id
+            );
+        }
+        let arch = architecture(&self.model);
+        if chain.architecture != arch {
+            bail!(
+                "model {} has architecture {:?} on chain, the weights {:?}",
+                self.id,
+                chain.architecture,
+                arch
+            );
+        }
+        let q = quantized_sha256(&self.model);
+        if chain.quantized_weights_sha256 != q {
+            bail!(
+                "model {}: quantized_weights_sha256 is {} on chain, the quantized weights hash to {}",
+                self.id,
+                hex::encode(&chain.quantized_weights_sha256),
+                hex::encode(q)
+            );
+        }
+        if chain.weights_sha256 != self.weights_canonical
+            && chain.weights_sha256 != self.weights_file
+        {
+            bail!(
+                "model {}: weights_sha256 is {} on chain; model.safetensors has canonical digest {} and file sha256 {}",
+                self.id,
+                hex::encode(&chain.weights_sha256),
+                hex::encode(self.weights_canonical),
+                hex::encode(self.weights_file)
+            );
+        }
+        Ok(())
+    }
+
+    /// What a `MsgRegisterModel` for these files carries (all but owner, name and price).
+    pub fn registration(&self) -> pb::MsgRegisterModel {
+        let l = &self.keys.layout;
+        pb::MsgRegisterModel {
+            architecture: architecture(&self.model),
+            weights_sha256: self.weights_canonical.to_vec(),
+            quantized_weights_sha256: quantized_sha256(&self.model).to_vec(),
+            zk_mode: match l.mode {
+                Mode::Public => ZkMode::Public,
+                Mode::Private => ZkMode::Private,
+            } as i32,
+            verifying_key: self.vk.clone(),
+            weight_commitment: l
+                .commitment
+                .as_deref()
+                .map(hex::decode)
+                .transpose()
+                .unwrap_or_default()
+                .unwrap_or_default(),
+            input_min: l.input_min,
+            input_max: l.input_max,
+            input_frac_bits: l.input_frac_bits,
+            circuit: Some(pb::CircuitLayout {
+                output: match l.output {
+                    OutputKind::Logits => PbOutput::Logits,
+                    OutputKind::Argmax => PbOutput::Argmax,
+                } as i32,
+                encoding: match l.encoding {
+                    IoEncoding::Plain => PbEncoding::Plain,
+                    IoEncoding::Packed => PbEncoding::Packed,
+                } as i32,
+                logit_bounds: l
+                    .logit_bounds
+                    .iter()
+                    .map(|&(lo, hi)| pb::LogitBound { lo, hi })
+                    .collect(),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+fn spec_of(l: &CircuitLayout) -> deai_zk::circuit::CircuitSpec {
+    deai_zk::circuit::CircuitSpec {
+        mode: l.mode,
+        output: l.output,
+        encoding: l.encoding,
+    }
+}
+
+/// The model directories under `dir`: subdirectories whose name is a model id (a decimal
+/// number), by id. Other entries are skipped.
+pub fn model_dirs(dir: &Path) -> anyhow::Result<BTreeMap<u64, PathBuf>> {
+    let mut out = BTreeMap::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("model dir {}", dir.display()))?;
+    for e in entries {
+        let e = e.with_context(|| format!("model dir {}", dir.display()))?;
+        let Some(name) = e.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let Ok(id) = name.parse::<u64>() else {
+            continue;
+        };
+        if name != id.to_string() || !e.path().is_dir() {
+            continue;
+        }
+        out.insert(id, e.path());
+    }
+    Ok(out)
+}
