@@ -5,6 +5,7 @@
 mod bench;
 mod engine_runner;
 mod fetch_cmd;
+mod inference_cmd;
 mod jobs_cmd;
 mod progress;
 mod provider_cmd;
@@ -165,13 +166,26 @@ enum Command {
     Provider(provider_cmd::ProviderCommand),
     /// Download and verify the accepted result of a completed order into a directory.
     FetchResult(fetch_cmd::FetchArgs),
+    /// The inference server daemon.
+    #[command(subcommand)]
+    InferenceServer(inference_cmd::InferenceServerCommand),
+    /// Request an inference (zk mode), wait for it, and print the verified output.
+    Request(inference_cmd::RequestArgs),
+    /// The hashes a model is registered with (architecture, weights_sha256,
+    /// quantized_weights_sha256) from its weights and zk-setup's key directory.
+    ModelInfo(inference_cmd::ModelInfoArgs),
 }
 
 impl Command {
     fn uses_torch(&self) -> bool {
         !matches!(
             self,
-            Command::ZkSetup(_) | Command::Prove(_) | Command::Verify(_)
+            Command::ZkSetup(_)
+                | Command::Prove(_)
+                | Command::Verify(_)
+                | Command::InferenceServer(_)
+                | Command::Request(_)
+                | Command::ModelInfo(_)
         )
     }
 }
@@ -336,6 +350,21 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Provider(cmd) => provider_cmd::run(cmd, quiet),
         Command::FetchResult(args) => fetch_cmd::run(out, args),
+        Command::InferenceServer(cmd) => inference_cmd::server(cmd),
+        Command::Request(args) => {
+            let a = inference_cmd::request(args)?;
+            print(out, &a, || a.text())?;
+            Ok(if a.state == "completed" {
+                ExitCode::SUCCESS
+            } else {
+                // Expired: the answer is printed, and the exit status says it failed.
+                ExitCode::from(2)
+            })
+        }
+        Command::ModelInfo(args) => {
+            let r = inference_cmd::model_info(args)?;
+            print(out, &r, || r.text())
+        }
         Command::Verify(args) => match zk::verify(args) {
             Ok(r) => print(out, &r, || r.text()),
             Err(e) => {

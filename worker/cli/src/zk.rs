@@ -22,10 +22,11 @@ use deai_zk::proof_file::MAX_PROOF_FILE_BYTES;
 use deai_zk::quant::{self, FloatMlp, QuantConfig};
 use deai_zk::request::request_hex;
 use deai_zk::{prover, request_binding, IoEncoding, Mode, OutputKind, ProofFile, QuantizedModel};
-use serde::{Deserialize, Serialize};
+use deai_worker_inference::models::quantized_sha256;
+use serde::Serialize;
 
-/// Written into the key directory by `zk-setup`, read by `prove`.
-pub const SETUP_FILE: &str = "zk-setup.json";
+/// `zk-setup.json`: how `zk-setup` quantized the model (shared with the inference server).
+pub use deai_worker_inference::keydir::{SetupRecord, SETUP_FILE};
 
 /// Largest input file `prove` and `verify` read (the limit of `InputSpec::from_json`).
 const MAX_INPUT_FILE_BYTES: u64 = MAX_INPUT_JSON_BYTES as u64;
@@ -103,15 +104,6 @@ pub struct VerifyArgs {
     request: String,
 }
 
-/// How `zk-setup` quantized the model.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SetupRecord {
-    /// Canonical weight digest (what `deai-worker hash --weights` prints).
-    weights_sha256: Digest,
-    quant: QuantConfig,
-}
-
 #[derive(Serialize)]
 pub struct SetupReport {
     keys: String,
@@ -126,6 +118,9 @@ pub struct SetupReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     commitment: Option<String>,
     weights_sha256: Digest,
+    /// sha256 of the canonical encoding of the quantized model: the chain's
+    /// `quantized_weights_sha256` (docs/worker.md, "Inference server").
+    quantized_weights_sha256: String,
     quant: QuantConfig,
     setup_seconds: f64,
 }
@@ -308,6 +303,7 @@ pub fn setup(a: &SetupArgs) -> anyhow::Result<SetupReport> {
         verifying_key_bytes: vk.len(),
         commitment: keys.layout.commitment.clone(),
         weights_sha256,
+        quantized_weights_sha256: hex::encode(quantized_sha256(&model)),
         quant: cfg,
         setup_seconds,
     })
@@ -330,9 +326,7 @@ fn read_limited(path: &Path, limit: u64) -> anyhow::Result<String> {
 }
 
 pub fn prove(a: &ProveArgs) -> anyhow::Result<ProveReport> {
-    let record_path = a.keys.join(SETUP_FILE);
-    let record: SetupRecord = serde_json::from_str(&read_limited(&record_path, 1 << 20)?)
-        .with_context(|| format!("{}", record_path.display()))?;
+    let record = SetupRecord::read(&a.keys)?;
     let (float, digest) = load_float(&a.model)?;
     if digest != record.weights_sha256 {
         bail!(

@@ -1,0 +1,246 @@
+//! The inference market from the worker: `inference-server start` (the server daemon of
+//! deai-worker-inference with its key from a deaid keyring; stops cleanly on SIGTERM /
+//! SIGINT), `request` (a requester's zk request, waited for and checked), and
+//! `model-info` (the hashes a model is registered with).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use deai_client::{AccountKey, Backend, GasPrice, Keyring, SendOptions};
+use deai_worker_daemon::node::{cancel_on_signals, connect_sender, passphrase};
+use deai_worker_daemon::parse_coin;
+use deai_worker_inference::keydir::{quantize_for_keys, read_weights};
+use deai_worker_inference::models::{architecture, quantized_encoding, quantized_sha256};
+use deai_worker_inference::requester::{self, RequestOptions};
+use deai_worker_inference::{state, Chain, Config, NodeChain, Server};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::provider_cmd::{default_home, NodeArgs};
+
+#[derive(Subcommand)]
+pub enum InferenceServerCommand {
+    /// Run the inference server: serve the zk models of --model-dir, register as their
+    /// server, answer the requests assigned to it with proofs.
+    Start(StartArgs),
+}
+
+/// The key flags shared with deaid.
+#[derive(Args, Clone)]
+pub struct KeyArgs {
+    /// Name of the key in the keyring.
+    #[arg(long)]
+    key: String,
+    #[arg(long, value_enum, default_value = "file")]
+    keyring_backend: Backend,
+    /// deaid's home, where the keyring lives (`file` passphrase: DEAI_KEYRING_PASSPHRASE).
+    #[arg(long, env = "DEAI_HOME", default_value_os_t = default_home())]
+    home: PathBuf,
+    /// Gas price of its txs.
+    #[arg(long, default_value = "0.025udeai")]
+    gas_prices: String,
+}
+
+impl KeyArgs {
+    fn key(&self) -> anyhow::Result<AccountKey> {
+        Keyring::open(&self.home, self.keyring_backend).get(&self.key, passphrase)
+    }
+
+    fn send_options(&self) -> anyhow::Result<SendOptions> {
+        Ok(SendOptions {
+            gas_price: GasPrice::parse(&self.gas_prices).context("--gas-prices")?,
+            ..SendOptions::default()
+        })
+    }
+}
+
+#[derive(Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    node: NodeArgs,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The models served: DIR/<model id>/model.safetensors and DIR/<model id>/keys/ (the
+    /// key directory zk-setup wrote), each checked against the chain's record.
+    #[arg(long)]
+    model_dir: PathBuf,
+    /// State directory (default <home>/inference-server).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Stake of each server registration (default: the chain's server_min_stake).
+    #[arg(long)]
+    stake: Option<String>,
+    /// Seconds between full re-reads of its models, registrations and requests.
+    #[arg(long, default_value_t = 10)]
+    reconcile_secs: u64,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// The server answers with a Groth16 proof the chain verifies.
+    Zk,
+}
+
+#[derive(Args)]
+pub struct RequestArgs {
+    #[command(flatten)]
+    node: NodeArgs,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The model's id on chain.
+    #[arg(long)]
+    model: u64,
+    /// A JSON array of the model's float inputs (quantized with the model's registered
+    /// input scale), or {"quantized": [ints]}.
+    #[arg(long)]
+    input: PathBuf,
+    #[arg(long, value_enum, default_value_t = ModeArg::Zk)]
+    mode: ModeArg,
+    /// The fee escrowed (default: the model's price).
+    #[arg(long)]
+    fee: Option<String>,
+    /// Blocks the server has to answer (default 20, within the chain's bounds).
+    #[arg(long)]
+    deadline_blocks: Option<u64>,
+    /// Longest wait for the request's end, in seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout_secs: u64,
+    /// How often the request is read while waiting, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    poll_ms: u64,
+}
+
+#[derive(Args)]
+pub struct ModelInfoArgs {
+    /// The float weights given to zk-setup.
+    #[arg(long)]
+    model: PathBuf,
+    /// The key directory zk-setup wrote.
+    #[arg(long)]
+    keys: PathBuf,
+    /// Also write the canonical encoding of the quantized model here.
+    #[arg(long)]
+    quantized_out: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+pub struct ModelInfo {
+    /// Layer sizes, input first (the chain's architecture).
+    architecture: Vec<u32>,
+    /// The canonical weight digest (what the server accepts as weights_sha256; the file's
+    /// sha256 is accepted too).
+    weights_sha256: String,
+    weights_file_sha256: String,
+    /// sha256 of the canonical encoding of the quantized model.
+    quantized_weights_sha256: String,
+    verifying_key_sha256: String,
+}
+
+impl ModelInfo {
+    pub fn text(&self) -> String {
+        format!(
+            "architecture {}\nweights_sha256 {}\nweights_file_sha256 {}\nquantized_weights_sha256 {}\nverifying_key_sha256 {}",
+            self.architecture
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            self.weights_sha256,
+            self.weights_file_sha256,
+            self.quantized_weights_sha256,
+            self.verifying_key_sha256
+        )
+    }
+}
+
+pub fn model_info(a: &ModelInfoArgs) -> anyhow::Result<ModelInfo> {
+    use sha2::{Digest, Sha256};
+    let w = read_weights(&a.model)?;
+    let model = quantize_for_keys(&w, &a.model, &a.keys)?;
+    let vk = deai_zk::prover::read_vk_bytes(&a.keys)
+        .with_context(|| format!("key directory {}", a.keys.display()))?;
+    if let Some(out) = &a.quantized_out {
+        deai_worker_daemon::state::write_durably(out, &quantized_encoding(&model))?;
+    }
+    Ok(ModelInfo {
+        architecture: architecture(&model),
+        weights_sha256: w.canonical.to_hex(),
+        weights_file_sha256: w.file.to_hex(),
+        quantized_weights_sha256: hex::encode(quantized_sha256(&model)),
+        verifying_key_sha256: hex::encode(Sha256::digest(&vk)),
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+pub fn server(cmd: &InferenceServerCommand) -> anyhow::Result<ExitCode> {
+    let InferenceServerCommand::Start(a) = cmd;
+    let cfg = Config {
+        model_dir: a.model_dir.clone(),
+        stake: a
+            .stake
+            .as_deref()
+            .map(parse_coin)
+            .transpose()
+            .context("--stake")?,
+        reconcile_every: Duration::from_secs(a.reconcile_secs.max(1)),
+    };
+    anyhow::ensure!(
+        a.model_dir.is_dir(),
+        "--model-dir {} is not a directory",
+        a.model_dir.display()
+    );
+    let state_dir = a
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| a.key.home.join("inference-server"));
+    let (file, st) = state::open(&state_dir)?;
+    let key = a.key.key()?;
+    let opts = a.key.send_options()?;
+    let url = a.node.url();
+    runtime()?.block_on(async move {
+        let shutdown = CancellationToken::new();
+        cancel_on_signals(shutdown.clone());
+        let Some(sender) = connect_sender(&url, &key, &opts, &shutdown).await else {
+            return Ok(());
+        };
+        let chain = NodeChain::new(sender)?;
+        tracing::info!(server = %chain.address(), chain_id = %chain.chain_id(), node = %url, model_dir = %a.model_dir.display(), state_dir = %state_dir.display(), "inference server starting");
+        Server::new(chain, cfg, file, st).run(&url, shutdown).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn request(a: &RequestArgs) -> anyhow::Result<requester::Answer> {
+    let ModeArg::Zk = a.mode;
+    let input_json = deai_worker_inference::keydir::read_limited(
+        &a.input,
+        deai_zk::input::MAX_INPUT_JSON_BYTES as u64,
+    )?;
+    let opts = RequestOptions {
+        model_id: a.model,
+        input_json,
+        fee: a.fee.as_deref().map(parse_coin).transpose().context("--fee")?,
+        deadline_blocks: a.deadline_blocks,
+        poll: Duration::from_millis(a.poll_ms.max(50)),
+        timeout: Duration::from_secs(a.timeout_secs),
+    };
+    let key = a.key.key()?;
+    let send = a.key.send_options()?;
+    let url = a.node.url();
+    runtime()?.block_on(async move {
+        let cancel = CancellationToken::new();
+        cancel_on_signals(cancel.clone());
+        let sender = deai_client::TxSender::new(deai_client::NodeClient::new(&url)?, key, send).await?;
+        let mut chain = NodeChain::new(sender)?;
+        requester::request(&mut chain, &opts, &cancel).await
+    })
+}
