@@ -54,6 +54,7 @@ pub enum IoEncoding {
 /// What a verifier needs besides the verifying key: how to map a statement to
 /// public inputs. Stored next to the verifying key (`circuit.json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CircuitLayout {
     pub mode: Mode,
     pub output: OutputKind,

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
-use sha2::{Digest, Sha256};
 
 use deai_inference::zk::request_context;
 use deai_proto::inference::v1 as pb;
@@ -30,55 +29,39 @@ pub fn read_limited(path: &Path, limit: u64, what: &str) -> anyhow::Result<Vec<u
     std::fs::read(path).map_err(ctx)
 }
 
-/// The proof file `deai-worker prove` writes (deai-zk's `ProofFile`):
-/// `{"output": [...], "request": "<64 hex>", "public_inputs": ["<64 hex>", ...],
-/// "proof": "<256 hex>"}`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProofFile {
-    pub output: Vec<i64>,
-    /// The request binding, hex of its 32-byte little-endian encoding.
-    pub request: String,
-    pub public_inputs: Vec<String>,
-    pub proof: String,
+/// The proof file `deai-worker prove` writes: deai-zk's own `ProofFile`.
+pub use deai_zk::ProofFile;
+
+/// Reads a proof file (bounded).
+pub fn read_proof_file(path: &Path) -> anyhow::Result<ProofFile> {
+    let bytes = read_limited(path, MAX_PROOF_FILE_BYTES, "proof file")?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow::anyhow!("proof file {}: not UTF-8", path.display()))?;
+    ProofFile::from_json(text).map_err(|e| {
+        anyhow::anyhow!(
+            "proof file {}: {e} (expected what deai-worker prove writes)",
+            path.display()
+        )
+    })
 }
 
-impl ProofFile {
-    pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let bytes = read_limited(path, MAX_PROOF_FILE_BYTES, "proof file")?;
-        serde_json::from_slice(&bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "proof file {}: {e} (expected what deai-worker prove writes)",
-                path.display()
-            )
-        })
-    }
-
-    /// The proof's bytes: 128, as the chain takes them.
-    pub fn proof_bytes(&self, path: &Path) -> anyhow::Result<Vec<u8>> {
-        let proof = hex::decode(&self.proof)
-            .map_err(|e| anyhow::anyhow!("proof file {}: proof: {e}", path.display()))?;
-        anyhow::ensure!(
-            proof.len() == PROOF_BYTES,
-            "proof file {}: a proof of {} bytes, a Groth16 proof has {PROOF_BYTES}",
-            path.display(),
-            proof.len()
-        );
-        Ok(proof)
-    }
+/// The proof's bytes: 128, as the chain takes them.
+pub fn proof_bytes(file: &ProofFile, path: &Path) -> anyhow::Result<Vec<u8>> {
+    let proof = hex::decode(&file.proof)
+        .map_err(|e| anyhow::anyhow!("proof file {}: proof: {e}", path.display()))?;
+    anyhow::ensure!(
+        proof.len() == PROOF_BYTES,
+        "proof file {}: a proof of {} bytes, a Groth16 proof has {PROOF_BYTES}",
+        path.display(),
+        proof.len()
+    );
+    Ok(proof)
 }
 
-/// The request binding of a context, as the proof file writes it: hex of
-/// `sha256("deai.zk.request.v1" ‖ context)`'s first 31 bytes, little-endian, padded to 32
-/// (deai-zk's `request_binding` and `request_hex`).
+/// The request binding of a context, as the proof file writes it (deai-zk's
+/// `request_binding` and `request_hex`).
 pub fn request_binding_hex(context: &str) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"deai.zk.request.v1")
-        .chain_update(context.as_bytes())
-        .finalize();
-    let mut le = [0u8; 32];
-    le[..31].copy_from_slice(&digest[..31]);
-    hex::encode(le)
+    deai_zk::request::request_hex(&deai_zk::request_binding(context.as_bytes()))
 }
 
 /// Checks that a proof file was made for request `request_id` answered by `server` on
@@ -202,8 +185,8 @@ impl Submit {
                 (self.output_values.clone(), Vec::new())
             }
             Some(path) => {
-                let file = ProofFile::read(path)?;
-                let proof = file.proof_bytes(path)?;
+                let file = read_proof_file(path)?;
+                let proof = proof_bytes(&file, path)?;
                 anyhow::ensure!(
                     self.output_values.is_empty() || self.output_values == file.output,
                     "--output-values {:?} differs from the output {:?} proved in {}",
@@ -268,8 +251,8 @@ impl Respond {
         signer: &str,
         chain_id: Option<&str>,
     ) -> anyhow::Result<pb::MsgRespondChallenge> {
-        let file = ProofFile::read(&self.proof)?;
-        let proof = file.proof_bytes(&self.proof)?;
+        let file = read_proof_file(&self.proof)?;
+        let proof = proof_bytes(&file, &self.proof)?;
         if let Some(chain_id) = chain_id {
             check_binding(&file, &self.proof, chain_id, self.request_id, signer)?;
         }

@@ -100,26 +100,6 @@ pub const LAYOUT_FILE: &str = "circuit.json";
 /// Largest circuit.json read.
 const MAX_LAYOUT_FILE_BYTES: u64 = 1 << 20;
 
-/// The statement layout in `circuit.json`, as deai-zk's `CircuitLayout` writes it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CircuitFile {
-    /// "public" or "private".
-    pub mode: String,
-    /// "logits" or "argmax".
-    pub output: String,
-    /// "plain" or "packed".
-    pub encoding: String,
-    pub n_inputs: u64,
-    pub input_min: i64,
-    pub input_max: i64,
-    pub input_frac_bits: u32,
-    pub logit_bounds: Vec<(i64, i64)>,
-    /// Hex of the 32-byte little-endian Poseidon commitment (private mode).
-    #[serde(default)]
-    pub commitment: Option<String>,
-}
-
 /// What `deai-worker zk-setup` wrote to a key directory, as the model record takes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyDir {
@@ -141,29 +121,24 @@ impl KeyDir {
         let verifying_key = read_limited(&vk_path, max_vk, "verifying key")?;
         let layout_path = dir.join(LAYOUT_FILE);
         let text = read_limited(&layout_path, MAX_LAYOUT_FILE_BYTES, "circuit layout")?;
-        let c: CircuitFile = serde_json::from_slice(&text).map_err(|e| {
+        // deai-zk's own type (its verifier-only build), exactly what zk-setup wrote.
+        let c: deai_zk::CircuitLayout = serde_json::from_slice(&text).map_err(|e| {
             anyhow::anyhow!(
                 "{}: {e} (expected the circuit.json deai-worker zk-setup writes)",
                 layout_path.display()
             )
         })?;
-        let bad = |field: &str, v: &str| {
-            anyhow::anyhow!("{}: unknown {field} {v:?}", layout_path.display())
+        let mode = match c.mode {
+            deai_zk::Mode::Public => ZkModeArg::Public,
+            deai_zk::Mode::Private => ZkModeArg::Private,
         };
-        let mode = match c.mode.as_str() {
-            "public" => ZkModeArg::Public,
-            "private" => ZkModeArg::Private,
-            other => return Err(bad("mode", other)),
+        let output = match c.output {
+            deai_zk::OutputKind::Logits => pb::OutputKind::Logits,
+            deai_zk::OutputKind::Argmax => pb::OutputKind::Argmax,
         };
-        let output = match c.output.as_str() {
-            "logits" => pb::OutputKind::Logits,
-            "argmax" => pb::OutputKind::Argmax,
-            other => return Err(bad("output", other)),
-        };
-        let encoding = match c.encoding.as_str() {
-            "plain" => pb::IoEncoding::Plain,
-            "packed" => pb::IoEncoding::Packed,
-            other => return Err(bad("encoding", other)),
+        let encoding = match c.encoding {
+            deai_zk::IoEncoding::Plain => pb::IoEncoding::Plain,
+            deai_zk::IoEncoding::Packed => pb::IoEncoding::Packed,
         };
         let weight_commitment = match (&c.commitment, mode) {
             (Some(h), ZkModeArg::Private) => {
@@ -187,7 +162,7 @@ impl KeyDir {
             mode,
             verifying_key,
             weight_commitment,
-            n_inputs: c.n_inputs,
+            n_inputs: c.n_inputs as u64,
             input_min: c.input_min,
             input_max: c.input_max,
             input_frac_bits: c.input_frac_bits,
@@ -411,8 +386,9 @@ pub enum Input {
     Floats(Vec<f32>),
 }
 
-/// Quantizes a float input as deai-zk's `InputSpec::quantize` does: `round(x · 2^frac_bits)`
-/// (half away from zero), clamped to `[min, max]`.
+/// Quantizes a float input with deai-zk's `InputSpec::quantize` (the one rule the prover
+/// and verifiers use): `round(x · 2^frac_bits)` (half away from zero), clamped to
+/// `[min, max]`.
 pub fn quantize(
     x: &[f32],
     n_inputs: usize,
@@ -420,18 +396,13 @@ pub fn quantize(
     min: i64,
     max: i64,
 ) -> anyhow::Result<Vec<i64>> {
-    anyhow::ensure!(
-        x.len() == n_inputs,
-        "the input has {} values, the model takes {n_inputs}",
-        x.len()
-    );
-    let scale = 2f64.powi(frac_bits.min(62) as i32);
-    x.iter()
-        .map(|v| {
-            anyhow::ensure!(v.is_finite(), "the input holds a non-finite value {v}");
-            Ok(((*v as f64 * scale).round().clamp(min as f64, max as f64)) as i64)
-        })
-        .collect()
+    let spec = deai_zk::InputSpec {
+        n_inputs,
+        frac_bits,
+        min,
+        max,
+    };
+    spec.quantize(x).map_err(|e| anyhow::anyhow!("the input: {e}"))
 }
 
 impl Request {
