@@ -228,7 +228,12 @@ pub fn request(a: &RequestArgs) -> anyhow::Result<requester::Answer> {
     let opts = RequestOptions {
         model_id: a.model,
         input_json,
-        fee: a.fee.as_deref().map(parse_coin).transpose().context("--fee")?,
+        fee: a
+            .fee
+            .as_deref()
+            .map(parse_coin)
+            .transpose()
+            .context("--fee")?,
         deadline_blocks: a.deadline_blocks,
         poll: Duration::from_millis(a.poll_ms.max(50)),
         timeout: Duration::from_secs(a.timeout_secs),
@@ -239,7 +244,8 @@ pub fn request(a: &RequestArgs) -> anyhow::Result<requester::Answer> {
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signals(cancel.clone());
-        let sender = deai_client::TxSender::new(deai_client::NodeClient::new(&url)?, key, send).await?;
+        let sender =
+            deai_client::TxSender::new(deai_client::NodeClient::new(&url)?, key, send).await?;
         let mut chain = NodeChain::new(sender)?;
         requester::request(&mut chain, &opts, &cancel).await
     })

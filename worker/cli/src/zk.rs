@@ -15,6 +15,7 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, ValueEnum};
 use deai_worker_engine as engine;
+use deai_worker_inference::models::quantized_sha256;
 use deai_worker_jobs::Digest;
 use deai_zk::circuit::CircuitSpec;
 use deai_zk::input::MAX_INPUT_JSON_BYTES;
@@ -22,7 +23,6 @@ use deai_zk::proof_file::MAX_PROOF_FILE_BYTES;
 use deai_zk::quant::{self, FloatMlp, QuantConfig};
 use deai_zk::request::request_hex;
 use deai_zk::{prover, request_binding, IoEncoding, Mode, OutputKind, ProofFile, QuantizedModel};
-use deai_worker_inference::models::quantized_sha256;
 use serde::Serialize;
 
 /// `zk-setup.json`: how `zk-setup` quantized the model (shared with the inference server).

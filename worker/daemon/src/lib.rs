@@ -59,8 +59,7 @@ impl From<TxResponse> for Committed {
 
 /// One coin from a flag such as `10udeai`.
 pub fn parse_coin(s: &str) -> anyhow::Result<deai_framework::Coin> {
-    let coins =
-        deai_framework::Coins::parse(s).map_err(|e| anyhow::anyhow!("{s:?}: {}", e.log))?;
+    let coins = deai_framework::Coins::parse(s).map_err(|e| anyhow::anyhow!("{s:?}: {}", e.log))?;
     let mut it = coins.iter();
     match (it.next(), it.next()) {
         (Some(c), None) => Ok(c.clone()),

@@ -55,7 +55,8 @@ impl Chain for NodeChain {
     }
 
     async fn params(&self) -> anyhow::Result<pb::Params> {
-        let r: pb::QueryParamsResponse = self.abci.one("Params", &pb::QueryParamsRequest {}).await?;
+        let r: pb::QueryParamsResponse =
+            self.abci.one("Params", &pb::QueryParamsRequest {}).await?;
         r.params
             .ok_or_else(|| anyhow::anyhow!("the chain answered no inference params"))
     }
@@ -65,8 +66,10 @@ impl Chain for NodeChain {
     }
 
     async fn model(&self, id: u64) -> anyhow::Result<Option<pb::Model>> {
-        let r: Option<pb::QueryModelResponse> =
-            self.abci.get("Model", &pb::QueryModelRequest { id }).await?;
+        let r: Option<pb::QueryModelResponse> = self
+            .abci
+            .get("Model", &pb::QueryModelRequest { id })
+            .await?;
         Ok(r.and_then(|r| r.model))
     }
 
@@ -80,8 +83,10 @@ impl Chain for NodeChain {
     }
 
     async fn request(&self, id: u64) -> anyhow::Result<Option<pb::Request>> {
-        let r: Option<pb::QueryRequestResponse> =
-            self.abci.get("Request", &pb::QueryRequestRequest { id }).await?;
+        let r: Option<pb::QueryRequestResponse> = self
+            .abci
+            .get("Request", &pb::QueryRequestRequest { id })
+            .await?;
         Ok(r.and_then(|r| r.request))
     }
 

@@ -18,7 +18,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use deai_proto::inference::v1::{self as pb, IoEncoding as PbEncoding, OutputKind as PbOutput, ZkMode};
+use deai_proto::inference::v1::{
+    self as pb, IoEncoding as PbEncoding, OutputKind as PbOutput, ZkMode,
+};
 use deai_zk::prover::{self, Keys};
 use deai_zk::{CircuitLayout, IoEncoding, Mode, OutputKind, QuantizedModel};
 use sha2::{Digest as _, Sha256};
@@ -100,10 +102,10 @@ pub fn layout_of(m: &pb::Model) -> anyhow::Result<CircuitLayout> {
         Ok(PbEncoding::Packed) => IoEncoding::Packed,
         _ => bail!("model {}: unknown circuit encoding {}", m.id, c.encoding),
     };
-    let n_inputs = *m
-        .architecture
-        .first()
-        .with_context(|| format!("model {}: empty architecture", m.id))? as usize;
+    let n_inputs =
+        *m.architecture
+            .first()
+            .with_context(|| format!("model {}: empty architecture", m.id))? as usize;
     let commitment = match mode {
         Mode::Private => Some(hex::encode(&m.weight_commitment)),
         Mode::Public => None,
@@ -274,8 +276,7 @@ fn spec_of(l: &CircuitLayout) -> deai_zk::circuit::CircuitSpec {
 /// number), by id. Other entries are skipped.
 pub fn model_dirs(dir: &Path) -> anyhow::Result<BTreeMap<u64, PathBuf>> {
     let mut out = BTreeMap::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("model dir {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).with_context(|| format!("model dir {}", dir.display()))?;
     for e in entries {
         let e = e.with_context(|| format!("model dir {}", dir.display()))?;
         let Some(name) = e.file_name().to_str().map(str::to_string) else {

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use deai_framework::Coin;
-use deai_proto::inference::v1::{self as pb, OutputKind as PbOutput, RequestState, VerificationMode};
+use deai_proto::inference::v1::{
+    self as pb, OutputKind as PbOutput, RequestState, VerificationMode,
+};
 use deai_worker_daemon::typed_events_in;
 use deai_zk::verifier::PreparedVerifier;
 use deai_zk::Statement;
@@ -106,7 +108,9 @@ pub async fn request<C: Chain>(
     let deadline_blocks = o.deadline_blocks.unwrap_or_else(|| {
         DEFAULT_DEADLINE_BLOCKS.clamp(
             params.min_deadline_blocks.max(1),
-            params.max_deadline_blocks.max(params.min_deadline_blocks.max(1)),
+            params
+                .max_deadline_blocks
+                .max(params.min_deadline_blocks.max(1)),
         )
     });
     let msg = pb::MsgRequestInference {
@@ -138,7 +142,9 @@ pub async fn request<C: Chain>(
         match chain.request(id).await {
             Ok(Some(r)) if r.state != RequestState::Pending as i32 => break r,
             Ok(_) => {}
-            Err(e) => tracing::warn!(request = id, error = %deai_worker_daemon::one_line(&e), "reading the request"),
+            Err(e) => {
+                tracing::warn!(request = id, error = %deai_worker_daemon::one_line(&e), "reading the request")
+            }
         }
         if started.elapsed() > o.timeout {
             bail!("request {id} is still pending after {:?}", o.timeout);
@@ -178,13 +184,17 @@ pub async fn request<C: Chain>(
         .with_context(|| format!("request {id} completed without a matching submission"))?;
     let statement = Statement {
         commitment: layout.commitment_fr()?,
-        request: deai_zk::request_binding(request_context(&chain.chain_id(), id, &sub.server).as_bytes()),
+        request: deai_zk::request_binding(
+            request_context(&chain.chain_id(), id, &sub.server).as_bytes(),
+        ),
         input: input.clone(),
         output: sub.output.clone(),
     };
     PreparedVerifier::from_bytes(&model.verifying_key)?
         .verify_statement(&layout, &statement, &sub.proof)
-        .map_err(|e| anyhow::anyhow!("request {id}: the accepted proof does not verify here: {e}"))?;
+        .map_err(|e| {
+            anyhow::anyhow!("request {id}: the accepted proof does not verify here: {e}")
+        })?;
     answer.state = "completed".into();
     answer.server = sub.server.clone();
     answer.output = sub.output.clone();

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deai_framework::Coin;
-use deai_proto::inference::v1::{self as pb, RequestState, ServerState as PbServerState, VerificationMode};
+use deai_proto::inference::v1::{
+    self as pb, RequestState, ServerState as PbServerState, VerificationMode,
+};
 use deai_worker_daemon::{one_line, StateFile, Watch};
 use deai_zk::prover::{self, ProofOutput};
 use prost::Name;
@@ -151,7 +153,10 @@ impl<C: Chain> Server<C> {
                     }
                 },
                 Ok(None) => {
-                    tracing::warn!(model = id, "model not registered on chain (yet); trying again later")
+                    tracing::warn!(
+                        model = id,
+                        "model not registered on chain (yet); trying again later"
+                    )
                 }
                 Err(e) => {
                     tracing::warn!(model = id, error = %one_line(&e), "reading model from the chain; trying again later")
@@ -246,20 +251,17 @@ impl<C: Chain> Server<C> {
 
     /// Records a request assigned to this server (idempotent) and queues it.
     fn assigned(&mut self, id: u64, model_id: u64, deadline: u64) {
-        if !self.state.requests.contains_key(&id) {
+        if let std::collections::btree_map::Entry::Vacant(e) = self.state.requests.entry(id) {
             tracing::info!(request = id, model = model_id, deadline, "request assigned");
-            self.state.requests.insert(
-                id,
-                RequestRecord {
-                    model_id,
-                    deadline,
-                    stage: Stage::Assigned,
-                    output: Vec::new(),
-                    proof: String::new(),
-                    txhash: String::new(),
-                    error: None,
-                },
-            );
+            e.insert(RequestRecord {
+                model_id,
+                deadline,
+                stage: Stage::Assigned,
+                output: Vec::new(),
+                proof: String::new(),
+                txhash: String::new(),
+                error: None,
+            });
             self.save();
         }
         self.enqueue(id);
@@ -284,7 +286,11 @@ impl<C: Chain> Server<C> {
                 tracing::info!(request = id, "inference already on chain")
             }
             Stage::Completed => tracing::info!(request = id, "request completed"),
-            _ => tracing::warn!(request = id, deadline = rec.deadline, "request expired unanswered"),
+            _ => tracing::warn!(
+                request = id,
+                deadline = rec.deadline,
+                "request expired unanswered"
+            ),
         }
         rec.stage = stage;
         self.save();
@@ -398,7 +404,11 @@ impl<C: Chain> Server<C> {
             if self.local.get(&r.model_id).is_some_and(|m| m.is_ok())
                 && !self.refused.contains_key(&r.model_id)
             {
-                tracing::warn!(request = id, model = r.model_id, "model not checked against the chain yet; trying again later");
+                tracing::warn!(
+                    request = id,
+                    model = r.model_id,
+                    "model not checked against the chain yet; trying again later"
+                );
                 return;
             }
             return self.fail(id, format!("model {} is not served here", r.model_id));
@@ -406,7 +416,12 @@ impl<C: Chain> Server<C> {
         match self.chain.height().await {
             // The tx lands in a later block, which must not be past the deadline.
             Ok(h) if h >= r.deadline => {
-                tracing::warn!(request = id, height = h, deadline = r.deadline, "too late to answer");
+                tracing::warn!(
+                    request = id,
+                    height = h,
+                    deadline = r.deadline,
+                    "too late to answer"
+                );
                 return;
             }
             Ok(_) => {}
@@ -432,7 +447,11 @@ impl<C: Chain> Server<C> {
                 Ok(Err(e)) => return self.fail(id, format!("proving: {}", one_line(&e))),
                 Err(e) => return self.fail(id, format!("proving task: {e}")),
             };
-            tracing::info!(request = id, seconds = started.elapsed().as_secs_f64(), "proved");
+            tracing::info!(
+                request = id,
+                seconds = started.elapsed().as_secs_f64(),
+                "proved"
+            );
             let output = out.statement.output.clone();
             if let Some(rec) = self.state.requests.get_mut(&id) {
                 rec.stage = Stage::Proved;
@@ -460,7 +479,10 @@ impl<C: Chain> Server<C> {
                 tracing::info!(request = id, tx = %c.txhash, height = %c.height, output = ?output, "inference submitted");
             }
             Ok(c) => {
-                let e = format!("MsgSubmitInference refused: code {} ({}): {}", c.code, c.codespace, c.raw_log);
+                let e = format!(
+                    "MsgSubmitInference refused: code {} ({}): {}",
+                    c.code, c.codespace, c.raw_log
+                );
                 self.after_failed_submit(id, e).await
             }
             Err(e) => self.after_failed_submit(id, one_line(&e)).await,
@@ -472,9 +494,10 @@ impl<C: Chain> Server<C> {
     /// [`MAX_ATTEMPTS`] submissions.
     async fn after_failed_submit(&mut self, id: u64, error: String) {
         if let Ok(Some(r)) = self.chain.request(id).await {
-            match RequestState::try_from(r.state) {
-                Ok(s @ (RequestState::Completed | RequestState::Expired)) => return self.ended(id, s),
-                _ => {}
+            if let Ok(s @ (RequestState::Completed | RequestState::Expired)) =
+                RequestState::try_from(r.state)
+            {
+                return self.ended(id, s);
             }
         }
         if self.may_retry(id) {

@@ -22,7 +22,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chain::{Chain, Committed};
 use crate::keydir::{read_weights, SetupRecord, SETUP_FILE};
-use crate::models::{layout_of, quantized_encoding, quantized_sha256, LocalModel, KEYS_DIR, WEIGHTS_FILE};
+use crate::models::{
+    layout_of, quantized_encoding, quantized_sha256, LocalModel, KEYS_DIR, WEIGHTS_FILE,
+};
 use crate::notices::Notice;
 use crate::requester::{request, RequestOptions};
 use crate::server::{request_context, Config, Server};
@@ -136,7 +138,8 @@ impl FakeChain {
                 },
             );
         } else if m.type_url == pb::MsgRequestInference::type_url() {
-            let r = pb::MsgRequestInference::decode(m.value.as_slice()).map_err(|e| e.to_string())?;
+            let r =
+                pb::MsgRequestInference::decode(m.value.as_slice()).map_err(|e| e.to_string())?;
             let server = l
                 .servers
                 .keys()
@@ -169,15 +172,22 @@ impl FakeChain {
                 deadline: req.deadline,
                 servers: vec![server],
             });
-            events.push(serde_json::json!({"type": e.kind, "attributes": e.attributes.iter()
-                .map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect::<Vec<_>>()}));
+            events.push(
+                serde_json::json!({"type": e.kind, "attributes": e.attributes.iter()
+                .map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect::<Vec<_>>()}),
+            );
         } else if m.type_url == pb::MsgSubmitInference::type_url() {
-            let s = pb::MsgSubmitInference::decode(m.value.as_slice()).map_err(|e| e.to_string())?;
+            let s =
+                pb::MsgSubmitInference::decode(m.value.as_slice()).map_err(|e| e.to_string())?;
             if s.server != signer {
                 return Err("signer".into());
             }
             let height = l.height;
-            let r = l.requests.get(&s.request_id).ok_or("request not found")?.clone();
+            let r = l
+                .requests
+                .get(&s.request_id)
+                .ok_or("request not found")?
+                .clone();
             if r.state != RequestState::Pending as i32 {
                 return Err(format!("request {} is not pending", r.id));
             }
@@ -213,7 +223,10 @@ impl FakeChain {
                 height,
                 bond: None,
             });
-            let r = l.requests.get_mut(&s.request_id).ok_or("request not found")?;
+            let r = l
+                .requests
+                .get_mut(&s.request_id)
+                .ok_or("request not found")?;
             r.state = RequestState::Completed as i32;
             r.output = s.output;
             r.completed_height = height;
@@ -317,7 +330,11 @@ impl Chain for FakeChain {
 
 /// A 4-3-2 MLP with fixed weights, inputs in [0, 1] quantized onto 0..=16.
 fn float_model() -> FloatMlp {
-    let w = |n: usize, k: f32| (0..n).map(|i| ((i as f32 * 0.37 + k).sin()) * 0.8).collect::<Vec<f32>>();
+    let w = |n: usize, k: f32| {
+        (0..n)
+            .map(|i| ((i as f32 * 0.37 + k).sin()) * 0.8)
+            .collect::<Vec<f32>>()
+    };
     FloatMlp {
         layers: vec![
             FloatLayer {
@@ -359,7 +376,11 @@ fn write_model_dir(dir: &Path, id: u64) -> LocalModel {
         weights_sha256: w.canonical,
         quant,
     };
-    std::fs::write(keys.join(SETUP_FILE), serde_json::to_string(&record).unwrap()).unwrap();
+    std::fs::write(
+        keys.join(SETUP_FILE),
+        serde_json::to_string(&record).unwrap(),
+    )
+    .unwrap();
     LocalModel::read(id, &d).unwrap()
 }
 
@@ -472,13 +493,20 @@ fn a_model_is_served_only_when_it_matches_its_chain_record() {
     let mut by_file = good.clone();
     by_file.weights_sha256 = w.local.weights_file.to_vec();
     w.local.check(&by_file).unwrap();
-    let bad: Vec<(&str, Box<dyn Fn(&mut pb::Model)>)> = vec![
+    type Edit = Box<dyn Fn(&mut pb::Model)>;
+    let bad: Vec<(&str, Edit)> = vec![
         ("verifying_key.bin", Box::new(|m| m.verifying_key[40] ^= 1)),
-        ("quantized", Box::new(|m| m.quantized_weights_sha256[0] ^= 1)),
+        (
+            "quantized",
+            Box::new(|m| m.quantized_weights_sha256[0] ^= 1),
+        ),
         ("weights_sha256", Box::new(|m| m.weights_sha256[0] ^= 1)),
         ("circuit.json", Box::new(|m| m.input_max += 1)),
         ("architecture", Box::new(|m| m.architecture = vec![4, 4, 2])),
-        ("circuit.json", Box::new(|m| m.circuit.as_mut().unwrap().logit_bounds[0].hi += 1)),
+        (
+            "circuit.json",
+            Box::new(|m| m.circuit.as_mut().unwrap().logit_bounds[0].hi += 1),
+        ),
     ];
     for (what, f) in bad {
         let mut m = good.clone();
@@ -496,7 +524,11 @@ async fn the_server_registers_and_answers_with_a_proof_that_verifies_for_the_req
     assert_eq!(s.served(), vec![1]);
     let reg = w.chain.committed::<pb::MsgRegisterServer>();
     assert_eq!(reg.len(), 1);
-    assert_eq!(reg[0].stake, Some(coin(1000)), "the chain's server_min_stake");
+    assert_eq!(
+        reg[0].stake,
+        Some(coin(1000)),
+        "the chain's server_min_stake"
+    );
     // A second reconcile does not register again.
     s.reconcile().await;
     assert_eq!(w.chain.committed::<pb::MsgRegisterServer>().len(), 1);
@@ -524,9 +556,15 @@ async fn the_server_registers_and_answers_with_a_proof_that_verifies_for_the_req
     pv.verify_statement(&layout, &st(5, SERVER, &input), &sub[0].proof)
         .unwrap();
     // ... and not for another request, another server, another input or output.
-    assert!(pv.verify_statement(&layout, &st(6, SERVER, &input), &sub[0].proof).is_err());
-    assert!(pv.verify_statement(&layout, &st(5, "deai1other", &input), &sub[0].proof).is_err());
-    assert!(pv.verify_statement(&layout, &st(5, SERVER, &[1, 16, 7, 3]), &sub[0].proof).is_err());
+    assert!(pv
+        .verify_statement(&layout, &st(6, SERVER, &input), &sub[0].proof)
+        .is_err());
+    assert!(pv
+        .verify_statement(&layout, &st(5, "deai1other", &input), &sub[0].proof)
+        .is_err());
+    assert!(pv
+        .verify_statement(&layout, &st(5, SERVER, &[1, 16, 7, 3]), &sub[0].proof)
+        .is_err());
     let mut wrong = st(5, SERVER, &input);
     wrong.output[0] += 1;
     assert!(pv.verify_statement(&layout, &wrong, &sub[0].proof).is_err());
@@ -581,7 +619,14 @@ async fn a_commit_whose_answer_was_lost_is_found_on_chain_and_not_sent_again() {
     assert_eq!(s.state().requests[&2].stage, Stage::Completed);
     s.reconcile().await;
     s.drain().await;
-    assert_eq!(w.chain.with(|l| l.sent.iter().filter(|(a, _)| a.type_url == pb::MsgSubmitInference::type_url()).count()), 1);
+    assert_eq!(
+        w.chain.with(|l| l
+            .sent
+            .iter()
+            .filter(|(a, _)| a.type_url == pb::MsgSubmitInference::type_url())
+            .count()),
+        1
+    );
 }
 
 #[tokio::test]
@@ -607,12 +652,22 @@ async fn bad_or_late_requests_are_logged_and_the_server_goes_on() {
     assert_eq!(st[&3].stage, Stage::Failed);
     assert!(st[&3].error.as_deref().unwrap().contains("not served"));
     assert_eq!(st[&4].stage, Stage::Assigned, "too late: left to expire");
-    assert!(!st.contains_key(&5), "expired before it was seen: nothing to do");
+    assert!(
+        !st.contains_key(&5),
+        "expired before it was seen: nothing to do"
+    );
     assert_eq!(st[&6].stage, Stage::Submitted);
     let sub = w.chain.committed::<pb::MsgSubmitInference>();
-    assert_eq!(sub.iter().map(|m| m.request_id).collect::<Vec<_>>(), vec![6]);
+    assert_eq!(
+        sub.iter().map(|m| m.request_id).collect::<Vec<_>>(),
+        vec![6]
+    );
     // A chain event says 4 expired: recorded, and never submitted.
-    s.handle(Notice::Expired(pb::EventRequestExpired { request_id: 4, ..Default::default() })).await;
+    s.handle(Notice::Expired(pb::EventRequestExpired {
+        request_id: 4,
+        ..Default::default()
+    }))
+    .await;
     assert_eq!(s.state().requests[&4].stage, Stage::Expired);
 }
 
@@ -627,7 +682,11 @@ async fn a_model_that_is_not_the_registered_one_is_refused_and_nothing_else_is()
     let mut s = w.server();
     s.reconcile().await;
     assert_eq!(s.served(), vec![1]);
-    assert!(s.refused()[&2].contains("verifying_key.bin"), "{:?}", s.refused());
+    assert!(
+        s.refused()[&2].contains("verifying_key.bin"),
+        "{:?}",
+        s.refused()
+    );
     assert_eq!(w.chain.committed::<pb::MsgRegisterServer>().len(), 1);
 }
 

@@ -5,8 +5,8 @@
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::Any;
 use deai_client::TxSender;
-use deai_worker_daemon::abci::{next_key, Abci};
 use deai_proto::compute::v1 as pb;
+use deai_worker_daemon::abci::{next_key, Abci};
 
 /// A committed tx, as the provider needs it (the shared daemon scaffolding's).
 pub use deai_worker_daemon::Committed;

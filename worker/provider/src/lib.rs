@@ -34,8 +34,8 @@ mod daemon_tests;
 
 pub use chain::{Chain, Committed, NodeChain, NodeQueries};
 
+pub use daemon::{Config, Daemon, Work};
 /// Errors on one line in logs: the shared daemon scaffolding's.
 pub use deai_worker_daemon::one_line;
-pub use daemon::{Config, Daemon, Work};
 pub use runner::{Answer, AuditStart, CancelFlag, JobRunner};
 pub use state::{ProviderState, StateDir};
