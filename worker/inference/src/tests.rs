@@ -355,6 +355,18 @@ fn float_model() -> FloatMlp {
 
 /// Writes `dir/<id>/model.safetensors` and `dir/<id>/keys/` as zk-setup does.
 fn write_model_dir(dir: &Path, id: u64) -> LocalModel {
+    write_model_dir_with(
+        dir,
+        id,
+        CircuitSpec {
+            mode: Mode::Public,
+            output: OutputKind::Logits,
+            encoding: IoEncoding::Plain,
+        },
+    )
+}
+
+fn write_model_dir_with(dir: &Path, id: u64, spec: CircuitSpec) -> LocalModel {
     let d = dir.join(id.to_string());
     let keys = d.join(KEYS_DIR);
     std::fs::create_dir_all(&keys).unwrap();
@@ -363,11 +375,6 @@ fn write_model_dir(dir: &Path, id: u64) -> LocalModel {
     let w = read_weights(&d.join(WEIGHTS_FILE)).unwrap();
     let quant = QuantConfig::unit_range(1.0, 4);
     let model = deai_zk::quant::quantize(&float, &quant).unwrap();
-    let spec = CircuitSpec {
-        mode: Mode::Public,
-        output: OutputKind::Logits,
-        encoding: IoEncoding::Plain,
-    };
     deai_zk::prover::setup(&model, spec)
         .unwrap()
         .write_dir(&keys)
@@ -740,4 +747,48 @@ async fn the_requester_gets_the_output_and_checks_its_proof() {
     let (answer, ()) = tokio::join!(request(&mut requester, &opts, &cancel), serve);
     let e = answer.unwrap_err().to_string();
     assert!(e.contains("does not verify"), "{e}");
+}
+
+#[tokio::test]
+async fn a_private_argmax_packed_model_is_checked_and_served_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = tmp.path().join("models");
+    let spec = CircuitSpec {
+        mode: Mode::Private,
+        output: OutputKind::Argmax,
+        encoding: IoEncoding::Packed,
+    };
+    let local = write_model_dir_with(&models, 3, spec);
+    let chain = FakeChain::new();
+    let record = chain_model(&local);
+    assert_eq!(record.weight_commitment.len(), 32);
+    local.check(&record).unwrap();
+    let mut other = record.clone();
+    other.weight_commitment[0] ^= 1;
+    assert!(local.check(&other).is_err());
+    chain.with(|l| l.models.insert(3, record));
+    let (file, st) = state::open(&tmp.path().join("state")).unwrap();
+    let mut s = Server::new(
+        chain.clone(),
+        Config {
+            model_dir: models,
+            stake: None,
+            reconcile_every: Duration::from_secs(1),
+        },
+        file,
+        st,
+    );
+    s.reconcile().await;
+    assert_eq!(s.served(), vec![3]);
+    chain.put_request(1, 3, vec![16, 0, 3, 9], 40);
+    s.reconcile().await;
+    s.drain().await;
+    let sub = chain.committed::<pb::MsgSubmitInference>();
+    assert_eq!(
+        sub.len(),
+        1,
+        "verified by the fake chain as the module would"
+    );
+    let logits = local.model.infer(&[16, 0, 3, 9]).unwrap();
+    assert_eq!(sub[0].output, vec![deai_zk::argmax(&logits) as i64]);
 }
