@@ -238,6 +238,37 @@ impl Localnet {
     }
 }
 
+impl Localnet {
+    /// `deaid tx <module> <command> <key> <rest…> --wait -o json`, signed by `key` of the
+    /// localnet's test keyring with a fixed gas limit: the committed TxResponse. Fails the
+    /// test if the tx does.
+    pub fn cli_tx(&self, module: &str, key: &str, args: &[&str]) -> Value {
+        let (out, all) = self.cli_tx_raw(module, key, args);
+        assert!(
+            out.status.success(),
+            "deaid {all:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// [`Localnet::cli_tx`] without the success check: the process output.
+    pub fn cli_tx_raw(&self, module: &str, key: &str, args: &[&str]) -> (Output, Vec<String>) {
+        let node = self.node_flag(0);
+        let keys = self.keys_home();
+        let mut all: Vec<String> = vec!["tx".into(), module.into(), args[0].into(), key.into()];
+        all.extend(args[1..].iter().map(|a| a.to_string()));
+        for a in ["--keyring-backend", "test", "--home", keys.to_str().unwrap(), "--node", &node] {
+            all.push(a.into());
+        }
+        for a in ["--gas", "900000", "-y", "--wait", "-o", "json"] {
+            all.push(a.into());
+        }
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        (self.deaid(&refs, "", &[]), all)
+    }
+}
+
 /// Imports `app_state` into a fresh in-process app (InitChain, as a new chain's genesis) and
 /// exports it again.
 pub fn reimport(app_state: &Value, chain_id: &str) -> Value {

@@ -1,5 +1,5 @@
-//! Real `deai-worker` processes for end-to-end tests: provider daemons started against a
-//! localnet, logging to a file, stopped with SIGTERM (killed on drop if still running).
+//! Real `deai-worker` processes for end-to-end tests: daemons started against a localnet,
+//! logging to a file, stopped with SIGTERM (killed on drop if still running).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -20,33 +20,26 @@ pub fn worker_bin() -> PathBuf {
     bin
 }
 
-/// A running `deai-worker provider start`.
-pub struct ProviderDaemon {
+/// A running deai-worker daemon (`provider start`, `inference-server start`).
+pub struct Daemon {
     child: Option<Child>,
     pub log: PathBuf,
     pub state_dir: PathBuf,
-    pub artifact_url: String,
 }
 
-impl ProviderDaemon {
-    /// Starts a provider for `key` (in the test keyring at `keys_home`) on `node` (an RPC
-    /// URL), serving artifacts on 127.0.0.1:`port`, with `extra` flags.
-    pub fn start(dir: &Path, node: &str, keys_home: &Path, key: &str, port: u16, extra: &[&str]) -> Self {
-        let state_dir = dir.join(format!("provider-{key}"));
+impl Daemon {
+    /// Starts `deai-worker <args…> --state-dir DIR/<name>` logging to `DIR/<name>.log`.
+    pub fn spawn(dir: &Path, name: &str, args: &[&str]) -> Self {
+        let state_dir = dir.join(name);
         std::fs::create_dir_all(&state_dir).unwrap();
-        let log = dir.join(format!("provider-{key}.log"));
+        let log = dir.join(format!("{name}.log"));
         // Appended to: a restarted daemon keeps one log.
         let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let err = out.try_clone().unwrap();
-        let addr = format!("127.0.0.1:{port}");
         let child = Command::new(worker_bin())
-            .args(["provider", "start", "--node", node, "--key", key])
-            .args(["--keyring-backend", "test", "--home"])
-            .arg(keys_home)
-            .args(["--artifact-addr", &addr, "--state-dir"])
+            .args(args)
+            .arg("--state-dir")
             .arg(&state_dir)
-            .args(["--reconcile-secs", "2", "--withdraw-secs", "5"])
-            .args(extra)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(out)
@@ -57,8 +50,29 @@ impl ProviderDaemon {
             child: Some(child),
             log,
             state_dir,
-            artifact_url: format!("http://{addr}"),
         }
+    }
+
+    /// A compute provider for `key` (in the test keyring at `keys_home`) on `node` (an RPC
+    /// URL), serving artifacts on 127.0.0.1:`port`, with `extra` flags.
+    pub fn provider(dir: &Path, node: &str, keys_home: &Path, key: &str, port: u16, extra: &[&str]) -> Self {
+        let addr = format!("127.0.0.1:{port}");
+        let keys = keys_home.to_str().unwrap();
+        let mut args = vec!["provider", "start", "--node", node, "--key", key];
+        args.extend_from_slice(&["--keyring-backend", "test", "--home", keys, "--artifact-addr", &addr]);
+        args.extend_from_slice(&["--reconcile-secs", "2", "--withdraw-secs", "5"]);
+        args.extend_from_slice(extra);
+        Self::spawn(dir, &format!("provider-{key}"), &args)
+    }
+
+    /// An inference server for `key` serving the models in `model_dir`.
+    pub fn inference_server(dir: &Path, node: &str, keys_home: &Path, key: &str, model_dir: &Path) -> Self {
+        let keys = keys_home.to_str().unwrap();
+        let models = model_dir.to_str().unwrap();
+        let mut args = vec!["inference-server", "start", "--node", node, "--key", key];
+        args.extend_from_slice(&["--keyring-backend", "test", "--home", keys, "--model-dir", models]);
+        args.extend_from_slice(&["--reconcile-secs", "2"]);
+        Self::spawn(dir, &format!("inference-{key}"), &args)
     }
 
     /// The daemon's log so far.
@@ -107,7 +121,7 @@ impl ProviderDaemon {
     }
 }
 
-impl Drop for ProviderDaemon {
+impl Drop for Daemon {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();

@@ -78,22 +78,8 @@ fn hex32(v: &serde_json::Value) -> Vec<u8> {
         .collect()
 }
 
-/// `deaid tx compute <args> --wait -o json` signed by `key` of the test keyring: the
-/// committed TxResponse (the command fails the test if the tx does).
 fn cli_tx(net: &Localnet, key: &str, args: &[&str]) -> serde_json::Value {
-    let node = net.node_flag(0);
-    let keys = net.keys_home();
-    let mut all = vec!["tx", "compute", args[0], key];
-    all.extend_from_slice(&args[1..]);
-    all.extend_from_slice(&["--keyring-backend", "test", "--home", keys.to_str().unwrap()]);
-    all.extend_from_slice(&["--node", &node, "--gas", "600000", "-y", "--wait", "-o", "json"]);
-    let out = net.deaid(&all, "", &[]);
-    assert!(
-        out.status.success(),
-        "deaid {all:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    net.cli_tx("compute", key, args)
 }
 
 /// The order id in a committed create-order's events.
@@ -136,8 +122,8 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     let (w1_addr, w2_addr) = (net.demo_key(1).address(), net.demo_key(2).address());
     let (w1_0, w2_0) = (balance(&net, 0, &w1_addr), balance(&net, 0, &w2_addr));
     let pool0 = community_pool(&net);
-    let mut w1 = ProviderDaemon::start(&dir, &node, &keys, "demo2", 28791, &["--price", "50udeai", "--attributes", "region=eu"]);
-    let mut w2 = ProviderDaemon::start(&dir, &node, &keys, "demo3", 28792, &["--price", "60udeai", "--attributes", "region=eu"]);
+    let mut w1 = Daemon::provider(&dir, &node, &keys, "demo2", 28791, &["--price", "50udeai", "--attributes", "region=eu"]);
+    let mut w2 = Daemon::provider(&dir, &node, &keys, "demo3", 28792, &["--price", "60udeai", "--attributes", "region=eu"]);
     w1.wait_log("provider running", Duration::from_secs(120));
     w2.wait_log("provider running", Duration::from_secs(120));
     let (log1, log2) = (w1.log.clone(), w2.log.clone());
@@ -165,7 +151,7 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     // it re-runs the job and submits its result once.
     w1.wait_log(&format!("job started lease="), Duration::from_secs(120));
     w1.kill9();
-    let mut w1 = ProviderDaemon::start(&dir, &node, &keys, "demo2", 28791, &["--price", "50udeai", "--attributes", "region=eu"]);
+    let mut w1 = Daemon::provider(&dir, &node, &keys, "demo2", 28791, &["--price", "50udeai", "--attributes", "region=eu"]);
     let done = wait_order(&net, o1, Duration::from_secs(600), |o| o.state != pb::OrderState::Open as i32 && o.state != pb::OrderState::Leased as i32, logs);
     assert_eq!(done.state, pb::OrderState::Completed as i32, "{}", logs());
     let checkpoints: Vec<Vec<u8>> = local["checkpoints"]
@@ -222,7 +208,7 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     let liar = keyring_party(&net, &mut r, "liar", 50_000_000);
     let v = keyring_party(&net, &mut r, "referee", 50_000_000);
     let v0 = balance(&net, 0, &v.address());
-    let mut w3 = ProviderDaemon::start(&dir, &node, &keys, "referee", 28793, &["--price", "90udeai", "--verifier"]);
+    let mut w3 = Daemon::provider(&dir, &node, &keys, "referee", 28793, &["--price", "90udeai", "--verifier"]);
     w3.wait_log("provider running", Duration::from_secs(120));
     // The liar is driven from the CLI.
     cli_tx(
