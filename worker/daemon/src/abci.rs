@@ -74,8 +74,25 @@ impl Abci {
     pub async fn list<Req, Res, T>(
         &self,
         method: &str,
+        req: impl FnMut(PageRequest) -> Req,
+        items: impl Fn(Res) -> (Vec<T>, Vec<u8>),
+    ) -> anyhow::Result<Vec<T>>
+    where
+        Req: prost::Message,
+        Res: prost::Message + Default,
+    {
+        self.list_until(method, req, items, |_| false).await
+    }
+
+    /// The items of a paginated query, page after page, until a page for which `done`
+    /// holds (that page included) or the last page (at most [`MAX_PAGES`] pages). `req` may
+    /// set `reverse` on the page request to read newest first.
+    pub async fn list_until<Req, Res, T>(
+        &self,
+        method: &str,
         mut req: impl FnMut(PageRequest) -> Req,
         items: impl Fn(Res) -> (Vec<T>, Vec<u8>),
+        done: impl Fn(&[T]) -> bool,
     ) -> anyhow::Result<Vec<T>>
     where
         Req: prost::Message,
@@ -93,8 +110,9 @@ impl Abci {
             };
             let res: Res = self.one(method, &req(page)).await?;
             let (mut got, next) = items(res);
+            let stop = done(&got);
             out.append(&mut got);
-            if next.is_empty() {
+            if next.is_empty() || stop {
                 return Ok(out);
             }
             key = next;

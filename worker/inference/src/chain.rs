@@ -22,7 +22,8 @@ pub trait Chain {
     async fn model(&self, id: u64) -> anyhow::Result<Option<pb::Model>>;
     async fn server(&self, model_id: u64, server: &str) -> anyhow::Result<Option<pb::Server>>;
     async fn request(&self, id: u64) -> anyhow::Result<Option<pb::Request>>;
-    /// Every request assigned to `server` (any state).
+    /// The requests assigned to `server` that may still be pending (at least all those;
+    /// finished ones may come too).
     async fn requests_of_server(&self, server: &str) -> anyhow::Result<Vec<pb::Request>>;
     async fn submissions(&self, request_id: u64) -> anyhow::Result<Vec<pb::Submission>>;
     /// Signs, sends and waits for the commit. `Err` when CheckTx refused it or it was not
@@ -90,16 +91,27 @@ impl Chain for NodeChain {
         Ok(r.and_then(|r| r.request))
     }
 
+    /// Newest first, and only as far back as a request can still be pending: a request
+    /// created before `height - max_deadline_blocks` has come due, and ids (the index's
+    /// order) grow with the height, so the pages after one that reaches it hold none.
     async fn requests_of_server(&self, server: &str) -> anyhow::Result<Vec<pb::Request>> {
+        let oldest = self
+            .height()
+            .await?
+            .saturating_sub(self.params().await?.max_deadline_blocks.saturating_add(1));
         self.abci
-            .list(
+            .list_until(
                 "Requests",
-                |p| pb::QueryRequestsRequest {
-                    requester: String::new(),
-                    server: server.into(),
-                    pagination: Some(p),
+                |mut p| {
+                    p.reverse = true;
+                    pb::QueryRequestsRequest {
+                        requester: String::new(),
+                        server: server.into(),
+                        pagination: Some(p),
+                    }
                 },
                 |r: pb::QueryRequestsResponse| (r.requests, next_key(r.pagination)),
+                |page| page.iter().any(|r| r.created_height < oldest),
             )
             .await
     }
