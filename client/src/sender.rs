@@ -104,9 +104,15 @@ fn expected_sequence(log: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// The gas limit for `used` gas simulated, under `adjustment`.
+/// Gas a simulated tx always gets on top of what it used: state can change between the
+/// simulation (on the last committed block) and the block the tx lands in, e.g. a withdrawal
+/// simulated with nothing to settle that settles and pays out when it runs.
+pub const MIN_GAS_HEADROOM: u64 = 100_000;
+
+/// The gas limit for `used` gas simulated: `used × adjustment`, and at least `used +`
+/// [`MIN_GAS_HEADROOM`].
 fn adjusted_gas(used: u64, adjustment: f64) -> u64 {
-    (used as f64 * adjustment).ceil() as u64
+    ((used as f64 * adjustment).ceil() as u64).max(used.saturating_add(MIN_GAS_HEADROOM))
 }
 
 /// Why a simulation failed: the app refused the tx, or the node could not be asked.
@@ -331,8 +337,9 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("auto"));
-        assert_eq!(adjusted_gas(100_000, 1.5), 150_000);
-        assert_eq!(adjusted_gas(3, 1.5), 5);
+        assert_eq!(adjusted_gas(100_000, 1.5), 200_000);
+        assert_eq!(adjusted_gas(3, 1.5), 100_003);
+        assert_eq!(adjusted_gas(1_000_000, 1.5), 1_500_000);
         assert!(is_wrong_sequence("sdk", 32) && !is_wrong_sequence("bank", 32));
         let log = "account sequence mismatch, expected 12, got 9: incorrect account sequence";
         assert_eq!(expected_sequence(log), Some(12));

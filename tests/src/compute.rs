@@ -265,9 +265,18 @@ pub fn wait_past(net: &Localnet, height: u64) {
     net.wait_height(0, height + 1, Duration::from_secs(120));
 }
 
-/// Every committed tx `payer` paid for, from the node's tx index (`tx.fee_payer`): its code
-/// and its fee in udeai.
-pub fn txs_paid_by(net: &Localnet, payer: &Address) -> Vec<(u32, u128)> {
+/// A committed tx as the tx index shows it.
+#[derive(Clone, Debug)]
+pub struct PaidTx {
+    pub codespace: String,
+    pub code: u32,
+    pub log: String,
+    /// Its fee in udeai.
+    pub fee: u128,
+}
+
+/// Every committed tx `payer` paid for, from the node's tx index (`tx.fee_payer`).
+pub fn txs_paid_by(net: &Localnet, payer: &Address) -> Vec<PaidTx> {
     use tendermint_rpc::{Client, HttpClient, Order};
     let http = HttpClient::new(net.rpc(0).as_str()).unwrap();
     let query: tendermint_rpc::query::Query = format!("tx.fee_payer='{}'", payer.to_bech32())
@@ -293,7 +302,12 @@ pub fn txs_paid_by(net: &Localnet, payer: &Address) -> Vec<(u32, u128)> {
                     }
                 }
             }
-            out.push((tx.tx_result.code.value(), fee));
+            out.push(PaidTx {
+                codespace: tx.tx_result.codespace.clone(),
+                code: tx.tx_result.code.value(),
+                log: tx.tx_result.log.clone(),
+                fee,
+            });
         }
         if (page as u32) * 100 >= r.total_count {
             return out;
@@ -304,7 +318,7 @@ pub fn txs_paid_by(net: &Localnet, payer: &Address) -> Vec<(u32, u128)> {
 
 /// Every fee `payer` paid in committed txs.
 pub fn fees_paid(net: &Localnet, payer: &Address) -> u128 {
-    txs_paid_by(net, payer).iter().map(|(_, fee)| fee).sum()
+    txs_paid_by(net, payer).iter().map(|t| t.fee).sum()
 }
 
 /// Polls order `id` until `done` holds of it (panics with `context()` after `timeout`).
