@@ -2,7 +2,7 @@
 # Starts a deai localnet on 127.0.0.1: N validators, each a deaid + a CometBFT node, and
 # optionally the compute market's worker daemons (deai-worker provider start).
 #   localnet/up.sh [--validators N] [--home DIR] [--base-port P] [--chain-id ID] [--timeout-commit 500ms]
-#                  [--with-providers K] [--with-verifier]
+#                  [--with-providers K] [--with-verifier] [--with-inference-server]
 # Running it again on an existing DIR restarts that localnet from its saved state (give the
 # --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
@@ -13,9 +13,10 @@ DIR="$REPO_ROOT/.localnet"
 BASE_PORT=26600
 CHAIN_ID=deai-local
 TIMEOUT_COMMIT=500ms
-DEMO_ACCOUNTS=5
+DEMO_ACCOUNTS=7
 PROVIDERS=0
 VERIFIER=0
+INFERENCE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) N="$2"; shift 2 ;;
@@ -25,7 +26,8 @@ while [ $# -gt 0 ]; do
     --timeout-commit) TIMEOUT_COMMIT="$2"; shift 2 ;;
     --with-providers) PROVIDERS="$2"; shift 2 ;;
     --with-verifier) VERIFIER=1; shift ;;
-    -h|--help) sed -n 2,7p "$0"; exit 0 ;;
+    --with-inference-server) INFERENCE=1; shift ;;
+    -h|--help) sed -n 2,8p "$0"; exit 0 ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -178,21 +180,24 @@ for i in $(seq 0 $((N - 1))); do
   done
 done
 
-# The compute market's workers: provider k (1..K) signs with demo account k+1 and offers
-# region=eu; the verifier signs with demo5. Each serves its artifacts on base+90+k and keeps
-# its state (and its pid and log) in $DIR/provider-<key>/.
+# Starts `deai-worker --quiet <args…> --state-dir DIR/<name>` unless it runs (pid and log in
+# that directory).
 start_worker() {
-  local key="$1" port="$2"; shift 2
-  local d="$DIR/provider-$key"
+  local d="$DIR/$1"; shift
   mkdir -p "$d"
   if running "$d/worker.pid" "$WORKER_BIN"; then return 0; fi
-  nohup "$WORKER_BIN" --quiet provider start --node "http://127.0.0.1:$(port 0 1)" --key "$key" \
-    --keyring-backend test --home "$DIR/keys" --artifact-addr "127.0.0.1:$port" \
-    --state-dir "$d" "$@" >>"$d/worker.log" 2>&1 &
+  nohup "$WORKER_BIN" --quiet "$@" --state-dir "$d" >>"$d/worker.log" 2>&1 &
   echo $! > "$d/worker.pid"
-  echo "  worker $key: artifacts http://127.0.0.1:$port, log $d/worker.log" >&2
+  echo "  worker $(basename "$d"): log $d/worker.log" >&2
 }
-if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ]; then
+# A compute provider daemon for demo key $1, its artifacts on port $2. Provider k (1..K)
+# signs with demo account k+1 and offers region=eu; the verifier signs with demo5.
+start_provider() {
+  local key="$1" port="$2"; shift 2
+  start_worker "provider-$key" provider start --node "http://127.0.0.1:$(port 0 1)" --key "$key" \
+    --keyring-backend test --home "$DIR/keys" --artifact-addr "127.0.0.1:$port" "$@"
+}
+if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ] || [ "$INFERENCE" = 1 ]; then
   # libtorch and the digits dataset (idempotent; a few minutes the first time).
   bash "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
   if [ -z "${WORKER_BIN:-}" ]; then
@@ -201,11 +206,39 @@ if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ]; then
     WORKER_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/deai-worker"
   fi
   for k in $(seq 1 "$PROVIDERS"); do
-    start_worker "demo$((k + 1))" "$((BASE_PORT + 90 + k))" --price "$((40 + 10 * k))udeai" --attributes region=eu
+    start_provider "demo$((k + 1))" "$((BASE_PORT + 90 + k))" --price "$((40 + 10 * k))udeai" --attributes region=eu
   done
   if [ "$VERIFIER" = 1 ]; then
-    start_worker demo5 "$((BASE_PORT + 99))" --price 100udeai --verifier
+    start_provider demo5 "$((BASE_PORT + 99))" --price 100udeai --verifier
   fi
+fi
+
+# The inference market's demo model: the digits MLP trained by deai-worker, set up for
+# Groth16, registered by demo6 (once; its id is kept in $DIR/inference/model_id), and served
+# by an inference-server daemon signing with demo7.
+if [ "$INFERENCE" = 1 ]; then
+  inf="$DIR/inference"
+  mkdir -p "$inf"
+  if [ ! -f "$inf/model_id" ]; then
+    echo "training and setting up the digits model for zk inference..." >&2
+    "$WORKER_BIN" --quiet train --spec "$REPO_ROOT/worker/cli/examples/digits-mlp.json" --out "$inf/trained" >/dev/null
+    "$WORKER_BIN" --quiet zk-setup --model "$inf/trained/weights.safetensors" --out "$inf/keys" >/dev/null
+    info="$("$WORKER_BIN" --quiet --output json model-info --model "$inf/trained/weights.safetensors" --keys "$inf/keys")"
+    field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(",".join(map(str,v)) if isinstance(v,list) else v)' "$info" "$1"; }
+    registered="$("$DEAID_BIN" tx inference register-model demo6 --name digits-mlp \
+      --architecture "$(field architecture)" --weights-sha256 "$(field weights_sha256)" \
+      --quantized-weights-sha256 "$(field quantized_weights_sha256)" --keys "$inf/keys" \
+      --zk-mode public --price 100000udeai --keyring-backend test --home "$DIR/keys" \
+      --node "tcp://127.0.0.1:$(port 0 1)" --gas auto -y --wait -o json)"
+    model_id="$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([json.loads(a["value"]) for e in d["events"] if e["type"]=="deai.inference.v1.EventModelRegistered" for a in e["attributes"] if a["key"]=="model_id"][0])' "$registered")"
+    mkdir -p "$inf/models/$model_id/keys"
+    cp "$inf/trained/weights.safetensors" "$inf/models/$model_id/model.safetensors"
+    find "$inf/keys" -maxdepth 1 -type f -exec cp {} "$inf/models/$model_id/keys/" \;
+    echo "$model_id" > "$inf/model_id"
+  fi
+  start_worker inference-server-demo7 inference-server start --node "http://127.0.0.1:$(port 0 1)" \
+    --key demo7 --keyring-backend test --home "$DIR/keys" --model-dir "$inf/models"
+  echo "  inference model $(cat "$inf/model_id"): digits-mlp, zk public, registered by demo6, served by demo7" >&2
 fi
 
 python3 - "$DIR/localnet.json" <<'PY'
