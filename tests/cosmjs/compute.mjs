@@ -1,7 +1,8 @@
 // The compute market from unmodified cosmjs: deai's message types are registered in a cosmjs
 // Registry straight from deai's .proto files (protobufjs), then a provider and an order are
-// created with signed txs, the order is read back over an ABCI query, and a bad bid is
-// refused with its compute code. Usage: node compute.mjs <localnet.json>
+// created with signed txs, the order is read back over an ABCI query, a bad bid is refused
+// with its compute code, and an inference request is encoded the same way and reaches the
+// inference module. Usage: node compute.mjs <localnet.json>
 // Prints one JSON line with what it saw; exits non-zero with one error line on any failure.
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -27,7 +28,10 @@ async function loadDeaiProtos() {
     if (target.startsWith("google/")) return join(here, "node_modules/protobufjs", target);
     return join(protoDir, target);
   };
-  await root.load(["deai/compute/v1/tx.proto", "deai/compute/v1/query.proto"], { keepCase: false });
+  await root.load(
+    ["deai/compute/v1/tx.proto", "deai/compute/v1/query.proto", "deai/inference/v1/tx.proto", "deai/inference/v1/query.proto"],
+    { keepCase: false },
+  );
   return root;
 }
 
@@ -52,6 +56,7 @@ const registry = new Registry(defaultRegistryTypes);
 for (const m of ["MsgCreateProvider", "MsgCreateOrder", "MsgCreateBid"]) {
   registry.register(`/deai.compute.v1.${m}`, generated(root, `deai.compute.v1.${m}`));
 }
+registry.register("/deai.inference.v1.MsgRequestInference", generated(root, "deai.inference.v1.MsgRequestInference"));
 const gasPrice = GasPrice.fromString(`0.025${denom}`);
 async function signer(account) {
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: "deai" });
@@ -135,5 +140,29 @@ const bid = await prov.signAndBroadcast(
 );
 out.badBidCode = bid.code;
 out.badBidLog = bid.rawLog;
+
+// The inference market's messages encode the same way: a zk request for a model that does
+// not exist reaches the module and is refused with inference code 3.
+const asked = await req.signAndBroadcast(
+  requester.address,
+  [{
+    typeUrl: "/deai.inference.v1.MsgRequestInference",
+    value: {
+      requester: requester.address,
+      modelId: 999,
+      input: [1, 2, 3],
+      fee: { denom, amount: "1000" },
+      mode: "VERIFICATION_MODE_ZK",
+      deadlineBlocks: 20,
+    },
+  }],
+  { amount: [{ denom, amount: "10000" }], gas: "400000" },
+);
+out.inferenceCode = asked.code;
+out.inferenceLog = asked.rawLog;
+const InfParamsReq = root.lookupType("deai.inference.v1.QueryParamsRequest");
+const InfParamsRes = root.lookupType("deai.inference.v1.QueryParamsResponse");
+const p = await cmt.abciQuery({ path: "/deai.inference.v1.Query/Params", data: InfParamsReq.encode({}).finish() });
+out.inferenceTakeRate = InfParamsRes.toObject(InfParamsRes.decode(p.value)).params.takeRate;
 
 console.log(JSON.stringify(out));
