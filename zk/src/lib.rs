@@ -1,7 +1,8 @@
 //! Groth16 (BN254) proofs of quantized MLP inference.
 //!
 //! - Always built (the chain's verify-only build, `default-features = false`):
-//!   [`model`] (quantized model + integer reference), [`input`] (the one input
+//!   [`model`] (quantized model + integer reference), [`canonical`] (its canonical
+//!   byte encoding `deai.quantized_mlp.v1`), [`input`] (the one input
 //!   quantization), [`request`] (the request binding), [`layout`] (public
 //!   statement encoding), [`verifier`] ([`verify_for`]), [`proof_file`].
 //! - Feature `prover` (default): [`quant`] (float → fixed point, safetensors),
@@ -9,6 +10,7 @@
 //!
 //! See docs/zk.md for the circuit design, the trust model and figures.
 
+pub mod canonical;
 pub mod error;
 pub mod field;
 pub mod input;
@@ -28,6 +30,7 @@ pub mod quant;
 #[doc(hidden)]
 pub mod testing;
 
+pub use canonical::{DecodeLimits, QUANTIZED_DOMAIN};
 pub use error::ZkError;
 pub use input::InputSpec;
 pub use layout::{CircuitLayout, IoEncoding, Mode, OutputKind, Statement};

@@ -31,39 +31,13 @@ pub const WEIGHTS_FILE: &str = "model.safetensors";
 pub const KEYS_DIR: &str = "keys";
 
 /// Domain tag of [`quantized_encoding`].
-pub const QUANTIZED_DOMAIN: &[u8] = b"deai.quantized_mlp.v1";
+pub use deai_zk::QUANTIZED_DOMAIN;
 
-/// The canonical byte encoding of a quantized model, whose sha256 is a model's
-/// `quantized_weights_sha256`. All integers little-endian:
-///
-/// ```text
-/// "deai.quantized_mlp.v1"
-/// u32 layer count
-/// i64 input_min, i64 input_max, u32 weight_bits, u32 input_frac_bits, i32 output_frac_bits
-/// per layer: u32 n_in, u32 n_out, u32 shift,
-///            n_out·n_in × i64 weight (row-major [out][in]), n_out × i64 bias
-/// ```
+/// The canonical byte encoding of a quantized model (`deai.quantized_mlp.v1`, deai-zk's
+/// [`QuantizedModel::canonical_bytes`], the one implementation the chain also decodes),
+/// whose sha256 is a model's `quantized_weights_sha256`.
 pub fn quantized_encoding(m: &QuantizedModel) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + 8 * m.num_parameters());
-    out.extend_from_slice(QUANTIZED_DOMAIN);
-    out.extend_from_slice(&(m.layers.len() as u32).to_le_bytes());
-    out.extend_from_slice(&m.input_min.to_le_bytes());
-    out.extend_from_slice(&m.input_max.to_le_bytes());
-    out.extend_from_slice(&m.weight_bits.to_le_bytes());
-    out.extend_from_slice(&m.input_frac_bits.to_le_bytes());
-    out.extend_from_slice(&m.output_frac_bits.to_le_bytes());
-    for l in &m.layers {
-        out.extend_from_slice(&(l.n_in as u32).to_le_bytes());
-        out.extend_from_slice(&(l.n_out as u32).to_le_bytes());
-        out.extend_from_slice(&l.shift.to_le_bytes());
-        for w in &l.weight {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        for b in &l.bias {
-            out.extend_from_slice(&b.to_le_bytes());
-        }
-    }
-    out
+    m.canonical_bytes()
 }
 
 /// `quantized_weights_sha256` of a model.

@@ -489,6 +489,11 @@ fn the_quantized_encoding_is_fixed() {
     let mut other = m.clone();
     other.layers[0].weight[1] = -3;
     assert_ne!(quantized_sha256(&m), quantized_sha256(&other));
+    // The chain decodes the same bytes back (deai-zk's one implementation).
+    let back =
+        deai_zk::QuantizedModel::from_canonical_bytes(&e, deai_zk::DecodeLimits::default())
+            .unwrap();
+    assert_eq!(back, m);
 }
 
 #[test]
