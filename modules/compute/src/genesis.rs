@@ -3,19 +3,17 @@
 //! through deai-proto's descriptors, so export → import → export is exact.
 //!
 //! Import checks every record and that the module account holds exactly Σ provider stakes +
-//! Σ escrow balances + Σ deposits of open and active bids + Σ unwithdrawn lease earnings
-//! (bank's genesis, which runs first,
-//! funds it). Results and audits belong to later slices: a genesis that holds any is refused for
-//! now.
+//! Σ escrow balances + Σ deposits of open and active bids + Σ unwithdrawn lease earnings +
+//! Σ deposits of pending audits (bank's genesis, which runs first, funds it).
 
 use std::collections::BTreeMap;
 
 use deai_auth::AuthWrite;
 use deai_bank::BankRead;
 use deai_framework::keys::prefix_end;
-use deai_framework::{sdk, Address, Coin, StateRead, StateWrite, TxError};
+use deai_framework::{Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::compute::v1 as pb;
-use prost_reflect::{DynamicMessage, ReflectMessage, SerializeOptions};
+use deai_framework::genesis::Held;
 use sha2::{Digest, Sha256};
 
 use crate::error::ComputeError;
@@ -32,33 +30,12 @@ fn invalid(msg: impl Into<String>) -> TxError {
 
 /// Parses `app_state.compute`; `{}` or null is the default genesis.
 pub fn import_proto(json: &serde_json::Value) -> Result<pb::GenesisState, TxError> {
-    if json.is_null() {
-        return Ok(pb::GenesisState::default());
-    }
-    let desc = pb::GenesisState::default().descriptor();
-    let dynamic = DynamicMessage::deserialize(desc, json.clone())
-        .map_err(|e| invalid(format!("cannot parse: {e}")))?;
-    dynamic
-        .transcode_to::<pb::GenesisState>()
-        .map_err(|e| invalid(format!("cannot decode: {e}")))
+    deai_framework::genesis::from_json(json, invalid)
 }
 
 /// The proto3 JSON of a genesis state.
 pub fn export_proto(g: &pb::GenesisState) -> Result<serde_json::Value, TxError> {
-    let options = SerializeOptions::new()
-        .use_proto_field_name(true)
-        .skip_default_fields(false);
-    g.transcode_to_dynamic()
-        .serialize_with_options(serde_json::value::Serializer, &options)
-        .map_err(|e| sdk::internal(format!("cannot write compute genesis: {e}")))
-}
-
-fn add(sums: &mut BTreeMap<String, u128>, c: &Coin) -> Result<(), TxError> {
-    let s = sums.entry(c.denom.clone()).or_insert(0);
-    *s = s
-        .checked_add(c.amount)
-        .ok_or_else(|| sdk::overflow("escrowed total overflows"))?;
-    Ok(())
+    deai_framework::genesis::to_json(g)
 }
 
 fn coin(
@@ -83,7 +60,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[])?;
     state.ensure_module_account_with(COMMUNITY_POOL, &[])?;
 
-    let mut held: BTreeMap<String, u128> = BTreeMap::new();
+    let mut held = Held::default();
     for p in &g.providers {
         let owner = Address::from_bech32(&p.owner)?;
         if state.get_provider(&owner)?.is_some() {
@@ -93,7 +70,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         if canonical_attributes(p.attributes.clone())? != p.attributes {
             return Err(invalid(format!("attributes of {} are not sorted", p.owner)));
         }
-        add(&mut held, &coin(&p.stake, "provider stake")?)?;
+        held.add(&coin(&p.stake, "provider stake")?)?;
         state.put_provider(&owner, p)?;
     }
     for s in &g.signed_attributes {
@@ -155,7 +132,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         if balance.denom != price.denom {
             return Err(invalid(format!("escrow of order {}: denom", e.order_id)));
         }
-        add(&mut held, &balance)?;
+        held.add(&balance)?;
         state.put_escrow(e)?;
     }
     if g.escrow_accounts.len() != g.orders.len() {
@@ -178,14 +155,11 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         &module.address,
         deai_framework::coins::MAX_COINS_PER_SET + 1,
     )?;
-    let actual: BTreeMap<String, u128> = balances
-        .iter()
-        .map(|c| (c.denom.clone(), c.amount))
-        .collect();
-    held.retain(|_, v| *v > 0);
-    if actual != held {
+    let have: Vec<Coin> = balances.iter().cloned().collect();
+    if !held.matches(&have) {
         return Err(invalid(format!(
-            "module account {MODULE_ACCOUNT} holds {balances}, but stakes and escrow total {held:?}"
+            "module account {MODULE_ACCOUNT} holds {balances}, but stakes and escrow total {:?}",
+            held.sums()
         )));
     }
     Ok(())
@@ -197,7 +171,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
 fn import_bids(
     state: &mut dyn StateWrite,
     g: &pb::GenesisState,
-    held: &mut BTreeMap<String, u128>,
+    held: &mut Held,
 ) -> Result<(), TxError> {
     let next_bid = g.next_bid_id.max(1);
     let mut per_order: BTreeMap<u64, u32> = BTreeMap::new();
@@ -223,7 +197,7 @@ fn import_bids(
             return Err(invalid(format!("bid {}: second open bid", b.id)));
         }
         if matches!(st, Some(pb::BidState::Open | pb::BidState::Active)) {
-            add(held, &deposit)?;
+            held.add(&deposit)?;
         }
         let n = per_order.entry(b.order_id).or_insert(0);
         *n = n.saturating_add(1);
@@ -244,7 +218,7 @@ fn import_bids(
 fn import_leases(
     state: &mut dyn StateWrite,
     g: &pb::GenesisState,
-    held: &mut BTreeMap<String, u128>,
+    held: &mut Held,
 ) -> Result<(), TxError> {
     let next_lease = g.next_lease_id.max(1);
     let mut use_of: BTreeMap<String, (u32, pb::Resources)> = BTreeMap::new();
@@ -274,7 +248,7 @@ fn import_leases(
         if !active && unwithdrawn.amount != 0 {
             return Err(invalid(format!("lease {}: ended with unwithdrawn", l.id)));
         }
-        add(held, &unwithdrawn)?;
+        held.add(&unwithdrawn)?;
         coin(&l.withdrawn, "lease withdrawn")?;
         if active {
             let r = o.resources.unwrap_or_default();
@@ -331,12 +305,12 @@ fn import_results(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<()
 }
 
 /// Audits: of a known order, ids below `next_audit_id`, known state and reason, each judged
-/// lease a lease of the order with a result, a referee that is a provider; a pending audit's
+/// lease a lease of the order with a result, the referee of a pending audit a provider; a pending audit's
 /// order is disputed and its deposit is held by the module account.
 fn import_audits(
     state: &mut dyn StateWrite,
     g: &pb::GenesisState,
-    held: &mut BTreeMap<String, u128>,
+    held: &mut Held,
 ) -> Result<(), TxError> {
     let next = g.next_audit_id.max(1);
     for a in &g.audits {
@@ -355,14 +329,20 @@ fn import_audits(
                 return Err(bad());
             }
         }
-        if !a.verifier.is_empty() && state.get_provider(&Address::from_bech32(&a.verifier)?)?.is_none() {
-            return Err(bad());
+        // A pending audit's referee holds its deposit and is a provider; a finished audit may
+        // name one that has since left.
+        let pending = a.state == pb::AuditState::Pending as i32;
+        if !a.verifier.is_empty() {
+            let v = Address::from_bech32(&a.verifier)?;
+            if pending && state.get_provider(&v)?.is_none() {
+                return Err(bad());
+            }
         }
         if a.state == pb::AuditState::Pending as i32 && o.state != pb::OrderState::Disputed as i32 {
             return Err(bad());
         }
         if let Some(d) = crate::audits::held_deposit(a)? {
-            add(held, &d)?;
+            held.add(&d)?;
         }
         state.put_audit(a)?;
     }

@@ -14,6 +14,7 @@ pub mod draw;
 pub mod error;
 pub mod events;
 pub mod gas;
+pub mod genesis;
 pub mod keys;
 pub mod module;
 pub mod pagination;
