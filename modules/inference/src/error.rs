@@ -70,6 +70,24 @@ pub enum InferenceError {
     ModelHasNoKey(u64),
     #[error("invalid verification mode: {0}")]
     InvalidMode(String),
+    #[error("request {0} is not in its challenge window")]
+    NotChallengeable(u64),
+    #[error("the challenge window of request {request} closed at height {deadline}")]
+    ChallengeWindowClosed { request: u64, deadline: u64 },
+    #[error("bond must be exactly {want}, got {got}")]
+    BadBond { want: String, got: String },
+    #[error("request {0} has no open dispute")]
+    NotDisputed(u64),
+    #[error("the dispute of request {request} could be settled until height {deadline}")]
+    DisputeClosed { request: u64, deadline: u64 },
+    #[error("the weights do not hash to the model's quantized_weights_sha256: {0}")]
+    WeightsMismatch(String),
+    #[error("invalid quantized weights: {0}")]
+    InvalidWeights(String),
+    #[error("adjudication too large: {0}")]
+    AdjudicationTooLarge(String),
+    #[error("{server} already answered request {request}")]
+    AlreadySubmitted { request: u64, server: String },
 }
 
 pub const ERR_NOT_OWNER: u32 = 2;
@@ -103,6 +121,15 @@ pub const ERR_MALFORMED_PROOF: u32 = 29;
 pub const ERR_PROOF_REJECTED: u32 = 30;
 pub const ERR_MODEL_HAS_NO_KEY: u32 = 31;
 pub const ERR_INVALID_MODE: u32 = 32;
+pub const ERR_NOT_CHALLENGEABLE: u32 = 33;
+pub const ERR_CHALLENGE_WINDOW_CLOSED: u32 = 34;
+pub const ERR_BAD_BOND: u32 = 35;
+pub const ERR_NOT_DISPUTED: u32 = 36;
+pub const ERR_DISPUTE_CLOSED: u32 = 37;
+pub const ERR_WEIGHTS_MISMATCH: u32 = 38;
+pub const ERR_INVALID_WEIGHTS: u32 = 39;
+pub const ERR_ADJUDICATION_TOO_LARGE: u32 = 40;
+pub const ERR_ALREADY_SUBMITTED: u32 = 41;
 
 impl InferenceError {
     pub fn code(&self) -> u32 {
@@ -139,6 +166,15 @@ impl InferenceError {
             ProofRejected(_) => ERR_PROOF_REJECTED,
             ModelHasNoKey(_) => ERR_MODEL_HAS_NO_KEY,
             InvalidMode(_) => ERR_INVALID_MODE,
+            NotChallengeable(_) => ERR_NOT_CHALLENGEABLE,
+            ChallengeWindowClosed { .. } => ERR_CHALLENGE_WINDOW_CLOSED,
+            BadBond { .. } => ERR_BAD_BOND,
+            NotDisputed(_) => ERR_NOT_DISPUTED,
+            DisputeClosed { .. } => ERR_DISPUTE_CLOSED,
+            WeightsMismatch(_) => ERR_WEIGHTS_MISMATCH,
+            InvalidWeights(_) => ERR_INVALID_WEIGHTS,
+            AdjudicationTooLarge(_) => ERR_ADJUDICATION_TOO_LARGE,
+            AlreadySubmitted { .. } => ERR_ALREADY_SUBMITTED,
         }
     }
 }

@@ -59,16 +59,22 @@ pub fn server_unbonded(s: &pb::Server, refunded: &Coin) -> Event {
     })
 }
 
-/// A slash routed by `deai_bank::route_slash` with the victim as the only claim.
+/// A slash routed by `deai_bank::route_slash`: claims `[victim, reporter]` in that order
+/// (either may be absent: an empty name and nothing paid), the rest to the community pool.
+#[allow(clippy::too_many_arguments)]
 pub fn server_slashed(
     s: &pb::Server,
     request_id: u64,
     reason: &str,
     amount: &Coin,
     victim: &str,
+    reporter: &str,
     routed: &Routed,
 ) -> Result<Event, TxError> {
     let c = |v: u128| Coin::new(amount.denom.clone(), v).map(|c| Some(c.to_proto()));
+    let mut paid = routed.paid.iter().copied();
+    let to_victim = if victim.is_empty() { 0 } else { paid.next().unwrap_or(0) };
+    let to_reporter = if reporter.is_empty() { 0 } else { paid.next().unwrap_or(0) };
     Ok(typed_event(&pb::EventServerSlashed {
         model_id: s.model_id,
         server: s.server.clone(),
@@ -76,9 +82,9 @@ pub fn server_slashed(
         reason: reason.to_string(),
         amount: Some(amount.to_proto()),
         victim: victim.to_string(),
-        to_victim: c(routed.paid.first().copied().unwrap_or(0))?,
-        reporter: String::new(),
-        to_reporter: c(0)?,
+        to_victim: c(to_victim)?,
+        reporter: reporter.to_string(),
+        to_reporter: c(to_reporter)?,
         to_community_pool: c(routed.to_pool)?,
     }))
 }
@@ -102,6 +108,7 @@ pub fn inference_submitted(
     output: &[i64],
     proof_verified: bool,
     verify_gas: u64,
+    bond: Option<&Coin>,
 ) -> Event {
     typed_event(&pb::EventInferenceSubmitted {
         request_id,
@@ -109,12 +116,15 @@ pub fn inference_submitted(
         output: output.to_vec(),
         proof_verified,
         verify_gas,
+        bond: bond.map(Coin::to_proto),
     })
 }
 
+/// `server` is the first of `paid` (the one server outside redundant mode); `to_server` is
+/// what all of `paid` received together.
 pub fn request_completed(
     r: &pb::Request,
-    server: &Address,
+    paid: &[Address],
     to_server: &Coin,
     take: &Coin,
     model_owner: &Address,
@@ -124,11 +134,56 @@ pub fn request_completed(
         request_id: r.id,
         model_id: r.model_id,
         output: r.output.clone(),
-        server: server.to_bech32(),
+        server: paid.first().map(Address::to_bech32).unwrap_or_default(),
         to_server: Some(to_server.to_proto()),
         take: Some(take.to_proto()),
         model_owner: model_owner.to_bech32(),
         royalty: Some(royalty.to_proto()),
+        paid_servers: paid.iter().map(Address::to_bech32).collect(),
+    })
+}
+
+pub fn request_refuted(r: &pb::Request, refunded: &Coin, wrong_servers: Vec<String>) -> Event {
+    typed_event(&pb::EventRequestRefuted {
+        request_id: r.id,
+        model_id: r.model_id,
+        requester: r.requester.clone(),
+        refunded: Some(refunded.to_proto()),
+        wrong_servers,
+    })
+}
+
+pub fn challenge_opened(c: &pb::Challenge) -> Event {
+    typed_event(&pb::EventChallengeOpened {
+        request_id: c.request_id,
+        challenger: c.challenger.clone(),
+        bond: c.bond.clone(),
+        response_deadline: c.response_deadline,
+    })
+}
+
+pub fn challenge_resolved(
+    c: &pb::Challenge,
+    winner: &str,
+    bond_paid: Option<&Coin>,
+    adjudication_gas: u64,
+) -> Event {
+    typed_event(&pb::EventChallengeResolved {
+        request_id: c.request_id,
+        state: c.state,
+        resolution: c.resolution,
+        winner: winner.to_string(),
+        bond_paid: bond_paid.map(Coin::to_proto),
+        recomputed_output: c.recomputed_output.clone(),
+        adjudication_gas,
+    })
+}
+
+pub fn redundant_tie(r: &pb::Request, submitted: Vec<String>) -> Event {
+    typed_event(&pb::EventRedundantTie {
+        request_id: r.id,
+        submitted_servers: submitted,
+        dispute_deadline: r.dispute_deadline,
     })
 }
 

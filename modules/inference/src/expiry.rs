@@ -1,5 +1,7 @@
-//! `end_block`: expires the requests whose deadline has come and ends the unbondings whose
-//! time has come. It reads only two height-ordered indexes (`deadline/<height><request>`,
+//! `end_block`: acts on the requests whose due height has come (expires a pending request,
+//! or settles a redundant one that has answers; pays an optimistic output whose challenge
+//! window closed; times out a dispute; see `settle`) and ends the unbondings whose time has
+//! come. It reads only two height-ordered indexes (`deadline/<height><request>`,
 //! written for pending requests only, and `unbonding/<height>…`, for unbonding servers
 //! only), at most [`MAX_EXPIRIES_PER_BLOCK`] and [`MAX_UNBONDINGS_PER_BLOCK`] entries a
 //! block, oldest first; the rest wait for the next blocks. Deadlines run first, so a server
@@ -10,13 +12,13 @@
 //! to the requester first (up to the fee's amount, when the fee is in the stake denom) and
 //! the rest to the community pool.
 
-use deai_bank::{route_slash, BankWrite, Claim};
-use deai_framework::{sdk, Address, Coin, Ctx, StateRead, TxError};
-use deai_proto::inference::v1::{self as pb, RequestState, ServerState};
+use deai_bank::BankWrite;
+use deai_framework::{sdk, Address, Ctx, StateRead, TxError};
+use deai_proto::inference::v1::{self as pb, RequestState, ServerState, VerificationMode};
 
 use crate::keeper::{stored_addr, InferenceRead, InferenceWrite};
 use crate::msgs::{coins_of, emit_all, stored_coin};
-use crate::{events, state_key, COMMUNITY_POOL, MODULE_NAME};
+use crate::{events, settle, state_key, MODULE_NAME};
 
 /// Most requests `end_block` expires in one block.
 pub const MAX_EXPIRIES_PER_BLOCK: usize = 64;
@@ -37,7 +39,7 @@ pub(crate) fn end_block(ctx: &mut Ctx) -> Result<(), TxError> {
         let r = ctx
             .get_request(id)?
             .ok_or_else(|| sdk::internal(format!("deadline index names missing request {id}")))?;
-        expire(ctx, r)?;
+        act_on(ctx, r)?;
     }
     let done = ctx.scan(
         &state_key::unbondings(),
@@ -61,20 +63,36 @@ pub(crate) fn end_block(ctx: &mut Ctx) -> Result<(), TxError> {
     Ok(())
 }
 
-fn expire(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), TxError> {
-    if r.state != RequestState::Pending as i32 {
-        return Err(sdk::internal(format!(
+/// Dispatches an entry of the due index by the request's state.
+fn act_on(ctx: &mut Ctx, r: pb::Request) -> Result<(), TxError> {
+    match RequestState::try_from(r.state) {
+        Ok(RequestState::Pending) => {
+            let redundant = r.mode == VerificationMode::Redundant as i32;
+            let mut any = false;
+            for s in &r.servers {
+                any |= ctx.get_submission(r.id, &stored_addr(s)?)?.is_some();
+            }
+            if redundant && any {
+                settle::settle_redundant(ctx, r)
+            } else {
+                expire(ctx, r)
+            }
+        }
+        Ok(RequestState::ChallengeWindow) => settle::close_window(ctx, r),
+        Ok(RequestState::Disputed) => settle::time_out_dispute(ctx, r),
+        _ => Err(sdk::internal(format!(
             "deadline index names request {} in state {}",
             r.id, r.state
-        )));
+        ))),
     }
+}
+
+/// A request nobody answered: the fee refunded, every assigned server slashed by
+/// `miss_slash_fraction` (to the requester first, up to the fee).
+fn expire(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), TxError> {
     let params = ctx.inference_params()?;
     let requester = stored_addr(&r.requester)?;
     let fee = stored_coin(&r.fee, "request fee")?;
-    if fee.amount > 0 {
-        let t = ctx.send_from_module(MODULE_NAME, &requester, &coins_of(&fee)?)?;
-        emit_all(ctx, t);
-    }
     let mut missed = Vec::new();
     for server in r.servers.clone() {
         let addr = stored_addr(&server)?;
@@ -82,44 +100,17 @@ fn expire(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), TxError> {
             continue;
         }
         missed.push(server);
-        // A server whose unbonding already ended (possible only when more deadlines came
-        // due than one block expires) has nothing left to slash.
-        let Some(mut s) = ctx.get_server(r.model_id, &addr)? else {
-            continue;
-        };
-        let stake = stored_coin(&s.stake, "server stake")?;
-        let amount = params
-            .miss_slash_fraction
-            .mul_floor(stake.amount)
-            .ok_or_else(|| sdk::internal("slash overflows"))?;
-        s.stake = Some(Coin::new(stake.denom.clone(), stake.amount - amount)?.to_proto());
-        s.pending_requests = s.pending_requests.saturating_sub(1);
-        s.missed = s.missed.saturating_add(1);
-        ctx.put_server(&s)?;
-        let slashed = Coin::new(stake.denom.clone(), amount)?;
-        let cap = if fee.denom == stake.denom {
-            fee.amount
-        } else {
-            0
-        };
-        let claims = [Claim {
-            to: requester.clone(),
-            cap,
-        }];
-        let routed = route_slash(ctx, MODULE_NAME, &slashed, &claims, COMMUNITY_POOL)?;
-        emit_all(ctx, routed.events.clone());
-        ctx.emit(events::server_slashed(
-            &s,
-            r.id,
+        settle::slash(
+            ctx,
+            &r,
+            &addr,
+            params.miss_slash_fraction,
             "missed_deadline",
-            &slashed,
-            &r.requester,
-            &routed,
-        )?);
+            Some((&requester, &fee)),
+            None,
+        )?;
     }
-    r.state = RequestState::Expired as i32;
-    r.completed_height = ctx.block.height;
-    ctx.put_request(&r)?;
+    settle::refund(ctx, &mut r, RequestState::Expired)?;
     ctx.emit(events::request_expired(&r, &fee, missed));
     Ok(())
 }

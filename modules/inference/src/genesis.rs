@@ -5,9 +5,9 @@
 //!
 //! Import checks every record (a model's verifying key is decoded and matched against its
 //! layout, as at registration) and that the module account holds exactly Σ server stakes +
-//! Σ fees of pending requests (bank's genesis, which runs first, funds it). Challenges,
-//! topics and non-zk requests belong to later slices: a genesis that holds any is refused
-//! for now.
+//! Σ fees of unsettled requests + Σ bonds of unsettled optimistic answers and open
+//! challenges (bank's genesis, which runs first, funds it). Topics belong to a later slice:
+//! a genesis that holds any is refused for now.
 
 use std::collections::BTreeMap;
 
@@ -15,11 +15,13 @@ use deai_auth::AuthWrite;
 use deai_bank::BankRead;
 use deai_framework::keys::prefix_end;
 use deai_framework::{sdk, Address, Coin, StateRead, StateWrite, TxError};
-use deai_proto::inference::v1::{self as pb, RequestState, ServerState, VerificationMode, ZkMode};
+use deai_proto::inference::v1::{
+    self as pb, ChallengeState, RequestState, ServerState, VerificationMode, ZkMode,
+};
 use prost_reflect::{DynamicMessage, ReflectMessage, SerializeOptions};
 
 use crate::error::InferenceError;
-use crate::keeper::{decode, InferenceRead, InferenceWrite};
+use crate::keeper::{decode, unsettled, InferenceRead, InferenceWrite};
 use crate::msgs::validate_model;
 use crate::params::Params;
 use crate::{state_key, zk, COMMUNITY_POOL, MODEL_SEQ, MODULE_ACCOUNT, REQUEST_SEQ, TOPIC_SEQ};
@@ -82,7 +84,6 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     state.ensure_module_account_with(COMMUNITY_POOL, &[])?;
 
     let later = [
-        ("challenges", g.challenges.len()),
         ("topics", g.topics.len()),
         ("topic_workers", g.topic_workers.len()),
         ("reputers", g.reputers.len()),
@@ -164,38 +165,66 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     held.retain(|_, v| *v > 0);
     if actual != held {
         return Err(invalid(format!(
-            "module account {MODULE_ACCOUNT} holds {balances}, but stakes and fees total {held:?}"
+            "module account {MODULE_ACCOUNT} holds {balances}, but stakes, fees and bonds total {held:?}"
         )));
     }
     Ok(())
 }
 
-/// Requests: zk mode, of a known model, ids below `next_request_id`, pending / completed /
-/// expired; each assigned server a server of the model (pending requests count towards
-/// its `pending_requests`); the fees of pending requests are held by the module account.
-/// Submissions: of a known request, by one of its servers.
+/// Requests of a known model, ids below `next_request_id`, in a state their mode can be in
+/// (zk: pending, completed, expired; optimistic: also challenge window, disputed, refuted;
+/// redundant: all but challenge window), with 1 server (k servers, 2..=MAX_REDUNDANCY,
+/// distinct, in redundant mode), each a server of the model. Unsettled requests count
+/// towards each assigned server's `pending_requests`, and their fees are held by the module
+/// account. Submissions: of a known request, by one of its servers, at most one each; an
+/// optimistic request in its window or disputed has its server's answer, whose bond is held.
+/// Challenges: exactly one, open, for each disputed request (its bond held; a redundant
+/// tie's has no challenger and no bond); closed ones of settled requests.
 fn import_requests(
     state: &mut dyn StateWrite,
     g: &pb::GenesisState,
     held: &mut BTreeMap<String, u128>,
     pending_of: &mut BTreeMap<(u64, String), u32>,
 ) -> Result<(), TxError> {
+    use RequestState as S;
     let next = g.next_request_id.max(1);
     for r in &g.requests {
         Address::from_bech32(&r.requester)?;
         let bad = || invalid(format!("request {}", r.id));
-        let state_ok = [
-            RequestState::Pending,
-            RequestState::Completed,
-            RequestState::Expired,
-        ]
-        .iter()
-        .any(|s| *s as i32 == r.state);
+        let st = S::try_from(r.state).map_err(|_| bad())?;
+        let (states, k_ok): (&[S], bool) = match VerificationMode::try_from(r.mode) {
+            Ok(VerificationMode::Zk) => (
+                &[S::Pending, S::Completed, S::Expired],
+                r.servers.len() == 1,
+            ),
+            Ok(VerificationMode::Optimistic) => (
+                &[
+                    S::Pending,
+                    S::ChallengeWindow,
+                    S::Disputed,
+                    S::Completed,
+                    S::Expired,
+                    S::Refuted,
+                ],
+                r.servers.len() == 1,
+            ),
+            Ok(VerificationMode::Redundant) => {
+                let mut distinct = r.servers.clone();
+                distinct.sort();
+                distinct.dedup();
+                (
+                    &[S::Pending, S::Disputed, S::Completed, S::Expired, S::Refuted],
+                    (2..=crate::params::MAX_REDUNDANCY as usize).contains(&r.servers.len())
+                        && distinct.len() == r.servers.len()
+                        && r.k as usize == r.servers.len(),
+                )
+            }
+            _ => return Err(bad()),
+        };
         if r.id == 0
             || r.id >= next
-            || !state_ok
-            || r.mode != VerificationMode::Zk as i32
-            || r.servers.len() != 1
+            || !states.contains(&st)
+            || !k_ok
             || state.get_request(r.id)?.is_some()
         {
             return Err(bad());
@@ -205,17 +234,17 @@ fn import_requests(
         if m.architecture.first().copied().unwrap_or(0) as usize != r.input.len() {
             return Err(bad());
         }
-        let pending = r.state == RequestState::Pending as i32;
+        let open = unsettled(r);
         for s in &r.servers {
             Address::from_bech32(s)?;
-            if pending {
+            if open {
                 let n = pending_of
                     .get_mut(&(r.model_id, s.clone()))
                     .ok_or_else(bad)?;
                 *n += 1;
             }
         }
-        if pending {
+        if open {
             add(held, &fee)?;
         }
         state.put_request(r)?;
@@ -228,7 +257,54 @@ fn import_requests(
         if !r.servers.contains(&s.server) || state.get_submission(s.request_id, &addr)?.is_some() {
             return Err(invalid(format!("submission of request {}", s.request_id)));
         }
+        let optimistic = r.mode == VerificationMode::Optimistic as i32;
+        if optimistic != s.bond.is_some() {
+            return Err(invalid(format!("submission bond of request {}", s.request_id)));
+        }
+        if optimistic && unsettled(&r) {
+            add(held, &coin(&s.bond, "server bond")?)?;
+        }
         state.put_submission(s)?;
+    }
+    for c in &g.challenges {
+        let bad = || invalid(format!("challenge of request {}", c.request_id));
+        let r = state.get_request(c.request_id)?.ok_or_else(bad)?;
+        let open = c.state == ChallengeState::Open as i32;
+        let known = ChallengeState::try_from(c.state).is_ok_and(|x| x != ChallengeState::Unspecified);
+        let redundant = r.mode == VerificationMode::Redundant as i32;
+        let optimistic = r.mode == VerificationMode::Optimistic as i32;
+        if !known
+            || !(redundant || optimistic)
+            || open != (r.state == RequestState::Disputed as i32)
+            || (open && c.response_deadline != r.dispute_deadline)
+            || redundant != c.challenger.is_empty()
+            || redundant != c.bond.is_none()
+            || state.get_challenge(c.request_id)?.is_some()
+        {
+            return Err(bad());
+        }
+        if optimistic {
+            Address::from_bech32(&c.challenger)?;
+            let bond = coin(&c.bond, "challenge bond")?;
+            if open {
+                add(held, &bond)?;
+            }
+        }
+        state.put_challenge(c)?;
+    }
+    for r in &g.requests {
+        let needs_answer = r.mode == VerificationMode::Optimistic as i32
+            && (r.state == RequestState::ChallengeWindow as i32
+                || r.state == RequestState::Disputed as i32);
+        let answered = match r.servers.first() {
+            Some(s) => state.get_submission(r.id, &Address::from_bech32(s)?)?.is_some(),
+            None => false,
+        };
+        if (needs_answer && !answered)
+            || (r.state == RequestState::Disputed as i32 && state.get_challenge(r.id)?.is_none())
+        {
+            return Err(invalid(format!("request {}: answer or challenge missing", r.id)));
+        }
     }
     Ok(())
 }
@@ -257,6 +333,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         servers: all(state, state_key::servers())?,
         requests: all(state, state_key::requests())?,
         submissions: all(state, state_key::submissions())?,
+        challenges: all(state, state_key::challenges())?,
         next_model_id: state.sequence(MODEL_SEQ)?,
         next_request_id: state.sequence(REQUEST_SEQ)?,
         next_topic_id: state.sequence(TOPIC_SEQ)?,

@@ -27,6 +27,24 @@ pub(crate) fn stored_addr(s: &str) -> Result<Address, TxError> {
     Address::from_bech32(s).map_err(|e| sdk::internal(format!("corrupt stored address: {}", e.log)))
 }
 
+/// Whether a request's fee (and any bonds of it) is still held: pending, in its challenge
+/// window, or disputed.
+pub fn unsettled(r: &pb::Request) -> bool {
+    r.state == RequestState::Pending as i32
+        || r.state == RequestState::ChallengeWindow as i32
+        || r.state == RequestState::Disputed as i32
+}
+
+/// The height at which `end_block` acts on an unsettled request (the `deadline` index).
+pub fn due_height(r: &pb::Request) -> Option<u64> {
+    match RequestState::try_from(r.state) {
+        Ok(RequestState::Pending) => Some(r.deadline),
+        Ok(RequestState::ChallengeWindow) => Some(r.challenge_deadline),
+        Ok(RequestState::Disputed) => Some(r.dispute_deadline),
+        _ => None,
+    }
+}
+
 pub trait InferenceRead: StateRead {
     fn inference_params(&self) -> Result<Params, TxError> {
         match get::<pb::Params, _>(self, &state_key::params())? {
@@ -89,6 +107,10 @@ pub trait InferenceRead: StateRead {
 
     fn get_request(&self, id: u64) -> Result<Option<pb::Request>, TxError> {
         get(self, &state_key::request(id))
+    }
+
+    fn get_challenge(&self, request_id: u64) -> Result<Option<pb::Challenge>, TxError> {
+        get(self, &state_key::challenge(request_id))
     }
 
     fn get_submission(
@@ -171,10 +193,12 @@ pub trait InferenceWrite: StateWrite {
     /// deadline index of pending requests) in step.
     fn put_request(&mut self, r: &pb::Request) -> Result<(), TxError> {
         if let Some(old) = self.get_request(r.id)? {
-            self.delete(state_key::deadline(old.deadline, old.id))?;
+            if let Some(h) = due_height(&old) {
+                self.delete(state_key::deadline(h, old.id))?;
+            }
         }
-        if r.state == RequestState::Pending as i32 {
-            self.put(state_key::deadline(r.deadline, r.id), Vec::new())?;
+        if let Some(h) = due_height(r) {
+            self.put(state_key::deadline(h, r.id), Vec::new())?;
         }
         let requester = stored_addr(&r.requester)?;
         self.put(
@@ -188,6 +212,10 @@ pub trait InferenceWrite: StateWrite {
             )?;
         }
         self.put(state_key::request(r.id), r.encode_to_vec())
+    }
+
+    fn put_challenge(&mut self, c: &pb::Challenge) -> Result<(), TxError> {
+        self.put(state_key::challenge(c.request_id), c.encode_to_vec())
     }
 
     fn put_submission(&mut self, s: &pb::Submission) -> Result<(), TxError> {

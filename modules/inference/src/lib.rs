@@ -21,6 +21,7 @@ mod keeper;
 mod msgs;
 mod params;
 mod query;
+mod settle;
 pub mod state_key;
 pub mod zk;
 
@@ -30,11 +31,11 @@ pub use expiry::{MAX_EXPIRIES_PER_BLOCK, MAX_UNBONDINGS_PER_BLOCK};
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{InferenceRead, InferenceWrite};
 pub use msgs::{
-    validate_model, NotYetSupported, RegisterModel, RegisterServer, RequestInference,
+    architecture_macs, validate_model, Adjudicate, Challenge, NotYetSupported, RespondChallenge, RegisterModel, RegisterServer, RequestInference,
     SubmitInference, UnregisterServer, UpdateModel, UpdateParams,
 };
 pub use params::{
-    Params, MAX_REDUNDANCY, MAX_SERVERS_PER_MODEL, MAX_TOPIC_REPUTERS, MAX_TOPIC_WORKERS,
+    Params, MAX_ADJUDICATION_BYTES, MAX_REDUNDANCY, MAX_SERVERS_PER_MODEL, MAX_TOPIC_REPUTERS, MAX_TOPIC_WORKERS,
     MAX_VERIFYING_KEY_BYTES,
 };
 
@@ -67,10 +68,10 @@ impl Module for InferenceModule {
         router.add_msg::<pb::MsgRequestInference, RequestInference>();
         router.add_msg::<pb::MsgSubmitInference, SubmitInference>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
-        // Later slices: decoded, answered with ERR_NOT_SUPPORTED.
-        router.add_msg::<pb::MsgChallenge, NotYetSupported<pb::MsgChallenge>>();
-        router.add_msg::<pb::MsgRespondChallenge, NotYetSupported<pb::MsgRespondChallenge>>();
-        router.add_msg::<pb::MsgAdjudicate, NotYetSupported<pb::MsgAdjudicate>>();
+        router.add_msg::<pb::MsgChallenge, Challenge>();
+        router.add_msg::<pb::MsgRespondChallenge, RespondChallenge>();
+        router.add_msg::<pb::MsgAdjudicate, Adjudicate>();
+        // Later slice (topics): decoded, answered with ERR_NOT_SUPPORTED.
         router.add_msg::<pb::MsgCreateTopic, NotYetSupported<pb::MsgCreateTopic>>();
         router.add_msg::<pb::MsgRegisterTopicWorker, NotYetSupported<pb::MsgRegisterTopicWorker>>();
         router.add_msg::<pb::MsgRegisterReputer, NotYetSupported<pb::MsgRegisterReputer>>();
@@ -109,5 +110,9 @@ mod tests_models;
 mod tests_prop;
 #[cfg(test)]
 mod tests_requests;
+#[cfg(test)]
+mod tests_optimistic;
+#[cfg(test)]
+mod tests_redundant;
 #[cfg(test)]
 mod tests_servers;

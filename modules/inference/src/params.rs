@@ -14,6 +14,8 @@ pub const MAX_SERVERS_PER_MODEL: u32 = 64;
 pub const MAX_REDUNDANCY: u32 = 9;
 pub const MAX_TOPIC_WORKERS: u32 = 256;
 pub const MAX_TOPIC_REPUTERS: u32 = 64;
+/// Largest `max_adjudication_bytes` (the 784-56-10 digits model encodes to about 360 KB).
+pub const MAX_ADJUDICATION_BYTES: u64 = 16 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {
@@ -42,6 +44,7 @@ pub struct Params {
     pub reputer_slash_fraction: Dec,
     pub max_topic_workers: u32,
     pub max_topic_reputers: u32,
+    pub max_adjudication_bytes: u64,
 }
 
 fn udeai(amount: u128) -> Coin {
@@ -84,6 +87,7 @@ impl Default for Params {
             reputer_slash_fraction: percent(10),
             max_topic_workers: 64,
             max_topic_reputers: 32,
+            max_adjudication_bytes: 1 << 20,
         }
     }
 }
@@ -177,6 +181,12 @@ impl Params {
                 MAX_TOPIC_REPUTERS,
                 "max_topic_reputers",
             )?,
+            max_adjudication_bytes: within(
+                p.max_adjudication_bytes,
+                1,
+                MAX_ADJUDICATION_BYTES,
+                "max_adjudication_bytes",
+            )?,
         };
         let shares = params
             .take_rate
@@ -229,7 +239,13 @@ impl Params {
             reputer_slash_fraction: self.reputer_slash_fraction.to_string(),
             max_topic_workers: self.max_topic_workers,
             max_topic_reputers: self.max_topic_reputers,
+            max_adjudication_bytes: self.max_adjudication_bytes,
         }
+    }
+
+    /// The gas of re-executing a model of `macs` multiply-accumulates on chain.
+    pub fn adjudication_gas(&self, macs: u64) -> u64 {
+        self.adjudication_gas_per_mac.saturating_mul(macs)
     }
 
     /// The gas of verifying (or decoding a key for) a statement of `n` public inputs.

@@ -1,5 +1,5 @@
-//! inference's gRPC queries, registered by their method paths. The queries of later slices
-//! (challenges, topics) are registered too and answer "not found" (or an empty page) until
+//! inference's gRPC queries, registered by their method paths. The queries of the topics
+//! slice are registered too and answer "not found" (or an empty page) until
 //! those records exist.
 
 use deai_framework::pagination::paginate;
@@ -181,14 +181,16 @@ fn submissions(
     })
 }
 
+/// The challenge of an optimistic request, or the dispute of a redundant tie (no
+/// challenger, no bond).
 fn challenge(
-    _: &dyn StateRead,
+    s: &dyn StateRead,
     req: pb::QueryChallengeRequest,
 ) -> Result<pb::QueryChallengeResponse, TxError> {
-    Err(sdk::key_not_found(format!(
-        "request {} has no challenge (optimistic mode is not built yet)",
-        req.request_id
-    )))
+    let c = s.get_challenge(req.request_id)?.ok_or_else(|| {
+        sdk::key_not_found(format!("request {} has no challenge", req.request_id))
+    })?;
+    Ok(pb::QueryChallengeResponse { challenge: Some(c) })
 }
 
 fn topic(_: &dyn StateRead, req: pb::QueryTopicRequest) -> Result<pb::QueryTopicResponse, TxError> {

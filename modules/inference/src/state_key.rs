@@ -116,8 +116,9 @@ pub fn requests_by_server(server: &Address) -> Vec<u8> {
     k("request_server").addr(server).build()
 }
 
-/// A pending request, by the height of its deadline (`deadline/<height><request_id>`),
-/// written only by `put_request`: what `end_block` reads to expire requests.
+/// An unsettled request by the height at which `end_block` must act on it
+/// (`deadline/<height><request_id>`): a pending request's deadline, an optimistic output's
+/// `challenge_deadline`, a dispute's `dispute_deadline`. Written only by `put_request`.
 pub fn deadline(height: u64, request_id: u64) -> Vec<u8> {
     k("deadline").u64(height).u64(request_id).build()
 }
@@ -141,6 +142,15 @@ pub fn submissions_of(request_id: u64) -> Vec<u8> {
 
 pub fn submissions() -> Vec<u8> {
     k("submission").build()
+}
+
+/// The challenge (or redundant-tie dispute) of a request, keyed by the request.
+pub fn challenge(request_id: u64) -> Vec<u8> {
+    k("challenge").u64(request_id).build()
+}
+
+pub fn challenges() -> Vec<u8> {
+    k("challenge").build()
 }
 
 /// The first key of a height-ordered index `table` above every entry at `height` or earlier.

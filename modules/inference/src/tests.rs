@@ -194,16 +194,50 @@ pub(crate) fn pool(s: &MemStore) -> u128 {
     s.module_balance(COMMUNITY_POOL, "udeai").unwrap()
 }
 
-/// The module account holds exactly Σ server stakes + Σ fees of pending requests.
+/// sha256 of a model's canonical quantized encoding (its `quantized_weights_sha256`).
+pub(crate) fn weights_sha256(m: &QuantizedModel) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(m.canonical_bytes()).into()
+}
+
+/// The module account holds exactly Σ server stakes + Σ fees of unsettled requests + Σ
+/// bonds of unsettled optimistic answers and of open challenges.
 pub(crate) fn assert_reconciles(s: &MemStore) {
     let g = import_proto(&InferenceModule.export_genesis(s).unwrap()).unwrap();
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
-    let coins = g.servers.iter().filter_map(|x| x.stake.clone()).chain(
-        g.requests
-            .iter()
-            .filter(|r| r.state == pb::RequestState::Pending as i32)
-            .filter_map(|r| r.fee.clone()),
-    );
+    let unsettled = |id: u64| {
+        g.requests.iter().any(|r| {
+            r.id == id
+                && [
+                    pb::RequestState::Pending as i32,
+                    pb::RequestState::ChallengeWindow as i32,
+                    pb::RequestState::Disputed as i32,
+                ]
+                .contains(&r.state)
+        })
+    };
+    let coins = g
+        .servers
+        .iter()
+        .filter_map(|x| x.stake.clone())
+        .chain(
+            g.requests
+                .iter()
+                .filter(|r| unsettled(r.id))
+                .filter_map(|r| r.fee.clone()),
+        )
+        .chain(
+            g.submissions
+                .iter()
+                .filter(|x| unsettled(x.request_id))
+                .filter_map(|x| x.bond.clone()),
+        )
+        .chain(
+            g.challenges
+                .iter()
+                .filter(|c| c.state == pb::ChallengeState::Open as i32)
+                .filter_map(|c| c.bond.clone()),
+        );
     for c in coins {
         *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
     }
@@ -328,7 +362,7 @@ pub(crate) fn register_msg(owner: u8, fx: &Fixture, price: u128) -> pb::MsgRegis
         name: "mlp-4-3-2".into(),
         architecture: arch,
         weights_sha256: vec![1; 32],
-        quantized_weights_sha256: vec![2; 32],
+        quantized_weights_sha256: weights_sha256(&fx.model).to_vec(),
         zk_mode,
         verifying_key: fx.keys.vk_bytes().unwrap(),
         weight_commitment: commitment,

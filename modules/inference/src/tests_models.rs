@@ -294,7 +294,7 @@ fn params_change_only_by_the_authority_and_are_validated() {
 }
 
 #[test]
-fn later_slices_answer_not_supported() {
+fn topics_answer_not_supported_and_disputes_of_unknown_requests_are_refused() {
     let mut s = store();
     let a = addr(1).to_bech32();
     let want = inference(ERR_NOT_SUPPORTED);
@@ -307,7 +307,7 @@ fn later_slices_answer_not_supported() {
                 bond: udeai(1)
             }
         )),
-        want
+        inference(ERR_REQUEST_NOT_FOUND)
     );
     assert_eq!(
         code(exec(
@@ -317,7 +317,7 @@ fn later_slices_answer_not_supported() {
                 ..Default::default()
             }
         )),
-        want
+        inference(ERR_REQUEST_NOT_FOUND)
     );
     assert_eq!(
         code(exec(
@@ -327,7 +327,7 @@ fn later_slices_answer_not_supported() {
                 ..Default::default()
             }
         )),
-        want
+        inference(ERR_REQUEST_NOT_FOUND)
     );
     assert_eq!(
         code(exec(
@@ -379,17 +379,12 @@ fn later_slices_answer_not_supported() {
         )),
         want
     );
-    // The requests of the later modes too.
+    // Optimistic and redundant requests are built: k is checked.
     let id = register_model(&mut s, 1, fx_a(), 10);
     register_server(&mut s, 2, id, STAKE);
-    for mode in [
-        pb::VerificationMode::Optimistic,
-        pb::VerificationMode::Redundant,
-    ] {
-        let mut m = request_msg(3, id, &[1, 2, 3, 4], 10);
-        m.mode = mode as i32;
-        assert_eq!(code(exec(&mut s, m)), want);
-    }
+    let mut m = request_msg(3, id, &[1, 2, 3, 4], 10);
+    m.mode = pb::VerificationMode::Redundant as i32;
+    assert_eq!(code(exec(&mut s, m)), inference(ERR_BAD_REDUNDANCY));
     assert_eq!(
         code(query::<_, pb::QueryTopicResponse>(
             &s,

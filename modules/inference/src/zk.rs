@@ -207,3 +207,39 @@ pub fn forget(model_id: u64) {
         .unwrap_or_else(|e| e.into_inner())
         .remove(&model_id);
 }
+
+/// Whether a model has a verifying key (zk_mode public or private).
+pub fn has_key(m: &pb::Model) -> bool {
+    m.zk_mode == ZkMode::Public as i32 || m.zk_mode == ZkMode::Private as i32
+}
+
+/// Checks a non-zk answer's shape: a keyed model's layout (count and declared ranges, so
+/// that a proof of it can exist), else one logit per output of the architecture.
+pub fn check_answer(m: &pb::Model, output: &[i64]) -> Result<(), InferenceError> {
+    if has_key(m) {
+        return check_output(&layout_of(m)?, output);
+    }
+    let n = *m.architecture.last().unwrap_or(&0) as usize;
+    if output.len() != n {
+        return Err(InferenceError::InvalidOutput(format!(
+            "{} values, the model answers {n}",
+            output.len()
+        )));
+    }
+    Ok(())
+}
+
+/// What a model's answers carry, from its logits: `[argmax]` for a keyed argmax model
+/// (the circuit's output), else the logits.
+pub fn answer_of(m: &pb::Model, logits: Vec<i64>) -> Vec<i64> {
+    let argmax = has_key(m)
+        && m
+            .circuit
+            .as_ref()
+            .is_some_and(|c| c.output == PbOutput::Argmax as i32);
+    if argmax {
+        vec![deai_zk::argmax(&logits) as i64]
+    } else {
+        logits
+    }
+}

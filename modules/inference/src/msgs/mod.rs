@@ -1,12 +1,14 @@
 //! inference's messages: decoding and stateless validation (`TryFrom` the proto), then
 //! execution. Shared helpers live here.
 
+mod dispute;
 mod model;
 mod request;
 mod server;
 mod submit;
 mod unsupported;
 
+pub use dispute::{architecture_macs, Adjudicate, Challenge, RespondChallenge};
 pub use model::{validate_model, RegisterModel, UpdateModel};
 pub use request::RequestInference;
 pub use server::{RegisterServer, UnregisterServer};

@@ -1,6 +1,6 @@
 //! Requests: the fee (at least the model's price) is escrowed in the module account and the
-//! server is drawn (see `assign`). Only zk mode is built in this slice; optimistic and
-//! redundant requests fail with `ERR_NOT_SUPPORTED`.
+//! server(s) are drawn (see `assign`): one in zk and optimistic mode (zk needs a model with
+//! a verifying key), k distinct ones (2..=max_redundancy) in redundant mode.
 
 use cosmos_sdk_proto::Any;
 
@@ -73,21 +73,23 @@ impl Message for RequestInference {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        if self.mode != VerificationMode::Zk {
-            return Err(InferenceError::NotSupported(format!(
-                "{} requests",
-                self.mode.as_str_name()
+        let params = ctx.inference_params()?;
+        if self.mode == VerificationMode::Redundant
+            && !(2..=params.max_redundancy).contains(&self.k)
+        {
+            return Err(InferenceError::BadRedundancy(format!(
+                "k must be 2..={} in redundant mode, got {}",
+                params.max_redundancy, self.k
             ))
             .into());
         }
-        let params = ctx.inference_params()?;
         let model = ctx
             .get_model(self.model_id)?
             .ok_or(InferenceError::ModelNotFound(self.model_id))?;
         if !model.enabled {
             return Err(InferenceError::ModelDisabled(model.id).into());
         }
-        if model.zk_mode == ZkMode::None as i32 {
+        if self.mode == VerificationMode::Zk && model.zk_mode == ZkMode::None as i32 {
             return Err(InferenceError::ModelHasNoKey(model.id).into());
         }
         let n_in = model.architecture.first().copied().unwrap_or(0) as usize;
@@ -160,6 +162,7 @@ impl Message for RequestInference {
             output: Vec::new(),
             completed_height: 0,
             challenge_deadline: 0,
+            dispute_deadline: 0,
         };
         ctx.put_request(&r)?;
         ctx.emit(events::inference_requested(&r));

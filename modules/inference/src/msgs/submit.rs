@@ -1,21 +1,23 @@
-//! zk-mode answers: the assigned server submits the output and a Groth16 proof; the chain
+//! Answers. Optimistic: the output with the server's bond, opening the challenge window.
+//! Redundant: each drawn server's output, settled when all are in (or at the deadline).
+//! zk: the assigned server submits the output and a Groth16 proof; the chain
 //! verifies it natively against the statement it builds itself (the model's layout and
 //! commitment, the request's input and binding, the claimed output), charging
 //! `verify_gas_base + verify_gas_per_public_input × n` on top of the store's gas. A valid
-//! proof pays the fee out at once (see [`pay_out`]); an invalid one fails the tx, which
+//! proof pays the fee out at once (see `settle::pay_out`); an invalid one fails the tx, which
 //! then changes nothing.
 
 use cosmos_sdk_proto::Any;
 
 use deai_bank::BankWrite;
-use deai_framework::{sdk, Address, Coin, Ctx, Message, TxError};
+use deai_framework::{sdk, Address, Ctx, Message, TxError};
 use deai_proto::inference::v1::{self as pb, RequestState, VerificationMode};
 
-use super::{coins_of, emit_all, response, sender_event, stored_coin};
+use super::{coins_of, emit_all, response, sender_event};
 use crate::error::InferenceError;
 use crate::keeper::{stored_addr, InferenceRead, InferenceWrite};
 use crate::params::Params;
-use crate::{events, zk, COMMUNITY_POOL, MODULE_NAME};
+use crate::{events, settle, zk, MODULE_NAME};
 
 /// Largest output a submission carries (the widest layer).
 const MAX_OUTPUT: usize = deai_zk::model::MAX_WIDTH;
@@ -88,12 +90,15 @@ impl Message for SubmitInference {
             }
             .into());
         }
-        if r.mode != VerificationMode::Zk as i32 {
-            return Err(InferenceError::NotSupported("answers to non-zk requests".into()).into());
-        }
         let model = ctx
             .get_model(r.model_id)?
             .ok_or_else(|| sdk::internal(format!("request {} names missing model", r.id)))?;
+        if r.mode == VerificationMode::Optimistic as i32 {
+            return self.submit_optimistic(ctx, &params, r, &model);
+        }
+        if r.mode == VerificationMode::Redundant as i32 {
+            return self.submit_redundant(ctx, r, &model);
+        }
         let layout = zk::layout_of(&model)
             .map_err(|e| sdk::internal(format!("stored model {}: {e}", model.id)))?;
         zk::check_output(&layout, &self.output)?;
@@ -119,68 +124,102 @@ impl Message for SubmitInference {
             &self.output,
             true,
             verify_gas,
+            None,
         ));
         r.output = self.output.clone();
-        pay_out(ctx, &params, &mut r, &model, &self.server)?;
+        settle::pay_out(ctx, &params, &mut r, &model, std::slice::from_ref(&self.server))?;
         ctx.emit(sender_event(&self.server));
         Ok(response(pb::MsgSubmitInferenceResponse { state: r.state }))
     }
 }
 
-/// Pays a request's fee out: `take = floor(fee × take_rate)` to the community pool,
-/// `royalty = floor(fee × royalty_rate)` to the model's owner, the rest to the server, so
-/// `fee = to_server + take + royalty` exactly. Completes the request and credits the server.
-pub(crate) fn pay_out(
-    ctx: &mut Ctx,
-    params: &Params,
-    r: &mut pb::Request,
-    model: &pb::Model,
-    server: &Address,
-) -> Result<(), TxError> {
-    let fee = stored_coin(&r.fee, "request fee")?;
-    let overflow = || sdk::internal("fee split overflows");
-    let take = params
-        .take_rate
-        .mul_floor(fee.amount)
-        .ok_or_else(overflow)?;
-    let royalty = params
-        .royalty_rate
-        .mul_floor(fee.amount)
-        .ok_or_else(overflow)?;
-    let to_server = fee
-        .amount
-        .checked_sub(take)
-        .and_then(|v| v.checked_sub(royalty))
-        .ok_or_else(overflow)?;
-    let owner = stored_addr(&model.owner)?;
-    let coin = |amount| Coin::new(fee.denom.clone(), amount);
-    if take > 0 {
-        let t = ctx.send_module_to_module(MODULE_NAME, COMMUNITY_POOL, &coins_of(&coin(take)?)?)?;
-        emit_all(ctx, t);
+impl SubmitInference {
+    /// Optimistic: the output is posted with `optimistic_server_bond` escrowed from the
+    /// server, and the challenge window opens until `height + challenge_window`.
+    fn submit_optimistic(
+        &self,
+        ctx: &mut Ctx,
+        params: &Params,
+        mut r: pb::Request,
+        model: &pb::Model,
+    ) -> Result<Any, TxError> {
+        zk::check_answer(model, &self.output)?;
+        let server = self.server.to_bech32();
+        let bond = params.optimistic_server_bond.clone();
+        if bond.amount > 0 {
+            let t = ctx.send_to_module(&self.server, MODULE_NAME, &coins_of(&bond)?)?;
+            emit_all(ctx, t);
+        }
+        ctx.put_submission(&pb::Submission {
+            request_id: r.id,
+            server: server.clone(),
+            output: self.output.clone(),
+            proof: Vec::new(),
+            height: ctx.block.height,
+            bond: Some(bond.to_proto()),
+        })?;
+        r.output = self.output.clone();
+        r.state = RequestState::ChallengeWindow as i32;
+        r.challenge_deadline = ctx.block.height.saturating_add(params.challenge_window);
+        ctx.put_request(&r)?;
+        ctx.emit(events::inference_submitted(
+            r.id,
+            &server,
+            &self.output,
+            false,
+            0,
+            Some(&bond),
+        ));
+        ctx.emit(sender_event(&self.server));
+        Ok(response(pb::MsgSubmitInferenceResponse { state: r.state }))
     }
-    if royalty > 0 {
-        let t = ctx.send_from_module(MODULE_NAME, &owner, &coins_of(&coin(royalty)?)?)?;
-        emit_all(ctx, t);
+
+    /// Redundant: each drawn server answers once, without proof or bond; when all k have
+    /// answered the request is settled at once (see `settle::settle_redundant`).
+    fn submit_redundant(
+        &self,
+        ctx: &mut Ctx,
+        r: pb::Request,
+        model: &pb::Model,
+    ) -> Result<Any, TxError> {
+        zk::check_answer(model, &self.output)?;
+        let server = self.server.to_bech32();
+        if ctx.get_submission(r.id, &self.server)?.is_some() {
+            return Err(InferenceError::AlreadySubmitted {
+                request: r.id,
+                server,
+            }
+            .into());
+        }
+        ctx.put_submission(&pb::Submission {
+            request_id: r.id,
+            server: server.clone(),
+            output: self.output.clone(),
+            proof: Vec::new(),
+            height: ctx.block.height,
+            bond: None,
+        })?;
+        ctx.emit(events::inference_submitted(
+            r.id,
+            &server,
+            &self.output,
+            false,
+            0,
+            None,
+        ));
+        let mut all = true;
+        for s in &r.servers {
+            all &= ctx.get_submission(r.id, &stored_addr(s)?)?.is_some();
+        }
+        let id = r.id;
+        if all {
+            settle::settle_redundant(ctx, r)?;
+        }
+        let state = ctx
+            .get_request(id)?
+            .map(|r| r.state)
+            .unwrap_or_default();
+        ctx.emit(sender_event(&self.server));
+        Ok(response(pb::MsgSubmitInferenceResponse { state }))
     }
-    if to_server > 0 {
-        let t = ctx.send_from_module(MODULE_NAME, server, &coins_of(&coin(to_server)?)?)?;
-        emit_all(ctx, t);
-    }
-    r.state = RequestState::Completed as i32;
-    r.completed_height = ctx.block.height;
-    ctx.put_request(r)?;
-    if let Some(mut s) = ctx.get_server(r.model_id, server)? {
-        s.pending_requests = s.pending_requests.saturating_sub(1);
-        s.served = s.served.saturating_add(1);
-        ctx.put_server(&s)?;
-    }
-    ctx.emit(events::request_completed(
-        r,
-        server,
-        &coin(to_server)?,
-        &coin(take)?,
-        &owner,
-        &coin(royalty)?,
-    ));
-    Ok(())
 }

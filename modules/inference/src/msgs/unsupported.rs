@@ -1,5 +1,4 @@
-//! The messages of later slices of the inference market (optimistic challenges and their
-//! settlement, topics). Their types are registered so that clients get a clear answer, but
+//! The messages of a later slice of the inference market (topics). Their types are registered so that clients get a clear answer, but
 //! every one fails with `ERR_NOT_SUPPORTED` and changes nothing.
 
 use std::marker::PhantomData;
@@ -35,9 +34,6 @@ macro_rules! pending {
 }
 
 pending! {
-    MsgChallenge.challenger => "optimistic challenges (MsgChallenge)",
-    MsgRespondChallenge.server => "optimistic challenges (MsgRespondChallenge)",
-    MsgAdjudicate.sender => "on-chain re-execution (MsgAdjudicate)",
     MsgCreateTopic.creator => "topics (MsgCreateTopic)",
     MsgRegisterTopicWorker.worker => "topics (MsgRegisterTopicWorker)",
     MsgRegisterReputer.reputer => "topics (MsgRegisterReputer)",
