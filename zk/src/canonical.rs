@@ -227,7 +227,10 @@ mod tests {
         let m = model(&[4, 3, 2]);
         let b = m.canonical_bytes();
         // domain, 5 header fields, 2 × (3 u32 + weights + biases)
-        assert_eq!(b.len(), 21 + 4 + 8 + 8 + 4 + 4 + 4 + 2 * 12 + 8 * (12 + 3 + 6 + 2));
+        assert_eq!(
+            b.len(),
+            21 + 4 + 8 + 8 + 4 + 4 + 4 + 2 * 12 + 8 * (12 + 3 + 6 + 2)
+        );
         assert_eq!(&b[..21], QUANTIZED_DOMAIN);
         assert_eq!(&b[21..25], &2u32.to_le_bytes());
         let back = QuantizedModel::from_canonical_bytes(&b, DecodeLimits::default()).unwrap();

@@ -73,8 +73,16 @@ pub fn server_slashed(
 ) -> Result<Event, TxError> {
     let c = |v: u128| Coin::new(amount.denom.clone(), v).map(|c| Some(c.to_proto()));
     let mut paid = routed.paid.iter().copied();
-    let to_victim = if victim.is_empty() { 0 } else { paid.next().unwrap_or(0) };
-    let to_reporter = if reporter.is_empty() { 0 } else { paid.next().unwrap_or(0) };
+    let to_victim = if victim.is_empty() {
+        0
+    } else {
+        paid.next().unwrap_or(0)
+    };
+    let to_reporter = if reporter.is_empty() {
+        0
+    } else {
+        paid.next().unwrap_or(0)
+    };
     Ok(typed_event(&pb::EventServerSlashed {
         model_id: s.model_id,
         server: s.server.clone(),

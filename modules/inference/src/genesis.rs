@@ -213,7 +213,13 @@ fn import_requests(
                 distinct.sort();
                 distinct.dedup();
                 (
-                    &[S::Pending, S::Disputed, S::Completed, S::Expired, S::Refuted],
+                    &[
+                        S::Pending,
+                        S::Disputed,
+                        S::Completed,
+                        S::Expired,
+                        S::Refuted,
+                    ],
                     (2..=crate::params::MAX_REDUNDANCY as usize).contains(&r.servers.len())
                         && distinct.len() == r.servers.len()
                         && r.k as usize == r.servers.len(),
@@ -259,7 +265,10 @@ fn import_requests(
         }
         let optimistic = r.mode == VerificationMode::Optimistic as i32;
         if optimistic != s.bond.is_some() {
-            return Err(invalid(format!("submission bond of request {}", s.request_id)));
+            return Err(invalid(format!(
+                "submission bond of request {}",
+                s.request_id
+            )));
         }
         if optimistic && unsettled(&r) {
             add(held, &coin(&s.bond, "server bond")?)?;
@@ -270,7 +279,8 @@ fn import_requests(
         let bad = || invalid(format!("challenge of request {}", c.request_id));
         let r = state.get_request(c.request_id)?.ok_or_else(bad)?;
         let open = c.state == ChallengeState::Open as i32;
-        let known = ChallengeState::try_from(c.state).is_ok_and(|x| x != ChallengeState::Unspecified);
+        let known =
+            ChallengeState::try_from(c.state).is_ok_and(|x| x != ChallengeState::Unspecified);
         let redundant = r.mode == VerificationMode::Redundant as i32;
         let optimistic = r.mode == VerificationMode::Optimistic as i32;
         if !known
@@ -297,13 +307,18 @@ fn import_requests(
             && (r.state == RequestState::ChallengeWindow as i32
                 || r.state == RequestState::Disputed as i32);
         let answered = match r.servers.first() {
-            Some(s) => state.get_submission(r.id, &Address::from_bech32(s)?)?.is_some(),
+            Some(s) => state
+                .get_submission(r.id, &Address::from_bech32(s)?)?
+                .is_some(),
             None => false,
         };
         if (needs_answer && !answered)
             || (r.state == RequestState::Disputed as i32 && state.get_challenge(r.id)?.is_none())
         {
-            return Err(invalid(format!("request {}: answer or challenge missing", r.id)));
+            return Err(invalid(format!(
+                "request {}: answer or challenge missing",
+                r.id
+            )));
         }
     }
     Ok(())

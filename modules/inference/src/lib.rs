@@ -31,12 +31,13 @@ pub use expiry::{MAX_EXPIRIES_PER_BLOCK, MAX_UNBONDINGS_PER_BLOCK};
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{InferenceRead, InferenceWrite};
 pub use msgs::{
-    architecture_macs, validate_model, Adjudicate, Challenge, NotYetSupported, RespondChallenge, RegisterModel, RegisterServer, RequestInference,
-    SubmitInference, UnregisterServer, UpdateModel, UpdateParams,
+    architecture_macs, validate_model, Adjudicate, Challenge, NotYetSupported, RegisterModel,
+    RegisterServer, RequestInference, RespondChallenge, SubmitInference, UnregisterServer,
+    UpdateModel, UpdateParams,
 };
 pub use params::{
-    Params, MAX_ADJUDICATION_BYTES, MAX_REDUNDANCY, MAX_SERVERS_PER_MODEL, MAX_TOPIC_REPUTERS, MAX_TOPIC_WORKERS,
-    MAX_VERIFYING_KEY_BYTES,
+    Params, MAX_ADJUDICATION_BYTES, MAX_REDUNDANCY, MAX_SERVERS_PER_MODEL, MAX_TOPIC_REPUTERS,
+    MAX_TOPIC_WORKERS, MAX_VERIFYING_KEY_BYTES,
 };
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
@@ -107,12 +108,12 @@ mod tests_genesis;
 #[cfg(test)]
 mod tests_models;
 #[cfg(test)]
-mod tests_prop;
-#[cfg(test)]
-mod tests_requests;
-#[cfg(test)]
 mod tests_optimistic;
 #[cfg(test)]
+mod tests_prop;
+#[cfg(test)]
 mod tests_redundant;
+#[cfg(test)]
+mod tests_requests;
 #[cfg(test)]
 mod tests_servers;

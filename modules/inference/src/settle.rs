@@ -285,7 +285,11 @@ pub(crate) fn server_loses(
         Some(&bond),
         adjudication_gas,
     ));
-    ctx.emit(events::request_refuted(&r, &refunded, vec![server.to_bech32()]));
+    ctx.emit(events::request_refuted(
+        &r,
+        &refunded,
+        vec![server.to_bech32()],
+    ));
     Ok(())
 }
 
@@ -327,7 +331,12 @@ pub(crate) fn settle_redundant(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), 
     }
     let k = r.servers.len();
     let winner = answers.iter().filter_map(|(_, o)| o.as_ref()).find(|o| {
-        answers.iter().filter(|(_, x)| x.as_ref() == Some(*o)).count() * 2 > k
+        answers
+            .iter()
+            .filter(|(_, x)| x.as_ref() == Some(*o))
+            .count()
+            * 2
+            > k
     });
     if let Some(win) = winner.cloned() {
         let mut payees = Vec::new();

@@ -39,7 +39,11 @@ pub(crate) fn short_windows(s: &mut MemStore) {
 }
 
 /// The MsgRegisterModel of a model without a key (zk_mode none).
-pub(crate) fn register_none_msg(owner: u8, m: &deai_zk::QuantizedModel, price: u128) -> pb::MsgRegisterModel {
+pub(crate) fn register_none_msg(
+    owner: u8,
+    m: &deai_zk::QuantizedModel,
+    price: u128,
+) -> pb::MsgRegisterModel {
     let mut arch = vec![m.n_inputs() as u32];
     arch.extend(m.layers.iter().map(|l| l.n_out as u32));
     pb::MsgRegisterModel {
@@ -57,7 +61,12 @@ pub(crate) fn register_none_msg(owner: u8, m: &deai_zk::QuantizedModel, price: u
     }
 }
 
-pub(crate) fn opt_request(requester: u8, model: u64, input: &[i64], fee: u128) -> pb::MsgRequestInference {
+pub(crate) fn opt_request(
+    requester: u8,
+    model: u64,
+    input: &[i64],
+    fee: u128,
+) -> pb::MsgRequestInference {
     pb::MsgRequestInference {
         mode: pb::VerificationMode::Optimistic as i32,
         ..request_msg(requester, model, input, fee)
@@ -162,8 +171,10 @@ fn balances(s: &MemStore) -> [u128; 7] {
 fn an_unchallenged_output_is_paid_when_its_window_closes() {
     let (mut s, _, rid) = setup();
     let b0 = balances(&s);
-    let (resp, events, _) = exec_full(&mut s, 12, submit_msg(2, rid, honest(), Vec::new())).unwrap();
-    let resp = <pb::MsgSubmitInferenceResponse as prost::Message>::decode(resp.value.as_slice()).unwrap();
+    let (resp, events, _) =
+        exec_full(&mut s, 12, submit_msg(2, rid, honest(), Vec::new())).unwrap();
+    let resp =
+        <pb::MsgSubmitInferenceResponse as prost::Message>::decode(resp.value.as_slice()).unwrap();
     assert_eq!(resp.state, pb::RequestState::ChallengeWindow as i32);
     let sub: pb::EventInferenceSubmitted = event(&events);
     assert_eq!((sub.proof_verified, sub.bond), (false, udeai(BOND)));
@@ -207,7 +218,14 @@ fn a_challenge_answered_by_a_valid_proof_pays_the_server_both_bonds_and_rejects_
         inference(ERR_BAD_BOND)
     );
     assert_eq!(
-        code(exec_at(&mut s, 13, pb::MsgChallenge { bond: Some(coin(BOND, "uatom")), ..challenge_msg(4, rid, 0) })),
+        code(exec_at(
+            &mut s,
+            13,
+            pb::MsgChallenge {
+                bond: Some(coin(BOND, "uatom")),
+                ..challenge_msg(4, rid, 0)
+            }
+        )),
         inference(ERR_BAD_BOND)
     );
     let (resp, events, _) = exec_full(&mut s, 13, challenge_msg(4, rid, BOND)).unwrap();
@@ -226,7 +244,10 @@ fn a_challenge_answered_by_a_valid_proof_pays_the_server_both_bonds_and_rejects_
     // Tampering, each refused with nothing changed:
     let before = dump(&s);
     let refuse = |s: &mut MemStore, proof: Vec<u8>, who: u8, want: u32| {
-        assert_eq!(code(exec_at(s, 14, respond_msg(who, rid, proof))), inference(want));
+        assert_eq!(
+            code(exec_at(s, 14, respond_msg(who, rid, proof))),
+            inference(want)
+        );
         assert!(dump(s) == before);
     };
     // a proof replayed from another request (bound to another id),
@@ -255,7 +276,10 @@ fn a_challenge_answered_by_a_valid_proof_pays_the_server_both_bonds_and_rejects_
     assert_eq!(b1[4], b0[4] - BOND);
     assert_eq!(b1[6], b0[6] - FEE);
     assert_eq!(request(&s, rid).state, pb::RequestState::Completed as i32);
-    assert_eq!(challenge_of(&s, rid).resolution, pb::Resolution::Proof as i32);
+    assert_eq!(
+        challenge_of(&s, rid).resolution,
+        pb::Resolution::Proof as i32
+    );
     assert!(end_block_at(&mut s, 18).is_empty());
     assert_reconciles(&s);
     let exported = export_all(&s);
@@ -297,11 +321,17 @@ fn a_liar_that_cannot_prove_loses_when_the_response_window_ends() {
     let events = end_block_at(&mut s, 18);
     let slashed: pb::EventServerSlashed = event(&events);
     assert_eq!(slashed.reason, "wrong_output");
-    assert_eq!((slashed.to_victim.clone(), slashed.to_reporter.clone()), (udeai(FEE), udeai(BOND)));
+    assert_eq!(
+        (slashed.to_victim.clone(), slashed.to_reporter.clone()),
+        (udeai(FEE), udeai(BOND))
+    );
     let res: pb::EventChallengeResolved = event(&events);
     assert_eq!(
         (res.state, res.resolution),
-        (pb::ChallengeState::Upheld as i32, pb::Resolution::Timeout as i32)
+        (
+            pb::ChallengeState::Upheld as i32,
+            pb::Resolution::Timeout as i32
+        )
     );
     let refuted: pb::EventRequestRefuted = event(&events);
     assert_eq!(refuted.wrong_servers, vec![addr(2).to_bech32()]);
@@ -309,7 +339,11 @@ fn a_liar_that_cannot_prove_loses_when_the_response_window_ends() {
     assert_liar_lost(&s, b0, model);
     // Settled: no more responses or adjudications.
     assert_eq!(
-        code(exec_at(&mut s, 18, adjudicate_msg(4, rid, fx_a().model.canonical_bytes()))),
+        code(exec_at(
+            &mut s,
+            18,
+            adjudicate_msg(4, rid, fx_a().model.canonical_bytes())
+        )),
         inference(ERR_NOT_DISPUTED)
     );
 }
@@ -320,7 +354,11 @@ fn a_liar_is_refuted_by_re_execution_and_a_wrong_weights_file_changes_nothing() 
     let b0 = balances(&s);
     exec_at(&mut s, 12, submit_msg(2, rid, lie(), Vec::new())).unwrap();
     assert_eq!(
-        code(exec_at(&mut s, 13, adjudicate_msg(4, rid, fx_a().model.canonical_bytes()))),
+        code(exec_at(
+            &mut s,
+            13,
+            adjudicate_msg(4, rid, fx_a().model.canonical_bytes())
+        )),
         inference(ERR_NOT_DISPUTED)
     );
     exec_at(&mut s, 13, challenge_msg(4, rid, BOND)).unwrap();
@@ -345,14 +383,22 @@ fn a_liar_is_refuted_by_re_execution_and_a_wrong_weights_file_changes_nothing() 
     );
     assert!(dump(&s) == before);
     // Anyone may adjudicate (here user 5); the challenger is still the reporter.
-    let resp: pb::MsgAdjudicateResponse =
-        exec_response(&mut s, 14, adjudicate_msg(5, rid, fx_a().model.canonical_bytes())).unwrap();
+    let resp: pb::MsgAdjudicateResponse = exec_response(
+        &mut s,
+        14,
+        adjudicate_msg(5, rid, fx_a().model.canonical_bytes()),
+    )
+    .unwrap();
     assert_eq!(resp.resolution, pb::Resolution::Reexecution as i32);
     assert_eq!(resp.recomputed_output, honest());
     let ch = challenge_of(&s, rid);
     assert_eq!(
         (ch.state, ch.resolution, ch.recomputed_output.clone()),
-        (pb::ChallengeState::Upheld as i32, pb::Resolution::Reexecution as i32, honest())
+        (
+            pb::ChallengeState::Upheld as i32,
+            pb::Resolution::Reexecution as i32,
+            honest()
+        )
     );
     assert_eq!(request(&s, rid).state, pb::RequestState::Refuted as i32);
     assert_liar_lost(&s, b0, model);
@@ -365,9 +411,10 @@ fn an_honest_output_of_a_model_without_key_is_upheld_by_re_execution_or_silence(
     let mut s = store();
     short_windows(&mut s);
     let m = qmodel(&[4, 3, 2], 7);
-    let id = exec_response::<_, pb::MsgRegisterModelResponse>(&mut s, 5, register_none_msg(1, &m, 1000))
-        .unwrap()
-        .model_id;
+    let id =
+        exec_response::<_, pb::MsgRegisterModelResponse>(&mut s, 5, register_none_msg(1, &m, 1000))
+            .unwrap()
+            .model_id;
     register_server(&mut s, 2, id, STAKE);
     // zk mode needs a key; optimistic does not.
     assert_eq!(
@@ -381,10 +428,19 @@ fn an_honest_output_of_a_model_without_key_is_upheld_by_re_execution_or_silence(
         let r: pb::MsgRequestInferenceResponse =
             exec_response(&mut s, 10, opt_request(3, id, &INPUT, FEE)).unwrap();
         assert_eq!(
-            code(exec_at(&mut s, 11, submit_msg(2, r.request_id, vec![1, 2, 3], Vec::new()))),
+            code(exec_at(
+                &mut s,
+                11,
+                submit_msg(2, r.request_id, vec![1, 2, 3], Vec::new())
+            )),
             inference(ERR_INVALID_OUTPUT)
         );
-        exec_at(&mut s, 11, submit_msg(2, r.request_id, out.clone(), Vec::new())).unwrap();
+        exec_at(
+            &mut s,
+            11,
+            submit_msg(2, r.request_id, out.clone(), Vec::new()),
+        )
+        .unwrap();
         exec_at(&mut s, 12, challenge_msg(4, r.request_id, BOND)).unwrap();
         rids.push(r.request_id);
     }
@@ -393,7 +449,8 @@ fn an_honest_output_of_a_model_without_key_is_upheld_by_re_execution_or_silence(
         code(exec_at(&mut s, 13, respond_msg(2, rids[0], vec![0; 128]))),
         inference(ERR_MODEL_HAS_NO_KEY)
     );
-    let (_, events, _) = exec_full(&mut s, 13, adjudicate_msg(4, rids[0], m.canonical_bytes())).unwrap();
+    let (_, events, _) =
+        exec_full(&mut s, 13, adjudicate_msg(4, rids[0], m.canonical_bytes())).unwrap();
     let res: pb::EventChallengeResolved = event(&events);
     assert_eq!(res.state, pb::ChallengeState::Rejected as i32);
     assert_eq!(res.adjudication_gas, 2 * (4 * 3 + 3 * 2));
@@ -402,7 +459,10 @@ fn an_honest_output_of_a_model_without_key_is_upheld_by_re_execution_or_silence(
     let res: pb::EventChallengeResolved = event(&events);
     assert_eq!(
         (res.state, res.resolution),
-        (pb::ChallengeState::Rejected as i32, pb::Resolution::Timeout as i32)
+        (
+            pb::ChallengeState::Rejected as i32,
+            pb::Resolution::Timeout as i32
+        )
     );
     // Each: the server paid the fee and the challenger's bond.
     let b1 = balances(&s);
@@ -462,9 +522,13 @@ fn adjudication_figures() {
         let mut s = store();
         short_windows(&mut s);
         let m = qmodel(&dims, 11);
-        let id = exec_response::<_, pb::MsgRegisterModelResponse>(&mut s, 5, register_none_msg(1, &m, 1000))
-            .unwrap()
-            .model_id;
+        let id = exec_response::<_, pb::MsgRegisterModelResponse>(
+            &mut s,
+            5,
+            register_none_msg(1, &m, 1000),
+        )
+        .unwrap()
+        .model_id;
         register_server(&mut s, 2, id, STAKE);
         let input: Vec<i64> = (0..dims[0] as i64).map(|i| i % 16).collect();
         let out = m.infer(&input).unwrap();
@@ -474,7 +538,8 @@ fn adjudication_figures() {
         exec_at(&mut s, 12, challenge_msg(4, r.request_id, BOND)).unwrap();
         let bytes = m.canonical_bytes();
         let t = std::time::Instant::now();
-        let (_, events, gas) = exec_full(&mut s, 13, adjudicate_msg(4, r.request_id, bytes.clone())).unwrap();
+        let (_, events, gas) =
+            exec_full(&mut s, 13, adjudicate_msg(4, r.request_id, bytes.clone())).unwrap();
         let ms = t.elapsed().as_secs_f64() * 1e3;
         let res: pb::EventChallengeResolved = event(&events);
         assert_eq!(res.state, pb::ChallengeState::Rejected as i32);

@@ -1,5 +1,7 @@
-//! Property: any sequence of inference messages and blocks conserves tokens. After every
-//! step the module account holds exactly the stakes and pending fees, and the udeai of all
+//! Property: any sequence of inference messages (zk, optimistic and redundant requests,
+//! honest and lying answers, challenges, proofs, re-executions with the right or a wrong
+//! weights file) and blocks conserves tokens; a refused message changes nothing. After every
+//! step the module account holds exactly the stakes, unsettled fees and bonds, and the udeai of all
 //! accounts (users, the module account, the community pool) adds up to what genesis minted.
 
 use deai_bank::BankRead;
@@ -24,6 +26,23 @@ enum Op {
         fee: u128,
         deadline: u64,
         x: i64,
+        /// 0: zk, 1: optimistic, 2: redundant(2).
+        mode: u8,
+    },
+    /// Challenge the `nth` request (mod the number made).
+    Challenge {
+        nth: usize,
+        who: u8,
+    },
+    /// Its server answers the dispute with a real proof of the true output.
+    Respond {
+        nth: usize,
+    },
+    /// Re-execute with the model's weights, or another model's.
+    Adjudicate {
+        nth: usize,
+        who: u8,
+        right: bool,
     },
     /// Answer the `nth` request (mod the number made) honestly, or with a tampered output.
     Submit {
@@ -42,18 +61,42 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         1 => (2u8..=5, STAKE..3 * STAKE).prop_map(|(who, stake)| Op::Register { who, stake }),
         1 => (2u8..=6).prop_map(|who| Op::Unregister { who }),
-        2 => (1u8..=6, 900u128..100_000, 1u64..=8, 0i64..=15).prop_map(|(who, fee, deadline, x)| {
+        3 => (1u8..=6, 900u128..100_000, 1u64..=8, 0i64..=15, 0u8..3).prop_map(|(who, fee, deadline, x, mode)| {
             Op::Request {
                 who,
                 fee,
                 deadline,
                 x,
+                mode,
             }
         }),
+        2 => (0usize..64, 1u8..=6).prop_map(|(nth, who)| Op::Challenge { nth, who }),
+        1 => (0usize..64).prop_map(|nth| Op::Respond { nth }),
+        2 => (0usize..64, 1u8..=6, prop::bool::weighted(0.8)).prop_map(|(nth, who, right)| Op::Adjudicate { nth, who, right }),
         2 => (0usize..64, prop::bool::weighted(0.75)).prop_map(|(nth, honest)| Op::Submit { nth, honest }),
         1 => (1u64..=6).prop_map(|blocks| Op::Advance { blocks }),
         1 => any::<bool>().prop_map(|enabled| Op::Reprice { enabled }),
     ]
+}
+
+/// The `nth` request, among those in `state` when there are any (most of the time).
+fn pick(
+    s: &MemStore,
+    requests: &[(u64, [i64; 4])],
+    nth: usize,
+    state: pb::RequestState,
+) -> Option<(u64, [i64; 4])> {
+    let open: Vec<(u64, [i64; 4])> = requests
+        .iter()
+        .copied()
+        .filter(|(id, _)| s.get_request(*id).unwrap().unwrap().state == state as i32)
+        .collect();
+    let pool = if open.is_empty() || nth % 5 == 0 {
+        requests
+    } else {
+        &open
+    };
+    pool.get(nth % pool.len().max(1)).copied()
 }
 
 fn total_udeai(s: &MemStore) -> u128 {
@@ -68,6 +111,10 @@ fn run(ops: Vec<Op>) {
     p.max_deadline_blocks = 8;
     p.unbonding_blocks = 8;
     p.miss_slash_fraction = Dec::parse("0.25").unwrap();
+    p.challenge_window = 3;
+    p.response_window = 3;
+    p.optimistic_server_bond.amount = 5_000;
+    p.challenge_bond.amount = 7_000;
     exec(
         &mut s,
         pb::MsgUpdateParams {
@@ -110,10 +157,17 @@ fn run(ops: Vec<Op>) {
                 fee,
                 deadline,
                 x,
+                mode,
             } => {
                 let input = [x, 15 - x, x / 2, 7];
                 let mut m = request_msg(who, model, &input, fee);
                 m.deadline_blocks = deadline;
+                if mode == 1 {
+                    m.mode = pb::VerificationMode::Optimistic as i32;
+                } else if mode == 2 {
+                    m.mode = pb::VerificationMode::Redundant as i32;
+                    m.k = 2;
+                }
                 if let Ok(r) =
                     exec_response::<_, pb::MsgRequestInferenceResponse>(&mut s, height, m)
                 {
@@ -140,18 +194,91 @@ fn run(ops: Vec<Op>) {
                 };
                 let (id, input) = pool[nth % pool.len()];
                 let r = s.get_request(id).unwrap().unwrap();
-                let server = crate::keeper::stored_addr(&r.servers[0]).unwrap();
+                let server = crate::keeper::stored_addr(&r.servers[nth % r.servers.len()]).unwrap();
                 let who = server.as_bytes()[0];
-                let (mut output, proof) = prove(fx_a(), &input, id, who);
-                if !honest {
-                    output[0] += 1;
-                }
-                let before = dump(&s);
-                let res = exec_at(&mut s, height, submit_msg(who, id, output, proof));
                 let pending = r.state == pb::RequestState::Pending as i32 && height <= r.deadline;
-                assert_eq!(res.is_ok(), honest && pending, "{res:?}");
+                let before = dump(&s);
+                let res = if r.mode == pb::VerificationMode::Zk as i32 {
+                    let (mut output, proof) = prove(fx_a(), &input, id, who);
+                    if !honest {
+                        output[0] += 1;
+                    }
+                    let res = exec_at(&mut s, height, submit_msg(who, id, output, proof));
+                    assert_eq!(res.is_ok(), honest && pending, "{res:?}");
+                    res
+                } else {
+                    let mut output = fx_a().model.infer(&input).unwrap();
+                    if !honest {
+                        output[1] += 1;
+                    }
+                    let res = exec_at(&mut s, height, submit_msg(who, id, output, Vec::new()));
+                    if res.is_ok() {
+                        assert!(pending);
+                    }
+                    res
+                };
                 if res.is_err() {
                     assert!(dump(&s) == before);
+                }
+            }
+            Op::Challenge { nth, who } => {
+                if let Some((id, _)) = pick(&s, &requests, nth, pb::RequestState::ChallengeWindow) {
+                    let before = dump(&s);
+                    let res = exec_at(
+                        &mut s,
+                        height,
+                        pb::MsgChallenge {
+                            challenger: addr(who).to_bech32(),
+                            request_id: id,
+                            bond: udeai(7_000),
+                        },
+                    );
+                    if res.is_err() {
+                        assert!(dump(&s) == before);
+                    }
+                }
+            }
+            Op::Respond { nth } => {
+                if let Some((id, input)) = pick(&s, &requests, nth, pb::RequestState::Disputed) {
+                    let r = s.get_request(id).unwrap().unwrap();
+                    let server =
+                        crate::keeper::stored_addr(&r.servers[nth % r.servers.len()]).unwrap();
+                    let who = server.as_bytes()[0];
+                    let (_, proof) = prove(fx_a(), &input, id, who);
+                    let before = dump(&s);
+                    let res = exec_at(
+                        &mut s,
+                        height,
+                        pb::MsgRespondChallenge {
+                            server: server.to_bech32(),
+                            request_id: id,
+                            proof,
+                        },
+                    );
+                    if res.is_err() {
+                        assert!(dump(&s) == before);
+                    }
+                }
+            }
+            Op::Adjudicate { nth, who, right } => {
+                if let Some((id, _)) = pick(&s, &requests, nth, pb::RequestState::Disputed) {
+                    let weights = if right { fx_a() } else { fx_b() }.model.canonical_bytes();
+                    let before = dump(&s);
+                    let res = exec_at(
+                        &mut s,
+                        height,
+                        pb::MsgAdjudicate {
+                            sender: addr(who).to_bech32(),
+                            request_id: id,
+                            quantized_weights: weights,
+                        },
+                    );
+                    if !right {
+                        assert!(res.is_err());
+                    }
+                    if res.is_err() {
+                        assert!(dump(&s) == before);
+                    }
                 }
             }
             Op::Advance { blocks } => {
@@ -184,10 +311,12 @@ fn run(ops: Vec<Op>) {
         end_block_at(&mut s, height);
     }
     let g = import_proto(&InferenceModule.export_genesis(&s).unwrap()).unwrap();
-    assert!(g
-        .requests
-        .iter()
-        .all(|r| r.state != pb::RequestState::Pending as i32));
+    assert!(g.requests.iter().all(|r| ![
+        pb::RequestState::Pending as i32,
+        pb::RequestState::ChallengeWindow as i32,
+        pb::RequestState::Disputed as i32,
+    ]
+    .contains(&r.state)));
     assert_reconciles(&s);
     assert_eq!(total_udeai(&s), minted);
     // And the state round-trips through genesis.
@@ -199,7 +328,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_message_sequences_conserve_tokens(ops in prop::collection::vec(op(), 1..40)) {
+    fn random_message_sequences_conserve_tokens(ops in prop::collection::vec(op(), 1..60)) {
         run(ops);
     }
 }

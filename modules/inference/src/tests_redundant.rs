@@ -8,8 +8,8 @@ use deai_proto::inference::v1 as pb;
 
 use crate::tests::*;
 use crate::tests_optimistic::{
-    adjudicate_msg, challenge_of, event, request, respond_msg, short_windows, stake_of, BOND,
-    FEE, INPUT, ROYALTY, TAKE,
+    adjudicate_msg, challenge_of, event, request, respond_msg, short_windows, stake_of, BOND, FEE,
+    INPUT, ROYALTY, TAKE,
 };
 use crate::*;
 
@@ -63,9 +63,16 @@ fn the_majority_is_paid_and_the_minority_slashed() {
         balance(&s, 4, "udeai"),
         balance(&s, 5, "udeai"),
     );
-    assert_eq!(answer(&mut s, 11, 2, rid, honest()), pb::RequestState::Pending);
     assert_eq!(
-        code(exec_at(&mut s, 11, submit_msg(2, rid, honest(), Vec::new()))),
+        answer(&mut s, 11, 2, rid, honest()),
+        pb::RequestState::Pending
+    );
+    assert_eq!(
+        code(exec_at(
+            &mut s,
+            11,
+            submit_msg(2, rid, honest(), Vec::new())
+        )),
         inference(ERR_ALREADY_SUBMITTED)
     );
     assert_eq!(answer(&mut s, 11, 5, rid, lie()), pb::RequestState::Pending);
@@ -74,9 +81,15 @@ fn the_majority_is_paid_and_the_minority_slashed() {
     let done: pb::EventRequestCompleted = event(&events);
     assert_eq!(done.paid_servers.len(), 2);
     let slashed: pb::EventServerSlashed = event(&events);
-    assert_eq!((slashed.reason.as_str(), slashed.server.clone()), ("minority", addr(5).to_bech32()));
+    assert_eq!(
+        (slashed.reason.as_str(), slashed.server.clone()),
+        ("minority", addr(5).to_bech32())
+    );
     let r = request(&s, rid);
-    assert_eq!((r.state, r.output.clone()), (pb::RequestState::Completed as i32, honest()));
+    assert_eq!(
+        (r.state, r.output.clone()),
+        (pb::RequestState::Completed as i32, honest())
+    );
     // The two shares add up to the servers' part; the first drawn gets the odd unit.
     let (g2, g4) = (balance(&s, 2, "udeai") - b2, balance(&s, 4, "udeai") - b4);
     assert_eq!(g2 + g4, TO_SERVERS);
@@ -87,7 +100,10 @@ fn the_majority_is_paid_and_the_minority_slashed() {
     assert_eq!(balance(&s, 1, "udeai"), o0 + ROYALTY);
     assert_reconciles(&s);
     for w in [2, 4, 5] {
-        assert_eq!(s.get_server(1, &addr(w)).unwrap().unwrap().pending_requests, 0);
+        assert_eq!(
+            s.get_server(1, &addr(w)).unwrap().unwrap().pending_requests,
+            0
+        );
     }
 }
 
@@ -134,23 +150,44 @@ fn a_tie_is_settled_by_re_execution() {
     let tie: pb::EventRedundantTie = event(&events);
     assert_eq!((tie.submitted_servers.len(), tie.dispute_deadline), (2, 17));
     let r = request(&s, rid);
-    assert_eq!((r.state, r.dispute_deadline), (pb::RequestState::Disputed as i32, 17));
+    assert_eq!(
+        (r.state, r.dispute_deadline),
+        (pb::RequestState::Disputed as i32, 17)
+    );
     let ch = challenge_of(&s, rid);
-    assert_eq!((ch.challenger.as_str(), ch.bond.clone(), ch.state), ("", None, pb::ChallengeState::Open as i32));
+    assert_eq!(
+        (ch.challenger.as_str(), ch.bond.clone(), ch.state),
+        ("", None, pb::ChallengeState::Open as i32)
+    );
     assert_reconciles(&s);
     let exported = export_all(&s);
     assert_eq!(export_all(&init_all(&exported)), exported);
     // The wrong weights change nothing.
     let before = dump(&s);
     assert_eq!(
-        code(exec_at(&mut s, 13, adjudicate_msg(6, rid, fx_b().model.canonical_bytes()))),
+        code(exec_at(
+            &mut s,
+            13,
+            adjudicate_msg(6, rid, fx_b().model.canonical_bytes())
+        )),
         inference(ERR_WEIGHTS_MISMATCH)
     );
     assert!(dump(&s) == before);
-    exec_at(&mut s, 13, adjudicate_msg(6, rid, fx_a().model.canonical_bytes())).unwrap();
+    exec_at(
+        &mut s,
+        13,
+        adjudicate_msg(6, rid, fx_a().model.canonical_bytes()),
+    )
+    .unwrap();
     let r = request(&s, rid);
-    assert_eq!((r.state, r.output.clone()), (pb::RequestState::Completed as i32, honest()));
-    assert_eq!(challenge_of(&s, rid).resolution, pb::Resolution::Reexecution as i32);
+    assert_eq!(
+        (r.state, r.output.clone()),
+        (pb::RequestState::Completed as i32, honest())
+    );
+    assert_eq!(
+        challenge_of(&s, rid).resolution,
+        pb::Resolution::Reexecution as i32
+    );
     let slash = STAKE / 2;
     assert_eq!(balance(&s, 2, "udeai"), b2 + TO_SERVERS);
     assert_eq!(balance(&s, 4, "udeai"), b4);
@@ -179,7 +216,10 @@ fn a_tie_is_settled_by_the_proof_of_the_honest_server_or_times_out() {
     assert!(dump(&s) == before);
     exec_at(&mut s, 12, respond_msg(2, rid, proof2)).unwrap();
     assert_eq!(request(&s, rid).state, pb::RequestState::Completed as i32);
-    assert_eq!(challenge_of(&s, rid).resolution, pb::Resolution::Proof as i32);
+    assert_eq!(
+        challenge_of(&s, rid).resolution,
+        pb::Resolution::Proof as i32
+    );
     // The prover is the reporter of the liar's slash.
     assert_eq!(pool(&s), p0 + TAKE + STAKE / 2 - BOND);
     assert_reconciles(&s);
@@ -192,7 +232,10 @@ fn a_tie_is_settled_by_the_proof_of_the_honest_server_or_times_out() {
     let (st2, st4) = (stake_of(&s, 1, 2), stake_of(&s, 1, 4));
     let events = end_block_at(&mut s, 26);
     assert!(has_event(&events, "deai.inference.v1.EventRequestExpired"));
-    assert_eq!(request(&s, r.request_id).state, pb::RequestState::Expired as i32);
+    assert_eq!(
+        request(&s, r.request_id).state,
+        pb::RequestState::Expired as i32
+    );
     assert_eq!(balance(&s, 3, "udeai"), r0 + FEE);
     assert_eq!((stake_of(&s, 1, 2), stake_of(&s, 1, 4)), (st2, st4));
     assert_reconciles(&s);
@@ -202,7 +245,13 @@ fn a_tie_is_settled_by_the_proof_of_the_honest_server_or_times_out() {
 fn bad_redundant_requests_are_refused() {
     let (mut s, _) = setup(&[2, 4], 2);
     for k in [0, 1, 6] {
-        assert_eq!(code(exec_at(&mut s, 10, red_request(k))), inference(ERR_BAD_REDUNDANCY));
+        assert_eq!(
+            code(exec_at(&mut s, 10, red_request(k))),
+            inference(ERR_BAD_REDUNDANCY)
+        );
     }
-    assert_eq!(code(exec_at(&mut s, 10, red_request(3))), inference(ERR_NO_SERVER));
+    assert_eq!(
+        code(exec_at(&mut s, 10, red_request(3))),
+        inference(ERR_NO_SERVER)
+    );
 }

@@ -233,8 +233,7 @@ pub fn check_answer(m: &pb::Model, output: &[i64]) -> Result<(), InferenceError>
 /// (the circuit's output), else the logits.
 pub fn answer_of(m: &pb::Model, logits: Vec<i64>) -> Vec<i64> {
     let argmax = has_key(m)
-        && m
-            .circuit
+        && m.circuit
             .as_ref()
             .is_some_and(|c| c.output == PbOutput::Argmax as i32);
     if argmax {

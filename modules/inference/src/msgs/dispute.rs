@@ -61,7 +61,10 @@ fn open_dispute(ctx: &Ctx, r: &pb::Request) -> Result<pb::Challenge, TxError> {
         .get_challenge(r.id)?
         .ok_or_else(|| sdk::internal(format!("disputed request {} without challenge", r.id)))?;
     if ch.state != ChallengeState::Open as i32 {
-        return Err(sdk::internal(format!("disputed request {} with a closed challenge", r.id)));
+        return Err(sdk::internal(format!(
+            "disputed request {} with a closed challenge",
+            r.id
+        )));
     }
     Ok(ch)
 }

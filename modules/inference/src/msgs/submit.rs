@@ -127,7 +127,13 @@ impl Message for SubmitInference {
             None,
         ));
         r.output = self.output.clone();
-        settle::pay_out(ctx, &params, &mut r, &model, std::slice::from_ref(&self.server))?;
+        settle::pay_out(
+            ctx,
+            &params,
+            &mut r,
+            &model,
+            std::slice::from_ref(&self.server),
+        )?;
         ctx.emit(sender_event(&self.server));
         Ok(response(pb::MsgSubmitInferenceResponse { state: r.state }))
     }
@@ -215,10 +221,7 @@ impl SubmitInference {
         if all {
             settle::settle_redundant(ctx, r)?;
         }
-        let state = ctx
-            .get_request(id)?
-            .map(|r| r.state)
-            .unwrap_or_default();
+        let state = ctx.get_request(id)?.map(|r| r.state).unwrap_or_default();
         ctx.emit(sender_event(&self.server));
         Ok(response(pb::MsgSubmitInferenceResponse { state }))
     }
