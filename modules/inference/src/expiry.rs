@@ -122,6 +122,16 @@ fn unbond(ctx: &mut Ctx, model_id: u64, addr: &Address) -> Result<(), TxError> {
     if s.state != ServerState::Unbonding as i32 {
         return Err(sdk::internal("unbonding index names an active server"));
     }
+    // A server with an unsettled request (an optimistic answer in its window or disputed,
+    // a redundant tie) stays slashable: its unbonding is pushed back by response_window.
+    if s.pending_requests > 0 {
+        let params = ctx.inference_params()?;
+        let mut s = s;
+        s.unbonding_end = ctx.block.height.saturating_add(params.response_window);
+        ctx.put_server(&s)?;
+        ctx.emit(events::server_unbonding(&s));
+        return Ok(());
+    }
     let stake = stored_coin(&s.stake, "server stake")?;
     if stake.amount > 0 {
         let t = ctx.send_from_module(MODULE_NAME, addr, &coins_of(&stake)?)?;

@@ -234,7 +234,7 @@ pub(crate) fn server_wins(
     send_out(ctx, &server, &bond)?;
     send_out(ctx, &server, &ch_bond)?;
     let model = model_of(ctx, &r)?;
-    pay_out(ctx, &params, &mut r, &model, &[server.clone()])?;
+    pay_out(ctx, &params, &mut r, &model, std::slice::from_ref(&server))?;
     ch.state = ChallengeState::Rejected as i32;
     ch.resolution = resolution as i32;
     ctx.put_challenge(&ch)?;
@@ -294,7 +294,10 @@ pub(crate) fn server_loses(
 }
 
 /// The submissions of a redundant request, in draw order (`None`: not answered).
-fn answers(ctx: &Ctx, r: &pb::Request) -> Result<Vec<(Address, Option<Vec<i64>>)>, TxError> {
+/// One assigned server and its answer, if any.
+type Answer = (Address, Option<Vec<i64>>);
+
+fn answers(ctx: &Ctx, r: &pb::Request) -> Result<Vec<Answer>, TxError> {
     r.servers
         .iter()
         .map(|s| {

@@ -556,3 +556,45 @@ fn adjudication_figures() {
         assert_reconciles(&s);
     }
 }
+
+#[test]
+fn an_unbonding_liar_stays_slashable_until_its_dispute_ends() {
+    let mut s = store();
+    short_windows(&mut s);
+    set_params(&mut s, |p| {
+        p.max_deadline_blocks = 5;
+        p.unbonding_blocks = 5;
+    });
+    let id = register_model(&mut s, 1, fx_a(), 1000);
+    register_server(&mut s, 2, id, STAKE);
+    let mut m = opt_request(3, id, &INPUT, FEE);
+    m.deadline_blocks = 5;
+    let rid = exec_response::<_, pb::MsgRequestInferenceResponse>(&mut s, 10, m)
+        .unwrap()
+        .request_id;
+    let b2 = balance(&s, 2, "udeai");
+    exec_at(&mut s, 15, submit_msg(2, rid, lie(), Vec::new())).unwrap();
+    exec_at(
+        &mut s,
+        15,
+        pb::MsgUnregisterServer {
+            server: addr(2).to_bech32(),
+            model_id: id,
+        },
+    )
+    .unwrap();
+    exec_at(&mut s, 20, challenge_msg(4, rid, BOND)).unwrap();
+    // The unbonding would end at 20: pushed back to 25 (the request is disputed).
+    let events = end_block_at(&mut s, 20);
+    let ub: pb::EventServerUnbonding = event(&events);
+    assert_eq!(ub.unbonding_end, 25);
+    assert_reconciles(&s);
+    // At 25 the dispute times out first (the liar is slashed), then the stake left returns.
+    let events = end_block_at(&mut s, 25);
+    assert!(has_event(&events, "deai.inference.v1.EventServerSlashed"));
+    assert!(has_event(&events, "deai.inference.v1.EventServerUnbonded"));
+    assert!(s.get_server(id, &addr(2)).unwrap().is_none());
+    assert_eq!(balance(&s, 2, "udeai"), b2 - BOND + STAKE / 2);
+    assert_eq!(request(&s, rid).state, pb::RequestState::Refuted as i32);
+    assert_reconciles(&s);
+}

@@ -91,7 +91,7 @@ fn pick(
         .copied()
         .filter(|(id, _)| s.get_request(*id).unwrap().unwrap().state == state as i32)
         .collect();
-    let pool = if open.is_empty() || nth % 5 == 0 {
+    let pool = if open.is_empty() || nth.is_multiple_of(5) {
         requests
     } else {
         &open
