@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 use deai_auth::AuthWrite;
 use deai_bank::BankRead;
 use deai_framework::keys::prefix_end;
-use deai_framework::{sdk, Address, Coin, StateRead, StateWrite, TxError};
+use deai_framework::{Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::inference::v1::{
     self as pb, ChallengeState, RequestState, ServerState, VerificationMode, ZkMode,
 };
-use prost_reflect::{DynamicMessage, ReflectMessage, SerializeOptions};
+use deai_framework::genesis::Held;
 
 use crate::error::InferenceError;
 use crate::keeper::{decode, unsettled, InferenceRead, InferenceWrite};
@@ -32,33 +32,12 @@ fn invalid(msg: impl Into<String>) -> TxError {
 
 /// Parses `app_state.inference`; `{}` or null is the default genesis.
 pub fn import_proto(json: &serde_json::Value) -> Result<pb::GenesisState, TxError> {
-    if json.is_null() {
-        return Ok(pb::GenesisState::default());
-    }
-    let desc = pb::GenesisState::default().descriptor();
-    let dynamic = DynamicMessage::deserialize(desc, json.clone())
-        .map_err(|e| invalid(format!("cannot parse: {e}")))?;
-    dynamic
-        .transcode_to::<pb::GenesisState>()
-        .map_err(|e| invalid(format!("cannot decode: {e}")))
+    deai_framework::genesis::from_json(json, invalid)
 }
 
 /// The proto3 JSON of a genesis state.
 pub fn export_proto(g: &pb::GenesisState) -> Result<serde_json::Value, TxError> {
-    let options = SerializeOptions::new()
-        .use_proto_field_name(true)
-        .skip_default_fields(false);
-    g.transcode_to_dynamic()
-        .serialize_with_options(serde_json::value::Serializer, &options)
-        .map_err(|e| sdk::internal(format!("cannot write inference genesis: {e}")))
-}
-
-fn add(sums: &mut BTreeMap<String, u128>, c: &Coin) -> Result<(), TxError> {
-    let s = sums.entry(c.denom.clone()).or_insert(0);
-    *s = s
-        .checked_add(c.amount)
-        .ok_or_else(|| sdk::overflow("escrowed total overflows"))?;
-    Ok(())
+    deai_framework::genesis::to_json(g)
 }
 
 fn coin(
@@ -95,7 +74,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         return Err(invalid(format!("{what} are not supported yet")));
     }
 
-    let mut held: BTreeMap<String, u128> = BTreeMap::new();
+    let mut held = Held::default();
     let next_model = g.next_model_id.max(1);
     let mut servers_per_model: BTreeMap<u64, u32> = BTreeMap::new();
     for m in &g.models {
@@ -133,7 +112,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
                 s.server
             )));
         }
-        add(&mut held, &coin(&s.stake, "server stake")?)?;
+        held.add(&coin(&s.stake, "server stake")?)?;
         *servers_per_model.entry(s.model_id).or_default() += 1;
         pending_of.insert((s.model_id, s.server.clone()), 0);
         state.put_server(s)?;
@@ -158,14 +137,11 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         &module.address,
         deai_framework::coins::MAX_COINS_PER_SET + 1,
     )?;
-    let actual: BTreeMap<String, u128> = balances
-        .iter()
-        .map(|c| (c.denom.clone(), c.amount))
-        .collect();
-    held.retain(|_, v| *v > 0);
-    if actual != held {
+    let have: Vec<Coin> = balances.iter().cloned().collect();
+    if !held.matches(&have) {
         return Err(invalid(format!(
-            "module account {MODULE_ACCOUNT} holds {balances}, but stakes, fees and bonds total {held:?}"
+            "module account {MODULE_ACCOUNT} holds {balances}, but stakes, fees and bonds total {:?}",
+            held.sums()
         )));
     }
     Ok(())
@@ -183,7 +159,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
 fn import_requests(
     state: &mut dyn StateWrite,
     g: &pb::GenesisState,
-    held: &mut BTreeMap<String, u128>,
+    held: &mut Held,
     pending_of: &mut BTreeMap<(u64, String), u32>,
 ) -> Result<(), TxError> {
     use RequestState as S;
@@ -251,7 +227,7 @@ fn import_requests(
             }
         }
         if open {
-            add(held, &fee)?;
+            held.add(&fee)?;
         }
         state.put_request(r)?;
     }
@@ -271,7 +247,7 @@ fn import_requests(
             )));
         }
         if optimistic && unsettled(&r) {
-            add(held, &coin(&s.bond, "server bond")?)?;
+            held.add(&coin(&s.bond, "server bond")?)?;
         }
         state.put_submission(s)?;
     }
@@ -297,7 +273,7 @@ fn import_requests(
             Address::from_bech32(&c.challenger)?;
             let bond = coin(&c.bond, "challenge bond")?;
             if open {
-                add(held, &bond)?;
+                held.add(&bond)?;
             }
         }
         state.put_challenge(c)?;
