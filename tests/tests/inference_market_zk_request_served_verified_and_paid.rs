@@ -7,34 +7,13 @@
 //! with a tampered output it is rejected on chain (and nothing changes), as is a proof
 //! bound to another request; the honest one is accepted.
 
-use std::process::Command;
 use std::time::Duration;
 
 use deai_e2e::compute::{fees_paid, typed_events};
+use deai_e2e::inference::{mul_dec, query, worker_json, DigitsModel};
 use deai_e2e::worker::*;
 use deai_e2e::*;
 use deai_proto::inference::v1 as pb;
-
-fn worker_json(args: &[&str]) -> serde_json::Value {
-    let out = run_ok(Command::new(worker_bin()).args(["--quiet", "--output", "json"]).args(args));
-    // One JSON document (pretty-printed) after any log lines.
-    let start = out.find('{').unwrap_or_else(|| panic!("no JSON: {out}"));
-    serde_json::from_str(&out[start..]).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
-
-fn query<Req: prost::Message, Res: prost::Message + Default>(net: &Localnet, method: &str, req: &Req) -> Res {
-    rt()
-        .block_on(net.client(0).query(&format!("/deai.inference.v1.Query/{method}"), req, 0))
-        .unwrap()
-        .unwrap_or_else(|e| panic!("{method}: {e}"))
-}
-
-fn dec(s: &str) -> (u128, u128) {
-    // A decimal "0.020000000000000000" as (units of 10^-18, 10^18).
-    let (i, f) = s.split_once('.').unwrap_or((s, ""));
-    let f = format!("{f:0<18}");
-    (i.parse::<u128>().unwrap() * 10u128.pow(18) + f[..18].parse::<u128>().unwrap(), 10u128.pow(18))
-}
 
 #[test]
 fn inference_market_zk_request_served_verified_and_paid() {
@@ -42,40 +21,11 @@ fn inference_market_zk_request_served_verified_and_paid() {
     let dir = net.dir.path().to_path_buf();
     let node = net.rpc(0);
 
-    // The model: digits trained by deai-worker, set up for Groth16, described by model-info.
-    let spec = repo_root().join("worker/cli/examples/digits-mlp.json");
-    let trained = dir.join("trained");
-    run_ok(Command::new(worker_bin()).args(["--quiet", "train", "--spec"]).arg(&spec).arg("--out").arg(&trained));
-    let weights = trained.join("weights.safetensors");
-    let keys = dir.join("keys");
-    run_ok(Command::new(worker_bin()).args(["--quiet", "zk-setup", "--model"]).arg(&weights).arg("--out").arg(&keys));
-    let info = worker_json(&["model-info", "--model", weights.to_str().unwrap(), "--keys", keys.to_str().unwrap()]);
-    let arch: Vec<String> = info["architecture"].as_array().unwrap().iter().map(|v| v.to_string()).collect();
-
-    // The owner (demo3) registers it from the CLI.
-    let registered = net.cli_tx(
-        "inference",
-        "demo3",
-        &[
-            "register-model", "--name", "digits", "--architecture", &arch.join(","),
-            "--weights-sha256", info["weights_sha256"].as_str().unwrap(),
-            "--quantized-weights-sha256", info["quantized_weights_sha256"].as_str().unwrap(),
-            "--keys", keys.to_str().unwrap(), "--zk-mode", "public", "--price", "100000udeai",
-        ],
-    );
-    let model_id = typed_events::<pb::EventModelRegistered>(&registered["events"])[0].model_id;
-
-    // demo2 serves it.
-    let models = dir.join("models");
-    let m = models.join(model_id.to_string());
-    std::fs::create_dir_all(m.join("keys")).unwrap();
-    std::fs::copy(&weights, m.join("model.safetensors")).unwrap();
-    for f in std::fs::read_dir(&keys).unwrap() {
-        let f = f.unwrap();
-        if f.file_type().unwrap().is_file() {
-            std::fs::copy(f.path(), m.join("keys").join(f.file_name())).unwrap();
-        }
-    }
+    // The model: digits trained by deai-worker, set up for Groth16 and registered from the
+    // CLI by its owner (demo3) with the hashes model-info gives; demo2 serves it.
+    let model = DigitsModel::register(&net, &dir, "demo3", "100000udeai");
+    let model_id = model.id;
+    let models = model.model_dir(&dir);
     let keyring = net.keys_home();
     let mut server = Daemon::inference_server(&dir, &node, &keyring, "demo2", &models);
     server.wait_log("inference server running", Duration::from_secs(120));
@@ -108,10 +58,8 @@ fn inference_market_zk_request_served_verified_and_paid() {
     let p: pb::QueryParamsResponse = query(&net, "Params", &pb::QueryParamsRequest {});
     let p = p.params.unwrap();
     let fee = 100_000u128;
-    let (t, one) = dec(&p.take_rate);
-    let (r, _) = dec(&p.royalty_rate);
-    let take = fee * t / one;
-    let royalty = fee * r / one;
+    let take = mul_dec(fee, &p.take_rate);
+    let royalty = mul_dec(fee, &p.royalty_rate);
     let to_server = fee - take - royalty;
     assert!(take > 0 && royalty > 0);
     let after = |a: &deai_framework::Address, (b0, f0): (u128, u128)| (balance(&net, 0, a) as i128 - b0 as i128, fees_paid(&net, a) - f0);
@@ -134,12 +82,7 @@ fn inference_market_zk_request_served_verified_and_paid() {
     );
     let second = typed_events::<pb::EventInferenceRequested>(&requested["events"])[0].request_id;
     let prove = |request: &str, out: &std::path::Path| {
-        run_ok(
-            Command::new(worker_bin())
-                .args(["--quiet", "prove", "--model"]).arg(&weights)
-                .arg("--keys").arg(&keys).arg("--input").arg(&digit)
-                .args(["--request", request, "--out"]).arg(out),
-        );
+        model.prove(&digit, request, out);
     };
     let context = format!("{}/inference/{second}/{}", net.chain_id(), server_addr.to_bech32());
     let honest = dir.join("honest.json");
