@@ -23,8 +23,9 @@ use crate::provider_cmd::{default_home, NodeArgs};
 
 #[derive(Subcommand)]
 pub enum InferenceServerCommand {
-    /// Run the inference server: serve the zk models of --model-dir, register as their
-    /// server, answer the requests assigned to it with proofs.
+    /// Run the inference server: serve the models of --model-dir, register as their
+    /// server, answer the requests assigned to it (zk with proofs, optimistic, redundant),
+    /// defend its challenged answers; with --watchdog, challenge wrong answers of others.
     Start(StartArgs),
 }
 
@@ -76,6 +77,11 @@ pub struct StartArgs {
     /// Seconds between full re-reads of its models, registrations and requests.
     #[arg(long, default_value_t = 10)]
     reconcile_secs: u64,
+    /// Also check other servers' optimistic answers for the models held (recomputed with
+    /// deai-zk's integer reference inference), challenge wrong ones with challenge_bond and
+    /// adjudicate them with the canonical quantized weights.
+    #[arg(long)]
+    watchdog: bool,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -192,6 +198,7 @@ pub fn server(cmd: &InferenceServerCommand) -> anyhow::Result<ExitCode> {
             .transpose()
             .context("--stake")?,
         reconcile_every: Duration::from_secs(a.reconcile_secs.max(1)),
+        watchdog: a.watchdog,
     };
     anyhow::ensure!(
         a.model_dir.is_dir(),

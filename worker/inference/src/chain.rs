@@ -26,6 +26,11 @@ pub trait Chain {
     /// finished ones may come too).
     async fn requests_of_server(&self, server: &str) -> anyhow::Result<Vec<pb::Request>>;
     async fn submissions(&self, request_id: u64) -> anyhow::Result<Vec<pb::Submission>>;
+    /// The challenge (or redundant tie dispute) of a request, if any.
+    async fn challenge(&self, request_id: u64) -> anyhow::Result<Option<pb::Challenge>>;
+    /// Every server's requests that may still be in their challenge window (at least all
+    /// those; others may come too), for the watchdog's reconcile.
+    async fn recent_requests(&self) -> anyhow::Result<Vec<pb::Request>>;
     /// Signs, sends and waits for the commit. `Err` when CheckTx refused it or it was not
     /// committed in time; a committed tx that failed has a non-zero `code`.
     async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed>;
@@ -91,14 +96,18 @@ impl Chain for NodeChain {
         Ok(r.and_then(|r| r.request))
     }
 
-    /// Newest first, and only as far back as a request can still be pending: a request
-    /// created before `height - max_deadline_blocks` has come due, and ids (the index's
-    /// order) grow with the height, so the pages after one that reaches it hold none.
+    /// Newest first, and only as far back as a request can still be unsettled: a request
+    /// created before `height - (max_deadline_blocks + challenge_window + response_window)`
+    /// has come due, closed its window and ended its dispute, and ids (the index's order)
+    /// grow with the height, so the pages after one that reaches it hold none.
     async fn requests_of_server(&self, server: &str) -> anyhow::Result<Vec<pb::Request>> {
-        let oldest = self
-            .height()
-            .await?
-            .saturating_sub(self.params().await?.max_deadline_blocks.saturating_add(1));
+        let p = self.params().await?;
+        let oldest = self.height().await?.saturating_sub(
+            p.max_deadline_blocks
+                .saturating_add(p.challenge_window)
+                .saturating_add(p.response_window)
+                .saturating_add(1),
+        );
         self.abci
             .list_until(
                 "Requests",
@@ -125,6 +134,40 @@ impl Chain for NodeChain {
                     pagination: Some(p),
                 },
                 |r: pb::QuerySubmissionsResponse| (r.submissions, next_key(r.pagination)),
+            )
+            .await
+    }
+
+    async fn challenge(&self, request_id: u64) -> anyhow::Result<Option<pb::Challenge>> {
+        let r: Option<pb::QueryChallengeResponse> = self
+            .abci
+            .get("Challenge", &pb::QueryChallengeRequest { request_id })
+            .await?;
+        Ok(r.and_then(|r| r.challenge))
+    }
+
+    /// Every request, newest first, back to `height - (max_deadline_blocks +
+    /// challenge_window)` (an older one has left its window), at most the shared page limit.
+    async fn recent_requests(&self) -> anyhow::Result<Vec<pb::Request>> {
+        let p = self.params().await?;
+        let oldest = self.height().await?.saturating_sub(
+            p.max_deadline_blocks
+                .saturating_add(p.challenge_window)
+                .saturating_add(1),
+        );
+        self.abci
+            .list_until(
+                "Requests",
+                |mut p| {
+                    p.reverse = true;
+                    pb::QueryRequestsRequest {
+                        requester: String::new(),
+                        server: String::new(),
+                        pagination: Some(p),
+                    }
+                },
+                |r: pb::QueryRequestsResponse| (r.requests, next_key(r.pagination)),
+                |page| page.iter().any(|r| r.created_height < oldest),
             )
             .await
     }

@@ -9,10 +9,18 @@
 //!                                    verifying_key.bin, circuit.json, zk-setup.json)
 //! ```
 //!
+//! A model registered without a key (`zk_mode` none: optimistic and redundant requests only)
+//! may instead be held as its canonical quantized encoding alone:
+//!
+//! ```text
+//! DIR/<model_id>/model.quantized     deai.quantized_mlp.v1 (`model-info --quantized-out`)
+//! ```
+//!
 //! Other entries are ignored. A model is served only if everything agrees with the chain's
-//! record (see [`LocalModel::check`]): the verifying key bytes, the statement layout, the
-//! architecture, `quantized_weights_sha256` (the sha256 of [`quantized_encoding`]) and
-//! `weights_sha256` (the canonical weight digest or the file's sha256).
+//! record (see [`LocalModel::check`]): the verifying key bytes and the statement layout (a
+//! keyed model), the architecture and input range, `quantized_weights_sha256` (the sha256
+//! of [`quantized_encoding`]) and `weights_sha256` (the canonical weight digest or the
+//! file's sha256, when the float weights are held).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +37,7 @@ use crate::keydir::{quantize_for_keys, read_weights};
 
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 pub const KEYS_DIR: &str = "keys";
+pub const QUANTIZED_FILE: &str = "model.quantized";
 
 /// Domain tag of [`quantized_encoding`].
 pub use deai_zk::QUANTIZED_DOMAIN;
@@ -107,16 +116,40 @@ pub struct LocalModel {
     pub id: u64,
     pub dir: PathBuf,
     pub model: QuantizedModel,
-    pub keys: Keys,
-    pub vk: Vec<u8>,
-    /// Canonical weight digest and file sha256 of `model.safetensors`.
+    /// The proving keys and their verifying key bytes (`None`: a keyless model held as
+    /// `model.quantized`).
+    pub zk: Option<ZkKeys>,
+    /// Canonical weight digest and file sha256 of `model.safetensors` (zeros when only
+    /// `model.quantized` is held).
     pub weights_canonical: [u8; 32],
     pub weights_file: [u8; 32],
+}
+
+/// zk-setup's keys of a model.
+pub struct ZkKeys {
+    pub keys: Keys,
+    pub vk: Vec<u8>,
 }
 
 impl LocalModel {
     /// Reads `dir` (`model.safetensors` and `keys/`) as model `id`.
     pub fn read(id: u64, dir: &Path) -> anyhow::Result<LocalModel> {
+        let quantized_path = dir.join(QUANTIZED_FILE);
+        if !dir.join(KEYS_DIR).exists() && quantized_path.is_file() {
+            let bytes = std::fs::read(&quantized_path)
+                .with_context(|| format!("{}", quantized_path.display()))?;
+            let model =
+                QuantizedModel::from_canonical_bytes(&bytes, deai_zk::DecodeLimits::default())
+                    .with_context(|| format!("{}", quantized_path.display()))?;
+            return Ok(LocalModel {
+                id,
+                dir: dir.into(),
+                model,
+                zk: None,
+                weights_canonical: [0; 32],
+                weights_file: [0; 32],
+            });
+        }
         let weights_path = dir.join(WEIGHTS_FILE);
         let keys_dir = dir.join(KEYS_DIR);
         let w = read_weights(&weights_path)?;
@@ -136,8 +169,7 @@ impl LocalModel {
             id,
             dir: dir.into(),
             model,
-            keys,
-            vk,
+            zk: Some(ZkKeys { keys, vk }),
             weights_canonical: w.canonical.0,
             weights_file: w.file.0,
         })
@@ -149,19 +181,38 @@ impl LocalModel {
         if chain.id != self.id {
             bail!("the chain answered model {} for {}", chain.id, self.id);
         }
-        if chain.verifying_key != self.vk {
+        if has_key(chain) {
+            let Some(zk) = &self.zk else {
+                bail!(
+                    "model {} has a verifying key on chain; {} holds no keys/ to prove with",
+                    self.id,
+                    self.dir.display()
+                );
+            };
+            if chain.verifying_key != zk.vk {
+                bail!(
+                    "keys/verifying_key.bin is not the key registered for model {} (sha256 {} on chain, {} here)",
+                    self.id,
+                    hex::encode(Sha256::digest(&chain.verifying_key)),
+                    hex::encode(Sha256::digest(&zk.vk))
+                );
+            }
+            let layout = layout_of(chain)?;
+            if layout != zk.keys.layout {
+                bail!(
+                    "keys/circuit.json does not describe the statement registered for model {}",
+                    self.id
+                );
+            }
+        } else if chain.input_min != self.model.input_min || chain.input_max != self.model.input_max
+        {
             bail!(
-                "keys/verifying_key.bin is not the key registered for model {} (sha256 {} on chain, {} here)",
+                "model {} takes inputs in [{}, {}] on chain, the quantized model [{}, {}]",
                 self.id,
-                hex::encode(Sha256::digest(&chain.verifying_key)),
-                hex::encode(Sha256::digest(&self.vk))
-            );
-        }
-        let layout = layout_of(chain)?;
-        if layout != self.keys.layout {
-            bail!(
-                "keys/circuit.json does not describe the statement registered for model {}",
-                self.id
+                chain.input_min,
+                chain.input_max,
+                self.model.input_min,
+                self.model.input_max
             );
         }
         let arch = architecture(&self.model);
@@ -182,7 +233,8 @@ impl LocalModel {
                 hex::encode(q)
             );
         }
-        if chain.weights_sha256 != self.weights_canonical
+        if self.zk.is_some()
+            && chain.weights_sha256 != self.weights_canonical
             && chain.weights_sha256 != self.weights_file
         {
             bail!(
@@ -196,9 +248,33 @@ impl LocalModel {
         Ok(())
     }
 
+    /// The answer the chain expects for `input`: deai-zk's integer reference inference,
+    /// `[argmax]` for a keyed argmax model (the module's `answer_of`), else the logits.
+    pub fn answer(&self, chain: &pb::Model, input: &[i64]) -> anyhow::Result<Vec<i64>> {
+        let logits = self.model.infer(input)?;
+        Ok(answer_of(chain, logits))
+    }
+
+    /// The canonical quantized weights a `MsgAdjudicate` carries.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        quantized_encoding(&self.model)
+    }
+
     /// What a `MsgRegisterModel` for these files carries (all but owner, name and price).
+    /// A keyless model: `zk_mode` none.
     pub fn registration(&self) -> pb::MsgRegisterModel {
-        let l = &self.keys.layout;
+        let Some(zk) = &self.zk else {
+            return pb::MsgRegisterModel {
+                architecture: architecture(&self.model),
+                quantized_weights_sha256: quantized_sha256(&self.model).to_vec(),
+                zk_mode: ZkMode::None as i32,
+                input_min: self.model.input_min,
+                input_max: self.model.input_max,
+                input_frac_bits: self.model.input_frac_bits,
+                ..Default::default()
+            };
+        };
+        let l = &zk.keys.layout;
         pb::MsgRegisterModel {
             architecture: architecture(&self.model),
             weights_sha256: self.weights_canonical.to_vec(),
@@ -207,7 +283,7 @@ impl LocalModel {
                 Mode::Public => ZkMode::Public,
                 Mode::Private => ZkMode::Private,
             } as i32,
-            verifying_key: self.vk.clone(),
+            verifying_key: zk.vk.clone(),
             weight_commitment: l
                 .commitment
                 .as_deref()
@@ -235,6 +311,25 @@ impl LocalModel {
             }),
             ..Default::default()
         }
+    }
+}
+
+/// Whether a chain model has a verifying key (`zk_mode` public or private).
+pub fn has_key(m: &pb::Model) -> bool {
+    m.zk_mode == ZkMode::Public as i32 || m.zk_mode == ZkMode::Private as i32
+}
+
+/// What an answer carries, from the logits, as the inference module's `answer_of`:
+/// `[argmax]` for a keyed argmax model, else the logits.
+pub fn answer_of(m: &pb::Model, logits: Vec<i64>) -> Vec<i64> {
+    let argmax = has_key(m)
+        && m.circuit
+            .as_ref()
+            .is_some_and(|c| c.output == PbOutput::Argmax as i32);
+    if argmax {
+        vec![deai_zk::argmax(&logits) as i64]
+    } else {
+        logits
     }
 }
 

@@ -12,6 +12,14 @@ pub enum Notice {
     Requested(pb::EventInferenceRequested),
     Completed(pb::EventRequestCompleted),
     Expired(pb::EventRequestExpired),
+    /// An answer (the watchdog checks optimistic ones: `bond` set, no proof).
+    Submitted(pb::EventInferenceSubmitted),
+    /// A challenge of an optimistic answer (ours: defended).
+    ChallengeOpened(pb::EventChallengeOpened),
+    /// A redundant request without strict majority: a dispute.
+    Tie(pb::EventRedundantTie),
+    /// A dispute found the output wrong.
+    Refuted(pb::EventRequestRefuted),
 }
 
 /// Decodes one ABCI event; `None` for events the server does not watch.
@@ -26,6 +34,14 @@ pub fn decode(kind: &str, attributes: Vec<(String, String)>) -> Option<Result<No
         parse_typed_event(&e).map(Notice::Completed)
     } else if kind == pb::EventRequestExpired::full_name() {
         parse_typed_event(&e).map(Notice::Expired)
+    } else if kind == pb::EventInferenceSubmitted::full_name() {
+        parse_typed_event(&e).map(Notice::Submitted)
+    } else if kind == pb::EventChallengeOpened::full_name() {
+        parse_typed_event(&e).map(Notice::ChallengeOpened)
+    } else if kind == pb::EventRedundantTie::full_name() {
+        parse_typed_event(&e).map(Notice::Tie)
+    } else if kind == pb::EventRequestRefuted::full_name() {
+        parse_typed_event(&e).map(Notice::Refuted)
     } else {
         return None;
     };

@@ -1,10 +1,16 @@
-//! The inference server daemon (`deai-worker inference-server start`): it serves the zk
+//! The inference server daemon (`deai-worker inference-server start`): it serves the
 //! models of its model directory that match their chain records, registers as a server of
 //! each if needed, follows the chain for requests assigned to it (events, plus a periodic
 //! reconcile of its requests), computes each output with deai-zk's quantized reference
-//! inference, proves it bound to the request, and submits `MsgSubmitInference` before the
-//! deadline, earliest deadline first. Every failure on chain input is logged and the loop
-//! goes on; a restart resumes from the state directory without submitting twice.
+//! inference and submits `MsgSubmitInference` before the deadline, earliest deadline first:
+//! with a proof bound to the request in zk mode, the output alone in optimistic mode (the
+//! chain takes the bond) and redundant mode. When one of its answers is disputed (a
+//! challenge of an optimistic output, a redundant tie) it defends it: `MsgRespondChallenge`
+//! with a proof when the model has a key, else `MsgAdjudicate` with the canonical quantized
+//! weights. With `--watchdog` it also recomputes other servers' optimistic answers for the
+//! models it holds and challenges wrong ones (`MsgChallenge`, then `MsgAdjudicate`). Every
+//! failure on chain input is logged and the loop goes on; a restart resumes from the state
+//! directory without submitting or challenging twice.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -15,7 +21,7 @@ use deai_framework::Coin;
 use deai_proto::inference::v1::{
     self as pb, RequestState, ServerState as PbServerState, VerificationMode,
 };
-use deai_worker_daemon::{one_line, StateFile, Watch};
+use deai_worker_daemon::{one_line, typed_events_in, StateFile, Watch};
 use deai_zk::prover::{self, ProofOutput};
 use prost::Name;
 use tokio_util::sync::CancellationToken;
@@ -23,7 +29,10 @@ use tokio_util::sync::CancellationToken;
 use crate::chain::Chain;
 use crate::models::{model_dirs, LocalModel};
 use crate::notices::{notices, Notice};
-use crate::state::{RequestRecord, ServerState, Stage};
+use crate::state::{
+    AnswerMode, DefenseRecord, DefenseStage, RequestRecord, ServerState, Stage, WatchRecord,
+    WatchStage,
+};
 
 /// How the server behaves (from `deai-worker inference-server start`'s flags).
 #[derive(Clone, Debug)]
@@ -33,10 +42,18 @@ pub struct Config {
     pub stake: Option<Coin>,
     /// How often its requests are re-read from the chain (missed events, retries).
     pub reconcile_every: Duration,
+    /// Check other servers' optimistic answers for the models held, and challenge wrong ones.
+    pub watchdog: bool,
 }
 
 /// Submissions of one request tried before it is given up.
 pub const MAX_ATTEMPTS: u32 = 3;
+/// Other servers' answers waiting to be checked by the watchdog, at most (more are dropped
+/// and found again by the next reconcile).
+pub const MAX_WATCH_QUEUE: usize = 1024;
+/// Blocks before a dispute's deadline at which the watchdog adjudicates a keyed model's
+/// dispute that the server has not answered (so the tx still lands in time).
+pub const ADJUDICATE_MARGIN: u64 = 3;
 
 /// The binding context of a request answered by `server`, as the inference module builds
 /// it: `<chain-id>/inference/<request id>/<server bech32>`.
@@ -46,8 +63,11 @@ pub fn request_context(chain_id: &str, request_id: u64, server: &str) -> String 
 
 /// Proves the reference output of `input` on `m`, bound to `context`.
 pub fn prove_request(m: &LocalModel, input: &[i64], context: &str) -> anyhow::Result<ProofOutput> {
+    let zk =
+        m.zk.as_ref()
+            .ok_or_else(|| anyhow::anyhow!("model {} is held without keys", m.id))?;
     Ok(prover::prove(
-        &m.keys,
+        &zk.keys,
         &m.model,
         input,
         deai_zk::request_binding(context.as_bytes()),
@@ -63,8 +83,9 @@ pub struct Server<C: Chain> {
     chain_id: String,
     /// The model directory's models, read once (`Err`: unreadable, never served).
     local: BTreeMap<u64, Result<Arc<LocalModel>, String>>,
-    /// Models checked against their chain record: served.
+    /// Models checked against their chain record: served, with that record.
     served: BTreeMap<u64, Arc<LocalModel>>,
+    records: BTreeMap<u64, pb::Model>,
     /// Models refused for good (unreadable, or not what the chain registered).
     refused: BTreeMap<u64, String>,
     /// Models whose server registration is active (or was just sent).
@@ -73,6 +94,10 @@ pub struct Server<C: Chain> {
     /// (deadline, request id), earliest deadline first.
     queue: BTreeSet<(u64, u64)>,
     attempts: BTreeMap<u64, u32>,
+    /// Failed dispute txs (defence or watchdog) per request.
+    dispute_attempts: BTreeMap<u64, u32>,
+    /// Other servers' optimistic answers to check (watchdog), by request id.
+    watch_queue: BTreeSet<u64>,
 }
 
 impl<C: Chain> Server<C> {
@@ -88,11 +113,14 @@ impl<C: Chain> Server<C> {
             chain_id,
             local: BTreeMap::new(),
             served: BTreeMap::new(),
+            records: BTreeMap::new(),
             refused: BTreeMap::new(),
             registered: BTreeSet::new(),
             params: None,
             queue: BTreeSet::new(),
             attempts: BTreeMap::new(),
+            dispute_attempts: BTreeMap::new(),
+            watch_queue: BTreeSet::new(),
         }
     }
 
@@ -143,8 +171,9 @@ impl<C: Chain> Server<C> {
             match self.chain.model(id).await {
                 Ok(Some(m)) => match local.check(&m) {
                     Ok(()) => {
-                        tracing::info!(model = id, name = %m.name, "model served");
+                        tracing::info!(model = id, name = %m.name, keyed = crate::models::has_key(&m), "model served");
                         self.served.insert(id, local);
+                        self.records.insert(id, m);
                     }
                     Err(e) => {
                         let e = one_line(&e);
@@ -250,11 +279,13 @@ impl<C: Chain> Server<C> {
     }
 
     /// Records a request assigned to this server (idempotent) and queues it.
-    fn assigned(&mut self, id: u64, model_id: u64, deadline: u64) {
+    fn assigned(&mut self, id: u64, model_id: u64, deadline: u64, mode: i32) {
         if let std::collections::btree_map::Entry::Vacant(e) = self.state.requests.entry(id) {
-            tracing::info!(request = id, model = model_id, deadline, "request assigned");
+            let mode = answer_mode(mode);
+            tracing::info!(request = id, model = model_id, deadline, mode = ?mode, "request assigned");
             e.insert(RequestRecord {
                 model_id,
+                mode,
                 deadline,
                 stage: Stage::Assigned,
                 output: Vec::new(),
@@ -267,8 +298,21 @@ impl<C: Chain> Server<C> {
         self.enqueue(id);
     }
 
-    /// Records the chain's final state of a request that is no longer pending.
+    /// Records the chain's state of a request that is no longer pending: its end
+    /// (completed, expired, refuted), or, for one it answered, the dispute that opened.
     fn ended(&mut self, id: u64, state: RequestState) {
+        if state == RequestState::Disputed || state == RequestState::ChallengeWindow {
+            if let Some(rec) = self.state.requests.get_mut(&id) {
+                if !rec.stage.finished() {
+                    // Our answer is on chain (a lost commit): recorded, not sent again.
+                    tracing::info!(request = id, "inference already on chain");
+                    rec.stage = Stage::Submitted;
+                    self.dequeue(id);
+                    self.save();
+                }
+            }
+            return;
+        }
         self.dequeue(id);
         let Some(rec) = self.state.requests.get_mut(&id) else {
             return;
@@ -276,16 +320,18 @@ impl<C: Chain> Server<C> {
         let stage = match state {
             RequestState::Completed => Stage::Completed,
             RequestState::Expired => Stage::Expired,
+            RequestState::Refuted => Stage::Refuted,
             _ => return,
         };
         if rec.stage == stage {
             return;
         }
         match stage {
-            Stage::Completed if rec.stage == Stage::Proved => {
+            Stage::Completed if matches!(rec.stage, Stage::Proved | Stage::Computed) => {
                 tracing::info!(request = id, "inference already on chain")
             }
             Stage::Completed => tracing::info!(request = id, "request completed"),
+            Stage::Refuted => tracing::warn!(request = id, "request refuted"),
             _ => tracing::warn!(
                 request = id,
                 deadline = rec.deadline,
@@ -294,22 +340,99 @@ impl<C: Chain> Server<C> {
         }
         rec.stage = stage;
         self.save();
+        self.dispute_ended(id);
+    }
+
+    /// A dispute of a request ended on chain: an open defence or watchdog challenge of it
+    /// is recorded as settled.
+    fn dispute_ended(&mut self, id: u64) {
+        let mut changed = false;
+        if let Some(d) = self.state.defenses.get_mut(&id) {
+            if !d.stage.finished() {
+                d.stage = DefenseStage::Settled;
+                changed = true;
+            }
+        }
+        if let Some(w) = self.state.watched.get_mut(&id) {
+            if !w.stage.finished() {
+                w.stage = WatchStage::Settled;
+                changed = true;
+            }
+        }
+        if changed {
+            tracing::info!(request = id, "dispute settled");
+            self.save();
+        }
     }
 
     /// Acts on one chain event.
     pub async fn handle(&mut self, n: Notice) {
         match n {
             Notice::Requested(e) if e.servers.contains(&self.me) => {
-                self.assigned(e.request_id, e.model_id, e.deadline)
+                self.assigned(e.request_id, e.model_id, e.deadline, e.mode)
             }
             Notice::Completed(e) => self.ended(e.request_id, RequestState::Completed),
             Notice::Expired(e) => self.ended(e.request_id, RequestState::Expired),
+            Notice::Refuted(e) => self.ended(e.request_id, RequestState::Refuted),
+            Notice::ChallengeOpened(e) => {
+                let ours = self
+                    .state
+                    .requests
+                    .get(&e.request_id)
+                    .is_some_and(|r| r.mode == AnswerMode::Optimistic);
+                if ours {
+                    self.disputed(e.request_id, e.response_deadline);
+                }
+            }
+            Notice::Tie(e) if e.submitted_servers.contains(&self.me) => {
+                self.disputed(e.request_id, e.dispute_deadline)
+            }
+            Notice::Submitted(e) => {
+                // Optimistic answers carry the bond and no verified proof.
+                if self.cfg.watchdog
+                    && e.bond.is_some()
+                    && !e.proof_verified
+                    && e.server != self.me
+                    && !self.state.watched.contains_key(&e.request_id)
+                {
+                    self.watch(e.request_id);
+                }
+            }
             _ => {}
         }
     }
 
+    /// Queues another server's answer for the watchdog (bounded).
+    fn watch(&mut self, id: u64) {
+        if self.watch_queue.len() < MAX_WATCH_QUEUE || self.watch_queue.contains(&id) {
+            self.watch_queue.insert(id);
+        } else {
+            tracing::warn!(request = id, "watch queue full; left to the next reconcile");
+        }
+    }
+
+    /// Records a dispute of one of its own answers (idempotent).
+    fn disputed(&mut self, id: u64, dispute_deadline: u64) {
+        let Some(model_id) = self.state.requests.get(&id).map(|r| r.model_id) else {
+            return;
+        };
+        if let std::collections::btree_map::Entry::Vacant(e) = self.state.defenses.entry(id) {
+            tracing::warn!(request = id, dispute_deadline, "answer disputed");
+            e.insert(DefenseRecord {
+                model_id,
+                dispute_deadline,
+                stage: DefenseStage::Open,
+                proof: String::new(),
+                txhash: String::new(),
+                error: None,
+            });
+            self.save();
+        }
+    }
+
     /// Re-reads what concerns the server from the chain: its models and registrations, the
-    /// requests assigned to it; and queues the state's unfinished requests.
+    /// requests assigned to it (and their disputes); with `--watchdog`, every request in its
+    /// challenge window; and queues the state's unfinished requests.
     pub async fn reconcile(&mut self) {
         match self.chain.params().await {
             Ok(p) => self.params = Some(p),
@@ -326,15 +449,59 @@ impl<C: Chain> Server<C> {
                         continue;
                     }
                     match RequestState::try_from(r.state) {
-                        Ok(RequestState::Pending) => self.assigned(r.id, r.model_id, r.deadline),
-                        Ok(s @ (RequestState::Completed | RequestState::Expired)) => {
-                            self.ended(r.id, s)
+                        Ok(RequestState::Pending) => {
+                            self.assigned(r.id, r.model_id, r.deadline, r.mode)
                         }
+                        Ok(s @ (RequestState::Disputed | RequestState::ChallengeWindow))
+                            if !self.state.requests.contains_key(&r.id) =>
+                        {
+                            // Answered by this server but unknown to its state (a lost
+                            // state directory): adopted, so that a dispute is defended.
+                            self.assigned(r.id, r.model_id, r.deadline, r.mode);
+                            self.ended(r.id, s);
+                            if s == RequestState::Disputed {
+                                self.disputed(r.id, r.dispute_deadline);
+                            }
+                        }
+                        Ok(RequestState::Disputed) => {
+                            self.ended(r.id, RequestState::Disputed);
+                            let answered = self
+                                .state
+                                .requests
+                                .get(&r.id)
+                                .is_some_and(|x| x.stage == Stage::Submitted);
+                            if answered {
+                                self.disputed(r.id, r.dispute_deadline);
+                            }
+                        }
+                        Ok(s @ RequestState::ChallengeWindow) => self.ended(r.id, s),
+                        Ok(
+                            s @ (RequestState::Completed
+                            | RequestState::Expired
+                            | RequestState::Refuted),
+                        ) => self.ended(r.id, s),
                         _ => {}
                     }
                 }
             }
             Err(e) => tracing::warn!(error = %one_line(&e), "reading the server's requests"),
+        }
+        if self.cfg.watchdog {
+            match self.chain.recent_requests().await {
+                Ok(rs) => {
+                    for r in rs {
+                        if r.mode == VerificationMode::Optimistic as i32
+                            && r.state == RequestState::ChallengeWindow as i32
+                            && self.served.contains_key(&r.model_id)
+                            && !r.servers.contains(&self.me)
+                            && !self.state.watched.contains_key(&r.id)
+                        {
+                            self.watch(r.id);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %one_line(&e), "reading recent requests"),
+            }
         }
         for id in self.state.unfinished() {
             self.enqueue(id);
@@ -363,17 +530,20 @@ impl<C: Chain> Server<C> {
         self.queue.pop_first().map(|(_, id)| id)
     }
 
-    /// Answers every queued request, earliest deadline first (tests and one-shot use).
+    /// Does everything due: defends its disputed answers, answers every queued request
+    /// (earliest deadline first), and runs the watchdog (tests and one-shot use).
     pub async fn drain(&mut self) {
+        self.defend_all().await;
         while let Some(id) = self.next_queued() {
             self.serve(id).await;
         }
+        self.watchdog().await;
     }
 
     /// Answers request `id`: checks the chain first (still pending, assigned to this server,
-    /// zk mode, before its deadline), proves unless a proof is recorded, records the proof,
-    /// then submits it. A request the chain could not be asked about stays for the next
-    /// reconcile.
+    /// not answered by it yet, before its deadline), computes the output (and in zk mode
+    /// proves it) unless an answer is recorded, records it, then submits it. A request the
+    /// chain could not be asked about stays for the next reconcile.
     pub async fn serve(&mut self, id: u64) {
         let Some(rec) = self.state.requests.get(&id).cloned() else {
             return;
@@ -391,15 +561,18 @@ impl<C: Chain> Server<C> {
         };
         match RequestState::try_from(r.state) {
             Ok(RequestState::Pending) => {}
-            Ok(s @ (RequestState::Completed | RequestState::Expired)) => return self.ended(id, s),
+            Ok(s) if s != RequestState::Unspecified => return self.ended(id, s),
             _ => return self.fail(id, format!("request in state {}", r.state)),
         }
         if !r.servers.contains(&self.me) {
             return self.fail(id, "not assigned to this server".into());
         }
-        if r.mode != VerificationMode::Zk as i32 {
-            return self.fail(id, format!("mode {} is not served (zk only)", r.mode));
-        }
+        let mode = match VerificationMode::try_from(r.mode) {
+            Ok(VerificationMode::Zk) => AnswerMode::Zk,
+            Ok(VerificationMode::Optimistic) => AnswerMode::Optimistic,
+            Ok(VerificationMode::Redundant) => AnswerMode::Redundant,
+            _ => return self.fail(id, format!("unknown mode {}", r.mode)),
+        };
         let Some(model) = self.served.get(&r.model_id).cloned() else {
             if self.local.get(&r.model_id).is_some_and(|m| m.is_ok())
                 && !self.refused.contains_key(&r.model_id)
@@ -413,6 +586,25 @@ impl<C: Chain> Server<C> {
             }
             return self.fail(id, format!("model {} is not served here", r.model_id));
         };
+        if mode == AnswerMode::Redundant {
+            // Each drawn server answers once: the chain's record decides.
+            match self.chain.submissions(id).await {
+                Ok(subs) if subs.iter().any(|s| s.server == self.me) => {
+                    self.dequeue(id);
+                    if let Some(rec) = self.state.requests.get_mut(&id) {
+                        tracing::info!(request = id, "inference already on chain");
+                        rec.stage = Stage::Submitted;
+                    }
+                    self.save();
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(request = id, error = %one_line(&e), "reading the submissions; trying again later");
+                    return;
+                }
+            }
+        }
         match self.chain.height().await {
             // The tx lands in a later block, which must not be past the deadline.
             Ok(h) if h >= r.deadline => {
@@ -430,12 +622,16 @@ impl<C: Chain> Server<C> {
                 return;
             }
         }
-        let (output, proof) = if rec.stage == Stage::Proved && !rec.proof.is_empty() {
+        let ready = match mode {
+            AnswerMode::Zk => rec.stage == Stage::Proved && !rec.proof.is_empty(),
+            _ => rec.stage == Stage::Computed && !rec.output.is_empty(),
+        };
+        let (output, proof) = if ready {
             match hex::decode(&rec.proof) {
                 Ok(p) => (rec.output.clone(), p),
                 Err(e) => return self.fail(id, format!("recorded proof: {e}")),
             }
-        } else {
+        } else if mode == AnswerMode::Zk {
             let context = request_context(&self.chain_id, id, &self.me);
             let input = r.input.clone();
             let m = model.clone();
@@ -461,6 +657,22 @@ impl<C: Chain> Server<C> {
             // Recorded before it is sent: a restart submits this answer, not a new one.
             self.save();
             (output, out.proof)
+        } else {
+            let Some(record) = self.records.get(&r.model_id) else {
+                return self.fail(id, format!("model {} has no chain record", r.model_id));
+            };
+            let output = match model.answer(record, &r.input) {
+                Ok(o) => o,
+                Err(e) => return self.fail(id, format!("inference: {}", one_line(&e))),
+            };
+            tracing::info!(request = id, mode = ?mode, "computed");
+            if let Some(rec) = self.state.requests.get_mut(&id) {
+                rec.stage = Stage::Computed;
+                rec.mode = mode;
+                rec.output = output.clone();
+            }
+            self.save();
+            (output, Vec::new())
         };
         let msg = pb::MsgSubmitInference {
             server: self.me.clone(),
@@ -476,7 +688,7 @@ impl<C: Chain> Server<C> {
                     rec.txhash = c.txhash.clone();
                 }
                 self.save();
-                tracing::info!(request = id, tx = %c.txhash, height = %c.height, output = ?output, "inference submitted");
+                tracing::info!(request = id, mode = ?mode, tx = %c.txhash, height = %c.height, output = ?output, "inference submitted");
             }
             Ok(c) => {
                 let e = format!(
@@ -490,20 +702,559 @@ impl<C: Chain> Server<C> {
     }
 
     /// A submission failed (refused, or not seen committed): if the chain has the request
-    /// answered after all, that is recorded; otherwise it is tried again later, up to
-    /// [`MAX_ATTEMPTS`] submissions.
+    /// answered after all (or, redundant, has this server's answer), that is recorded;
+    /// otherwise it is tried again later, up to [`MAX_ATTEMPTS`] submissions.
     async fn after_failed_submit(&mut self, id: u64, error: String) {
         if let Ok(Some(r)) = self.chain.request(id).await {
-            if let Ok(s @ (RequestState::Completed | RequestState::Expired)) =
-                RequestState::try_from(r.state)
-            {
-                return self.ended(id, s);
+            match RequestState::try_from(r.state) {
+                Ok(RequestState::Pending) | Err(_) => {}
+                Ok(s) => return self.ended(id, s),
+            }
+            if r.mode == VerificationMode::Redundant as i32 {
+                if let Ok(subs) = self.chain.submissions(id).await {
+                    if subs.iter().any(|s| s.server == self.me) {
+                        self.dequeue(id);
+                        if let Some(rec) = self.state.requests.get_mut(&id) {
+                            tracing::info!(request = id, "inference already on chain");
+                            rec.stage = Stage::Submitted;
+                        }
+                        self.save();
+                        return;
+                    }
+                }
             }
         }
         if self.may_retry(id) {
             tracing::warn!(request = id, error = %error, "submitting; trying again at the next reconcile");
         } else {
             self.fail(id, error);
+        }
+    }
+
+    /// Counts a failed dispute tx; whether it may be tried again.
+    fn may_retry_dispute(&mut self, id: u64) -> bool {
+        let n = self.dispute_attempts.entry(id).or_insert(0);
+        *n += 1;
+        *n < MAX_ATTEMPTS
+    }
+
+    fn defense_failed(&mut self, id: u64, error: String) {
+        if let Some(d) = self.state.defenses.get_mut(&id) {
+            tracing::error!(request = id, error = %error, "dispute not defended");
+            d.stage = DefenseStage::Failed;
+            d.error = Some(error);
+            self.save();
+        }
+    }
+
+    /// Defends every open dispute of its answers.
+    pub async fn defend_all(&mut self) {
+        let open: Vec<u64> = self
+            .state
+            .defenses
+            .iter()
+            .filter(|(_, d)| !d.stage.finished())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in open {
+            self.defend(id).await;
+        }
+    }
+
+    /// Defends request `id`'s disputed answer: reads the chain first (still disputed,
+    /// before its deadline, this server's posted output is the one its model computes),
+    /// then sends `MsgRespondChallenge` with a proof of the posted output (recorded first)
+    /// when the model has a key, else (or if the proof is refused) `MsgAdjudicate` with the
+    /// canonical quantized weights.
+    pub async fn defend(&mut self, id: u64) {
+        let Some(d) = self.state.defenses.get(&id).cloned() else {
+            return;
+        };
+        if d.stage.finished() {
+            return;
+        }
+        let r = match self.chain.request(id).await {
+            Ok(Some(r)) => r,
+            Ok(None) => return self.defense_failed(id, "the chain has no such request".into()),
+            Err(e) => {
+                tracing::warn!(request = id, error = %one_line(&e), "reading the request; trying again later");
+                return;
+            }
+        };
+        if r.state != RequestState::Disputed as i32 {
+            if let Ok(s) = RequestState::try_from(r.state) {
+                self.ended(id, s);
+            }
+            return self.dispute_ended(id);
+        }
+        match self.chain.height().await {
+            Ok(h) if h >= r.dispute_deadline => {
+                return self.defense_failed(
+                    id,
+                    format!(
+                        "height {h}: too late for the dispute's deadline {}",
+                        r.dispute_deadline
+                    ),
+                )
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(request = id, error = %one_line(&e), "reading the height; trying again later");
+                return;
+            }
+        }
+        let posted = match self.chain.submissions(id).await {
+            Ok(subs) => match subs.into_iter().find(|s| s.server == self.me) {
+                Some(s) => s.output,
+                None => return self.defense_failed(id, "no answer of this server".into()),
+            },
+            Err(e) => {
+                tracing::warn!(request = id, error = %one_line(&e), "reading the submissions; trying again later");
+                return;
+            }
+        };
+        let (Some(local), Some(record)) = (
+            self.served.get(&r.model_id).cloned(),
+            self.records.get(&r.model_id).cloned(),
+        ) else {
+            return self.defense_failed(id, format!("model {} is not served here", r.model_id));
+        };
+        match local.answer(&record, &r.input) {
+            Ok(o) if o == posted => {}
+            Ok(o) => {
+                return self.defense_failed(
+                    id,
+                    format!("the posted output {posted:?} is not this model's {o:?}"),
+                )
+            }
+            Err(e) => return self.defense_failed(id, format!("inference: {}", one_line(&e))),
+        }
+        let proof_refused = self.dispute_attempts.get(&id).copied().unwrap_or(0) > 0;
+        if crate::models::has_key(&record) && local.zk.is_some() && !proof_refused {
+            let proof = if d.stage == DefenseStage::Proved && !d.proof.is_empty() {
+                match hex::decode(&d.proof) {
+                    Ok(p) => p,
+                    Err(e) => return self.defense_failed(id, format!("recorded proof: {e}")),
+                }
+            } else {
+                let context = request_context(&self.chain_id, id, &self.me);
+                let input = r.input.clone();
+                let m = local.clone();
+                let proved =
+                    tokio::task::spawn_blocking(move || prove_request(&m, &input, &context)).await;
+                let out = match proved {
+                    Ok(Ok(out)) => out,
+                    Ok(Err(e)) => {
+                        return self.defense_failed(id, format!("proving: {}", one_line(&e)))
+                    }
+                    Err(e) => return self.defense_failed(id, format!("proving task: {e}")),
+                };
+                if out.statement.output != posted {
+                    return self.defense_failed(id, "the proof is of another output".into());
+                }
+                if let Some(d) = self.state.defenses.get_mut(&id) {
+                    d.stage = DefenseStage::Proved;
+                    d.proof = hex::encode(&out.proof);
+                }
+                self.save();
+                out.proof
+            };
+            let msg = pb::MsgRespondChallenge {
+                server: self.me.clone(),
+                request_id: id,
+                proof,
+            };
+            match self.chain.send(vec![any(&msg)]).await {
+                Ok(c) if c.ok() => {
+                    if let Some(d) = self.state.defenses.get_mut(&id) {
+                        d.stage = DefenseStage::Responded;
+                        d.txhash = c.txhash.clone();
+                    }
+                    self.save();
+                    tracing::info!(request = id, tx = %c.txhash, "challenge answered with a proof");
+                    return;
+                }
+                Ok(c) => {
+                    tracing::warn!(request = id, code = c.code, log = %c.raw_log, "MsgRespondChallenge refused; adjudicating instead");
+                }
+                Err(e) => {
+                    tracing::warn!(request = id, error = %one_line(&e), "responding to the challenge; trying again");
+                }
+            }
+            if self.settled_meanwhile(id).await {
+                return;
+            }
+            if !self.may_retry_dispute(id) {
+                return self.defense_failed(id, "MsgRespondChallenge failed".into());
+            }
+            // A refused proof falls back to re-execution at once.
+        }
+        match self.adjudicate(id, &local, &record).await {
+            Ok(txhash) => {
+                if let Some(d) = self.state.defenses.get_mut(&id) {
+                    d.stage = DefenseStage::Adjudicated;
+                    d.txhash = txhash;
+                }
+                self.save();
+            }
+            Err(e) => {
+                if self.settled_meanwhile(id).await {
+                    return;
+                }
+                if !self.may_retry_dispute(id) {
+                    self.defense_failed(id, e);
+                } else {
+                    tracing::warn!(request = id, error = %e, "adjudicating; trying again");
+                }
+            }
+        }
+    }
+
+    /// Whether a dispute tx that failed (or was not seen committed) was settled on chain
+    /// after all; recorded if so.
+    async fn settled_meanwhile(&mut self, id: u64) -> bool {
+        match self.chain.request(id).await {
+            Ok(Some(r)) if r.state != RequestState::Disputed as i32 => {
+                if let Ok(s) = RequestState::try_from(r.state) {
+                    self.ended(id, s);
+                }
+                self.dispute_ended(id);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Sends `MsgAdjudicate{request, canonical quantized weights}` for a disputed request,
+    /// within the chain's re-execution bounds; the committed tx's hash.
+    async fn adjudicate(
+        &mut self,
+        id: u64,
+        local: &LocalModel,
+        record: &pb::Model,
+    ) -> Result<String, String> {
+        let params = self.params().await.map_err(|e| one_line(&e))?;
+        let macs = local.model.macs();
+        if macs > params.max_adjudication_macs {
+            return Err(format!(
+                "the model takes {macs} multiply-accumulates, the chain re-executes at most {}",
+                params.max_adjudication_macs
+            ));
+        }
+        let weights = local.canonical_bytes();
+        if weights.len() as u64 > params.max_adjudication_bytes {
+            return Err(format!(
+                "{} bytes of weights, the chain takes at most {}",
+                weights.len(),
+                params.max_adjudication_bytes
+            ));
+        }
+        let _ = record;
+        let msg = pb::MsgAdjudicate {
+            sender: self.me.clone(),
+            request_id: id,
+            quantized_weights: weights,
+        };
+        match self.chain.send(vec![any(&msg)]).await {
+            Ok(c) if c.ok() => {
+                tracing::info!(request = id, tx = %c.txhash, "adjudicated with the canonical weights");
+                Ok(c.txhash)
+            }
+            Ok(c) => Err(format!(
+                "MsgAdjudicate refused: code {} ({}): {}",
+                c.code, c.codespace, c.raw_log
+            )),
+            Err(e) => Err(one_line(&e)),
+        }
+    }
+
+    fn watch_done(&mut self, id: u64, stage: WatchStage, error: Option<String>) {
+        if let Some(w) = self.state.watched.get_mut(&id) {
+            w.stage = stage;
+            if error.is_some() {
+                w.error = error;
+            }
+            self.save();
+        }
+    }
+
+    /// The watchdog: checks the queued answers, and moves its open challenges on.
+    pub async fn watchdog(&mut self) {
+        if !self.cfg.watchdog {
+            return;
+        }
+        let mut ids: BTreeSet<u64> = std::mem::take(&mut self.watch_queue);
+        ids.extend(
+            self.state
+                .watched
+                .iter()
+                .filter(|(_, w)| !w.stage.finished())
+                .map(|(id, _)| *id),
+        );
+        for id in ids {
+            self.check(id).await;
+        }
+    }
+
+    /// One step of the watchdog on request `id`: recompute a fresh answer and challenge it
+    /// when wrong; send a challenge recorded but not seen committed (after reading the
+    /// chain's challenge, so never twice); adjudicate an open challenge of ours (at once
+    /// without a key, else near the end of the response window).
+    pub async fn check(&mut self, id: u64) {
+        let rec = self.state.watched.get(&id).cloned();
+        if rec.as_ref().is_some_and(|w| w.stage.finished()) {
+            return;
+        }
+        let r = match self.chain.request(id).await {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                if rec.is_some() {
+                    self.watch_done(id, WatchStage::Skipped, Some("no such request".into()));
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(request = id, error = %one_line(&e), "reading the request; trying again later");
+                if rec.is_none() {
+                    self.watch(id);
+                }
+                return;
+            }
+        };
+        let h = match self.chain.height().await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(request = id, error = %one_line(&e), "reading the height; trying again later");
+                if rec.is_none() {
+                    self.watch(id);
+                }
+                return;
+            }
+        };
+        let (Some(local), Some(record)) = (
+            self.served.get(&r.model_id).cloned(),
+            self.records.get(&r.model_id).cloned(),
+        ) else {
+            return;
+        };
+        let Some(rec) = rec else {
+            // A fresh answer: only an optimistic one of another server, in its window.
+            if r.mode != VerificationMode::Optimistic as i32
+                || r.state != RequestState::ChallengeWindow as i32
+                || r.servers.contains(&self.me)
+                || h >= r.challenge_deadline
+            {
+                return;
+            }
+            let expected = match local.answer(&record, &r.input) {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::warn!(request = id, error = %one_line(&e), "recomputing; not checked");
+                    return;
+                }
+            };
+            let wrong = expected != r.output;
+            let server = r.servers.first().cloned().unwrap_or_default();
+            self.state.watched.insert(
+                id,
+                WatchRecord {
+                    model_id: r.model_id,
+                    server: server.clone(),
+                    stage: if wrong {
+                        WatchStage::Challenging
+                    } else {
+                        WatchStage::Agreed
+                    },
+                    posted: r.output.clone(),
+                    expected: expected.clone(),
+                    dispute_deadline: 0,
+                    txhash: String::new(),
+                    error: None,
+                },
+            );
+            // Recorded before the challenge is sent: a restart reads the chain first.
+            self.save();
+            if !wrong {
+                tracing::info!(request = id, server = %server, "optimistic answer checked: right");
+                return;
+            }
+            tracing::warn!(request = id, server = %server, posted = ?r.output, expected = ?expected, "wrong optimistic answer");
+            return self.challenge(id, &r, h, &local, &record).await;
+        };
+        match rec.stage {
+            WatchStage::Challenging => self.challenge(id, &r, h, &local, &record).await,
+            WatchStage::Challenged => self.after_challenge(id, &r, h, &local, &record).await,
+            _ => {}
+        }
+    }
+
+    /// Sends our `MsgChallenge` of request `id`, unless the chain already has a challenge
+    /// (ours: recorded; another's: settled for us).
+    async fn challenge(
+        &mut self,
+        id: u64,
+        r: &pb::Request,
+        h: u64,
+        local: &LocalModel,
+        record: &pb::Model,
+    ) {
+        if r.state == RequestState::Disputed as i32 {
+            return self.found_challenge(id, r, h, local, record).await;
+        }
+        if r.state != RequestState::ChallengeWindow as i32 || h >= r.challenge_deadline {
+            return self.watch_done(
+                id,
+                WatchStage::Skipped,
+                Some(format!(
+                    "not challengeable any more (state {}, height {h}, window until {})",
+                    r.state, r.challenge_deadline
+                )),
+            );
+        }
+        let bond = match self.params().await {
+            Ok(p) => match p.challenge_bond {
+                Some(b) => b,
+                None => {
+                    return self.watch_done(
+                        id,
+                        WatchStage::Skipped,
+                        Some("the chain has no challenge_bond".into()),
+                    )
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %one_line(&e), "reading params; trying again later");
+                return;
+            }
+        };
+        let msg = pb::MsgChallenge {
+            challenger: self.me.clone(),
+            request_id: id,
+            bond: Some(bond.clone()),
+        };
+        match self.chain.send(vec![any(&msg)]).await {
+            Ok(c) if c.ok() => {
+                let deadline = typed_events_in::<pb::EventChallengeOpened>(&c.events)
+                    .into_iter()
+                    .find(|e| e.request_id == id)
+                    .map(|e| e.response_deadline)
+                    .unwrap_or(0);
+                tracing::warn!(request = id, tx = %c.txhash, bond = %format!("{}{}", bond.amount, bond.denom), "challenged");
+                if let Some(w) = self.state.watched.get_mut(&id) {
+                    w.stage = WatchStage::Challenged;
+                    w.txhash = c.txhash.clone();
+                    w.dispute_deadline = deadline;
+                }
+                self.save();
+                if !crate::models::has_key(record) {
+                    // Nothing to wait for: re-execution is the only settlement.
+                    if let Ok(Some(r)) = self.chain.request(id).await {
+                        self.after_challenge(id, &r, h, local, record).await;
+                    }
+                }
+            }
+            Ok(c) => {
+                tracing::warn!(request = id, code = c.code, log = %c.raw_log, "MsgChallenge refused");
+                self.challenge_failed(id).await
+            }
+            Err(e) => {
+                tracing::warn!(request = id, error = %one_line(&e), "challenging");
+                self.challenge_failed(id).await
+            }
+        }
+    }
+
+    /// A challenge that failed or was not seen committed: the chain's challenge decides.
+    async fn challenge_failed(&mut self, id: u64) {
+        if let Ok(Some(r)) = self.chain.request(id).await {
+            if r.state == RequestState::Disputed as i32 {
+                if let (Some(local), Some(record), Ok(h)) = (
+                    self.served.get(&r.model_id).cloned(),
+                    self.records.get(&r.model_id).cloned(),
+                    self.chain.height().await,
+                ) {
+                    return self.found_challenge(id, &r, h, &local, &record).await;
+                }
+            }
+        }
+        if !self.may_retry_dispute(id) {
+            self.watch_done(id, WatchStage::Skipped, Some("MsgChallenge failed".into()));
+        }
+    }
+
+    /// The request is disputed: by our challenge (recorded, then moved on) or another's.
+    async fn found_challenge(
+        &mut self,
+        id: u64,
+        r: &pb::Request,
+        h: u64,
+        local: &LocalModel,
+        record: &pb::Model,
+    ) {
+        match self.chain.challenge(id).await {
+            Ok(Some(ch)) if ch.challenger == self.me => {
+                tracing::info!(request = id, "our challenge is on chain");
+                if let Some(w) = self.state.watched.get_mut(&id) {
+                    w.stage = WatchStage::Challenged;
+                    w.dispute_deadline = ch.response_deadline;
+                }
+                self.save();
+                self.after_challenge(id, r, h, local, record).await
+            }
+            Ok(_) => self.watch_done(
+                id,
+                WatchStage::Settled,
+                Some("challenged by another first".into()),
+            ),
+            Err(e) => {
+                tracing::warn!(request = id, error = %one_line(&e), "reading the challenge; trying again later")
+            }
+        }
+    }
+
+    /// Our challenge is open: adjudicate at once for a model without key, else once the
+    /// response window is about to end with the dispute still open.
+    async fn after_challenge(
+        &mut self,
+        id: u64,
+        r: &pb::Request,
+        h: u64,
+        local: &LocalModel,
+        record: &pb::Model,
+    ) {
+        if r.state != RequestState::Disputed as i32 {
+            tracing::info!(request = id, state = r.state, "our challenge is settled");
+            return self.watch_done(id, WatchStage::Settled, None);
+        }
+        if h >= r.dispute_deadline {
+            // Lands too late; the chain times the dispute out (a keyed model: the server
+            // loses for not proving).
+            return;
+        }
+        let keyed = crate::models::has_key(record);
+        if keyed && h.saturating_add(ADJUDICATE_MARGIN) < r.dispute_deadline {
+            return; // the server's response window is still running
+        }
+        match self.adjudicate(id, local, record).await {
+            Ok(txhash) => {
+                if let Some(w) = self.state.watched.get_mut(&id) {
+                    w.stage = WatchStage::Adjudicated;
+                    w.txhash = txhash;
+                }
+                self.save();
+            }
+            Err(e) => {
+                if let Ok(Some(r)) = self.chain.request(id).await {
+                    if r.state != RequestState::Disputed as i32 {
+                        return self.watch_done(id, WatchStage::Settled, None);
+                    }
+                }
+                if !self.may_retry_dispute(id) {
+                    self.watch_done(id, WatchStage::Skipped, Some(e));
+                } else {
+                    tracing::warn!(request = id, error = %e, "adjudicating; trying again");
+                }
+            }
         }
     }
 
@@ -546,9 +1297,15 @@ impl<C: Chain> Server<C> {
         reconcile.tick().await;
         tracing::info!(server = %self.me, models = ?self.served(), "inference server running");
         loop {
+            if !shutdown.is_cancelled() {
+                self.defend_all().await;
+            }
             while !shutdown.is_cancelled() {
                 let Some(id) = self.next_queued() else { break };
                 self.serve(id).await;
+            }
+            if !shutdown.is_cancelled() {
+                self.watchdog().await;
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -565,6 +1322,14 @@ impl<C: Chain> Server<C> {
         self.save();
         tracing::info!("inference server stopped");
         Ok(())
+    }
+}
+
+fn answer_mode(mode: i32) -> AnswerMode {
+    match VerificationMode::try_from(mode) {
+        Ok(VerificationMode::Optimistic) => AnswerMode::Optimistic,
+        Ok(VerificationMode::Redundant) => AnswerMode::Redundant,
+        _ => AnswerMode::Zk,
     }
 }
 

@@ -27,8 +27,9 @@ use crate::models::{
 };
 use crate::notices::Notice;
 use crate::requester::{request, RequestOptions};
-use crate::server::{request_context, Config, Server};
+use crate::server::{request_context, Config, Server, ADJUDICATE_MARGIN};
 use crate::state::{self, Stage};
+use deai_worker_daemon::typed_events_in;
 
 const SERVER: &str = "deai1server";
 const REQUESTER: &str = "deai1requester";
@@ -56,6 +57,34 @@ struct Ledger {
     lose_commits: usize,
     /// Stored submissions get a flipped proof byte (a lying node).
     tamper_stored_proof: bool,
+    challenges: BTreeMap<u64, pb::Challenge>,
+}
+
+const CHALLENGE_WINDOW: u64 = 10;
+const RESPONSE_WINDOW: u64 = 10;
+
+fn fake_params() -> pb::Params {
+    pb::Params {
+        server_min_stake: Some(coin(1000)),
+        min_deadline_blocks: 1,
+        max_deadline_blocks: 100,
+        optimistic_server_bond: Some(coin(70)),
+        challenge_bond: Some(coin(50)),
+        challenge_window: CHALLENGE_WINDOW,
+        response_window: RESPONSE_WINDOW,
+        max_adjudication_macs: 1_000_000,
+        max_adjudication_bytes: 1 << 20,
+        max_redundancy: 5,
+        ..Default::default()
+    }
+}
+
+macro_rules! json_event {
+    ($m:expr) => {{
+        let e = typed_event($m);
+        serde_json::json!({"type": e.kind, "attributes": e.attributes.iter()
+            .map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect::<Vec<_>>()})
+    }};
 }
 
 /// An in-memory chain; clones share one ledger (a restarted server, or a requester, sees the
@@ -140,12 +169,22 @@ impl FakeChain {
         } else if m.type_url == pb::MsgRequestInference::type_url() {
             let r =
                 pb::MsgRequestInference::decode(m.value.as_slice()).map_err(|e| e.to_string())?;
-            let server = l
+            let k = if r.mode == VerificationMode::Redundant as i32 {
+                r.k.max(2) as usize
+            } else {
+                1
+            };
+            let drawn: Vec<String> = l
                 .servers
                 .keys()
-                .find(|(id, _)| *id == r.model_id)
+                .filter(|(id, _)| *id == r.model_id)
                 .map(|(_, s)| s.clone())
-                .ok_or("no server")?;
+                .take(k)
+                .collect();
+            if drawn.len() < k {
+                return Err("no server".into());
+            }
+            let server = drawn[0].clone();
             let id = l.requests.keys().last().copied().unwrap_or(0) + 1;
             let req = pb::Request {
                 id,
@@ -154,9 +193,9 @@ impl FakeChain {
                 input: r.input,
                 fee: r.fee.clone(),
                 mode: r.mode,
-                k: 1,
+                k: k as u32,
                 deadline: l.height + r.deadline_blocks,
-                servers: vec![server.clone()],
+                servers: drawn.clone(),
                 state: RequestState::Pending as i32,
                 created_height: l.height,
                 ..Default::default()
@@ -168,10 +207,11 @@ impl FakeChain {
                 requester: r.requester,
                 fee: r.fee,
                 mode: r.mode,
-                k: 1,
+                k: k as u32,
                 deadline: req.deadline,
-                servers: vec![server],
+                servers: drawn,
             });
+            let _ = server;
             events.push(
                 serde_json::json!({"type": e.kind, "attributes": e.attributes.iter()
                 .map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect::<Vec<_>>()}),
@@ -196,6 +236,86 @@ impl FakeChain {
             }
             if height > r.deadline {
                 return Err("deadline passed".into());
+            }
+            if r.mode == VerificationMode::Optimistic as i32 {
+                let bond = fake_params().optimistic_server_bond;
+                l.submissions.push(pb::Submission {
+                    request_id: r.id,
+                    server: s.server.clone(),
+                    output: s.output.clone(),
+                    proof: Vec::new(),
+                    height,
+                    bond: bond.clone(),
+                });
+                let q = l.requests.get_mut(&r.id).unwrap();
+                q.state = RequestState::ChallengeWindow as i32;
+                q.output = s.output.clone();
+                q.challenge_deadline = height + CHALLENGE_WINDOW;
+                events.push(json_event!(&pb::EventInferenceSubmitted {
+                    request_id: r.id,
+                    server: s.server,
+                    output: s.output,
+                    proof_verified: false,
+                    verify_gas: 0,
+                    bond,
+                }));
+                return Ok(serde_json::Value::Array(events));
+            }
+            if r.mode == VerificationMode::Redundant as i32 {
+                if l.submissions
+                    .iter()
+                    .any(|x| x.request_id == r.id && x.server == s.server)
+                {
+                    return Err("already submitted".into());
+                }
+                l.submissions.push(pb::Submission {
+                    request_id: r.id,
+                    server: s.server.clone(),
+                    output: s.output.clone(),
+                    proof: Vec::new(),
+                    height,
+                    bond: None,
+                });
+                let subs: Vec<pb::Submission> = l
+                    .submissions
+                    .iter()
+                    .filter(|x| x.request_id == r.id)
+                    .cloned()
+                    .collect();
+                if subs.len() == r.servers.len() {
+                    let k = r.servers.len();
+                    let majority = subs
+                        .iter()
+                        .find(|a| subs.iter().filter(|b| b.output == a.output).count() * 2 > k);
+                    let q = l.requests.get_mut(&r.id).unwrap();
+                    match majority {
+                        Some(m) => {
+                            q.state = RequestState::Completed as i32;
+                            q.output = m.output.clone();
+                            q.completed_height = height;
+                        }
+                        None => {
+                            q.state = RequestState::Disputed as i32;
+                            q.dispute_deadline = height + RESPONSE_WINDOW;
+                            l.challenges.insert(
+                                r.id,
+                                pb::Challenge {
+                                    request_id: r.id,
+                                    height,
+                                    response_deadline: height + RESPONSE_WINDOW,
+                                    state: pb::ChallengeState::Open as i32,
+                                    ..Default::default()
+                                },
+                            );
+                            events.push(json_event!(&pb::EventRedundantTie {
+                                request_id: r.id,
+                                submitted_servers: subs.iter().map(|x| x.server.clone()).collect(),
+                                dispute_deadline: height + RESPONSE_WINDOW,
+                            }));
+                        }
+                    }
+                }
+                return Ok(serde_json::Value::Array(events));
             }
             // As the inference module verifies: the statement built from its own records.
             let model = &l.models[&r.model_id];
@@ -230,10 +350,161 @@ impl FakeChain {
             r.state = RequestState::Completed as i32;
             r.output = s.output;
             r.completed_height = height;
+        } else if m.type_url == pb::MsgChallenge::type_url() {
+            let c = pb::MsgChallenge::decode(m.value.as_slice()).map_err(|e| e.to_string())?;
+            if c.challenger != signer {
+                return Err("signer".into());
+            }
+            let height = l.height;
+            let r = l
+                .requests
+                .get_mut(&c.request_id)
+                .ok_or("request not found")?;
+            if r.state != RequestState::ChallengeWindow as i32 {
+                return Err(format!("request {} is not challengeable", r.id));
+            }
+            if height > r.challenge_deadline {
+                return Err("challenge window closed".into());
+            }
+            if c.bond != fake_params().challenge_bond {
+                return Err("bad bond".into());
+            }
+            r.state = RequestState::Disputed as i32;
+            r.dispute_deadline = height + RESPONSE_WINDOW;
+            let ch = pb::Challenge {
+                request_id: r.id,
+                challenger: c.challenger,
+                bond: c.bond,
+                height,
+                response_deadline: r.dispute_deadline,
+                state: pb::ChallengeState::Open as i32,
+                ..Default::default()
+            };
+            events.push(json_event!(&pb::EventChallengeOpened {
+                request_id: r.id,
+                challenger: ch.challenger.clone(),
+                bond: ch.bond.clone(),
+                response_deadline: ch.response_deadline,
+            }));
+            l.challenges.insert(r.id, ch);
+        } else if m.type_url == pb::MsgRespondChallenge::type_url() {
+            let c =
+                pb::MsgRespondChallenge::decode(m.value.as_slice()).map_err(|e| e.to_string())?;
+            if c.server != signer {
+                return Err("signer".into());
+            }
+            let r = FakeChain::open_dispute(l, c.request_id)?;
+            let sub = l
+                .submissions
+                .iter()
+                .find(|x| x.request_id == r.id && x.server == c.server)
+                .ok_or("not assigned")?
+                .clone();
+            let model = &l.models[&r.model_id];
+            let layout = layout_of(model).map_err(|e| e.to_string())?;
+            let st = Statement {
+                commitment: layout.commitment_fr().map_err(|e| e.to_string())?,
+                request: deai_zk::request_binding(
+                    request_context(CHAIN_ID, r.id, &c.server).as_bytes(),
+                ),
+                input: r.input.clone(),
+                output: sub.output.clone(),
+            };
+            PreparedVerifier::from_bytes(&model.verifying_key)
+                .and_then(|pv| pv.verify_statement(&layout, &st, &c.proof))
+                .map_err(|e| format!("proof rejected: {e}"))?;
+            FakeChain::resolve(l, r.id, sub.output, pb::Resolution::Proof);
+        } else if m.type_url == pb::MsgAdjudicate::type_url() {
+            let c = pb::MsgAdjudicate::decode(m.value.as_slice()).map_err(|e| e.to_string())?;
+            if c.sender != signer {
+                return Err("signer".into());
+            }
+            let r = FakeChain::open_dispute(l, c.request_id)?;
+            let model = l.models[&r.model_id].clone();
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(&c.quantized_weights);
+            if digest[..] != model.quantized_weights_sha256[..] {
+                return Err("weights mismatch".into());
+            }
+            let qm = deai_zk::QuantizedModel::from_canonical_bytes(
+                &c.quantized_weights,
+                deai_zk::DecodeLimits::default(),
+            )
+            .map_err(|e| e.to_string())?;
+            let logits = qm.infer(&r.input).map_err(|e| e.to_string())?;
+            let truth = crate::models::answer_of(&model, logits);
+            FakeChain::resolve(l, r.id, truth, pb::Resolution::Reexecution);
         } else {
             return Err(format!("unexpected {}", m.type_url));
         }
         Ok(serde_json::Value::Array(events))
+    }
+
+    fn open_dispute(l: &Ledger, id: u64) -> Result<pb::Request, String> {
+        let r = l.requests.get(&id).ok_or("request not found")?.clone();
+        if r.state != RequestState::Disputed as i32 {
+            return Err(format!("request {id} is not disputed"));
+        }
+        if l.height > r.dispute_deadline {
+            return Err("dispute closed".into());
+        }
+        Ok(r)
+    }
+
+    /// Settles a dispute with the true output: the request completes when its (or a
+    /// redundant server's) output is the truth, else it is refuted.
+    fn resolve(l: &mut Ledger, id: u64, truth: Vec<i64>, how: pb::Resolution) {
+        let height = l.height;
+        let right = l
+            .submissions
+            .iter()
+            .any(|x| x.request_id == id && x.output == truth);
+        let r = l.requests.get_mut(&id).unwrap();
+        let ch = l.challenges.get_mut(&id).unwrap();
+        ch.resolution = how as i32;
+        if how == pb::Resolution::Reexecution {
+            ch.recomputed_output = truth.clone();
+        }
+        if right {
+            r.state = RequestState::Completed as i32;
+            r.output = truth;
+            r.completed_height = height;
+            ch.state = pb::ChallengeState::Rejected as i32;
+        } else {
+            r.state = RequestState::Refuted as i32;
+            ch.state = pb::ChallengeState::Upheld as i32;
+        }
+    }
+
+    /// Blocks pass: closed windows pay out, disputes past their deadline time out (a keyed
+    /// optimistic model: the server loses; no key: it wins; a redundant tie expires).
+    fn advance(&self, blocks: u64) {
+        self.with(|l| {
+            l.height += blocks;
+            let h = l.height;
+            let ids: Vec<u64> = l.requests.keys().copied().collect();
+            for id in ids {
+                let r = l.requests[&id].clone();
+                if r.state == RequestState::ChallengeWindow as i32 && r.challenge_deadline < h {
+                    let q = l.requests.get_mut(&id).unwrap();
+                    q.state = RequestState::Completed as i32;
+                    q.completed_height = h;
+                } else if r.state == RequestState::Disputed as i32 && r.dispute_deadline < h {
+                    let keyed = crate::models::has_key(&l.models[&r.model_id]);
+                    let q = l.requests.get_mut(&id).unwrap();
+                    let ch = l.challenges.get_mut(&id).unwrap();
+                    ch.resolution = pb::Resolution::Timeout as i32;
+                    if r.mode == VerificationMode::Redundant as i32 {
+                        q.state = RequestState::Expired as i32;
+                    } else if keyed {
+                        q.state = RequestState::Refuted as i32;
+                        ch.state = pb::ChallengeState::Upheld as i32;
+                    } else {
+                        q.state = RequestState::Completed as i32;
+                        ch.state = pb::ChallengeState::Rejected as i32;
+                    }
+                }
+            }
+        })
     }
 }
 
@@ -245,12 +516,13 @@ impl Chain for FakeChain {
         CHAIN_ID.into()
     }
     async fn params(&self) -> anyhow::Result<pb::Params> {
-        Ok(pb::Params {
-            server_min_stake: Some(coin(1000)),
-            min_deadline_blocks: 1,
-            max_deadline_blocks: 100,
-            ..Default::default()
-        })
+        Ok(fake_params())
+    }
+    async fn challenge(&self, request_id: u64) -> anyhow::Result<Option<pb::Challenge>> {
+        Ok(self.with(|l| l.challenges.get(&request_id).cloned()))
+    }
+    async fn recent_requests(&self) -> anyhow::Result<Vec<pb::Request>> {
+        Ok(self.with(|l| l.requests.values().rev().cloned().collect()))
     }
     async fn height(&self) -> anyhow::Result<u64> {
         Ok(self.with(|l| l.height))
@@ -294,7 +566,13 @@ impl Chain for FakeChain {
             let mut result = Ok(());
             for m in &msgs {
                 match FakeChain::apply(l, m, &me) {
-                    Ok(e) => events = e,
+                    Ok(e) => {
+                        if let (Some(all), serde_json::Value::Array(mut e)) =
+                            (events.as_array_mut(), e)
+                        {
+                            all.append(&mut e);
+                        }
+                    }
                     Err(e) => {
                         result = Err(e);
                         break;
@@ -446,6 +724,7 @@ impl World {
                 model_dir: self.models.clone(),
                 stake: None,
                 reconcile_every: Duration::from_secs(1),
+                watchdog: false,
             },
             file,
             st,
@@ -490,9 +769,8 @@ fn the_quantized_encoding_is_fixed() {
     other.layers[0].weight[1] = -3;
     assert_ne!(quantized_sha256(&m), quantized_sha256(&other));
     // The chain decodes the same bytes back (deai-zk's one implementation).
-    let back =
-        deai_zk::QuantizedModel::from_canonical_bytes(&e, deai_zk::DecodeLimits::default())
-            .unwrap();
+    let back = deai_zk::QuantizedModel::from_canonical_bytes(&e, deai_zk::DecodeLimits::default())
+        .unwrap();
     assert_eq!(back, m);
 }
 
@@ -779,6 +1057,7 @@ async fn a_private_argmax_packed_model_is_checked_and_served_too() {
             model_dir: models,
             stake: None,
             reconcile_every: Duration::from_secs(1),
+            watchdog: false,
         },
         file,
         st,
@@ -796,4 +1075,386 @@ async fn a_private_argmax_packed_model_is_checked_and_served_too() {
     );
     let logits = local.model.infer(&[16, 0, 3, 9]).unwrap();
     assert_eq!(sub[0].output, vec![deai_zk::argmax(&logits) as i64]);
+}
+
+const LIAR: &str = "deai1liar";
+const OTHER: &str = "deai1other";
+const CHALLENGER: &str = "deai1challenger";
+
+impl FakeChain {
+    /// A request of `mode` assigned to `servers`, made directly in the ledger.
+    fn put_request_mode(
+        &self,
+        id: u64,
+        model_id: u64,
+        input: Vec<i64>,
+        mode: VerificationMode,
+        servers: &[&str],
+    ) -> pb::Request {
+        let mut r = self.put_request(id, model_id, input, 40);
+        r.mode = mode as i32;
+        r.k = servers.len() as u32;
+        r.servers = servers.iter().map(|s| s.to_string()).collect();
+        self.with(|l| l.requests.insert(id, r.clone()));
+        r
+    }
+    fn submit_as(&self, who: &str, id: u64, output: Vec<i64>) -> Committed {
+        let msg = pb::MsgSubmitInference {
+            server: who.into(),
+            request_id: id,
+            output,
+            proof: Vec::new(),
+        };
+        let mut c = self.as_(who);
+        futures_lite_block(c.send(vec![crate::server::any(&msg)])).unwrap()
+    }
+    fn challenge_as(&self, who: &str, id: u64) -> Committed {
+        let msg = pb::MsgChallenge {
+            challenger: who.into(),
+            request_id: id,
+            bond: fake_params().challenge_bond,
+        };
+        let mut c = self.as_(who);
+        futures_lite_block(c.send(vec![crate::server::any(&msg)])).unwrap()
+    }
+    fn sent_count(&self, type_url: &str) -> usize {
+        self.with(|l| {
+            l.sent
+                .iter()
+                .filter(|(a, _)| a.type_url == type_url)
+                .count()
+        })
+    }
+    fn challenge_of(&self, id: u64) -> pb::Challenge {
+        self.with(|l| l.challenges[&id].clone())
+    }
+}
+
+/// The fake chain's futures never wait: polled once to completion.
+fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("the fake chain never waits"),
+    }
+}
+
+/// Writes `dir/<id>/model.quantized` (a keyless model) and reads it back.
+fn write_keyless_model_dir(dir: &Path, id: u64) -> LocalModel {
+    let d = dir.join(id.to_string());
+    std::fs::create_dir_all(&d).unwrap();
+    let model = deai_zk::quant::quantize(&float_model(), &QuantConfig::unit_range(1.0, 4)).unwrap();
+    std::fs::write(
+        d.join(crate::models::QUANTIZED_FILE),
+        quantized_encoding(&model),
+    )
+    .unwrap();
+    LocalModel::read(id, &d).unwrap()
+}
+
+impl World {
+    fn server_with(&self, watchdog: bool) -> Server<FakeChain> {
+        let (file, st) = state::open(&self.state).unwrap();
+        Server::new(
+            self.chain.clone(),
+            Config {
+                model_dir: self.models.clone(),
+                stake: None,
+                reconcile_every: Duration::from_secs(1),
+                watchdog,
+            },
+            file,
+            st,
+        )
+    }
+    /// Adds keyless model 2 (held as model.quantized) to the directory and the chain.
+    fn with_keyless(&self) -> LocalModel {
+        let local = write_keyless_model_dir(&self.models, 2);
+        let mut m = chain_model(&local);
+        m.id = 2;
+        self.chain.with(|l| l.models.insert(2, m));
+        local
+    }
+}
+
+#[tokio::test]
+async fn optimistic_and_redundant_requests_are_answered_without_proof_once() {
+    let w = world();
+    let keyless = w.with_keyless();
+    let mut s = w.server();
+    s.reconcile().await;
+    assert_eq!(s.served(), vec![1, 2]);
+    let input = vec![3, 16, 0, 9];
+    w.chain
+        .put_request_mode(1, 1, input.clone(), VerificationMode::Optimistic, &[SERVER]);
+    w.chain
+        .put_request_mode(2, 2, input.clone(), VerificationMode::Optimistic, &[SERVER]);
+    w.chain.put_request_mode(
+        3,
+        1,
+        input.clone(),
+        VerificationMode::Redundant,
+        &[OTHER, SERVER, LIAR],
+    );
+    s.reconcile().await;
+    s.drain().await;
+    let subs = w.chain.committed::<pb::MsgSubmitInference>();
+    assert_eq!(subs.len(), 3);
+    let truth = w.local.model.infer(&input).unwrap();
+    assert_eq!(keyless.model.infer(&input).unwrap(), truth);
+    for m in &subs {
+        assert_eq!(m.output, truth);
+        assert!(m.proof.is_empty(), "no proof outside zk mode");
+    }
+    assert_eq!(
+        w.chain.request_state(1),
+        RequestState::ChallengeWindow as i32
+    );
+    assert_eq!(
+        w.chain.request_state(2),
+        RequestState::ChallengeWindow as i32
+    );
+    assert_eq!(w.chain.request_state(3), RequestState::Pending as i32);
+    for id in 1..=3 {
+        assert_eq!(s.state().requests[&id].stage, Stage::Submitted);
+    }
+    assert_eq!(
+        s.state().requests[&3].mode,
+        crate::state::AnswerMode::Redundant
+    );
+    // Restarted with its state lost: the chain's record of its answers stops a second one.
+    drop(s);
+    std::fs::remove_dir_all(&w.state).unwrap();
+    let mut s = w.server();
+    s.reconcile().await;
+    s.drain().await;
+    assert_eq!(w.chain.sent_count(&pb::MsgSubmitInference::type_url()), 3);
+    // The other servers answer (the liar wrongly): the majority completes the request.
+    w.chain.submit_as(OTHER, 3, truth.clone());
+    let mut wrong = truth.clone();
+    wrong[0] += 1;
+    w.chain.submit_as(LIAR, 3, wrong);
+    assert_eq!(w.chain.request_state(3), RequestState::Completed as i32);
+    // The windows close unchallenged: completed.
+    w.chain.advance(CHALLENGE_WINDOW + 1);
+    s.reconcile().await;
+    s.drain().await;
+    for id in 1..=3 {
+        assert_eq!(s.state().requests[&id].stage, Stage::Completed, "{id}");
+    }
+}
+
+#[tokio::test]
+async fn a_challenged_answer_is_defended_with_a_proof_or_by_adjudication_without_key() {
+    let w = world();
+    w.with_keyless();
+    let mut s = w.server();
+    s.reconcile().await;
+    let input = vec![1, 2, 3, 4];
+    w.chain
+        .put_request_mode(1, 1, input.clone(), VerificationMode::Optimistic, &[SERVER]);
+    w.chain
+        .put_request_mode(2, 2, input.clone(), VerificationMode::Optimistic, &[SERVER]);
+    s.reconcile().await;
+    s.drain().await;
+    // A frivolous challenger challenges both honest answers.
+    for id in [1, 2] {
+        let c = w.chain.challenge_as(CHALLENGER, id);
+        assert!(c.ok(), "{}", c.raw_log);
+        for e in typed_events_in::<pb::EventChallengeOpened>(&c.events) {
+            s.handle(Notice::ChallengeOpened(e)).await;
+        }
+    }
+    s.drain().await;
+    // Keyed model: a proof of the posted output; keyless: the canonical weights.
+    let resp = w.chain.committed::<pb::MsgRespondChallenge>();
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].request_id, 1);
+    let adj = w.chain.committed::<pb::MsgAdjudicate>();
+    assert_eq!(adj.len(), 1);
+    assert_eq!(adj[0].request_id, 2);
+    assert_eq!(
+        <sha2::Sha256 as sha2::Digest>::digest(&adj[0].quantized_weights)[..],
+        w.chain
+            .with(|l| l.models[&2].quantized_weights_sha256.clone())[..]
+    );
+    for (id, how) in [(1, pb::Resolution::Proof), (2, pb::Resolution::Reexecution)] {
+        assert_eq!(w.chain.request_state(id), RequestState::Completed as i32);
+        let ch = w.chain.challenge_of(id);
+        assert_eq!(ch.state, pb::ChallengeState::Rejected as i32);
+        assert_eq!(ch.resolution, how as i32);
+    }
+    let st = s.state();
+    assert_eq!(st.defenses[&1].stage, crate::state::DefenseStage::Responded);
+    assert_eq!(
+        st.defenses[&2].stage,
+        crate::state::DefenseStage::Adjudicated
+    );
+    // Nothing more is sent, even after a restart.
+    let sent = w.chain.with(|l| l.sent.len());
+    drop(s);
+    let mut s = w.server();
+    s.reconcile().await;
+    s.drain().await;
+    assert_eq!(w.chain.with(|l| l.sent.len()), sent);
+}
+
+#[tokio::test]
+async fn a_redundant_tie_is_settled_by_the_honest_servers_proof() {
+    let w = world();
+    let mut s = w.server();
+    s.reconcile().await;
+    let input = vec![5, 6, 7, 8];
+    w.chain.put_request_mode(
+        1,
+        1,
+        input.clone(),
+        VerificationMode::Redundant,
+        &[SERVER, LIAR],
+    );
+    s.reconcile().await;
+    s.drain().await;
+    let mut wrong = w.local.model.infer(&input).unwrap();
+    wrong[1] -= 3;
+    let c = w.chain.submit_as(LIAR, 1, wrong);
+    assert_eq!(w.chain.request_state(1), RequestState::Disputed as i32);
+    for e in typed_events_in::<pb::EventRedundantTie>(&c.events) {
+        s.handle(Notice::Tie(e)).await;
+    }
+    s.drain().await;
+    assert_eq!(w.chain.committed::<pb::MsgRespondChallenge>().len(), 1);
+    assert_eq!(w.chain.request_state(1), RequestState::Completed as i32);
+    assert_eq!(
+        w.chain.with(|l| l.requests[&1].output.clone()),
+        w.local.model.infer(&input).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn the_watchdog_challenges_a_wrong_answer_and_adjudicates() {
+    let w = world();
+    w.with_keyless();
+    let mut s = w.server_with(true);
+    s.reconcile().await;
+    let input = vec![16, 1, 2, 15];
+    let truth = w.local.model.infer(&input).unwrap();
+    let mut wrong = truth.clone();
+    wrong[0] -= 7;
+    // An honest answer of another server, and two lies (a keyed and a keyless model).
+    w.chain
+        .put_request_mode(1, 1, input.clone(), VerificationMode::Optimistic, &[OTHER]);
+    w.chain
+        .put_request_mode(2, 1, input.clone(), VerificationMode::Optimistic, &[LIAR]);
+    w.chain
+        .put_request_mode(3, 2, input.clone(), VerificationMode::Optimistic, &[LIAR]);
+    let mut notices = Vec::new();
+    for (id, who, out) in [(1, OTHER, &truth), (2, LIAR, &wrong), (3, LIAR, &wrong)] {
+        let c = w.chain.submit_as(who, id, out.clone());
+        notices.extend(
+            typed_events_in::<pb::EventInferenceSubmitted>(&c.events)
+                .into_iter()
+                .map(Notice::Submitted),
+        );
+    }
+    assert_eq!(notices.len(), 3);
+    for n in notices {
+        s.handle(n).await;
+    }
+    s.drain().await;
+    let ch = w.chain.committed::<pb::MsgChallenge>();
+    assert_eq!(
+        ch.iter().map(|c| c.request_id).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    assert_eq!(ch[0].bond, fake_params().challenge_bond);
+    assert_eq!(
+        s.state().watched[&1].stage,
+        crate::state::WatchStage::Agreed
+    );
+    // Keyless: adjudicated at once, the liar refuted.
+    assert_eq!(w.chain.request_state(3), RequestState::Refuted as i32);
+    assert_eq!(
+        s.state().watched[&3].stage,
+        crate::state::WatchStage::Adjudicated
+    );
+    // Keyed: the liar's response window runs first.
+    assert_eq!(w.chain.request_state(2), RequestState::Disputed as i32);
+    assert_eq!(
+        s.state().watched[&2].stage,
+        crate::state::WatchStage::Challenged
+    );
+    s.drain().await;
+    assert_eq!(w.chain.committed::<pb::MsgAdjudicate>().len(), 1);
+    // Near the end of the window, still unanswered: re-executed.
+    w.chain.advance(RESPONSE_WINDOW - ADJUDICATE_MARGIN);
+    s.drain().await;
+    assert_eq!(w.chain.committed::<pb::MsgAdjudicate>().len(), 2);
+    assert_eq!(w.chain.request_state(2), RequestState::Refuted as i32);
+    let c = w.chain.challenge_of(2);
+    assert_eq!(c.state, pb::ChallengeState::Upheld as i32);
+    assert_eq!(c.resolution, pb::Resolution::Reexecution as i32);
+    assert_eq!(c.recomputed_output, truth);
+    assert_eq!(c.challenger, SERVER);
+}
+
+#[tokio::test]
+async fn a_restarted_watchdog_never_challenges_twice() {
+    let w = world();
+    w.with_keyless();
+    let mut s = w.server_with(true);
+    s.reconcile().await;
+    let input = vec![0, 0, 16, 16];
+    let mut wrong = w.local.model.infer(&input).unwrap();
+    wrong[1] += 2;
+    for id in [1, 2] {
+        w.chain
+            .put_request_mode(id, 1, input.clone(), VerificationMode::Optimistic, &[LIAR]);
+        w.chain.submit_as(LIAR, id, wrong.clone());
+    }
+    // Found by the reconcile (no events). Request 1's challenge never reaches the chain;
+    // request 2's is committed but the answer is lost.
+    s.reconcile().await;
+    w.chain.with(|l| {
+        l.fail_sends = 1;
+    });
+    s.check(1).await;
+    assert_eq!(
+        s.state().watched[&1].stage,
+        crate::state::WatchStage::Challenging
+    );
+    w.chain.with(|l| l.lose_commits = 1);
+    s.check(2).await;
+    assert_eq!(
+        s.state().watched[&2].stage,
+        crate::state::WatchStage::Challenged,
+        "the chain's challenge is ours"
+    );
+    drop(s);
+    // Restarted: request 1 is challenged once (the chain had none), request 2 not again.
+    let mut s = w.server_with(true);
+    s.reconcile().await;
+    s.drain().await;
+    // (The first attempt of 1 never reached the chain.)
+    assert_eq!(w.chain.sent_count(&pb::MsgChallenge::type_url()), 2);
+    let ch = w.chain.committed::<pb::MsgChallenge>();
+    assert_eq!(
+        ch.iter().map(|c| c.request_id).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
+    for _ in 0..3 {
+        drop(s);
+        s = w.server_with(true);
+        s.reconcile().await;
+        s.drain().await;
+    }
+    assert_eq!(w.chain.sent_count(&pb::MsgChallenge::type_url()), 2);
+    // Both settle by re-execution near the window's end, once each.
+    w.chain.advance(RESPONSE_WINDOW - ADJUDICATE_MARGIN);
+    s.drain().await;
+    s.drain().await;
+    assert_eq!(w.chain.committed::<pb::MsgAdjudicate>().len(), 2);
+    assert_eq!(w.chain.request_state(1), RequestState::Refuted as i32);
+    assert_eq!(w.chain.request_state(2), RequestState::Refuted as i32);
 }
