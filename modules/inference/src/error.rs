@@ -88,6 +88,34 @@ pub enum InferenceError {
     AdjudicationTooLarge(String),
     #[error("{server} already answered request {request}")]
     AlreadySubmitted { request: u64, server: String },
+    #[error("topic {0} not found")]
+    TopicNotFound(u64),
+    #[error("invalid topic: {0}")]
+    InvalidTopic(String),
+    #[error("{who} is already a {role} of topic {topic}")]
+    AlreadyRegistered {
+        topic: u64,
+        role: &'static str,
+        who: String,
+    },
+    #[error("{who} is not a {role} of topic {topic}")]
+    NotRegistered {
+        topic: u64,
+        role: &'static str,
+        who: String,
+    },
+    #[error("topic {topic} already has {max} {role}s")]
+    TooManyParticipants {
+        topic: u64,
+        role: &'static str,
+        max: u32,
+    },
+    #[error("epoch {epoch} of topic {topic}: {why}")]
+    WrongEpoch { topic: u64, epoch: u64, why: String },
+    #[error("{who} already reported for epoch {epoch} of topic {topic}")]
+    AlreadyReported { topic: u64, epoch: u64, who: String },
+    #[error("value {0} is outside [-1000000000, 1000000000]")]
+    ValueOutOfRange(i64),
 }
 
 pub const ERR_NOT_OWNER: u32 = 2;
@@ -130,6 +158,14 @@ pub const ERR_WEIGHTS_MISMATCH: u32 = 38;
 pub const ERR_INVALID_WEIGHTS: u32 = 39;
 pub const ERR_ADJUDICATION_TOO_LARGE: u32 = 40;
 pub const ERR_ALREADY_SUBMITTED: u32 = 41;
+pub const ERR_TOPIC_NOT_FOUND: u32 = 42;
+pub const ERR_INVALID_TOPIC: u32 = 43;
+pub const ERR_ALREADY_REGISTERED: u32 = 44;
+pub const ERR_NOT_REGISTERED: u32 = 45;
+pub const ERR_TOO_MANY_PARTICIPANTS: u32 = 46;
+pub const ERR_WRONG_EPOCH: u32 = 47;
+pub const ERR_ALREADY_REPORTED: u32 = 48;
+pub const ERR_VALUE_OUT_OF_RANGE: u32 = 49;
 
 impl InferenceError {
     pub fn code(&self) -> u32 {
@@ -175,6 +211,14 @@ impl InferenceError {
             InvalidWeights(_) => ERR_INVALID_WEIGHTS,
             AdjudicationTooLarge(_) => ERR_ADJUDICATION_TOO_LARGE,
             AlreadySubmitted { .. } => ERR_ALREADY_SUBMITTED,
+            TopicNotFound(_) => ERR_TOPIC_NOT_FOUND,
+            InvalidTopic(_) => ERR_INVALID_TOPIC,
+            AlreadyRegistered { .. } => ERR_ALREADY_REGISTERED,
+            NotRegistered { .. } => ERR_NOT_REGISTERED,
+            TooManyParticipants { .. } => ERR_TOO_MANY_PARTICIPANTS,
+            WrongEpoch { .. } => ERR_WRONG_EPOCH,
+            AlreadyReported { .. } => ERR_ALREADY_REPORTED,
+            ValueOutOfRange(_) => ERR_VALUE_OUT_OF_RANGE,
         }
     }
 }

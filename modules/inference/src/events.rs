@@ -204,3 +204,71 @@ pub fn request_expired(r: &pb::Request, refunded: &Coin, missed_servers: Vec<Str
         missed_servers,
     })
 }
+
+pub fn topic_created(t: &pb::Topic, fee: &Coin) -> Event {
+    typed_event(&pb::EventTopicCreated {
+        topic_id: t.id,
+        creator: t.creator.clone(),
+        metric: t.metric.clone(),
+        loss_method: t.loss_method,
+        epoch_length: t.epoch_length,
+        ground_truth_lag: t.ground_truth_lag,
+        alpha: t.alpha.clone(),
+        fee: Some(fee.to_proto()),
+    })
+}
+
+pub fn topic_worker_registered(w: &pb::TopicWorker) -> Event {
+    typed_event(&pb::EventTopicWorkerRegistered {
+        topic_id: w.topic_id,
+        worker: w.worker.clone(),
+        stake: w.stake.clone(),
+    })
+}
+
+pub fn reputer_registered(r: &pb::Reputer) -> Event {
+    typed_event(&pb::EventReputerRegistered {
+        topic_id: r.topic_id,
+        reputer: r.reputer.clone(),
+        stake: r.stake.clone(),
+    })
+}
+
+pub fn topic_inference_submitted(i: &pb::TopicInference) -> Event {
+    typed_event(&pb::EventTopicInferenceSubmitted {
+        topic_id: i.topic_id,
+        epoch: i.epoch,
+        worker: i.worker.clone(),
+        value: i.value,
+    })
+}
+
+pub fn ground_truth_submitted(g: &pb::GroundTruthReport) -> Event {
+    typed_event(&pb::EventGroundTruthSubmitted {
+        topic_id: g.topic_id,
+        epoch: g.epoch,
+        reputer: g.reputer.clone(),
+        value: g.value,
+    })
+}
+
+pub fn topic_epoch_settled(r: &pb::EpochResult, paid: &Coin) -> Event {
+    typed_event(&pb::EventTopicEpochSettled {
+        topic_id: r.topic_id,
+        epoch: r.epoch,
+        consensus_truth: r.consensus_truth,
+        network_inference: r.network_inference,
+        rewards_paid: Some(paid.to_proto()),
+    })
+}
+
+pub fn reputer_slashed(r: &pb::Reputer, amount: &Coin, returned: &Coin, epoch: u64) -> Event {
+    typed_event(&pb::EventReputerSlashed {
+        topic_id: r.topic_id,
+        reputer: r.reputer.clone(),
+        amount: Some(amount.to_proto()),
+        strikes: r.strikes,
+        returned: Some(returned.to_proto()),
+        epoch,
+    })
+}

@@ -6,19 +6,20 @@
 //! Import checks every record (a model's verifying key is decoded and matched against its
 //! layout, as at registration) and that the module account holds exactly Σ server stakes +
 //! Σ fees of unsettled requests + Σ bonds of unsettled optimistic answers and open
-//! challenges (bank's genesis, which runs first, funds it). Topics belong to a later slice:
-//! a genesis that holds any is refused for now.
+//! challenges + Σ topic pools + Σ topic worker and reputer stakes (bank's genesis, which runs
+//! first, funds it). Topic records are checked as the messages would write them; the
+//! settlement index is rebuilt from the unsettled inferences and reports.
 
 use std::collections::BTreeMap;
 
 use deai_auth::AuthWrite;
 use deai_bank::BankRead;
+use deai_framework::genesis::Held;
 use deai_framework::keys::prefix_end;
 use deai_framework::{Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::inference::v1::{
     self as pb, ChallengeState, RequestState, ServerState, VerificationMode, ZkMode,
 };
-use deai_framework::genesis::Held;
 
 use crate::error::InferenceError;
 use crate::keeper::{decode, unsettled, InferenceRead, InferenceWrite};
@@ -62,19 +63,8 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[])?;
     state.ensure_module_account_with(COMMUNITY_POOL, &[])?;
 
-    let later = [
-        ("topics", g.topics.len()),
-        ("topic_workers", g.topic_workers.len()),
-        ("reputers", g.reputers.len()),
-        ("topic_inferences", g.topic_inferences.len()),
-        ("ground_truths", g.ground_truths.len()),
-        ("epoch_results", g.epoch_results.len()),
-    ];
-    if let Some((what, _)) = later.iter().find(|(_, n)| *n > 0) {
-        return Err(invalid(format!("{what} are not supported yet")));
-    }
-
     let mut held = Held::default();
+    import_topics(state, &g, &mut held)?;
     let next_model = g.next_model_id.max(1);
     let mut servers_per_model: BTreeMap<u64, u32> = BTreeMap::new();
     for m in &g.models {
@@ -140,7 +130,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     let have: Vec<Coin> = balances.iter().cloned().collect();
     if !held.matches(&have) {
         return Err(invalid(format!(
-            "module account {MODULE_ACCOUNT} holds {balances}, but stakes, fees and bonds total {:?}",
+            "module account {MODULE_ACCOUNT} holds {balances}, but stakes, fees, bonds and topic pools total {:?}",
             held.sums()
         )));
     }
@@ -300,6 +290,132 @@ fn import_requests(
     Ok(())
 }
 
+/// Topics with ids below `next_topic_id`, valid fields and a pool; workers and reputers of
+/// known topics (each once, a stake, a parseable score), matching each topic's counts;
+/// unsettled inferences (a registered worker, an epoch after the last settled one, a value in
+/// range) and reports (an epoch after the last settled one); results of settled epochs.
+fn import_topics(
+    state: &mut dyn StateWrite,
+    g: &pb::GenesisState,
+    held: &mut Held,
+) -> Result<(), TxError> {
+    use crate::fx::{Fx, MAX_TOPIC_VALUE};
+    use crate::topics::settle_height;
+    let next = g.next_topic_id.max(1);
+    for t in &g.topics {
+        let bad = |why: &str| invalid(format!("topic {}: {why}", t.id));
+        Address::from_bech32(&t.creator)?;
+        if t.id == 0 || t.id >= next || state.get_topic(t.id)?.is_some() {
+            return Err(bad("bad id or duplicate"));
+        }
+        crate::msgs::validate_topic(
+            &t.metric,
+            t.loss_method,
+            t.epoch_length,
+            t.ground_truth_lag,
+            &t.alpha,
+        )
+        .map_err(|e| bad(&e.log))?;
+        held.add(&coin(&t.pool, "topic pool")?)?;
+        state.put_topic(t)?;
+    }
+    let value_ok = |v: i64| (-MAX_TOPIC_VALUE..=MAX_TOPIC_VALUE).contains(&v);
+    let mut workers: BTreeMap<u64, u32> = BTreeMap::new();
+    for w in &g.topic_workers {
+        let a = Address::from_bech32(&w.worker)?;
+        let bad = || invalid(format!("topic worker {} of topic {}", w.worker, w.topic_id));
+        if state.get_topic(w.topic_id)?.is_none()
+            || state.get_topic_worker(w.topic_id, &a)?.is_some()
+            || Fx::parse(&w.score).is_err()
+        {
+            return Err(bad());
+        }
+        held.add(&coin(&w.stake, "topic worker stake")?)?;
+        coin(&w.rewards, "topic worker rewards")?;
+        *workers.entry(w.topic_id).or_default() += 1;
+        state.put_topic_worker(w)?;
+    }
+    let mut reputers: BTreeMap<u64, u32> = BTreeMap::new();
+    for r in &g.reputers {
+        let a = Address::from_bech32(&r.reputer)?;
+        if state.get_topic(r.topic_id)?.is_none() || state.get_reputer(r.topic_id, &a)?.is_some() {
+            return Err(invalid(format!(
+                "reputer {} of topic {}",
+                r.reputer, r.topic_id
+            )));
+        }
+        held.add(&coin(&r.stake, "reputer stake")?)?;
+        coin(&r.rewards, "reputer rewards")?;
+        *reputers.entry(r.topic_id).or_default() += 1;
+        state.put_reputer(r)?;
+    }
+    for t in &g.topics {
+        let nw = workers.get(&t.id).copied().unwrap_or(0);
+        let nr = reputers.get(&t.id).copied().unwrap_or(0);
+        if t.worker_count != nw
+            || t.reputer_count != nr
+            || nw > crate::params::MAX_TOPIC_WORKERS
+            || nr > crate::params::MAX_TOPIC_REPUTERS
+        {
+            return Err(invalid(format!(
+                "topic {}: worker_count or reputer_count",
+                t.id
+            )));
+        }
+    }
+    for i in &g.topic_inferences {
+        let a = Address::from_bech32(&i.worker)?;
+        let bad = || {
+            invalid(format!(
+                "inference of {} for epoch {} of topic {}",
+                i.worker, i.epoch, i.topic_id
+            ))
+        };
+        let t = state.get_topic(i.topic_id)?.ok_or_else(bad)?;
+        let key = state_key::topic_inference(i.topic_id, i.epoch, &a);
+        if state.get_topic_worker(i.topic_id, &a)?.is_none()
+            || i.epoch <= t.last_settled_epoch
+            || !value_ok(i.value)
+            || state.get(&key)?.is_some()
+        {
+            return Err(bad());
+        }
+        state.put_topic_inference(i, settle_height(&t, i.epoch))?;
+    }
+    for r in &g.ground_truths {
+        let a = Address::from_bech32(&r.reputer)?;
+        let bad = || {
+            invalid(format!(
+                "report of {} for epoch {} of topic {}",
+                r.reputer, r.epoch, r.topic_id
+            ))
+        };
+        let t = state.get_topic(r.topic_id)?.ok_or_else(bad)?;
+        let key = state_key::ground_truth(r.topic_id, r.epoch, &a);
+        if r.epoch <= t.last_settled_epoch || !value_ok(r.value) || state.get(&key)?.is_some() {
+            return Err(bad());
+        }
+        state.put_ground_truth(r, settle_height(&t, r.epoch))?;
+    }
+    for r in &g.epoch_results {
+        let bad = || {
+            invalid(format!(
+                "result of epoch {} of topic {}",
+                r.epoch, r.topic_id
+            ))
+        };
+        let t = state.get_topic(r.topic_id)?.ok_or_else(bad)?;
+        if r.epoch == 0
+            || r.epoch > t.last_settled_epoch
+            || state.get_epoch_result(r.topic_id, r.epoch)?.is_some()
+        {
+            return Err(bad());
+        }
+        state.put_epoch_result(r)?;
+    }
+    Ok(())
+}
+
 fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
@@ -325,10 +441,15 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         requests: all(state, state_key::requests())?,
         submissions: all(state, state_key::submissions())?,
         challenges: all(state, state_key::challenges())?,
+        topics: all(state, state_key::topics())?,
+        topic_workers: all(state, state_key::topic_workers())?,
+        reputers: all(state, state_key::reputers())?,
+        topic_inferences: all(state, state_key::topic_inferences())?,
+        ground_truths: all(state, state_key::ground_truths())?,
+        epoch_results: all(state, state_key::epoch_results())?,
         next_model_id: state.sequence(MODEL_SEQ)?,
         next_request_id: state.sequence(REQUEST_SEQ)?,
         next_topic_id: state.sequence(TOPIC_SEQ)?,
-        ..Default::default()
     };
     export_proto(&g)
 }

@@ -121,6 +121,47 @@ pub trait InferenceRead: StateRead {
         get(self, &state_key::submission(request_id, server))
     }
 
+    fn get_topic(&self, id: u64) -> Result<Option<pb::Topic>, TxError> {
+        get(self, &state_key::topic(id))
+    }
+
+    fn get_topic_worker(
+        &self,
+        topic_id: u64,
+        worker: &Address,
+    ) -> Result<Option<pb::TopicWorker>, TxError> {
+        get(self, &state_key::topic_worker(topic_id, worker))
+    }
+
+    fn get_reputer(
+        &self,
+        topic_id: u64,
+        reputer: &Address,
+    ) -> Result<Option<pb::Reputer>, TxError> {
+        get(self, &state_key::reputer(topic_id, reputer))
+    }
+
+    fn get_epoch_result(
+        &self,
+        topic_id: u64,
+        epoch: u64,
+    ) -> Result<Option<pb::EpochResult>, TxError> {
+        get(self, &state_key::epoch_result(topic_id, epoch))
+    }
+
+    /// Every record under `prefix`, at most `max` (a bound the rules guarantee).
+    fn records_under<M: Message + Default>(
+        &self,
+        prefix: &[u8],
+        max: usize,
+    ) -> Result<Vec<M>, TxError> {
+        let end = prefix_end(prefix);
+        self.scan(prefix, end.as_deref(), false, max)?
+            .iter()
+            .map(|(_, v)| decode(v))
+            .collect()
+    }
+
     /// The counter `name` as stored (0 if never set).
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
         match self.get(&state_key::sequence(name))? {
@@ -223,6 +264,47 @@ pub trait InferenceWrite: StateWrite {
         self.put(
             state_key::submission(s.request_id, &server),
             s.encode_to_vec(),
+        )
+    }
+
+    fn put_topic(&mut self, t: &pb::Topic) -> Result<(), TxError> {
+        self.put(state_key::topic(t.id), t.encode_to_vec())
+    }
+
+    fn put_topic_worker(&mut self, w: &pb::TopicWorker) -> Result<(), TxError> {
+        let a = stored_addr(&w.worker)?;
+        self.put(state_key::topic_worker(w.topic_id, &a), w.encode_to_vec())
+    }
+
+    fn put_reputer(&mut self, r: &pb::Reputer) -> Result<(), TxError> {
+        let a = stored_addr(&r.reputer)?;
+        self.put(state_key::reputer(r.topic_id, &a), r.encode_to_vec())
+    }
+
+    /// Writes an inference and the settlement index entry of its epoch (`due` height).
+    fn put_topic_inference(&mut self, i: &pb::TopicInference, due: u64) -> Result<(), TxError> {
+        let a = stored_addr(&i.worker)?;
+        self.put(state_key::topic_due(due, i.topic_id, i.epoch), Vec::new())?;
+        self.put(
+            state_key::topic_inference(i.topic_id, i.epoch, &a),
+            i.encode_to_vec(),
+        )
+    }
+
+    /// Writes a ground-truth report and the settlement index entry of its epoch.
+    fn put_ground_truth(&mut self, g: &pb::GroundTruthReport, due: u64) -> Result<(), TxError> {
+        let a = stored_addr(&g.reputer)?;
+        self.put(state_key::topic_due(due, g.topic_id, g.epoch), Vec::new())?;
+        self.put(
+            state_key::ground_truth(g.topic_id, g.epoch, &a),
+            g.encode_to_vec(),
+        )
+    }
+
+    fn put_epoch_result(&mut self, r: &pb::EpochResult) -> Result<(), TxError> {
+        self.put(
+            state_key::epoch_result(r.topic_id, r.epoch),
+            r.encode_to_vec(),
         )
     }
 

@@ -9,13 +9,16 @@
 //! [`MODULE_ACCOUNT`] (moved only through bank's escrow functions), and at every moment its
 //! balance of each denom equals Σ server stakes + Σ fees of pending requests.
 //!
-//! Built in this slice: models, servers, zk requests. Optimistic and redundant requests,
-//! challenges and topics have their protos and answer `ERR_NOT_SUPPORTED`.
+//! Topics (Allora-style): workers submit a fixed-point inference each epoch, reputers report
+//! the ground truth after a lag; each epoch is settled on chain (stake-weighted median truth,
+//! one-out scores with an EMA, rewards from the topic's pool, far reputers slashed). Topic
+//! pools and worker and reputer stakes are held by the module account too.
 
 mod assign;
 mod error;
 pub mod events;
 mod expiry;
+pub mod fx;
 mod genesis;
 mod keeper;
 mod msgs;
@@ -23,6 +26,8 @@ mod params;
 mod query;
 mod settle;
 pub mod state_key;
+pub mod topic_math;
+mod topics;
 pub mod zk;
 
 pub use deai_framework::dec::Dec;
@@ -31,14 +36,16 @@ pub use expiry::{MAX_EXPIRIES_PER_BLOCK, MAX_UNBONDINGS_PER_BLOCK};
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{InferenceRead, InferenceWrite};
 pub use msgs::{
-    architecture_macs, validate_model, Adjudicate, Challenge, NotYetSupported, RegisterModel,
-    RegisterServer, RequestInference, RespondChallenge, SubmitInference, UnregisterServer,
-    UpdateModel, UpdateParams,
+    architecture_macs, validate_model, Adjudicate, Challenge, CreateTopic, RegisterModel,
+    RegisterReputer, RegisterServer, RegisterTopicWorker, RequestInference, RespondChallenge,
+    SubmitGroundTruth, SubmitInference, SubmitTopicInference, UnregisterServer, UpdateModel,
+    UpdateParams,
 };
 pub use params::{
     Params, MAX_ADJUDICATION_BYTES, MAX_REDUNDANCY, MAX_SERVERS_PER_MODEL, MAX_TOPIC_REPUTERS,
     MAX_TOPIC_WORKERS, MAX_VERIFYING_KEY_BYTES,
 };
+pub use topics::{MAX_EPOCH_LENGTH, MAX_GROUND_TRUTH_LAG, MAX_TOPIC_SETTLEMENTS_PER_BLOCK};
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 use deai_proto::inference::v1 as pb;
@@ -72,20 +79,20 @@ impl Module for InferenceModule {
         router.add_msg::<pb::MsgChallenge, Challenge>();
         router.add_msg::<pb::MsgRespondChallenge, RespondChallenge>();
         router.add_msg::<pb::MsgAdjudicate, Adjudicate>();
-        // Later slice (topics): decoded, answered with ERR_NOT_SUPPORTED.
-        router.add_msg::<pb::MsgCreateTopic, NotYetSupported<pb::MsgCreateTopic>>();
-        router.add_msg::<pb::MsgRegisterTopicWorker, NotYetSupported<pb::MsgRegisterTopicWorker>>();
-        router.add_msg::<pb::MsgRegisterReputer, NotYetSupported<pb::MsgRegisterReputer>>();
-        router
-            .add_msg::<pb::MsgSubmitTopicInference, NotYetSupported<pb::MsgSubmitTopicInference>>();
-        router.add_msg::<pb::MsgSubmitGroundTruth, NotYetSupported<pb::MsgSubmitGroundTruth>>();
+        router.add_msg::<pb::MsgCreateTopic, CreateTopic>();
+        router.add_msg::<pb::MsgRegisterTopicWorker, RegisterTopicWorker>();
+        router.add_msg::<pb::MsgRegisterReputer, RegisterReputer>();
+        router.add_msg::<pb::MsgSubmitTopicInference, SubmitTopicInference>();
+        router.add_msg::<pb::MsgSubmitGroundTruth, SubmitGroundTruth>();
         query::register(router);
     }
 
     /// Expires the requests whose deadline has come and ends due unbondings (see
-    /// `expiry`): reads only the two height-ordered indexes, a bounded number a block.
+    /// `expiry`), then settles the topic epochs whose ground-truth window closed (see
+    /// `topics`): reads only three height-ordered indexes, a bounded number a block.
     fn end_block(&self, ctx: &mut deai_framework::Ctx) -> Result<(), TxError> {
-        expiry::end_block(ctx)
+        expiry::end_block(ctx)?;
+        topics::end_block(ctx)
     }
 
     fn init_genesis(
@@ -117,3 +124,5 @@ mod tests_redundant;
 mod tests_requests;
 #[cfg(test)]
 mod tests_servers;
+#[cfg(test)]
+mod tests_topics;

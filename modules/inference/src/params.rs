@@ -45,6 +45,10 @@ pub struct Params {
     pub max_topic_workers: u32,
     pub max_topic_reputers: u32,
     pub max_adjudication_bytes: u64,
+    pub topic_reward_fraction: Dec,
+    pub reputer_reward_share: Dec,
+    pub reputer_tolerance: Dec,
+    pub reputer_max_strikes: u32,
 }
 
 fn udeai(amount: u128) -> Coin {
@@ -88,6 +92,10 @@ impl Default for Params {
             max_topic_workers: 64,
             max_topic_reputers: 32,
             max_adjudication_bytes: 1 << 20,
+            topic_reward_fraction: percent(10),
+            reputer_reward_share: percent(20),
+            reputer_tolerance: percent(5),
+            reputer_max_strikes: 3,
         }
     }
 }
@@ -187,7 +195,14 @@ impl Params {
                 MAX_ADJUDICATION_BYTES,
                 "max_adjudication_bytes",
             )?,
+            topic_reward_fraction: fraction(&p.topic_reward_fraction, "topic_reward_fraction")?,
+            reputer_reward_share: fraction(&p.reputer_reward_share, "reputer_reward_share")?,
+            reputer_tolerance: fraction(&p.reputer_tolerance, "reputer_tolerance")?,
+            reputer_max_strikes: within(p.reputer_max_strikes, 1, 1_000, "reputer_max_strikes")?,
         };
+        if params.reputer_tolerance == Dec::ZERO {
+            return Err(invalid("reputer_tolerance must be positive"));
+        }
         let shares = params
             .take_rate
             .units()
@@ -240,6 +255,10 @@ impl Params {
             max_topic_workers: self.max_topic_workers,
             max_topic_reputers: self.max_topic_reputers,
             max_adjudication_bytes: self.max_adjudication_bytes,
+            topic_reward_fraction: self.topic_reward_fraction.to_string(),
+            reputer_reward_share: self.reputer_reward_share.to_string(),
+            reputer_tolerance: self.reputer_tolerance.to_string(),
+            reputer_max_strikes: self.reputer_max_strikes,
         }
     }
 

@@ -1,6 +1,4 @@
-//! inference's gRPC queries, registered by their method paths. The queries of the topics
-//! slice are registered too and answer "not found" (or an empty page) until
-//! those records exist.
+//! inference's gRPC queries, registered by their method paths.
 
 use deai_framework::pagination::paginate;
 use deai_framework::{sdk, Address, Router, StateRead, TxError};
@@ -193,39 +191,75 @@ fn challenge(
     Ok(pb::QueryChallengeResponse { challenge: Some(c) })
 }
 
-fn topic(_: &dyn StateRead, req: pb::QueryTopicRequest) -> Result<pb::QueryTopicResponse, TxError> {
-    Err(sdk::key_not_found(format!(
-        "topic {} not found (topics are not built yet)",
-        req.id
-    )))
+fn topic(s: &dyn StateRead, req: pb::QueryTopicRequest) -> Result<pb::QueryTopicResponse, TxError> {
+    let t = s
+        .get_topic(req.id)?
+        .ok_or_else(|| sdk::key_not_found(format!("topic {} not found", req.id)))?;
+    Ok(pb::QueryTopicResponse { topic: Some(t) })
 }
 
+/// Topics by id.
 fn topics(
-    _: &dyn StateRead,
-    _: pb::QueryTopicsRequest,
+    s: &dyn StateRead,
+    req: pb::QueryTopicsRequest,
 ) -> Result<pb::QueryTopicsResponse, TxError> {
+    let (entries, page) = paginate(s, &state_key::topics(), req.pagination)?;
     Ok(pb::QueryTopicsResponse {
-        topics: Vec::new(),
-        pagination: Some(Default::default()),
+        topics: entries
+            .iter()
+            .map(|(_, v)| decode(v))
+            .collect::<Result<_, _>>()?,
+        pagination: Some(page),
     })
 }
 
+/// The result of a settled epoch: `epoch`, or the latest settled one when 0. Not found when
+/// the topic does not exist, when nothing is settled yet, or when that epoch had no result
+/// (no inference or no report).
+fn result(s: &dyn StateRead, topic_id: u64, epoch: u64) -> Result<pb::EpochResult, TxError> {
+    let t = s
+        .get_topic(topic_id)?
+        .ok_or_else(|| sdk::key_not_found(format!("topic {topic_id} not found")))?;
+    let e = if epoch == 0 {
+        // The latest stored result: the last key under the topic's results.
+        let prefix = [state_key::epoch_results(), topic_id.to_be_bytes().to_vec()].concat();
+        let end = deai_framework::keys::prefix_end(&prefix);
+        let last = s.scan(&prefix, end.as_deref(), true, 1)?;
+        match last.first() {
+            Some((k, _)) => {
+                state_key::trailing_id(k).ok_or_else(|| sdk::internal("corrupt result key"))?
+            }
+            None => {
+                return Err(sdk::key_not_found(format!(
+                    "topic {topic_id} has no settled epoch (last settled: {})",
+                    t.last_settled_epoch
+                )))
+            }
+        }
+    } else {
+        epoch
+    };
+    s.get_epoch_result(topic_id, e)?
+        .ok_or_else(|| sdk::key_not_found(format!("topic {topic_id} has no result for epoch {e}")))
+}
+
 fn network_inference(
-    _: &dyn StateRead,
+    s: &dyn StateRead,
     req: pb::QueryNetworkInferenceRequest,
 ) -> Result<pb::QueryNetworkInferenceResponse, TxError> {
-    Err(sdk::key_not_found(format!(
-        "topic {} not found (topics are not built yet)",
-        req.topic_id
-    )))
+    let r = result(s, req.topic_id, req.epoch)?;
+    Ok(pb::QueryNetworkInferenceResponse {
+        epoch: r.epoch,
+        network_inference: r.network_inference,
+        consensus_truth: r.consensus_truth,
+    })
 }
 
 fn scores(
-    _: &dyn StateRead,
+    s: &dyn StateRead,
     req: pb::QueryScoresRequest,
 ) -> Result<pb::QueryScoresResponse, TxError> {
-    Err(sdk::key_not_found(format!(
-        "topic {} not found (topics are not built yet)",
-        req.topic_id
-    )))
+    Ok(pb::QueryScoresResponse {
+        result: Some(result(s, req.topic_id, req.epoch)?),
+    })
 }

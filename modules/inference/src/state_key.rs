@@ -171,3 +171,79 @@ pub fn trailing_id(key: &[u8]) -> Option<u64> {
     let bytes: [u8; 8] = key.get(start..)?.try_into().ok()?;
     Some(u64::from_be_bytes(bytes))
 }
+
+/// A topic.
+pub fn topic(id: u64) -> Vec<u8> {
+    k("topic").u64(id).build()
+}
+
+pub fn topics() -> Vec<u8> {
+    k("topic").build()
+}
+
+/// A topic's worker, keyed by the topic first (the index by topic).
+pub fn topic_worker(topic_id: u64, worker: &Address) -> Vec<u8> {
+    k("topic_worker").u64(topic_id).addr(worker).build()
+}
+
+pub fn topic_workers() -> Vec<u8> {
+    k("topic_worker").build()
+}
+
+/// A topic's reputer, keyed by the topic first.
+pub fn reputer(topic_id: u64, reputer: &Address) -> Vec<u8> {
+    k("reputer").u64(topic_id).addr(reputer).build()
+}
+
+pub fn reputers() -> Vec<u8> {
+    k("reputer").build()
+}
+
+/// A worker's inference for one epoch (kept until the epoch is settled).
+pub fn topic_inference(topic_id: u64, epoch: u64, worker: &Address) -> Vec<u8> {
+    k("topic_inf").u64(topic_id).u64(epoch).addr(worker).build()
+}
+
+pub fn topic_inferences_of(topic_id: u64, epoch: u64) -> Vec<u8> {
+    k("topic_inf").u64(topic_id).u64(epoch).build()
+}
+
+pub fn topic_inferences() -> Vec<u8> {
+    k("topic_inf").build()
+}
+
+/// A reputer's ground-truth report for one epoch (kept until the epoch is settled).
+pub fn ground_truth(topic_id: u64, epoch: u64, reputer: &Address) -> Vec<u8> {
+    k("topic_gt").u64(topic_id).u64(epoch).addr(reputer).build()
+}
+
+pub fn ground_truths_of(topic_id: u64, epoch: u64) -> Vec<u8> {
+    k("topic_gt").u64(topic_id).u64(epoch).build()
+}
+
+pub fn ground_truths() -> Vec<u8> {
+    k("topic_gt").build()
+}
+
+/// A settled epoch's result.
+pub fn epoch_result(topic_id: u64, epoch: u64) -> Vec<u8> {
+    k("topic_result").u64(topic_id).u64(epoch).build()
+}
+
+pub fn epoch_results() -> Vec<u8> {
+    k("topic_result").build()
+}
+
+/// An epoch with submissions, by the height at whose end_block it is settled
+/// (`topic_due/<height><topic><epoch>`, empty value).
+pub fn topic_due(height: u64, topic_id: u64, epoch: u64) -> Vec<u8> {
+    k("topic_due").u64(height).u64(topic_id).u64(epoch).build()
+}
+
+pub fn topic_dues() -> Vec<u8> {
+    k("topic_due").build()
+}
+
+pub fn topic_dues_through(height: u64) -> Vec<u8> {
+    through("topic_due", height)
+}

@@ -201,7 +201,8 @@ pub(crate) fn weights_sha256(m: &QuantizedModel) -> [u8; 32] {
 }
 
 /// The module account holds exactly Σ server stakes + Σ fees of unsettled requests + Σ
-/// bonds of unsettled optimistic answers and of open challenges.
+/// bonds of unsettled optimistic answers and of open challenges + Σ topic pools + Σ topic
+/// worker and reputer stakes.
 pub(crate) fn assert_reconciles(s: &MemStore) {
     let g = import_proto(&InferenceModule.export_genesis(s).unwrap()).unwrap();
     let mut held: BTreeMap<String, u128> = BTreeMap::new();
@@ -237,7 +238,10 @@ pub(crate) fn assert_reconciles(s: &MemStore) {
                 .iter()
                 .filter(|c| c.state == pb::ChallengeState::Open as i32)
                 .filter_map(|c| c.bond.clone()),
-        );
+        )
+        .chain(g.topics.iter().filter_map(|t| t.pool.clone()))
+        .chain(g.topic_workers.iter().filter_map(|w| w.stake.clone()))
+        .chain(g.reputers.iter().filter_map(|r| r.stake.clone()));
     for c in coins {
         *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
     }

@@ -294,10 +294,10 @@ fn params_change_only_by_the_authority_and_are_validated() {
 }
 
 #[test]
-fn topics_answer_not_supported_and_disputes_of_unknown_requests_are_refused() {
+fn topic_messages_of_unknown_topics_and_disputes_of_unknown_requests_are_refused() {
     let mut s = store();
     let a = addr(1).to_bech32();
-    let want = inference(ERR_NOT_SUPPORTED);
+    let want = inference(ERR_TOPIC_NOT_FOUND);
     assert_eq!(
         code(exec(
             &mut s,
@@ -337,13 +337,15 @@ fn topics_answer_not_supported_and_disputes_of_unknown_requests_are_refused() {
                 ..Default::default()
             }
         )),
-        want
+        inference(ERR_INVALID_TOPIC)
     );
     assert_eq!(
         code(exec(
             &mut s,
             pb::MsgRegisterTopicWorker {
                 worker: a.clone(),
+                topic_id: 1,
+                stake: udeai(STAKE),
                 ..Default::default()
             }
         )),
@@ -354,6 +356,8 @@ fn topics_answer_not_supported_and_disputes_of_unknown_requests_are_refused() {
             &mut s,
             pb::MsgRegisterReputer {
                 reputer: a.clone(),
+                topic_id: 1,
+                stake: udeai(STAKE),
                 ..Default::default()
             }
         )),

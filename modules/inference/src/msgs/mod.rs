@@ -6,14 +6,17 @@ mod model;
 mod request;
 mod server;
 mod submit;
-mod unsupported;
+mod topic;
 
 pub use dispute::{architecture_macs, Adjudicate, Challenge, RespondChallenge};
 pub use model::{validate_model, RegisterModel, UpdateModel};
 pub use request::RequestInference;
 pub use server::{RegisterServer, UnregisterServer};
 pub use submit::SubmitInference;
-pub use unsupported::NotYetSupported;
+pub(crate) use topic::validate_topic;
+pub use topic::{
+    CreateTopic, RegisterReputer, RegisterTopicWorker, SubmitGroundTruth, SubmitTopicInference,
+};
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;
