@@ -88,6 +88,10 @@ pub struct StartArgs {
 pub enum ModeArg {
     /// The server answers with a Groth16 proof the chain verifies.
     Zk,
+    /// The server posts its output with a bond; settled after the challenge window.
+    Optimistic,
+    /// k servers answer; the strict majority wins.
+    Redundant,
 }
 
 #[derive(Args)]
@@ -105,13 +109,17 @@ pub struct RequestArgs {
     input: PathBuf,
     #[arg(long, value_enum, default_value_t = ModeArg::Zk)]
     mode: ModeArg,
+    /// Servers of a redundant request (2..=the chain's max_redundancy).
+    #[arg(long, default_value_t = 3)]
+    k: u32,
     /// The fee escrowed (default: the model's price).
     #[arg(long)]
     fee: Option<String>,
     /// Blocks the server has to answer (default 20, within the chain's bounds).
     #[arg(long)]
     deadline_blocks: Option<u64>,
-    /// Longest wait for the request's end, in seconds.
+    /// Longest wait for the request's settlement (optimistic: after its challenge window
+    /// and any dispute), in seconds.
     #[arg(long, default_value_t = 600)]
     timeout_secs: u64,
     /// How often the request is read while waiting, in milliseconds.
@@ -227,7 +235,12 @@ pub fn server(cmd: &InferenceServerCommand) -> anyhow::Result<ExitCode> {
 }
 
 pub fn request(a: &RequestArgs) -> anyhow::Result<requester::Answer> {
-    let ModeArg::Zk = a.mode;
+    use deai_worker_inference::requester::VerificationMode;
+    let mode = match a.mode {
+        ModeArg::Zk => VerificationMode::Zk,
+        ModeArg::Optimistic => VerificationMode::Optimistic,
+        ModeArg::Redundant => VerificationMode::Redundant,
+    };
     let input_json = deai_worker_inference::keydir::read_limited(
         &a.input,
         deai_zk::input::MAX_INPUT_JSON_BYTES as u64,
@@ -242,6 +255,8 @@ pub fn request(a: &RequestArgs) -> anyhow::Result<requester::Answer> {
             .transpose()
             .context("--fee")?,
         deadline_blocks: a.deadline_blocks,
+        mode,
+        k: a.k,
         poll: Duration::from_millis(a.poll_ms.max(50)),
         timeout: Duration::from_secs(a.timeout_secs),
     };

@@ -169,7 +169,8 @@ enum Command {
     /// The inference server daemon.
     #[command(subcommand)]
     InferenceServer(inference_cmd::InferenceServerCommand),
-    /// Request an inference (zk mode), wait for it, and print the verified output.
+    /// Request an inference (zk, optimistic or redundant), wait for its settlement, and
+    /// print the output (verified where a proof exists).
     Request(inference_cmd::RequestArgs),
     /// The hashes a model is registered with (architecture, weights_sha256,
     /// quantized_weights_sha256) from its weights and zk-setup's key directory.
@@ -357,7 +358,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             Ok(if a.state == "completed" {
                 ExitCode::SUCCESS
             } else {
-                // Expired: the answer is printed, and the exit status says it failed.
+                // Expired or refuted: the answer is printed, and the exit status says it failed.
                 ExitCode::from(2)
             })
         }

@@ -1,17 +1,19 @@
 //! `deai-worker request`: a requester's convenience. It reads the model from the chain,
 //! quantizes the input with the model's registered input scale (or takes it already
-//! quantized), sends `MsgRequestInference` in zk mode, waits until the request completes
-//! or expires, and checks the answer itself: the server's proof must verify, with deai-zk's
-//! verifier and the model's registered key, for the statement the chain built (the
-//! request's input and binding, the output it paid for).
+//! quantized), sends `MsgRequestInference` (zk, optimistic, or redundant with k servers),
+//! waits until the request is settled (completed, expired or refuted: for an optimistic
+//! request that is after its challenge window and any dispute), and checks the answer
+//! itself where a proof exists: the server's proof must verify, with deai-zk's verifier and
+//! the model's registered key, for the statement the chain built (the request's input and
+//! binding, the output it paid for).
 
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use deai_framework::Coin;
-use deai_proto::inference::v1::{
-    self as pb, OutputKind as PbOutput, RequestState, VerificationMode,
-};
+/// The mode a request asks for.
+pub use deai_proto::inference::v1::VerificationMode;
+use deai_proto::inference::v1::{self as pb, OutputKind as PbOutput, RequestState};
 use deai_worker_daemon::typed_events_in;
 use deai_zk::verifier::PreparedVerifier;
 use deai_zk::Statement;
@@ -34,6 +36,10 @@ pub struct RequestOptions {
     pub fee: Option<Coin>,
     /// Default: [`DEFAULT_DEADLINE_BLOCKS`] within the chain's bounds.
     pub deadline_blocks: Option<u64>,
+    /// zk, optimistic or redundant.
+    pub mode: VerificationMode,
+    /// Servers of a redundant request (ignored otherwise).
+    pub k: u32,
     /// How often the request is read while waiting.
     pub poll: Duration,
     /// Longest wait for the end of the request.
@@ -46,15 +52,22 @@ pub struct Answer {
     pub request_id: u64,
     pub model_id: u64,
     pub server: String,
-    /// `completed` (the output verified) or `expired`.
+    /// `zk`, `optimistic` or `redundant`.
+    pub mode: String,
+    /// `completed`, `expired` or `refuted` (a dispute proved the output wrong; refunded).
     pub state: String,
+    /// How the output was settled: `proof` (zk), `unchallenged` (optimistic window closed),
+    /// `majority` (redundant), or a dispute's resolution `challenge:proof`,
+    /// `challenge:reexecution`, `challenge:timeout`.
+    pub settled_by: String,
     /// The quantized input asked.
     pub input: Vec<i64>,
     /// The proven output: logits, or `[class]` for an argmax model.
     pub output: Vec<i64>,
     /// The predicted class (argmax of the logits, or the argmax model's output).
     pub class: Option<i64>,
-    /// True when the proof was verified here against the registered key.
+    /// True when a proof of the output was verified here against the registered key (zk
+    /// mode, or a dispute answered with a proof).
     pub verified: bool,
     pub fee: String,
     pub deadline: u64,
@@ -66,12 +79,21 @@ impl Answer {
     pub fn text(&self) -> String {
         match self.state.as_str() {
             "completed" => format!(
-                "request {} completed by {} at height {}: output {:?} (class {}), proof verified",
+                "request {} completed by {} at height {}: output {:?} (class {}), {}",
                 self.request_id,
                 self.server,
                 self.completed_height,
                 self.output,
-                self.class.map_or("-".into(), |c| c.to_string())
+                self.class.map_or("-".into(), |c| c.to_string()),
+                if self.verified {
+                    "proof verified".to_string()
+                } else {
+                    format!("{} ({})", self.mode, self.settled_by)
+                }
+            ),
+            "refuted" => format!(
+                "request {} refuted: a dispute proved the output wrong; the fee {} was refunded",
+                self.request_id, self.fee
             ),
             _ => format!(
                 "request {} expired at height {} unanswered; the fee {} was refunded",
@@ -92,11 +114,28 @@ pub async fn request<C: Chain>(
         .model(o.model_id)
         .await?
         .with_context(|| format!("model {} not found", o.model_id))?;
-    let layout = layout_of(&model)?;
-    let input = layout
-        .input_spec()
-        .from_json(&o.input_json)
-        .context("the input")?;
+    let keyed = crate::models::has_key(&model);
+    if o.mode == VerificationMode::Zk && !keyed {
+        bail!(
+            "model {} has no verifying key: ask --mode optimistic or redundant",
+            o.model_id
+        );
+    }
+    let layout = if keyed {
+        Some(layout_of(&model)?)
+    } else {
+        None
+    };
+    let spec = match &layout {
+        Some(l) => l.input_spec(),
+        None => deai_zk::InputSpec {
+            n_inputs: *model.architecture.first().context("empty architecture")? as usize,
+            frac_bits: model.input_frac_bits,
+            min: model.input_min,
+            max: model.input_max,
+        },
+    };
+    let input = spec.from_json(&o.input_json).context("the input")?;
     let fee = match &o.fee {
         Some(c) => c.to_proto(),
         None => model
@@ -118,8 +157,12 @@ pub async fn request<C: Chain>(
         model_id: o.model_id,
         input: input.clone(),
         fee: Some(fee.clone()),
-        mode: VerificationMode::Zk as i32,
-        k: 1,
+        mode: o.mode as i32,
+        k: if o.mode == VerificationMode::Redundant {
+            o.k
+        } else {
+            1
+        },
         deadline_blocks,
     };
     let c = chain.send(vec![any(&msg)]).await?;
@@ -140,7 +183,16 @@ pub async fn request<C: Chain>(
     let started = Instant::now();
     let r = loop {
         match chain.request(id).await {
-            Ok(Some(r)) if r.state != RequestState::Pending as i32 => break r,
+            Ok(Some(r))
+                if !matches!(
+                    RequestState::try_from(r.state),
+                    Ok(RequestState::Pending
+                        | RequestState::ChallengeWindow
+                        | RequestState::Disputed)
+                ) =>
+            {
+                break r
+            }
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(request = id, error = %deai_worker_daemon::one_line(&e), "reading the request")
@@ -158,7 +210,14 @@ pub async fn request<C: Chain>(
         request_id: id,
         model_id: o.model_id,
         server: r.servers.first().cloned().unwrap_or_default(),
+        mode: match o.mode {
+            VerificationMode::Optimistic => "optimistic",
+            VerificationMode::Redundant => "redundant",
+            _ => "zk",
+        }
+        .into(),
         state: String::new(),
+        settled_by: String::new(),
         input: input.clone(),
         output: Vec::new(),
         class: None,
@@ -174,6 +233,11 @@ pub async fn request<C: Chain>(
             answer.state = "expired".into();
             return Ok(answer);
         }
+        Ok(RequestState::Refuted) => {
+            answer.state = "refuted".into();
+            answer.settled_by = settled_by(chain, id, o.mode).await;
+            return Ok(answer);
+        }
         _ => bail!("request {id} ended in state {}", r.state),
     }
     // The answer the chain accepted, checked here against the registered key.
@@ -182,6 +246,20 @@ pub async fn request<C: Chain>(
         .iter()
         .find(|s| s.output == r.output && r.servers.contains(&s.server))
         .with_context(|| format!("request {id} completed without a matching submission"))?;
+    answer.settled_by = settled_by(chain, id, o.mode).await;
+    answer.class = match model.circuit.as_ref().map(|c| c.output) {
+        Some(k) if keyed && k == PbOutput::Argmax as i32 => sub.output.first().copied(),
+        _ => Some(deai_zk::argmax(&sub.output) as i64),
+    };
+    answer.state = "completed".into();
+    answer.server = sub.server.clone();
+    answer.output = r.output.clone();
+    let Some(layout) = layout.filter(|_| !sub.proof.is_empty()) else {
+        if o.mode == VerificationMode::Zk {
+            bail!("request {id} completed in zk mode without a proof");
+        }
+        return Ok(answer);
+    };
     let statement = Statement {
         commitment: layout.commitment_fr()?,
         request: deai_zk::request_binding(
@@ -195,13 +273,25 @@ pub async fn request<C: Chain>(
         .map_err(|e| {
             anyhow::anyhow!("request {id}: the accepted proof does not verify here: {e}")
         })?;
-    answer.state = "completed".into();
-    answer.server = sub.server.clone();
-    answer.output = sub.output.clone();
-    answer.class = match model.circuit.as_ref().map(|c| c.output) {
-        Some(k) if k == PbOutput::Argmax as i32 => sub.output.first().copied(),
-        _ => Some(deai_zk::argmax(&sub.output) as i64),
-    };
     answer.verified = true;
     Ok(answer)
+}
+
+/// How a settled request's output was decided (see [`Answer::settled_by`]).
+async fn settled_by<C: Chain>(chain: &C, id: u64, mode: VerificationMode) -> String {
+    let resolution = match chain.challenge(id).await {
+        Ok(Some(ch)) => match pb::Resolution::try_from(ch.resolution) {
+            Ok(pb::Resolution::Proof) => Some("challenge:proof"),
+            Ok(pb::Resolution::Reexecution) => Some("challenge:reexecution"),
+            Ok(pb::Resolution::Timeout) => Some("challenge:timeout"),
+            _ => Some("challenge"),
+        },
+        _ => None,
+    };
+    match (resolution, mode) {
+        (Some(r), _) => r.into(),
+        (None, VerificationMode::Optimistic) => "unchallenged".into(),
+        (None, VerificationMode::Redundant) => "majority".into(),
+        (None, _) => "proof".into(),
+    }
 }

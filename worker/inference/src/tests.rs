@@ -991,6 +991,8 @@ async fn the_requester_gets_the_output_and_checks_its_proof() {
         input_json: "[0.0, 1.0, 0.5, 0.25]".into(),
         fee: None,
         deadline_blocks: None,
+        mode: VerificationMode::Zk,
+        k: 1,
         poll: Duration::from_millis(5),
         timeout: Duration::from_secs(60),
     };
@@ -1457,4 +1459,97 @@ async fn a_restarted_watchdog_never_challenges_twice() {
     assert_eq!(w.chain.committed::<pb::MsgAdjudicate>().len(), 2);
     assert_eq!(w.chain.request_state(1), RequestState::Refuted as i32);
     assert_eq!(w.chain.request_state(2), RequestState::Refuted as i32);
+}
+
+#[tokio::test]
+async fn the_requester_waits_for_optimistic_and_redundant_settlement() {
+    let w = world();
+    let mut s = w.server();
+    s.reconcile().await;
+    let mut requester = w.chain.as_(REQUESTER);
+    let cancel = CancellationToken::new();
+    let opts = |mode, k| RequestOptions {
+        model_id: 1,
+        input_json: "[0.0, 1.0, 0.5, 0.25]".into(),
+        fee: None,
+        deadline_blocks: None,
+        mode,
+        k,
+        poll: Duration::from_millis(2),
+        timeout: Duration::from_secs(60),
+    };
+    let truth = w.local.model.infer(&[0, 16, 8, 4]).unwrap();
+    // Optimistic: answered, then settled only once the window has closed.
+    let o = opts(VerificationMode::Optimistic, 1);
+    let serve = async {
+        for _ in 0..2000 {
+            s.reconcile().await;
+            s.drain().await;
+            w.chain.advance(1);
+            if w.chain.with(|l| {
+                l.requests
+                    .values()
+                    .all(|r| r.state == RequestState::Completed as i32)
+            }) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    };
+    let (a, ()) = tokio::join!(request(&mut requester, &o, &cancel), serve);
+    let a = a.unwrap();
+    assert_eq!(
+        (a.state.as_str(), a.mode.as_str(), a.settled_by.as_str()),
+        ("completed", "optimistic", "unchallenged")
+    );
+    assert_eq!(a.output, truth);
+    assert!(!a.verified);
+    // Redundant(2) with another honest server: the majority.
+    w.chain.with(|l| {
+        l.servers.insert(
+            (1, OTHER.to_string()),
+            pb::Server {
+                server: OTHER.into(),
+                model_id: 1,
+                ..Default::default()
+            },
+        )
+    });
+    let o = opts(VerificationMode::Redundant, 2);
+    let serve = async {
+        for _ in 0..2000 {
+            s.reconcile().await;
+            s.drain().await;
+            let pending: Vec<u64> = w.chain.with(|l| {
+                l.requests
+                    .values()
+                    .filter(|r| r.state == RequestState::Pending as i32)
+                    .filter(|r| {
+                        !l.submissions
+                            .iter()
+                            .any(|x| x.request_id == r.id && x.server == OTHER)
+                    })
+                    .map(|r| r.id)
+                    .collect()
+            });
+            for id in pending {
+                w.chain.submit_as(OTHER, id, truth.clone());
+            }
+            if w.chain.with(|l| {
+                l.requests
+                    .values()
+                    .all(|r| r.state == RequestState::Completed as i32)
+            }) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    };
+    let (a, ()) = tokio::join!(request(&mut requester, &o, &cancel), serve);
+    let a = a.unwrap();
+    assert_eq!(
+        (a.state.as_str(), a.mode.as_str(), a.settled_by.as_str()),
+        ("completed", "redundant", "majority")
+    );
+    assert_eq!(a.output, truth);
 }
