@@ -387,16 +387,23 @@ impl<C: Chain> Server<C> {
             Notice::Tie(e) if e.submitted_servers.contains(&self.me) => {
                 self.disputed(e.request_id, e.dispute_deadline)
             }
-            Notice::Submitted(e) => {
-                // Optimistic answers carry the bond and no verified proof.
+            // Another servers' tie: the watchdog may settle it by re-execution.
+            Notice::Tie(e)
+                if self.cfg.watchdog
+                    && !self.state.watched.contains_key(&e.request_id)
+                    && !self.state.defenses.contains_key(&e.request_id) =>
+            {
+                self.watch(e.request_id)
+            }
+            // Optimistic answers carry the bond and no verified proof.
+            Notice::Submitted(e)
                 if self.cfg.watchdog
                     && e.bond.is_some()
                     && !e.proof_verified
                     && e.server != self.me
-                    && !self.state.watched.contains_key(&e.request_id)
-                {
-                    self.watch(e.request_id);
-                }
+                    && !self.state.watched.contains_key(&e.request_id) =>
+            {
+                self.watch(e.request_id)
             }
             _ => {}
         }
@@ -490,8 +497,11 @@ impl<C: Chain> Server<C> {
             match self.chain.recent_requests().await {
                 Ok(rs) => {
                     for r in rs {
-                        if r.mode == VerificationMode::Optimistic as i32
-                            && r.state == RequestState::ChallengeWindow as i32
+                        let optimistic = r.mode == VerificationMode::Optimistic as i32
+                            && r.state == RequestState::ChallengeWindow as i32;
+                        let tie = r.mode == VerificationMode::Redundant as i32
+                            && r.state == RequestState::Disputed as i32;
+                        if (optimistic || tie)
                             && self.served.contains_key(&r.model_id)
                             && !r.servers.contains(&self.me)
                             && !self.state.watched.contains_key(&r.id)
@@ -889,7 +899,7 @@ impl<C: Chain> Server<C> {
             }
             // A refused proof falls back to re-execution at once.
         }
-        match self.adjudicate(id, &local, &record).await {
+        match self.adjudicate(id, &local).await {
             Ok(txhash) => {
                 if let Some(d) = self.state.defenses.get_mut(&id) {
                     d.stage = DefenseStage::Adjudicated;
@@ -927,12 +937,7 @@ impl<C: Chain> Server<C> {
 
     /// Sends `MsgAdjudicate{request, canonical quantized weights}` for a disputed request,
     /// within the chain's re-execution bounds; the committed tx's hash.
-    async fn adjudicate(
-        &mut self,
-        id: u64,
-        local: &LocalModel,
-        record: &pb::Model,
-    ) -> Result<String, String> {
+    async fn adjudicate(&mut self, id: u64, local: &LocalModel) -> Result<String, String> {
         let params = self.params().await.map_err(|e| one_line(&e))?;
         let macs = local.model.macs();
         if macs > params.max_adjudication_macs {
@@ -949,7 +954,6 @@ impl<C: Chain> Server<C> {
                 params.max_adjudication_bytes
             ));
         }
-        let _ = record;
         let msg = pb::MsgAdjudicate {
             sender: self.me.clone(),
             request_id: id,
@@ -1038,6 +1042,32 @@ impl<C: Chain> Server<C> {
             return;
         };
         let Some(rec) = rec else {
+            if r.mode == VerificationMode::Redundant as i32 {
+                // A tie of other servers: settled by re-execution like our own challenge.
+                if r.state != RequestState::Disputed as i32 || r.servers.contains(&self.me) {
+                    return;
+                }
+                tracing::warn!(
+                    request = id,
+                    dispute_deadline = r.dispute_deadline,
+                    "redundant tie of other servers"
+                );
+                self.state.watched.insert(
+                    id,
+                    WatchRecord {
+                        model_id: r.model_id,
+                        server: r.servers.join(","),
+                        stage: WatchStage::Challenged,
+                        posted: Vec::new(),
+                        expected: Vec::new(),
+                        dispute_deadline: r.dispute_deadline,
+                        txhash: String::new(),
+                        error: None,
+                    },
+                );
+                self.save();
+                return self.after_challenge(id, &r, h, &local, &record).await;
+            }
             // A fresh answer: only an optimistic one of another server, in its window.
             if r.mode != VerificationMode::Optimistic as i32
                 || r.state != RequestState::ChallengeWindow as i32
@@ -1212,8 +1242,9 @@ impl<C: Chain> Server<C> {
         }
     }
 
-    /// Our challenge is open: adjudicate at once for a model without key, else once the
-    /// response window is about to end with the dispute still open.
+    /// Our challenge (or another servers' redundant tie) is open: adjudicate at once for a
+    /// model without key, else once the response window is about to end with the dispute
+    /// still open (a server may settle it with a proof first).
     async fn after_challenge(
         &mut self,
         id: u64,
@@ -1235,7 +1266,7 @@ impl<C: Chain> Server<C> {
         if keyed && h.saturating_add(ADJUDICATE_MARGIN) < r.dispute_deadline {
             return; // the server's response window is still running
         }
-        match self.adjudicate(id, local, record).await {
+        match self.adjudicate(id, local).await {
             Ok(txhash) => {
                 if let Some(w) = self.state.watched.get_mut(&id) {
                     w.stage = WatchStage::Adjudicated;

@@ -128,8 +128,8 @@ pub enum WatchStage {
     /// The posted output is wrong; a `MsgChallenge` is about to be sent (a restart reads
     /// the chain's challenge before sending it again).
     Challenging,
-    /// Our challenge is committed; adjudication comes after the response window (or at
-    /// once for a model without key).
+    /// Our challenge is committed (or another servers' redundant tie is open); adjudication
+    /// comes near the end of the response window (or at once for a model without key).
     Challenged,
     /// Our `MsgAdjudicate` is committed.
     Adjudicated,

@@ -1553,3 +1553,43 @@ async fn the_requester_waits_for_optimistic_and_redundant_settlement() {
     );
     assert_eq!(a.output, truth);
 }
+
+#[tokio::test]
+async fn the_watchdog_settles_other_servers_redundant_tie_by_reexecution() {
+    let w = world();
+    let keyless = w.with_keyless();
+    let mut s = w.server_with(true);
+    s.reconcile().await;
+    let input = vec![9, 9, 1, 0];
+    let truth = keyless.model.infer(&input).unwrap();
+    let mut wrong = truth.clone();
+    wrong[0] += 1;
+    w.chain.put_request_mode(
+        1,
+        2,
+        input.clone(),
+        VerificationMode::Redundant,
+        &[OTHER, LIAR],
+    );
+    w.chain.submit_as(OTHER, 1, truth.clone());
+    let c = w.chain.submit_as(LIAR, 1, wrong);
+    let ties = typed_events_in::<pb::EventRedundantTie>(&c.events);
+    assert_eq!(ties.len(), 1);
+    s.handle(Notice::Tie(ties[0].clone())).await;
+    s.drain().await;
+    let adj = w.chain.committed::<pb::MsgAdjudicate>();
+    assert_eq!(adj.len(), 1);
+    assert_eq!(adj[0].sender, SERVER);
+    assert_eq!(w.chain.request_state(1), RequestState::Completed as i32);
+    assert_eq!(w.chain.with(|l| l.requests[&1].output.clone()), truth);
+    assert_eq!(
+        s.state().watched[&1].stage,
+        crate::state::WatchStage::Adjudicated
+    );
+    assert!(w.chain.committed::<pb::MsgChallenge>().is_empty());
+    // Seen again (a reconcile, a replayed event): nothing more.
+    s.handle(Notice::Tie(ties[0].clone())).await;
+    s.reconcile().await;
+    s.drain().await;
+    assert_eq!(w.chain.committed::<pb::MsgAdjudicate>().len(), 1);
+}
