@@ -1156,6 +1156,18 @@ fn write_keyless_model_dir(dir: &Path, id: u64) -> LocalModel {
     LocalModel::read(id, &d).unwrap()
 }
 
+impl Server<FakeChain> {
+    /// Queues and answers one request now.
+    async fn serve_now(&mut self, id: u64) {
+        self.reconcile().await;
+        while let Some(x) = self.next_queued() {
+            if x == id {
+                self.serve(id).await;
+            }
+        }
+    }
+}
+
 impl World {
     fn server_with(&self, watchdog: bool) -> Server<FakeChain> {
         let (file, st) = state::open(&self.state).unwrap();
@@ -1592,4 +1604,34 @@ async fn the_watchdog_settles_other_servers_redundant_tie_by_reexecution() {
     s.reconcile().await;
     s.drain().await;
     assert_eq!(w.chain.committed::<pb::MsgAdjudicate>().len(), 1);
+}
+
+#[tokio::test]
+async fn an_optimistic_answer_is_sent_once_across_lost_commits_and_restarts() {
+    let w = world();
+    let mut s = w.server();
+    s.reconcile().await;
+    let input = vec![2, 4, 6, 8];
+    w.chain
+        .put_request_mode(1, 1, input.clone(), VerificationMode::Optimistic, &[SERVER]);
+    w.chain
+        .put_request_mode(2, 1, input.clone(), VerificationMode::Optimistic, &[SERVER]);
+    // 1: the node is down; 2: committed, the answer lost.
+    w.chain.with(|l| l.fail_sends = 1);
+    s.serve_now(1).await;
+    assert_eq!(s.state().requests[&1].stage, Stage::Computed);
+    w.chain.with(|l| l.lose_commits = 1);
+    s.serve_now(2).await;
+    assert_eq!(s.state().requests[&2].stage, Stage::Submitted);
+    drop(s);
+    let mut s = w.server();
+    s.reconcile().await;
+    s.drain().await;
+    let subs = w.chain.committed::<pb::MsgSubmitInference>();
+    assert_eq!(
+        subs.iter().map(|m| m.request_id).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
+    assert_eq!(w.chain.sent_count(&pb::MsgSubmitInference::type_url()), 2);
+    assert_eq!(s.state().requests[&1].stage, Stage::Submitted);
 }
