@@ -1,0 +1,188 @@
+//! The bench's chain: keyed accounts, genesis, the node's router, and a message run the way
+//! the app's FinalizeBlock runs it (decoded through the `Router`, executed on a `Ctx`
+//! overlay with a `GasMeter` and the framework's default `GasConfig`), timed.
+
+use std::time::{Duration, Instant};
+
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use cosmos_sdk_proto::Any;
+use prost::Name;
+
+use deai_client::keys::AccountKey;
+use deai_framework::context::BlockInfo;
+use deai_framework::state::WriteSet;
+use deai_framework::{Address, Ctx, GasMeter, MemStore, Module, Router, StateRead, TxError};
+
+pub const CHAIN_ID: &str = "deai-bench";
+pub const DENOM: &str = "udeai";
+/// What every bench account holds at genesis.
+pub const FUNDS: u128 = 1_000_000_000_000_000;
+/// The previous block's hash of every bench block (it seeds the server draw).
+pub const PREV_BLOCK_HASH: [u8; 32] = [0x5a; 32];
+
+/// A deterministic key: `tag` picks the role, `n` the member.
+pub fn key(tag: u8, n: u8) -> AccountKey {
+    let mut secret = [0x11u8; 32];
+    secret[0] = tag;
+    secret[1] = n;
+    AccountKey::from_bytes(&secret).expect("valid secp256k1 secret")
+}
+
+pub fn owner() -> AccountKey {
+    key(1, 0)
+}
+
+pub fn requester() -> AccountKey {
+    key(2, 0)
+}
+
+/// The server of the `n`-th model.
+pub fn server(n: usize) -> AccountKey {
+    key(3, n as u8)
+}
+
+pub fn coin(amount: u128) -> ProtoCoin {
+    ProtoCoin {
+        denom: DENOM.into(),
+        amount: amount.to_string(),
+    }
+}
+
+/// The modules whose genesis the bench state needs (auth, bank, inference).
+fn genesis_modules() -> Vec<Box<dyn Module>> {
+    vec![
+        Box::new(deai_auth::AuthModule),
+        Box::new(deai_bank::BankModule),
+        Box::new(deai_inference::InferenceModule),
+    ]
+}
+
+/// Genesis: each account a base account (account numbers in order) holding `FUNDS`;
+/// inference's default params.
+pub fn genesis(accounts: &[Address]) -> MemStore {
+    let auth: Vec<_> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            serde_json::json!({"@type": "/cosmos.auth.v1beta1.BaseAccount",
+                "address": a.to_bech32(), "pub_key": null,
+                "account_number": i.to_string(), "sequence": "0"})
+        })
+        .collect();
+    let balances: Vec<_> = accounts
+        .iter()
+        .map(|a| {
+            serde_json::json!({"address": a.to_bech32(),
+                "coins": [{"denom": DENOM, "amount": FUNDS.to_string()}]})
+        })
+        .collect();
+    let app = serde_json::json!({
+        "auth": {"accounts": auth},
+        "bank": {"balances": balances},
+        "inference": {"authority": key(8, 0).address().to_bech32()},
+    });
+    let mut s = MemStore::new();
+    for m in genesis_modules() {
+        m.init_genesis(&mut s, &app[m.name()])
+            .unwrap_or_else(|e| panic!("{} genesis: {e:?}", m.name()));
+    }
+    s
+}
+
+/// The node's router: every module of deaid registered.
+pub fn router() -> Router {
+    let mut r = Router::new();
+    for m in deaid::node::modules() {
+        m.register(&mut r);
+    }
+    r
+}
+
+pub fn block(height: u64) -> BlockInfo {
+    BlockInfo {
+        height,
+        time_unix: 1_700_000_000 + 6 * height as i64,
+        chain_id: CHAIN_ID.into(),
+        prev_block_hash: PREV_BLOCK_HASH,
+    }
+}
+
+pub fn any<P: prost::Message + Name>(p: &P) -> Any {
+    Any {
+        type_url: P::type_url(),
+        value: p.encode_to_vec(),
+    }
+}
+
+/// What one timed execution did.
+pub struct Run {
+    pub gas: u64,
+    pub elapsed: Duration,
+    pub writes: WriteSet,
+    pub events: usize,
+    pub response: Any,
+}
+
+/// Decodes (stateless validation included) and executes `msg` at `height` on an overlay of
+/// `state`, as the app's FinalizeBlock does; the time covers decode, execute and collecting
+/// the writes. The parent state is only read.
+pub fn run_msg(
+    router: &Router,
+    state: &dyn StateRead,
+    height: u64,
+    msg: &Any,
+) -> Result<Run, TxError> {
+    let block = block(height);
+    let gas = GasMeter::infinite();
+    let start = Instant::now();
+    let decoded = router.decode(msg)?;
+    let mut ctx = Ctx::new(state, &gas, &block);
+    let response = decoded.execute(&mut ctx)?;
+    let (writes, events) = ctx.finish();
+    let elapsed = start.elapsed();
+    Ok(Run {
+        gas: gas.consumed(),
+        elapsed,
+        writes,
+        events: events.len(),
+        response,
+    })
+}
+
+/// Runs `msg` at `height`, applies its writes and returns its decoded response; panics on
+/// failure (a broken setup).
+pub fn apply<P: prost::Message + Name, R: prost::Message + Default>(
+    router: &Router,
+    s: &mut MemStore,
+    height: u64,
+    p: &P,
+) -> (R, u64) {
+    let run = run_msg(router, s, height, &any(p))
+        .unwrap_or_else(|e| panic!("{} at {height}: {e:?}", P::type_url()));
+    s.apply(run.writes);
+    let r = R::decode(run.response.value.as_slice()).expect("response decodes");
+    (r, run.gas)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deai_auth::AuthRead;
+    use deai_bank::BankRead;
+
+    #[test]
+    fn genesis_funds_numbered_accounts() {
+        let a = [
+            owner().address(),
+            requester().address(),
+            server(0).address(),
+        ];
+        let s = genesis(&a);
+        for (i, addr) in a.iter().enumerate() {
+            let acc = s.account(addr).unwrap().expect("account exists");
+            assert_eq!((acc.account_number, acc.sequence), (i as u64, 0));
+            assert_eq!(s.balance(addr, DENOM).unwrap(), FUNDS);
+        }
+        assert_ne!(server(0).address(), server(1).address());
+    }
+}
