@@ -14,10 +14,9 @@ mod builders;
 mod endblock;
 mod measure;
 mod scenario;
-mod stats;
-mod table;
 mod world;
 
+use deai_bench_common::{stats, table};
 use clap::Parser;
 
 use measure::{EndBlockRow, MsgRow};

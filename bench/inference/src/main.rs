@@ -19,10 +19,9 @@ mod fixture;
 mod measure;
 mod report;
 mod scenario;
-mod stats;
-mod table;
 mod world;
 
+use deai_bench_common::{stats, table};
 use clap::Parser;
 
 /// Verifications per second per core the issue asks of FinalizeBlock.
