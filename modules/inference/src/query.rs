@@ -243,10 +243,42 @@ fn result(s: &dyn StateRead, topic_id: u64, epoch: u64) -> Result<pb::EpochResul
         .ok_or_else(|| sdk::key_not_found(format!("topic {topic_id} has no result for epoch {e}")))
 }
 
+/// The settled network inference of an epoch (0: the latest settled). For an epoch not
+/// settled yet that has inferences, the live value: the score-weighted mean of its
+/// inferences with the workers' current scores (floored), and consensus_truth 0. It is
+/// provisional: settlement uses the scores of its own time.
 fn network_inference(
     s: &dyn StateRead,
     req: pb::QueryNetworkInferenceRequest,
 ) -> Result<pb::QueryNetworkInferenceResponse, TxError> {
+    if req.epoch != 0 && s.get_epoch_result(req.topic_id, req.epoch)?.is_none() {
+        let infs: Vec<pb::TopicInference> = s.records_under(
+            &state_key::topic_inferences_of(req.topic_id, req.epoch),
+            crate::params::MAX_TOPIC_WORKERS as usize,
+        )?;
+        if !infs.is_empty() {
+            let mut values = Vec::with_capacity(infs.len());
+            let mut scores = Vec::with_capacity(infs.len());
+            for i in &infs {
+                let a = crate::keeper::stored_addr(&i.worker)?;
+                let w = s
+                    .get_topic_worker(req.topic_id, &a)?
+                    .ok_or_else(|| sdk::internal("inference of an unknown worker"))?;
+                values.push(i.value);
+                scores.push(
+                    crate::fx::Fx::parse(&w.score)
+                        .map_err(|e| sdk::internal(format!("corrupt score: {e}")))?,
+                );
+            }
+            let n = crate::topic_math::weighted_inference(&values, &scores)
+                .ok_or_else(|| sdk::internal("no weight"))?;
+            return Ok(pb::QueryNetworkInferenceResponse {
+                epoch: req.epoch,
+                network_inference: i64::try_from(n.floor()).unwrap_or(i64::MAX),
+                consensus_truth: 0,
+            });
+        }
+    }
     let r = result(s, req.topic_id, req.epoch)?;
     Ok(pb::QueryNetworkInferenceResponse {
         epoch: r.epoch,

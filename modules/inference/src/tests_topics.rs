@@ -526,6 +526,21 @@ fn genesis_round_trips_topics_mid_epoch_and_settles_the_same() {
     }
     exec_at(&mut s, h, infer_msg(t, 2, 7, 1)).unwrap_err();
     exec_at(&mut s, h, truth_msg(t, 5, 6, 100_000)).unwrap();
+    // The live network inference of epoch 7 leans on workers 2 and 3 (positive scores).
+    let live: pb::QueryNetworkInferenceResponse = query(
+        &s,
+        "/deai.inference.v1.Query/NetworkInference",
+        pb::QueryNetworkInferenceRequest {
+            topic_id: t,
+            epoch: 7,
+        },
+    )
+    .unwrap();
+    assert_eq!(live.consensus_truth, 0);
+    assert!(
+        (100_000..100_500).contains(&live.network_inference),
+        "{live:?}"
+    );
     let exported = export_all(&s);
     let g = import_proto(&exported["inference"]).unwrap();
     assert_eq!(g.topics.len(), 1);

@@ -94,6 +94,18 @@ fn mean(num: i128, w: u128) -> Option<Fx> {
     Some(Fx(a * SCALE + mul_div(r, DEC_SCALE, w)? as i128))
 }
 
+/// The score-weighted mean of `values` alone (what [`network`] computes first): the live
+/// network inference of an epoch whose truth is not known yet.
+pub fn weighted_inference(values: &[i64], scores: &[Fx]) -> Option<Fx> {
+    let w = weights(scores);
+    let num: i128 = values
+        .iter()
+        .zip(&w)
+        .map(|(v, w)| *v as i128 * *w as i128)
+        .sum();
+    mean(num, w.iter().sum())
+}
+
 /// The network inference of one epoch and each worker's one-out gain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Network {
@@ -213,6 +225,11 @@ mod tests {
             vec![10u128.pow(18) + 5 * 10u128.pow(15), 5 * 10u128.pow(15)]
         );
         let n = network(&[100, 300], &[fx("1"), fx("-1")], 100, Loss::Abs).unwrap();
+        assert_eq!(
+            weighted_inference(&[100, 300], &[fx("1"), fx("-1")]),
+            Some(n.inference)
+        );
+        assert_eq!(weighted_inference(&[], &[]), None);
         // (100·1.005 + 300·0.005) / 1.01 = 100.990099009900990099…
         assert_eq!(n.inference, fx("100.990099009900990099"));
         // A lone worker has no one-out gain.
