@@ -132,12 +132,28 @@ pub struct ModelInfoArgs {
     /// The float weights given to zk-setup.
     #[arg(long)]
     model: PathBuf,
-    /// The key directory zk-setup wrote.
+    /// The key directory zk-setup wrote (the weights are quantized as it records). Without
+    /// it (a model registered with zk_mode none) they are quantized with the flags below,
+    /// zk-setup's defaults.
     #[arg(long)]
-    keys: PathBuf,
-    /// Also write the canonical encoding of the quantized model here.
+    keys: Option<PathBuf>,
+    /// Also write the canonical encoding of the quantized model here (an inference
+    /// server holds a keyless model as <model-dir>/<id>/model.quantized).
     #[arg(long)]
     quantized_out: Option<PathBuf>,
+    /// Without --keys: largest model input value; inputs are quantized onto the integers
+    /// 0..=input_max·2^input_frac_bits.
+    #[arg(long, default_value_t = 1.0)]
+    input_max: f64,
+    /// Without --keys: fractional bits of the quantized input.
+    #[arg(long, default_value_t = 8)]
+    input_frac_bits: u32,
+    /// Without --keys: bits of each quantized weight.
+    #[arg(long, default_value_t = 8)]
+    weight_bits: u32,
+    /// Without --keys: fractional bits kept in hidden activations.
+    #[arg(long, default_value_t = 6)]
+    act_frac_bits: u32,
 }
 
 #[derive(Serialize)]
@@ -150,13 +166,19 @@ pub struct ModelInfo {
     weights_file_sha256: String,
     /// sha256 of the canonical encoding of the quantized model.
     quantized_weights_sha256: String,
+    /// Empty without --keys.
     verifying_key_sha256: String,
+    /// The quantized input range and scale (the registration's input_min, input_max,
+    /// input_frac_bits).
+    input_min: i64,
+    input_max: i64,
+    input_frac_bits: u32,
 }
 
 impl ModelInfo {
     pub fn text(&self) -> String {
         format!(
-            "architecture {}\nweights_sha256 {}\nweights_file_sha256 {}\nquantized_weights_sha256 {}\nverifying_key_sha256 {}",
+            "architecture {}\nweights_sha256 {}\nweights_file_sha256 {}\nquantized_weights_sha256 {}\nverifying_key_sha256 {}\ninput {}..={} ({} fractional bits)",
             self.architecture
                 .iter()
                 .map(u32::to_string)
@@ -165,7 +187,14 @@ impl ModelInfo {
             self.weights_sha256,
             self.weights_file_sha256,
             self.quantized_weights_sha256,
-            self.verifying_key_sha256
+            if self.verifying_key_sha256.is_empty() {
+                "- (no keys)"
+            } else {
+                &self.verifying_key_sha256
+            },
+            self.input_min,
+            self.input_max,
+            self.input_frac_bits
         )
     }
 }
@@ -173,9 +202,24 @@ impl ModelInfo {
 pub fn model_info(a: &ModelInfoArgs) -> anyhow::Result<ModelInfo> {
     use sha2::{Digest, Sha256};
     let w = read_weights(&a.model)?;
-    let model = quantize_for_keys(&w, &a.model, &a.keys)?;
-    let vk = deai_zk::prover::read_vk_bytes(&a.keys)
-        .with_context(|| format!("key directory {}", a.keys.display()))?;
+    let (model, vk_sha256) = match &a.keys {
+        Some(keys) => {
+            let model = quantize_for_keys(&w, &a.model, keys)?;
+            let vk = deai_zk::prover::read_vk_bytes(keys)
+                .with_context(|| format!("key directory {}", keys.display()))?;
+            (model, hex::encode(Sha256::digest(&vk)))
+        }
+        None => {
+            let cfg = deai_zk::quant::QuantConfig {
+                weight_bits: a.weight_bits,
+                act_frac_bits: a.act_frac_bits,
+                ..deai_zk::quant::QuantConfig::unit_range(a.input_max, a.input_frac_bits)
+            };
+            let model = deai_zk::quant::quantize(&w.mlp, &cfg)
+                .with_context(|| format!("quantizing {}", a.model.display()))?;
+            (model, String::new())
+        }
+    };
     if let Some(out) = &a.quantized_out {
         deai_worker_daemon::state::write_durably(out, &quantized_encoding(&model))?;
     }
@@ -184,7 +228,10 @@ pub fn model_info(a: &ModelInfoArgs) -> anyhow::Result<ModelInfo> {
         weights_sha256: w.canonical.to_hex(),
         weights_file_sha256: w.file.to_hex(),
         quantized_weights_sha256: hex::encode(quantized_sha256(&model)),
-        verifying_key_sha256: hex::encode(Sha256::digest(&vk)),
+        verifying_key_sha256: vk_sha256,
+        input_min: model.input_min,
+        input_max: model.input_max,
+        input_frac_bits: model.input_frac_bits,
     })
 }
 

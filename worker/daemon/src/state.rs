@@ -73,7 +73,11 @@ impl StateFile {
 
 /// Writes `bytes` to `path` durably: `<path>.tmp`, fsync, rename, fsync of the directory.
 pub fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    // A bare file name's parent is "": the current directory.
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -93,6 +97,18 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_file_name_is_written_in_the_current_directory() {
+        let name = format!("write-durably-{}.bin", std::process::id());
+        let cwd = std::env::current_dir().unwrap();
+        // Relative to the current directory, as a CLI flag would be given.
+        let rel = PathBuf::from(&name);
+        let abs = cwd.join(&name);
+        let r = write_durably(&rel, b"x");
+        let _ = std::fs::remove_file(&abs);
+        r.unwrap();
+    }
 
     #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
     struct S {
