@@ -232,35 +232,52 @@ fn worked_numbers_of_the_docs() {
     assert_eq!(r1.network_inference_exact, "101330.000000000000000000");
     assert_eq!(r1.network_loss_exact, "1330.000000000000000000");
     let g: Vec<&str> = r1.scores.iter().map(|x| x.gain.as_str()).collect();
-    let sc: Vec<&str> = r1.scores.iter().map(|x| x.score.as_str()).collect();
-    let rw: Vec<u128> = r1.scores.iter().map(|x| amount(&x.reward)).collect();
-    println!("epoch 1 gains {g:?} scores {sc:?} rewards {rw:?}");
-    let r2 = scores(&s, t, 2);
-    println!(
-        "epoch 2 network {} loss {} scores {:?}",
-        r2.network_inference_exact,
-        r2.network_loss_exact,
-        r2.scores
-            .iter()
-            .map(|x| (&x.gain, &x.score, amount(&x.reward)))
-            .collect::<Vec<_>>()
+    assert_eq!(
+        g,
+        [
+            "655.000000000000000000",
+            "680.000000000000000000",
+            "-1325.000000000000000000"
+        ]
     );
-    for e in 3..=5 {
-        let r = scores(&s, t, e);
-        println!(
-            "epoch {e} network {} truth {} scores {:?} reputers {:?}",
-            r.network_inference_exact,
-            r.consensus_truth,
-            r.scores
-                .iter()
-                .map(|x| (x.inference, &x.score, amount(&x.reward)))
-                .collect::<Vec<_>>(),
-            r.reputers
-                .iter()
-                .map(|x| (&x.closeness, amount(&x.reward)))
-                .collect::<Vec<_>>()
-        );
-    }
+    let sc: Vec<&str> = r1.scores.iter().map(|x| x.score.as_str()).collect();
+    assert_eq!(
+        sc,
+        [
+            "327.500000000000000000",
+            "340.000000000000000000",
+            "-662.500000000000000000"
+        ]
+    );
+    let rw: Vec<u128> = r1.scores.iter().map(|x| amount(&x.reward)).collect();
+    assert_eq!(rw, [392_509, 407_490, 0]);
+    let rep: Vec<(&str, u128)> = r1
+        .reputers
+        .iter()
+        .map(|x| (x.closeness.as_str(), amount(&x.reward)))
+        .collect();
+    assert_eq!(
+        rep,
+        [
+            ("1.000000000000000000", 133_422),
+            ("0.998000000000000000", 66_577)
+        ]
+    );
+    assert_eq!(amount(&r1.dust), 2);
+    let r2 = scores(&s, t, 2);
+    assert_eq!(r2.network_inference_exact, "100983.001817035636147884");
+    assert_eq!(r2.network_inference, 100_983);
+    let sc: Vec<&str> = r2.scores.iter().map(|x| x.score.as_str()).collect();
+    assert_eq!(
+        sc,
+        [
+            "181.458268076534868832",
+            "163.297865890916432128",
+            "-337.016559299727874417"
+        ]
+    );
+    let rw: Vec<u128> = r2.scores.iter().map(|x| amount(&x.reward)).collect();
+    assert_eq!(rw, [378_963, 341_036, 0]);
 }
 
 #[test]
