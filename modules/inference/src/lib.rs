@@ -5,9 +5,10 @@
 //! (deai-zk's verifier-only build), bound to the request. Requests not answered by their
 //! deadline are refunded and the server slashed. See docs/inference.md.
 //!
-//! Escrow: server stakes and the fees of pending requests sit in the module account
-//! [`MODULE_ACCOUNT`] (moved only through bank's escrow functions), and at every moment its
-//! balance of each denom equals Σ server stakes + Σ fees of pending requests.
+//! Escrow: server stakes, the fees and bonds of unsettled requests, topic pools and topic
+//! worker and reputer stakes sit in the module account [`MODULE_ACCOUNT`] (moved only
+//! through bank's escrow functions), and at every moment its balance of each denom equals
+//! their sum.
 //!
 //! Topics (Allora-style): workers submit a fixed-point inference each epoch, reputers report
 //! the ground truth after a lag; each epoch is settled on chain (stake-weighted median truth,
@@ -51,7 +52,7 @@ use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 use deai_proto::inference::v1 as pb;
 
 pub const MODULE_NAME: &str = "inference";
-/// The module account holding server stakes and the fees of pending requests.
+/// The module account holding stakes, unsettled fees and bonds, and topic pools.
 pub const MODULE_ACCOUNT: &str = MODULE_NAME;
 /// The module account that receives the take of every paid fee and the rest of slashes;
 /// created by the genesis of whichever market comes first (no permissions: it only receives).

@@ -346,7 +346,6 @@ fn topic_messages_of_unknown_topics_and_disputes_of_unknown_requests_are_refused
                 worker: a.clone(),
                 topic_id: 1,
                 stake: udeai(STAKE),
-                ..Default::default()
             }
         )),
         want
@@ -358,7 +357,6 @@ fn topic_messages_of_unknown_topics_and_disputes_of_unknown_requests_are_refused
                 reputer: a.clone(),
                 topic_id: 1,
                 stake: udeai(STAKE),
-                ..Default::default()
             }
         )),
         want
