@@ -14,6 +14,11 @@ pub const MAX_TOPIC_VALUE: i64 = 1_000_000_000;
 
 pub const SCALE: i128 = DEC_SCALE as i128;
 
+/// The largest |score| a genesis may carry, in 10^-18 units (10^19): scores are EMAs of
+/// gains, and a gain is at most the largest loss, 4·10^18, so every score the chain computes
+/// is below it, and arithmetic on scores up to it cannot overflow.
+pub const MAX_SCORE_UNITS: u128 = 10_000_000_000_000_000_000 * DEC_SCALE;
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Fx(pub i128);
 

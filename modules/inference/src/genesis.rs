@@ -326,7 +326,7 @@ fn import_topics(
         let bad = || invalid(format!("topic worker {} of topic {}", w.worker, w.topic_id));
         if state.get_topic(w.topic_id)?.is_none()
             || state.get_topic_worker(w.topic_id, &a)?.is_some()
-            || Fx::parse(&w.score).is_err()
+            || !Fx::parse(&w.score).is_ok_and(|x| x.abs_units() <= crate::fx::MAX_SCORE_UNITS)
         {
             return Err(bad());
         }

@@ -284,9 +284,16 @@ fn worked_numbers_of_the_docs() {
 fn a_reputer_far_from_the_consensus_is_slashed_and_removed() {
     let mut s = store();
     let minted = total_udeai(&s);
-    let t = create(&mut s, pb::LossMethod::Abs, "0.2");
-    exec_at(&mut s, CREATED, worker_msg(t, 2, 1_000_000)).unwrap();
-    exec_at(&mut s, CREATED, reputer_msg(t, 5, 3_000_000)).unwrap();
+    let (_, ev, _) = exec_full(&mut s, CREATED, create_msg(pb::LossMethod::Abs, "0.2")).unwrap();
+    assert!(has_event(&ev, "deai.inference.v1.EventTopicCreated"));
+    let t = 1;
+    let ev = exec_at(&mut s, CREATED, worker_msg(t, 2, 1_000_000)).unwrap();
+    assert!(has_event(
+        &ev,
+        "deai.inference.v1.EventTopicWorkerRegistered"
+    ));
+    let ev = exec_at(&mut s, CREATED, reputer_msg(t, 5, 3_000_000)).unwrap();
+    assert!(has_event(&ev, "deai.inference.v1.EventReputerRegistered"));
     exec_at(&mut s, CREATED, reputer_msg(t, 6, 1_000_000)).unwrap();
     let pool_before = pool(&s);
     let bal6 = balance(&s, 6, "udeai");
@@ -294,7 +301,11 @@ fn a_reputer_far_from_the_consensus_is_slashed_and_removed() {
     for h in CREATED..start(6) {
         let e = (h - CREATED) / L + 1;
         if h == start(e) {
-            exec_at(&mut s, h, infer_msg(t, 2, e, 500)).unwrap();
+            let ev = exec_at(&mut s, h, infer_msg(t, 2, e, 500)).unwrap();
+            assert!(has_event(
+                &ev,
+                "deai.inference.v1.EventTopicInferenceSubmitted"
+            ));
         }
         if h == start(e) && e >= 2 {
             exec_at(&mut s, h, truth_msg(t, 5, e - 1, 1_000)).unwrap();
@@ -309,6 +320,12 @@ fn a_reputer_far_from_the_consensus_is_slashed_and_removed() {
             }
         }
         let ev = end_block_at(&mut s, h);
+        let settles = e >= 2 && h == start(e + 1) - 1;
+        assert_eq!(
+            has_event(&ev, "deai.inference.v1.EventTopicEpochSettled"),
+            settles,
+            "{h}"
+        );
         if has_event(&ev, "deai.inference.v1.EventReputerSlashed") {
             slashed_at = Some(h);
         }
@@ -589,6 +606,15 @@ fn genesis_round_trips_topics_mid_epoch_and_settles_the_same() {
     assert_eq!(tamper(&|g| g.topics[0].alpha = "2".into()), want);
     assert_eq!(tamper(&|g| g.next_topic_id = 1), want);
     assert_eq!(tamper(&|g| g.topic_workers[0].score = "x".into()), want);
+    assert_eq!(
+        tamper(&|g| g.topic_workers[0].score = "-10000000000000000001".into()),
+        want
+    );
+    let mut edge = g.clone();
+    edge.topic_workers[0].score = "-10000000000000000000".into();
+    let mut app = exported.clone();
+    app["inference"] = export_proto(&edge).unwrap();
+    try_init_all(&app).unwrap();
     assert_eq!(tamper(&|g| g.topic_inferences[0].epoch = 5), want);
     assert_eq!(tamper(&|g| g.topic_inferences[0].value = i64::MAX), want);
     assert_eq!(tamper(&|g| g.epoch_results[4].epoch = 9), want);
