@@ -292,8 +292,8 @@ fn import_requests(
 
 /// Topics with ids below `next_topic_id`, valid fields and a pool; workers and reputers of
 /// known topics (each once, a stake, a parseable score), matching each topic's counts;
-/// unsettled inferences (a registered worker, an epoch after the last settled one, a value in
-/// range) and reports (an epoch after the last settled one); results of settled epochs.
+/// unsettled inferences and reports (a registered worker or reputer, an epoch after the last
+/// settled one, a value in range); results of settled epochs.
 fn import_topics(
     state: &mut dyn StateWrite,
     g: &pb::GenesisState,
@@ -392,7 +392,11 @@ fn import_topics(
         };
         let t = state.get_topic(r.topic_id)?.ok_or_else(bad)?;
         let key = state_key::ground_truth(r.topic_id, r.epoch, &a);
-        if r.epoch <= t.last_settled_epoch || !value_ok(r.value) || state.get(&key)?.is_some() {
+        if state.get_reputer(r.topic_id, &a)?.is_none()
+            || r.epoch <= t.last_settled_epoch
+            || !value_ok(r.value)
+            || state.get(&key)?.is_some()
+        {
             return Err(bad());
         }
         state.put_ground_truth(r, settle_height(&t, r.epoch))?;

@@ -617,6 +617,10 @@ fn genesis_round_trips_topics_mid_epoch_and_settles_the_same() {
     try_init_all(&app).unwrap();
     assert_eq!(tamper(&|g| g.topic_inferences[0].epoch = 5), want);
     assert_eq!(tamper(&|g| g.topic_inferences[0].value = i64::MAX), want);
+    assert_eq!(
+        tamper(&|g| g.ground_truths[0].reputer = addr(2).to_bech32()),
+        want
+    );
     assert_eq!(tamper(&|g| g.epoch_results[4].epoch = 9), want);
     let dup = g.topic_workers[0].clone();
     assert_eq!(tamper(&|g| g.topic_workers.push(dup.clone())), want);
@@ -625,4 +629,59 @@ fn genesis_round_trips_topics_mid_epoch_and_settles_the_same() {
         tamper(&|g| g.topics[0].pool.as_mut().unwrap().amount = "1".into()),
         want
     );
+}
+
+/// More epochs due in one block than end_block settles: the 17th settles a block late, in
+/// the next epoch, after its far reputer already reported for that epoch; slashed and
+/// removed, its later report goes too, and the state still round-trips through genesis.
+#[test]
+fn a_late_settlement_removes_the_slashed_reputers_later_reports() {
+    let mut s = store();
+    let mut p = Params::default();
+    p.reputer_max_strikes = 1;
+    exec(
+        &mut s,
+        pb::MsgUpdateParams {
+            authority: addr(9).to_bech32(),
+            params: Some(p.to_proto()),
+        },
+    )
+    .unwrap();
+    let minted = total_udeai(&s);
+    let n = MAX_TOPIC_SETTLEMENTS_PER_BLOCK as u64 + 1;
+    for t in 1..=n {
+        assert_eq!(create(&mut s, pb::LossMethod::Abs, "0.5"), t);
+        exec_at(&mut s, CREATED, worker_msg(t, 2, 1_000_000)).unwrap();
+        exec_at(&mut s, CREATED, reputer_msg(t, 5, 2_000_000)).unwrap();
+        exec_at(&mut s, CREATED, reputer_msg(t, 6, 1_000_000)).unwrap();
+        exec_at(&mut s, CREATED, infer_msg(t, 2, 1, 1_000)).unwrap();
+    }
+    for h in CREATED..start(2) {
+        end_block_at(&mut s, h);
+    }
+    for t in 1..=n {
+        exec_at(&mut s, start(2), truth_msg(t, 5, 1, 1_000)).unwrap();
+        exec_at(&mut s, start(2), truth_msg(t, 6, 1, 5_000)).unwrap();
+    }
+    for h in start(2)..start(3) {
+        end_block_at(&mut s, h);
+    }
+    // 16 settled at the end of epoch 2; the last one waits.
+    assert_eq!(topic_of(&s, n - 1).last_settled_epoch, 1);
+    assert_eq!(topic_of(&s, n).last_settled_epoch, 0);
+    assert_eq!(topic_of(&s, n - 1).reputer_count, 1);
+    // In epoch 3, reputer 6 of the last topic reports for epoch 2 before the late settlement.
+    exec_at(&mut s, start(3), truth_msg(n, 6, 2, 5_000)).unwrap();
+    exec_at(&mut s, start(3), truth_msg(n, 5, 2, 1_000)).unwrap();
+    let ev = end_block_at(&mut s, start(3));
+    assert!(has_event(&ev, "deai.inference.v1.EventReputerSlashed"));
+    assert_eq!(topic_of(&s, n).last_settled_epoch, 1);
+    assert_eq!(topic_of(&s, n).reputer_count, 1);
+    let g = import_proto(&InferenceModule.export_genesis(&s).unwrap()).unwrap();
+    assert_eq!(g.ground_truths.len(), 1);
+    assert_eq!(g.ground_truths[0].reputer, addr(5).to_bech32());
+    assert_reconciles(&s);
+    assert_eq!(total_udeai(&s), minted);
+    let exported = export_all(&s);
+    assert_eq!(export_all(&init_all(&exported)), exported);
 }

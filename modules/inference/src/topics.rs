@@ -257,6 +257,13 @@ pub(crate) fn settle_epoch(ctx: &mut Ctx, topic_id: u64, e: u64) -> Result<(), T
             let rest = Coin::new(stake.denom.clone(), stake.amount - amount)?;
             send_out(ctx, &addr, &rest)?;
             ctx.delete(state_key::reputer(topic_id, &addr))?;
+            // Its reports of later epochs (only when this settlement ran late) go with it, so
+            // every stored report is a registered reputer's: at most MAX_TOPIC_REPUTERS an
+            // epoch, all read by the settlement above.
+            let open_until = epoch_at(&t, ctx.block.height).saturating_sub(t.ground_truth_lag);
+            for later in e.saturating_add(1)..=open_until {
+                ctx.delete(state_key::ground_truth(topic_id, later, &addr))?;
+            }
             t.reputer_count = t.reputer_count.saturating_sub(1);
             slashes.push(events::reputer_slashed(&r, &slashed, &rest, e));
         } else {
