@@ -117,4 +117,60 @@ mod tests {
             vec![Notice::Requested(req), Notice::Expired(exp)]
         );
     }
+
+    #[test]
+    fn dispute_events_decode() {
+        let sub = pb::EventInferenceSubmitted {
+            request_id: 4,
+            server: "deai1s".into(),
+            output: vec![-3, 9],
+            proof_verified: false,
+            verify_gas: 0,
+            bond: Some(cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+                denom: "udeai".into(),
+                amount: "1000000".into(),
+            }),
+        };
+        let ch = pb::EventChallengeOpened {
+            request_id: 4,
+            challenger: "deai1c".into(),
+            bond: None,
+            response_deadline: 60,
+        };
+        let tie = pb::EventRedundantTie {
+            request_id: 5,
+            submitted_servers: vec!["deai1a".into(), "deai1b".into()],
+            dispute_deadline: 70,
+        };
+        let refuted = pb::EventRequestRefuted {
+            request_id: 4,
+            model_id: 1,
+            ..Default::default()
+        };
+        let ev = ChainEvent {
+            height: 9,
+            source: Source::Tx {
+                hash: "AB".into(),
+                index: 0,
+            },
+            events: vec![
+                client_event(typed_event(&sub)),
+                client_event(typed_event(&ch)),
+                client_event(typed_event(&tie)),
+                client_event(typed_event(&refuted)),
+                client_event(
+                    Event::new("deai.inference.v1.EventChallengeOpened").attr("request_id", "[1]"),
+                ),
+            ],
+        };
+        assert_eq!(
+            notices(&ev),
+            vec![
+                Notice::Submitted(sub),
+                Notice::ChallengeOpened(ch),
+                Notice::Tie(tie),
+                Notice::Refuted(refuted)
+            ]
+        );
+    }
 }
