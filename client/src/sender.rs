@@ -106,8 +106,9 @@ fn expected_sequence(log: &str) -> Option<u64> {
 
 /// Gas a simulated tx always gets on top of what it used: state can change between the
 /// simulation (on the last committed block) and the block the tx lands in, e.g. a withdrawal
-/// simulated with nothing to settle that settles and pays out when it runs.
-pub const MIN_GAS_HEADROOM: u64 = 100_000;
+/// simulated with nothing to settle that settles and pays out when it runs, or the last
+/// answer of a redundant request that settles it (and pays every server) when it runs.
+pub const MIN_GAS_HEADROOM: u64 = 300_000;
 
 /// The gas limit for `used` gas simulated: `used × adjustment`, and at least `used +`
 /// [`MIN_GAS_HEADROOM`].
@@ -337,8 +338,8 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("auto"));
-        assert_eq!(adjusted_gas(100_000, 1.5), 200_000);
-        assert_eq!(adjusted_gas(3, 1.5), 100_003);
+        assert_eq!(adjusted_gas(100_000, 1.5), 400_000);
+        assert_eq!(adjusted_gas(3, 1.5), 300_003);
         assert_eq!(adjusted_gas(1_000_000, 1.5), 1_500_000);
         assert!(is_wrong_sequence("sdk", 32) && !is_wrong_sequence("bank", 32));
         let log = "account sequence mismatch, expected 12, got 9: incorrect account sequence";

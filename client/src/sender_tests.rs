@@ -286,8 +286,8 @@ async fn auto_gas_simulates_and_waits_for_the_commit() {
         .unwrap();
     let p = s.prepare(&msgs(&s)).await.unwrap();
     // 1000 used: 1000 × 1.5 is below the headroom floor, 1000 + MIN_GAS_HEADROOM.
-    assert_eq!(p.gas_limit, 101_000);
-    assert_eq!(p.fee.to_string(), "2525udeai", "ceil(101000 × 0.025)");
+    assert_eq!(p.gas_limit, 301_000);
+    assert_eq!(p.fee.to_string(), "7525udeai", "ceil(301000 × 0.025)");
 
     // Simulate with a stale sequence resyncs too.
     n.lock().unwrap().check_sequence = 4;
@@ -297,7 +297,7 @@ async fn auto_gas_simulates_and_waits_for_the_commit() {
         (r.height.as_str(), r.code, r.gas_used.as_str()),
         ("7", 0, "8")
     );
-    assert_eq!(n.lock().unwrap().broadcast, vec![(4, 101_000)]);
+    assert_eq!(n.lock().unwrap().broadcast, vec![(4, 301_000)]);
     assert_eq!(s.sequence(), 5);
 
     n.lock().unwrap().pending_lookups = u32::MAX;

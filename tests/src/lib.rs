@@ -240,9 +240,9 @@ impl Localnet {
 }
 
 impl Localnet {
-    /// `deaid tx <module> <command> <key> <rest…> --wait -o json`, signed by `key` of the
-    /// localnet's test keyring with a fixed gas limit: the committed TxResponse. Fails the
-    /// test if the tx does.
+    /// `deaid tx <module> <command> <key> <rest…> --gas auto --wait -o json`, signed by `key`
+    /// of the localnet's test keyring: the committed TxResponse. Fails the test if the tx
+    /// does (a tx the simulation refuses is never broadcast: its error is the module's).
     pub fn cli_tx(&self, module: &str, key: &str, args: &[&str]) -> Value {
         let (out, all) = self.cli_tx_raw(module, key, args);
         assert!(
@@ -262,7 +262,7 @@ impl Localnet {
         for a in ["--keyring-backend", "test", "--home", keys.to_str().unwrap(), "--node", &node] {
             all.push(a.into());
         }
-        for a in ["--gas", "900000", "-y", "--wait", "-o", "json"] {
+        for a in ["--gas", "auto", "-y", "--wait", "-o", "json"] {
             all.push(a.into());
         }
         let refs: Vec<&str> = all.iter().map(String::as_str).collect();

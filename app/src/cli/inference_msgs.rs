@@ -322,7 +322,7 @@ pub struct CreateTopic {
     /// Blocks per epoch.
     #[arg(long)]
     pub epoch_length: u64,
-    /// Blocks after an epoch before its ground truth is accepted.
+    /// Epochs after an epoch before its ground truth is accepted.
     #[arg(long)]
     pub ground_truth_lag: u64,
     /// EMA weight of the newest score, a decimal in (0, 1] such as 0.1.
