@@ -196,7 +196,11 @@ mod tests {
         assert!(!runner.hint_allowed(outside_file.to_str().unwrap()));
         // Neither a symlink out of the root nor `..` escapes it.
         assert!(!runner.hint_allowed(link.to_str().unwrap()));
-        let dotdot = root.path().join("..").join(outside.path().file_name().unwrap()).join("secret");
+        let dotdot = root
+            .path()
+            .join("..")
+            .join(outside.path().file_name().unwrap())
+            .join("secret");
         assert!(!runner.hint_allowed(dotdot.to_str().unwrap()));
         assert!(!runner.hint_allowed("/nonexistent/file"));
     }
