@@ -38,7 +38,11 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn ok(&self) -> &Self {
-        assert_eq!(self.code, 0, "tx failed: {} ({} {})", self.log, self.codespace, self.code);
+        assert_eq!(
+            self.code, 0,
+            "tx failed: {} ({} {})",
+            self.log, self.codespace, self.code
+        );
         self
     }
 
@@ -186,13 +190,12 @@ pub fn query<Req: prost::Message, Res: prost::Message + Default>(
     method: &str,
     req: &Req,
 ) -> Res {
-    rt()
-        .block_on(
-            net.client(0)
-                .query(&format!("/deai.compute.v1.Query/{method}"), req, 0),
-        )
-        .expect("node reachable")
-        .unwrap_or_else(|e| panic!("query {method}: {e}"))
+    rt().block_on(
+        net.client(0)
+            .query(&format!("/deai.compute.v1.Query/{method}"), req, 0),
+    )
+    .expect("node reachable")
+    .unwrap_or_else(|e| panic!("query {method}: {e}"))
 }
 
 pub fn order(net: &Localnet, id: u64) -> pb::Order {
@@ -213,8 +216,11 @@ pub fn leases_of(net: &Localnet, order_id: u64) -> Vec<pb::Lease> {
 }
 
 pub fn escrow(net: &Localnet, order_id: u64) -> pb::EscrowAccount {
-    let r: pb::QueryEscrowAccountResponse =
-        query(net, "EscrowAccount", &pb::QueryEscrowAccountRequest { order_id });
+    let r: pb::QueryEscrowAccountResponse = query(
+        net,
+        "EscrowAccount",
+        &pb::QueryEscrowAccountRequest { order_id },
+    );
     r.account.expect("escrow account")
 }
 
@@ -248,7 +254,8 @@ pub fn params(net: &Localnet) -> pb::Params {
 
 /// The udeai amount of a proto coin.
 pub fn amount(c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>) -> u128 {
-    c.as_ref().map_or(0, |c| c.amount.parse().expect("an integer amount"))
+    c.as_ref()
+        .map_or(0, |c| c.amount.parse().expect("an integer amount"))
 }
 
 /// The udeai balance of the community pool's module account.

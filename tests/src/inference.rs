@@ -12,17 +12,27 @@ use crate::{repo_root, rt, run_ok, Localnet};
 
 /// Runs `deai-worker --quiet --output json <args>` and parses the one JSON document it prints.
 pub fn worker_json(args: &[&str]) -> serde_json::Value {
-    let out = run_ok(Command::new(worker_bin()).args(["--quiet", "--output", "json"]).args(args));
+    let out = run_ok(
+        Command::new(worker_bin())
+            .args(["--quiet", "--output", "json"])
+            .args(args),
+    );
     let start = out.find('{').unwrap_or_else(|| panic!("no JSON: {out}"));
     serde_json::from_str(&out[start..]).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
 /// Calls a `deai.inference.v1.Query` method on node 0.
-pub fn query<Req: prost::Message, Res: prost::Message + Default>(net: &Localnet, method: &str, req: &Req) -> Res {
-    rt()
-        .block_on(net.client(0).query(&format!("/deai.inference.v1.Query/{method}"), req, 0))
-        .unwrap()
-        .unwrap_or_else(|e| panic!("{method}: {e}"))
+pub fn query<Req: prost::Message, Res: prost::Message + Default>(
+    net: &Localnet,
+    method: &str,
+    req: &Req,
+) -> Res {
+    rt().block_on(
+        net.client(0)
+            .query(&format!("/deai.inference.v1.Query/{method}"), req, 0),
+    )
+    .unwrap()
+    .unwrap_or_else(|e| panic!("{method}: {e}"))
 }
 
 pub fn request(net: &Localnet, id: u64) -> pb::Request {
@@ -68,28 +78,66 @@ impl DigitsModel {
     pub fn register(net: &Localnet, dir: &Path, owner: &str, price: &str) -> Self {
         let spec = repo_root().join("worker/cli/examples/digits-mlp.json");
         let trained = dir.join("trained");
-        run_ok(Command::new(worker_bin()).args(["--quiet", "train", "--spec"]).arg(&spec).arg("--out").arg(&trained));
+        run_ok(
+            Command::new(worker_bin())
+                .args(["--quiet", "train", "--spec"])
+                .arg(&spec)
+                .arg("--out")
+                .arg(&trained),
+        );
         let weights = trained.join("weights.safetensors");
         let keys = dir.join("keys");
-        run_ok(Command::new(worker_bin()).args(["--quiet", "zk-setup", "--model"]).arg(&weights).arg("--out").arg(&keys));
+        run_ok(
+            Command::new(worker_bin())
+                .args(["--quiet", "zk-setup", "--model"])
+                .arg(&weights)
+                .arg("--out")
+                .arg(&keys),
+        );
         let quantized = dir.join("digits.qweights");
         let info = worker_json(&[
-            "model-info", "--model", weights.to_str().unwrap(), "--keys", keys.to_str().unwrap(),
-            "--quantized-out", quantized.to_str().unwrap(),
+            "model-info",
+            "--model",
+            weights.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "--quantized-out",
+            quantized.to_str().unwrap(),
         ]);
-        let arch: Vec<String> = info["architecture"].as_array().unwrap().iter().map(|v| v.to_string()).collect();
+        let arch: Vec<String> = info["architecture"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
         let registered = net.cli_tx(
             "inference",
             owner,
             &[
-                "register-model", "--name", "digits", "--architecture", &arch.join(","),
-                "--weights-sha256", info["weights_sha256"].as_str().unwrap(),
-                "--quantized-weights-sha256", info["quantized_weights_sha256"].as_str().unwrap(),
-                "--keys", keys.to_str().unwrap(), "--zk-mode", "public", "--price", price,
+                "register-model",
+                "--name",
+                "digits",
+                "--architecture",
+                &arch.join(","),
+                "--weights-sha256",
+                info["weights_sha256"].as_str().unwrap(),
+                "--quantized-weights-sha256",
+                info["quantized_weights_sha256"].as_str().unwrap(),
+                "--keys",
+                keys.to_str().unwrap(),
+                "--zk-mode",
+                "public",
+                "--price",
+                price,
             ],
         );
         let id = typed_events::<pb::EventModelRegistered>(&registered["events"])[0].model_id;
-        Self { id, weights, keys, quantized }
+        Self {
+            id,
+            weights,
+            keys,
+            quantized,
+        }
     }
 
     /// A model directory for `deai-worker inference-server`: DIR/<id>/{model.safetensors, keys/}.
@@ -111,9 +159,14 @@ impl DigitsModel {
     pub fn prove(&self, input: &Path, request: &str, out: &Path) -> serde_json::Value {
         run_ok(
             Command::new(worker_bin())
-                .args(["--quiet", "prove", "--model"]).arg(&self.weights)
-                .arg("--keys").arg(&self.keys).arg("--input").arg(input)
-                .args(["--request", request, "--out"]).arg(out),
+                .args(["--quiet", "prove", "--model"])
+                .arg(&self.weights)
+                .arg("--keys")
+                .arg(&self.keys)
+                .arg("--input")
+                .arg(input)
+                .args(["--request", request, "--out"])
+                .arg(out),
         );
         serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
     }

@@ -223,7 +223,11 @@ impl Localnet {
             .arg(self.dir.path())
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// `deaid export` of a stopped node: its latest committed app_state.
@@ -234,7 +238,11 @@ impl Localnet {
             .arg(self.home(node))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("export prints JSON")
     }
 }
@@ -259,7 +267,14 @@ impl Localnet {
         let keys = self.keys_home();
         let mut all: Vec<String> = vec!["tx".into(), module.into(), args[0].into(), key.into()];
         all.extend(args[1..].iter().map(|a| a.to_string()));
-        for a in ["--keyring-backend", "test", "--home", keys.to_str().unwrap(), "--node", &node] {
+        for a in [
+            "--keyring-backend",
+            "test",
+            "--home",
+            keys.to_str().unwrap(),
+            "--node",
+            &node,
+        ] {
             all.push(a.into());
         }
         for a in ["--gas", "auto", "-y", "--wait", "-o", "json"] {

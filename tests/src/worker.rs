@@ -34,7 +34,11 @@ impl Daemon {
         std::fs::create_dir_all(&state_dir).unwrap();
         let log = dir.join(format!("{name}.log"));
         // Appended to: a restarted daemon keeps one log.
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
         let err = out.try_clone().unwrap();
         let child = Command::new(worker_bin())
             .args(args)
@@ -55,22 +59,49 @@ impl Daemon {
 
     /// A compute provider for `key` (in the test keyring at `keys_home`) on `node` (an RPC
     /// URL), serving artifacts on 127.0.0.1:`port`, with `extra` flags.
-    pub fn provider(dir: &Path, node: &str, keys_home: &Path, key: &str, port: u16, extra: &[&str]) -> Self {
+    pub fn provider(
+        dir: &Path,
+        node: &str,
+        keys_home: &Path,
+        key: &str,
+        port: u16,
+        extra: &[&str],
+    ) -> Self {
         let addr = format!("127.0.0.1:{port}");
         let keys = keys_home.to_str().unwrap();
         let mut args = vec!["provider", "start", "--node", node, "--key", key];
-        args.extend_from_slice(&["--keyring-backend", "test", "--home", keys, "--artifact-addr", &addr]);
+        args.extend_from_slice(&[
+            "--keyring-backend",
+            "test",
+            "--home",
+            keys,
+            "--artifact-addr",
+            &addr,
+        ]);
         args.extend_from_slice(&["--reconcile-secs", "2", "--withdraw-secs", "5"]);
         args.extend_from_slice(extra);
         Self::spawn(dir, &format!("provider-{key}"), &args)
     }
 
     /// An inference server for `key` serving the models in `model_dir`.
-    pub fn inference_server(dir: &Path, node: &str, keys_home: &Path, key: &str, model_dir: &Path) -> Self {
+    pub fn inference_server(
+        dir: &Path,
+        node: &str,
+        keys_home: &Path,
+        key: &str,
+        model_dir: &Path,
+    ) -> Self {
         let keys = keys_home.to_str().unwrap();
         let models = model_dir.to_str().unwrap();
         let mut args = vec!["inference-server", "start", "--node", node, "--key", key];
-        args.extend_from_slice(&["--keyring-backend", "test", "--home", keys, "--model-dir", models]);
+        args.extend_from_slice(&[
+            "--keyring-backend",
+            "test",
+            "--home",
+            keys,
+            "--model-dir",
+            models,
+        ]);
         args.extend_from_slice(&["--reconcile-secs", "2"]);
         Self::spawn(dir, &format!("inference-{key}"), &args)
     }
@@ -114,7 +145,10 @@ impl Daemon {
             }
             if start.elapsed() > Duration::from_secs(60) {
                 let _ = child.kill();
-                panic!("the daemon did not stop on SIGTERM:\n{}", tail(&self.log_text()));
+                panic!(
+                    "the daemon did not stop on SIGTERM:\n{}",
+                    tail(&self.log_text())
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }

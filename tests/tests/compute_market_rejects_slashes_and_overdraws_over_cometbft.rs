@@ -162,7 +162,11 @@ fn compute_market_rejects_slashes_and_overdraws_over_cometbft() {
     let disputed = result(&mut p2, l2, 6);
     let assigned = disputed.ok().events::<pb::EventAuditAssigned>();
     assert_eq!(
-        (assigned[0].order_id, assigned[0].segment, assigned[0].verifier.clone()),
+        (
+            assigned[0].order_id,
+            assigned[0].segment,
+            assigned[0].verifier.clone()
+        ),
         (o1, 0, v.bech32())
     );
     assert_eq!(order(&net, o1).state, pb::OrderState::Disputed as i32);
@@ -177,7 +181,10 @@ fn compute_market_rejects_slashes_and_overdraws_over_cometbft() {
     let resolved = v.send(answer(&v, vec![4; 32]));
     let verdict = &resolved.ok().events::<pb::EventAuditResolved>()[0];
     assert_eq!(
-        (verdict.honest_lease_ids.clone(), verdict.faulty_lease_ids.clone()),
+        (
+            verdict.honest_lease_ids.clone(),
+            verdict.faulty_lease_ids.clone()
+        ),
         (vec![l1], vec![l2])
     );
     let fee = amount(&verdict.verifier_fee);
@@ -235,8 +242,17 @@ fn compute_market_rejects_slashes_and_overdraws_over_cometbft() {
         provider: p1.bech32(),
         lease_id: l3,
     });
-    assert_eq!(withdrawn.ok().events::<pb::EventLeaseInsufficientFunds>().len(), 1);
-    assert_eq!(leases_of(&net, o3)[0].state, pb::LeaseState::InsufficientFunds as i32);
+    assert_eq!(
+        withdrawn
+            .ok()
+            .events::<pb::EventLeaseInsufficientFunds>()
+            .len(),
+        1
+    );
+    assert_eq!(
+        leases_of(&net, o3)[0].state,
+        pb::LeaseState::InsufficientFunds as i32
+    );
     let e3 = escrow(&net, o3);
     assert_eq!(e3.state, pb::EscrowState::Overdrawn as i32);
     assert_eq!((amount(&e3.balance), amount(&e3.transferred)), (0, 30));

@@ -104,10 +104,14 @@ fn keyring_party(net: &Localnet, funder: &mut Party, name: &str, amount: u128) -
         "",
         &[],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let key = deai_client::keys::AccountKey::from_mnemonic(info["mnemonic"].as_str().unwrap())
-        .unwrap();
+    let key =
+        deai_client::keys::AccountKey::from_mnemonic(info["mnemonic"].as_str().unwrap()).unwrap();
     fund(funder, &key.address(), amount);
     Party::new(net, key)
 }
@@ -122,8 +126,22 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     let (w1_addr, w2_addr) = (net.demo_key(1).address(), net.demo_key(2).address());
     let (w1_0, w2_0) = (balance(&net, 0, &w1_addr), balance(&net, 0, &w2_addr));
     let pool0 = community_pool(&net);
-    let mut w1 = Daemon::provider(&dir, &node, &keys, "demo2", 28791, &["--price", "50udeai", "--attributes", "region=eu"]);
-    let mut w2 = Daemon::provider(&dir, &node, &keys, "demo3", 28792, &["--price", "60udeai", "--attributes", "region=eu"]);
+    let mut w1 = Daemon::provider(
+        &dir,
+        &node,
+        &keys,
+        "demo2",
+        28791,
+        &["--price", "50udeai", "--attributes", "region=eu"],
+    );
+    let mut w2 = Daemon::provider(
+        &dir,
+        &node,
+        &keys,
+        "demo3",
+        28792,
+        &["--price", "60udeai", "--attributes", "region=eu"],
+    );
     w1.wait_log("provider running", Duration::from_secs(120));
     w2.wait_log("provider running", Duration::from_secs(120));
     let (log1, log2) = (w1.log.clone(), w2.log.clone());
@@ -140,10 +158,25 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
         &net,
         "demo1",
         &[
-            "create-order", "--spec", spec.to_str().unwrap(), "--attributes", "region=eu",
-            "--cpu-millis", "1000", "--max-price-per-block", "100udeai", "--deposit", "500000udeai",
-            "--redundancy", "2", "--verification", "redundant", "--bid-window", "20",
-            "--max-blocks", "5000",
+            "create-order",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--attributes",
+            "region=eu",
+            "--cpu-millis",
+            "1000",
+            "--max-price-per-block",
+            "100udeai",
+            "--deposit",
+            "500000udeai",
+            "--redundancy",
+            "2",
+            "--verification",
+            "redundant",
+            "--bid-window",
+            "20",
+            "--max-blocks",
+            "5000",
         ],
     );
     let o1 = cli_order_id(&created);
@@ -151,8 +184,21 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     // it re-runs the job and submits its result once.
     w1.wait_log(&format!("job started lease="), Duration::from_secs(120));
     w1.kill9();
-    let mut w1 = Daemon::provider(&dir, &node, &keys, "demo2", 28791, &["--price", "50udeai", "--attributes", "region=eu"]);
-    let done = wait_order(&net, o1, Duration::from_secs(600), |o| o.state != pb::OrderState::Open as i32 && o.state != pb::OrderState::Leased as i32, logs);
+    let mut w1 = Daemon::provider(
+        &dir,
+        &node,
+        &keys,
+        "demo2",
+        28791,
+        &["--price", "50udeai", "--attributes", "region=eu"],
+    );
+    let done = wait_order(
+        &net,
+        o1,
+        Duration::from_secs(600),
+        |o| o.state != pb::OrderState::Open as i32 && o.state != pb::OrderState::Leased as i32,
+        logs,
+    );
     assert_eq!(done.state, pb::OrderState::Completed as i32, "{}", logs());
     let checkpoints: Vec<Vec<u8>> = local["checkpoints"]
         .as_array()
@@ -160,8 +206,19 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
         .iter()
         .map(|c| hex32(&c["hash"]))
         .collect();
-    assert_eq!(done.result_hash, *checkpoints.last().unwrap(), "the chain head of a local run");
-    let results: pb::QueryResultsResponse = query(&net, "Results", &pb::QueryResultsRequest { order_id: o1, pagination: None });
+    assert_eq!(
+        done.result_hash,
+        *checkpoints.last().unwrap(),
+        "the chain head of a local run"
+    );
+    let results: pb::QueryResultsResponse = query(
+        &net,
+        "Results",
+        &pb::QueryResultsRequest {
+            order_id: o1,
+            pagination: None,
+        },
+    );
     assert_eq!(results.results.len(), 2);
     for res in &results.results {
         assert_eq!(res.checkpoint_hashes, checkpoints);
@@ -171,7 +228,16 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     let fetched = dir.join("fetched");
     run_ok(
         Command::new(worker_bin())
-            .args(["--output", "json", "fetch-result", "--node", &node, "--order", &o1.to_string(), "--out"])
+            .args([
+                "--output",
+                "json",
+                "fetch-result",
+                "--node",
+                &node,
+                "--order",
+                &o1.to_string(),
+                "--out",
+            ])
             .arg(&fetched),
     );
     assert_eq!(
@@ -183,16 +249,29 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     let e1 = escrow(&net, o1);
     let leases = leases_of(&net, o1);
     let to_providers: u128 = leases.iter().map(|l| amount(&l.withdrawn)).sum();
-    assert!(leases.iter().all(|l| l.state == pb::LeaseState::Completed as i32 && amount(&l.unwithdrawn) == 0));
+    assert!(leases
+        .iter()
+        .all(|l| l.state == pb::LeaseState::Completed as i32 && amount(&l.unwithdrawn) == 0));
     let take = community_pool(&net) - pool0;
     assert!(take > 0, "take {take}, leases {leases:?}");
     assert_eq!(amount(&e1.transferred), to_providers + take);
     let r_fees = fees_paid(&net, &r.address()) - r_fees0;
-    assert_eq!(balance(&net, 0, &r.address()), r0 - r_fees - amount(&e1.transferred));
+    assert_eq!(
+        balance(&net, 0, &r.address()),
+        r0 - r_fees - amount(&e1.transferred)
+    );
     for (addr, before) in [(w1_addr.clone(), w1_0), (w2_addr.clone(), w2_0)] {
-        let earned: u128 = leases.iter().filter(|l| l.provider == addr.to_bech32()).map(|l| amount(&l.withdrawn)).sum();
+        let earned: u128 = leases
+            .iter()
+            .filter(|l| l.provider == addr.to_bech32())
+            .map(|l| amount(&l.withdrawn))
+            .sum();
         assert!(earned > 0);
-        assert_eq!(balance(&net, 0, &addr), before - STAKE - fees_paid(&net, &addr) + earned, "{addr}");
+        assert_eq!(
+            balance(&net, 0, &addr),
+            before - STAKE - fees_paid(&net, &addr) + earned,
+            "{addr}"
+        );
     }
 
     // Nothing was submitted twice: no provider tx was refused as a duplicate result (43) or
@@ -201,7 +280,9 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
         let txs = txs_paid_by(&net, addr);
         let refused: Vec<_> = txs.iter().filter(|t| t.code != 0).collect();
         assert!(
-            !refused.iter().any(|t| t.codespace == "compute" && (t.code == 43 || t.code == 42)),
+            !refused
+                .iter()
+                .any(|t| t.codespace == "compute" && (t.code == 43 || t.code == 42)),
             "{addr}: {refused:?}\n{}",
             logs()
         );
@@ -214,24 +295,67 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     let liar = keyring_party(&net, &mut r, "liar", 50_000_000);
     let v = keyring_party(&net, &mut r, "referee", 50_000_000);
     let v0 = balance(&net, 0, &v.address());
-    let mut w3 = Daemon::provider(&dir, &node, &keys, "referee", 28793, &["--price", "90udeai", "--verifier"]);
+    let mut w3 = Daemon::provider(
+        &dir,
+        &node,
+        &keys,
+        "referee",
+        28793,
+        &["--price", "90udeai", "--verifier"],
+    );
     w3.wait_log("provider running", Duration::from_secs(120));
     // The liar is driven from the CLI.
     cli_tx(
         &net,
         "liar",
-        &["create-provider", "--host-uri", "http://127.0.0.1:9/nothing", "--attributes", "region=eu",
-          "--cpu-millis", "4000", "--stake", "10000000udeai"],
+        &[
+            "create-provider",
+            "--host-uri",
+            "http://127.0.0.1:9/nothing",
+            "--attributes",
+            "region=eu",
+            "--cpu-millis",
+            "4000",
+            "--stake",
+            "10000000udeai",
+        ],
     );
-    let (liar0, liar_fees0) = (balance(&net, 0, &liar.address()), fees_paid(&net, &liar.address()));
+    let (liar0, liar_fees0) = (
+        balance(&net, 0, &liar.address()),
+        fees_paid(&net, &liar.address()),
+    );
     let r1 = balance(&net, 0, &r.address());
     let r_fees1 = fees_paid(&net, &r.address());
     let created = r.send(digits_order(&r, 25));
     let o2 = created.ok().events::<pb::EventOrderCreated>()[0].order_id;
-    cli_tx(&net, "liar", &["create-bid", &o2.to_string(), "--price", "40udeai", "--deposit", "1000000udeai"]);
-    let lease = wait_order(&net, o2, Duration::from_secs(120), |o| o.state != pb::OrderState::Open as i32, || logs());
-    assert_eq!(lease.state, pb::OrderState::Leased as i32, "w1 and the liar won");
-    let liar_lease = leases_of(&net, o2).into_iter().find(|l| l.provider == liar.bech32()).unwrap();
+    cli_tx(
+        &net,
+        "liar",
+        &[
+            "create-bid",
+            &o2.to_string(),
+            "--price",
+            "40udeai",
+            "--deposit",
+            "1000000udeai",
+        ],
+    );
+    let lease = wait_order(
+        &net,
+        o2,
+        Duration::from_secs(120),
+        |o| o.state != pb::OrderState::Open as i32,
+        || logs(),
+    );
+    assert_eq!(
+        lease.state,
+        pb::OrderState::Leased as i32,
+        "w1 and the liar won"
+    );
+    let liar_lease = leases_of(&net, o2)
+        .into_iter()
+        .find(|l| l.provider == liar.bech32())
+        .unwrap();
     // The liar copies the true run up to checkpoint 2 and makes up the rest.
     let mut forged = checkpoints.clone();
     for c in forged.iter_mut().skip(3) {
@@ -242,20 +366,41 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
         &net,
         "liar",
         &[
-            "submit-result", &liar_lease.id.to_string(), "--result-hash", hexes.last().unwrap(),
-            "--weights-sha256", &"ee".repeat(32), "--checkpoint-hashes", &hexes.join(","),
-            "--artifact-uri", "http://127.0.0.1:9/nothing/blobs/x",
+            "submit-result",
+            &liar_lease.id.to_string(),
+            "--result-hash",
+            hexes.last().unwrap(),
+            "--weights-sha256",
+            &"ee".repeat(32),
+            "--checkpoint-hashes",
+            &hexes.join(","),
+            "--artifact-uri",
+            "http://127.0.0.1:9/nothing/blobs/x",
         ],
     );
     let log3 = w3.log.clone();
     let w3_logs = || format!("{}\n--- w3\n{}", logs(), read(&log3));
-    let done = wait_order(&net, o2, Duration::from_secs(600), |o| o.state == pb::OrderState::Completed as i32 || o.state == pb::OrderState::Closed as i32, w3_logs);
-    assert_eq!(done.state, pb::OrderState::Completed as i32, "{}", w3_logs());
+    let done = wait_order(
+        &net,
+        o2,
+        Duration::from_secs(600),
+        |o| o.state == pb::OrderState::Completed as i32 || o.state == pb::OrderState::Closed as i32,
+        w3_logs,
+    );
+    assert_eq!(
+        done.state,
+        pb::OrderState::Completed as i32,
+        "{}",
+        w3_logs()
+    );
     assert_eq!(done.result_hash, *checkpoints.last().unwrap());
     let audit = &audits_of(&net, o2)[0];
     assert_eq!((audit.segment, audit.verifier.clone()), (2, v.bech32()));
     assert_eq!(audit.state, pb::AuditState::Resolved as i32);
-    assert_eq!(audit.checkpoint_hash, checkpoints[3], "the referee's replay of segment 2");
+    assert_eq!(
+        audit.checkpoint_hash, checkpoints[3],
+        "the referee's replay of segment 2"
+    );
     let jailed = provider(&net, &liar.address());
     assert!(jailed.jailed);
     let slash = STAKE / 10;
@@ -265,13 +410,22 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     let e2 = escrow(&net, o2);
     let fee = amount(&params(&net).verifier_fee).min(500_000 - amount(&e2.transferred));
     let r_fees = fees_paid(&net, &r.address()) - r_fees1;
-    assert_eq!(balance(&net, 0, &r.address()), r1 - r_fees - amount(&e2.transferred) - fee + slash);
+    assert_eq!(
+        balance(&net, 0, &r.address()),
+        r1 - r_fees - amount(&e2.transferred) - fee + slash
+    );
     let liar_fees = fees_paid(&net, &liar.address()) - liar_fees0;
     assert_eq!(balance(&net, 0, &liar.address()), liar0 - liar_fees);
-    assert_eq!(balance(&net, 0, &v.address()), v0 - fees_paid(&net, &v.address()) - STAKE + fee);
+    assert_eq!(
+        balance(&net, 0, &v.address()),
+        v0 - fees_paid(&net, &v.address()) - STAKE + fee
+    );
     for l in leases_of(&net, o2) {
         if l.provider == liar.bech32() {
-            assert_eq!((l.state, amount(&l.withdrawn)), (pb::LeaseState::Slashed as i32, 0));
+            assert_eq!(
+                (l.state, amount(&l.withdrawn)),
+                (pb::LeaseState::Slashed as i32, 0)
+            );
         }
     }
     assert!(w1.stop().success());

@@ -38,10 +38,16 @@ fn cosmjs_registers_deai_protos_and_uses_the_compute_market() {
     );
     // deai.inference.v1 messages too: a request for a missing model is refused by the module.
     assert_eq!(seen["inferenceCode"], 3, "{seen}");
-    assert!(seen["inferenceLog"].as_str().unwrap().contains("999"), "{seen}");
+    assert!(
+        seen["inferenceLog"].as_str().unwrap().contains("999"),
+        "{seen}"
+    );
     assert_eq!(seen["inferenceTakeRate"], "0.020000000000000000", "{seen}");
     // The order cosmjs created is what the node itself reports.
     let id: u64 = seen["orderId"].as_str().unwrap().parse().unwrap();
     let o = deai_e2e::compute::order(&net, id);
-    assert_eq!(o.owner, net.info["accounts"][0]["address"].as_str().unwrap());
+    assert_eq!(
+        o.owner,
+        net.info["accounts"][0]["address"].as_str().unwrap()
+    );
 }

@@ -402,7 +402,8 @@ pub fn quantize(
         min,
         max,
     };
-    spec.quantize(x).map_err(|e| anyhow::anyhow!("the input: {e}"))
+    spec.quantize(x)
+        .map_err(|e| anyhow::anyhow!("the input: {e}"))
 }
 
 impl Request {

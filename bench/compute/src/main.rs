@@ -16,8 +16,8 @@ mod measure;
 mod scenario;
 mod world;
 
-use deai_bench_common::{stats, table};
 use clap::Parser;
+use deai_bench_common::{stats, table};
 
 use measure::{EndBlockRow, MsgRow};
 use table::{duration, thousands, Table};

@@ -21,8 +21,8 @@ mod report;
 mod scenario;
 mod world;
 
-use deai_bench_common::{stats, table};
 use clap::Parser;
+use deai_bench_common::{stats, table};
 
 /// Verifications per second per core the issue asks of FinalizeBlock.
 pub const RATE_TARGET: f64 = 200.0;

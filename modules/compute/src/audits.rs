@@ -31,13 +31,13 @@ use deai_framework::keys::prefix_end;
 use deai_framework::{draw, sdk, Address, Coin, Ctx, StateRead, TxError};
 use deai_proto::compute::v1::{self as pb, AuditReason, AuditState, LeaseState, OrderState};
 
-use deai_framework::dec::Dec;
 use crate::events;
 use crate::keeper::{stored_addr, ComputeRead, ComputeWrite, MAX_AUDITS_PER_ORDER};
 use crate::msgs::{close_order_refunding, coins_of, emit_all};
 use crate::results::complete;
 use crate::settle::end_lease;
 use crate::{state_key, MODULE_NAME};
+use deai_framework::dec::Dec;
 
 /// Most candidates one referee draw looks at.
 pub const MAX_VERIFIER_SCAN: usize = 64;
@@ -50,7 +50,10 @@ const DRAW_REFEREE: &str = "deai/compute/referee";
 const DRAW_SPOT_CHECK: &str = "deai/compute/spot-check";
 const DRAW_SPOT_SEGMENT: &str = "deai/compute/spot-check-segment";
 
-fn coin(c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>, what: &str) -> Result<Coin, TxError> {
+fn coin(
+    c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>,
+    what: &str,
+) -> Result<Coin, TxError> {
     Coin::from_proto(
         c.as_ref()
             .ok_or_else(|| sdk::internal(format!("compute record without {what}")))?,
@@ -58,11 +61,24 @@ fn coin(c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>, what: &str) -
 }
 
 /// Opens the dispute audit of results that disagree.
-pub(crate) fn open_dispute(ctx: &mut Ctx, order: pb::Order, results: &[pb::Result]) -> Result<(), TxError> {
-    let claims: Vec<&[Vec<u8>]> = results.iter().map(|r| r.checkpoint_hashes.as_slice()).collect();
+pub(crate) fn open_dispute(
+    ctx: &mut Ctx,
+    order: pb::Order,
+    results: &[pb::Result],
+) -> Result<(), TxError> {
+    let claims: Vec<&[Vec<u8>]> = results
+        .iter()
+        .map(|r| r.checkpoint_hashes.as_slice())
+        .collect();
     // Results are compared by their chain heads, so lists that differ there differ somewhere.
     let index = first_divergence(&claims).unwrap_or(0);
-    open(ctx, order, results, segment_for(index), AuditReason::Dispute)
+    open(
+        ctx,
+        order,
+        results,
+        segment_for(index),
+        AuditReason::Dispute,
+    )
 }
 
 /// Draws whether results that agree on a `spot_check` order are audited, and which segment;
@@ -166,15 +182,15 @@ fn pick_referee(
         entries.extend(ctx.scan(&prefix, Some(&start), false, left)?);
     }
     for (_, value) in entries {
-        let owner = Address::from_bytes(&value)
-            .map_err(|_| sdk::internal("corrupt verifier index"))?;
+        let owner =
+            Address::from_bytes(&value).map_err(|_| sdk::internal("corrupt verifier index"))?;
         let bech = owner.to_bech32();
         if excluded.contains(&bech) {
             continue;
         }
-        let p = ctx
-            .get_provider(&owner)?
-            .ok_or_else(|| sdk::internal(format!("verifier index names missing provider {bech}")))?;
+        let p = ctx.get_provider(&owner)?.ok_or_else(|| {
+            sdk::internal(format!("verifier index names missing provider {bech}"))
+        })?;
         let stake = coin(&p.stake, "provider stake")?;
         if stake.denom == deposit.denom && stake.amount >= deposit.amount {
             return Ok(Some((owner, p)));
@@ -193,7 +209,11 @@ pub(crate) fn pending_audit(ctx: &Ctx, order_id: u64) -> Result<Option<pb::Audit
 
 /// Settles an audit on the referee's answer (`None`: the true run has no checkpoint
 /// `segment + 1`). The caller checked that the signer is the audit's referee.
-pub(crate) fn resolve(ctx: &mut Ctx, mut audit: pb::Audit, answer: Option<Vec<u8>>) -> Result<(), TxError> {
+pub(crate) fn resolve(
+    ctx: &mut Ctx,
+    mut audit: pb::Audit,
+    answer: Option<Vec<u8>>,
+) -> Result<(), TxError> {
     let order = ctx
         .get_order(audit.order_id)?
         .ok_or_else(|| sdk::internal(format!("audit {} of a missing order", audit.id)))?;
@@ -278,7 +298,12 @@ fn pay_verifier(ctx: &mut Ctx, order_id: u64, verifier: &Address) -> Result<Coin
 
 /// Ends a faulty lease `slashed`: its unwithdrawn earnings return to the escrow, and its
 /// provider is slashed (all of it to the requester) and jailed.
-fn slash_lease(ctx: &mut Ctx, order: &pb::Order, mut lease: pb::Lease, audit_id: u64) -> Result<(), TxError> {
+fn slash_lease(
+    ctx: &mut Ctx,
+    order: &pb::Order,
+    mut lease: pb::Lease,
+    audit_id: u64,
+) -> Result<(), TxError> {
     let mut unwithdrawn = coin(&lease.unwithdrawn, "lease unwithdrawn")?;
     if unwithdrawn.amount > 0 {
         let mut escrow = ctx
@@ -316,10 +341,15 @@ fn slash_lease(ctx: &mut Ctx, order: &pb::Order, mut lease: pb::Lease, audit_id:
     ctx.put_provider(&owner, &p)?;
     let victim = stored_addr(&order.owner)?;
     let slashed = Coin::new(stake.denom.clone(), amount)?;
-    let claims = [Claim { to: victim, cap: amount }];
+    let claims = [Claim {
+        to: victim,
+        cap: amount,
+    }];
     let routed = route_slash(ctx, MODULE_NAME, &slashed, &claims, crate::COMMUNITY_POOL)?;
     emit_all(ctx, routed.events.clone());
-    ctx.emit(events::provider_slashed(&lease, order, audit_id, &slashed, &routed)?);
+    ctx.emit(events::provider_slashed(
+        &lease, order, audit_id, &slashed, &routed,
+    )?);
     ctx.emit(events::provider_jailed(&lease.provider, audit_id));
     Ok(())
 }
@@ -331,7 +361,8 @@ pub(crate) fn end_block(ctx: &mut Ctx) -> Result<(), TxError> {
     let end = state_key::audit_deadlines_through(now);
     let due = ctx.scan(&start, Some(&end), false, MAX_AUDIT_DEADLINES_PER_BLOCK)?;
     for (k, _) in due {
-        let id = state_key::trailing_id(&k).ok_or_else(|| sdk::internal("corrupt audit deadline index"))?;
+        let id = state_key::trailing_id(&k)
+            .ok_or_else(|| sdk::internal("corrupt audit deadline index"))?;
         let audit = ctx
             .get_audit(id)?
             .ok_or_else(|| sdk::internal(format!("audit deadline names missing audit {id}")))?;
@@ -348,11 +379,8 @@ fn expire(ctx: &mut Ctx, mut audit: pb::Audit) -> Result<(), TxError> {
         _ => Coin::new(ctx.compute_params()?.audit_deposit.denom, 0)?,
     };
     if forfeited.amount > 0 {
-        let t = ctx.send_module_to_module(
-            MODULE_NAME,
-            crate::COMMUNITY_POOL,
-            &coins_of(&forfeited)?,
-        )?;
+        let t =
+            ctx.send_module_to_module(MODULE_NAME, crate::COMMUNITY_POOL, &coins_of(&forfeited)?)?;
         emit_all(ctx, t);
     }
     audit.state = AuditState::Expired as i32;

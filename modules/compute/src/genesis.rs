@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use deai_auth::AuthWrite;
 use deai_bank::BankRead;
+use deai_framework::genesis::Held;
 use deai_framework::keys::prefix_end;
 use deai_framework::{Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::compute::v1 as pb;
-use deai_framework::genesis::Held;
 use sha2::{Digest, Sha256};
 
 use crate::error::ComputeError;
@@ -319,7 +319,12 @@ fn import_audits(
             pb::AuditState::try_from(a.state).is_ok_and(|s| s != pb::AuditState::Unspecified);
         let known_reason =
             pb::AuditReason::try_from(a.reason).is_ok_and(|r| r != pb::AuditReason::Unspecified);
-        if a.id == 0 || a.id >= next || !known_state || !known_reason || state.get_audit(a.id)?.is_some() {
+        if a.id == 0
+            || a.id >= next
+            || !known_state
+            || !known_reason
+            || state.get_audit(a.id)?.is_some()
+        {
             return Err(bad());
         }
         let o = state.get_order(a.order_id)?.ok_or_else(bad)?;

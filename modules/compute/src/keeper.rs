@@ -23,8 +23,7 @@ pub const VERIFIER_ATTRIBUTE: &str = "verifier";
 /// checked against the audit deposit at the draw).
 pub(crate) fn offers_audits(p: &pb::Provider) -> bool {
     !p.jailed
-        && p
-            .attributes
+        && p.attributes
             .iter()
             .any(|a| a.key == VERIFIER_ATTRIBUTE && a.value == "true")
 }
@@ -181,12 +180,18 @@ pub trait ComputeRead: StateRead {
         let prefix = state_key::audits_by_order(order_id);
         let end = prefix_end(&prefix);
         let mut out = Vec::new();
-        for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_AUDITS_PER_ORDER as usize)? {
+        for (k, _) in self.scan(
+            &prefix,
+            end.as_deref(),
+            false,
+            MAX_AUDITS_PER_ORDER as usize,
+        )? {
             let id =
                 state_key::trailing_id(&k).ok_or_else(|| sdk::internal("corrupt audit index"))?;
             out.push(
-                self.get_audit(id)?
-                    .ok_or_else(|| sdk::internal(format!("audit index names missing audit {id}")))?,
+                self.get_audit(id)?.ok_or_else(|| {
+                    sdk::internal(format!("audit index names missing audit {id}"))
+                })?,
             );
         }
         Ok(out)

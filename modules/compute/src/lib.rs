@@ -29,18 +29,18 @@ mod results;
 mod settle;
 pub mod state_key;
 
+pub use audits::{AUDIT_SEQ, MAX_AUDIT_DEADLINES_PER_BLOCK, MAX_VERIFIER_SCAN};
 pub use deai_framework::dec::{Dec, DEC_PLACES, DEC_SCALE};
 pub use error::*;
 pub use genesis::{export_proto, import_proto};
-pub use audits::{AUDIT_SEQ, MAX_AUDIT_DEADLINES_PER_BLOCK, MAX_VERIFIER_SCAN};
 pub use keeper::{
     ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER, MAX_AUDITS_PER_ORDER, VERIFIER_ATTRIBUTE,
 };
 pub use leasing::{LEASE_SEQ, MAX_LEASINGS_PER_BLOCK};
 pub use msgs::{
     canonical_attributes, validate_host_uri, CloseBid, CloseOrder, CreateBid, CreateLease,
-    CreateOrder, CreateProvider, DeleteProvider, DepositOrder, SignProviderAttributes,
-    SubmitAudit, SubmitResult, UpdateParams, UpdateProvider, WithdrawLease, MAX_ATTRIBUTES,
+    CreateOrder, CreateProvider, DeleteProvider, DepositOrder, SignProviderAttributes, SubmitAudit,
+    SubmitResult, UpdateParams, UpdateProvider, WithdrawLease, MAX_ATTRIBUTES,
     MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN, MAX_HOST_URI_LEN, RESULT_HASH_LEN,
 };
 pub use params::{Params, MAX_CHECKPOINTS, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};

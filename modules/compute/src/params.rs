@@ -4,8 +4,8 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use deai_framework::Coin;
 use deai_proto::compute::v1 as pb;
 
-use deai_framework::dec::Dec;
 use crate::error::ComputeError;
+use deai_framework::dec::Dec;
 
 /// Hard caps that no param may exceed (they bound what one tx can make the chain do).
 pub const MAX_SPEC_BYTES: u32 = 16 * 1024;

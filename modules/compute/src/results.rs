@@ -24,12 +24,12 @@ use deai_framework::{sdk, Ctx, TxError};
 use deai_proto::compute::v1::{self as pb, EscrowState, LeaseState, OrderState, VerificationMode};
 
 use crate::audits::{maybe_spot_check, open_dispute};
-use deai_framework::dec::Dec;
 use crate::events;
 use crate::keeper::{stored_addr, ComputeRead, ComputeWrite};
 use crate::msgs::{close_order_refunding, coins_of, emit_all};
 use crate::settle::end_lease;
 use crate::MODULE_NAME;
+use deai_framework::dec::Dec;
 
 /// The height at which a lease stops accruing and stops accepting a result.
 pub(crate) fn lease_end(order: &pb::Order, lease: &pb::Lease) -> u64 {

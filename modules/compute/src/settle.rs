@@ -103,7 +103,9 @@ pub(crate) fn end_lease(
 fn take(ctx: &mut Ctx, amount: &Coin, paid_before: u128) -> Result<(u128, u128), TxError> {
     let take_rate = ctx.compute_params()?.take_rate;
     let overflow = || sdk::overflow("take overflows");
-    let after = paid_before.checked_add(amount.amount).ok_or_else(overflow)?;
+    let after = paid_before
+        .checked_add(amount.amount)
+        .ok_or_else(overflow)?;
     let take = take_rate
         .mul_floor(after)
         .ok_or_else(overflow)?

@@ -13,7 +13,11 @@ use crate::tests_orders::create_order_msg;
 use crate::*;
 
 const STAKE: u128 = 10_000_000;
-fn run<P: prost::Message + prost::Name>(s: &mut MemStore, height: u64, p: P) -> Result<Vec<Event>, TxError> {
+fn run<P: prost::Message + prost::Name>(
+    s: &mut MemStore,
+    height: u64,
+    p: P,
+) -> Result<Vec<Event>, TxError> {
     exec_at(s, height, p)
 }
 
@@ -117,7 +121,10 @@ fn a_liar_is_caught_slashed_and_jailed_and_every_unit_adds_up() {
     assert_eq!(assigned.len(), 1);
     let a = &assigned[0];
     // Provider 2 is the only verifier outside the lease set.
-    assert_eq!((a.order_id, a.segment, a.verifier.as_str()), (o, 0, addr(2).to_bech32().as_str()));
+    assert_eq!(
+        (a.order_id, a.segment, a.verifier.as_str()),
+        (o, 0, addr(2).to_bech32().as_str())
+    );
     assert_eq!(a.deadline, 30 + Params::default().audit_window);
     let deposit = Params::default().audit_deposit.amount;
     assert_eq!(stake(&s, 2), STAKE - deposit);
@@ -128,15 +135,33 @@ fn a_liar_is_caught_slashed_and_jailed_and_every_unit_adds_up() {
 
     // Rejections, each by its code.
     let err = |s: &mut MemStore, m| code(run(s, 31, m));
-    assert_eq!(err(&mut s, audit_msg(4, o, 0, &[4; 32])), compute(ERR_NOT_ASSIGNED_VERIFIER));
-    assert_eq!(err(&mut s, audit_msg(2, o, 1, &[4; 32])), compute(ERR_AUDIT_SEGMENT_MISMATCH));
-    assert_eq!(err(&mut s, audit_msg(2, o, 0, &[4; 31])), compute(ERR_BAD_RESULT_HASH));
-    assert_eq!(err(&mut s, audit_msg(2, 99, 0, &[4; 32])), compute(ERR_ORDER_NOT_FOUND));
+    assert_eq!(
+        err(&mut s, audit_msg(4, o, 0, &[4; 32])),
+        compute(ERR_NOT_ASSIGNED_VERIFIER)
+    );
+    assert_eq!(
+        err(&mut s, audit_msg(2, o, 1, &[4; 32])),
+        compute(ERR_AUDIT_SEGMENT_MISMATCH)
+    );
+    assert_eq!(
+        err(&mut s, audit_msg(2, o, 0, &[4; 31])),
+        compute(ERR_BAD_RESULT_HASH)
+    );
+    assert_eq!(
+        err(&mut s, audit_msg(2, 99, 0, &[4; 32])),
+        compute(ERR_ORDER_NOT_FOUND)
+    );
 
     // The referee's replay gives checkpoint 1 = [4; 32]: provider 3 lied.
     let events = run(&mut s, 32, audit_msg(2, o, 0, &[4; 32])).unwrap();
     let resolved = &typed::<pb::EventAuditResolved>(&events)[0];
-    assert_eq!((resolved.honest_lease_ids.clone(), resolved.faulty_lease_ids.clone()), (vec![l1], vec![l3]));
+    assert_eq!(
+        (
+            resolved.honest_lease_ids.clone(),
+            resolved.faulty_lease_ids.clone()
+        ),
+        (vec![l1], vec![l3])
+    );
     let fee = Params::default().verifier_fee.amount;
     let slash = STAKE / 10;
     let slashed = &typed::<pb::EventProviderSlashed>(&events)[0];
@@ -144,7 +169,10 @@ fn a_liar_is_caught_slashed_and_jailed_and_every_unit_adds_up() {
     assert_eq!(slashed.to_victim, Some(coin(slash, "udeai")));
     assert_eq!(typed::<pb::EventProviderJailed>(&events).len(), 1);
     assert_eq!(typed::<pb::EventLeaseSlashed>(&events)[0].lease_id, l3);
-    assert_eq!(typed::<pb::EventOrderCompleted>(&events)[0].result_hash, vec![4; 32]);
+    assert_eq!(
+        typed::<pb::EventOrderCompleted>(&events)[0].result_hash,
+        vec![4; 32]
+    );
 
     // Lease 1 ran 15 blocks at 8 (take floor(2.4) = 2): 118 to provider 1; lease 3 ran 15
     // blocks at 7 (take 2): its 103 unwithdrawn went back to the escrow.
@@ -169,12 +197,18 @@ fn a_liar_is_caught_slashed_and_jailed_and_every_unit_adds_up() {
 
     // A jailed provider can no longer bid, take audits or leave with its stake.
     let o2 = order(&mut s, 1_000);
-    assert_eq!(code(exec(&mut s, bid_msg(3, o2, 5))), compute(ERR_PROVIDER_JAILED));
+    assert_eq!(
+        code(exec(&mut s, bid_msg(3, o2, 5))),
+        compute(ERR_PROVIDER_JAILED)
+    );
     let del = pb::MsgDeleteProvider {
         owner: addr(3).to_bech32(),
     };
     assert_eq!(code(exec(&mut s, del)), compute(ERR_PROVIDER_JAILED));
-    assert_eq!(code(run(&mut s, 40, audit_msg(2, o, 0, &[4; 32]))), compute(ERR_NO_PENDING_AUDIT));
+    assert_eq!(
+        code(run(&mut s, 40, audit_msg(2, o, 0, &[4; 32]))),
+        compute(ERR_NO_PENDING_AUDIT)
+    );
 }
 
 #[test]
@@ -188,7 +222,11 @@ fn a_silent_referee_forfeits_its_deposit_and_the_audit_moves_on_then_is_abandone
     let first = audits(&s, o)[0].clone();
     let window = Params::default().audit_window;
     let deposit = Params::default().audit_deposit.amount;
-    let other = if first.verifier == addr(2).to_bech32() { 4 } else { 2 };
+    let other = if first.verifier == addr(2).to_bech32() {
+        4
+    } else {
+        2
+    };
     let first_u = if other == 4 { 2 } else { 4 };
     // Nothing happens before the deadline.
     assert!(end_block(&mut s, first.deadline - 1).is_empty());
@@ -201,7 +239,11 @@ fn a_silent_referee_forfeits_its_deposit_and_the_audit_moves_on_then_is_abandone
     assert_eq!(again.verifier, addr(other).to_bech32());
     // The expired referee can no longer answer.
     assert_eq!(
-        code(run(&mut s, first.deadline + 1, audit_msg(first_u, o, 0, &[4; 32]))),
+        code(run(
+            &mut s,
+            first.deadline + 1,
+            audit_msg(first_u, o, 0, &[4; 32])
+        )),
         compute(ERR_NOT_ASSIGNED_VERIFIER)
     );
     round_trips(&s);
@@ -214,9 +256,14 @@ fn a_silent_referee_forfeits_its_deposit_and_the_audit_moves_on_then_is_abandone
     }
     let all = audits(&s, o);
     assert_eq!(all.len(), MAX_AUDITS_PER_ORDER as usize);
-    assert!(all.iter().all(|a| a.state == pb::AuditState::Expired as i32));
+    assert!(all
+        .iter()
+        .all(|a| a.state == pb::AuditState::Expired as i32));
     assert!(all[2..].iter().all(|a| a.verifier.is_empty()));
-    assert_eq!(s.get_order(o).unwrap().unwrap().state, pb::OrderState::Closed as i32);
+    assert_eq!(
+        s.get_order(o).unwrap().unwrap().state,
+        pb::OrderState::Closed as i32
+    );
     assert_eq!(pool(&s), 4 + 2 * deposit);
     // The owner paid for 15 blocks of both leases (120 + 105), and nothing else.
     assert_eq!(bal(&s, 5), owner0 + 1_000 - 225);
@@ -277,7 +324,10 @@ fn an_audit_waits_for_a_referee_and_results_must_end_at_their_chain_head() {
     let l = leases_of(&s, o);
     let mut bad = result(1, l[0].id, 4);
     bad.result_hash = vec![5; 32];
-    assert_eq!(code(run(&mut s, 20, bad)), compute(ERR_RESULT_HASH_NOT_CHAIN_HEAD));
+    assert_eq!(
+        code(run(&mut s, 20, bad)),
+        compute(ERR_RESULT_HASH_NOT_CHAIN_HEAD)
+    );
     let mut bad = result(1, l[0].id, 4);
     bad.checkpoint_hashes.clear();
     assert_eq!(code(run(&mut s, 20, bad)), compute(ERR_NO_CHECKPOINTS));
@@ -288,6 +338,9 @@ fn an_audit_waits_for_a_referee_and_results_must_end_at_their_chain_head() {
     // A verifier joins; at the deadline the audit is drawn again and finds it.
     verifier(&mut s, 4);
     let events = end_block(&mut s, a.deadline);
-    assert_eq!(typed::<pb::EventAuditAssigned>(&events)[0].verifier, addr(4).to_bech32());
+    assert_eq!(
+        typed::<pb::EventAuditAssigned>(&events)[0].verifier,
+        addr(4).to_bech32()
+    );
     round_trips(&s);
 }

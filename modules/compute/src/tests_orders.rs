@@ -322,8 +322,12 @@ fn orders_query_by_owner_and_state_with_pages() {
     assert_eq!(code(missing), ("sdk", sdk::KEY_NOT_FOUND));
     // The spec lives apart from the order record (which every bid rewrites); queries and
     // the export show it in the order.
-    let one: pb::QueryOrderResponse =
-        query(&s, "/deai.compute.v1.Query/Order", pb::QueryOrderRequest { id: 1 }).unwrap();
+    let one: pb::QueryOrderResponse = query(
+        &s,
+        "/deai.compute.v1.Query/Order",
+        pb::QueryOrderRequest { id: 1 },
+    )
+    .unwrap();
     assert_eq!(one.order.unwrap().spec, create_order_msg(5, 1).spec);
     assert!(s.get_order(1).unwrap().unwrap().spec.is_empty());
     let listed: pb::QueryOrdersResponse = query(
@@ -332,7 +336,10 @@ fn orders_query_by_owner_and_state_with_pages() {
         pb::QueryOrdersRequest::default(),
     )
     .unwrap();
-    assert!(listed.orders.iter().all(|o| o.spec == create_order_msg(5, 1).spec));
+    assert!(listed
+        .orders
+        .iter()
+        .all(|o| o.spec == create_order_msg(5, 1).spec));
     let bad = query::<_, pb::QueryOrdersResponse>(
         &s,
         "/deai.compute.v1.Query/Orders",

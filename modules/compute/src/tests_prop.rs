@@ -311,8 +311,15 @@ fn check(s: &MemStore) {
             assert_eq!(pending[0].lease_ids, ids);
         }
         // A slashed lease's provider is jailed.
-        for l in g.leases.iter().filter(|l| l.order_id == o.id && l.state == 5) {
-            assert!(g.providers.iter().any(|p| p.owner == l.provider && p.jailed));
+        for l in g
+            .leases
+            .iter()
+            .filter(|l| l.order_id == o.id && l.state == 5)
+        {
+            assert!(g
+                .providers
+                .iter()
+                .any(|p| p.owner == l.provider && p.jailed));
         }
     }
     eprintln!(

@@ -37,7 +37,9 @@ pub fn segment_for(index: usize) -> u32 {
 /// For each claim, whether it is faulty: its checkpoint `segment + 1` is not the referee's
 /// `answer` (`None`: the true run has no checkpoint `segment + 1`).
 pub fn judge<C: AsRef<[Vec<u8>]>>(claims: &[C], segment: u32, answer: Option<&[u8]>) -> Vec<bool> {
-    let judged = usize::try_from(segment).unwrap_or(usize::MAX).saturating_add(1);
+    let judged = usize::try_from(segment)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
     claims
         .iter()
         .map(|c| c.as_ref().get(judged).map(Vec::as_slice) != answer)

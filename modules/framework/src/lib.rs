@@ -5,9 +5,9 @@
 //! Modules depend on this crate only; the app (deaid) wires them together.
 
 pub mod address;
+pub mod audit;
 pub mod authority;
 pub mod coins;
-pub mod audit;
 pub mod context;
 pub mod dec;
 pub mod draw;

@@ -57,8 +57,8 @@ impl Message for SubmitAudit {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         ctx.get_order(self.order_id)?
             .ok_or(ComputeError::OrderNotFound(self.order_id))?;
-        let audit =
-            pending_audit(ctx, self.order_id)?.ok_or(ComputeError::NoPendingAudit(self.order_id))?;
+        let audit = pending_audit(ctx, self.order_id)?
+            .ok_or(ComputeError::NoPendingAudit(self.order_id))?;
         let signer = self.verifier.to_bech32();
         if audit.verifier != signer {
             return Err(ComputeError::NotAssignedVerifier {

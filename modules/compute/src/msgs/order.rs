@@ -12,11 +12,11 @@ use deai_proto::compute::v1::{self as pb, BidState, EscrowState, OrderState, Ver
 
 use super::bid::close_bid;
 use super::{canonical_attributes, coins_of, emit_all, required_coin, response, sender_event};
-use deai_framework::dec::Dec;
 use crate::error::ComputeError;
 use crate::keeper::{ComputeRead, ComputeWrite};
 use crate::params::{MAX_REDUNDANCY, MAX_SPEC_BYTES};
 use crate::{events, MODULE_NAME};
+use deai_framework::dec::Dec;
 
 /// Most auditors an order may name.
 pub const MAX_AUDITORS: usize = 16;
