@@ -22,6 +22,25 @@ use crate::ZkError;
 /// Domain tag that starts every encoding.
 pub const QUANTIZED_DOMAIN: &[u8] = b"deai.quantized_mlp.v1";
 
+/// The length of the canonical encoding of a model with layer sizes `architecture` (input
+/// first), computed without the weights (saturating; None for fewer than 2 sizes): what a
+/// chain can check at registration, before any weights exist.
+pub fn canonical_len(architecture: &[u32]) -> Option<u64> {
+    if architecture.len() < 2 {
+        return None;
+    }
+    // Domain, layer count, input_min, input_max, weight_bits, input_frac_bits,
+    // output_frac_bits.
+    let header = QUANTIZED_DOMAIN.len() as u64 + 4 + 8 + 8 + 4 + 4 + 4;
+    Some(architecture.windows(2).fold(header, |acc, w| {
+        let (n_in, n_out) = (u64::from(w[0]), u64::from(w[1]));
+        let layer = 12u64
+            .saturating_add(n_in.saturating_mul(n_out).saturating_mul(8))
+            .saturating_add(n_out.saturating_mul(8));
+        acc.saturating_add(layer)
+    }))
+}
+
 /// Bounds of [`QuantizedModel::from_canonical_bytes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeLimits {
@@ -239,6 +258,11 @@ mod tests {
         assert_eq!(m.macs(), 12 + 6);
         let big = model(&[784, 56, 10]);
         let bb = big.canonical_bytes();
+        // The length is known from the architecture alone.
+        assert_eq!(canonical_len(&[4, 3, 2]), Some(b.len() as u64));
+        assert_eq!(canonical_len(&[784, 56, 10]), Some(bb.len() as u64));
+        assert_eq!(canonical_len(&[4]), None);
+        assert_eq!(canonical_len(&[u32::MAX; 3]).map(|n| n > (1 << 40)), Some(true));
         assert_eq!(
             QuantizedModel::from_canonical_bytes(&bb, DecodeLimits::default()).unwrap(),
             big

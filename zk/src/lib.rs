@@ -30,7 +30,7 @@ pub mod quant;
 #[doc(hidden)]
 pub mod testing;
 
-pub use canonical::{DecodeLimits, QUANTIZED_DOMAIN};
+pub use canonical::{canonical_len, DecodeLimits, QUANTIZED_DOMAIN};
 pub use error::ZkError;
 pub use input::InputSpec;
 pub use layout::{CircuitLayout, IoEncoding, Mode, OutputKind, Statement};

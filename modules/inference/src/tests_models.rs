@@ -214,7 +214,12 @@ fn a_model_without_key_registers_in_mode_none() {
     m.zk_mode = pb::ZkMode::None as i32;
     m.verifying_key.clear();
     m.circuit = None;
-    exec(&mut s, m).unwrap();
+    exec(&mut s, m.clone()).unwrap();
+    // Without a key a dispute ends only by re-execution: weights the chain could not take
+    // (784-512-10: about 3.2 MB, 406,528 multiply-accumulates) are refused at registration.
+    m.architecture = vec![784, 512, 10];
+    let e = exec(&mut s, m);
+    assert_eq!(code(e), inference(ERR_ADJUDICATION_TOO_LARGE));
 }
 
 #[test]

@@ -134,6 +134,9 @@ impl TryFrom<pb::MsgRegisterModel> for RegisterModel {
     }
 }
 
+/// Room left in an adjudication tx for everything but the weights (signatures, fee, ids).
+pub const ADJUDICATION_TX_ENVELOPE: u64 = 4096;
+
 impl Message for RegisterModel {
     fn signers(&self) -> Vec<Address> {
         vec![self.owner.clone()]
@@ -157,7 +160,29 @@ impl Message for RegisterModel {
         m.id = ctx.next_id(MODEL_SEQ)?;
         m.created_height = ctx.block.height;
         let mut vk_sha256 = Vec::new();
-        if !vk.is_empty() {
+        if vk.is_empty() {
+            // Without a key, a dispute can only end by re-execution: the weights must fit the
+            // adjudication bounds (and the tx that carries them), or a liar could not be
+            // caught.
+            let bytes = deai_zk::canonical_len(&m.architecture).unwrap_or(u64::MAX);
+            let macs: u64 = m
+                .architecture
+                .windows(2)
+                .map(|w| u64::from(w[0]).saturating_mul(u64::from(w[1])))
+                .fold(0u64, u64::saturating_add);
+            let room = params
+                .max_adjudication_bytes
+                .saturating_sub(ADJUDICATION_TX_ENVELOPE);
+            if bytes > room || macs > params.max_adjudication_macs {
+                return Err(InferenceError::AdjudicationTooLarge(format!(
+                    "a model without a verifying key must be adjudicable: its weights encode \
+                     to {bytes} bytes and {macs} multiply-accumulates, the chain re-executes \
+                     at most {room} bytes and {} multiply-accumulates",
+                    params.max_adjudication_macs
+                ))
+                .into());
+            }
+        } else {
             let layout = zk::layout_of(&m)?;
             // Decoding costs about what verifying does: charged on the same schedule.
             ctx.gas().consume(
