@@ -262,7 +262,10 @@ mod tests {
         assert_eq!(canonical_len(&[4, 3, 2]), Some(b.len() as u64));
         assert_eq!(canonical_len(&[784, 56, 10]), Some(bb.len() as u64));
         assert_eq!(canonical_len(&[4]), None);
-        assert_eq!(canonical_len(&[u32::MAX; 3]).map(|n| n > (1 << 40)), Some(true));
+        assert_eq!(
+            canonical_len(&[u32::MAX; 3]).map(|n| n > (1 << 40)),
+            Some(true)
+        );
         assert_eq!(
             QuantizedModel::from_canonical_bytes(&bb, DecodeLimits::default()).unwrap(),
             big
