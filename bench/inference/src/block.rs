@@ -60,11 +60,12 @@ mod tests {
 
     #[test]
     fn auto_gas_is_the_larger_of_the_two_margins() {
-        // 1.5 × 100k = 150k < 200k.
-        assert_eq!(auto_gas_limit(100_000), 200_000);
-        // 1.5 × 300k = 450k > 400k.
-        assert_eq!(auto_gas_limit(300_000), 450_000);
-        assert_eq!(auto_gas_limit(1), 100_001);
+        let h = deai_client::sender::MIN_GAS_HEADROOM;
+        // Small: the headroom wins.
+        assert_eq!(auto_gas_limit(100_000), 100_000 + h);
+        assert_eq!(auto_gas_limit(1), 1 + h);
+        // Large: 1.5 × used wins (2 × h ≤ used makes 1.5 × used ≥ used + h).
+        assert_eq!(auto_gas_limit(4 * h), 6 * h);
     }
 
     #[test]
