@@ -25,7 +25,7 @@ pub const PRICE: u128 = 1_000;
 /// The default `server_min_stake`.
 pub const STAKE: u128 = 10_000_000;
 /// Gas limit of the bench's signed submissions, and their fee at 0.025udeai a gas unit.
-pub const TX_GAS_LIMIT: u64 = 2_000_000;
+pub const TX_GAS_LIMIT: u64 = 20_000_000;
 pub const TX_FEE: &str = "50000udeai";
 
 /// One model in the state.
