@@ -287,7 +287,15 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
             logs()
         );
     }
-    assert_eq!(w1.log_text().matches("result submitted lease=").count(), 1);
+    // At most one submission logged: the kill may land after the result's tx was sent and
+    // before its line was written; the restart then finds the result on chain (or the lease
+    // already ended) and sends nothing. The chain holds exactly the two results (above).
+    let log1_text = w1.log_text();
+    assert!(
+        log1_text.matches("result submitted lease=").count() <= 1,
+        "{}",
+        tail(&log1_text)
+    );
     // SIGTERM stops a daemon cleanly.
     assert!(w2.stop().success(), "{}", tail(&w2.log_text()));
 
