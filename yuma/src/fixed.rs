@@ -91,7 +91,13 @@ pub fn sum(v: &[I32F32]) -> I32F32 {
 pub fn safe_exp(x: I32F32) -> I32F32 {
     let lo = I32F32::from_int(-20);
     let hi = I32F32::from_int(20);
-    let x = if x < lo { lo } else if x > hi { hi } else { x };
+    let x = if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    };
     exp(x)
 }
 

@@ -310,10 +310,16 @@ pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
     };
     let weights_u16: Vec<Vec<u16>> = (0..n).map(|i| get_row(&inputs.weights, i)).collect();
     let bonds_prev: Vec<Vec<u16>> = (0..n).map(|i| get_row(&inputs.bonds_prev, i)).collect();
-    let permit: Vec<bool> =
-        (0..n).map(|i| inputs.validator_permit.get(i).copied().unwrap_or(false)).collect();
+    let permit: Vec<bool> = (0..n)
+        .map(|i| inputs.validator_permit.get(i).copied().unwrap_or(false))
+        .collect();
     let active: Vec<bool> = (0..n)
-        .map(|i| inputs.active.as_ref().is_none_or(|a| a.get(i).copied().unwrap_or(true)))
+        .map(|i| {
+            inputs
+                .active
+                .as_ref()
+                .is_none_or(|a| a.get(i).copied().unwrap_or(true))
+        })
         .collect();
 
     // 1. Stake: min_stake threshold, normalise in I64F64, floor to I32F32.
@@ -338,7 +344,13 @@ pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
 
     // 2. Active stake.
     let mut active_stake: Vec<Z> = (0..n)
-        .map(|i| if active[i] && permit[i] { stake[i] } else { Z::ZERO })
+        .map(|i| {
+            if active[i] && permit[i] {
+                stake[i]
+            } else {
+                Z::ZERO
+            }
+        })
         .collect();
     normalize(&mut active_stake);
 
@@ -363,8 +375,15 @@ pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
     let consensus = weighted_median_col(&active_stake, &w, kappa, n);
 
     // 5. Clip and validator trust.
-    let clipped: Vec<Vec<Z>> =
-        w.iter().map(|r| r.iter().zip(&consensus).map(|(x, c)| (*x).min(*c)).collect()).collect();
+    let clipped: Vec<Vec<Z>> = w
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&consensus)
+                .map(|(x, c)| (*x).min(*c))
+                .collect()
+        })
+        .collect();
     let validator_trust: Vec<Z> = clipped.iter().map(|r| sum(r)).collect();
 
     // 6. Ranks and incentive.
@@ -398,7 +417,12 @@ pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
         let mut ema: Vec<Vec<Z>> = delta
             .iter()
             .zip(&b)
-            .map(|(rn, ro)| rn.iter().zip(ro).map(|(x, y)| alpha.mul(*x).add(oma.mul(*y))).collect())
+            .map(|(rn, ro)| {
+                rn.iter()
+                    .zip(ro)
+                    .map(|(x, y)| alpha.mul(*x).add(oma.mul(*y)))
+                    .collect()
+            })
             .collect();
         col_normalize(&mut ema, n);
         let div = mat_vec(&ema, &incentive);
@@ -418,7 +442,8 @@ pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
                 .map(|i| {
                     (0..n)
                         .map(|j| {
-                            let a = alpha_sigmoid(consensus[j], wb[i][j], b[i][j], a_lo, a_hi, steep);
+                            let a =
+                                alpha_sigmoid(consensus[j], wb[i][j], b[i][j], a_lo, a_hi, steep);
                             let decayed = Z::ONE.sub(a).mul(b[i][j]);
                             let inc = a.mul(wb[i][j]).max(Z::ZERO);
                             decayed.add(inc).min(Z::ONE)
@@ -430,13 +455,22 @@ pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
             let oma = Z::ONE.sub(alpha);
             wb.iter()
                 .zip(&b)
-                .map(|(rn, ro)| rn.iter().zip(ro).map(|(x, y)| alpha.mul(*x).add(oma.mul(*y))).collect())
+                .map(|(rn, ro)| {
+                    rn.iter()
+                        .zip(ro)
+                        .map(|(x, y)| alpha.mul(*x).add(oma.mul(*y)))
+                        .collect()
+                })
                 .collect()
         };
         let mut norm = ema.clone();
         col_normalize(&mut norm, n);
         let per_val = mat_vec(&norm, &incentive);
-        let div: Vec<Z> = per_val.iter().zip(&active_stake).map(|(x, s)| x.mul(*s)).collect();
+        let div: Vec<Z> = per_val
+            .iter()
+            .zip(&active_stake)
+            .map(|(x, s)| x.mul(*s))
+            .collect();
         (ema, div)
     };
     normalize(&mut dividends);
@@ -445,9 +479,17 @@ pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
     let emission_sum = sum(&incentive).add(sum(&dividends));
     let miner_norm: Vec<Z> = incentive.iter().map(|x| x.div(emission_sum)).collect();
     let mut val_norm: Vec<Z> = dividends.iter().map(|x| x.div(emission_sum)).collect();
-    let mut comb_norm: Vec<Z> = miner_norm.iter().zip(&val_norm).map(|(a, b)| a.add(*b)).collect();
+    let mut comb_norm: Vec<Z> = miner_norm
+        .iter()
+        .zip(&val_norm)
+        .map(|(a, b)| a.add(*b))
+        .collect();
     if emission_sum == Z::ZERO {
-        let fallback = if active_stake.iter().all(|x| *x == Z::ZERO) { &stake } else { &active_stake };
+        let fallback = if active_stake.iter().all(|x| *x == Z::ZERO) {
+            &stake
+        } else {
+            &active_stake
+        };
         val_norm = fallback.clone();
         comb_norm = fallback.clone();
     }
@@ -511,7 +553,11 @@ mod tests {
         let mut s: Vec<Z> = rows.iter().map(|&i| stake[i]).collect();
         normalize(&mut s);
         let minority = sum(&s).sub(majority);
-        let mut pairs: Vec<(Z, Z)> = rows.iter().zip(&s).map(|(&i, st)| (score[i], *st)).collect();
+        let mut pairs: Vec<(Z, Z)> = rows
+            .iter()
+            .zip(&s)
+            .map(|(&i, st)| (score[i], *st))
+            .collect();
         pairs.sort();
         let mut cum = Z::ZERO;
         let mut k = 0;
@@ -532,25 +578,35 @@ mod tests {
     fn median_matches_closed_form() {
         let mut seed = 7u64;
         let mut next = |m: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % m
         };
         for _ in 0..3000 {
             let n = 1 + next(9) as usize;
             let stake: Vec<Z> = (0..n).map(|_| Z::from_int(next(5) as i64)).collect();
-            let score: Vec<Vec<Z>> =
-                (0..n).map(|_| vec![Z::from_int(next(4) as i64).div(Z::from_int(3))]).collect();
+            let score: Vec<Vec<Z>> = (0..n)
+                .map(|_| vec![Z::from_int(next(4) as i64).div(Z::from_int(3))])
+                .collect();
             let kappa = u16_ratio(next(65536) as u16);
             let got = weighted_median_col(&stake, &score, kappa, 1)[0];
             let col: Vec<Z> = score.iter().map(|r| r[0]).collect();
-            assert_eq!(got, naive_median(&stake, &col, kappa), "{stake:?} {col:?} {kappa:?}");
+            assert_eq!(
+                got,
+                naive_median(&stake, &col, kappa),
+                "{stake:?} {col:?} {kappa:?}"
+            );
         }
     }
 
     #[test]
     fn equal_stake_takes_higher_weight() {
         let s = vec![Z::ONE, Z::ONE];
-        let sc = vec![vec![Z::from_int(1).div(Z::from_int(4))], vec![Z::from_int(3).div(Z::from_int(4))]];
+        let sc = vec![
+            vec![Z::from_int(1).div(Z::from_int(4))],
+            vec![Z::from_int(3).div(Z::from_int(4))],
+        ];
         let c = weighted_median_col(&s, &sc, u16_ratio(32767), 1);
         assert_eq!(c[0], sc[1][0]);
         // κ = 0.5 exactly (32768/65535 > 0.5) no longer lets one half suffice.
@@ -568,7 +624,10 @@ mod tests {
     #[test]
     fn yuma3_scalar_alpha_first_epoch() {
         // Same network as vector 01, Yuma3: E = α·W̄ with no previous bonds.
-        let p = Params { yuma3: true, ..Params::default() };
+        let p = Params {
+            yuma3: true,
+            ..Params::default()
+        };
         let mut w = vec![vec![0u16; 5]; 5];
         w[0][2] = 65535;
         w[0][3] = 65535;
@@ -588,8 +647,18 @@ mod tests {
         let d0 = 0.75 * (3.0 / 7.0 + 2.0 / 7.0);
         let d1 = 0.25 * (2.0 / 7.0);
         assert!((o.dividends[0] - d0 / (d0 + d1)).abs() < 1e-6);
-        let o2 = epoch(&Params { liquid_alpha: true, ..p }, &inp);
+        let o2 = epoch(
+            &Params {
+                liquid_alpha: true,
+                ..p
+            },
+            &inp,
+        );
         // Liquid alpha lies in [alpha_low, alpha_high] ≈ [0.7, 0.9].
-        assert!(o2.bonds[0][2] > 0.69 * 0.5 && o2.bonds[0][2] < 0.91 * 0.5, "{}", o2.bonds[0][2]);
+        assert!(
+            o2.bonds[0][2] > 0.69 * 0.5 && o2.bonds[0][2] < 0.91 * 0.5,
+            "{}",
+            o2.bonds[0][2]
+        );
     }
 }

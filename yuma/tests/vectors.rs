@@ -8,14 +8,20 @@ fn close_f(name: &str, got: &[f64], want: &Value) {
     let want: Vec<f64> = serde_json::from_value(want.clone()).unwrap();
     assert_eq!(got.len(), want.len(), "{name} len");
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert!((g - w).abs() <= 1e-6 + 1e-6 * w.abs(), "{name}[{i}]: got {g}, want {w}");
+        assert!(
+            (g - w).abs() <= 1e-6 + 1e-6 * w.abs(),
+            "{name}[{i}]: got {g}, want {w}"
+        );
     }
 }
 fn close_u16(name: &str, got: &[u16], want: &Value) {
     let want: Vec<u16> = serde_json::from_value(want.clone()).unwrap();
     assert_eq!(got.len(), want.len(), "{name} len");
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert!((*g as i64 - *w as i64).abs() <= 1, "{name}[{i}]: got {g}, want {w}");
+        assert!(
+            (*g as i64 - *w as i64).abs() <= 1,
+            "{name}[{i}]: got {g}, want {w}"
+        );
     }
 }
 fn close_rao(name: &str, got: &[u64], want: &Value, rao: u64) {
@@ -23,7 +29,10 @@ fn close_rao(name: &str, got: &[u64], want: &Value, rao: u64) {
     assert_eq!(got.len(), want.len(), "{name} len");
     let tol = 1e-6 * rao as f64 + 2.0;
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert!((*g as f64 - *w as f64).abs() <= tol, "{name}[{i}]: got {g}, want {w}");
+        assert!(
+            (*g as f64 - *w as f64).abs() <= tol,
+            "{name}[{i}]: got {g}, want {w}"
+        );
     }
 }
 
@@ -80,7 +89,10 @@ fn example_01_within_tolerance() {
     assert_eq!(total, 18, "all 18 output keys of the vector are compared");
     // Report (not asserted beyond tolerance) how many keys are bit-identical.
     eprintln!("example-01: {exact}/{total} output keys bit-identical");
-    assert_eq!(exact, total, "the fixed-point emulation should be bit-exact on vector 01");
+    assert_eq!(
+        exact, total,
+        "the fixed-point emulation should be bit-exact on vector 01"
+    );
 }
 
 #[test]
@@ -121,14 +133,33 @@ fn arb_case(max_n: usize) -> impl Strategy<Value = (Params, Inputs)> {
                 min_stake: ms,
                 max_allowed_validators: 128,
             });
-        let stake = prop::collection::vec(prop_oneof![Just(0u64), 0u64..1_000, 0u64..(1u64 << 58)], n);
-        let w = prop::collection::vec(prop::collection::vec(prop_oneof![Just(0u16), any::<u16>()], n), n);
-        let b = prop::collection::vec(prop::collection::vec(prop_oneof![Just(0u16), any::<u16>()], n), n);
+        let stake =
+            prop::collection::vec(prop_oneof![Just(0u64), 0u64..1_000, 0u64..(1u64 << 58)], n);
+        let w = prop::collection::vec(
+            prop::collection::vec(prop_oneof![Just(0u16), any::<u16>()], n),
+            n,
+        );
+        let b = prop::collection::vec(
+            prop::collection::vec(prop_oneof![Just(0u16), any::<u16>()], n),
+            n,
+        );
         let permit = prop::collection::vec(any::<bool>(), n);
         let active = prop::collection::vec(prop::bool::weighted(0.8), n);
-        (params, stake, w, b, permit, active).prop_map(move |(p, stake, weights, bonds_prev, validator_permit, active)| {
-            (p, Inputs { n, stake, weights, validator_permit, bonds_prev, active: Some(active) })
-        })
+        (params, stake, w, b, permit, active).prop_map(
+            move |(p, stake, weights, bonds_prev, validator_permit, active)| {
+                (
+                    p,
+                    Inputs {
+                        n,
+                        stake,
+                        weights,
+                        validator_permit,
+                        bonds_prev,
+                        active: Some(active),
+                    },
+                )
+            },
+        )
     })
 }
 
@@ -138,10 +169,17 @@ fn permute(inp: &Inputs, perm: &[usize]) -> Inputs {
     Inputs {
         n,
         stake: (0..n).map(|k| inp.stake[perm[k]]).collect(),
-        weights: (0..n).map(|k| (0..n).map(|l| inp.weights[perm[k]][perm[l]]).collect()).collect(),
-        bonds_prev: (0..n).map(|k| (0..n).map(|l| inp.bonds_prev[perm[k]][perm[l]]).collect()).collect(),
+        weights: (0..n)
+            .map(|k| (0..n).map(|l| inp.weights[perm[k]][perm[l]]).collect())
+            .collect(),
+        bonds_prev: (0..n)
+            .map(|k| (0..n).map(|l| inp.bonds_prev[perm[k]][perm[l]]).collect())
+            .collect(),
         validator_permit: (0..n).map(|k| inp.validator_permit[perm[k]]).collect(),
-        active: inp.active.as_ref().map(|a| (0..n).map(|k| a[perm[k]]).collect()),
+        active: inp
+            .active
+            .as_ref()
+            .map(|a| (0..n).map(|k| a[perm[k]]).collect()),
     }
 }
 
