@@ -24,6 +24,10 @@ const FILES: &[&str] = &[
     "deai/inference/v1/tx.proto",
     "deai/inference/v1/query.proto",
     "deai/inference/v1/events.proto",
+    "deai/training/v1/genesis.proto",
+    "deai/training/v1/tx.proto",
+    "deai/training/v1/query.proto",
+    "deai/training/v1/events.proto",
 ];
 
 /// Proto packages of the Cosmos types deai's protos use, mapped to cosmos-sdk-proto's, so

@@ -21,7 +21,11 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/deai_descriptor_set.bin"));
 
 /// The gRPC services deai's modules define (the Msg services are for tx encoding only).
-pub const QUERY_SERVICES: &[&str] = &["deai.compute.v1.Query", "deai.inference.v1.Query"];
+pub const QUERY_SERVICES: &[&str] = &[
+    "deai.compute.v1.Query",
+    "deai.inference.v1.Query",
+    "deai.training.v1.Query",
+];
 
 /// [`FILE_DESCRIPTOR_SET`] as a descriptor pool.
 ///
@@ -42,6 +46,12 @@ pub mod compute {
 pub mod inference {
     pub mod v1 {
         include!(concat!(env!("OUT_DIR"), "/deai.inference.v1.rs"));
+    }
+}
+
+pub mod training {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/deai.training.v1.rs"));
     }
 }
 
