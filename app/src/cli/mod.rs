@@ -4,6 +4,7 @@ mod compute_msgs;
 mod compute_query;
 mod compute_tx;
 mod config;
+mod debug_cmd;
 mod genesis_cmd;
 mod inference_msgs;
 mod inference_query;
@@ -102,6 +103,9 @@ pub enum Command {
     Query(query_cmd::QueryCommand),
     /// Print the app_state of the node's latest committed state (the node must be stopped).
     Export,
+    /// Offline tools that need no node.
+    #[command(subcommand)]
+    Debug(debug_cmd::DebugCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -114,5 +118,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tx(c) => tx_cmd::run(&cli.home, *c, out),
         Command::Query(c) => query_cmd::run(c, out),
         Command::Export => start::export(&cli.home),
+        Command::Debug(c) => debug_cmd::run(c),
     }
 }
