@@ -6,44 +6,9 @@
 // Prints one JSON line with what it saw; exits non-zero with one error line on any failure.
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
-import { SigningStargateClient, GasPrice, defaultRegistryTypes, assertIsDeliverTxSuccess } from "@cosmjs/stargate";
-import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const protoDir = join(here, "../../proto");
-
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-}
-
-// deai's protos import two Cosmos files (proto/third_party) and Google's http annotations
-// (shipped with protobufjs).
-async function loadDeaiProtos() {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => {
-    if (target.startsWith("cosmos/")) return join(protoDir, "third_party", target);
-    if (target.startsWith("google/")) return join(here, "node_modules/protobufjs", target);
-    return join(protoDir, target);
-  };
-  await root.load(
-    ["deai/compute/v1/tx.proto", "deai/compute/v1/query.proto", "deai/inference/v1/tx.proto", "deai/inference/v1/query.proto"],
-    { keepCase: false },
-  );
-  return root;
-}
-
-// A cosmjs GeneratedType backed by a protobufjs type.
-function generated(root, name) {
-  const T = root.lookupType(name);
-  return {
-    encode: (message, writer) => T.encode(T.fromObject(message), writer),
-    decode: (input) => T.toObject(T.decode(input), { longs: String, enums: String, defaults: true }),
-    fromPartial: (object) => T.fromObject(object),
-  };
-}
+import { defaultRegistryTypes, assertIsDeliverTxSuccess } from "@cosmjs/stargate";
+import { Registry } from "@cosmjs/proto-signing";
+import { check, loadDeaiProtos, generated, signer as signerFor, abciQuery } from "./deai.mjs";
 
 const net = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const rpc = net.nodes[0].rpc;
@@ -51,17 +16,15 @@ const denom = net.denom;
 const [requester, provider] = net.accounts;
 const out = {};
 
-const root = await loadDeaiProtos();
+const root = await loadDeaiProtos(
+  ["deai/compute/v1/tx.proto", "deai/compute/v1/query.proto", "deai/inference/v1/tx.proto", "deai/inference/v1/query.proto"],
+);
 const registry = new Registry(defaultRegistryTypes);
 for (const m of ["MsgCreateProvider", "MsgCreateOrder", "MsgCreateBid"]) {
   registry.register(`/deai.compute.v1.${m}`, generated(root, `deai.compute.v1.${m}`));
 }
 registry.register("/deai.inference.v1.MsgRequestInference", generated(root, "deai.inference.v1.MsgRequestInference"));
-const gasPrice = GasPrice.fromString(`0.025${denom}`);
-async function signer(account) {
-  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: "deai" });
-  return SigningStargateClient.connectWithSigner(rpc, wallet, { registry, gasPrice });
-}
+const signer = (account) => signerFor(rpc, registry, denom, account);
 
 const prov = await signer(provider);
 const created = await prov.signAndBroadcast(
@@ -111,15 +74,7 @@ check(createdEvent, "EventOrderCreated");
 out.orderId = JSON.parse(createdEvent.attributes.find((a) => a.key === "order_id").value);
 
 // Queries are gRPC methods over ABCI; the response decodes with the same protos.
-const QueryOrderRequest = root.lookupType("deai.compute.v1.QueryOrderRequest");
-const QueryOrderResponse = root.lookupType("deai.compute.v1.QueryOrderResponse");
-const cmt = req.getCometClient();
-const answer = await cmt.abciQuery({
-  path: "/deai.compute.v1.Query/Order",
-  data: QueryOrderRequest.encode({ id: Number(out.orderId) }).finish(),
-});
-check(answer.code === 0, `order query code ${answer.code}`);
-const order = QueryOrderResponse.toObject(QueryOrderResponse.decode(answer.value), { longs: String, enums: String }).order;
+const order = (await abciQuery(req, root, "deai.compute.v1.Query", "Order", { id: Number(out.orderId) })).order;
 out.orderState = order.state;
 out.orderOwner = order.owner;
 out.redundancy = order.redundancy;
@@ -160,9 +115,6 @@ const asked = await req.signAndBroadcast(
 );
 out.inferenceCode = asked.code;
 out.inferenceLog = asked.rawLog;
-const InfParamsReq = root.lookupType("deai.inference.v1.QueryParamsRequest");
-const InfParamsRes = root.lookupType("deai.inference.v1.QueryParamsResponse");
-const p = await cmt.abciQuery({ path: "/deai.inference.v1.Query/Params", data: InfParamsReq.encode({}).finish() });
-out.inferenceTakeRate = InfParamsRes.toObject(InfParamsRes.decode(p.value)).params.takeRate;
+out.inferenceTakeRate = (await abciQuery(req, root, "deai.inference.v1.Query", "Params", {})).params.takeRate;
 
 console.log(JSON.stringify(out));
