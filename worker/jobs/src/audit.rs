@@ -2,7 +2,7 @@
 //! a verifier can check from the spec, the dataset's row count and the records alone. It
 //! never trusts the step count, schedule or start the worker reports: it recomputes them.
 
-use crate::digest::ChainHasher;
+use crate::digest::{ChainHasher, Digest};
 use crate::init::initial_state_digest;
 use crate::result::{DeviceRecord, TrainResult, RESULT_VERSION};
 use crate::schedule::{plan, Plan};
@@ -79,22 +79,42 @@ pub fn check_claim(
 
     comparable(claimed, own)?;
 
-    let start = initial_state_digest(&spec.model, &t.optimizer, t.seed);
-    let first = &claimed.checkpoints[0];
-    if first.state_sha256 != start {
+    // A job from `training.init_weights` starts from a file this function does not have:
+    // its caller checks the start with `check_start` once it has loaded that file.
+    if t.init_weights.is_none() {
+        check_start(
+            spec,
+            claimed,
+            &initial_state_digest(&spec.model, &t.optimizer, t.seed),
+        )?;
+    }
+    Ok(p)
+}
+
+/// Checks that the claim's checkpoint 0 holds `start`, the digest of the job's initial
+/// training state (`init::initial_state_digest` for a seeded job,
+/// `init::start_state_digest` of the `training.init_weights` file otherwise): `Diverged`
+/// at checkpoint 0 if not.
+pub fn check_start(spec: &JobSpec, claimed: &TrainResult, start: &Digest) -> Result<(), Verdict> {
+    let Some(first) = claimed.checkpoints.first() else {
+        return Err(Verdict::malformed("the result has no checkpoint 0"));
+    };
+    if first.state_sha256 != *start {
         return Err(Verdict::Diverged {
             checkpoint: 0,
             step: 0,
             expected: ChainHasher::link(
-                &ChainHasher::new(&spec_hash, &[spec.dataset.sha256]).head(),
+                &ChainHasher::new(&spec.hash(), &[spec.dataset.sha256]).head(),
                 0,
-                &start,
+                start,
             ),
             actual: first.hash,
-            reason: "the run does not start from the spec's seeded initial weights with zeroed optimizer state".into(),
+            reason:
+                "the run does not start from the job's initial weights with zeroed optimizer state"
+                    .into(),
         });
     }
-    Ok(p)
+    Ok(())
 }
 
 /// `Incomparable` unless the result was computed by this build in this verifier's mode.

@@ -76,6 +76,7 @@ pub fn slot_names(spec: &OptimizerSpec) -> &'static [&'static str] {
 }
 
 /// One initialised parameter: its name, shape and values.
+#[derive(Clone, Debug, PartialEq)]
 pub struct InitTensor {
     pub name: String,
     pub shape: Vec<u64>,
@@ -120,11 +121,16 @@ pub fn init_params(spec: &ModelSpec, seed: u64) -> Vec<InitTensor> {
 /// `param/` and zeroed optimizer slots under `opt/`. Checkpoint 0 of an honest run has
 /// exactly this `state_sha256`.
 pub fn initial_state_digest(model: &ModelSpec, optimizer: &OptimizerSpec, seed: u64) -> Digest {
-    let params = init_params(model, seed);
+    start_state_digest(&init_params(model, seed), optimizer)
+}
+
+/// Canonical digest of the training state that starts from `params` (the seeded ones, or
+/// a job's `training.init_weights`) with zeroed optimizer slots.
+pub fn start_state_digest(params: &[InitTensor], optimizer: &OptimizerSpec) -> Digest {
     let slots = slot_names(optimizer);
     let mut names = Vec::new();
     let mut datas = Vec::new();
-    for p in &params {
+    for p in params {
         names.push(format!("{PARAM_PREFIX}{}", p.name));
         datas.push(
             p.values
@@ -150,6 +156,61 @@ pub fn initial_state_digest(model: &ModelSpec, optimizer: &OptimizerSpec, seed: 
         })
         .collect();
     canonical_digest(&mut items)
+}
+
+/// Largest weights file (safetensors) a model's parameters can honestly take: their f32
+/// data plus a generous header. Readers of a weights file read no more than this.
+pub fn max_weights_bytes(model: &ModelSpec) -> u64 {
+    let params = parameter_count(model).unwrap_or(u64::MAX);
+    let tensors = param_shapes(model).len() as u64;
+    params
+        .saturating_mul(4)
+        .saturating_add(65_536 + 256 * tensors)
+}
+
+/// Parses a weights file (safetensors) as the parameters of `model`: exactly the model's
+/// tensor names, each F32 with the model's shape, in `param_shapes` order. The error says
+/// which tensor is missing, extra or misshapen.
+pub fn weights_from_safetensors(
+    bytes: &[u8],
+    model: &ModelSpec,
+) -> Result<Vec<InitTensor>, String> {
+    use crate::tensors::safetensors::{tensor::Dtype, SafeTensors};
+    let st = SafeTensors::deserialize(bytes).map_err(|e| format!("not safetensors: {e:?}"))?;
+    let shapes = param_shapes(model);
+    let mut out = Vec::with_capacity(shapes.len());
+    for (name, shape) in &shapes {
+        let view = st
+            .tensor(name)
+            .map_err(|_| format!("lacks tensor {name:?}, which the model needs"))?;
+        let got: Vec<u64> = view.shape().iter().map(|&d| d as u64).collect();
+        if got != *shape {
+            return Err(format!(
+                "tensor {name:?} has shape {got:?}, the model expects {shape:?}"
+            ));
+        }
+        if view.dtype() != Dtype::F32 {
+            return Err(format!(
+                "tensor {name:?} has dtype {:?}, expected F32",
+                view.dtype()
+            ));
+        }
+        out.push(InitTensor {
+            name: name.clone(),
+            shape: shape.clone(),
+            values: crate::tensors::floats(name, &view)?,
+        });
+    }
+    if let Some(extra) = st
+        .names()
+        .into_iter()
+        .find(|n| !shapes.iter().any(|(m, _)| m == *n))
+    {
+        return Err(format!(
+            "has tensor {extra:?}, which the model does not use"
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -202,5 +263,64 @@ mod tests {
         let p = init_params(&m, 7);
         let bound = 1.0 / 3f32.sqrt();
         assert!(p.iter().all(|t| t.values.iter().all(|v| v.abs() <= bound)));
+        assert_eq!(start_state_digest(&p, &sgd), d);
+    }
+
+    fn file(tensors: &[(&str, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
+        use crate::tensors::safetensors::tensor::{serialize, Dtype, TensorView};
+        let datas: Vec<Vec<u8>> = tensors
+            .iter()
+            .map(|(_, _, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect())
+            .collect();
+        let views: Vec<(&str, TensorView<'_>)> = tensors
+            .iter()
+            .zip(&datas)
+            .map(|((n, s, _), d)| (*n, TensorView::new(Dtype::F32, s.clone(), d).unwrap()))
+            .collect();
+        serialize(views, &None).unwrap()
+    }
+
+    #[test]
+    fn weights_files_must_fit_the_model_exactly() {
+        let m = ModelSpec::Logistic {
+            inputs: 3,
+            classes: 2,
+        };
+        let w = vec![0.5f32; 6];
+        let good = file(&[
+            ("fc0.weight", vec![2, 3], w.clone()),
+            ("fc0.bias", vec![2], vec![1.0, -1.0]),
+        ]);
+        assert!(good.len() as u64 <= max_weights_bytes(&m));
+        let p = weights_from_safetensors(&good, &m).unwrap();
+        assert_eq!(p[0].name, "fc0.weight");
+        assert_eq!(p[0].values, w);
+        assert_eq!(p[1].values, vec![1.0, -1.0]);
+
+        let missing = file(&[("fc0.weight", vec![2, 3], w.clone())]);
+        let e = weights_from_safetensors(&missing, &m).unwrap_err();
+        assert!(e.contains("lacks tensor \"fc0.bias\""), "{e}");
+        let shape = file(&[
+            ("fc0.weight", vec![3, 2], w.clone()),
+            ("fc0.bias", vec![2], vec![0.0; 2]),
+        ]);
+        let e = weights_from_safetensors(&shape, &m).unwrap_err();
+        assert!(
+            e.contains("has shape [3, 2], the model expects [2, 3]"),
+            "{e}"
+        );
+        let extra = file(&[
+            ("fc0.weight", vec![2, 3], w),
+            ("fc0.bias", vec![2], vec![0.0; 2]),
+            ("fc9.bias", vec![1], vec![0.0]),
+        ]);
+        let e = weights_from_safetensors(&extra, &m).unwrap_err();
+        assert!(
+            e.contains("\"fc9.bias\", which the model does not use"),
+            "{e}"
+        );
+        assert!(weights_from_safetensors(b"junk", &m)
+            .unwrap_err()
+            .contains("not safetensors"));
     }
 }

@@ -5,17 +5,21 @@
 
 pub mod audit;
 pub mod digest;
+pub mod fedavg;
 pub mod init;
 pub mod result;
 pub mod rng;
+pub mod round;
 pub mod schedule;
 pub mod spec;
 pub mod tensors;
 pub mod verdict;
 
 pub use digest::{canonical_digest, CanonicalTensor, ChainHasher, Digest, DigestParseError};
+pub use fedavg::{fedavg, FedAvgError};
 pub use result::{
     CheckpointRecord, DatasetRecord, DeviceRecord, EvalReport, InferReport, Metrics, TrainResult,
 };
-pub use spec::{JobKind, JobSpec, SpecError};
+pub use round::{round_job, score_u16};
+pub use spec::{JobKind, JobSpec, ShardSpec, SpecError};
 pub use verdict::Verdict;

@@ -59,6 +59,22 @@ pub fn split_indices(n: usize, test_fraction: f64, seed: u64) -> (Vec<usize>, Ve
     (train, test)
 }
 
+/// The (train, test) row indices a split spec selects from `n` rows: `split_indices`, then
+/// only the training positions its shard keeps (the test part is never sharded).
+pub fn split_rows(n: usize, split: &crate::spec::SplitSpec) -> (Vec<usize>, Vec<usize>) {
+    let (train, test) = split_indices(n, split.test_fraction, split.seed);
+    let train = match &split.shard {
+        None => train,
+        Some(shard) => train
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| shard.keeps(*i as u64))
+            .map(|(_, r)| r)
+            .collect(),
+    };
+    (train, test)
+}
+
 /// Rows in the test part of a split of `n` rows: `round(n * test_fraction)`, at most `n`.
 /// (An f64 product and round-half-away-from-zero: both are exactly specified by IEEE 754.)
 pub fn test_rows(n: usize, test_fraction: f64) -> usize {
@@ -93,6 +109,31 @@ mod tests {
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), 1797);
+    }
+
+    #[test]
+    fn shards_partition_the_training_part() {
+        use crate::spec::{ShardSpec, SplitSpec};
+        let mut s = SplitSpec {
+            test_fraction: 0.2,
+            seed: 1,
+            shard: None,
+        };
+        let (train, test) = split_rows(101, &s);
+        let mut seen = Vec::new();
+        for index in 0..3 {
+            s.shard = Some(ShardSpec { index, count: 3 });
+            let (part, t) = split_rows(101, &s);
+            assert_eq!(t, test);
+            assert_eq!(part.len() as u64, ShardSpec { index, count: 3 }.rows(81));
+            // Position i of the full training part, for i % 3 == index.
+            assert_eq!(part[1], train[index as usize + 3]);
+            seen.extend(part);
+        }
+        seen.sort_unstable();
+        let mut all = train.clone();
+        all.sort_unstable();
+        assert_eq!(seen, all);
     }
 
     #[test]

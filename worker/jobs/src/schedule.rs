@@ -42,6 +42,21 @@ pub fn plan(spec: &JobSpec, rows: u64) -> Result<Plan, SpecError> {
             ),
         ));
     }
+    let train = match &spec.split.shard {
+        None => train,
+        Some(shard) => match shard.rows(train) {
+            0 => {
+                return Err(bad(
+                    "split.shard",
+                    format!(
+                        "shard {} of {} of the {train} training rows is empty",
+                        shard.index, shard.count
+                    ),
+                ))
+            }
+            n => n,
+        },
+    };
     let steps_per_epoch = train.div_ceil(u64::from(t.batch_size));
     let total = steps_per_epoch
         .checked_mul(u64::from(t.epochs))
@@ -125,5 +140,28 @@ mod tests {
         assert_eq!(e.path, "training.checkpoint_every");
         let e = plan(&spec(1, 1, 1), 2).unwrap_err();
         assert_eq!(e.path, "split.test_fraction");
+    }
+
+    #[test]
+    fn a_shard_plans_its_own_rows() {
+        let mut s = spec(15, 32, 100);
+        // 1438 training rows in 3 shards: 480, 479, 479.
+        let sizes: Vec<u64> = (0..3)
+            .map(|index| {
+                s.split.shard = Some(crate::spec::ShardSpec { index, count: 3 });
+                plan(&s, 1797).unwrap().train_rows
+            })
+            .collect();
+        assert_eq!(sizes, vec![480, 479, 479]);
+        assert_eq!(plan(&s, 1797).unwrap().steps_per_epoch, 15);
+        assert_eq!(plan(&s, 1797).unwrap().test_rows, 359);
+        // 8 training rows in 10 shards: shard 9 has none.
+        s.split.shard = Some(crate::spec::ShardSpec {
+            index: 9,
+            count: 10,
+        });
+        let e = plan(&s, 10).unwrap_err();
+        assert_eq!(e.path, "split.shard");
+        assert!(e.message.contains("empty"), "{e}");
     }
 }

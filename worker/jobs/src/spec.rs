@@ -17,7 +17,7 @@ pub struct SpecError {
 }
 
 impl SpecError {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> SpecError {
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> SpecError {
         SpecError {
             path: path.into(),
             message: message.into(),
@@ -193,6 +193,35 @@ pub struct SplitSpec {
     pub test_fraction: f64,
     #[serde(default)]
     pub seed: u64,
+    /// Keep only this shard of the training part (a training market's round gives each
+    /// trainer one). Absent: the whole training part. The test part is never sharded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardSpec>,
+}
+
+/// Shard `index` of `count`: the rows of the training part at positions `i` (in the
+/// split's order) with `i % count == index`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ShardSpec {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl ShardSpec {
+    /// Whether position `i` of the training part belongs to this shard.
+    pub fn keeps(&self, i: u64) -> bool {
+        i % u64::from(self.count.max(1)) == u64::from(self.index)
+    }
+
+    /// How many of `n` positions this shard keeps: `ceil((n - index) / count)`, or 0.
+    pub fn rows(&self, n: u64) -> u64 {
+        let (index, count) = (u64::from(self.index), u64::from(self.count.max(1)));
+        if index >= count {
+            return 0;
+        }
+        n.saturating_sub(index).div_ceil(count)
+    }
 }
 
 fn default_test_fraction() -> f64 {
@@ -204,6 +233,7 @@ impl Default for SplitSpec {
         SplitSpec {
             test_fraction: default_test_fraction(),
             seed: 0,
+            shard: None,
         }
     }
 }
@@ -218,6 +248,11 @@ pub struct TrainingSpec {
     pub checkpoint_every: u32,
     /// Seeds the weight initialisation and the batch order.
     pub seed: u64,
+    /// Start from these weights (a safetensors file with the model's own parameter names
+    /// and shapes, all F32) instead of the seeded initialisation; the seed then only orders
+    /// the batches. The path is a local hint, not part of the spec hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_weights: Option<ArtifactRef>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -308,6 +343,17 @@ impl JobSpec {
                 format!("must be in (0, 1), got {f}"),
             ));
         }
+        if let Some(shard) = &self.split.shard {
+            if shard.count == 0 {
+                return Err(SpecError::new("split.shard.count", "must be at least 1"));
+            }
+            if shard.index >= shard.count {
+                return Err(SpecError::new(
+                    "split.shard.index",
+                    format!("must be below count {}, got {}", shard.count, shard.index),
+                ));
+            }
+        }
         match self.kind {
             JobKind::Train => {
                 let Some(t) = &self.training else {
@@ -348,6 +394,13 @@ impl JobSpec {
         let mut canonical = self.clone();
         canonical.dataset.path = None;
         if let Some(w) = canonical.weights.as_mut() {
+            w.path = None;
+        }
+        if let Some(w) = canonical
+            .training
+            .as_mut()
+            .and_then(|t| t.init_weights.as_mut())
+        {
             w.path = None;
         }
         // Serialising plain structs of numbers and strings cannot fail.
