@@ -1,0 +1,155 @@
+//! Aggregates. The validator drawn as a round's aggregator (`Round.aggregator`, set at the
+//! epoch, see EventEpoch) fetches the round's aggregate inputs by hash, computes their
+//! FedAvg (`deai_worker_jobs::fedavg`, weighted by incentive, in the chain's uid order),
+//! puts it into its served store and submits `MsgSubmitAggregate` within the aggregate
+//! window. Every other validator recomputes a submitted aggregate (anyone can) and opens an
+//! AGGREGATE audit when it differs.
+
+use deai_client::to_any;
+use deai_proto::training::v1 as pb;
+use deai_worker_jobs::Digest;
+
+use crate::chain::Chain;
+use crate::files::digest_of;
+use crate::state::AggregateRecord;
+use crate::validator::Validator;
+
+impl<C: Chain> Validator<C> {
+    /// The FedAvg of `round`'s aggregate inputs, fetched by hash (the base when there are
+    /// none); the bytes and their sha256.
+    pub(crate) async fn fedavg_of(
+        &self,
+        task: &pb::Task,
+        round: &pb::Round,
+    ) -> anyhow::Result<Option<(Vec<u8>, Digest)>> {
+        if round.aggregate_inputs.is_empty() {
+            return Ok(None);
+        }
+        let spec = Self::model_spec(task, round)?;
+        let max = self.engine.max_weights_bytes(&spec);
+        let mut files = Vec::new();
+        for i in &round.aggregate_inputs {
+            let d = digest_of(&i.update_hash, "an aggregate input's update_hash")?;
+            let path = self
+                .files
+                .fetch(&i.uri, &d, max)
+                .await
+                .map_err(|e| anyhow::anyhow!("aggregate input uid {}: {e:#}", i.uid))?;
+            let bytes = std::fs::read(&path)?;
+            files.push((bytes, i.weight));
+        }
+        let inputs: Vec<(&[u8], u32)> = files.iter().map(|(b, w)| (b.as_slice(), *w)).collect();
+        let out = deai_worker_jobs::fedavg(&inputs).map_err(|e| anyhow::anyhow!("fedavg: {e}"))?;
+        let d = Digest::of(&out);
+        Ok(Some((out, d)))
+    }
+
+    /// Round `r` (closed) as aggregator or as rechecker, while the current height allows.
+    pub(crate) async fn aggregate(&mut self, task: &pb::Task, r: u64, height: u64) -> anyhow::Result<()> {
+        let Some(view) = self.chain.round(task.id, r).await? else {
+            return Ok(());
+        };
+        let round = view.round;
+        if !round.closed {
+            return Ok(());
+        }
+        if round.aggregator == self.me {
+            self.submit_aggregate(task, &round, height).await
+        } else if !round.aggregate_hash.is_empty() && !self.state.rechecked.contains_key(&r) {
+            self.recheck_aggregate(task, &round).await
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn submit_aggregate(&mut self, task: &pb::Task, round: &pb::Round, height: u64) -> anyhow::Result<()> {
+        let r = round.round;
+        let done = self
+            .state
+            .aggregates
+            .get(&r)
+            .is_some_and(|a| a.submitted || a.missed.is_some());
+        if done {
+            return Ok(());
+        }
+        if !round.aggregate_hash.is_empty() {
+            tracing::info!(round = r, "aggregate already on chain");
+            let rec = self.state.aggregates.entry(r).or_default();
+            rec.submitted = true;
+            self.save();
+            return Ok(());
+        }
+        // The window: aggregate_window blocks from the next round's start.
+        let a = task.spec.as_ref().map(|s| s.aggregate_window).unwrap_or(0);
+        let opens = if round.closed_at > 0 { round.closed_at + 1 } else { round.start + task.spec.as_ref().map(|s| s.tempo).unwrap_or(0) };
+        if height + 1 >= opens.saturating_add(a) {
+            let rec = self.state.aggregates.entry(r).or_default();
+            rec.missed = Some("the aggregate window passed".into());
+            self.save();
+            tracing::warn!(round = r, "aggregate window passed before the aggregate was submitted");
+            return Ok(());
+        }
+        if !self.state.aggregates.contains_key(&r) {
+            let Some((bytes, d)) = self.fedavg_of(task, round).await? else {
+                tracing::info!(round = r, "no aggregate inputs: the base carries forward");
+                let rec = self.state.aggregates.entry(r).or_default();
+                rec.missed = Some("no aggregate inputs".into());
+                self.save();
+                return Ok(());
+            };
+            let stored = self.files.put(&bytes)?;
+            anyhow::ensure!(stored == d, "the store named the aggregate {stored}, not {d}");
+            self.state.aggregates.insert(
+                r,
+                AggregateRecord {
+                    aggregate_hash: d.to_hex(),
+                    uri: self.files.uri(&d)?,
+                    ..Default::default()
+                },
+            );
+            self.save();
+        }
+        let Some(rec) = self.state.aggregates.get(&r).cloned() else {
+            return Ok(());
+        };
+        let msg = pb::MsgSubmitAggregate {
+            aggregator: self.me.clone(),
+            task_id: task.id,
+            round: r,
+            aggregate_hash: crate::files::raw(&rec.aggregate_hash)?,
+            uri: rec.uri.clone(),
+        };
+        let c = self.chain.send(vec![to_any(&msg)]).await?;
+        anyhow::ensure!(c.ok(), "MsgSubmitAggregate refused (code {}): {}", c.code, c.raw_log);
+        tracing::info!(round = r, aggregate = %rec.aggregate_hash, tx = %c.txhash, "aggregate submitted");
+        if let Some(a) = self.state.aggregates.get_mut(&r) {
+            a.submitted = true;
+        }
+        self.save();
+        Ok(())
+    }
+
+    /// Recomputes another aggregator's aggregate; a different hash opens an AGGREGATE audit
+    /// of the aggregator's uid.
+    async fn recheck_aggregate(&mut self, task: &pb::Task, round: &pb::Round) -> anyhow::Result<()> {
+        let r = round.round;
+        let expected = match self.fedavg_of(task, round).await? {
+            Some((_, d)) => d.0.to_vec(),
+            None => round.base_hash.clone(),
+        };
+        let matches = expected == round.aggregate_hash;
+        self.state.rechecked.insert(r, matches);
+        self.save();
+        if matches {
+            tracing::info!(round = r, "the round's aggregate recomputes");
+            return Ok(());
+        }
+        tracing::warn!(round = r, aggregator = %round.aggregator, submitted = %hex::encode(&round.aggregate_hash), recomputed = %hex::encode(&expected), "the round's aggregate is wrong");
+        let neurons = self.chain.neurons(task.id).await?;
+        let Some(n) = neurons.iter().find(|n| n.owner == round.aggregator) else {
+            anyhow::bail!("the aggregator {} is no longer a neuron", round.aggregator);
+        };
+        self.open_audit(r, pb::AuditTarget::Aggregate, n.uid, "the aggregate does not recompute")
+            .await
+    }
+}

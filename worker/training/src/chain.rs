@@ -1,0 +1,128 @@
+//! The chain as the trainer and validator daemons see it: the training module's queries and
+//! the txs they send. [`NodeChain`] talks to a node (ABCI queries on gRPC paths through the
+//! shared [`Abci`], txs through `deai_client::TxSender`); tests use an in-memory chain
+//! behind the same trait.
+
+use cosmos_sdk_proto::Any;
+use deai_client::TxSender;
+use deai_proto::training::v1 as pb;
+use deai_worker_daemon::abci::{next_key, Abci};
+pub use deai_worker_daemon::Committed;
+
+/// A round with its updates, as the Round query answers it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoundView {
+    pub round: pb::Round,
+    pub updates: Vec<pb::Update>,
+}
+
+/// What the daemons read from and send to the chain. Every method may fail (the node is
+/// unreachable, an answer does not decode); callers log and retry at the next tick.
+#[allow(async_fn_in_trait)]
+pub trait Chain {
+    /// The key's account (bech32).
+    fn address(&self) -> String;
+    async fn height(&self) -> anyhow::Result<u64>;
+    async fn task(&self, id: u64) -> anyhow::Result<Option<pb::Task>>;
+    async fn neuron(&self, task_id: u64, owner: &str) -> anyhow::Result<Option<pb::Neuron>>;
+    async fn neurons(&self, task_id: u64) -> anyhow::Result<Vec<pb::Neuron>>;
+    async fn round(&self, task_id: u64, round: u64) -> anyhow::Result<Option<RoundView>>;
+    async fn weights(&self, task_id: u64, round: u64) -> anyhow::Result<Vec<pb::WeightSet>>;
+    /// Audits of the task (only those of `referee` unless it is empty).
+    async fn audits(&self, task_id: u64, referee: &str) -> anyhow::Result<Vec<pb::Audit>>;
+    /// Signs, sends and waits for the commit. `Err` when CheckTx refused it or it was not
+    /// committed in time; a committed tx that failed has a non-zero `code`.
+    async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed>;
+}
+
+/// A node with a key.
+pub struct NodeChain {
+    abci: Abci,
+    sender: TxSender,
+}
+
+impl NodeChain {
+    pub fn new(sender: TxSender) -> anyhow::Result<Self> {
+        Ok(NodeChain {
+            abci: Abci::new(sender.client().url(), "/deai.training.v1.Query")?,
+            sender,
+        })
+    }
+}
+
+impl Chain for NodeChain {
+    fn address(&self) -> String {
+        self.sender.address().to_bech32()
+    }
+
+    async fn height(&self) -> anyhow::Result<u64> {
+        self.abci.client().latest_height().await
+    }
+
+    async fn task(&self, id: u64) -> anyhow::Result<Option<pb::Task>> {
+        let r: Option<pb::QueryTaskResponse> =
+            self.abci.get("Task", &pb::QueryTaskRequest { id }).await?;
+        Ok(r.and_then(|r| r.task))
+    }
+
+    async fn neuron(&self, task_id: u64, owner: &str) -> anyhow::Result<Option<pb::Neuron>> {
+        let req = pb::QueryNeuronRequest {
+            task_id,
+            owner: owner.into(),
+        };
+        let r: Option<pb::QueryNeuronResponse> = self.abci.get("Neuron", &req).await?;
+        Ok(r.and_then(|r| r.neuron))
+    }
+
+    async fn neurons(&self, task_id: u64) -> anyhow::Result<Vec<pb::Neuron>> {
+        self.abci
+            .list(
+                "Neurons",
+                |p| pb::QueryNeuronsRequest {
+                    task_id,
+                    pagination: Some(p),
+                },
+                |r: pb::QueryNeuronsResponse| (r.neurons, next_key(r.pagination)),
+            )
+            .await
+    }
+
+    async fn round(&self, task_id: u64, round: u64) -> anyhow::Result<Option<RoundView>> {
+        let r: Option<pb::QueryRoundResponse> = self
+            .abci
+            .get("Round", &pb::QueryRoundRequest { task_id, round })
+            .await?;
+        Ok(r.and_then(|r| {
+            r.round.map(|round| RoundView {
+                round,
+                updates: r.updates,
+            })
+        }))
+    }
+
+    async fn weights(&self, task_id: u64, round: u64) -> anyhow::Result<Vec<pb::WeightSet>> {
+        let r: Option<pb::QueryWeightsResponse> = self
+            .abci
+            .get("Weights", &pb::QueryWeightsRequest { task_id, round })
+            .await?;
+        Ok(r.map(|r| r.weights).unwrap_or_default())
+    }
+
+    async fn audits(&self, task_id: u64, referee: &str) -> anyhow::Result<Vec<pb::Audit>> {
+        self.abci
+            .list(
+                "Audits",
+                |p| pb::QueryAuditsRequest {
+                    task_id,
+                    referee: referee.into(),
+                    pagination: Some(p),
+                },
+                |r: pb::QueryAuditsResponse| (r.audits, next_key(r.pagination)),
+            )
+            .await
+    }
+
+    async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
+        Ok(self.sender.send_and_wait(msgs).await?.into())
+    }
+}

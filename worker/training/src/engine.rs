@@ -1,0 +1,129 @@
+//! The work behind the daemons, behind a small trait so that their logic is tested with
+//! the real engine or without it: training a round's job, scoring weights on held-out data,
+//! and (for the e2e test's dishonest trainer only) random weights of the model's shapes.
+//! [`TorchEngine`] is the deterministic libtorch engine, the same code path as
+//! `deai-worker train` and `deai-worker evaluate`.
+
+use std::path::Path;
+
+use anyhow::Context;
+use deai_worker_engine::{self as engine, EngineError, Progress};
+use deai_worker_jobs::spec::{ArtifactRef, JobKind, ModelSpec, SplitSpec, Subset};
+use deai_worker_jobs::{Digest, JobSpec, TrainResult};
+pub use deai_worker_provider::CancelFlag;
+
+pub trait Engine: Send + Sync + 'static {
+    /// Trains `spec` on the dataset file at `dataset` into `out` (`result.json`,
+    /// `weights.safetensors`, `checkpoints/NNNNN.safetensors`); the spec's
+    /// `training.init_weights.path`, if any, names the local base weights. Stops with an
+    /// error at the next step boundary once `cancel` is raised.
+    fn train(
+        &self,
+        spec: &JobSpec,
+        dataset: &Path,
+        out: &Path,
+        cancel: &CancelFlag,
+    ) -> anyhow::Result<TrainResult>;
+
+    /// The accuracy of the weights file at `weights` (a model of `spec`) on every row of the
+    /// held-out file at `eval_data` (read with the spec's dataset format).
+    fn accuracy(&self, spec: &JobSpec, weights: &Path, eval_data: &Path) -> anyhow::Result<f64>;
+
+    /// The most bytes an honest weights file of `spec` can have.
+    fn max_weights_bytes(&self, spec: &JobSpec) -> u64;
+}
+
+/// The deterministic libtorch engine.
+pub struct TorchEngine;
+
+struct Cancellable<'a>(&'a CancelFlag);
+
+impl Progress for Cancellable<'_> {
+    fn cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
+}
+
+impl Engine for TorchEngine {
+    fn train(
+        &self,
+        spec: &JobSpec,
+        dataset: &Path,
+        out: &Path,
+        cancel: &CancelFlag,
+    ) -> anyhow::Result<TrainResult> {
+        Ok(engine::train(spec, dataset, out, &mut Cancellable(cancel))?)
+    }
+
+    fn accuracy(&self, spec: &JobSpec, weights: &Path, eval_data: &Path) -> anyhow::Result<f64> {
+        let s = eval_spec(spec, weights, eval_data)?;
+        match engine::evaluate(&s, eval_data, weights) {
+            Ok(r) => Ok(r.accuracy),
+            Err(e @ EngineError::Weights { .. }) => Err(e.into()),
+            Err(e) => Err(anyhow::Error::new(e).context("evaluating")),
+        }
+    }
+
+    fn max_weights_bytes(&self, spec: &JobSpec) -> u64 {
+        engine::checkpoint::max_checkpoint_bytes(spec)
+    }
+}
+
+/// The evaluate job of `weights` on all of `eval_data`: the round job's model and dataset
+/// format, the held-out file's hash.
+pub fn eval_spec(spec: &JobSpec, weights: &Path, eval_data: &Path) -> anyhow::Result<JobSpec> {
+    let mut s = spec.clone();
+    s.kind = JobKind::Evaluate;
+    s.training = None;
+    s.split = SplitSpec::default();
+    s.subset = Subset::All;
+    s.weights = Some(ArtifactRef {
+        sha256: Digest::of_file(weights).with_context(|| format!("{}", weights.display()))?,
+        path: None,
+    });
+    s.dataset.sha256 =
+        Digest::of_file(eval_data).with_context(|| format!("{}", eval_data.display()))?;
+    s.dataset.path = None;
+    Ok(s)
+}
+
+/// The number of classes of a model.
+pub fn classes(model: &ModelSpec) -> u64 {
+    match model {
+        ModelSpec::Logistic { classes, .. }
+        | ModelSpec::Mlp { classes, .. }
+        | ModelSpec::Cnn { classes, .. } => u64::from(*classes),
+    }
+}
+
+/// FOR THE E2E TEST'S DISHONEST TRAINER ONLY (`--dishonest-random-weights`): a safetensors
+/// file of the model's parameter names and shapes (F32) filled with values in [-1, 1) from
+/// a xorshift stream seeded by `seed`. The market must catch whoever publishes it.
+pub fn random_weights(model: &ModelSpec, seed: u64) -> anyhow::Result<Vec<u8>> {
+    let mut x = seed | 1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    };
+    let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = deai_worker_jobs::init::param_shapes(model)
+        .into_iter()
+        .map(|(name, shape)| {
+            let shape: Vec<usize> = shape.into_iter().map(|d| d as usize).collect();
+            let n: usize = shape.iter().product();
+            let bytes = (0..n).flat_map(|_| next().to_le_bytes()).collect();
+            (name, shape, bytes)
+        })
+        .collect();
+    let views = tensors
+        .iter()
+        .map(|(name, shape, bytes)| {
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
+                .map(|v| (name.clone(), v))
+                .map_err(|e| anyhow::anyhow!("tensor {name}: {e:?}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    safetensors::tensor::serialize(views, &None)
+        .map_err(|e| anyhow::anyhow!("serialising random weights: {e:?}"))
+}

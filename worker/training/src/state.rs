@@ -1,0 +1,214 @@
+//! What the trainer and the validator remember across restarts, each in one JSON file of
+//! its state directory (written durably by the shared [`StateFile`]). Everything a tx
+//! carries that cannot be recomputed (salts above all) is recorded *before* the tx is
+//! sent, and a flag after it committed; a restart that finds a record without its flag
+//! reads the chain first (the commit, reveal, aggregate or audit may be there already) and
+//! only then sends the same thing again. The chain stays the authority; the state saves
+//! double submissions and work.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use deai_worker_daemon::state::{StateFile, Versioned};
+use serde::{Deserialize, Serialize};
+
+pub const TRAINER_FILE: &str = "trainer.json";
+pub const VALIDATOR_FILE: &str = "validator.json";
+const STATE_VERSION: u32 = 1;
+/// Rounds (and audits) kept; older records are dropped.
+pub const KEEP: usize = 256;
+
+/// A trainer's update of one round.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct UpdateRecord {
+    /// The base it trained from (hex; empty in round 0).
+    #[serde(default)]
+    pub base_hash: String,
+    /// sha256 of the weights safetensors file (hex).
+    pub update_hash: String,
+    /// Where the weights file is served.
+    pub uri: String,
+    /// The run's checkpoint chain hashes (hex), in order.
+    pub checkpoint_hashes: Vec<String>,
+    /// The commit's salt (hex), drawn before the commit is sent.
+    pub salt: String,
+    /// Published by `--dishonest-random-weights` (random weights, fabricated checkpoints).
+    #[serde(default)]
+    pub dishonest: bool,
+    /// `MsgCommitUpdate` committed (or found on chain).
+    #[serde(default)]
+    pub committed: bool,
+    /// `MsgRevealUpdate` committed (or found on chain).
+    #[serde(default)]
+    pub revealed: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub commit_tx: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reveal_tx: String,
+    /// Why the round was given up, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct TrainerState {
+    pub version: u32,
+    /// By round.
+    pub rounds: BTreeMap<u64, UpdateRecord>,
+}
+
+impl Default for TrainerState {
+    fn default() -> Self {
+        TrainerState {
+            version: STATE_VERSION,
+            rounds: BTreeMap::new(),
+        }
+    }
+}
+
+/// A validator's weight row of one round.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct WeightsRecord {
+    /// The revealed trainers' uids and their scores, in uid order.
+    pub uids: Vec<u16>,
+    pub values: Vec<u16>,
+    /// The commit's salt (hex), drawn before the commit is sent.
+    pub salt: String,
+    #[serde(default)]
+    pub committed: bool,
+    #[serde(default)]
+    pub revealed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<String>,
+}
+
+/// The aggregate this validator computed as a round's aggregator.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct AggregateRecord {
+    pub aggregate_hash: String,
+    pub uri: String,
+    #[serde(default)]
+    pub submitted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<String>,
+}
+
+/// An audit this validator opened: `round/update/uid` or `round/aggregate/uid`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct OpenedAudit {
+    pub reason: String,
+    #[serde(default)]
+    pub sent: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tx: String,
+}
+
+/// An audit this validator referees: its answer (hex; empty: no such index), recorded
+/// before it is sent.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct AnswerRecord {
+    pub answer: String,
+    #[serde(default)]
+    pub sent: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ValidatorState {
+    pub version: u32,
+    /// Weight rows by round.
+    pub weights: BTreeMap<u64, WeightsRecord>,
+    /// Aggregates computed as aggregator, by round.
+    #[serde(default)]
+    pub aggregates: BTreeMap<u64, AggregateRecord>,
+    /// Audits opened, by `round/target/uid`.
+    #[serde(default)]
+    pub opened: BTreeMap<String, OpenedAudit>,
+    /// Audits refereed, by audit id.
+    #[serde(default)]
+    pub answers: BTreeMap<u64, AnswerRecord>,
+    /// Rounds whose aggregate was recomputed (the result: whether it matched).
+    #[serde(default)]
+    pub rechecked: BTreeMap<u64, bool>,
+}
+
+impl Default for ValidatorState {
+    fn default() -> Self {
+        ValidatorState {
+            version: STATE_VERSION,
+            weights: BTreeMap::new(),
+            aggregates: BTreeMap::new(),
+            opened: BTreeMap::new(),
+            answers: BTreeMap::new(),
+            rechecked: BTreeMap::new(),
+        }
+    }
+}
+
+impl Versioned for TrainerState {
+    const VERSION: u32 = STATE_VERSION;
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
+impl Versioned for ValidatorState {
+    const VERSION: u32 = STATE_VERSION;
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
+/// The key of an opened audit.
+pub fn audit_key(round: u64, aggregate: bool, uid: u32) -> String {
+    let target = if aggregate { "aggregate" } else { "update" };
+    format!("{round}/{target}/{uid}")
+}
+
+fn keep_last<K: Ord + Clone, V>(m: &mut BTreeMap<K, V>) {
+    while m.len() > KEEP {
+        let Some(k) = m.keys().next().cloned() else {
+            return;
+        };
+        m.remove(&k);
+    }
+}
+
+impl TrainerState {
+    pub fn prune(&mut self) {
+        keep_last(&mut self.rounds);
+    }
+}
+
+impl ValidatorState {
+    pub fn prune(&mut self) {
+        keep_last(&mut self.weights);
+        keep_last(&mut self.aggregates);
+        keep_last(&mut self.answers);
+        keep_last(&mut self.rechecked);
+        // Opened audits are keyed by round first: drop the oldest rounds' keys.
+        if self.opened.len() > KEEP {
+            let mut keys: Vec<(u64, String)> = self
+                .opened
+                .keys()
+                .map(|k| (k.split('/').next().and_then(|r| r.parse().ok()).unwrap_or(0), k.clone()))
+                .collect();
+            keys.sort();
+            for (_, k) in keys.iter().take(self.opened.len() - KEEP) {
+                self.opened.remove(k);
+            }
+        }
+    }
+}
+
+/// Opens (creating) the state directory and reads the state in `name`; a missing file is a
+/// fresh state, a corrupt or newer one an error.
+pub fn open<T>(dir: &Path, name: &str, what: &str) -> anyhow::Result<(StateFile, T)>
+where
+    T: Default + Versioned + serde::de::DeserializeOwned,
+{
+    let file = StateFile::open(dir, name)?;
+    let state = file.load(what)?.unwrap_or_default();
+    Ok((file, state))
+}

@@ -1,0 +1,399 @@
+//! The validator daemon (`deai-worker validator start`). It must already be a validator
+//! neuron of its task. Each round, once the update reveals are over, it fetches every
+//! revealed update by hash (a URI that does not name the revealed hash, a download that is
+//! not it, or weights that do not load score 0), scores it on its held-out file
+//! (`score_u16` of the accuracy), and commit-reveals its weight row (the salt recorded
+//! before the commit is sent; version 1). It opens an update audit of every update it
+//! scored 0 and of others at `--audit-rate`; as the drawn aggregator it submits the FedAvg
+//! of the round's aggregate inputs ([`crate::aggregate`]); it recomputes the others'
+//! aggregates and audits a wrong one; as a referee it answers its audits by replay
+//! ([`crate::referee`]).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use deai_client::to_any;
+use deai_proto::training::v1 as pb;
+use deai_worker_daemon::{one_line, StateFile};
+use deai_worker_jobs::{score_u16, JobSpec, TrainResult};
+
+use crate::chain::{Chain, RoundView};
+use crate::engine::{classes, CancelFlag, Engine};
+use crate::files::{digest_of, raw, Files};
+use crate::job;
+use crate::rules::{audit_pick, new_salt, weights_commit_hash, Phase, Timing};
+use crate::state::{audit_key, OpenedAudit, ValidatorState, WeightsRecord};
+
+/// The version of the weight rows this validator sets.
+pub const WEIGHTS_VERSION: u64 = 1;
+
+#[derive(Clone, Debug)]
+pub struct ValidatorConfig {
+    pub task_id: u64,
+    /// The held-out data file, read with the base spec's dataset format.
+    pub eval_data: PathBuf,
+    /// Probability (0..=1) of auditing an update that scored above 0.
+    pub audit_rate: f64,
+}
+
+pub struct Validator<C: Chain> {
+    pub(crate) chain: C,
+    pub(crate) cfg: ValidatorConfig,
+    pub(crate) engine: Arc<dyn Engine>,
+    pub(crate) files: Arc<Files>,
+    file: StateFile,
+    pub(crate) state: ValidatorState,
+    pub(crate) me: String,
+    pub(crate) cancel: CancelFlag,
+    /// Replays of round jobs, by (round, shard): a referee answers several audits of one.
+    pub(crate) replays: BTreeMap<(u64, u32), TrainResult>,
+}
+
+/// Checks that `me` is a validator neuron of `task_id`, with a clear error otherwise.
+pub async fn check_validator<C: Chain>(chain: &C, task_id: u64, me: &str) -> anyhow::Result<pb::Neuron> {
+    chain
+        .task(task_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("task {task_id} not found"))?;
+    let n = chain.neuron(task_id, me).await?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "{me} is not a neuron of task {task_id}: register it first with `deaid tx training register {task_id} validator <stake>`"
+        )
+    })?;
+    anyhow::ensure!(
+        n.role == pb::Role::Validator as i32,
+        "{me} is a neuron of task {task_id} but not a validator (role {})",
+        n.role
+    );
+    Ok(n)
+}
+
+impl<C: Chain> Validator<C> {
+    pub fn new(
+        chain: C,
+        cfg: ValidatorConfig,
+        engine: Arc<dyn Engine>,
+        files: Arc<Files>,
+        file: StateFile,
+        state: ValidatorState,
+    ) -> Self {
+        let me = chain.address();
+        Validator {
+            chain,
+            cfg,
+            engine,
+            files,
+            file,
+            state,
+            me,
+            cancel: CancelFlag::default(),
+            replays: BTreeMap::new(),
+        }
+    }
+
+    pub fn state(&self) -> &ValidatorState {
+        &self.state
+    }
+
+    pub fn cancel_flag(&self) -> CancelFlag {
+        self.cancel.clone()
+    }
+
+    pub fn address(&self) -> &str {
+        &self.me
+    }
+
+    /// Scratch space for replays.
+    pub(crate) fn work_dir(&self) -> PathBuf {
+        self.file.dir().join("work")
+    }
+
+    pub(crate) fn save(&mut self) {
+        self.state.prune();
+        if let Err(e) = self.file.save(&self.state) {
+            tracing::error!(error = %one_line(&e), "could not write the validator state");
+        }
+    }
+
+    /// One look at the chain: referee duties, the aggregate (as aggregator, or rechecking
+    /// another's), then the current round's weights and audits. Each part's error is
+    /// logged and the others still run; the next tick retries.
+    pub async fn tick(&mut self) -> anyhow::Result<()> {
+        let id = self.cfg.task_id;
+        let height = self.chain.height().await?;
+        let task = self
+            .chain
+            .task(id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("task {id} not found"))?;
+        if let Err(e) = self.referee(&task).await {
+            tracing::warn!(error = %one_line(&e), "refereeing");
+        }
+        if task.round > 0 {
+            if let Err(e) = self.aggregate(&task, task.round - 1, height).await {
+                tracing::warn!(error = %one_line(&e), "aggregating");
+            }
+        }
+        if task.state != pb::TaskState::Active as i32 {
+            return Ok(());
+        }
+        let timing = Timing::of(&task)?;
+        let r = task.round;
+        let phase = timing.phase_at(height + 1);
+        let Some(view) = self.chain.round(id, r).await? else {
+            return Ok(());
+        };
+        match phase {
+            Phase::CommitWeights => {
+                if !self.state.weights.contains_key(&r) {
+                    self.score(&task, &view).await?;
+                }
+                self.commit_weights(r).await?;
+                self.open_update_audits(&task, &view).await;
+            }
+            Phase::RevealWeights => {
+                self.reveal_weights(r).await?;
+                self.open_update_audits(&task, &view).await;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The round job's spec for a trainer's shard (the model the updates are weights of).
+    pub(crate) fn model_spec(task: &pb::Task, round: &pb::Round) -> anyhow::Result<JobSpec> {
+        let base = job::base_spec(task)?;
+        let count = task.spec.as_ref().map(|s| s.shard_count).unwrap_or(1);
+        deai_worker_jobs::round_job(&base, job::base_digest(round)?, 0, count.max(1), round.round)
+            .map_err(|e| anyhow::anyhow!("round {} job: {e}", round.round))
+    }
+
+    /// The score of one revealed update: 0 unless its file is fetched by its hash from its
+    /// URI and loads as a model of the task.
+    pub(crate) async fn score_update(&self, spec: &JobSpec, u: &pb::Update) -> (u16, Option<String>) {
+        let attempt = async {
+            let d = digest_of(&u.update_hash, "update_hash")?;
+            let path = self
+                .files
+                .fetch(&u.uri, &d, self.engine.max_weights_bytes(spec))
+                .await?;
+            let (engine, spec, eval) = (self.engine.clone(), spec.clone(), self.cfg.eval_data.clone());
+            let acc = tokio::task::spawn_blocking(move || engine.accuracy(&spec, &path, &eval))
+                .await
+                .map_err(|e| anyhow::anyhow!("the evaluation task failed: {e}"))??;
+            anyhow::Ok(acc)
+        };
+        match attempt.await {
+            Ok(acc) => {
+                let s = score_u16(acc, classes(&spec.model));
+                tracing::info!(uid = u.uid, accuracy = acc, score = s, "update scored");
+                (s, None)
+            }
+            Err(e) => {
+                let why = one_line(&e);
+                tracing::warn!(uid = u.uid, reason = %why, "update scores 0");
+                (0, Some(why))
+            }
+        }
+    }
+
+    /// Scores every revealed update of the round and records the row with a fresh salt.
+    async fn score(&mut self, task: &pb::Task, view: &RoundView) -> anyhow::Result<()> {
+        let spec = Self::model_spec(task, &view.round)?;
+        let mut revealed: Vec<&pb::Update> = view.updates.iter().filter(|u| u.revealed).collect();
+        revealed.sort_by_key(|u| u.uid);
+        let (mut uids, mut values) = (Vec::new(), Vec::new());
+        for u in revealed {
+            let Ok(uid) = u16::try_from(u.uid) else {
+                continue;
+            };
+            let (s, _) = self.score_update(&spec, u).await;
+            uids.push(uid);
+            values.push(s);
+        }
+        tracing::info!(round = view.round.round, ?uids, ?values, "weights ready");
+        self.state.weights.insert(
+            view.round.round,
+            WeightsRecord {
+                uids,
+                values,
+                salt: hex::encode(new_salt()?),
+                ..Default::default()
+            },
+        );
+        self.save();
+        Ok(())
+    }
+
+    async fn my_weight_set(&self, r: u64) -> anyhow::Result<Option<pb::WeightSet>> {
+        let Some(n) = self.chain.neuron(self.cfg.task_id, &self.me).await? else {
+            return Ok(None);
+        };
+        let sets = self.chain.weights(self.cfg.task_id, r).await?;
+        Ok(sets.into_iter().find(|w| w.uid == n.uid))
+    }
+
+    fn weights_hash(&self, r: u64, rec: &WeightsRecord) -> anyhow::Result<Vec<u8>> {
+        weights_commit_hash(
+            &self.me,
+            self.cfg.task_id,
+            r,
+            &rec.uids,
+            &rec.values,
+            &raw(&rec.salt)?,
+            WEIGHTS_VERSION,
+        )
+    }
+
+    async fn commit_weights(&mut self, r: u64) -> anyhow::Result<()> {
+        let Some(rec) = self.state.weights.get(&r).cloned() else {
+            return Ok(());
+        };
+        if rec.committed || rec.missed.is_some() {
+            return Ok(());
+        }
+        let hash = self.weights_hash(r, &rec)?;
+        if self.my_weight_set(r).await?.is_some_and(|w| w.commit_hash == hash) {
+            tracing::info!(round = r, "weights commit already on chain");
+            return self.set_weights(r, |w| w.committed = true);
+        }
+        let msg = pb::MsgCommitWeights {
+            owner: self.me.clone(),
+            task_id: self.cfg.task_id,
+            round: r,
+            commit_hash: hash,
+        };
+        let c = self.chain.send(vec![to_any(&msg)]).await?;
+        anyhow::ensure!(c.ok(), "MsgCommitWeights refused (code {}): {}", c.code, c.raw_log);
+        tracing::info!(round = r, tx = %c.txhash, "weights committed");
+        self.set_weights(r, |w| w.committed = true)
+    }
+
+    async fn reveal_weights(&mut self, r: u64) -> anyhow::Result<()> {
+        let Some(rec) = self.state.weights.get(&r).cloned() else {
+            return Ok(());
+        };
+        if rec.revealed || rec.missed.is_some() {
+            return Ok(());
+        }
+        let hash = self.weights_hash(r, &rec)?;
+        match self.my_weight_set(r).await? {
+            Some(w) if w.revealed => {
+                tracing::info!(round = r, "weights reveal already on chain");
+                return self.set_weights(r, |w| {
+                    w.committed = true;
+                    w.revealed = true
+                });
+            }
+            Some(w) if w.commit_hash == hash => {}
+            _ => {
+                tracing::warn!(round = r, "no commit of these weights on chain: not revealed");
+                return self.set_weights(r, |w| w.missed = Some("not committed".into()));
+            }
+        }
+        let msg = pb::MsgRevealWeights {
+            owner: self.me.clone(),
+            task_id: self.cfg.task_id,
+            round: r,
+            uids: rec.uids.iter().map(|u| u32::from(*u)).collect(),
+            values: rec.values.iter().map(|v| u32::from(*v)).collect(),
+            salt: raw(&rec.salt)?,
+            version: WEIGHTS_VERSION,
+        };
+        let c = self.chain.send(vec![to_any(&msg)]).await?;
+        anyhow::ensure!(c.ok(), "MsgRevealWeights refused (code {}): {}", c.code, c.raw_log);
+        tracing::info!(round = r, tx = %c.txhash, "weights revealed");
+        self.set_weights(r, |w| {
+            w.committed = true;
+            w.revealed = true
+        })
+    }
+
+    fn set_weights(&mut self, r: u64, f: impl FnOnce(&mut WeightsRecord)) -> anyhow::Result<()> {
+        if let Some(rec) = self.state.weights.get_mut(&r) {
+            f(rec);
+        }
+        self.save();
+        Ok(())
+    }
+
+    /// Opens an update audit of each revealed update that scored 0, and of the others this
+    /// validator picks at `--audit-rate`; once each (recorded before it is sent).
+    async fn open_update_audits(&mut self, task: &pb::Task, view: &RoundView) {
+        let r = view.round.round;
+        let Some(rec) = self.state.weights.get(&r).cloned() else {
+            return;
+        };
+        for (uid, score) in rec.uids.iter().zip(&rec.values) {
+            let uid = u32::from(*uid);
+            let reason = if *score == 0 {
+                "scored 0"
+            } else if audit_pick(&self.me, task.id, r, uid, self.cfg.audit_rate) {
+                "drawn at the audit rate"
+            } else {
+                continue;
+            };
+            if let Err(e) = self.open_audit(r, pb::AuditTarget::Update, uid, reason).await {
+                tracing::warn!(round = r, uid, error = %one_line(&e), "opening an audit");
+            }
+        }
+    }
+
+    /// Opens one audit unless it was opened already (by this validator).
+    pub(crate) async fn open_audit(
+        &mut self,
+        r: u64,
+        target: pb::AuditTarget,
+        uid: u32,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        let aggregate = target == pb::AuditTarget::Aggregate;
+        let key = audit_key(r, aggregate, uid);
+        if self.state.opened.get(&key).is_some_and(|a| a.sent) {
+            return Ok(());
+        }
+        if !self.state.opened.contains_key(&key) {
+            self.state.opened.insert(
+                key.clone(),
+                OpenedAudit {
+                    reason: reason.into(),
+                    ..Default::default()
+                },
+            );
+            self.save();
+        } else {
+            // Recorded but not known sent: the chain may have it (a lost commit).
+            let audits = self.chain.audits(self.cfg.task_id, "").await?;
+            if audits.iter().any(|a| {
+                a.auditor == self.me && a.round == r && a.target == target as i32 && a.accused_uid == uid
+            }) {
+                if let Some(a) = self.state.opened.get_mut(&key) {
+                    a.sent = true;
+                }
+                self.save();
+                return Ok(());
+            }
+        }
+        let msg = pb::MsgOpenAudit {
+            auditor: self.me.clone(),
+            task_id: self.cfg.task_id,
+            round: r,
+            target: target as i32,
+            accused_uid: uid,
+        };
+        let c = self.chain.send(vec![to_any(&msg)]).await?;
+        if !c.ok() {
+            // Refused for good (the update is already judged, the window passed, ...).
+            tracing::warn!(round = r, uid, code = c.code, log = %c.raw_log, "audit refused");
+        } else {
+            tracing::info!(round = r, uid, target = ?target, reason, tx = %c.txhash, "audit opened");
+        }
+        if let Some(a) = self.state.opened.get_mut(&key) {
+            a.sent = true;
+            a.tx = c.txhash.clone();
+        }
+        self.save();
+        Ok(())
+    }
+}
