@@ -16,6 +16,7 @@ mod parse;
 mod prompt;
 mod query_cmd;
 mod start;
+mod training_query;
 mod tx_cmd;
 
 use std::path::PathBuf;
