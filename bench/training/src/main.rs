@@ -1,17 +1,21 @@
 //! training-bench: the training market's benchmark. Prints markdown tables (or `--json`):
 //!
 //! 1. the time of one dense Yuma epoch (`deai_yuma::epoch`) for n neurons, half of them
-//!    validators, classic and Yuma3 + liquid alpha, against the 50 ms target at n = 256.
+//!    validators, classic and Yuma3 + liquid alpha, against the 50 ms target at n = 256;
+//! 3. (feature `worker`, on by default) a trainer's round job of the digits task on the
+//!    real engine, and a FedAvg of three updates.
 //!
 //!   cargo run --release -p deai-training-bench -- --neurons 64,256,1024 --runs 30
 
 mod rng;
+#[cfg(feature = "worker")]
+mod worker;
 mod yuma;
 
 use std::time::Duration;
 
 use clap::Parser;
-use deai_bench_common::table::{duration, Table};
+use deai_bench_common::table::{duration, thousands, Table};
 
 #[derive(Parser, Debug)]
 #[command(name = "training-bench", about = "Costs of the training market")]
@@ -28,6 +32,15 @@ struct Args {
     /// Seed of the random stakes and weights.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Epochs of the digits task's base spec (each round job trains a third of the rows).
+    #[arg(long, default_value_t = 5)]
+    round_epochs: u64,
+    /// Timed FedAvg runs of three updates.
+    #[arg(long, default_value_t = 50)]
+    fedavg_runs: usize,
+    /// Skip the worker's round (part 3).
+    #[arg(long)]
+    no_worker: bool,
     /// Print JSON instead of markdown.
     #[arg(long)]
     json: bool,
@@ -43,14 +56,46 @@ fn main() {
             rows.push(yuma::measure(n, mode, args.seed, args.runs, budget));
         }
     }
+    let worker = worker_part(&args);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json(&args, &rows)).expect("json")
-        );
+        let mut out = serde_json::json!({
+            "seed": args.seed,
+            "yuma_epoch": yuma_json(&rows),
+        });
+        if let Some(w) = &worker {
+            out["worker_round"] = w.1.clone();
+        }
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
     } else {
-        print!("{}", markdown(&rows));
+        print!("{}", yuma_markdown(&rows));
+        if let Some(w) = &worker {
+            print!("\n{}", w.0);
+        }
     }
+}
+
+/// Part 3 as (markdown, json); None when skipped or not built.
+#[cfg(feature = "worker")]
+fn worker_part(args: &Args) -> Option<(String, serde_json::Value)> {
+    if args.no_worker {
+        return None;
+    }
+    let scratch = tempfile::tempdir().expect("scratch directory");
+    match worker::measure(scratch.path(), args.round_epochs, args.fedavg_runs) {
+        Ok(r) => Some((worker_markdown(&r), worker_json(&r))),
+        Err(e) => {
+            eprintln!("worker round skipped: {e}");
+            Some((
+                format!("## Worker round: not measured ({e})\n"),
+                serde_json::json!({ "error": e }),
+            ))
+        }
+    }
+}
+
+#[cfg(not(feature = "worker"))]
+fn worker_part(_: &Args) -> Option<(String, serde_json::Value)> {
+    None
 }
 
 fn verdict(r: &yuma::Row) -> String {
@@ -64,7 +109,7 @@ fn verdict(r: &yuma::Row) -> String {
     }
 }
 
-fn markdown(rows: &[yuma::Row]) -> String {
+fn yuma_markdown(rows: &[yuma::Row]) -> String {
     let mut t = Table::new(&[
         ("n", true),
         ("validators", true),
@@ -77,8 +122,8 @@ fn markdown(rows: &[yuma::Row]) -> String {
     ]);
     for r in rows {
         t.row(vec![
-            r.n.to_string(),
-            (r.n / 2).to_string(),
+            thousands(r.n as u64),
+            thousands((r.n / 2) as u64),
             r.mode.name().into(),
             r.runs.to_string(),
             duration(r.median),
@@ -94,15 +139,81 @@ fn markdown(rows: &[yuma::Row]) -> String {
     out
 }
 
-fn json(args: &Args, rows: &[yuma::Row]) -> serde_json::Value {
+fn yuma_json(rows: &[yuma::Row]) -> serde_json::Value {
     let ns = |d: Duration| d.as_nanos() as u64;
-    serde_json::json!({
-        "seed": args.seed,
-        "yuma_epoch": rows.iter().map(|r| serde_json::json!({
+    serde_json::json!(rows
+        .iter()
+        .map(|r| serde_json::json!({
             "n": r.n, "validators": r.n / 2, "mode": r.mode.name(), "runs": r.runs,
             "median_ns": ns(r.median), "p95_ns": ns(r.p95), "min_ns": ns(r.min),
             "target_ns": (r.n == yuma::TARGET_N).then(|| ns(yuma::TARGET)),
             "under_target": (r.n == yuma::TARGET_N).then(|| r.median < yuma::TARGET),
+        }))
+        .collect::<Vec<_>>())
+}
+
+#[cfg(feature = "worker")]
+fn worker_markdown(r: &worker::Report) -> String {
+    let mut t = Table::new(&[
+        ("round", true),
+        ("shard", false),
+        ("train rows", true),
+        ("steps", true),
+        ("time", true),
+        ("test accuracy", true),
+        ("weights bytes", true),
+    ]);
+    for j in &r.jobs {
+        t.row(vec![
+            j.round.to_string(),
+            format!("{}/{}", j.shard, worker::SHARDS),
+            thousands(j.train_rows),
+            thousands(j.steps),
+            duration(j.time),
+            format!("{:.4}", j.test_accuracy),
+            thousands(j.weights_bytes as u64),
+        ]);
+    }
+    let mut out = format!(
+        "## Worker round: digits MLP 64-64-10, {} epochs per round job, deai_worker_engine::train\n\n",
+        r.epochs
+    );
+    out.push_str(&t.to_markdown());
+    if let Some(e) = &r.round1_error {
+        out.push_str(&format!("\n- round 1 (from the aggregate) failed: {e}\n"));
+    }
+    let times: Vec<Duration> = r.jobs.iter().map(|j| j.time).collect();
+    if let Some(s) = deai_bench_common::stats::Summary::of(&times) {
+        out.push_str(&format!(
+            "\n- round job: median {} over {} jobs\n",
+            duration(s.median),
+            s.runs
+        ));
+    }
+    out.push_str(&format!(
+        "- FedAvg of 3 updates ({} bytes out): median {}, p95 {} over {} runs\n",
+        thousands(r.aggregate_bytes as u64),
+        duration(r.fedavg.median),
+        duration(r.fedavg_p95),
+        r.fedavg.runs
+    ));
+    out
+}
+
+#[cfg(feature = "worker")]
+fn worker_json(r: &worker::Report) -> serde_json::Value {
+    let ns = |d: Duration| d.as_nanos() as u64;
+    serde_json::json!({
+        "epochs": r.epochs,
+        "jobs": r.jobs.iter().map(|j| serde_json::json!({
+            "round": j.round, "shard": j.shard, "shards": worker::SHARDS,
+            "train_rows": j.train_rows, "steps": j.steps, "time_ns": ns(j.time),
+            "test_accuracy": j.test_accuracy, "weights_bytes": j.weights_bytes,
         })).collect::<Vec<_>>(),
+        "round1_error": r.round1_error,
+        "fedavg": {
+            "inputs": 3, "runs": r.fedavg.runs, "median_ns": ns(r.fedavg.median),
+            "p95_ns": ns(r.fedavg_p95), "aggregate_bytes": r.aggregate_bytes,
+        },
     })
 }
