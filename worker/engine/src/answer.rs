@@ -11,7 +11,6 @@ use deai_worker_jobs::{ChainHasher, Digest, JobSpec, TrainResult, Verdict};
 use crate::checkpoint::{self, Restored};
 use crate::data::Dataset;
 use crate::error::EngineError;
-use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::replay::Budget;
 use crate::runtime::Deterministic;
@@ -52,7 +51,8 @@ pub struct SegmentStart<'a> {
 /// Re-executes checkpoint `segment` to `segment + 1` of the run `spec` prescribes on
 /// `dataset` and answers with the hash of checkpoint `segment + 1`.
 ///
-/// Segment 0 starts from the spec's seeded initial state, recomputed (no `start` needed).
+/// Segment 0 starts from the spec's initial state, recomputed (no `start` needed): the seeded
+/// weights, or the `training.init_weights` file at its path hint.
 /// A later segment starts from `start`: its record K must be the schedule's step K and
 /// follow by one chain link from its record K - 1 (so its state digest is the one the
 /// agreed hash commits to), and the delivered file must hold that state. When it does not,
@@ -93,7 +93,7 @@ pub fn segment_answer(
     let device = tch::Device::Cpu;
     let spec_hash = spec.hash();
     let (model, mut opt, start_hash) = if segment == 0 {
-        let model = Model::init(&spec.model, t.seed, device)?;
+        let model = crate::model::start_model(spec, device)?;
         let opt = Optimizer::new(&t.optimizer, &model)?;
         let digest = state::digest(&state::training_state(&model, &opt)?);
         let hash = ChainHasher::new(&spec_hash, &[spec.dataset.sha256]).push(0, &digest);

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use deai_worker_jobs::rng::split_indices;
+use deai_worker_jobs::rng::split_rows;
 use deai_worker_jobs::spec::{
     DataFormat, DatasetRef, ModelSpec, SplitSpec, Subset, MAX_DATASET_BYTES,
 };
@@ -229,9 +229,19 @@ impl Dataset {
         Ok(())
     }
 
-    /// The seeded (train, test) split.
+    /// The seeded (train, test) split; the training part is only the spec's shard of it,
+    /// if it names one.
     pub fn split(&self, s: &SplitSpec) -> Result<(Part, Part), EngineError> {
-        let (train, test) = split_indices(self.rows, s.test_fraction, s.seed);
+        let (train, test) = split_rows(self.rows, s);
+        if let (Some(shard), true, false) = (&s.shard, train.is_empty(), test.is_empty()) {
+            return Err(EngineError::Dataset {
+                path: self.path.clone(),
+                message: format!(
+                    "shard {} of {} of the training rows is empty",
+                    shard.index, shard.count
+                ),
+            });
+        }
         if train.is_empty() || test.is_empty() {
             return Err(EngineError::Dataset {
                 path: self.path.clone(),

@@ -115,3 +115,36 @@ pub fn labels(spec: &JobSpec, data_path: &Path) -> Result<Vec<i64>, EngineError>
     let part = ds.subset(&spec.split, spec.subset)?;
     Ok(Vec::<i64>::try_from(&part.y)?)
 }
+
+/// Accuracy of a weights file on every row of a held-out dataset, for `spec.model` (what a
+/// training market's validator scores a submitted model by). The weights are read at most
+/// `init::max_weights_bytes` and checked against `weights_sha256`, then against the model's
+/// tensor names and shapes; the dataset is read as `held_out` describes (typically the
+/// task's `spec.dataset` with another `sha256`) and checked against its sha256. Runs on
+/// `spec.device`.
+pub fn accuracy_of(
+    spec: &JobSpec,
+    weights_path: &Path,
+    weights_sha256: &Digest,
+    data_path: &Path,
+    held_out: &deai_worker_jobs::spec::DatasetRef,
+) -> Result<f64, EngineError> {
+    runtime::init();
+    let device = runtime::device(spec.device)?;
+    let limit = deai_worker_jobs::init::max_weights_bytes(&spec.model);
+    let bytes = state::read_verified(weights_path, weights_sha256, limit)?;
+    let params = deai_worker_jobs::init::weights_from_safetensors(&bytes, &spec.model).map_err(
+        |message| EngineError::Weights {
+            path: weights_path.into(),
+            message,
+        },
+    )?;
+    let model = Model::from_init(&spec.model, params, device)?;
+    let ds = data::load(data_path, held_out)?;
+    ds.check_fits(&spec.model)?;
+    let part = to_device(
+        ds.subset(&spec.split, deai_worker_jobs::spec::Subset::All)?,
+        device,
+    )?;
+    Ok(evaluate_part(&model, &part)?.0)
+}

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use deai_worker_jobs::init;
-use deai_worker_jobs::spec::ModelSpec;
+use deai_worker_jobs::spec::{JobSpec, ModelSpec};
 use tch::{Device, Tensor};
 
 use crate::error::EngineError;
@@ -24,13 +24,50 @@ pub fn param_shapes(spec: &ModelSpec) -> Vec<(String, Vec<i64>)> {
         .collect()
 }
 
+/// The parameters a training job starts from, on the host: the `training.init_weights`
+/// file (read from its path hint, at most `init::max_weights_bytes`, checked against its
+/// sha256 and against the model's tensor names and shapes) or else the seeded ones.
+pub fn start_params(spec: &JobSpec) -> Result<Vec<init::InitTensor>, EngineError> {
+    let t = spec.training()?;
+    let Some(w) = &t.init_weights else {
+        return Ok(init::init_params(&spec.model, t.seed));
+    };
+    let path = w
+        .path
+        .as_deref()
+        .ok_or_else(|| deai_worker_jobs::SpecError {
+            path: "training.init_weights.path".into(),
+            message: format!("no local file given for weights {}", w.sha256),
+        })?;
+    let path = std::path::Path::new(path);
+    let bytes = crate::state::read_verified(path, &w.sha256, init::max_weights_bytes(&spec.model))?;
+    init::weights_from_safetensors(&bytes, &spec.model).map_err(|message| EngineError::Weights {
+        path: path.into(),
+        message: format!("as training.init_weights: {message}"),
+    })
+}
+
+/// The model a training job starts from (see [`start_params`]).
+pub fn start_model(spec: &JobSpec, device: Device) -> Result<Model, EngineError> {
+    Model::from_init(&spec.model, start_params(spec)?, device)
+}
+
 impl Model {
     /// The spec's seeded initial weights, computed on the host by
     /// `deai_worker_jobs::init::init_params` (so a verifier without libtorch gets the
     /// same bits).
     pub fn init(spec: &ModelSpec, seed: u64, device: Device) -> Result<Model, EngineError> {
+        Model::from_init(spec, init::init_params(spec, seed), device)
+    }
+
+    /// A model holding host parameters (seeded, or a job's `training.init_weights`).
+    pub fn from_init(
+        spec: &ModelSpec,
+        tensors: Vec<init::InitTensor>,
+        device: Device,
+    ) -> Result<Model, EngineError> {
         let mut params = BTreeMap::new();
-        for t in init::init_params(spec, seed) {
+        for t in tensors {
             let shape: Vec<i64> = t.shape.iter().map(|&d| d as i64).collect();
             params.insert(
                 t.name,

@@ -57,6 +57,9 @@ pub fn verify_published(
     ) {
         return rejected(v);
     }
+    if let Err(v) = crate::replay::check_init_start(spec, claimed)? {
+        return rejected(v);
+    }
     let last = claimed.checkpoints.len() - 1;
     let st = match verified_state(spec, claimed, last, last_checkpoint) {
         Ok(st) => st,

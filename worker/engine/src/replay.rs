@@ -12,14 +12,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use deai_worker_jobs::audit::check_claim;
+use deai_worker_jobs::audit::{check_claim, check_start};
+use deai_worker_jobs::init::start_state_digest;
 use deai_worker_jobs::schedule::MAX_TOTAL_STEPS;
 use deai_worker_jobs::{ChainHasher, JobSpec, TrainResult, Verdict};
 
 use crate::checkpoint::{self, Restored};
 use crate::data::Dataset;
 use crate::error::EngineError;
-use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::runtime::{self, Deterministic};
 use crate::train::{to_device, StepRunner};
@@ -119,6 +119,22 @@ pub fn replay_segment(
     )
 }
 
+/// For a job from `training.init_weights`, the start check `check_claim` leaves to its
+/// caller: checkpoint 0 must hold those weights (read from the spec's path hint) with zeroed
+/// optimizer slots. `Ok(Err(verdict))` settles the audit; `Err` is the verifier's own
+/// failure to read the weights.
+pub(crate) fn check_init_start(
+    spec: &JobSpec,
+    claimed: &TrainResult,
+) -> Result<Result<(), Verdict>, EngineError> {
+    let t = spec.training()?;
+    if t.init_weights.is_none() {
+        return Ok(Ok(()));
+    }
+    let start = start_state_digest(&crate::model::start_params(spec)?, &t.optimizer);
+    Ok(check_start(spec, claimed, &start))
+}
+
 fn bad_range(from: usize, to: usize) -> EngineError {
     EngineError::Request(format!(
         "checkpoints {from}..={to} are not a range of the claimed run"
@@ -127,7 +143,7 @@ fn bad_range(from: usize, to: usize) -> EngineError {
 
 /// Replays checkpoints `from..=to`. `start_checkpoint` is the file of checkpoint `from`
 /// as delivered; it is not needed (and ignored) for `from == 0`, whose state the verifier
-/// recomputes from the spec's seed.
+/// recomputes from the spec's seed, or reads from the `training.init_weights` path hint.
 #[allow(clippy::too_many_arguments)]
 pub fn replay_range(
     rt: Deterministic,
@@ -155,6 +171,9 @@ pub fn replay_range(
         Ok(p) => p,
         Err(v) => return Ok(v),
     };
+    if let Err(v) = check_init_start(spec, claimed)? {
+        return Ok(v);
+    }
     let n = plan.checkpoint_steps.len();
     if from >= to || to >= n {
         return Err(bad_range(from, to));
@@ -166,8 +185,8 @@ pub fn replay_range(
 
     let device = tch::Device::Cpu;
     let (model, mut opt) = if from == 0 {
-        // check_claim compared checkpoint 0 with this very state.
-        let model = Model::init(&spec.model, t.seed, device)?;
+        // check_claim (or check_init_start) compared checkpoint 0 with this very state.
+        let model = crate::model::start_model(spec, device)?;
         let opt = Optimizer::new(&t.optimizer, &model)?;
         (model, opt)
     } else {

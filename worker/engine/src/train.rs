@@ -166,7 +166,7 @@ pub fn train(
     let spec_hash = spec.hash();
     let mut chain = ChainHasher::new(&spec_hash, &[ds.sha256]);
 
-    let model = Model::init(&spec.model, t.seed, device)?;
+    let model = crate::model::start_model(spec, device)?;
     let mut opt = Optimizer::new(&t.optimizer, &model)?;
     let mut runner = StepRunner::new(&train_part, t, device);
     let total = plan.total_steps;
