@@ -63,14 +63,16 @@ impl Files {
     /// Blob `expected` from `uri` (a `<base>/blobs/<sha256>` URI from the chain, which must
     /// name `expected`), at most `max_bytes`, kept in the store; its local path.
     pub async fn fetch(&self, uri: &str, expected: &Digest, max_bytes: u64) -> anyhow::Result<PathBuf> {
-        if let Some(p) = self.local(expected) {
-            return Ok(p);
-        }
+        // The URI is checked even for a blob held already: an update whose URI does not
+        // name it is unusable to anyone who does not hold it.
         let (base, named) = parse_artifact_uri(uri)?;
         anyhow::ensure!(
             named == *expected,
             "uri {uri:?} names blob {named}, the chain names {expected}"
         );
+        if let Some(p) = self.local(expected) {
+            return Ok(p);
+        }
         let bytes = Server::new(&base)
             .blob(expected, max_bytes.min(self.store.max_blob_bytes()))
             .await
