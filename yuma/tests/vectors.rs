@@ -227,6 +227,22 @@ proptest! {
         }
     }
 
+    /// The bound, "at most n units of rounding", holds exactly for the combined
+    /// emission (what deai's chain pays each uid) whenever rao·n < 2^32: the I32F32
+    /// normalisation then loses less than one unit in total, and the final floors less
+    /// than one per uid. Larger emissions add ⌈n·rao/2^32⌉ (see emission_conserved).
+    #[test]
+    fn combined_emission_loses_at_most_n_units((p, inp) in arb_case(12), rao in 0u64..(1u64 << 28)) {
+        let p = Params { rao_emission: rao, ..p };
+        let n = inp.n as u128;
+        let o = epoch(&p, &inp);
+        let combined: u128 = o.combined_emission.iter().map(|&x| x as u128).sum();
+        prop_assert!(combined <= rao as u128);
+        if inp.stake.iter().any(|&s| s >= p.min_stake && s > 0) {
+            prop_assert!(combined + n >= rao as u128, "combined {} rao {} n {}", combined, rao, n);
+        }
+    }
+
     #[test]
     fn emission_conserved((p, inp) in arb_case(12)) {
         let n = inp.n as u128;
