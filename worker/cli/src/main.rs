@@ -11,6 +11,7 @@ mod progress;
 mod provider_cmd;
 mod replay_cmd;
 mod resolve;
+mod training_cmd;
 mod zk;
 
 use std::io::IsTerminal;
@@ -175,6 +176,12 @@ enum Command {
     /// The hashes a model is registered with (architecture, weights_sha256,
     /// quantized_weights_sha256) from its weights and zk-setup's key directory.
     ModelInfo(inference_cmd::ModelInfoArgs),
+    /// The training market's trainer daemon.
+    #[command(subcommand)]
+    Trainer(training_cmd::TrainerCommand),
+    /// The training market's validator daemon (scores, weights, audits, aggregates, referee).
+    #[command(subcommand)]
+    Validator(training_cmd::ValidatorCommand),
 }
 
 impl Command {
@@ -352,6 +359,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Provider(cmd) => provider_cmd::run(cmd, quiet),
         Command::FetchResult(args) => fetch_cmd::run(out, args),
         Command::InferenceServer(cmd) => inference_cmd::server(cmd),
+        Command::Trainer(cmd) => training_cmd::trainer(cmd),
+        Command::Validator(cmd) => training_cmd::validator(cmd),
         Command::Request(args) => {
             let a = inference_cmd::request(args)?;
             print(out, &a, || a.text())?;
