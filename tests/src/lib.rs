@@ -15,6 +15,7 @@ use tendermint_rpc::{Client, HttpClient};
 
 pub mod compute;
 pub mod inference;
+pub mod training;
 pub mod worker;
 
 pub fn repo_root() -> PathBuf {
