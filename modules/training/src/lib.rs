@@ -11,7 +11,9 @@
 //!
 //! Pure functions the worker daemons share: [`commits`], [`lineage`], [`phases`].
 
+mod audits;
 pub mod commits;
+mod epoch;
 mod error;
 pub mod events;
 mod genesis;
@@ -27,14 +29,15 @@ mod spec;
 pub mod state_key;
 
 pub use error::*;
+pub use epoch::{aggregate_inputs, aggregator_draw_id, AGGREGATOR_DOMAIN};
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH};
 pub use msgs::{
     create_task, shard_of, task_seed, AddStake, CommitUpdate, CommitWeights, CreateTask,
-    RegisterNeuron, RemoveStake, RevealUpdate, RevealWeights, UpdateParams, SHARD_DOMAIN,
+    RegisterNeuron, RemoveStake, RevealUpdate, RevealWeights, SubmitAggregate, UpdateParams, SHARD_DOMAIN,
     TASK_SEED_DOMAIN, TASK_SEQ,
 };
-pub use spec::{validate as validate_spec, validate_uri, yuma_params, HASH_LEN, MAX_URI_LEN};
+pub use spec::{validate as validate_task, validate_spec, validate_uri, yuma_params, HASH_LEN, MAX_URI_LEN};
 pub use params::{
     Params, MAX_CHECKPOINTS_CAP, MAX_NEURONS_CAP, MAX_SALT_BYTES_CAP, MAX_SPEC_BYTES_CAP,
     MIN_SALT_BYTES,
@@ -63,6 +66,7 @@ impl Module for TrainingModule {
         router.add_msg::<pb::MsgRevealUpdate, RevealUpdate>();
         router.add_msg::<pb::MsgCommitWeights, CommitWeights>();
         router.add_msg::<pb::MsgRevealWeights, RevealWeights>();
+        router.add_msg::<pb::MsgSubmitAggregate, SubmitAggregate>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -85,3 +89,6 @@ impl Module for TrainingModule {
         genesis::export(state)
     }
 }
+
+#[cfg(test)]
+mod tests;

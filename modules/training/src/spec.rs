@@ -95,12 +95,27 @@ pub fn yuma_params(y: &pb::YumaParams) -> Result<deai_yuma::Params, TrainingErro
     })
 }
 
-/// Checks a spec fully (see docs/training.md) and its pool; returns the pool.
-pub fn validate(
-    params: &Params,
-    spec: &pb::TaskSpec,
-    pool: &Coin,
-) -> Result<(), TrainingError> {
+/// Checks a spec fully (see docs/training.md) and its reward pool.
+pub fn validate(params: &Params, spec: &pb::TaskSpec, pool: &Coin) -> Result<(), TrainingError> {
+    validate_spec(params, spec)?;
+    let denom = params.bond_denom();
+    if pool.denom != denom {
+        return Err(TrainingError::DenomMismatch(format!(
+            "reward_pool must be in {denom}, got {}",
+            pool.denom
+        )));
+    }
+    if pool.amount < params.min_reward_pool.amount {
+        return Err(TrainingError::PoolTooLow {
+            got: pool.to_string(),
+            min: params.min_reward_pool.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a spec fully against the params (see docs/training.md).
+pub fn validate_spec(params: &Params, spec: &pb::TaskSpec) -> Result<(), TrainingError> {
     let max = params.max_spec_bytes;
     if spec.base_spec.is_empty() || spec.base_spec.len() > max as usize {
         return Err(TrainingError::SpecSize {
@@ -157,18 +172,6 @@ pub fn validate(
     let emission = bond_coin(&spec.emission_per_tempo, "emission_per_tempo", denom)?;
     if u64::try_from(emission.amount).is_err() {
         return Err(bad("emission_per_tempo must fit in u64"));
-    }
-    if pool.denom != denom {
-        return Err(TrainingError::DenomMismatch(format!(
-            "reward_pool must be in {denom}, got {}",
-            pool.denom
-        )));
-    }
-    if pool.amount < params.min_reward_pool.amount {
-        return Err(TrainingError::PoolTooLow {
-            got: pool.to_string(),
-            min: params.min_reward_pool.to_string(),
-        });
     }
     Ok(())
 }
