@@ -80,9 +80,14 @@ impl<C: Chain> Validator<C> {
             return Ok(());
         }
         // The window: aggregate_window blocks from the next round's start.
-        let a = task.spec.as_ref().map(|s| s.aggregate_window).unwrap_or(0);
-        let opens = if round.closed_at > 0 { round.closed_at + 1 } else { round.start + task.spec.as_ref().map(|s| s.tempo).unwrap_or(0) };
-        if height + 1 >= opens.saturating_add(a) {
+        let spec = task.spec.clone().unwrap_or_default();
+        let closed_at = if round.closed_at > 0 {
+            round.closed_at
+        } else {
+            deai_training::phases::epoch_height(&spec, round.start)
+        };
+        let (_, closes) = crate::rules::aggregate_window(&spec, closed_at);
+        if height + 1 >= closes {
             let rec = self.state.aggregates.entry(r).or_default();
             rec.missed = Some("the aggregate window passed".into());
             self.save();

@@ -1,112 +1,70 @@
-//! The chain's rules as the daemons need them (docs/training.md): a round's phases, the
-//! commit hashes, and this worker's own deterministic choices (salts, audit picks).
-//!
-//! The commit encodings are the training module's (`deai_training::commits`); they are
-//! restated here, byte for byte, only because the daemons must not link the state
-//! machine's crate before it exists; the tests pin them to the documented encodings.
+//! The chain's rules as the daemons need them (docs/training.md): a round's phases and the
+//! commit hashes are the training module's own pure functions (`deai_training::phases`,
+//! `deai_training::commits`), so the daemons time and hash exactly as the chain checks;
+//! plus this worker's own choices (salts, audit picks).
 
+use deai_framework::Address;
 use deai_proto::training::v1 as pb;
 use sha2::{Digest as _, Sha256};
+
+pub use deai_training::phases::Phase;
 
 /// Bytes of the salts this worker draws (the chain accepts 16..=64).
 pub const SALT_BYTES: usize = 32;
 
-/// Where a height falls in a round (see docs/training.md, "A round").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// `o < tempo − 3W`: update commits (once the base is ready); the first `A` blocks are
-    /// also the previous round's aggregate window.
-    Commit,
-    /// `tempo − 3W ≤ o < tempo − 2W`: update reveals.
-    RevealUpdate,
-    /// `tempo − 2W ≤ o < tempo − W`: weight commits.
-    CommitWeights,
-    /// `tempo − W ≤ o < tempo`: weight reveals.
-    RevealWeights,
-    /// Past the round's last block (the next round has not been read yet).
-    Over,
-}
-
-/// The round's timing from its task's spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A round's timing: its task's spec and its start.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Timing {
+    pub spec: pb::TaskSpec,
     pub start: u64,
-    pub tempo: u64,
-    pub reveal_window: u64,
-    pub aggregate_window: u64,
 }
 
 impl Timing {
+    /// The timing of the task's current round (its spec checked as the chain validates it:
+    /// `W ≥ 1` and `tempo > A + 3W + 1`).
     pub fn of(task: &pb::Task) -> anyhow::Result<Timing> {
         let spec = task
             .spec
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("task {} has no spec", task.id))?;
-        let t = Timing {
-            start: task.round_start,
-            tempo: spec.tempo,
-            reveal_window: spec.reveal_window,
-            aggregate_window: spec.aggregate_window,
-        };
-        // What the chain validates: W ≥ 1 and tempo > A + 3W + 1.
+        let (t, w, a) = (spec.tempo, spec.reveal_window, spec.aggregate_window);
         anyhow::ensure!(
-            t.reveal_window >= 1
-                && t.reveal_window
-                    .checked_mul(3)
-                    .and_then(|w| w.checked_add(t.aggregate_window))
+            w >= 1
+                && w.checked_mul(3)
+                    .and_then(|x| x.checked_add(a))
                     .and_then(|x| x.checked_add(1))
-                    .is_some_and(|x| t.tempo > x),
-            "task {}: tempo {} and windows W={} A={} are not a valid round layout",
-            task.id,
-            t.tempo,
-            t.reveal_window,
-            t.aggregate_window
+                    .is_some_and(|x| t > x),
+            "task {}: tempo {t} and windows W={w} A={a} are not a valid round layout",
+            task.id
         );
-        Ok(t)
+        Ok(Timing {
+            spec: spec.clone(),
+            start: task.round_start,
+        })
     }
 
-    /// The phase at `height` (heights before the start count as the commit phase).
+    /// The phase at `height`.
     pub fn phase_at(&self, height: u64) -> Phase {
-        let o = height.saturating_sub(self.start);
-        let w = self.reveal_window;
-        let t = self.tempo;
-        if o >= t {
-            Phase::Over
-        } else if o >= t - w {
-            Phase::RevealWeights
-        } else if o >= t - 2 * w {
-            Phase::CommitWeights
-        } else if o >= t - 3 * w {
-            Phase::RevealUpdate
-        } else {
-            Phase::Commit
-        }
-    }
-
-    /// Whether `height` is in the first `A` blocks of the round (the previous round's
-    /// aggregate window).
-    pub fn in_aggregate_window(&self, height: u64) -> bool {
-        height >= self.start && height - self.start < self.aggregate_window
+        deai_training::phases::phase_at(&self.spec, self.start, height)
     }
 }
 
-fn address_bytes(bech32: &str) -> anyhow::Result<Vec<u8>> {
-    deai_framework::Address::from_bech32(bech32)
-        .map(|a| a.as_bytes().to_vec())
-        .map_err(|e| anyhow::anyhow!("address {bech32:?}: {}", e.log))
+/// The aggregate window `[opens, closes)` of a round closed at `closed_at`.
+pub fn aggregate_window(spec: &pb::TaskSpec, closed_at: u64) -> (u64, u64) {
+    deai_training::phases::aggregate_window(spec, closed_at)
 }
 
-/// `sha256(update_hash ‖ salt ‖ owner address bytes)`.
+fn address(bech32: &str) -> anyhow::Result<Address> {
+    Address::from_bech32(bech32).map_err(|e| anyhow::anyhow!("address {bech32:?}: {}", e.log))
+}
+
+/// `sha256(update_hash ‖ salt ‖ owner address bytes)` (`deai_training::commits`).
 pub fn update_commit_hash(update_hash: &[u8], salt: &[u8], owner: &str) -> anyhow::Result<Vec<u8>> {
-    let mut h = Sha256::new();
-    h.update(update_hash);
-    h.update(salt);
-    h.update(address_bytes(owner)?);
-    Ok(h.finalize().to_vec())
+    Ok(deai_training::commits::update_commit_hash(update_hash, salt, &address(owner)?).to_vec())
 }
 
-/// `sha256("deai/training/weights" ‖ owner address bytes ‖ task u64 BE ‖ round u64 BE ‖
-/// count u32 BE ‖ uids u16 BE ‖ values u16 BE ‖ salt ‖ version u64 BE)`.
+/// The weights commit of `deai_training::commits` (over the row as sent, before the chain
+/// max-upscales it).
 #[allow(clippy::too_many_arguments)]
 pub fn weights_commit_hash(
     owner: &str,
@@ -118,21 +76,16 @@ pub fn weights_commit_hash(
     version: u64,
 ) -> anyhow::Result<Vec<u8>> {
     anyhow::ensure!(uids.len() == values.len(), "uids and values differ in length");
-    let mut h = Sha256::new();
-    h.update(b"deai/training/weights");
-    h.update(address_bytes(owner)?);
-    h.update(task_id.to_be_bytes());
-    h.update(round.to_be_bytes());
-    h.update((uids.len() as u32).to_be_bytes());
-    for u in uids {
-        h.update(u.to_be_bytes());
-    }
-    for v in values {
-        h.update(v.to_be_bytes());
-    }
-    h.update(salt);
-    h.update(version.to_be_bytes());
-    Ok(h.finalize().to_vec())
+    Ok(deai_training::commits::weights_commit_hash(
+        &address(owner)?,
+        task_id,
+        round,
+        uids,
+        values,
+        salt,
+        version,
+    )
+    .to_vec())
 }
 
 /// A fresh random salt from the OS.
@@ -185,18 +138,38 @@ mod tests {
     fn phases_follow_the_documented_layout() {
         // tempo 20, W 3, A 4: commit o<11, reveal 11..14, weights 14..17, reveal 17..20.
         let t = Timing::of(&task(100, 20, 3, 4)).unwrap();
-        assert_eq!(t.phase_at(90), Phase::Commit);
-        assert_eq!(t.phase_at(110), Phase::Commit);
-        assert_eq!(t.phase_at(111), Phase::RevealUpdate);
-        assert_eq!(t.phase_at(113), Phase::RevealUpdate);
+        assert_eq!(t.phase_at(90), Phase::NotStarted);
+        assert_eq!(t.phase_at(110), Phase::CommitUpdates);
+        assert_eq!(t.phase_at(111), Phase::RevealUpdates);
+        assert_eq!(t.phase_at(113), Phase::RevealUpdates);
         assert_eq!(t.phase_at(114), Phase::CommitWeights);
         assert_eq!(t.phase_at(117), Phase::RevealWeights);
         assert_eq!(t.phase_at(119), Phase::RevealWeights);
         assert_eq!(t.phase_at(120), Phase::Over);
-        assert!(t.in_aggregate_window(103) && !t.in_aggregate_window(104));
         assert!(Timing::of(&task(0, 14, 3, 4)).is_err());
         assert!(Timing::of(&task(0, 20, 0, 4)).is_err());
         assert!(Timing::of(&task(0, u64::MAX, u64::MAX, 4)).is_err());
+    }
+
+    #[test]
+    fn commits_are_the_documented_encodings() {
+        let owner = Address::from_hash20([5; 20]).to_bech32();
+        let raw = Address::from_hash20([5; 20]).as_bytes().to_vec();
+        let h = update_commit_hash(b"u", b"salt", &owner).unwrap();
+        assert_eq!(h, Sha256::digest([&b"u"[..], b"salt", &raw].concat()).to_vec());
+        let mut m = b"deai/training/weights".to_vec();
+        m.extend(&raw);
+        m.extend(7u64.to_be_bytes());
+        m.extend(2u64.to_be_bytes());
+        m.extend(1u32.to_be_bytes());
+        m.extend(3u16.to_be_bytes());
+        m.extend(9u16.to_be_bytes());
+        m.extend(b"s");
+        m.extend(1u64.to_be_bytes());
+        let w = weights_commit_hash(&owner, 7, 2, &[3], &[9], b"s", 1).unwrap();
+        assert_eq!(w, Sha256::digest(&m).to_vec());
+        assert!(weights_commit_hash(&owner, 7, 2, &[3], &[], b"s", 1).is_err());
+        assert!(update_commit_hash(b"u", b"s", "nonsense").is_err());
     }
 
     #[test]

@@ -138,7 +138,7 @@ impl<C: Chain> Trainer<C> {
         }
         let mine = self.my_update(&view).await?;
         match phase {
-            Phase::Commit => {
+            Phase::CommitUpdates => {
                 if !self.state.rounds.contains_key(&r) {
                     let neuron = self
                         .chain
@@ -152,13 +152,13 @@ impl<C: Chain> Trainer<C> {
                 }
                 // Training may have taken the whole phase.
                 let now = self.chain.height().await?;
-                if timing.phase_at(now + 1) == Phase::Commit {
+                if timing.phase_at(now + 1) == Phase::CommitUpdates {
                     self.commit(r, mine.as_ref()).await?;
                 } else {
                     self.missed(r, "training ended after the commit phase");
                 }
             }
-            Phase::RevealUpdate => self.reveal(r, mine.as_ref()).await?,
+            Phase::RevealUpdates => self.reveal(r, mine.as_ref()).await?,
             _ => {
                 if let Some(rec) = self.state.rounds.get(&r) {
                     if rec.committed && !rec.revealed && rec.missed.is_none() {
