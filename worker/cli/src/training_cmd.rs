@@ -14,7 +14,9 @@ use clap::{Args, Subcommand};
 use deai_client::{Backend, GasPrice, Keyring, SendOptions};
 use deai_worker_artifacts::{router, serve_with, OpenAccess, ServerLimits, Store};
 use deai_worker_daemon::node::{cancel_on_signals, connect_sender, passphrase};
-use deai_worker_training::state::{self, TrainerState, ValidatorState, TRAINER_FILE, VALIDATOR_FILE};
+use deai_worker_training::state::{
+    self, TrainerState, ValidatorState, TRAINER_FILE, VALIDATOR_FILE,
+};
 use deai_worker_training::{
     check_trainer, check_validator, run, Chain, Files, NodeChain, TorchEngine, Trainer,
     TrainerConfig, Validator, ValidatorConfig,

@@ -45,7 +45,12 @@ impl<C: Chain> Validator<C> {
     }
 
     /// Round `r` (closed) as aggregator or as rechecker, while the current height allows.
-    pub(crate) async fn aggregate(&mut self, task: &pb::Task, r: u64, height: u64) -> anyhow::Result<()> {
+    pub(crate) async fn aggregate(
+        &mut self,
+        task: &pb::Task,
+        r: u64,
+        height: u64,
+    ) -> anyhow::Result<()> {
         let Some(view) = self.chain.round(task.id, r).await? else {
             return Ok(());
         };
@@ -62,7 +67,12 @@ impl<C: Chain> Validator<C> {
         }
     }
 
-    async fn submit_aggregate(&mut self, task: &pb::Task, round: &pb::Round, height: u64) -> anyhow::Result<()> {
+    async fn submit_aggregate(
+        &mut self,
+        task: &pb::Task,
+        round: &pb::Round,
+        height: u64,
+    ) -> anyhow::Result<()> {
         let r = round.round;
         let done = self
             .state
@@ -91,7 +101,10 @@ impl<C: Chain> Validator<C> {
             let rec = self.state.aggregates.entry(r).or_default();
             rec.missed = Some("the aggregate window passed".into());
             self.save();
-            tracing::warn!(round = r, "aggregate window passed before the aggregate was submitted");
+            tracing::warn!(
+                round = r,
+                "aggregate window passed before the aggregate was submitted"
+            );
             return Ok(());
         }
         if !self.state.aggregates.contains_key(&r) {
@@ -103,7 +116,10 @@ impl<C: Chain> Validator<C> {
                 return Ok(());
             };
             let stored = self.files.put(&bytes)?;
-            anyhow::ensure!(stored == d, "the store named the aggregate {stored}, not {d}");
+            anyhow::ensure!(
+                stored == d,
+                "the store named the aggregate {stored}, not {d}"
+            );
             self.state.aggregates.insert(
                 r,
                 AggregateRecord {
@@ -125,7 +141,12 @@ impl<C: Chain> Validator<C> {
             uri: rec.uri.clone(),
         };
         let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(c.ok(), "MsgSubmitAggregate refused (code {}): {}", c.code, c.raw_log);
+        anyhow::ensure!(
+            c.ok(),
+            "MsgSubmitAggregate refused (code {}): {}",
+            c.code,
+            c.raw_log
+        );
         tracing::info!(round = r, aggregate = %rec.aggregate_hash, tx = %c.txhash, "aggregate submitted");
         if let Some(a) = self.state.aggregates.get_mut(&r) {
             a.submitted = true;
@@ -136,7 +157,11 @@ impl<C: Chain> Validator<C> {
 
     /// Recomputes another aggregator's aggregate; a different hash opens an AGGREGATE audit
     /// of the aggregator's uid.
-    async fn recheck_aggregate(&mut self, task: &pb::Task, round: &pb::Round) -> anyhow::Result<()> {
+    async fn recheck_aggregate(
+        &mut self,
+        task: &pb::Task,
+        round: &pb::Round,
+    ) -> anyhow::Result<()> {
         let r = round.round;
         let expected = match self.fedavg_of(task, round).await? {
             Some((_, d)) => d.0.to_vec(),
@@ -154,7 +179,12 @@ impl<C: Chain> Validator<C> {
         let Some(n) = neurons.iter().find(|n| n.owner == round.aggregator) else {
             anyhow::bail!("the aggregator {} is no longer a neuron", round.aggregator);
         };
-        self.open_audit(r, pb::AuditTarget::Aggregate, n.uid, "the aggregate does not recompute")
-            .await
+        self.open_audit(
+            r,
+            pb::AuditTarget::Aggregate,
+            n.uid,
+            "the aggregate does not recompute",
+        )
+        .await
     }
 }

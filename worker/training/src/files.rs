@@ -62,7 +62,12 @@ impl Files {
 
     /// Blob `expected` from `uri` (a `<base>/blobs/<sha256>` URI from the chain, which must
     /// name `expected`), at most `max_bytes`, kept in the store; its local path.
-    pub async fn fetch(&self, uri: &str, expected: &Digest, max_bytes: u64) -> anyhow::Result<PathBuf> {
+    pub async fn fetch(
+        &self,
+        uri: &str,
+        expected: &Digest,
+        max_bytes: u64,
+    ) -> anyhow::Result<PathBuf> {
         // The URI is checked even for a blob held already: an update whose URI does not
         // name it is unusable to anyone who does not hold it.
         let (base, named) = parse_artifact_uri(uri)?;

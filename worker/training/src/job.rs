@@ -64,11 +64,7 @@ pub async fn resolve(
             .fetch(&round.base_uri, &d, engine.max_weights_bytes(&spec))
             .await
             .map_err(|e| anyhow::anyhow!("round {} base weights: {e:#}", round.round))?;
-        if let Some(w) = spec
-            .training
-            .as_mut()
-            .and_then(|t| t.init_weights.as_mut())
-        {
+        if let Some(w) = spec.training.as_mut().and_then(|t| t.init_weights.as_mut()) {
             w.path = Some(path.display().to_string());
         }
     }

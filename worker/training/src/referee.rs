@@ -21,7 +21,12 @@ impl<C: Chain> Validator<C> {
             if a.referee != self.me || a.state != pb::AuditState::Pending as i32 {
                 continue;
             }
-            if self.state.answers.get(&a.id).is_some_and(|r| r.sent || r.failed.is_some()) {
+            if self
+                .state
+                .answers
+                .get(&a.id)
+                .is_some_and(|r| r.sent || r.failed.is_some())
+            {
                 continue;
             }
             if let Err(e) = self.answer_audit(task, &a).await {
@@ -35,7 +40,11 @@ impl<C: Chain> Validator<C> {
     }
 
     /// The answer to audit `a` (the true hash at claim index `segment + 1`; empty: none).
-    pub async fn compute_answer(&mut self, task: &pb::Task, a: &pb::Audit) -> anyhow::Result<Vec<u8>> {
+    pub async fn compute_answer(
+        &mut self,
+        task: &pb::Task,
+        a: &pb::Audit,
+    ) -> anyhow::Result<Vec<u8>> {
         let view = self
             .chain
             .round(task.id, a.round)
@@ -61,12 +70,17 @@ impl<C: Chain> Validator<C> {
             .iter()
             .find(|n| n.uid == a.accused_uid && (a.accused.is_empty() || n.owner == a.accused))
             .map(|n| n.shard)
-            .ok_or_else(|| anyhow::anyhow!("the accused uid {} is no longer registered", a.accused_uid))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!("the accused uid {} is no longer registered", a.accused_uid)
+            })?;
         let key = (a.round, shard);
         if !self.replays.contains_key(&key) {
-            let job = job::resolve(&self.files, self.engine.as_ref(), task, &view.round, shard).await?;
+            let job =
+                job::resolve(&self.files, self.engine.as_ref(), task, &view.round, shard).await?;
             tracing::info!(audit = a.id, round = a.round, shard, spec = %job.spec.hash(), "replaying the round's job");
-            let out = self.work_dir().join(format!("replay-{}-{}", a.round, shard));
+            let out = self
+                .work_dir()
+                .join(format!("replay-{}-{}", a.round, shard));
             let result = job::run(self.engine.clone(), &job, &out, &self.cancel).await?;
             let _ = std::fs::remove_dir_all(&out);
             self.replays.insert(key, result);
@@ -110,7 +124,12 @@ impl<C: Chain> Validator<C> {
             }
         }
         self.save();
-        anyhow::ensure!(c.ok(), "MsgSubmitAudit refused (code {}): {}", c.code, c.raw_log);
+        anyhow::ensure!(
+            c.ok(),
+            "MsgSubmitAudit refused (code {}): {}",
+            c.code,
+            c.raw_log
+        );
         tracing::info!(audit = a.id, tx = %c.txhash, "audit answered");
         Ok(())
     }

@@ -75,7 +75,10 @@ pub fn weights_commit_hash(
     salt: &[u8],
     version: u64,
 ) -> anyhow::Result<Vec<u8>> {
-    anyhow::ensure!(uids.len() == values.len(), "uids and values differ in length");
+    anyhow::ensure!(
+        uids.len() == values.len(),
+        "uids and values differ in length"
+    );
     Ok(deai_training::commits::weights_commit_hash(
         &address(owner)?,
         task_id,
@@ -156,7 +159,10 @@ mod tests {
         let owner = Address::from_hash20([5; 20]).to_bech32();
         let raw = Address::from_hash20([5; 20]).as_bytes().to_vec();
         let h = update_commit_hash(b"u", b"salt", &owner).unwrap();
-        assert_eq!(h, Sha256::digest([&b"u"[..], b"salt", &raw].concat()).to_vec());
+        assert_eq!(
+            h,
+            Sha256::digest([&b"u"[..], b"salt", &raw].concat()).to_vec()
+        );
         let mut m = b"deai/training/weights".to_vec();
         m.extend(&raw);
         m.extend(7u64.to_be_bytes());

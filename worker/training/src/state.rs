@@ -192,7 +192,15 @@ impl ValidatorState {
             let mut keys: Vec<(u64, String)> = self
                 .opened
                 .keys()
-                .map(|k| (k.split('/').next().and_then(|r| r.parse().ok()).unwrap_or(0), k.clone()))
+                .map(|k| {
+                    (
+                        k.split('/')
+                            .next()
+                            .and_then(|r| r.parse().ok())
+                            .unwrap_or(0),
+                        k.clone(),
+                    )
+                })
                 .collect();
             keys.sort();
             for (_, k) in keys.iter().take(self.opened.len() - KEEP) {

@@ -43,7 +43,11 @@ pub struct Trainer<C: Chain> {
 }
 
 /// Checks that `me` is a trainer neuron of `task_id`, with a clear error otherwise.
-pub async fn check_trainer<C: Chain>(chain: &C, task_id: u64, me: &str) -> anyhow::Result<pb::Neuron> {
+pub async fn check_trainer<C: Chain>(
+    chain: &C,
+    task_id: u64,
+    me: &str,
+) -> anyhow::Result<pb::Neuron> {
     let task = chain
         .task(task_id)
         .await?
@@ -146,7 +150,9 @@ impl<C: Chain> Trainer<C> {
                         .await?
                         .ok_or_else(|| anyhow::anyhow!("no longer a neuron of task {id}"))?;
                     if neuron.jailed {
-                        anyhow::bail!("this trainer is jailed in task {id}: it takes no further part");
+                        anyhow::bail!(
+                            "this trainer is jailed in task {id}: it takes no further part"
+                        );
                     }
                     self.prepare(&task, &view.round, neuron.shard).await?;
                 }
@@ -195,14 +201,22 @@ impl<C: Chain> Trainer<C> {
     }
 
     /// This trainer's update record on chain in the round, if any.
-    async fn my_update(&self, view: &crate::chain::RoundView) -> anyhow::Result<Option<pb::Update>> {
+    async fn my_update(
+        &self,
+        view: &crate::chain::RoundView,
+    ) -> anyhow::Result<Option<pb::Update>> {
         let neuron = self.chain.neuron(self.cfg.task_id, &self.me).await?;
         Ok(neuron.and_then(|n| view.updates.iter().find(|u| u.uid == n.uid).cloned()))
     }
 
     /// Trains (or fabricates) the round's update, publishes it and records it with a fresh
     /// salt, before anything is sent.
-    async fn prepare(&mut self, task: &pb::Task, round: &pb::Round, shard: u32) -> anyhow::Result<()> {
+    async fn prepare(
+        &mut self,
+        task: &pb::Task,
+        round: &pb::Round,
+        shard: u32,
+    ) -> anyhow::Result<()> {
         let r = round.round;
         let rec = if self.cfg.dishonest_random_weights {
             self.fabricate(task, round)?
@@ -215,7 +229,10 @@ impl<C: Chain> Trainer<C> {
                 let d = self
                     .files
                     .put_file(&out.join(deai_worker_engine::train::checkpoint_file(i)))?;
-                anyhow::ensure!(d == c.file_sha256, "checkpoint {i} is not the file the result names");
+                anyhow::ensure!(
+                    d == c.file_sha256,
+                    "checkpoint {i} is not the file the result names"
+                );
             }
             let weights = self
                 .files
@@ -247,7 +264,8 @@ impl<C: Chain> Trainer<C> {
         let bytes = random_weights(&spec.model, seed)?;
         let d = self.files.put(&bytes)?;
         tracing::warn!(round = round.round, "DISHONEST (--dishonest-random-weights): publishing random weights and fabricated checkpoints");
-        let fake = |i: u8| Digest::of(&[&new_salt().unwrap_or_default()[..], &[i]].concat()).to_hex();
+        let fake =
+            |i: u8| Digest::of(&[&new_salt().unwrap_or_default()[..], &[i]].concat()).to_hex();
         Ok(UpdateRecord {
             base_hash: hex::encode(&round.base_hash),
             update_hash: d.to_hex(),
@@ -282,7 +300,12 @@ impl<C: Chain> Trainer<C> {
             commit_hash: hash,
         };
         let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(c.ok(), "MsgCommitUpdate refused (code {}): {}", c.code, c.raw_log);
+        anyhow::ensure!(
+            c.ok(),
+            "MsgCommitUpdate refused (code {}): {}",
+            c.code,
+            c.raw_log
+        );
         tracing::info!(round = r, tx = %c.txhash, "update committed");
         self.set(r, |x| {
             x.committed = true;
@@ -326,7 +349,12 @@ impl<C: Chain> Trainer<C> {
                 .collect::<anyhow::Result<_>>()?,
         };
         let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(c.ok(), "MsgRevealUpdate refused (code {}): {}", c.code, c.raw_log);
+        anyhow::ensure!(
+            c.ok(),
+            "MsgRevealUpdate refused (code {}): {}",
+            c.code,
+            c.raw_log
+        );
         tracing::info!(round = r, tx = %c.txhash, update = %rec.update_hash, "update revealed");
         self.set(r, |x| {
             x.committed = true;

@@ -51,7 +51,11 @@ pub struct Validator<C: Chain> {
 }
 
 /// Checks that `me` is a validator neuron of `task_id`, with a clear error otherwise.
-pub async fn check_validator<C: Chain>(chain: &C, task_id: u64, me: &str) -> anyhow::Result<pb::Neuron> {
+pub async fn check_validator<C: Chain>(
+    chain: &C,
+    task_id: u64,
+    me: &str,
+) -> anyhow::Result<pb::Neuron> {
     chain
         .task(task_id)
         .await?
@@ -165,20 +169,34 @@ impl<C: Chain> Validator<C> {
     pub(crate) fn model_spec(task: &pb::Task, round: &pb::Round) -> anyhow::Result<JobSpec> {
         let base = job::base_spec(task)?;
         let count = task.spec.as_ref().map(|s| s.shard_count).unwrap_or(1);
-        deai_worker_jobs::round_job(&base, job::base_digest(round)?, 0, count.max(1), round.round)
-            .map_err(|e| anyhow::anyhow!("round {} job: {e}", round.round))
+        deai_worker_jobs::round_job(
+            &base,
+            job::base_digest(round)?,
+            0,
+            count.max(1),
+            round.round,
+        )
+        .map_err(|e| anyhow::anyhow!("round {} job: {e}", round.round))
     }
 
     /// The score of one revealed update: 0 unless its file is fetched by its hash from its
     /// URI and loads as a model of the task.
-    pub(crate) async fn score_update(&self, spec: &JobSpec, u: &pb::Update) -> (u16, Option<String>) {
+    pub(crate) async fn score_update(
+        &self,
+        spec: &JobSpec,
+        u: &pb::Update,
+    ) -> (u16, Option<String>) {
         let attempt = async {
             let d = digest_of(&u.update_hash, "update_hash")?;
             let path = self
                 .files
                 .fetch(&u.uri, &d, self.engine.max_weights_bytes(spec))
                 .await?;
-            let (engine, spec, eval) = (self.engine.clone(), spec.clone(), self.cfg.eval_data.clone());
+            let (engine, spec, eval) = (
+                self.engine.clone(),
+                spec.clone(),
+                self.cfg.eval_data.clone(),
+            );
             let acc = tokio::task::spawn_blocking(move || engine.accuracy(&spec, &path, &eval))
                 .await
                 .map_err(|e| anyhow::anyhow!("the evaluation task failed: {e}"))??;
@@ -254,7 +272,11 @@ impl<C: Chain> Validator<C> {
             return Ok(());
         }
         let hash = self.weights_hash(r, &rec)?;
-        if self.my_weight_set(r).await?.is_some_and(|w| w.commit_hash == hash) {
+        if self
+            .my_weight_set(r)
+            .await?
+            .is_some_and(|w| w.commit_hash == hash)
+        {
             tracing::info!(round = r, "weights commit already on chain");
             return self.set_weights(r, |w| w.committed = true);
         }
@@ -265,7 +287,12 @@ impl<C: Chain> Validator<C> {
             commit_hash: hash,
         };
         let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(c.ok(), "MsgCommitWeights refused (code {}): {}", c.code, c.raw_log);
+        anyhow::ensure!(
+            c.ok(),
+            "MsgCommitWeights refused (code {}): {}",
+            c.code,
+            c.raw_log
+        );
         tracing::info!(round = r, tx = %c.txhash, "weights committed");
         self.set_weights(r, |w| w.committed = true)
     }
@@ -288,7 +315,10 @@ impl<C: Chain> Validator<C> {
             }
             Some(w) if w.commit_hash == hash => {}
             _ => {
-                tracing::warn!(round = r, "no commit of these weights on chain: not revealed");
+                tracing::warn!(
+                    round = r,
+                    "no commit of these weights on chain: not revealed"
+                );
                 return self.set_weights(r, |w| w.missed = Some("not committed".into()));
             }
         }
@@ -302,7 +332,12 @@ impl<C: Chain> Validator<C> {
             version: WEIGHTS_VERSION,
         };
         let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(c.ok(), "MsgRevealWeights refused (code {}): {}", c.code, c.raw_log);
+        anyhow::ensure!(
+            c.ok(),
+            "MsgRevealWeights refused (code {}): {}",
+            c.code,
+            c.raw_log
+        );
         tracing::info!(round = r, tx = %c.txhash, "weights revealed");
         self.set_weights(r, |w| {
             w.committed = true;
@@ -334,7 +369,10 @@ impl<C: Chain> Validator<C> {
             } else {
                 continue;
             };
-            if let Err(e) = self.open_audit(r, pb::AuditTarget::Update, uid, reason).await {
+            if let Err(e) = self
+                .open_audit(r, pb::AuditTarget::Update, uid, reason)
+                .await
+            {
                 tracing::warn!(round = r, uid, error = %one_line(&e), "opening an audit");
             }
         }
@@ -366,7 +404,10 @@ impl<C: Chain> Validator<C> {
             // Recorded but not known sent: the chain may have it (a lost commit).
             let audits = self.chain.audits(self.cfg.task_id, "").await?;
             if audits.iter().any(|a| {
-                a.auditor == self.me && a.round == r && a.target == target as i32 && a.accused_uid == uid
+                a.auditor == self.me
+                    && a.round == r
+                    && a.target == target as i32
+                    && a.accused_uid == uid
             }) {
                 if let Some(a) = self.state.opened.get_mut(&key) {
                     a.sent = true;

@@ -104,7 +104,8 @@ impl FakeChain {
             if u.revealed {
                 return Err("already revealed".into());
             }
-            let h = update_commit_hash(&x.update_hash, &x.salt, signer).map_err(|e| e.to_string())?;
+            let h =
+                update_commit_hash(&x.update_hash, &x.salt, signer).map_err(|e| e.to_string())?;
             if h != u.commit_hash {
                 return Err("the reveal does not match the commit".into());
             }
@@ -155,7 +156,10 @@ impl FakeChain {
             let x = pb::MsgOpenAudit::decode(m.value.as_slice()).map_err(err)?;
             Self::uid_of(l, signer, pb::Role::Validator)?;
             let claim = if x.target == pb::AuditTarget::Update as i32 {
-                let u = l.updates.get(&(x.round, x.accused_uid)).ok_or("no such update")?;
+                let u = l
+                    .updates
+                    .get(&(x.round, x.accused_uid))
+                    .ok_or("no such update")?;
                 let mut c = u.checkpoint_hashes.clone();
                 c.push(u.update_hash.clone());
                 c
@@ -177,7 +181,9 @@ impl FakeChain {
                 l.neurons
                     .iter()
                     .find(|n| {
-                        n.role == pb::Role::Validator as i32 && n.owner != signer && n.owner != accused
+                        n.role == pb::Role::Validator as i32
+                            && n.owner != signer
+                            && n.owner != accused
                     })
                     .map(|n| n.owner.clone())
                     .unwrap_or_default()

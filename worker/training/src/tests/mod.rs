@@ -66,7 +66,7 @@ fn neuron(uid: u32, who: u8, role: pb::Role, shard: u32) -> pb::Neuron {
 }
 
 /// Task 1, round 0 started at 100 with its base ready; trainers 1 (uid 0, shard 0) and 2
-/// (uid 1, shard 1), validators 3 (uid 2) and 4 (uid 3).
+/// (uid 1, shard 1), validators 3 (uid 2), 4 (uid 3) and 5 (uid 4).
 fn ledger() -> Ledger {
     let spec = base_spec();
     Ledger {
@@ -94,6 +94,7 @@ fn ledger() -> Ledger {
             neuron(1, 2, pb::Role::Trainer, 1),
             neuron(2, 3, pb::Role::Validator, 0),
             neuron(3, 4, pb::Role::Validator, 0),
+            neuron(4, 5, pb::Role::Validator, 0),
         ],
         rounds: [(
             0,
@@ -133,7 +134,12 @@ fn trainer(chain: FakeChain, dir: &Path, files: Arc<Files>, dishonest: bool) -> 
     Trainer::new(chain, cfg, Arc::new(TorchEngine), files, file, st)
 }
 
-fn validator(chain: FakeChain, dir: &Path, files: Arc<Files>, audit_rate: f64) -> Validator<FakeChain> {
+fn validator(
+    chain: FakeChain,
+    dir: &Path,
+    files: Arc<Files>,
+    audit_rate: f64,
+) -> Validator<FakeChain> {
     let (file, st): (_, ValidatorState) =
         state::open(dir, VALIDATOR_FILE, "validator state").unwrap();
     let cfg = ValidatorConfig {
@@ -152,9 +158,13 @@ async fn a_trainer_commits_and_reveals_across_restarts_without_submitting_twice(
     let dir = tmp.path().join("trainer");
 
     // Only a trainer neuron of the task may start.
-    let e = check_trainer(&chain.as_(&addr(3)), TASK, &addr(3)).await.unwrap_err();
+    let e = check_trainer(&chain.as_(&addr(3)), TASK, &addr(3))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("not a trainer"), "{e}");
-    let e = check_trainer(&chain.as_(&addr(9)), TASK, &addr(9)).await.unwrap_err();
+    let e = check_trainer(&chain.as_(&addr(9)), TASK, &addr(9))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("deaid tx training register"), "{e}");
     assert_eq!(check_trainer(&chain, TASK, &addr(1)).await.unwrap().uid, 0);
 
@@ -213,8 +223,18 @@ async fn a_trainer_commits_and_reveals_across_restarts_without_submitting_twice(
 async fn revealed_round(tmp: &TempDir) -> (FakeChain, Arc<Store>, String) {
     let (store, url) = served_store(&tmp.path().join("trainers-store")).await;
     let chain = FakeChain::new(ledger(), &addr(1));
-    let mut honest = trainer(chain.clone(), &tmp.path().join("t1"), files(store.clone(), &url), false);
-    let mut liar = trainer(chain.as_(&addr(2)), &tmp.path().join("t2"), files(store.clone(), &url), true);
+    let mut honest = trainer(
+        chain.clone(),
+        &tmp.path().join("t1"),
+        files(store.clone(), &url),
+        false,
+    );
+    let mut liar = trainer(
+        chain.as_(&addr(2)),
+        &tmp.path().join("t2"),
+        files(store.clone(), &url),
+        true,
+    );
     chain.set_height(COMMIT_AT);
     honest.tick().await.unwrap();
     liar.tick().await.unwrap();
@@ -230,10 +250,17 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
     let tmp = TempDir::new().unwrap();
     let (chain, _, url) = revealed_round(&tmp).await;
     let v_chain = chain.as_(&addr(3));
-    assert!(check_validator(&chain.as_(&addr(1)), TASK, &addr(1)).await.is_err());
+    assert!(check_validator(&chain.as_(&addr(1)), TASK, &addr(1))
+        .await
+        .is_err());
     check_validator(&v_chain, TASK, &addr(3)).await.unwrap();
     let (vstore, vurl) = served_store(&tmp.path().join("v-store")).await;
-    let mut v = validator(v_chain.clone(), &tmp.path().join("v"), files(vstore, &vurl), 0.0);
+    let mut v = validator(
+        v_chain.clone(),
+        &tmp.path().join("v"),
+        files(vstore, &vurl),
+        0.0,
+    );
 
     // Still in the reveal phase: nothing scored yet.
     v.tick().await.unwrap();
@@ -256,7 +283,12 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
     v.tick().await.unwrap();
     drop(v);
     let (vstore, vurl) = served_store(&tmp.path().join("v-store")).await;
-    let mut v = validator(v_chain.clone(), &tmp.path().join("v"), files(vstore, &vurl), 0.0);
+    let mut v = validator(
+        v_chain.clone(),
+        &tmp.path().join("v"),
+        files(vstore, &vurl),
+        0.0,
+    );
     v.tick().await.unwrap();
     chain.set_height(WEIGHTS_REVEAL_AT);
     v.tick().await.unwrap();
@@ -266,7 +298,10 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
     assert_eq!(chain.committed::<pb::MsgOpenAudit>().len(), 1);
     let set = chain.with(|l| l.weights[&(0, 2)].clone());
     assert!(set.revealed);
-    assert_eq!(set.values, w.values.iter().map(|v| u32::from(*v)).collect::<Vec<_>>());
+    assert_eq!(
+        set.values,
+        w.values.iter().map(|v| u32::from(*v)).collect::<Vec<_>>()
+    );
 
     // An update whose URI names another blob, or whose hash is malformed, scores 0.
     let task = chain.with(|l| l.task.clone());
@@ -297,7 +332,12 @@ async fn a_referee_answers_the_true_hash_for_an_honest_update_and_another_for_a_
         l.next_referee = addr(4);
     });
     let (s3, u3) = served_store(&tmp.path().join("v3-store")).await;
-    let mut auditor = validator(chain.as_(&addr(3)), &tmp.path().join("v3"), files(s3, &u3), 1.0);
+    let mut auditor = validator(
+        chain.as_(&addr(3)),
+        &tmp.path().join("v3"),
+        files(s3, &u3),
+        1.0,
+    );
     chain.set_height(WEIGHTS_AT);
     auditor.tick().await.unwrap();
     assert_eq!(chain.with(|l| l.audits.len()), 2);
@@ -312,21 +352,181 @@ async fn a_referee_answers_the_true_hash_for_an_honest_update_and_another_for_a_
     });
 
     let (s4, u4) = served_store(&tmp.path().join("v4-store")).await;
-    let mut referee = validator(chain.as_(&addr(4)), &tmp.path().join("v4"), files(s4, &u4), 0.0);
+    let mut referee = validator(
+        chain.as_(&addr(4)),
+        &tmp.path().join("v4"),
+        files(s4, &u4),
+        0.0,
+    );
     referee.tick().await.unwrap();
     let audits = chain.with(|l| l.audits.clone());
     let honest = chain.with(|l| l.updates[&(0, 0)].clone());
-    assert_eq!(audits[0].state, pb::AuditState::Rejected as i32, "the honest update stands");
+    assert_eq!(
+        audits[0].state,
+        pb::AuditState::Rejected as i32,
+        "the honest update stands"
+    );
     assert_eq!(audits[0].answer, honest.checkpoint_hashes[2]);
     assert_eq!(audits[1].accused_uid, 1);
-    assert_eq!(audits[1].state, pb::AuditState::Upheld as i32, "the fabricated update is caught");
+    assert_eq!(
+        audits[1].state,
+        pb::AuditState::Upheld as i32,
+        "the fabricated update is caught"
+    );
     assert_ne!(audits[1].answer, audits[1].claim[2]);
     assert_eq!(audits[2].state, pb::AuditState::Rejected as i32);
     assert_eq!(audits[2].answer, honest.update_hash);
     // Answered once each, also after a restart.
     drop(referee);
     let (s4, u4) = served_store(&tmp.path().join("v4-store")).await;
-    let mut referee = validator(chain.as_(&addr(4)), &tmp.path().join("v4"), files(s4, &u4), 0.0);
+    let mut referee = validator(
+        chain.as_(&addr(4)),
+        &tmp.path().join("v4"),
+        files(s4, &u4),
+        0.0,
+    );
     referee.tick().await.unwrap();
     assert_eq!(chain.committed::<pb::MsgSubmitAudit>().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_aggregator_submits_the_fedavg_the_next_round_trains_from_it_and_a_wrong_aggregate_is_upheld(
+) {
+    let tmp = TempDir::new().unwrap();
+    let (chain, tstore, turl) = revealed_round(&tmp).await;
+    let honest = chain.with(|l| l.updates[&(0, 0)].clone());
+    // The epoch of round 0 at 119: validator 3 is drawn, the honest update is the input.
+    chain.with(|l| {
+        let r = l.rounds.get_mut(&0).unwrap();
+        r.closed = true;
+        r.closed_at = 119;
+        r.aggregator = addr(3);
+        r.aggregate_inputs = vec![pb::AggregateInput {
+            uid: 0,
+            update_hash: honest.update_hash.clone(),
+            uri: honest.uri.clone(),
+            weight: 65535,
+        }];
+        l.task.round = 1;
+        l.task.round_start = 120;
+        l.rounds.insert(
+            1,
+            pb::Round {
+                task_id: TASK,
+                round: 1,
+                start: 120,
+                ..Default::default()
+            },
+        );
+        l.height = 120;
+    });
+    let (s3, u3) = served_store(&tmp.path().join("v3-store")).await;
+    let mut aggregator = validator(
+        chain.as_(&addr(3)),
+        &tmp.path().join("v3"),
+        files(s3, &u3),
+        0.0,
+    );
+    aggregator.tick().await.unwrap();
+    aggregator.tick().await.unwrap();
+    assert_eq!(chain.committed::<pb::MsgSubmitAggregate>().len(), 1);
+    let bytes = std::fs::read(
+        tstore.blob_path(
+            &honest
+                .update_hash
+                .as_slice()
+                .try_into()
+                .map(Digest)
+                .unwrap(),
+        ),
+    )
+    .unwrap();
+    let expected = Digest::of(&deai_worker_jobs::fedavg(&[(&bytes, 65535)]).unwrap());
+    let r0 = chain.with(|l| l.rounds[&0].clone());
+    assert_eq!(r0.aggregate_hash, expected.0.to_vec());
+    assert_eq!(r0.aggregate_uri, format!("{u3}/blobs/{expected}"));
+
+    // Another validator recomputes it: it matches, no audit.
+    let (s4, u4) = served_store(&tmp.path().join("v4-store")).await;
+    let mut v4 = validator(
+        chain.as_(&addr(4)),
+        &tmp.path().join("v4"),
+        files(s4.clone(), &u4),
+        0.0,
+    );
+    v4.tick().await.unwrap();
+    assert_eq!(v4.state().rechecked.get(&0), Some(&true));
+    assert!(chain.with(|l| l.audits.is_empty()));
+
+    // Round 1 trains from the aggregate, fetched by hash from the aggregator's server.
+    chain.with(|l| {
+        let r = l.rounds.get_mut(&1).unwrap();
+        r.base_hash = expected.0.to_vec();
+        r.base_uri = r0.aggregate_uri.clone();
+        r.base_ready = true;
+        l.height = 125;
+    });
+    let mut t = trainer(
+        chain.clone(),
+        &tmp.path().join("t1"),
+        files(tstore.clone(), &turl),
+        false,
+    );
+    t.tick().await.unwrap();
+    chain.set_height(131);
+    t.tick().await.unwrap();
+    let rec = t.state().rounds[&1].clone();
+    assert!(rec.revealed);
+    assert_eq!(rec.base_hash, expected.to_hex());
+    assert_ne!(rec.update_hash, t.state().rounds[&0].update_hash);
+
+    // Its audit is replayed from the same base and rejected.
+    let u1 = chain.with(|l| l.updates[&(1, 0)].clone());
+    chain.with(|l| {
+        let mut claim = u1.checkpoint_hashes.clone();
+        claim.push(u1.update_hash.clone());
+        l.audits.push(pb::Audit {
+            id: 1,
+            task_id: TASK,
+            round: 1,
+            target: pb::AuditTarget::Update as i32,
+            accused_uid: 0,
+            accused: addr(1),
+            auditor: addr(5),
+            claim,
+            segment: 0,
+            referee: addr(4),
+            state: pb::AuditState::Pending as i32,
+            ..Default::default()
+        });
+    });
+    v4.tick().await.unwrap();
+    let a = chain.with(|l| l.audits[0].clone());
+    assert_eq!(a.state, pb::AuditState::Rejected as i32, "{a:?}");
+
+    // A wrong aggregate on chain: validator 5 recomputes, audits the aggregator, and the
+    // referee's FedAvg upholds it.
+    chain.with(|l| {
+        l.rounds.get_mut(&0).unwrap().aggregate_hash = vec![9; 32];
+        l.next_referee = addr(4);
+        l.next_segment = 0;
+    });
+    let (s5, u5) = served_store(&tmp.path().join("v5-store")).await;
+    let mut v5 = validator(
+        chain.as_(&addr(5)),
+        &tmp.path().join("v5"),
+        files(s5, &u5),
+        0.0,
+    );
+    v5.tick().await.unwrap();
+    assert_eq!(v5.state().rechecked.get(&0), Some(&false));
+    let a = chain.with(|l| l.audits[1].clone());
+    assert_eq!(
+        (a.target, a.accused_uid, a.auditor.clone()),
+        (pb::AuditTarget::Aggregate as i32, 2, addr(5))
+    );
+    v4.tick().await.unwrap();
+    let a = chain.with(|l| l.audits[1].clone());
+    assert_eq!(a.state, pb::AuditState::Upheld as i32);
+    assert_eq!(a.answer, expected.0.to_vec());
 }
