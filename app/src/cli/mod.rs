@@ -16,7 +16,9 @@ mod parse;
 mod prompt;
 mod query_cmd;
 mod start;
+mod training_msgs;
 mod training_query;
+mod training_tx;
 mod tx_cmd;
 
 use std::path::PathBuf;

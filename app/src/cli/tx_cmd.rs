@@ -1,6 +1,6 @@
 //! `deaid tx`: the flags every tx takes, `tx bank send`, and signing and broadcasting
 //! (through [`deai_client::sender::TxSender`]). `tx compute …` is in `compute_tx.rs`,
-//! `tx inference …` in `inference_tx.rs`.
+//! `tx inference …` in `inference_tx.rs`, `tx training …` in `training_tx.rs`.
 
 use std::path::Path;
 
@@ -12,6 +12,7 @@ use deai_framework::{Address, Coins};
 
 use super::compute_tx::ComputeTx;
 use super::inference_tx::InferenceTx;
+use super::training_tx::TrainingTx;
 use super::output::{print, OutputFormat};
 use super::{prompt, KeyringArgs, NodeArgs};
 use deai_client::keyring::{KeyInfo, Keyring};
@@ -60,6 +61,10 @@ pub enum TxCommand {
     /// The inference market: models, servers, requests and answers, challenges, topics.
     #[command(subcommand)]
     Inference(InferenceTx),
+    /// The training market: tasks, neurons and stake, update and weight commit-reveal,
+    /// aggregates, audits.
+    #[command(subcommand)]
+    Training(TrainingTx),
 }
 
 #[derive(Subcommand)]
@@ -109,6 +114,7 @@ pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()>
     let (from, to, amount, tx) = match cmd {
         TxCommand::Compute(c) => return super::compute_tx::run(home, c, out),
         TxCommand::Inference(c) => return super::inference_tx::run(home, c, out),
+        TxCommand::Training(c) => return super::training_tx::run(home, c, out),
         TxCommand::Bank(BankTx::Send {
             from,
             to,
