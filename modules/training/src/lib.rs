@@ -92,3 +92,5 @@ impl Module for TrainingModule {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_rounds;
