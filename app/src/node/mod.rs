@@ -77,6 +77,7 @@ pub fn modules() -> Vec<Box<dyn Module>> {
         Box::new(deai_bank::BankModule),
         Box::new(deai_compute::ComputeModule),
         Box::new(deai_inference::InferenceModule),
+        Box::new(deai_training::TrainingModule),
     ]
 }
 
