@@ -101,7 +101,7 @@ pub fn new_salt() -> anyhow::Result<Vec<u8>> {
 /// Whether this validator audits `uid`'s update of `round` at `rate` (0..=1): a
 /// deterministic draw from its own address, so a restart makes the same choice.
 pub fn audit_pick(me: &str, task_id: u64, round: u64, uid: u32, rate: f64) -> bool {
-    if !(rate > 0.0) {
+    if rate.is_nan() || rate <= 0.0 {
         return false;
     }
     if rate >= 1.0 {

@@ -48,6 +48,8 @@ pub struct Validator<C: Chain> {
     pub(crate) cancel: CancelFlag,
     /// Replays of round jobs, by (round, shard): a referee answers several audits of one.
     pub(crate) replays: BTreeMap<(u64, u32), TrainResult>,
+    /// Attempts at rechecking a round's aggregate in this run.
+    pub(crate) recheck_attempts: BTreeMap<u64, u32>,
 }
 
 /// Checks that `me` is a validator neuron of `task_id`, with a clear error otherwise.
@@ -93,6 +95,7 @@ impl<C: Chain> Validator<C> {
             me,
             cancel: CancelFlag::default(),
             replays: BTreeMap::new(),
+            recheck_attempts: BTreeMap::new(),
         }
     }
 
@@ -230,13 +233,23 @@ impl<C: Chain> Validator<C> {
             uids.push(uid);
             values.push(s);
         }
-        tracing::info!(round = view.round.round, ?uids, ?values, "weights ready");
+        let missed = if uids.is_empty() {
+            tracing::info!(
+                round = view.round.round,
+                "no revealed updates: no weights this round"
+            );
+            Some("no revealed updates".to_string())
+        } else {
+            tracing::info!(round = view.round.round, ?uids, ?values, "weights ready");
+            None
+        };
         self.state.weights.insert(
             view.round.round,
             WeightsRecord {
                 uids,
                 values,
                 salt: hex::encode(new_salt()?),
+                missed,
                 ..Default::default()
             },
         );
