@@ -94,3 +94,5 @@ impl Module for TrainingModule {
 mod tests;
 #[cfg(test)]
 mod tests_rounds;
+#[cfg(test)]
+mod tests_neurons;
