@@ -7,8 +7,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use deai_worker_engine::{self as engine, EngineError, Progress};
-use deai_worker_jobs::spec::{ArtifactRef, JobKind, ModelSpec, SplitSpec, Subset};
+use deai_worker_engine::{self as engine, Progress};
+use deai_worker_jobs::spec::ModelSpec;
 use deai_worker_jobs::{Digest, JobSpec, TrainResult};
 pub use deai_worker_provider::CancelFlag;
 
@@ -56,35 +56,24 @@ impl Engine for TorchEngine {
     }
 
     fn accuracy(&self, spec: &JobSpec, weights: &Path, eval_data: &Path) -> anyhow::Result<f64> {
-        let s = eval_spec(spec, weights, eval_data)?;
-        match engine::evaluate(&s, eval_data, weights) {
-            Ok(r) => Ok(r.accuracy),
-            Err(e @ EngineError::Weights { .. }) => Err(e.into()),
-            Err(e) => Err(anyhow::Error::new(e).context("evaluating")),
-        }
+        let weights_sha256 =
+            Digest::of_file(weights).with_context(|| format!("{}", weights.display()))?;
+        let mut held_out = spec.dataset.clone();
+        held_out.sha256 =
+            Digest::of_file(eval_data).with_context(|| format!("{}", eval_data.display()))?;
+        held_out.path = None;
+        Ok(engine::eval::accuracy_of(
+            spec,
+            weights,
+            &weights_sha256,
+            eval_data,
+            &held_out,
+        )?)
     }
 
     fn max_weights_bytes(&self, spec: &JobSpec) -> u64 {
-        engine::checkpoint::max_checkpoint_bytes(spec)
+        deai_worker_jobs::init::max_weights_bytes(&spec.model)
     }
-}
-
-/// The evaluate job of `weights` on all of `eval_data`: the round job's model and dataset
-/// format, the held-out file's hash.
-pub fn eval_spec(spec: &JobSpec, weights: &Path, eval_data: &Path) -> anyhow::Result<JobSpec> {
-    let mut s = spec.clone();
-    s.kind = JobKind::Evaluate;
-    s.training = None;
-    s.split = SplitSpec::default();
-    s.subset = Subset::All;
-    s.weights = Some(ArtifactRef {
-        sha256: Digest::of_file(weights).with_context(|| format!("{}", weights.display()))?,
-        path: None,
-    });
-    s.dataset.sha256 =
-        Digest::of_file(eval_data).with_context(|| format!("{}", eval_data.display()))?;
-    s.dataset.path = None;
-    Ok(s)
 }
 
 /// The number of classes of a model.
