@@ -2,11 +2,14 @@
 //!
 //! 1. the time of one dense Yuma epoch (`deai_yuma::epoch`) for n neurons, half of them
 //!    validators, classic and Yuma3 + liquid alpha, against the 50 ms target at n = 256;
+//! 2. a round's overhead on chain: gas and time of the four commit-reveal messages and of the
+//!    epoch's `end_block` for a task of n neurons, on the real deai-training module;
 //! 3. (feature `worker`, on by default) a trainer's round job of the digits task on the
 //!    real engine, and a FedAvg of three updates.
 //!
 //!   cargo run --release -p deai-training-bench -- --neurons 64,256,1024 --runs 30
 
+mod chain;
 mod rng;
 #[cfg(feature = "worker")]
 mod worker;
@@ -32,6 +35,15 @@ struct Args {
     /// Seed of the random stakes and weights.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Neuron counts of the on-chain rounds (part 2); empty skips it.
+    #[arg(long, value_delimiter = ',', default_value = "64,256")]
+    chain_neurons: Vec<usize>,
+    /// Timed runs of each message (part 2).
+    #[arg(long, default_value_t = 100)]
+    msg_runs: usize,
+    /// Timed runs of the epoch's end_block (part 2).
+    #[arg(long, default_value_t = 10)]
+    epoch_runs: usize,
     /// Epochs of the digits task's base spec (each round job trains a third of the rows).
     #[arg(long, default_value_t = 5)]
     round_epochs: u64,
@@ -56,11 +68,25 @@ fn main() {
             rows.push(yuma::measure(n, mode, args.seed, args.runs, budget));
         }
     }
+    let mut chain_rows = Vec::new();
+    for &n in &args.chain_neurons {
+        for mode in yuma::Mode::ALL {
+            eprintln!("chain round: n = {n}, {}…", mode.name());
+            chain_rows.push(chain::measure(
+                n,
+                mode,
+                args.seed,
+                args.msg_runs,
+                args.epoch_runs,
+            ));
+        }
+    }
     let worker = worker_part(&args);
     if args.json {
         let mut out = serde_json::json!({
             "seed": args.seed,
             "yuma_epoch": yuma_json(&rows),
+            "chain_round": chain_json(&chain_rows),
         });
         if let Some(w) = &worker {
             out["worker_round"] = w.1.clone();
@@ -68,6 +94,9 @@ fn main() {
         println!("{}", serde_json::to_string_pretty(&out).expect("json"));
     } else {
         print!("{}", yuma_markdown(&rows));
+        if !chain_rows.is_empty() {
+            print!("\n{}", chain_markdown(&args, &chain_rows));
+        }
         if let Some(w) = &worker {
             print!("\n{}", w.0);
         }
@@ -148,6 +177,60 @@ fn yuma_json(rows: &[yuma::Row]) -> serde_json::Value {
             "median_ns": ns(r.median), "p95_ns": ns(r.p95), "min_ns": ns(r.min),
             "target_ns": (r.n == yuma::TARGET_N).then(|| ns(yuma::TARGET)),
             "under_target": (r.n == yuma::TARGET_N).then(|| r.median < yuma::TARGET),
+        }))
+        .collect::<Vec<_>>())
+}
+
+fn chain_markdown(args: &Args, scenarios: &[chain::Scenario]) -> String {
+    let mut t = Table::new(&[
+        ("n", true),
+        ("mode", false),
+        ("operation", false),
+        ("gas", true),
+        ("writes", true),
+        ("events", true),
+        ("median", true),
+        ("p95", true),
+    ]);
+    for sc in scenarios {
+        for r in &sc.rows {
+            t.row(vec![
+                thousands(sc.n as u64),
+                sc.mode.name().into(),
+                r.what.into(),
+                thousands(r.gas),
+                r.writes.to_string(),
+                r.events.to_string(),
+                duration(r.time.median),
+                duration(r.p95),
+            ]);
+        }
+    }
+    let mut out = format!(
+        "## Round overhead on chain (deai-training on a MemStore; half validators; round 1 after a full round 0; {} runs per message, {} per end_block)\n\n",
+        args.msg_runs, args.epoch_runs
+    );
+    out.push_str(&t.to_markdown());
+    for sc in scenarios.iter().filter(|s| !s.epoch_ran) {
+        out.push_str(&format!(
+            "\n- n = {}, {}: no epoch result stored for round 1 (the module's end_block did not run the epoch)\n",
+            sc.n,
+            sc.mode.name()
+        ));
+    }
+    out
+}
+
+fn chain_json(scenarios: &[chain::Scenario]) -> serde_json::Value {
+    let ns = |d: Duration| d.as_nanos() as u64;
+    serde_json::json!(scenarios
+        .iter()
+        .map(|sc| serde_json::json!({
+            "n": sc.n, "mode": sc.mode.name(), "epoch_ran": sc.epoch_ran,
+            "rows": sc.rows.iter().map(|r| serde_json::json!({
+                "operation": r.what, "gas": r.gas, "writes": r.writes, "events": r.events,
+                "runs": r.time.runs, "median_ns": ns(r.time.median), "p95_ns": ns(r.p95),
+            })).collect::<Vec<_>>(),
         }))
         .collect::<Vec<_>>())
 }
