@@ -61,7 +61,8 @@ pub struct DaemonArgs {
     /// The task's id.
     #[arg(long)]
     task: u64,
-    /// State directory (default <home>/trainer-<task> or <home>/validator-<task>).
+    /// State directory (default <home>/trainer-<task>-<key> or <home>/validator-<task>-<key>;
+    /// daemons sharing a home get one each).
     #[arg(long)]
     state_dir: Option<PathBuf>,
     /// Where its artifact server listens (port 0: any free port).
@@ -125,7 +126,7 @@ async fn start(a: &DaemonArgs, role: &str) -> anyhow::Result<Option<Started>> {
     let state_dir = a
         .state_dir
         .clone()
-        .unwrap_or_else(|| a.home.join(format!("{role}-{}", a.task)));
+        .unwrap_or_else(|| a.home.join(format!("{role}-{}-{}", a.task, a.key)));
     let store_dir = a.store.clone().unwrap_or_else(|| state_dir.join("store"));
     let store = Arc::new(
         Store::open(&store_dir, a.max_blob_bytes)

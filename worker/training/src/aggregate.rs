@@ -61,9 +61,17 @@ impl<C: Chain> Validator<C> {
         if !round.closed {
             return Ok(());
         }
+        // A base carried forward (no aggregate in the window) is the round's aggregate on
+        // chain too: nobody submitted it, there is nothing to recheck.
+        let carried =
+            round.aggregate_hash == round.base_hash && round.aggregate_uri == round.base_uri;
         if round.aggregator == self.me {
             self.submit_aggregate(task, &round, height).await
-        } else if !round.aggregate_hash.is_empty() && !self.state.rechecked.contains_key(&r) {
+        } else if !round.lineage.is_empty()
+            && !round.aggregate_hash.is_empty()
+            && !carried
+            && !self.state.rechecked.contains_key(&r)
+        {
             // Inputs that cannot be fetched are tried a few times, not forever.
             let n = self.recheck_attempts.entry(r).or_insert(0);
             if *n >= MAX_RECHECKS {
@@ -91,8 +99,8 @@ impl<C: Chain> Validator<C> {
         if done {
             return Ok(());
         }
-        if !round.aggregate_hash.is_empty() {
-            tracing::info!(round = r, "aggregate already on chain");
+        if !round.lineage.is_empty() {
+            tracing::info!(round = r, "the round's aggregate is settled on chain");
             let rec = self.state.aggregates.entry(r).or_default();
             rec.submitted = true;
             self.save();

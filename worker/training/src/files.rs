@@ -95,7 +95,13 @@ impl Files {
         if let Some(p) = self.local(&d) {
             return Ok(p);
         }
-        if let Some(hint) = spec.dataset.path.as_deref() {
+        // The spec's path hint, then a `file://` dataset URI: local paths, followed only
+        // inside the dataset roots.
+        let file_uri = dataset_uri.strip_prefix("file://");
+        for hint in [spec.dataset.path.as_deref(), file_uri]
+            .into_iter()
+            .flatten()
+        {
             if let Ok(p) = std::fs::canonicalize(hint) {
                 if self.dataset_roots.iter().any(|r| p.starts_with(r)) {
                     if Digest::of_file(&p).ok() == Some(d) {
@@ -108,8 +114,8 @@ impl Files {
             }
         }
         anyhow::ensure!(
-            !dataset_uri.is_empty(),
-            "dataset {d} is not local and the task has no dataset_uri"
+            !dataset_uri.is_empty() && file_uri.is_none(),
+            "dataset {d} is not in the store nor at a path inside --dataset-roots, and the task's dataset_uri {dataset_uri:?} is not an artifact server's"
         );
         self.fetch(dataset_uri, &d, self.store.max_blob_bytes())
             .await

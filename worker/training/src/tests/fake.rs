@@ -228,6 +228,7 @@ impl FakeChain {
             }
             r.aggregate_hash = x.aggregate_hash;
             r.aggregate_uri = x.uri;
+            r.lineage = vec![1; 32];
         } else {
             return Err(format!("unexpected message {}", m.type_url));
         }
