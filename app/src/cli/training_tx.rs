@@ -20,7 +20,7 @@ pub use super::training_msgs::*;
 #[derive(Subcommand, Debug)]
 pub enum TrainingTx {
     /// Create a task from a base job spec (kind "train"), escrowing --pool.
-    CreateTask(Signed<CreateTask>),
+    CreateTask(Box<Signed<CreateTask>>),
     /// Register the signer in a task as a trainer or a validator, bonding --stake.
     Register(Signed<Register>),
     /// Add to the signer's bonded stake in a task.
@@ -46,7 +46,7 @@ pub enum TrainingTx {
 
 pub fn run(home: &Path, cmd: TrainingTx, out: OutputFormat) -> anyhow::Result<()> {
     match cmd {
-        TrainingTx::CreateTask(s) => send(home, s, out),
+        TrainingTx::CreateTask(s) => send(home, *s, out),
         TrainingTx::Register(s) => send(home, s, out),
         TrainingTx::AddStake(s) => send(home, s, out),
         TrainingTx::RemoveStake(s) => send(home, s, out),
