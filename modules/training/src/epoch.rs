@@ -260,6 +260,8 @@ pub(crate) fn finalize(
         None => {
             round.aggregate_hash = round.base_hash.clone();
             round.aggregate_uri = round.base_uri.clone();
+            // Nobody submitted an aggregate: nobody can be audited for one.
+            round.aggregator.clear();
         }
     }
     let hashes: Vec<Vec<u8>> = ctx

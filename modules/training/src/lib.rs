@@ -29,12 +29,13 @@ mod spec;
 pub mod state_key;
 
 pub use error::*;
+pub use audits::{AUDIT_SEQ, MAX_AUDIT_DEADLINES_PER_BLOCK, REFEREE_DOMAIN, SEGMENT_DOMAIN};
 pub use epoch::{aggregate_inputs, aggregator_draw_id, AGGREGATOR_DOMAIN};
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH};
 pub use msgs::{
     create_task, shard_of, task_seed, AddStake, CommitUpdate, CommitWeights, CreateTask,
-    RegisterNeuron, RemoveStake, RevealUpdate, RevealWeights, SubmitAggregate, UpdateParams, SHARD_DOMAIN,
+    RegisterNeuron, RemoveStake, RevealUpdate, RevealWeights, SubmitAggregate, UpdateParams, OpenAudit, SubmitAudit, SHARD_DOMAIN,
     TASK_SEED_DOMAIN, TASK_SEQ,
 };
 pub use spec::{validate as validate_task, validate_spec, validate_uri, yuma_params, HASH_LEN, MAX_URI_LEN};
@@ -67,6 +68,8 @@ impl Module for TrainingModule {
         router.add_msg::<pb::MsgCommitWeights, CommitWeights>();
         router.add_msg::<pb::MsgRevealWeights, RevealWeights>();
         router.add_msg::<pb::MsgSubmitAggregate, SubmitAggregate>();
+        router.add_msg::<pb::MsgOpenAudit, OpenAudit>();
+        router.add_msg::<pb::MsgSubmitAudit, SubmitAudit>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -96,3 +99,5 @@ mod tests;
 mod tests_rounds;
 #[cfg(test)]
 mod tests_neurons;
+#[cfg(test)]
+mod tests_audits;

@@ -14,11 +14,13 @@ use crate::params::Params;
 use crate::{events, state_key, MODULE_NAME};
 
 mod aggregate;
+mod audit;
 mod neuron;
 mod round;
 mod task;
 
 pub use aggregate::SubmitAggregate;
+pub use audit::{OpenAudit, SubmitAudit};
 pub use neuron::{shard_of, AddStake, RegisterNeuron, RemoveStake, SHARD_DOMAIN};
 pub use round::{CommitUpdate, CommitWeights, RevealUpdate, RevealWeights};
 pub use task::{create_task, task_seed, CreateTask, TASK_SEED_DOMAIN, TASK_SEQ};
