@@ -12,8 +12,8 @@ use deai_framework::{Address, Coins};
 
 use super::compute_tx::ComputeTx;
 use super::inference_tx::InferenceTx;
-use super::training_tx::TrainingTx;
 use super::output::{print, OutputFormat};
+use super::training_tx::TrainingTx;
 use super::{prompt, KeyringArgs, NodeArgs};
 use deai_client::keyring::{KeyInfo, Keyring};
 use deai_client::keys::AccountKey;
