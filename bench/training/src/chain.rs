@@ -425,7 +425,7 @@ pub fn measure(n: usize, mode: Mode, seed: u64, msg_runs: usize, epoch_runs: usi
         },
     );
     let task = 1;
-    let mut rng = Rng::new(seed ^ 0x7472_6169_6e);
+    let mut rng = Rng::new(seed ^ 0x0074_7261_696e);
     for uid in 0..n {
         let validator = uid < n / 2;
         let stake = if validator {
@@ -468,5 +468,30 @@ pub fn measure(n: usize, mode: Mode, seed: u64, msg_runs: usize, epoch_runs: usi
         mode,
         rows,
         epoch_ran,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_task_plays_two_rounds_and_runs_its_epoch() {
+        for mode in Mode::ALL {
+            let sc = measure(8, mode, 3, 1, 1);
+            assert!(sc.epoch_ran, "{mode:?}");
+            let names: Vec<&str> = sc.rows.iter().map(|r| r.what).collect();
+            assert_eq!(
+                names,
+                [
+                    "MsgCommitUpdate",
+                    "MsgRevealUpdate",
+                    "MsgCommitWeights",
+                    "MsgRevealWeights",
+                    "end_block (epoch)"
+                ]
+            );
+            assert!(sc.rows.iter().all(|r| r.gas > 0 && r.writes > 0));
+        }
     }
 }

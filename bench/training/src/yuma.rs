@@ -2,7 +2,7 @@
 //! validators, in the classic mode and in Yuma3 with liquid alpha.
 //!
 //! The inputs are random but seeded: validators (uids 0..n/2) hold stakes drawn in
-//! [10³, 10⁶] DEAI-ish units and permits; miners (the other half) hold no stake. Each
+//! [10⁹, 10¹²) udeai and permits; miners (the other half) hold no stake. Each
 //! validator scores every miner as the miner's hidden quality plus its own noise, scaled to
 //! u16 as a row max-upscaled to 65535 (the chain's normalisation of a weights row). The bonds
 //! are those stored by one untimed epoch on the same stakes and weights from zero bonds (a
