@@ -52,19 +52,30 @@ pub async fn run<D: Ticking>(
             flag.cancel();
         });
     }
-    let mut watch = Watch::new(node_url, shutdown.clone(), training_events);
+    // The watch runs on its own task, so that a slow (re)subscription never waits for a
+    // tick nor a tick for it; a delivery with training events wakes the loop (coalesced).
+    let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
+    let watcher = {
+        let mut watch = Watch::new(node_url, shutdown.clone(), training_events);
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            while !shutdown.is_cancelled() {
+                let kinds = watch.next().await;
+                if !kinds.is_empty() {
+                    tracing::debug!(?kinds, "training events");
+                    let _ = wake.try_send(());
+                }
+            }
+            watch.shutdown().await;
+        })
+    };
     let mut every = tokio::time::interval(poll);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(daemon = d.name(), "running");
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            kinds = watch.next() => {
-                if kinds.is_empty() {
-                    continue;
-                }
-                tracing::debug!(?kinds, "training events");
-            }
+            _ = woken.recv() => {}
             _ = every.tick() => {}
         }
         if shutdown.is_cancelled() {
@@ -78,7 +89,7 @@ pub async fn run<D: Ticking>(
         }
     }
     tracing::info!(daemon = d.name(), "shutting down");
-    watch.shutdown().await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), watcher).await;
     d.stop();
     tracing::info!(daemon = d.name(), "stopped");
     Ok(())

@@ -13,6 +13,7 @@ use deai_worker_artifacts::{bind_loopback, router, serve, OpenAccess, Store};
 use deai_worker_jobs::Digest;
 use fake::{addr, FakeChain, Ledger};
 use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
 
 use crate::engine::TorchEngine;
 use crate::files::Files;
@@ -529,4 +530,41 @@ async fn the_aggregator_submits_the_fedavg_the_next_round_trains_from_it_and_a_w
     let a = chain.with(|l| l.audits[1].clone());
     assert_eq!(a.state, pb::AuditState::Upheld as i32);
     assert_eq!(a.answer, expected.0.to_vec());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_loop_polls_without_events_and_stops_when_cancelled() {
+    let tmp = TempDir::new().unwrap();
+    let (store, url) = served_store(&tmp.path().join("store")).await;
+    let chain = FakeChain::new(ledger(), &addr(1));
+    chain.set_height(COMMIT_AT);
+    let dir = tmp.path().join("trainer");
+    let t = trainer(chain.clone(), &dir, files(store, &url), false);
+    let token = CancellationToken::new();
+    // No node answers there: only the polling ticks drive it.
+    let run = crate::run::run(
+        t,
+        "http://127.0.0.1:9",
+        std::time::Duration::from_millis(100),
+        token.clone(),
+    );
+    let stop = async {
+        let start = std::time::Instant::now();
+        while chain.committed::<pb::MsgCommitUpdate>().is_empty() {
+            assert!(
+                start.elapsed().as_secs() < 60,
+                "no commit from the polling loop"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        token.cancel();
+    };
+    let (r, ()) = tokio::time::timeout(std::time::Duration::from_secs(90), async {
+        tokio::join!(run, stop)
+    })
+    .await
+    .expect("the loop stops once cancelled");
+    r.unwrap();
+    let (_, st): (_, TrainerState) = state::open(&dir, TRAINER_FILE, "trainer state").unwrap();
+    assert!(st.rounds[&0].committed, "the state was saved");
 }
