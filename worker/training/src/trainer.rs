@@ -40,6 +40,8 @@ pub struct Trainer<C: Chain> {
     pub(crate) state: TrainerState,
     me: String,
     cancel: CancelFlag,
+    /// Jailed (logged once).
+    jailed: bool,
 }
 
 /// Checks that `me` is a trainer neuron of `task_id`, with a clear error otherwise.
@@ -88,6 +90,7 @@ impl<C: Chain> Trainer<C> {
             state,
             me,
             cancel: CancelFlag::default(),
+            jailed: false,
         }
     }
 
@@ -150,9 +153,11 @@ impl<C: Chain> Trainer<C> {
                         .await?
                         .ok_or_else(|| anyhow::anyhow!("no longer a neuron of task {id}"))?;
                     if neuron.jailed {
-                        anyhow::bail!(
-                            "this trainer is jailed in task {id}: it takes no further part"
-                        );
+                        if !self.jailed {
+                            tracing::error!(task = id, "this trainer is jailed (an audit proved it wrong): it takes no further part");
+                            self.jailed = true;
+                        }
+                        return Ok(());
                     }
                     self.prepare(&task, &view.round, neuron.shard).await?;
                 }

@@ -137,9 +137,11 @@ impl<C: Chain> Validator<C> {
         if let Err(e) = self.referee(&task).await {
             tracing::warn!(error = %one_line(&e), "refereeing");
         }
-        if task.round > 0 {
-            if let Err(e) = self.aggregate(&task, task.round - 1, height).await {
-                tracing::warn!(error = %one_line(&e), "aggregating");
+        // The previous round's aggregate; and the current round's once it closed (the last
+        // round of a finished task closes without a next one).
+        for r in task.round.saturating_sub(1)..=task.round {
+            if let Err(e) = self.aggregate(&task, r, height).await {
+                tracing::warn!(round = r, error = %one_line(&e), "aggregating");
             }
         }
         if task.state != pb::TaskState::Active as i32 {
