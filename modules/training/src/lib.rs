@@ -101,3 +101,5 @@ mod tests_rounds;
 mod tests_neurons;
 #[cfg(test)]
 mod tests_audits;
+#[cfg(test)]
+mod tests_prop;

@@ -32,7 +32,7 @@ pub(crate) fn is_validator(n: &pb::Neuron) -> bool {
 
 /// The uid a newcomer gets: the lowest free one, or, when the task is full, the uid of the
 /// neuron to prune (the non-immune one with the lowest last emission; ties: the earliest
-/// registered, then the lowest uid). `None`: full and every neuron is immune.
+/// registered, then the lowest uid). `None`: full and every neuron is immune (or accused).
 pub(crate) fn choose_uid(
     neurons: &[pb::Neuron],
     max_neurons: u32,
@@ -52,7 +52,8 @@ pub(crate) fn choose_uid(
     }
     let victim = neurons
         .iter()
-        .filter(|n| now.saturating_sub(n.registered_at) > immunity_period)
+        // An accused neuron stays until its audit settles (its stake answers for it).
+        .filter(|n| now.saturating_sub(n.registered_at) > immunity_period && n.open_audits == 0)
         .min_by_key(|n| (n.last_emission, n.registered_at, n.uid))
         .cloned();
     (victim.as_ref().map(|v| v.uid), victim)
