@@ -164,7 +164,12 @@ fn slash(ctx: &mut Ctx, audit: &pb::Audit, neuron: Option<&mut pb::Neuron>) -> R
     ctx.put_task(&task)?;
     let part = |a: u128| Coin::new(slashed.denom.clone(), a);
     let to_auditor = part(routed.paid.first().copied().unwrap_or(0))?;
-    ctx.emit(events::neuron_slashed(audit, &slashed, &to_auditor, &part(routed.to_pool)?));
+    ctx.emit(events::neuron_slashed(
+        audit,
+        &slashed,
+        &to_auditor,
+        &part(routed.to_pool)?,
+    ));
     Ok(())
 }
 
@@ -211,7 +216,11 @@ fn abandon(ctx: &mut Ctx, mut audit: pb::Audit) -> Result<(), TxError> {
         n.open_audits = n.open_audits.saturating_sub(1);
         ctx.put_neuron(&n)?;
     }
-    pay(ctx, &stored_addr(&audit.auditor)?, &coin_of(&audit.bond, "audit bond")?)?;
+    pay(
+        ctx,
+        &stored_addr(&audit.auditor)?,
+        &coin_of(&audit.bond, "audit bond")?,
+    )?;
     audit.state = AuditState::Abandoned as i32;
     ctx.put_audit(&audit)?;
     ctx.emit(events::audit_settled(&audit));
@@ -221,5 +230,8 @@ fn abandon(ctx: &mut Ctx, mut audit: pb::Audit) -> Result<(), TxError> {
 /// The faultiness of a claim against the referee's answer (empty: no such hash).
 pub(crate) fn judged_faulty(claim: &[Vec<u8>], segment: u32, answer: &[u8]) -> bool {
     let answer = (!answer.is_empty()).then_some(answer);
-    judge(&[claim], segment, answer).first().copied().unwrap_or(true)
+    judge(&[claim], segment, answer)
+        .first()
+        .copied()
+        .unwrap_or(true)
 }

@@ -106,9 +106,21 @@ mod tests {
         assert_ne!(u, update_commit_hash(&[7; 32], &[9; 16], &b));
         assert_ne!(u, update_commit_hash(&[7; 32], &[8; 16], &a));
         let w = weights_commit_hash(&a, 1, 2, &[0, 1], &[5, 6], &[3; 16], 0);
-        assert_ne!(w, weights_commit_hash(&a, 1, 3, &[0, 1], &[5, 6], &[3; 16], 0));
-        assert_ne!(w, weights_commit_hash(&a, 1, 2, &[1, 0], &[5, 6], &[3; 16], 0));
-        assert_ne!(w, weights_commit_hash(&a, 1, 2, &[0, 1], &[5, 6], &[3; 16], 1));
-        assert_ne!(w, weights_commit_hash(&b, 1, 2, &[0, 1], &[5, 6], &[3; 16], 0));
+        assert_ne!(
+            w,
+            weights_commit_hash(&a, 1, 3, &[0, 1], &[5, 6], &[3; 16], 0)
+        );
+        assert_ne!(
+            w,
+            weights_commit_hash(&a, 1, 2, &[1, 0], &[5, 6], &[3; 16], 0)
+        );
+        assert_ne!(
+            w,
+            weights_commit_hash(&a, 1, 2, &[0, 1], &[5, 6], &[3; 16], 1)
+        );
+        assert_ne!(
+            w,
+            weights_commit_hash(&b, 1, 2, &[0, 1], &[5, 6], &[3; 16], 0)
+        );
     }
 }

@@ -102,7 +102,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     let mut pool = coin_of(&task.pool, "task pool")?;
     let per_tempo = coin_of(&spec.emission_per_tempo, "emission_per_tempo")?.amount;
     let rao = u64::try_from(per_tempo.min(pool.amount)).unwrap_or(u64::MAX);
-    let yuma = spec.yuma.clone().unwrap_or_default();
+    let yuma = spec.yuma.unwrap_or_default();
     let mut yp = spec::yuma_params(&yuma)
         .map_err(|e| sdk::internal(format!("stored task {} has bad yuma params: {e}", task.id)))?;
     yp.rao_emission = rao;
@@ -205,7 +205,10 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     round.closed_at = now;
     round.emission = Some(Coin::new(pool.denom.clone(), paid)?.to_proto());
     ctx.put_round(&round)?;
-    ctx.emit(events::epoch(&round, u64::try_from(paid).unwrap_or(u64::MAX)));
+    ctx.emit(events::epoch(
+        &round,
+        u64::try_from(paid).unwrap_or(u64::MAX),
+    ));
 
     pool.amount -= paid;
     task.pool = Some(pool.to_proto());

@@ -54,7 +54,11 @@ pub enum TrainingError {
         closes: u64,
     },
     #[error("round {round} of task {task} awaits its base (the previous aggregate, or the end of the aggregate window at height {ready_by})")]
-    BaseNotReady { task: u64, round: u64, ready_by: u64 },
+    BaseNotReady {
+        task: u64,
+        round: u64,
+        ready_by: u64,
+    },
     #[error("no commit to reveal")]
     NoCommit,
     #[error("already revealed")]
@@ -77,7 +81,9 @@ pub enum TrainingError {
     AccusedInOpenAudit(String),
     #[error("{signer} is not the aggregator of round {round}")]
     NotAggregator { signer: String, round: u64 },
-    #[error("the aggregate of round {round} is accepted at heights {opens}..{closes}, not at {height}")]
+    #[error(
+        "the aggregate of round {round} is accepted at heights {opens}..{closes}, not at {height}"
+    )]
     AggregateWindowClosed {
         round: u64,
         height: u64,

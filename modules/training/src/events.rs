@@ -186,12 +186,7 @@ pub fn audit_settled(a: &pb::Audit) -> Event {
     })
 }
 
-pub fn neuron_slashed(
-    a: &pb::Audit,
-    slashed: &Coin,
-    to_auditor: &Coin,
-    to_pool: &Coin,
-) -> Event {
+pub fn neuron_slashed(a: &pb::Audit, slashed: &Coin, to_auditor: &Coin, to_pool: &Coin) -> Event {
     typed_event(&pb::EventNeuronSlashed {
         task_id: a.task_id,
         uid: a.accused_uid,

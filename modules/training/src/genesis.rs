@@ -224,7 +224,10 @@ fn import_rounds(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<(),
     };
     for u in &g.updates {
         if !seen.contains(&(u.task_id, u.round)) || !in_range(state, u.task_id, u.uid)? {
-            return Err(invalid(format!("update of uid {} round {}", u.uid, u.round)));
+            return Err(invalid(format!(
+                "update of uid {} round {}",
+                u.uid, u.round
+            )));
         }
         state.put_update(u)?;
     }
@@ -233,7 +236,10 @@ fn import_rounds(state: &mut dyn StateWrite, g: &pb::GenesisState) -> Result<(),
             || !in_range(state, w.task_id, w.uid)?
             || w.uids.len() != w.values.len()
         {
-            return Err(invalid(format!("weights of uid {} round {}", w.uid, w.round)));
+            return Err(invalid(format!(
+                "weights of uid {} round {}",
+                w.uid, w.round
+            )));
         }
         state.put_weights(w)?;
     }

@@ -251,7 +251,10 @@ pub trait TrainingWrite: StateWrite {
     }
 
     fn put_update(&mut self, u: &pb::Update) -> Result<(), TxError> {
-        self.put(state_key::update(u.task_id, u.round, u.uid), u.encode_to_vec())
+        self.put(
+            state_key::update(u.task_id, u.round, u.uid),
+            u.encode_to_vec(),
+        )
     }
 
     fn delete_update(&mut self, task: u64, round: u64, uid: u32) -> Result<(), TxError> {

@@ -28,20 +28,22 @@ mod schedule;
 mod spec;
 pub mod state_key;
 
-pub use error::*;
 pub use audits::{AUDIT_SEQ, MAX_AUDIT_DEADLINES_PER_BLOCK, REFEREE_DOMAIN, SEGMENT_DOMAIN};
 pub use epoch::{aggregate_inputs, aggregator_draw_id, AGGREGATOR_DOMAIN};
+pub use error::*;
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH};
 pub use msgs::{
-    create_task, shard_of, task_seed, AddStake, CommitUpdate, CommitWeights, CreateTask,
-    RegisterNeuron, RemoveStake, RevealUpdate, RevealWeights, SubmitAggregate, UpdateParams, OpenAudit, SubmitAudit, SHARD_DOMAIN,
-    TASK_SEED_DOMAIN, TASK_SEQ,
+    create_task, shard_of, task_seed, AddStake, CommitUpdate, CommitWeights, CreateTask, OpenAudit,
+    RegisterNeuron, RemoveStake, RevealUpdate, RevealWeights, SubmitAggregate, SubmitAudit,
+    UpdateParams, SHARD_DOMAIN, TASK_SEED_DOMAIN, TASK_SEQ,
 };
-pub use spec::{validate as validate_task, validate_spec, validate_uri, yuma_params, HASH_LEN, MAX_URI_LEN};
 pub use params::{
     Params, MAX_CHECKPOINTS_CAP, MAX_NEURONS_CAP, MAX_SALT_BYTES_CAP, MAX_SPEC_BYTES_CAP,
     MIN_SALT_BYTES,
+};
+pub use spec::{
+    validate as validate_task, validate_spec, validate_uri, yuma_params, HASH_LEN, MAX_URI_LEN,
 };
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
@@ -96,10 +98,10 @@ impl Module for TrainingModule {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_rounds;
+mod tests_audits;
 #[cfg(test)]
 mod tests_neurons;
 #[cfg(test)]
-mod tests_audits;
-#[cfg(test)]
 mod tests_prop;
+#[cfg(test)]
+mod tests_rounds;

@@ -48,7 +48,11 @@ pub fn weights_root(rows: &[WeightRow]) -> [u8; 32] {
     let mut h = Sha256::new();
     for r in sorted {
         h.update(r.uid.to_be_bytes());
-        h.update(u32::try_from(r.uids.len()).unwrap_or(u32::MAX).to_be_bytes());
+        h.update(
+            u32::try_from(r.uids.len())
+                .unwrap_or(u32::MAX)
+                .to_be_bytes(),
+        );
         for u in &r.uids {
             h.update(u.to_be_bytes());
         }
@@ -104,8 +108,19 @@ mod tests {
         let n1 = next(&g, &[], &[a.clone(), b.clone()], &[5; 32], &[6; 32]);
         assert_eq!(n1, next(&g, &[], &[b, a.clone()], &[5; 32], &[6; 32]));
         assert_ne!(n1, next(&g, &[], &[a], &[5; 32], &[6; 32]));
-        let r1 = WeightRow { uid: 1, uids: vec![0], values: vec![65535] };
-        let r2 = WeightRow { uid: 0, uids: vec![1], values: vec![65535] };
-        assert_eq!(weights_root(&[r1.clone(), r2.clone()]), weights_root(&[r2, r1]));
+        let r1 = WeightRow {
+            uid: 1,
+            uids: vec![0],
+            values: vec![65535],
+        };
+        let r2 = WeightRow {
+            uid: 0,
+            uids: vec![1],
+            values: vec![65535],
+        };
+        assert_eq!(
+            weights_root(&[r1.clone(), r2.clone()]),
+            weights_root(&[r2, r1])
+        );
     }
 }

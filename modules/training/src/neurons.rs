@@ -73,10 +73,9 @@ pub(crate) fn start_unbonding(
     let have = ctx.unbondings_of_neuron(task_id, owner)?.len();
     let limit = cap.map_or(crate::keeper::MAX_UNBONDING_PER_NEURON, |c| c as usize);
     if have >= limit {
-        return Err(TrainingError::TooManyUnbonding(
-            u32::try_from(limit).unwrap_or(u32::MAX),
-        )
-        .into());
+        return Err(
+            TrainingError::TooManyUnbonding(u32::try_from(limit).unwrap_or(u32::MAX)).into(),
+        );
     }
     let entry = pb::UnbondingEntry {
         task_id,

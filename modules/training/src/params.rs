@@ -109,7 +109,12 @@ impl Params {
             min_reward_pool: coin(&p.min_reward_pool, "min_reward_pool")?,
             min_tempo: within(p.min_tempo, 6, u64::MAX, "min_tempo")?,
             max_tempo: p.max_tempo,
-            max_neurons_limit: within(p.max_neurons_limit, 2, MAX_NEURONS_CAP, "max_neurons_limit")?,
+            max_neurons_limit: within(
+                p.max_neurons_limit,
+                2,
+                MAX_NEURONS_CAP,
+                "max_neurons_limit",
+            )?,
             unbonding_blocks: within(p.unbonding_blocks, 1, u64::MAX, "unbonding_blocks")?,
             max_unbonding_entries: within(
                 p.max_unbonding_entries,
@@ -152,7 +157,9 @@ impl Params {
             return Err(invalid("min_reward_pool must be positive"));
         }
         if params.audit_bond.denom != params.min_reward_pool.denom {
-            return Err(invalid("audit_bond must be in the denom of min_reward_pool"));
+            return Err(invalid(
+                "audit_bond must be in the denom of min_reward_pool",
+            ));
         }
         Ok(params)
     }

@@ -84,14 +84,20 @@ fn neuron(
 ) -> Result<pb::QueryNeuronResponse, TxError> {
     let owner = parse(&req.owner)?;
     let n = s.neuron_of(req.task_id, &owner)?.ok_or_else(|| {
-        sdk::key_not_found(format!("{} is not registered in task {}", req.owner, req.task_id))
+        sdk::key_not_found(format!(
+            "{} is not registered in task {}",
+            req.owner, req.task_id
+        ))
     })?;
     Ok(pb::QueryNeuronResponse { neuron: Some(n) })
 }
 
 fn round(s: &dyn StateRead, req: pb::QueryRoundRequest) -> Result<pb::QueryRoundResponse, TxError> {
     let r = s.get_round(req.task_id, req.round)?.ok_or_else(|| {
-        sdk::key_not_found(format!("round {} of task {} not found", req.round, req.task_id))
+        sdk::key_not_found(format!(
+            "round {} of task {} not found",
+            req.round, req.task_id
+        ))
     })?;
     Ok(pb::QueryRoundResponse {
         round: Some(r),

@@ -17,7 +17,10 @@ fn bad(msg: impl Into<String>) -> TrainingError {
 
 pub(crate) fn hash32(field: &'static str, b: &[u8]) -> Result<(), TrainingError> {
     if b.len() != HASH_LEN {
-        return Err(TrainingError::BadHashLength { field, got: b.len() });
+        return Err(TrainingError::BadHashLength {
+            field,
+            got: b.len(),
+        });
     }
     Ok(())
 }

@@ -132,7 +132,11 @@ pub fn all_updates() -> Vec<u8> {
 }
 
 pub fn weights(task: u64, round: u64, uid: u32) -> Vec<u8> {
-    k("weights").u64(task).u64(round).u64(u64::from(uid)).build()
+    k("weights")
+        .u64(task)
+        .u64(round)
+        .u64(u64::from(uid))
+        .build()
 }
 
 pub fn weights_of(task: u64, round: u64) -> Vec<u8> {

@@ -246,12 +246,16 @@ pub(crate) fn create_msg(creator: u8, spec: pb::TaskSpec, pool: u128) -> pb::Msg
 
 /// Creates the default task at `height` (by user 8); returns its id.
 pub(crate) fn create_task_at(s: &mut MemStore, height: u64) -> u64 {
-    let r: pb::MsgCreateTaskResponse =
-        exec_resp(s, height, create_msg(8, spec(), POOL)).unwrap();
+    let r: pb::MsgCreateTaskResponse = exec_resp(s, height, create_msg(8, spec(), POOL)).unwrap();
     r.task_id
 }
 
-pub(crate) fn register_msg(owner: u8, task: u64, role: pb::Role, stake: u128) -> pb::MsgRegisterNeuron {
+pub(crate) fn register_msg(
+    owner: u8,
+    task: u64,
+    role: pb::Role,
+    stake: u128,
+) -> pb::MsgRegisterNeuron {
     pb::MsgRegisterNeuron {
         owner: addr(owner).to_bech32(),
         task_id: task,
@@ -287,7 +291,10 @@ fn create_task_escrows_the_pool_and_starts_round_zero() {
         .any(|e| e.kind == "deai.training.v1.EventTaskCreated"));
     assert_eq!(balance(&s, 8), FUNDS - POOL);
     let t = get_task(&s, 1);
-    assert_eq!((t.round, t.round_start, t.state), (0, 10, pb::TaskState::Active as i32));
+    assert_eq!(
+        (t.round, t.round_start, t.state),
+        (0, 10, pb::TaskState::Active as i32)
+    );
     assert_eq!(t.seed, task_seed(1, &prev_hash(10)).to_vec());
     let sp = spec();
     assert_eq!(
@@ -296,8 +303,12 @@ fn create_task_escrows_the_pool_and_starts_round_zero() {
     );
     // The record is stored without the spec bytes; the query shows them.
     assert!(t.spec.as_ref().unwrap().base_spec.is_empty());
-    let q: pb::QueryTaskResponse =
-        query(&s, "/deai.training.v1.Query/Task", pb::QueryTaskRequest { id: 1 }).unwrap();
+    let q: pb::QueryTaskResponse = query(
+        &s,
+        "/deai.training.v1.Query/Task",
+        pb::QueryTaskRequest { id: 1 },
+    )
+    .unwrap();
     assert_eq!(q.task.unwrap().spec.unwrap().base_spec, base_spec_bytes());
     let r = s.get_round(1, 0).unwrap().unwrap();
     assert!(r.base_ready && !r.closed && r.base_hash.is_empty());
@@ -331,10 +342,22 @@ fn create_task_rejections() {
         (|p| p.max_neurons = 257, ERR_INVALID_SPEC),
         (|p| p.shard_count = 0, ERR_INVALID_SPEC),
         (|p| p.yuma = None, ERR_INVALID_SPEC),
-        (|p| p.yuma.as_mut().unwrap().kappa_u16 = 70_000, ERR_INVALID_SPEC),
-        (|p| p.yuma.as_mut().unwrap().max_allowed_validators = 0, ERR_INVALID_SPEC),
-        (|p| p.yuma.as_mut().unwrap().alpha_low_u16 = 60_000, ERR_INVALID_SPEC),
-        (|p| p.yuma.as_mut().unwrap().bonds_moving_average = 1_000_001, ERR_INVALID_SPEC),
+        (
+            |p| p.yuma.as_mut().unwrap().kappa_u16 = 70_000,
+            ERR_INVALID_SPEC,
+        ),
+        (
+            |p| p.yuma.as_mut().unwrap().max_allowed_validators = 0,
+            ERR_INVALID_SPEC,
+        ),
+        (
+            |p| p.yuma.as_mut().unwrap().alpha_low_u16 = 60_000,
+            ERR_INVALID_SPEC,
+        ),
+        (
+            |p| p.yuma.as_mut().unwrap().bonds_moving_average = 1_000_001,
+            ERR_INVALID_SPEC,
+        ),
         (|p| p.min_trainer_stake = None, ERR_INVALID_SPEC),
         (|p| p.min_validator_stake = Some(coin(0)), ERR_ZERO_AMOUNT),
         (|p| p.emission_per_tempo = Some(coin(0)), ERR_ZERO_AMOUNT),
@@ -351,7 +374,11 @@ fn create_task_rejections() {
     for (i, (f, want)) in cases.into_iter().enumerate() {
         let mut sp = spec();
         f(&mut sp);
-        assert_eq!(code(exec_at(&mut s, 10, create_msg(8, sp, POOL))), training(want), "case {i}");
+        assert_eq!(
+            code(exec_at(&mut s, 10, create_msg(8, sp, POOL))),
+            training(want),
+            "case {i}"
+        );
     }
     assert_eq!(
         code(exec_at(&mut s, 10, create_msg(8, spec(), 999_999))),
@@ -382,8 +409,12 @@ fn params_update_by_authority_only_and_validated() {
     };
     assert_eq!(code(exec_at(&mut s, 10, msg(1, p.clone()))), ("gov", 5));
     exec_at(&mut s, 10, msg(AUTHORITY, p)).unwrap();
-    let got: pb::QueryParamsResponse =
-        query(&s, "/deai.training.v1.Query/Params", pb::QueryParamsRequest {}).unwrap();
+    let got: pb::QueryParamsResponse = query(
+        &s,
+        "/deai.training.v1.Query/Params",
+        pb::QueryParamsRequest {},
+    )
+    .unwrap();
     assert_eq!(got.params.unwrap().max_tasks_per_block, 3);
     assert_eq!(got.authority, addr(AUTHORITY).to_bech32());
     let cases: Vec<fn(&mut pb::Params)> = vec![

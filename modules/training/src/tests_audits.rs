@@ -24,11 +24,26 @@ fn setup() -> (MemStore, u64) {
     ] {
         register(&mut s, 10, o, task, r);
     }
-    play_round(&mut s, task, 0, 10, &[1, 2], &[], &[4, 5, 6], &[(0, 1), (1, 1)]);
+    play_round(
+        &mut s,
+        task,
+        0,
+        10,
+        &[1, 2],
+        &[],
+        &[4, 5, 6],
+        &[(0, 1), (1, 1)],
+    );
     (s, task)
 }
 
-fn open_msg(auditor: u8, task: u64, round: u64, target: pb::AuditTarget, uid: u32) -> pb::MsgOpenAudit {
+fn open_msg(
+    auditor: u8,
+    task: u64,
+    round: u64,
+    target: pb::AuditTarget,
+    uid: u32,
+) -> pb::MsgOpenAudit {
     pb::MsgOpenAudit {
         auditor: addr(auditor).to_bech32(),
         task_id: task,
@@ -77,20 +92,36 @@ fn an_upheld_audit_slashes_jails_and_pays_the_auditor() {
         training(ERR_ACCUSED_IN_OPEN_AUDIT)
     );
     assert_eq!(
-        code(exec_at(&mut s, 32, open_msg(5, task, 0, pb::AuditTarget::Update, 0))),
+        code(exec_at(
+            &mut s,
+            32,
+            open_msg(5, task, 0, pb::AuditTarget::Update, 0)
+        )),
         training(ERR_AUDIT_EXISTS)
     );
     assert_eq!(
-        code(exec_at(&mut s, 32, submit_msg(&addr(4).to_bech32(), r.audit_id, vec![0xee; 32]))),
+        code(exec_at(
+            &mut s,
+            32,
+            submit_msg(&addr(4).to_bech32(), r.audit_id, vec![0xee; 32])
+        )),
         training(ERR_NOT_REFEREE)
     );
     assert_eq!(
-        code(exec_at(&mut s, 32, submit_msg(&r.referee, r.audit_id, vec![0xee; 3]))),
+        code(exec_at(
+            &mut s,
+            32,
+            submit_msg(&r.referee, r.audit_id, vec![0xee; 3])
+        )),
         training(ERR_BAD_HASH_LENGTH)
     );
     // The referee's replay disagrees with the claim: upheld.
-    let resp: pb::MsgSubmitAuditResponse =
-        exec_resp(&mut s, 33, submit_msg(&r.referee, r.audit_id, vec![0xee; 32])).unwrap();
+    let resp: pb::MsgSubmitAuditResponse = exec_resp(
+        &mut s,
+        33,
+        submit_msg(&r.referee, r.audit_id, vec![0xee; 32]),
+    )
+    .unwrap();
     assert_eq!(resp.state, pb::AuditState::Upheld as i32);
     let n = s.neuron_of(task, &addr(1)).unwrap().unwrap();
     assert!(n.jailed);
@@ -101,7 +132,11 @@ fn an_upheld_audit_slashes_jails_and_pays_the_auditor() {
     assert_eq!(pool_of(&s, task), pool_before + 50);
     assert_reconciles(&s);
     assert_eq!(
-        code(exec_at(&mut s, 34, submit_msg(&r.referee, r.audit_id, vec![]))),
+        code(exec_at(
+            &mut s,
+            34,
+            submit_msg(&r.referee, r.audit_id, vec![])
+        )),
         training(ERR_AUDIT_NOT_PENDING)
     );
     // Jailed: no further commits.
@@ -161,7 +196,12 @@ fn slashing_reaches_unbonding_stake() {
     .unwrap();
     let r: pb::MsgOpenAuditResponse =
         exec_resp(&mut s, 31, open_msg(4, task, 0, pb::AuditTarget::Update, 1)).unwrap();
-    exec_at(&mut s, 33, submit_msg(&r.referee, r.audit_id, vec![0xee; 32])).unwrap();
+    exec_at(
+        &mut s,
+        33,
+        submit_msg(&r.referee, r.audit_id, vec![0xee; 32]),
+    )
+    .unwrap();
     // 60% of 2000 = 1200: the bonded 1000, then 200 of the unbonding entry.
     let n = s.neuron_of(task, &addr(2)).unwrap().unwrap();
     assert_eq!(n.stake.unwrap().amount, "0");
@@ -215,28 +255,52 @@ fn silent_referees_are_replaced_then_the_audit_is_abandoned() {
 fn open_audit_rejections() {
     let (mut s, task) = setup();
     assert_eq!(
-        code(exec_at(&mut s, 31, open_msg(1, task, 0, pb::AuditTarget::Update, 1))),
+        code(exec_at(
+            &mut s,
+            31,
+            open_msg(1, task, 0, pb::AuditTarget::Update, 1)
+        )),
         training(ERR_WRONG_ROLE)
     );
     assert_eq!(
-        code(exec_at(&mut s, 31, open_msg(3, task, 0, pb::AuditTarget::Update, 1))),
+        code(exec_at(
+            &mut s,
+            31,
+            open_msg(3, task, 0, pb::AuditTarget::Update, 1)
+        )),
         training(ERR_NOT_REGISTERED)
     );
     assert_eq!(
-        code(exec_at(&mut s, 31, open_msg(4, task, 0, pb::AuditTarget::Update, 2))),
+        code(exec_at(
+            &mut s,
+            31,
+            open_msg(4, task, 0, pb::AuditTarget::Update, 2)
+        )),
         training(ERR_BAD_AUDIT)
     );
     assert_eq!(
-        code(exec_at(&mut s, 31, open_msg(4, task, 0, pb::AuditTarget::Unspecified, 0))),
+        code(exec_at(
+            &mut s,
+            31,
+            open_msg(4, task, 0, pb::AuditTarget::Unspecified, 0)
+        )),
         training(ERR_BAD_AUDIT)
     );
     // Round 0's aggregate was carried forward (no inputs): nothing to audit.
     assert_eq!(
-        code(exec_at(&mut s, 31, open_msg(4, task, 0, pb::AuditTarget::Aggregate, 2))),
+        code(exec_at(
+            &mut s,
+            31,
+            open_msg(4, task, 0, pb::AuditTarget::Aggregate, 2)
+        )),
         training(ERR_BAD_AUDIT)
     );
     assert_eq!(
-        code(exec_at(&mut s, 31, open_msg(4, task, 9, pb::AuditTarget::Update, 0))),
+        code(exec_at(
+            &mut s,
+            31,
+            open_msg(4, task, 9, pb::AuditTarget::Update, 0)
+        )),
         training(ERR_ROUND_NOT_FOUND)
     );
     assert_reconciles(&s);
@@ -245,7 +309,16 @@ fn open_audit_rejections() {
 #[test]
 fn an_aggregate_is_audited_against_the_fedavg() {
     let (mut s, task) = setup();
-    play_round(&mut s, task, 1, 30, &[1, 2], &[], &[4, 5, 6], &[(0, 2), (1, 1)]);
+    play_round(
+        &mut s,
+        task,
+        1,
+        30,
+        &[1, 2],
+        &[],
+        &[4, 5, 6],
+        &[(0, 2), (1, 1)],
+    );
     let r1 = s.get_round(task, 1).unwrap().unwrap();
     let aggregator = user_of(&r1.aggregator);
     exec_at(
@@ -262,12 +335,20 @@ fn an_aggregate_is_audited_against_the_fedavg() {
     .unwrap();
     let auditor = [4u8, 5, 6].into_iter().find(|v| *v != aggregator).unwrap();
     let uid = s.uid_of(task, &addr(aggregator)).unwrap().unwrap();
-    let r: pb::MsgOpenAuditResponse =
-        exec_resp(&mut s, 51, open_msg(auditor, task, 1, pb::AuditTarget::Aggregate, uid)).unwrap();
+    let r: pb::MsgOpenAuditResponse = exec_resp(
+        &mut s,
+        51,
+        open_msg(auditor, task, 1, pb::AuditTarget::Aggregate, uid),
+    )
+    .unwrap();
     assert_eq!(r.segment, 0);
     assert!(![auditor, aggregator].contains(&user_of(&r.referee)));
-    let resp: pb::MsgSubmitAuditResponse =
-        exec_resp(&mut s, 52, submit_msg(&r.referee, r.audit_id, vec![0xa6; 32])).unwrap();
+    let resp: pb::MsgSubmitAuditResponse = exec_resp(
+        &mut s,
+        52,
+        submit_msg(&r.referee, r.audit_id, vec![0xa6; 32]),
+    )
+    .unwrap();
     assert_eq!(resp.state, pb::AuditState::Rejected as i32);
     assert_reconciles(&s);
 }

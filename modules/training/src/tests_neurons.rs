@@ -72,23 +72,43 @@ fn register_rejections() {
     let task = create_task_at(&mut s, 10);
     register(&mut s, 10, 1, task, pb::Role::Trainer);
     assert_eq!(
-        code(exec_at(&mut s, 11, register_msg(1, task, pb::Role::Validator, MIN_STAKE))),
+        code(exec_at(
+            &mut s,
+            11,
+            register_msg(1, task, pb::Role::Validator, MIN_STAKE)
+        )),
         training(ERR_ALREADY_REGISTERED)
     );
     assert_eq!(
-        code(exec_at(&mut s, 11, register_msg(2, task, pb::Role::Trainer, MIN_STAKE - 1))),
+        code(exec_at(
+            &mut s,
+            11,
+            register_msg(2, task, pb::Role::Trainer, MIN_STAKE - 1)
+        )),
         training(ERR_STAKE_TOO_LOW)
     );
     assert_eq!(
-        code(exec_at(&mut s, 11, register_msg(2, task, pb::Role::Trainer, 0))),
+        code(exec_at(
+            &mut s,
+            11,
+            register_msg(2, task, pb::Role::Trainer, 0)
+        )),
         training(ERR_ZERO_AMOUNT)
     );
     assert_eq!(
-        code(exec_at(&mut s, 11, register_msg(2, 99, pb::Role::Trainer, MIN_STAKE))),
+        code(exec_at(
+            &mut s,
+            11,
+            register_msg(2, 99, pb::Role::Trainer, MIN_STAKE)
+        )),
         training(ERR_TASK_NOT_FOUND)
     );
     assert_eq!(
-        code(exec_at(&mut s, 11, register_msg(2, task, pb::Role::Unspecified, MIN_STAKE))),
+        code(exec_at(
+            &mut s,
+            11,
+            register_msg(2, task, pb::Role::Unspecified, MIN_STAKE)
+        )),
         ("sdk", deai_framework::sdk::INVALID_REQUEST)
     );
     let mut m = register_msg(2, task, pb::Role::Trainer, MIN_STAKE);
@@ -108,7 +128,11 @@ fn a_full_task_prunes_the_lowest_emission_non_immune_neuron() {
     register(&mut s, 12, 2, task, pb::Role::Trainer);
     // Everyone immune (immunity_period 100).
     assert_eq!(
-        code(exec_at(&mut s, 50, register_msg(3, task, pb::Role::Trainer, MIN_STAKE))),
+        code(exec_at(
+            &mut s,
+            50,
+            register_msg(3, task, pb::Role::Trainer, MIN_STAKE)
+        )),
         training(ERR_TASK_FULL)
     );
     // Give uid 0 a higher pruning score: uid 1 goes, though registered later.
@@ -116,10 +140,24 @@ fn a_full_task_prunes_the_lowest_emission_non_immune_neuron() {
     n0.last_emission = 5;
     s.put_neuron(&n0).unwrap();
     // A bonds row of the uid to prune, and a column in another row.
-    s.put_bond(&pb::BondRow { task_id: task, uid: 1, bonds: vec![1, 2] }).unwrap();
-    s.put_bond(&pb::BondRow { task_id: task, uid: 0, bonds: vec![3, 4] }).unwrap();
-    let r: pb::MsgRegisterNeuronResponse =
-        exec_resp(&mut s, 200, register_msg(3, task, pb::Role::Validator, MIN_STAKE)).unwrap();
+    s.put_bond(&pb::BondRow {
+        task_id: task,
+        uid: 1,
+        bonds: vec![1, 2],
+    })
+    .unwrap();
+    s.put_bond(&pb::BondRow {
+        task_id: task,
+        uid: 0,
+        bonds: vec![3, 4],
+    })
+    .unwrap();
+    let r: pb::MsgRegisterNeuronResponse = exec_resp(
+        &mut s,
+        200,
+        register_msg(3, task, pb::Role::Validator, MIN_STAKE),
+    )
+    .unwrap();
     assert_eq!((r.uid, r.pruned), (1, addr(2).to_bech32()));
     assert!(s.neuron_of(task, &addr(2)).unwrap().is_none());
     let bonds = s.bonds_of(task).unwrap();
@@ -147,8 +185,12 @@ fn a_full_task_prunes_the_lowest_emission_non_immune_neuron() {
     let mut n3 = s.get_neuron(task, 1).unwrap().unwrap();
     n3.last_emission = 5;
     s.put_neuron(&n3).unwrap();
-    let r: pb::MsgRegisterNeuronResponse =
-        exec_resp(&mut s, 400, register_msg(4, task, pb::Role::Trainer, MIN_STAKE)).unwrap();
+    let r: pb::MsgRegisterNeuronResponse = exec_resp(
+        &mut s,
+        400,
+        register_msg(4, task, pb::Role::Trainer, MIN_STAKE),
+    )
+    .unwrap();
     assert_eq!((r.uid, r.pruned), (0, addr(1).to_bech32()));
 }
 

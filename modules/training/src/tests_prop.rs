@@ -95,7 +95,11 @@ fn apply(s: &mut MemStore, h: &mut u64, task: u64, op: &Op) -> bool {
             return any;
         }
         Op::Register(u, v, x) => {
-            let role = if *v { pb::Role::Validator } else { pb::Role::Trainer };
+            let role = if *v {
+                pb::Role::Validator
+            } else {
+                pb::Role::Trainer
+            };
             exec_at(s, now, register_msg(*u, task, role, MIN_STAKE + x))
         }
         Op::AddStake(u, a) => exec_at(
@@ -118,7 +122,11 @@ fn apply(s: &mut MemStore, h: &mut u64, task: u64, op: &Op) -> bool {
         ),
         Op::SubmitAggregate(real) => {
             let prev = s.get_round(task, r.saturating_sub(1)).unwrap().unwrap();
-            let who = if *real { prev.aggregator } else { addr(4).to_bech32() };
+            let who = if *real {
+                prev.aggregator
+            } else {
+                addr(4).to_bech32()
+            };
             if who.is_empty() {
                 return false;
             }
@@ -161,9 +169,16 @@ fn apply(s: &mut MemStore, h: &mut u64, task: u64, op: &Op) -> bool {
             let answer = if *lie {
                 vec![0xee; 32]
             } else {
-                a.claim.get(a.segment as usize + 1).cloned().unwrap_or_default()
+                a.claim
+                    .get(a.segment as usize + 1)
+                    .cloned()
+                    .unwrap_or_default()
             };
-            let referee = if *real { a.referee.clone() } else { addr(1).to_bech32() };
+            let referee = if *real {
+                a.referee.clone()
+            } else {
+                addr(1).to_bech32()
+            };
             exec_at(
                 s,
                 now,

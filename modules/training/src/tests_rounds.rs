@@ -89,6 +89,7 @@ pub(crate) fn reveal_weights_msg(
 
 /// One round of the default spec started at `start`: `reveal` trainers commit and reveal,
 /// `silent` trainers only commit, each validator sets `row`; end_block runs through the epoch.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn play_round(
     s: &mut MemStore,
     task: u64,
@@ -193,18 +194,21 @@ fn three_rounds_pay_by_incentive_and_reconcile_to_the_unit() {
         uri: "https://agg.example/r1.safetensors".into(),
     };
     let other = if aggregator == 4 { 5 } else { 4 };
-    assert_eq!(code(exec_at(&mut s, 50, agg(other))), training(ERR_NOT_AGGREGATOR));
-    assert_eq!(code(exec_at(&mut s, 54, agg(aggregator))), training(ERR_AGGREGATE_WINDOW_CLOSED));
-    let resp: pb::MsgSubmitAggregateResponse = exec_resp(&mut s, 50, agg(aggregator)).unwrap();
-    assert_eq!(code(exec_at(&mut s, 51, agg(aggregator))), training(ERR_AGGREGATE_EXISTS));
-    let hashes: Vec<Vec<u8>> = [1u8, 2, 3].iter().map(|o| update_hash(*o, 1)).collect();
-    let want = lineage::next(
-        &r0.lineage,
-        &[],
-        &hashes,
-        &r1.weights_root,
-        &[0xa6; 32],
+    assert_eq!(
+        code(exec_at(&mut s, 50, agg(other))),
+        training(ERR_NOT_AGGREGATOR)
     );
+    assert_eq!(
+        code(exec_at(&mut s, 54, agg(aggregator))),
+        training(ERR_AGGREGATE_WINDOW_CLOSED)
+    );
+    let resp: pb::MsgSubmitAggregateResponse = exec_resp(&mut s, 50, agg(aggregator)).unwrap();
+    assert_eq!(
+        code(exec_at(&mut s, 51, agg(aggregator))),
+        training(ERR_AGGREGATE_EXISTS)
+    );
+    let hashes: Vec<Vec<u8>> = [1u8, 2, 3].iter().map(|o| update_hash(*o, 1)).collect();
+    let want = lineage::next(&r0.lineage, &[], &hashes, &r1.weights_root, &[0xa6; 32]);
     assert_eq!(resp.lineage, want.to_vec());
     let r2 = s.get_round(task, 2).unwrap().unwrap();
     assert!(r2.base_ready && r2.base_hash == vec![0xa6; 32]);
@@ -275,7 +279,11 @@ fn phases_are_enforced_with_their_heights() {
     register(&mut s, 10, 4, task, pb::Role::Validator);
     let e = exec_at(&mut s, 21, commit_update_msg(1, task, 0)).unwrap_err();
     assert_eq!((e.codespace, e.code), training(ERR_WRONG_PHASE));
-    assert!(e.log.contains("10..21") && e.log.contains("reveal-updates"), "{}", e.log);
+    assert!(
+        e.log.contains("10..21") && e.log.contains("reveal-updates"),
+        "{}",
+        e.log
+    );
     exec_at(&mut s, 11, commit_update_msg(1, task, 0)).unwrap();
     // Replaced before the reveal phase.
     exec_at(&mut s, 12, commit_update_msg(1, task, 0)).unwrap();
@@ -289,13 +297,19 @@ fn phases_are_enforced_with_their_heights() {
     );
     let mut bad = reveal_update_msg(1, task, 0);
     bad.salt = vec![9; 16];
-    assert_eq!(code(exec_at(&mut s, 21, bad)), training(ERR_COMMIT_MISMATCH));
+    assert_eq!(
+        code(exec_at(&mut s, 21, bad)),
+        training(ERR_COMMIT_MISMATCH)
+    );
     let mut bad = reveal_update_msg(1, task, 0);
     bad.salt = vec![1; 15];
     assert_eq!(code(exec_at(&mut s, 21, bad)), training(ERR_BAD_SALT));
     let mut bad = reveal_update_msg(1, task, 0);
     bad.checkpoint_hashes.truncate(1);
-    assert_eq!(code(exec_at(&mut s, 21, bad)), training(ERR_BAD_CHECKPOINTS));
+    assert_eq!(
+        code(exec_at(&mut s, 21, bad)),
+        training(ERR_BAD_CHECKPOINTS)
+    );
     let mut bad = reveal_update_msg(1, task, 0);
     bad.uri = "bad uri".into();
     assert_eq!(code(exec_at(&mut s, 21, bad)), training(ERR_BAD_URI));
@@ -342,7 +356,10 @@ fn phases_are_enforced_with_their_heights() {
     exec_at(&mut s, 26, commit_weights_msg(4, task, 0, &row)).unwrap();
     let mut wrong = reveal_weights_msg(4, task, 0, &row);
     wrong.version = 8;
-    assert_eq!(code(exec_at(&mut s, 27, wrong)), training(ERR_COMMIT_MISMATCH));
+    assert_eq!(
+        code(exec_at(&mut s, 27, wrong)),
+        training(ERR_COMMIT_MISMATCH)
+    );
     exec_at(&mut s, 29, reveal_weights_msg(4, task, 0, &row)).unwrap();
     // Stored max-upscaled.
     let w = s.get_weights(task, 0, 1).unwrap().unwrap();
@@ -399,7 +416,11 @@ fn the_task_finishes_when_the_pool_is_spent() {
             .iter()
             .any(|e| e.kind == "deai.training.v1.EventTaskFinished"));
         assert_eq!(
-            code(exec_at(&mut s, 30, register_msg(2, task, pb::Role::Trainer, MIN_STAKE))),
+            code(exec_at(
+                &mut s,
+                30,
+                register_msg(2, task, pb::Role::Trainer, MIN_STAKE)
+            )),
             training(ERR_TASK_FINISHED)
         );
     }

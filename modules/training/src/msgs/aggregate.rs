@@ -50,12 +50,12 @@ impl Message for SubmitAggregate {
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let mut task = load_task(ctx, self.task_id)?;
-        let mut round = ctx
-            .get_round(task.id, self.round)?
-            .ok_or(TrainingError::RoundNotFound {
-                task: task.id,
-                round: self.round,
-            })?;
+        let mut round =
+            ctx.get_round(task.id, self.round)?
+                .ok_or(TrainingError::RoundNotFound {
+                    task: task.id,
+                    round: self.round,
+                })?;
         let signer = self.aggregator.to_bech32();
         if !round.closed || round.aggregator.is_empty() || round.aggregator != signer {
             return Err(TrainingError::NotAggregator {

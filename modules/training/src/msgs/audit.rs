@@ -53,7 +53,10 @@ impl OpenAudit {
         match self.target {
             AuditTarget::Aggregate => {
                 if round.aggregator.is_empty() || round.lineage.is_empty() {
-                    return Err(bad(format!("round {} has no submitted aggregate", round.round)));
+                    return Err(bad(format!(
+                        "round {} has no submitted aggregate",
+                        round.round
+                    )));
                 }
                 let owner = crate::keeper::stored_addr(&round.aggregator)?;
                 let n = ctx
@@ -62,7 +65,10 @@ impl OpenAudit {
                 if n.uid != self.accused_uid {
                     return Err(bad(format!("the aggregator is uid {}", n.uid)));
                 }
-                Ok((n, vec![round.base_hash.clone(), round.aggregate_hash.clone()]))
+                Ok((
+                    n,
+                    vec![round.base_hash.clone(), round.aggregate_hash.clone()],
+                ))
             }
             _ => {
                 let n = ctx
@@ -95,12 +101,12 @@ impl Message for OpenAudit {
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let task = load_task(ctx, self.task_id)?;
-        let me = ctx
-            .neuron_of(task.id, &self.auditor)?
-            .ok_or_else(|| TrainingError::NotRegistered {
-                task: task.id,
-                owner: self.auditor.to_bech32(),
-            })?;
+        let me =
+            ctx.neuron_of(task.id, &self.auditor)?
+                .ok_or_else(|| TrainingError::NotRegistered {
+                    task: task.id,
+                    owner: self.auditor.to_bech32(),
+                })?;
         if !is_validator(&me) {
             return Err(TrainingError::WrongRole {
                 expected: "validator",
@@ -151,9 +157,18 @@ impl Message for OpenAudit {
                 u32::try_from(s).unwrap_or(0)
             }
         };
-        let referee = draw_referee(ctx, task.id, id, &[me.owner.as_str(), accused.owner.as_str()])?
-            .ok_or(TrainingError::NoReferee)?;
-        let t = ctx.send_to_module(&self.auditor, MODULE_ACCOUNT, &coins_of(&params.audit_bond)?)?;
+        let referee = draw_referee(
+            ctx,
+            task.id,
+            id,
+            &[me.owner.as_str(), accused.owner.as_str()],
+        )?
+        .ok_or(TrainingError::NoReferee)?;
+        let t = ctx.send_to_module(
+            &self.auditor,
+            MODULE_ACCOUNT,
+            &coins_of(&params.audit_bond)?,
+        )?;
         emit_all(ctx, t);
         let audit = pb::Audit {
             id,

@@ -10,7 +10,7 @@ use deai_proto::training::v1 as pb;
 use super::{coins_of, emit_all, load_task, required_coin, response, sender_event};
 use crate::error::TrainingError;
 use crate::keeper::{TrainingRead, TrainingWrite};
-use crate::neurons::{choose_uid, coin_of, deregister, start_unbonding, stake_of};
+use crate::neurons::{choose_uid, coin_of, deregister, stake_of, start_unbonding};
 use crate::{events, MODULE_ACCOUNT, MODULE_NAME};
 
 pub const SHARD_DOMAIN: &str = "deai/training/shard";
@@ -75,7 +75,11 @@ impl TryFrom<pb::MsgRegisterNeuron> for RegisterNeuron {
     fn try_from(m: pb::MsgRegisterNeuron) -> Result<Self, TxError> {
         let role = match pb::Role::try_from(m.role) {
             Ok(r @ (pb::Role::Trainer | pb::Role::Validator)) => r,
-            _ => return Err(deai_framework::sdk::invalid_request("role must be trainer or validator")),
+            _ => {
+                return Err(deai_framework::sdk::invalid_request(
+                    "role must be trainer or validator",
+                ))
+            }
         };
         Ok(Self {
             owner: Address::from_bech32(&m.owner)?,
@@ -183,7 +187,8 @@ impl Message for AddStake {
         let mut n = registered(ctx, self.task_id, &self.owner)?;
         let mut stake = coin_of(&n.stake, "neuron stake")?;
         in_denom(&self.amount, &stake.denom, "amount")?;
-        let transfers = ctx.send_to_module(&self.owner, MODULE_ACCOUNT, &coins_of(&self.amount)?)?;
+        let transfers =
+            ctx.send_to_module(&self.owner, MODULE_ACCOUNT, &coins_of(&self.amount)?)?;
         emit_all(ctx, transfers);
         stake.amount = stake
             .amount

@@ -129,8 +129,13 @@ impl Message for CommitUpdate {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let (task, round, n) =
-            participant(ctx, self.task_id, self.round, &self.owner, pb::Role::Trainer)?;
+        let (task, round, n) = participant(
+            ctx,
+            self.task_id,
+            self.round,
+            &self.owner,
+            pb::Role::Trainer,
+        )?;
         let now = ctx.block.height;
         require_phase(&task, "MsgCommitUpdate", Phase::CommitUpdates, now)?;
         if !round.base_ready {
@@ -208,9 +213,19 @@ impl Message for RevealUpdate {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let (task, _, n) =
-            participant(ctx, self.task_id, self.round, &self.owner, pb::Role::Trainer)?;
-        require_phase(&task, "MsgRevealUpdate", Phase::RevealUpdates, ctx.block.height)?;
+        let (task, _, n) = participant(
+            ctx,
+            self.task_id,
+            self.round,
+            &self.owner,
+            pb::Role::Trainer,
+        )?;
+        require_phase(
+            &task,
+            "MsgRevealUpdate",
+            Phase::RevealUpdates,
+            ctx.block.height,
+        )?;
         let params = ctx.training_params()?;
         salt_ok(&self.salt, params.max_salt_bytes)?;
         let count = self.checkpoint_hashes.len();
@@ -273,8 +288,13 @@ impl Message for CommitWeights {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let (task, _, n) =
-            participant(ctx, self.task_id, self.round, &self.owner, pb::Role::Validator)?;
+        let (task, _, n) = participant(
+            ctx,
+            self.task_id,
+            self.round,
+            &self.owner,
+            pb::Role::Validator,
+        )?;
         let now = ctx.block.height;
         require_phase(&task, "MsgCommitWeights", Phase::CommitWeights, now)?;
         let w = pb::WeightSet {
@@ -352,9 +372,19 @@ impl Message for RevealWeights {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let (task, _, n) =
-            participant(ctx, self.task_id, self.round, &self.owner, pb::Role::Validator)?;
-        require_phase(&task, "MsgRevealWeights", Phase::RevealWeights, ctx.block.height)?;
+        let (task, _, n) = participant(
+            ctx,
+            self.task_id,
+            self.round,
+            &self.owner,
+            pb::Role::Validator,
+        )?;
+        require_phase(
+            &task,
+            "MsgRevealWeights",
+            Phase::RevealWeights,
+            ctx.block.height,
+        )?;
         salt_ok(&self.salt, ctx.training_params()?.max_salt_bytes)?;
         let max_neurons = task.spec.as_ref().map_or(0, |s| s.max_neurons);
         if self.uids.len() > max_neurons as usize {
