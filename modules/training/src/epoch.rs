@@ -205,8 +205,10 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     round.closed_at = now;
     round.emission = Some(Coin::new(pool.denom.clone(), paid)?.to_proto());
     ctx.put_round(&round)?;
+    let emission = Coin::new(pool.denom.clone(), u128::from(rao))?;
     ctx.emit(events::epoch(
         &round,
+        &emission,
         u64::try_from(paid).unwrap_or(u64::MAX),
     ));
 

@@ -121,11 +121,13 @@ pub fn weights_revealed(task_id: u64, round: u64, uid: u32) -> Event {
     })
 }
 
-pub fn epoch(r: &pb::Round, paid: u64) -> Event {
+/// `emission`: the tempo's emission (min(emission_per_tempo, pool)); `paid`: what reached
+/// the neurons (the rest stays in the pool).
+pub fn epoch(r: &pb::Round, emission: &Coin, paid: u64) -> Event {
     typed_event(&pb::EventEpoch {
         task_id: r.task_id,
         round: r.round,
-        emission: r.emission.clone(),
+        emission: Some(emission.to_proto()),
         paid,
         aggregator: r.aggregator.clone(),
         aggregate_inputs: u32::try_from(r.aggregate_inputs.len()).unwrap_or(u32::MAX),
