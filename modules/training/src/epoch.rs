@@ -75,9 +75,13 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
             return Err(sdk::internal(format!("neuron uid {i} out of range")));
         }
         if is_validator(nr) && !nr.jailed {
-            stake[i] = u64::try_from(stake_of(nr)?).unwrap_or(u64::MAX);
+            if let Some(cell) = stake.get_mut(i) {
+                *cell = u64::try_from(stake_of(nr)?).unwrap_or(u64::MAX);
+            }
         }
-        permit[i] = nr.validator_permit;
+        if let Some(cell) = permit.get_mut(i) {
+            *cell = nr.validator_permit;
+        }
     }
     let weight_sets = ctx.weights_of(task.id, r)?;
     let mut weights = vec![vec![0u16; n]; n];
@@ -168,7 +172,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
         }
     }
     for (i, row) in out.bonds_stored_u16.iter().enumerate().take(n) {
-        if touched[i] || row.iter().any(|v| *v != 0) {
+        if touched.get(i).copied().unwrap_or(false) || row.iter().any(|v| *v != 0) {
             ctx.put_bond(&pb::BondRow {
                 task_id: task.id,
                 uid: u32::try_from(i).unwrap_or(u32::MAX),
@@ -222,7 +226,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     } else {
         let next = pb::Round {
             task_id: task.id,
-            round: r + 1,
+            round: r.saturating_add(1),
             start: now.saturating_add(1),
             base_ready: false,
             ..Default::default()
@@ -286,7 +290,7 @@ pub(crate) fn finalize(
     task.lineage_head = link.to_vec();
     ctx.put_round(round)?;
     ctx.emit(events::lineage_extended(round));
-    if let Some(mut next) = ctx.get_round(task.id, round.round + 1)? {
+    if let Some(mut next) = ctx.get_round(task.id, round.round.saturating_add(1))? {
         if !next.base_ready {
             next.base_hash = round.aggregate_hash.clone();
             next.base_uri = round.aggregate_uri.clone();

@@ -104,4 +104,6 @@ mod tests_neurons;
 #[cfg(test)]
 mod tests_prop;
 #[cfg(test)]
+mod tests_queries;
+#[cfg(test)]
 mod tests_rounds;

@@ -133,7 +133,7 @@ impl Message for OpenAudit {
             return Err(bad(format!(
                 "audits of round {} closed with round {}",
                 self.round,
-                self.round + 1
+                self.round.saturating_add(1)
             )));
         }
         let (mut accused, claim) = self.accusation(ctx, &round)?;
