@@ -1,7 +1,7 @@
 //! Queries and genesis of a market in motion.
 
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
-use deai_framework::{MemStore, Module};
+use deai_framework::MemStore;
 use deai_proto::training::v1 as pb;
 
 use crate::tests::*;
