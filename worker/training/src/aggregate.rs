@@ -14,9 +14,6 @@ use crate::files::digest_of;
 use crate::state::AggregateRecord;
 use crate::validator::Validator;
 
-/// Attempts at recomputing another aggregator's aggregate (per round, per run).
-pub const MAX_RECHECKS: u32 = 5;
-
 impl<C: Chain> Validator<C> {
     /// The FedAvg of `round`'s aggregate inputs, fetched by hash (the base when there are
     /// none); the bytes and their sha256.
@@ -73,11 +70,9 @@ impl<C: Chain> Validator<C> {
             && !self.state.rechecked.contains_key(&r)
         {
             // Inputs that cannot be fetched are tried a few times, not forever.
-            let n = self.recheck_attempts.entry(r).or_insert(0);
-            if *n >= MAX_RECHECKS {
+            if !self.attempt(format!("recheck {r}")) {
                 return Ok(());
             }
-            *n += 1;
             self.recheck_aggregate(task, &round).await
         } else {
             Ok(())

@@ -29,6 +29,9 @@ impl<C: Chain> Validator<C> {
             {
                 continue;
             }
+            if !self.attempt(format!("answer {}", a.id)) {
+                continue;
+            }
             if let Err(e) = self.answer_audit(task, &a).await {
                 if self.cancel.is_cancelled() {
                     return Err(e);

@@ -48,9 +48,13 @@ pub struct Validator<C: Chain> {
     pub(crate) cancel: CancelFlag,
     /// Replays of round jobs, by (round, shard): a referee answers several audits of one.
     pub(crate) replays: BTreeMap<(u64, u32), TrainResult>,
-    /// Attempts at rechecking a round's aggregate in this run.
-    pub(crate) recheck_attempts: BTreeMap<u64, u32>,
+    /// Attempts in this run at what may keep failing (rechecks, audits to open, answers),
+    /// by what they are: each is tried at most [`MAX_ATTEMPTS`] times per run.
+    pub(crate) attempts: BTreeMap<String, u32>,
 }
+
+/// Attempts per run at one recheck, audit or answer that keeps failing.
+pub const MAX_ATTEMPTS: u32 = 5;
 
 /// Checks that `me` is a validator neuron of `task_id`, with a clear error otherwise.
 pub async fn check_validator<C: Chain>(
@@ -95,7 +99,7 @@ impl<C: Chain> Validator<C> {
             me,
             cancel: CancelFlag::default(),
             replays: BTreeMap::new(),
-            recheck_attempts: BTreeMap::new(),
+            attempts: BTreeMap::new(),
         }
     }
 
@@ -109,6 +113,19 @@ impl<C: Chain> Validator<C> {
 
     pub fn address(&self) -> &str {
         &self.me
+    }
+
+    /// Counts an attempt at `what`; false once it had [`MAX_ATTEMPTS`] in this run.
+    pub(crate) fn attempt(&mut self, what: String) -> bool {
+        let n = self.attempts.entry(what.clone()).or_insert(0);
+        if *n >= MAX_ATTEMPTS {
+            return false;
+        }
+        *n += 1;
+        if *n == MAX_ATTEMPTS {
+            tracing::warn!(what = %what, "last attempt in this run");
+        }
+        true
     }
 
     /// Scratch space for replays.
@@ -404,6 +421,9 @@ impl<C: Chain> Validator<C> {
         let aggregate = target == pb::AuditTarget::Aggregate;
         let key = audit_key(r, aggregate, uid);
         if self.state.opened.get(&key).is_some_and(|a| a.sent) {
+            return Ok(());
+        }
+        if !self.attempt(format!("open {key}")) {
             return Ok(());
         }
         if !self.state.opened.contains_key(&key) {
