@@ -14,6 +14,9 @@ use crate::job;
 use crate::state::AnswerRecord;
 use crate::validator::Validator;
 
+/// Replays kept in memory (the newest rounds' first).
+pub const MAX_REPLAYS: usize = 16;
+
 impl<C: Chain> Validator<C> {
     pub(crate) async fn referee(&mut self, task: &pb::Task) -> anyhow::Result<()> {
         let audits = self.chain.audits(task.id, &self.me).await?;
@@ -87,6 +90,13 @@ impl<C: Chain> Validator<C> {
             let result = job::run(self.engine.clone(), &job, &out, &self.cancel).await?;
             let _ = std::fs::remove_dir_all(&out);
             self.replays.insert(key, result);
+            // Keep the newest replays only.
+            while self.replays.len() > MAX_REPLAYS {
+                let Some(oldest) = self.replays.keys().next().copied() else {
+                    break;
+                };
+                self.replays.remove(&oldest);
+            }
         }
         let claim = self
             .replays
