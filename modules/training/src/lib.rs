@@ -100,6 +100,8 @@ mod tests;
 #[cfg(test)]
 mod tests_audits;
 #[cfg(test)]
+mod tests_bounds;
+#[cfg(test)]
 mod tests_neurons;
 #[cfg(test)]
 mod tests_prop;
