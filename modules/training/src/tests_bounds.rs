@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use deai_framework::context::BlockInfo;
-use deai_framework::{Ctx, GasMeter, Message as _, Router};
+use deai_framework::{Ctx, GasMeter, Router};
 use deai_proto::training::v1 as pb;
 
 use crate::tests::*;
