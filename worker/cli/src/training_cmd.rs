@@ -193,7 +193,7 @@ pub fn trainer(cmd: &TrainerCommand) -> anyhow::Result<ExitCode> {
             task_id: a.common.task,
             dishonest_random_weights: a.dishonest_random_weights,
         };
-        let t = Trainer::new(s.chain, cfg, Arc::new(TorchEngine), s.files, file, st);
+        let t = Trainer::new(s.chain, cfg, Arc::new(TorchEngine), s.files, file, st)?;
         let r = run::run(t, &s.url, Duration::from_secs(a.common.poll_secs.max(1)), s.shutdown).await;
         s.server.abort();
         r
@@ -226,7 +226,7 @@ pub fn validator(cmd: &ValidatorCommand) -> anyhow::Result<ExitCode> {
             eval_data: a.eval_data.clone(),
             audit_rate: a.audit_rate,
         };
-        let v = Validator::new(s.chain, cfg, Arc::new(TorchEngine), s.files, file, st);
+        let v = Validator::new(s.chain, cfg, Arc::new(TorchEngine), s.files, file, st)?;
         let r = run::run(v, &s.url, Duration::from_secs(a.common.poll_secs.max(1)), s.shutdown).await;
         s.server.abort();
         r

@@ -53,6 +53,9 @@ pub struct UpdateRecord {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct TrainerState {
     pub version: u32,
+    /// The task this state is of (0: not bound yet).
+    #[serde(default)]
+    pub task_id: u64,
     /// By round.
     pub rounds: BTreeMap<u64, UpdateRecord>,
 }
@@ -61,6 +64,7 @@ impl Default for TrainerState {
     fn default() -> Self {
         TrainerState {
             version: STATE_VERSION,
+            task_id: 0,
             rounds: BTreeMap::new(),
         }
     }
@@ -117,6 +121,9 @@ pub struct AnswerRecord {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ValidatorState {
     pub version: u32,
+    /// The task this state is of (0: not bound yet).
+    #[serde(default)]
+    pub task_id: u64,
     /// Weight rows by round.
     pub weights: BTreeMap<u64, WeightsRecord>,
     /// Aggregates computed as aggregator, by round.
@@ -137,6 +144,7 @@ impl Default for ValidatorState {
     fn default() -> Self {
         ValidatorState {
             version: STATE_VERSION,
+            task_id: 0,
             weights: BTreeMap::new(),
             aggregates: BTreeMap::new(),
             opened: BTreeMap::new(),
@@ -219,4 +227,17 @@ where
     let file = StateFile::open(dir, name)?;
     let state = file.load(what)?.unwrap_or_default();
     Ok((file, state))
+}
+
+/// Binds a state to `task_id`; a state of another task is refused (its rounds, salts and
+/// audits are that task's).
+pub fn bind_task(bound: &mut u64, task_id: u64, path: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        *bound == 0 || *bound == task_id,
+        "{} is the state of task {}, not of task {task_id}: use another --state-dir",
+        path.display(),
+        bound
+    );
+    *bound = task_id;
+    Ok(())
 }

@@ -72,16 +72,18 @@ pub async fn check_trainer<C: Chain>(
 }
 
 impl<C: Chain> Trainer<C> {
+    /// `Err` when `state` is another task's.
     pub fn new(
         chain: C,
         cfg: TrainerConfig,
         engine: Arc<dyn Engine>,
         files: Arc<Files>,
         file: StateFile,
-        state: TrainerState,
-    ) -> Self {
+        mut state: TrainerState,
+    ) -> anyhow::Result<Self> {
+        crate::state::bind_task(&mut state.task_id, cfg.task_id, &file.path())?;
         let me = chain.address();
-        Trainer {
+        Ok(Trainer {
             chain,
             cfg,
             engine,
@@ -91,7 +93,7 @@ impl<C: Chain> Trainer<C> {
             me,
             cancel: CancelFlag::default(),
             jailed: false,
-        }
+        })
     }
 
     pub fn state(&self) -> &TrainerState {

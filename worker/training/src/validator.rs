@@ -80,16 +80,18 @@ pub async fn check_validator<C: Chain>(
 }
 
 impl<C: Chain> Validator<C> {
+    /// `Err` when `state` is another task's.
     pub fn new(
         chain: C,
         cfg: ValidatorConfig,
         engine: Arc<dyn Engine>,
         files: Arc<Files>,
         file: StateFile,
-        state: ValidatorState,
-    ) -> Self {
+        mut state: ValidatorState,
+    ) -> anyhow::Result<Self> {
+        crate::state::bind_task(&mut state.task_id, cfg.task_id, &file.path())?;
         let me = chain.address();
-        Validator {
+        Ok(Validator {
             chain,
             cfg,
             engine,
@@ -100,7 +102,7 @@ impl<C: Chain> Validator<C> {
             cancel: CancelFlag::default(),
             replays: BTreeMap::new(),
             attempts: BTreeMap::new(),
-        }
+        })
     }
 
     pub fn state(&self) -> &ValidatorState {

@@ -132,7 +132,7 @@ fn trainer(chain: FakeChain, dir: &Path, files: Arc<Files>, dishonest: bool) -> 
         task_id: TASK,
         dishonest_random_weights: dishonest,
     };
-    Trainer::new(chain, cfg, Arc::new(TorchEngine), files, file, st)
+    Trainer::new(chain, cfg, Arc::new(TorchEngine), files, file, st).unwrap()
 }
 
 fn validator(
@@ -148,7 +148,7 @@ fn validator(
         eval_data: digits(),
         audit_rate,
     };
-    Validator::new(chain, cfg, Arc::new(TorchEngine), files, file, st)
+    Validator::new(chain, cfg, Arc::new(TorchEngine), files, file, st).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,6 +193,25 @@ async fn a_trainer_commits_and_reveals_across_restarts_without_submitting_twice(
     assert_eq!(t.state().rounds[&0], rec);
     t.tick().await.unwrap();
     assert_eq!(chain.committed::<pb::MsgCommitUpdate>().len(), 1);
+
+    // The state is bound to its task.
+    let (file, st): (_, TrainerState) = state::open(&dir, TRAINER_FILE, "trainer state").unwrap();
+    assert_eq!(st.task_id, TASK);
+    let other = TrainerConfig {
+        task_id: TASK + 1,
+        dishonest_random_weights: false,
+    };
+    let e = Trainer::new(
+        chain.clone(),
+        other,
+        Arc::new(TorchEngine),
+        files(store.clone(), &url),
+        file,
+        st,
+    )
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("is the state of task 1"), "{e}");
 
     // Reveal phase: the reveal is committed but its answer lost; the restarted trainer
     // finds it on chain and sends nothing.
