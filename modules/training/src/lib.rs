@@ -32,16 +32,21 @@ pub use audits::{AUDIT_SEQ, MAX_AUDIT_DEADLINES_PER_BLOCK, REFEREE_DOMAIN, SEGME
 pub use epoch::{aggregate_inputs, aggregator_draw_id, AGGREGATOR_DOMAIN};
 pub use error::*;
 pub use genesis::{export_proto, import_proto};
-pub use keeper::{TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH};
+pub use keeper::{
+    TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH, MAX_UNBONDING_PER_NEURON,
+    MAX_UNBONDING_QUERY,
+};
 pub use msgs::{
     create_task, shard_of, task_seed, AddStake, CommitUpdate, CommitWeights, CreateTask, OpenAudit,
     RegisterNeuron, RemoveStake, RevealUpdate, RevealWeights, SubmitAggregate, SubmitAudit,
     UpdateParams, SHARD_DOMAIN, TASK_SEED_DOMAIN, TASK_SEQ,
 };
+pub use neurons::UNBONDING_SEQ;
 pub use params::{
     Params, MAX_CHECKPOINTS_CAP, MAX_NEURONS_CAP, MAX_SALT_BYTES_CAP, MAX_SPEC_BYTES_CAP,
     MIN_SALT_BYTES,
 };
+pub use schedule::MAX_UNBONDINGS_PER_BLOCK;
 pub use spec::{
     validate as validate_task, validate_spec, validate_uri, yuma_params, HASH_LEN, MAX_URI_LEN,
 };
