@@ -359,8 +359,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Provider(cmd) => provider_cmd::run(cmd, quiet),
         Command::FetchResult(args) => fetch_cmd::run(out, args),
         Command::InferenceServer(cmd) => inference_cmd::server(cmd),
-        Command::Trainer(cmd) => training_cmd::trainer(cmd),
-        Command::Validator(cmd) => training_cmd::validator(cmd),
+        Command::Trainer(cmd) => training_cmd::trainer(cmd, quiet),
+        Command::Validator(cmd) => training_cmd::validator(cmd, quiet),
         Command::Request(args) => {
             let a = inference_cmd::request(args)?;
             print(out, &a, || a.text())?;

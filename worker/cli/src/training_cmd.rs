@@ -172,6 +172,13 @@ async fn start(a: &DaemonArgs, role: &str) -> anyhow::Result<Option<Started>> {
     }))
 }
 
+/// The deterministic engine, showing each training or replay (a bar on a terminal).
+fn engine(quiet: bool) -> Arc<TorchEngine> {
+    Arc::new(TorchEngine::with_progress(Box::new(move || {
+        crate::progress::for_terminal(quiet)
+    })))
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -179,7 +186,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-pub fn trainer(cmd: &TrainerCommand) -> anyhow::Result<ExitCode> {
+pub fn trainer(cmd: &TrainerCommand, quiet: bool) -> anyhow::Result<ExitCode> {
     let TrainerCommand::Start(a) = cmd;
     runtime()?.block_on(async {
         let Some(s) = start(&a.common, "trainer").await? else {
@@ -193,7 +200,7 @@ pub fn trainer(cmd: &TrainerCommand) -> anyhow::Result<ExitCode> {
             task_id: a.common.task,
             dishonest_random_weights: a.dishonest_random_weights,
         };
-        let t = Trainer::new(s.chain, cfg, Arc::new(TorchEngine), s.files, file, st)?;
+        let t = Trainer::new(s.chain, cfg, engine(quiet), s.files, file, st)?;
         let r = run::run(t, &s.url, Duration::from_secs(a.common.poll_secs.max(1)), s.shutdown).await;
         s.server.abort();
         r
@@ -201,7 +208,7 @@ pub fn trainer(cmd: &TrainerCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn validator(cmd: &ValidatorCommand) -> anyhow::Result<ExitCode> {
+pub fn validator(cmd: &ValidatorCommand, quiet: bool) -> anyhow::Result<ExitCode> {
     let ValidatorCommand::Start(a) = cmd;
     anyhow::ensure!(
         (0.0..=1.0).contains(&a.audit_rate),
@@ -226,7 +233,7 @@ pub fn validator(cmd: &ValidatorCommand) -> anyhow::Result<ExitCode> {
             eval_data: a.eval_data.clone(),
             audit_rate: a.audit_rate,
         };
-        let v = Validator::new(s.chain, cfg, Arc::new(TorchEngine), s.files, file, st)?;
+        let v = Validator::new(s.chain, cfg, engine(quiet), s.files, file, st)?;
         let r = run::run(v, &s.url, Duration::from_secs(a.common.poll_secs.max(1)), s.shutdown).await;
         s.server.abort();
         r

@@ -33,14 +33,53 @@ pub trait Engine: Send + Sync + 'static {
     fn max_weights_bytes(&self, spec: &JobSpec) -> u64;
 }
 
-/// The deterministic libtorch engine.
-pub struct TorchEngine;
+/// Makes a progress display for one job (a bar on a terminal, log lines otherwise).
+pub type ProgressFactory = Box<dyn Fn() -> Box<dyn Progress> + Send + Sync>;
 
-struct Cancellable<'a>(&'a CancelFlag);
+/// The deterministic libtorch engine.
+#[derive(Default)]
+pub struct TorchEngine {
+    progress: Option<ProgressFactory>,
+}
+
+impl TorchEngine {
+    /// Shows each training (and replay) on a display from `progress`.
+    pub fn with_progress(progress: ProgressFactory) -> Self {
+        TorchEngine {
+            progress: Some(progress),
+        }
+    }
+}
+
+/// A job's progress display that also stops it when the daemon shuts down.
+struct Cancellable<'a> {
+    inner: Option<Box<dyn Progress>>,
+    cancel: &'a CancelFlag,
+}
 
 impl Progress for Cancellable<'_> {
+    fn begin(&mut self, what: &str, total: u64) {
+        if let Some(p) = self.inner.as_mut() {
+            p.begin(what, total)
+        }
+    }
+    fn step(&mut self, done: u64, loss: f64) {
+        if let Some(p) = self.inner.as_mut() {
+            p.step(done, loss)
+        }
+    }
+    fn checkpoint(&mut self, index: usize, step: u64, hash: &Digest) {
+        if let Some(p) = self.inner.as_mut() {
+            p.checkpoint(index, step, hash)
+        }
+    }
+    fn end(&mut self) {
+        if let Some(p) = self.inner.as_mut() {
+            p.end()
+        }
+    }
     fn cancelled(&self) -> bool {
-        self.0.is_cancelled()
+        self.cancel.is_cancelled()
     }
 }
 
@@ -52,7 +91,11 @@ impl Engine for TorchEngine {
         out: &Path,
         cancel: &CancelFlag,
     ) -> anyhow::Result<TrainResult> {
-        Ok(engine::train(spec, dataset, out, &mut Cancellable(cancel))?)
+        let mut p = Cancellable {
+            inner: self.progress.as_ref().map(|f| f()),
+            cancel,
+        };
+        Ok(engine::train(spec, dataset, out, &mut p)?)
     }
 
     fn accuracy(&self, spec: &JobSpec, weights: &Path, eval_data: &Path) -> anyhow::Result<f64> {

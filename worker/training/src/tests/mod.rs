@@ -132,7 +132,15 @@ fn trainer(chain: FakeChain, dir: &Path, files: Arc<Files>, dishonest: bool) -> 
         task_id: TASK,
         dishonest_random_weights: dishonest,
     };
-    Trainer::new(chain, cfg, Arc::new(TorchEngine), files, file, st).unwrap()
+    Trainer::new(
+        chain,
+        cfg,
+        Arc::new(TorchEngine::default()),
+        files,
+        file,
+        st,
+    )
+    .unwrap()
 }
 
 fn validator(
@@ -148,7 +156,15 @@ fn validator(
         eval_data: digits(),
         audit_rate,
     };
-    Validator::new(chain, cfg, Arc::new(TorchEngine), files, file, st).unwrap()
+    Validator::new(
+        chain,
+        cfg,
+        Arc::new(TorchEngine::default()),
+        files,
+        file,
+        st,
+    )
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -204,7 +220,7 @@ async fn a_trainer_commits_and_reveals_across_restarts_without_submitting_twice(
     let e = Trainer::new(
         chain.clone(),
         other,
-        Arc::new(TorchEngine),
+        Arc::new(TorchEngine::default()),
         files(store.clone(), &url),
         file,
         st,
