@@ -302,7 +302,10 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
     v.tick().await.unwrap();
     assert!(v.state().weights.is_empty());
 
+    // The weights commit lands but its answer is lost: the next tick finds it on chain.
     chain.set_height(WEIGHTS_AT);
+    chain.with(|l| l.lose_commits = 1);
+    assert!(v.tick().await.is_err());
     v.tick().await.unwrap();
     let w = v.state().weights[&0].clone();
     assert_eq!(w.uids, vec![0, 1]);
