@@ -178,13 +178,18 @@ impl<C: Chain> Validator<C> {
                     self.score(&task, &view).await?;
                 }
                 self.commit_weights(r).await?;
-                self.open_update_audits(&task, &view).await;
+                self.open_update_audits(task.id, r).await;
             }
             Phase::RevealWeights => {
                 self.reveal_weights(r).await?;
-                self.open_update_audits(&task, &view).await;
+                self.open_update_audits(task.id, r).await;
             }
             _ => {}
+        }
+        // The previous round's updates may still be audited (until the end of this round):
+        // audits recorded but not sent before a restart go out now.
+        if r > 0 {
+            self.open_update_audits(task.id, r - 1).await;
         }
         Ok(())
     }
@@ -389,8 +394,7 @@ impl<C: Chain> Validator<C> {
 
     /// Opens an update audit of each revealed update that scored 0, and of the others this
     /// validator picks at `--audit-rate`; once each (recorded before it is sent).
-    async fn open_update_audits(&mut self, task: &pb::Task, view: &RoundView) {
-        let r = view.round.round;
+    async fn open_update_audits(&mut self, task_id: u64, r: u64) {
         let Some(rec) = self.state.weights.get(&r).cloned() else {
             return;
         };
@@ -398,7 +402,7 @@ impl<C: Chain> Validator<C> {
             let uid = u32::from(*uid);
             let reason = if *score == 0 {
                 "scored 0"
-            } else if audit_pick(&self.me, task.id, r, uid, self.cfg.audit_rate) {
+            } else if audit_pick(&self.me, task_id, r, uid, self.cfg.audit_rate) {
                 "drawn at the audit rate"
             } else {
                 continue;
