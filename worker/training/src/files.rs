@@ -7,11 +7,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use deai_worker_artifacts::Store;
+use deai_worker_artifacts::{Client, ClientLimits};
 use deai_worker_jobs::{Digest, JobSpec};
-use deai_worker_provider::remote::{artifact_uri, parse_artifact_uri, Server};
+use deai_worker_provider::remote::{artifact_uri, parse_artifact_uri};
+
+/// Downloads allowed above this many bytes (datasets) get the client's long default time.
+const LARGE_BYTES: u64 = 256 << 20;
 
 pub struct Files {
     store: Arc<Store>,
@@ -78,8 +83,19 @@ impl Files {
         if let Some(p) = self.local(expected) {
             return Ok(p);
         }
-        let bytes = Server::new(&base)
-            .blob(expected, max_bytes.min(self.store.max_blob_bytes()))
+        // Peers are strangers: a slow one must not hold a phase's work for long.
+        let limits = ClientLimits {
+            max_bytes: max_bytes.min(self.store.max_blob_bytes()),
+            connect_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(15),
+            request_timeout: if max_bytes > LARGE_BYTES {
+                ClientLimits::default().request_timeout
+            } else {
+                Duration::from_secs(60)
+            },
+        };
+        let bytes = Client::with_limits(&base, limits)?
+            .get(expected)
             .await
             .with_context(|| format!("downloading {uri}"))?;
         let got = Digest::of(&bytes);
