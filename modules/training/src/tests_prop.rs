@@ -32,7 +32,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (1u64..5).prop_map(Op::Advance),
         3 => (user.clone(), 0u16..6, 0u16..100).prop_map(|(u, a, b)| Op::Act(u, a, b)),
-        4 => Just(Op::ActAll),
+        8 => Just(Op::ActAll),
         1 => (6u8..=7, any::<bool>(), 0u128..3_000).prop_map(|(u, v, x)| Op::Register(u, v, x)),
         1 => (user.clone(), 1u128..2_000).prop_map(|(u, a)| Op::AddStake(u, a)),
         1 => (user.clone(), 1u128..3_000).prop_map(|(u, a)| Op::RemoveStake(u, a)),
