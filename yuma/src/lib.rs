@@ -301,6 +301,36 @@ fn u16v(v: &[Z]) -> Vec<u16> {
     v.iter().map(|x| x.to_u16_proportion()).collect()
 }
 
+/// Step 1 of the epoch: stake below `min_stake` zeroed, normalised in I64F64, floored to
+/// I32F32; `stake` padded or cut to `n`.
+fn normalized_stake(params: &Params, stake: &[u64], n: usize) -> Vec<Z> {
+    let raw: Vec<u64> = (0..n)
+        .map(|i| stake.get(i).copied().unwrap_or(0))
+        .map(|s| if s < params.min_stake { 0 } else { s })
+        .collect();
+    let total: u128 = raw.iter().map(|&s| s as u128).sum();
+    raw.iter()
+        .map(|&s| {
+            if total == 0 {
+                Z::ZERO
+            } else {
+                // I64F64 raw = floor(s·2^64 / total) ≤ 2^64; then >> 32 (floor).
+                let q = ((s as u128) << 64) / total;
+                I32F32((q >> 32) as i64)
+            }
+        })
+        .collect()
+}
+
+/// The top-k validator permits of `stake` exactly as the epoch computes
+/// `new_validator_permit` (normalised stake, `is_topk_nonzero` with
+/// k = `max_allowed_validators`, ties dropping the lower uid), for a chain that grants
+/// permits from the current stake instead of the previous epoch's.
+pub fn validator_permits(params: &Params, stake: &[u64]) -> Vec<bool> {
+    let z = normalized_stake(params, stake, stake.len());
+    is_topk_nonzero(&z, params.max_allowed_validators as usize)
+}
+
 /// One dense Yuma epoch (subtensor `epoch_dense_mechanism`, steps as in docs/yuma.md).
 pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
     let n = inputs.n;
@@ -323,23 +353,7 @@ pub fn epoch(params: &Params, inputs: &Inputs) -> Outputs {
         .collect();
 
     // 1. Stake: min_stake threshold, normalise in I64F64, floor to I32F32.
-    let raw: Vec<u64> = (0..n)
-        .map(|i| inputs.stake.get(i).copied().unwrap_or(0))
-        .map(|s| if s < params.min_stake { 0 } else { s })
-        .collect();
-    let total: u128 = raw.iter().map(|&s| s as u128).sum();
-    let stake: Vec<Z> = raw
-        .iter()
-        .map(|&s| {
-            if total == 0 {
-                Z::ZERO
-            } else {
-                // I64F64 raw = floor(s·2^64 / total) ≤ 2^64; then >> 32 (floor).
-                let q = ((s as u128) << 64) / total;
-                I32F32((q >> 32) as i64)
-            }
-        })
-        .collect();
+    let stake = normalized_stake(params, &inputs.stake, n);
     let new_permit = is_topk_nonzero(&stake, params.max_allowed_validators as usize);
 
     // 2. Active stake.

@@ -65,10 +65,10 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     let mut neurons = ctx.neurons_of(task.id)?;
 
     // Yuma inputs: validators' bonded stake (trainers' stake is collateral, not voting
-    // weight; a jailed validator takes no part), the revealed rows, last epoch's permits, the
-    // stored bonds.
+    // weight; a jailed validator takes no part), the revealed rows, the top-k permits of that
+    // stake (granted now rather than one epoch late, so that a task's first round has
+    // consensus; docs/training.md), the stored bonds.
     let mut stake = vec![0u64; n];
-    let mut permit = vec![false; n];
     for nr in &neurons {
         let i = nr.uid as usize;
         if i >= n {
@@ -78,9 +78,6 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
             if let Some(cell) = stake.get_mut(i) {
                 *cell = u64::try_from(stake_of(nr)?).unwrap_or(u64::MAX);
             }
-        }
-        if let Some(cell) = permit.get_mut(i) {
-            *cell = nr.validator_permit;
         }
     }
     let weight_sets = ctx.weights_of(task.id, r)?;
@@ -110,6 +107,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     let mut yp = spec::yuma_params(&yuma)
         .map_err(|e| sdk::internal(format!("stored task {} has bad yuma params: {e}", task.id)))?;
     yp.rao_emission = rao;
+    let permit = deai_yuma::validator_permits(&yp, &stake);
     let out = deai_yuma::epoch(
         &yp,
         &deai_yuma::Inputs {
@@ -130,7 +128,9 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     for nr in neurons.iter_mut() {
         let i = nr.uid as usize;
         let (miner, validator) = (at(&out.miner_emission, i), at(&out.validator_emission, i));
-        let want = u128::from(miner) + u128::from(validator);
+        // The combined share, floored once (the miner and validator shares floored apart
+        // would lose up to 2n units a tempo).
+        let want = u128::from(at(&out.combined_emission, i));
         let pay = want.min(budget);
         budget -= pay;
         if pay > 0 {
@@ -153,6 +153,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
             validator_trust: u32::from(at16(&out.validator_trust_u16, i)),
             miner_emission: miner,
             validator_emission: validator,
+            emission: u64::try_from(pay).unwrap_or(u64::MAX),
         });
     }
     let paid = u128::from(rao) - budget;

@@ -92,8 +92,8 @@ fn queries_show_the_market() {
     )
     .is_err());
     let bonds: pb::QueryBondsResponse = q(&s, "Bonds", pb::QueryBondsRequest { task_id: a });
-    // No permits in the first epoch, so no bonds yet.
-    assert!(bonds.bonds.is_empty());
+    // Permits from the current stake: both validators bond in the first epoch.
+    assert_eq!(bonds.bonds.len(), 2);
     play_round(&mut s, a, 1, 30, &[1], &[], &[4, 5], &[(0, 1)]);
     let bonds: pb::QueryBondsResponse = q(&s, "Bonds", pb::QueryBondsRequest { task_id: a });
     assert_eq!(bonds.bonds.len(), 2);

@@ -87,7 +87,8 @@ pub(crate) fn reveal_weights_msg(
     }
 }
 
-/// One round of the default spec started at `start`: `reveal` trainers commit and reveal,
+/// One round of the default spec started at `start`: `reveal` trainers commit (at offset 4,
+/// once the previous aggregate's window has passed) and reveal,
 /// `silent` trainers only commit, each validator sets `row`; end_block runs through the epoch.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn play_round(
@@ -103,7 +104,8 @@ pub(crate) fn play_round(
     for o in 0..20 {
         let h = start + o;
         match o {
-            1 => {
+            // After the aggregate window (A = 4): the base is ready even if nobody submits.
+            4 => {
                 for t in reveal.iter().chain(silent) {
                     exec_at(s, h, commit_update_msg(*t, task, round)).unwrap();
                 }
@@ -151,12 +153,16 @@ fn three_rounds_pay_by_incentive_and_reconcile_to_the_unit() {
     play_round(&mut s, task, 0, 10, &[1, 2, 3], &[], &[4, 5], &row);
     let r0 = s.get_round(task, 0).unwrap().unwrap();
     assert!(r0.closed && r0.closed_at == 29);
-    // No permits before the first epoch: no incentive, so no inputs and the base (round
-    // 0's seeded initialisation, empty) is carried forward at once.
-    assert!(r0.aggregate_inputs.is_empty());
-    assert_eq!(r0.lineage.len(), 32);
+    // Permits come from the current stake, so the first epoch already has consensus: the
+    // weighted trainers are the aggregate's inputs, and round 1 waits for the aggregate.
+    let e0 = s.get_epoch(task, 0).unwrap().unwrap();
+    assert!(e0.neurons[0].incentive > e0.neurons[1].incentive && e0.neurons[1].incentive > 0);
+    assert_eq!(e0.neurons[2].incentive, 0);
+    let uids0: Vec<u32> = r0.aggregate_inputs.iter().map(|i| i.uid).collect();
+    assert_eq!(uids0, vec![0, 1]);
+    assert!(r0.lineage.is_empty());
     let r1 = s.get_round(task, 1).unwrap().unwrap();
-    assert!(r1.base_ready && r1.start == 30 && r1.base_hash.is_empty());
+    assert!(!r1.base_ready && r1.start == 30);
     let permits: Vec<bool> = s
         .neurons_of(task)
         .unwrap()
@@ -166,6 +172,13 @@ fn three_rounds_pay_by_incentive_and_reconcile_to_the_unit() {
     assert_eq!(permits, vec![false, false, false, true, true]);
 
     play_round(&mut s, task, 1, 30, &[1, 2, 3], &[], &[4, 5], &row);
+    // Nobody aggregated round 0: its base (the seeded initialisation, empty) was carried
+    // forward at the end of the window, and its lineage link closed over it.
+    let r0 = s.get_round(task, 0).unwrap().unwrap();
+    let hashes0: Vec<Vec<u8>> = [1u8, 2, 3].iter().map(|o| update_hash(*o, 0)).collect();
+    let genesis = lineage::genesis(task, &spec().base_spec_sha256, &spec().dataset_sha256);
+    let want0 = lineage::next(&genesis, &[], &hashes0, &r0.weights_root, &[]);
+    assert_eq!(r0.lineage, want0.to_vec());
     let e1 = s.get_epoch(task, 1).unwrap().unwrap();
     let inc: Vec<u32> = e1.neurons.iter().map(|n| n.incentive).collect();
     assert!(inc[0] > inc[1] && inc[1] > 0, "{inc:?}");
@@ -256,7 +269,7 @@ fn three_rounds_pay_by_incentive_and_reconcile_to_the_unit() {
                 .unwrap()
                 .neurons
                 .iter()
-                .map(|n| u128::from(n.miner_emission + n.validator_emission))
+                .map(|n| u128::from(n.emission))
                 .sum::<u128>()
         })
         .sum();
