@@ -429,6 +429,35 @@ impl<C: Chain> Validator<C> {
         if self.state.opened.get(&key).is_some_and(|a| a.sent) {
             return Ok(());
         }
+        // Another audit of the same claim decides it: pending, wait for it; upheld (already
+        // proven wrong) or rejected (its referee's replay agreed with it), leave it; only an
+        // abandoned one (or none) leaves it to this validator.
+        let audits = self.chain.audits(self.cfg.task_id, "").await?;
+        let same =
+            |a: &&pb::Audit| a.round == r && a.target == target as i32 && a.accused_uid == uid;
+        if audits.iter().filter(same).any(|a| a.auditor == self.me) {
+            // Ours is on chain (a commit whose answer was lost).
+            return self.mark_opened(&key, reason, "");
+        }
+        if audits
+            .iter()
+            .filter(same)
+            .any(|a| a.state == pb::AuditState::Pending as i32)
+        {
+            return Ok(());
+        }
+        if let Some(a) = audits.iter().filter(same).find(|a| {
+            a.state == pb::AuditState::Upheld as i32 || a.state == pb::AuditState::Rejected as i32
+        }) {
+            tracing::info!(
+                round = r,
+                uid,
+                audit = a.id,
+                state = a.state,
+                "already audited and settled: not audited again"
+            );
+            return self.mark_opened(&key, "settled by another audit", "");
+        }
         if !self.attempt(format!("open {key}")) {
             return Ok(());
         }
@@ -441,21 +470,6 @@ impl<C: Chain> Validator<C> {
                 },
             );
             self.save();
-        } else {
-            // Recorded but not known sent: the chain may have it (a lost commit).
-            let audits = self.chain.audits(self.cfg.task_id, "").await?;
-            if audits.iter().any(|a| {
-                a.auditor == self.me
-                    && a.round == r
-                    && a.target == target as i32
-                    && a.accused_uid == uid
-            }) {
-                if let Some(a) = self.state.opened.get_mut(&key) {
-                    a.sent = true;
-                }
-                self.save();
-                return Ok(());
-            }
         }
         let msg = pb::MsgOpenAudit {
             auditor: self.me.clone(),
@@ -471,10 +485,21 @@ impl<C: Chain> Validator<C> {
         } else {
             tracing::info!(round = r, uid, target = ?target, reason, tx = %c.txhash, "audit opened");
         }
-        if let Some(a) = self.state.opened.get_mut(&key) {
-            a.sent = true;
-            a.tx = c.txhash.clone();
-        }
+        self.mark_opened(&key, reason, &c.txhash)
+    }
+
+    /// Records that audit `key` needs nothing more from this validator.
+    fn mark_opened(&mut self, key: &str, reason: &str, tx: &str) -> anyhow::Result<()> {
+        let a = self
+            .state
+            .opened
+            .entry(key.to_string())
+            .or_insert_with(|| OpenedAudit {
+                reason: reason.into(),
+                ..Default::default()
+            });
+        a.sent = true;
+        a.tx = tx.to_string();
         self.save();
         Ok(())
     }

@@ -359,6 +359,27 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
     };
     assert_eq!(v.score_update(&spec, &short).await.0, 0);
     assert!(v.score_update(&spec, &honest).await.0 > 0);
+
+    // Another validator scores the same update 0 but leaves it to the pending audit, and
+    // to the settled one after it.
+    chain.set_height(WEIGHTS_AT);
+    let (s4, u4) = served_store(&tmp.path().join("v4-store")).await;
+    let mut v4 = validator(
+        chain.as_(&addr(4)),
+        &tmp.path().join("v4"),
+        files(s4, &u4),
+        0.0,
+    );
+    v4.tick().await.unwrap();
+    assert_eq!(v4.state().weights[&0].values[1], 0);
+    assert!(v4.state().opened.is_empty());
+    chain.with(|l| l.audits[0].state = pb::AuditState::Upheld as i32);
+    v4.tick().await.unwrap();
+    assert_eq!(
+        v4.state().opened["0/update/1"].reason,
+        "settled by another audit"
+    );
+    assert_eq!(chain.with(|l| l.audits.len()), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
