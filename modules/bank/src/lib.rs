@@ -34,6 +34,9 @@ use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 pub const MODULE_NAME: &str = "bank";
 /// The staking and fee denom.
 pub const BASE_DENOM: &str = "udeai";
+/// The module account that receives every market's take and the rest of slashes (no
+/// permissions: it only receives). One name for every market.
+pub const COMMUNITY_POOL: &str = "community_pool";
 
 pub struct BankModule;
 

@@ -53,7 +53,7 @@ pub const MODULE_NAME: &str = "compute";
 pub const MODULE_ACCOUNT: &str = MODULE_NAME;
 /// The module account that receives the take rate of every lease payment; compute's
 /// `init_genesis` creates it (no permissions: it only receives).
-pub const COMMUNITY_POOL: &str = "community_pool";
+pub use deai_bank::COMMUNITY_POOL;
 
 pub struct ComputeModule;
 

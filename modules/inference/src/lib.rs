@@ -56,7 +56,7 @@ pub const MODULE_NAME: &str = "inference";
 pub const MODULE_ACCOUNT: &str = MODULE_NAME;
 /// The module account that receives the take of every paid fee and the rest of slashes;
 /// created by the genesis of whichever market comes first (no permissions: it only receives).
-pub const COMMUNITY_POOL: &str = "community_pool";
+pub use deai_bank::COMMUNITY_POOL;
 /// The id counters.
 pub const MODEL_SEQ: &str = "model";
 pub const REQUEST_SEQ: &str = "request";

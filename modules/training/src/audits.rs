@@ -10,13 +10,13 @@
 //! - **Answer** (MsgSubmitAudit): upheld if the claim's hash at `segment + 1` is not the
 //!   referee's answer: `slash_fraction` of the accused's stake (bonded, then unbonding
 //!   entries) is slashed, at most `auditor_reward_fraction` of it to the auditor and the
-//!   rest to the task's pool; the accused is jailed and the bond refunded. Rejected: the
+//!   rest to the task's pool (the community pool once the task finished); the accused is jailed and the bond refunded. Rejected: the
 //!   bond goes to the accused.
 //! - **Deadline** (`end_block`, at most [`MAX_AUDIT_DEADLINES_PER_BLOCK`] a block): a silent
 //!   referee is replaced; after `max_audit_draws` referees the audit is abandoned and the
 //!   bond refunded.
 
-use deai_bank::{route_slash, BankWrite, Claim};
+use deai_bank::{route_slash, BankWrite, Claim, COMMUNITY_POOL};
 use deai_framework::audit::judge;
 use deai_framework::{draw, sdk, Address, Coin, Coins, Ctx, StateRead, TxError};
 use deai_proto::training::v1::{self as pb, AuditState};
@@ -97,6 +97,7 @@ pub(crate) fn settle(
 
 /// Slashes `slash_fraction` of the accused's stake in the task (bonded first, then its
 /// unbonding entries by id), pays the auditor's share and adds the rest to the task's pool
+/// (or, for a finished task, sends it to the community pool)
 /// (which lives in this module account); jails the neuron if it is still registered.
 fn slash(ctx: &mut Ctx, audit: &pb::Audit, neuron: Option<&mut pb::Neuron>) -> Result<(), TxError> {
     let params = ctx.training_params()?;
@@ -153,15 +154,24 @@ fn slash(ctx: &mut Ctx, audit: &pb::Audit, neuron: Option<&mut pb::Neuron>) -> R
         to: stored_addr(&audit.auditor)?,
         cap,
     }];
-    // The rest stays in this module account, as the task's pool.
-    let routed = route_slash(ctx, MODULE_ACCOUNT, &slashed, &claims, MODULE_ACCOUNT)?;
+    // The rest stays in this module account as the task's pool, or goes to the community
+    // pool once the task has finished (nothing would ever spend it there).
+    let active = task.state == pb::TaskState::Active as i32;
+    let rest_to = if active {
+        MODULE_ACCOUNT
+    } else {
+        COMMUNITY_POOL
+    };
+    let routed = route_slash(ctx, MODULE_ACCOUNT, &slashed, &claims, rest_to)?;
     emit_all(ctx, routed.events.clone());
-    pool.amount = pool
-        .amount
-        .checked_add(routed.to_pool)
-        .ok_or_else(|| sdk::overflow("pool overflows"))?;
-    task.pool = Some(pool.to_proto());
-    ctx.put_task(&task)?;
+    if active {
+        pool.amount = pool
+            .amount
+            .checked_add(routed.to_pool)
+            .ok_or_else(|| sdk::overflow("pool overflows"))?;
+        task.pool = Some(pool.to_proto());
+        ctx.put_task(&task)?;
+    }
     let part = |a: u128| Coin::new(slashed.denom.clone(), a);
     let to_auditor = part(routed.paid.first().copied().unwrap_or(0))?;
     ctx.emit(events::neuron_slashed(

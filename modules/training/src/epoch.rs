@@ -217,13 +217,28 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
         u64::try_from(paid).unwrap_or(u64::MAX),
     ));
 
+    // The last tempo is the one that could pay all that was left; its rounding dust goes
+    // back to the creator rather than lingering in a finished task.
+    let last = u128::from(rao) == pool.amount;
     pool.amount -= paid;
+    let mut refunded = Coin::new(pool.denom.clone(), 0)?;
+    if last && pool.amount > 0 {
+        refunded.amount = pool.amount;
+        let creator = stored_addr(&task.creator)?;
+        let t = ctx.send_from_module(
+            MODULE_ACCOUNT,
+            &creator,
+            &Coins::new(vec![refunded.clone()])?,
+        )?;
+        emit_all(ctx, t);
+        pool.amount = 0;
+    }
     task.pool = Some(pool.to_proto());
     // Nothing to average (no inputs) or nobody to do it: the aggregate is the base, now.
     let carry_now = round.aggregator.is_empty() || round.aggregate_inputs.is_empty();
-    if pool.amount == 0 {
+    if last || pool.amount == 0 {
         task.state = pb::TaskState::Finished as i32;
-        ctx.emit(events::task_finished(task.id, r));
+        ctx.emit(events::task_finished(task.id, r, &refunded));
     } else {
         let next = pb::Round {
             task_id: task.id,

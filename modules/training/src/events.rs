@@ -154,8 +154,12 @@ pub fn lineage_extended(r: &pb::Round) -> Event {
     })
 }
 
-pub fn task_finished(task_id: u64, round: u64) -> Event {
-    typed_event(&pb::EventTaskFinished { task_id, round })
+pub fn task_finished(task_id: u64, round: u64, refunded: &Coin) -> Event {
+    typed_event(&pb::EventTaskFinished {
+        task_id,
+        round,
+        refunded: Some(refunded.to_proto()),
+    })
 }
 
 pub fn audit_opened(a: &pb::Audit) -> Event {

@@ -439,3 +439,47 @@ fn the_task_finishes_when_the_pool_is_spent() {
     }
     assert_reconciles(&s);
 }
+
+#[test]
+fn the_last_tempo_refunds_its_rounding_dust_to_the_creator() {
+    let mut s = store();
+    // One tempo pays an amount three equal stakes cannot split evenly.
+    let pool = 1_000_001;
+    let mut sp = spec();
+    sp.emission_per_tempo = Some(coin(pool));
+    let r: pb::MsgCreateTaskResponse = exec_resp(&mut s, 10, create_msg(8, sp, pool)).unwrap();
+    let task = r.task_id;
+    for v in [4, 5, 6] {
+        register(&mut s, 10, v, task, pb::Role::Validator);
+    }
+    let creator_before = balance(&s, 8);
+    let events = blocks(&mut s, 10, 29);
+    let finished: Vec<pb::EventTaskFinished> = events
+        .iter()
+        .filter(|e| e.kind == "deai.training.v1.EventTaskFinished")
+        .map(|e| deai_framework::events::parse_typed_event(e).unwrap())
+        .collect();
+    assert_eq!(finished.len(), 1);
+    let refunded: u128 = finished[0]
+        .refunded
+        .as_ref()
+        .unwrap()
+        .amount
+        .parse()
+        .unwrap();
+    let paid: u128 = s
+        .get_epoch(task, 0)
+        .unwrap()
+        .unwrap()
+        .neurons
+        .iter()
+        .map(|n| u128::from(n.emission))
+        .sum();
+    // At most n = max_neurons units lost to rounding, and all of it goes back.
+    assert!(refunded > 0 && refunded <= 8, "dust {refunded}");
+    assert_eq!(paid + refunded, pool);
+    assert_eq!(balance(&s, 8), creator_before + refunded);
+    assert_eq!(pool_of(&s, task), 0);
+    assert_eq!(get_task(&s, task).state, pb::TaskState::Finished as i32);
+    assert_reconciles(&s);
+}
