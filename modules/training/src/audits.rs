@@ -97,8 +97,8 @@ pub(crate) fn settle(
 
 /// Slashes `slash_fraction` of the accused's stake in the task (bonded first, then its
 /// unbonding entries by id), pays the auditor's share and adds the rest to the task's pool
-/// (or, for a finished task, sends it to the community pool)
-/// (which lives in this module account); jails the neuron if it is still registered.
+/// (which lives in this module account; for a finished task, the community pool); jails
+/// the neuron if it is still registered.
 fn slash(ctx: &mut Ctx, audit: &pb::Audit, neuron: Option<&mut pb::Neuron>) -> Result<(), TxError> {
     let params = ctx.training_params()?;
     let accused = stored_addr(&audit.accused)?;
