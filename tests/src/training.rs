@@ -71,8 +71,11 @@ pub fn weights(net: &Localnet, task_id: u64, round: u64) -> Vec<pb::WeightSet> {
 }
 
 pub fn incentives(net: &Localnet, task_id: u64, round: u64) -> pb::EpochResult {
-    let r: pb::QueryIncentivesResponse =
-        query(net, "Incentives", &pb::QueryIncentivesRequest { task_id, round });
+    let r: pb::QueryIncentivesResponse = query(
+        net,
+        "Incentives",
+        &pb::QueryIncentivesRequest { task_id, round },
+    );
     r.result.expect("epoch result")
 }
 
@@ -154,17 +157,29 @@ pub fn verify_lineage(net: &Localnet, task_id: u64) -> usize {
             .filter(|w| w.revealed)
             .collect();
         let root = deai_training::lineage::weights_root_of(&revealed);
-        assert_eq!(r.weights_root, root.to_vec(), "round {} weights root", r.round);
+        assert_eq!(
+            r.weights_root,
+            root.to_vec(),
+            "round {} weights root",
+            r.round
+        );
         let link =
             deai_training::lineage::next(&prev, &r.base_hash, &hashes, &root, &r.aggregate_hash);
         assert_eq!(r.lineage, link.to_vec(), "round {} lineage link", r.round);
         if let Some(a) = &prev_aggregate {
-            assert_eq!(&r.base_hash, a, "round {} starts from the previous aggregate", r.round);
+            assert_eq!(
+                &r.base_hash, a,
+                "round {} starts from the previous aggregate",
+                r.round
+            );
         }
         prev_aggregate = Some(r.aggregate_hash.clone());
         prev = link.to_vec();
     }
-    assert_eq!(t.lineage_head, prev, "the task's lineage head is the last link");
+    assert_eq!(
+        t.lineage_head, prev,
+        "the task's lineage head is the last link"
+    );
     l.rounds.len()
 }
 
@@ -179,8 +194,22 @@ pub fn trainer(
 ) -> Daemon {
     let (node, keys, addr, url, task) = daemon_args(net, port, task_id);
     let mut args = vec![
-        "trainer", "start", "--node", &node, "--key", key, "--keyring-backend", "test",
-        "--home", &keys, "--task", &task, "--artifacts-addr", &addr, "--public-url", &url,
+        "trainer",
+        "start",
+        "--node",
+        &node,
+        "--key",
+        key,
+        "--keyring-backend",
+        "test",
+        "--home",
+        &keys,
+        "--task",
+        &task,
+        "--artifacts-addr",
+        &addr,
+        "--public-url",
+        &url,
     ];
     args.extend_from_slice(extra);
     Daemon::spawn(dir, &format!("trainer-{key}"), &args)
@@ -199,15 +228,34 @@ pub fn validator(
     let (node, keys, addr, url, task) = daemon_args(net, port, task_id);
     let eval = eval_data.to_str().unwrap().to_string();
     let mut args = vec![
-        "validator", "start", "--node", &node, "--key", key, "--keyring-backend", "test",
-        "--home", &keys, "--task", &task, "--eval-data", &eval, "--artifacts-addr", &addr,
-        "--public-url", &url,
+        "validator",
+        "start",
+        "--node",
+        &node,
+        "--key",
+        key,
+        "--keyring-backend",
+        "test",
+        "--home",
+        &keys,
+        "--task",
+        &task,
+        "--eval-data",
+        &eval,
+        "--artifacts-addr",
+        &addr,
+        "--public-url",
+        &url,
     ];
     args.extend_from_slice(extra);
     Daemon::spawn(dir, &format!("validator-{key}"), &args)
 }
 
-fn daemon_args(net: &Localnet, port: u16, task_id: u64) -> (String, String, String, String, String) {
+fn daemon_args(
+    net: &Localnet,
+    port: u16,
+    task_id: u64,
+) -> (String, String, String, String, String) {
     (
         net.rpc(0),
         net.keys_home().to_str().unwrap().to_string(),

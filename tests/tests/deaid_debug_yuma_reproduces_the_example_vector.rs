@@ -45,10 +45,21 @@ fn deaid_debug_yuma_reproduces_the_example_vector() {
     let got: Value = serde_json::from_slice(&out.stdout).expect("stdout is the outputs JSON");
     let want = &vector["outputs"];
     let emission = vector["params"]["rao_emission"].as_f64().unwrap_or(1e9);
-    for key in ["consensus", "incentive", "dividends", "bonds", "validator_trust"] {
+    for key in [
+        "consensus",
+        "incentive",
+        "dividends",
+        "bonds",
+        "validator_trust",
+    ] {
         check(key, &got[key], &want[key], |w| 1e-6 + 1e-6 * w.abs());
     }
-    for key in ["bonds_stored_u16", "consensus_u16", "incentive_u16", "dividends_u16"] {
+    for key in [
+        "bonds_stored_u16",
+        "consensus_u16",
+        "incentive_u16",
+        "dividends_u16",
+    ] {
         check(key, &got[key], &want[key], |_| 1.0);
     }
     for key in ["miner_emission", "validator_emission"] {
