@@ -2,7 +2,7 @@
 # Starts a deai localnet on 127.0.0.1: N validators, each a deaid + a CometBFT node, and
 # optionally the compute market's worker daemons (deai-worker provider start).
 #   localnet/up.sh [--validators N] [--home DIR] [--base-port P] [--chain-id ID] [--timeout-commit 500ms]
-#                  [--with-providers K] [--with-verifier] [--with-inference-server]
+#                  [--with-providers K] [--with-verifier] [--with-inference-server] [--with-training]
 # Running it again on an existing DIR restarts that localnet from its saved state (give the
 # --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
@@ -13,10 +13,12 @@ DIR="$REPO_ROOT/.localnet"
 BASE_PORT=26600
 CHAIN_ID=deai-local
 TIMEOUT_COMMIT=500ms
-DEMO_ACCOUNTS=7
+# demo1..demo7 for the compute and inference demos, demo8..demo12 for the training demo.
+DEMO_ACCOUNTS=12
 PROVIDERS=0
 VERIFIER=0
 INFERENCE=0
+TRAINING=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) N="$2"; shift 2 ;;
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
     --with-providers) PROVIDERS="$2"; shift 2 ;;
     --with-verifier) VERIFIER=1; shift ;;
     --with-inference-server) INFERENCE=1; shift ;;
+    --with-training) TRAINING=1; shift ;;
     -h|--help) sed -n 2,8p "$0"; exit 0 ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
   esac
@@ -197,7 +200,7 @@ start_provider() {
   start_worker "provider-$key" provider start --node "http://127.0.0.1:$(port 0 1)" --key "$key" \
     --keyring-backend test --home "$DIR/keys" --artifact-addr "127.0.0.1:$port" "$@"
 }
-if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ] || [ "$INFERENCE" = 1 ]; then
+if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ] || [ "$INFERENCE" = 1 ] || [ "$TRAINING" = 1 ]; then
   # libtorch and the digits dataset (idempotent; a few minutes the first time).
   bash "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
   if [ -z "${WORKER_BIN:-}" ]; then
@@ -239,6 +242,42 @@ if [ "$INFERENCE" = 1 ]; then
   start_worker inference-server-demo7 inference-server start --node "http://127.0.0.1:$(port 0 1)" \
     --key demo7 --keyring-backend test --home "$DIR/keys" --model-dir "$inf/models"
   echo "  inference model $(cat "$inf/model_id"): digits-mlp, zk public, registered by demo6, served by demo7" >&2
+fi
+
+# The training market's demo: a digits task created by demo1 (once; its id is kept in
+# $DIR/training/task_id), trained by demo8..demo10 and validated by demo11 and demo12, each a
+# daemon serving its artifacts on its own port.
+if [ "$TRAINING" = 1 ]; then
+  tr="$DIR/training"
+  mkdir -p "$tr"
+  cli() { "$DEAID_BIN" "$@" --keyring-backend test --home "$DIR/keys" --node "tcp://127.0.0.1:$(port 0 1)" --gas auto -y --wait -o json; }
+  spec="$REPO_ROOT/worker/cli/examples/digits-mlp.json"
+  data="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["path"])' "$spec")"
+  if [ ! -f "$tr/task_id" ]; then
+    sha="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["sha256"])' "$spec")"
+    created="$(cli tx training create-task demo1 --spec "$spec" --dataset-sha256 "$sha" \
+      --dataset-uri "file://$data" --tempo 60 --reveal-window 8 --aggregate-window 12 \
+      --max-neurons 16 --shard-count 3 --pool 10000000udeai --emission-per-tempo 1000000udeai \
+      --min-trainer-stake 1000000udeai --min-validator-stake 1000000udeai)"
+    task_id="$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([json.loads(a["value"]) for e in d["events"] if e["type"]=="deai.training.v1.EventTaskCreated" for a in e["attributes"] if a["key"]=="task_id"][0])' "$created")"
+    for k in 8 9 10; do cli tx training register "demo$k" --task "$task_id" --role trainer --stake 2000000udeai >/dev/null; done
+    for k in 11 12; do cli tx training register "demo$k" --task "$task_id" --role validator --stake 2000000udeai >/dev/null; done
+    echo "$task_id" > "$tr/task_id"
+  fi
+  task_id="$(cat "$tr/task_id")"
+  for k in 8 9 10; do
+    p="$((BASE_PORT + 70 + k))"
+    start_worker "trainer-demo$k" trainer start --node "http://127.0.0.1:$(port 0 1)" --key "demo$k" \
+      --keyring-backend test --home "$DIR/keys" --task "$task_id" --artifacts-addr "127.0.0.1:$p" \
+      --public-url "http://127.0.0.1:$p"
+  done
+  for k in 11 12; do
+    p="$((BASE_PORT + 70 + k))"
+    start_worker "validator-demo$k" validator start --node "http://127.0.0.1:$(port 0 1)" --key "demo$k" \
+      --keyring-backend test --home "$DIR/keys" --task "$task_id" --eval-data "$data" \
+      --artifacts-addr "127.0.0.1:$p" --public-url "http://127.0.0.1:$p"
+  done
+  echo "  training task $task_id: digits-mlp, tempo 60, trained by demo8..demo10, validated by demo11, demo12" >&2
 fi
 
 python3 - "$DIR/localnet.json" <<'PY'

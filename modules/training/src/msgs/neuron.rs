@@ -15,13 +15,18 @@ use crate::{events, MODULE_ACCOUNT, MODULE_NAME};
 
 pub const SHARD_DOMAIN: &str = "deai/training/shard";
 
-/// The data shard of `uid`: `draw::below("deai/training/shard", seed, uid, shard_count)`.
+/// The data shard of `uid`: `(uid + draw::below("deai/training/shard", seed, 0, shard_count))
+/// mod shard_count`.
 pub fn shard_of(seed: &[u8], uid: u32, shard_count: u32) -> u32 {
     let mut s = [0u8; 32];
     let n = seed.len().min(32);
     s[..n].copy_from_slice(&seed[..n]);
-    let d = draw::below(SHARD_DOMAIN, &s, u64::from(uid), u64::from(shard_count));
-    u32::try_from(d).unwrap_or(0)
+    // A seeded rotation of the uids rather than one draw per uid: trainers get distinct
+    // shards while there are no more of them than shards (independent draws collide often,
+    // and two trainers on one shard train the identical update).
+    let offset = draw::below(SHARD_DOMAIN, &s, 0, u64::from(shard_count));
+    let count = u64::from(shard_count.max(1));
+    u32::try_from((u64::from(uid) + offset) % count).unwrap_or(0)
 }
 
 fn positive(c: Coin, what: &'static str) -> Result<Coin, TxError> {
