@@ -190,12 +190,7 @@ pub fn query<Req: prost::Message, Res: prost::Message + Default>(
     method: &str,
     req: &Req,
 ) -> Res {
-    rt().block_on(
-        net.client(0)
-            .query(&format!("/deai.compute.v1.Query/{method}"), req, 0),
-    )
-    .expect("node reachable")
-    .unwrap_or_else(|e| panic!("query {method}: {e}"))
+    crate::query_service(net, "deai.compute.v1.Query", method, req)
 }
 
 pub fn order(net: &Localnet, id: u64) -> pb::Order {

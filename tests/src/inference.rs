@@ -8,7 +8,7 @@ use deai_proto::inference::v1 as pb;
 
 use crate::compute::typed_events;
 use crate::worker::worker_bin;
-use crate::{repo_root, rt, run_ok, Localnet};
+use crate::{repo_root, run_ok, Localnet};
 
 /// Runs `deai-worker --quiet --output json <args>` and parses the one JSON document it prints.
 pub fn worker_json(args: &[&str]) -> serde_json::Value {
@@ -27,12 +27,7 @@ pub fn query<Req: prost::Message, Res: prost::Message + Default>(
     method: &str,
     req: &Req,
 ) -> Res {
-    rt().block_on(
-        net.client(0)
-            .query(&format!("/deai.inference.v1.Query/{method}"), req, 0),
-    )
-    .unwrap()
-    .unwrap_or_else(|e| panic!("{method}: {e}"))
+    crate::query_service(net, "deai.inference.v1.Query", method, req)
 }
 
 pub fn request(net: &Localnet, id: u64) -> pb::Request {

@@ -46,6 +46,18 @@ pub struct Localnet {
     base_port: u16,
 }
 
+/// Calls gRPC query `method` of `service` (`deai.compute.v1.Query`) over ABCI on node 0.
+pub fn query_service<Req: prost::Message, Res: prost::Message + Default>(
+    net: &Localnet,
+    service: &str,
+    method: &str,
+    req: &Req,
+) -> Res {
+    rt().block_on(net.client(0).query(&format!("/{service}/{method}"), req, 0))
+        .expect("node reachable")
+        .unwrap_or_else(|e| panic!("query {service}/{method}: {e}"))
+}
+
 /// A blocking runtime for the async RPC client.
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -8,7 +8,7 @@ use deai_proto::training::v1 as pb;
 
 use crate::compute::amount;
 use crate::worker::Daemon;
-use crate::{repo_root, rt, Localnet};
+use crate::{repo_root, Localnet};
 
 /// Calls a `deai.training.v1.Query` method on node 0.
 pub fn query<Req: prost::Message, Res: prost::Message + Default>(
@@ -16,12 +16,7 @@ pub fn query<Req: prost::Message, Res: prost::Message + Default>(
     method: &str,
     req: &Req,
 ) -> Res {
-    rt().block_on(
-        net.client(0)
-            .query(&format!("/deai.training.v1.Query/{method}"), req, 0),
-    )
-    .expect("node reachable")
-    .unwrap_or_else(|e| panic!("query {method}: {e}"))
+    crate::query_service(net, "deai.training.v1.Query", method, req)
 }
 
 pub fn task(net: &Localnet, id: u64) -> pb::Task {
