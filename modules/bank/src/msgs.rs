@@ -2,8 +2,8 @@
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1 as pb;
 use cosmos_sdk_proto::Any;
-use prost::Name;
 
+use deai_framework::handler::response;
 use deai_framework::{sdk, Address, Coins, Ctx, Event, Message, TxError};
 
 use crate::error::BankError;
@@ -14,13 +14,6 @@ use crate::{state_key, MODULE_NAME};
 
 /// Most outputs of one MsgMultiSend.
 pub const MAX_MULTI_SEND_OUTPUTS: usize = 256;
-
-fn response<R: prost::Message + Name>(r: R) -> Any {
-    Any {
-        type_url: R::type_url(),
-        value: r.encode_to_vec(),
-    }
-}
 
 fn check_send_enabled(ctx: &Ctx, coins: &Coins) -> Result<(), TxError> {
     for c in coins.iter() {

@@ -4,12 +4,13 @@
 //! `put_lease`.
 
 use deai_framework::keys::prefix_end;
+use deai_framework::records;
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 use deai_proto::compute::v1 as pb;
 use prost::Message;
 
 use crate::params::{Params, MAX_ORDER_BIDS, MAX_REDUNDANCY};
-use crate::state_key;
+use crate::{state_key, MODULE_NAME};
 
 /// Most auditors whose signatures one provider may hold (bounds deletion and queries).
 pub const MAX_AUDITORS_PER_PROVIDER: usize = 32;
@@ -29,28 +30,21 @@ pub(crate) fn offers_audits(p: &pb::Provider) -> bool {
 }
 
 pub(crate) fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, TxError> {
-    M::decode(bytes).map_err(|e| sdk::internal(format!("corrupt compute record: {e}")))
+    records::decode(MODULE_NAME, bytes)
 }
 
 fn get<M: Message + Default, S: StateRead + ?Sized>(
     s: &S,
     key: &[u8],
 ) -> Result<Option<M>, TxError> {
-    s.get(key)?.map(|b| decode(&b)).transpose()
+    records::get(MODULE_NAME, s, key)
 }
 
-/// An address stored in a record the module wrote itself.
-pub(crate) fn stored_addr(s: &str) -> Result<Address, TxError> {
-    Address::from_bech32(s).map_err(|e| sdk::internal(format!("corrupt stored address: {}", e.log)))
-}
+pub(crate) use deai_framework::records::stored_addr;
 
 pub trait ComputeRead: StateRead {
     fn compute_params(&self) -> Result<Params, TxError> {
-        match get::<pb::Params, _>(self, &state_key::params())? {
-            Some(p) => Params::from_proto(&p)
-                .map_err(|e| sdk::internal(format!("corrupt stored compute params: {e}"))),
-            None => Ok(Params::default()),
-        }
+        records::params(MODULE_NAME, self, &state_key::params(), Params::from_proto)
     }
 
     fn get_provider(&self, owner: &Address) -> Result<Option<pb::Provider>, TxError> {
@@ -206,16 +200,7 @@ pub trait ComputeRead: StateRead {
 
     /// The counter `name` as stored (0 if never set).
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
-        match self.get(&state_key::sequence(name))? {
-            None => Ok(0),
-            Some(b) => {
-                let arr: [u8; 8] = b
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| sdk::internal("corrupt compute sequence"))?;
-                Ok(u64::from_be_bytes(arr))
-            }
-        }
+        records::sequence(MODULE_NAME, self, &state_key::sequence(name))
     }
 }
 
@@ -388,12 +373,7 @@ pub trait ComputeWrite: StateWrite {
 
     /// Hands out the next id of counter `name` (ids start at 1).
     fn next_id(&mut self, name: &str) -> Result<u64, TxError> {
-        let id = self.sequence(name)?.max(1);
-        let next = id
-            .checked_add(1)
-            .ok_or_else(|| sdk::overflow(format!("{name} ids exhausted")))?;
-        self.set_sequence(name, next)?;
-        Ok(id)
+        records::next_id(MODULE_NAME, self, state_key::sequence(name), name)
     }
 }
 

@@ -15,9 +15,11 @@ pub mod error;
 pub mod events;
 pub mod gas;
 pub mod genesis;
+pub mod handler;
 pub mod keys;
 pub mod module;
 pub mod pagination;
+pub mod records;
 pub mod state;
 
 pub use address::Address;

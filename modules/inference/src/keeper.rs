@@ -4,28 +4,26 @@
 //! pending requests) only by `put_request`.
 
 use deai_framework::keys::prefix_end;
+use deai_framework::records;
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 use deai_proto::inference::v1::{self as pb, RequestState, ServerState};
 use prost::Message;
 
 use crate::params::{Params, MAX_SERVERS_PER_MODEL};
-use crate::state_key;
+use crate::{state_key, MODULE_NAME};
 
 pub(crate) fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, TxError> {
-    M::decode(bytes).map_err(|e| sdk::internal(format!("corrupt inference record: {e}")))
+    records::decode(MODULE_NAME, bytes)
 }
 
 fn get<M: Message + Default, S: StateRead + ?Sized>(
     s: &S,
     key: &[u8],
 ) -> Result<Option<M>, TxError> {
-    s.get(key)?.map(|b| decode(&b)).transpose()
+    records::get(MODULE_NAME, s, key)
 }
 
-/// An address stored in a record the module wrote itself.
-pub(crate) fn stored_addr(s: &str) -> Result<Address, TxError> {
-    Address::from_bech32(s).map_err(|e| sdk::internal(format!("corrupt stored address: {}", e.log)))
-}
+pub(crate) use deai_framework::records::stored_addr;
 
 /// Whether a request's fee (and any bonds of it) is still held: pending, in its challenge
 /// window, or disputed.
@@ -47,11 +45,7 @@ pub fn due_height(r: &pb::Request) -> Option<u64> {
 
 pub trait InferenceRead: StateRead {
     fn inference_params(&self) -> Result<Params, TxError> {
-        match get::<pb::Params, _>(self, &state_key::params())? {
-            Some(p) => Params::from_proto(&p)
-                .map_err(|e| sdk::internal(format!("corrupt stored inference params: {e}"))),
-            None => Ok(Params::default()),
-        }
+        records::params(MODULE_NAME, self, &state_key::params(), Params::from_proto)
     }
 
     /// A model without its verifying key (`verifying_key` empty).
@@ -164,16 +158,7 @@ pub trait InferenceRead: StateRead {
 
     /// The counter `name` as stored (0 if never set).
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
-        match self.get(&state_key::sequence(name))? {
-            None => Ok(0),
-            Some(b) => {
-                let arr: [u8; 8] = b
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| sdk::internal("corrupt inference sequence"))?;
-                Ok(u64::from_be_bytes(arr))
-            }
-        }
+        records::sequence(MODULE_NAME, self, &state_key::sequence(name))
     }
 }
 
@@ -314,12 +299,7 @@ pub trait InferenceWrite: StateWrite {
 
     /// Hands out the next id of counter `name` (ids start at 1).
     fn next_id(&mut self, name: &str) -> Result<u64, TxError> {
-        let id = self.sequence(name)?.max(1);
-        let next = id
-            .checked_add(1)
-            .ok_or_else(|| sdk::overflow(format!("{name} ids exhausted")))?;
-        self.set_sequence(name, next)?;
-        Ok(id)
+        records::next_id(MODULE_NAME, self, state_key::sequence(name), name)
     }
 }
 

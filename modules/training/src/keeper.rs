@@ -2,12 +2,13 @@
 //! each record's secondary indexes only by its `put_*`/`remove_*` function.
 
 use deai_framework::keys::prefix_end;
+use deai_framework::records::{self, u64_value};
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 use deai_proto::training::v1 as pb;
 use prost::Message;
 
 use crate::params::{Params, MAX_NEURONS_CAP};
-use crate::state_key;
+use crate::{state_key, MODULE_NAME};
 
 /// Most unbonding entries one owner may hold in one task, pruning included (voluntary
 /// removals are capped lower, by `max_unbonding_entries`); bounds slashing and queries.
@@ -20,14 +21,14 @@ pub const KIND_BASE_DEADLINE: u8 = 0;
 pub const KIND_EPOCH: u8 = 1;
 
 pub(crate) fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, TxError> {
-    M::decode(bytes).map_err(|e| sdk::internal(format!("corrupt training record: {e}")))
+    records::decode(MODULE_NAME, bytes)
 }
 
 fn get<M: Message + Default, S: StateRead + ?Sized>(
     s: &S,
     key: &[u8],
 ) -> Result<Option<M>, TxError> {
-    s.get(key)?.map(|b| decode(&b)).transpose()
+    records::get(MODULE_NAME, s, key)
 }
 
 fn all_under<M: Message + Default, S: StateRead + ?Sized>(
@@ -35,32 +36,14 @@ fn all_under<M: Message + Default, S: StateRead + ?Sized>(
     prefix: &[u8],
     limit: usize,
 ) -> Result<Vec<M>, TxError> {
-    let end = prefix_end(prefix);
-    s.scan(prefix, end.as_deref(), false, limit)?
-        .iter()
-        .map(|(_, v)| decode(v))
-        .collect()
+    records::all_under(MODULE_NAME, s, prefix, limit)
 }
 
-/// An address stored in a record the module wrote itself.
-pub(crate) fn stored_addr(s: &str) -> Result<Address, TxError> {
-    Address::from_bech32(s).map_err(|e| sdk::internal(format!("corrupt stored address: {}", e.log)))
-}
-
-fn u64_value(b: &[u8], what: &str) -> Result<u64, TxError> {
-    let arr: [u8; 8] = b
-        .try_into()
-        .map_err(|_| sdk::internal(format!("corrupt {what}")))?;
-    Ok(u64::from_be_bytes(arr))
-}
+pub(crate) use deai_framework::records::stored_addr;
 
 pub trait TrainingRead: StateRead {
     fn training_params(&self) -> Result<Params, TxError> {
-        match get::<pb::Params, _>(self, &state_key::params())? {
-            Some(p) => Params::from_proto(&p)
-                .map_err(|e| sdk::internal(format!("corrupt stored training params: {e}"))),
-            None => Ok(Params::default()),
-        }
+        records::params(MODULE_NAME, self, &state_key::params(), Params::from_proto)
     }
 
     /// A task without its base spec bytes, as the module's logic needs it.
@@ -199,8 +182,7 @@ pub trait TrainingRead: StateRead {
 
     /// The counter `name` as stored (0 if never set).
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
-        self.get(&state_key::sequence(name))?
-            .map_or(Ok(0), |b| u64_value(&b, "training sequence"))
+        records::sequence(MODULE_NAME, self, &state_key::sequence(name))
     }
 }
 
@@ -343,12 +325,7 @@ pub trait TrainingWrite: StateWrite {
 
     /// Hands out the next id of counter `name` (ids start at 1).
     fn next_id(&mut self, name: &str) -> Result<u64, TxError> {
-        let id = self.sequence(name)?.max(1);
-        let next = id
-            .checked_add(1)
-            .ok_or_else(|| sdk::overflow(format!("{name} ids exhausted")))?;
-        self.set_sequence(name, next)?;
-        Ok(id)
+        records::next_id(MODULE_NAME, self, state_key::sequence(name), name)
     }
 }
 

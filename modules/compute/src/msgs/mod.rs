@@ -17,12 +17,14 @@ pub use order::{CloseOrder, CreateOrder, DepositOrder};
 pub use provider::{CreateProvider, DeleteProvider, SignProviderAttributes, UpdateProvider};
 pub use result::{SubmitResult, RESULT_HASH_LEN};
 
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;
-use prost::Name;
 
-use deai_framework::{sdk, Address, Coin, Coins, Ctx, Event, Message, TxError};
+use deai_framework::{sdk, Address, Ctx, Message, TxError};
 use deai_proto::compute::v1 as pb;
+
+pub(crate) use deai_framework::handler::{
+    coins_of, emit_all, required_coin, response, sender_event,
+};
 
 use crate::error::ComputeError;
 use crate::keeper::ComputeWrite;
@@ -35,32 +37,6 @@ pub const MAX_HOST_URI_LEN: usize = 256;
 pub const MAX_ATTRIBUTES: usize = 32;
 pub const MAX_ATTRIBUTE_KEY_LEN: usize = 64;
 pub const MAX_ATTRIBUTE_VALUE_LEN: usize = 128;
-
-pub(crate) fn response<R: prost::Message + Name>(r: R) -> Any {
-    Any {
-        type_url: R::type_url(),
-        value: r.encode_to_vec(),
-    }
-}
-
-pub(crate) fn emit_all(ctx: &mut Ctx, events: Vec<Event>) {
-    events.into_iter().for_each(|e| ctx.emit(e));
-}
-
-pub(crate) fn sender_event(sender: &Address) -> Event {
-    Event::new("message").attr("sender", sender)
-}
-
-/// A required coin field.
-pub(crate) fn required_coin(c: Option<ProtoCoin>, name: &'static str) -> Result<Coin, TxError> {
-    let c = c.ok_or_else(|| sdk::invalid_coins(format!("{name} is required")))?;
-    Coin::from_proto(&c)
-}
-
-/// A single positive coin as a coin set (for bank's escrow functions).
-pub(crate) fn coins_of(c: &Coin) -> Result<Coins, TxError> {
-    Coins::new(vec![c.clone()])
-}
 
 /// `http://` or `https://`, a host, bounded, printable ASCII without spaces.
 pub fn validate_host_uri(uri: &str) -> Result<(), ComputeError> {

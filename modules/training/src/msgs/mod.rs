@@ -1,12 +1,14 @@
 //! training's messages: decoding and stateless validation (`TryFrom` the proto), then
 //! execution. Shared helpers live here.
 
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;
-use prost::Name;
 
-use deai_framework::{sdk, Address, Coin, Coins, Ctx, Event, Message, TxError};
+use deai_framework::{sdk, Address, Ctx, Message, TxError};
 use deai_proto::training::v1 as pb;
+
+pub(crate) use deai_framework::handler::{
+    coins_of, emit_all, required_coin, response, sender_event,
+};
 
 use crate::error::TrainingError;
 use crate::keeper::{TrainingRead, TrainingWrite};
@@ -29,32 +31,6 @@ pub use task::{create_task, task_seed, CreateTask, TASK_SEED_DOMAIN, TASK_SEQ};
 pub(crate) fn load_task(ctx: &Ctx, id: u64) -> Result<pb::Task, TxError> {
     ctx.get_task(id)?
         .ok_or_else(|| TrainingError::TaskNotFound(id).into())
-}
-
-pub(crate) fn response<R: prost::Message + Name>(r: R) -> Any {
-    Any {
-        type_url: R::type_url(),
-        value: r.encode_to_vec(),
-    }
-}
-
-pub(crate) fn emit_all(ctx: &mut Ctx, events: Vec<Event>) {
-    events.into_iter().for_each(|e| ctx.emit(e));
-}
-
-pub(crate) fn sender_event(sender: &Address) -> Event {
-    Event::new("message").attr("sender", sender)
-}
-
-/// A required coin field.
-pub(crate) fn required_coin(c: Option<ProtoCoin>, name: &'static str) -> Result<Coin, TxError> {
-    let c = c.ok_or_else(|| sdk::invalid_coins(format!("{name} is required")))?;
-    Coin::from_proto(&c)
-}
-
-/// A single coin as a coin set (for bank's escrow functions).
-pub(crate) fn coins_of(c: &Coin) -> Result<Coins, TxError> {
-    Coins::new(vec![c.clone()])
 }
 
 /// MsgUpdateParams: replaces every training param; only the module's authority may sign it.
