@@ -5,7 +5,6 @@
 //! window. Every other validator recomputes a submitted aggregate (anyone can) and opens an
 //! AGGREGATE audit when it differs.
 
-use deai_client::to_any;
 use deai_proto::training::v1 as pb;
 use deai_worker_jobs::Digest;
 
@@ -152,13 +151,7 @@ impl<C: Chain> Validator<C> {
             aggregate_hash: crate::files::raw(&rec.aggregate_hash)?,
             uri: rec.uri.clone(),
         };
-        let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(
-            c.ok(),
-            "MsgSubmitAggregate refused (code {}): {}",
-            c.code,
-            c.raw_log
-        );
+        let c = self.chain.send_msg(&msg).await?;
         tracing::info!(round = r, aggregate = %rec.aggregate_hash, tx = %c.txhash, "aggregate submitted");
         if let Some(a) = self.state.aggregates.get_mut(&r) {
             a.submitted = true;

@@ -4,7 +4,7 @@
 //! behind the same trait.
 
 use cosmos_sdk_proto::Any;
-use deai_client::TxSender;
+use deai_client::{to_any, TxSender};
 use deai_proto::training::v1 as pb;
 use deai_worker_daemon::abci::{next_key, Abci};
 pub use deai_worker_daemon::Committed;
@@ -33,6 +33,62 @@ pub trait Chain {
     /// Signs, sends and waits for the commit. `Err` when CheckTx refused it or it was not
     /// committed in time; a committed tx that failed has a non-zero `code`.
     async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed>;
+
+    /// The task `id`; `Err` when there is none.
+    async fn task_of(&self, id: u64) -> anyhow::Result<pb::Task> {
+        self.task(id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("task {id} not found"))
+    }
+
+    /// Sends `msg` alone and waits for its commit; `Err` also when it committed with a
+    /// non-zero code ([`refused`]).
+    async fn send_msg<M: prost::Message + prost::Name>(
+        &mut self,
+        msg: &M,
+    ) -> anyhow::Result<Committed> {
+        let c = self.send(vec![to_any(msg)]).await?;
+        refused::<M>(&c)?;
+        Ok(c)
+    }
+}
+
+/// Checks that `me` is a `role` neuron of task `task_id`, with a clear error otherwise (how
+/// to register when it is none); the task and the neuron.
+pub async fn registered<C: Chain>(
+    chain: &C,
+    task_id: u64,
+    me: &str,
+    role: pb::Role,
+) -> anyhow::Result<(pb::Task, pb::Neuron)> {
+    let task = chain.task_of(task_id).await?;
+    let name = role
+        .as_str_name()
+        .trim_start_matches("ROLE_")
+        .to_ascii_lowercase();
+    let n = chain.neuron(task_id, me).await?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "{me} is not a neuron of task {task_id}: register it first with `deaid tx training register {task_id} {name} <stake>`"
+        )
+    })?;
+    anyhow::ensure!(
+        n.role == role as i32,
+        "{me} is a neuron of task {task_id} but not a {name} (role {})",
+        n.role
+    );
+    Ok((task, n))
+}
+
+/// `Err("<Msg> refused (code c): log")` when the committed tx of an `M` failed.
+pub fn refused<M: prost::Name>(c: &Committed) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        c.ok(),
+        "{} refused (code {}): {}",
+        M::NAME,
+        c.code,
+        c.raw_log
+    );
+    Ok(())
 }
 
 /// A node with a key.

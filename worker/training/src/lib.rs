@@ -36,32 +36,26 @@ pub use files::Files;
 pub use trainer::{check_trainer, Trainer, TrainerConfig};
 pub use validator::{check_validator, Validator, ValidatorConfig};
 
-impl<C: Chain> run::Ticking for Trainer<C> {
-    fn name(&self) -> &'static str {
-        "trainer"
-    }
-    fn cancel_flag(&self) -> CancelFlag {
-        Trainer::cancel_flag(self)
-    }
-    async fn tick(&mut self) -> anyhow::Result<()> {
-        Trainer::tick(self).await
-    }
-    fn stop(&mut self) {
-        self.save();
-    }
+/// Both daemons tick the same way: their own `tick`, raising their cancel flag on shutdown
+/// and saving their state when they stop.
+macro_rules! ticking {
+    ($daemon:ident, $name:literal) => {
+        impl<C: Chain> run::Ticking for $daemon<C> {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn cancel_flag(&self) -> CancelFlag {
+                $daemon::cancel_flag(self)
+            }
+            async fn tick(&mut self) -> anyhow::Result<()> {
+                $daemon::tick(self).await
+            }
+            fn stop(&mut self) {
+                self.save();
+            }
+        }
+    };
 }
 
-impl<C: Chain> run::Ticking for Validator<C> {
-    fn name(&self) -> &'static str {
-        "validator"
-    }
-    fn cancel_flag(&self) -> CancelFlag {
-        Validator::cancel_flag(self)
-    }
-    async fn tick(&mut self) -> anyhow::Result<()> {
-        Validator::tick(self).await
-    }
-    fn stop(&mut self) {
-        self.save();
-    }
-}
+ticking!(Trainer, "trainer");
+ticking!(Validator, "validator");

@@ -9,7 +9,7 @@
 use deai_client::to_any;
 use deai_proto::training::v1 as pb;
 
-use crate::chain::Chain;
+use crate::chain::{refused, Chain};
 use crate::job;
 use crate::state::AnswerRecord;
 use crate::validator::Validator;
@@ -137,12 +137,7 @@ impl<C: Chain> Validator<C> {
             }
         }
         self.save();
-        anyhow::ensure!(
-            c.ok(),
-            "MsgSubmitAudit refused (code {}): {}",
-            c.code,
-            c.raw_log
-        );
+        refused::<pb::MsgSubmitAudit>(&c)?;
         tracing::info!(audit = a.id, tx = %c.txhash, "audit answered");
         Ok(())
     }

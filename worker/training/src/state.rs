@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use deai_worker_daemon::one_line;
 use deai_worker_daemon::state::{StateFile, Versioned};
 use serde::{Deserialize, Serialize};
 
@@ -154,19 +155,40 @@ impl Default for ValidatorState {
     }
 }
 
-impl Versioned for TrainerState {
-    const VERSION: u32 = STATE_VERSION;
-    fn version(&self) -> u32 {
-        self.version
-    }
+/// What the trainer's and the validator's states share: a version, the task they are bound
+/// to, and old records to prune.
+pub trait TaskState: Versioned + Serialize {
+    /// The state's name in logs ("trainer state").
+    const WHAT: &'static str;
+    /// The task it is of (0: not bound yet).
+    fn task_id_mut(&mut self) -> &mut u64;
+    /// Drops the oldest records beyond [`KEEP`].
+    fn prune(&mut self);
 }
 
-impl Versioned for ValidatorState {
-    const VERSION: u32 = STATE_VERSION;
-    fn version(&self) -> u32 {
-        self.version
-    }
+macro_rules! task_state {
+    ($t:ty, $what:literal) => {
+        impl Versioned for $t {
+            const VERSION: u32 = STATE_VERSION;
+            fn version(&self) -> u32 {
+                self.version
+            }
+        }
+
+        impl TaskState for $t {
+            const WHAT: &'static str = $what;
+            fn task_id_mut(&mut self) -> &mut u64 {
+                &mut self.task_id
+            }
+            fn prune(&mut self) {
+                <$t>::prune(self)
+            }
+        }
+    };
 }
+
+task_state!(TrainerState, "trainer state");
+task_state!(ValidatorState, "validator state");
 
 /// The key of an opened audit.
 pub fn audit_key(round: u64, aggregate: bool, uid: u32) -> String {
@@ -231,13 +253,26 @@ where
 
 /// Binds a state to `task_id`; a state of another task is refused (its rounds, salts and
 /// audits are that task's).
-pub fn bind_task(bound: &mut u64, task_id: u64, path: &Path) -> anyhow::Result<()> {
+pub fn bind_task<S: TaskState>(
+    state: &mut S,
+    task_id: u64,
+    file: &StateFile,
+) -> anyhow::Result<()> {
+    let bound = state.task_id_mut();
     anyhow::ensure!(
         *bound == 0 || *bound == task_id,
         "{} is the state of task {}, not of task {task_id}: use another --state-dir",
-        path.display(),
+        file.path().display(),
         bound
     );
     *bound = task_id;
     Ok(())
+}
+
+/// Prunes and writes `state`; a failure is logged (the next change retries).
+pub fn save<S: TaskState>(file: &StateFile, state: &mut S) {
+    state.prune();
+    if let Err(e) = file.save(state) {
+        tracing::error!(error = %one_line(&e), "could not write the {}", S::WHAT);
+    }
 }

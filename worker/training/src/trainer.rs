@@ -12,12 +12,11 @@
 
 use std::sync::Arc;
 
-use deai_client::to_any;
 use deai_proto::training::v1 as pb;
-use deai_worker_daemon::{one_line, StateFile};
+use deai_worker_daemon::StateFile;
 use deai_worker_jobs::Digest;
 
-use crate::chain::Chain;
+use crate::chain::{registered, Chain};
 use crate::engine::{random_weights, CancelFlag, Engine};
 use crate::files::{raw, Files};
 use crate::job;
@@ -44,26 +43,14 @@ pub struct Trainer<C: Chain> {
     jailed: bool,
 }
 
-/// Checks that `me` is a trainer neuron of `task_id`, with a clear error otherwise.
+/// Checks that `me` is a trainer neuron of `task_id` and the task is active, with a clear
+/// error otherwise.
 pub async fn check_trainer<C: Chain>(
     chain: &C,
     task_id: u64,
     me: &str,
 ) -> anyhow::Result<pb::Neuron> {
-    let task = chain
-        .task(task_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("task {task_id} not found"))?;
-    let n = chain.neuron(task_id, me).await?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{me} is not a neuron of task {task_id}: register it first with `deaid tx training register {task_id} trainer <stake>`"
-        )
-    })?;
-    anyhow::ensure!(
-        n.role == pb::Role::Trainer as i32,
-        "{me} is a neuron of task {task_id} but not a trainer (role {})",
-        n.role
-    );
+    let (task, n) = registered(chain, task_id, me, pb::Role::Trainer).await?;
     anyhow::ensure!(
         task.state == pb::TaskState::Active as i32,
         "task {task_id} is not active"
@@ -81,7 +68,7 @@ impl<C: Chain> Trainer<C> {
         file: StateFile,
         mut state: TrainerState,
     ) -> anyhow::Result<Self> {
-        crate::state::bind_task(&mut state.task_id, cfg.task_id, &file.path())?;
+        crate::state::bind_task(&mut state, cfg.task_id, &file)?;
         let me = chain.address();
         Ok(Trainer {
             chain,
@@ -113,10 +100,7 @@ impl<C: Chain> Trainer<C> {
     }
 
     pub(crate) fn save(&mut self) {
-        self.state.prune();
-        if let Err(e) = self.file.save(&self.state) {
-            tracing::error!(error = %one_line(&e), "could not write the trainer state");
-        }
+        crate::state::save(&self.file, &mut self.state);
     }
 
     /// One look at the chain and what it asks for now: train the round's update, commit
@@ -125,11 +109,7 @@ impl<C: Chain> Trainer<C> {
     pub async fn tick(&mut self) -> anyhow::Result<()> {
         let id = self.cfg.task_id;
         let height = self.chain.height().await?;
-        let task = self
-            .chain
-            .task(id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("task {id} not found"))?;
+        let task = self.chain.task_of(id).await?;
         if task.state != pb::TaskState::Active as i32 {
             return Ok(());
         }
@@ -306,13 +286,7 @@ impl<C: Chain> Trainer<C> {
             round: r,
             commit_hash: hash,
         };
-        let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(
-            c.ok(),
-            "MsgCommitUpdate refused (code {}): {}",
-            c.code,
-            c.raw_log
-        );
+        let c = self.chain.send_msg(&msg).await?;
         tracing::info!(round = r, tx = %c.txhash, "update committed");
         self.set(r, |x| {
             x.committed = true;
@@ -355,13 +329,7 @@ impl<C: Chain> Trainer<C> {
                 .map(|h| raw(h))
                 .collect::<anyhow::Result<_>>()?,
         };
-        let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(
-            c.ok(),
-            "MsgRevealUpdate refused (code {}): {}",
-            c.code,
-            c.raw_log
-        );
+        let c = self.chain.send_msg(&msg).await?;
         tracing::info!(round = r, tx = %c.txhash, update = %rec.update_hash, "update revealed");
         self.set(r, |x| {
             x.committed = true;

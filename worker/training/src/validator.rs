@@ -18,7 +18,7 @@ use deai_proto::training::v1 as pb;
 use deai_worker_daemon::{one_line, StateFile};
 use deai_worker_jobs::{score_u16, JobSpec, TrainResult};
 
-use crate::chain::{Chain, RoundView};
+use crate::chain::{registered, Chain, RoundView};
 use crate::engine::{classes, CancelFlag, Engine};
 use crate::files::{digest_of, raw, Files};
 use crate::job;
@@ -62,21 +62,7 @@ pub async fn check_validator<C: Chain>(
     task_id: u64,
     me: &str,
 ) -> anyhow::Result<pb::Neuron> {
-    chain
-        .task(task_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("task {task_id} not found"))?;
-    let n = chain.neuron(task_id, me).await?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{me} is not a neuron of task {task_id}: register it first with `deaid tx training register {task_id} validator <stake>`"
-        )
-    })?;
-    anyhow::ensure!(
-        n.role == pb::Role::Validator as i32,
-        "{me} is a neuron of task {task_id} but not a validator (role {})",
-        n.role
-    );
-    Ok(n)
+    Ok(registered(chain, task_id, me, pb::Role::Validator).await?.1)
 }
 
 impl<C: Chain> Validator<C> {
@@ -89,7 +75,7 @@ impl<C: Chain> Validator<C> {
         file: StateFile,
         mut state: ValidatorState,
     ) -> anyhow::Result<Self> {
-        crate::state::bind_task(&mut state.task_id, cfg.task_id, &file.path())?;
+        crate::state::bind_task(&mut state, cfg.task_id, &file)?;
         let me = chain.address();
         Ok(Validator {
             chain,
@@ -136,10 +122,7 @@ impl<C: Chain> Validator<C> {
     }
 
     pub(crate) fn save(&mut self) {
-        self.state.prune();
-        if let Err(e) = self.file.save(&self.state) {
-            tracing::error!(error = %one_line(&e), "could not write the validator state");
-        }
+        crate::state::save(&self.file, &mut self.state);
     }
 
     /// One look at the chain: referee duties, the aggregate (as aggregator, or rechecking
@@ -148,11 +131,7 @@ impl<C: Chain> Validator<C> {
     pub async fn tick(&mut self) -> anyhow::Result<()> {
         let id = self.cfg.task_id;
         let height = self.chain.height().await?;
-        let task = self
-            .chain
-            .task(id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("task {id} not found"))?;
+        let task = self.chain.task_of(id).await?;
         if let Err(e) = self.referee(&task).await {
             tracing::warn!(error = %one_line(&e), "refereeing");
         }
@@ -325,13 +304,7 @@ impl<C: Chain> Validator<C> {
             round: r,
             commit_hash: hash,
         };
-        let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(
-            c.ok(),
-            "MsgCommitWeights refused (code {}): {}",
-            c.code,
-            c.raw_log
-        );
+        let c = self.chain.send_msg(&msg).await?;
         tracing::info!(round = r, tx = %c.txhash, "weights committed");
         self.set_weights(r, |w| w.committed = true)
     }
@@ -370,13 +343,7 @@ impl<C: Chain> Validator<C> {
             salt: raw(&rec.salt)?,
             version: WEIGHTS_VERSION,
         };
-        let c = self.chain.send(vec![to_any(&msg)]).await?;
-        anyhow::ensure!(
-            c.ok(),
-            "MsgRevealWeights refused (code {}): {}",
-            c.code,
-            c.raw_log
-        );
+        let c = self.chain.send_msg(&msg).await?;
         tracing::info!(round = r, tx = %c.txhash, "weights revealed");
         self.set_weights(r, |w| {
             w.committed = true;
