@@ -167,6 +167,24 @@ fn validator(
     .unwrap()
 }
 
+/// Validator `who` at `audit_rate`, its state in `tmp/v{who}` and its own store served from
+/// `tmp/v{who}-store` (a restart: the same call again); and that store's URL.
+async fn served_validator(
+    chain: &FakeChain,
+    tmp: &Path,
+    who: u8,
+    audit_rate: f64,
+) -> (Validator<FakeChain>, String) {
+    let (store, url) = served_store(&tmp.join(format!("v{who}-store"))).await;
+    let v = validator(
+        chain.as_(&addr(who)),
+        &tmp.join(format!("v{who}")),
+        files(store, &url),
+        audit_rate,
+    );
+    (v, url)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trainer_commits_and_reveals_across_restarts_without_submitting_twice() {
     let tmp = TempDir::new().unwrap();
@@ -290,13 +308,7 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
         .await
         .is_err());
     check_validator(&v_chain, TASK, &addr(3)).await.unwrap();
-    let (vstore, vurl) = served_store(&tmp.path().join("v-store")).await;
-    let mut v = validator(
-        v_chain.clone(),
-        &tmp.path().join("v"),
-        files(vstore, &vurl),
-        0.0,
-    );
+    let (mut v, _) = served_validator(&chain, tmp.path(), 3, 0.0).await;
 
     // Still in the reveal phase: nothing scored yet.
     v.tick().await.unwrap();
@@ -321,13 +333,7 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
     // Ticks and a restart send nothing twice; the reveal matches the commit.
     v.tick().await.unwrap();
     drop(v);
-    let (vstore, vurl) = served_store(&tmp.path().join("v-store")).await;
-    let mut v = validator(
-        v_chain.clone(),
-        &tmp.path().join("v"),
-        files(vstore, &vurl),
-        0.0,
-    );
+    let (mut v, _) = served_validator(&chain, tmp.path(), 3, 0.0).await;
     v.tick().await.unwrap();
     chain.set_height(WEIGHTS_REVEAL_AT);
     v.tick().await.unwrap();
@@ -363,13 +369,7 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
     // Another validator scores the same update 0 but leaves it to the pending audit, and
     // to the settled one after it.
     chain.set_height(WEIGHTS_AT);
-    let (s4, u4) = served_store(&tmp.path().join("v4-store")).await;
-    let mut v4 = validator(
-        chain.as_(&addr(4)),
-        &tmp.path().join("v4"),
-        files(s4, &u4),
-        0.0,
-    );
+    let (mut v4, _) = served_validator(&chain, tmp.path(), 4, 0.0).await;
     v4.tick().await.unwrap();
     assert_eq!(v4.state().weights[&0].values[1], 0);
     assert!(v4.state().opened.is_empty());
@@ -391,13 +391,7 @@ async fn a_referee_answers_the_true_hash_for_an_honest_update_and_another_for_a_
         l.next_segment = 1;
         l.next_referee = addr(4);
     });
-    let (s3, u3) = served_store(&tmp.path().join("v3-store")).await;
-    let mut auditor = validator(
-        chain.as_(&addr(3)),
-        &tmp.path().join("v3"),
-        files(s3, &u3),
-        1.0,
-    );
+    let (mut auditor, _) = served_validator(&chain, tmp.path(), 3, 1.0).await;
     chain.set_height(WEIGHTS_AT);
     auditor.tick().await.unwrap();
     assert_eq!(chain.with(|l| l.audits.len()), 2);
@@ -411,13 +405,7 @@ async fn a_referee_answers_the_true_hash_for_an_honest_update_and_another_for_a_
         l.audits.push(a);
     });
 
-    let (s4, u4) = served_store(&tmp.path().join("v4-store")).await;
-    let mut referee = validator(
-        chain.as_(&addr(4)),
-        &tmp.path().join("v4"),
-        files(s4, &u4),
-        0.0,
-    );
+    let (mut referee, _) = served_validator(&chain, tmp.path(), 4, 0.0).await;
     referee.tick().await.unwrap();
     let audits = chain.with(|l| l.audits.clone());
     let honest = chain.with(|l| l.updates[&(0, 0)].clone());
@@ -438,13 +426,7 @@ async fn a_referee_answers_the_true_hash_for_an_honest_update_and_another_for_a_
     assert_eq!(audits[2].answer, honest.update_hash);
     // Answered once each, also after a restart.
     drop(referee);
-    let (s4, u4) = served_store(&tmp.path().join("v4-store")).await;
-    let mut referee = validator(
-        chain.as_(&addr(4)),
-        &tmp.path().join("v4"),
-        files(s4, &u4),
-        0.0,
-    );
+    let (mut referee, _) = served_validator(&chain, tmp.path(), 4, 0.0).await;
     referee.tick().await.unwrap();
     assert_eq!(chain.committed::<pb::MsgSubmitAudit>().len(), 3);
 }
@@ -480,13 +462,7 @@ async fn the_aggregator_submits_the_fedavg_the_next_round_trains_from_it_and_a_w
         );
         l.height = 120;
     });
-    let (s3, u3) = served_store(&tmp.path().join("v3-store")).await;
-    let mut aggregator = validator(
-        chain.as_(&addr(3)),
-        &tmp.path().join("v3"),
-        files(s3, &u3),
-        0.0,
-    );
+    let (mut aggregator, u3) = served_validator(&chain, tmp.path(), 3, 0.0).await;
     aggregator.tick().await.unwrap();
     aggregator.tick().await.unwrap();
     assert_eq!(chain.committed::<pb::MsgSubmitAggregate>().len(), 1);
@@ -507,13 +483,7 @@ async fn the_aggregator_submits_the_fedavg_the_next_round_trains_from_it_and_a_w
     assert_eq!(r0.aggregate_uri, format!("{u3}/blobs/{expected}"));
 
     // Another validator recomputes it: it matches, no audit.
-    let (s4, u4) = served_store(&tmp.path().join("v4-store")).await;
-    let mut v4 = validator(
-        chain.as_(&addr(4)),
-        &tmp.path().join("v4"),
-        files(s4.clone(), &u4),
-        0.0,
-    );
+    let (mut v4, _) = served_validator(&chain, tmp.path(), 4, 0.0).await;
     v4.tick().await.unwrap();
     assert_eq!(v4.state().rechecked.get(&0), Some(&true));
     assert!(chain.with(|l| l.audits.is_empty()));
@@ -571,13 +541,7 @@ async fn the_aggregator_submits_the_fedavg_the_next_round_trains_from_it_and_a_w
         l.next_referee = addr(4);
         l.next_segment = 0;
     });
-    let (s5, u5) = served_store(&tmp.path().join("v5-store")).await;
-    let mut v5 = validator(
-        chain.as_(&addr(5)),
-        &tmp.path().join("v5"),
-        files(s5, &u5),
-        0.0,
-    );
+    let (mut v5, _) = served_validator(&chain, tmp.path(), 5, 0.0).await;
     v5.tick().await.unwrap();
     assert_eq!(v5.state().rechecked.get(&0), Some(&false));
     let a = chain.with(|l| l.audits[1].clone());
