@@ -1,31 +1,18 @@
 //! Test helpers, params, providers and genesis.
 
-use std::collections::BTreeMap;
-
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;
 use prost::Name;
 
 use deai_bank::BankRead;
-use deai_framework::context::BlockInfo;
-use deai_framework::{Address, Ctx, Event, GasMeter, MemStore, Module, Router, TxError};
+use deai_framework::{Event, MemStore, Module, TxError};
 use deai_proto::compute::v1 as pb;
 
 use crate::*;
 
+pub(crate) use deai_framework::testing::{self, addr, code, proto_coin as coin};
+
 pub(crate) const USERS: [u8; 5] = [1, 2, 3, 4, 5];
 pub(crate) const FUNDS: u128 = 1_000_000_000;
-
-pub(crate) fn addr(b: u8) -> Address {
-    Address::from_bytes(&[b; 20]).unwrap()
-}
-
-pub(crate) fn coin(amount: u128, denom: &str) -> ProtoCoin {
-    ProtoCoin {
-        denom: denom.into(),
-        amount: amount.to_string(),
-    }
-}
 
 pub(crate) fn attr(k: &str, v: &str) -> pb::Attribute {
     pb::Attribute {
@@ -43,36 +30,15 @@ pub(crate) fn modules() -> Vec<Box<dyn Module>> {
 }
 
 pub(crate) fn store() -> MemStore {
-    let balances: Vec<_> = USERS
-        .iter()
-        .map(|u| {
-            serde_json::json!({"address": addr(*u).to_bech32(), "coins": [
-                {"denom": "uatom", "amount": FUNDS.to_string()},
-                {"denom": "udeai", "amount": FUNDS.to_string()}]})
-        })
-        .collect();
-    let app = serde_json::json!({
-        "auth": {},
-        "bank": {"balances": balances},
-        "compute": {"authority": addr(9).to_bech32()},
-    });
-    init_all(&app)
+    init_all(&testing::funded_genesis(MODULE_NAME, &USERS, FUNDS, 9))
 }
 
 pub(crate) fn init_all(app: &serde_json::Value) -> MemStore {
-    let mut s = MemStore::new();
-    for m in modules() {
-        m.init_genesis(&mut s, &app[m.name()]).unwrap();
-    }
-    s
+    testing::try_init_all(&modules(), app).unwrap()
 }
 
 pub(crate) fn export_all(s: &MemStore) -> serde_json::Value {
-    let mut out = serde_json::Map::new();
-    for m in modules() {
-        out.insert(m.name().into(), m.export_genesis(s).unwrap());
-    }
-    serde_json::Value::Object(out)
+    testing::export_all(&modules(), s)
 }
 
 /// Decodes a proto message through the router and runs it the way the app does: on an
@@ -99,46 +65,13 @@ pub(crate) fn exec_full<P: prost::Message + Name>(
     height: u64,
     p: P,
 ) -> Result<(Any, Vec<Event>), TxError> {
-    let mut router = Router::new();
-    ComputeModule.register(&mut router);
-    let msg = router.decode(&Any {
-        type_url: P::type_url(),
-        value: p.encode_to_vec(),
-    })?;
-    let block = BlockInfo {
-        height,
-        prev_block_hash: prev_hash(height),
-        ..Default::default()
-    };
-    let gas = GasMeter::new(10_000_000);
-    let snapshot = s.clone();
-    let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    let response = msg.execute(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    s.apply(writes);
-    Ok((response, events))
+    let block = testing::block(height);
+    testing::exec(&ComputeModule, s, &block, 10_000_000, p).map(|(r, events, _)| (r, events))
 }
 
 /// Runs compute's `end_block` at `height`, as the app does (its writes applied on success).
 pub(crate) fn end_block_at(s: &mut MemStore, height: u64) -> Vec<Event> {
-    let block = BlockInfo {
-        height,
-        prev_block_hash: prev_hash(height),
-        ..Default::default()
-    };
-    let gas = GasMeter::infinite();
-    let snapshot = s.clone();
-    let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    ComputeModule.end_block(&mut ctx).unwrap();
-    let (writes, events) = ctx.finish();
-    s.apply(writes);
-    events
-}
-
-/// A stand-in for the hash of block `height - 1`, so that draws vary with the height.
-pub(crate) fn prev_hash(height: u64) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(height.to_be_bytes()).into()
+    testing::end_block(&ComputeModule, s, &testing::block(height))
 }
 
 pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
@@ -146,15 +79,7 @@ pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
     path: &str,
     req: Req,
 ) -> Result<Res, TxError> {
-    let mut router = Router::new();
-    ComputeModule.register(&mut router);
-    let bytes = router.query(path, s, &req.encode_to_vec())?;
-    Ok(Res::decode(bytes.as_slice()).unwrap())
-}
-
-pub(crate) fn code<T: std::fmt::Debug>(r: Result<T, TxError>) -> (&'static str, u32) {
-    let e = r.unwrap_err();
-    (e.codespace, e.code)
+    testing::query(&ComputeModule, s, path, req)
 }
 
 pub(crate) fn compute(c: u32) -> (&'static str, u32) {
@@ -165,7 +90,6 @@ pub(crate) fn compute(c: u32) -> (&'static str, u32) {
 /// open and active bids + Σ lease unwithdrawn + Σ deposits of pending audits, per denom.
 pub(crate) fn assert_reconciles(s: &MemStore) {
     let g = import_proto(&ComputeModule.export_genesis(s).unwrap()).unwrap();
-    let mut held: BTreeMap<String, u128> = BTreeMap::new();
     let coins = g
         .providers
         .iter()
@@ -186,16 +110,9 @@ pub(crate) fn assert_reconciles(s: &MemStore) {
                 .filter(|a| a.state == pb::AuditState::Pending as i32)
                 .filter_map(|a| a.deposit.clone()),
         );
-    for c in coins {
-        *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
-    }
-    for denom in ["udeai", "uatom"] {
-        assert_eq!(
-            s.module_balance(MODULE_ACCOUNT, denom).unwrap(),
-            held.get(denom).copied().unwrap_or(0),
-            "{denom}"
-        );
-    }
+    testing::assert_holds(coins, |denom| {
+        s.module_balance(MODULE_ACCOUNT, denom).unwrap()
+    });
 }
 
 pub(crate) fn create_provider_msg(owner: u8, stake: u128) -> pb::MsgCreateProvider {

@@ -21,6 +21,8 @@ pub mod module;
 pub mod pagination;
 pub mod records;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use address::Address;
 pub use coins::{Coin, Coins};

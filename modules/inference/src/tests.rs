@@ -1,7 +1,6 @@
 //! Test helpers: a store with funded users, the module run the way the app runs it, real
 //! Groth16 keys and proofs from deai-zk's prover (a dev-dependency only).
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
@@ -10,7 +9,7 @@ use prost::Name;
 
 use deai_bank::BankRead;
 use deai_framework::context::BlockInfo;
-use deai_framework::{Address, Ctx, Event, GasMeter, MemStore, Module, Router, TxError};
+use deai_framework::{Event, MemStore, Module, TxError};
 use deai_proto::inference::v1 as pb;
 use deai_zk::circuit::CircuitSpec;
 use deai_zk::prover::{self, Keys};
@@ -18,21 +17,12 @@ use deai_zk::{IoEncoding, Mode, OutputKind, QuantLayer, QuantizedModel};
 
 use crate::*;
 
+pub(crate) use deai_framework::testing::{self, addr, code, proto_coin as coin};
+
 pub(crate) const USERS: [u8; 6] = [1, 2, 3, 4, 5, 6];
 pub(crate) const FUNDS: u128 = 1_000_000_000;
 pub(crate) const CHAIN_ID: &str = "deai-test";
 pub(crate) const STAKE: u128 = 10_000_000;
-
-pub(crate) fn addr(b: u8) -> Address {
-    Address::from_bytes(&[b; 20]).unwrap()
-}
-
-pub(crate) fn coin(amount: u128, denom: &str) -> ProtoCoin {
-    ProtoCoin {
-        denom: denom.into(),
-        amount: amount.to_string(),
-    }
-}
 
 pub(crate) fn udeai(amount: u128) -> Option<ProtoCoin> {
     Some(coin(amount, "udeai"))
@@ -47,59 +37,26 @@ pub(crate) fn modules() -> Vec<Box<dyn Module>> {
 }
 
 pub(crate) fn store() -> MemStore {
-    let balances: Vec<_> = USERS
-        .iter()
-        .map(|u| {
-            serde_json::json!({"address": addr(*u).to_bech32(), "coins": [
-                {"denom": "uatom", "amount": FUNDS.to_string()},
-                {"denom": "udeai", "amount": FUNDS.to_string()}]})
-        })
-        .collect();
-    let app = serde_json::json!({
-        "auth": {},
-        "bank": {"balances": balances},
-        "inference": {"authority": addr(9).to_bech32()},
-    });
-    init_all(&app)
+    init_all(&testing::funded_genesis(MODULE_NAME, &USERS, FUNDS, 9))
 }
 
 pub(crate) fn init_all(app: &serde_json::Value) -> MemStore {
-    let mut s = MemStore::new();
-    for m in modules() {
-        m.init_genesis(&mut s, &app[m.name()]).unwrap();
-    }
-    s
+    try_init_all(app).unwrap()
 }
 
 pub(crate) fn try_init_all(app: &serde_json::Value) -> Result<MemStore, TxError> {
-    let mut s = MemStore::new();
-    for m in modules() {
-        m.init_genesis(&mut s, &app[m.name()])?;
-    }
-    Ok(s)
+    testing::try_init_all(&modules(), app)
 }
 
 pub(crate) fn export_all(s: &MemStore) -> serde_json::Value {
-    let mut out = serde_json::Map::new();
-    for m in modules() {
-        out.insert(m.name().into(), m.export_genesis(s).unwrap());
-    }
-    serde_json::Value::Object(out)
+    testing::export_all(&modules(), s)
 }
 
 pub(crate) fn block(height: u64) -> BlockInfo {
     BlockInfo {
-        height,
         chain_id: CHAIN_ID.into(),
-        prev_block_hash: prev_hash(height),
-        ..Default::default()
+        ..testing::block(height)
     }
-}
-
-/// A stand-in for the hash of block `height - 1`, so that draws vary with the height.
-pub(crate) fn prev_hash(height: u64) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(height.to_be_bytes()).into()
 }
 
 /// Decodes a proto message through the router and runs it the way the app does: on an
@@ -109,20 +66,7 @@ pub(crate) fn exec_full<P: prost::Message + Name>(
     height: u64,
     p: P,
 ) -> Result<(Any, Vec<Event>, u64), TxError> {
-    let mut router = Router::new();
-    InferenceModule.register(&mut router);
-    let msg = router.decode(&Any {
-        type_url: P::type_url(),
-        value: p.encode_to_vec(),
-    })?;
-    let block = block(height);
-    let gas = GasMeter::new(50_000_000);
-    let snapshot = s.clone();
-    let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    let response = msg.execute(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    s.apply(writes);
-    Ok((response, events, gas.consumed()))
+    testing::exec(&InferenceModule, s, &block(height), 50_000_000, p)
 }
 
 pub(crate) fn exec_at<P: prost::Message + Name>(
@@ -152,14 +96,7 @@ pub(crate) fn exec_response<P: prost::Message + Name, R: prost::Message + Defaul
 
 /// Runs inference's `end_block` at `height`, as the app does.
 pub(crate) fn end_block_at(s: &mut MemStore, height: u64) -> Vec<Event> {
-    let block = block(height);
-    let gas = GasMeter::infinite();
-    let snapshot = s.clone();
-    let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    InferenceModule.end_block(&mut ctx).unwrap();
-    let (writes, events) = ctx.finish();
-    s.apply(writes);
-    events
+    testing::end_block(&InferenceModule, s, &block(height))
 }
 
 pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
@@ -167,15 +104,7 @@ pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
     path: &str,
     req: Req,
 ) -> Result<Res, TxError> {
-    let mut router = Router::new();
-    InferenceModule.register(&mut router);
-    let bytes = router.query(path, s, &req.encode_to_vec())?;
-    Ok(Res::decode(bytes.as_slice()).unwrap())
-}
-
-pub(crate) fn code<T: std::fmt::Debug>(r: Result<T, TxError>) -> (&'static str, u32) {
-    let e = r.unwrap_err();
-    (e.codespace, e.code)
+    testing::query(&InferenceModule, s, path, req)
 }
 
 pub(crate) fn inference(c: u32) -> (&'static str, u32) {
@@ -205,7 +134,6 @@ pub(crate) fn weights_sha256(m: &QuantizedModel) -> [u8; 32] {
 /// worker and reputer stakes.
 pub(crate) fn assert_reconciles(s: &MemStore) {
     let g = import_proto(&InferenceModule.export_genesis(s).unwrap()).unwrap();
-    let mut held: BTreeMap<String, u128> = BTreeMap::new();
     let unsettled = |id: u64| {
         g.requests.iter().any(|r| {
             r.id == id
@@ -242,16 +170,9 @@ pub(crate) fn assert_reconciles(s: &MemStore) {
         .chain(g.topics.iter().filter_map(|t| t.pool.clone()))
         .chain(g.topic_workers.iter().filter_map(|w| w.stake.clone()))
         .chain(g.reputers.iter().filter_map(|r| r.stake.clone()));
-    for c in coins {
-        *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
-    }
-    for denom in ["udeai", "uatom"] {
-        assert_eq!(
-            s.module_balance(MODULE_ACCOUNT, denom).unwrap(),
-            held.get(denom).copied().unwrap_or(0),
-            "{denom}"
-        );
-    }
+    testing::assert_holds(coins, |denom| {
+        s.module_balance(MODULE_ACCOUNT, denom).unwrap()
+    });
 }
 
 /// A deterministic quantized MLP with int8 weights (SplitMix64), activations kept small.

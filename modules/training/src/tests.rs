@@ -1,19 +1,18 @@
 //! Test helpers (a temp store with auth, bank and training, messages run as the app runs
 //! them), and the tests of params, tasks and genesis.
 
-use std::collections::BTreeMap;
-
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;
 use prost::Name;
 use sha2::{Digest, Sha256};
 
 use deai_bank::BankRead;
-use deai_framework::context::BlockInfo;
-use deai_framework::{Address, Ctx, Event, GasMeter, MemStore, Module, Router, TxError};
+use deai_framework::{Event, MemStore, Module, TxError};
 use deai_proto::training::v1 as pb;
 
 use crate::*;
+
+pub(crate) use deai_framework::testing::{self, addr, code, prev_hash};
 
 pub(crate) const USERS: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
 pub(crate) const FUNDS: u128 = 1_000_000_000;
@@ -22,15 +21,8 @@ pub(crate) const POOL: u128 = 3_000_000;
 pub(crate) const EMISSION: u128 = 1_000_000;
 pub(crate) const MIN_STAKE: u128 = 1_000;
 
-pub(crate) fn addr(b: u8) -> Address {
-    Address::from_bytes(&[b; 20]).unwrap()
-}
-
 pub(crate) fn coin(amount: u128) -> ProtoCoin {
-    ProtoCoin {
-        denom: "udeai".into(),
-        amount: amount.to_string(),
-    }
+    testing::proto_coin(amount, "udeai")
 }
 
 pub(crate) fn modules() -> Vec<Box<dyn Module>> {
@@ -42,36 +34,20 @@ pub(crate) fn modules() -> Vec<Box<dyn Module>> {
 }
 
 pub(crate) fn store() -> MemStore {
-    let balances: Vec<_> = USERS
-        .iter()
-        .map(|u| {
-            serde_json::json!({"address": addr(*u).to_bech32(), "coins": [
-                {"denom": "uatom", "amount": FUNDS.to_string()},
-                {"denom": "udeai", "amount": FUNDS.to_string()}]})
-        })
-        .collect();
-    let app = serde_json::json!({
-        "auth": {},
-        "bank": {"balances": balances},
-        "training": {"authority": addr(AUTHORITY).to_bech32()},
-    });
-    init_all(&app)
+    init_all(&testing::funded_genesis(
+        MODULE_NAME,
+        &USERS,
+        FUNDS,
+        AUTHORITY,
+    ))
 }
 
 pub(crate) fn init_all(app: &serde_json::Value) -> MemStore {
-    let mut s = MemStore::new();
-    for m in modules() {
-        m.init_genesis(&mut s, &app[m.name()]).unwrap();
-    }
-    s
+    testing::try_init_all(&modules(), app).unwrap()
 }
 
 pub(crate) fn export_all(s: &MemStore) -> serde_json::Value {
-    let mut out = serde_json::Map::new();
-    for m in modules() {
-        out.insert(m.name().into(), m.export_genesis(s).unwrap());
-    }
-    serde_json::Value::Object(out)
+    testing::export_all(&modules(), s)
 }
 
 /// Runs a message at block `height` the way the app does: on an overlay applied only on
@@ -90,24 +66,8 @@ pub(crate) fn exec_full<P: prost::Message + Name>(
     height: u64,
     p: P,
 ) -> Result<(Any, Vec<Event>), TxError> {
-    let mut router = Router::new();
-    TrainingModule.register(&mut router);
-    let msg = router.decode(&Any {
-        type_url: P::type_url(),
-        value: p.encode_to_vec(),
-    })?;
-    let block = BlockInfo {
-        height,
-        prev_block_hash: prev_hash(height),
-        ..Default::default()
-    };
-    let gas = GasMeter::new(10_000_000);
-    let snapshot = s.clone();
-    let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    let response = msg.execute(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    s.apply(writes);
-    Ok((response, events))
+    let block = testing::block(height);
+    testing::exec(&TrainingModule, s, &block, 10_000_000, p).map(|(r, events, _)| (r, events))
 }
 
 /// The decoded response of a message.
@@ -122,18 +82,7 @@ pub(crate) fn exec_resp<P: prost::Message + Name, R: prost::Message + Default>(
 
 /// Runs training's `end_block` at `height`, as the app does (its writes applied on success).
 pub(crate) fn end_block_at(s: &mut MemStore, height: u64) -> Vec<Event> {
-    let block = BlockInfo {
-        height,
-        prev_block_hash: prev_hash(height),
-        ..Default::default()
-    };
-    let gas = GasMeter::infinite();
-    let snapshot = s.clone();
-    let mut ctx = Ctx::new(&snapshot, &gas, &block);
-    TrainingModule.end_block(&mut ctx).unwrap();
-    let (writes, events) = ctx.finish();
-    s.apply(writes);
-    events
+    testing::end_block(&TrainingModule, s, &testing::block(height))
 }
 
 /// Runs `end_block` at every height of `from..=to`; returns the events.
@@ -141,25 +90,12 @@ pub(crate) fn blocks(s: &mut MemStore, from: u64, to: u64) -> Vec<Event> {
     (from..=to).flat_map(|h| end_block_at(s, h)).collect()
 }
 
-/// A stand-in for the hash of block `height - 1`, so that draws vary with the height.
-pub(crate) fn prev_hash(height: u64) -> [u8; 32] {
-    Sha256::digest(height.to_be_bytes()).into()
-}
-
 pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
     s: &MemStore,
     path: &str,
     req: Req,
 ) -> Result<Res, TxError> {
-    let mut router = Router::new();
-    TrainingModule.register(&mut router);
-    let bytes = router.query(path, s, &req.encode_to_vec())?;
-    Ok(Res::decode(bytes.as_slice()).unwrap())
-}
-
-pub(crate) fn code<T: std::fmt::Debug>(r: Result<T, TxError>) -> (&'static str, u32) {
-    let e = r.unwrap_err();
-    (e.codespace, e.code)
+    testing::query(&TrainingModule, s, path, req)
 }
 
 pub(crate) fn training(c: u32) -> (&'static str, u32) {
@@ -175,7 +111,6 @@ pub(crate) fn balance(s: &MemStore, who: u8) -> u128 {
 pub(crate) fn assert_reconciles(s: &MemStore) {
     let exported = TrainingModule.export_genesis(s).unwrap();
     let g = import_proto(&exported).unwrap();
-    let mut held: BTreeMap<String, u128> = BTreeMap::new();
     let coins = g
         .tasks
         .iter()
@@ -188,16 +123,9 @@ pub(crate) fn assert_reconciles(s: &MemStore) {
                 .filter(|a| a.state == pb::AuditState::Pending as i32)
                 .filter_map(|a| a.bond.clone()),
         );
-    for c in coins {
-        *held.entry(c.denom).or_default() += c.amount.parse::<u128>().unwrap();
-    }
-    for denom in ["udeai", "uatom"] {
-        assert_eq!(
-            s.module_balance(MODULE_ACCOUNT, denom).unwrap(),
-            held.get(denom).copied().unwrap_or(0),
-            "{denom}"
-        );
-    }
+    testing::assert_holds(coins, |denom| {
+        s.module_balance(MODULE_ACCOUNT, denom).unwrap()
+    });
 }
 
 pub(crate) fn base_spec_bytes() -> Vec<u8> {
