@@ -31,7 +31,6 @@ pub const MAX_AUDIT_DEADLINES_PER_BLOCK: usize = 64;
 /// The counter of audit ids.
 pub const AUDIT_SEQ: &str = "audit";
 pub const REFEREE_DOMAIN: &str = "deai/training/referee";
-pub const SEGMENT_DOMAIN: &str = "deai/training/audit-segment";
 
 /// Draws a referee for `audit_id` among the task's unjailed validators not in `excluded`
 /// (in uid order); `None` if there is none.

@@ -80,12 +80,26 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
             }
         }
     }
+    // Only a uid that revealed an update this round and is not jailed can be weighted: a
+    // row committed before its uid was reused, or a colluding validator's weight on a
+    // trainer that submitted nothing (or was proven wrong), pays no one.
+    let updates = ctx.updates_of(task.id, r)?;
+    let mut eligible = vec![false; n];
+    for u in updates.iter().filter(|u| u.revealed) {
+        let live = neurons
+            .iter()
+            .any(|nr| nr.uid == u.uid && nr.owner == u.owner && !nr.jailed);
+        if let Some(cell) = eligible.get_mut(u.uid as usize) {
+            *cell = live;
+        }
+    }
     let weight_sets = ctx.weights_of(task.id, r)?;
     let mut weights = vec![vec![0u16; n]; n];
     for w in weight_sets.iter().filter(|w| w.revealed) {
         if let Some(row) = weights.get_mut(w.uid as usize) {
             for (u, v) in w.uids.iter().zip(&w.values) {
-                if let Some(cell) = row.get_mut(*u as usize) {
+                let j = *u as usize;
+                if let (Some(cell), Some(true)) = (row.get_mut(j), eligible.get(j)) {
                     *cell = u16_of(*v);
                 }
             }
@@ -182,8 +196,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
         }
     }
 
-    // Aggregate inputs and the aggregator.
-    let updates = ctx.updates_of(task.id, r)?;
+    // Aggregate inputs (only eligible uids have incentive) and the aggregator.
     round.aggregate_inputs =
         aggregate_inputs(&updates, &out.incentive_u16, params.max_aggregate_inputs);
     let candidates: Vec<&pb::Neuron> = neurons

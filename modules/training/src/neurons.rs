@@ -77,11 +77,26 @@ pub(crate) fn start_unbonding(
             TrainingError::TooManyUnbonding(u32::try_from(limit).unwrap_or(u32::MAX)).into(),
         );
     }
+    // Stake answers for every audit that can still be opened and settled against its
+    // owner: the audits of a round close a tempo after the next round, then each takes at
+    // most audit_window blocks per referee drawn.
+    let tempo = ctx
+        .get_task(task_id)?
+        .and_then(|t| t.spec)
+        .map_or(0, |s| s.tempo);
+    let horizon = tempo.saturating_mul(2).saturating_add(
+        params
+            .audit_window
+            .saturating_mul(u64::from(params.max_audit_draws)),
+    );
     let entry = pb::UnbondingEntry {
         task_id,
         owner: owner.to_bech32(),
         amount: Some(amount.to_proto()),
-        completes_at: ctx.block.height.saturating_add(params.unbonding_blocks),
+        completes_at: ctx
+            .block
+            .height
+            .saturating_add(params.unbonding_blocks.max(horizon)),
         id: ctx.next_id(UNBONDING_SEQ)?,
     };
     ctx.put_unbonding(&entry)?;

@@ -72,7 +72,8 @@ fn an_upheld_audit_slashes_jails_and_pays_the_auditor() {
     let pool_before = pool_of(&s, task);
     let r: pb::MsgOpenAuditResponse =
         exec_resp(&mut s, 31, open_msg(4, task, 0, pb::AuditTarget::Update, 0)).unwrap();
-    assert!(r.segment < 2);
+    // Judged at the last index of the claim (2 checkpoints + the update hash): the update hash.
+    assert_eq!(r.segment, 1);
     let referee = user_of(&r.referee);
     assert!([5, 6].contains(&referee));
     assert_eq!(balance(&s, 4), before_auditor - BOND);
@@ -350,5 +351,84 @@ fn an_aggregate_is_audited_against_the_fedavg() {
     )
     .unwrap();
     assert_eq!(resp.state, pb::AuditState::Rejected as i32);
+    assert_reconciles(&s);
+}
+
+#[test]
+fn a_trainer_that_left_is_still_slashed_from_its_unbonding_stake_and_stays_out() {
+    let (mut s, task) = setup();
+    // Trainer 2 (uid 1) leaves right after being paid for round 0.
+    exec_at(
+        &mut s,
+        30,
+        pb::MsgRemoveStake {
+            owner: addr(2).to_bech32(),
+            task_id: task,
+            amount: Some(coin(MIN_STAKE)),
+        },
+    )
+    .unwrap();
+    assert!(s.neuron_of(task, &addr(2)).unwrap().is_none());
+    // Its stake unbonds past the audit horizon, not after unbonding_blocks alone.
+    let e = s.unbondings_of_neuron(task, &addr(2)).unwrap();
+    let p = Params::default();
+    assert_eq!(
+        e[0].completes_at,
+        30 + p
+            .unbonding_blocks
+            .max(2 * spec().tempo + p.audit_window * u64::from(p.max_audit_draws))
+    );
+    // Its round-0 update is still accused, by address.
+    let r: pb::MsgOpenAuditResponse =
+        exec_resp(&mut s, 31, open_msg(4, task, 0, pb::AuditTarget::Update, 1)).unwrap();
+    let a = s.get_audit(r.audit_id).unwrap().unwrap();
+    assert_eq!(a.accused, addr(2).to_bech32());
+    exec_at(
+        &mut s,
+        33,
+        submit_msg(&r.referee, r.audit_id, vec![0xee; 32]),
+    )
+    .unwrap();
+    // slash_fraction (0.1) of the unbonding 1000.
+    let e = s.unbondings_of_neuron(task, &addr(2)).unwrap();
+    assert_eq!(e[0].amount.clone().unwrap().amount, "900");
+    assert_reconciles(&s);
+}
+
+#[test]
+fn a_jailed_neuron_keeps_its_record_when_its_stake_leaves() {
+    let (mut s, task) = setup();
+    let r: pb::MsgOpenAuditResponse =
+        exec_resp(&mut s, 31, open_msg(4, task, 0, pb::AuditTarget::Update, 0)).unwrap();
+    exec_at(
+        &mut s,
+        32,
+        submit_msg(&r.referee, r.audit_id, vec![0xee; 32]),
+    )
+    .unwrap();
+    let n = s.neuron_of(task, &addr(1)).unwrap().unwrap();
+    assert!(n.jailed);
+    let left: u128 = n.stake.unwrap().amount.parse().unwrap();
+    exec_at(
+        &mut s,
+        33,
+        pb::MsgRemoveStake {
+            owner: addr(1).to_bech32(),
+            task_id: task,
+            amount: Some(coin(left)),
+        },
+    )
+    .unwrap();
+    let n = s.neuron_of(task, &addr(1)).unwrap().unwrap();
+    assert!(n.jailed && n.stake.unwrap().amount == "0");
+    // It cannot register again, unjailed.
+    assert_eq!(
+        code(exec_at(
+            &mut s,
+            34,
+            register_msg(1, task, pb::Role::Trainer, MIN_STAKE)
+        )),
+        training(ERR_ALREADY_REGISTERED)
+    );
     assert_reconciles(&s);
 }

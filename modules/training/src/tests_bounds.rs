@@ -85,6 +85,7 @@ fn a_256_neuron_epoch_and_a_full_weight_row_stay_in_bounds() {
                 uid,
                 revealed: true,
                 update_hash: vec![uid as u8; 32],
+                owner: owner.to_bech32(),
                 ..Default::default()
             })
             .unwrap();

@@ -173,12 +173,13 @@ fn a_full_task_prunes_the_lowest_emission_non_immune_neuron() {
     )
     .unwrap();
     assert_eq!(q.entries.len(), 1);
-    assert_eq!(q.entries[0].completes_at, 300);
+    // 200 + max(unbonding_blocks, the audit horizon 2·tempo + audit_window·max_audit_draws).
+    assert_eq!(q.entries[0].completes_at, 390);
     assert_eq!(get_task(&s, task).neuron_count, 2);
     assert_reconciles(&s);
-    blocks(&mut s, 299, 299);
+    blocks(&mut s, 389, 389);
     assert_eq!(balance(&s, 2), FUNDS - MIN_STAKE);
-    blocks(&mut s, 300, 300);
+    blocks(&mut s, 390, 390);
     assert_eq!(balance(&s, 2), FUNDS);
     assert_reconciles(&s);
     // Ties: equal emission, the earliest registered goes.
@@ -215,7 +216,7 @@ fn stake_is_added_and_removed_through_unbonding() {
         training(ERR_INSUFFICIENT_STAKE)
     );
     let r: pb::MsgRemoveStakeResponse = exec_resp(&mut s, 12, remove_msg(1, task, 200)).unwrap();
-    assert_eq!(r.completes_at, 112);
+    assert_eq!(r.completes_at, 202);
     assert_reconciles(&s);
     // At most max_unbonding_entries (7) at once.
     for h in 13..19 {
@@ -229,20 +230,20 @@ fn stake_is_added_and_removed_through_unbonding() {
     let mut n = s.neuron_of(task, &addr(1)).unwrap().unwrap();
     n.open_audits = 1;
     s.put_neuron(&n).unwrap();
-    blocks(&mut s, 112, 112);
+    blocks(&mut s, 202, 202);
     assert_eq!(
-        code(exec_at(&mut s, 113, remove_msg(1, task, 10))),
+        code(exec_at(&mut s, 203, remove_msg(1, task, 10))),
         training(ERR_ACCUSED_IN_OPEN_AUDIT)
     );
     n.open_audits = 0;
     s.put_neuron(&n).unwrap();
-    // The first entry completed at 112; removing the rest deregisters.
+    // The first entry completed at 202; removing the rest deregisters.
     let left = MIN_STAKE + 500 - 200 - 60;
-    exec_at(&mut s, 113, remove_msg(1, task, left)).unwrap();
+    exec_at(&mut s, 203, remove_msg(1, task, left)).unwrap();
     assert!(s.neuron_of(task, &addr(1)).unwrap().is_none());
     assert_eq!(get_task(&s, task).neuron_count, 0);
     assert_reconciles(&s);
-    blocks(&mut s, 113, 213);
+    blocks(&mut s, 203, 393);
     assert_eq!(balance(&s, 1), FUNDS);
     assert_reconciles(&s);
 }

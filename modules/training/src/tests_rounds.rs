@@ -483,3 +483,23 @@ fn the_last_tempo_refunds_its_rounding_dust_to_the_creator() {
     assert_eq!(get_task(&s, task).state, pb::TaskState::Finished as i32);
     assert_reconciles(&s);
 }
+
+#[test]
+fn weight_on_a_uid_that_revealed_nothing_pays_no_one() {
+    let mut s = store();
+    let task = create_task_at(&mut s, 10);
+    for (owner, role) in [
+        (1, pb::Role::Trainer),
+        (2, pb::Role::Trainer),
+        (4, pb::Role::Validator),
+    ] {
+        register(&mut s, 10, owner, task, role);
+    }
+    // Trainer 2 (uid 1) commits and never reveals, yet the validator weights it most.
+    play_round(&mut s, task, 0, 10, &[1], &[2], &[4], &[(0, 1), (1, 100)]);
+    let e = s.get_epoch(task, 0).unwrap().unwrap();
+    assert_eq!(e.neurons[1].incentive, 0);
+    assert_eq!(e.neurons[1].emission, 0);
+    assert!(e.neurons[0].incentive > 0);
+    assert_reconciles(&s);
+}

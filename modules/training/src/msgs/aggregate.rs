@@ -67,6 +67,18 @@ impl Message for SubmitAggregate {
         if !round.lineage.is_empty() {
             return Err(TrainingError::AggregateExists(self.round).into());
         }
+        // Still staked and in good standing: an aggregate must be answerable by stake.
+        match ctx.neuron_of(task.id, &self.aggregator)? {
+            None => {
+                return Err(TrainingError::NotRegistered {
+                    task: task.id,
+                    owner: signer,
+                }
+                .into())
+            }
+            Some(n) if n.jailed => return Err(TrainingError::Jailed(n.owner).into()),
+            Some(_) => {}
+        }
         let spec = task.spec.clone().unwrap_or_default();
         let (opens, closes) = aggregate_window(&spec, round.closed_at);
         let now = ctx.block.height;

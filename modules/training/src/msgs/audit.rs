@@ -3,11 +3,11 @@
 use cosmos_sdk_proto::Any;
 
 use deai_bank::BankWrite;
-use deai_framework::{draw, Address, Ctx, Message, TxError};
+use deai_framework::{Address, Ctx, Message, TxError};
 use deai_proto::training::v1::{self as pb, AuditState, AuditTarget};
 
 use super::{coins_of, emit_all, load_task, response, sender_event};
-use crate::audits::{draw_referee, judged_faulty, settle, AUDIT_SEQ, SEGMENT_DOMAIN};
+use crate::audits::{draw_referee, judged_faulty, settle, AUDIT_SEQ};
 use crate::error::TrainingError;
 use crate::keeper::{TrainingRead, TrainingWrite};
 use crate::neurons::is_validator;
@@ -43,14 +43,18 @@ impl TryFrom<pb::MsgOpenAudit> for OpenAudit {
     }
 }
 
+/// Who an audit accuses: the address (which answers with its bonded stake, or with its
+/// unbonding stake once it has left), its uid then, and its neuron if still registered.
+struct Accused {
+    owner: String,
+    uid: u32,
+    neuron: Option<pb::Neuron>,
+}
+
 impl OpenAudit {
-    /// The accused neuron and the claim judged.
-    fn accusation(
-        &self,
-        ctx: &Ctx,
-        round: &pb::Round,
-    ) -> Result<(pb::Neuron, Vec<Vec<u8>>), TxError> {
-        match self.target {
+    /// The accused and the claim judged.
+    fn accusation(&self, ctx: &Ctx, round: &pb::Round) -> Result<(Accused, Vec<Vec<u8>>), TxError> {
+        let (owner, claim) = match self.target {
             AuditTarget::Aggregate => {
                 if round.aggregator.is_empty() || round.lineage.is_empty() {
                     return Err(bad(format!(
@@ -58,35 +62,30 @@ impl OpenAudit {
                         round.round
                     )));
                 }
-                let owner = crate::keeper::stored_addr(&round.aggregator)?;
-                let n = ctx
-                    .neuron_of(self.task_id, &owner)?
-                    .ok_or_else(|| bad("the aggregator is no longer registered"))?;
-                if n.uid != self.accused_uid {
-                    return Err(bad(format!("the aggregator is uid {}", n.uid)));
-                }
-                Ok((
-                    n,
+                (
+                    round.aggregator.clone(),
                     vec![round.base_hash.clone(), round.aggregate_hash.clone()],
-                ))
+                )
             }
             _ => {
-                let n = ctx
-                    .get_neuron(self.task_id, self.accused_uid)?
-                    .ok_or_else(|| bad(format!("uid {} is empty", self.accused_uid)))?;
                 let u = ctx
                     .get_update(self.task_id, self.round, self.accused_uid)?
                     .filter(|u| u.revealed)
                     .ok_or_else(|| bad("no revealed update of that uid in that round"))?;
-                // The uid may have been reused since: the author registered before its commit.
-                if n.registered_at > u.committed_at {
-                    return Err(bad("the update's author is no longer registered"));
-                }
                 let mut claim = u.checkpoint_hashes;
                 claim.push(u.update_hash);
-                Ok((n, claim))
+                (u.owner, claim)
             }
+        };
+        let neuron = ctx.neuron_of(self.task_id, &crate::keeper::stored_addr(&owner)?)?;
+        let uid = match (&neuron, self.target) {
+            (Some(n), AuditTarget::Aggregate) => n.uid,
+            _ => self.accused_uid,
+        };
+        if uid != self.accused_uid {
+            return Err(bad(format!("the aggregator is uid {uid}")));
         }
+        Ok((Accused { owner, uid, neuron }, claim))
     }
 }
 
@@ -149,14 +148,11 @@ impl Message for OpenAudit {
         }
         let params = ctx.training_params()?;
         let id = ctx.next_id(AUDIT_SEQ)?;
-        let segment = match self.target {
-            AuditTarget::Aggregate => 0,
-            _ => {
-                let segments = u64::try_from(claim.len().saturating_sub(1)).unwrap_or(1);
-                let s = draw::below(SEGMENT_DOMAIN, &ctx.block.prev_block_hash, id, segments);
-                u32::try_from(s).unwrap_or(0)
-            }
-        };
+        // An update is judged at its last index, the update hash itself: the weights that are
+        // paid and aggregated. The referee replays the whole (small) round job anyway, so a
+        // drawn intermediate checkpoint would only let a trainer whose final weights are
+        // fake pass with probability 1 − 1/len. An aggregate is judged at index 1.
+        let segment = u32::try_from(claim.len().saturating_sub(2)).unwrap_or(0);
         let referee = draw_referee(
             ctx,
             task.id,
@@ -188,8 +184,10 @@ impl Message for OpenAudit {
             answer: Vec::new(),
             opened_at: now,
         };
-        accused.open_audits = accused.open_audits.saturating_add(1);
-        ctx.put_neuron(&accused)?;
+        if let Some(n) = accused.neuron.as_mut() {
+            n.open_audits = n.open_audits.saturating_add(1);
+            ctx.put_neuron(n)?;
+        }
         ctx.put_audit(&audit)?;
         ctx.emit(events::audit_opened(&audit));
         ctx.emit(sender_event(&self.auditor));

@@ -251,7 +251,15 @@ impl Message for RemoveStake {
         }
         let cap = Some(ctx.training_params()?.max_unbonding_entries);
         let left = stake.amount - self.amount.amount;
-        let entry = if left == 0 {
+        let entry = if left == 0 && n.jailed {
+            // Its stake may go, its record stays: leaving and registering again must not
+            // wash the jailing off (one neuron per owner per task).
+            let e = start_unbonding(ctx, task.id, &self.owner, &self.amount, cap)?;
+            stake.amount = 0;
+            n.stake = Some(stake.to_proto());
+            ctx.put_neuron(&n)?;
+            Some(e)
+        } else if left == 0 {
             let e = deregister(ctx, &mut task, &n, "unstaked", cap)?;
             ctx.put_task(&task)?;
             e

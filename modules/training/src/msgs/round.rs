@@ -154,6 +154,7 @@ impl Message for CommitUpdate {
             uid: n.uid,
             commit_hash: self.commit_hash.clone(),
             committed_at: now,
+            owner: n.owner.clone(),
             ..Default::default()
         };
         ctx.put_update(&u)?;
