@@ -23,7 +23,7 @@ use deai_proto::training::v1::{self as pb, AuditState};
 
 use crate::keeper::{stored_addr, TrainingRead, TrainingWrite};
 use crate::msgs::emit_all;
-use crate::neurons::{coin_of, is_validator};
+use crate::neurons::{coin_of, is_validator, stake_of};
 use crate::{events, state_key, MODULE_ACCOUNT};
 
 /// Most audit deadlines `end_block` handles in one block; the rest wait for the next blocks.
@@ -40,18 +40,38 @@ pub(crate) fn draw_referee(
     audit_id: u64,
     excluded: &[&str],
 ) -> Result<Option<String>, TxError> {
-    let candidates: Vec<String> = ctx
+    // Permit holders (the top-k stake of the last epoch), drawn in proportion to stake: a
+    // swarm of minimum-stake validators cannot capture the referee's seat; before the first
+    // epoch, when nobody holds a permit, every validator is a candidate.
+    let validators: Vec<pb::Neuron> = ctx
         .neurons_of(task_id)?
         .into_iter()
         .filter(|n| is_validator(n) && !n.jailed && !excluded.contains(&n.owner.as_str()))
-        .map(|n| n.owner)
         .collect();
-    if candidates.is_empty() {
+    let permitted = validators.iter().any(|n| n.validator_permit);
+    let mut candidates = Vec::with_capacity(validators.len());
+    let mut total: u128 = 0;
+    for n in validators {
+        if permitted && !n.validator_permit {
+            continue;
+        }
+        let stake = stake_of(&n)?;
+        if stake == 0 {
+            continue;
+        }
+        total = total.saturating_add(stake);
+        candidates.push((total, n.owner));
+    }
+    // Saturated past 2^64 units of stake (the draw then favours the earlier uids slightly).
+    let total = u64::try_from(total).unwrap_or(u64::MAX);
+    if total == 0 {
         return Ok(None);
     }
-    let count = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
-    let k = draw::below(REFEREE_DOMAIN, &ctx.block.prev_block_hash, audit_id, count);
-    Ok(candidates.get(usize::try_from(k).unwrap_or(0)).cloned())
+    let k = u128::from(draw::below(REFEREE_DOMAIN, &ctx.block.prev_block_hash, audit_id, total));
+    Ok(candidates
+        .into_iter()
+        .find(|(upto, _)| k < *upto)
+        .map(|(_, owner)| owner))
 }
 
 fn pay(ctx: &mut Ctx, to: &Address, c: &Coin) -> Result<(), TxError> {

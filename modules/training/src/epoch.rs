@@ -18,6 +18,10 @@ fn u16_of(v: u32) -> u16 {
     u16::try_from(v).unwrap_or(u16::MAX)
 }
 
+/// Consecutive rounds with no revealed update and no revealed weights after which a task
+/// finishes and refunds its pool.
+pub const MAX_IDLE_ROUNDS: u32 = 8;
+
 /// The draw id of a round's aggregator: `task_id·2^32 + round` (mod 2^64).
 pub fn aggregator_draw_id(task_id: u64, round: u64) -> u64 {
     task_id.wrapping_shl(32).wrapping_add(round)
@@ -231,8 +235,12 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     ));
 
     // The last tempo is the one that could pay all that was left; its rounding dust goes
-    // back to the creator rather than lingering in a finished task.
-    let last = u128::from(rao) == pool.amount;
+    // back to the creator rather than lingering in a finished task. A task nobody works on
+    // for MAX_IDLE_ROUNDS rounds finishes too, its whole pool refunded: a dead task must
+    // not hold a share of every block's epoch budget forever.
+    let active = updates.iter().any(|u| u.revealed) || weight_sets.iter().any(|w| w.revealed);
+    task.idle_rounds = if active { 0 } else { task.idle_rounds.saturating_add(1) };
+    let last = u128::from(rao) == pool.amount || task.idle_rounds >= MAX_IDLE_ROUNDS;
     pool.amount -= paid;
     let mut refunded = Coin::new(pool.denom.clone(), 0)?;
     if last && pool.amount > 0 {

@@ -29,7 +29,7 @@ mod spec;
 pub mod state_key;
 
 pub use audits::{AUDIT_SEQ, MAX_AUDIT_DEADLINES_PER_BLOCK, REFEREE_DOMAIN};
-pub use epoch::{aggregate_inputs, aggregator_draw_id, AGGREGATOR_DOMAIN};
+pub use epoch::{aggregate_inputs, aggregator_draw_id, AGGREGATOR_DOMAIN, MAX_IDLE_ROUNDS};
 pub use error::*;
 pub use genesis::{export_proto, import_proto};
 pub use keeper::{

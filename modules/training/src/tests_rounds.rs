@@ -503,3 +503,21 @@ fn weight_on_a_uid_that_revealed_nothing_pays_no_one() {
     assert!(e.neurons[0].incentive > 0);
     assert_reconciles(&s);
 }
+
+#[test]
+fn a_task_nobody_works_on_finishes_and_refunds_its_pool() {
+    let mut s = store();
+    let task = create_task_at(&mut s, 10);
+    let creator_before = balance(&s, 8);
+    // No neuron: every epoch pays nothing. Rounds are 20 blocks from height 10.
+    let end = 10 + 20 * u64::from(MAX_IDLE_ROUNDS) - 1;
+    blocks(&mut s, 10, end - 1);
+    assert_eq!(get_task(&s, task).state, pb::TaskState::Active as i32);
+    assert_eq!(get_task(&s, task).idle_rounds, MAX_IDLE_ROUNDS - 1);
+    blocks(&mut s, end, end);
+    let t = get_task(&s, task);
+    assert_eq!(t.state, pb::TaskState::Finished as i32);
+    assert_eq!(pool_of(&s, task), 0);
+    assert_eq!(balance(&s, 8), creator_before + POOL);
+    assert_reconciles(&s);
+}

@@ -124,7 +124,9 @@ impl Message for OpenAudit {
         // Open until the end of round r + 1 (for a finished task: a tempo after its close).
         let tempo = task.spec.as_ref().map_or(0, |s| s.tempo);
         let now = ctx.block.height;
+        let finished = task.state != pb::TaskState::Active as i32;
         let late = task.round > self.round.saturating_add(1)
+            || (finished && self.round < task.round)
             || (round.closed
                 && task.round == self.round
                 && now >= round.closed_at.saturating_add(tempo).saturating_add(1));

@@ -54,6 +54,7 @@ pub fn create_task(
         round_start: now,
         neuron_count: 0,
         lineage_head: genesis.to_vec(),
+        idle_rounds: 0,
     };
     ctx.put_task(&task)?;
     let round = pb::Round {
