@@ -179,3 +179,24 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
     };
     serde_json::to_value(g).map_err(|e| sdk::internal(format!("export bank genesis: {e}")))
 }
+
+/// A market's genesis check that its module account `name` (at `addr`) holds exactly `held`,
+/// what its records escrow (`what` names them in the error `invalid` makes).
+pub fn check_module_holds<S: StateRead + ?Sized>(
+    state: &S,
+    name: &str,
+    addr: &Address,
+    held: &deai_framework::genesis::Held,
+    what: &str,
+    invalid: impl Fn(String) -> TxError,
+) -> Result<(), TxError> {
+    let balances = state.balances(addr, deai_framework::coins::MAX_COINS_PER_SET + 1)?;
+    let have: Vec<deai_framework::Coin> = balances.iter().cloned().collect();
+    if !held.matches(&have) {
+        return Err(invalid(format!(
+            "module account {name} holds {balances}, but {what} total {:?}",
+            held.sums()
+        )));
+    }
+    Ok(())
+}

@@ -22,7 +22,7 @@ pub use error::{
     ERR_MULTIPLE_SENDERS, ERR_NO_INPUTS, ERR_NO_OUTPUTS, ERR_SEND_DISABLED,
     ERR_UNKNOWN_MODULE_ACCOUNT,
 };
-pub use genesis::GenesisState;
+pub use genesis::{check_module_holds, GenesisState};
 pub use keeper::{BankRead, BankWrite};
 pub use metadata::{default_metadata, DenomMetadata};
 pub use msgs::{MultiSend, Send, UpdateParams};
@@ -34,6 +34,14 @@ use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 pub const MODULE_NAME: &str = "bank";
 /// The staking and fee denom.
 pub const BASE_DENOM: &str = "udeai";
+
+/// `amount` of the base denom.
+pub fn udeai(amount: u128) -> deai_framework::Coin {
+    deai_framework::Coin {
+        denom: BASE_DENOM.to_string(),
+        amount,
+    }
+}
 /// The module account that receives every market's take and the rest of slashes (no
 /// permissions: it only receives). One name for every market.
 pub const COMMUNITY_POOL: &str = "community_pool";

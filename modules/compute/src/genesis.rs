@@ -9,18 +9,17 @@
 use std::collections::BTreeMap;
 
 use deai_auth::AuthWrite;
-use deai_bank::BankRead;
 use deai_framework::genesis::Held;
-use deai_framework::keys::prefix_end;
+use deai_framework::records;
 use deai_framework::{Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::compute::v1 as pb;
 use sha2::{Digest, Sha256};
 
 use crate::error::ComputeError;
-use crate::keeper::{decode, ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
+use crate::keeper::{ComputeRead, ComputeWrite, MAX_AUDITORS_PER_PROVIDER};
 use crate::msgs::{canonical_attributes, validate_host_uri};
 use crate::params::{Params, MAX_ORDER_BIDS, MAX_REDUNDANCY, MAX_SPEC_BYTES};
-use crate::{state_key, COMMUNITY_POOL, MODULE_ACCOUNT};
+use crate::{state_key, COMMUNITY_POOL, MODULE_ACCOUNT, MODULE_NAME};
 
 const SEQUENCES: [&str; 4] = ["order", "bid", "lease", "audit"];
 
@@ -42,10 +41,7 @@ fn coin(
     c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>,
     what: &str,
 ) -> Result<Coin, TxError> {
-    Coin::from_proto(
-        c.as_ref()
-            .ok_or_else(|| invalid(format!("{what} is required")))?,
-    )
+    deai_framework::genesis::required_coin(c, what, invalid)
 }
 
 pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), TxError> {
@@ -151,18 +147,14 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     for (name, v) in SEQUENCES.iter().zip(next) {
         state.set_sequence(name, v)?;
     }
-    let balances = state.balances(
+    deai_bank::check_module_holds(
+        state,
+        MODULE_ACCOUNT,
         &module.address,
-        deai_framework::coins::MAX_COINS_PER_SET + 1,
-    )?;
-    let have: Vec<Coin> = balances.iter().cloned().collect();
-    if !held.matches(&have) {
-        return Err(invalid(format!(
-            "module account {MODULE_ACCOUNT} holds {balances}, but stakes and escrow total {:?}",
-            held.sums()
-        )));
-    }
-    Ok(())
+        &held,
+        "stakes and escrow",
+        invalid,
+    )
 }
 
 /// Bids: of a known order (whose `bid_count` is exactly its number of bids), in a known
@@ -358,12 +350,7 @@ fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
 ) -> Result<Vec<M>, TxError> {
-    let end = prefix_end(&prefix);
-    state
-        .scan(&prefix, end.as_deref(), false, usize::MAX)?
-        .iter()
-        .map(|(_, v)| decode(v))
-        .collect()
+    records::all_under(MODULE_NAME, state, &prefix, usize::MAX)
 }
 
 pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {

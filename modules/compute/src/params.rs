@@ -1,6 +1,7 @@
 //! compute's params: the proto `deai.compute.v1.Params`, validated into domain values.
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use deai_bank::udeai;
 use deai_framework::Coin;
 use deai_proto::compute::v1 as pb;
 
@@ -34,13 +35,6 @@ pub struct Params {
     pub max_order_blocks: u64,
 }
 
-fn udeai(amount: u128) -> Coin {
-    Coin {
-        denom: deai_bank::BASE_DENOM.to_string(),
-        amount,
-    }
-}
-
 impl Default for Params {
     fn default() -> Self {
         Self {
@@ -68,18 +62,11 @@ fn invalid(msg: impl Into<String>) -> ComputeError {
 }
 
 fn coin(c: &Option<ProtoCoin>, name: &str) -> Result<Coin, ComputeError> {
-    let c = c
-        .as_ref()
-        .ok_or_else(|| invalid(format!("{name} is required")))?;
-    Coin::from_proto(c).map_err(|e| invalid(format!("{name}: {}", e.log)))
+    deai_framework::params::coin(c, name).map_err(invalid)
 }
 
 fn fraction(s: &str, name: &str) -> Result<Dec, ComputeError> {
-    let d = Dec::parse(s).map_err(|e| invalid(format!("{name}: {e}")))?;
-    if d > Dec::ONE {
-        return Err(invalid(format!("{name} must be at most 1")));
-    }
-    Ok(d)
+    deai_framework::params::fraction(s, name).map_err(invalid)
 }
 
 fn within<T: PartialOrd + std::fmt::Display>(
@@ -88,10 +75,7 @@ fn within<T: PartialOrd + std::fmt::Display>(
     hi: T,
     name: &str,
 ) -> Result<T, ComputeError> {
-    if v < lo || v > hi {
-        return Err(invalid(format!("{name} must be {lo}..={hi}, got {v}")));
-    }
-    Ok(v)
+    deai_framework::params::within(v, lo, hi, name).map_err(invalid)
 }
 
 impl Params {

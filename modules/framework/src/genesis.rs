@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use prost_reflect::{DynamicMessage, ReflectMessage, SerializeOptions};
 
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+
 use crate::{sdk, Coin, TxError};
 
 /// Parses a module's `app_state` section (`{}` or null: the default); `invalid` makes the
@@ -33,6 +35,18 @@ pub fn to_json<M: ReflectMessage>(m: &M) -> Result<serde_json::Value, TxError> {
     m.transcode_to_dynamic()
         .serialize_with_options(serde_json::value::Serializer, &options)
         .map_err(|e| sdk::internal(format!("cannot write genesis: {e}")))
+}
+
+/// A coin field a genesis record must have (`what` names it in the error `invalid` makes).
+pub fn required_coin(
+    c: &Option<ProtoCoin>,
+    what: &str,
+    invalid: impl Fn(String) -> TxError,
+) -> Result<Coin, TxError> {
+    Coin::from_proto(
+        c.as_ref()
+            .ok_or_else(|| invalid(format!("{what} is required")))?,
+    )
 }
 
 /// Per-denom sums of what a module's records say its module account holds.

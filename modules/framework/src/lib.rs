@@ -19,6 +19,7 @@ pub mod handler;
 pub mod keys;
 pub mod module;
 pub mod pagination;
+pub mod params;
 pub mod records;
 pub mod state;
 #[cfg(feature = "testing")]

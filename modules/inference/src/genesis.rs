@@ -13,19 +13,20 @@
 use std::collections::BTreeMap;
 
 use deai_auth::AuthWrite;
-use deai_bank::BankRead;
 use deai_framework::genesis::Held;
-use deai_framework::keys::prefix_end;
+use deai_framework::records;
 use deai_framework::{Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::inference::v1::{
     self as pb, ChallengeState, RequestState, ServerState, VerificationMode, ZkMode,
 };
 
 use crate::error::InferenceError;
-use crate::keeper::{decode, unsettled, InferenceRead, InferenceWrite};
+use crate::keeper::{unsettled, InferenceRead, InferenceWrite};
 use crate::msgs::validate_model;
 use crate::params::Params;
-use crate::{state_key, zk, COMMUNITY_POOL, MODEL_SEQ, MODULE_ACCOUNT, REQUEST_SEQ, TOPIC_SEQ};
+use crate::{
+    state_key, zk, COMMUNITY_POOL, MODEL_SEQ, MODULE_ACCOUNT, MODULE_NAME, REQUEST_SEQ, TOPIC_SEQ,
+};
 
 fn invalid(msg: impl Into<String>) -> TxError {
     InferenceError::InvalidGenesis(msg.into()).into()
@@ -45,10 +46,7 @@ fn coin(
     c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>,
     what: &str,
 ) -> Result<Coin, TxError> {
-    Coin::from_proto(
-        c.as_ref()
-            .ok_or_else(|| invalid(format!("{what} is required")))?,
-    )
+    deai_framework::genesis::required_coin(c, what, invalid)
 }
 
 pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), TxError> {
@@ -123,18 +121,14 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     state.set_sequence(REQUEST_SEQ, g.next_request_id)?;
     state.set_sequence(TOPIC_SEQ, g.next_topic_id)?;
 
-    let balances = state.balances(
+    deai_bank::check_module_holds(
+        state,
+        MODULE_ACCOUNT,
         &module.address,
-        deai_framework::coins::MAX_COINS_PER_SET + 1,
-    )?;
-    let have: Vec<Coin> = balances.iter().cloned().collect();
-    if !held.matches(&have) {
-        return Err(invalid(format!(
-            "module account {MODULE_ACCOUNT} holds {balances}, but stakes, fees, bonds and topic pools total {:?}",
-            held.sums()
-        )));
-    }
-    Ok(())
+        &held,
+        "stakes, fees, bonds and topic pools",
+        invalid,
+    )
 }
 
 /// Requests of a known model, ids below `next_request_id`, in a state their mode can be in
@@ -424,12 +418,7 @@ fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
 ) -> Result<Vec<M>, TxError> {
-    let end = prefix_end(&prefix);
-    state
-        .scan(&prefix, end.as_deref(), false, usize::MAX)?
-        .iter()
-        .map(|(_, v)| decode(v))
-        .collect()
+    records::all_under(MODULE_NAME, state, &prefix, usize::MAX)
 }
 
 pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {

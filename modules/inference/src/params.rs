@@ -1,6 +1,7 @@
 //! inference's params: the proto `deai.inference.v1.Params`, validated into domain values.
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use deai_bank::udeai;
 use deai_framework::dec::Dec;
 use deai_framework::Coin;
 use deai_proto::inference::v1 as pb;
@@ -49,13 +50,6 @@ pub struct Params {
     pub reputer_reward_share: Dec,
     pub reputer_tolerance: Dec,
     pub reputer_max_strikes: u32,
-}
-
-fn udeai(amount: u128) -> Coin {
-    Coin {
-        denom: deai_bank::BASE_DENOM.to_string(),
-        amount,
-    }
 }
 
 /// `n` hundredths.
@@ -108,18 +102,11 @@ fn invalid(msg: impl Into<String>) -> InferenceError {
 }
 
 fn coin(c: &Option<ProtoCoin>, name: &str) -> Result<Coin, InferenceError> {
-    let c = c
-        .as_ref()
-        .ok_or_else(|| invalid(format!("{name} is required")))?;
-    Coin::from_proto(c).map_err(|e| invalid(format!("{name}: {}", e.log)))
+    deai_framework::params::coin(c, name).map_err(invalid)
 }
 
 fn fraction(s: &str, name: &str) -> Result<Dec, InferenceError> {
-    let d = Dec::parse(s).map_err(|e| invalid(format!("{name}: {e}")))?;
-    if d > Dec::ONE {
-        return Err(invalid(format!("{name} must be at most 1")));
-    }
-    Ok(d)
+    deai_framework::params::fraction(s, name).map_err(invalid)
 }
 
 fn within<T: PartialOrd + std::fmt::Display>(
@@ -128,10 +115,7 @@ fn within<T: PartialOrd + std::fmt::Display>(
     hi: T,
     name: &str,
 ) -> Result<T, InferenceError> {
-    if v < lo || v > hi {
-        return Err(invalid(format!("{name} must be {lo}..={hi}, got {v}")));
-    }
-    Ok(v)
+    deai_framework::params::within(v, lo, hi, name).map_err(invalid)
 }
 
 impl Params {

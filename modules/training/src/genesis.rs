@@ -10,16 +10,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use deai_auth::AuthWrite;
-use deai_bank::BankRead;
 use deai_framework::genesis::Held;
-use deai_framework::keys::prefix_end;
+use deai_framework::records;
 use deai_framework::{Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::training::v1 as pb;
 
 use crate::error::TrainingError;
-use crate::keeper::{decode, TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH};
+use crate::keeper::{TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH};
 use crate::params::{Params, MAX_NEURONS_CAP, MAX_SPEC_BYTES_CAP};
-use crate::{phases, spec, state_key, MODULE_ACCOUNT};
+use crate::{phases, spec, state_key, MODULE_ACCOUNT, MODULE_NAME};
 
 /// The counters, in the order of the genesis fields next_task_id, next_audit_id,
 /// next_unbonding_id.
@@ -43,10 +42,7 @@ fn coin(
     c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>,
     what: &str,
 ) -> Result<Coin, TxError> {
-    Coin::from_proto(
-        c.as_ref()
-            .ok_or_else(|| invalid(format!("{what} is required")))?,
-    )
+    deai_framework::genesis::required_coin(c, what, invalid)
 }
 
 pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), TxError> {
@@ -167,19 +163,14 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     for (name, v) in SEQUENCES.iter().zip(next) {
         state.set_sequence(name, v)?;
     }
-    let balances = state.balances(
+    deai_bank::check_module_holds(
+        state,
+        MODULE_ACCOUNT,
         &module.address,
-        deai_framework::coins::MAX_COINS_PER_SET + 1,
-    )?;
-    let have: Vec<Coin> = balances.iter().cloned().collect();
-    if !held.matches(&have) {
-        return Err(invalid(format!(
-            "module account {MODULE_ACCOUNT} holds {balances}, but pools, stakes, unbonding \
-             and audit bonds total {:?}",
-            held.sums()
-        )));
-    }
-    Ok(())
+        &held,
+        "pools, stakes, unbonding and audit bonds",
+        invalid,
+    )
 }
 
 /// Rounds, updates, weights, epochs and bonds; rebuilds the schedule.
@@ -262,12 +253,7 @@ fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
 ) -> Result<Vec<M>, TxError> {
-    let end = prefix_end(&prefix);
-    state
-        .scan(&prefix, end.as_deref(), false, usize::MAX)?
-        .iter()
-        .map(|(_, v)| decode(v))
-        .collect()
+    records::all_under(MODULE_NAME, state, &prefix, usize::MAX)
 }
 
 pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {

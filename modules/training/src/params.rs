@@ -3,6 +3,7 @@
 //! emission and audit bond is in it.
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use deai_bank::udeai;
 use deai_framework::dec::Dec;
 use deai_framework::Coin;
 use deai_proto::training::v1 as pb;
@@ -41,13 +42,6 @@ pub struct Params {
     pub max_salt_bytes: u32,
 }
 
-fn udeai(amount: u128) -> Coin {
-    Coin {
-        denom: deai_bank::BASE_DENOM.to_string(),
-        amount,
-    }
-}
-
 impl Default for Params {
     fn default() -> Self {
         Self {
@@ -77,18 +71,11 @@ fn invalid(msg: impl Into<String>) -> TrainingError {
 }
 
 fn coin(c: &Option<ProtoCoin>, name: &str) -> Result<Coin, TrainingError> {
-    let c = c
-        .as_ref()
-        .ok_or_else(|| invalid(format!("{name} is required")))?;
-    Coin::from_proto(c).map_err(|e| invalid(format!("{name}: {}", e.log)))
+    deai_framework::params::coin(c, name).map_err(invalid)
 }
 
 fn fraction(s: &str, name: &str) -> Result<Dec, TrainingError> {
-    let d = Dec::parse(s).map_err(|e| invalid(format!("{name}: {e}")))?;
-    if d > Dec::ONE {
-        return Err(invalid(format!("{name} must be at most 1")));
-    }
-    Ok(d)
+    deai_framework::params::fraction(s, name).map_err(invalid)
 }
 
 fn within<T: PartialOrd + std::fmt::Display>(
@@ -97,10 +84,7 @@ fn within<T: PartialOrd + std::fmt::Display>(
     hi: T,
     name: &str,
 ) -> Result<T, TrainingError> {
-    if v < lo || v > hi {
-        return Err(invalid(format!("{name} must be {lo}..={hi}, got {v}")));
-    }
-    Ok(v)
+    deai_framework::params::within(v, lo, hi, name).map_err(invalid)
 }
 
 impl Params {
