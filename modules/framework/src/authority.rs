@@ -83,3 +83,35 @@ mod tests {
         assert!(init(&mut s, key, Some("cosmos1xyz")).is_err());
     }
 }
+
+/// The stateless part of every module's `MsgUpdateParams`: all the params must be supplied,
+/// the authority must be an address, and `from_proto` must accept the params (in that order).
+pub fn update_params_from<P, T, E: Into<TxError>>(
+    authority: &str,
+    params: Option<P>,
+    from_proto: impl FnOnce(&P) -> Result<T, E>,
+) -> Result<(Address, T), TxError> {
+    let p = params
+        .ok_or_else(|| crate::sdk::invalid_request("params must be supplied (all of them)"))?;
+    let authority = Address::from_bech32(authority)?;
+    let params = from_proto(&p).map_err(Into::into)?;
+    Ok((authority, params))
+}
+
+/// The execution of every module's `MsgUpdateParams`: only the authority stored at `key` may
+/// sign it; `set` writes the params; then `event` and the sender event are emitted, and
+/// `response` is returned.
+pub fn update_params<R: prost::Message + prost::Name>(
+    ctx: &mut crate::Ctx,
+    key: &[u8],
+    authority: &Address,
+    set: impl FnOnce(&mut crate::Ctx) -> Result<(), TxError>,
+    event: crate::Event,
+    response: R,
+) -> Result<cosmos_sdk_proto::Any, TxError> {
+    check(ctx, key, authority)?;
+    set(ctx)?;
+    ctx.emit(event);
+    ctx.emit(crate::handler::sender_event(authority));
+    Ok(crate::handler::response(response))
+}

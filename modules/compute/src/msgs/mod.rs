@@ -19,7 +19,8 @@ pub use result::{SubmitResult, RESULT_HASH_LEN};
 
 use cosmos_sdk_proto::Any;
 
-use deai_framework::{sdk, Address, Ctx, Message, TxError};
+use deai_framework::authority;
+use deai_framework::{Address, Ctx, Message, TxError};
 use deai_proto::compute::v1 as pb;
 
 pub(crate) use deai_framework::handler::{
@@ -98,13 +99,9 @@ pub struct UpdateParams {
 impl TryFrom<pb::MsgUpdateParams> for UpdateParams {
     type Error = TxError;
     fn try_from(m: pb::MsgUpdateParams) -> Result<Self, TxError> {
-        let p = m
-            .params
-            .ok_or_else(|| sdk::invalid_request("params must be supplied (all of them)"))?;
-        Ok(Self {
-            authority: Address::from_bech32(&m.authority)?,
-            params: Params::from_proto(&p)?,
-        })
+        let (authority, params) =
+            authority::update_params_from(&m.authority, m.params, Params::from_proto)?;
+        Ok(Self { authority, params })
     }
 }
 
@@ -118,10 +115,13 @@ impl Message for UpdateParams {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        deai_framework::authority::check(ctx, &state_key::authority(), &self.authority)?;
-        ctx.set_compute_params(&self.params)?;
-        ctx.emit(events::params_updated(&self.authority, &self.params));
-        ctx.emit(sender_event(&self.authority));
-        Ok(response(pb::MsgUpdateParamsResponse {}))
+        authority::update_params(
+            ctx,
+            &state_key::authority(),
+            &self.authority,
+            |ctx| ctx.set_compute_params(&self.params),
+            events::params_updated(&self.authority, &self.params),
+            pb::MsgUpdateParamsResponse {},
+        )
     }
 }
