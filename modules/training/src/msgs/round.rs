@@ -86,6 +86,52 @@ fn require_phase(
     .into())
 }
 
+/// [`participant`], acting in phase `want` of its round (`action` names the message).
+fn participant_in(
+    ctx: &Ctx,
+    task_id: u64,
+    round: u64,
+    owner: &Address,
+    role: pb::Role,
+    (action, want): (&'static str, Phase),
+) -> Result<(pb::Task, pb::Round, pb::Neuron), TxError> {
+    let (task, r, n) = participant(ctx, task_id, round, owner, role)?;
+    require_phase(&task, action, want, ctx.block.height)?;
+    Ok((task, r, n))
+}
+
+/// What MsgCommitUpdate (a trainer's) and MsgCommitWeights (a validator's) carry: the 32-byte
+/// commit hash of a participant's reveal in round `round`.
+#[derive(Debug)]
+pub struct Commit {
+    pub owner: Address,
+    pub task_id: u64,
+    pub round: u64,
+    pub commit_hash: Vec<u8>,
+}
+
+impl Commit {
+    fn new(owner: &str, task_id: u64, round: u64, commit_hash: Vec<u8>) -> Result<Self, TxError> {
+        hash32("commit_hash", &commit_hash)?;
+        Ok(Self {
+            owner: Address::from_bech32(owner)?,
+            task_id,
+            round,
+            commit_hash,
+        })
+    }
+
+    /// The committer's task, round and neuron (with `role`), in phase `want`.
+    fn committer(
+        &self,
+        ctx: &Ctx,
+        role: pb::Role,
+        phase: (&'static str, Phase),
+    ) -> Result<(pb::Task, pb::Round, pb::Neuron), TxError> {
+        participant_in(ctx, self.task_id, self.round, &self.owner, role, phase)
+    }
+}
+
 fn salt_ok(salt: &[u8], max: u32) -> Result<(), TxError> {
     if salt.len() < MIN_SALT_BYTES as usize || salt.len() > max as usize {
         return Err(TrainingError::BadSalt {
@@ -99,29 +145,18 @@ fn salt_ok(salt: &[u8], max: u32) -> Result<(), TxError> {
 }
 
 #[derive(Debug)]
-pub struct CommitUpdate {
-    pub owner: Address,
-    pub task_id: u64,
-    pub round: u64,
-    pub commit_hash: Vec<u8>,
-}
+pub struct CommitUpdate(pub Commit);
 
 impl TryFrom<pb::MsgCommitUpdate> for CommitUpdate {
     type Error = TxError;
     fn try_from(m: pb::MsgCommitUpdate) -> Result<Self, TxError> {
-        hash32("commit_hash", &m.commit_hash)?;
-        Ok(Self {
-            owner: Address::from_bech32(&m.owner)?,
-            task_id: m.task_id,
-            round: m.round,
-            commit_hash: m.commit_hash,
-        })
+        Commit::new(&m.owner, m.task_id, m.round, m.commit_hash).map(Self)
     }
 }
 
 impl Message for CommitUpdate {
     fn signers(&self) -> Vec<Address> {
-        vec![self.owner.clone()]
+        vec![self.0.owner.clone()]
     }
 
     fn module(&self) -> &'static str {
@@ -129,15 +164,12 @@ impl Message for CommitUpdate {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let (task, round, n) = participant(
+        let (task, round, n) = self.0.committer(
             ctx,
-            self.task_id,
-            self.round,
-            &self.owner,
             pb::Role::Trainer,
+            ("MsgCommitUpdate", Phase::CommitUpdates),
         )?;
         let now = ctx.block.height;
-        require_phase(&task, "MsgCommitUpdate", Phase::CommitUpdates, now)?;
         if !round.base_ready {
             let a = task.spec.as_ref().map_or(0, |s| s.aggregate_window);
             return Err(TrainingError::BaseNotReady {
@@ -152,14 +184,14 @@ impl Message for CommitUpdate {
             task_id: task.id,
             round: task.round,
             uid: n.uid,
-            commit_hash: self.commit_hash.clone(),
+            commit_hash: self.0.commit_hash.clone(),
             committed_at: now,
             owner: n.owner.clone(),
             ..Default::default()
         };
         ctx.put_update(&u)?;
         ctx.emit(events::update_committed(task.id, task.round, n.uid));
-        ctx.emit(sender_event(&self.owner));
+        ctx.emit(sender_event(&self.0.owner));
         Ok(response(pb::MsgCommitUpdateResponse {}))
     }
 }
@@ -214,18 +246,13 @@ impl Message for RevealUpdate {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let (task, _, n) = participant(
+        let (task, _, n) = participant_in(
             ctx,
             self.task_id,
             self.round,
             &self.owner,
             pb::Role::Trainer,
-        )?;
-        require_phase(
-            &task,
-            "MsgRevealUpdate",
-            Phase::RevealUpdates,
-            ctx.block.height,
+            ("MsgRevealUpdate", Phase::RevealUpdates),
         )?;
         let params = ctx.training_params()?;
         salt_ok(&self.salt, params.max_salt_bytes)?;
@@ -259,29 +286,18 @@ impl Message for RevealUpdate {
 }
 
 #[derive(Debug)]
-pub struct CommitWeights {
-    pub owner: Address,
-    pub task_id: u64,
-    pub round: u64,
-    pub commit_hash: Vec<u8>,
-}
+pub struct CommitWeights(pub Commit);
 
 impl TryFrom<pb::MsgCommitWeights> for CommitWeights {
     type Error = TxError;
     fn try_from(m: pb::MsgCommitWeights) -> Result<Self, TxError> {
-        hash32("commit_hash", &m.commit_hash)?;
-        Ok(Self {
-            owner: Address::from_bech32(&m.owner)?,
-            task_id: m.task_id,
-            round: m.round,
-            commit_hash: m.commit_hash,
-        })
+        Commit::new(&m.owner, m.task_id, m.round, m.commit_hash).map(Self)
     }
 }
 
 impl Message for CommitWeights {
     fn signers(&self) -> Vec<Address> {
-        vec![self.owner.clone()]
+        vec![self.0.owner.clone()]
     }
 
     fn module(&self) -> &'static str {
@@ -289,26 +305,23 @@ impl Message for CommitWeights {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let (task, _, n) = participant(
+        let (task, _, n) = self.0.committer(
             ctx,
-            self.task_id,
-            self.round,
-            &self.owner,
             pb::Role::Validator,
+            ("MsgCommitWeights", Phase::CommitWeights),
         )?;
         let now = ctx.block.height;
-        require_phase(&task, "MsgCommitWeights", Phase::CommitWeights, now)?;
         let w = pb::WeightSet {
             task_id: task.id,
             round: task.round,
             uid: n.uid,
-            commit_hash: self.commit_hash.clone(),
+            commit_hash: self.0.commit_hash.clone(),
             committed_at: now,
             ..Default::default()
         };
         ctx.put_weights(&w)?;
         ctx.emit(events::weights_committed(task.id, task.round, n.uid));
-        ctx.emit(sender_event(&self.owner));
+        ctx.emit(sender_event(&self.0.owner));
         Ok(response(pb::MsgCommitWeightsResponse {}))
     }
 }
@@ -373,18 +386,13 @@ impl Message for RevealWeights {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let (task, _, n) = participant(
+        let (task, _, n) = participant_in(
             ctx,
             self.task_id,
             self.round,
             &self.owner,
             pb::Role::Validator,
-        )?;
-        require_phase(
-            &task,
-            "MsgRevealWeights",
-            Phase::RevealWeights,
-            ctx.block.height,
+            ("MsgRevealWeights", Phase::RevealWeights),
         )?;
         salt_ok(&self.salt, ctx.training_params()?.max_salt_bytes)?;
         let max_neurons = task.spec.as_ref().map_or(0, |s| s.max_neurons);
