@@ -1,13 +1,12 @@
 //! Timed runs: each message N times on a fresh clone of its prepared state, and `end_block`
 //! N times on a prepared state.
 
-use std::time::Duration;
-
+use deai_bench_common::exec::repeat;
 use deai_framework::StateRead;
 
 use crate::scenario::MsgCase;
 use crate::stats::Summary;
-use crate::world::{self, Run};
+use crate::world;
 
 /// Fewest untimed runs before the timed ones.
 pub const WARM_UP: usize = 50;
@@ -39,40 +38,13 @@ pub struct EndBlockRow {
     pub time: Summary,
 }
 
-/// Runs `run` to warm up and check it (`WARM_UP` times or a tenth of `iterations`, whichever
-/// is more: caches, and a sled store just loaded reads slower for its first few dozen runs),
-/// then `iterations` timed times; every run must consume the same gas and write the same
-/// number of keys (the state machine is deterministic).
-pub fn repeat(
-    what: &str,
-    iterations: usize,
-    mut run: impl FnMut() -> Result<Run, String>,
-) -> (Run, Summary) {
-    let first = run().unwrap_or_else(|e| panic!("{what}: {e}"));
-    for _ in 1..WARM_UP.max(iterations / 10) {
-        run().unwrap_or_else(|e| panic!("{what}: {e}"));
-    }
-    let mut times: Vec<Duration> = Vec::with_capacity(iterations);
-    for _ in 0..iterations.max(1) {
-        let r = run().unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(
-            (r.gas, r.writes.len(), r.events),
-            (first.gas, first.writes.len(), first.events),
-            "{what}: runs differ"
-        );
-        times.push(r.elapsed);
-    }
-    let summary = Summary::of(&times).expect("at least one run");
-    (first, summary)
-}
-
 pub fn messages(cases: &[MsgCase], iterations: usize) -> Vec<MsgRow> {
     let router = world::router();
     cases
         .iter()
         .map(|c| {
             let what = format!("{} ({})", c.name, c.case);
-            let (first, time) = repeat(&what, iterations, || {
+            let (first, time) = repeat(&what, WARM_UP, iterations, || {
                 let fresh = c.state.clone();
                 world::run_msg(&router, &fresh, c.height, &c.msg).map_err(|e| format!("{e:?}"))
             });
@@ -100,7 +72,7 @@ pub fn end_block(
     iterations: usize,
 ) -> EndBlockRow {
     let what = format!("end_block with {leases} leases on {store}");
-    let (first, time) = repeat(&what, iterations, || {
+    let (first, time) = repeat(&what, WARM_UP, iterations, || {
         world::run_end_block(state, height).map_err(|e| format!("{e:?}"))
     });
     EndBlockRow {

@@ -2,26 +2,19 @@
 //! way the app does (a `Ctx` overlay on the state, a `GasMeter` with the framework's default
 //! `GasConfig`), timed.
 
-use std::time::{Duration, Instant};
-
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
-use cosmos_sdk_proto::Any;
 use prost::Name;
 
-use deai_framework::context::BlockInfo;
-use deai_framework::state::WriteSet;
-use deai_framework::{Address, Ctx, GasMeter, MemStore, Module, Router, StateRead, TxError};
+use deai_bench_common::exec::run_hook;
+pub use deai_bench_common::exec::{any, coin, run_msg, Run, DENOM};
+use deai_framework::{Address, MemStore, Module, Router, StateRead, TxError};
 use deai_proto::compute::v1 as pb;
 
 use deai_compute::ComputeModule;
 
-pub const DENOM: &str = "udeai";
 /// What each named account holds at genesis.
 pub const FUNDS: u128 = 1_000_000_000_000;
 /// What the account that backs the bulk-written records holds at genesis.
 pub const WHALE_FUNDS: u128 = 1_000_000_000_000_000_000;
-/// The previous block's hash of every bench block (it seeds the referee draws).
-pub const PREV_BLOCK_HASH: [u8; 32] = [0x5a; 32];
 
 /// A deterministic address: `tag` picks the role, `n` the member.
 pub fn account(tag: u8, n: u32) -> Address {
@@ -61,13 +54,6 @@ impl Actors {
         v.extend((1..=3).map(Self::provider));
         v.extend((1..=2).map(Self::verifier));
         v
-    }
-}
-
-pub fn coin(amount: u128) -> ProtoCoin {
-    ProtoCoin {
-        denom: DENOM.into(),
-        amount: amount.to_string(),
     }
 }
 
@@ -118,78 +104,15 @@ pub fn router() -> Router {
     r
 }
 
-pub fn block(height: u64) -> BlockInfo {
-    BlockInfo {
-        height,
-        time_unix: 1_700_000_000 + 6 * height as i64,
-        chain_id: "deai-bench".into(),
-        prev_block_hash: PREV_BLOCK_HASH,
-    }
-}
-
-pub fn any<P: prost::Message + Name>(p: &P) -> Any {
-    Any {
-        type_url: P::type_url(),
-        value: p.encode_to_vec(),
-    }
-}
-
-/// What one timed execution did.
-pub struct Run {
-    pub gas: u64,
-    pub elapsed: Duration,
-    pub writes: WriteSet,
-    pub events: usize,
-}
-
-/// Decodes (stateless validation included) and executes `msg` at `height` on an overlay of
-/// `state`, as the app's FinalizeBlock does; the time covers decode, execute and collecting
-/// the writes. The parent state is only read.
-pub fn run_msg(
-    router: &Router,
-    state: &dyn StateRead,
-    height: u64,
-    msg: &Any,
-) -> Result<Run, TxError> {
-    let block = block(height);
-    let gas = GasMeter::infinite();
-    let start = Instant::now();
-    let decoded = router.decode(msg)?;
-    let mut ctx = Ctx::new(state, &gas, &block);
-    decoded.execute(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    let elapsed = start.elapsed();
-    Ok(Run {
-        gas: gas.consumed(),
-        elapsed,
-        writes,
-        events: events.len(),
-    })
-}
-
 /// Runs compute's `end_block` at `height` on an overlay of `state` (an infinite meter, as
 /// the app's block hooks; its count is still reported).
 pub fn run_end_block(state: &dyn StateRead, height: u64) -> Result<Run, TxError> {
-    let block = block(height);
-    let gas = GasMeter::infinite();
-    let start = Instant::now();
-    let mut ctx = Ctx::new(state, &gas, &block);
-    ComputeModule.end_block(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    let elapsed = start.elapsed();
-    Ok(Run {
-        gas: gas.consumed(),
-        elapsed,
-        writes,
-        events: events.len(),
-    })
+    run_hook(state, height, |ctx| ComputeModule.end_block(ctx))
 }
 
 /// Runs `msg` at `height` and applies its writes; panics on failure (a broken scenario).
 pub fn apply<P: prost::Message + Name>(s: &mut MemStore, height: u64, p: &P) {
-    let run = run_msg(&router(), s, height, &any(p))
-        .unwrap_or_else(|e| panic!("{} at {height}: {e:?}", P::type_url()));
-    s.apply(run.writes);
+    deai_bench_common::exec::apply(&router(), s, height, p);
 }
 
 pub fn attr(k: &str, v: &str) -> pb::Attribute {

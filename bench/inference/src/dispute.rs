@@ -6,6 +6,7 @@
 
 use cosmos_sdk_proto::Any;
 
+use deai_bench_common::exec::repeat;
 use deai_client::txbuilder::{sign_tx, TxParams};
 use deai_framework::{Coins, MemStore, Router, StateRead};
 use deai_proto::inference::v1 as pb;
@@ -14,7 +15,7 @@ use deaid::tx::exec::{run_tx, ExecMode};
 use deaid::tx::fee::GasPrice;
 use deaid::tx::sigcache::SigCache;
 
-use crate::measure::{repeat, WARM_UP};
+use crate::measure::WARM_UP;
 use crate::scenario::{ModelState, DEADLINE_BLOCKS, PRICE, REQUEST_HEIGHT, SUBMIT_HEIGHT};
 use crate::stats::Summary;
 use crate::world::{self, any, coin, CHAIN_ID};
@@ -149,7 +150,7 @@ pub fn measure(
         .map(|c| {
             let m = &models[c.model];
             let what = format!("adjudicate {} (lied: {})", m.prep.case.name, c.server_lied);
-            let (first, time) = repeat(&what, iterations, || {
+            let (first, time) = repeat(&what, WARM_UP, iterations, || {
                 world::run_msg(router, &c.state, ADJUDICATE_HEIGHT, &c.msg)
                     .map_err(|e| format!("{e:?}"))
             });

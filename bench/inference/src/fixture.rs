@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use deai_bench_common::rng::SplitMix64;
 use deai_proto::inference::v1 as pb;
 use deai_zk::circuit::CircuitSpec;
 use deai_zk::prover::{self, Keys};
@@ -61,26 +62,9 @@ impl ModelCase {
     }
 }
 
-/// SplitMix64: a tiny seeded generator (the same as deai-zk's bench).
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
-
 /// Random float weights, He-like scale, seeded.
 pub fn float_model(dims: &[usize], seed: u64) -> FloatMlp {
-    let mut rng = SplitMix(seed);
+    let mut rng = SplitMix64(seed);
     let layers = dims
         .windows(2)
         .map(|w| {
@@ -89,9 +73,11 @@ pub fn float_model(dims: &[usize], seed: u64) -> FloatMlp {
                 n_in: w[0],
                 n_out: w[1],
                 weight: (0..w[0] * w[1])
-                    .map(|_| (rng.unit() * 2.0 - 1.0) * a)
+                    .map(|_| (rng.unit_f32() * 2.0 - 1.0) * a)
                     .collect(),
-                bias: (0..w[1]).map(|_| (rng.unit() * 2.0 - 1.0) * 0.1).collect(),
+                bias: (0..w[1])
+                    .map(|_| (rng.unit_f32() * 2.0 - 1.0) * 0.1)
+                    .collect(),
             }
         })
         .collect();
@@ -100,7 +86,7 @@ pub fn float_model(dims: &[usize], seed: u64) -> FloatMlp {
 
 /// A quantized input of `n` values in `[min, max]`, seeded.
 pub fn input(n: usize, min: i64, max: i64, seed: u64) -> Vec<i64> {
-    let mut rng = SplitMix(seed);
+    let mut rng = SplitMix64(seed);
     let span = (max - min + 1) as u64;
     (0..n)
         .map(|_| min + (rng.next_u64() % span) as i64)

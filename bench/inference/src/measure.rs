@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use cosmos_sdk_proto::Any;
 
+use deai_bench_common::exec::repeat;
 use deai_framework::{Delta, Router, StateRead};
 use deaid::tx::ante::AnteEnv;
 use deaid::tx::exec::{run_tx, ExecMode};
@@ -15,35 +16,10 @@ use deaid::tx::sigcache::SigCache;
 
 use crate::scenario::{ModelState, DEADLINE_BLOCKS, REQUEST_HEIGHT, SUBMIT_HEIGHT};
 use crate::stats::Summary;
-use crate::world::{self, Run, CHAIN_ID};
+use crate::world::{self, CHAIN_ID};
 
 /// Fewest untimed runs before the timed ones.
 pub const WARM_UP: usize = 10;
-
-/// Runs `run` max(WARM_UP, iterations / 10) times untimed, then `iterations` timed times;
-/// every run must consume the same gas and write as many keys (the state machine is
-/// deterministic).
-pub fn repeat(
-    what: &str,
-    iterations: usize,
-    mut run: impl FnMut() -> Result<Run, String>,
-) -> (Run, Summary) {
-    let first = run().unwrap_or_else(|e| panic!("{what}: {e}"));
-    for _ in 1..WARM_UP.max(iterations / 10) {
-        run().unwrap_or_else(|e| panic!("{what}: {e}"));
-    }
-    let mut times: Vec<Duration> = Vec::with_capacity(iterations);
-    for _ in 0..iterations.max(1) {
-        let r = run().unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(
-            (r.gas, r.writes.len(), r.events),
-            (first.gas, first.writes.len(), first.events),
-            "{what}: runs differ"
-        );
-        times.push(r.elapsed);
-    }
-    (first, Summary::of(&times).expect("at least one run"))
-}
 
 /// One submission of one model on one store.
 #[derive(Clone, Debug)]
@@ -78,7 +54,7 @@ pub fn submissions(
                 m.prep.case.name,
                 m.prep.case.kind()
             );
-            let (first, time) = repeat(&what, iterations, || {
+            let (first, time) = repeat(&what, WARM_UP, iterations, || {
                 if verifier == "cold" {
                     deai_inference::zk::forget(m.model_id);
                 }

@@ -2,23 +2,14 @@
 //! the app's FinalizeBlock runs it (decoded through the `Router`, executed on a `Ctx`
 //! overlay with a `GasMeter` and the framework's default `GasConfig`), timed.
 
-use std::time::{Duration, Instant};
-
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
-use cosmos_sdk_proto::Any;
 use prost::Name;
 
+pub use deai_bench_common::exec::{any, block, coin, run_msg, CHAIN_ID, DENOM};
 use deai_client::keys::AccountKey;
-use deai_framework::context::BlockInfo;
-use deai_framework::state::WriteSet;
-use deai_framework::{Address, Ctx, GasMeter, MemStore, Module, Router, StateRead, TxError};
+use deai_framework::{Address, MemStore, Module, Router};
 
-pub const CHAIN_ID: &str = "deai-bench";
-pub const DENOM: &str = "udeai";
 /// What every bench account holds at genesis.
 pub const FUNDS: u128 = 1_000_000_000_000_000;
-/// The previous block's hash of every bench block (it seeds the server draw).
-pub const PREV_BLOCK_HASH: [u8; 32] = [0x5a; 32];
 
 /// A deterministic key: `tag` picks the role, `n` the member.
 pub fn key(tag: u8, n: u8) -> AccountKey {
@@ -39,13 +30,6 @@ pub fn requester() -> AccountKey {
 /// The server of the `n`-th model.
 pub fn server(n: usize) -> AccountKey {
     key(3, n as u8)
-}
-
-pub fn coin(amount: u128) -> ProtoCoin {
-    ProtoCoin {
-        denom: DENOM.into(),
-        amount: amount.to_string(),
-    }
 }
 
 /// The modules whose genesis the bench state needs (auth, bank, inference).
@@ -98,57 +82,6 @@ pub fn router() -> Router {
     r
 }
 
-pub fn block(height: u64) -> BlockInfo {
-    BlockInfo {
-        height,
-        time_unix: 1_700_000_000 + 6 * height as i64,
-        chain_id: CHAIN_ID.into(),
-        prev_block_hash: PREV_BLOCK_HASH,
-    }
-}
-
-pub fn any<P: prost::Message + Name>(p: &P) -> Any {
-    Any {
-        type_url: P::type_url(),
-        value: p.encode_to_vec(),
-    }
-}
-
-/// What one timed execution did.
-pub struct Run {
-    pub gas: u64,
-    pub elapsed: Duration,
-    pub writes: WriteSet,
-    pub events: usize,
-    pub response: Any,
-}
-
-/// Decodes (stateless validation included) and executes `msg` at `height` on an overlay of
-/// `state`, as the app's FinalizeBlock does; the time covers decode, execute and collecting
-/// the writes. The parent state is only read.
-pub fn run_msg(
-    router: &Router,
-    state: &dyn StateRead,
-    height: u64,
-    msg: &Any,
-) -> Result<Run, TxError> {
-    let block = block(height);
-    let gas = GasMeter::infinite();
-    let start = Instant::now();
-    let decoded = router.decode(msg)?;
-    let mut ctx = Ctx::new(state, &gas, &block);
-    let response = decoded.execute(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    let elapsed = start.elapsed();
-    Ok(Run {
-        gas: gas.consumed(),
-        elapsed,
-        writes,
-        events: events.len(),
-        response,
-    })
-}
-
 /// Runs `msg` at `height`, applies its writes and returns its decoded response; panics on
 /// failure (a broken setup).
 pub fn apply<P: prost::Message + Name, R: prost::Message + Default>(
@@ -157,9 +90,7 @@ pub fn apply<P: prost::Message + Name, R: prost::Message + Default>(
     height: u64,
     p: &P,
 ) -> (R, u64) {
-    let run = run_msg(router, s, height, &any(p))
-        .unwrap_or_else(|e| panic!("{} at {height}: {e:?}", P::type_url()));
-    s.apply(run.writes);
+    let run = deai_bench_common::exec::apply(router, s, height, p);
     let r = R::decode(run.response.value.as_slice()).expect("response decodes");
     (r, run.gas)
 }

@@ -11,25 +11,21 @@
 //! same way and measured: each message is the last of its kind in its phase (timed on the
 //! state with all the others applied), and `end_block` at round 1's epoch height.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;
-use prost::Name;
 use sha2::{Digest, Sha256};
 
+use deai_bench_common::exec::{any, apply, coin, repeat_times, run_hook, run_msg, Run, DENOM};
+use deai_bench_common::rng::SplitMix64 as Rng;
 use deai_bench_common::stats::{self, Summary};
-use deai_framework::context::BlockInfo;
-use deai_framework::state::WriteSet;
-use deai_framework::{Address, Ctx, GasMeter, MemStore, Module, Router, StateRead, TxError};
+use deai_framework::{Address, MemStore, Module, Router, StateRead, TxError};
 use deai_proto::training::v1 as pb;
 use deai_training::commits::{update_commit_hash, weights_commit_hash};
 use deai_training::{TrainingModule, TrainingRead, TrainingWrite};
 
-use crate::rng::Rng;
 use crate::yuma::Mode;
 
-const DENOM: &str = "udeai";
 const FUNDS: u128 = 1_000_000_000_000_000;
 const TEMPO: u64 = 100;
 const WINDOW: u64 = 10;
@@ -55,13 +51,6 @@ pub struct Scenario {
     pub epoch_ran: bool,
 }
 
-struct Run {
-    gas: u64,
-    elapsed: Duration,
-    writes: WriteSet,
-    events: usize,
-}
-
 fn addr(i: usize) -> Address {
     let h: [u8; 32] = Sha256::new()
         .chain_update(b"deai/training-bench/account")
@@ -73,29 +62,6 @@ fn addr(i: usize) -> Address {
     Address::from_hash20(a)
 }
 
-fn coin(amount: u128) -> ProtoCoin {
-    ProtoCoin {
-        denom: DENOM.into(),
-        amount: amount.to_string(),
-    }
-}
-
-fn block(height: u64) -> BlockInfo {
-    BlockInfo {
-        height,
-        time_unix: 1_700_000_000 + 6 * height as i64,
-        chain_id: "deai-bench".into(),
-        prev_block_hash: [0x5a; 32],
-    }
-}
-
-fn any<P: prost::Message + Name>(p: &P) -> Any {
-    Any {
-        type_url: P::type_url(),
-        value: p.encode_to_vec(),
-    }
-}
-
 pub fn router() -> Router {
     let mut r = Router::new();
     deai_auth::AuthModule.register(&mut r);
@@ -104,59 +70,13 @@ pub fn router() -> Router {
     r
 }
 
-fn run_msg(router: &Router, s: &dyn StateRead, h: u64, msg: &Any) -> Result<Run, TxError> {
-    let block = block(h);
-    let gas = GasMeter::infinite();
-    let start = Instant::now();
-    let decoded = router.decode(msg)?;
-    let mut ctx = Ctx::new(s, &gas, &block);
-    decoded.execute(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    let elapsed = start.elapsed();
-    Ok(Run {
-        gas: gas.consumed(),
-        elapsed,
-        writes,
-        events: events.len(),
-    })
-}
-
 fn run_end_block(s: &dyn StateRead, h: u64) -> Result<Run, TxError> {
-    let block = block(h);
-    let gas = GasMeter::infinite();
-    let start = Instant::now();
-    let mut ctx = Ctx::new(s, &gas, &block);
-    TrainingModule.end_block(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    let elapsed = start.elapsed();
-    Ok(Run {
-        gas: gas.consumed(),
-        elapsed,
-        writes,
-        events: events.len(),
-    })
-}
-
-fn apply<P: prost::Message + Name>(router: &Router, s: &mut MemStore, h: u64, p: &P) {
-    let run = run_msg(router, s, h, &any(p))
-        .unwrap_or_else(|e| panic!("{} at {h}: {e:?}", P::type_url()));
-    s.apply(run.writes);
+    run_hook(s, h, |ctx| TrainingModule.end_block(ctx))
 }
 
 /// Times `op` `runs` times (after 2 untimed runs); every run must do the same.
 fn repeat(what: &'static str, runs: usize, op: impl Fn() -> Result<Run, TxError>) -> Row {
-    let first = op().unwrap_or_else(|e| panic!("{what}: {e:?}"));
-    op().unwrap_or_else(|e| panic!("{what}: {e:?}"));
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs.max(1) {
-        let r = op().unwrap_or_else(|e| panic!("{what}: {e:?}"));
-        assert_eq!(
-            (r.gas, r.writes.len()),
-            (first.gas, first.writes.len()),
-            "{what}: runs differ"
-        );
-        times.push(r.elapsed);
-    }
+    let (first, times) = repeat_times(what, 2, runs, || op().map_err(|e| format!("{e:?}")));
     Row {
         what,
         gas: first.gas,

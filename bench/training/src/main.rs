@@ -10,7 +10,6 @@
 //!   cargo run --release -p deai-training-bench -- --neurons 64,256,1024 --runs 30
 
 mod chain;
-mod rng;
 #[cfg(feature = "worker")]
 mod worker;
 mod yuma;

@@ -10,10 +10,9 @@
 
 use std::time::{Duration, Instant};
 
+use deai_bench_common::rng::SplitMix64 as Rng;
 use deai_bench_common::stats;
 use deai_yuma::{epoch, Inputs, Params};
-
-use crate::rng::Rng;
 
 /// The epoch time target the design asks for n = 256.
 pub const TARGET_N: usize = 256;

@@ -1,8 +1,9 @@
-//! A seeded SplitMix64: reproducible random stakes and weights without a dependency.
+//! A seeded SplitMix64: reproducible random stakes, weights and inputs without a
+//! dependency (the same generator as deai-zk's bench).
 
-pub struct Rng(u64);
+pub struct SplitMix64(pub u64);
 
-impl Rng {
+impl SplitMix64 {
     pub fn new(seed: u64) -> Self {
         Self(seed)
     }
@@ -20,8 +21,13 @@ impl Rng {
         lo + self.next_u64() % (hi - lo)
     }
 
-    /// Uniform in [0, 1).
+    /// Uniform in [0, 1), 53 bits.
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in [0, 1), 24 bits.
+    pub fn unit_f32(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
     }
 }

@@ -1,0 +1,161 @@
+//! Running a message or a block hook the way the app's FinalizeBlock does (decoded through
+//! the `Router`, executed on a `Ctx` overlay of the state with a `GasMeter`), timed, and
+//! repeating such a run to time it: what the compute, inference and training benches'
+//! in-memory chains share.
+
+use std::time::{Duration, Instant};
+
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use cosmos_sdk_proto::Any;
+use prost::Name;
+
+use deai_framework::context::BlockInfo;
+use deai_framework::state::WriteSet;
+use deai_framework::{Ctx, GasMeter, MemStore, Router, StateRead, TxError};
+
+use crate::stats::Summary;
+
+/// The chain id of every bench block.
+pub const CHAIN_ID: &str = "deai-bench";
+/// The previous block's hash of every bench block (it seeds the draws).
+pub const PREV_BLOCK_HASH: [u8; 32] = [0x5a; 32];
+/// The bench chains' one denom.
+pub const DENOM: &str = "udeai";
+
+/// The bench block at `height` (6 s blocks).
+pub fn block(height: u64) -> BlockInfo {
+    BlockInfo {
+        height,
+        time_unix: 1_700_000_000 + 6 * height as i64,
+        chain_id: CHAIN_ID.into(),
+        prev_block_hash: PREV_BLOCK_HASH,
+    }
+}
+
+/// `amount` of [`DENOM`].
+pub fn coin(amount: u128) -> ProtoCoin {
+    ProtoCoin {
+        denom: DENOM.into(),
+        amount: amount.to_string(),
+    }
+}
+
+pub fn any<P: prost::Message + Name>(p: &P) -> Any {
+    Any {
+        type_url: P::type_url(),
+        value: p.encode_to_vec(),
+    }
+}
+
+/// What one timed execution did.
+pub struct Run {
+    pub gas: u64,
+    pub elapsed: Duration,
+    pub writes: WriteSet,
+    pub events: usize,
+    /// The message's response (empty for a block hook).
+    pub response: Any,
+}
+
+/// Decodes (stateless validation included) and executes `msg` at `height` on an overlay of
+/// `state`, as the app's FinalizeBlock does; the time covers decode, execute and collecting
+/// the writes. The parent state is only read.
+pub fn run_msg(
+    router: &Router,
+    state: &dyn StateRead,
+    height: u64,
+    msg: &Any,
+) -> Result<Run, TxError> {
+    let block = block(height);
+    let gas = GasMeter::infinite();
+    let start = Instant::now();
+    let decoded = router.decode(msg)?;
+    let mut ctx = Ctx::new(state, &gas, &block);
+    let response = decoded.execute(&mut ctx)?;
+    let (writes, events) = ctx.finish();
+    let elapsed = start.elapsed();
+    Ok(Run {
+        gas: gas.consumed(),
+        elapsed,
+        writes,
+        events: events.len(),
+        response,
+    })
+}
+
+/// Runs `p` at `height` and applies its writes to `s`; panics on failure (a broken setup).
+/// The run, its writes taken.
+pub fn apply<P: prost::Message + Name>(
+    router: &Router,
+    s: &mut MemStore,
+    height: u64,
+    p: &P,
+) -> Run {
+    let mut run = run_msg(router, s, height, &any(p))
+        .unwrap_or_else(|e| panic!("{} at {height}: {e:?}", P::type_url()));
+    s.apply(std::mem::take(&mut run.writes));
+    run
+}
+
+/// Runs a block hook (a module's `end_block`) at `height` on an overlay of `state` (an
+/// infinite meter, as the app's block hooks; its count is still reported).
+pub fn run_hook(
+    state: &dyn StateRead,
+    height: u64,
+    hook: impl FnOnce(&mut Ctx) -> Result<(), TxError>,
+) -> Result<Run, TxError> {
+    let block = block(height);
+    let gas = GasMeter::infinite();
+    let start = Instant::now();
+    let mut ctx = Ctx::new(state, &gas, &block);
+    hook(&mut ctx)?;
+    let (writes, events) = ctx.finish();
+    let elapsed = start.elapsed();
+    Ok(Run {
+        gas: gas.consumed(),
+        elapsed,
+        writes,
+        events: events.len(),
+        response: Any::default(),
+    })
+}
+
+/// Runs `run` `warm_up` times untimed (at least once: the first run is the one returned),
+/// then `iterations` timed times (at least one); every run must consume the same gas, write
+/// as many keys and emit as many events (the state machine is deterministic). The first
+/// run and the timed runs' times.
+pub fn repeat_times(
+    what: &str,
+    warm_up: usize,
+    iterations: usize,
+    mut run: impl FnMut() -> Result<Run, String>,
+) -> (Run, Vec<Duration>) {
+    let first = run().unwrap_or_else(|e| panic!("{what}: {e}"));
+    for _ in 1..warm_up {
+        run().unwrap_or_else(|e| panic!("{what}: {e}"));
+    }
+    let mut times: Vec<Duration> = Vec::with_capacity(iterations);
+    for _ in 0..iterations.max(1) {
+        let r = run().unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(
+            (r.gas, r.writes.len(), r.events),
+            (first.gas, first.writes.len(), first.events),
+            "{what}: runs differ"
+        );
+        times.push(r.elapsed);
+    }
+    (first, times)
+}
+
+/// [`repeat_times`] with at least `warm_up` untimed runs (or a tenth of `iterations`, when
+/// more: caches, and a store just loaded reads slower for its first few dozen runs), and
+/// the timed runs' summary.
+pub fn repeat(
+    what: &str,
+    warm_up: usize,
+    iterations: usize,
+    run: impl FnMut() -> Result<Run, String>,
+) -> (Run, Summary) {
+    let (first, times) = repeat_times(what, warm_up.max(iterations / 10), iterations, run);
+    (first, Summary::of(&times).expect("at least one run"))
+}
