@@ -1,4 +1,5 @@
-//! What every `deai-worker` daemon (`provider start`, `inference-server start`) shares, so
+//! What every `deai-worker` daemon (`provider start`, `inference-server start`, `trainer
+//! start`, `validator start`) shares, so
 //! that there is one implementation of each:
 //!
 //! - [`state`]: a versioned JSON state file written durably (temp file, fsync, rename,
@@ -8,8 +9,8 @@
 //!   the daemon's own function;
 //! - [`abci`]: gRPC-path queries over the node's CometBFT RPC (one, "not found" as `None`,
 //!   paginated lists);
-//! - [`node`]: the node URL, connecting a `TxSender` with retries, the keyring passphrase,
-//!   SIGTERM / SIGINT as a cancellation token;
+//! - [`node`]: the node URL, connecting a `TxSender` with retries, the node with the key
+//!   ([`KeyedNode`]), the keyring passphrase, SIGTERM / SIGINT as a cancellation token;
 //! - [`Committed`] (a committed tx as daemons need it), [`events_of_kind`] and
 //!   [`typed_events_in`] (typed events of a committed tx), [`one_line`] (errors in logs),
 //!   [`parse_coin`] (a coin flag).
@@ -23,6 +24,7 @@ use deai_client::TxResponse;
 use deai_framework::events::{parse_typed_event, Event};
 
 pub use abci::Abci;
+pub use node::KeyedNode;
 pub use state::StateFile;
 pub use watch::Watch;
 

@@ -1,11 +1,52 @@
 //! Reaching the node and stopping: the node URL as deaid reads it, a `TxSender` connected
-//! with retries until it works or the daemon is stopped, the `file` keyring's passphrase,
-//! and SIGTERM / SIGINT as a cancellation token.
+//! with retries until it works or the daemon is stopped, the node with the key
+//! ([`KeyedNode`]: queries, height, txs), the `file` keyring's passphrase, and SIGTERM /
+//! SIGINT as a cancellation token.
 
 use std::time::Duration;
 
+use cosmos_sdk_proto::Any;
 use deai_client::{AccountKey, NodeClient, SendOptions, TxSender};
 use tokio_util::sync::CancellationToken;
+
+use crate::{Abci, Committed};
+
+/// A node with a key, as a daemon's `NodeChain` reaches it: one module's queries
+/// ([`Abci`], on the sender's node) and txs signed and sent through the `TxSender`.
+pub struct KeyedNode {
+    pub abci: Abci,
+    sender: TxSender,
+}
+
+impl KeyedNode {
+    /// `service` is the module's query service, e.g. `/deai.training.v1.Query`.
+    pub fn new(sender: TxSender, service: &'static str) -> anyhow::Result<Self> {
+        Ok(KeyedNode {
+            abci: Abci::new(sender.client().url(), service)?,
+            sender,
+        })
+    }
+
+    pub fn sender(&self) -> &TxSender {
+        &self.sender
+    }
+
+    /// The key's account (bech32).
+    pub fn address(&self) -> String {
+        self.sender.address().to_bech32()
+    }
+
+    /// The node's latest height.
+    pub async fn height(&self) -> anyhow::Result<u64> {
+        self.abci.client().latest_height().await
+    }
+
+    /// Signs, sends and waits for the commit. `Err` when CheckTx refused it or it was not
+    /// committed in time; a committed tx that failed has a non-zero `code`.
+    pub async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
+        Ok(self.sender.send_and_wait(msgs).await?.into())
+    }
+}
 
 /// The node's URL with `tcp://` read as `http://`, as deaid does.
 pub fn node_url(node: &str) -> String {

@@ -69,6 +69,14 @@ impl StateFile {
     pub fn save<T: Serialize>(&self, state: &T) -> anyhow::Result<()> {
         write_durably(&self.path(), &serde_json::to_vec_pretty(state)?)
     }
+
+    /// [`save`](Self::save), a failure logged rather than returned (the daemon's next save
+    /// retries); `what` names the state in the log ("provider state").
+    pub fn save_or_log<T: Serialize>(&self, state: &T, what: &str) {
+        if let Err(e) = self.save(state) {
+            tracing::error!(error = %crate::one_line(&e), "could not write the {what}");
+        }
+    }
 }
 
 /// Writes `bytes` to `path` durably: `<path>.tmp`, fsync, rename, fsync of the directory.

@@ -1,13 +1,14 @@
 //! The chain as the inference server and the requester see it: the inference module's
-//! queries and the txs they send. [`NodeChain`] talks to a node (ABCI queries on gRPC paths
-//! through the shared [`Abci`], txs through `deai_client::TxSender`); tests use an in-memory
-//! chain behind the same trait.
+//! queries and the txs they send. [`NodeChain`] talks to a node through the shared
+//! [`KeyedNode`] (ABCI queries on gRPC paths, txs through `deai_client::TxSender`); tests
+//! use an in-memory chain behind the same trait.
 
 use cosmos_sdk_proto::Any;
 use deai_client::TxSender;
 use deai_proto::inference::v1 as pb;
-use deai_worker_daemon::abci::{next_key, Abci};
+use deai_worker_daemon::abci::next_key;
 pub use deai_worker_daemon::Committed;
+use deai_worker_daemon::KeyedNode;
 
 /// What the server and the requester read from and send to the chain. Every method may
 /// fail (the node is unreachable, an answer does not decode); callers log and retry.
@@ -38,41 +39,43 @@ pub trait Chain {
 
 /// A node with a key.
 pub struct NodeChain {
-    abci: Abci,
-    sender: TxSender,
+    node: KeyedNode,
 }
 
 impl NodeChain {
     pub fn new(sender: TxSender) -> anyhow::Result<Self> {
         Ok(NodeChain {
-            abci: Abci::new(sender.client().url(), "/deai.inference.v1.Query")?,
-            sender,
+            node: KeyedNode::new(sender, "/deai.inference.v1.Query")?,
         })
     }
 }
 
 impl Chain for NodeChain {
     fn address(&self) -> String {
-        self.sender.address().to_bech32()
+        self.node.address()
     }
 
     fn chain_id(&self) -> String {
-        self.sender.chain_id().to_string()
+        self.node.sender().chain_id().to_string()
     }
 
     async fn params(&self) -> anyhow::Result<pb::Params> {
-        let r: pb::QueryParamsResponse =
-            self.abci.one("Params", &pb::QueryParamsRequest {}).await?;
+        let r: pb::QueryParamsResponse = self
+            .node
+            .abci
+            .one("Params", &pb::QueryParamsRequest {})
+            .await?;
         r.params
             .ok_or_else(|| anyhow::anyhow!("the chain answered no inference params"))
     }
 
     async fn height(&self) -> anyhow::Result<u64> {
-        self.abci.client().latest_height().await
+        self.node.height().await
     }
 
     async fn model(&self, id: u64) -> anyhow::Result<Option<pb::Model>> {
         let r: Option<pb::QueryModelResponse> = self
+            .node
             .abci
             .get("Model", &pb::QueryModelRequest { id })
             .await?;
@@ -84,12 +87,13 @@ impl Chain for NodeChain {
             model_id,
             server: server.into(),
         };
-        let r: Option<pb::QueryServerResponse> = self.abci.get("Server", &req).await?;
+        let r: Option<pb::QueryServerResponse> = self.node.abci.get("Server", &req).await?;
         Ok(r.and_then(|r| r.server))
     }
 
     async fn request(&self, id: u64) -> anyhow::Result<Option<pb::Request>> {
         let r: Option<pb::QueryRequestResponse> = self
+            .node
             .abci
             .get("Request", &pb::QueryRequestRequest { id })
             .await?;
@@ -108,7 +112,8 @@ impl Chain for NodeChain {
                 .saturating_add(p.response_window)
                 .saturating_add(1),
         );
-        self.abci
+        self.node
+            .abci
             .list_until(
                 "Requests",
                 |mut p| {
@@ -126,7 +131,8 @@ impl Chain for NodeChain {
     }
 
     async fn submissions(&self, request_id: u64) -> anyhow::Result<Vec<pb::Submission>> {
-        self.abci
+        self.node
+            .abci
             .list(
                 "Submissions",
                 |p| pb::QuerySubmissionsRequest {
@@ -140,6 +146,7 @@ impl Chain for NodeChain {
 
     async fn challenge(&self, request_id: u64) -> anyhow::Result<Option<pb::Challenge>> {
         let r: Option<pb::QueryChallengeResponse> = self
+            .node
             .abci
             .get("Challenge", &pb::QueryChallengeRequest { request_id })
             .await?;
@@ -155,7 +162,8 @@ impl Chain for NodeChain {
                 .saturating_add(p.challenge_window)
                 .saturating_add(1),
         );
-        self.abci
+        self.node
+            .abci
             .list_until(
                 "Requests",
                 |mut p| {
@@ -173,6 +181,6 @@ impl Chain for NodeChain {
     }
 
     async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
-        Ok(self.sender.send_and_wait(msgs).await?.into())
+        self.node.send(msgs).await
     }
 }

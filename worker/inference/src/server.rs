@@ -143,9 +143,7 @@ impl<C: Chain> Server<C> {
 
     fn save(&mut self) {
         self.state.prune();
-        if let Err(e) = self.file.save(&self.state) {
-            tracing::error!(error = %one_line(&e), "could not write the inference server state");
-        }
+        self.file.save_or_log(&self.state, "inference server state");
     }
 
     /// Reads the model directory (once per model) and checks every model not yet served

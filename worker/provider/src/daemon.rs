@@ -146,9 +146,7 @@ impl<C: Chain> Daemon<C> {
 
     /// Writes the state; a failure is logged (the next change retries).
     pub(crate) fn save(&self) {
-        if let Err(e) = self.dir.save(&self.state) {
-            tracing::error!(error = %crate::one_line(&e), "could not write the provider state");
-        }
+        self.dir.file().save_or_log(&self.state, "provider state");
     }
 
     /// Counts a failed run of `w`; whether it may run again.

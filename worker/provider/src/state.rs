@@ -143,6 +143,11 @@ impl StateDir {
         self.file.dir()
     }
 
+    /// The state file.
+    pub fn file(&self) -> &StateFile {
+        &self.file
+    }
+
     /// Where the job of `lease_id` writes its output (removed before a re-run).
     pub fn job_dir(&self, lease_id: u64) -> PathBuf {
         self.path().join("jobs").join(format!("lease-{lease_id}"))

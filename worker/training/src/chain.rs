@@ -1,13 +1,14 @@
 //! The chain as the trainer and validator daemons see it: the training module's queries and
-//! the txs they send. [`NodeChain`] talks to a node (ABCI queries on gRPC paths through the
-//! shared [`Abci`], txs through `deai_client::TxSender`); tests use an in-memory chain
-//! behind the same trait.
+//! the txs they send. [`NodeChain`] talks to a node through the shared [`KeyedNode`] (ABCI
+//! queries on gRPC paths, txs through `deai_client::TxSender`); tests use an in-memory
+//! chain behind the same trait.
 
 use cosmos_sdk_proto::Any;
 use deai_client::{to_any, TxSender};
 use deai_proto::training::v1 as pb;
-use deai_worker_daemon::abci::{next_key, Abci};
+use deai_worker_daemon::abci::next_key;
 pub use deai_worker_daemon::Committed;
+use deai_worker_daemon::KeyedNode;
 
 /// A round with its updates, as the Round query answers it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -93,31 +94,32 @@ pub fn refused<M: prost::Name>(c: &Committed) -> anyhow::Result<()> {
 
 /// A node with a key.
 pub struct NodeChain {
-    abci: Abci,
-    sender: TxSender,
+    node: KeyedNode,
 }
 
 impl NodeChain {
     pub fn new(sender: TxSender) -> anyhow::Result<Self> {
         Ok(NodeChain {
-            abci: Abci::new(sender.client().url(), "/deai.training.v1.Query")?,
-            sender,
+            node: KeyedNode::new(sender, "/deai.training.v1.Query")?,
         })
     }
 }
 
 impl Chain for NodeChain {
     fn address(&self) -> String {
-        self.sender.address().to_bech32()
+        self.node.address()
     }
 
     async fn height(&self) -> anyhow::Result<u64> {
-        self.abci.client().latest_height().await
+        self.node.height().await
     }
 
     async fn task(&self, id: u64) -> anyhow::Result<Option<pb::Task>> {
-        let r: Option<pb::QueryTaskResponse> =
-            self.abci.get("Task", &pb::QueryTaskRequest { id }).await?;
+        let r: Option<pb::QueryTaskResponse> = self
+            .node
+            .abci
+            .get("Task", &pb::QueryTaskRequest { id })
+            .await?;
         Ok(r.and_then(|r| r.task))
     }
 
@@ -126,12 +128,13 @@ impl Chain for NodeChain {
             task_id,
             owner: owner.into(),
         };
-        let r: Option<pb::QueryNeuronResponse> = self.abci.get("Neuron", &req).await?;
+        let r: Option<pb::QueryNeuronResponse> = self.node.abci.get("Neuron", &req).await?;
         Ok(r.and_then(|r| r.neuron))
     }
 
     async fn neurons(&self, task_id: u64) -> anyhow::Result<Vec<pb::Neuron>> {
-        self.abci
+        self.node
+            .abci
             .list(
                 "Neurons",
                 |p| pb::QueryNeuronsRequest {
@@ -145,6 +148,7 @@ impl Chain for NodeChain {
 
     async fn round(&self, task_id: u64, round: u64) -> anyhow::Result<Option<RoundView>> {
         let r: Option<pb::QueryRoundResponse> = self
+            .node
             .abci
             .get("Round", &pb::QueryRoundRequest { task_id, round })
             .await?;
@@ -158,6 +162,7 @@ impl Chain for NodeChain {
 
     async fn weights(&self, task_id: u64, round: u64) -> anyhow::Result<Vec<pb::WeightSet>> {
         let r: Option<pb::QueryWeightsResponse> = self
+            .node
             .abci
             .get("Weights", &pb::QueryWeightsRequest { task_id, round })
             .await?;
@@ -165,7 +170,8 @@ impl Chain for NodeChain {
     }
 
     async fn audits(&self, task_id: u64, referee: &str) -> anyhow::Result<Vec<pb::Audit>> {
-        self.abci
+        self.node
+            .abci
             .list(
                 "Audits",
                 |p| pb::QueryAuditsRequest {
@@ -179,6 +185,6 @@ impl Chain for NodeChain {
     }
 
     async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
-        Ok(self.sender.send_and_wait(msgs).await?.into())
+        self.node.send(msgs).await
     }
 }

@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use deai_worker_daemon::one_line;
 use deai_worker_daemon::state::{StateFile, Versioned};
 use serde::{Deserialize, Serialize};
 
@@ -272,7 +271,5 @@ pub fn bind_task<S: TaskState>(
 /// Prunes and writes `state`; a failure is logged (the next change retries).
 pub fn save<S: TaskState>(file: &StateFile, state: &mut S) {
     state.prune();
-    if let Err(e) = file.save(state) {
-        tracing::error!(error = %one_line(&e), "could not write the {}", S::WHAT);
-    }
+    file.save_or_log(state, S::WHAT);
 }
