@@ -3,6 +3,7 @@
 use cosmos_sdk_proto::cosmos::auth::v1beta1 as pb;
 
 use deai_framework::pagination::paginate;
+use deai_framework::query::parse_address as parse;
 use deai_framework::{sdk, Address, Router, StateRead, TxError};
 
 use crate::account::Account;
@@ -28,13 +29,6 @@ pub fn register(router: &mut Router) {
 
 /// Most module accounts ModuleAccounts lists (there are a handful; this only bounds the scan).
 pub const MAX_MODULE_ACCOUNTS: usize = 1000;
-
-fn parse(addr: &str) -> Result<Address, TxError> {
-    if addr.is_empty() {
-        return Err(sdk::invalid_address("empty address string is not allowed"));
-    }
-    Address::from_bech32(addr)
-}
 
 fn load(state: &dyn StateRead, addr: &str) -> Result<Account, TxError> {
     let a = parse(addr)?;

@@ -5,7 +5,8 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 
 use deai_framework::coins::validate_denom;
 use deai_framework::pagination::paginate;
-use deai_framework::{sdk, Address, Coin, Router, StateRead, TxError};
+use deai_framework::query::parse_address as parse;
+use deai_framework::{sdk, Coin, Router, StateRead, TxError};
 
 use crate::keeper::BankRead;
 use crate::state_key;
@@ -27,13 +28,6 @@ pub fn register(router: &mut Router) {
     router.add_query("/cosmos.bank.v1beta1.Query/DenomMetadata", denom_metadata);
     router.add_query("/cosmos.bank.v1beta1.Query/DenomsMetadata", denoms_metadata);
     router.add_query("/cosmos.bank.v1beta1.Query/SendEnabled", send_enabled);
-}
-
-fn parse(addr: &str) -> Result<Address, TxError> {
-    if addr.is_empty() {
-        return Err(sdk::invalid_address("empty address string is not allowed"));
-    }
-    Address::from_bech32(addr)
 }
 
 fn coin(denom: &str, amount: u128) -> ProtoCoin {

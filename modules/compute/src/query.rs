@@ -1,7 +1,8 @@
 //! compute's gRPC queries, registered by their method paths.
 
 use deai_framework::pagination::paginate;
-use deai_framework::{sdk, Address, Router, StateRead, TxError};
+use deai_framework::query::{by_ids, parse_address as parse};
+use deai_framework::{sdk, Router, StateRead, TxError};
 use deai_proto::compute::v1 as pb;
 
 use crate::keeper::{decode, ComputeRead};
@@ -25,19 +26,6 @@ pub fn register(router: &mut Router) {
     );
 }
 
-/// Loads the records named by the trailing ids of index keys.
-fn by_ids<M>(
-    entries: &[(Vec<u8>, Vec<u8>)],
-    load: impl Fn(u64) -> Result<Option<M>, TxError>,
-) -> Result<Vec<M>, TxError> {
-    let mut out = Vec::with_capacity(entries.len());
-    for (k, _) in entries {
-        let id = state_key::trailing_id(k).ok_or_else(|| sdk::internal("corrupt index"))?;
-        out.push(load(id)?.ok_or_else(|| sdk::internal(format!("index names missing {id}")))?);
-    }
-    Ok(out)
-}
-
 /// The bids of one order, by id.
 fn bids(s: &dyn StateRead, req: pb::QueryBidsRequest) -> Result<pb::QueryBidsResponse, TxError> {
     let (entries, page) = paginate(s, &state_key::bids_by_order(req.order_id), req.pagination)?;
@@ -45,13 +33,6 @@ fn bids(s: &dyn StateRead, req: pb::QueryBidsRequest) -> Result<pb::QueryBidsRes
         bids: by_ids(&entries, |id| s.get_bid(id))?,
         pagination: Some(page),
     })
-}
-
-fn parse(addr: &str) -> Result<Address, TxError> {
-    if addr.is_empty() {
-        return Err(sdk::invalid_address("empty address string is not allowed"));
-    }
-    Address::from_bech32(addr)
 }
 
 fn params(

@@ -197,14 +197,7 @@ pub fn deadlines() -> Vec<u8> {
 
 /// The first key of a height-ordered index `table` above every entry at `height` or earlier.
 fn through(table: &str, height: u64) -> Vec<u8> {
-    match height.checked_add(1) {
-        Some(next) => k(table).u64(next).build(),
-        None => {
-            let mut end = k(table).build();
-            end.push(0xff);
-            end
-        }
-    }
+    deai_framework::keys::through(MODULE_NAME, table, height)
 }
 
 /// The first deadline key above every deadline at `height` or earlier.
@@ -276,9 +269,4 @@ fn state_u64(state: i32) -> u64 {
     u64::try_from(state).unwrap_or(0)
 }
 
-/// The id at the end of an index key (its last 8 bytes).
-pub fn trailing_id(key: &[u8]) -> Option<u64> {
-    let start = key.len().checked_sub(8)?;
-    let bytes: [u8; 8] = key.get(start..)?.try_into().ok()?;
-    Some(u64::from_be_bytes(bytes))
-}
+pub use deai_framework::keys::trailing_id;

@@ -90,3 +90,23 @@ mod tests {
         assert!(check_module_prefixes(&["ba/nk"]).is_err());
     }
 }
+
+/// The id at the end of an index key (its last 8 bytes).
+pub fn trailing_id(key: &[u8]) -> Option<u64> {
+    let start = key.len().checked_sub(8)?;
+    let bytes: [u8; 8] = key.get(start..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
+/// The first key of `module`'s height-ordered index `table` above every entry at `height` or
+/// earlier.
+pub fn through(module: &str, table: &str, height: u64) -> Vec<u8> {
+    match height.checked_add(1) {
+        Some(next) => KeyBuilder::new(module, table).u64(next).build(),
+        None => {
+            let mut end = KeyBuilder::new(module, table).build();
+            end.push(0xff);
+            end
+        }
+    }
+}

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod module;
 pub mod pagination;
 pub mod params;
+pub mod query;
 pub mod records;
 pub mod state;
 #[cfg(feature = "testing")]

@@ -1,7 +1,8 @@
 //! inference's gRPC queries, registered by their method paths.
 
 use deai_framework::pagination::paginate;
-use deai_framework::{sdk, Address, Router, StateRead, TxError};
+use deai_framework::query::{by_ids, parse_address as parse};
+use deai_framework::{sdk, Router, StateRead, TxError};
 use deai_proto::inference::v1 as pb;
 
 use crate::keeper::{decode, InferenceRead};
@@ -24,26 +25,6 @@ pub fn register(router: &mut Router) {
         network_inference,
     );
     router.add_query("/deai.inference.v1.Query/Scores", scores);
-}
-
-fn parse(addr: &str) -> Result<Address, TxError> {
-    if addr.is_empty() {
-        return Err(sdk::invalid_address("empty address string is not allowed"));
-    }
-    Address::from_bech32(addr)
-}
-
-/// Loads the records named by the trailing ids of index keys.
-fn by_ids<M>(
-    entries: &[(Vec<u8>, Vec<u8>)],
-    load: impl Fn(u64) -> Result<Option<M>, TxError>,
-) -> Result<Vec<M>, TxError> {
-    let mut out = Vec::with_capacity(entries.len());
-    for (k, _) in entries {
-        let id = state_key::trailing_id(k).ok_or_else(|| sdk::internal("corrupt index"))?;
-        out.push(load(id)?.ok_or_else(|| sdk::internal(format!("index names missing {id}")))?);
-    }
-    Ok(out)
 }
 
 fn params(

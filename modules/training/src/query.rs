@@ -3,7 +3,8 @@
 
 use deai_framework::keys::prefix_end;
 use deai_framework::pagination::paginate;
-use deai_framework::{sdk, Address, Router, StateRead, TxError};
+use deai_framework::query::parse_address as parse;
+use deai_framework::{sdk, Router, StateRead, TxError};
 use deai_proto::training::v1 as pb;
 
 use crate::keeper::{decode, TrainingRead, MAX_UNBONDING_QUERY};
@@ -22,13 +23,6 @@ pub fn register(router: &mut Router) {
     router.add_query("/deai.training.v1.Query/Bonds", bonds);
     router.add_query("/deai.training.v1.Query/Audits", audits);
     router.add_query("/deai.training.v1.Query/Unbonding", unbonding);
-}
-
-fn parse(addr: &str) -> Result<Address, TxError> {
-    if addr.is_empty() {
-        return Err(sdk::invalid_address("empty address string is not allowed"));
-    }
-    Address::from_bech32(addr)
 }
 
 fn load_task(s: &dyn StateRead, id: u64) -> Result<pb::Task, TxError> {
