@@ -66,21 +66,7 @@ pub fn run_msg(
     height: u64,
     msg: &Any,
 ) -> Result<Run, TxError> {
-    let block = block(height);
-    let gas = GasMeter::infinite();
-    let start = Instant::now();
-    let decoded = router.decode(msg)?;
-    let mut ctx = Ctx::new(state, &gas, &block);
-    let response = decoded.execute(&mut ctx)?;
-    let (writes, events) = ctx.finish();
-    let elapsed = start.elapsed();
-    Ok(Run {
-        gas: gas.consumed(),
-        elapsed,
-        writes,
-        events: events.len(),
-        response,
-    })
+    timed(state, height, |ctx| router.decode(msg)?.execute(ctx))
 }
 
 /// Runs `p` at `height` and applies its writes to `s`; panics on failure (a broken setup).
@@ -104,11 +90,21 @@ pub fn run_hook(
     height: u64,
     hook: impl FnOnce(&mut Ctx) -> Result<(), TxError>,
 ) -> Result<Run, TxError> {
+    timed(state, height, |ctx| hook(ctx).map(|()| Any::default()))
+}
+
+/// Runs `f` on a `Ctx` overlay of `state` at `height` with an infinite meter, timing it
+/// and collecting the writes.
+fn timed(
+    state: &dyn StateRead,
+    height: u64,
+    f: impl FnOnce(&mut Ctx) -> Result<Any, TxError>,
+) -> Result<Run, TxError> {
     let block = block(height);
     let gas = GasMeter::infinite();
     let start = Instant::now();
     let mut ctx = Ctx::new(state, &gas, &block);
-    hook(&mut ctx)?;
+    let response = f(&mut ctx)?;
     let (writes, events) = ctx.finish();
     let elapsed = start.elapsed();
     Ok(Run {
@@ -116,7 +112,7 @@ pub fn run_hook(
         elapsed,
         writes,
         events: events.len(),
-        response: Any::default(),
+        response,
     })
 }
 
