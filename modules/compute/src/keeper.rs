@@ -66,11 +66,7 @@ pub trait ComputeRead: StateRead {
         provider: &Address,
     ) -> Result<Vec<pb::SignedAttributes>, TxError> {
         let prefix = state_key::signed_attributes_of(provider);
-        let end = prefix_end(&prefix);
-        self.scan(&prefix, end.as_deref(), false, MAX_AUDITORS_PER_PROVIDER)?
-            .iter()
-            .map(|(_, v)| decode(v))
-            .collect()
+        records::all_under(MODULE_NAME, self, &prefix, MAX_AUDITORS_PER_PROVIDER)
     }
 
     /// An order without its spec (`spec` empty), as the module's logic needs it.
@@ -158,11 +154,7 @@ pub trait ComputeRead: StateRead {
     /// Every result of an order, by lease id (at most [`MAX_REDUNDANCY`]).
     fn results_of_order(&self, order_id: u64) -> Result<Vec<pb::Result>, TxError> {
         let prefix = state_key::results_of_order(order_id);
-        let end = prefix_end(&prefix);
-        self.scan(&prefix, end.as_deref(), false, MAX_REDUNDANCY as usize)?
-            .iter()
-            .map(|(_, v)| decode(v))
-            .collect()
+        records::all_under(MODULE_NAME, self, &prefix, MAX_REDUNDANCY as usize)
     }
 
     fn get_audit(&self, id: u64) -> Result<Option<pb::Audit>, TxError> {

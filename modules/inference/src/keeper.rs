@@ -149,11 +149,7 @@ pub trait InferenceRead: StateRead {
         prefix: &[u8],
         max: usize,
     ) -> Result<Vec<M>, TxError> {
-        let end = prefix_end(prefix);
-        self.scan(prefix, end.as_deref(), false, max)?
-            .iter()
-            .map(|(_, v)| decode(v))
-            .collect()
+        records::all_under(MODULE_NAME, self, prefix, max)
     }
 
     /// The counter `name` as stored (0 if never set).
