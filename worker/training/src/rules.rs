@@ -47,6 +47,12 @@ impl Timing {
     pub fn phase_at(&self, height: u64) -> Phase {
         deai_training::phases::phase_at(&self.spec, self.start, height)
     }
+
+    /// The phase a tx sent when the chain is at `height` lands in: the next block's at the
+    /// earliest.
+    pub fn phase_for_tx(&self, height: u64) -> Phase {
+        self.phase_at(height.saturating_add(1))
+    }
 }
 
 /// The aggregate window `[opens, closes)` of a round closed at `closed_at`.

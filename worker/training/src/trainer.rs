@@ -116,8 +116,7 @@ impl<C: Chain> Trainer<C> {
         let timing = Timing::of(&task)?;
         let r = task.round;
         self.give_up_older(r);
-        // A tx sent now lands in the next block at the earliest.
-        let phase = timing.phase_at(height + 1);
+        let phase = timing.phase_for_tx(height);
         let Some(view) = self.chain.round(id, r).await? else {
             return Ok(());
         };
@@ -145,7 +144,7 @@ impl<C: Chain> Trainer<C> {
                 }
                 // Training may have taken the whole phase.
                 let now = self.chain.height().await?;
-                if timing.phase_at(now + 1) == Phase::CommitUpdates {
+                if timing.phase_for_tx(now) == Phase::CommitUpdates {
                     self.commit(r, mine.as_ref()).await?;
                 } else {
                     self.missed(r, "training ended after the commit phase");

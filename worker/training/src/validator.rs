@@ -147,7 +147,7 @@ impl<C: Chain> Validator<C> {
         }
         let timing = Timing::of(&task)?;
         let r = task.round;
-        let phase = timing.phase_at(height + 1);
+        let phase = timing.phase_for_tx(height);
         let Some(view) = self.chain.round(id, r).await? else {
             return Ok(());
         };
