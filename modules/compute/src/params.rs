@@ -1,7 +1,7 @@
 //! compute's params: the proto `deai.compute.v1.Params`, validated into domain values.
 
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use deai_bank::udeai;
+use deai_framework::params::{coin, fraction, within, InvalidParam};
 use deai_framework::Coin;
 use deai_proto::compute::v1 as pb;
 
@@ -61,21 +61,10 @@ fn invalid(msg: impl Into<String>) -> ComputeError {
     ComputeError::InvalidParams(msg.into())
 }
 
-fn coin(c: &Option<ProtoCoin>, name: &str) -> Result<Coin, ComputeError> {
-    deai_framework::params::coin(c, name).map_err(invalid)
-}
-
-fn fraction(s: &str, name: &str) -> Result<Dec, ComputeError> {
-    deai_framework::params::fraction(s, name).map_err(invalid)
-}
-
-fn within<T: PartialOrd + std::fmt::Display>(
-    v: T,
-    lo: T,
-    hi: T,
-    name: &str,
-) -> Result<T, ComputeError> {
-    deai_framework::params::within(v, lo, hi, name).map_err(invalid)
+impl From<InvalidParam> for ComputeError {
+    fn from(e: InvalidParam) -> Self {
+        invalid(e.0)
+    }
 }
 
 impl Params {

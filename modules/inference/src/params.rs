@@ -1,8 +1,8 @@
 //! inference's params: the proto `deai.inference.v1.Params`, validated into domain values.
 
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use deai_bank::udeai;
 use deai_framework::dec::Dec;
+use deai_framework::params::{coin, fraction, within, InvalidParam};
 use deai_framework::Coin;
 use deai_proto::inference::v1 as pb;
 
@@ -101,21 +101,10 @@ fn invalid(msg: impl Into<String>) -> InferenceError {
     InferenceError::InvalidParams(msg.into())
 }
 
-fn coin(c: &Option<ProtoCoin>, name: &str) -> Result<Coin, InferenceError> {
-    deai_framework::params::coin(c, name).map_err(invalid)
-}
-
-fn fraction(s: &str, name: &str) -> Result<Dec, InferenceError> {
-    deai_framework::params::fraction(s, name).map_err(invalid)
-}
-
-fn within<T: PartialOrd + std::fmt::Display>(
-    v: T,
-    lo: T,
-    hi: T,
-    name: &str,
-) -> Result<T, InferenceError> {
-    deai_framework::params::within(v, lo, hi, name).map_err(invalid)
+impl From<InvalidParam> for InferenceError {
+    fn from(e: InvalidParam) -> Self {
+        invalid(e.0)
+    }
 }
 
 impl Params {

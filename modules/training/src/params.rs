@@ -2,9 +2,9 @@
 //! The bond denom of the market is the denom of `min_reward_pool`: every pool, stake,
 //! emission and audit bond is in it.
 
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use deai_bank::udeai;
 use deai_framework::dec::Dec;
+use deai_framework::params::{coin, fraction, within, InvalidParam};
 use deai_framework::Coin;
 use deai_proto::training::v1 as pb;
 
@@ -70,21 +70,10 @@ fn invalid(msg: impl Into<String>) -> TrainingError {
     TrainingError::InvalidParams(msg.into())
 }
 
-fn coin(c: &Option<ProtoCoin>, name: &str) -> Result<Coin, TrainingError> {
-    deai_framework::params::coin(c, name).map_err(invalid)
-}
-
-fn fraction(s: &str, name: &str) -> Result<Dec, TrainingError> {
-    deai_framework::params::fraction(s, name).map_err(invalid)
-}
-
-fn within<T: PartialOrd + std::fmt::Display>(
-    v: T,
-    lo: T,
-    hi: T,
-    name: &str,
-) -> Result<T, TrainingError> {
-    deai_framework::params::within(v, lo, hi, name).map_err(invalid)
+impl From<InvalidParam> for TrainingError {
+    fn from(e: InvalidParam) -> Self {
+        invalid(e.0)
+    }
 }
 
 impl Params {
