@@ -73,8 +73,10 @@ pub fn weights_root_of(sets: &[pb::WeightSet]) -> [u8; 32] {
     weights_root(&rows)
 }
 
-/// `lineage_r = sha256(lineage_{r−1} ‖ base_hash_r ‖ update hashes sorted bytewise ‖
-/// weights_root_r ‖ aggregate_hash_r)`.
+/// `lineage_r = sha256(lineage_{r−1} ‖ len(base_hash_r) u32 BE ‖ base_hash_r ‖
+/// count u32 BE ‖ update hashes sorted bytewise ‖ weights_root_r ‖
+/// len(aggregate_hash_r) u32 BE ‖ aggregate_hash_r)`. The lengths and the count make the
+/// encoding unambiguous: round 0's empty base cannot be read as one more update.
 pub fn next(
     prev: &[u8],
     base_hash: &[u8],
@@ -84,13 +86,17 @@ pub fn next(
 ) -> [u8; 32] {
     let mut sorted: Vec<&Vec<u8>> = update_hashes.iter().collect();
     sorted.sort();
+    let len = |b: &[u8]| u32::try_from(b.len()).unwrap_or(u32::MAX).to_be_bytes();
     let mut h = Sha256::new();
     h.update(prev);
+    h.update(len(base_hash));
     h.update(base_hash);
+    h.update(u32::try_from(sorted.len()).unwrap_or(u32::MAX).to_be_bytes());
     for u in sorted {
         h.update(u);
     }
     h.update(weights_root);
+    h.update(len(aggregate_hash));
     h.update(aggregate_hash);
     h.finalize().into()
 }
@@ -98,6 +104,16 @@ pub fn next(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_base_is_not_one_more_update() {
+        let (x, y, root) = (vec![1u8; 32], vec![2u8; 32], [3u8; 32]);
+        let prev = [0u8; 32];
+        assert_ne!(
+            next(&prev, &[], &[x.clone(), y.clone()], &root, &[]),
+            next(&prev, &x, &[y], &root, &[])
+        );
+    }
 
     #[test]
     fn links_are_order_insensitive_where_documented() {
