@@ -112,18 +112,14 @@ pub trait ComputeRead: StateRead {
     /// Every bid of an order, by id. An order never holds more than [`MAX_ORDER_BIDS`] bids
     /// (closed ones included), so this is bounded.
     fn bids_of_order(&self, order_id: u64) -> Result<Vec<pb::Bid>, TxError> {
-        let prefix = state_key::bids_by_order(order_id);
-        let end = prefix_end(&prefix);
-        let mut out = Vec::new();
-        for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_ORDER_BIDS as usize)? {
-            let id =
-                state_key::trailing_id(&k).ok_or_else(|| sdk::internal("corrupt bid index"))?;
-            out.push(
-                self.get_bid(id)?
-                    .ok_or_else(|| sdk::internal(format!("bid index names missing bid {id}")))?,
-            );
-        }
-        Ok(out)
+        records::indexed(
+            self,
+            &state_key::bids_by_order(order_id),
+            MAX_ORDER_BIDS as usize,
+            |id| self.get_bid(id),
+            "corrupt bid index",
+            |id| format!("bid index names missing bid {id}"),
+        )
     }
 
     fn get_lease(&self, id: u64) -> Result<Option<pb::Lease>, TxError> {
@@ -132,19 +128,14 @@ pub trait ComputeRead: StateRead {
 
     /// Every lease of an order, by id (at most [`MAX_REDUNDANCY`]).
     fn leases_of_order(&self, order_id: u64) -> Result<Vec<pb::Lease>, TxError> {
-        let prefix = state_key::leases_by_order(order_id);
-        let end = prefix_end(&prefix);
-        let mut out = Vec::new();
-        for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_REDUNDANCY as usize)? {
-            let id =
-                state_key::trailing_id(&k).ok_or_else(|| sdk::internal("corrupt lease index"))?;
-            out.push(
-                self.get_lease(id)?.ok_or_else(|| {
-                    sdk::internal(format!("lease index names missing lease {id}"))
-                })?,
-            );
-        }
-        Ok(out)
+        records::indexed(
+            self,
+            &state_key::leases_by_order(order_id),
+            MAX_REDUNDANCY as usize,
+            |id| self.get_lease(id),
+            "corrupt lease index",
+            |id| format!("lease index names missing lease {id}"),
+        )
     }
 
     fn get_result(&self, order_id: u64, lease_id: u64) -> Result<Option<pb::Result>, TxError> {
@@ -163,24 +154,14 @@ pub trait ComputeRead: StateRead {
 
     /// Every audit of an order, by id (at most [`MAX_AUDITS_PER_ORDER`]).
     fn audits_of_order(&self, order_id: u64) -> Result<Vec<pb::Audit>, TxError> {
-        let prefix = state_key::audits_by_order(order_id);
-        let end = prefix_end(&prefix);
-        let mut out = Vec::new();
-        for (k, _) in self.scan(
-            &prefix,
-            end.as_deref(),
-            false,
+        records::indexed(
+            self,
+            &state_key::audits_by_order(order_id),
             MAX_AUDITS_PER_ORDER as usize,
-        )? {
-            let id =
-                state_key::trailing_id(&k).ok_or_else(|| sdk::internal("corrupt audit index"))?;
-            out.push(
-                self.get_audit(id)?.ok_or_else(|| {
-                    sdk::internal(format!("audit index names missing audit {id}"))
-                })?,
-            );
-        }
-        Ok(out)
+            |id| self.get_audit(id),
+            "corrupt audit index",
+            |id| format!("audit index names missing audit {id}"),
+        )
     }
 
     /// Whether `verifier` referees a pending audit.

@@ -88,3 +88,23 @@ pub fn next_id<S: StateWrite + ?Sized>(
     s.put(key, next.to_be_bytes().to_vec())?;
     Ok(id)
 }
+
+/// The records a bounded index under `prefix` names by the trailing ids of its keys (at most
+/// `limit`), each loaded by `load`: `corrupt` is the error of a key without an id, `missing`
+/// that of an id without a record.
+pub fn indexed<M, S: StateRead + ?Sized>(
+    s: &S,
+    prefix: &[u8],
+    limit: usize,
+    load: impl Fn(u64) -> Result<Option<M>, TxError>,
+    corrupt: &str,
+    missing: impl Fn(u64) -> String,
+) -> Result<Vec<M>, TxError> {
+    let end = prefix_end(prefix);
+    let mut out = Vec::new();
+    for (k, _) in s.scan(prefix, end.as_deref(), false, limit)? {
+        let id = crate::keys::trailing_id(&k).ok_or_else(|| sdk::internal(corrupt))?;
+        out.push(load(id)?.ok_or_else(|| sdk::internal(missing(id)))?);
+    }
+    Ok(out)
+}

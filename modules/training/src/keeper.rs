@@ -1,7 +1,6 @@
 //! The training keeper, as extension traits on any state. Records are only written here, and
 //! each record's secondary indexes only by its `put_*`/`remove_*` function.
 
-use deai_framework::keys::prefix_end;
 use deai_framework::records::{self, u64_value};
 use deai_framework::{sdk, Address, StateRead, StateWrite, TxError};
 use deai_proto::training::v1 as pb;
@@ -149,18 +148,14 @@ pub trait TrainingRead: StateRead {
         task: u64,
         owner: &Address,
     ) -> Result<Vec<pb::UnbondingEntry>, TxError> {
-        let prefix = state_key::unbondings_by_neuron(task, owner);
-        let end = prefix_end(&prefix);
-        let mut out = Vec::new();
-        for (k, _) in self.scan(&prefix, end.as_deref(), false, MAX_UNBONDING_PER_NEURON)? {
-            let id = state_key::trailing_id(&k)
-                .ok_or_else(|| sdk::internal("corrupt unbonding index"))?;
-            out.push(
-                self.get_unbonding(id)?
-                    .ok_or_else(|| sdk::internal(format!("index names missing unbonding {id}")))?,
-            );
-        }
-        Ok(out)
+        records::indexed(
+            self,
+            &state_key::unbondings_by_neuron(task, owner),
+            MAX_UNBONDING_PER_NEURON,
+            |id| self.get_unbonding(id),
+            "corrupt unbonding index",
+            |id| format!("index names missing unbonding {id}"),
+        )
     }
 
     fn get_audit(&self, id: u64) -> Result<Option<pb::Audit>, TxError> {
