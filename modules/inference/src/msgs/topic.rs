@@ -184,6 +184,39 @@ fn staked(stake: Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>) -> Resul
     Ok(stake)
 }
 
+/// What a worker's and a reputer's joining of topic `t` share, up to escrowing the stake:
+/// `who` is not yet registered in `role`, fewer than the role's `max` are (`count`), and the
+/// stake is at least `min_stake`. Returns the denom of the topic's pool.
+fn join_topic(
+    ctx: &mut Ctx,
+    t: &pb::Topic,
+    (who, role, registered): (&Address, &'static str, bool),
+    (count, max): (u32, u32),
+    stake: &Coin,
+    min_stake: &Coin,
+) -> Result<String, TxError> {
+    if registered {
+        return Err(InferenceError::AlreadyRegistered {
+            topic: t.id,
+            role,
+            who: who.to_bech32(),
+        }
+        .into());
+    }
+    if count >= max {
+        return Err(InferenceError::TooManyParticipants {
+            topic: t.id,
+            role,
+            max,
+        }
+        .into());
+    }
+    check_stake(stake, min_stake)?;
+    let tr = ctx.send_to_module(who, MODULE_NAME, &coins_of(stake)?)?;
+    emit_all(ctx, tr);
+    Ok(crate::msgs::stored_coin(&t.pool, "topic pool")?.denom)
+}
+
 #[derive(Debug)]
 pub struct RegisterTopicWorker {
     pub worker: Address,
@@ -214,27 +247,16 @@ impl Message for RegisterTopicWorker {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let params = ctx.inference_params()?;
         let mut t = topic(ctx, self.topic_id)?;
+        let registered = ctx.get_topic_worker(t.id, &self.worker)?.is_some();
+        let pool_denom = join_topic(
+            ctx,
+            &t,
+            (&self.worker, "worker", registered),
+            (t.worker_count, params.max_topic_workers),
+            &self.stake,
+            &params.topic_worker_min_stake,
+        )?;
         let who = self.worker.to_bech32();
-        if ctx.get_topic_worker(t.id, &self.worker)?.is_some() {
-            return Err(InferenceError::AlreadyRegistered {
-                topic: t.id,
-                role: "worker",
-                who,
-            }
-            .into());
-        }
-        if t.worker_count >= params.max_topic_workers {
-            return Err(InferenceError::TooManyParticipants {
-                topic: t.id,
-                role: "worker",
-                max: params.max_topic_workers,
-            }
-            .into());
-        }
-        check_stake(&self.stake, &params.topic_worker_min_stake)?;
-        let tr = ctx.send_to_module(&self.worker, MODULE_NAME, &coins_of(&self.stake)?)?;
-        emit_all(ctx, tr);
-        let pool_denom = crate::msgs::stored_coin(&t.pool, "topic pool")?.denom;
         let w = pb::TopicWorker {
             topic_id: t.id,
             worker: who,
@@ -281,27 +303,16 @@ impl Message for RegisterReputer {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let params = ctx.inference_params()?;
         let mut t = topic(ctx, self.topic_id)?;
+        let registered = ctx.get_reputer(t.id, &self.reputer)?.is_some();
+        let pool_denom = join_topic(
+            ctx,
+            &t,
+            (&self.reputer, "reputer", registered),
+            (t.reputer_count, params.max_topic_reputers),
+            &self.stake,
+            &params.reputer_min_stake,
+        )?;
         let who = self.reputer.to_bech32();
-        if ctx.get_reputer(t.id, &self.reputer)?.is_some() {
-            return Err(InferenceError::AlreadyRegistered {
-                topic: t.id,
-                role: "reputer",
-                who,
-            }
-            .into());
-        }
-        if t.reputer_count >= params.max_topic_reputers {
-            return Err(InferenceError::TooManyParticipants {
-                topic: t.id,
-                role: "reputer",
-                max: params.max_topic_reputers,
-            }
-            .into());
-        }
-        check_stake(&self.stake, &params.reputer_min_stake)?;
-        let tr = ctx.send_to_module(&self.reputer, MODULE_NAME, &coins_of(&self.stake)?)?;
-        emit_all(ctx, tr);
-        let pool_denom = crate::msgs::stored_coin(&t.pool, "topic pool")?.denom;
         let r = pb::Reputer {
             topic_id: t.id,
             reputer: who,
