@@ -34,6 +34,19 @@ pub fn init(
     Ok(a)
 }
 
+/// [`init`] from a proto3 genesis field, where an empty string is the absent authority.
+pub fn init_proto(
+    state: &mut dyn StateWrite,
+    key: &[u8],
+    from_genesis: &str,
+) -> Result<Address, TxError> {
+    init(
+        state,
+        key,
+        (!from_genesis.is_empty()).then_some(from_genesis),
+    )
+}
+
 /// The stored authority; a chain started before authorities existed has the default.
 pub fn get(state: &dyn StateRead, key: &[u8]) -> Result<Address, TxError> {
     match state.get(key)? {

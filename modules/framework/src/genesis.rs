@@ -37,6 +37,17 @@ pub fn to_json<M: ReflectMessage>(m: &M) -> Result<serde_json::Value, TxError> {
         .map_err(|e| sdk::internal(format!("cannot write genesis: {e}")))
 }
 
+/// A module's genesis params: validated by `from_proto`, the defaults when absent.
+pub fn params<P, T: Default, E: Into<TxError>>(
+    p: &Option<P>,
+    from_proto: impl FnOnce(&P) -> Result<T, E>,
+) -> Result<T, TxError> {
+    match p {
+        Some(p) => from_proto(p).map_err(Into::into),
+        None => Ok(T::default()),
+    }
+}
+
 /// A coin field a genesis record must have (`what` names it in the error `invalid` makes).
 pub fn required_coin(
     c: &Option<ProtoCoin>,

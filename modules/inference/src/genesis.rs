@@ -51,13 +51,9 @@ fn coin(
 
 pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), TxError> {
     let g = import_proto(json)?;
-    let params = match &g.params {
-        Some(p) => Params::from_proto(p)?,
-        None => Params::default(),
-    };
+    let params = deai_framework::genesis::params(&g.params, Params::from_proto)?;
     state.set_inference_params(&params)?;
-    let authority = (!g.authority.is_empty()).then_some(g.authority.as_str());
-    deai_framework::authority::init(state, &state_key::authority(), authority)?;
+    deai_framework::authority::init_proto(state, &state_key::authority(), &g.authority)?;
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[])?;
     state.ensure_module_account_with(COMMUNITY_POOL, &[])?;
 
