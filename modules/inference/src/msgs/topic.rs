@@ -329,6 +329,43 @@ impl Message for RegisterReputer {
     }
 }
 
+/// Refuses a report by `who` unless it is `registered` in `role` in topic `t`.
+fn require_registered(
+    t: &pb::Topic,
+    role: &'static str,
+    who: &str,
+    registered: bool,
+) -> Result<(), TxError> {
+    if !registered {
+        return Err(InferenceError::NotRegistered {
+            topic: t.id,
+            role,
+            who: who.to_string(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Refuses a second report by `who` for `epoch` of topic `t` (`key`: where it would be).
+fn require_unreported(
+    ctx: &Ctx,
+    t: &pb::Topic,
+    epoch: u64,
+    key: &[u8],
+    who: &str,
+) -> Result<(), TxError> {
+    if ctx.get(key)?.is_some() {
+        return Err(InferenceError::AlreadyReported {
+            topic: t.id,
+            epoch,
+            who: who.to_string(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 #[derive(Debug)]
 pub struct SubmitTopicInference {
     pub worker: Address,
@@ -362,14 +399,8 @@ impl Message for SubmitTopicInference {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let t = topic(ctx, self.topic_id)?;
         let who = self.worker.to_bech32();
-        if ctx.get_topic_worker(t.id, &self.worker)?.is_none() {
-            return Err(InferenceError::NotRegistered {
-                topic: t.id,
-                role: "worker",
-                who,
-            }
-            .into());
-        }
+        let registered = ctx.get_topic_worker(t.id, &self.worker)?.is_some();
+        require_registered(&t, "worker", &who, registered)?;
         let current = epoch_at(&t, ctx.block.height);
         if self.epoch != current {
             return Err(InferenceError::WrongEpoch {
@@ -380,14 +411,7 @@ impl Message for SubmitTopicInference {
             .into());
         }
         let key = crate::state_key::topic_inference(t.id, self.epoch, &self.worker);
-        if ctx.get(&key)?.is_some() {
-            return Err(InferenceError::AlreadyReported {
-                topic: t.id,
-                epoch: self.epoch,
-                who,
-            }
-            .into());
-        }
+        require_unreported(ctx, &t, self.epoch, &key, &who)?;
         let i = pb::TopicInference {
             topic_id: t.id,
             epoch: self.epoch,
@@ -434,14 +458,8 @@ impl Message for SubmitGroundTruth {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let t = topic(ctx, self.topic_id)?;
         let who = self.reputer.to_bech32();
-        if ctx.get_reputer(t.id, &self.reputer)?.is_none() {
-            return Err(InferenceError::NotRegistered {
-                topic: t.id,
-                role: "reputer",
-                who,
-            }
-            .into());
-        }
+        let registered = ctx.get_reputer(t.id, &self.reputer)?.is_some();
+        require_registered(&t, "reputer", &who, registered)?;
         let current = epoch_at(&t, ctx.block.height);
         if self.epoch == 0 || self.epoch.checked_add(t.ground_truth_lag) != Some(current) {
             return Err(InferenceError::WrongEpoch {
@@ -456,14 +474,7 @@ impl Message for SubmitGroundTruth {
             .into());
         }
         let key = crate::state_key::ground_truth(t.id, self.epoch, &self.reputer);
-        if ctx.get(&key)?.is_some() {
-            return Err(InferenceError::AlreadyReported {
-                topic: t.id,
-                epoch: self.epoch,
-                who,
-            }
-            .into());
-        }
+        require_unreported(ctx, &t, self.epoch, &key, &who)?;
         let g = pb::GroundTruthReport {
             topic_id: t.id,
             epoch: self.epoch,
