@@ -36,12 +36,16 @@ pub fn round_job(
     Ok(spec)
 }
 
-/// A validator's score of a model, as a u16 weight: `round(65535 · max(0, acc − 2/classes)
-/// / (1 − 2/classes))`, clamped to `0..=65535`. A model no better than twice chance
-/// (`2/classes`) scores 0, a perfect one 65535. With two classes twice chance is 1, so
-/// every model scores 0; a non-finite accuracy scores 0 too.
+/// A validator's score of a model, as a u16 weight: `round(65535 · max(0, acc − floor)
+/// / (1 − floor))`, clamped to `0..=65535`, where the floor is a margin above chance
+/// (`1/classes`): `floor = min(2/classes, (1 + 1/classes)/2)`. With 3 classes or more that
+/// is twice chance (0.2 for 10 classes, 0.5 for 4); with 2 classes twice chance would be 1
+/// (every model scoring 0), so the floor is half way from chance to perfect instead (0.75).
+/// A model no better than the floor scores 0, a perfect one 65535. With one class (or none)
+/// no model can beat chance: everything scores 0, as does a non-finite accuracy.
 pub fn score_u16(accuracy: f64, classes: u64) -> u16 {
-    let floor = 2.0 / classes.max(1) as f64;
+    let chance = 1.0 / classes.max(1) as f64;
+    let floor = (2.0 * chance).min((1.0 + chance) / 2.0);
     if !accuracy.is_finite() || floor >= 1.0 {
         return 0;
     }
@@ -137,9 +141,22 @@ mod tests {
         assert_eq!(score_u16(0.9, 10), 57343);
         assert_eq!(score_u16(1.5, 10), 65535);
         assert_eq!(score_u16(f64::NAN, 10), 0);
-        assert_eq!(score_u16(1.0, 2), 0);
         assert_eq!(score_u16(1.0, 0), 0);
+        assert_eq!(score_u16(1.0, 1), 0);
         // 4 classes: twice chance is 0.5; 0.75 is half way.
         assert_eq!(score_u16(0.75, 4), 32768);
+        // 3 classes: twice chance, 2/3, is also half way from chance to perfect.
+        assert_eq!(score_u16(2.0 / 3.0, 3), 0);
+        assert_eq!(score_u16(1.0, 3), 65535);
+    }
+
+    #[test]
+    fn a_binary_task_scores_above_its_floor() {
+        // 2 classes: chance 0.5, floor 0.75 (not twice chance, 1, which nothing beats).
+        assert_eq!(score_u16(1.0, 2), 65535);
+        assert_eq!(score_u16(0.5, 2), 0);
+        assert_eq!(score_u16(0.75, 2), 0);
+        assert_eq!(score_u16(0.875, 2), 32768);
+        assert!(score_u16(0.8, 2) > 0);
     }
 }
