@@ -3,7 +3,10 @@
 //! FedAvg (`deai_worker_jobs::fedavg`, weighted by incentive, in the chain's uid order),
 //! puts it into its served store and submits `MsgSubmitAggregate` within the aggregate
 //! window. Every other validator recomputes a submitted aggregate (anyone can) and opens an
-//! AGGREGATE audit when it differs.
+//! AGGREGATE audit when it differs: the mismatch is recorded first (`rechecked: false`, the
+//! intent to audit), and the audit is opened from it at every tick until it is sent, for as
+//! long as the round's aggregates are looked at (a failed send is retried, at most
+//! `MAX_ATTEMPTS` times a run).
 
 use deai_proto::training::v1 as pb;
 use deai_worker_jobs::Digest;
@@ -63,16 +66,19 @@ impl<C: Chain> Validator<C> {
             round.aggregate_hash == round.base_hash && round.aggregate_uri == round.base_uri;
         if round.aggregator == self.me {
             self.submit_aggregate(task, &round, height).await
-        } else if !round.lineage.is_empty()
-            && !round.aggregate_hash.is_empty()
-            && !carried
-            && !self.state.rechecked.contains_key(&r)
-        {
-            // Inputs that cannot be fetched are tried a few times, not forever.
-            if !self.attempt(format!("recheck {r}")) {
-                return Ok(());
+        } else if !round.lineage.is_empty() && !round.aggregate_hash.is_empty() && !carried {
+            match self.state.rechecked.get(&r) {
+                None => {
+                    // Inputs that cannot be fetched are tried a few times, not forever.
+                    if !self.attempt(format!("recheck {r}")) {
+                        return Ok(());
+                    }
+                    self.recheck_aggregate(task, &round).await
+                }
+                // Wrong: the audit is opened, or retried if that failed.
+                Some(false) => self.audit_aggregate(task, &round).await,
+                Some(true) => Ok(()),
             }
-            self.recheck_aggregate(task, &round).await
         } else {
             Ok(())
         }
@@ -173,6 +179,8 @@ impl<C: Chain> Validator<C> {
             None => round.base_hash.clone(),
         };
         let matches = expected == round.aggregate_hash;
+        // Recorded before the audit is opened: `false` is the intent to audit, retried by
+        // later ticks if opening it fails now.
         self.state.rechecked.insert(r, matches);
         self.save();
         if matches {
@@ -180,10 +188,24 @@ impl<C: Chain> Validator<C> {
             return Ok(());
         }
         tracing::warn!(round = r, aggregator = %round.aggregator, submitted = %hex::encode(&round.aggregate_hash), recomputed = %hex::encode(&expected), "the round's aggregate is wrong");
+        self.audit_aggregate(task, round).await
+    }
+
+    /// Opens the AGGREGATE audit of a round whose aggregate did not recompute, unless this
+    /// validator already did (or it needs nothing more from it).
+    async fn audit_aggregate(&mut self, task: &pb::Task, round: &pb::Round) -> anyhow::Result<()> {
+        let r = round.round;
         let neurons = self.chain.neurons(task.id).await?;
         let Some(n) = neurons.iter().find(|n| n.owner == round.aggregator) else {
-            anyhow::bail!("the aggregator {} is no longer a neuron", round.aggregator);
+            if self.attempt(format!("find aggregator {r}")) {
+                anyhow::bail!("the aggregator {} is no longer a neuron", round.aggregator);
+            }
+            return Ok(());
         };
+        let key = crate::state::audit_key(r, true, n.uid);
+        if self.state.opened.get(&key).is_some_and(|a| a.sent) {
+            return Ok(());
+        }
         self.open_audit(
             r,
             pb::AuditTarget::Aggregate,

@@ -23,6 +23,7 @@ pub mod job;
 pub mod referee;
 pub mod rules;
 pub mod run;
+pub mod scoring;
 pub mod state;
 pub mod trainer;
 pub mod validator;

@@ -48,6 +48,11 @@ impl Timing {
         deai_training::phases::phase_at(&self.spec, self.start, height)
     }
 
+    /// The heights `[opens, closes)` of `phase`.
+    pub fn window(&self, phase: Phase) -> (u64, u64) {
+        deai_training::phases::window(&self.spec, self.start, phase)
+    }
+
     /// The phase a tx sent when the chain is at `height` lands in: the next block's at the
     /// earliest.
     pub fn phase_for_tx(&self, height: u64) -> Phase {
@@ -104,9 +109,28 @@ pub fn new_salt() -> anyhow::Result<Vec<u8>> {
     Ok(s)
 }
 
-/// Whether this validator audits `uid`'s update of `round` at `rate` (0..=1): a
-/// deterministic draw from its own address, so a restart makes the same choice.
-pub fn audit_pick(me: &str, task_id: u64, round: u64, uid: u32, rate: f64) -> bool {
+/// Bytes of a validator's secret audit seed.
+pub const AUDIT_SEED_BYTES: usize = 32;
+
+/// A fresh secret audit seed from the OS.
+pub fn new_audit_seed() -> anyhow::Result<[u8; AUDIT_SEED_BYTES]> {
+    let mut s = [0u8; AUDIT_SEED_BYTES];
+    getrandom::getrandom(&mut s).map_err(|e| anyhow::anyhow!("drawing an audit seed: {e}"))?;
+    Ok(s)
+}
+
+/// Whether this validator audits `uid`'s update of `round` at `rate` (0..=1): a draw from
+/// its secret `seed` (kept in its state file, so a restart makes the same choice) and its
+/// address. Without the seed nobody can tell which updates it will audit: a trainer that
+/// could would fake exactly the rounds nobody checks.
+pub fn audit_pick(
+    seed: &[u8; AUDIT_SEED_BYTES],
+    me: &str,
+    task_id: u64,
+    round: u64,
+    uid: u32,
+    rate: f64,
+) -> bool {
     if rate.is_nan() || rate <= 0.0 {
         return false;
     }
@@ -115,6 +139,8 @@ pub fn audit_pick(me: &str, task_id: u64, round: u64, uid: u32, rate: f64) -> bo
     }
     let mut h = Sha256::new();
     h.update(b"deai/training/audit-pick");
+    h.update(seed);
+    h.update((me.len() as u64).to_be_bytes());
     h.update(me.as_bytes());
     h.update(task_id.to_be_bytes());
     h.update(round.to_be_bytes());
@@ -186,11 +212,32 @@ mod tests {
 
     #[test]
     fn audit_picks_are_deterministic_and_follow_the_rate() {
-        assert!(!audit_pick("a", 1, 2, 3, 0.0));
-        assert!(audit_pick("a", 1, 2, 3, 1.0));
-        assert!(!audit_pick("a", 1, 2, 3, f64::NAN));
-        let picks = (0..1000).filter(|u| audit_pick("a", 1, 2, *u, 0.3)).count();
+        let k = [7u8; AUDIT_SEED_BYTES];
+        assert!(!audit_pick(&k, "a", 1, 2, 3, 0.0));
+        assert!(audit_pick(&k, "a", 1, 2, 3, 1.0));
+        assert!(!audit_pick(&k, "a", 1, 2, 3, f64::NAN));
+        let picks = (0..1000)
+            .filter(|u| audit_pick(&k, "a", 1, 2, *u, 0.3))
+            .count();
         assert!((200..400).contains(&picks), "{picks}");
-        assert_eq!(audit_pick("a", 1, 2, 3, 0.5), audit_pick("a", 1, 2, 3, 0.5));
+        assert_eq!(
+            audit_pick(&k, "a", 1, 2, 3, 0.5),
+            audit_pick(&k, "a", 1, 2, 3, 0.5)
+        );
+    }
+
+    #[test]
+    fn audit_picks_depend_on_the_secret_seed() {
+        // The same validator, task and round with another seed picks other updates: what
+        // it audits cannot be computed from public data.
+        let (a, b) = (new_audit_seed().unwrap(), new_audit_seed().unwrap());
+        assert_ne!(a, b);
+        let picks = |k: &[u8; AUDIT_SEED_BYTES]| {
+            (0..256)
+                .map(|u| audit_pick(k, "a", 1, 2, u, 0.5))
+                .collect::<Vec<_>>()
+        };
+        assert_ne!(picks(&a), picks(&b));
+        assert_eq!(picks(&a), picks(&a));
     }
 }

@@ -76,6 +76,12 @@ pub struct WeightsRecord {
     /// The revealed trainers' uids and their scores, in uid order.
     pub uids: Vec<u16>,
     pub values: Vec<u16>,
+    /// The uids whose update was fetched, matched its revealed hash and evaluated to a
+    /// score of 0: the only updates audited for their score (a fetch that failed, a file
+    /// that did not load here or one not scored in time may be this validator's fault, and
+    /// a rejected audit pays its bond to the accused).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suspects: Vec<u16>,
     /// The commit's salt (hex), drawn before the commit is sent.
     pub salt: String,
     #[serde(default)]
@@ -124,6 +130,11 @@ pub struct ValidatorState {
     /// The task this state is of (0: not bound yet).
     #[serde(default)]
     pub task_id: u64,
+    /// The secret seed of this validator's audit picks (hex, [`crate::rules::audit_pick`]),
+    /// drawn once from the OS and saved before its first use. A state written before it
+    /// existed (same version: the field is optional) gets one when the validator loads it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub audit_seed: String,
     /// Weight rows by round.
     pub weights: BTreeMap<u64, WeightsRecord>,
     /// Aggregates computed as aggregator, by round.
@@ -145,6 +156,7 @@ impl Default for ValidatorState {
         ValidatorState {
             version: STATE_VERSION,
             task_id: 0,
+            audit_seed: String::new(),
             weights: BTreeMap::new(),
             aggregates: BTreeMap::new(),
             opened: BTreeMap::new(),
@@ -211,6 +223,25 @@ impl TrainerState {
 }
 
 impl ValidatorState {
+    /// The audit seed, drawing one if the state has none (true then: save before use); an
+    /// unreadable seed is an error, never silently replaced.
+    pub fn ensure_audit_seed(&mut self) -> anyhow::Result<bool> {
+        if !self.audit_seed.is_empty() {
+            self.audit_seed_bytes()?;
+            return Ok(false);
+        }
+        self.audit_seed = hex::encode(crate::rules::new_audit_seed()?);
+        Ok(true)
+    }
+
+    /// The audit seed's bytes.
+    pub fn audit_seed_bytes(&self) -> anyhow::Result<[u8; crate::rules::AUDIT_SEED_BYTES]> {
+        hex::decode(&self.audit_seed)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| anyhow::anyhow!("the validator state's audit_seed is not 32 hex bytes"))
+    }
+
     pub fn prune(&mut self) {
         keep_last(&mut self.weights);
         keep_last(&mut self.aggregates);

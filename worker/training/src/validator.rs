@@ -1,10 +1,13 @@
 //! The validator daemon (`deai-worker validator start`). It must already be a validator
-//! neuron of its task. Each round, once the update reveals are over, it fetches every
-//! revealed update by hash (a URI that does not name the revealed hash, a download that is
-//! not it, or weights that do not load score 0), scores it on its held-out file
-//! (`score_u16` of the accuracy), and commit-reveals its weight row (the salt recorded
-//! before the commit is sent; version 1). It opens an update audit of every update it
-//! scored 0 and of others at `--audit-rate`; as the drawn aggregator it submits the FedAvg
+//! neuron of its task. Each round, as soon as update reveals are visible, it fetches the
+//! revealed updates by hash, a few at a time ([`crate::scoring`]; a URI that does not name
+//! the revealed hash, a download that is not it, weights that do not load, or an update
+//! not scored before the weights commit must be sent score 0), scores each on its held-out
+//! file (`score_u16` of the accuracy), and commit-reveals its weight row (the salt recorded
+//! before the commit is sent; version 1). It opens an update audit of every update whose
+//! verified file scored 0 (never of one it could not fetch or evaluate: a rejected audit
+//! pays its bond to the accused) and of others at `--audit-rate`, picked with a secret seed
+//! of its state file; as the drawn aggregator it submits the FedAvg
 //! of the round's aggregate inputs ([`crate::aggregate`]); it recomputes the others'
 //! aggregates and audits a wrong one; as a referee it answers its audits by replay
 //! ([`crate::referee`]).
@@ -12,17 +15,19 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use deai_client::to_any;
 use deai_proto::training::v1 as pb;
 use deai_worker_daemon::{one_line, StateFile};
-use deai_worker_jobs::{score_u16, JobSpec, TrainResult};
+use deai_worker_jobs::{JobSpec, TrainResult};
 
 use crate::chain::{registered, Chain, RoundView};
-use crate::engine::{classes, CancelFlag, Engine};
-use crate::files::{digest_of, raw, Files};
+use crate::engine::{CancelFlag, Engine};
+use crate::files::{raw, Files};
 use crate::job;
 use crate::rules::{audit_pick, new_salt, weights_commit_hash, Phase, Timing};
+use crate::scoring::{Outcome, Scorer, Scoring};
 use crate::state::{audit_key, OpenedAudit, ValidatorState, WeightsRecord};
 
 /// The version of the weight rows this validator sets.
@@ -51,7 +56,12 @@ pub struct Validator<C: Chain> {
     /// Attempts in this run at what may keep failing (rechecks, audits to open, answers),
     /// by what they are: each is tried at most [`MAX_ATTEMPTS`] times per run.
     pub(crate) attempts: BTreeMap<String, u32>,
+    /// The current round's updates being scored.
+    scoring: Scoring,
 }
+
+/// How long the scoring wait sleeps between looks at the chain's height.
+const WAIT_SLICE: Duration = Duration::from_millis(500);
 
 /// Attempts per run at one recheck, audit or answer that keeps failing.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -76,6 +86,10 @@ impl<C: Chain> Validator<C> {
         mut state: ValidatorState,
     ) -> anyhow::Result<Self> {
         crate::state::bind_task(&mut state, cfg.task_id, &file)?;
+        // The audit seed is saved before it is ever used: a restart picks the same updates.
+        if state.ensure_audit_seed()? {
+            file.save(&state)?;
+        }
         let me = chain.address();
         Ok(Validator {
             chain,
@@ -88,6 +102,7 @@ impl<C: Chain> Validator<C> {
             cancel: CancelFlag::default(),
             replays: BTreeMap::new(),
             attempts: BTreeMap::new(),
+            scoring: Scoring::default(),
         })
     }
 
@@ -152,9 +167,10 @@ impl<C: Chain> Validator<C> {
             return Ok(());
         };
         match phase {
+            Phase::RevealUpdates => self.start_scoring(&task, &view)?,
             Phase::CommitWeights => {
                 if !self.state.weights.contains_key(&r) {
-                    self.score(&task, &view).await?;
+                    self.score(&task, &view, &timing).await?;
                 }
                 self.commit_weights(r).await?;
                 self.open_update_audits(task.id, r).await;
@@ -187,72 +203,99 @@ impl<C: Chain> Validator<C> {
         .map_err(|e| anyhow::anyhow!("round {} job: {e}", round.round))
     }
 
-    /// The score of one revealed update: 0 unless its file is fetched by its hash from its
-    /// URI and loads as a model of the task.
-    pub(crate) async fn score_update(
-        &self,
-        spec: &JobSpec,
-        u: &pb::Update,
-    ) -> (u16, Option<String>) {
-        let attempt = async {
-            let d = digest_of(&u.update_hash, "update_hash")?;
-            let path = self
-                .files
-                .fetch(&u.uri, &d, self.engine.max_weights_bytes(spec))
-                .await?;
-            let (engine, spec, eval) = (
-                self.engine.clone(),
-                spec.clone(),
-                self.cfg.eval_data.clone(),
-            );
-            let acc = tokio::task::spawn_blocking(move || engine.accuracy(&spec, &path, &eval))
-                .await
-                .map_err(|e| anyhow::anyhow!("the evaluation task failed: {e}"))??;
-            anyhow::Ok(acc)
-        };
-        match attempt.await {
-            Ok(acc) => {
-                let s = score_u16(acc, classes(&spec.model));
-                tracing::info!(uid = u.uid, accuracy = acc, score = s, "update scored");
-                (s, None)
-            }
-            Err(e) => {
-                let why = one_line(&e);
-                tracing::warn!(uid = u.uid, reason = %why, "update scores 0");
-                (0, Some(why))
-            }
+    fn scorer(&self) -> Scorer {
+        Scorer {
+            files: self.files.clone(),
+            engine: self.engine.clone(),
+            eval_data: self.cfg.eval_data.clone(),
         }
     }
 
-    /// Scores every revealed update of the round and records the row with a fresh salt.
-    async fn score(&mut self, task: &pb::Task, view: &RoundView) -> anyhow::Result<()> {
+    /// The score of one revealed update: 0 unless its file is fetched by its hash from its
+    /// URI and loads as a model of the task.
+    pub(crate) async fn score_update(&self, spec: &JobSpec, u: &pb::Update) -> Outcome {
+        self.scorer().score(spec, u).await
+    }
+
+    /// Starts scoring the round's revealed updates not started yet (in the background).
+    fn start_scoring(&mut self, task: &pb::Task, view: &RoundView) -> anyhow::Result<()> {
+        if self.state.weights.contains_key(&view.round.round) {
+            return Ok(());
+        }
         let spec = Self::model_spec(task, &view.round)?;
+        let scorer = self.scorer();
+        self.scoring
+            .start(&scorer, view.round.round, &spec, &view.updates);
+        Ok(())
+    }
+
+    /// Scores every revealed update of the round and records the row with a fresh salt:
+    /// waits for the scorings still running while a commit sent after the next look at the
+    /// chain still lands in the CommitWeights phase (the chain's height at least two blocks
+    /// before the phase's end); what is not scored by then scores 0 and is not audited.
+    async fn score(
+        &mut self,
+        task: &pb::Task,
+        view: &RoundView,
+        timing: &Timing,
+    ) -> anyhow::Result<()> {
+        let r = view.round.round;
+        self.start_scoring(task, view)?;
+        let (_, closes) = timing.window(Phase::CommitWeights);
+        while !self.scoring.idle() && !self.cancel.is_cancelled() {
+            match self.chain.height().await {
+                Ok(h) if h.saturating_add(2) < closes => {}
+                Ok(h) => {
+                    tracing::warn!(
+                        round = r,
+                        height = h,
+                        "the weights commit window is closing: committing what was scored"
+                    );
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(round = r, error = %one_line(&e), "no height: committing what was scored");
+                    break;
+                }
+            }
+            self.scoring.collect(WAIT_SLICE).await;
+        }
+        self.scoring.collect(Duration::ZERO).await;
+        let outcomes = self.scoring.finish(r);
         let mut revealed: Vec<&pb::Update> = view.updates.iter().filter(|u| u.revealed).collect();
         revealed.sort_by_key(|u| u.uid);
-        let (mut uids, mut values) = (Vec::new(), Vec::new());
+        let (mut uids, mut values, mut suspects) = (Vec::new(), Vec::new(), Vec::new());
         for u in revealed {
             let Ok(uid) = u16::try_from(u.uid) else {
                 continue;
             };
-            let (s, _) = self.score_update(&spec, u).await;
+            let o = outcomes.get(&u.uid);
+            if o.is_none() {
+                tracing::warn!(
+                    round = r,
+                    uid,
+                    "update not scored in time: scores 0, not audited"
+                );
+            }
+            if o.is_some_and(Outcome::suspect) {
+                suspects.push(uid);
+            }
             uids.push(uid);
-            values.push(s);
+            values.push(o.map(Outcome::score).unwrap_or(0));
         }
         let missed = if uids.is_empty() {
-            tracing::info!(
-                round = view.round.round,
-                "no revealed updates: no weights this round"
-            );
+            tracing::info!(round = r, "no revealed updates: no weights this round");
             Some("no revealed updates".to_string())
         } else {
-            tracing::info!(round = view.round.round, ?uids, ?values, "weights ready");
+            tracing::info!(round = r, ?uids, ?values, ?suspects, "weights ready");
             None
         };
         self.state.weights.insert(
-            view.round.round,
+            r,
             WeightsRecord {
                 uids,
                 values,
+                suspects,
                 salt: hex::encode(new_salt()?),
                 missed,
                 ..Default::default()
@@ -359,17 +402,29 @@ impl<C: Chain> Validator<C> {
         Ok(())
     }
 
-    /// Opens an update audit of each revealed update that scored 0, and of the others this
-    /// validator picks at `--audit-rate`; once each (recorded before it is sent).
+    /// Opens an update audit of each update whose verified file scored 0 (the row's
+    /// suspects), and of the others that scored this validator picks at `--audit-rate`;
+    /// once each (recorded before it is sent). An update that scored 0 without a verified
+    /// file is not audited.
     async fn open_update_audits(&mut self, task_id: u64, r: u64) {
         let Some(rec) = self.state.weights.get(&r).cloned() else {
             return;
         };
+        let seed = match self.state.audit_seed_bytes() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %one_line(&e), "no audit picks");
+                return;
+            }
+        };
         for (uid, score) in rec.uids.iter().zip(&rec.values) {
+            let suspect = rec.suspects.contains(uid);
             let uid = u32::from(*uid);
-            let reason = if *score == 0 {
-                "scored 0"
-            } else if audit_pick(&self.me, task_id, r, uid, self.cfg.audit_rate) {
+            let reason = if suspect {
+                "its verified weights scored 0"
+            } else if *score > 0
+                && audit_pick(&seed, &self.me, task_id, r, uid, self.cfg.audit_rate)
+            {
                 "drawn at the audit rate"
             } else {
                 continue;

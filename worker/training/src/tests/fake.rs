@@ -31,6 +31,8 @@ pub struct Ledger {
     pub sent: Vec<(String, Any, bool)>,
     /// The next this many sends are committed but answer `Err` (a lost commit).
     pub lose_commits: usize,
+    /// The next this many sends fail before reaching the chain (nothing applied).
+    pub fail_sends: usize,
     /// The segment and referee of the next audit opened.
     pub next_segment: u32,
     pub next_referee: String,
@@ -286,6 +288,10 @@ impl Chain for FakeChain {
     async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
         let me = self.me.clone();
         self.with(|l| {
+            if l.fail_sends > 0 {
+                l.fail_sends -= 1;
+                anyhow::bail!("the node is unreachable");
+            }
             let mut result = Ok(());
             for m in &msgs {
                 result = Self::apply(l, m, &me);

@@ -4,6 +4,7 @@
 //! audited, and a referee's replay telling an honest update from a fabricated one.
 
 mod fake;
+mod review;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -358,13 +359,13 @@ async fn a_validator_scores_a_bad_update_0_and_opens_an_audit() {
         uri: format!("{url}/blobs/{other}"),
         ..honest.clone()
     };
-    assert_eq!(v.score_update(&spec, &forged).await.0, 0);
+    assert_eq!(v.score_update(&spec, &forged).await.score(), 0);
     let short = pb::Update {
         update_hash: vec![1, 2, 3],
         ..honest.clone()
     };
-    assert_eq!(v.score_update(&spec, &short).await.0, 0);
-    assert!(v.score_update(&spec, &honest).await.0 > 0);
+    assert_eq!(v.score_update(&spec, &short).await.score(), 0);
+    assert!(v.score_update(&spec, &honest).await.score() > 0);
 
     // Another validator scores the same update 0 but leaves it to the pending audit, and
     // to the settled one after it.
