@@ -9,6 +9,8 @@
 //!   paid, its fees, and the audit bonds and rewards; the module account holds exactly the
 //!   pool, the stakes and the open bonds;
 //! - a trainer's commit that is never revealed is ignored (no update, no incentive);
+//! - a trainer killed with -9 after its first commit resumes, reveals it, and sends nothing
+//!   twice;
 //! - the lineage verifies from its genesis, each round starting from the previous aggregate;
 //! - the final aggregate is at least as accurate on the digits test split as one honest
 //!   trainer's update of the same round.
@@ -183,6 +185,12 @@ fn training_market_pays_honest_work_and_slashes_a_fake_update() {
         validator(&dir, &net, "demo6", task_id, 29595, eval, &[]),
         validator(&dir, &net, "demo7", task_id, 29596, eval, &[]),
     ];
+    // A trainer killed with -9 right after its first commit resumes on its state dir: it
+    // reveals what it committed (the salt was saved before the commit was sent) and sends
+    // nothing twice (every message of it succeeds: see the fee check below).
+    daemons[0].wait_log("update committed round=0", Duration::from_secs(180));
+    daemons[0].kill9();
+    daemons[0] = trainer(&dir, &net, "demo2", task_id, 29591, &[]);
     let logs: Vec<std::path::PathBuf> = daemons.iter().map(|d| d.log.clone()).collect();
     let context = || {
         logs.iter()
@@ -219,6 +227,21 @@ fn training_market_pays_honest_work_and_slashes_a_fake_update() {
         );
         std::thread::sleep(Duration::from_secs(1));
     }
+    let (_, updates0) = round(&net, task_id, 0);
+    let restarted = uid_of(&addr[0]);
+    assert!(
+        updates0.iter().any(|u| u.uid == restarted && u.revealed),
+        "the restarted trainer revealed its round-0 commit\n{}",
+        context()
+    );
+    let failed: Vec<_> = deai_e2e::compute::txs_paid_by(&net, &net.demo_key(1).address())
+        .into_iter()
+        .filter(|t| t.code != 0)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "the restarted trainer sent nothing twice: {failed:?}"
+    );
     // The artifacts the final check needs, while their servers run: the last aggregate the
     // daemons saw through and one honest update of its round.
     let (last, _) = round(&net, task_id, ROUNDS - 1);
