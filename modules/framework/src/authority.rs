@@ -72,31 +72,6 @@ pub fn check(state: &dyn StateRead, key: &[u8], claimed: &Address) -> Result<(),
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::MemStore;
-
-    #[test]
-    fn the_default_is_gov_and_only_the_authority_passes() {
-        let mut s = MemStore::new();
-        let key = b"bank/authority";
-        assert_eq!(get(&s, key).unwrap(), default_authority());
-        let me = Address::from_bytes(&[7; 20]).unwrap();
-        init(&mut s, key, Some(&me.to_bech32())).unwrap();
-        assert_eq!(get(&s, key).unwrap(), me);
-        assert!(check(&s, key, &me).is_ok());
-        let e = check(&s, key, &default_authority()).unwrap_err();
-        assert_eq!((e.codespace, e.code), ("gov", 5));
-        assert!(
-            e.log.starts_with("invalid authority; expected deai1"),
-            "{}",
-            e.log
-        );
-        assert!(init(&mut s, key, Some("cosmos1xyz")).is_err());
-    }
-}
-
 /// The stateless part of every module's `MsgUpdateParams`: all the params must be supplied,
 /// the authority must be an address, and `from_proto` must accept the params (in that order).
 pub fn update_params_from<P, T, E: Into<TxError>>(
@@ -127,4 +102,29 @@ pub fn update_params<R: prost::Message + prost::Name>(
     ctx.emit(event);
     ctx.emit(crate::handler::sender_event(authority));
     Ok(crate::handler::response(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemStore;
+
+    #[test]
+    fn the_default_is_gov_and_only_the_authority_passes() {
+        let mut s = MemStore::new();
+        let key = b"bank/authority";
+        assert_eq!(get(&s, key).unwrap(), default_authority());
+        let me = Address::from_bytes(&[7; 20]).unwrap();
+        init(&mut s, key, Some(&me.to_bech32())).unwrap();
+        assert_eq!(get(&s, key).unwrap(), me);
+        assert!(check(&s, key, &me).is_ok());
+        let e = check(&s, key, &default_authority()).unwrap_err();
+        assert_eq!((e.codespace, e.code), ("gov", 5));
+        assert!(
+            e.log.starts_with("invalid authority; expected deai1"),
+            "{}",
+            e.log
+        );
+        assert!(init(&mut s, key, Some("cosmos1xyz")).is_err());
+    }
 }

@@ -72,25 +72,6 @@ pub fn check_module_prefixes(names: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefix_end_handles_carry() {
-        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
-        assert_eq!(prefix_end(&[1, 255]), Some(vec![2]));
-        assert_eq!(prefix_end(&[255, 255]), None);
-    }
-
-    #[test]
-    fn duplicate_modules_rejected() {
-        assert!(check_module_prefixes(&["auth", "bank"]).is_ok());
-        assert!(check_module_prefixes(&["bank", "bank"]).is_err());
-        assert!(check_module_prefixes(&["ba/nk"]).is_err());
-    }
-}
-
 /// The id at the end of an index key (its last 8 bytes).
 pub fn trailing_id(key: &[u8]) -> Option<u64> {
     let start = key.len().checked_sub(8)?;
@@ -108,5 +89,24 @@ pub fn through(module: &str, table: &str, height: u64) -> Vec<u8> {
             end.push(0xff);
             end
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_handles_carry() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(&[1, 255]), Some(vec![2]));
+        assert_eq!(prefix_end(&[255, 255]), None);
+    }
+
+    #[test]
+    fn duplicate_modules_rejected() {
+        assert!(check_module_prefixes(&["auth", "bank"]).is_ok());
+        assert!(check_module_prefixes(&["bank", "bank"]).is_err());
+        assert!(check_module_prefixes(&["ba/nk"]).is_err());
     }
 }
