@@ -29,28 +29,28 @@ pub enum InferenceServerCommand {
     Start(StartArgs),
 }
 
-/// The key flags shared with deaid.
+/// The key flags shared with deaid (the inference and training daemons, the requester).
 #[derive(Args, Clone)]
 pub struct KeyArgs {
     /// Name of the key in the keyring.
     #[arg(long)]
-    key: String,
+    pub(crate) key: String,
     #[arg(long, value_enum, default_value = "file")]
-    keyring_backend: Backend,
+    pub(crate) keyring_backend: Backend,
     /// deaid's home, where the keyring lives (`file` passphrase: DEAI_KEYRING_PASSPHRASE).
     #[arg(long, env = "DEAI_HOME", default_value_os_t = default_home())]
-    home: PathBuf,
+    pub(crate) home: PathBuf,
     /// Gas price of its txs.
     #[arg(long, default_value = "0.025udeai")]
-    gas_prices: String,
+    pub(crate) gas_prices: String,
 }
 
 impl KeyArgs {
-    fn key(&self) -> anyhow::Result<AccountKey> {
+    pub(crate) fn key(&self) -> anyhow::Result<AccountKey> {
         Keyring::open(&self.home, self.keyring_backend).get(&self.key, passphrase)
     }
 
-    fn send_options(&self) -> anyhow::Result<SendOptions> {
+    pub(crate) fn send_options(&self) -> anyhow::Result<SendOptions> {
         Ok(SendOptions {
             gas_price: GasPrice::parse(&self.gas_prices).context("--gas-prices")?,
             ..SendOptions::default()

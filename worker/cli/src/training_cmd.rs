@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use deai_client::{Backend, GasPrice, Keyring, SendOptions};
 use deai_worker_artifacts::{router, serve_with, OpenAccess, ServerLimits, Store};
-use deai_worker_daemon::node::{cancel_on_signals, connect_sender, passphrase};
+use deai_worker_daemon::node::{cancel_on_signals, connect_sender};
 use deai_worker_training::state::{
     self, TrainerState, ValidatorState, TRAINER_FILE, VALIDATOR_FILE,
 };
@@ -24,7 +23,8 @@ use deai_worker_training::{
 use tokio_util::sync::CancellationToken;
 
 use crate::default_cache;
-use crate::provider_cmd::{default_home, NodeArgs};
+use crate::inference_cmd::KeyArgs;
+use crate::provider_cmd::NodeArgs;
 
 #[derive(Subcommand)]
 pub enum TrainerCommand {
@@ -47,17 +47,8 @@ pub enum ValidatorCommand {
 pub struct DaemonArgs {
     #[command(flatten)]
     node: NodeArgs,
-    /// Name of the key in the keyring.
-    #[arg(long)]
-    key: String,
-    #[arg(long, value_enum, default_value = "file")]
-    keyring_backend: Backend,
-    /// deaid's home, where the keyring lives (`file` passphrase: DEAI_KEYRING_PASSPHRASE).
-    #[arg(long, env = "DEAI_HOME", default_value_os_t = default_home())]
-    home: PathBuf,
-    /// Gas price of its txs.
-    #[arg(long, default_value = "0.025udeai")]
-    gas_prices: String,
+    #[command(flatten)]
+    key: KeyArgs,
     /// The task's id.
     #[arg(long)]
     task: u64,
@@ -106,8 +97,9 @@ pub struct ValidatorArgs {
     /// The held-out data file the updates are scored on (the base spec's dataset format).
     #[arg(long)]
     eval_data: PathBuf,
-    /// Probability (0..=1) of auditing an update that scored above 0 (one that scored 0 is
-    /// always audited).
+    /// Probability (0..=1) of auditing an update that scored above 0 (one whose fetched and
+    /// verified weights scored 0 is always audited; one that could not be fetched,
+    /// evaluated or scored in time is not).
     #[arg(long, default_value_t = 0.0)]
     audit_rate: f64,
 }
@@ -126,17 +118,14 @@ async fn start(a: &DaemonArgs, role: &str) -> anyhow::Result<Option<Started>> {
     let state_dir = a
         .state_dir
         .clone()
-        .unwrap_or_else(|| a.home.join(format!("{role}-{}-{}", a.task, a.key)));
+        .unwrap_or_else(|| a.key.home.join(format!("{role}-{}-{}", a.task, a.key.key)));
     let store_dir = a.store.clone().unwrap_or_else(|| state_dir.join("store"));
     let store = Arc::new(
         Store::open(&store_dir, a.max_blob_bytes)
             .with_context(|| format!("opening artifact store {}", store_dir.display()))?,
     );
-    let key = Keyring::open(&a.home, a.keyring_backend).get(&a.key, passphrase)?;
-    let opts = SendOptions {
-        gas_price: GasPrice::parse(&a.gas_prices).context("--gas-prices")?,
-        ..SendOptions::default()
-    };
+    let key = a.key.key()?;
+    let opts = a.key.send_options()?;
     let listener = tokio::net::TcpListener::bind(a.artifacts_addr)
         .await
         .with_context(|| format!("binding the artifact server to {}", a.artifacts_addr))?;
@@ -239,4 +228,74 @@ pub fn validator(cmd: &ValidatorCommand, quiet: bool) -> anyhow::Result<ExitCode
         r
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Trainer {
+        #[command(flatten)]
+        a: TrainerArgs,
+    }
+
+    #[derive(Parser)]
+    struct Validator {
+        #[command(flatten)]
+        a: ValidatorArgs,
+    }
+
+    fn longs<C: CommandFactory>() -> Vec<String> {
+        C::command()
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(str::to_string))
+            .collect()
+    }
+
+    const DAEMON_FLAGS: [&str; 13] = [
+        "node",
+        "key",
+        "keyring-backend",
+        "home",
+        "gas-prices",
+        "task",
+        "state-dir",
+        "artifacts-addr",
+        "public-url",
+        "store",
+        "dataset-roots",
+        "max-blob-bytes",
+        "poll-secs",
+    ];
+
+    #[test]
+    fn the_daemons_take_the_shared_key_flags_under_the_same_names_and_defaults() {
+        let mut trainer: Vec<&str> = DAEMON_FLAGS.to_vec();
+        trainer.push("dishonest-random-weights");
+        assert_eq!(longs::<Trainer>(), trainer);
+        let mut validator: Vec<&str> = DAEMON_FLAGS.to_vec();
+        validator.extend(["eval-data", "audit-rate"]);
+        assert_eq!(longs::<Validator>(), validator);
+
+        let t = Trainer::try_parse_from(["t", "--key", "alice", "--task", "3", "--home", "/h"])
+            .unwrap();
+        let k: &KeyArgs = &t.a.common.key;
+        assert_eq!(
+            (k.key.as_str(), k.home.as_path()),
+            ("alice", Path::new("/h"))
+        );
+        assert_eq!(k.gas_prices, "0.025udeai");
+        assert!(matches!(k.keyring_backend, deai_client::Backend::File));
+        assert_eq!(t.a.common.node.node, "tcp://127.0.0.1:26657");
+        assert_eq!(t.a.common.poll_secs, 2);
+        assert!(
+            Trainer::try_parse_from(["t", "--task", "3"]).is_err(),
+            "--key is required"
+        );
+    }
 }

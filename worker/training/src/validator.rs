@@ -213,6 +213,7 @@ impl<C: Chain> Validator<C> {
 
     /// The score of one revealed update: 0 unless its file is fetched by its hash from its
     /// URI and loads as a model of the task.
+    #[cfg(test)]
     pub(crate) async fn score_update(&self, spec: &JobSpec, u: &pb::Update) -> Outcome {
         self.scorer().score(spec, u).await
     }
