@@ -1,6 +1,7 @@
 //! Neurons: MsgRegisterNeuron (pruning when the task is full), MsgAddStake, MsgRemoveStake
 //! (unbonding; removing everything deregisters).
 
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::Any;
 
 use deai_bank::BankWrite;
@@ -160,27 +161,38 @@ impl Message for RegisterNeuron {
     }
 }
 
+/// What MsgAddStake and MsgRemoveStake carry: the owner of a neuron of a task, and a positive
+/// amount of its stake.
 #[derive(Debug)]
-pub struct AddStake {
+pub struct StakeChange {
     pub owner: Address,
     pub task_id: u64,
     pub amount: Coin,
 }
 
+impl StakeChange {
+    fn new(owner: &str, task_id: u64, amount: Option<ProtoCoin>) -> Result<Self, TxError> {
+        Ok(Self {
+            owner: Address::from_bech32(owner)?,
+            task_id,
+            amount: positive(required_coin(amount, "amount")?, "amount")?,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct AddStake(pub StakeChange);
+
 impl TryFrom<pb::MsgAddStake> for AddStake {
     type Error = TxError;
     fn try_from(m: pb::MsgAddStake) -> Result<Self, TxError> {
-        Ok(Self {
-            owner: Address::from_bech32(&m.owner)?,
-            task_id: m.task_id,
-            amount: positive(required_coin(m.amount, "amount")?, "amount")?,
-        })
+        StakeChange::new(&m.owner, m.task_id, m.amount).map(Self)
     }
 }
 
 impl Message for AddStake {
     fn signers(&self) -> Vec<Address> {
-        vec![self.owner.clone()]
+        vec![self.0.owner.clone()]
     }
 
     fn module(&self) -> &'static str {
@@ -188,46 +200,38 @@ impl Message for AddStake {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        load_task(ctx, self.task_id)?;
-        let mut n = registered(ctx, self.task_id, &self.owner)?;
+        load_task(ctx, self.0.task_id)?;
+        let mut n = registered(ctx, self.0.task_id, &self.0.owner)?;
         let mut stake = coin_of(&n.stake, "neuron stake")?;
-        in_denom(&self.amount, &stake.denom, "amount")?;
+        in_denom(&self.0.amount, &stake.denom, "amount")?;
         let transfers =
-            ctx.send_to_module(&self.owner, MODULE_ACCOUNT, &coins_of(&self.amount)?)?;
+            ctx.send_to_module(&self.0.owner, MODULE_ACCOUNT, &coins_of(&self.0.amount)?)?;
         emit_all(ctx, transfers);
         stake.amount = stake
             .amount
-            .checked_add(self.amount.amount)
+            .checked_add(self.0.amount.amount)
             .ok_or_else(|| deai_framework::sdk::overflow("stake overflows"))?;
         n.stake = Some(stake.to_proto());
         ctx.put_neuron(&n)?;
-        ctx.emit(events::stake_added(&n, &self.amount));
-        ctx.emit(sender_event(&self.owner));
+        ctx.emit(events::stake_added(&n, &self.0.amount));
+        ctx.emit(sender_event(&self.0.owner));
         Ok(response(pb::MsgAddStakeResponse {}))
     }
 }
 
 #[derive(Debug)]
-pub struct RemoveStake {
-    pub owner: Address,
-    pub task_id: u64,
-    pub amount: Coin,
-}
+pub struct RemoveStake(pub StakeChange);
 
 impl TryFrom<pb::MsgRemoveStake> for RemoveStake {
     type Error = TxError;
     fn try_from(m: pb::MsgRemoveStake) -> Result<Self, TxError> {
-        Ok(Self {
-            owner: Address::from_bech32(&m.owner)?,
-            task_id: m.task_id,
-            amount: positive(required_coin(m.amount, "amount")?, "amount")?,
-        })
+        StakeChange::new(&m.owner, m.task_id, m.amount).map(Self)
     }
 }
 
 impl Message for RemoveStake {
     fn signers(&self) -> Vec<Address> {
-        vec![self.owner.clone()]
+        vec![self.0.owner.clone()]
     }
 
     fn module(&self) -> &'static str {
@@ -235,26 +239,26 @@ impl Message for RemoveStake {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        let mut task = load_task(ctx, self.task_id)?;
-        let mut n = registered(ctx, self.task_id, &self.owner)?;
+        let mut task = load_task(ctx, self.0.task_id)?;
+        let mut n = registered(ctx, self.0.task_id, &self.0.owner)?;
         if n.open_audits > 0 {
             return Err(TrainingError::AccusedInOpenAudit(n.owner.clone()).into());
         }
         let mut stake = coin_of(&n.stake, "neuron stake")?;
-        in_denom(&self.amount, &stake.denom, "amount")?;
-        if self.amount.amount > stake_of(&n)? {
+        in_denom(&self.0.amount, &stake.denom, "amount")?;
+        if self.0.amount.amount > stake_of(&n)? {
             return Err(TrainingError::InsufficientStake {
                 have: stake.to_string(),
-                want: self.amount.to_string(),
+                want: self.0.amount.to_string(),
             }
             .into());
         }
         let cap = Some(ctx.training_params()?.max_unbonding_entries);
-        let left = stake.amount - self.amount.amount;
+        let left = stake.amount - self.0.amount.amount;
         let entry = if left == 0 && n.jailed {
             // Its stake may go, its record stays: leaving and registering again must not
             // wash the jailing off (one neuron per owner per task).
-            let e = start_unbonding(ctx, task.id, &self.owner, &self.amount, cap)?;
+            let e = start_unbonding(ctx, task.id, &self.0.owner, &self.0.amount, cap)?;
             stake.amount = 0;
             n.stake = Some(stake.to_proto());
             ctx.put_neuron(&n)?;
@@ -272,13 +276,13 @@ impl Message for RemoveStake {
                 }
                 .into());
             }
-            let e = start_unbonding(ctx, task.id, &self.owner, &self.amount, cap)?;
+            let e = start_unbonding(ctx, task.id, &self.0.owner, &self.0.amount, cap)?;
             stake.amount = left;
             n.stake = Some(stake.to_proto());
             ctx.put_neuron(&n)?;
             Some(e)
         };
-        ctx.emit(sender_event(&self.owner));
+        ctx.emit(sender_event(&self.0.owner));
         Ok(response(pb::MsgRemoveStakeResponse {
             completes_at: entry.map_or(0, |e| e.completes_at),
         }))
