@@ -67,7 +67,12 @@ pub(crate) fn draw_referee(
     if total == 0 {
         return Ok(None);
     }
-    let k = u128::from(draw::below(REFEREE_DOMAIN, &ctx.block.prev_block_hash, audit_id, total));
+    let k = u128::from(draw::below(
+        REFEREE_DOMAIN,
+        &ctx.block.prev_block_hash,
+        audit_id,
+        total,
+    ));
     Ok(candidates
         .into_iter()
         .find(|(upto, _)| k < *upto)

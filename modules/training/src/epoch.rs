@@ -239,7 +239,11 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     // for MAX_IDLE_ROUNDS rounds finishes too, its whole pool refunded: a dead task must
     // not hold a share of every block's epoch budget forever.
     let active = updates.iter().any(|u| u.revealed) || weight_sets.iter().any(|w| w.revealed);
-    task.idle_rounds = if active { 0 } else { task.idle_rounds.saturating_add(1) };
+    task.idle_rounds = if active {
+        0
+    } else {
+        task.idle_rounds.saturating_add(1)
+    };
     let last = u128::from(rao) == pool.amount || task.idle_rounds >= MAX_IDLE_ROUNDS;
     pool.amount -= paid;
     let mut refunded = Coin::new(pool.denom.clone(), 0)?;

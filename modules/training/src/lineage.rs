@@ -91,7 +91,11 @@ pub fn next(
     h.update(prev);
     h.update(len(base_hash));
     h.update(base_hash);
-    h.update(u32::try_from(sorted.len()).unwrap_or(u32::MAX).to_be_bytes());
+    h.update(
+        u32::try_from(sorted.len())
+            .unwrap_or(u32::MAX)
+            .to_be_bytes(),
+    );
     for u in sorted {
         h.update(u);
     }
