@@ -156,3 +156,32 @@ fn genesis_refuses_unbacked_or_inconsistent_records() {
     app["training"]["rounds"] = serde_json::json!([]);
     assert_eq!(init_fails(&app), Some(training(ERR_INVALID_GENESIS)));
 }
+
+#[test]
+fn the_bond_denom_cannot_change() {
+    let mut s = store();
+    create_task_at(&mut s, 10);
+    let mut p = Params::default().to_proto();
+    p.min_reward_pool = Some(
+        deai_framework::Coin::new("uother", 1_000_000)
+            .unwrap()
+            .to_proto(),
+    );
+    p.audit_bond = Some(
+        deai_framework::Coin::new("uother", 1_000)
+            .unwrap()
+            .to_proto(),
+    );
+    let e = exec_at(
+        &mut s,
+        11,
+        pb::MsgUpdateParams {
+            authority: addr(AUTHORITY).to_bech32(),
+            params: Some(p),
+        },
+    )
+    .unwrap_err();
+    assert_eq!((e.codespace, e.code), training(ERR_INVALID_PARAMS));
+    assert!(e.log.contains("cannot change"), "{}", e.log);
+    assert_reconciles(&s);
+}

@@ -64,7 +64,18 @@ impl Message for UpdateParams {
             ctx,
             &state_key::authority(),
             &self.authority,
-            |ctx| ctx.set_training_params(&self.params),
+            |ctx| {
+                // Pools, stakes, unbonding and bonds are held in the bond denom: changing it
+                // would strand them (and genesis import would refuse the state).
+                let current = ctx.training_params()?.min_reward_pool.denom;
+                if self.params.min_reward_pool.denom != current {
+                    return Err(crate::TrainingError::InvalidParams(format!(
+                        "the bond denom is {current} and cannot change"
+                    ))
+                    .into());
+                }
+                ctx.set_training_params(&self.params)
+            },
             events::params_updated(&self.params),
             pb::MsgUpdateParamsResponse {},
         )
