@@ -2,7 +2,10 @@
 //! epoch, see EventEpoch) fetches the round's aggregate inputs by hash, computes their
 //! FedAvg (`deai_worker_jobs::fedavg`, weighted by incentive, in the chain's uid order),
 //! puts it into its served store and submits `MsgSubmitAggregate` within the aggregate
-//! window. Every other validator recomputes a submitted aggregate (anyone can) and opens an
+//! window. An input its trainer no longer serves is fetched from other validators' artifact
+//! servers (every validator serves the updates it fetched and verified while scoring; the
+//! chain names the servers of those that aggregated recent rounds, in their aggregate
+//! URIs), verified by hash like any download. Every other validator recomputes a submitted aggregate (anyone can) and opens an
 //! AGGREGATE audit when it differs: the mismatch is recorded first (`rechecked: false`, the
 //! intent to audit), and the audit is opened from it at every tick until it is sent, for as
 //! long as the round's aggregates are looked at (a failed send is retried, at most
@@ -15,8 +18,62 @@ use crate::chain::Chain;
 use crate::files::digest_of;
 use crate::state::AggregateRecord;
 use crate::validator::Validator;
+use deai_worker_provider::remote::{artifact_uri, parse_artifact_uri};
+
+/// Rounds looked back at for other validators' servers.
+pub const MIRROR_ROUNDS: u64 = 16;
+/// Other validators' servers tried for an input, at most.
+pub const MAX_MIRRORS: usize = 4;
 
 impl<C: Chain> Validator<C> {
+    /// Other validators' artifact servers the chain names: the bases of the aggregate URIs
+    /// of the rounds before `round` (newest first, at most [`MAX_MIRRORS`]), not this
+    /// validator's own.
+    pub(crate) async fn mirrors(&self, task_id: u64, round: u64) -> Vec<String> {
+        let mut bases: Vec<String> = Vec::new();
+        for r in (round.saturating_sub(MIRROR_ROUNDS)..round).rev() {
+            if bases.len() >= MAX_MIRRORS {
+                break;
+            }
+            let Ok(Some(view)) = self.chain.round(task_id, r).await else {
+                continue;
+            };
+            let Ok((base, _)) = parse_artifact_uri(&view.round.aggregate_uri) else {
+                continue;
+            };
+            let base = base.trim_end_matches('/').to_string();
+            if base != self.files.public_url() && !bases.contains(&base) {
+                bases.push(base);
+            }
+        }
+        bases
+    }
+
+    /// Blob `d` from other validators' servers ([`Self::mirrors`]), verified by hash.
+    async fn fetch_mirrored(
+        &self,
+        mirrors: &[String],
+        d: &Digest,
+        max: u64,
+    ) -> anyhow::Result<std::path::PathBuf> {
+        for base in mirrors {
+            let uri = artifact_uri(base, d)?;
+            match self.files.fetch(&uri, d, max).await {
+                Ok(p) => {
+                    tracing::info!(blob = %d, %uri, "fetched from another validator's server");
+                    return Ok(p);
+                }
+                Err(e) => {
+                    tracing::debug!(%uri, error = %deai_worker_daemon::one_line(&e), "not there")
+                }
+            }
+        }
+        anyhow::bail!(
+            "no other validator's server had it either ({} tried)",
+            mirrors.len()
+        )
+    }
+
     /// The FedAvg of `round`'s aggregate inputs, fetched by hash (the base when there are
     /// none); the bytes and their sha256.
     pub(crate) async fn fedavg_of(
@@ -30,13 +87,22 @@ impl<C: Chain> Validator<C> {
         let spec = Self::model_spec(task, round)?;
         let max = self.engine.max_weights_bytes(&spec);
         let mut files = Vec::new();
+        let mut mirrors: Option<Vec<String>> = None;
         for i in &round.aggregate_inputs {
             let d = digest_of(&i.update_hash, "an aggregate input's update_hash")?;
-            let path = self
-                .files
-                .fetch(&i.uri, &d, max)
-                .await
-                .map_err(|e| anyhow::anyhow!("aggregate input uid {}: {e:#}", i.uid))?;
+            let path = match self.files.fetch(&i.uri, &d, max).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(uid = i.uid, error = %deai_worker_daemon::one_line(&e), "aggregate input not served by its trainer: trying other validators");
+                    if mirrors.is_none() {
+                        mirrors = Some(self.mirrors(task.id, round.round).await);
+                    }
+                    let m = mirrors.as_deref().unwrap_or_default();
+                    self.fetch_mirrored(m, &d, max).await.map_err(|m| {
+                        anyhow::anyhow!("aggregate input uid {}: {e:#}; {m:#}", i.uid)
+                    })?
+                }
+            };
             let bytes = std::fs::read(&path)?;
             files.push((bytes, i.weight));
         }

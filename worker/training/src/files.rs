@@ -41,6 +41,11 @@ impl Files {
         &self.store
     }
 
+    /// The base URL of this daemon's artifact server as others reach it.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     /// The URI under which this daemon serves blob `d`.
     pub fn uri(&self, d: &Digest) -> anyhow::Result<String> {
         artifact_uri(&self.public_url, d)

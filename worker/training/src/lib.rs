@@ -6,7 +6,8 @@
 //!   data and commit-reveals its weight row, opens audits, submits the FedAvg aggregate
 //!   when drawn ([`aggregate`]) and answers the audits it referees by replay ([`referee`]);
 //! - [`chain`]: the chain both read and write ([`chain::Chain`], [`chain::NodeChain`]);
-//!   [`rules`]: phases and commit encodings; [`job`]: a round's job; [`files`]: the served
+//!   [`rules`]: phases, commit encodings and audit picks; [`scoring`]: the background
+//!   scoring of a round's updates; [`job`]: a round's job; [`files`]: the served
 //!   store and untrusted downloads; [`engine`]: the engine behind a trait; [`state`]: the
 //!   state files; [`run`]: the shared event-and-poll loop.
 //!

@@ -205,3 +205,58 @@ async fn a_failed_aggregate_audit_is_retried_from_its_recorded_intent() {
     assert!(v5.state().opened["0/aggregate/2"].sent);
     assert_eq!(chain.committed::<pb::MsgOpenAudit>().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_aggregator_fetches_a_withheld_input_from_another_validators_server() {
+    let tmp = TempDir::new().unwrap();
+    let (chain, tstore, _) = revealed_round(&tmp).await;
+    let honest = chain.with(|l| l.updates[&(0, 0)].clone());
+    let d = Digest(honest.update_hash.clone().try_into().unwrap());
+    // Validator 4 scored the update (so holds and serves it) and aggregated round 0: the
+    // chain names its server.
+    let (v4, u4) = served_validator(&chain, tmp.path(), 4, 0.0).await;
+    let task = chain.with(|l| l.task.clone());
+    let r0 = chain.with(|l| l.rounds[&0].clone());
+    let spec = Validator::<FakeChain>::model_spec(&task, &r0).unwrap();
+    assert!(v4.score_update(&spec, &honest).await.score() > 0);
+    // Round 1's aggregator is validator 3, which never fetched the input; its trainer no
+    // longer serves it.
+    chain.with(|l| {
+        let r = l.rounds.get_mut(&0).unwrap();
+        r.closed = true;
+        r.closed_at = 119;
+        r.aggregator = addr(4);
+        r.aggregate_hash = vec![7; 32];
+        r.aggregate_uri = format!("{u4}/blobs/{}", Digest([7; 32]));
+        r.lineage = vec![1; 32];
+        l.rounds.insert(
+            1,
+            pb::Round {
+                task_id: TASK,
+                round: 1,
+                start: 120,
+                closed: true,
+                closed_at: 139,
+                aggregator: addr(3),
+                aggregate_inputs: vec![pb::AggregateInput {
+                    uid: 0,
+                    update_hash: honest.update_hash.clone(),
+                    uri: format!("http://127.0.0.1:9/blobs/{d}"),
+                    weight: 65535,
+                }],
+                ..Default::default()
+            },
+        );
+        l.task.round = 2;
+        l.task.round_start = 140;
+        l.height = 140;
+    });
+    let (mut v3, _) = served_validator(&chain, tmp.path(), 3, 0.0).await;
+    v3.tick().await.unwrap();
+    let submitted = chain.committed::<pb::MsgSubmitAggregate>();
+    assert_eq!(submitted.len(), 1, "the aggregate was submitted");
+    let bytes = std::fs::read(tstore.blob_path(&d)).unwrap();
+    let expected = Digest::of(&deai_worker_jobs::fedavg(&[(&bytes, 65535)]).unwrap());
+    assert_eq!(submitted[0].1.aggregate_hash, expected.0.to_vec());
+    assert!(v3.files.local(&d).is_some(), "verified and kept");
+}
