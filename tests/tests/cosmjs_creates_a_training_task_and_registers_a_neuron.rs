@@ -49,4 +49,14 @@ fn cosmjs_creates_a_training_task_and_registers_a_neuron() {
     let task = deai_e2e::training::task(&net, id);
     assert_eq!(task.creator, accounts[0]["address"].as_str().unwrap());
     assert_eq!(deai_e2e::compute::amount(&task.pool), 1_000_000);
+    // And the REST route of the same query, from the proto's http annotation.
+    let (status, v) = deai_e2e::curl_json(
+        "GET",
+        &format!("{}/deai/training/v1/tasks/{id}/neurons", net.rest_url(0)),
+        None,
+        &[],
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["neurons"][0]["owner"], accounts[1]["address"], "{v}");
+    assert_eq!(v["neurons"][0]["role"], "ROLE_VALIDATOR", "{v}");
 }
