@@ -2,7 +2,10 @@
 //! PENDING). For an update audit it replays the accused's round job from the start (the
 //! round's base, the accused's shard; the run is deterministic) and answers the hash at
 //! claim index `segment + 1` of the true run's claim (its checkpoint hashes, then the
-//! sha256 of its weights file); empty when the true claim has no such index. For an
+//! sha256 of its weights file); empty when the true claim has no such index. The claim's
+//! last index (where the chain judges every update audit, docs/training.md) is its update
+//! hash: the answer there is the true weights file's hash, however many checkpoints the
+//! claim lists before it (the weights are what is paid and aggregated). For an
 //! aggregate audit it recomputes the FedAvg and answers its hash. The answer is recorded
 //! before `MsgSubmitAudit` is sent, so a restart sends the same one.
 
@@ -103,7 +106,9 @@ impl<C: Chain> Validator<C> {
             .get(&key)
             .map(job::true_claim)
             .unwrap_or_default();
-        Ok(claim.get(index).map(|d| d.0.to_vec()).unwrap_or_default())
+        let last = a.claim.len().checked_sub(1) == Some(index);
+        let answer = if last { claim.last() } else { claim.get(index) };
+        Ok(answer.map(|d| d.0.to_vec()).unwrap_or_default())
     }
 
     async fn answer_audit(&mut self, task: &pb::Task, a: &pb::Audit) -> anyhow::Result<()> {

@@ -33,8 +33,9 @@ pub struct Ledger {
     pub lose_commits: usize,
     /// The next this many sends fail before reaching the chain (nothing applied).
     pub fail_sends: usize,
-    /// The segment and referee of the next audit opened.
-    pub next_segment: u32,
+    /// The segment of the next audit opened (default: the chain's, the last index of an
+    /// update's claim, `len − 2`, and 0 for an aggregate) and its referee.
+    pub next_segment: Option<u32>,
     pub next_referee: String,
 }
 
@@ -190,6 +191,13 @@ impl FakeChain {
                     .map(|n| n.owner.clone())
                     .unwrap_or_default()
             };
+            let segment = l
+                .next_segment
+                .unwrap_or(if x.target == pb::AuditTarget::Update as i32 {
+                    claim.len().saturating_sub(2) as u32
+                } else {
+                    0
+                });
             l.audits.push(pb::Audit {
                 id,
                 task_id: x.task_id,
@@ -199,7 +207,7 @@ impl FakeChain {
                 accused,
                 auditor: signer.into(),
                 claim,
-                segment: l.next_segment,
+                segment,
                 referee,
                 state: pb::AuditState::Pending as i32,
                 opened_at: l.height,

@@ -389,7 +389,7 @@ async fn a_referee_answers_the_true_hash_for_an_honest_update_and_another_for_a_
     let (chain, _, _) = revealed_round(&tmp).await;
     // Validator 3 audits every update (rate 1); validator 4 referees at segment 1.
     chain.with(|l| {
-        l.next_segment = 1;
+        l.next_segment = Some(1);
         l.next_referee = addr(4);
     });
     let (mut auditor, _) = served_validator(&chain, tmp.path(), 3, 1.0).await;
@@ -540,7 +540,7 @@ async fn the_aggregator_submits_the_fedavg_the_next_round_trains_from_it_and_a_w
     chain.with(|l| {
         l.rounds.get_mut(&0).unwrap().aggregate_hash = vec![9; 32];
         l.next_referee = addr(4);
-        l.next_segment = 0;
+        l.next_segment = None;
     });
     let (mut v5, _) = served_validator(&chain, tmp.path(), 5, 0.0).await;
     v5.tick().await.unwrap();

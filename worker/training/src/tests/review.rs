@@ -260,3 +260,40 @@ async fn the_aggregator_fetches_a_withheld_input_from_another_validators_server(
     assert_eq!(submitted[0].1.aggregate_hash, expected.0.to_vec());
     assert!(v3.files.local(&d).is_some(), "verified and kept");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_audit_at_its_last_index_judges_the_weights() {
+    let tmp = TempDir::new().unwrap();
+    let (chain, _, _) = revealed_round(&tmp).await;
+    // The chain's rule: every update audit at its claim's last index; validator 4 referees.
+    chain.with(|l| l.next_referee = addr(4));
+    let (mut auditor, _) = served_validator(&chain, tmp.path(), 3, 1.0).await;
+    chain.set_height(WEIGHTS_AT);
+    auditor.tick().await.unwrap();
+    let honest = chain.with(|l| l.updates[&(0, 0)].clone());
+    // The honest weights under a claim that lists one checkpoint fewer: still the weights
+    // of the round's job.
+    chain.with(|l| {
+        assert_eq!(l.audits.len(), 2);
+        let mut a = l.audits[0].clone();
+        assert_eq!(a.segment as usize, a.claim.len() - 2);
+        let n = honest.checkpoint_hashes.len();
+        a.claim = honest.checkpoint_hashes[..n - 1].to_vec();
+        a.claim.push(honest.update_hash.clone());
+        a.segment = (a.claim.len() - 2) as u32;
+        a.id = 3;
+        l.audits.push(a);
+    });
+    let (mut referee, _) = served_validator(&chain, tmp.path(), 4, 0.0).await;
+    referee.tick().await.unwrap();
+    let audits = chain.with(|l| l.audits.clone());
+    let states: Vec<i32> = audits.iter().map(|a| a.state).collect();
+    let (rejected, upheld) = (
+        pb::AuditState::Rejected as i32,
+        pb::AuditState::Upheld as i32,
+    );
+    assert_eq!(states, vec![rejected, upheld, rejected], "{audits:?}");
+    assert_eq!(audits[0].answer, honest.update_hash);
+    assert_eq!(audits[2].answer, honest.update_hash);
+    assert_ne!(audits[1].answer, *audits[1].claim.last().unwrap());
+}
