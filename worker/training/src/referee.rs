@@ -1,13 +1,13 @@
 //! Refereeing: the audits assigned to this validator (`Audit.referee` is its address, state
 //! PENDING). For an update audit it replays the accused's round job from the start (the
-//! round's base, the accused's shard; the run is deterministic) and answers the hash at
-//! claim index `segment + 1` of the true run's claim (its checkpoint hashes, then the
-//! sha256 of its weights file); empty when the true claim has no such index. The claim's
-//! last index (where the chain judges every update audit, docs/training.md) is its update
-//! hash: the answer there is the true weights file's hash, however many checkpoints the
-//! claim lists before it (the weights are what is paid and aggregated). For an
-//! aggregate audit it recomputes the FedAvg and answers its hash. The answer is recorded
-//! before `MsgSubmitAudit` is sent, so a restart sends the same one.
+//! round's base, the accused's shard, also after it left; the run is deterministic) and
+//! answers the hash at claim index `segment + 1` of the true run's claim (its checkpoint
+//! hashes, then the sha256 of its weights file); empty when the true claim has no such
+//! index. The claim's last index (where the chain judges every update audit,
+//! docs/training.md) is its update hash: the answer there is the true weights file's hash,
+//! however many checkpoints the claim lists before it (the weights are what is paid and
+//! aggregated). For an aggregate audit it recomputes the FedAvg and answers its hash. The
+//! answer is recorded before `MsgSubmitAudit` is sent, so a restart sends the same one.
 
 use deai_client::to_any;
 use deai_proto::training::v1 as pb;
@@ -74,14 +74,20 @@ impl<C: Chain> Validator<C> {
             a.id,
             a.target
         );
+        // The accused's shard: its registration's, or (once it left, or its uid went to
+        // another neuron) the one the chain drew for its uid, `shard_of(task seed, uid)`.
         let neurons = self.chain.neurons(task.id).await?;
+        let count = task
+            .spec
+            .as_ref()
+            .map(|s| s.shard_count)
+            .unwrap_or(1)
+            .max(1);
         let shard = neurons
             .iter()
             .find(|n| n.uid == a.accused_uid && (a.accused.is_empty() || n.owner == a.accused))
             .map(|n| n.shard)
-            .ok_or_else(|| {
-                anyhow::anyhow!("the accused uid {} is no longer registered", a.accused_uid)
-            })?;
+            .unwrap_or_else(|| deai_training::shard_of(&task.seed, a.accused_uid, count));
         let key = (a.round, shard);
         if !self.replays.contains_key(&key) {
             let job =

@@ -297,3 +297,38 @@ async fn an_update_audit_at_its_last_index_judges_the_weights() {
     assert_eq!(audits[2].answer, honest.update_hash);
     assert_ne!(audits[1].answer, *audits[1].claim.last().unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_referee_replays_the_shard_of_an_accused_that_left() {
+    let tmp = TempDir::new().unwrap();
+    let (chain, _, _) = revealed_round(&tmp).await;
+    // A task seed whose shard draw gives uid 0 shard 0 and uid 1 shard 1, as registered.
+    let seed = (0u8..=255)
+        .map(|i| vec![i; 32])
+        .find(|s| deai_training::shard_of(s, 0, 2) == 0 && deai_training::shard_of(s, 1, 2) == 1)
+        .unwrap();
+    chain.with(|l| {
+        l.task.seed = seed;
+        l.next_referee = addr(4);
+    });
+    let (mut auditor, _) = served_validator(&chain, tmp.path(), 3, 1.0).await;
+    chain.set_height(WEIGHTS_AT);
+    auditor.tick().await.unwrap();
+    // Both trainers leave (the liar to escape its audit); uid 0 goes to someone else.
+    chain.with(|l| {
+        assert_eq!(l.audits.len(), 2);
+        l.neurons.retain(|n| n.role != pb::Role::Trainer as i32);
+        l.neurons.push(neuron(0, 9, pb::Role::Trainer, 0));
+    });
+    let (mut referee, _) = served_validator(&chain, tmp.path(), 4, 0.0).await;
+    referee.tick().await.unwrap();
+    let honest = chain.with(|l| l.updates[&(0, 0)].clone());
+    let audits = chain.with(|l| l.audits.clone());
+    assert_eq!(
+        audits[0].state,
+        pb::AuditState::Rejected as i32,
+        "{audits:?}"
+    );
+    assert_eq!(audits[0].answer, honest.update_hash);
+    assert_eq!(audits[1].state, pb::AuditState::Upheld as i32, "{audits:?}");
+}
