@@ -140,13 +140,16 @@ impl<C: Chain> Validator<C> {
         crate::state::save(&self.file, &mut self.state);
     }
 
-    /// One look at the chain: referee duties, the aggregate (as aggregator, or rechecking
-    /// another's), then the current round's weights and audits. Each part's error is
-    /// logged and the others still run; the next tick retries.
+    /// One look at the chain: the current round's weights and audits first (the weights
+    /// commit has a window of a few blocks), then referee duties and the aggregate (as
+    /// aggregator, or rechecking another's; its window opens the next round, far from the
+    /// weights phases). The referee's and aggregate's errors are logged and the other parts
+    /// still run; the round's error is returned; the next tick retries.
     pub async fn tick(&mut self) -> anyhow::Result<()> {
         let id = self.cfg.task_id;
         let height = self.chain.height().await?;
         let task = self.chain.task_of(id).await?;
+        let current = self.current_round(&task, height).await;
         if let Err(e) = self.referee(&task).await {
             tracing::warn!(error = %one_line(&e), "refereeing");
         }
@@ -157,20 +160,26 @@ impl<C: Chain> Validator<C> {
                 tracing::warn!(round = r, error = %one_line(&e), "aggregating");
             }
         }
+        current
+    }
+
+    /// The current round's scoring, weights and update audits (and the previous round's
+    /// audits still to send).
+    async fn current_round(&mut self, task: &pb::Task, height: u64) -> anyhow::Result<()> {
         if task.state != pb::TaskState::Active as i32 {
             return Ok(());
         }
-        let timing = Timing::of(&task)?;
+        let timing = Timing::of(task)?;
         let r = task.round;
         let phase = timing.phase_for_tx(height);
-        let Some(view) = self.chain.round(id, r).await? else {
+        let Some(view) = self.chain.round(task.id, r).await? else {
             return Ok(());
         };
         match phase {
-            Phase::RevealUpdates => self.start_scoring(&task, &view)?,
+            Phase::RevealUpdates => self.start_scoring(task, &view)?,
             Phase::CommitWeights => {
                 if !self.state.weights.contains_key(&r) {
-                    self.score(&task, &view, &timing).await?;
+                    self.score(task, &view, &timing).await?;
                 }
                 self.commit_weights(r).await?;
                 self.open_update_audits(task.id, r).await;

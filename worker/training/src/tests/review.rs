@@ -4,6 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use prost::Name;
+
 use super::*;
 
 /// A revealed update of round 0 (no trainer behind it; the validator scores what the
@@ -331,4 +333,42 @@ async fn a_referee_replays_the_shard_of_an_accused_that_left() {
     );
     assert_eq!(audits[0].answer, honest.update_hash);
     assert_eq!(audits[1].state, pb::AuditState::Upheld as i32, "{audits:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_weights_commit_goes_out_before_a_replay_for_an_audit() {
+    let tmp = TempDir::new().unwrap();
+    let (chain, _, _) = revealed_round(&tmp).await;
+    // An audit validator 4 referees (a replay: a whole round job) is pending when the
+    // weights commit phase opens.
+    let honest = chain.with(|l| l.updates[&(0, 0)].clone());
+    chain.with(|l| {
+        let mut claim = honest.checkpoint_hashes.clone();
+        claim.push(honest.update_hash.clone());
+        l.audits.push(pb::Audit {
+            id: 1,
+            task_id: TASK,
+            round: 0,
+            target: pb::AuditTarget::Update as i32,
+            accused_uid: 0,
+            accused: addr(1),
+            auditor: addr(5),
+            segment: (claim.len() - 2) as u32,
+            claim,
+            referee: addr(4),
+            state: pb::AuditState::Pending as i32,
+            ..Default::default()
+        });
+    });
+    chain.set_height(WEIGHTS_AT);
+    let (mut v4, _) = served_validator(&chain, tmp.path(), 4, 0.0).await;
+    v4.tick().await.unwrap();
+    let kinds: Vec<String> =
+        chain.with(|l| l.sent.iter().map(|(_, a, _)| a.type_url.clone()).collect());
+    let at = |m: String| kinds.iter().position(|k| *k == m);
+    let (commit, answer) = (
+        at(pb::MsgCommitWeights::type_url()).expect("weights committed"),
+        at(pb::MsgSubmitAudit::type_url()).expect("audit answered"),
+    );
+    assert!(commit < answer, "{kinds:?}");
 }
