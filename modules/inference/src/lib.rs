@@ -127,3 +127,5 @@ mod tests_requests;
 mod tests_servers;
 #[cfg(test)]
 mod tests_topics;
+#[cfg(test)]
+mod tests_topics_boundaries;

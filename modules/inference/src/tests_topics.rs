@@ -1,5 +1,6 @@
 //! Topics: the scenario (5 epochs, 3 workers of which one is noisy, 2 reputers),
-//! reward accounting to the unit, a far reputer slashed, rejections by code, genesis.
+//! reward accounting to the unit, a far reputer slashed, epochs without truth or settled
+//! late; the shared helpers (rejections and genesis are in `tests_topics_boundaries`).
 
 use deai_bank::BankRead;
 use deai_framework::MemStore;
@@ -10,8 +11,8 @@ use crate::tests::*;
 use crate::*;
 
 const L: u64 = 10;
-const CREATED: u64 = 10;
-const FEE: u128 = 10_000_000;
+pub(crate) const CREATED: u64 = 10;
+pub(crate) const FEE: u128 = 10_000_000;
 
 fn total_udeai(s: &MemStore) -> u128 {
     USERS.iter().map(|u| balance(s, *u, "udeai")).sum::<u128>()
@@ -19,7 +20,7 @@ fn total_udeai(s: &MemStore) -> u128 {
         + pool(s)
 }
 
-fn create_msg(loss: pb::LossMethod, alpha: &str) -> pb::MsgCreateTopic {
+pub(crate) fn create_msg(loss: pb::LossMethod, alpha: &str) -> pb::MsgCreateTopic {
     pb::MsgCreateTopic {
         creator: addr(1).to_bech32(),
         metric: "ETH/USD x100".into(),
@@ -36,7 +37,7 @@ fn create(s: &mut MemStore, loss: pb::LossMethod, alpha: &str) -> u64 {
     r.topic_id
 }
 
-fn worker_msg(topic: u64, who: u8, stake: u128) -> pb::MsgRegisterTopicWorker {
+pub(crate) fn worker_msg(topic: u64, who: u8, stake: u128) -> pb::MsgRegisterTopicWorker {
     pb::MsgRegisterTopicWorker {
         worker: addr(who).to_bech32(),
         topic_id: topic,
@@ -44,7 +45,7 @@ fn worker_msg(topic: u64, who: u8, stake: u128) -> pb::MsgRegisterTopicWorker {
     }
 }
 
-fn reputer_msg(topic: u64, who: u8, stake: u128) -> pb::MsgRegisterReputer {
+pub(crate) fn reputer_msg(topic: u64, who: u8, stake: u128) -> pb::MsgRegisterReputer {
     pb::MsgRegisterReputer {
         reputer: addr(who).to_bech32(),
         topic_id: topic,
@@ -52,7 +53,12 @@ fn reputer_msg(topic: u64, who: u8, stake: u128) -> pb::MsgRegisterReputer {
     }
 }
 
-fn infer_msg(topic: u64, who: u8, epoch: u64, value: i64) -> pb::MsgSubmitTopicInference {
+pub(crate) fn infer_msg(
+    topic: u64,
+    who: u8,
+    epoch: u64,
+    value: i64,
+) -> pb::MsgSubmitTopicInference {
     pb::MsgSubmitTopicInference {
         worker: addr(who).to_bech32(),
         topic_id: topic,
@@ -61,7 +67,7 @@ fn infer_msg(topic: u64, who: u8, epoch: u64, value: i64) -> pb::MsgSubmitTopicI
     }
 }
 
-fn truth_msg(topic: u64, who: u8, epoch: u64, value: i64) -> pb::MsgSubmitGroundTruth {
+pub(crate) fn truth_msg(topic: u64, who: u8, epoch: u64, value: i64) -> pb::MsgSubmitGroundTruth {
     pb::MsgSubmitGroundTruth {
         reputer: addr(who).to_bech32(),
         topic_id: topic,
@@ -71,7 +77,7 @@ fn truth_msg(topic: u64, who: u8, epoch: u64, value: i64) -> pb::MsgSubmitGround
 }
 
 /// The first height of epoch `e` (topics created at CREATED).
-fn start(e: u64) -> u64 {
+pub(crate) fn start(e: u64) -> u64 {
     CREATED + (e - 1) * L
 }
 
@@ -88,7 +94,7 @@ fn scores(s: &MemStore, topic: u64, epoch: u64) -> pb::EpochResult {
     r.result.unwrap()
 }
 
-fn topic_of(s: &MemStore, id: u64) -> pb::Topic {
+pub(crate) fn topic_of(s: &MemStore, id: u64) -> pb::Topic {
     let r: pb::QueryTopicResponse = query(
         s,
         "/deai.inference.v1.Query/Topic",
@@ -98,7 +104,7 @@ fn topic_of(s: &MemStore, id: u64) -> pb::Topic {
     r.topic.unwrap()
 }
 
-fn amount(c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>) -> u128 {
+pub(crate) fn amount(c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>) -> u128 {
     c.as_ref().unwrap().amount.parse().unwrap()
 }
 
@@ -108,7 +114,7 @@ const NOISE: [i64; 5] = [4_000, -3_500, 5_000, -4_500, 3_000];
 /// Workers 2 and 3 are good (+20, −30 off the truth), worker 4 noisy; reputers 5 (stake
 /// 2M) and 6 (1M) report the truth and the truth + 10. Runs epochs 1..=5 and settles them
 /// all; checks conservation and reconciliation at every block. Returns the store.
-fn scenario(loss: pb::LossMethod) -> (MemStore, u64) {
+pub(crate) fn scenario(loss: pb::LossMethod) -> (MemStore, u64) {
     let mut s = store();
     let minted = total_udeai(&s);
     let t = create(&mut s, loss, "0.5");
@@ -349,182 +355,6 @@ fn a_reputer_far_from_the_consensus_is_slashed_and_removed() {
     exec_at(&mut s, start(6), reputer_msg(t, 6, 1_000_000)).unwrap();
 }
 
-#[test]
-fn rejections_by_code() {
-    let mut s = store();
-    let mut p = Params::default();
-    p.max_topic_workers = 2;
-    p.max_topic_reputers = 1;
-    exec(
-        &mut s,
-        pb::MsgUpdateParams {
-            authority: addr(9).to_bech32(),
-            params: Some(p.to_proto()),
-        },
-    )
-    .unwrap();
-    let before = dump(&s);
-    let bad_topic = |f: &dyn Fn(&mut pb::MsgCreateTopic)| {
-        let mut m = create_msg(pb::LossMethod::Abs, "0.1");
-        f(&mut m);
-        m
-    };
-    for m in [
-        bad_topic(&|m| m.metric.clear()),
-        bad_topic(&|m| m.metric = "x".repeat(257)),
-        bad_topic(&|m| m.loss_method = 0),
-        bad_topic(&|m| m.loss_method = 9),
-        bad_topic(&|m| m.epoch_length = 0),
-        bad_topic(&|m| m.epoch_length = MAX_EPOCH_LENGTH + 1),
-        bad_topic(&|m| m.ground_truth_lag = 0),
-        bad_topic(&|m| m.ground_truth_lag = MAX_GROUND_TRUTH_LAG + 1),
-        bad_topic(&|m| m.alpha = "0".into()),
-        bad_topic(&|m| m.alpha = "1.1".into()),
-        bad_topic(&|m| m.alpha = "-0.5".into()),
-    ] {
-        assert_eq!(code(exec(&mut s, m)), inference(ERR_INVALID_TOPIC));
-    }
-    assert_eq!(
-        code(exec(&mut s, bad_topic(&|m| m.fee = udeai(FEE - 1)))),
-        inference(ERR_FEE_BELOW_PRICE)
-    );
-    assert_eq!(
-        code(exec(
-            &mut s,
-            bad_topic(&|m| m.fee = Some(coin(FEE, "uatom")))
-        )),
-        inference(ERR_DENOM_MISMATCH)
-    );
-    assert!(dump(&s) == before);
-    // A fee above the minimum is all pooled.
-    let r: pb::MsgCreateTopicResponse =
-        exec_response(&mut s, CREATED, bad_topic(&|m| m.fee = udeai(FEE + 5))).unwrap();
-    let t = r.topic_id;
-    assert_eq!(amount(&topic_of(&s, t).pool), FEE + 5);
-
-    let at = |s: &mut MemStore, m| exec_at(s, CREATED, m);
-    assert_eq!(
-        code(at(&mut s, worker_msg(t + 1, 2, 1_000_000))),
-        inference(ERR_TOPIC_NOT_FOUND)
-    );
-    assert_eq!(
-        code(at(&mut s, worker_msg(t, 2, 0))),
-        inference(ERR_ZERO_AMOUNT)
-    );
-    assert_eq!(
-        code(at(&mut s, worker_msg(t, 2, 999_999))),
-        inference(ERR_STAKE_TOO_LOW)
-    );
-    assert_eq!(
-        code(exec_at(
-            &mut s,
-            CREATED,
-            pb::MsgRegisterTopicWorker {
-                stake: Some(coin(1_000_000, "uatom")),
-                ..worker_msg(t, 2, 0)
-            }
-        )),
-        inference(ERR_DENOM_MISMATCH)
-    );
-    at(&mut s, worker_msg(t, 2, 1_000_000)).unwrap();
-    assert_eq!(
-        code(at(&mut s, worker_msg(t, 2, 1_000_000))),
-        inference(ERR_ALREADY_REGISTERED)
-    );
-    at(&mut s, worker_msg(t, 3, 1_000_000)).unwrap();
-    assert_eq!(
-        code(at(&mut s, worker_msg(t, 4, 1_000_000))),
-        inference(ERR_TOO_MANY_PARTICIPANTS)
-    );
-    let rep = |s: &mut MemStore, m| exec_at(s, CREATED, m);
-    assert_eq!(
-        code(rep(&mut s, reputer_msg(t, 5, 999_999))),
-        inference(ERR_STAKE_TOO_LOW)
-    );
-    rep(&mut s, reputer_msg(t, 5, 1_000_000)).unwrap();
-    assert_eq!(
-        code(rep(&mut s, reputer_msg(t, 5, 1_000_000))),
-        inference(ERR_ALREADY_REGISTERED)
-    );
-    assert_eq!(
-        code(rep(&mut s, reputer_msg(t, 6, 1_000_000))),
-        inference(ERR_TOO_MANY_PARTICIPANTS)
-    );
-
-    let h = start(2) + 3;
-    assert_eq!(
-        code(exec_at(&mut s, h, infer_msg(t, 4, 2, 1))),
-        inference(ERR_NOT_REGISTERED)
-    );
-    assert_eq!(
-        code(exec_at(&mut s, h, infer_msg(t, 2, 1, 1))),
-        inference(ERR_WRONG_EPOCH)
-    );
-    assert_eq!(
-        code(exec_at(&mut s, h, infer_msg(t, 2, 3, 1))),
-        inference(ERR_WRONG_EPOCH)
-    );
-    assert_eq!(
-        code(exec_at(&mut s, h, infer_msg(t, 2, 2, 1_000_000_001))),
-        inference(ERR_VALUE_OUT_OF_RANGE)
-    );
-    assert_eq!(
-        code(exec_at(&mut s, h, infer_msg(t, 2, 2, -1_000_000_001))),
-        inference(ERR_VALUE_OUT_OF_RANGE)
-    );
-    exec_at(&mut s, h, infer_msg(t, 2, 2, 1_000_000_000)).unwrap();
-    assert_eq!(
-        code(exec_at(&mut s, h, infer_msg(t, 2, 2, 5))),
-        inference(ERR_ALREADY_REPORTED)
-    );
-    assert_eq!(
-        code(exec_at(&mut s, h, infer_msg(t + 1, 2, 2, 5))),
-        inference(ERR_TOPIC_NOT_FOUND)
-    );
-    // Ground truth: in epoch 2 only for epoch 1 (lag 1).
-    assert_eq!(
-        code(exec_at(&mut s, h, truth_msg(t, 6, 1, 7))),
-        inference(ERR_NOT_REGISTERED)
-    );
-    assert_eq!(
-        code(exec_at(&mut s, h, truth_msg(t, 5, 2, 7))),
-        inference(ERR_WRONG_EPOCH)
-    );
-    assert_eq!(
-        code(exec_at(&mut s, h, truth_msg(t, 5, 0, 7))),
-        inference(ERR_WRONG_EPOCH)
-    );
-    assert_eq!(
-        code(exec_at(&mut s, start(3), truth_msg(t, 5, 1, 7))),
-        inference(ERR_WRONG_EPOCH)
-    );
-    exec_at(&mut s, h, truth_msg(t, 5, 1, 7)).unwrap();
-    assert_eq!(
-        code(exec_at(&mut s, h, truth_msg(t, 5, 1, 7))),
-        inference(ERR_ALREADY_REPORTED)
-    );
-    // Queries of missing things.
-    assert_eq!(
-        code(query::<_, pb::QueryTopicResponse>(
-            &s,
-            "/deai.inference.v1.Query/Topic",
-            pb::QueryTopicRequest { id: 9 }
-        )),
-        ("sdk", 22)
-    );
-    assert_eq!(
-        code(query::<_, pb::QueryScoresResponse>(
-            &s,
-            "/deai.inference.v1.Query/Scores",
-            pb::QueryScoresRequest {
-                topic_id: t,
-                epoch: 0
-            }
-        )),
-        ("sdk", 22)
-    );
-}
-
 /// An epoch with inferences but no report (or the reverse) passes: nothing scored or paid,
 /// its records dropped.
 #[test]
@@ -548,87 +378,6 @@ fn an_epoch_without_truth_pays_nothing() {
         g.topic_inferences.is_empty() && g.ground_truths.is_empty() && g.epoch_results.is_empty()
     );
     assert_reconciles(&s);
-}
-
-#[test]
-fn genesis_round_trips_topics_mid_epoch_and_settles_the_same() {
-    let (mut s, t) = scenario(pb::LossMethod::Squared);
-    // Another round in flight: epoch 7's inferences and epoch 6's reports.
-    let h = start(7) + 1;
-    for (w, v) in [(2u8, 100_010), (3, 99_990), (4, 104_000)] {
-        exec_at(&mut s, h, infer_msg(t, w, 7, v)).unwrap();
-    }
-    exec_at(&mut s, h, infer_msg(t, 2, 7, 1)).unwrap_err();
-    exec_at(&mut s, h, truth_msg(t, 5, 6, 100_000)).unwrap();
-    // The live network inference of epoch 7 leans on workers 2 and 3 (positive scores).
-    let live: pb::QueryNetworkInferenceResponse = query(
-        &s,
-        "/deai.inference.v1.Query/NetworkInference",
-        pb::QueryNetworkInferenceRequest {
-            topic_id: t,
-            epoch: 7,
-        },
-    )
-    .unwrap();
-    assert_eq!(live.consensus_truth, 0);
-    assert!(
-        (100_000..100_500).contains(&live.network_inference),
-        "{live:?}"
-    );
-    let exported = export_all(&s);
-    let g = import_proto(&exported["inference"]).unwrap();
-    assert_eq!(g.topics.len(), 1);
-    assert_eq!(g.topic_workers.len(), 3);
-    assert_eq!(g.reputers.len(), 2);
-    assert_eq!(g.topic_inferences.len(), 3);
-    assert_eq!(g.ground_truths.len(), 1);
-    assert_eq!(g.epoch_results.len(), 5);
-    let mut s2 = init_all(&exported);
-    assert_eq!(export_all(&s2), exported);
-    assert!(dump(&s2) == dump(&s), "indexes rebuilt exactly");
-    for h in h..start(9) {
-        end_block_at(&mut s, h);
-        end_block_at(&mut s2, h);
-    }
-    assert_eq!(export_all(&s2), export_all(&s));
-    assert_eq!(topic_of(&s, t).last_settled_epoch, 7);
-
-    // Tampered genesis records are refused.
-    let tamper = |f: &dyn Fn(&mut pb::GenesisState)| {
-        let mut g = import_proto(&exported["inference"]).unwrap();
-        f(&mut g);
-        let mut app = exported.clone();
-        app["inference"] = export_proto(&g).unwrap();
-        code(try_init_all(&app))
-    };
-    let want = inference(ERR_INVALID_GENESIS);
-    assert_eq!(tamper(&|g| g.topics[0].worker_count = 2), want);
-    assert_eq!(tamper(&|g| g.topics[0].alpha = "2".into()), want);
-    assert_eq!(tamper(&|g| g.next_topic_id = 1), want);
-    assert_eq!(tamper(&|g| g.topic_workers[0].score = "x".into()), want);
-    assert_eq!(
-        tamper(&|g| g.topic_workers[0].score = "-10000000000000000001".into()),
-        want
-    );
-    let mut edge = g.clone();
-    edge.topic_workers[0].score = "-10000000000000000000".into();
-    let mut app = exported.clone();
-    app["inference"] = export_proto(&edge).unwrap();
-    try_init_all(&app).unwrap();
-    assert_eq!(tamper(&|g| g.topic_inferences[0].epoch = 5), want);
-    assert_eq!(tamper(&|g| g.topic_inferences[0].value = i64::MAX), want);
-    assert_eq!(
-        tamper(&|g| g.ground_truths[0].reputer = addr(2).to_bech32()),
-        want
-    );
-    assert_eq!(tamper(&|g| g.epoch_results[4].epoch = 9), want);
-    let dup = g.topic_workers[0].clone();
-    assert_eq!(tamper(&|g| g.topic_workers.push(dup.clone())), want);
-    // A pool the module account does not hold.
-    assert_eq!(
-        tamper(&|g| g.topics[0].pool.as_mut().unwrap().amount = "1".into()),
-        want
-    );
 }
 
 /// More epochs due in one block than end_block settles: the 17th settles a block late, in
