@@ -2,16 +2,17 @@
 //! judged by `deai_framework::audit::judge`, slashing through `deai_bank::route_slash`.
 //!
 //! - **Open** (MsgOpenAudit): a validator of the task accuses a revealed update (claim:
-//!   its checkpoint hashes then its update hash, at a segment drawn from the previous block
-//!   hash) or a submitted aggregate (claim: `[base_hash, aggregate_hash]`, segment 0), and
-//!   escrows `audit_bond`. A referee is drawn among the task's unjailed validators other
-//!   than the auditor and the accused, with `audit_window` blocks to answer. The accused
-//!   cannot remove stake meanwhile.
+//!   its checkpoint hashes then its update hash, judged at the last index: the update hash)
+//!   or a submitted aggregate (claim: `[base_hash, aggregate_hash]`, segment 0), and
+//!   escrows `audit_bond`. The accused is the address that committed or submitted it. A
+//!   referee is drawn by stake among the task's unjailed permit holders other than the
+//!   auditor and the accused, with `audit_window` blocks to answer. The accused cannot
+//!   remove stake meanwhile.
 //! - **Answer** (MsgSubmitAudit): upheld if the claim's hash at `segment + 1` is not the
 //!   referee's answer: `slash_fraction` of the accused's stake (bonded, then unbonding
 //!   entries) is slashed, at most `auditor_reward_fraction` of it to the auditor and the
-//!   rest to the task's pool (the community pool once the task finished); the accused is jailed and the bond refunded. Rejected: the
-//!   bond goes to the accused.
+//!   rest to the task's pool (the community pool once the task finished); the accused is
+//!   jailed and the bond refunded. Rejected: the bond goes to the accused.
 //! - **Deadline** (`end_block`, at most [`MAX_AUDIT_DEADLINES_PER_BLOCK`] a block): a silent
 //!   referee is replaced; after `max_audit_draws` referees the audit is abandoned and the
 //!   bond refunded.
