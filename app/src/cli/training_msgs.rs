@@ -33,7 +33,7 @@ pub fn salt(s: &str) -> anyhow::Result<Hash> {
 }
 
 /// A URI as the chain takes it: 1 to 512 printable ASCII bytes, no spaces
-/// (`deai_training::validate_uri`), e.g. `http://10.0.0.5:8080/blobs/<sha256>`.
+/// (`deai_training::validate_uri`), e.g. `http://127.0.0.1:8080/blobs/<sha256>`.
 pub fn uri(s: &str) -> anyhow::Result<String> {
     deai_training::validate_uri(s).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(s.into())

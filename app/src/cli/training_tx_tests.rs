@@ -271,14 +271,14 @@ fn updates() {
 
     let m: pb::MsgRevealUpdate = msg(&format!(
         "reveal-update t --task 2 --round 5 --update-hash {} --salt 0x{salt} \
-         --uri http://10.0.0.1:8080/blobs/u --checkpoints {},{}",
+         --uri http://127.0.0.1:8080/blobs/u --checkpoints {},{}",
         hex(3),
         hex(4),
         hex(5)
     ));
     assert_eq!((m.owner, m.task_id, m.round), (signer(), 2, 5));
     assert_eq!((m.update_hash, m.salt), (vec![3; 32], vec![0x11; 16]));
-    assert_eq!(m.uri, "http://10.0.0.1:8080/blobs/u");
+    assert_eq!(m.uri, "http://127.0.0.1:8080/blobs/u");
     assert_eq!(m.checkpoint_hashes, vec![vec![4; 32], vec![5; 32]]);
     let one = format!(
         "reveal-update t --task 2 --round 5 --update-hash {} --salt {salt} --uri http://h \

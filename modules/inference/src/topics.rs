@@ -90,8 +90,12 @@ pub(crate) fn end_block(ctx: &mut Ctx) -> Result<(), TxError> {
             .get(n.saturating_sub(16)..)
             .filter(|_| n >= 16)
             .ok_or_else(|| sdk::internal("corrupt topic due index"))?;
-        let topic_id = u64::from_be_bytes(ids[..8].try_into().expect("8 bytes"));
-        let epoch = u64::from_be_bytes(ids[8..].try_into().expect("8 bytes"));
+        let be = |r: &[u8]| {
+            <[u8; 8]>::try_from(r)
+                .map(u64::from_be_bytes)
+                .map_err(|_| sdk::internal("corrupt topic due index"))
+        };
+        let (topic_id, epoch) = (be(&ids[..8])?, be(&ids[8..])?);
         ctx.delete(k)?;
         settle_epoch(ctx, topic_id, epoch)?;
     }
