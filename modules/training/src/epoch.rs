@@ -56,7 +56,9 @@ pub fn aggregate_inputs(
         .collect()
 }
 
-/// Runs the epoch of the task's current round at the current height (see the module docs).
+/// Runs the epoch of the task's current round at the current height (see the module docs):
+/// the Yuma inputs, the epoch, the payments and results, the bonds, the aggregate inputs
+/// and aggregator, then the next round (or the end of the task).
 pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     let params = ctx.training_params()?;
     let spec = task.spec.clone().unwrap_or_default();
@@ -65,163 +67,27 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     let mut round = ctx
         .get_round(task.id, r)?
         .ok_or_else(|| sdk::internal(format!("task {} has no round {r}", task.id)))?;
-    let n = spec.max_neurons as usize;
     let mut neurons = ctx.neurons_of(task.id)?;
-
-    // Yuma inputs: validators' bonded stake (trainers' stake is collateral, not voting
-    // weight; a jailed validator takes no part), the revealed rows, the top-k permits of that
-    // stake (granted now rather than one epoch late, so that a task's first round has
-    // consensus; docs/training.md), the stored bonds.
-    let mut stake = vec![0u64; n];
-    for nr in &neurons {
-        let i = nr.uid as usize;
-        if i >= n {
-            return Err(sdk::internal(format!("neuron uid {i} out of range")));
-        }
-        if is_validator(nr) && !nr.jailed {
-            if let Some(cell) = stake.get_mut(i) {
-                *cell = u64::try_from(stake_of(nr)?).unwrap_or(u64::MAX);
-            }
-        }
-    }
-    // Only a uid that revealed an update this round and is not jailed can be weighted: a
-    // row committed before its uid was reused, or a colluding validator's weight on a
-    // trainer that submitted nothing (or was proven wrong), pays no one.
     let updates = ctx.updates_of(task.id, r)?;
-    let mut eligible = vec![false; n];
-    for u in updates.iter().filter(|u| u.revealed) {
-        let live = neurons
-            .iter()
-            .any(|nr| nr.uid == u.uid && nr.owner == u.owner && !nr.jailed);
-        if let Some(cell) = eligible.get_mut(u.uid as usize) {
-            *cell = live;
-        }
-    }
     let weight_sets = ctx.weights_of(task.id, r)?;
-    let mut weights = vec![vec![0u16; n]; n];
-    for w in weight_sets.iter().filter(|w| w.revealed) {
-        if let Some(row) = weights.get_mut(w.uid as usize) {
-            for (u, v) in w.uids.iter().zip(&w.values) {
-                let j = *u as usize;
-                if let (Some(cell), Some(true)) = (row.get_mut(j), eligible.get(j)) {
-                    *cell = u16_of(*v);
-                }
-            }
-        }
-    }
     let stored_bonds = ctx.bonds_of(task.id)?;
-    let mut bonds = vec![vec![0u16; n]; n];
-    for b in &stored_bonds {
-        if let Some(row) = bonds.get_mut(b.uid as usize) {
-            for (cell, v) in row.iter_mut().zip(&b.bonds) {
-                *cell = u16_of(*v);
-            }
-        }
-    }
     let mut pool = coin_of(&task.pool, "task pool")?;
     let per_tempo = coin_of(&spec.emission_per_tempo, "emission_per_tempo")?.amount;
     let rao = u64::try_from(per_tempo.min(pool.amount)).unwrap_or(u64::MAX);
-    let yuma = spec.yuma.unwrap_or_default();
-    let mut yp = spec::yuma_params(&yuma)
+    let mut yp = spec::yuma_params(&spec.yuma.clone().unwrap_or_default())
         .map_err(|e| sdk::internal(format!("stored task {} has bad yuma params: {e}", task.id)))?;
     yp.rao_emission = rao;
-    let permit = deai_yuma::validator_permits(&yp, &stake);
-    let out = deai_yuma::epoch(
-        &yp,
-        &deai_yuma::Inputs {
-            n,
-            stake: stake.clone(),
-            weights,
-            validator_permit: permit,
-            bonds_prev: bonds,
-            active: None,
-        },
-    );
 
-    // Payments, results, permits and pruning scores.
-    let at = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
-    let at16 = |v: &[u16], i: usize| v.get(i).copied().unwrap_or(0);
-    let mut budget = u128::from(rao);
-    let mut results = Vec::with_capacity(neurons.len());
-    for nr in neurons.iter_mut() {
-        let i = nr.uid as usize;
-        let (miner, validator) = (at(&out.miner_emission, i), at(&out.validator_emission, i));
-        // The combined share, floored once (the miner and validator shares floored apart
-        // would lose up to 2n units a tempo).
-        let want = u128::from(at(&out.combined_emission, i));
-        let pay = want.min(budget);
-        budget -= pay;
-        if pay > 0 {
-            let owner = stored_addr(&nr.owner)?;
-            let c = Coins::new(vec![Coin::new(pool.denom.clone(), pay)?])?;
-            let t = ctx.send_from_module(MODULE_ACCOUNT, &owner, &c)?;
-            emit_all(ctx, t);
-        }
-        nr.validator_permit = out.new_validator_permit.get(i).copied().unwrap_or(false);
-        nr.last_emission = u64::try_from(want).unwrap_or(u64::MAX);
-        ctx.put_neuron(nr)?;
-        results.push(pb::NeuronResult {
-            uid: nr.uid,
-            owner: nr.owner.clone(),
-            stake: at(&stake, i),
-            validator_permit: nr.validator_permit,
-            consensus: u32::from(at16(&out.consensus_u16, i)),
-            incentive: u32::from(at16(&out.incentive_u16, i)),
-            dividends: u32::from(at16(&out.dividends_u16, i)),
-            validator_trust: u32::from(at16(&out.validator_trust_u16, i)),
-            miner_emission: miner,
-            validator_emission: validator,
-            emission: u64::try_from(pay).unwrap_or(u64::MAX),
-        });
-    }
-    let paid = u128::from(rao) - budget;
-    ctx.put_epoch(&pb::EpochResult {
-        task_id: task.id,
-        round: r,
-        height: now,
-        neurons: results,
-        unpaid: u64::try_from(budget).unwrap_or(u64::MAX),
-    })?;
-
-    // Bonds: every row that is stored now or becomes non-zero.
-    let mut touched = vec![false; n];
-    for b in &stored_bonds {
-        if let Some(t) = touched.get_mut(b.uid as usize) {
-            *t = true;
-        }
-    }
-    for (i, row) in out.bonds_stored_u16.iter().enumerate().take(n) {
-        if touched.get(i).copied().unwrap_or(false) || row.iter().any(|v| *v != 0) {
-            ctx.put_bond(&pb::BondRow {
-                task_id: task.id,
-                uid: u32::try_from(i).unwrap_or(u32::MAX),
-                bonds: row.iter().map(|v| u32::from(*v)).collect(),
-            })?;
-        }
-    }
+    let inputs = yuma_inputs(&spec, &yp, &neurons, &updates, &weight_sets, &stored_bonds)?;
+    let stake = inputs.stake.clone();
+    let out = deai_yuma::epoch(&yp, &inputs);
+    let paid = pay(ctx, &task, r, &pool.denom, rao, &mut neurons, &stake, &out)?;
+    store_bonds(ctx, task.id, spec.max_neurons as usize, &stored_bonds, &out)?;
 
     // Aggregate inputs (only eligible uids have incentive) and the aggregator.
     round.aggregate_inputs =
         aggregate_inputs(&updates, &out.incentive_u16, params.max_aggregate_inputs);
-    let candidates: Vec<&pb::Neuron> = neurons
-        .iter()
-        .filter(|nr| is_validator(nr) && nr.validator_permit && !nr.jailed)
-        .collect();
-    round.aggregator = if candidates.is_empty() {
-        String::new()
-    } else {
-        let count = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
-        let k = draw::below(
-            AGGREGATOR_DOMAIN,
-            &ctx.block.prev_block_hash,
-            aggregator_draw_id(task.id, r),
-            count,
-        );
-        candidates
-            .get(usize::try_from(k).unwrap_or(0))
-            .map(|c| c.owner.clone())
-            .unwrap_or_default()
-    };
+    round.aggregator = draw_aggregator(ctx, task.id, r, &neurons);
     round.weights_root = lineage::weights_root_of(&weight_sets).to_vec();
     round.closed = true;
     round.closed_at = now;
@@ -259,37 +125,220 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
         pool.amount = 0;
     }
     task.pool = Some(pool.to_proto());
-    // Nothing to average (no inputs) or nobody to do it: the aggregate is the base, now.
-    let carry_now = round.aggregator.is_empty() || round.aggregate_inputs.is_empty();
     if last || pool.amount == 0 {
         task.state = pb::TaskState::Finished as i32;
         ctx.emit(events::task_finished(task.id, r, &refunded));
     } else {
-        let next = pb::Round {
-            task_id: task.id,
-            round: r.saturating_add(1),
-            start: now.saturating_add(1),
-            base_ready: false,
-            ..Default::default()
-        };
-        task.round = next.round;
-        task.round_start = next.start;
-        ctx.put_round(&next)?;
-        ctx.schedule(
-            phases::epoch_height(&spec, next.start),
-            task.id,
-            KIND_EPOCH,
-            next.round,
-        )?;
-        ctx.emit(events::round_started(&next));
+        start_next_round(ctx, &mut task, &spec, now)?;
     }
-    if carry_now {
+    // Nothing to average (no inputs) or nobody to do it: the aggregate is the base, now.
+    if round.aggregator.is_empty() || round.aggregate_inputs.is_empty() {
         finalize(ctx, &mut task, &mut round, None)?;
     } else {
         let (_, closes) = phases::aggregate_window(&spec, now);
         ctx.schedule(closes.saturating_sub(1), task.id, KIND_BASE_DEADLINE, r)?;
     }
     ctx.put_task(&task)
+}
+
+/// The dense Yuma inputs of a round: validators' bonded stake (trainers' stake is
+/// collateral, not voting weight; a jailed validator takes no part), the revealed rows
+/// restricted to eligible columns, the top-k permits of that stake (granted now rather than
+/// one epoch late, so that a task's first round has consensus; docs/training.md), the
+/// stored bonds.
+fn yuma_inputs(
+    spec: &pb::TaskSpec,
+    yp: &deai_yuma::Params,
+    neurons: &[pb::Neuron],
+    updates: &[pb::Update],
+    weight_sets: &[pb::WeightSet],
+    stored_bonds: &[pb::BondRow],
+) -> Result<deai_yuma::Inputs, TxError> {
+    let n = spec.max_neurons as usize;
+    let mut stake = vec![0u64; n];
+    for nr in neurons {
+        let i = nr.uid as usize;
+        if i >= n {
+            return Err(sdk::internal(format!("neuron uid {i} out of range")));
+        }
+        if is_validator(nr) && !nr.jailed {
+            if let Some(cell) = stake.get_mut(i) {
+                *cell = u64::try_from(stake_of(nr)?).unwrap_or(u64::MAX);
+            }
+        }
+    }
+    // Only a uid that revealed an update this round and is not jailed can be weighted: a
+    // row committed before its uid was reused, or a colluding validator's weight on a
+    // trainer that submitted nothing (or was proven wrong), pays no one.
+    let mut eligible = vec![false; n];
+    for u in updates.iter().filter(|u| u.revealed) {
+        let live = neurons
+            .iter()
+            .any(|nr| nr.uid == u.uid && nr.owner == u.owner && !nr.jailed);
+        if let Some(cell) = eligible.get_mut(u.uid as usize) {
+            *cell = live;
+        }
+    }
+    let mut weights = vec![vec![0u16; n]; n];
+    for w in weight_sets.iter().filter(|w| w.revealed) {
+        if let Some(row) = weights.get_mut(w.uid as usize) {
+            for (u, v) in w.uids.iter().zip(&w.values) {
+                let j = *u as usize;
+                if let (Some(cell), Some(true)) = (row.get_mut(j), eligible.get(j)) {
+                    *cell = u16_of(*v);
+                }
+            }
+        }
+    }
+    let mut bonds = vec![vec![0u16; n]; n];
+    for b in stored_bonds {
+        if let Some(row) = bonds.get_mut(b.uid as usize) {
+            for (cell, v) in row.iter_mut().zip(&b.bonds) {
+                *cell = u16_of(*v);
+            }
+        }
+    }
+    let validator_permit = deai_yuma::validator_permits(yp, &stake);
+    Ok(deai_yuma::Inputs {
+        n,
+        stake,
+        weights,
+        validator_permit,
+        bonds_prev: bonds,
+        active: None,
+    })
+}
+
+/// Pays every neuron its `combined_emission` (floored once: the miner and validator shares
+/// floored apart would lose up to 2n units a tempo), capped at `rao` in all; stores the
+/// epoch result, the new permits and the pruning scores. Returns what was paid.
+#[allow(clippy::too_many_arguments)]
+fn pay(
+    ctx: &mut Ctx,
+    task: &pb::Task,
+    round: u64,
+    denom: &str,
+    rao: u64,
+    neurons: &mut [pb::Neuron],
+    stake: &[u64],
+    out: &deai_yuma::Outputs,
+) -> Result<u128, TxError> {
+    let at = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
+    let at16 = |v: &[u16], i: usize| v.get(i).copied().unwrap_or(0);
+    let mut budget = u128::from(rao);
+    let mut results = Vec::with_capacity(neurons.len());
+    for nr in neurons.iter_mut() {
+        let i = nr.uid as usize;
+        let want = u128::from(at(&out.combined_emission, i));
+        let pay = want.min(budget);
+        budget -= pay;
+        if pay > 0 {
+            let owner = stored_addr(&nr.owner)?;
+            let c = Coins::new(vec![Coin::new(denom.to_string(), pay)?])?;
+            let t = ctx.send_from_module(MODULE_ACCOUNT, &owner, &c)?;
+            emit_all(ctx, t);
+        }
+        nr.validator_permit = out.new_validator_permit.get(i).copied().unwrap_or(false);
+        nr.last_emission = u64::try_from(want).unwrap_or(u64::MAX);
+        ctx.put_neuron(nr)?;
+        results.push(pb::NeuronResult {
+            uid: nr.uid,
+            owner: nr.owner.clone(),
+            stake: at(stake, i),
+            validator_permit: nr.validator_permit,
+            consensus: u32::from(at16(&out.consensus_u16, i)),
+            incentive: u32::from(at16(&out.incentive_u16, i)),
+            dividends: u32::from(at16(&out.dividends_u16, i)),
+            validator_trust: u32::from(at16(&out.validator_trust_u16, i)),
+            miner_emission: at(&out.miner_emission, i),
+            validator_emission: at(&out.validator_emission, i),
+            emission: u64::try_from(pay).unwrap_or(u64::MAX),
+        });
+    }
+    ctx.put_epoch(&pb::EpochResult {
+        task_id: task.id,
+        round,
+        height: ctx.block.height,
+        neurons: results,
+        unpaid: u64::try_from(budget).unwrap_or(u64::MAX),
+    })?;
+    Ok(u128::from(rao) - budget)
+}
+
+/// Stores the epoch's `bonds_stored_u16`: every row that is stored now or becomes non-zero.
+fn store_bonds(
+    ctx: &mut Ctx,
+    task_id: u64,
+    n: usize,
+    stored: &[pb::BondRow],
+    out: &deai_yuma::Outputs,
+) -> Result<(), TxError> {
+    let mut touched = vec![false; n];
+    for b in stored {
+        if let Some(t) = touched.get_mut(b.uid as usize) {
+            *t = true;
+        }
+    }
+    for (i, row) in out.bonds_stored_u16.iter().enumerate().take(n) {
+        if touched.get(i).copied().unwrap_or(false) || row.iter().any(|v| *v != 0) {
+            ctx.put_bond(&pb::BondRow {
+                task_id,
+                uid: u32::try_from(i).unwrap_or(u32::MAX),
+                bonds: row.iter().map(|v| u32::from(*v)).collect(),
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The round's aggregator, drawn among the permitted, unjailed validators (empty if none).
+fn draw_aggregator(ctx: &Ctx, task_id: u64, round: u64, neurons: &[pb::Neuron]) -> String {
+    let candidates: Vec<&pb::Neuron> = neurons
+        .iter()
+        .filter(|nr| is_validator(nr) && nr.validator_permit && !nr.jailed)
+        .collect();
+    if candidates.is_empty() {
+        return String::new();
+    }
+    let count = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
+    let k = draw::below(
+        AGGREGATOR_DOMAIN,
+        &ctx.block.prev_block_hash,
+        aggregator_draw_id(task_id, round),
+        count,
+    );
+    candidates
+        .get(usize::try_from(k).unwrap_or(0))
+        .map(|c| c.owner.clone())
+        .unwrap_or_default()
+}
+
+/// Opens the task's next round at the height after `now`, its base awaited, and schedules
+/// its epoch.
+fn start_next_round(
+    ctx: &mut Ctx,
+    task: &mut pb::Task,
+    spec: &pb::TaskSpec,
+    now: u64,
+) -> Result<(), TxError> {
+    let next = pb::Round {
+        task_id: task.id,
+        round: task.round.saturating_add(1),
+        start: now.saturating_add(1),
+        base_ready: false,
+        ..Default::default()
+    };
+    task.round = next.round;
+    task.round_start = next.start;
+    ctx.put_round(&next)?;
+    ctx.schedule(
+        phases::epoch_height(spec, next.start),
+        task.id,
+        KIND_EPOCH,
+        next.round,
+    )?;
+    ctx.emit(events::round_started(&next));
+    Ok(())
 }
 
 /// Sets the aggregate of closed round `round` (`None`: its base carried forward) and its
