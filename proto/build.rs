@@ -28,6 +28,10 @@ const FILES: &[&str] = &[
     "deai/training/v1/tx.proto",
     "deai/training/v1/query.proto",
     "deai/training/v1/events.proto",
+    "deai/data/v1/genesis.proto",
+    "deai/data/v1/tx.proto",
+    "deai/data/v1/query.proto",
+    "deai/data/v1/events.proto",
 ];
 
 /// Proto packages of the Cosmos types deai's protos use, mapped to cosmos-sdk-proto's, so
