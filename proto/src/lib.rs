@@ -55,5 +55,11 @@ pub mod training {
     }
 }
 
+pub mod data {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/deai.data.v1.rs"));
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,40 @@
+//! The data keeper, as extension traits on any state. Records are only written here, and
+//! each record's secondary indexes only by its `put_*`/`remove_*` function.
+
+use deai_framework::records;
+use deai_framework::{StateRead, StateWrite, TxError};
+use prost::Message;
+
+use crate::params::Params;
+use crate::{state_key, MODULE_NAME};
+
+pub trait DataRead: StateRead {
+    fn data_params(&self) -> Result<Params, TxError> {
+        records::params(MODULE_NAME, self, &state_key::params(), Params::from_proto)
+    }
+
+    /// Counter `name`: the next id it hands out (0 when never used; ids start at 1).
+    fn sequence(&self, name: &str) -> Result<u64, TxError> {
+        records::sequence(MODULE_NAME, self, &state_key::sequence(name))
+    }
+}
+
+impl<T: StateRead + ?Sized> DataRead for T {}
+
+pub trait DataWrite: StateWrite {
+    fn set_data_params(&mut self, p: &Params) -> Result<(), TxError> {
+        self.put(state_key::params(), p.to_proto().encode_to_vec())
+    }
+
+    /// Hands out the next id of counter `name`.
+    fn next_id(&mut self, name: &str) -> Result<u64, TxError> {
+        records::next_id(MODULE_NAME, self, state_key::sequence(name), name)
+    }
+
+    /// Sets counter `name` (genesis import).
+    fn set_sequence(&mut self, name: &str, next: u64) -> Result<(), TxError> {
+        self.put(state_key::sequence(name), next.to_be_bytes().to_vec())
+    }
+}
+
+impl<T: StateWrite + ?Sized> DataWrite for T {}

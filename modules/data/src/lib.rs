@@ -1,0 +1,60 @@
+//! data: the data market (docs/data.md). Datasets are sold as datatokens, the bank denoms
+//! `data/{id}`; a redeemed token is an access grant; encrypted datasets' keys reach grantees
+//! by `MsgDeliverKey`; data pools pay contributors by proof-of-contribution.
+//!
+//! Escrow: publisher deposits, pool balances, contribution stakes and validator bonds sit in
+//! the module account [`MODULE_ACCOUNT`] (minter and burner of datatokens), moved only
+//! through bank's escrow functions, and its bond-denom balance equals their sum.
+
+mod error;
+pub mod events;
+mod genesis;
+mod keeper;
+mod msgs;
+mod params;
+mod query;
+pub mod state_key;
+
+pub use error::*;
+pub use genesis::{export_proto, import_proto, SEQUENCES};
+pub use keeper::{DataRead, DataWrite};
+pub use msgs::UpdateParams;
+pub use params::{
+    Params, MAX_BUY_COUNT_CAP, MAX_CONTRIBUTIONS_PER_EPOCH_CAP, MAX_METADATA_BYTES_CAP,
+    MAX_POOL_VALIDATORS_CAP, MAX_SCORE,
+};
+
+use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
+use deai_proto::data::v1 as pb;
+
+pub const MODULE_NAME: &str = "data";
+/// The module account: escrow, and minter/burner of datatokens.
+pub const MODULE_ACCOUNT: &str = MODULE_NAME;
+
+pub struct DataModule;
+
+impl Module for DataModule {
+    fn name(&self) -> &'static str {
+        MODULE_NAME
+    }
+
+    fn register(&self, router: &mut Router) {
+        router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
+        query::register(router);
+    }
+
+    fn init_genesis(
+        &self,
+        state: &mut dyn StateWrite,
+        genesis: &serde_json::Value,
+    ) -> Result<(), TxError> {
+        genesis::init(state, genesis)
+    }
+
+    fn export_genesis(&self, state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
+        genesis::export(state)
+    }
+}
+
+#[cfg(test)]
+mod tests;

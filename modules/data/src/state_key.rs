@@ -1,0 +1,26 @@
+//! Every key of the data module, and nowhere else.
+//!
+//! Records are stored proto-encoded (`deai.data.v1` types). Secondary indexes have empty
+//! values (or the id they point at) and are written only by the keeper's `put_*` functions.
+
+use deai_framework::keys::KeyBuilder;
+
+use crate::MODULE_NAME;
+
+fn k(table: &str) -> KeyBuilder {
+    KeyBuilder::new(MODULE_NAME, table)
+}
+
+pub fn params() -> Vec<u8> {
+    k("params").build()
+}
+
+/// The address allowed to change data's params (see `deai_framework::authority`).
+pub fn authority() -> Vec<u8> {
+    k("authority").build()
+}
+
+/// An id counter (`dataset`, `grant`, `pool`, `contribution`): the next id to hand out.
+pub fn sequence(name: &str) -> Vec<u8> {
+    k("seq").tail(name.as_bytes()).build()
+}

@@ -1,0 +1,169 @@
+//! Test helpers (a store with auth, bank and data, messages run as the app runs them), and
+//! the tests of params and genesis.
+
+use deai_framework::{Event, MemStore, Module, TxError};
+use deai_proto::data::v1 as pb;
+use prost::Name;
+
+use crate::*;
+
+pub(crate) use deai_framework::testing::{self, addr, code};
+
+pub(crate) const USERS: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+pub(crate) const FUNDS: u128 = 1_000_000_000;
+pub(crate) const AUTHORITY: u8 = 9;
+
+pub(crate) fn modules() -> Vec<Box<dyn Module>> {
+    vec![
+        Box::new(deai_auth::AuthModule),
+        Box::new(deai_bank::BankModule),
+        Box::new(DataModule),
+    ]
+}
+
+pub(crate) fn store() -> MemStore {
+    testing::try_init_all(
+        &modules(),
+        &testing::funded_genesis(MODULE_NAME, &USERS, FUNDS, AUTHORITY),
+    )
+    .unwrap()
+}
+
+/// Runs a message at block `height` the way the app does: on an overlay applied only on
+/// success.
+pub(crate) fn exec_at<P: prost::Message + Name>(
+    s: &mut MemStore,
+    height: u64,
+    p: P,
+) -> Result<Vec<Event>, TxError> {
+    testing::exec(&DataModule, s, &testing::block(height), 10_000_000, p)
+        .map(|(_, events, _)| events)
+}
+
+pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
+    s: &MemStore,
+    path: &str,
+    req: Req,
+) -> Result<Res, TxError> {
+    testing::query(&DataModule, s, path, req)
+}
+
+pub(crate) fn data(c: u32) -> (&'static str, u32) {
+    ("data", c)
+}
+
+fn params_with(f: impl FnOnce(&mut pb::Params)) -> pb::Params {
+    let mut p = Params::default().to_proto();
+    f(&mut p);
+    p
+}
+
+#[test]
+fn default_params_round_trip() {
+    let p = Params::default();
+    assert_eq!(Params::from_proto(&p.to_proto()).unwrap(), p);
+    assert_eq!(p.bond_denom(), "udeai");
+}
+
+#[test]
+fn params_reject_shares_summing_to_one() {
+    // 0.25 + 0.25 + 0.25 + 0.25 = 1: the publisher would get nothing.
+    let quarter = "0.250000000000000000".to_string();
+    let p = params_with(|p| {
+        p.provider_fee = quarter.clone();
+        p.publish_market_fee = quarter.clone();
+        p.max_consume_market_fee = quarter.clone();
+        p.take_rate = quarter.clone();
+    });
+    let e = Params::from_proto(&p).unwrap_err();
+    assert_eq!(e.code(), ERR_INVALID_PARAMS);
+    let p = params_with(|p| p.take_rate = "0.249999999999999999".into());
+    let p = params_with(|q| {
+        *q = p.clone();
+        q.provider_fee = quarter.clone();
+        q.publish_market_fee = quarter.clone();
+        q.max_consume_market_fee = quarter.clone();
+    });
+    assert!(Params::from_proto(&p).is_ok());
+}
+
+#[test]
+fn params_reject_out_of_range() {
+    let cases: Vec<pb::Params> = vec![
+        params_with(|p| p.provider_fee = "1.1".into()),
+        params_with(|p| p.take_rate = "x".into()),
+        params_with(|p| p.publisher_deposit = None),
+        params_with(|p| p.publish_market = "nope".into()),
+        params_with(|p| p.grant_blocks = 0),
+        params_with(|p| p.delivery_window = 0),
+        params_with(|p| p.max_buy_count = 0),
+        params_with(|p| p.max_pool_validators = MAX_POOL_VALIDATORS_CAP + 1),
+        params_with(|p| p.max_contributions_per_epoch = 0),
+        params_with(|p| p.max_score_deviation_u16 = MAX_SCORE + 1),
+        params_with(|p| p.max_metadata_bytes = MAX_METADATA_BYTES_CAP + 1),
+    ];
+    for p in cases {
+        assert_eq!(
+            Params::from_proto(&p).unwrap_err().code(),
+            ERR_INVALID_PARAMS,
+            "{p:?}"
+        );
+    }
+    let market = addr(7).to_bech32();
+    let p = params_with(|p| p.publish_market = market.clone());
+    assert_eq!(
+        Params::from_proto(&p).unwrap().publish_market,
+        Some(addr(7))
+    );
+}
+
+#[test]
+fn update_params_by_authority_only() {
+    let mut s = store();
+    let new = params_with(|p| p.dispenser_cap = 5);
+    let msg = |who: u8, params: pb::Params| pb::MsgUpdateParams {
+        authority: addr(who).to_bech32(),
+        params: Some(params),
+    };
+    assert!(exec_at(&mut s, 1, msg(1, new.clone())).is_err());
+    let bad_denom = params_with(|p| p.publisher_deposit = Some(testing::proto_coin(1, "uatom")));
+    assert_eq!(
+        code(exec_at(&mut s, 1, msg(AUTHORITY, bad_denom))),
+        data(ERR_INVALID_PARAMS)
+    );
+    exec_at(&mut s, 1, msg(AUTHORITY, new.clone())).unwrap();
+    let r: pb::QueryParamsResponse =
+        query(&s, "/deai.data.v1.Query/Params", pb::QueryParamsRequest {}).unwrap();
+    assert_eq!(r.params, Some(new));
+    assert_eq!(r.authority, addr(AUTHORITY).to_bech32());
+}
+
+#[test]
+fn genesis_round_trips_and_creates_the_module_account() {
+    let s = store();
+    let exported = DataModule.export_genesis(&s).unwrap();
+    let mut app = testing::funded_genesis(MODULE_NAME, &USERS, FUNDS, AUTHORITY);
+    app[MODULE_NAME] = exported.clone();
+    let s2 = testing::try_init_all(&modules(), &app).unwrap();
+    assert_eq!(DataModule.export_genesis(&s2).unwrap(), exported);
+    use deai_auth::AuthRead;
+    let acct = s2.module_account(MODULE_ACCOUNT).unwrap().unwrap();
+    let info = acct.module.unwrap();
+    assert!(info.has_permission(deai_auth::MINTER) && info.has_permission(deai_auth::BURNER));
+}
+
+#[test]
+fn genesis_rejects_bad_params() {
+    let mut app = testing::funded_genesis(MODULE_NAME, &USERS, FUNDS, AUTHORITY);
+    app[MODULE_NAME]["params"] = serde_json::to_value(
+        export_proto(&pb::GenesisState {
+            params: Some(params_with(|p| p.take_rate = "0.99".into())),
+            ..Default::default()
+        })
+        .unwrap()["params"]
+            .clone(),
+    )
+    .unwrap();
+    let e = testing::try_init_all(&modules(), &app).unwrap_err();
+    assert_eq!((e.codespace, e.code), data(ERR_INVALID_PARAMS));
+}
