@@ -10,3 +10,17 @@ pub fn params_updated(params: &Params) -> Event {
         params: Some(params.to_proto()),
     })
 }
+
+pub fn dataset_published(d: &pb::Dataset) -> Event {
+    typed_event(&pb::EventDatasetPublished {
+        dataset_id: d.id,
+        publisher: d.publisher.clone(),
+        denom: d.denom.clone(),
+        access: d.access,
+        price: d.price.clone(),
+    })
+}
+
+pub fn dataset_updated(id: u64) -> Event {
+    typed_event(&pb::EventDatasetUpdated { dataset_id: id })
+}

@@ -7,13 +7,15 @@
 
 use deai_auth::{AuthWrite, BURNER, MINTER};
 use deai_framework::genesis::Held;
-use deai_framework::{StateRead, StateWrite, TxError};
+use deai_framework::{records, Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::data::v1 as pb;
 
+use crate::datasets::{check_access, check_hash, check_metadata, check_price, check_uri, denom};
 use crate::error::DataError;
 use crate::keeper::{DataRead, DataWrite};
 use crate::params::Params;
-use crate::{state_key, MODULE_ACCOUNT};
+use crate::params::MAX_METADATA_BYTES_CAP;
+use crate::{state_key, MODULE_ACCOUNT, MODULE_NAME};
 
 /// The counters, in the order of the genesis fields next_dataset_id, next_grant_id,
 /// next_pool_id, next_contribution_id.
@@ -33,15 +35,59 @@ pub fn export_proto(g: &pb::GenesisState) -> Result<serde_json::Value, TxError> 
     deai_framework::genesis::to_json(g)
 }
 
+/// A coin field a record must have; 0 allowed (a spent deposit, a free price).
+fn coin(
+    c: &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>,
+    what: &str,
+) -> Result<Coin, TxError> {
+    deai_framework::genesis::required_coin(c, what, invalid)
+}
+
 pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), TxError> {
     let g = import_proto(json)?;
     let params = deai_framework::genesis::params(&g.params, Params::from_proto)?;
     state.set_data_params(&params)?;
     deai_framework::authority::init_proto(state, &state_key::authority(), &g.authority)?;
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[MINTER, BURNER])?;
-    // Records are not yet imported (the skeleton holds none): refuse rather than drop them.
-    if !(g.datasets.is_empty()
-        && g.grants.is_empty()
+    let denom_of_bond = params.bond_denom().to_string();
+    let mut held = Held::default();
+    let mut add = |c: Coin, what: &str| -> Result<(), TxError> {
+        if c.denom != denom_of_bond {
+            return Err(invalid(format!("{what} is not in {denom_of_bond}")));
+        }
+        held.add(&c)
+    };
+
+    let next_dataset = g.next_dataset_id.max(1);
+    for d in &g.datasets {
+        let bad = |why: String| invalid(format!("dataset {}: {why}", d.id));
+        if d.id == 0 || d.id >= next_dataset || state.get_dataset(d.id)?.is_some() {
+            return Err(bad("bad id or duplicate".into()));
+        }
+        Address::from_bech32(&d.publisher)?;
+        check_hash("content_sha256", &d.content_sha256).map_err(|e| bad(e.to_string()))?;
+        // Checked against the widest bound: the params may have shrunk since publication.
+        check_metadata(&d.metadata, MAX_METADATA_BYTES_CAP).map_err(|e| bad(e.to_string()))?;
+        check_price(&params, &coin(&d.price, "price")?).map_err(|e| bad(e.to_string()))?;
+        check_access(d.access).map_err(|e| bad(e.to_string()))?;
+        let provider = d
+            .provider
+            .as_ref()
+            .ok_or_else(|| bad("no provider".into()))?;
+        Address::from_bech32(&provider.address)?;
+        check_uri(&provider.host_uri).map_err(|e| bad(e.to_string()))?;
+        if d.size == 0 || d.denom != denom(d.id) {
+            return Err(bad("size or denom".into()));
+        }
+        let deposit = coin(&d.deposit, "deposit")?;
+        if deposit.amount > 0 {
+            add(deposit, "deposit")?;
+        }
+        state.put_dataset(d)?;
+    }
+
+    // The other records are not yet imported: refuse rather than drop them.
+    if !(g.grants.is_empty()
         && g.pools.is_empty()
         && g.contributions.is_empty()
         && g.scores.is_empty()
@@ -62,10 +108,17 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         state,
         MODULE_ACCOUNT,
         &module.address,
-        &Held::default(),
+        &held,
         "deposits, pool balances, contribution stakes and validator bonds",
         invalid,
     )
+}
+
+fn all<M: prost::Message + Default>(
+    state: &dyn StateRead,
+    prefix: Vec<u8>,
+) -> Result<Vec<M>, TxError> {
+    records::all_under(MODULE_NAME, state, &prefix, usize::MAX)
 }
 
 pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
@@ -73,6 +126,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
     let g = pb::GenesisState {
         params: Some(state.data_params()?.to_proto()),
         authority: authority.to_bech32(),
+        datasets: all(state, state_key::datasets())?,
         next_dataset_id: state.sequence(SEQUENCES[0])?,
         next_grant_id: state.sequence(SEQUENCES[1])?,
         next_pool_id: state.sequence(SEQUENCES[2])?,

@@ -3,6 +3,7 @@
 
 use deai_framework::records;
 use deai_framework::{StateRead, StateWrite, TxError};
+use deai_proto::data::v1 as pb;
 use prost::Message;
 
 use crate::params::Params;
@@ -17,6 +18,10 @@ pub trait DataRead: StateRead {
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
         records::sequence(MODULE_NAME, self, &state_key::sequence(name))
     }
+
+    fn get_dataset(&self, id: u64) -> Result<Option<pb::Dataset>, TxError> {
+        records::get(MODULE_NAME, self, &state_key::dataset(id))
+    }
 }
 
 impl<T: StateRead + ?Sized> DataRead for T {}
@@ -29,6 +34,10 @@ pub trait DataWrite: StateWrite {
     /// Hands out the next id of counter `name`.
     fn next_id(&mut self, name: &str) -> Result<u64, TxError> {
         records::next_id(MODULE_NAME, self, state_key::sequence(name), name)
+    }
+
+    fn put_dataset(&mut self, d: &pb::Dataset) -> Result<(), TxError> {
+        self.put(state_key::dataset(d.id), d.encode_to_vec())
     }
 
     /// Sets counter `name` (genesis import).

@@ -6,6 +6,7 @@
 //! the module account [`MODULE_ACCOUNT`] (minter and burner of datatokens), moved only
 //! through bank's escrow functions, and its bond-denom balance equals their sum.
 
+mod datasets;
 mod error;
 pub mod events;
 mod genesis;
@@ -15,10 +16,11 @@ mod params;
 mod query;
 pub mod state_key;
 
+pub use datasets::{denom, HASH_LEN, MAX_URI_LEN, METADATA_KEYS};
 pub use error::*;
 pub use genesis::{export_proto, import_proto, SEQUENCES};
 pub use keeper::{DataRead, DataWrite};
-pub use msgs::UpdateParams;
+pub use msgs::{PublishDataset, UpdateDataset, UpdateParams, DATASET_SEQ};
 pub use params::{
     Params, MAX_BUY_COUNT_CAP, MAX_CONTRIBUTIONS_PER_EPOCH_CAP, MAX_METADATA_BYTES_CAP,
     MAX_POOL_VALIDATORS_CAP, MAX_SCORE,
@@ -39,6 +41,8 @@ impl Module for DataModule {
     }
 
     fn register(&self, router: &mut Router) {
+        router.add_msg::<pb::MsgPublishDataset, PublishDataset>();
+        router.add_msg::<pb::MsgUpdateDataset, UpdateDataset>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -58,3 +62,5 @@ impl Module for DataModule {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_datasets;

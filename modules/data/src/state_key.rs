@@ -24,3 +24,11 @@ pub fn authority() -> Vec<u8> {
 pub fn sequence(name: &str) -> Vec<u8> {
     k("seq").tail(name.as_bytes()).build()
 }
+
+pub fn dataset(id: u64) -> Vec<u8> {
+    k("dataset").u64(id).build()
+}
+
+pub fn datasets() -> Vec<u8> {
+    k("dataset").build()
+}

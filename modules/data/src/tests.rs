@@ -48,6 +48,41 @@ pub(crate) fn query<Req: prost::Message, Res: prost::Message + Default>(
     testing::query(&DataModule, s, path, req)
 }
 
+/// The decoded response of a message.
+pub(crate) fn exec_resp<P: prost::Message + Name, R: prost::Message + Default>(
+    s: &mut MemStore,
+    height: u64,
+    p: P,
+) -> Result<R, TxError> {
+    let (any, _, _) = testing::exec(&DataModule, s, &testing::block(height), 10_000_000, p)?;
+    Ok(R::decode(any.value.as_slice()).unwrap())
+}
+
+pub(crate) fn coin(amount: u128) -> cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+    testing::proto_coin(amount, "udeai")
+}
+
+pub(crate) fn balance(s: &MemStore, who: u8, denom: &str) -> u128 {
+    use deai_bank::BankRead;
+    s.balance(&addr(who), denom).unwrap()
+}
+
+/// The module account holds exactly Σ deposits + Σ pool balances + Σ contribution stakes +
+/// Σ validator bonds; and genesis round-trips through a fresh store.
+pub(crate) fn assert_reconciles(s: &MemStore) {
+    use deai_bank::BankRead;
+    let exported = DataModule.export_genesis(s).unwrap();
+    let g = import_proto(&exported).unwrap();
+    let coins = g.datasets.iter().filter_map(|d| d.deposit.clone());
+    let coins: Vec<_> = coins.filter(|c| c.amount != "0").collect();
+    testing::assert_holds(coins, |denom| {
+        s.module_balance(MODULE_ACCOUNT, denom).unwrap()
+    });
+    let app = testing::export_all(&modules(), s);
+    let s2 = testing::try_init_all(&modules(), &app).unwrap();
+    assert_eq!(testing::export_all(&modules(), &s2), app);
+}
+
 pub(crate) fn data(c: u32) -> (&'static str, u32) {
     ("data", c)
 }

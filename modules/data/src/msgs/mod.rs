@@ -6,10 +6,21 @@ use deai_framework::authority;
 use deai_framework::{Address, Ctx, Message, TxError};
 use deai_proto::data::v1 as pb;
 
+pub(crate) use deai_framework::handler::{coins_of, emit_all, response, sender_event};
+
 use crate::error::DataError;
 use crate::keeper::{DataRead, DataWrite};
 use crate::params::Params;
 use crate::{events, state_key, MODULE_NAME};
+
+mod dataset;
+
+pub use dataset::{PublishDataset, UpdateDataset, DATASET_SEQ};
+
+pub(crate) fn load_dataset(ctx: &Ctx, id: u64) -> Result<pb::Dataset, TxError> {
+    ctx.get_dataset(id)?
+        .ok_or_else(|| DataError::DatasetNotFound(id).into())
+}
 
 /// MsgUpdateParams: replaces every data param; only the module's authority may sign it.
 #[derive(Debug)]
