@@ -27,6 +27,18 @@ pub enum DataError {
     BadAccess,
     #[error("{0} must be positive")]
     ZeroAmount(&'static str),
+    #[error("dataset {0} is disabled")]
+    DatasetDisabled(u64),
+    #[error("price {price} is above max_price {max}")]
+    PriceTooHigh { price: String, max: String },
+    #[error("count must be 1..={max}, got {got}")]
+    BadCount { got: u64, max: u64 },
+    #[error("invalid consume-market fee: {0}")]
+    BadFee(String),
+    #[error("the dispenser gives at most {cap} tokens of dataset {dataset} per address; {had} already given")]
+    DispenserCap { dataset: u64, cap: u64, had: u64 },
+    #[error("{0} is a module account and cannot receive payments")]
+    BlockedRecipient(String),
 }
 
 pub const ERR_INVALID_PARAMS: u32 = 2;
@@ -39,6 +51,12 @@ pub const ERR_BAD_URI: u32 = 8;
 pub const ERR_DENOM_MISMATCH: u32 = 9;
 pub const ERR_BAD_ACCESS: u32 = 10;
 pub const ERR_ZERO_AMOUNT: u32 = 11;
+pub const ERR_DATASET_DISABLED: u32 = 12;
+pub const ERR_PRICE_TOO_HIGH: u32 = 13;
+pub const ERR_BAD_COUNT: u32 = 14;
+pub const ERR_BAD_FEE: u32 = 15;
+pub const ERR_DISPENSER_CAP: u32 = 16;
+pub const ERR_BLOCKED_RECIPIENT: u32 = 17;
 
 impl DataError {
     pub fn code(&self) -> u32 {
@@ -54,6 +72,12 @@ impl DataError {
             DenomMismatch(_) => ERR_DENOM_MISMATCH,
             BadAccess => ERR_BAD_ACCESS,
             ZeroAmount(_) => ERR_ZERO_AMOUNT,
+            DatasetDisabled(_) => ERR_DATASET_DISABLED,
+            PriceTooHigh { .. } => ERR_PRICE_TOO_HIGH,
+            BadCount { .. } => ERR_BAD_COUNT,
+            BadFee(_) => ERR_BAD_FEE,
+            DispenserCap { .. } => ERR_DISPENSER_CAP,
+            BlockedRecipient(_) => ERR_BLOCKED_RECIPIENT,
         }
     }
 }

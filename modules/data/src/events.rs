@@ -1,9 +1,11 @@
 //! data's typed events (`deai.data.v1.Event*`).
 
-use deai_framework::{typed_event, Event};
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use deai_framework::{typed_event, Address, Event};
 use deai_proto::data::v1 as pb;
 
 use crate::params::Params;
+use crate::split::Split;
 
 pub fn params_updated(params: &Params) -> Event {
     typed_event(&pb::EventParamsUpdated {
@@ -23,4 +25,31 @@ pub fn dataset_published(d: &pb::Dataset) -> Event {
 
 pub fn dataset_updated(id: u64) -> Event {
     typed_event(&pb::EventDatasetUpdated { dataset_id: id })
+}
+
+/// Where a purchase's payment went (shares in the denom of `paid`).
+pub fn access_bought(
+    d: &pb::Dataset,
+    buyer: &Address,
+    count: u64,
+    paid: &ProtoCoin,
+    s: &Split,
+) -> Event {
+    let c = |amount: u128| {
+        Some(ProtoCoin {
+            denom: paid.denom.clone(),
+            amount: amount.to_string(),
+        })
+    };
+    typed_event(&pb::EventAccessBought {
+        dataset_id: d.id,
+        buyer: buyer.to_bech32(),
+        count,
+        paid: Some(paid.clone()),
+        to_publisher: c(s.to_publisher),
+        to_provider: c(s.to_provider),
+        to_publish_market: c(s.to_publish_market),
+        to_consume_market: c(s.to_consume_market),
+        to_community_pool: c(s.to_community_pool),
+    })
 }

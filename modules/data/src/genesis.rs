@@ -6,6 +6,7 @@
 //! genesis, which runs first, funds it).
 
 use deai_auth::{AuthWrite, BURNER, MINTER};
+use deai_bank::COMMUNITY_POOL;
 use deai_framework::genesis::Held;
 use deai_framework::{records, Address, Coin, StateRead, StateWrite, TxError};
 use deai_proto::data::v1 as pb;
@@ -49,6 +50,8 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     state.set_data_params(&params)?;
     deai_framework::authority::init_proto(state, &state_key::authority(), &g.authority)?;
     let module = state.ensure_module_account_with(MODULE_ACCOUNT, &[MINTER, BURNER])?;
+    // The take rate (and the publish market's fee, by default) goes there.
+    state.ensure_module_account_with(COMMUNITY_POOL, &[])?;
     let denom_of_bond = params.bond_denom().to_string();
     let mut held = Held::default();
     let mut add = |c: Coin, what: &str| -> Result<(), TxError> {
@@ -84,6 +87,17 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
             add(deposit, "deposit")?;
         }
         state.put_dataset(d)?;
+    }
+
+    for x in &g.dispensed {
+        let who = Address::from_bech32(&x.address)?;
+        if state.get_dataset(x.dataset_id)?.is_none()
+            || x.count == 0
+            || state.dispensed(x.dataset_id, &who)? != 0
+        {
+            return Err(invalid(format!("dispensed of dataset {}", x.dataset_id)));
+        }
+        state.set_dispensed(x.dataset_id, &who, x.count)?;
     }
 
     // The other records are not yet imported: refuse rather than drop them.
@@ -127,6 +141,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         params: Some(state.data_params()?.to_proto()),
         authority: authority.to_bech32(),
         datasets: all(state, state_key::datasets())?,
+        dispensed: all(state, state_key::all_dispensed())?,
         next_dataset_id: state.sequence(SEQUENCES[0])?,
         next_grant_id: state.sequence(SEQUENCES[1])?,
         next_pool_id: state.sequence(SEQUENCES[2])?,

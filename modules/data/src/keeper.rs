@@ -2,7 +2,7 @@
 //! each record's secondary indexes only by its `put_*`/`remove_*` function.
 
 use deai_framework::records;
-use deai_framework::{StateRead, StateWrite, TxError};
+use deai_framework::{Address, StateRead, StateWrite, TxError};
 use deai_proto::data::v1 as pb;
 use prost::Message;
 
@@ -17,6 +17,13 @@ pub trait DataRead: StateRead {
     /// Counter `name`: the next id it hands out (0 when never used; ids start at 1).
     fn sequence(&self, name: &str) -> Result<u64, TxError> {
         records::sequence(MODULE_NAME, self, &state_key::sequence(name))
+    }
+
+    /// Dispenser tokens `to` has had of `dataset`.
+    fn dispensed(&self, dataset: u64, to: &Address) -> Result<u64, TxError> {
+        let r: Option<pb::Dispensed> =
+            records::get(MODULE_NAME, self, &state_key::dispensed(dataset, to))?;
+        Ok(r.map_or(0, |r| r.count))
     }
 
     fn get_dataset(&self, id: u64) -> Result<Option<pb::Dataset>, TxError> {
@@ -34,6 +41,15 @@ pub trait DataWrite: StateWrite {
     /// Hands out the next id of counter `name`.
     fn next_id(&mut self, name: &str) -> Result<u64, TxError> {
         records::next_id(MODULE_NAME, self, state_key::sequence(name), name)
+    }
+
+    fn set_dispensed(&mut self, dataset: u64, to: &Address, n: u64) -> Result<(), TxError> {
+        let r = pb::Dispensed {
+            dataset_id: dataset,
+            address: to.to_bech32(),
+            count: n,
+        };
+        self.put(state_key::dispensed(dataset, to), r.encode_to_vec())
     }
 
     fn put_dataset(&mut self, d: &pb::Dataset) -> Result<(), TxError> {

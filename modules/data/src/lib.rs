@@ -14,13 +14,14 @@ mod keeper;
 mod msgs;
 mod params;
 mod query;
+pub mod split;
 pub mod state_key;
 
 pub use datasets::{denom, HASH_LEN, MAX_URI_LEN, METADATA_KEYS};
 pub use error::*;
 pub use genesis::{export_proto, import_proto, SEQUENCES};
 pub use keeper::{DataRead, DataWrite};
-pub use msgs::{PublishDataset, UpdateDataset, UpdateParams, DATASET_SEQ};
+pub use msgs::{BuyAccess, PublishDataset, UpdateDataset, UpdateParams, DATASET_SEQ};
 pub use params::{
     Params, MAX_BUY_COUNT_CAP, MAX_CONTRIBUTIONS_PER_EPOCH_CAP, MAX_METADATA_BYTES_CAP,
     MAX_POOL_VALIDATORS_CAP, MAX_SCORE,
@@ -43,6 +44,7 @@ impl Module for DataModule {
     fn register(&self, router: &mut Router) {
         router.add_msg::<pb::MsgPublishDataset, PublishDataset>();
         router.add_msg::<pb::MsgUpdateDataset, UpdateDataset>();
+        router.add_msg::<pb::MsgBuyAccess, BuyAccess>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -62,5 +64,7 @@ impl Module for DataModule {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_buy;
 #[cfg(test)]
 mod tests_datasets;

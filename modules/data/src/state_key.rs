@@ -4,6 +4,7 @@
 //! values (or the id they point at) and are written only by the keeper's `put_*` functions.
 
 use deai_framework::keys::KeyBuilder;
+use deai_framework::Address;
 
 use crate::MODULE_NAME;
 
@@ -31,4 +32,13 @@ pub fn dataset(id: u64) -> Vec<u8> {
 
 pub fn datasets() -> Vec<u8> {
     k("dataset").build()
+}
+
+/// Dispenser tokens given to an address of a dataset, ever (value: a `Dispensed` record).
+pub fn dispensed(dataset: u64, to: &Address) -> Vec<u8> {
+    k("dispensed").u64(dataset).addr(to).build()
+}
+
+pub fn all_dispensed() -> Vec<u8> {
+    k("dispensed").build()
 }

@@ -6,15 +6,19 @@ use deai_framework::authority;
 use deai_framework::{Address, Ctx, Message, TxError};
 use deai_proto::data::v1 as pb;
 
-pub(crate) use deai_framework::handler::{coins_of, emit_all, response, sender_event};
+pub(crate) use deai_framework::handler::{
+    coins_of, emit_all, required_coin, response, sender_event,
+};
 
 use crate::error::DataError;
 use crate::keeper::{DataRead, DataWrite};
 use crate::params::Params;
 use crate::{events, state_key, MODULE_NAME};
 
+mod buy;
 mod dataset;
 
+pub use buy::BuyAccess;
 pub use dataset::{PublishDataset, UpdateDataset, DATASET_SEQ};
 
 pub(crate) fn load_dataset(ctx: &Ctx, id: u64) -> Result<pb::Dataset, TxError> {
