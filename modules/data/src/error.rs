@@ -39,6 +39,20 @@ pub enum DataError {
     DispenserCap { dataset: u64, cap: u64, had: u64 },
     #[error("{0} is a module account and cannot receive payments")]
     BlockedRecipient(String),
+    #[error("grant {0} not found")]
+    GrantNotFound(u64),
+    #[error("dataset {0} is not encrypted: it has no key to deliver")]
+    NotEncrypted(u64),
+    #[error("the key of grant {grant} was due before height {deadline}; it is {height}")]
+    DeliveryClosed {
+        grant: u64,
+        deadline: u64,
+        height: u64,
+    },
+    #[error("grant {0} already has its key or was refunded")]
+    AlreadyDelivered(u64),
+    #[error("wrapped_key must be 1..={max} bytes, got {got}")]
+    BadWrappedKey { got: usize, max: usize },
 }
 
 pub const ERR_INVALID_PARAMS: u32 = 2;
@@ -57,6 +71,11 @@ pub const ERR_BAD_COUNT: u32 = 14;
 pub const ERR_BAD_FEE: u32 = 15;
 pub const ERR_DISPENSER_CAP: u32 = 16;
 pub const ERR_BLOCKED_RECIPIENT: u32 = 17;
+pub const ERR_GRANT_NOT_FOUND: u32 = 18;
+pub const ERR_NOT_ENCRYPTED: u32 = 19;
+pub const ERR_DELIVERY_CLOSED: u32 = 20;
+pub const ERR_ALREADY_DELIVERED: u32 = 21;
+pub const ERR_BAD_WRAPPED_KEY: u32 = 22;
 
 impl DataError {
     pub fn code(&self) -> u32 {
@@ -78,6 +97,11 @@ impl DataError {
             BadFee(_) => ERR_BAD_FEE,
             DispenserCap { .. } => ERR_DISPENSER_CAP,
             BlockedRecipient(_) => ERR_BLOCKED_RECIPIENT,
+            GrantNotFound(_) => ERR_GRANT_NOT_FOUND,
+            NotEncrypted(_) => ERR_NOT_ENCRYPTED,
+            DeliveryClosed { .. } => ERR_DELIVERY_CLOSED,
+            AlreadyDelivered(_) => ERR_ALREADY_DELIVERED,
+            BadWrappedKey { .. } => ERR_BAD_WRAPPED_KEY,
         }
     }
 }

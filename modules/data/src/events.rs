@@ -1,7 +1,7 @@
 //! data's typed events (`deai.data.v1.Event*`).
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
-use deai_framework::{typed_event, Address, Event};
+use deai_framework::{typed_event, Address, Coin, Event};
 use deai_proto::data::v1 as pb;
 
 use crate::params::Params;
@@ -51,5 +51,29 @@ pub fn access_bought(
         to_publish_market: c(s.to_publish_market),
         to_consume_market: c(s.to_consume_market),
         to_community_pool: c(s.to_community_pool),
+    })
+}
+
+pub fn access_redeemed(g: &pb::Grant) -> Event {
+    typed_event(&pb::EventAccessRedeemed {
+        grant_id: g.id,
+        dataset_id: g.dataset_id,
+        grantee: g.grantee.clone(),
+        expires_at_height: g.expires_at_height,
+    })
+}
+
+pub fn key_delivered(grant: u64, provider: &Address) -> Event {
+    typed_event(&pb::EventKeyDelivered {
+        grant_id: grant,
+        provider: provider.to_bech32(),
+    })
+}
+
+pub fn delivery_refunded(g: &pb::Grant, refund: &Coin) -> Event {
+    typed_event(&pb::EventDeliveryRefunded {
+        grant_id: g.id,
+        grantee: g.grantee.clone(),
+        refund: Some(refund.to_proto()),
     })
 }

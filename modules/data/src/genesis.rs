@@ -100,9 +100,27 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         state.set_dispensed(x.dataset_id, &who, x.count)?;
     }
 
+    let next_grant = g.next_grant_id.max(1);
+    for x in &g.grants {
+        let bad = || invalid(format!("grant {}", x.id));
+        let d = state.get_dataset(x.dataset_id)?.ok_or_else(bad)?;
+        Address::from_bech32(&x.grantee)?;
+        let price = coin(&x.price, "grant price")?;
+        let encrypted = d.access == pb::Access::Encrypted as i32;
+        if x.id == 0
+            || x.id >= next_grant
+            || state.get_grant(x.id)?.is_some()
+            || price.denom != params.bond_denom()
+            || encrypted != (x.delivery_deadline > 0)
+            || (x.delivered_at > 0 && (x.refunded || x.wrapped_key.is_empty()))
+        {
+            return Err(bad());
+        }
+        state.put_grant(x)?;
+    }
+
     // The other records are not yet imported: refuse rather than drop them.
-    if !(g.grants.is_empty()
-        && g.pools.is_empty()
+    if !(g.pools.is_empty()
         && g.contributions.is_empty()
         && g.scores.is_empty()
         && g.pool_validators.is_empty())
@@ -142,6 +160,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         authority: authority.to_bech32(),
         datasets: all(state, state_key::datasets())?,
         dispensed: all(state, state_key::all_dispensed())?,
+        grants: all(state, state_key::grants())?,
         next_dataset_id: state.sequence(SEQUENCES[0])?,
         next_grant_id: state.sequence(SEQUENCES[1])?,
         next_pool_id: state.sequence(SEQUENCES[2])?,

@@ -9,6 +9,8 @@ use prost::Message;
 use crate::params::Params;
 use crate::{state_key, MODULE_NAME};
 
+pub(crate) use deai_framework::records::stored_addr;
+
 pub trait DataRead: StateRead {
     fn data_params(&self) -> Result<Params, TxError> {
         records::params(MODULE_NAME, self, &state_key::params(), Params::from_proto)
@@ -24,6 +26,10 @@ pub trait DataRead: StateRead {
         let r: Option<pb::Dispensed> =
             records::get(MODULE_NAME, self, &state_key::dispensed(dataset, to))?;
         Ok(r.map_or(0, |r| r.count))
+    }
+
+    fn get_grant(&self, id: u64) -> Result<Option<pb::Grant>, TxError> {
+        records::get(MODULE_NAME, self, &state_key::grant(id))
     }
 
     fn get_dataset(&self, id: u64) -> Result<Option<pb::Dataset>, TxError> {
@@ -50,6 +56,21 @@ pub trait DataWrite: StateWrite {
             count: n,
         };
         self.put(state_key::dispensed(dataset, to), r.encode_to_vec())
+    }
+
+    /// Writes a grant; its grantee and dataset indexes on first write, and its delivery
+    /// deadline entry while an encrypted grant awaits its key.
+    fn put_grant(&mut self, g: &pb::Grant) -> Result<(), TxError> {
+        let grantee = stored_addr(&g.grantee)?;
+        self.put(state_key::grant_by_grantee(&grantee, g.id), Vec::new())?;
+        self.put(state_key::grant_by_dataset(g.dataset_id, g.id), Vec::new())?;
+        let due = state_key::delivery_due(g.delivery_deadline, g.id);
+        if g.delivery_deadline > 0 && g.delivered_at == 0 && !g.refunded {
+            self.put(due, Vec::new())?;
+        } else {
+            self.delete(due)?;
+        }
+        self.put(state_key::grant(g.id), g.encode_to_vec())
     }
 
     fn put_dataset(&mut self, d: &pb::Dataset) -> Result<(), TxError> {

@@ -14,6 +14,7 @@ mod keeper;
 mod msgs;
 mod params;
 mod query;
+mod schedule;
 pub mod split;
 pub mod state_key;
 
@@ -21,11 +22,15 @@ pub use datasets::{denom, HASH_LEN, MAX_URI_LEN, METADATA_KEYS};
 pub use error::*;
 pub use genesis::{export_proto, import_proto, SEQUENCES};
 pub use keeper::{DataRead, DataWrite};
-pub use msgs::{BuyAccess, PublishDataset, UpdateDataset, UpdateParams, DATASET_SEQ};
+pub use msgs::{
+    BuyAccess, DeliverKey, PublishDataset, RedeemAccess, UpdateDataset, UpdateParams, DATASET_SEQ,
+    GRANT_SEQ, MAX_WRAPPED_KEY_BYTES,
+};
 pub use params::{
     Params, MAX_BUY_COUNT_CAP, MAX_CONTRIBUTIONS_PER_EPOCH_CAP, MAX_METADATA_BYTES_CAP,
     MAX_POOL_VALIDATORS_CAP, MAX_SCORE,
 };
+pub use schedule::MAX_REFUNDS_PER_BLOCK;
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 use deai_proto::data::v1 as pb;
@@ -45,8 +50,16 @@ impl Module for DataModule {
         router.add_msg::<pb::MsgPublishDataset, PublishDataset>();
         router.add_msg::<pb::MsgUpdateDataset, UpdateDataset>();
         router.add_msg::<pb::MsgBuyAccess, BuyAccess>();
+        router.add_msg::<pb::MsgRedeemAccess, RedeemAccess>();
+        router.add_msg::<pb::MsgDeliverKey, DeliverKey>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
+    }
+
+    /// Refunds the encrypted grants whose key was not delivered by the deadline (a bounded
+    /// number a block, from a deadline-ordered index).
+    fn end_block(&self, ctx: &mut deai_framework::Ctx) -> Result<(), TxError> {
+        schedule::end_block(ctx)
     }
 
     fn init_genesis(
@@ -68,3 +81,5 @@ mod tests;
 mod tests_buy;
 #[cfg(test)]
 mod tests_datasets;
+#[cfg(test)]
+mod tests_grants;

@@ -42,3 +42,42 @@ pub fn dispensed(dataset: u64, to: &Address) -> Vec<u8> {
 pub fn all_dispensed() -> Vec<u8> {
     k("dispensed").build()
 }
+
+pub fn grant(id: u64) -> Vec<u8> {
+    k("grant").u64(id).build()
+}
+
+pub fn grants() -> Vec<u8> {
+    k("grant").build()
+}
+
+pub fn grant_by_grantee(grantee: &Address, id: u64) -> Vec<u8> {
+    k("grant_grantee").addr(grantee).u64(id).build()
+}
+
+pub fn grants_of_grantee(grantee: &Address) -> Vec<u8> {
+    k("grant_grantee").addr(grantee).build()
+}
+
+pub fn grant_by_dataset(dataset: u64, id: u64) -> Vec<u8> {
+    k("grant_dataset").u64(dataset).u64(id).build()
+}
+
+pub fn grants_of_dataset(dataset: u64) -> Vec<u8> {
+    k("grant_dataset").u64(dataset).build()
+}
+
+/// An undelivered encrypted grant by its delivery deadline: what `end_block` refunds.
+pub fn delivery_due(deadline: u64, grant: u64) -> Vec<u8> {
+    k("delivery_due").u64(deadline).u64(grant).build()
+}
+
+pub fn delivery_queue() -> Vec<u8> {
+    k("delivery_due").build()
+}
+
+pub fn delivery_queue_through(height: u64) -> Vec<u8> {
+    deai_framework::keys::through(MODULE_NAME, "delivery_due", height)
+}
+
+pub use deai_framework::keys::trailing_id;

@@ -17,9 +17,11 @@ use crate::{events, state_key, MODULE_NAME};
 
 mod buy;
 mod dataset;
+mod grant;
 
 pub use buy::BuyAccess;
 pub use dataset::{PublishDataset, UpdateDataset, DATASET_SEQ};
+pub use grant::{DeliverKey, RedeemAccess, GRANT_SEQ, MAX_WRAPPED_KEY_BYTES};
 
 pub(crate) fn load_dataset(ctx: &Ctx, id: u64) -> Result<pb::Dataset, TxError> {
     ctx.get_dataset(id)?
