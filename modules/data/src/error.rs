@@ -53,6 +53,28 @@ pub enum DataError {
     AlreadyDelivered(u64),
     #[error("wrapped_key must be 1..={max} bytes, got {got}")]
     BadWrappedKey { got: usize, max: usize },
+    #[error("pool {0} not found")]
+    PoolNotFound(u64),
+    #[error("invalid pool: {0}")]
+    BadPool(String),
+    #[error("{validator} is not a validator of pool {pool}")]
+    NotPoolValidator { pool: u64, validator: String },
+    #[error("{validator} has no bond in pool {pool}")]
+    NotBonded { pool: u64, validator: String },
+    #[error("contribution {0} not found")]
+    ContributionNotFound(u64),
+    #[error("content already contributed (contribution {0})")]
+    DuplicateContent(u64),
+    #[error("stake {got} is below the pool's minimum {min}")]
+    StakeTooLow { got: String, min: String },
+    #[error("pool {pool} already has {max} contributions this epoch")]
+    EpochFull { pool: u64, max: u32 },
+    #[error("{0} already scored this contribution")]
+    AlreadyScored(String),
+    #[error("contribution {contribution} belongs to epoch {epoch}, which is over")]
+    EpochOver { contribution: u64, epoch: u64 },
+    #[error("score must be at most 65535, got {0}")]
+    BadScore(u32),
 }
 
 pub const ERR_INVALID_PARAMS: u32 = 2;
@@ -76,6 +98,17 @@ pub const ERR_NOT_ENCRYPTED: u32 = 19;
 pub const ERR_DELIVERY_CLOSED: u32 = 20;
 pub const ERR_ALREADY_DELIVERED: u32 = 21;
 pub const ERR_BAD_WRAPPED_KEY: u32 = 22;
+pub const ERR_POOL_NOT_FOUND: u32 = 23;
+pub const ERR_BAD_POOL: u32 = 24;
+pub const ERR_NOT_POOL_VALIDATOR: u32 = 25;
+pub const ERR_NOT_BONDED: u32 = 26;
+pub const ERR_CONTRIBUTION_NOT_FOUND: u32 = 27;
+pub const ERR_DUPLICATE_CONTENT: u32 = 28;
+pub const ERR_STAKE_TOO_LOW: u32 = 29;
+pub const ERR_EPOCH_FULL: u32 = 30;
+pub const ERR_ALREADY_SCORED: u32 = 31;
+pub const ERR_EPOCH_OVER: u32 = 32;
+pub const ERR_BAD_SCORE: u32 = 33;
 
 impl DataError {
     pub fn code(&self) -> u32 {
@@ -102,6 +135,17 @@ impl DataError {
             DeliveryClosed { .. } => ERR_DELIVERY_CLOSED,
             AlreadyDelivered(_) => ERR_ALREADY_DELIVERED,
             BadWrappedKey { .. } => ERR_BAD_WRAPPED_KEY,
+            PoolNotFound(_) => ERR_POOL_NOT_FOUND,
+            BadPool(_) => ERR_BAD_POOL,
+            NotPoolValidator { .. } => ERR_NOT_POOL_VALIDATOR,
+            NotBonded { .. } => ERR_NOT_BONDED,
+            ContributionNotFound(_) => ERR_CONTRIBUTION_NOT_FOUND,
+            DuplicateContent(_) => ERR_DUPLICATE_CONTENT,
+            StakeTooLow { .. } => ERR_STAKE_TOO_LOW,
+            EpochFull { .. } => ERR_EPOCH_FULL,
+            AlreadyScored(_) => ERR_ALREADY_SCORED,
+            EpochOver { .. } => ERR_EPOCH_OVER,
+            BadScore(_) => ERR_BAD_SCORE,
         }
     }
 }

@@ -77,3 +77,36 @@ pub fn delivery_refunded(g: &pb::Grant, refund: &Coin) -> Event {
         refund: Some(refund.to_proto()),
     })
 }
+
+pub fn pool_created(p: &pb::Pool) -> Event {
+    typed_event(&pb::EventPoolCreated {
+        pool_id: p.id,
+        owner: p.owner.clone(),
+    })
+}
+
+pub fn contributed(c: &pb::Contribution) -> Event {
+    typed_event(&pb::EventContributed {
+        contribution_id: c.id,
+        pool_id: c.pool_id,
+        contributor: c.contributor.clone(),
+        content_sha256: c.content_sha256.clone(),
+    })
+}
+
+pub fn contribution_scored(sc: &pb::Score) -> Event {
+    typed_event(&pb::EventContributionScored {
+        contribution_id: sc.contribution_id,
+        validator: sc.validator.clone(),
+        score_u16: sc.score_u16,
+    })
+}
+
+pub fn pool_epoch_settled(pool: u64, epoch: u64, rewarded: &Coin, slashed: &Coin) -> Event {
+    typed_event(&pb::EventPoolEpochSettled {
+        pool_id: pool,
+        epoch,
+        rewarded: Some(rewarded.to_proto()),
+        slashed: Some(slashed.to_proto()),
+    })
+}

@@ -14,8 +14,11 @@ use deai_proto::data::v1 as pb;
 use crate::datasets::{check_access, check_hash, check_metadata, check_price, check_uri, denom};
 use crate::error::DataError;
 use crate::keeper::{DataRead, DataWrite};
+use crate::msgs::{check_pool, settle_height};
 use crate::params::Params;
-use crate::params::MAX_METADATA_BYTES_CAP;
+use crate::params::{
+    MAX_CONTRIBUTIONS_PER_EPOCH_CAP, MAX_METADATA_BYTES_CAP, MAX_POOL_VALIDATORS_CAP, MAX_SCORE,
+};
 use crate::{state_key, MODULE_ACCOUNT, MODULE_NAME};
 
 /// The counters, in the order of the genesis fields next_dataset_id, next_grant_id,
@@ -119,14 +122,8 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         state.put_grant(x)?;
     }
 
-    // The other records are not yet imported: refuse rather than drop them.
-    if !(g.pools.is_empty()
-        && g.contributions.is_empty()
-        && g.scores.is_empty()
-        && g.pool_validators.is_empty())
-    {
-        return Err(invalid("records are not supported yet"));
-    }
+    import_pools(state, &params, &g, &mut add)?;
+
     let next = [
         g.next_dataset_id,
         g.next_grant_id,
@@ -146,6 +143,93 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     )
 }
 
+/// Pools (with their settlement schedule), validator bonds, contributions (with the content
+/// and epoch indexes and the current epochs' counts) and scores.
+fn import_pools(
+    state: &mut dyn StateWrite,
+    params: &Params,
+    g: &pb::GenesisState,
+    add: &mut dyn FnMut(Coin, &str) -> Result<(), TxError>,
+) -> Result<(), TxError> {
+    // Terms are checked against the widest bounds: the params may have shrunk since.
+    let wide = Params {
+        max_pool_validators: MAX_POOL_VALIDATORS_CAP,
+        ..params.clone()
+    };
+    let next_pool = g.next_pool_id.max(1);
+    for p in &g.pools {
+        let bad = || invalid(format!("pool {}", p.id));
+        if p.id == 0 || p.id >= next_pool || state.get_pool(p.id)?.is_some() {
+            return Err(bad());
+        }
+        Address::from_bech32(&p.owner)?;
+        check_pool(&wide, p, MAX_METADATA_BYTES_CAP)?;
+        let balance = coin(&p.balance, "pool balance")?;
+        if balance.amount > 0 {
+            add(balance, "pool balance")?;
+        }
+        state.put_pool(p)?;
+        state.schedule_pool(settle_height(p.epoch_start, p.epoch_length)?, p.id)?;
+    }
+    for v in &g.pool_validators {
+        let bad = || invalid(format!("validator {} of pool {}", v.address, v.pool_id));
+        let p = state.get_pool(v.pool_id)?.ok_or_else(bad)?;
+        let who = Address::from_bech32(&v.address)?;
+        if !p.validators.contains(&v.address) || state.get_pool_validator(p.id, &who)?.is_some() {
+            return Err(bad());
+        }
+        let stake = coin(&v.stake, "validator bond")?;
+        if stake.amount > 0 {
+            add(stake, "validator bond")?;
+        }
+        state.put_pool_validator(v)?;
+    }
+    let next_contribution = g.next_contribution_id.max(1);
+    for c in &g.contributions {
+        let bad = || invalid(format!("contribution {}", c.id));
+        let p = state.get_pool(c.pool_id)?.ok_or_else(bad)?;
+        Address::from_bech32(&c.contributor)?;
+        check_hash("content_sha256", &c.content_sha256).map_err(|_| bad())?;
+        check_uri(&c.uri).map_err(|_| bad())?;
+        let current = !c.settled && c.epoch == p.epoch;
+        if c.id == 0
+            || c.id >= next_contribution
+            || state.get_contribution(c.id)?.is_some()
+            || state.content_owner(&c.content_sha256)?.is_some()
+            || c.epoch > p.epoch
+            || (!c.settled && !current)
+        {
+            return Err(bad());
+        }
+        let stake = coin(&c.stake, "contribution stake")?;
+        if current {
+            let n = state.epoch_count(p.id)?.saturating_add(1);
+            if n > u64::from(MAX_CONTRIBUTIONS_PER_EPOCH_CAP) {
+                return Err(bad());
+            }
+            state.set_epoch_count(p.id, n)?;
+            add(stake, "contribution stake")?;
+        }
+        state.put_contribution(c)?;
+    }
+    for sc in &g.scores {
+        let bad = || invalid(format!("score of contribution {}", sc.contribution_id));
+        let c = state
+            .get_contribution(sc.contribution_id)?
+            .ok_or_else(bad)?;
+        let p = state.get_pool(c.pool_id)?.ok_or_else(bad)?;
+        let who = Address::from_bech32(&sc.validator)?;
+        if !p.validators.contains(&sc.validator)
+            || sc.score_u16 > MAX_SCORE
+            || state.get_score(c.id, &who)?.is_some()
+        {
+            return Err(bad());
+        }
+        state.put_score(sc)?;
+    }
+    Ok(())
+}
+
 fn all<M: prost::Message + Default>(
     state: &dyn StateRead,
     prefix: Vec<u8>,
@@ -161,6 +245,10 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         datasets: all(state, state_key::datasets())?,
         dispensed: all(state, state_key::all_dispensed())?,
         grants: all(state, state_key::grants())?,
+        pools: all(state, state_key::pools())?,
+        pool_validators: all(state, state_key::all_pool_validators())?,
+        contributions: all(state, state_key::contributions())?,
+        scores: all(state, state_key::all_scores())?,
         next_dataset_id: state.sequence(SEQUENCES[0])?,
         next_grant_id: state.sequence(SEQUENCES[1])?,
         next_pool_id: state.sequence(SEQUENCES[2])?,

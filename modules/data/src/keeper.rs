@@ -6,7 +6,7 @@ use deai_framework::{Address, StateRead, StateWrite, TxError};
 use deai_proto::data::v1 as pb;
 use prost::Message;
 
-use crate::params::Params;
+use crate::params::{Params, MAX_POOL_VALIDATORS_CAP};
 use crate::{state_key, MODULE_NAME};
 
 pub(crate) use deai_framework::records::stored_addr;
@@ -30,6 +30,61 @@ pub trait DataRead: StateRead {
 
     fn get_grant(&self, id: u64) -> Result<Option<pb::Grant>, TxError> {
         records::get(MODULE_NAME, self, &state_key::grant(id))
+    }
+
+    fn get_pool(&self, id: u64) -> Result<Option<pb::Pool>, TxError> {
+        records::get(MODULE_NAME, self, &state_key::pool(id))
+    }
+
+    fn get_pool_validator(
+        &self,
+        pool: u64,
+        validator: &Address,
+    ) -> Result<Option<pb::PoolValidator>, TxError> {
+        records::get(
+            MODULE_NAME,
+            self,
+            &state_key::pool_validator(pool, validator),
+        )
+    }
+
+    fn get_contribution(&self, id: u64) -> Result<Option<pb::Contribution>, TxError> {
+        records::get(MODULE_NAME, self, &state_key::contribution(id))
+    }
+
+    /// The contribution holding `sha256`, in any pool.
+    fn content_owner(&self, sha256: &[u8]) -> Result<Option<u64>, TxError> {
+        self.get(&state_key::content(sha256))?
+            .map(|b| records::u64_value(&b, "content index"))
+            .transpose()
+    }
+
+    fn get_score(
+        &self,
+        contribution: u64,
+        validator: &Address,
+    ) -> Result<Option<pb::Score>, TxError> {
+        records::get(
+            MODULE_NAME,
+            self,
+            &state_key::score(contribution, validator),
+        )
+    }
+
+    /// A contribution's scores (one per named validator: at most MAX_POOL_VALIDATORS_CAP).
+    fn scores_of(&self, contribution: u64) -> Result<Vec<pb::Score>, TxError> {
+        records::all_under(
+            MODULE_NAME,
+            self,
+            &state_key::scores_of(contribution),
+            MAX_POOL_VALIDATORS_CAP as usize,
+        )
+    }
+
+    /// Contributions made in a pool's current epoch.
+    fn epoch_count(&self, pool: u64) -> Result<u64, TxError> {
+        self.get(&state_key::epoch_count(pool))?
+            .map_or(Ok(0), |b| records::u64_value(&b, "epoch count"))
     }
 
     fn get_dataset(&self, id: u64) -> Result<Option<pb::Dataset>, TxError> {
@@ -71,6 +126,48 @@ pub trait DataWrite: StateWrite {
             self.delete(due)?;
         }
         self.put(state_key::grant(g.id), g.encode_to_vec())
+    }
+
+    fn put_pool(&mut self, p: &pb::Pool) -> Result<(), TxError> {
+        self.put(state_key::pool(p.id), p.encode_to_vec())
+    }
+
+    /// Schedules `pool`'s settlement at the end of block `height`.
+    fn schedule_pool(&mut self, height: u64, pool: u64) -> Result<(), TxError> {
+        self.put(state_key::pool_due(height, pool), Vec::new())
+    }
+
+    fn put_pool_validator(&mut self, v: &pb::PoolValidator) -> Result<(), TxError> {
+        let addr = stored_addr(&v.address)?;
+        self.put(
+            state_key::pool_validator(v.pool_id, &addr),
+            v.encode_to_vec(),
+        )
+    }
+
+    /// Writes a contribution with its epoch and content indexes.
+    fn put_contribution(&mut self, c: &pb::Contribution) -> Result<(), TxError> {
+        self.put(
+            state_key::contribution_by_epoch(c.pool_id, c.epoch, c.id),
+            Vec::new(),
+        )?;
+        self.put(
+            state_key::content(&c.content_sha256),
+            c.id.to_be_bytes().to_vec(),
+        )?;
+        self.put(state_key::contribution(c.id), c.encode_to_vec())
+    }
+
+    fn put_score(&mut self, sc: &pb::Score) -> Result<(), TxError> {
+        let addr = stored_addr(&sc.validator)?;
+        self.put(
+            state_key::score(sc.contribution_id, &addr),
+            sc.encode_to_vec(),
+        )
+    }
+
+    fn set_epoch_count(&mut self, pool: u64, n: u64) -> Result<(), TxError> {
+        self.put(state_key::epoch_count(pool), n.to_be_bytes().to_vec())
     }
 
     fn put_dataset(&mut self, d: &pb::Dataset) -> Result<(), TxError> {

@@ -15,6 +15,7 @@ mod msgs;
 mod params;
 mod query;
 mod schedule;
+pub mod settle;
 pub mod split;
 pub mod state_key;
 
@@ -22,6 +23,10 @@ pub use datasets::{denom, HASH_LEN, MAX_URI_LEN, METADATA_KEYS};
 pub use error::*;
 pub use genesis::{export_proto, import_proto, SEQUENCES};
 pub use keeper::{DataRead, DataWrite};
+pub use msgs::{
+    BondPoolValidator, Contribute, CreatePool, ScoreContribution, CONTRIBUTION_SEQ,
+    MAX_EPOCH_LENGTH, POOL_SEQ,
+};
 pub use msgs::{
     BuyAccess, DeliverKey, PublishDataset, RedeemAccess, UpdateDataset, UpdateParams, DATASET_SEQ,
     GRANT_SEQ, MAX_WRAPPED_KEY_BYTES,
@@ -52,6 +57,10 @@ impl Module for DataModule {
         router.add_msg::<pb::MsgBuyAccess, BuyAccess>();
         router.add_msg::<pb::MsgRedeemAccess, RedeemAccess>();
         router.add_msg::<pb::MsgDeliverKey, DeliverKey>();
+        router.add_msg::<pb::MsgCreatePool, CreatePool>();
+        router.add_msg::<pb::MsgBondPoolValidator, BondPoolValidator>();
+        router.add_msg::<pb::MsgContribute, Contribute>();
+        router.add_msg::<pb::MsgScoreContribution, ScoreContribution>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -83,3 +92,5 @@ mod tests_buy;
 mod tests_datasets;
 #[cfg(test)]
 mod tests_grants;
+#[cfg(test)]
+mod tests_pools;

@@ -13,7 +13,8 @@ use crate::{events, state_key, MODULE_ACCOUNT};
 pub const MAX_REFUNDS_PER_BLOCK: usize = 256;
 
 pub(crate) fn end_block(ctx: &mut Ctx) -> Result<(), TxError> {
-    refunds(ctx)
+    refunds(ctx)?;
+    crate::settle::end_block(ctx)
 }
 
 fn refunds(ctx: &mut Ctx) -> Result<(), TxError> {

@@ -80,4 +80,80 @@ pub fn delivery_queue_through(height: u64) -> Vec<u8> {
     deai_framework::keys::through(MODULE_NAME, "delivery_due", height)
 }
 
+pub fn pool(id: u64) -> Vec<u8> {
+    k("pool").u64(id).build()
+}
+
+pub fn pools() -> Vec<u8> {
+    k("pool").build()
+}
+
+/// A pool by the height whose `end_block` settles its current epoch.
+pub fn pool_due(height: u64, pool: u64) -> Vec<u8> {
+    k("pool_due").u64(height).u64(pool).build()
+}
+
+pub fn pool_queue() -> Vec<u8> {
+    k("pool_due").build()
+}
+
+pub fn pool_queue_through(height: u64) -> Vec<u8> {
+    deai_framework::keys::through(MODULE_NAME, "pool_due", height)
+}
+
+/// Contributions of a pool's current epoch (value: u64 BE), bounded by
+/// max_contributions_per_epoch.
+pub fn epoch_count(pool: u64) -> Vec<u8> {
+    k("epoch_count").u64(pool).build()
+}
+
+pub fn pool_validator(pool: u64, validator: &Address) -> Vec<u8> {
+    k("pool_validator").u64(pool).addr(validator).build()
+}
+
+pub fn pool_validators_of(pool: u64) -> Vec<u8> {
+    k("pool_validator").u64(pool).build()
+}
+
+pub fn all_pool_validators() -> Vec<u8> {
+    k("pool_validator").build()
+}
+
+pub fn contribution(id: u64) -> Vec<u8> {
+    k("contribution").u64(id).build()
+}
+
+pub fn contributions() -> Vec<u8> {
+    k("contribution").build()
+}
+
+pub fn contribution_by_epoch(pool: u64, epoch: u64, id: u64) -> Vec<u8> {
+    k("contribution_epoch").u64(pool).u64(epoch).u64(id).build()
+}
+
+pub fn contributions_of_epoch(pool: u64, epoch: u64) -> Vec<u8> {
+    k("contribution_epoch").u64(pool).u64(epoch).build()
+}
+
+pub fn contributions_of_pool(pool: u64) -> Vec<u8> {
+    k("contribution_epoch").u64(pool).build()
+}
+
+/// The contribution that holds a content hash, across all pools, forever (value: its id).
+pub fn content(sha256: &[u8]) -> Vec<u8> {
+    k("content").tail(sha256).build()
+}
+
+pub fn score(contribution: u64, validator: &Address) -> Vec<u8> {
+    k("score").u64(contribution).addr(validator).build()
+}
+
+pub fn scores_of(contribution: u64) -> Vec<u8> {
+    k("score").u64(contribution).build()
+}
+
+pub fn all_scores() -> Vec<u8> {
+    k("score").build()
+}
+
 pub use deai_framework::keys::trailing_id;

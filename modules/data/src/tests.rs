@@ -73,8 +73,19 @@ pub(crate) fn assert_reconciles(s: &MemStore) {
     use deai_bank::BankRead;
     let exported = DataModule.export_genesis(s).unwrap();
     let g = import_proto(&exported).unwrap();
-    let coins = g.datasets.iter().filter_map(|d| d.deposit.clone());
-    let coins: Vec<_> = coins.filter(|c| c.amount != "0").collect();
+    let coins: Vec<_> = g
+        .datasets
+        .iter()
+        .filter_map(|d| d.deposit.clone())
+        .chain(g.pools.iter().filter_map(|p| p.balance.clone()))
+        .chain(
+            g.contributions
+                .iter()
+                .filter(|c| !c.settled)
+                .filter_map(|c| c.stake.clone()),
+        )
+        .chain(g.pool_validators.iter().filter_map(|v| v.stake.clone()))
+        .collect();
     testing::assert_holds(coins, |denom| {
         s.module_balance(MODULE_ACCOUNT, denom).unwrap()
     });

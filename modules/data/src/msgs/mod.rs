@@ -18,10 +18,16 @@ use crate::{events, state_key, MODULE_NAME};
 mod buy;
 mod dataset;
 mod grant;
+mod pool;
 
 pub use buy::BuyAccess;
 pub use dataset::{PublishDataset, UpdateDataset, DATASET_SEQ};
 pub use grant::{DeliverKey, RedeemAccess, GRANT_SEQ, MAX_WRAPPED_KEY_BYTES};
+pub(crate) use pool::{check_pool, settle_height};
+pub use pool::{
+    BondPoolValidator, Contribute, CreatePool, ScoreContribution, CONTRIBUTION_SEQ,
+    MAX_EPOCH_LENGTH, POOL_SEQ,
+};
 
 pub(crate) fn load_dataset(ctx: &Ctx, id: u64) -> Result<pb::Dataset, TxError> {
     ctx.get_dataset(id)?
