@@ -11,6 +11,10 @@ use crate::{state_key, MODULE_NAME};
 
 pub(crate) use deai_framework::records::stored_addr;
 
+pub(crate) fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, TxError> {
+    records::decode(MODULE_NAME, bytes)
+}
+
 pub trait DataRead: StateRead {
     fn data_params(&self) -> Result<Params, TxError> {
         records::params(MODULE_NAME, self, &state_key::params(), Params::from_proto)
@@ -77,6 +81,16 @@ pub trait DataRead: StateRead {
             MODULE_NAME,
             self,
             &state_key::scores_of(contribution),
+            MAX_POOL_VALIDATORS_CAP as usize,
+        )
+    }
+
+    /// A pool's validator bonds (at most MAX_POOL_VALIDATORS_CAP).
+    fn pool_validators_of(&self, pool: u64) -> Result<Vec<pb::PoolValidator>, TxError> {
+        records::all_under(
+            MODULE_NAME,
+            self,
+            &state_key::pool_validators_of(pool),
             MAX_POOL_VALIDATORS_CAP as usize,
         )
     }
@@ -171,6 +185,11 @@ pub trait DataWrite: StateWrite {
     }
 
     fn put_dataset(&mut self, d: &pb::Dataset) -> Result<(), TxError> {
+        let publisher = stored_addr(&d.publisher)?;
+        self.put(
+            state_key::dataset_by_publisher(&publisher, d.id),
+            Vec::new(),
+        )?;
         self.put(state_key::dataset(d.id), d.encode_to_vec())
     }
 

@@ -94,3 +94,5 @@ mod tests_datasets;
 mod tests_grants;
 #[cfg(test)]
 mod tests_pools;
+#[cfg(test)]
+mod tests_queries;

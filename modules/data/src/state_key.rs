@@ -34,6 +34,14 @@ pub fn datasets() -> Vec<u8> {
     k("dataset").build()
 }
 
+pub fn dataset_by_publisher(publisher: &Address, id: u64) -> Vec<u8> {
+    k("dataset_publisher").addr(publisher).u64(id).build()
+}
+
+pub fn datasets_of_publisher(publisher: &Address) -> Vec<u8> {
+    k("dataset_publisher").addr(publisher).build()
+}
+
 /// Dispenser tokens given to an address of a dataset, ever (value: a `Dispensed` record).
 pub fn dispensed(dataset: u64, to: &Address) -> Vec<u8> {
     k("dispensed").u64(dataset).addr(to).build()
