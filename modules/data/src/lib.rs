@@ -95,4 +95,6 @@ mod tests_grants;
 #[cfg(test)]
 mod tests_pools;
 #[cfg(test)]
+mod tests_prop;
+#[cfg(test)]
 mod tests_queries;
