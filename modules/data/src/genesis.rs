@@ -253,7 +253,6 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         next_grant_id: state.sequence(SEQUENCES[1])?,
         next_pool_id: state.sequence(SEQUENCES[2])?,
         next_contribution_id: state.sequence(SEQUENCES[3])?,
-        ..Default::default()
     };
     export_proto(&g)
 }

@@ -121,6 +121,16 @@ fn publish_rejections() {
             },
             data(ERR_BAD_URI),
         ),
+        (
+            pb::MsgPublishDataset {
+                provider: Some(pb::Provider {
+                    address: deai_auth::module_address(MODULE_ACCOUNT).to_bech32(),
+                    host_uri: "https://p.example".into(),
+                }),
+                ..publish_msg(PRICE, pb::Access::Open)
+            },
+            data(ERR_BLOCKED_RECIPIENT),
+        ),
     ];
     for (msg, want) in cases {
         assert_eq!(code(exec_at(&mut s, 1, msg.clone())), want, "{msg:?}");

@@ -2,7 +2,7 @@
 
 use cosmos_sdk_proto::Any;
 
-use deai_bank::BankWrite;
+use deai_bank::{BankRead, BankWrite};
 use deai_framework::{sdk, Address, Coin, Ctx, Message, TxError};
 use deai_proto::data::v1 as pb;
 
@@ -69,6 +69,10 @@ impl Message for PublishDataset {
         let params = ctx.data_params()?;
         let name = check_metadata(&self.metadata, params.max_metadata_bytes)?;
         check_price(&params, &self.price)?;
+        // Purchases pay the provider: a module account could never be paid.
+        if ctx.is_blocked_address(&self.provider)? {
+            return Err(DataError::BlockedRecipient(self.provider.to_bech32()).into());
+        }
         let deposit = params.publisher_deposit.clone();
         if deposit.amount > 0 {
             let transfers =

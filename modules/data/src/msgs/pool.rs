@@ -179,7 +179,7 @@ impl TryFrom<pb::MsgBondPoolValidator> for BondPoolValidator {
 /// Whether `who` is named by `pool`.
 fn named(pool: &pb::Pool, who: &Address) -> bool {
     let who = who.to_bech32();
-    pool.validators.iter().any(|v| *v == who)
+    pool.validators.contains(&who)
 }
 
 impl Message for BondPoolValidator {
@@ -349,10 +349,14 @@ impl Message for ScoreContribution {
             }
             .into());
         }
-        let bonded = ctx
+        let bond = ctx
             .get_pool_validator(pool.id, &self.validator)?
-            .and_then(|v| v.stake)
-            .is_some_and(|s| s.amount != "0");
+            .and_then(|v| v.stake);
+        let bonded = bond
+            .as_ref()
+            .map(Coin::from_proto)
+            .transpose()?
+            .is_some_and(|c| c.amount > 0);
         if !bonded {
             return Err(DataError::NotBonded {
                 pool: pool.id,
