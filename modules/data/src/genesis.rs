@@ -86,6 +86,10 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
             return Err(bad("size or denom".into()));
         }
         let deposit = coin(&d.deposit, "deposit")?;
+        // Even a spent deposit keeps the bond denom: refunds compare it with grant prices.
+        if deposit.denom != params.bond_denom() {
+            return Err(bad("deposit is not in the bond denom".into()));
+        }
         if deposit.amount > 0 {
             add(deposit, "deposit")?;
         }

@@ -307,4 +307,9 @@ fn genesis_round_trips_every_record_kind_and_checks_the_module_account() {
     dup[MODULE_NAME]["next_contribution_id"] = "3".into();
     let e = testing::try_init_all(&modules(), &dup).unwrap_err();
     assert_eq!((e.codespace, e.code), data(ERR_INVALID_GENESIS));
+    let mut spent = app.clone();
+    spent[MODULE_NAME]["datasets"][0]["deposit"] =
+        serde_json::json!({"denom": "uatom", "amount": "0"});
+    let e = testing::try_init_all(&modules(), &spent).unwrap_err();
+    assert_eq!((e.codespace, e.code), data(ERR_INVALID_GENESIS));
 }
