@@ -23,13 +23,33 @@ pub struct SledKv {
 }
 
 impl SledKv {
+    /// Opens the store at `path`. sled's background threads can hold the directory's file
+    /// lock for a moment after the last handle drops, so a lock conflict is retried for up to
+    /// two seconds before it is reported (another live deaid on the same home still fails).
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(256 * 1024 * 1024)
-            .open()
-            .map_err(|e| anyhow::anyhow!("cannot open state at {}: {e}", path.display()))?;
-        Ok(Self { db })
+        const LOCK_RETRIES: u32 = 40;
+        let mut attempt = 0;
+        loop {
+            let opened = sled::Config::new()
+                .path(path)
+                .cache_capacity(256 * 1024 * 1024)
+                .open();
+            match opened {
+                Ok(db) => return Ok(Self { db }),
+                // sled reports a held lock as an `Other` I/O error with this message.
+                Err(sled::Error::Io(e))
+                    if e.to_string().starts_with("could not acquire lock")
+                        && attempt < LOCK_RETRIES =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => anyhow::bail!(
+                    "cannot open state at {}: {e} (is another deaid using this home?)",
+                    path.display()
+                ),
+            }
+        }
     }
 
     /// A store in a temporary directory that sled deletes on drop (tests, benches).

@@ -146,3 +146,25 @@ fn reopening_resumes_at_the_committed_version() {
     assert_eq!(s.root_hash(1).unwrap().0, root);
     assert_eq!(s.latest().get(b"k").unwrap(), Some(b"w".to_vec()));
 }
+
+#[test]
+fn a_store_reopens_right_after_its_last_handle_drops() {
+    // sled's background threads may still hold the file lock briefly after a drop; opening
+    // must wait for them rather than fail (this flaked in CI before the retry).
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0u64..20 {
+        let kv = SledKv::open(dir.path()).unwrap();
+        kv.write_batch(vec![(b"round".to_vec(), Some(round.to_be_bytes().to_vec()))])
+            .unwrap();
+    }
+    let kv = SledKv::open(dir.path()).unwrap();
+    assert_eq!(kv.get(b"round").unwrap(), Some(19u64.to_be_bytes().to_vec()));
+}
+
+#[test]
+fn a_store_held_by_a_live_handle_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = SledKv::open(dir.path()).unwrap();
+    let err = SledKv::open(dir.path()).err().expect("second open must fail");
+    assert!(err.to_string().contains("another deaid"), "{err}");
+}
