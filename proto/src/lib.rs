@@ -25,6 +25,7 @@ pub const QUERY_SERVICES: &[&str] = &[
     "deai.compute.v1.Query",
     "deai.inference.v1.Query",
     "deai.training.v1.Query",
+    "deai.data.v1.Query",
 ];
 
 /// [`FILE_DESCRIPTOR_SET`] as a descriptor pool.

@@ -78,6 +78,7 @@ pub fn modules() -> Vec<Box<dyn Module>> {
         Box::new(deai_compute::ComputeModule),
         Box::new(deai_inference::InferenceModule),
         Box::new(deai_training::TrainingModule),
+        Box::new(deai_data::DataModule),
     ]
 }
 
