@@ -79,6 +79,8 @@ impl Default for ClientLimits {
 pub struct Client {
     base: String,
     limits: ClientLimits,
+    /// Sent with every request (a signed download request, for one).
+    headers: hyper::HeaderMap,
     http: hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -126,7 +128,22 @@ impl Client {
         connector.set_connect_timeout(Some(limits.connect_timeout));
         let http =
             hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector);
-        Ok(Client { base, limits, http })
+        Ok(Client {
+            base,
+            limits,
+            headers: hyper::HeaderMap::new(),
+            http,
+        })
+    }
+
+    /// This client, sending `name: value` with every request (replacing an earlier value).
+    pub fn with_header(mut self, name: &str, value: &str) -> Result<Client, ClientError> {
+        let name = hyper::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| ClientError::Http(format!("header name {name:?}: {e}")))?;
+        let value = hyper::header::HeaderValue::from_str(value)
+            .map_err(|e| ClientError::Http(format!("header {name}: {e}")))?;
+        self.headers.insert(name, value);
+        Ok(self)
     }
 
     pub fn limits(&self) -> &ClientLimits {
@@ -155,11 +172,12 @@ impl Client {
         } else {
             deadline.min(start + self.limits.idle_timeout)
         };
-        let req = Request::builder()
+        let mut req = Request::builder()
             .method(method)
             .uri(self.uri(d)?)
             .body(Full::new(body))
             .map_err(|e| ClientError::Http(e.to_string()))?;
+        req.headers_mut().extend(self.headers.clone());
         match tokio::time::timeout_at(head_by, self.http.request(req)).await {
             Err(_) => Err(ClientError::Timeout {
                 digest: *d,

@@ -2,7 +2,7 @@
 //! atomically and durably under a per-blob size limit and a total quota, served over
 //! HTTP (GET/HEAD/PUT) on loopback with bounded request times and concurrency, and a
 //! client that verifies every download as it streams it to disk. Access is decided by
-//! an [`AccessPolicy`], the seam where the on-chain grant check will plug in.
+//! an [`AccessPolicy`], the seam where the on-chain grant check plugs in.
 
 pub mod access;
 pub mod client;
@@ -11,7 +11,7 @@ pub mod server;
 pub mod store;
 mod writer;
 
-pub use access::{AccessDenied, AccessPolicy, AccessRequest, OpenAccess, Operation};
+pub use access::{AccessDenied, AccessPolicy, AccessRequest, DenyStatus, OpenAccess, Operation};
 pub use client::{Client, ClientError, ClientLimits};
 pub use serve::{bind_loopback, serve, serve_with, ServerLimits};
 pub use server::router;

@@ -15,7 +15,7 @@ use axum::{Extension, Router};
 use deai_worker_jobs::Digest;
 use http_body_util::BodyExt;
 
-use crate::access::{AccessPolicy, AccessRequest, Operation};
+use crate::access::{AccessPolicy, AccessRequest, DenyStatus, Operation};
 use crate::serve::RequestDeadline;
 use crate::store::{AsyncBlobWriter, Store, StoreError};
 
@@ -59,10 +59,16 @@ async fn admit(
         digest,
         headers: headers.clone(),
     };
-    s.access
-        .check(&request)
-        .await
-        .map_err(|e| error(StatusCode::FORBIDDEN, e.to_string()))?;
+    s.access.check(&request).await.map_err(|e| {
+        let status = StatusCode::from_u16(e.status.http_status())
+            .unwrap_or(StatusCode::FORBIDDEN);
+        let mut r = error(status, e.to_string());
+        if e.status == DenyStatus::Unavailable {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        r
+    })?;
     Ok(digest)
 }
 

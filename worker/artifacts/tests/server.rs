@@ -120,7 +120,7 @@ impl AccessPolicy for WritersOnly {
     fn check<'a>(&'a self, r: &'a AccessRequest) -> AccessFuture<'a> {
         Box::pin(async move {
             if r.operation == Operation::Write && !r.headers.contains_key("x-deai-account") {
-                return Err(AccessDenied("writes need a signed request".into()));
+                return Err(AccessDenied::forbidden("writes need a signed request"));
             }
             Ok(())
         })
@@ -142,4 +142,41 @@ async fn the_access_policy_decides_each_request() {
         client.get(&Digest::of(b"x")).await.unwrap(),
         Bytes::from_static(b"x")
     );
+}
+
+/// Refuses reads without `x-test: ok` as 401 and with another value as 403; writes are 503.
+struct HeaderGate;
+
+impl AccessPolicy for HeaderGate {
+    fn check<'a>(&'a self, r: &'a AccessRequest) -> AccessFuture<'a> {
+        Box::pin(async move {
+            if r.operation == Operation::Write {
+                return Err(AccessDenied::unavailable("try later"));
+            }
+            match r.headers.get("x-test").map(|v| v.as_bytes()) {
+                None => Err(AccessDenied::unauthorized("no header")),
+                Some(b"ok") => Ok(()),
+                Some(_) => Err(AccessDenied::forbidden("not yours")),
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_carry_their_status_and_the_client_sends_its_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path(), 1 << 20).unwrap());
+    let d = store.put_bytes(None, b"secret").unwrap().digest;
+    let client = start(store.clone(), Arc::new(HeaderGate)).await;
+    let status = |e: ClientError| match e {
+        ClientError::Status { status, .. } => status.as_u16(),
+        e => panic!("{e}"),
+    };
+    assert_eq!(status(client.get(&d).await.unwrap_err()), 401);
+    let wrong = client.clone().with_header("x-test", "no").unwrap();
+    assert_eq!(status(wrong.get(&d).await.unwrap_err()), 403);
+    let ok = client.clone().with_header("x-test", "ok").unwrap();
+    assert_eq!(ok.get(&d).await.unwrap(), Bytes::from_static(b"secret"));
+    assert_eq!(status(ok.put(Bytes::from_static(b"y")).await.unwrap_err()), 503);
+    assert!(client.clone().with_header("bad header", "x").is_err());
 }
