@@ -230,6 +230,11 @@ impl ReplayGuard {
         self.order.is_empty()
     }
 
+    /// Whether `signature` is recorded (without recording it).
+    pub fn contains(&self, signature: &[u8; 64]) -> bool {
+        self.seen.contains(signature)
+    }
+
     /// Records `signature`; [`RequestError::Replay`] if it is already recorded.
     pub fn check_and_insert(&mut self, signature: &[u8; 64]) -> Result<(), RequestError> {
         if self.seen.contains(signature) {
