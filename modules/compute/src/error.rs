@@ -115,6 +115,22 @@ pub enum ComputeError {
     NoCheckpoints,
     #[error("provider {0} referees a pending audit")]
     RefereesPendingAudit(String),
+    #[error("dataset {0} not found")]
+    DatasetNotFound(u64),
+    #[error("dataset {0} is not compute_to_data")]
+    DatasetNotComputeToData(u64),
+    #[error("dataset {0} is disabled")]
+    DatasetDisabled(u64),
+    #[error("the spec's dataset sha256 is not the content_sha256 of dataset {dataset}: {why}")]
+    DatasetHashMismatch { dataset: u64, why: String },
+    #[error("only the provider of dataset {dataset} may bid on compute-to-data order {order}, not {signer}")]
+    NotDatasetProvider {
+        signer: String,
+        order: u64,
+        dataset: u64,
+    },
+    #[error("compute-to-data order: {0}")]
+    ComputeToDataTerms(String),
 }
 
 pub const ERR_NOT_OWNER: u32 = 2;
@@ -171,6 +187,12 @@ pub const ERR_AUDIT_SEGMENT_MISMATCH: u32 = 52;
 pub const ERR_RESULT_HASH_NOT_CHAIN_HEAD: u32 = 53;
 pub const ERR_NO_CHECKPOINTS: u32 = 54;
 pub const ERR_REFEREES_PENDING_AUDIT: u32 = 55;
+pub const ERR_DATASET_NOT_FOUND: u32 = 56;
+pub const ERR_DATASET_NOT_COMPUTE_TO_DATA: u32 = 57;
+pub const ERR_DATASET_DISABLED: u32 = 58;
+pub const ERR_DATASET_HASH_MISMATCH: u32 = 59;
+pub const ERR_NOT_DATASET_PROVIDER: u32 = 60;
+pub const ERR_COMPUTE_TO_DATA_TERMS: u32 = 61;
 
 impl ComputeError {
     pub fn code(&self) -> u32 {
@@ -230,6 +252,12 @@ impl ComputeError {
             ResultHashNotChainHead => ERR_RESULT_HASH_NOT_CHAIN_HEAD,
             NoCheckpoints => ERR_NO_CHECKPOINTS,
             RefereesPendingAudit(_) => ERR_REFEREES_PENDING_AUDIT,
+            DatasetNotFound(_) => ERR_DATASET_NOT_FOUND,
+            DatasetNotComputeToData(_) => ERR_DATASET_NOT_COMPUTE_TO_DATA,
+            DatasetDisabled(_) => ERR_DATASET_DISABLED,
+            DatasetHashMismatch { .. } => ERR_DATASET_HASH_MISMATCH,
+            NotDatasetProvider { .. } => ERR_NOT_DATASET_PROVIDER,
+            ComputeToDataTerms(_) => ERR_COMPUTE_TO_DATA_TERMS,
         }
     }
 }

@@ -56,6 +56,25 @@ pub fn order_created(o: &pb::Order, deposit: &Coin) -> Event {
     })
 }
 
+/// A compute-to-data order's access fee, split as a data purchase (no consume market).
+pub fn access_fee_paid(o: &pb::Order, fee: &Coin, s: &deai_data::split::Split) -> Event {
+    let c = |amount: u128| {
+        Some(cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+            denom: fee.denom.clone(),
+            amount: amount.to_string(),
+        })
+    };
+    typed_event(&pb::EventAccessFeePaid {
+        order_id: o.id,
+        dataset_id: o.dataset_id,
+        amount: Some(fee.to_proto()),
+        to_publisher: c(s.to_publisher),
+        to_provider: c(s.to_provider),
+        to_publish_market: c(s.to_publish_market),
+        to_community_pool: c(s.to_community_pool),
+    })
+}
+
 pub fn order_deposited(order_id: u64, depositor: &Address, amount: &Coin, balance: &Coin) -> Event {
     typed_event(&pb::EventOrderDeposited {
         order_id,

@@ -44,6 +44,32 @@ fn coin(
     deai_framework::genesis::required_coin(c, what, invalid)
 }
 
+/// A compute-to-data order (dataset_id ≠ 0) has an access fee in its price's denom, the
+/// terms of one (redundancy 1, verification none), and has paid the fee iff it was leased
+/// (an open order has not; a leased, disputed or completed one has; a closed one either).
+/// Any other order has neither fee nor payment.
+fn check_access_fee(o: &pb::Order) -> Result<(), TxError> {
+    let bad = |why: &str| invalid(format!("order {}: {why}", o.id));
+    if o.dataset_id == 0 {
+        if o.access_fee.is_some() || o.access_paid_at != 0 {
+            return Err(bad("an access fee without a dataset"));
+        }
+        return Ok(());
+    }
+    let fee = coin(&o.access_fee, "access fee")?;
+    if fee.denom != coin(&o.max_price_per_block, "max_price_per_block")?.denom {
+        return Err(bad("access fee denom"));
+    }
+    crate::c2d::check_terms(o.redundancy, &o.verification.clone().unwrap_or_default())
+        .map_err(|e| bad(&e.to_string()))?;
+    let open = o.state == pb::OrderState::Open as i32;
+    let closed = o.state == pb::OrderState::Closed as i32;
+    if (open && o.access_paid_at != 0) || (!open && !closed && o.access_paid_at == 0) {
+        return Err(bad("access fee paid out of step with its state"));
+    }
+    Ok(())
+}
+
 pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), TxError> {
     let g = import_proto(json)?;
     let params = deai_framework::genesis::params(&g.params, Params::from_proto)?;
@@ -105,6 +131,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         {
             return Err(invalid(format!("order {}: bad spec or redundancy", o.id)));
         }
+        check_access_fee(o)?;
         state.put_order(o)?;
     }
     for e in &g.escrow_accounts {
@@ -123,6 +150,17 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         let price = coin(&o.max_price_per_block, "max_price_per_block")?;
         if balance.denom != price.denom {
             return Err(invalid(format!("escrow of order {}: denom", e.order_id)));
+        }
+        // An unpaid access fee is part of the balance until the order is leased.
+        let unpaid = match (&o.access_fee, o.access_paid_at) {
+            (Some(fee), 0) if o.dataset_id != 0 => coin(&Some(fee.clone()), "access fee")?.amount,
+            _ => 0,
+        };
+        if o.state == pb::OrderState::Open as i32 && balance.amount < unpaid {
+            return Err(invalid(format!(
+                "escrow of order {}: below its unpaid access fee",
+                e.order_id
+            )));
         }
         held.add(&balance)?;
         state.put_escrow(e)?;
@@ -369,7 +407,6 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         next_bid_id: state.sequence(SEQUENCES[1])?,
         next_lease_id: state.sequence(SEQUENCES[2])?,
         next_audit_id: state.sequence(SEQUENCES[3])?,
-        ..Default::default()
     };
     export_proto(&g)
 }

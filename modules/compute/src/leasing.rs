@@ -117,6 +117,8 @@ pub(crate) fn lease_order(
         ctx.emit(events::lease_created(&lease));
         lease_ids.push(id);
     }
+    // Compute-to-data: the provider is now committed to the job; the access is paid.
+    crate::c2d::pay_access(ctx, &mut order)?;
     order.state = OrderState::Leased as i32;
     ctx.put_order(&order)?;
     ctx.emit(events::order_leased(order.id, lease_ids.clone(), automatic));

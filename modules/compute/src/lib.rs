@@ -17,6 +17,7 @@
 //! rest to the lease's `unwithdrawn`, which its provider collects.
 
 mod audits;
+mod c2d;
 mod error;
 pub mod events;
 mod genesis;
@@ -107,6 +108,8 @@ mod tests;
 mod tests_audits;
 #[cfg(test)]
 mod tests_bids;
+#[cfg(test)]
+mod tests_c2d;
 #[cfg(test)]
 mod tests_leases;
 #[cfg(test)]

@@ -82,9 +82,12 @@ pub(crate) fn conclude(ctx: &mut Ctx, order_id: u64) -> Result<bool, TxError> {
             results.push(r);
         }
     }
+    // A compute-to-data order is never audited (no referee has its data); its creation
+    // requires `none`, and this holds even for a state imported from elsewhere.
     let mode = order
         .verification
         .as_ref()
+        .filter(|_| order.dataset_id == 0)
         .map(|v| v.mode)
         .unwrap_or(VerificationMode::None as i32);
     let Some(first) = results.first().cloned() else {

@@ -187,6 +187,7 @@ impl Message for CreateBid {
             }
             .into());
         }
+        crate::c2d::check_bidder(ctx, &order, &self.provider)?;
         check_match(ctx, &provider, &order)?;
         if !has_capacity(&provider, &order.resources.unwrap_or_default()) {
             return Err(ComputeError::NoCapacity.into());

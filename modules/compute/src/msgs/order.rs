@@ -103,6 +103,8 @@ pub struct CreateOrder {
     pub verification: pb::Verification,
     pub bid_window: u64,
     pub max_blocks: u64,
+    /// Compute-to-data: the dataset the job runs next to (0: none).
+    pub dataset_id: u64,
 }
 
 impl TryFrom<pb::MsgCreateOrder> for CreateOrder {
@@ -147,6 +149,9 @@ impl TryFrom<pb::MsgCreateOrder> for CreateOrder {
         }
         let verification = m.verification.unwrap_or_default();
         check_verification(&verification, m.redundancy)?;
+        if m.dataset_id != 0 {
+            crate::c2d::check_terms(m.redundancy, &verification)?;
+        }
         Ok(Self {
             owner,
             spec: m.spec,
@@ -160,6 +165,7 @@ impl TryFrom<pb::MsgCreateOrder> for CreateOrder {
             verification,
             bid_window: m.bid_window,
             max_blocks: m.max_blocks,
+            dataset_id: m.dataset_id,
         })
     }
 }
@@ -207,7 +213,24 @@ impl Message for CreateOrder {
         let height = ctx.block.height;
         // bid_window <= max_bid_window (a u64 param), so saturating only at the end of time.
         let bid_deadline = height.saturating_add(self.bid_window);
-        let transfers = ctx.send_to_module(&self.owner, MODULE_NAME, &coins_of(&self.deposit)?)?;
+        // Compute-to-data: one access is escrowed on top of the deposit (paid at leasing).
+        let access_fee = match self.dataset_id {
+            0 => None,
+            id => Some(crate::c2d::access_fee(
+                ctx,
+                id,
+                &self.spec,
+                &self.deposit.denom,
+            )?),
+        };
+        let mut escrowed = self.deposit.clone();
+        if let Some(fee) = &access_fee {
+            escrowed.amount = escrowed
+                .amount
+                .checked_add(fee.amount)
+                .ok_or_else(|| deai_framework::sdk::overflow("deposit + access fee overflows"))?;
+        }
+        let transfers = ctx.send_to_module(&self.owner, MODULE_NAME, &coins_of(&escrowed)?)?;
         emit_all(ctx, transfers);
         let id = ctx.next_id(ORDER_SEQ)?;
         let order = pb::Order {
@@ -228,12 +251,15 @@ impl Message for CreateOrder {
             bid_deadline,
             bid_count: 0,
             result_hash: Vec::new(),
+            dataset_id: self.dataset_id,
+            access_fee: access_fee.as_ref().map(Coin::to_proto),
+            access_paid_at: 0,
         };
         ctx.put_order(&order)?;
         ctx.put_escrow(&pb::EscrowAccount {
             order_id: id,
             owner: order.owner.clone(),
-            balance: Some(self.deposit.to_proto()),
+            balance: Some(escrowed.to_proto()),
             transferred: Some(Coin::new(self.deposit.denom.clone(), 0)?.to_proto()),
             settled_at: height,
             state: EscrowState::Open as i32,

@@ -3,7 +3,7 @@
 
 use cosmos_sdk_proto::Any;
 
-use deai_bank::{BankRead, BankWrite, COMMUNITY_POOL};
+use deai_bank::BankWrite;
 use deai_framework::dec::Dec;
 use deai_framework::{sdk, Address, Coin, Ctx, Message, TxError};
 use deai_proto::data::v1 as pb;
@@ -11,7 +11,7 @@ use deai_proto::data::v1 as pb;
 use super::{coins_of, emit_all, load_dataset, required_coin, response, sender_event};
 use crate::error::DataError;
 use crate::keeper::{DataRead, DataWrite};
-use crate::split::split;
+use crate::split::{pay_split, Blocked};
 use crate::{events, MODULE_ACCOUNT, MODULE_NAME};
 
 #[derive(Debug)]
@@ -47,26 +47,6 @@ impl TryFrom<pb::MsgBuyAccess> for BuyAccess {
             consume_market_fee,
         })
     }
-}
-
-/// Pays `amount` of `denom` from `from` to `to` (nothing when 0); a module account recipient
-/// is refused, as MsgSend refuses it (coins sent there would be outside any module's books).
-fn pay(
-    ctx: &mut Ctx,
-    from: &Address,
-    to: &Address,
-    denom: &str,
-    amount: u128,
-) -> Result<(), TxError> {
-    if amount == 0 {
-        return Ok(());
-    }
-    if ctx.is_blocked_address(to)? {
-        return Err(DataError::BlockedRecipient(to.to_bech32()).into());
-    }
-    let transfers = ctx.send_coins(from, to, &coins_of(&Coin::new(denom, amount)?)?)?;
-    emit_all(ctx, transfers);
-    Ok(())
 }
 
 impl Message for BuyAccess {
@@ -117,33 +97,19 @@ impl Message for BuyAccess {
             .amount
             .checked_mul(u128::from(self.count))
             .ok_or_else(|| sdk::overflow("payment overflows"))?;
-        let s = split(&params, self.consume_market_fee, total)?;
         let denom = price.denom.as_str();
-        let provider = d
-            .provider
+        let consume_market = self
+            .consume_market
             .as_ref()
-            .ok_or_else(|| sdk::internal("dataset without a provider"))?;
-        pay(
+            .map(|m| (m, self.consume_market_fee));
+        let s = pay_split(
             ctx,
             &self.buyer,
-            &Address::from_bech32(&provider.address)?,
+            &d,
             denom,
-            s.to_provider,
-        )?;
-        match &params.publish_market {
-            Some(m) => pay(ctx, &self.buyer, m, denom, s.to_publish_market)?,
-            None => to_community_pool(ctx, &self.buyer, denom, s.to_publish_market)?,
-        }
-        if let Some(m) = &self.consume_market {
-            pay(ctx, &self.buyer, m, denom, s.to_consume_market)?;
-        }
-        to_community_pool(ctx, &self.buyer, denom, s.to_community_pool)?;
-        pay(
-            ctx,
-            &self.buyer,
-            &Address::from_bech32(&d.publisher)?,
-            denom,
-            s.to_publisher,
+            total,
+            consume_market,
+            Blocked::Fail,
         )?;
 
         // Datatokens: minted into the module account (the minter), then paid to the buyer.
@@ -176,19 +142,4 @@ impl BuyAccess {
             .ok_or(DataError::DispenserCap { dataset, cap, had })?;
         ctx.set_dispensed(dataset, &self.buyer, now)
     }
-}
-
-fn to_community_pool(
-    ctx: &mut Ctx,
-    from: &Address,
-    denom: &str,
-    amount: u128,
-) -> Result<(), TxError> {
-    if amount == 0 {
-        return Ok(());
-    }
-    let transfers =
-        ctx.send_to_module(from, COMMUNITY_POOL, &coins_of(&Coin::new(denom, amount)?)?)?;
-    emit_all(ctx, transfers);
-    Ok(())
 }
