@@ -150,6 +150,11 @@ pub struct CreateOrder {
     /// Blocks the job may run at most.
     #[arg(long)]
     pub max_blocks: u64,
+    /// Compute-to-data: the id of a compute_to_data dataset (the spec's dataset). Only its
+    /// provider may bid; one access (its price) is escrowed on top of --deposit. Needs
+    /// redundancy 1 and verification none.
+    #[arg(long = "dataset", value_name = "ID", value_parser = clap::value_parser!(u64).range(1..))]
+    pub dataset: Option<u64>,
 }
 
 /// The MsgCreateOrder of `args` for the spec bytes `spec`.
@@ -171,6 +176,13 @@ pub fn build_create_order(
         (_, Some(_)) => anyhow::bail!("--spot-check-rate is only for --verification spot_check"),
         (_, None) => String::new(),
     };
+    // The chain refuses these too (compute code 61); say so before a fee is spent.
+    if args.dataset.is_some() && (args.redundancy != 1 || mode != pb::VerificationMode::None) {
+        anyhow::bail!(
+            "--dataset (compute-to-data) needs --redundancy 1 and --verification none: \
+             only the dataset's provider can bid and no referee can replay without the data"
+        );
+    }
     let auditor_match = match args.auditor_match {
         AuditorMatch::All => pb::AuditorMatch::AllOf,
         AuditorMatch::Any => pb::AuditorMatch::AnyOf,
@@ -194,6 +206,7 @@ pub fn build_create_order(
         }),
         bid_window: args.bid_window,
         max_blocks: args.max_blocks,
+        dataset_id: args.dataset.unwrap_or(0),
     })
 }
 

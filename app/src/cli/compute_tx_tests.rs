@@ -184,6 +184,26 @@ fn orders() {
 }
 
 #[test]
+fn compute_to_data_orders_name_their_dataset() {
+    assert_eq!(order("").unwrap().dataset_id, 0);
+    assert_eq!(order("--dataset 7").unwrap().dataset_id, 7);
+    for extra in [
+        "--dataset 7 --redundancy 2",
+        "--dataset 7 --verification redundant",
+    ] {
+        let e = order(extra).unwrap_err().to_string();
+        assert!(
+            e.contains("--redundancy 1 and --verification none"),
+            "{extra}: {e}"
+        );
+    }
+    for (extra, why) in [("--dataset 0", "0"), ("--dataset x", "x")] {
+        let e = order_args(extra).unwrap_err().to_string();
+        assert!(e.contains(why) && e.contains("--dataset"), "{extra}: {e}");
+    }
+}
+
+#[test]
 fn order_errors() {
     for (extra, why) in [
         ("--verification spot_check", "needs --spot-check-rate"),
