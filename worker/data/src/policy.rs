@@ -261,3 +261,7 @@ impl<S: GrantSource> AccessPolicy for GrantPolicy<S> {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;
