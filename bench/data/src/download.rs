@@ -1,0 +1,253 @@
+//! Part 3: the provider's side of a download. The ciphertext of part 2 is put in an
+//! artifact store and served by worker/artifacts' router and `serve` on 127.0.0.1, behind
+//! the access check of [`crate::policy`] and, for comparison, behind `OpenAccess`. Measured:
+//!
+//! - download throughput of the ciphertext with the artifacts client, into a store on disk
+//!   (`fetch_into`: streamed to a temp file, hashed, committed) and into memory (`get`);
+//! - the check's latency at the server: the policy's `check` called directly, and a whole
+//!   signed HEAD and GET of a tiny blob (a fresh connection each, as the server keeps none).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use deai_worker_artifacts::{
+    AccessPolicy, AccessRequest, Client, ClientLimits, OpenAccess, Operation, Store,
+};
+use deai_worker_data::DOWNLOAD_HEADER;
+use deai_worker_jobs::Digest;
+
+use deai_bench_common::stats::percentile;
+
+use crate::crypto::{Files, Throughput};
+use crate::policy::{self, Grantee, SignatureCheck};
+
+/// The tiny blob of the latency runs.
+const TINY: usize = 1024;
+
+/// p50 and p99 of one latency.
+pub struct Latency {
+    pub what: String,
+    pub samples: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+impl Latency {
+    fn of(what: String, times: &[Duration]) -> Result<Self> {
+        Ok(Self {
+            what,
+            samples: times.len(),
+            p50: percentile(times, 50).context("no samples")?,
+            p99: percentile(times, 99).context("no samples")?,
+        })
+    }
+}
+
+pub struct Report {
+    /// What the server's check was.
+    pub check: &'static str,
+    pub downloads: Vec<Throughput>,
+    pub latency: Vec<Latency>,
+}
+
+/// A server on 127.0.0.1 and how to reach it.
+struct Server {
+    base: String,
+    check: &'static str,
+    signed: bool,
+}
+
+async fn start(store: &Store, access: Arc<dyn AccessPolicy>) -> Result<SocketAddr> {
+    let listener = deai_worker_artifacts::bind_loopback(0).await?;
+    let addr = listener.local_addr()?;
+    let router = deai_worker_artifacts::router(Arc::new(store.clone()), access);
+    tokio::spawn(async move {
+        if let Err(e) = deai_worker_artifacts::serve(listener, router).await {
+            eprintln!("artifact server stopped: {e}");
+        }
+    });
+    Ok(addr)
+}
+
+/// Hands out fresh signed headers (one grant id each).
+struct Headers {
+    grantee: Grantee,
+    next: u64,
+}
+
+impl Headers {
+    fn next(&mut self) -> Result<String> {
+        self.next += 1;
+        self.grantee.header(self.next)
+    }
+}
+
+fn client(server: &Server, max_bytes: u64, headers: &mut Headers) -> Result<Client> {
+    let limits = ClientLimits {
+        max_bytes,
+        ..ClientLimits::default()
+    };
+    let c = Client::with_limits(&server.base, limits)?;
+    Ok(if server.signed {
+        c.with_header(DOWNLOAD_HEADER, &headers.next()?)?
+    } else {
+        c
+    })
+}
+
+async fn downloads(
+    server: &Server,
+    dir: &Path,
+    digest: &Digest,
+    files: &Files,
+    passes: usize,
+    headers: &mut Headers,
+) -> Result<Vec<Throughput>> {
+    let len = files.ciphertext_len;
+    let (mut to_disk, mut to_memory) = (Vec::new(), Vec::new());
+    for i in 0..passes.max(1) {
+        eprintln!(
+            "download ({}): pass {}/{}…",
+            server.check,
+            i + 1,
+            passes.max(1)
+        );
+        let root = dir.join(format!("grantee-{i}"));
+        let local = Store::open(&root, len)?;
+        let c = client(server, len, headers)?;
+        let t = Instant::now();
+        let out = c.fetch_into(digest, &local).await?;
+        to_disk.push(t.elapsed());
+        if out.size != len || !out.created {
+            bail!("fetch_into stored {} bytes of {len}", out.size);
+        }
+        drop(local);
+        std::fs::remove_dir_all(&root)?;
+        let c = client(server, len, headers)?;
+        let t = Instant::now();
+        let bytes = c.get(digest).await?;
+        to_memory.push(t.elapsed());
+        if bytes.len() as u64 != len {
+            bail!("get returned {} bytes of {len}", bytes.len());
+        }
+    }
+    let label = |how: &str| format!("{how}, {}", server.check);
+    Ok(vec![
+        Throughput::of(label("fetch_into (disk)"), len, &to_disk)?,
+        Throughput::of(label("get (memory)"), len, &to_memory)?,
+    ])
+}
+
+/// Whole HEAD and GET requests of the tiny blob.
+async fn requests(
+    server: &Server,
+    tiny: &Digest,
+    samples: usize,
+    headers: &mut Headers,
+) -> Result<Vec<Latency>> {
+    let (mut head, mut get) = (Vec::new(), Vec::new());
+    for _ in 0..samples.max(1) {
+        let c = client(server, TINY as u64, headers)?;
+        let t = Instant::now();
+        let size = c.head(tiny).await?;
+        head.push(t.elapsed());
+        if size != Some(TINY as u64) {
+            bail!("HEAD of the tiny blob answered {size:?}");
+        }
+        let c = client(server, TINY as u64, headers)?;
+        let t = Instant::now();
+        let bytes = c.get(tiny).await?;
+        get.push(t.elapsed());
+        if bytes.len() != TINY {
+            bail!("GET of the tiny blob returned {} bytes", bytes.len());
+        }
+    }
+    let signed = if server.signed { "signed " } else { "" };
+    Ok(vec![
+        Latency::of(
+            format!("{signed}HEAD of a 1 KiB blob, {}", server.check),
+            &head,
+        )?,
+        Latency::of(
+            format!("{signed}GET of a 1 KiB blob, {}", server.check),
+            &get,
+        )?,
+    ])
+}
+
+/// The policy's check alone, on fresh signed requests.
+async fn checks(
+    access: &dyn AccessPolicy,
+    digest: &Digest,
+    samples: usize,
+    headers: &mut Headers,
+) -> Result<Latency> {
+    let mut requests = Vec::with_capacity(samples.max(1));
+    for _ in 0..samples.max(1) {
+        let mut h = http::HeaderMap::new();
+        h.insert(DOWNLOAD_HEADER, headers.next()?.parse()?);
+        requests.push(AccessRequest {
+            operation: Operation::Read,
+            digest: *digest,
+            headers: h,
+        });
+    }
+    let mut times = Vec::with_capacity(requests.len());
+    for r in &requests {
+        let t = Instant::now();
+        let verdict = access.check(r).await;
+        times.push(t.elapsed());
+        verdict.map_err(|e| anyhow!("the check refused a valid request: {e}"))?;
+    }
+    Latency::of(format!("check() alone, {}", policy::SHORT), &times)
+}
+
+/// Part 3 on the prepared files under `dir`.
+pub fn measure(dir: &Path, files: &Files, passes: usize, samples: usize) -> Result<Report> {
+    // The provider's store: the ciphertext and a tiny blob (blocking I/O, before the runtime).
+    let provider = Store::open(dir.join("provider"), files.ciphertext_len.max(TINY as u64))?;
+    let digest = provider.put_file(&files.ciphertext)?.digest;
+    let tiny_bytes: Vec<u8> = (0..TINY).map(|i| (i * 31 % 251) as u8).collect();
+    let tiny = provider.put_bytes(None, &tiny_bytes)?.digest;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let report = rt.block_on(async {
+        // Every request of the run is fresh: the guard never evicts one it should remember.
+        let capacity = 4 * (passes + samples) + 16;
+        let access: Arc<dyn AccessPolicy> = Arc::new(SignatureCheck::new(capacity));
+        let mut headers = Headers {
+            grantee: Grantee::new()?,
+            next: 0,
+        };
+        let checked = Server {
+            base: format!("http://{}", start(&provider, access.clone()).await?),
+            check: policy::SHORT,
+            signed: true,
+        };
+        let open = Server {
+            base: format!("http://{}", start(&provider, Arc::new(OpenAccess)).await?),
+            check: "OpenAccess",
+            signed: false,
+        };
+        let mut downloads_ = Vec::new();
+        let mut latency = vec![checks(access.as_ref(), &digest, samples, &mut headers).await?];
+        for server in [&checked, &open] {
+            downloads_.extend(downloads(server, dir, &digest, files, passes, &mut headers).await?);
+            eprintln!("download ({}): {samples} HEAD/GET pairs…", server.check);
+            latency.extend(requests(server, &tiny, samples, &mut headers).await?);
+        }
+        Ok::<_, anyhow::Error>(Report {
+            check: policy::label(),
+            downloads: downloads_,
+            latency,
+        })
+    })?;
+    rt.shutdown_timeout(Duration::from_secs(1));
+    Ok(report)
+}
