@@ -1,7 +1,9 @@
 //! Random sequences of provider, order, bid, lease, result and audit messages (and end
 //! blocks, which lease orders and expire audits) never create or lose a token: every balance
 //! sums to the supply, and the module account holds exactly Σ stakes + Σ escrows + Σ held
-//! bid deposits + Σ lease unwithdrawn + Σ deposits of pending audits.
+//! bid deposits + Σ lease unwithdrawn + Σ deposits of pending audits. Compute-to-data
+//! orders' access fees are held in their escrow until leased, then split to the unit:
+//! the publisher holds exactly Σ its shares, the community pool Σ its shares + Σ takes.
 
 use proptest::prelude::*;
 
@@ -11,6 +13,7 @@ use deai_proto::compute::v1 as pb;
 
 use crate::tests::*;
 use crate::tests_bids::{bid_id, bid_msg, matching_provider};
+use crate::tests_c2d::{publish_datasets, PUBLISHER};
 use crate::tests_leases::{lease_msg, typed};
 use crate::tests_orders::create_order_msg;
 use crate::tests_results::result_msg;
@@ -44,6 +47,9 @@ enum Op {
     Audit(u8, bool, Option<usize>),
     /// Like Round, on a spot_check order at rate 0.5.
     SpotRound(u8, u128, Vec<u128>),
+    /// A compute-to-data order on dataset 1 (provider 1) or 2 (open: refused); a bid by
+    /// provider `bidder` (only 1 may), leased by its owner or left to end_block.
+    C2dRound(u8, u128, u64, u8, bool),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -87,6 +93,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(u, r, p)| Op::Audit(u, r, p)),
         2 => (requester.clone(), 1u128..400, proptest::collection::vec(1u128..11, 2..4))
             .prop_map(|(u, d, p)| Op::SpotRound(u, d, p)),
+        3 => (requester.clone(), 1u128..400, 1u64..3, bidder.clone(), any::<bool>())
+            .prop_map(|(u, d, ds, b, by_owner)| Op::C2dRound(u, d, ds, b, by_owner)),
     ]
 }
 
@@ -217,6 +225,18 @@ fn apply(s: &mut MemStore, h: &mut u64, op: &Op) {
             }
             Ok(Vec::new())
         }
+        Op::C2dRound(u, deposit, dataset, bidder, by_owner) => {
+            let m = crate::tests_c2d::c2d_order_msg(u, deposit, dataset);
+            if let Ok(e) = exec_at(s, h0, m) {
+                let o = typed::<pb::EventOrderCreated>(&e)[0].order_id;
+                if let Ok(e) = exec_at(s, h0, bid_msg(bidder, o, 5)) {
+                    if by_owner {
+                        let _ = exec_at(s, h0, lease_msg(u, o, vec![bid_id(&e)]));
+                    }
+                }
+            }
+            Ok(Vec::new())
+        }
         Op::Advance(n) => {
             for _ in 0..n {
                 *h += 1;
@@ -252,7 +272,7 @@ fn check(s: &MemStore) {
     for denom in ["udeai", "uatom"] {
         let mut total = s.module_balance(MODULE_ACCOUNT, denom).unwrap()
             + s.module_balance(COMMUNITY_POOL, denom).unwrap();
-        for u in USERS {
+        for u in USERS.into_iter().chain([PUBLISHER]) {
             total += s.balance(&addr(u), denom).unwrap();
         }
         assert_eq!(total, s.supply_of(denom).unwrap(), "{denom}");
@@ -281,8 +301,33 @@ fn check(s: &MemStore) {
         .filter(|a| a.state == pb::AuditState::Expired as i32 && !a.verifier.is_empty())
         .map(|a| amount(&a.deposit))
         .sum();
+    // Access fees paid (compute-to-data orders once leased), split as data purchases: the
+    // publisher has exactly its shares, the pool its shares besides the takes.
+    let fees = deai_data::Params::default();
+    let (mut to_publisher, mut fee_to_pool) = (0u128, 0u128);
+    for o in g.orders.iter().filter(|o| o.dataset_id != 0) {
+        // Paid exactly when leased: never while open; always once leased (a closed order
+        // may have been leased or not).
+        match pb::OrderState::try_from(o.state).unwrap() {
+            pb::OrderState::Open => assert_eq!(o.access_paid_at, 0),
+            pb::OrderState::Closed => {}
+            _ => assert_ne!(o.access_paid_at, 0),
+        }
+        if o.access_paid_at != 0 {
+            let split = deai_data::split::split(
+                &fees,
+                deai_framework::dec::Dec::ZERO,
+                amount(&o.access_fee),
+            )
+            .unwrap();
+            assert_eq!(split.total(), Some(amount(&o.access_fee)));
+            to_publisher += split.to_publisher;
+            fee_to_pool += split.to_community_pool + split.to_publish_market;
+        }
+    }
+    assert_eq!(s.balance(&addr(PUBLISHER), "udeai").unwrap(), to_publisher);
     assert_eq!(
-        transferred + forfeited,
+        transferred + forfeited + fee_to_pool,
         to_leases + s.module_balance(COMMUNITY_POOL, "udeai").unwrap()
     );
     // A completed order has refunded its escrow; a disputed one holds it; every result is
@@ -323,13 +368,14 @@ fn check(s: &MemStore) {
         }
     }
     eprintln!(
-        "PROPSTAT results={} completed={} disputed={} audits={} resolved={} slashed={}",
+        "PROPSTAT results={} completed={} disputed={} audits={} resolved={} slashed={} c2d_paid={}",
         g.results.len(),
         g.orders.iter().filter(|o| o.state == 3).count(),
         g.orders.iter().filter(|o| o.state == 4).count(),
         g.audits.len(),
         g.audits.iter().filter(|a| a.state == 2).count(),
         g.leases.iter().filter(|l| l.state == 5).count(),
+        g.orders.iter().filter(|o| o.access_paid_at != 0).count(),
     );
     for r in &g.results {
         let l = g.leases.iter().find(|l| l.id == r.lease_id).unwrap();
@@ -342,6 +388,7 @@ proptest! {
     #[test]
     fn escrow_never_creates_or_loses_tokens(ops in proptest::collection::vec(op(), 1..60)) {
         let mut s = store();
+        publish_datasets(&mut s);
         // Three registered, audited providers, so that bids, leases and settlement happen.
         for u in [1, 2, 3] {
             matching_provider(&mut s, u);
