@@ -7,9 +7,11 @@
 //!
 //! A contribution that does not load (over the size bound, not the hash the chain names,
 //! not parseable in the schema's format, the wrong number of features, a label outside
-//! the model's classes) is [`Outcome::Rejected`] and scores 0. A problem with the pool's
+//! the model's classes) or that copies any row of the (public) validation file is
+//! [`Outcome::Rejected`] and scores 0. A problem with the pool's
 //! own files or the engine is an `Err`: no score is sent for it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use deai_worker_engine::data::{self, Dataset};
@@ -134,20 +136,39 @@ impl Progress for Cancellable<'_> {
     }
 }
 
-/// The validation file, loaded once.
+/// The validation file, checked once, with the digests of its rows.
 pub struct Validation {
     pub path: PathBuf,
     pub dataset: DatasetRef,
+    rows: HashSet<Digest>,
+}
+
+/// The digest of row `r` of `d`: its features' f32 bits and its label.
+fn row_digest(d: &Dataset, r: usize) -> Digest {
+    let mut bytes = Vec::with_capacity(d.cols * 4 + 8);
+    for f in &d.features[r * d.cols..(r + 1) * d.cols] {
+        bytes.extend_from_slice(&f.to_le_bytes());
+    }
+    bytes.extend_from_slice(&d.labels[r].to_le_bytes());
+    Digest::of(&bytes)
 }
 
 impl Validation {
     /// The validation file of `s` at `path`, checked (hash, format, fit) before use.
     pub fn open(s: &Schema, path: &Path) -> anyhow::Result<Validation> {
-        load(s, path, s.validation.sha256, MAX_POOL_FILE_BYTES)?;
+        let d = load(s, path, s.validation.sha256, MAX_POOL_FILE_BYTES)?;
         Ok(Validation {
             path: path.into(),
             dataset: s.data.dataset_ref(s.validation.sha256),
+            rows: (0..d.rows).map(|r| row_digest(&d, r)).collect(),
         })
+    }
+
+    /// How many rows of `d` are rows of the validation file (features and label equal).
+    pub fn copied_rows(&self, d: &Dataset) -> usize {
+        (0..d.rows)
+            .filter(|&r| self.rows.contains(&row_digest(d, r)))
+            .count()
     }
 }
 
@@ -195,6 +216,14 @@ pub fn score_contribution(
         Ok(c) => c,
         Err(e) => return Ok(Outcome::Rejected(format!("{e:#}"))),
     };
+    // The validation file is public (validators fetch it): its rows are not data.
+    let copied = v.copied_rows(&c);
+    if copied > 0 {
+        return Ok(Outcome::Rejected(format!(
+            "{copied} of its {} rows are rows of the validation file",
+            c.rows
+        )));
+    }
     let before = accuracy(s, current, v, seed, work, cancel)?;
     let union = concat(&[clone(current), c])?;
     let after = accuracy(s, &union, v, seed, work, cancel)?;

@@ -214,6 +214,11 @@ fn unusable_contributions_score_zero_without_training() {
     assert!(rejected(&p, Digest([7; 32]), 1 << 20).contains("sha256 is"));
     assert!(rejected(&p, Digest::of(&f.honest), 1000).contains("limit"));
     assert_eq!(score_file(&f.schema("x"), &f.path("wide.csv")).unwrap(), 0);
+    // Honest rows with one validation row slipped in.
+    let mut leak = f.honest.clone();
+    leak.extend_from_slice(&csv(1500..1501, None));
+    let (p, sha) = write("leak.csv", &leak);
+    assert!(rejected(&p, sha, 1 << 20).contains("1 of its 601 rows are rows of the validation"));
 }
 
 async fn serve_files(f: &Files) -> (TempDir, String) {
