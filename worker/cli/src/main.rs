@@ -3,6 +3,7 @@
 //! quantized inference. Every failure is one line on stderr and a non-zero exit.
 
 mod bench;
+mod data_cmd;
 mod engine_runner;
 mod fetch_cmd;
 mod inference_cmd;
@@ -182,6 +183,9 @@ enum Command {
     /// The training market's validator daemon (scores, weights, audits, aggregates, referee).
     #[command(subcommand)]
     Validator(training_cmd::ValidatorCommand),
+    /// The data market: publish a dataset, run its provider, fetch one.
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
 }
 
 impl Command {
@@ -194,6 +198,7 @@ impl Command {
                 | Command::InferenceServer(_)
                 | Command::Request(_)
                 | Command::ModelInfo(_)
+                | Command::Data(_)
         )
     }
 }
@@ -361,6 +366,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::InferenceServer(cmd) => inference_cmd::server(cmd),
         Command::Trainer(cmd) => training_cmd::trainer(cmd, quiet),
         Command::Validator(cmd) => training_cmd::validator(cmd, quiet),
+        Command::Data(cmd) => data_cmd::run(cmd),
         Command::Request(args) => {
             let a = inference_cmd::request(args)?;
             print(out, &a, || a.text())?;
