@@ -1,6 +1,6 @@
 //! `deaid query bank balances`, `query auth account`, `query tx`, and [`querier`], the
 //! client crate's `Querier` every query goes through (`query compute …` is in `compute_query.rs`,
-//! `query inference …` in `inference_query.rs`, `query training …` in `training_query.rs`).
+//! `query inference …` in `inference_query.rs`, `query training …` in `training_query.rs`, `query data …` in `data_query.rs`).
 
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
@@ -37,6 +37,9 @@ pub enum QueryCommand {
     /// The training market (proto3 JSON, as the REST API answers).
     #[command(subcommand)]
     Training(super::training_query::TrainingQuery),
+    /// The data market (proto3 JSON, as the REST API answers).
+    #[command(subcommand)]
+    Data(super::data_query::DataQuery),
     /// A committed tx by hash.
     Tx {
         hash: String,
@@ -111,6 +114,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             QueryCommand::Compute(c) => return super::compute_query::run(c, out).await,
             QueryCommand::Inference(c) => return super::inference_query::run(c, out).await,
             QueryCommand::Training(c) => return super::training_query::run(c, out).await,
+            QueryCommand::Data(c) => return super::data_query::run(c, out).await,
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
                 check_address(&address)?;
                 let c = querier(&node).await?;

@@ -1,6 +1,6 @@
 //! `deaid tx`: the flags every tx takes, `tx bank send`, and signing and broadcasting
 //! (through [`deai_client::sender::TxSender`]). `tx compute …` is in `compute_tx.rs`,
-//! `tx inference …` in `inference_tx.rs`, `tx training …` in `training_tx.rs`.
+//! `tx inference …` in `inference_tx.rs`, `tx training …` in `training_tx.rs`, `tx data …` in `data_tx.rs`.
 
 use std::path::Path;
 
@@ -11,6 +11,7 @@ use cosmos_sdk_proto::Any;
 use deai_framework::{Address, Coins};
 
 use super::compute_tx::ComputeTx;
+use super::data_tx::DataTx;
 use super::inference_tx::InferenceTx;
 use super::output::{print, OutputFormat};
 use super::training_tx::TrainingTx;
@@ -65,6 +66,9 @@ pub enum TxCommand {
     /// aggregates, audits.
     #[command(subcommand)]
     Training(TrainingTx),
+    /// The data market: datasets and datatokens, access grants and keys, data pools.
+    #[command(subcommand)]
+    Data(DataTx),
 }
 
 #[derive(Subcommand)]
@@ -115,6 +119,7 @@ pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()>
         TxCommand::Compute(c) => return super::compute_tx::run(home, c, out),
         TxCommand::Inference(c) => return super::inference_tx::run(home, c, out),
         TxCommand::Training(c) => return super::training_tx::run(home, c, out),
+        TxCommand::Data(c) => return super::data_tx::run(home, c, out),
         TxCommand::Bank(BankTx::Send {
             from,
             to,
