@@ -226,7 +226,13 @@ pub fn score_contribution(
     }
     let before = accuracy(s, current, v, seed, work, cancel)?;
     let union = concat(&[clone(current), c])?;
-    let after = accuracy(s, &union, v, seed, work, cancel)?;
+    // The same training without the contribution worked: a failure now is its doing (a
+    // run over the engine's step bound, a loss that overflows on huge features).
+    let after = match accuracy(s, &union, v, seed, work, cancel) {
+        Ok(a) => a,
+        Err(e) if cancel.is_cancelled() => return Err(e),
+        Err(e) => return Ok(Outcome::Rejected(format!("training with it failed: {e:#}"))),
+    };
     Ok(Outcome::Scored {
         before,
         after,

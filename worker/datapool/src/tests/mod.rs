@@ -214,6 +214,27 @@ fn unusable_contributions_score_zero_without_training() {
     assert!(rejected(&p, Digest([7; 32]), 1 << 20).contains("sha256 is"));
     assert!(rejected(&p, Digest::of(&f.honest), 1000).contains("limit"));
     assert_eq!(score_file(&f.schema("x"), &f.path("wide.csv")).unwrap(), 0);
+    // Huge pixel values: training with them overflows the loss.
+    let huge = String::from_utf8(csv(0..50, None))
+        .unwrap()
+        .replace(",16,", ",100000000000000000000000000000000000,");
+    let (p, sha) = write("huge.csv", huge.as_bytes());
+    let o = score::score_contribution(
+        &s,
+        &base,
+        &v,
+        &p,
+        sha,
+        1 << 20,
+        1,
+        f.dir.path(),
+        &CancelFlag::default(),
+    )
+    .unwrap();
+    assert!(
+        matches!(&o, Outcome::Rejected(why) if why.contains("training with it failed")),
+        "{o:?}"
+    );
     // Honest rows with one validation row slipped in.
     let mut leak = f.honest.clone();
     leak.extend_from_slice(&csv(1500..1501, None));
