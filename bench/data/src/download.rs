@@ -22,7 +22,7 @@ use deai_worker_jobs::Digest;
 use deai_bench_common::stats::percentile;
 
 use crate::crypto::{Files, Throughput};
-use crate::policy::{self, Grantee, SignatureCheck};
+use crate::policy::{self, Blob, Headers, Setup};
 
 /// The tiny blob of the latency runs.
 const TINY: usize = 1024;
@@ -57,6 +57,7 @@ pub struct Report {
 struct Server {
     base: String,
     check: &'static str,
+    /// Whether requests carry a signed download request.
     signed: bool,
 }
 
@@ -72,27 +73,15 @@ async fn start(store: &Store, access: Arc<dyn AccessPolicy>) -> Result<SocketAdd
     Ok(addr)
 }
 
-/// Hands out fresh signed headers (one grant id each).
-struct Headers {
-    grantee: Grantee,
-    next: u64,
-}
-
-impl Headers {
-    fn next(&mut self) -> Result<String> {
-        self.next += 1;
-        self.grantee.header(self.next)
-    }
-}
-
-fn client(server: &Server, max_bytes: u64, headers: &mut Headers) -> Result<Client> {
+/// A client of `server` for `blob`, signed with a fresh request when the server checks.
+fn client(server: &Server, blob: Blob, max_bytes: u64, headers: &mut Headers) -> Result<Client> {
     let limits = ClientLimits {
         max_bytes,
         ..ClientLimits::default()
     };
     let c = Client::with_limits(&server.base, limits)?;
     Ok(if server.signed {
-        c.with_header(DOWNLOAD_HEADER, &headers.next()?)?
+        c.with_header(DOWNLOAD_HEADER, &headers.next(blob)?)?
     } else {
         c
     })
@@ -117,7 +106,7 @@ async fn downloads(
         );
         let root = dir.join(format!("grantee-{i}"));
         let local = Store::open(&root, len)?;
-        let c = client(server, len, headers)?;
+        let c = client(server, Blob::Big, len, headers)?;
         let t = Instant::now();
         let out = c.fetch_into(digest, &local).await?;
         to_disk.push(t.elapsed());
@@ -126,7 +115,7 @@ async fn downloads(
         }
         drop(local);
         std::fs::remove_dir_all(&root)?;
-        let c = client(server, len, headers)?;
+        let c = client(server, Blob::Big, len, headers)?;
         let t = Instant::now();
         let bytes = c.get(digest).await?;
         to_memory.push(t.elapsed());
@@ -150,14 +139,14 @@ async fn requests(
 ) -> Result<Vec<Latency>> {
     let (mut head, mut get) = (Vec::new(), Vec::new());
     for _ in 0..samples.max(1) {
-        let c = client(server, TINY as u64, headers)?;
+        let c = client(server, Blob::Tiny, TINY as u64, headers)?;
         let t = Instant::now();
         let size = c.head(tiny).await?;
         head.push(t.elapsed());
         if size != Some(TINY as u64) {
             bail!("HEAD of the tiny blob answered {size:?}");
         }
-        let c = client(server, TINY as u64, headers)?;
+        let c = client(server, Blob::Tiny, TINY as u64, headers)?;
         let t = Instant::now();
         let bytes = c.get(tiny).await?;
         get.push(t.elapsed());
@@ -178,17 +167,18 @@ async fn requests(
     ])
 }
 
-/// The policy's check alone, on fresh signed requests.
+/// A check alone, on `samples` fresh signed requests from `next`.
 async fn checks(
+    what: String,
     access: &dyn AccessPolicy,
     digest: &Digest,
     samples: usize,
-    headers: &mut Headers,
+    mut next: impl FnMut() -> Result<String>,
 ) -> Result<Latency> {
     let mut requests = Vec::with_capacity(samples.max(1));
     for _ in 0..samples.max(1) {
         let mut h = http::HeaderMap::new();
-        h.insert(DOWNLOAD_HEADER, headers.next()?.parse()?);
+        h.insert(DOWNLOAD_HEADER, next()?.parse()?);
         requests.push(AccessRequest {
             operation: Operation::Read,
             digest: *digest,
@@ -200,9 +190,9 @@ async fn checks(
         let t = Instant::now();
         let verdict = access.check(r).await;
         times.push(t.elapsed());
-        verdict.map_err(|e| anyhow!("the check refused a valid request: {e}"))?;
+        verdict.map_err(|e| anyhow!("{what} refused a valid request: {e}"))?;
     }
-    Latency::of(format!("check() alone, {}", policy::SHORT), &times)
+    Latency::of(what, &times)
 }
 
 /// Part 3 on the prepared files under `dir`.
@@ -212,19 +202,22 @@ pub fn measure(dir: &Path, files: &Files, passes: usize, samples: usize) -> Resu
     let digest = provider.put_file(&files.ciphertext)?.digest;
     let tiny_bytes: Vec<u8> = (0..TINY).map(|i| (i * 31 % 251) as u8).collect();
     let tiny = provider.put_bytes(None, &tiny_bytes)?.digest;
+    eprintln!(
+        "download: a chain with the grants of {} requests…",
+        3 * samples + 2 * passes
+    );
+    let (passes, samples) = (passes.max(1), samples.max(1));
+    let Setup {
+        access,
+        signature_only,
+        mut headers,
+    } = policy::setup(digest, samples + 2 * passes, tiny, 2 * samples)?;
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let report = rt.block_on(async {
-        // Every request of the run is fresh: the guard never evicts one it should remember.
-        let capacity = 4 * (passes + samples) + 16;
-        let access: Arc<dyn AccessPolicy> = Arc::new(SignatureCheck::new(capacity));
-        let mut headers = Headers {
-            grantee: Grantee::new()?,
-            next: 0,
-        };
         let checked = Server {
             base: format!("http://{}", start(&provider, access.clone()).await?),
             check: policy::SHORT,
@@ -235,15 +228,34 @@ pub fn measure(dir: &Path, files: &Files, passes: usize, samples: usize) -> Resu
             check: "OpenAccess",
             signed: false,
         };
+        let mut latency = vec![
+            checks(
+                format!("check() alone, {}", policy::SHORT),
+                access.as_ref(),
+                &digest,
+                samples,
+                || headers.next(Blob::Big),
+            )
+            .await?,
+        ];
+        latency.push(
+            checks(
+                "check() alone, signature + replay guard only".into(),
+                &signature_only,
+                &digest,
+                samples,
+                || headers.spare(),
+            )
+            .await?,
+        );
         let mut downloads_ = Vec::new();
-        let mut latency = vec![checks(access.as_ref(), &digest, samples, &mut headers).await?];
         for server in [&checked, &open] {
             downloads_.extend(downloads(server, dir, &digest, files, passes, &mut headers).await?);
             eprintln!("download ({}): {samples} HEAD/GET pairs…", server.check);
             latency.extend(requests(server, &tiny, samples, &mut headers).await?);
         }
         Ok::<_, anyhow::Error>(Report {
-            check: policy::label(),
+            check: policy::LABEL,
             downloads: downloads_,
             latency,
         })

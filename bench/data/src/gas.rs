@@ -82,10 +82,11 @@ fn router() -> Router {
 
 /// Auth, bank and data genesis with `accounts` funded accounts; data's params allow `n`
 /// contributions an epoch and purchases of `n` tokens.
-fn genesis(accounts: usize, n: usize) -> Result<MemStore> {
-    let balances: Vec<_> = (0..accounts)
-        .map(|i| {
-            serde_json::json!({"address": bech(i),
+fn genesis(accounts: &[Address], n: usize) -> Result<MemStore> {
+    let balances: Vec<_> = accounts
+        .iter()
+        .map(|a| {
+            serde_json::json!({"address": a.to_bech32(),
                 "coins": [{"denom": DENOM, "amount": FUNDS.to_string()}]})
         })
         .collect();
@@ -117,9 +118,14 @@ struct World {
 }
 
 impl World {
-    fn new(accounts: usize, n: usize, runs: usize) -> Result<Self> {
+    /// Accounts 0..accounts and `extra` funded.
+    fn new(accounts: usize, extra: &[Address], n: usize, runs: usize) -> Result<Self> {
+        let all: Vec<Address> = (0..accounts)
+            .map(addr)
+            .chain(extra.iter().cloned())
+            .collect();
         Ok(Self {
-            s: genesis(accounts, n)?,
+            s: genesis(&all, n)?,
             router: router(),
             runs,
         })
@@ -191,9 +197,9 @@ fn publish_msg() -> pb::MsgPublishDataset {
     }
 }
 
-fn buy_msg(dataset_id: u64, count: u64) -> pb::MsgBuyAccess {
+fn buy_msg(buyer: &str, dataset_id: u64, count: u64) -> pb::MsgBuyAccess {
     pb::MsgBuyAccess {
-        buyer: bech(BUYER),
+        buyer: buyer.into(),
         dataset_id,
         count,
         max_price: Some(coin(PRICE)),
@@ -201,9 +207,9 @@ fn buy_msg(dataset_id: u64, count: u64) -> pb::MsgBuyAccess {
     }
 }
 
-fn redeem_msg(dataset_id: u64) -> pb::MsgRedeemAccess {
+fn redeem_msg(grantee: &str, dataset_id: u64) -> pb::MsgRedeemAccess {
     pb::MsgRedeemAccess {
-        grantee: bech(BUYER),
+        grantee: grantee.into(),
         dataset_id,
     }
 }
@@ -254,7 +260,7 @@ fn score_msg(v: usize, contribution_id: u64, score: u32) -> pb::MsgScoreContribu
 
 /// Every data message once, each on a state where it succeeds.
 fn messages(runs: usize) -> Result<Vec<Row>> {
-    let mut w = World::new(FIRST_CONTRIBUTOR + 1, 100, runs)?;
+    let mut w = World::new(FIRST_CONTRIBUTOR + 1, &[], 100, runs)?;
     let mut rows = vec![w.measure("MsgPublishDataset", 1, &publish_msg())?];
     let r: pb::MsgPublishDatasetResponse = w.apply(1, &publish_msg())?;
     let id = r.dataset_id;
@@ -268,11 +274,15 @@ fn messages(runs: usize) -> Result<Vec<Row>> {
         disabled: false,
     };
     rows.push(w.measure("MsgUpdateDataset", 2, &update)?);
-    rows.push(w.measure("MsgBuyAccess (count 1)", 2, &buy_msg(id, 1))?);
-    rows.push(w.measure("MsgBuyAccess (count 100)", 2, &buy_msg(id, 100))?);
-    w.apply::<_, pb::MsgBuyAccessResponse>(2, &buy_msg(id, 100))?;
-    rows.push(w.measure("MsgRedeemAccess", 3, &redeem_msg(id))?);
-    let g: pb::MsgRedeemAccessResponse = w.apply(3, &redeem_msg(id))?;
+    rows.push(w.measure("MsgBuyAccess (count 1)", 2, &buy_msg(&bech(BUYER), id, 1))?);
+    rows.push(w.measure(
+        "MsgBuyAccess (count 100)",
+        2,
+        &buy_msg(&bech(BUYER), id, 100),
+    )?);
+    w.apply::<_, pb::MsgBuyAccessResponse>(2, &buy_msg(&bech(BUYER), id, 100))?;
+    rows.push(w.measure("MsgRedeemAccess", 3, &redeem_msg(&bech(BUYER), id))?);
+    let g: pb::MsgRedeemAccessResponse = w.apply(3, &redeem_msg(&bech(BUYER), id))?;
     let deliver = pb::MsgDeliverKey {
         provider: bech(PROVIDER),
         grant_id: g.grant_id,
@@ -297,7 +307,7 @@ fn messages(runs: usize) -> Result<Vec<Row>> {
 /// scored by every validator (a seeded quality per contribution, validators within
 /// ±4,000 of it, so some contributions pass the threshold and some are slashed).
 fn settle(n: usize, runs: usize, seed: u64) -> Result<Row> {
-    let mut w = World::new(FIRST_CONTRIBUTOR + n, n, runs)?;
+    let mut w = World::new(FIRST_CONTRIBUTOR + n, &[], n, runs)?;
     let p: pb::MsgCreatePoolResponse = w.apply(POOL_HEIGHT, &pool_msg())?;
     for v in 0..VALIDATORS {
         w.apply::<_, pb::MsgBondPoolValidatorResponse>(POOL_HEIGHT, &bond_msg(v, p.pool_id))?;
@@ -336,13 +346,13 @@ fn settle(n: usize, runs: usize, seed: u64) -> Result<Row> {
 /// end_block at the delivery deadline of `n` grants of an encrypted dataset whose keys
 /// were never delivered: each refunded from the publisher's deposit.
 fn refund(n: usize, runs: usize) -> Result<Row> {
-    let mut w = World::new(FIRST_CONTRIBUTOR, n, runs)?;
+    let mut w = World::new(FIRST_CONTRIBUTOR, &[], n, runs)?;
     let r: pb::MsgPublishDatasetResponse = w.apply(1, &publish_msg())?;
-    w.apply::<_, pb::MsgBuyAccessResponse>(2, &buy_msg(r.dataset_id, n as u64))?;
+    w.apply::<_, pb::MsgBuyAccessResponse>(2, &buy_msg(&bech(BUYER), r.dataset_id, n as u64))?;
     let mut grants = Vec::with_capacity(n);
     let mut deadline = 0;
     for _ in 0..n {
-        let g: pb::MsgRedeemAccessResponse = w.apply(3, &redeem_msg(r.dataset_id))?;
+        let g: pb::MsgRedeemAccessResponse = w.apply(3, &redeem_msg(&bech(BUYER), r.dataset_id))?;
         grants.push(g.grant_id);
         let grant =
             w.s.get_grant(g.grant_id)
@@ -361,6 +371,48 @@ fn refund(n: usize, runs: usize) -> Result<Row> {
         }
     }
     Ok(row)
+}
+
+/// The provider of every published dataset (bech32).
+pub fn provider() -> String {
+    bech(PROVIDER)
+}
+
+/// A chain where `grantee` holds `counts[i]` grants of dataset i + 1 (encrypted, provided
+/// by [`provider`]), redeemed at height 3 and undelivered: what part 3's grant check reads.
+pub struct GrantChain {
+    pub store: MemStore,
+    /// The datasets' ids, in the order of `counts`.
+    pub datasets: Vec<u64>,
+    /// The grant ids of each dataset.
+    pub grants: Vec<Vec<u64>>,
+    /// A height at which every grant is live.
+    pub height: u64,
+}
+
+pub fn grant_chain(grantee: &Address, counts: &[usize]) -> Result<GrantChain> {
+    let most = counts.iter().copied().max().unwrap_or(1);
+    let mut w = World::new(FIRST_CONTRIBUTOR, std::slice::from_ref(grantee), most, 1)?;
+    let who = grantee.to_bech32();
+    let mut grants = Vec::with_capacity(counts.len());
+    let mut datasets = Vec::with_capacity(counts.len());
+    for &count in counts {
+        let r: pb::MsgPublishDatasetResponse = w.apply(1, &publish_msg())?;
+        datasets.push(r.dataset_id);
+        w.apply::<_, pb::MsgBuyAccessResponse>(2, &buy_msg(&who, r.dataset_id, count as u64))?;
+        let mut ids = Vec::with_capacity(count);
+        for _ in 0..count {
+            let g: pb::MsgRedeemAccessResponse = w.apply(3, &redeem_msg(&who, r.dataset_id))?;
+            ids.push(g.grant_id);
+        }
+        grants.push(ids);
+    }
+    Ok(GrantChain {
+        store: w.s,
+        datasets,
+        grants,
+        height: 13,
+    })
 }
 
 /// Part 1: every message, then the block hooks for each n (refunds capped at
