@@ -204,6 +204,16 @@ impl<C: Chain> Daemon<C> {
                 return None;
             }
         };
+        // The chain never audits a compute-to-data order; were one assigned, replaying it
+        // would mean fetching data that must stay at its provider.
+        if order.dataset_id != 0 {
+            tracing::error!(
+                "audit {id}: order {} is compute-to-data: not replayed",
+                order.id
+            );
+            self.set_audit(id, AuditStage::Failed, None);
+            return None;
+        }
         let spec = match order_spec(&order) {
             Ok(s) => s,
             Err(e) => {

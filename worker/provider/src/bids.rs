@@ -8,6 +8,7 @@ use deai_client::to_any;
 use deai_framework::Coin;
 use deai_proto::compute::v1 as pb;
 
+use crate::c2d;
 use crate::chain::Chain;
 use crate::daemon::Daemon;
 use crate::notices::created_bid_id;
@@ -136,10 +137,36 @@ impl<C: Chain> Daemon<C> {
             }
         };
         let offer = self.offer(&params);
+        // Compute-to-data: only the dataset's provider bids, and only on local data.
+        let dataset = if order.dataset_id == 0 {
+            None
+        } else {
+            match self.chain.dataset(order.dataset_id).await {
+                Ok(d) => {
+                    if let Some(why) = c2d::refusal(&order, d.as_ref(), &self.me) {
+                        tracing::info!(reason = %why, "order skipped order={id}");
+                        self.refused.insert(id);
+                        return;
+                    }
+                    d
+                }
+                Err(e) => {
+                    tracing::warn!(order = id, error = %crate::one_line(&e), "reading the order's dataset");
+                    return;
+                }
+            }
+        };
         // Resolving the data and planning the job reads the dataset: off the event loop.
         let runner = Arc::clone(&self.runner);
+        let store = Arc::clone(&self.store);
         let verdict = tokio::task::spawn_blocking(move || {
-            assess(&order, &offer, |spec| runner.checkpoints(spec))
+            assess(&order, &offer, |spec| {
+                // Checked before the runner resolves anything, so nothing is fetched.
+                if let Some(d) = &dataset {
+                    c2d::local_data(spec, d, runner.as_ref(), &store)?;
+                }
+                runner.checkpoints(spec)
+            })
         })
         .await;
         let spec = match verdict {

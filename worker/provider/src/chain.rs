@@ -6,6 +6,7 @@ use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::Any;
 use deai_client::TxSender;
 use deai_proto::compute::v1 as pb;
+use deai_proto::data::v1 as data_pb;
 use deai_worker_daemon::abci::{next_key, Abci};
 
 /// A committed tx, as the provider needs it (the shared daemon scaffolding's).
@@ -25,14 +26,18 @@ pub trait Chain {
     async fn leases_of(&self, provider: &str) -> anyhow::Result<Vec<pb::Lease>>;
     async fn results(&self, order_id: u64) -> anyhow::Result<Vec<pb::Result>>;
     async fn audits_of(&self, verifier: &str) -> anyhow::Result<Vec<pb::Audit>>;
+    /// A dataset of the data market (a compute-to-data order names one).
+    async fn dataset(&self, id: u64) -> anyhow::Result<Option<data_pb::Dataset>>;
     /// Signs, sends and waits for the commit. `Err` when CheckTx refused it or it was not
     /// committed in time; a committed tx that failed has a non-zero `code`.
     async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed>;
 }
 
-/// The compute queries of a node, reached over its CometBFT RPC (no key needed).
+/// The compute queries of a node (and the data market's dataset query), reached over its
+/// CometBFT RPC (no key needed).
 pub struct NodeQueries {
     abci: Abci,
+    data: Abci,
 }
 
 /// A node with the provider's key: [`NodeQueries`] plus txs through a `TxSender`.
@@ -52,6 +57,7 @@ impl NodeQueries {
     pub fn new(node_url: &str) -> anyhow::Result<Self> {
         Ok(NodeQueries {
             abci: Abci::new(node_url, "/deai.compute.v1.Query")?,
+            data: Abci::new(node_url, "/deai.data.v1.Query")?,
         })
     }
 
@@ -167,6 +173,14 @@ impl NodeQueries {
     }
 }
 
+impl NodeQueries {
+    pub async fn dataset(&self, id: u64) -> anyhow::Result<Option<data_pb::Dataset>> {
+        let req = data_pb::QueryDatasetRequest { id };
+        let r: Option<data_pb::QueryDatasetResponse> = self.data.get("Dataset", &req).await?;
+        Ok(r.and_then(|r| r.dataset))
+    }
+}
+
 impl Chain for NodeChain {
     fn address(&self) -> String {
         self.sender.address().to_bech32()
@@ -194,6 +208,9 @@ impl Chain for NodeChain {
     }
     async fn audits_of(&self, verifier: &str) -> anyhow::Result<Vec<pb::Audit>> {
         self.queries.audits_of(verifier).await
+    }
+    async fn dataset(&self, id: u64) -> anyhow::Result<Option<data_pb::Dataset>> {
+        self.queries.dataset(id).await
     }
     async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
         Ok(self.sender.send_and_wait(msgs).await?.into())

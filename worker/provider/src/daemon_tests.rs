@@ -23,9 +23,9 @@ use crate::publish::tests::{fake_run, spec};
 use crate::runner::{Answer, AuditStart, CancelFlag, JobRunner};
 use crate::state::{AuditStage, LeaseStage, StateDir};
 
-const ME: &str = "deai1provider";
+pub(crate) const ME: &str = "deai1provider";
 
-fn coin(amount: u128) -> ProtoCoin {
+pub(crate) fn coin(amount: u128) -> ProtoCoin {
     ProtoCoin {
         denom: "udeai".into(),
         amount: amount.to_string(),
@@ -33,25 +33,26 @@ fn coin(amount: u128) -> ProtoCoin {
 }
 
 #[derive(Default)]
-struct Ledger {
+pub(crate) struct Ledger {
     providers: BTreeMap<String, pb::Provider>,
     orders: BTreeMap<u64, pb::Order>,
     leases: BTreeMap<u64, pb::Lease>,
     results: Vec<pb::Result>,
     audits: Vec<pb::Audit>,
+    pub(crate) datasets: BTreeMap<u64, deai_proto::data::v1::Dataset>,
     sent: Vec<Any>,
     next_bid: u64,
 }
 
 /// An in-memory chain; clones share one ledger, so a "restarted" daemon sees the same chain.
 #[derive(Clone, Default)]
-struct FakeChain(Arc<Mutex<Ledger>>);
+pub(crate) struct FakeChain(Arc<Mutex<Ledger>>);
 
 impl FakeChain {
-    fn with<T>(&self, f: impl FnOnce(&mut Ledger) -> T) -> T {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Ledger) -> T) -> T {
         f(&mut self.0.lock().unwrap())
     }
-    fn sent_of<M: Name + Message + Default>(&self) -> Vec<M> {
+    pub(crate) fn sent_of<M: Name + Message + Default>(&self) -> Vec<M> {
         self.with(|l| {
             l.sent
                 .iter()
@@ -119,6 +120,9 @@ impl Chain for FakeChain {
                 .collect()
         }))
     }
+    async fn dataset(&self, id: u64) -> anyhow::Result<Option<deai_proto::data::v1::Dataset>> {
+        Ok(self.with(|l| l.datasets.get(&id).cloned()))
+    }
     async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
         self.with(|l| {
             let mut events = Vec::new();
@@ -178,9 +182,11 @@ impl Chain for FakeChain {
 /// Trains by writing a fake run; answers audits with fixed hashes.
 #[derive(Default)]
 pub(crate) struct FakeRunner {
-    trained: AtomicUsize,
+    pub(crate) trained: AtomicUsize,
     /// Training fails this many more times (a passing failure).
     failures: AtomicUsize,
+    /// Whether the spec's dataset is under the dataset roots (compute-to-data).
+    pub(crate) local: std::sync::atomic::AtomicBool,
 }
 
 pub(crate) fn answer_of(segment: usize) -> Digest {
@@ -190,6 +196,9 @@ pub(crate) fn answer_of(segment: usize) -> Digest {
 impl JobRunner for FakeRunner {
     fn checkpoints(&self, _: &JobSpec) -> Result<usize, String> {
         Ok(3)
+    }
+    fn has_local_dataset(&self, _: &JobSpec) -> bool {
+        self.local.load(Ordering::SeqCst)
     }
     fn max_checkpoint_bytes(&self, _: &JobSpec) -> u64 {
         1 << 20
@@ -240,7 +249,7 @@ fn config(verifier: bool) -> Config {
     }
 }
 
-fn daemon(
+pub(crate) fn daemon(
     chain: &FakeChain,
     runner: &Arc<FakeRunner>,
     dir: &Path,
@@ -252,7 +261,7 @@ fn daemon(
     Daemon::new(chain.clone(), config(verifier), runner, sd, state, store)
 }
 
-fn open_order(id: u64, spec_text: &str) -> pb::Order {
+pub(crate) fn open_order(id: u64, spec_text: &str) -> pb::Order {
     pb::Order {
         id,
         spec: spec_text.as_bytes().to_vec(),
@@ -264,7 +273,7 @@ fn open_order(id: u64, spec_text: &str) -> pb::Order {
     }
 }
 
-fn lease(id: u64, order_id: u64) -> pb::Lease {
+pub(crate) fn lease(id: u64, order_id: u64) -> pb::Lease {
     pb::Lease {
         id,
         order_id,
@@ -275,7 +284,7 @@ fn lease(id: u64, order_id: u64) -> pb::Lease {
     }
 }
 
-fn spec_text() -> String {
+pub(crate) fn spec_text() -> String {
     serde_json::to_string(&spec()).unwrap()
 }
 
@@ -519,3 +528,6 @@ async fn a_failed_job_is_retried_then_given_up() {
         .unwrap()
         .contains("unreachable"));
 }
+
+#[path = "c2d_tests.rs"]
+mod c2d;

@@ -150,9 +150,9 @@ impl<C: Chain> Daemon<C> {
             self.submit_result(id, rec.order_id, claim.clone()).await;
             return None;
         }
-        let spec = match self.chain.order(rec.order_id).await {
-            Ok(Some(o)) => order_spec(&o),
-            Ok(None) => Err(format!("order {} not found", rec.order_id)),
+        let (spec, dataset_id) = match self.chain.order(rec.order_id).await {
+            Ok(Some(o)) => (order_spec(&o), o.dataset_id),
+            Ok(None) => (Err(format!("order {} not found", rec.order_id)), 0),
             Err(e) => {
                 tracing::warn!(lease = id, error = %err(&e), "reading order; retrying later");
                 return None;
@@ -165,6 +165,23 @@ impl<C: Chain> Daemon<C> {
                 return None;
             }
         };
+        // Compute-to-data: the data must still be here (moved away, the runner would try to
+        // fetch it); checked again when the job starts.
+        let dataset = if dataset_id == 0 {
+            None
+        } else {
+            match self.chain.dataset(dataset_id).await {
+                Ok(Some(d)) => Some(d),
+                Ok(None) => {
+                    self.fail_lease(id, format!("dataset {dataset_id} is not on chain"));
+                    return None;
+                }
+                Err(e) => {
+                    tracing::warn!(lease = id, error = %err(&e), "reading the dataset; retrying later");
+                    return None;
+                }
+            }
+        };
         tracing::info!(spec = %spec.hash(), "job started lease={id} order={}", rec.order_id);
         let runner = self.runner.clone();
         let store = self.store.clone();
@@ -175,6 +192,10 @@ impl<C: Chain> Daemon<C> {
             let c = cancel.clone();
             let r = tokio::task::spawn_blocking(move || {
                 // A re-run starts from scratch: the job is deterministic.
+                if let Some(d) = &dataset {
+                    crate::c2d::local_data(&spec, d, runner.as_ref(), &store)
+                        .map_err(anyhow::Error::msg)?;
+                }
                 let _ = std::fs::remove_dir_all(&dir);
                 std::fs::create_dir_all(&dir)?;
                 let result = runner.train(&spec, &dir, &c)?;

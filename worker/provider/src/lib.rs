@@ -11,10 +11,12 @@
 //! - [`notices`]: the typed events it acts on; [`watch`]: its event subscriptions.
 //! - [`orders`]: which orders it bids on; [`publish`]: the result it submits;
 //!   [`remote`]: artifact URIs and untrusted downloads; [`state`]: the state directory.
-//! - [`fetch`]: the checks of `fetch-result`.
+//! - [`fetch`]: the checks of `fetch-result`; [`c2d`]: compute-to-data orders (bid only on
+//!   one's own datasets, run only on local data).
 
 pub mod audits;
 pub mod bids;
+pub mod c2d;
 pub mod chain;
 pub mod daemon;
 pub mod fetch;

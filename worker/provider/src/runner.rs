@@ -40,6 +40,15 @@ pub trait JobRunner: Send + Sync + 'static {
     /// says why this provider cannot run the job.
     fn checkpoints(&self, spec: &JobSpec) -> Result<usize, String>;
 
+    /// Whether the spec's dataset is on this machine where [`JobRunner::checkpoints`] and
+    /// [`JobRunner::train`] will find it without fetching anything, and outside the artifact
+    /// store the provider serves (under its dataset roots). A compute-to-data job runs only
+    /// then: its data is never fetched from elsewhere nor served. The default knows no such
+    /// place, so a runner that does not say never runs compute-to-data jobs.
+    fn has_local_dataset(&self, _spec: &JobSpec) -> bool {
+        false
+    }
+
     /// The most bytes an honest checkpoint file of this spec can have.
     fn max_checkpoint_bytes(&self, spec: &JobSpec) -> u64;
 
