@@ -32,6 +32,9 @@ pub const MAX_PER_TICK: usize = 4;
 pub const MAX_FETCH_TRIES: u32 = 3;
 /// Accepted contributions of earlier epochs added to the base, at most (the lowest ids).
 pub const MAX_ACCEPTED: usize = 256;
+/// Their files' bytes in all, at most (the first that would exceed it and later ones are
+/// left out).
+pub const MAX_ACCEPTED_BYTES: u64 = 1 << 30;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -223,8 +226,9 @@ impl<C: Chain> PoolValidator<C> {
     }
 
     /// Loads the epoch's current data: the base, then the accepted contributions of earlier
-    /// epochs (settled at or above the threshold; at most [`MAX_ACCEPTED`], lowest ids
-    /// first); one that cannot be fetched or read is left out.
+    /// epochs (settled at or above the threshold; at most [`MAX_ACCEPTED`] and
+    /// [`MAX_ACCEPTED_BYTES`], lowest ids first, each read as a pool file, not bounded by
+    /// `--max-contribution-bytes`); one that cannot be fetched or read is left out.
     async fn load_current(&mut self, pool: &pb::Pool) -> anyhow::Result<()> {
         if self.current.as_ref().is_some_and(|c| c.epoch == pool.epoch) {
             return Ok(());
@@ -247,20 +251,30 @@ impl<C: Chain> PoolValidator<C> {
         accepted.sort_by_key(|c| c.id);
         accepted.dedup_by_key(|c| c.id);
         accepted.truncate(MAX_ACCEPTED);
-        let mut parts = Vec::new();
+        let (mut parts, mut total) = (Vec::new(), 0u64);
         for c in &accepted {
-            match self.fetch_contribution(c).await {
-                Ok((path, sha)) => parts.push((c.id, path, sha)),
+            match self.fetch_contribution(c, MAX_POOL_FILE_BYTES).await {
+                Ok((path, sha)) => {
+                    let size = std::fs::metadata(&path)
+                        .map(|m| m.len())
+                        .unwrap_or(u64::MAX);
+                    total = total.saturating_add(size);
+                    if total > MAX_ACCEPTED_BYTES {
+                        tracing::warn!(contribution = c.id, "the accepted contributions exceed {MAX_ACCEPTED_BYTES} bytes: the rest are left out");
+                        break;
+                    }
+                    parts.push((c.id, path, sha));
+                }
                 Err(e) => {
                     tracing::warn!(contribution = c.id, error = %one_line(&e), "accepted contribution left out of the pool's data")
                 }
             }
         }
-        let (s, max) = (schema.clone(), self.cfg.max_contribution_bytes);
+        let s = schema.clone();
         let loaded = tokio::task::spawn_blocking(move || {
             let mut data = vec![score::load(&s, &base, s.base.sha256, MAX_POOL_FILE_BYTES)?];
             for (id, path, sha) in parts {
-                match score::load(&s, &path, sha, max) {
+                match score::load(&s, &path, sha, MAX_POOL_FILE_BYTES) {
                     Ok(d) => data.push(d),
                     Err(e) => tracing::warn!(contribution = id, error = %format!("{e:#}"), "accepted contribution left out of the pool's data"),
                 }
@@ -286,12 +300,13 @@ impl<C: Chain> PoolValidator<C> {
 
     /// A contribution's file in the cache; its URI must be an artifact server's naming the
     /// hash the chain names.
-    async fn fetch_contribution(&self, c: &pb::Contribution) -> anyhow::Result<(PathBuf, Digest)> {
+    async fn fetch_contribution(
+        &self,
+        c: &pb::Contribution,
+        max_bytes: u64,
+    ) -> anyhow::Result<(PathBuf, Digest)> {
         let sha = digest_of(&c.content_sha256, "content_sha256")?;
-        let path = self
-            .files
-            .fetch(&c.uri, &sha, self.cfg.max_contribution_bytes)
-            .await?;
+        let path = self.files.fetch(&c.uri, &sha, max_bytes).await?;
         Ok((path, sha))
     }
 
@@ -318,7 +333,10 @@ impl<C: Chain> PoolValidator<C> {
         };
         let outcome = match permanent {
             Some(why) => Outcome::Rejected(why),
-            None => match self.fetch_contribution(c).await {
+            None => match self
+                .fetch_contribution(c, self.cfg.max_contribution_bytes)
+                .await
+            {
                 Ok((path, sha)) => self.score_file(c, path, sha).await?,
                 Err(e) => {
                     let n = self.st.fetch_failures.entry(c.id).or_insert(0);
