@@ -62,9 +62,11 @@ impl AccessArg {
 /// A dataset's metadata fields; the chain takes them as one JSON object of strings.
 #[derive(clap::Args, Clone, Debug)]
 pub struct MetadataArgs {
-    /// The dataset's name (also the description of its datatoken denom).
+    /// The dataset's name (also the description of its datatoken denom). With `update`, the
+    /// metadata flags replace the whole metadata; without --name it is unchanged.
     #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub name: Option<String>,
+    /// Free text.
     #[arg(long, requires = "name")]
     pub description: Option<String>,
     /// The data's schema, free text (e.g. the CSV header).
@@ -149,9 +151,9 @@ impl BuildMsg for Publish {
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Update {
+    /// The dataset's id.
     pub dataset_id: u64,
-    /// Replaces the whole metadata (fields not given are dropped); without --name the
-    /// metadata is unchanged.
+    // Replaces the whole metadata (fields not given are dropped) when --name is given.
     #[command(flatten)]
     pub metadata: MetadataArgs,
     /// A new price per token (0udeai: a free dispenser).
@@ -182,6 +184,7 @@ impl BuildMsg for Update {
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Buy {
+    /// The dataset's id.
     pub dataset_id: u64,
     /// Tokens to buy (at most the max_buy_count param).
     #[arg(long, default_value_t = 1,
@@ -215,6 +218,7 @@ impl BuildMsg for Buy {
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Redeem {
+    /// The dataset's id.
     pub dataset_id: u64,
 }
 
@@ -230,6 +234,7 @@ impl BuildMsg for Redeem {
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct DeliverKey {
+    /// The grant's id (from EventAccessRedeemed).
     pub grant_id: u64,
     /// The data key wrapped to the grantee's account key (ECIES), 1 to 256 bytes in hex.
     #[arg(long, value_parser = wrapped_key)]

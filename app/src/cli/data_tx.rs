@@ -125,6 +125,7 @@ impl BuildMsg for CreatePool {
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct BondValidator {
+    /// The pool's id.
     pub pool_id: u64,
     /// Stake added to the signer's bond, e.g. 1000000udeai.
     #[arg(long, value_parser = coin)]
@@ -144,6 +145,7 @@ impl BuildMsg for BondValidator {
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Contribute {
+    /// The pool's id.
     pub pool_id: u64,
     /// sha256 of the contributed file, 64 hex characters (unique across all pools).
     #[arg(long, value_parser = hex32)]
@@ -171,6 +173,7 @@ impl BuildMsg for Contribute {
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Score {
+    /// The contribution's id.
     pub contribution_id: u64,
     /// The score, u16-scaled: 0 to 65535.
     #[arg(long)]
