@@ -403,9 +403,15 @@ async fn accepted_contributions_join_the_pools_data_and_the_loop_stops_on_cancel
         chain.clone(),
         cancel.clone(),
     ));
-    while chain.scores().len() < 3 {
-        notify.notified().await;
-    }
+    // A guard against a hang, not a timing assertion.
+    let scored = async {
+        while chain.scores().len() < 3 {
+            notify.notified().await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(600), scored)
+        .await
+        .expect("the daemon scored the epoch's contributions");
     cancel.cancel();
     run.await.unwrap().unwrap();
     let scores = chain.scores();
