@@ -14,6 +14,7 @@ use deai_client::{NodeClient, TxSender};
 use deai_worker_artifacts::{router, serve_with, ServerLimits, Store};
 use deai_worker_daemon::node::{cancel_on_signals, connect_sender};
 use deai_worker_daemon::{parse_coin, KeyedNode, StateFile};
+use deai_worker_data::Coin;
 use deai_worker_data::chain::DATA_QUERY;
 use deai_worker_data::{
     AccessKind, Catalog, FetchSpec, GrantPolicy, Metadata, NodeQueries, PolicyConfig, Provider,
@@ -165,6 +166,25 @@ async fn sender(node: &NodeArgs, key: &KeyArgs, wait: bool) -> anyhow::Result<Op
     Ok(Some(TxSender::new(NodeClient::new(&url)?, k, opts).await?))
 }
 
+/// A price: one coin such as 100udeai, or a zero one such as 0udeai (the dispenser), which
+/// the shared coin parser refuses.
+fn parse_price(s: &str) -> anyhow::Result<Coin> {
+    let denom = s.trim_start_matches('0');
+    let zero = denom.len() < s.len()
+        && denom.starts_with(|c: char| c.is_ascii_alphabetic())
+        && denom.len() <= 128
+        && denom
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/:._-".contains(c));
+    if zero {
+        return Ok(Coin {
+            denom: denom.to_string(),
+            amount: 0,
+        });
+    }
+    parse_coin(s)
+}
+
 pub fn run(cmd: &DataCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DataCommand::Publish(a) => publish(a),
@@ -185,7 +205,7 @@ fn publish(a: &PublishArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(a.file.is_file(), "--file {}: no such file", a.file.display());
     let spec = PublishSpec {
         access,
-        price: parse_coin(&a.price).context("--price")?,
+        price: parse_price(&a.price).context("--price")?,
         metadata: Metadata {
             name: a.name.clone(),
             description: a.description.clone(),
@@ -199,11 +219,10 @@ fn publish(a: &PublishArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening artifact store {}", a.store.display()))?;
     let mut catalog = Catalog::open(&a.state_dir, &key.secret_bytes())?;
     let published = runtime()?.block_on(async {
-        let Some(s) = sender(&a.node, &a.key, a.wait).await? else {
+        let Some(mut s) = sender(&a.node, &a.key, a.wait).await? else {
             anyhow::bail!("stopped before the node could be reached");
         };
-        let mut node = KeyedNode::new(s, DATA_QUERY)?;
-        deai_worker_data::publish(&mut node, &mut catalog, &store, &a.file, &spec).await
+        deai_worker_data::publish(&mut s, &mut catalog, &store, &a.file, &spec).await
     })?;
     print_json(&published)
 }
@@ -257,7 +276,7 @@ fn fetch(a: &FetchArgs) -> anyhow::Result<ExitCode> {
         max_price: a
             .max_price
             .as_deref()
-            .map(parse_coin)
+            .map(parse_price)
             .transpose()
             .context("--max-price")?,
         key_timeout: Duration::from_secs(a.key_timeout_secs),
@@ -314,5 +333,9 @@ mod tests {
         ])
         .unwrap();
         assert!(matches!(c.cmd, DataCommand::Fetch(ref f) if f.dataset == 3));
+        assert_eq!(parse_price("0udeai").unwrap().amount, 0);
+        assert_eq!(parse_price("00udeai").unwrap().denom, "udeai");
+        assert_eq!(parse_price("12udeai").unwrap().amount, 12);
+        assert!(parse_price("0").is_err() && parse_price("0 udeai").is_err() && parse_price("x").is_err());
     }
 }

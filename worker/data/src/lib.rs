@@ -32,6 +32,8 @@ pub mod request;
 pub mod stream;
 
 pub use catalog::{AccessKind, Catalog, Entry};
+/// Prices and coins, as the chain's messages take them.
+pub use deai_framework::Coin;
 pub use chain::{GrantSource, NodeQueries};
 pub use fetch::{fetch, FetchSpec, Fetched};
 pub use keywrap::{unwrap_key, wrap_key, KeyWrapError, WRAPPED_KEY_LEN};

@@ -7,11 +7,11 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use deai_client::to_any;
+use deai_client::{to_any, TxSender};
 use deai_framework::Coin;
 use deai_proto::data::v1 as pb;
 use deai_worker_artifacts::{BlobWriter, Store, StoreError};
-use deai_worker_daemon::{typed_events_in, KeyedNode};
+use deai_worker_daemon::{typed_events_in, Committed};
 use deai_worker_jobs::Digest;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -144,13 +144,13 @@ pub struct Published {
     pub host_uri: String,
 }
 
-/// Publishes `file`: stores it (encrypted under a fresh key if access is encrypted), records
-/// its catalog entry as pending, sends `MsgPublishDataset` (publisher and provider = the
-/// node's key), and files the entry under the new dataset id. A tx that committed with an
-/// error discards the pending entry; one whose outcome is unknown (not committed in time)
-/// keeps it, with its key, and says so.
+/// Publishes `file`: stores it (encrypted under a fresh key if access is encrypted), simulates
+/// `MsgPublishDataset` (publisher and provider = the sender's key), records the catalog entry
+/// as pending, broadcasts, and files the entry under the new dataset id. A refusal (in
+/// simulation, CheckTx or the block) leaves no pending entry; a tx whose outcome is unknown
+/// (the broadcast or the wait for its commit failed) keeps it, with its key, and says so.
 pub async fn publish(
-    node: &mut KeyedNode,
+    sender: &mut TxSender,
     catalog: &mut Catalog,
     store: &Store,
     file: &Path,
@@ -162,15 +162,7 @@ pub async fn publish(
     let stored = tokio::task::spawn_blocking(move || store_dataset(&path, &st, k.as_deref()))
         .await
         .context("storing the dataset")??;
-    let entry = catalog.new_entry(
-        stored.blob,
-        stored.content_sha256,
-        stored.size,
-        spec.access,
-        key.as_deref(),
-    )?;
-    catalog.add_pending(entry)?;
-    let me = node.address();
+    let me = sender.address().to_bech32();
     let uri = host_uri(&spec.public_url, &stored.blob);
     let msg = pb::MsgPublishDataset {
         publisher: me.clone(),
@@ -184,13 +176,30 @@ pub async fn publish(
         }),
         access: spec.access.to_proto() as i32,
     };
-    let committed = match node.send(vec![to_any(&msg)]).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(blob = %stored.blob, "the publish tx's outcome is unknown: its catalog entry stays pending");
-            return Err(e.context("sending MsgPublishDataset"));
-        }
+    let msgs = vec![to_any(&msg)];
+    let prepared = sender.prepare(&msgs).await.context("MsgPublishDataset")?;
+    let entry = catalog.new_entry(
+        stored.blob,
+        stored.content_sha256,
+        stored.size,
+        spec.access,
+        key.as_deref(),
+    )?;
+    catalog.add_pending(entry)?;
+    let unknown = |e: anyhow::Error| {
+        tracing::warn!(blob = %stored.blob, "the publish tx's outcome is unknown: its catalog entry stays pending");
+        e.context("sending MsgPublishDataset")
     };
+    let checked = sender.broadcast_prepared(msgs, &prepared).await.map_err(unknown)?;
+    if checked.code != 0 {
+        catalog.discard_pending(&stored.blob)?;
+        anyhow::bail!(
+            "MsgPublishDataset rejected (code {}): {}",
+            checked.code,
+            checked.raw_log
+        );
+    }
+    let committed: Committed = sender.wait_committed(checked).await.map_err(unknown)?.into();
     if !committed.ok() {
         catalog.discard_pending(&stored.blob)?;
         anyhow::bail!(
