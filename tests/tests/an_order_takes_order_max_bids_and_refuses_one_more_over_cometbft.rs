@@ -55,6 +55,7 @@ fn an_order_takes_order_max_bids_and_refuses_one_more_over_cometbft() {
     use sha2::Digest;
     let spec = b"{}".to_vec();
     let created = r.send(pb::MsgCreateOrder {
+        dataset_id: 0,
         owner: r.bech32(),
         spec_sha256: sha2::Sha256::digest(&spec).to_vec(),
         spec,

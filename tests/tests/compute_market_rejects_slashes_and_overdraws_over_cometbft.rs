@@ -43,6 +43,7 @@ fn order_msg(owner: &Party, auditor: &Party, deposit: u128, cpu: u64) -> pb::Msg
     use sha2::Digest;
     let spec = br#"{"job":"digits-mlp"}"#.to_vec();
     pb::MsgCreateOrder {
+        dataset_id: 0,
         owner: owner.bech32(),
         spec_sha256: sha2::Sha256::digest(&spec).to_vec(),
         spec,

@@ -132,6 +132,7 @@ pub fn create_order_with_spec(
     spec: Vec<u8>,
 ) -> pb::MsgCreateOrder {
     pb::MsgCreateOrder {
+        dataset_id: 0,
         owner: Actors::requester().to_bech32(),
         spec_sha256: sha(&[&spec]),
         spec,

@@ -99,6 +99,7 @@ pub fn add_fleet(s: &mut MemStore, leases: u32) {
             bid_deadline: FLEET_LEASED,
             bid_count: 1,
             result_hash: Vec::new(),
+            ..Default::default()
         };
         s.put_order(&order).expect("put order");
         s.put_escrow(&pb::EscrowAccount {
