@@ -298,3 +298,23 @@ fn the_specs_dataset_hash_is_read_strictly() {
     let upper = format!(r#"{{"dataset":{{"sha256":"{}"}}}}"#, "AB".repeat(32));
     assert!(h(upper.as_bytes()).is_err());
 }
+
+#[test]
+fn a_share_due_to_a_module_account_goes_to_the_community_pool() {
+    let mut s = setup();
+    // A publish market that became a module account (params changed after the order) must
+    // not fail end_block's leasing, nor land in compute's account outside its books.
+    let params = deai_data::Params {
+        publish_market: Some(deai_auth::module_address(MODULE_ACCOUNT)),
+        ..Default::default()
+    };
+    s.set_data_params(&params).unwrap();
+    let o = create(&mut s, c2d_order_msg(4, 500, 1));
+    exec(&mut s, bid_msg(1, o, 7)).unwrap();
+    let pool0 = pool(&s);
+    end_block_at(&mut s, 15);
+    assert_eq!(s.get_order(o).unwrap().unwrap().access_paid_at, 15);
+    assert_eq!(pool(&s), pool0 + 20);
+    assert_eq!(bal(&s, PUBLISHER), 970);
+    assert_reconciles(&s);
+}
