@@ -60,8 +60,7 @@ async fn admit(
         headers: headers.clone(),
     };
     s.access.check(&request).await.map_err(|e| {
-        let status = StatusCode::from_u16(e.status.http_status())
-            .unwrap_or(StatusCode::FORBIDDEN);
+        let status = StatusCode::from_u16(e.status.http_status()).unwrap_or(StatusCode::FORBIDDEN);
         let mut r = error(status, e.to_string());
         if e.status == DenyStatus::Unavailable {
             r.headers_mut()

@@ -177,6 +177,9 @@ async fn refusals_carry_their_status_and_the_client_sends_its_headers() {
     assert_eq!(status(wrong.get(&d).await.unwrap_err()), 403);
     let ok = client.clone().with_header("x-test", "ok").unwrap();
     assert_eq!(ok.get(&d).await.unwrap(), Bytes::from_static(b"secret"));
-    assert_eq!(status(ok.put(Bytes::from_static(b"y")).await.unwrap_err()), 503);
+    assert_eq!(
+        status(ok.put(Bytes::from_static(b"y")).await.unwrap_err()),
+        503
+    );
     assert!(client.clone().with_header("bad header", "x").is_err());
 }

@@ -14,8 +14,8 @@ use deai_client::{NodeClient, TxSender};
 use deai_worker_artifacts::{router, serve_with, ServerLimits, Store};
 use deai_worker_daemon::node::{cancel_on_signals, connect_sender};
 use deai_worker_daemon::{parse_coin, KeyedNode, StateFile};
-use deai_worker_data::Coin;
 use deai_worker_data::chain::DATA_QUERY;
+use deai_worker_data::Coin;
 use deai_worker_data::{
     AccessKind, Catalog, FetchSpec, GrantPolicy, Metadata, NodeQueries, PolicyConfig, Provider,
     PublishSpec, PROVIDER_FILE,
@@ -202,7 +202,11 @@ fn publish(a: &PublishArgs) -> anyhow::Result<ExitCode> {
         (false, None | Some(AccessArg::Open)) => AccessKind::Open,
         (false, Some(AccessArg::ComputeToData)) => AccessKind::ComputeToData,
     };
-    anyhow::ensure!(a.file.is_file(), "--file {}: no such file", a.file.display());
+    anyhow::ensure!(
+        a.file.is_file(),
+        "--file {}: no such file",
+        a.file.display()
+    );
     let spec = PublishSpec {
         access,
         price: parse_price(&a.price).context("--price")?,
@@ -309,33 +313,106 @@ mod tests {
     fn the_flags_are_as_documented() {
         Cli::command().debug_assert();
         let c = Cli::try_parse_from([
-            "d", "publish", "--node", "tcp://127.0.0.1:1", "--key", "alice", "--keyring-backend",
-            "test", "--home", "/h", "--file", "f", "--store", "s", "--state-dir", "st",
-            "--public-url", "http://127.0.0.1:7", "--encrypt", "--price", "5udeai", "--name",
-            "n", "--description", "d", "--license", "l", "--schema", "x", "--wait",
+            "d",
+            "publish",
+            "--node",
+            "tcp://127.0.0.1:1",
+            "--key",
+            "alice",
+            "--keyring-backend",
+            "test",
+            "--home",
+            "/h",
+            "--file",
+            "f",
+            "--store",
+            "s",
+            "--state-dir",
+            "st",
+            "--public-url",
+            "http://127.0.0.1:7",
+            "--encrypt",
+            "--price",
+            "5udeai",
+            "--name",
+            "n",
+            "--description",
+            "d",
+            "--license",
+            "l",
+            "--schema",
+            "x",
+            "--wait",
         ])
         .unwrap();
         assert!(matches!(c.cmd, DataCommand::Publish(ref p) if p.encrypt && p.wait));
         Cli::try_parse_from([
-            "d", "publish", "--key", "a", "--file", "f", "--store", "s", "--state-dir", "st",
-            "--public-url", "u", "--access", "compute-to-data", "--price", "0udeai", "--name", "n",
+            "d",
+            "publish",
+            "--key",
+            "a",
+            "--file",
+            "f",
+            "--store",
+            "s",
+            "--state-dir",
+            "st",
+            "--public-url",
+            "u",
+            "--access",
+            "compute-to-data",
+            "--price",
+            "0udeai",
+            "--name",
+            "n",
         ])
         .unwrap();
         let c = Cli::try_parse_from([
-            "d", "provider", "start", "--node", "tcp://127.0.0.1:1", "--key", "p", "--state-dir",
-            "st", "--store", "s", "--listen", "127.0.0.1:0", "--public-url", "u", "--poll-secs", "1",
+            "d",
+            "provider",
+            "start",
+            "--node",
+            "tcp://127.0.0.1:1",
+            "--key",
+            "p",
+            "--state-dir",
+            "st",
+            "--store",
+            "s",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "u",
+            "--poll-secs",
+            "1",
         ])
         .unwrap();
-        assert!(matches!(c.cmd, DataCommand::Provider(ProviderCommand::Start(ref p)) if p.poll_secs == 1));
+        assert!(
+            matches!(c.cmd, DataCommand::Provider(ProviderCommand::Start(ref p)) if p.poll_secs == 1)
+        );
         let c = Cli::try_parse_from([
-            "d", "fetch", "--node", "tcp://127.0.0.1:1", "--key", "b", "--dataset", "3", "--out",
-            "o", "--max-price", "9udeai",
+            "d",
+            "fetch",
+            "--node",
+            "tcp://127.0.0.1:1",
+            "--key",
+            "b",
+            "--dataset",
+            "3",
+            "--out",
+            "o",
+            "--max-price",
+            "9udeai",
         ])
         .unwrap();
         assert!(matches!(c.cmd, DataCommand::Fetch(ref f) if f.dataset == 3));
         assert_eq!(parse_price("0udeai").unwrap().amount, 0);
         assert_eq!(parse_price("00udeai").unwrap().denom, "udeai");
         assert_eq!(parse_price("12udeai").unwrap().amount, 12);
-        assert!(parse_price("0").is_err() && parse_price("0 udeai").is_err() && parse_price("x").is_err());
+        assert!(
+            parse_price("0").is_err()
+                && parse_price("0 udeai").is_err()
+                && parse_price("x").is_err()
+        );
     }
 }

@@ -371,13 +371,19 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(again.path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(again.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
             let mode = std::fs::metadata(&state).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700);
         }
         let text = std::fs::read_to_string(again.path()).unwrap();
-        assert!(!text.contains(&hex::encode(key)), "the key is never stored in clear");
+        assert!(
+            !text.contains(&hex::encode(key)),
+            "the key is never stored in clear"
+        );
 
         // Another account's key does not open it.
         let other = Catalog::open(&state, &[8u8; 32]).unwrap();

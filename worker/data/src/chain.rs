@@ -21,10 +21,7 @@ pub const DATA_QUERY: &str = "/deai.data.v1.Query";
 pub trait GrantSource: Send + Sync + 'static {
     fn height(&self) -> impl Future<Output = anyhow::Result<u64>> + Send;
     fn grant(&self, id: u64) -> impl Future<Output = anyhow::Result<Option<pb::Grant>>> + Send;
-    fn dataset(
-        &self,
-        id: u64,
-    ) -> impl Future<Output = anyhow::Result<Option<pb::Dataset>>> + Send;
+    fn dataset(&self, id: u64) -> impl Future<Output = anyhow::Result<Option<pb::Dataset>>> + Send;
 }
 
 /// A node's data, auth and bank queries (no key).
@@ -48,7 +45,8 @@ impl NodeQueries {
     }
 
     pub async fn params(&self) -> anyhow::Result<pb::Params> {
-        let r: pb::QueryParamsResponse = self.data.one("Params", &pb::QueryParamsRequest {}).await?;
+        let r: pb::QueryParamsResponse =
+            self.data.one("Params", &pb::QueryParamsRequest {}).await?;
         r.params
             .ok_or_else(|| anyhow::anyhow!("Params: empty answer"))
     }
@@ -63,20 +61,26 @@ impl NodeQueries {
         let req = pb::QueryGrantsRequest {
             grantee: String::new(),
             dataset_id,
-            pagination: Some(cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest {
-                key,
-                offset: 0,
-                limit,
-                count_total: false,
-                reverse: true,
-            }),
+            pagination: Some(
+                cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest {
+                    key,
+                    offset: 0,
+                    limit,
+                    count_total: false,
+                    reverse: true,
+                },
+            ),
         };
         let r: pb::QueryGrantsResponse = self.data.one("Grants", &req).await?;
         Ok((r.grants, next_key(r.pagination)))
     }
 
     /// A grantee's grants of one dataset (bounded by [`deai_worker_daemon::abci::MAX_PAGES`]).
-    pub async fn grants_of(&self, grantee: &str, dataset_id: u64) -> anyhow::Result<Vec<pb::Grant>> {
+    pub async fn grants_of(
+        &self,
+        grantee: &str,
+        dataset_id: u64,
+    ) -> anyhow::Result<Vec<pb::Grant>> {
         self.data
             .list(
                 "Grants",
@@ -125,14 +129,18 @@ impl GrantSource for NodeQueries {
     }
 
     async fn grant(&self, id: u64) -> anyhow::Result<Option<pb::Grant>> {
-        let r: Option<pb::QueryGrantResponse> =
-            self.data.get("Grant", &pb::QueryGrantRequest { id }).await?;
+        let r: Option<pb::QueryGrantResponse> = self
+            .data
+            .get("Grant", &pb::QueryGrantRequest { id })
+            .await?;
         Ok(r.and_then(|r| r.grant))
     }
 
     async fn dataset(&self, id: u64) -> anyhow::Result<Option<pb::Dataset>> {
-        let r: Option<pb::QueryDatasetResponse> =
-            self.data.get("Dataset", &pb::QueryDatasetRequest { id }).await?;
+        let r: Option<pb::QueryDatasetResponse> = self
+            .data
+            .get("Dataset", &pb::QueryDatasetRequest { id })
+            .await?;
         Ok(r.and_then(|r| r.dataset))
     }
 }

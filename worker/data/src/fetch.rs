@@ -73,7 +73,9 @@ pub enum KeyState {
     Waiting,
     Refunded,
     /// The deadline passed without a key (a refund follows).
-    Missed { deadline: u64 },
+    Missed {
+        deadline: u64,
+    },
 }
 
 pub fn key_state(g: &pb::Grant, height: u64) -> KeyState {
@@ -122,9 +124,18 @@ pub struct Fetched {
     pub out: String,
 }
 
-async fn send<M: prost::Message + prost::Name>(node: &mut KeyedNode, msg: &M) -> anyhow::Result<()> {
+async fn send<M: prost::Message + prost::Name>(
+    node: &mut KeyedNode,
+    msg: &M,
+) -> anyhow::Result<()> {
     let c = node.send(vec![to_any(msg)]).await?;
-    anyhow::ensure!(c.ok(), "{} refused (code {}): {}", M::NAME, c.code, c.raw_log);
+    anyhow::ensure!(
+        c.ok(),
+        "{} refused (code {}): {}",
+        M::NAME,
+        c.code,
+        c.raw_log
+    );
     Ok(())
 }
 
@@ -144,7 +155,14 @@ pub async fn obtain_grant(
             Step::Use(g) => return Ok(g),
             Step::Redeem => {
                 tracing::info!(dataset = d.id, "redeeming a datatoken");
-                send(node, &pb::MsgRedeemAccess { grantee: me.clone(), dataset_id: d.id }).await?;
+                send(
+                    node,
+                    &pb::MsgRedeemAccess {
+                        grantee: me.clone(),
+                        dataset_id: d.id,
+                    },
+                )
+                .await?;
             }
             Step::Buy => {
                 let price = match max_price {
@@ -167,7 +185,10 @@ pub async fn obtain_grant(
             }
         }
     }
-    anyhow::bail!("no usable grant for dataset {} after buying and redeeming", d.id)
+    anyhow::bail!(
+        "no usable grant for dataset {} after buying and redeeming",
+        d.id
+    )
 }
 
 /// Waits (at most `timeout`) for the grant's wrapped key and unwraps it.
@@ -265,9 +286,7 @@ pub async fn download(
         match client.fetch_into(blob, store).await {
             Ok(_) => return Ok(()),
             Err(e @ (ClientError::Http(_) | ClientError::Timeout { .. })) => last = Some(e),
-            Err(e @ ClientError::Status { status, .. }) if status.as_u16() == 503 => {
-                last = Some(e)
-            }
+            Err(e @ ClientError::Status { status, .. }) if status.as_u16() == 503 => last = Some(e),
             Err(e) => return Err(anyhow::Error::new(e).context("downloading the dataset")),
         }
     }
@@ -333,7 +352,11 @@ pub async fn fetch(
         .ok_or_else(|| anyhow::anyhow!("dataset {} not found", spec.dataset_id))?;
     let access = AccessKind::from_proto(d.access)
         .ok_or_else(|| anyhow::anyhow!("dataset {} has no access mode", d.id))?;
-    let uri = d.provider.as_ref().map(|p| p.host_uri.as_str()).unwrap_or("");
+    let uri = d
+        .provider
+        .as_ref()
+        .map(|p| p.host_uri.as_str())
+        .unwrap_or("");
     let (base, blob) = parse_host_uri(uri)?;
     if access != AccessKind::Encrypted {
         anyhow::ensure!(
@@ -355,7 +378,11 @@ pub async fn fetch(
     let max = max_download_bytes(d.size, access);
     let store = Store::open(&tmp.0, max.max(1)).context("opening a temp store")?;
     download(q, &chain_id, &signer, &base, &blob, d.id, g.id, max, &store).await?;
-    let (path, out, content) = (store.blob_path(&blob), spec.out.clone(), d.content_sha256.clone());
+    let (path, out, content) = (
+        store.blob_path(&blob),
+        spec.out.clone(),
+        d.content_sha256.clone(),
+    );
     let bytes = tokio::task::spawn_blocking(move || finish(&path, key.as_deref(), &content, &out))
         .await
         .context("finishing the download")??;
@@ -388,23 +415,52 @@ mod tests {
         assert_eq!(next_step(&[], 7, 10, 0), Step::Buy);
         assert_eq!(next_step(&[], 7, 10, 1), Step::Redeem);
         let pending = grant(1);
-        assert_eq!(next_step(&[pending.clone()], 7, 10, 0), Step::Use(pending.clone()));
+        assert_eq!(
+            next_step(std::slice::from_ref(&pending), 7, 10, 0),
+            Step::Use(pending.clone())
+        );
         // A delivered key beats a newer grant still waiting for one.
-        let keyed = pb::Grant { wrapped_key: vec![1], ..grant(0) };
+        let keyed = pb::Grant {
+            wrapped_key: vec![1],
+            ..grant(0)
+        };
         let newer = grant(5);
         assert_eq!(
             next_step(&[newer.clone(), keyed.clone()], 7, 10, 0),
             Step::Use(keyed.clone())
         );
         // Unusable: refunded, another dataset, expiring, deadline missed without a key.
-        let refunded = pb::Grant { refunded: true, ..grant(2) };
-        let other = pb::Grant { dataset_id: 8, ..grant(3) };
+        let refunded = pb::Grant {
+            refunded: true,
+            ..grant(2)
+        };
+        let other = pb::Grant {
+            dataset_id: 8,
+            ..grant(3)
+        };
         assert_eq!(next_step(&[refunded, other], 7, 10, 0), Step::Buy);
-        assert_eq!(next_step(&[grant(1)], 7, 98, 1), Step::Redeem, "expires in 2 blocks");
-        assert_eq!(next_step(&[grant(1)], 7, 30, 0), Step::Buy, "deadline passed, no key");
-        assert_eq!(next_step(&[keyed.clone()], 7, 50, 0), Step::Use(keyed));
-        let open = pb::Grant { delivery_deadline: 0, ..grant(4) };
-        assert_eq!(next_step(&[open.clone()], 7, 50, 0), Step::Use(open));
+        assert_eq!(
+            next_step(&[grant(1)], 7, 98, 1),
+            Step::Redeem,
+            "expires in 2 blocks"
+        );
+        assert_eq!(
+            next_step(&[grant(1)], 7, 30, 0),
+            Step::Buy,
+            "deadline passed, no key"
+        );
+        assert_eq!(
+            next_step(std::slice::from_ref(&keyed), 7, 50, 0),
+            Step::Use(keyed)
+        );
+        let open = pb::Grant {
+            delivery_deadline: 0,
+            ..grant(4)
+        };
+        assert_eq!(
+            next_step(std::slice::from_ref(&open), 7, 50, 0),
+            Step::Use(open)
+        );
     }
 
     #[test]
@@ -412,9 +468,15 @@ mod tests {
         let g = grant(1);
         assert_eq!(key_state(&g, 10), KeyState::Waiting);
         assert_eq!(key_state(&g, 30), KeyState::Missed { deadline: 30 });
-        let r = pb::Grant { refunded: true, ..g.clone() };
+        let r = pb::Grant {
+            refunded: true,
+            ..g.clone()
+        };
         assert_eq!(key_state(&r, 31), KeyState::Refunded);
-        let k = pb::Grant { wrapped_key: vec![9], ..g };
+        let k = pb::Grant {
+            wrapped_key: vec![9],
+            ..g
+        };
         assert_eq!(key_state(&k, 40), KeyState::Ready(vec![9]));
     }
 
@@ -429,11 +491,23 @@ mod tests {
         let sha = Digest::of(&plain).0;
         assert!(finish(&enc, Some(&key), &[0u8; 32], &out).is_err());
         assert!(!out.exists());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no part file left");
-        assert!(finish(&enc, Some(&[4u8; 32]), &sha, &out).is_err(), "wrong key");
-        assert_eq!(finish(&enc, Some(&key), &sha, &out).unwrap(), plain.len() as u64);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no part file left"
+        );
+        assert!(
+            finish(&enc, Some(&[4u8; 32]), &sha, &out).is_err(),
+            "wrong key"
+        );
+        assert_eq!(
+            finish(&enc, Some(&key), &sha, &out).unwrap(),
+            plain.len() as u64
+        );
         assert_eq!(std::fs::read(&out).unwrap(), plain);
-        assert!(max_download_bytes(plain.len() as u64, AccessKind::Encrypted)
-            >= std::fs::metadata(&enc).unwrap().len());
+        assert!(
+            max_download_bytes(plain.len() as u64, AccessKind::Encrypted)
+                >= std::fs::metadata(&enc).unwrap().len()
+        );
     }
 }

@@ -32,14 +32,16 @@ pub mod request;
 pub mod stream;
 
 pub use catalog::{AccessKind, Catalog, Entry};
+pub use chain::{GrantSource, NodeQueries};
 /// Prices and coins, as the chain's messages take them.
 pub use deai_framework::Coin;
-pub use chain::{GrantSource, NodeQueries};
 pub use fetch::{fetch, FetchSpec, Fetched};
 pub use keywrap::{unwrap_key, wrap_key, KeyWrapError, WRAPPED_KEY_LEN};
 pub use policy::{Admitted, GrantPolicy, PolicyConfig};
 pub use provider::{run_provider, Provider, ProviderState, PROVIDER_FILE};
-pub use publish::{host_uri, parse_host_uri, publish, store_dataset, Metadata, PublishSpec, Published, StoredBlob};
+pub use publish::{
+    host_uri, parse_host_uri, publish, store_dataset, Metadata, PublishSpec, Published, StoredBlob,
+};
 pub use request::{
     pubkey_address, verify, DownloadRequest, ReplayGuard, RequestError, SignedRequest,
     DOWNLOAD_HEADER,

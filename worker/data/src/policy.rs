@@ -187,7 +187,9 @@ impl<S: GrantSource> GrantPolicy<S> {
             .map_err(|e| AccessDenied::unauthorized(format!("download request: {e}")))?;
         let req = &signed.request;
         if req.chain_id != self.cfg.chain_id {
-            return Err(AccessDenied::unauthorized("download request for another chain"));
+            return Err(AccessDenied::unauthorized(
+                "download request for another chain",
+            ));
         }
         if lock(&self.replay).contains(&signed.signature) {
             return Err(AccessDenied::unauthorized("download request replayed"));
@@ -215,7 +217,10 @@ impl<S: GrantSource> GrantPolicy<S> {
             )));
         }
         if g.refunded {
-            return Err(AccessDenied::forbidden(format!("grant {} was refunded", g.id)));
+            return Err(AccessDenied::forbidden(format!(
+                "grant {} was refunded",
+                g.id
+            )));
         }
         let d = self
             .dataset(g.dataset_id)
@@ -223,7 +228,9 @@ impl<S: GrantSource> GrantPolicy<S> {
             .ok_or_else(|| AccessDenied::forbidden("no such dataset"))?;
         let provider = d.provider.as_ref().map(|p| p.address.as_str());
         if provider != Some(self.cfg.provider.as_str()) {
-            return Err(AccessDenied::forbidden("this provider does not serve that dataset"));
+            return Err(AccessDenied::forbidden(
+                "this provider does not serve that dataset",
+            ));
         }
         let blob = self
             .blobs

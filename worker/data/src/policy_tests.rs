@@ -75,28 +75,53 @@ fn world() -> World {
         delivery_deadline: 30,
         ..Default::default()
     };
-    let g6 = pb::Grant { id: 6, dataset_id: 4, ..g.clone() };
+    let g6 = pb::Grant {
+        id: 6,
+        dataset_id: 4,
+        ..g.clone()
+    };
     chain.grants.lock().unwrap().extend([(5, g), (6, g6)]);
     let ds = |id: u64, p: &str| pb::Dataset {
         id,
-        provider: Some(pb::Provider { address: p.into(), host_uri: String::new() }),
+        provider: Some(pb::Provider {
+            address: p.into(),
+            host_uri: String::new(),
+        }),
         access: pb::Access::Encrypted as i32,
         ..Default::default()
     };
-    chain.datasets.lock().unwrap().extend([(3, ds(3, &provider)), (4, ds(4, &addr(&key(8))))]);
+    chain
+        .datasets
+        .lock()
+        .unwrap()
+        .extend([(3, ds(3, &provider)), (4, ds(4, &addr(&key(8))))]);
     let blob = Digest::of(b"ciphertext");
     let mut blobs = HashMap::new();
     blobs.insert(3, blob);
     blobs.insert(4, Digest::of(b"other"));
-    let policy = Arc::new(GrantPolicy::new(chain.clone(), PolicyConfig::new(CHAIN, provider), blobs));
-    World { chain, policy, blob, grantee }
+    let policy = Arc::new(GrantPolicy::new(
+        chain.clone(),
+        PolicyConfig::new(CHAIN, provider),
+        blobs,
+    ));
+    World {
+        chain,
+        policy,
+        blob,
+        grantee,
+    }
 }
 
 fn signed_header(k: &SigningKey, chain: &str, dataset: u64, grant: u64, height: u64) -> String {
-    DownloadRequest { chain_id: chain.into(), dataset_id: dataset, grant_id: grant, height }
-        .sign(k)
-        .unwrap()
-        .to_header_value()
+    DownloadRequest {
+        chain_id: chain.into(),
+        dataset_id: dataset,
+        grant_id: grant,
+        height,
+    }
+    .sign(k)
+    .unwrap()
+    .to_header_value()
 }
 
 fn req(op: Operation, digest: Digest, header: Option<&str>) -> AccessRequest {
@@ -104,7 +129,11 @@ fn req(op: Operation, digest: Digest, header: Option<&str>) -> AccessRequest {
     if let Some(h) = header {
         headers.insert(DOWNLOAD_HEADER, HeaderValue::from_str(h).unwrap());
     }
-    AccessRequest { operation: op, digest, headers }
+    AccessRequest {
+        operation: op,
+        digest,
+        headers,
+    }
 }
 
 async fn status(w: &World, r: AccessRequest) -> Option<DenyStatus> {
@@ -115,31 +144,71 @@ async fn status(w: &World, r: AccessRequest) -> Option<DenyStatus> {
 async fn a_grantees_fresh_request_is_admitted_once() {
     let w = world();
     let h = signed_header(&w.grantee, CHAIN, 3, 5, 49);
-    let a = w.policy.decide(&req(Operation::Read, w.blob, Some(&h))).await.unwrap();
-    assert_eq!((a.grant_id, a.dataset_id, a.grantee), (5, 3, addr(&w.grantee)));
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h))).await, Some(DenyStatus::Unauthorized), "replay");
+    let a = w
+        .policy
+        .decide(&req(Operation::Read, w.blob, Some(&h)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.grant_id, a.dataset_id, a.grantee),
+        (5, 3, addr(&w.grantee))
+    );
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h))).await,
+        Some(DenyStatus::Unauthorized),
+        "replay"
+    );
 }
 
 #[tokio::test]
 async fn unauthenticated_requests_get_401() {
     let w = world();
     let u = Some(DenyStatus::Unauthorized);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, None)).await, u, "no header");
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some("zz"))).await, u, "not hex");
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some("00ff"))).await, u, "too short");
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, None)).await,
+        u,
+        "no header"
+    );
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some("zz"))).await,
+        u,
+        "not hex"
+    );
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some("00ff"))).await,
+        u,
+        "too short"
+    );
     let other_chain = signed_header(&w.grantee, "other-chain", 3, 5, 50);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&other_chain))).await, u);
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&other_chain))).await,
+        u
+    );
     let stale = signed_header(&w.grantee, CHAIN, 3, 5, 40);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&stale))).await, u, "stale height");
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&stale))).await,
+        u,
+        "stale height"
+    );
     let future = signed_header(&w.grantee, CHAIN, 3, 5, 60);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&future))).await, u);
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&future))).await,
+        u
+    );
     // A signature over other fields than those sent: flip the grant id in the header.
     let good = signed_header(&w.grantee, CHAIN, 3, 5, 50);
     let mut raw = hex::decode(&good).unwrap();
     let at = 4 + CHAIN.len() + 15;
     raw[at] ^= 3; // grant 5 → 6
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&hex::encode(raw)))).await, u);
-    assert_eq!(w.chain.grant_reads.load(Ordering::SeqCst), 0, "no grant read before authentication");
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&hex::encode(raw)))).await,
+        u
+    );
+    assert_eq!(
+        w.chain.grant_reads.load(Ordering::SeqCst),
+        0,
+        "no grant read before authentication"
+    );
 }
 
 #[tokio::test]
@@ -148,11 +217,23 @@ async fn authenticated_requests_without_the_right_grant_get_403() {
     let f = Some(DenyStatus::Forbidden);
     let stranger = key(2);
     let h = signed_header(&stranger, CHAIN, 3, 5, 50);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h))).await, f, "someone else's grant");
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h))).await,
+        f,
+        "someone else's grant"
+    );
     let h = signed_header(&w.grantee, CHAIN, 3, 77, 50);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h))).await, f, "no such grant");
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h))).await,
+        f,
+        "no such grant"
+    );
     let h = signed_header(&w.grantee, CHAIN, 4, 5, 50);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h))).await, f, "grant of another dataset");
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h))).await,
+        f,
+        "grant of another dataset"
+    );
     let h = signed_header(&w.grantee, CHAIN, 4, 6, 50);
     assert_eq!(
         status(&w, req(Operation::Read, Digest::of(b"other"), Some(&h))).await,
@@ -160,25 +241,46 @@ async fn authenticated_requests_without_the_right_grant_get_403() {
         "another provider's dataset"
     );
     let h = signed_header(&w.grantee, CHAIN, 3, 5, 50);
-    assert_eq!(status(&w, req(Operation::Read, Digest::of(b"x"), Some(&h))).await, f, "another blob");
+    assert_eq!(
+        status(&w, req(Operation::Read, Digest::of(b"x"), Some(&h))).await,
+        f,
+        "another blob"
+    );
     let h = signed_header(&w.grantee, CHAIN, 3, 5, 50);
-    assert_eq!(status(&w, req(Operation::Write, w.blob, Some(&h))).await, f, "writes");
+    assert_eq!(
+        status(&w, req(Operation::Write, w.blob, Some(&h))).await,
+        f,
+        "writes"
+    );
     // A forbidden request does not burn the signature: the right blob is still admitted.
     let h = signed_header(&w.grantee, CHAIN, 3, 5, 51);
-    assert_eq!(status(&w, req(Operation::Read, Digest::of(b"x"), Some(&h))).await, f);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h))).await, None);
+    assert_eq!(
+        status(&w, req(Operation::Read, Digest::of(b"x"), Some(&h))).await,
+        f
+    );
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h))).await,
+        None
+    );
 }
 
 #[tokio::test]
 async fn expired_and_refunded_grants_get_403_even_after_a_cached_success() {
     let w = world();
     let ok = signed_header(&w.grantee, CHAIN, 3, 5, 50);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&ok))).await, None);
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&ok))).await,
+        None
+    );
     w.chain.height.store(100, Ordering::SeqCst);
     // The height is cached for up to a second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let late = signed_header(&w.grantee, CHAIN, 3, 5, 100);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&late))).await, Some(DenyStatus::Forbidden), "expired");
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&late))).await,
+        Some(DenyStatus::Forbidden),
+        "expired"
+    );
 
     // An undelivered encrypted grant is read afresh every time: its refund shows at once.
     let w = world();
@@ -191,10 +293,17 @@ async fn expired_and_refunded_grants_get_403_even_after_a_cached_success() {
         g.delivery_deadline = 60;
     }
     let h1 = signed_header(&w.grantee, CHAIN, 3, 5, 50);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h1))).await, None);
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h1))).await,
+        None
+    );
     w.chain.grants.lock().unwrap().get_mut(&5).unwrap().refunded = true;
     let h2 = signed_header(&w.grantee, CHAIN, 3, 5, 51);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h2))).await, Some(DenyStatus::Forbidden), "refunded");
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h2))).await,
+        Some(DenyStatus::Forbidden),
+        "refunded"
+    );
     assert_eq!(reads(&w), 2);
 }
 
@@ -203,9 +312,15 @@ async fn an_unreachable_node_gets_503_and_the_request_can_be_retried() {
     let w = world();
     w.chain.down.store(true, Ordering::SeqCst);
     let h = signed_header(&w.grantee, CHAIN, 3, 5, 50);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h))).await, Some(DenyStatus::Unavailable));
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h))).await,
+        Some(DenyStatus::Unavailable)
+    );
     w.chain.down.store(false, Ordering::SeqCst);
-    assert_eq!(status(&w, req(Operation::Read, w.blob, Some(&h))).await, None);
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h))).await,
+        None
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,5 +347,8 @@ async fn the_server_streams_only_to_the_grantee() {
     let c = client.clone().with_header(DOWNLOAD_HEADER, &h).unwrap();
     assert_eq!(&c.get(&blob).await.unwrap()[..], b"ciphertext");
     assert_eq!(code(c.get(&blob).await.unwrap_err()), 401, "replayed");
-    assert_eq!(code(c.put(bytes::Bytes::from_static(b"y")).await.unwrap_err()), 403);
+    assert_eq!(
+        code(c.put(bytes::Bytes::from_static(b"y")).await.unwrap_err()),
+        403
+    );
 }

@@ -125,8 +125,11 @@ impl Provider {
         self.policy.set_blobs(self.catalog.blobs());
         let height = self.queries.height().await?;
         let before = self.state.delivered.len();
-        self.state.delivered.retain(|_, deadline| *deadline > height);
-        self.backoff.retain(|_, (_, _, deadline)| *deadline > height);
+        self.state
+            .delivered
+            .retain(|_, deadline| *deadline > height);
+        self.backoff
+            .retain(|_, (_, _, deadline)| *deadline > height);
         if self.state.delivered.len() != before {
             self.file.save_or_log(&self.state, "data provider state");
         }
@@ -143,9 +146,13 @@ impl Provider {
                 break;
             }
             match self.queries.dataset(id).await? {
-                Some(d) if d.provider.as_ref().map(|p| p.address.as_str()) == Some(me.as_str()) => {}
+                Some(d) if d.provider.as_ref().map(|p| p.address.as_str()) == Some(me.as_str()) => {
+                }
                 Some(_) => {
-                    self.warn_once(id, "the catalog's dataset is provided by another account: skipped");
+                    self.warn_once(
+                        id,
+                        "the catalog's dataset is provided by another account: skipped",
+                    );
                     continue;
                 }
                 None => {
@@ -160,7 +167,9 @@ impl Provider {
                     continue;
                 }
             };
-            sent += self.deliver_dataset(id, &key, height, MAX_DELIVERIES_PER_TICK - sent).await?;
+            sent += self
+                .deliver_dataset(id, &key, height, MAX_DELIVERIES_PER_TICK - sent)
+                .await?;
         }
         Ok(sent)
     }
@@ -186,7 +195,11 @@ impl Provider {
                 if g.dataset_id != dataset_id || !needs_key(&g, height, &self.state.delivered) {
                     continue;
                 }
-                if self.backoff.get(&g.id).is_some_and(|(_, until, _)| height < *until) {
+                if self
+                    .backoff
+                    .get(&g.id)
+                    .is_some_and(|(_, until, _)| height < *until)
+                {
                     continue;
                 }
                 if sent >= budget {
@@ -252,9 +265,15 @@ impl Provider {
     }
 
     fn back_off(&mut self, g: &pb::Grant, height: u64) {
-        let e = self.backoff.entry(g.id).or_insert((0, 0, g.delivery_deadline));
+        let e = self
+            .backoff
+            .entry(g.id)
+            .or_insert((0, 0, g.delivery_deadline));
         e.0 = e.0.saturating_add(1);
-        let wait = 1u64.checked_shl(e.0).unwrap_or(u64::MAX).min(MAX_BACKOFF_BLOCKS);
+        let wait = 1u64
+            .checked_shl(e.0)
+            .unwrap_or(u64::MAX)
+            .min(MAX_BACKOFF_BLOCKS);
         e.1 = height.saturating_add(wait);
     }
 
@@ -300,11 +319,21 @@ mod tests {
         let none = BTreeMap::new();
         assert!(needs_key(&g, 10, &none));
         assert!(!needs_key(&g, 20, &none), "the deadline is exclusive");
-        let open = pb::Grant { delivery_deadline: 0, ..g.clone() };
+        let open = pb::Grant {
+            delivery_deadline: 0,
+            ..g.clone()
+        };
         assert!(!needs_key(&open, 10, &none), "not encrypted");
-        let refunded = pb::Grant { refunded: true, ..g.clone() };
+        let refunded = pb::Grant {
+            refunded: true,
+            ..g.clone()
+        };
         assert!(!needs_key(&refunded, 10, &none));
-        let delivered = pb::Grant { delivered_at: 9, wrapped_key: vec![1], ..g.clone() };
+        let delivered = pb::Grant {
+            delivered_at: 9,
+            wrapped_key: vec![1],
+            ..g.clone()
+        };
         assert!(!needs_key(&delivered, 10, &none));
         let mut mine = BTreeMap::new();
         mine.insert(4, 20);

@@ -190,7 +190,10 @@ pub async fn publish(
         tracing::warn!(blob = %stored.blob, "the publish tx's outcome is unknown: its catalog entry stays pending");
         e.context("sending MsgPublishDataset")
     };
-    let checked = sender.broadcast_prepared(msgs, &prepared).await.map_err(unknown)?;
+    let checked = sender
+        .broadcast_prepared(msgs, &prepared)
+        .await
+        .map_err(unknown)?;
     if checked.code != 0 {
         catalog.discard_pending(&stored.blob)?;
         anyhow::bail!(
@@ -199,7 +202,11 @@ pub async fn publish(
             checked.raw_log
         );
     }
-    let committed: Committed = sender.wait_committed(checked).await.map_err(unknown)?.into();
+    let committed: Committed = sender
+        .wait_committed(checked)
+        .await
+        .map_err(unknown)?
+        .into();
     if !committed.ok() {
         catalog.discard_pending(&stored.blob)?;
         anyhow::bail!(
