@@ -15,6 +15,10 @@
 //! when touched, the take (`take_rate` of it, floored over the lease's whole pay) to the
 //! [`COMMUNITY_POOL`] module account and the
 //! rest to the lease's `unwithdrawn`, which its provider collects.
+//!
+//! Compute-to-data (see `c2d`): an order naming a `compute_to_data` dataset of the data
+//! market is bid on only by the dataset's provider, is never audited, and escrows one access
+//! in its balance, paid through `deai_data::split::pay_split` when it is leased.
 
 mod audits;
 mod c2d;
