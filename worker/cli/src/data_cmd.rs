@@ -15,6 +15,7 @@ use deai_worker_artifacts::{router, serve_with, ServerLimits, Store};
 use deai_worker_daemon::node::{cancel_on_signals, connect_sender};
 use deai_worker_daemon::{parse_coin, KeyedNode, StateFile};
 use deai_worker_data::chain::DATA_QUERY;
+use deai_worker_data::provider::NodeProviderChain;
 use deai_worker_data::Coin;
 use deai_worker_data::{
     AccessKind, Catalog, FetchSpec, GrantPolicy, Metadata, NodeQueries, PolicyConfig, Provider,
@@ -264,7 +265,11 @@ fn provider(a: &ProviderArgs) -> anyhow::Result<ExitCode> {
             router(store, policy.clone()),
             ServerLimits::default(),
         ));
-        let p = Provider::new(KeyedNode::new(s, DATA_QUERY)?, NodeQueries::new(&url)?, catalog, policy, file)?;
+        let chain = NodeProviderChain {
+            node: KeyedNode::new(s, DATA_QUERY)?,
+            queries: NodeQueries::new(&url)?,
+        };
+        let p = Provider::new(chain, catalog, policy, file)?;
         let poll = Duration::from_secs(a.poll_secs.max(1));
         deai_worker_data::run_provider(p, poll, shutdown).await;
         server.abort();

@@ -38,7 +38,9 @@ pub use deai_framework::Coin;
 pub use fetch::{fetch, FetchSpec, Fetched};
 pub use keywrap::{unwrap_key, wrap_key, KeyWrapError, WRAPPED_KEY_LEN};
 pub use policy::{Admitted, GrantPolicy, PolicyConfig};
-pub use provider::{run_provider, Provider, ProviderState, PROVIDER_FILE};
+pub use provider::{
+    run_provider, NodeProviderChain, Provider, ProviderChain, ProviderState, PROVIDER_FILE,
+};
 pub use publish::{
     host_uri, parse_host_uri, publish, store_dataset, Metadata, PublishSpec, Published, StoredBlob,
 };

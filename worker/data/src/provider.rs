@@ -18,10 +18,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use cosmos_sdk_proto::Any;
 use deai_client::to_any;
 use deai_proto::data::v1 as pb;
 use deai_worker_daemon::state::Versioned;
-use deai_worker_daemon::{one_line, KeyedNode, StateFile};
+use deai_worker_daemon::{one_line, Committed, KeyedNode, StateFile};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -65,12 +66,65 @@ pub fn needs_key(g: &pb::Grant, height: u64, delivered: &BTreeMap<u64, u64>) -> 
         && !delivered.contains_key(&g.id)
 }
 
+/// The chain as the delivery loop reads and writes it; tests use an in-memory one.
+#[allow(async_fn_in_trait)]
+pub trait ProviderChain {
+    /// The provider's account (bech32).
+    fn address(&self) -> String;
+    async fn height(&self) -> anyhow::Result<u64>;
+    async fn dataset(&self, id: u64) -> anyhow::Result<Option<pb::Dataset>>;
+    /// One page of a dataset's grants, newest first, and the next page's key (empty: last).
+    async fn grants_page(
+        &self,
+        dataset_id: u64,
+        key: Vec<u8>,
+        limit: u64,
+    ) -> anyhow::Result<(Vec<pb::Grant>, Vec<u8>)>;
+    /// The account's compressed public key, `None` while it has none.
+    async fn account_pubkey(&self, address: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    /// Signs, sends, waits for the commit (a committed failure has a non-zero code).
+    async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed>;
+}
+
+/// A node with the provider's key.
+pub struct NodeProviderChain {
+    pub node: KeyedNode,
+    pub queries: NodeQueries,
+}
+
+impl ProviderChain for NodeProviderChain {
+    fn address(&self) -> String {
+        self.node.address()
+    }
+    async fn height(&self) -> anyhow::Result<u64> {
+        self.queries.height().await
+    }
+    async fn dataset(&self, id: u64) -> anyhow::Result<Option<pb::Dataset>> {
+        self.queries.dataset(id).await
+    }
+    async fn grants_page(
+        &self,
+        dataset_id: u64,
+        key: Vec<u8>,
+        limit: u64,
+    ) -> anyhow::Result<(Vec<pb::Grant>, Vec<u8>)> {
+        self.queries
+            .grants_of_dataset_page(dataset_id, key, limit)
+            .await
+    }
+    async fn account_pubkey(&self, address: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        self.queries.account_pubkey(address).await
+    }
+    async fn send(&mut self, msgs: Vec<Any>) -> anyhow::Result<Committed> {
+        self.node.send(msgs).await
+    }
+}
+
 /// The key delivery loop's state.
-pub struct Provider {
-    node: KeyedNode,
-    queries: NodeQueries,
+pub struct Provider<C, S> {
+    chain: C,
     catalog: Catalog,
-    policy: Arc<GrantPolicy<NodeQueries>>,
+    policy: Arc<GrantPolicy<S>>,
     file: StateFile,
     state: ProviderState,
     /// Grant id → (failures, height before which it is not retried, deadline).
@@ -79,13 +133,12 @@ pub struct Provider {
     warned: HashSet<u64>,
 }
 
-impl Provider {
+impl<C: ProviderChain, S: GrantSource> Provider<C, S> {
     /// `policy` is the one serving the store: its blobs follow the catalog.
     pub fn new(
-        node: KeyedNode,
-        queries: NodeQueries,
+        chain: C,
         catalog: Catalog,
-        policy: Arc<GrantPolicy<NodeQueries>>,
+        policy: Arc<GrantPolicy<S>>,
         file: StateFile,
     ) -> anyhow::Result<Self> {
         let state = file
@@ -96,8 +149,7 @@ impl Provider {
             });
         policy.set_blobs(catalog.blobs());
         Ok(Provider {
-            node,
-            queries,
+            chain,
             catalog,
             policy,
             file,
@@ -123,7 +175,7 @@ impl Provider {
             tracing::warn!(error = %one_line(&e), "re-reading the catalog; keeping the last one");
         }
         self.policy.set_blobs(self.catalog.blobs());
-        let height = self.queries.height().await?;
+        let height = self.chain.height().await?;
         let before = self.state.delivered.len();
         self.state
             .delivered
@@ -133,7 +185,7 @@ impl Provider {
         if self.state.delivered.len() != before {
             self.file.save_or_log(&self.state, "data provider state");
         }
-        let me = self.node.address();
+        let me = self.chain.address();
         let encrypted: Vec<u64> = self
             .catalog
             .datasets()
@@ -145,7 +197,7 @@ impl Provider {
             if sent >= MAX_DELIVERIES_PER_TICK {
                 break;
             }
-            match self.queries.dataset(id).await? {
+            match self.chain.dataset(id).await? {
                 Some(d) if d.provider.as_ref().map(|p| p.address.as_str()) == Some(me.as_str()) => {
                 }
                 Some(_) => {
@@ -186,8 +238,8 @@ impl Provider {
         let mut page_key = Vec::new();
         for _ in 0..MAX_GRANT_PAGES {
             let (grants, next) = self
-                .queries
-                .grants_of_dataset_page(dataset_id, page_key, GRANT_PAGE)
+                .chain
+                .grants_page(dataset_id, page_key, GRANT_PAGE)
                 .await?;
             // Newest first: once a whole page is past its deadlines, older grants are too.
             let all_closed = grants.iter().all(|g| g.delivery_deadline <= height);
@@ -219,7 +271,7 @@ impl Provider {
 
     /// Wraps and sends one key; false when it was not delivered (logged).
     async fn deliver(&mut self, g: &pb::Grant, key: &[u8; 32], height: u64) -> bool {
-        let pubkey = match self.queries.account_pubkey(&g.grantee).await {
+        let pubkey = match self.chain.account_pubkey(&g.grantee).await {
             Ok(Some(pk)) => pk,
             Ok(None) => {
                 tracing::debug!(grant = g.id, grantee = %g.grantee, "the grantee's account has no public key yet; retrying later");
@@ -239,11 +291,11 @@ impl Provider {
             }
         };
         let msg = pb::MsgDeliverKey {
-            provider: self.node.address(),
+            provider: self.chain.address(),
             grant_id: g.id,
             wrapped_key: wrapped,
         };
-        match self.node.send(vec![to_any(&msg)]).await {
+        match self.chain.send(vec![to_any(&msg)]).await {
             Ok(c) if c.ok() => {
                 tracing::info!(grant = g.id, dataset = g.dataset_id, grantee = %g.grantee, height = %c.height, "key delivered");
                 self.state.delivered.insert(g.id, g.delivery_deadline);
@@ -283,7 +335,11 @@ impl Provider {
 }
 
 /// Ticks every `poll` until `shutdown`; a failed tick is logged and retried.
-pub async fn run_provider(mut p: Provider, poll: Duration, shutdown: CancellationToken) {
+pub async fn run_provider<C: ProviderChain, S: GrantSource>(
+    mut p: Provider<C, S>,
+    poll: Duration,
+    shutdown: CancellationToken,
+) {
     let mut every = tokio::time::interval(poll);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!("data provider running");
@@ -306,37 +362,5 @@ pub async fn run_provider(mut p: Provider, poll: Duration, shutdown: Cancellatio
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_open_undelivered_unrefunded_grants_need_a_key() {
-        let g = pb::Grant {
-            id: 4,
-            delivery_deadline: 20,
-            ..Default::default()
-        };
-        let none = BTreeMap::new();
-        assert!(needs_key(&g, 10, &none));
-        assert!(!needs_key(&g, 20, &none), "the deadline is exclusive");
-        let open = pb::Grant {
-            delivery_deadline: 0,
-            ..g.clone()
-        };
-        assert!(!needs_key(&open, 10, &none), "not encrypted");
-        let refunded = pb::Grant {
-            refunded: true,
-            ..g.clone()
-        };
-        assert!(!needs_key(&refunded, 10, &none));
-        let delivered = pb::Grant {
-            delivered_at: 9,
-            wrapped_key: vec![1],
-            ..g.clone()
-        };
-        assert!(!needs_key(&delivered, 10, &none));
-        let mut mine = BTreeMap::new();
-        mine.insert(4, 20);
-        assert!(!needs_key(&g, 10, &mine), "already sent by this provider");
-    }
-}
+#[path = "provider_tests.rs"]
+mod tests;
