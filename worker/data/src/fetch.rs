@@ -28,7 +28,9 @@ use crate::stream::decrypt_file;
 pub const MIN_BLOCKS_LEFT: u64 = 2;
 /// Buy / redeem / use: the decision is taken at most this many times.
 const MAX_ROUNDS: usize = 4;
-/// Download attempts (each with a fresh signature) on 503 or a network error.
+/// Download attempts, each with a fresh signature: on 503 or a network error, and on 401 /
+/// 403 too, since the provider's node may lag ours by a block (a grant it does not see yet,
+/// a height just outside its window).
 const DOWNLOAD_ATTEMPTS: usize = 3;
 const RETRY: Duration = Duration::from_secs(2);
 
@@ -251,7 +253,7 @@ fn sibling(out: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Downloads `blob` from `base` with a request signed for `(dataset, grant)` at the latest
-/// height into `store`, retrying on 503 and network errors with a fresh signature.
+/// height into `store`, retrying on 401, 403, 503 and network errors with a fresh signature.
 #[allow(clippy::too_many_arguments)]
 pub async fn download(
     q: &NodeQueries,
@@ -286,7 +288,11 @@ pub async fn download(
         match client.fetch_into(blob, store).await {
             Ok(_) => return Ok(()),
             Err(e @ (ClientError::Http(_) | ClientError::Timeout { .. })) => last = Some(e),
-            Err(e @ ClientError::Status { status, .. }) if status.as_u16() == 503 => last = Some(e),
+            Err(e @ ClientError::Status { status, .. })
+                if matches!(status.as_u16(), 401 | 403 | 503) =>
+            {
+                last = Some(e)
+            }
             Err(e) => return Err(anyhow::Error::new(e).context("downloading the dataset")),
         }
     }
