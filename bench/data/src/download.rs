@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use deai_worker_artifacts::{
-    AccessPolicy, AccessRequest, Client, ClientLimits, OpenAccess, Operation, Store,
+    AccessPolicy, AccessRequest, Client, ClientError, ClientLimits, OpenAccess, Operation, Store,
 };
 use deai_worker_data::DOWNLOAD_HEADER;
 use deai_worker_jobs::Digest;
@@ -87,8 +87,10 @@ fn client(server: &Server, blob: Blob, max_bytes: u64, headers: &mut Headers) ->
     })
 }
 
+/// `passes` downloads of the ciphertext from each server into a store on disk and into
+/// memory, the servers taking turns (so load from elsewhere hits them alike).
 async fn downloads(
-    server: &Server,
+    servers: &[&Server],
     dir: &Path,
     digest: &Digest,
     files: &Files,
@@ -96,75 +98,100 @@ async fn downloads(
     headers: &mut Headers,
 ) -> Result<Vec<Throughput>> {
     let len = files.ciphertext_len;
-    let (mut to_disk, mut to_memory) = (Vec::new(), Vec::new());
-    for i in 0..passes.max(1) {
-        eprintln!(
-            "download ({}): pass {}/{}…",
-            server.check,
-            i + 1,
-            passes.max(1)
-        );
-        let root = dir.join(format!("grantee-{i}"));
-        let local = Store::open(&root, len)?;
-        let c = client(server, Blob::Big, len, headers)?;
-        let t = Instant::now();
-        let out = c.fetch_into(digest, &local).await?;
-        to_disk.push(t.elapsed());
-        if out.size != len || !out.created {
-            bail!("fetch_into stored {} bytes of {len}", out.size);
-        }
-        drop(local);
-        std::fs::remove_dir_all(&root)?;
-        let c = client(server, Blob::Big, len, headers)?;
-        let t = Instant::now();
-        let bytes = c.get(digest).await?;
-        to_memory.push(t.elapsed());
-        if bytes.len() as u64 != len {
-            bail!("get returned {} bytes of {len}", bytes.len());
+    let mut to_disk = vec![Vec::new(); servers.len()];
+    let mut to_memory = vec![Vec::new(); servers.len()];
+    for i in 0..passes {
+        for (k, server) in servers.iter().enumerate() {
+            eprintln!("download ({}): pass {}/{passes}…", server.check, i + 1);
+            let root = dir.join(format!("grantee-{i}-{k}"));
+            let local = Store::open(&root, len)?;
+            let c = client(server, Blob::Big, len, headers)?;
+            let t = Instant::now();
+            let out = c.fetch_into(digest, &local).await?;
+            to_disk[k].push(t.elapsed());
+            if out.size != len || !out.created {
+                bail!("fetch_into stored {} bytes of {len}", out.size);
+            }
+            drop(local);
+            std::fs::remove_dir_all(&root)?;
+            let c = client(server, Blob::Big, len, headers)?;
+            let t = Instant::now();
+            let bytes = c.get(digest).await?;
+            to_memory[k].push(t.elapsed());
+            if bytes.len() as u64 != len {
+                bail!("get returned {} bytes of {len}", bytes.len());
+            }
         }
     }
-    let label = |how: &str| format!("{how}, {}", server.check);
-    Ok(vec![
-        Throughput::of(label("fetch_into (disk)"), len, &to_disk)?,
-        Throughput::of(label("get (memory)"), len, &to_memory)?,
-    ])
+    let mut out = Vec::new();
+    for (k, server) in servers.iter().enumerate() {
+        let label = |how: &str| format!("{how}, {}", server.check);
+        out.push(Throughput::of(
+            label("fetch_into (disk)"),
+            len,
+            &to_disk[k],
+        )?);
+        out.push(Throughput::of(label("get (memory)"), len, &to_memory[k])?);
+    }
+    Ok(out)
 }
 
-/// Whole HEAD and GET requests of the tiny blob.
+/// Whole HEAD and GET requests of the tiny blob, the servers taking turns.
 async fn requests(
-    server: &Server,
+    servers: &[&Server],
     tiny: &Digest,
     samples: usize,
     headers: &mut Headers,
 ) -> Result<Vec<Latency>> {
-    let (mut head, mut get) = (Vec::new(), Vec::new());
-    for _ in 0..samples.max(1) {
-        let c = client(server, Blob::Tiny, TINY as u64, headers)?;
-        let t = Instant::now();
-        let size = c.head(tiny).await?;
-        head.push(t.elapsed());
-        if size != Some(TINY as u64) {
-            bail!("HEAD of the tiny blob answered {size:?}");
+    let mut head = vec![Vec::new(); servers.len()];
+    let mut get = vec![Vec::new(); servers.len()];
+    for _ in 0..samples {
+        for (k, server) in servers.iter().enumerate() {
+            let c = client(server, Blob::Tiny, TINY as u64, headers)?;
+            let t = Instant::now();
+            let size = c.head(tiny).await?;
+            head[k].push(t.elapsed());
+            if size != Some(TINY as u64) {
+                bail!("HEAD of the tiny blob answered {size:?}");
+            }
         }
-        let c = client(server, Blob::Tiny, TINY as u64, headers)?;
-        let t = Instant::now();
-        let bytes = c.get(tiny).await?;
-        get.push(t.elapsed());
-        if bytes.len() != TINY {
-            bail!("GET of the tiny blob returned {} bytes", bytes.len());
+        for (k, server) in servers.iter().enumerate() {
+            let c = client(server, Blob::Tiny, TINY as u64, headers)?;
+            let t = Instant::now();
+            let bytes = c.get(tiny).await?;
+            get[k].push(t.elapsed());
+            if bytes.len() != TINY {
+                bail!("GET of the tiny blob returned {} bytes", bytes.len());
+            }
         }
     }
-    let signed = if server.signed { "signed " } else { "" };
-    Ok(vec![
-        Latency::of(
-            format!("{signed}HEAD of a 1 KiB blob, {}", server.check),
-            &head,
-        )?,
-        Latency::of(
-            format!("{signed}GET of a 1 KiB blob, {}", server.check),
-            &get,
-        )?,
-    ])
+    let mut out = Vec::new();
+    for (method, times) in [("HEAD", &head), ("GET", &get)] {
+        for (k, server) in servers.iter().enumerate() {
+            let signed = if server.signed { "signed " } else { "" };
+            out.push(Latency::of(
+                format!("{signed}{method} of a 1 KiB blob, {}", server.check),
+                &times[k],
+            )?);
+        }
+    }
+    Ok(out)
+}
+
+/// The checking server must refuse what it should: an unsigned request (401) and a
+/// replayed one.
+async fn refuses(server: &Server, tiny: &Digest, headers: &mut Headers) -> Result<()> {
+    let unsigned = Client::new(&server.base, TINY)?;
+    match unsigned.head(tiny).await {
+        Err(ClientError::Status { status, .. }) if status.as_u16() == 401 => {}
+        other => bail!("{} admitted an unsigned HEAD: {other:?}", server.check),
+    }
+    let c = client(server, Blob::Tiny, TINY as u64, headers)?;
+    c.head(tiny).await?;
+    if c.head(tiny).await.is_ok() {
+        bail!("{} admitted a replayed request", server.check);
+    }
+    Ok(())
 }
 
 /// A check alone, on `samples` fresh signed requests from `next`.
@@ -211,7 +238,7 @@ pub fn measure(dir: &Path, files: &Files, passes: usize, samples: usize) -> Resu
         access,
         signature_only,
         mut headers,
-    } = policy::setup(digest, samples + 2 * passes, tiny, 2 * samples)?;
+    } = policy::setup(digest, samples + 2 * passes, tiny, 2 * samples + 1)?;
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -248,12 +275,11 @@ pub fn measure(dir: &Path, files: &Files, passes: usize, samples: usize) -> Resu
             )
             .await?,
         );
-        let mut downloads_ = Vec::new();
-        for server in [&checked, &open] {
-            downloads_.extend(downloads(server, dir, &digest, files, passes, &mut headers).await?);
-            eprintln!("download ({}): {samples} HEAD/GET pairs…", server.check);
-            latency.extend(requests(server, &tiny, samples, &mut headers).await?);
-        }
+        refuses(&checked, &tiny, &mut headers).await?;
+        let servers = [&checked, &open];
+        let downloads_ = downloads(&servers, dir, &digest, files, passes, &mut headers).await?;
+        eprintln!("download: {samples} HEAD/GET pairs per server…");
+        latency.extend(requests(&servers, &tiny, samples, &mut headers).await?);
         Ok::<_, anyhow::Error>(Report {
             check: policy::LABEL,
             downloads: downloads_,
