@@ -14,6 +14,7 @@ use serde_json::Value;
 use tendermint_rpc::{Client, HttpClient};
 
 pub mod compute;
+pub mod data;
 pub mod inference;
 pub mod training;
 pub mod worker;
