@@ -358,6 +358,13 @@ pub async fn fetch(
         .ok_or_else(|| anyhow::anyhow!("dataset {} not found", spec.dataset_id))?;
     let access = AccessKind::from_proto(d.access)
         .ok_or_else(|| anyhow::anyhow!("dataset {} has no access mode", d.id))?;
+    // Checked before anything is bought: its provider never serves the data.
+    anyhow::ensure!(
+        access != AccessKind::ComputeToData,
+        "dataset {} is compute-to-data: it is never downloaded, only used by compute orders naming it (deaid tx compute create-order --dataset {})",
+        d.id,
+        d.id
+    );
     let uri = d
         .provider
         .as_ref()

@@ -9,15 +9,16 @@
 //! 2. 503 `Unavailable`: the node could not be asked (the client may retry);
 //! 3. 403 `Forbidden` (no bytes): no such grant, a grant of someone else (its grantee is not
 //!    the signer's address) or of another dataset, an expired grant (latest height ≥
-//!    `expires_at_height`), a refunded one, a dataset this provider does not provide, or a
-//!    blob that is not that dataset's blob in the provider's catalog.
+//!    `expires_at_height`), a refunded one, a dataset this provider does not provide, a
+//!    compute-to-data dataset (its data never leaves the provider), or a blob that is not
+//!    that dataset's blob in the provider's catalog.
 //!
 //! A signature enters the [`ReplayGuard`] only once the whole check passed (a stranger's
 //! signatures, however many, cannot evict a grantee's), under the guard's lock, so two
 //! copies of one request racing each other admit one.
 //!
 //! Caches: the latest height for `height_ttl` (1 s: far less than the skew window);
-//! datasets (their provider never changes); and only grants that can no longer be refunded
+//! datasets (their provider and access never change); and only grants that can no longer be refunded
 //! (non-encrypted ones, or ones whose key was delivered); expiry is checked against the
 //! height on every request, so no cache admits an expired or refunded grant.
 
@@ -230,6 +231,12 @@ impl<S: GrantSource> GrantPolicy<S> {
         if provider != Some(self.cfg.provider.as_str()) {
             return Err(AccessDenied::forbidden(
                 "this provider does not serve that dataset",
+            ));
+        }
+        // Compute-to-data: only jobs run next to the data; its bytes never leave.
+        if d.access == pb::Access::ComputeToData as i32 {
+            return Err(AccessDenied::forbidden(
+                "a compute-to-data dataset is never downloaded",
             ));
         }
         let blob = self

@@ -352,3 +352,14 @@ async fn the_server_streams_only_to_the_grantee() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_compute_to_data_dataset_is_never_served_even_to_its_grantee() {
+    let w = world();
+    w.chain.datasets.lock().unwrap().get_mut(&3).unwrap().access = pb::Access::ComputeToData as i32;
+    let h = signed_header(&w.grantee, CHAIN, 3, 5, 50);
+    assert_eq!(
+        status(&w, req(Operation::Read, w.blob, Some(&h))).await,
+        Some(DenyStatus::Forbidden)
+    );
+}
