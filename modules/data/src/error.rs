@@ -13,6 +13,8 @@ pub enum DataError {
     InvalidGenesis(String),
     #[error("dataset {0} not found")]
     DatasetNotFound(u64),
+    #[error("dataset {0} is compute-to-data: it is used only through compute orders its provider leases, never sold as tokens or downloaded")]
+    ComputeToDataOnly(u64),
     #[error("only the {0} may do this")]
     Unauthorized(&'static str),
     #[error("invalid {field}: must be 32 bytes, got {got}")]
@@ -109,6 +111,7 @@ pub const ERR_EPOCH_FULL: u32 = 30;
 pub const ERR_ALREADY_SCORED: u32 = 31;
 pub const ERR_EPOCH_OVER: u32 = 32;
 pub const ERR_BAD_SCORE: u32 = 33;
+pub const ERR_COMPUTE_TO_DATA_ONLY: u32 = 34;
 
 impl DataError {
     pub fn code(&self) -> u32 {
@@ -146,6 +149,7 @@ impl DataError {
             AlreadyScored(_) => ERR_ALREADY_SCORED,
             EpochOver { .. } => ERR_EPOCH_OVER,
             BadScore(_) => ERR_BAD_SCORE,
+            ComputeToDataOnly(_) => ERR_COMPUTE_TO_DATA_ONLY,
         }
     }
 }

@@ -135,6 +135,28 @@ fn buy_rejections() {
 }
 
 #[test]
+fn a_compute_to_data_dataset_is_neither_sold_nor_redeemed() {
+    let mut s = store();
+    let id = publish(&mut s, PRICE, pb::Access::ComputeToData);
+    let before = balance(&s, BUYER, "udeai");
+    assert_eq!(
+        code(exec_at(&mut s, 2, buy_msg(id, 1, PRICE))),
+        data(ERR_COMPUTE_TO_DATA_ONLY)
+    );
+    let redeem = pb::MsgRedeemAccess {
+        grantee: addr(BUYER).to_bech32(),
+        dataset_id: id,
+    };
+    assert_eq!(
+        code(exec_at(&mut s, 3, redeem)),
+        data(ERR_COMPUTE_TO_DATA_ONLY)
+    );
+    assert_eq!(balance(&s, BUYER, "udeai"), before);
+    assert_eq!(s.supply_of(&denom(id)).unwrap(), 0);
+    assert_reconciles(&s);
+}
+
+#[test]
 fn dispenser_caps_free_tokens_per_address_forever() {
     let mut s = store();
     let id = publish(&mut s, 0, pb::Access::Open);

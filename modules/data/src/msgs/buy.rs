@@ -64,6 +64,10 @@ impl Message for BuyAccess {
         if d.disabled {
             return Err(DataError::DatasetDisabled(d.id).into());
         }
+        // Its data never leaves the provider: compute orders pay its access fee instead.
+        if d.access == pb::Access::ComputeToData as i32 {
+            return Err(DataError::ComputeToDataOnly(d.id).into());
+        }
         if self.count == 0 || self.count > params.max_buy_count {
             return Err(DataError::BadCount {
                 got: self.count,

@@ -46,6 +46,9 @@ impl Message for RedeemAccess {
         let params = ctx.data_params()?;
         // A disabled dataset still honours the tokens it sold.
         let d = load_dataset(ctx, self.dataset_id)?;
+        if d.access == pb::Access::ComputeToData as i32 {
+            return Err(DataError::ComputeToDataOnly(d.id).into());
+        }
         let token = coins_of(&Coin::new(d.denom.clone(), 1)?)?;
         let moved = ctx.send_to_module(&self.grantee, MODULE_ACCOUNT, &token)?;
         emit_all(ctx, moved);
