@@ -18,9 +18,9 @@
 //! copies of one request racing each other admit one.
 //!
 //! Caches: the latest height for `height_ttl` (1 s: far less than the skew window);
-//! datasets (their provider and access never change); and only grants that can no longer be refunded
-//! (non-encrypted ones, or ones whose key was delivered); expiry is checked against the
-//! height on every request, so no cache admits an expired or refunded grant.
+//! datasets (their provider and access never change); and only grants that can no longer
+//! be refunded (non-encrypted ones, or ones whose key was delivered); expiry is checked
+//! against the height on every request, so no cache admits an expired or refunded grant.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
