@@ -107,6 +107,27 @@ impl Progress for Cancellable<'_> {
 }
 
 impl JobRunner for EngineRunner {
+    /// A compute-to-data job's data is local when the spec's path hint names a file inside
+    /// --dataset-roots whose sha256 is the spec's (the hash is checked, so a hint cannot pass
+    /// off another file). The provider publishes that path in the dataset's description.
+    fn has_local_dataset(&self, spec: &JobSpec) -> bool {
+        let d = &spec.dataset;
+        let Some(hint) = d.path.as_deref().filter(|h| self.hint_allowed(h)) else {
+            return false;
+        };
+        match Digest::of_file(Path::new(hint)) {
+            Ok(actual) if actual == d.sha256 => true,
+            Ok(actual) => {
+                tracing::info!(hint, %actual, expected = %d.sha256, "local dataset has another sha256");
+                false
+            }
+            Err(e) => {
+                tracing::info!(hint, "local dataset unreadable: {e}");
+                false
+            }
+        }
+    }
+
     fn checkpoints(&self, spec: &JobSpec) -> Result<usize, String> {
         let cached = self
             .rows
@@ -203,5 +224,40 @@ mod tests {
             .join("secret");
         assert!(!runner.hint_allowed(dotdot.to_str().unwrap()));
         assert!(!runner.hint_allowed("/nonexistent/file"));
+    }
+
+    #[test]
+    fn a_local_dataset_is_one_inside_the_roots_with_the_spec_hash() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let data = b"1,2,0\n3,4,1\n";
+        let inside = root.path().join("c2d.csv");
+        let elsewhere = outside.path().join("c2d.csv");
+        std::fs::write(&inside, data).unwrap();
+        std::fs::write(&elsewhere, data).unwrap();
+        let runner = EngineRunner::new(
+            resolve::Sources {
+                store_dir: root.path().join("store"),
+                server: None,
+                max_blob_bytes: 1 << 20,
+            },
+            true,
+            &[root.path().to_path_buf()],
+        );
+        let spec_with = |path: &Path, sha: &str| {
+            let mut v: serde_json::Value = serde_json::from_str(include_str!(
+                "../examples/digits-mlp.json"
+            ))
+            .unwrap();
+            v["dataset"]["path"] = path.to_str().unwrap().into();
+            v["dataset"]["sha256"] = sha.into();
+            JobSpec::from_json(&v.to_string()).unwrap()
+        };
+        let sha = Digest::of_file(&inside).unwrap().to_hex();
+        assert!(runner.has_local_dataset(&spec_with(&inside, &sha)));
+        // Outside the roots, another hash, or no file: not local.
+        assert!(!runner.has_local_dataset(&spec_with(&elsewhere, &sha)));
+        assert!(!runner.has_local_dataset(&spec_with(&inside, &"ab".repeat(32))));
+        assert!(!runner.has_local_dataset(&spec_with(&root.path().join("none"), &sha)));
     }
 }
