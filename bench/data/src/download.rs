@@ -127,11 +127,15 @@ async fn downloads(
     for (k, server) in servers.iter().enumerate() {
         let label = |how: &str| format!("{how}, {}", server.check);
         out.push(Throughput::of(
-            label("fetch_into (disk)"),
+            label("fetch_into: store on disk (hashed, fsync)"),
             len,
             &to_disk[k],
         )?);
-        out.push(Throughput::of(label("get (memory)"), len, &to_memory[k])?);
+        out.push(Throughput::of(
+            label("get: memory (hashed)"),
+            len,
+            &to_memory[k],
+        )?);
     }
     Ok(out)
 }

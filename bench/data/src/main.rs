@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "16,256,1024")]
     n: Vec<usize>,
     /// Timed passes over the file: encrypt + decrypt (part 2), downloads (part 3).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     passes: usize,
     /// Latency samples of the check and of each signed HEAD/GET (part 3).
     #[arg(long, default_value_t = 1000)]
