@@ -293,3 +293,20 @@ pub fn measure(dir: &Path, files: &Files, passes: usize, samples: usize) -> Resu
     rt.shutdown_timeout(Duration::from_secs(1));
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_file_is_encrypted_and_downloaded_through_the_grant_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = crate::crypto::prepare(dir.path(), 300_000, 1).unwrap();
+        let c = crate::crypto::measure(dir.path(), &files, 1).unwrap();
+        assert_eq!(c.len(), 2);
+        let r = measure(dir.path(), &files, 1, 3).unwrap();
+        assert_eq!(r.downloads.len(), 4);
+        assert!(r.downloads.iter().all(|d| d.bytes == files.ciphertext_len));
+        assert_eq!(r.latency.len(), 6);
+    }
+}
