@@ -39,6 +39,25 @@ pub enum DataCommand {
     /// decrypt and verify a dataset into --out; prints {"dataset_id","grant_id","bytes",
     /// "sha256","out"}.
     Fetch(FetchArgs),
+    /// A data pool's validator (proof of contribution).
+    #[command(subcommand)]
+    PoolValidator(PoolValidatorCommand),
+}
+
+impl DataCommand {
+    /// Only the pool validator trains (it scores contributions on the engine).
+    pub fn uses_torch(&self) -> bool {
+        matches!(self, DataCommand::PoolValidator(_))
+    }
+}
+
+#[derive(Subcommand)]
+pub enum PoolValidatorCommand {
+    /// Bond to the pool if needed, then score each contribution of the current epoch by the
+    /// validation-accuracy gain it brings to the pool's data (the schema's scorer) and send
+    /// MsgScoreContribution. The key must be one of the pool's validators. Stops cleanly on
+    /// SIGTERM / SIGINT.
+    Start(deai_worker_datapool::PoolValidatorArgs),
 }
 
 #[derive(Subcommand)]
@@ -191,6 +210,10 @@ pub fn run(cmd: &DataCommand) -> anyhow::Result<ExitCode> {
         DataCommand::Publish(a) => publish(a),
         DataCommand::Provider(ProviderCommand::Start(a)) => provider(a),
         DataCommand::Fetch(a) => fetch(a),
+        DataCommand::PoolValidator(PoolValidatorCommand::Start(a)) => {
+            runtime()?.block_on(deai_worker_datapool::run_cli(a.clone()))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

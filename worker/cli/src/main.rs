@@ -198,8 +198,7 @@ impl Command {
                 | Command::InferenceServer(_)
                 | Command::Request(_)
                 | Command::ModelInfo(_)
-                | Command::Data(_)
-        )
+        ) && !matches!(self, Command::Data(c) if !c.uses_torch())
     }
 }
 
