@@ -59,49 +59,11 @@ pub struct FileRef {
     pub path: Option<String>,
 }
 
-/// The reading options of the engine's dataset reference (`DatasetRef` without its hash).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct DataSpec {
-    #[serde(default)]
-    pub format: DataFormat,
-    #[serde(default)]
-    pub header: bool,
-    #[serde(default = "last_column")]
-    pub label_column: i64,
-    #[serde(default = "features_key")]
-    pub features_key: String,
-    #[serde(default = "labels_key")]
-    pub labels_key: String,
-    #[serde(default = "unit")]
-    pub feature_scale: f64,
-}
-
-fn last_column() -> i64 {
-    -1
-}
-fn features_key() -> String {
-    "features".into()
-}
-fn labels_key() -> String {
-    "labels".into()
-}
-fn unit() -> f64 {
-    1.0
-}
-
-impl Default for DataSpec {
-    fn default() -> Self {
-        DataSpec {
-            format: DataFormat::Csv,
-            header: false,
-            label_column: last_column(),
-            features_key: features_key(),
-            labels_key: labels_key(),
-            feature_scale: unit(),
-        }
-    }
-}
+/// How every file of the pool is read: the engine's own dataset reference (`DatasetRef`:
+/// format, header, label_column, features_key, labels_key, feature_scale, with its defaults
+/// and checks) without its `sha256` and `path`, which each file supplies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataSpec(DatasetRef);
 
 impl DataSpec {
     /// The engine's reference to the file of hash `sha256` read this way.
@@ -109,13 +71,56 @@ impl DataSpec {
         DatasetRef {
             sha256,
             path: None,
-            format: self.format,
-            header: self.header,
-            label_column: self.label_column,
-            features_key: self.features_key.clone(),
-            labels_key: self.labels_key.clone(),
-            feature_scale: self.feature_scale,
+            ..self.0.clone()
         }
+    }
+
+    fn from_options(
+        mut options: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, serde_json::Error> {
+        use serde::de::Error;
+        for key in ["sha256", "path"] {
+            if options.contains_key(key) {
+                return Err(serde_json::Error::custom(format!(
+                    "data: `{key}` belongs to each file, not to the pool's reading options"
+                )));
+            }
+        }
+        options.insert("sha256".into(), Digest([0; 32]).to_hex().into());
+        serde_json::from_value(options.into()).map(DataSpec)
+    }
+}
+
+impl Default for DataSpec {
+    fn default() -> Self {
+        DataSpec(DatasetRef {
+            sha256: Digest([0; 32]),
+            path: None,
+            format: DataFormat::Csv,
+            header: false,
+            label_column: -1,
+            features_key: "features".into(),
+            labels_key: "labels".into(),
+            feature_scale: 1.0,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DataSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let options = serde_json::Map::deserialize(d)?;
+        DataSpec::from_options(options).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for DataSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v = serde_json::to_value(&self.0).map_err(serde::ser::Error::custom)?;
+        if let Some(m) = v.as_object_mut() {
+            m.remove("sha256");
+            m.remove("path");
+        }
+        v.serialize(s)
     }
 }
 
@@ -191,7 +196,7 @@ mod tests {
         let sha = "ab".repeat(32);
         let s = Schema::parse(&schema_json(&sha).to_string()).unwrap();
         assert_eq!(s.full_scale_gain_points, DEFAULT_FULL_SCALE_POINTS);
-        assert_eq!(s.data.label_column, -1);
+        assert_eq!(s.data.dataset_ref(Digest([0; 32])).label_column, -1);
         assert_eq!(s.base.sha256.to_hex(), sha);
 
         let bad = |f: &dyn Fn(&mut serde_json::Value)| {
@@ -207,6 +212,13 @@ mod tests {
         assert!(bad(&|v| v["model"]["classes"] = 1.into()).contains("classes"));
         assert!(bad(&|v| v["data"]["feature_scale"] = 0.into()).contains("feature_scale"));
         assert!(bad(&|v| v["extra"] = 1.into()).contains("unknown field"));
+        // The reading options are the engine's DatasetRef's, less what each file supplies.
+        assert!(bad(&|v| v["data"]["colour"] = 1.into()).contains("unknown field"));
+        assert!(bad(&|v| v["data"]["path"] = "/etc/passwd".into()).contains("each file"));
+        assert!(bad(&|v| v["data"]["sha256"] = sha.clone().into()).contains("each file"));
+        let round = serde_json::to_value(&s).unwrap();
+        assert_eq!(round["data"].get("sha256"), None);
+        assert_eq!(Schema::parse(&round.to_string()).unwrap(), s);
         assert!(bad(&|v| v["base"]["sha256"] = "00".into()).contains("pool schema"));
         assert!(Schema::parse("[]").is_err());
     }
