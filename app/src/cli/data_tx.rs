@@ -36,6 +36,10 @@ pub enum DataTx {
     Contribute(Signed<Contribute>),
     /// As a bonded validator of its pool, score a contribution (once, in its epoch).
     Score(Signed<Score>),
+    /// As its owner, close a pool: no contributions or bonds from now; its current epoch
+    /// settles at its end, then its balance returns to the owner and every bond to its
+    /// validator.
+    ClosePool(Signed<ClosePool>),
 }
 
 pub fn run(home: &Path, cmd: DataTx, out: OutputFormat) -> anyhow::Result<()> {
@@ -49,6 +53,7 @@ pub fn run(home: &Path, cmd: DataTx, out: OutputFormat) -> anyhow::Result<()> {
         DataTx::BondValidator(s) => send(home, s, out),
         DataTx::Contribute(s) => send(home, s, out),
         DataTx::Score(s) => send(home, s, out),
+        DataTx::ClosePool(s) => send(home, s, out),
     }
 }
 
@@ -187,6 +192,22 @@ impl BuildMsg for Score {
             validator: signer.into(),
             contribution_id: self.contribution_id,
             score_u16: self.score.into(),
+        })
+    }
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct ClosePool {
+    /// The pool's id.
+    pub pool_id: u64,
+}
+
+impl BuildMsg for ClosePool {
+    type Msg = pb::MsgClosePool;
+    fn build(&self, signer: &str) -> anyhow::Result<pb::MsgClosePool> {
+        Ok(pb::MsgClosePool {
+            owner: signer.into(),
+            pool_id: self.pool_id,
         })
     }
 }

@@ -65,6 +65,7 @@ fn build(cmd: DataTx) -> anyhow::Result<Built> {
         DataTx::BondValidator(s) => b(s),
         DataTx::Contribute(s) => b(s),
         DataTx::Score(s) => b(s),
+        DataTx::ClosePool(s) => b(s),
     }
 }
 
@@ -324,6 +325,17 @@ fn pools() {
     );
     assert!(error("score v 8 --score 65536").contains("--score"));
     assert!(error("score v --score 1").contains("CONTRIBUTION_ID"));
+}
+
+#[test]
+fn close_pool() {
+    let (any, from, tx) = try_any("close-pool owner 4 -y").unwrap();
+    assert_eq!((from.as_str(), tx.yes), ("owner", true));
+    assert_eq!(any.type_url, <pb::MsgClosePool as prost::Name>::type_url());
+    let m = pb::MsgClosePool::decode(any.value.as_slice()).unwrap();
+    assert_eq!((m.owner, m.pool_id), (signer(), 4));
+    assert!(error("close-pool owner").contains("POOL_ID"));
+    assert!(error("close-pool owner x").contains("POOL_ID"));
 }
 
 #[test]

@@ -77,6 +77,8 @@ pub enum DataError {
     EpochOver { contribution: u64, epoch: u64 },
     #[error("score must be at most 65535, got {0}")]
     BadScore(u32),
+    #[error("pool {0} is closing or closed: it takes no more contributions or bonds")]
+    PoolClosed(u64),
 }
 
 pub const ERR_INVALID_PARAMS: u32 = 2;
@@ -112,6 +114,7 @@ pub const ERR_ALREADY_SCORED: u32 = 31;
 pub const ERR_EPOCH_OVER: u32 = 32;
 pub const ERR_BAD_SCORE: u32 = 33;
 pub const ERR_COMPUTE_TO_DATA_ONLY: u32 = 34;
+pub const ERR_POOL_CLOSED: u32 = 35;
 
 impl DataError {
     pub fn code(&self) -> u32 {
@@ -150,6 +153,7 @@ impl DataError {
             EpochOver { .. } => ERR_EPOCH_OVER,
             BadScore(_) => ERR_BAD_SCORE,
             ComputeToDataOnly(_) => ERR_COMPUTE_TO_DATA_ONLY,
+            PoolClosed(_) => ERR_POOL_CLOSED,
         }
     }
 }

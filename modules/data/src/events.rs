@@ -110,3 +110,27 @@ pub fn pool_epoch_settled(pool: u64, epoch: u64, rewarded: &Coin, slashed: &Coin
         slashed: Some(slashed.to_proto()),
     })
 }
+
+pub fn pool_closing(p: &pb::Pool, settles_at: u64) -> Event {
+    typed_event(&pb::EventPoolClosing {
+        pool_id: p.id,
+        owner: p.owner.clone(),
+        settles_at_height: settles_at,
+    })
+}
+
+pub fn pool_closed(p: &pb::Pool, refunded: &Coin, bonds_returned: &Coin) -> Event {
+    typed_event(&pb::EventPoolClosed {
+        pool_id: p.id,
+        owner: p.owner.clone(),
+        refunded: Some(refunded.to_proto()),
+        bonds_returned: Some(bonds_returned.to_proto()),
+    })
+}
+
+pub fn grants_pruned(ids: Vec<u64>) -> Event {
+    typed_event(&pb::EventGrantsPruned {
+        count: ids.len() as u64,
+        grant_ids: ids,
+    })
+}

@@ -147,8 +147,9 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     )
 }
 
-/// Pools (with their settlement schedule), validator bonds, contributions (with the content
-/// and epoch indexes and the current epochs' counts) and scores.
+/// Pools (with the settlement schedule of those not closed), validator bonds, contributions
+/// (with the content and epoch indexes and the current epochs' counts) and scores. A closed
+/// pool holds nothing: no balance, no bond, no unsettled contribution.
 fn import_pools(
     state: &mut dyn StateWrite,
     params: &Params,
@@ -168,12 +169,20 @@ fn import_pools(
         }
         Address::from_bech32(&p.owner)?;
         check_pool(&wide, p, MAX_METADATA_BYTES_CAP)?;
+        let status = pb::PoolStatus::try_from(p.status).map_err(|_| bad())?;
+        let closed = status == pb::PoolStatus::Closed;
         let balance = coin(&p.balance, "pool balance")?;
+        // A closed pool paid everything out and is settled no more.
+        if closed != (p.closed_at > 0) || (closed && balance.amount > 0) {
+            return Err(bad());
+        }
         if balance.amount > 0 {
             add(balance, "pool balance")?;
         }
         state.put_pool(p)?;
-        state.schedule_pool(settle_height(p.epoch_start, p.epoch_length)?, p.id)?;
+        if !closed {
+            state.schedule_pool(settle_height(p.epoch_start, p.epoch_length)?, p.id)?;
+        }
     }
     for v in &g.pool_validators {
         let bad = || invalid(format!("validator {} of pool {}", v.address, v.pool_id));
@@ -183,6 +192,9 @@ fn import_pools(
             return Err(bad());
         }
         let stake = coin(&v.stake, "validator bond")?;
+        if is_closed(&p) && stake.amount > 0 {
+            return Err(bad());
+        }
         if stake.amount > 0 {
             add(stake, "validator bond")?;
         }
@@ -201,7 +213,7 @@ fn import_pools(
             || state.get_contribution(c.id)?.is_some()
             || state.content_owner(&c.content_sha256)?.is_some()
             || c.epoch > p.epoch
-            || (!c.settled && !current)
+            || (!c.settled && (!current || is_closed(&p)))
         {
             return Err(bad());
         }
@@ -232,6 +244,10 @@ fn import_pools(
         state.put_score(sc)?;
     }
     Ok(())
+}
+
+fn is_closed(p: &pb::Pool) -> bool {
+    p.status == pb::PoolStatus::Closed as i32
 }
 
 fn all<M: prost::Message + Default>(

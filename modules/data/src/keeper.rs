@@ -15,6 +15,12 @@ pub(crate) fn decode<M: Message + Default>(bytes: &[u8]) -> Result<M, TxError> {
     records::decode(MODULE_NAME, bytes)
 }
 
+/// The height whose `end_block` deletes a grant: its expiry, or its delivery deadline if
+/// later, so that a grant is never deleted before its refund is due.
+pub(crate) fn prune_height(g: &pb::Grant) -> u64 {
+    g.expires_at_height.max(g.delivery_deadline)
+}
+
 pub trait DataRead: StateRead {
     fn data_params(&self) -> Result<Params, TxError> {
         records::params(MODULE_NAME, self, &state_key::params(), Params::from_proto)
@@ -127,12 +133,16 @@ pub trait DataWrite: StateWrite {
         self.put(state_key::dispensed(dataset, to), r.encode_to_vec())
     }
 
-    /// Writes a grant; its grantee and dataset indexes on first write, and its delivery
-    /// deadline entry while an encrypted grant awaits its key.
+    /// Writes a grant; its grantee, dataset and expiry indexes on first write (their keys
+    /// never change), and its delivery deadline entry while an encrypted grant awaits its key.
     fn put_grant(&mut self, g: &pb::Grant) -> Result<(), TxError> {
         let grantee = stored_addr(&g.grantee)?;
         self.put(state_key::grant_by_grantee(&grantee, g.id), Vec::new())?;
         self.put(state_key::grant_by_dataset(g.dataset_id, g.id), Vec::new())?;
+        self.put(
+            state_key::grant_expiry(prune_height(g), g.id),
+            Vec::new(),
+        )?;
         let due = state_key::delivery_due(g.delivery_deadline, g.id);
         if g.delivery_deadline > 0 && g.delivered_at == 0 && !g.refunded {
             self.put(due, Vec::new())?;
@@ -140,6 +150,16 @@ pub trait DataWrite: StateWrite {
             self.delete(due)?;
         }
         self.put(state_key::grant(g.id), g.encode_to_vec())
+    }
+
+    /// Deletes a grant with every index entry `put_grant` wrote.
+    fn remove_grant(&mut self, g: &pb::Grant) -> Result<(), TxError> {
+        let grantee = stored_addr(&g.grantee)?;
+        self.delete(state_key::grant_by_grantee(&grantee, g.id))?;
+        self.delete(state_key::grant_by_dataset(g.dataset_id, g.id))?;
+        self.delete(state_key::grant_expiry(prune_height(g), g.id))?;
+        self.delete(state_key::delivery_due(g.delivery_deadline, g.id))?;
+        self.delete(state_key::grant(g.id))
     }
 
     fn put_pool(&mut self, p: &pb::Pool) -> Result<(), TxError> {

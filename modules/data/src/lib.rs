@@ -24,7 +24,7 @@ pub use error::*;
 pub use genesis::{export_proto, import_proto, SEQUENCES};
 pub use keeper::{DataRead, DataWrite};
 pub use msgs::{
-    BondPoolValidator, Contribute, CreatePool, ScoreContribution, CONTRIBUTION_SEQ,
+    BondPoolValidator, ClosePool, Contribute, CreatePool, ScoreContribution, CONTRIBUTION_SEQ,
     MAX_EPOCH_LENGTH, POOL_SEQ,
 };
 pub use msgs::{
@@ -35,7 +35,7 @@ pub use params::{
     Params, MAX_BUY_COUNT_CAP, MAX_CONTRIBUTIONS_PER_EPOCH_CAP, MAX_METADATA_BYTES_CAP,
     MAX_POOL_VALIDATORS_CAP, MAX_SCORE,
 };
-pub use schedule::MAX_REFUNDS_PER_BLOCK;
+pub use schedule::{MAX_PRUNES_PER_BLOCK, MAX_REFUNDS_PER_BLOCK};
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 use deai_proto::data::v1 as pb;
@@ -61,12 +61,14 @@ impl Module for DataModule {
         router.add_msg::<pb::MsgBondPoolValidator, BondPoolValidator>();
         router.add_msg::<pb::MsgContribute, Contribute>();
         router.add_msg::<pb::MsgScoreContribution, ScoreContribution>();
+        router.add_msg::<pb::MsgClosePool, ClosePool>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
 
-    /// Refunds the encrypted grants whose key was not delivered by the deadline (a bounded
-    /// number a block, from a deadline-ordered index).
+    /// Refunds the encrypted grants whose key was not delivered by the deadline, deletes
+    /// expired grants and settles the pools' epochs (each a bounded number a block, from a
+    /// height-ordered index).
     fn end_block(&self, ctx: &mut deai_framework::Ctx) -> Result<(), TxError> {
         schedule::end_block(ctx)
     }

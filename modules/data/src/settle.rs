@@ -1,11 +1,13 @@
 //! The settlement of a pool's epoch (docs/data.md, "Settlement"), run by `end_block` at the
 //! epoch's last height: consensus scores as stake-weighted medians, pro-rata rewards, slashes
-//! of low-scoring contributions and of far validators, stakes returned.
+//! of low-scoring contributions and of far validators, stakes returned; a closing pool's last
+//! settlement then refunds its balance and bonds and closes it.
 
 use std::collections::BTreeSet;
 
-use deai_bank::BankWrite;
+use deai_bank::{BankRead, BankWrite, COMMUNITY_POOL};
 use deai_framework::{sdk, Coin, Ctx, StateRead, StateWrite, TxError};
+use deai_proto::data::v1 as pb;
 
 use crate::keeper::{stored_addr, DataRead, DataWrite};
 use crate::msgs::{coins_of, emit_all, settle_height};
@@ -183,6 +185,10 @@ fn settle(ctx: &mut Ctx, pool_id: u64) -> Result<(), TxError> {
         &coin(rewarded)?,
         &coin(slashed)?,
     ));
+    ctx.set_epoch_count(pool.id, 0)?;
+    if pool.status == pb::PoolStatus::Closing as i32 {
+        return close(ctx, pool, &denom);
+    }
     let next_start = ctx
         .block
         .height
@@ -191,6 +197,50 @@ fn settle(ctx: &mut Ctx, pool_id: u64) -> Result<(), TxError> {
     pool.epoch = pool.epoch.saturating_add(1);
     pool.epoch_start = next_start;
     ctx.put_pool(&pool)?;
-    ctx.set_epoch_count(pool.id, 0)?;
     ctx.schedule_pool(settle_height(next_start, pool.epoch_length)?, pool.id)
+}
+
+/// After a closing pool's last settlement: its balance to the owner, every bond back to its
+/// validator (the bond records stay, at 0, for queries), and the pool closed and not
+/// rescheduled. `epoch` stays the last settled epoch.
+fn close(ctx: &mut Ctx, mut pool: pb::Pool, denom: &str) -> Result<(), TxError> {
+    let refund = amount(&pool.balance)?;
+    pay_out(ctx, &pool.owner, denom, refund)?;
+    let mut returned = 0u128;
+    for mut v in ctx.pool_validators_of(pool.id)? {
+        let bond = amount(&v.stake)?;
+        pay_out(ctx, &v.address, denom, bond)?;
+        v.stake = Some(Coin::new(denom, 0)?.to_proto());
+        ctx.put_pool_validator(&v)?;
+        returned = returned
+            .checked_add(bond)
+            .ok_or_else(|| sdk::overflow("bonds overflow"))?;
+    }
+    pool.balance = Some(Coin::new(denom, 0)?.to_proto());
+    pool.status = pb::PoolStatus::Closed as i32;
+    pool.closed_at = ctx.block.height;
+    ctx.put_pool(&pool)?;
+    ctx.emit(events::pool_closed(
+        &pool,
+        &Coin::new(denom, refund)?,
+        &Coin::new(denom, returned)?,
+    ));
+    Ok(())
+}
+
+/// Pays `n` out of escrow to `to`; to the community pool if `to` is a module account (which
+/// bank refuses as a recipient), so that end_block never fails on it.
+fn pay_out(ctx: &mut Ctx, to: &str, denom: &str, n: u128) -> Result<(), TxError> {
+    if n == 0 {
+        return Ok(());
+    }
+    let to = stored_addr(to)?;
+    let coins = coins_of(&Coin::new(denom, n)?)?;
+    let moved = if ctx.is_blocked_address(&to)? {
+        ctx.send_module_to_module(MODULE_ACCOUNT, COMMUNITY_POOL, &coins)?
+    } else {
+        ctx.send_from_module(MODULE_ACCOUNT, &to, &coins)?
+    };
+    emit_all(ctx, moved);
+    Ok(())
 }

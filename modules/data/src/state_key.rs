@@ -88,6 +88,20 @@ pub fn delivery_queue_through(height: u64) -> Vec<u8> {
     deai_framework::keys::through(MODULE_NAME, "delivery_due", height)
 }
 
+/// A grant by the height whose `end_block` deletes it: its expiry, or its delivery deadline
+/// if later (a grant awaiting a refund is never deleted).
+pub fn grant_expiry(height: u64, grant: u64) -> Vec<u8> {
+    k("grant_expiry").u64(height).u64(grant).build()
+}
+
+pub fn grant_expiry_queue() -> Vec<u8> {
+    k("grant_expiry").build()
+}
+
+pub fn grant_expiry_queue_through(height: u64) -> Vec<u8> {
+    deai_framework::keys::through(MODULE_NAME, "grant_expiry", height)
+}
+
 pub fn pool(id: u64) -> Vec<u8> {
     k("pool").u64(id).build()
 }

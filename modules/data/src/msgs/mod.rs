@@ -16,11 +16,13 @@ use crate::params::Params;
 use crate::{events, state_key, MODULE_NAME};
 
 mod buy;
+mod close;
 mod dataset;
 mod grant;
 mod pool;
 
 pub use buy::BuyAccess;
+pub use close::ClosePool;
 pub use dataset::{PublishDataset, UpdateDataset, DATASET_SEQ};
 pub use grant::{DeliverKey, RedeemAccess, GRANT_SEQ, MAX_WRAPPED_KEY_BYTES};
 pub(crate) use pool::{check_pool, settle_height};

@@ -1,5 +1,5 @@
-//! Data pools: MsgCreatePool, MsgBondPoolValidator, MsgContribute, MsgScoreContribution.
-//! Settlement is in [`crate::settle`].
+//! Data pools: MsgCreatePool, MsgBondPoolValidator, MsgContribute, MsgScoreContribution
+//! (MsgClosePool in `close.rs`). Settlement is in [`crate::settle`].
 
 use std::collections::BTreeSet;
 
@@ -91,6 +91,15 @@ pub(crate) fn settle_height(start: u64, epoch_length: u64) -> Result<u64, TxErro
 pub(crate) fn load_pool(ctx: &Ctx, id: u64) -> Result<pb::Pool, TxError> {
     ctx.get_pool(id)?
         .ok_or_else(|| DataError::PoolNotFound(id).into())
+}
+
+/// A pool closing or closed takes no contributions or bonds: nothing new could be settled
+/// (or a bond would be locked in a pool that never settles again).
+pub(crate) fn check_open(pool: &pb::Pool) -> Result<(), DataError> {
+    if pool.status != pb::PoolStatus::Open as i32 {
+        return Err(DataError::PoolClosed(pool.id));
+    }
+    Ok(())
 }
 
 fn escrow(ctx: &mut Ctx, from: &Address, c: &Coin) -> Result<(), TxError> {
@@ -201,6 +210,7 @@ impl Message for BondPoolValidator {
             }
             .into());
         }
+        check_open(&pool)?;
         bond_coin(&params, &self.stake, "stake")?;
         escrow(ctx, &self.validator, &self.stake)?;
         let had = match ctx.get_pool_validator(pool.id, &self.validator)? {
@@ -261,6 +271,7 @@ impl Message for Contribute {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let params = ctx.data_params()?;
         let pool = load_pool(ctx, self.pool_id)?;
+        check_open(&pool)?;
         if let Some(id) = ctx.content_owner(&self.content_sha256)? {
             return Err(DataError::DuplicateContent(id).into());
         }
