@@ -91,6 +91,8 @@ mod tests;
 #[cfg(test)]
 mod tests_buy;
 #[cfg(test)]
+mod tests_close;
+#[cfg(test)]
 mod tests_datasets;
 #[cfg(test)]
 mod tests_grants;

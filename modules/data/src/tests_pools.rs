@@ -6,16 +6,16 @@ use deai_proto::data::v1 as pb;
 use crate::tests::*;
 use crate::*;
 
-const OWNER: u8 = 8;
-const V1: u8 = 5;
-const V2: u8 = 6;
-const FUNDS_IN: u128 = 5_000;
-const REWARD: u128 = 1_000;
-const MIN: u128 = 100;
-const EPOCH: u64 = 10;
-const THRESHOLD: u32 = 30_000;
+pub(crate) const OWNER: u8 = 8;
+pub(crate) const V1: u8 = 5;
+pub(crate) const V2: u8 = 6;
+pub(crate) const FUNDS_IN: u128 = 5_000;
+pub(crate) const REWARD: u128 = 1_000;
+pub(crate) const MIN: u128 = 100;
+pub(crate) const EPOCH: u64 = 10;
+pub(crate) const THRESHOLD: u32 = 30_000;
 
-fn create_msg() -> pb::MsgCreatePool {
+pub(crate) fn create_msg() -> pb::MsgCreatePool {
     pb::MsgCreatePool {
         owner: addr(OWNER).to_bech32(),
         schema: r#"{"type":"csv"}"#.into(),
@@ -28,12 +28,12 @@ fn create_msg() -> pb::MsgCreatePool {
     }
 }
 
-fn create(s: &mut MemStore, height: u64) -> u64 {
+pub(crate) fn create(s: &mut MemStore, height: u64) -> u64 {
     let r: pb::MsgCreatePoolResponse = exec_resp(s, height, create_msg()).unwrap();
     r.pool_id
 }
 
-fn bond_msg(v: u8, pool: u64, amount: u128) -> pb::MsgBondPoolValidator {
+pub(crate) fn bond_msg(v: u8, pool: u64, amount: u128) -> pb::MsgBondPoolValidator {
     pb::MsgBondPoolValidator {
         validator: addr(v).to_bech32(),
         pool_id: pool,
@@ -41,7 +41,7 @@ fn bond_msg(v: u8, pool: u64, amount: u128) -> pb::MsgBondPoolValidator {
     }
 }
 
-fn contribute_msg(who: u8, pool: u64, hash: u8) -> pb::MsgContribute {
+pub(crate) fn contribute_msg(who: u8, pool: u64, hash: u8) -> pb::MsgContribute {
     pb::MsgContribute {
         contributor: addr(who).to_bech32(),
         pool_id: pool,
@@ -51,13 +51,13 @@ fn contribute_msg(who: u8, pool: u64, hash: u8) -> pb::MsgContribute {
     }
 }
 
-fn contribute(s: &mut MemStore, height: u64, who: u8, pool: u64, hash: u8) -> u64 {
+pub(crate) fn contribute(s: &mut MemStore, height: u64, who: u8, pool: u64, hash: u8) -> u64 {
     let r: pb::MsgContributeResponse =
         exec_resp(s, height, contribute_msg(who, pool, hash)).unwrap();
     r.contribution_id
 }
 
-fn score_msg(v: u8, c: u64, score: u32) -> pb::MsgScoreContribution {
+pub(crate) fn score_msg(v: u8, c: u64, score: u32) -> pb::MsgScoreContribution {
     pb::MsgScoreContribution {
         validator: addr(v).to_bech32(),
         contribution_id: c,
@@ -65,7 +65,7 @@ fn score_msg(v: u8, c: u64, score: u32) -> pb::MsgScoreContribution {
     }
 }
 
-fn pool_balance(s: &MemStore, id: u64) -> u128 {
+pub(crate) fn pool_balance(s: &MemStore, id: u64) -> u128 {
     s.get_pool(id)
         .unwrap()
         .unwrap()
