@@ -101,4 +101,6 @@ mod tests_pools;
 #[cfg(test)]
 mod tests_prop;
 #[cfg(test)]
+mod tests_prune;
+#[cfg(test)]
 mod tests_queries;
