@@ -1,7 +1,7 @@
 //! Random message sequences never create or destroy coins of the bond denom, the module
 //! account always holds exactly Σ deposits + Σ pool balances + Σ unsettled contribution
-//! stakes + Σ validator bonds, datatokens exist only in users' hands, and genesis
-//! round-trips.
+//! stakes + Σ validator bonds, datatokens exist only in users' hands, closed pools hold
+//! nothing, and genesis round-trips (with pools closing and grants being pruned).
 
 use deai_bank::{BankRead, COMMUNITY_POOL};
 use deai_framework::MemStore;
@@ -24,6 +24,7 @@ enum Op {
     Bond(u8, u64, u128),
     Contribute(u8, u64, u8, u128),
     Score(u8, u64, u32),
+    ClosePool(bool, u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -44,6 +45,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (user.clone(), 1u64..3, 0u8..30, 0u128..500)
             .prop_map(|(u, p, h, s)| Op::Contribute(u, p, h, s)),
         4 => (5u8..=7, 1u64..15, 0u32..66_000).prop_map(|(v, c, s)| Op::Score(v, c, s)),
+        1 => (any::<bool>(), 1u64..3).prop_map(|(o, p)| Op::ClosePool(o, p)),
     ]
 }
 
@@ -180,6 +182,18 @@ fn apply(s: &mut MemStore, h: &mut u64, op: &Op) {
                 stake: Some(coin(*stake)),
             },
         ),
+        Op::ClosePool(owner, p) => exec_at(
+            s,
+            now,
+            pb::MsgClosePool {
+                // Mostly the owner, sometimes not.
+                owner: match s.get_pool(*p).unwrap() {
+                    Some(x) if *owner => x.owner,
+                    _ => a(1),
+                },
+                pool_id: *p,
+            },
+        ),
         Op::Score(v, c, score) => exec_at(
             s,
             now,
@@ -209,6 +223,8 @@ proptest! {
             authority: addr(AUTHORITY).to_bech32(),
             params: Some(pb::Params {
                 delivery_window: 6,
+                // Short grants, so that some are pruned (before or after their refund).
+                grant_blocks: 9,
                 dispenser_cap: 2,
                 max_contributions_per_epoch: 4,
                 ..Params::default().to_proto()
@@ -227,6 +243,16 @@ proptest! {
                 prop_assert_eq!(s.supply_of(&denom(d)).unwrap(), held);
             }
             assert_reconciles(&s);
+            // A closed pool holds nothing and is not scheduled.
+            for p in 1..3u64 {
+                let Some(pool) = s.get_pool(p).unwrap() else { continue };
+                if pool.status == pb::PoolStatus::Closed as i32 {
+                    prop_assert_eq!(pool.balance, Some(coin(0)));
+                    for v in s.pool_validators_of(p).unwrap() {
+                        prop_assert_eq!(v.stake, Some(coin(0)));
+                    }
+                }
+            }
         }
     }
 }
