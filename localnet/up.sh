@@ -3,6 +3,7 @@
 # optionally the compute market's worker daemons (deai-worker provider start).
 #   localnet/up.sh [--validators N] [--home DIR] [--base-port P] [--chain-id ID] [--timeout-commit 500ms]
 #                  [--with-providers K] [--with-verifier] [--with-inference-server] [--with-training]
+#                  [--with-data]
 # Running it again on an existing DIR restarts that localnet from its saved state (give the
 # --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
@@ -13,12 +14,14 @@ DIR="$REPO_ROOT/.localnet"
 BASE_PORT=26600
 CHAIN_ID=deai-local
 TIMEOUT_COMMIT=500ms
-# demo1..demo7 for the compute and inference demos, demo8..demo12 for the training demo.
-DEMO_ACCOUNTS=12
+# demo1..demo7 for the compute and inference demos, demo8..demo12 for the training demo,
+# demo13..demo19 for the data market's demo.
+DEMO_ACCOUNTS=19
 PROVIDERS=0
 VERIFIER=0
 INFERENCE=0
 TRAINING=0
+DATA=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) N="$2"; shift 2 ;;
@@ -30,7 +33,8 @@ while [ $# -gt 0 ]; do
     --with-verifier) VERIFIER=1; shift ;;
     --with-inference-server) INFERENCE=1; shift ;;
     --with-training) TRAINING=1; shift ;;
-    -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+    --with-data) DATA=1; shift ;;
+    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -200,7 +204,7 @@ start_provider() {
   start_worker "provider-$key" provider start --node "http://127.0.0.1:$(port 0 1)" --key "$key" \
     --keyring-backend test --home "$DIR/keys" --artifact-addr "127.0.0.1:$port" "$@"
 }
-if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ] || [ "$INFERENCE" = 1 ] || [ "$TRAINING" = 1 ]; then
+if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ] || [ "$INFERENCE" = 1 ] || [ "$TRAINING" = 1 ] || [ "$DATA" = 1 ]; then
   # libtorch and the digits dataset (idempotent; a few minutes the first time).
   bash "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
   if [ -z "${WORKER_BIN:-}" ]; then
@@ -278,6 +282,49 @@ if [ "$TRAINING" = 1 ]; then
       --artifacts-addr "127.0.0.1:$p" --public-url "http://127.0.0.1:$p"
   done
   echo "  training task $task_id: digits-mlp, tempo 60, trained by demo8..demo10, validated by demo11, demo12" >&2
+fi
+
+# The data market's demo workers: a data provider daemon signing with demo13 (it serves the
+# datasets demo13 publishes with `deai-worker data publish` to grantees only, on port
+# base+85, and delivers their keys), and a plain artifact server for data pools' files
+# (base, validation and contributions, PUT by sha256) on port base+86. The pools themselves
+# and their validator daemons (demo18, demo19) are created by localnet/demo-data.sh, a fresh
+# pool each run, so that its contributions are scored and settled within one known epoch.
+# $DIR/data-market.json says where all of it is.
+if [ "$DATA" = 1 ]; then
+  if ! python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["accounts"]; sys.exit(0 if any(x["name"]=="demo19" for x in a) else 1)' "$DIR/localnet.json"; then
+    echo "error: the localnet in $DIR predates the data market's demo accounts (demo13..demo19); start a new one (localnet/down.sh --home $DIR --clean)" >&2
+    exit 1
+  fi
+  dp="$((BASE_PORT + 85))"
+  da="$((BASE_PORT + 86))"
+  start_worker data-provider-demo13 data provider start --node "http://127.0.0.1:$(port 0 1)" --key demo13 \
+    --keyring-backend test --home "$DIR/keys" --store "$DIR/data-provider-demo13/store" \
+    --listen "127.0.0.1:$dp" --public-url "http://127.0.0.1:$dp" --poll-secs 1
+  files="$DIR/data-artifacts"
+  mkdir -p "$files"
+  if ! running "$files/worker.pid" "$WORKER_BIN"; then
+    nohup "$WORKER_BIN" --quiet serve-artifacts --dir "$files/store" --port "$da" >>"$files/worker.log" 2>&1 &
+    echo $! > "$files/worker.pid"
+    echo "  worker data-artifacts: log $files/worker.log" >&2
+  fi
+  for _ in $(seq 1 100); do
+    curl -sf --max-time 2 "http://127.0.0.1:$da/health" >/dev/null && break
+    sleep 0.2
+  done
+  curl -sf --max-time 2 "http://127.0.0.1:$da/health" >/dev/null ||
+    { echo "error: the pool files' artifact server is not up; see $files/worker.log" >&2; tail -n 5 "$files/worker.log" >&2; exit 1; }
+  python3 - "$DIR" "$dp" "$da" <<'PY'
+import json, sys
+d, dp, da = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+json.dump({"provider": {"key": "demo13", "url": f"http://127.0.0.1:{dp}",
+                        "state_dir": f"{d}/data-provider-demo13", "store": f"{d}/data-provider-demo13/store"},
+           "pool_files": {"url": f"http://127.0.0.1:{da}", "store": f"{d}/data-artifacts/store"},
+           "buyer": "demo14", "friend": "demo15", "consume_market": "demo16",
+           "pool_owner": "demo17", "pool_validators": ["demo18", "demo19"]},
+          open(f"{d}/data-market.json", "w"), indent=2)
+PY
+  echo "  data market: provider demo13 serving on http://127.0.0.1:$dp, pool files on http://127.0.0.1:$da (localnet/demo-data.sh)" >&2
 fi
 
 python3 - "$DIR/localnet.json" <<'PY'
