@@ -90,7 +90,8 @@ pub fn predictable(
     }
     check_salt(salt)?;
     let creator = creator.as_bytes();
-    let mut key = Vec::with_capacity(32 + checksum.len() + creator.len() + salt.len() + init_msg.len());
+    let mut key =
+        Vec::with_capacity(32 + checksum.len() + creator.len() + salt.len() + init_msg.len());
     length_prefixed(&mut key, checksum);
     length_prefixed(&mut key, creator);
     length_prefixed(&mut key, salt);

@@ -64,12 +64,17 @@ fn rewrite(v: &mut serde_json::Value, to_proto: bool, depth: usize) -> Result<()
     }
     match v {
         serde_json::Value::Object(map) => {
-            let entries: Vec<(String, serde_json::Value)> = std::mem::take(map).into_iter().collect();
+            let entries: Vec<(String, serde_json::Value)> =
+                std::mem::take(map).into_iter().collect();
             for (k, mut val) in entries {
                 if is_access_field(&k) {
                     if let serde_json::Value::String(s) = &mut val {
                         let found = ACCESS_NAMES.iter().find(|(wasmd, proto)| {
-                            if to_proto { s == wasmd } else { s == proto }
+                            if to_proto {
+                                s == wasmd
+                            } else {
+                                s == proto
+                            }
                         });
                         if let Some((wasmd, proto)) = found {
                             *s = if to_proto { proto } else { wasmd }.to_string();
@@ -92,7 +97,9 @@ fn rewrite(v: &mut serde_json::Value, to_proto: bool, depth: usize) -> Result<()
 }
 
 /// Parses `app_state.wasm` (`{}` or null: the default genesis) and its `authority`.
-pub fn import_proto(json: &serde_json::Value) -> Result<(pb::GenesisState, Option<String>), TxError> {
+pub fn import_proto(
+    json: &serde_json::Value,
+) -> Result<(pb::GenesisState, Option<String>), TxError> {
     if json.is_null() {
         return Ok((pb::GenesisState::default(), None));
     }
@@ -108,7 +115,10 @@ pub fn import_proto(json: &serde_json::Value) -> Result<(pb::GenesisState, Optio
 }
 
 /// wasmd's JSON of a genesis state, with deai's `authority`.
-pub fn export_proto(g: &pb::GenesisState, authority: &Address) -> Result<serde_json::Value, TxError> {
+pub fn export_proto(
+    g: &pb::GenesisState,
+    authority: &Address,
+) -> Result<serde_json::Value, TxError> {
     let mut json = serde_json::to_value(g)
         .map_err(|e| deai_framework::sdk::internal(format!("cannot write wasm genesis: {e}")))?;
     rewrite(&mut json, false, 0)?;
@@ -127,7 +137,10 @@ fn seq_key(name: &str) -> Vec<u8> {
 /// wasmd's `importCode`: the checksum of the (gunzipped) bytes is the code info's.
 fn import_code(state: &mut dyn StateWrite, c: &pb::Code) -> Result<(), TxError> {
     let bad = |why: String| invalid(format!("code {}: {why}", c.code_id));
-    let info = c.code_info.as_ref().ok_or_else(|| bad("no code info".into()))?;
+    let info = c
+        .code_info
+        .as_ref()
+        .ok_or_else(|| bad("no code info".into()))?;
     if c.code_id == 0 || state.get_code_info(c.code_id)?.is_some() {
         return Err(bad("zero or duplicate id".into()));
     }
@@ -169,7 +182,10 @@ fn gunzip_any(src: &[u8]) -> Result<Vec<u8>, String> {
 fn import_contract(state: &mut dyn StateWrite, c: &pb::Contract) -> Result<(), TxError> {
     let bad = |why: String| invalid(format!("contract {}: {why}", c.contract_address));
     let addr = Address::from_bech32(&c.contract_address).map_err(|e| bad(e.log))?;
-    let info = c.contract_info.as_ref().ok_or_else(|| bad("no contract info".into()))?;
+    let info = c
+        .contract_info
+        .as_ref()
+        .ok_or_else(|| bad("no contract info".into()))?;
     if info.code_id == 0 || state.get_code_info(info.code_id)?.is_none() {
         return Err(bad(format!("no such code {}", info.code_id)));
     }
@@ -184,7 +200,11 @@ fn import_contract(state: &mut dyn StateWrite, c: &pb::Contract) -> Result<(), T
     let history = &c.contract_code_history;
     let (first, last) = match (history.first(), history.last()) {
         (Some(f), Some(l)) if history.len() <= MAX_HISTORY_READ => (f, l),
-        _ => return Err(bad(format!("history must have 1..={MAX_HISTORY_READ} entries"))),
+        _ => {
+            return Err(bad(format!(
+                "history must have 1..={MAX_HISTORY_READ} entries"
+            )))
+        }
     };
     state.append_history(&addr, history)?;
     state.create_contract_info(&addr, info, first.updated.as_ref())?;
@@ -221,7 +241,10 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         } else if s.id_key == instance_key {
             SEQ_INSTANCE_ID
         } else {
-            return Err(invalid(format!("unknown sequence {}", hex::encode(&s.id_key))));
+            return Err(invalid(format!(
+                "unknown sequence {}",
+                hex::encode(&s.id_key)
+            )));
         };
         if seen.contains(&name) {
             return Err(invalid(format!("sequence {name} twice")));
@@ -249,7 +272,10 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     Ok(())
 }
 
-fn all<M: prost::Message + Default>(state: &dyn StateRead, prefix: &[u8]) -> Result<Vec<M>, TxError> {
+fn all<M: prost::Message + Default>(
+    state: &dyn StateRead,
+    prefix: &[u8],
+) -> Result<Vec<M>, TxError> {
     records::all_under(MODULE_NAME, state, prefix, usize::MAX)
 }
 

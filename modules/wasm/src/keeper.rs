@@ -64,8 +64,9 @@ pub trait WasmRead: StateRead {
         let end = prefix_end(&prefix);
         let last = self.scan(&prefix, end.as_deref(), true, 1)?;
         match last.first() {
-            Some((k, _)) => state_key::trailing_id(k)
-                .ok_or_else(|| sdk::internal("corrupt wasm history key")),
+            Some((k, _)) => {
+                state_key::trailing_id(k).ok_or_else(|| sdk::internal("corrupt wasm history key"))
+            }
             None => Ok(0),
         }
     }
@@ -171,7 +172,12 @@ pub trait WasmWrite: StateWrite {
         self.delete(state_key::by_code(entry.code_id, &pos, addr))
     }
 
-    fn contract_state_set(&mut self, addr: &Address, key: &[u8], value: Vec<u8>) -> Result<(), TxError> {
+    fn contract_state_set(
+        &mut self,
+        addr: &Address,
+        key: &[u8],
+        value: Vec<u8>,
+    ) -> Result<(), TxError> {
         self.put(state_key::contract_state(addr, key), value)
     }
 

@@ -65,6 +65,10 @@ mod tests;
 #[cfg(test)]
 mod tests_address;
 #[cfg(test)]
+mod tests_admin;
+#[cfg(test)]
+mod tests_fixtures;
+#[cfg(test)]
 mod tests_genesis;
 #[cfg(test)]
 mod tests_queries;

@@ -25,9 +25,8 @@ pub fn default_params() -> Params {
 
 /// wasmd's `Params.ValidateBasic`.
 pub fn check(p: &Params) -> Result<(), TxError> {
-    access::check_type(p.instantiate_default_permission).map_err(|e| {
-        TxError::from(e).with_prefix("instantiate default permission")
-    })?;
+    access::check_type(p.instantiate_default_permission)
+        .map_err(|e| TxError::from(e).with_prefix("instantiate default permission"))?;
     let upload = p.code_upload_access.clone().unwrap_or_default();
     access::check(&upload).map_err(|e| e.with_prefix("upload access"))
 }

@@ -41,14 +41,23 @@ pub fn register(router: &mut Router) {
     router.add_query("/cosmwasm.wasm.v1.Query/ContractInfo", contract_info);
     router.add_query("/cosmwasm.wasm.v1.Query/ContractHistory", contract_history);
     router.add_query("/cosmwasm.wasm.v1.Query/ContractsByCode", contracts_by_code);
-    router.add_query("/cosmwasm.wasm.v1.Query/AllContractState", all_contract_state);
-    router.add_query("/cosmwasm.wasm.v1.Query/RawContractState", raw_contract_state);
+    router.add_query(
+        "/cosmwasm.wasm.v1.Query/AllContractState",
+        all_contract_state,
+    );
+    router.add_query(
+        "/cosmwasm.wasm.v1.Query/RawContractState",
+        raw_contract_state,
+    );
     router.add_query("/cosmwasm.wasm.v1.Query/Code", code);
     router.add_query("/cosmwasm.wasm.v1.Query/Codes", codes);
     router.add_query("/cosmwasm.wasm.v1.Query/CodeInfo", code_info);
     router.add_query("/cosmwasm.wasm.v1.Query/PinnedCodes", pinned_codes);
     router.add_query("/cosmwasm.wasm.v1.Query/Params", params);
-    router.add_query("/cosmwasm.wasm.v1.Query/ContractsByCreator", contracts_by_creator);
+    router.add_query(
+        "/cosmwasm.wasm.v1.Query/ContractsByCreator",
+        contracts_by_creator,
+    );
     router.add_query("/cosmwasm.wasm.v1.Query/BuildAddress", build_address);
 }
 
@@ -56,7 +65,9 @@ pub fn register(router: &mut Router) {
 fn page(req: Option<PageRequest>) -> Result<Option<PageRequest>, TxError> {
     let mut p = req.unwrap_or_default();
     if p.offset != 0 || p.count_total {
-        return Err(sdk::invalid_request("offset and count queries not supported"));
+        return Err(sdk::invalid_request(
+            "offset and count queries not supported",
+        ));
     }
     if p.limit == 0 || p.limit > MAX_RESULT_ENTRIES {
         p.limit = MAX_RESULT_ENTRIES;
@@ -163,7 +174,9 @@ fn raw_contract_state(
 ) -> Result<pb::QueryRawContractStateResponse, TxError> {
     let (a, _) = contract(s, &req.address)?;
     Ok(pb::QueryRawContractStateResponse {
-        data: s.contract_state_get(&a, &req.query_data)?.unwrap_or_default(),
+        data: s
+            .contract_state_get(&a, &req.query_data)?
+            .unwrap_or_default(),
     })
 }
 
@@ -206,7 +219,10 @@ fn codes(s: &dyn StateRead, req: pb::QueryCodesRequest) -> Result<pb::QueryCodes
     })
 }
 
-fn code_info(s: &dyn StateRead, req: QueryCodeInfoRequest) -> Result<QueryCodeInfoResponse, TxError> {
+fn code_info(
+    s: &dyn StateRead,
+    req: QueryCodeInfoRequest,
+) -> Result<QueryCodeInfoResponse, TxError> {
     let id = code_id_arg(req.code_id)?;
     let info = load_code(s, id)?;
     Ok(QueryCodeInfoResponse {
@@ -232,7 +248,10 @@ fn pinned_codes(
     })
 }
 
-fn params(s: &dyn StateRead, _: pb::QueryParamsRequest) -> Result<pb::QueryParamsResponse, TxError> {
+fn params(
+    s: &dyn StateRead,
+    _: pb::QueryParamsRequest,
+) -> Result<pb::QueryParamsResponse, TxError> {
     Ok(pb::QueryParamsResponse {
         params: Some(s.wasm_params()?),
     })
@@ -250,8 +269,8 @@ fn build_address(
         e.log = format!("invalid creator address: {}", e.log);
         e
     })?;
-    let salt = hex::decode(&req.salt)
-        .map_err(|e| sdk::invalid_request(format!("invalid salt: {e}")))?;
+    let salt =
+        hex::decode(&req.salt).map_err(|e| sdk::invalid_request(format!("invalid salt: {e}")))?;
     if salt.is_empty() {
         return Err(sdk::invalid_request("empty salt"));
     }
@@ -261,5 +280,7 @@ fn build_address(
         return Err(WasmError::Invalid("init args must be JSON".into()).into());
     }
     let a = address::predictable(&checksum, &creator, &salt, &req.init_args)?;
-    Ok(pb::QueryBuildAddressResponse { address: a.to_bech32() })
+    Ok(pb::QueryBuildAddressResponse {
+        address: a.to_bech32(),
+    })
 }

@@ -66,9 +66,16 @@ impl Message for UpdateAdmin {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
-        set_admin(ctx, &self.sender, &self.contract, self.new_admin.to_bech32())?;
+        set_admin(
+            ctx,
+            &self.sender,
+            &self.contract,
+            self.new_admin.to_bech32(),
+        )?;
         ctx.emit(deai_framework::handler::sender_event(&self.sender));
-        Ok(deai_framework::handler::response(pb::MsgUpdateAdminResponse {}))
+        Ok(deai_framework::handler::response(
+            pb::MsgUpdateAdminResponse {},
+        ))
     }
 }
 
@@ -101,7 +108,9 @@ impl Message for ClearAdmin {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         set_admin(ctx, &self.sender, &self.contract, String::new())?;
         ctx.emit(deai_framework::handler::sender_event(&self.sender));
-        Ok(deai_framework::handler::response(pb::MsgClearAdminResponse {}))
+        Ok(deai_framework::handler::response(
+            pb::MsgClearAdminResponse {},
+        ))
     }
 }
 
@@ -144,7 +153,12 @@ impl Message for UpdateContractLabel {
         let event = Event::new("update_contract_label")
             .attr("_contract_address", &self.contract)
             .attr("new_label", &self.new_label);
-        finish(ctx, event, &self.sender, pb::MsgUpdateContractLabelResponse {})
+        finish(
+            ctx,
+            event,
+            &self.sender,
+            pb::MsgUpdateContractLabelResponse {},
+        )
     }
 }
 
@@ -200,11 +214,19 @@ impl Message for UpdateInstantiateConfig {
         info.instantiate_config = Some(self.permission.clone());
         ctx.put_code_info(self.code_id, &info)?;
         let mut event = Event::new("update_code_access_config")
-            .attr("code_permission", access::type_name(self.permission.permission))
+            .attr(
+                "code_permission",
+                access::type_name(self.permission.permission),
+            )
             .attr("code_id", self.code_id);
         if self.permission.permission == pb::AccessType::AnyOfAddresses as i32 {
             event = event.attr("authorized_addresses", self.permission.addresses.join(","));
         }
-        finish(ctx, event, &self.sender, pb::MsgUpdateInstantiateConfigResponse {})
+        finish(
+            ctx,
+            event,
+            &self.sender,
+            pb::MsgUpdateInstantiateConfigResponse {},
+        )
     }
 }

@@ -74,8 +74,8 @@ pub(crate) fn known_contract(ctx: &Ctx, addr: &Address) -> Result<pb::ContractIn
 
 /// wasmd's default policy `CanModifyContract`: only a set admin, and only it.
 pub(crate) fn check_admin(info: &pb::ContractInfo, caller: &Address) -> Result<(), TxError> {
-    let is_admin = !info.admin.is_empty()
-        && Address::from_bech32(&info.admin).is_ok_and(|a| &a == caller);
+    let is_admin =
+        !info.admin.is_empty() && Address::from_bech32(&info.admin).is_ok_and(|a| &a == caller);
     if !is_admin {
         return Err(sdk::unauthorized("can not modify contract"));
     }

@@ -33,7 +33,9 @@ pub fn is_gzip(code: &[u8]) -> bool {
 /// Gunzips at most [`MAX_WASM_SIZE`] bytes (wasmd's `ioutils.Uncompress`).
 fn gunzip(src: &[u8]) -> Result<Vec<u8>, WasmError> {
     let mut out = Vec::new();
-    let limit = u64::try_from(MAX_WASM_SIZE).unwrap_or(u64::MAX).saturating_add(1);
+    let limit = u64::try_from(MAX_WASM_SIZE)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     flate2::read::GzDecoder::new(src)
         .take(limit)
         .read_to_end(&mut out)
@@ -110,8 +112,10 @@ impl Message for StoreCode {
 
         let unzipped;
         let code: &[u8] = if is_gzip(&self.wasm) {
-            ctx.gas()
-                .consume(gas::uncompress_cost(self.wasm.len()), "Uncompress gzip bytecode")?;
+            ctx.gas().consume(
+                gas::uncompress_cost(self.wasm.len()),
+                "Uncompress gzip bytecode",
+            )?;
             unzipped = gunzip(&self.wasm)?;
             &unzipped
         } else {
