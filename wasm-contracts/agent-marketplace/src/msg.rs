@@ -1,6 +1,7 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Uint128;
 
+#[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
 use crate::state::{Agent, Config, Job, Totals};
 
 #[cw_serde]
