@@ -82,7 +82,7 @@ pub fn allowed(c: &AccessConfig, actor: &Address) -> bool {
         Ok(AccessType::Everybody) => true,
         Ok(AccessType::AnyOfAddresses) => {
             let me = actor.to_bech32();
-            c.addresses.iter().any(|a| *a == me)
+            c.addresses.contains(&me)
         }
         _ => false,
     }
