@@ -71,4 +71,6 @@ mod tests_fixtures;
 #[cfg(test)]
 mod tests_genesis;
 #[cfg(test)]
+mod tests_prop;
+#[cfg(test)]
 mod tests_queries;
