@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::WasmError;
 use crate::keeper::{WasmRead, WasmWrite, MAX_HISTORY_READ};
-use crate::msgs::{is_gzip, is_wasm};
+use crate::msgs::{gunzip, is_gzip, is_wasm};
 use crate::state_key::{self, SEQ_CODE_ID, SEQ_INSTANCE_ID};
 use crate::{access, address, params, MODULE_NAME};
 
@@ -148,7 +148,7 @@ fn import_code(state: &mut dyn StateWrite, c: &pb::Code) -> Result<(), TxError> 
     access::check(&info.instantiate_config.clone().unwrap_or_default())
         .map_err(|e| bad(format!("instantiate config: {}", e.log)))?;
     let wasm = if is_gzip(&c.code_bytes) {
-        gunzip_any(&c.code_bytes).map_err(bad)?
+        gunzip(&c.code_bytes, MAX_GENESIS_WASM_SIZE).map_err(|e| bad(e.to_string()))?
     } else {
         c.code_bytes.clone()
     };
@@ -162,20 +162,6 @@ fn import_code(state: &mut dyn StateWrite, c: &pb::Code) -> Result<(), TxError> 
     state.put_code_bytes(&checksum, &wasm)?;
     state.put_code_info(c.code_id, info)?;
     state.set_pinned(c.code_id, c.pinned)
-}
-
-fn gunzip_any(src: &[u8]) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    let limit = u64::try_from(MAX_GENESIS_WASM_SIZE).unwrap_or(u64::MAX) + 1;
-    flate2::read::GzDecoder::new(src)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("uncompress wasm archive: {e}"))?;
-    if out.len() > MAX_GENESIS_WASM_SIZE {
-        return Err("uncompressed code too large".into());
-    }
-    Ok(out)
 }
 
 /// wasmd's `importContract` (and `ContractInfo.ValidateBasic`).

@@ -15,6 +15,7 @@ mod admin;
 mod store_code;
 
 pub use admin::{ClearAdmin, UpdateAdmin, UpdateContractLabel, UpdateInstantiateConfig};
+pub(crate) use store_code::gunzip;
 pub use store_code::{is_gzip, is_wasm, StoreCode, WASM_MAGIC};
 
 /// An address field of a message; the error names the field, as wasmd's `Wrap` does.

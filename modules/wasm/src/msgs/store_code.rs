@@ -30,19 +30,17 @@ pub fn is_gzip(code: &[u8]) -> bool {
     code.starts_with(&GZIP_MAGIC)
 }
 
-/// Gunzips at most [`MAX_WASM_SIZE`] bytes (wasmd's `ioutils.Uncompress`).
-fn gunzip(src: &[u8]) -> Result<Vec<u8>, WasmError> {
+/// Gunzips at most `limit` bytes (wasmd's `ioutils.Uncompress`).
+pub(crate) fn gunzip(src: &[u8], limit: usize) -> Result<Vec<u8>, WasmError> {
     let mut out = Vec::new();
-    let limit = u64::try_from(MAX_WASM_SIZE)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
+    let take = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     flate2::read::GzDecoder::new(src)
-        .take(limit)
+        .take(take)
         .read_to_end(&mut out)
         .map_err(|e| WasmError::CreateFailed(format!("uncompress wasm archive: {e}")))?;
-    if out.len() > MAX_WASM_SIZE {
+    if out.len() > limit {
         return Err(WasmError::CreateFailed(format!(
-            "uncompress wasm archive: cannot be longer than {MAX_WASM_SIZE} bytes: exceeds limit"
+            "uncompress wasm archive: cannot be longer than {limit} bytes: exceeds limit"
         )));
     }
     Ok(out)
@@ -116,7 +114,7 @@ impl Message for StoreCode {
                 gas::uncompress_cost(self.wasm.len()),
                 "Uncompress gzip bytecode",
             )?;
-            unzipped = gunzip(&self.wasm)?;
+            unzipped = gunzip(&self.wasm, MAX_WASM_SIZE)?;
             &unzipped
         } else {
             &self.wasm
