@@ -1,7 +1,7 @@
 //! The job lifecycle: hire → deliver → accept | dispute → resolve, expiry, payment claims
 //! and ratings. Every coin movement updates `TOTALS` in the same message.
 
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Storage, Uint128};
+use cosmwasm_std::{Addr, DepsMut, Env, Event, MessageInfo, Response, Storage, Uint128};
 
 use crate::contract::pay;
 use crate::error::ContractError;
@@ -57,6 +57,16 @@ fn close(store: &mut dyn Storage, job: &Job, agent: &mut Agent) -> Result<(), Co
     Ok(())
 }
 
+/// The typed event of every job transition (`wasm-agent_job` once the chain prefixes it).
+fn job_event(job: &Job) -> Event {
+    Event::new("agent_job")
+        .add_attribute("job_id", job.id.to_string())
+        .add_attribute("status", job.status.name())
+        .add_attribute("client", job.client.as_str())
+        .add_attribute("agent", job.agent.as_str())
+        .add_attribute("price", job.price)
+}
+
 fn dispute_closes(config: &Config, job: &Job) -> u64 {
     job.delivered_at
         .unwrap_or(job.hired_at)
@@ -97,7 +107,10 @@ pub fn hire(
             price: agent.price,
         });
     }
-    let id = LAST_JOB_ID.load(deps.storage)? + 1;
+    let id = LAST_JOB_ID
+        .load(deps.storage)?
+        .checked_add(1)
+        .ok_or_else(|| ContractError::invalid("job_id", "ids exhausted"))?;
     LAST_JOB_ID.save(deps.storage, &id)?;
     let height = env.block.height;
     let job = Job {
@@ -128,6 +141,7 @@ pub fn hire(
     t.escrowed = t.escrowed.checked_add(paid)?;
     TOTALS.save(deps.storage, &t)?;
     Ok(Response::new()
+        .add_event(job_event(&job))
         .add_attribute("action", "hire")
         .add_attribute("job_id", id.to_string())
         .add_attribute("client", info.sender)
@@ -162,6 +176,7 @@ pub fn deliver(
     job.result_uri = Some(result_uri);
     JOBS.save(deps.storage, job_id, &job)?;
     Ok(Response::new()
+        .add_event(job_event(&job))
         .add_attribute("action", "deliver")
         .add_attribute("job_id", job_id.to_string())
         .add_attribute("result_hash", result_hash))
@@ -180,6 +195,7 @@ fn pay_agent(
     agent.jobs_completed += 1;
     close(deps.storage, &job, &mut agent)?;
     Ok(Response::new()
+        .add_event(job_event(&job))
         .add_messages(pay(&job.agent, job.price, &config.denom))
         .add_attribute("action", action)
         .add_attribute("job_id", job.id.to_string())
@@ -239,6 +255,7 @@ pub fn dispute(
     job.dispute_reason = Some(reason);
     JOBS.save(deps.storage, job_id, &job)?;
     Ok(Response::new()
+        .add_event(job_event(&job))
         .add_attribute("action", "dispute")
         .add_attribute("job_id", job_id.to_string()))
 }
@@ -263,7 +280,10 @@ pub fn resolve(
             .map(|r| r.add_attribute("winner", "agent"));
     }
     // The client wins: refund the escrow and slash slash_bps of the bond to the client.
-    let slash = agent.bond.multiply_ratio(config.slash_bps, 10_000u128);
+    let slash = agent
+        .bond
+        .checked_multiply_ratio(config.slash_bps, 10_000u128)
+        .map_err(|e| ContractError::invalid("slash", e.to_string()))?;
     agent.bond = agent.bond.checked_sub(slash)?;
     agent.disputes_lost += 1;
     agent
@@ -278,6 +298,7 @@ pub fn resolve(
     close(deps.storage, &job, &mut agent)?;
     let to_client = job.price.checked_add(slash)?;
     Ok(Response::new()
+        .add_event(job_event(&job))
         .add_messages(pay(&job.client, to_client, &config.denom))
         .add_attribute("action", "resolve_dispute")
         .add_attribute("job_id", job_id.to_string())
@@ -313,6 +334,7 @@ pub fn reclaim_expired(
     job.status = JobStatus::Expired;
     close(deps.storage, &job, &mut agent)?;
     Ok(Response::new()
+        .add_event(job_event(&job))
         .add_messages(pay(&job.client, job.price, &config.denom))
         .add_attribute("action", "reclaim_expired")
         .add_attribute("job_id", job_id.to_string())
@@ -354,6 +376,7 @@ pub fn rate(
     job.rated = true;
     JOBS.save(deps.storage, job_id, &job)?;
     Ok(Response::new()
+        .add_event(job_event(&job))
         .add_attribute("action", "rate")
         .add_attribute("job_id", job_id.to_string())
         .add_attribute("stars", stars.to_string()))

@@ -17,6 +17,11 @@ fn register_msg(caps: Vec<&str>, endpoint: &str, price: u128) -> ExecuteMsg {
     }
 }
 
+type Case = (
+    fn(&mut agent_marketplace::msg::InstantiateMsg),
+    &'static str,
+);
+
 #[test]
 fn instantiate_rejects_bad_config() {
     let mut s = Suite::new();
@@ -28,20 +33,14 @@ fn instantiate_rejects_bad_config() {
             agent_marketplace::contract::query,
         )));
     let arbiter = s.arbiter.clone();
-    let cases: Vec<(
-        Box<dyn Fn(&mut agent_marketplace::msg::InstantiateMsg)>,
-        &str,
-    )> = vec![
-        (Box::new(|m| m.arbiter = "not an address".into()), "arbiter"),
-        (Box::new(|m| m.denom = "1x".into()), "denom"),
-        (Box::new(|m| m.min_bond = Uint128::zero()), "min_bond"),
+    let cases: Vec<Case> = vec![
+        (|m| m.arbiter = "not an address".into(), "arbiter"),
+        (|m| m.denom = "1x".into(), "denom"),
+        (|m| m.min_bond = Uint128::zero(), "min_bond"),
+        (|m| m.dispute_window_blocks = 0, "dispute_window_blocks"),
+        (|m| m.slash_bps = 10_001, "slash_bps"),
         (
-            Box::new(|m| m.dispute_window_blocks = 0),
-            "dispute_window_blocks",
-        ),
-        (Box::new(|m| m.slash_bps = 10_001), "slash_bps"),
-        (
-            Box::new(|m| m.reputation_half_life_blocks = 0),
+            |m| m.reputation_half_life_blocks = 0,
             "reputation_half_life_blocks",
         ),
     ];

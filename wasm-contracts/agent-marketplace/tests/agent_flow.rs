@@ -28,7 +28,16 @@ fn register_hire_deliver_accept_rate_pays_the_agent_and_builds_reputation() {
     assert_eq!(job.status, JobStatus::Delivered);
     assert_eq!(job.result_hash.as_deref(), Some(HASH));
 
-    s.exec(&client, &ExecuteMsg::Accept { job_id }, 0).unwrap();
+    let r = s.exec(&client, &ExecuteMsg::Accept { job_id }, 0).unwrap();
+    let ev = r
+        .events
+        .iter()
+        .find(|e| e.ty == "wasm-agent_job")
+        .expect("a wasm-agent_job event");
+    assert!(ev
+        .attributes
+        .iter()
+        .any(|a| a.key == "status" && a.value == "completed"));
     assert_eq!(s.job(job_id).status, JobStatus::Completed);
     assert_eq!(s.balance(&agent), START - 2 * MIN_BOND + PRICE);
     assert_eq!(s.totals().escrowed.u128(), 0);

@@ -1,7 +1,7 @@
 //! Licences: buying (split paid at once, NFT receipt minted), consuming uses, rating, and the
 //! cw721 transfer.
 
-use cosmwasm_std::{coins, BankMsg, DepsMut, Env, MessageInfo, Response, Storage, Uint128};
+use cosmwasm_std::{coins, BankMsg, DepsMut, Env, Event, MessageInfo, Response, Storage, Uint128};
 
 use crate::deai::DeaiQuery;
 use crate::error::ContractError;
@@ -80,7 +80,10 @@ pub fn buy(
         &listing.contributors,
         &listing.seller,
     )?;
-    let id = LAST_TOKEN_ID.load(deps.storage)? + 1;
+    let id = LAST_TOKEN_ID
+        .load(deps.storage)?
+        .checked_add(1)
+        .ok_or_else(|| ContractError::invalid("token_id", "ids exhausted"))?;
     LAST_TOKEN_ID.save(deps.storage, &id)?;
     let token_id = id.to_string();
     let licence = Licence {
@@ -104,7 +107,7 @@ pub fn buy(
     )?;
     TOKENS_BY_OWNER.save(deps.storage, (&info.sender, &token_id), &())?;
     NUM_TOKENS.update(deps.storage, |n| -> Result<u64, ContractError> {
-        Ok(n + 1)
+        Ok(n.saturating_add(1))
     })?;
     listing.stats.licences_sold += 1;
     listing.stats.uses_sold = listing.stats.uses_sold.saturating_add(uses);
@@ -115,8 +118,23 @@ pub fn buy(
         to_address: p.address.to_string(),
         amount: coins(p.amount.u128(), &config.denom),
     });
+    // Typed events (`wasm-licence`, `wasm-royalty` once the chain prefixes them).
+    let licence_event = Event::new("licence")
+        .add_attribute("token_id", token_id.as_str())
+        .add_attribute("listing_id", listing_id.to_string())
+        .add_attribute("model_id", listing.model_id.to_string())
+        .add_attribute("owner", info.sender.as_str())
+        .add_attribute("price", price);
+    let royalty_event = split.payouts.iter().fold(
+        Event::new("royalty")
+            .add_attribute("token_id", token_id.as_str())
+            .add_attribute("fee", split.fee),
+        |e, p| e.add_attribute(p.address.as_str(), p.amount),
+    );
     Ok(Response::new()
         .add_messages(msgs)
+        .add_event(licence_event)
+        .add_event(royalty_event)
         .add_attribute("action", "buy")
         .add_attribute("listing_id", listing_id.to_string())
         .add_attribute("token_id", token_id)

@@ -130,7 +130,10 @@ pub fn create(
             return Err(ContractError::LineageMismatch { task, model_id });
         }
     }
-    let id = LAST_LISTING_ID.load(deps.storage)? + 1;
+    let id = LAST_LISTING_ID
+        .load(deps.storage)?
+        .checked_add(1)
+        .ok_or_else(|| ContractError::invalid("listing_id", "ids exhausted"))?;
     LAST_LISTING_ID.save(deps.storage, &id)?;
     let listing = Listing {
         id,

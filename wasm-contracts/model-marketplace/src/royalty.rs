@@ -37,6 +37,15 @@ pub struct Split {
     pub payouts: Vec<Payout>,
 }
 
+/// floor(v · bps / 10000), never more than v.
+fn ratio(v: Uint128, bps: u128) -> Result<Uint128, ContractError> {
+    if bps > BPS {
+        return Err(ContractError::invalid("share_bps", "above 10000"));
+    }
+    v.checked_multiply_ratio(bps, BPS)
+        .map_err(|e| ContractError::invalid("price", e.to_string()))
+}
+
 pub fn split(
     price: Uint128,
     fee_bps: u16,
@@ -44,12 +53,12 @@ pub fn split(
     contributors: &[Contributor],
     seller: &Addr,
 ) -> Result<Split, ContractError> {
-    let fee = price.multiply_ratio(u128::from(fee_bps), BPS);
+    let fee = ratio(price, u128::from(fee_bps))?;
     let net = price.checked_sub(fee)?;
     let mut shares = Vec::with_capacity(contributors.len());
     let mut paid = Uint128::zero();
     for c in contributors {
-        let amount = net.multiply_ratio(u128::from(c.share_bps), BPS);
+        let amount = ratio(net, u128::from(c.share_bps))?;
         paid = paid.checked_add(amount)?;
         shares.push(Payout {
             address: c.address.clone(),
@@ -65,7 +74,7 @@ pub fn split(
         if amount.is_zero() {
             continue;
         }
-        match payouts.iter_mut().find(|p| &p.address == address) {
+        match payouts.iter_mut().find(|p| p.address == *address) {
             Some(p) => p.amount = p.amount.checked_add(amount)?,
             None => payouts.push(Payout {
                 address: address.clone(),

@@ -45,6 +45,22 @@ fn list_buy_perpetual_mints_the_receipt_and_pays_royalties_to_the_unit() {
         .unwrap();
     let token_id = attr(&r, "token_id");
     assert_eq!(token_id, "1");
+    let royalty = r
+        .events
+        .iter()
+        .find(|e| e.ty == "wasm-royalty")
+        .expect("a wasm-royalty event");
+    let paid: u128 = royalty
+        .attributes
+        .iter()
+        .filter(|a| a.key != "token_id" && a.key != "fee" && a.key != "_contract_address")
+        .map(|a| a.value.parse::<u128>().unwrap())
+        .sum();
+    assert_eq!(
+        paid, 1_001,
+        "the royalty event lists payouts summing to the price"
+    );
+    assert!(r.events.iter().any(|e| e.ty == "wasm-licence"));
 
     // 1001: fee floor(1001·250/10000) = 25; net 976; alice floor(976·0.5) = 488, bob
     // floor(976·0.3) = 292, seller floor(976·0.2) = 195; remainder 976 − 975 = 1 → seller.

@@ -18,11 +18,13 @@ fn field_of(e: ContractError) -> &'static str {
     }
 }
 
+type Case = (fn(&mut InstantiateMsg), &'static str);
+
 #[test]
 fn instantiate_rejects_bad_config() {
     let mut s = Suite::new();
     let fee = s.fee.clone();
-    let cases: Vec<(fn(&mut InstantiateMsg), &str)> = vec![
+    let cases: Vec<Case> = vec![
         (|m| m.denom = "".into(), "denom"),
         (|m| m.fee_bps = 1_001, "fee_bps"),
         (|m| m.fee_collector = "nope".into(), "fee_collector"),
