@@ -56,6 +56,29 @@ fn snake_case(key: &str) -> String {
     out
 }
 
+/// A history entry's `msg` (only `ContractCodeHistoryEntry` has that field). wasmd writes
+/// it as inline JSON (`RawContractMessage`); so does export whenever re-serializing the JSON
+/// gives back the stored bytes (compact, keys sorted: what contracts are normally sent),
+/// and base64 otherwise, so that export → import is byte-exact. Import takes inline JSON
+/// (written compactly), a base64 string, or null (empty).
+fn history_msg(val: serde_json::Value, to_proto: bool) -> Option<serde_json::Value> {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    match (to_proto, val) {
+        (true, serde_json::Value::Null) => None,
+        (true, v @ serde_json::Value::String(_)) => Some(v),
+        (true, v) => Some(STANDARD.encode(v.to_string()).into()),
+        (false, serde_json::Value::String(b64)) => {
+            let inline = STANDARD.decode(&b64).ok().and_then(|bytes| {
+                let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+                (v.to_string().as_bytes() == bytes.as_slice() && !v.is_string()).then_some(v)
+            });
+            Some(inline.unwrap_or(serde_json::Value::String(b64)))
+        }
+        (false, v) => Some(v),
+    }
+}
+
 /// Rewrites access type names (`to_proto`: wasmd's → the proto's, else back) and, on
 /// export, field names to snake_case.
 fn rewrite(v: &mut serde_json::Value, to_proto: bool, depth: usize) -> Result<(), TxError> {
@@ -67,6 +90,14 @@ fn rewrite(v: &mut serde_json::Value, to_proto: bool, depth: usize) -> Result<()
             let entries: Vec<(String, serde_json::Value)> =
                 std::mem::take(map).into_iter().collect();
             for (k, mut val) in entries {
+                if k == "msg" {
+                    // A history entry's message: converted, never rewritten inside.
+                    match history_msg(val, to_proto) {
+                        Some(val) => map.insert(k, val),
+                        None => None,
+                    };
+                    continue;
+                }
                 if is_access_field(&k) {
                     if let serde_json::Value::String(s) = &mut val {
                         let found = ACCESS_NAMES.iter().find(|(wasmd, proto)| {

@@ -167,3 +167,118 @@ fn import_builds_the_indexes() {
     assert!(s.is_pinned(2).unwrap());
     assert!(!s.is_pinned(1).unwrap());
 }
+
+/// The same bytes as a bech32 address of another prefix, written `deai1…`.
+fn deai(other: &str) -> String {
+    deai_framework::Address::from_bytes(&bech32::decode(other).unwrap().1)
+        .unwrap()
+        .to_bech32()
+}
+
+#[test]
+fn imports_wasmds_own_genesis_json() {
+    // wasmd's TestImportContractWithCodeHistoryPreserved (x/wasm/keeper/genesis_test.go),
+    // with its cosmos1 addresses re-encoded for deai and a tiny wasm for hackatom.
+    let (creator, c_creator, admin) = (
+        deai("cosmos1qtu5n0cnhfkjj6l2rq97hmky9fd89gwca9yarx"),
+        deai("cosmos13x849jzd03vne42ynpj25hn8npjecxqrjghd8x"),
+        deai("cosmos1h5t8zxmjr30e9dqghtlpl40f2zz5cgey6esxtn"),
+    );
+    let contract = deai("cosmos14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9s4hmalr");
+    // wasmd's classic(1, 1).
+    assert_eq!(contract, address::classic(1, 1).unwrap().to_bech32());
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let json = serde_json::json!({
+        "params": {"code_upload_access": {"permission": "Everybody"},
+                   "instantiate_default_permission": "Everybody"},
+        "codes": [{"code_id": "1", "code_info": {
+            "code_hash": b64(&checksum(&wasm(0))), "creator": creator,
+            "instantiate_config": {"permission": "AnyOfAddresses", "addresses": [creator]}},
+            "code_bytes": b64(&wasm(0))}],
+        "contracts": [{"contract_address": contract, "contract_info": {
+            "code_id": "1", "creator": c_creator, "admin": admin, "label": "ȀĴnZV芢毤",
+            "created": {"block_height": "100", "tx_index": "10"}},
+            "contract_code_history": [
+                {"operation": "CONTRACT_CODE_HISTORY_OPERATION_TYPE_INIT", "code_id": "1",
+                 "updated": {"block_height": "100", "tx_index": "10"}, "msg": {"foo": "bar"}},
+                {"operation": "CONTRACT_CODE_HISTORY_OPERATION_TYPE_MIGRATE", "code_id": "1",
+                 "updated": {"block_height": "200", "tx_index": "10"}, "msg": {"other": "msg"}}]}],
+        "sequences": [{"id_key": "BGxhc3RDb2RlSWQ=", "value": "2"},
+                      {"id_key": "BGxhc3RDb250cmFjdElk", "value": "3"}],
+    });
+    let mut s = MemStore::new();
+    WasmModule.init_genesis(&mut s, &json).unwrap();
+    let c = deai_framework::Address::from_bech32(&contract).unwrap();
+    let history = s.contract_history(&c).unwrap();
+    assert_eq!(history[0].msg, br#"{"foo":"bar"}"#.to_vec());
+    assert_eq!(history[1].msg, br#"{"other":"msg"}"#.to_vec());
+    assert_eq!(s.get_contract_info(&c).unwrap().unwrap().label, "ȀĴnZV芢毤");
+    assert_eq!(s.wasm_sequence(state_key::SEQ_INSTANCE_ID).unwrap(), 3);
+    // Export writes the messages inline again, and the sequences as wasmd does.
+    let out = WasmModule.export_genesis(&s).unwrap();
+    let h = &out["contracts"][0]["contract_code_history"];
+    assert_eq!(h[0]["msg"], serde_json::json!({"foo": "bar"}));
+    assert_eq!(out["sequences"][1]["id_key"], "BGxhc3RDb250cmFjdElk");
+    assert_eq!(
+        out["codes"][0]["code_info"]["instantiate_config"]["permission"],
+        "AnyOfAddresses"
+    );
+}
+
+#[test]
+fn history_messages_round_trip_byte_exact() {
+    let mut g = rich();
+    let odd: &[&[u8]] = &[
+        br#"{"b": 1, "a": {"permission": "Everybody"}}"#,
+        br#""str""#,
+        b"",
+    ];
+    for (i, m) in odd.iter().enumerate() {
+        g.contracts[0]
+            .contract_code_history
+            .push(pb::ContractCodeHistoryEntry {
+                operation: pb::ContractCodeHistoryOperationType::Migrate as i32,
+                code_id: 1,
+                updated: pos(20 + i as u64, 0),
+                msg: m.to_vec(),
+            });
+    }
+    g.contracts[0]
+        .contract_code_history
+        .push(pb::ContractCodeHistoryEntry {
+            operation: pb::ContractCodeHistoryOperationType::Migrate as i32,
+            code_id: 1,
+            updated: pos(30, 0),
+            msg: br#"{"a":{"permission":"Everybody"}}"#.to_vec(),
+        });
+    let s = init(&g).unwrap();
+    let json = WasmModule.export_genesis(&s).unwrap();
+    let c = address::classic(1, 1).unwrap();
+    let exported = json["contracts"].as_array().unwrap();
+    let mine = exported
+        .iter()
+        .find(|x| x["contract_address"] == c.to_bech32())
+        .unwrap();
+    let h = &mine["contract_code_history"];
+    assert_eq!(h[0]["msg"], serde_json::json!({"init": {}}));
+    assert!(h[1]["msg"].is_string(), "{}", h[1]);
+    assert_eq!(
+        h[4]["msg"],
+        serde_json::json!({"a": {"permission": "Everybody"}})
+    );
+    let mut again = MemStore::new();
+    WasmModule.init_genesis(&mut again, &json).unwrap();
+    let msgs: Vec<Vec<u8>> = again
+        .contract_history(&c)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.msg)
+        .collect();
+    let want: Vec<Vec<u8>> = g.contracts[0]
+        .contract_code_history
+        .iter()
+        .map(|e| e.msg.clone())
+        .collect();
+    assert_eq!(msgs, want);
+}
