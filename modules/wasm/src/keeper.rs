@@ -109,7 +109,8 @@ pub trait WasmWrite: StateWrite {
 
     fn set_pinned(&mut self, id: u64, pinned: bool) -> Result<(), TxError> {
         if pinned {
-            self.put(state_key::pinned(id), Vec::new())
+            // One byte, as wasmd stores it.
+            self.put(state_key::pinned(id), vec![1])
         } else {
             self.delete(state_key::pinned(id))
         }

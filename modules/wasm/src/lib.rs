@@ -20,8 +20,8 @@ pub use error::*;
 pub use genesis::{export_proto, export_state, import_proto};
 pub use keeper::{WasmRead, WasmWrite, MAX_HISTORY_READ};
 pub use msgs::{
-    check_label, is_gzip, is_wasm, ClearAdmin, StoreCode, UpdateAdmin, UpdateContractLabel,
-    UpdateInstantiateConfig, UpdateParams, WASM_MAGIC,
+    check_label, is_gzip, is_wasm, ClearAdmin, PinCodes, StoreCode, UnpinCodes, UpdateAdmin,
+    UpdateContractLabel, UpdateInstantiateConfig, UpdateParams, MAX_CODE_ID_COUNT, WASM_MAGIC,
 };
 pub use query::{QueryCodeInfoRequest, QueryCodeInfoResponse, MAX_RESULT_ENTRIES};
 
@@ -44,6 +44,8 @@ impl Module for WasmModule {
         router.add_msg::<pb::MsgUpdateContractLabel, UpdateContractLabel>();
         router.add_msg::<pb::MsgUpdateInstantiateConfig, UpdateInstantiateConfig>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
+        router.add_msg::<pb::MsgPinCodes, PinCodes>();
+        router.add_msg::<pb::MsgUnpinCodes, UnpinCodes>();
         query::register(router);
     }
 

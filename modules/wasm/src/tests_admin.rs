@@ -321,3 +321,66 @@ fn only_the_authority_updates_params() {
     .unwrap();
     assert_eq!(got.params, Some(p));
 }
+
+#[test]
+fn only_the_authority_pins_codes() {
+    let (mut s, _) = with_contract();
+    let pin = |a: &Address, ids: Vec<u64>| pb::MsgPinCodes {
+        authority: a.to_bech32(),
+        code_ids: ids,
+    };
+    let gov = default_authority();
+    assert_eq!(
+        code(exec(
+            &WasmModule,
+            &mut s,
+            &block(9),
+            GAS,
+            pin(&addr(1), vec![1])
+        )),
+        ("gov", 5)
+    );
+    assert_eq!(
+        code(exec(&WasmModule, &mut s, &block(9), GAS, pin(&gov, vec![]))),
+        ("sdk", sdk::INVALID_REQUEST)
+    );
+    assert_eq!(
+        code(exec(
+            &WasmModule,
+            &mut s,
+            &block(9),
+            GAS,
+            pin(&gov, vec![1, 1])
+        )),
+        ("sdk", sdk::INVALID_REQUEST)
+    );
+    assert_eq!(
+        code(exec(
+            &WasmModule,
+            &mut s,
+            &block(9),
+            GAS,
+            pin(&gov, vec![1, 2])
+        )),
+        ("wasm", ERR_NO_SUCH_CODE)
+    );
+    assert!(!s.is_pinned(1).unwrap());
+    let (_, events, used) = exec(&WasmModule, &mut s, &block(9), GAS, pin(&gov, vec![1])).unwrap();
+    assert!(used >= crate::gas::PIN_CODE_COST);
+    assert!(events.iter().any(|e| e.kind == "pin_code"));
+    assert!(s.is_pinned(1).unwrap());
+    let p: pb::QueryPinnedCodesResponse = query(
+        &WasmModule,
+        &s,
+        "/cosmwasm.wasm.v1.Query/PinnedCodes",
+        pb::QueryPinnedCodesRequest { pagination: None },
+    )
+    .unwrap();
+    assert_eq!(p.code_ids, vec![1]);
+    let unpin = pb::MsgUnpinCodes {
+        authority: gov.to_bech32(),
+        code_ids: vec![1],
+    };
+    exec(&WasmModule, &mut s, &block(9), GAS, unpin).unwrap();
+    assert!(!s.is_pinned(1).unwrap());
+}

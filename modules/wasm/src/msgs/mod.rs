@@ -12,9 +12,11 @@ use crate::params::{self, MAX_LABEL_SIZE};
 use crate::{access, state_key, MODULE_NAME};
 
 mod admin;
+mod pin;
 mod store_code;
 
 pub use admin::{ClearAdmin, UpdateAdmin, UpdateContractLabel, UpdateInstantiateConfig};
+pub use pin::{PinCodes, UnpinCodes, MAX_CODE_ID_COUNT};
 pub(crate) use store_code::gunzip;
 pub use store_code::{is_gzip, is_wasm, StoreCode, WASM_MAGIC};
 
