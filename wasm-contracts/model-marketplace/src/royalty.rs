@@ -134,6 +134,41 @@ mod tests {
     }
 
     #[test]
+    fn random_contributor_sets_always_add_up() {
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..2_000 {
+            let n = 1 + next(20) as usize;
+            // n shares summing to 10000: n − 1 random cut points.
+            let mut cuts: Vec<u64> = (0..n - 1).map(|_| 1 + next(9_999)).collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut prev = 0;
+            let mut cs = vec![];
+            for (i, cut) in cuts.iter().chain(std::iter::once(&10_000)).enumerate() {
+                cs.push(c(&format!("c{i}"), (cut - prev) as u16));
+                prev = *cut;
+            }
+            assert_eq!(
+                cs.iter().map(|c| u32::from(c.share_bps)).sum::<u32>(),
+                10_000
+            );
+            let price = Uint128::new(u128::from(next(1 << 40)));
+            let fee_bps = next(1_001) as u16;
+            let seller = Addr::unchecked(if next(2) == 0 { "c0" } else { "seller" });
+            let s = split(price, fee_bps, &Addr::unchecked("fee"), &cs, &seller).unwrap();
+            assert_eq!(s.payouts.iter().map(|p| p.amount).sum::<Uint128>(), price);
+            assert!(s.remainder.u128() < cs.len() as u128);
+            assert!(s.payouts.iter().all(|p| !p.amount.is_zero()));
+        }
+    }
+
+    #[test]
     fn a_seller_who_is_a_contributor_gets_one_merged_payout() {
         let cs = [c("seller", 5000), c("b", 5000)];
         let s = split(
