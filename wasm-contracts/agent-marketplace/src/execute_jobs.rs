@@ -349,6 +349,9 @@ pub fn rate(
     stars: u8,
 ) -> Result<Response, ContractError> {
     validate::no_funds(&info)?;
+    if !(1..=crate::reputation::MAX_STARS).contains(&stars) {
+        return Err(ContractError::invalid("stars", "must be 1..=5"));
+    }
     let config = CONFIG.load(deps.storage)?;
     let mut job = load_job(deps.storage, job_id)?;
     only(&info.sender, &job.client, "the client")?;
@@ -364,9 +367,6 @@ pub fn rate(
     }
     if job.rated {
         return Err(ContractError::AlreadyRated(job_id));
-    }
-    if !(1..=crate::reputation::MAX_STARS).contains(&stars) {
-        return Err(ContractError::invalid("stars", "must be 1..=5"));
     }
     let mut agent = load_agent(deps.storage, &job.agent)?;
     agent

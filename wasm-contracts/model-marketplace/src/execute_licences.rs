@@ -195,12 +195,12 @@ pub fn rate(
     stars: u8,
 ) -> Result<Response, ContractError> {
     validate::no_funds(&info)?;
+    if !(1..=5).contains(&stars) {
+        return Err(ContractError::invalid("stars", "must be 1..=5"));
+    }
     let mut token = load_token(deps.storage, &token_id)?;
     if token.owner != info.sender {
         return Err(ContractError::Unauthorized("the licence owner"));
-    }
-    if !(1..=5).contains(&stars) {
-        return Err(ContractError::invalid("stars", "must be 1..=5"));
     }
     if token.licence.rated {
         return Err(ContractError::AlreadyRated(token_id));
