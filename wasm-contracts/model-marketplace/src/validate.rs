@@ -51,7 +51,7 @@ pub fn positive(field: &'static str, v: Uint128) -> Result<(), ContractError> {
 /// A bank denom: 3..=128 characters, a letter first, then letters, digits and `/:._-`.
 pub fn denom(d: &str) -> Result<(), ContractError> {
     let ok = (3..=128).contains(&d.len())
-        && d.as_bytes()[0].is_ascii_alphabetic()
+        && d.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
         && d.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/:._-".contains(&b));
     if !ok {
