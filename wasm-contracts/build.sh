@@ -29,7 +29,10 @@ export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22
 # target-cpu=mvp: cosmwasm-vm rejects bulk memory and other post-MVP features.
 # --allow-undefined: rustc 1.96 no longer passes it on wasm; the host imports need it.
-export RUSTFLAGS="-C target-cpu=mvp -C link-arg=--allow-undefined"
+# --remap-path-prefix: panic locations name registry sources; remapping CARGO_HOME keeps the
+# bytes (and the sha256) the same for any user or CARGO_HOME.
+CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
+export RUSTFLAGS="-C target-cpu=mvp -C link-arg=--allow-undefined --remap-path-prefix=$CARGO_HOME_DIR=/cargo"
 
 pkgs=()
 for c in "${CONTRACTS[@]}"; do pkgs+=(-p "$c"); done
