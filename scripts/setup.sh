@@ -35,4 +35,6 @@ if [ ! -d "$REPO_ROOT/tests/cosmjs/node_modules/@cosmjs/stargate" ] ||
   (cd "$REPO_ROOT/tests/cosmjs" && npm ci --no-audit --no-fund >&2)
 fi
 "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
+# The wasm32 contract toolchain (Debian's rustc-web and lld-22; DESIGN.md).
+"$REPO_ROOT/wasm-contracts/setup-toolchain.sh" >&2
 echo "setup done: cometbft $(cometbft version), LIBTORCH=$LIBTORCH" >&2

@@ -5,6 +5,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
 "$REPO_ROOT/scripts/setup.sh"
+# The contracts (their own workspace and toolchain): native cw-multi-test tests, the wasm32
+# build (prints each .wasm's sha256), and both flows run as wasm through cosmwasm-vm.
+(cd "$REPO_ROOT/wasm-contracts" && CARGO_TARGET_DIR="$DEAI_CACHE/contracts-target" cargo test --locked)
+"$REPO_ROOT/wasm-contracts/build.sh"
+"$REPO_ROOT/wasm-contracts/vm-check.sh"
 # The e2e tests run the deaid binary of the same profile.
 cargo build --workspace --bins
 cargo test --workspace --no-fail-fast "$@"
