@@ -35,6 +35,8 @@ if [ ! -d "$REPO_ROOT/tests/cosmjs/node_modules/@cosmjs/stargate" ] ||
   (cd "$REPO_ROOT/tests/cosmjs" && npm ci --no-audit --no-fund >&2)
 fi
 "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
+# cosmwasm-vm's build (wasmer, zstd) may need cmake.
+command -v cmake >/dev/null 2>&1 || apt_install cmake
 # The wasm32 contract toolchain (Debian's rustc-web and lld-22; DESIGN.md).
 "$REPO_ROOT/wasm-contracts/setup-toolchain.sh" >&2
 echo "setup done: cometbft $(cometbft version), LIBTORCH=$LIBTORCH" >&2
