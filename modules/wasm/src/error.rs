@@ -57,6 +57,9 @@ pub const ERR_EMPTY: u32 = 12;
 pub const ERR_LIMIT: u32 = 13;
 pub const ERR_INVALID: u32 = 14;
 pub const ERR_DUPLICATE: u32 = 15;
+/// wasmd's `ErrInvalidEvent`: a contract's event or attribute breaks the rules (empty or
+/// reserved `_` key, type too short).
+pub const ERR_INVALID_EVENT: u32 = 21;
 pub const ERR_NO_SUCH_CONTRACT: u32 = 22;
 /// Reserved (wasmd): max query stack size exceeded.
 pub const ERR_EXCEED_MAX_QUERY_STACK_SIZE: u32 = 27;

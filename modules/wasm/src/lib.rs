@@ -15,6 +15,7 @@ mod msgs;
 pub mod params;
 mod query;
 pub mod state_key;
+pub mod vm;
 
 pub use error::*;
 pub use genesis::{export_proto, export_state, import_proto};
@@ -76,3 +77,7 @@ mod tests_genesis;
 mod tests_prop;
 #[cfg(test)]
 mod tests_queries;
+#[cfg(test)]
+mod tests_vm;
+#[cfg(test)]
+mod tests_vm_prop;

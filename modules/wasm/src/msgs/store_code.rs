@@ -95,6 +95,18 @@ impl Message for StoreCode {
     }
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
+        self.execute_with(ctx, &|_| Ok(()))
+    }
+}
+
+impl StoreCode {
+    /// Stores the code, after `check` accepts the (gunzipped) bytes: the vm's static checks
+    /// (`WasmVm::store_code`), or none for the record-only handler.
+    pub(crate) fn execute_with(
+        &self,
+        ctx: &mut Ctx,
+        check: &dyn Fn(&[u8]) -> Result<(), TxError>,
+    ) -> Result<Any, TxError> {
         let params = ctx.wasm_params()?;
         // wasmd's DefaultAuthorizationPolicy.CanCreateCode: the sender may upload, and the
         // code's instantiate permission is no wider than the chain's default for it.
@@ -126,6 +138,7 @@ impl Message for StoreCode {
         }
         ctx.gas()
             .consume(gas::compile_cost(code.len()), "Compiling wasm bytecode")?;
+        check(code)?;
 
         let checksum: [u8; 32] = Sha256::digest(code).into();
         ctx.put_code_bytes(&checksum, code)?;
