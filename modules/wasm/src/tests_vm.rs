@@ -400,3 +400,112 @@ fn deai_queries_are_unsupported_without_the_app() {
         .unwrap_err();
     assert!(e.log.contains("unsupported"), "{e}");
 }
+
+#[test]
+fn instantiate2_uses_the_predictable_address() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<WasmVm>();
+
+    let mut c = Chain::new(Box::new(UnsupportedDeaiQuerier));
+    let a = addr(1);
+    let wasm = artifact("agent-marketplace");
+    let checksum = crate::tests_fixtures::checksum(&wasm);
+    let id = c.store(&a, wasm).unwrap();
+    let init = agent_init(&a).to_string().into_bytes();
+    let m = Instantiate {
+        sender: a.clone(),
+        admin: None,
+        code_id: id,
+        label: "predictable".into(),
+        msg: init.clone(),
+        funds: Coins::empty(),
+        salt: Some((b"salt".to_vec(), true)),
+    };
+    let (any, _, gas) = c
+        .tx(TX_GAS, |vm, ctx| {
+            vm.instantiate(ctx, TxInfo { index: 3 }, &m)
+        })
+        .unwrap();
+    println!("gas instantiate2: {gas}");
+    let r = pb::MsgInstantiateContract2Response::decode(any.value.as_slice()).unwrap();
+    let want = crate::address::predictable(&checksum, &a, b"salt", &init).unwrap();
+    assert_eq!(r.address, want.to_bech32());
+    let info = c.s.get_contract_info(&want).unwrap().unwrap();
+    assert_eq!(info.created.unwrap().tx_index, 3);
+    // The same salt again: the address is taken (wasm 15), nothing changes.
+    let before = c.dump();
+    let e = c
+        .tx(TX_GAS, |vm, ctx| {
+            vm.instantiate(ctx, TxInfo { index: 4 }, &m)
+        })
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("wasm", crate::ERR_DUPLICATE), "{e}");
+    assert_eq!(c.dump(), before);
+    // An unknown code: wasm 28.
+    let m = Instantiate {
+        code_id: 99,
+        salt: None,
+        ..m
+    };
+    let e = c
+        .tx(TX_GAS, |vm, ctx| vm.instantiate(ctx, TxInfo::default(), &m))
+        .unwrap_err();
+    assert_eq!(
+        (e.codespace, e.code),
+        ("wasm", crate::ERR_NO_SUCH_CODE),
+        "{e}"
+    );
+}
+
+#[test]
+fn contract_iteration_pages_through_its_own_storage() {
+    let mut c = Chain::new(Box::new(UnsupportedDeaiQuerier));
+    let a = addr(1);
+    let id = c.store(&a, artifact("agent-marketplace")).unwrap();
+    let (contract, _, _) = c.instantiate(&a, None, id, agent_init(&a), 0).unwrap();
+    // A second contract of the same code: its storage must not show up in the first's.
+    let (other, _, _) = c.instantiate(&a, None, id, agent_init(&a), 0).unwrap();
+    let agents = [addr(7), addr(3), addr(5)];
+    for (i, ag) in agents.iter().enumerate() {
+        c.fund(ag, 1_000);
+        let reg = json!({"register_agent": {"name": format!("a{i}"), "capabilities": ["x"],
+            "endpoint": "https://a.example", "price": "5"}});
+        c.execute(ag, &contract, reg, 1_000).unwrap();
+    }
+    c.fund(&addr(9), 1_000);
+    let reg = json!({"register_agent": {"name": "o", "capabilities": ["x"],
+        "endpoint": "https://o.example", "price": "5"}});
+    c.execute(&addr(9), &other, reg, 1_000).unwrap();
+
+    let names = |v: &Value| -> Vec<String> {
+        v["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["agent"]["address"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut want: Vec<String> = agents.iter().map(Address::to_bech32).collect();
+    want.sort();
+    let page1 = c
+        .query(
+            &contract,
+            json!({"agents": {"start_after": null, "limit": 2}}),
+        )
+        .unwrap();
+    assert_eq!(names(&page1), want[..2].to_vec());
+    let page2 = c
+        .query(
+            &contract,
+            json!({"agents": {"start_after": want[1], "limit": 2}}),
+        )
+        .unwrap();
+    assert_eq!(names(&page2), want[2..].to_vec());
+    let all = c
+        .query(
+            &other,
+            json!({"agents": {"start_after": null, "limit": 10}}),
+        )
+        .unwrap();
+    assert_eq!(names(&all), vec![addr(9).to_bech32()]);
+}

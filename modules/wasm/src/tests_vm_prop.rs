@@ -169,7 +169,7 @@ fn contract_keys(c: &Chain, contract: &Address) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
 
     /// Whatever gas a tx has and whatever it asks, a failed execution leaves the store as it
     /// was: contract storage, balances, everything. A success leaves its writes.

@@ -17,7 +17,7 @@ use cosmwasm_vm::{
     call_execute, call_instantiate, call_migrate, call_query, Backend, Instance, InstanceOptions,
     VmError, VmResult,
 };
-use deai_auth::AuthWrite;
+use deai_auth::{AuthRead, AuthWrite};
 use deai_bank::BankWrite;
 use deai_framework::handler::response as any_response;
 use deai_framework::{sdk, Address, Coins, Ctx, Event, TxError};
@@ -222,6 +222,18 @@ impl WasmVm {
                     .into(),
             )
             .into());
+        }
+        // wasmd's account rules: an address someone already controls (a key, a sequence, a
+        // module) cannot become a contract (wasm code 3); a plain account that only
+        // received coins can.
+        if let Some(a) = h.account(&addr)? {
+            if a.pub_key.is_some() || a.sequence > 0 || a.module.is_some() {
+                return Err(TxError::new(
+                    MODULE_NAME,
+                    crate::ERR_ACCOUNT_EXISTS,
+                    format!("{}: account exists", addr.to_bech32()),
+                ));
+            }
         }
         h.ensure_account(&addr)?;
         if !m.funds.is_empty() {
