@@ -140,7 +140,7 @@ impl WasmVm {
         let fault: Fault = Rc::new(RefCell::new(None));
         let prefix = state_key::contract_store(contract);
 
-        let (result, used) = {
+        let (result, vm_remaining, used) = {
             // SAFETY: the pointer goes into the instance below, which is dropped at the end
             // of this block, while `h` is still borrowed (see `HostPtr`).
             let host = unsafe { HostPtr::new(&mut *h) };
@@ -157,23 +157,29 @@ impl WasmVm {
             let options = InstanceOptions {
                 gas_limit: gas::to_vm_gas(remaining),
             };
+            // A code that was checked and compiled at store can still fail to instantiate
+            // (its memory, its imports): the tx fails (wasm 29), the node goes on.
             let mut instance = cache
                 .get_instance(&cosmwasm_std::Checksum::from(checksum), backend, options)
-                .map_err(|e| sdk::internal(format!("wasm vm: load instance: {e}")))?;
+                .map_err(vm_err)?;
             let result = f(&mut instance);
             let report = instance.create_gas_report();
-            // The vm reports running out as a runtime error; its meter at zero says which.
-            let result = match result {
-                Err(_) if report.remaining == 0 => Err(out_of_gas("wasm contract")),
-                r => r.map_err(vm_err),
-            };
-            (result, report.used_internally)
+            (result, report.remaining, report.used_internally)
         };
         if let Some(e) = fault.borrow_mut().take() {
             return Err(e);
         }
         h.meter().consume(gas::from_vm_gas(used), "wasm contract")?;
-        result
+        let exhausted = h.meter().consumed() >= h.meter().limit();
+        // The vm reports running out of its own gas as a runtime error, and the tx's meter
+        // running out under a storage call as a backend error: both are out of gas.
+        result.map_err(|e| {
+            if vm_remaining == 0 || exhausted {
+                out_of_gas("wasm contract")
+            } else {
+                vm_err(e)
+            }
+        })
     }
 
     /// MsgInstantiateContract / MsgInstantiateContract2: returns the response (address, data).
