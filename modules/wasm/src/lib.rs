@@ -81,3 +81,5 @@ mod tests_queries;
 mod tests_vm;
 #[cfg(test)]
 mod tests_vm_prop;
+#[cfg(test)]
+mod tests_vm_querier;

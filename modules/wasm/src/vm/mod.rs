@@ -8,7 +8,7 @@
 //! call returns an error and writes nothing that survives: the caller drops the tx's
 //! overlay, as the app does for every failed tx.
 
-mod backend;
+pub(crate) mod backend;
 mod exec;
 mod msgs;
 mod querier;
