@@ -204,3 +204,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn funds_follow_bank_rules() {
+    use deai_framework::StateWrite;
+    let mut c = Chain::new(Box::new(UnsupportedDeaiQuerier));
+    let (agent, arbiter) = (addr(3), addr(2));
+    let id = c.store(&arbiter, artifact("agent-marketplace")).unwrap();
+    let (contract, _, _) = c
+        .instantiate(&arbiter, None, id, agent_init(&arbiter), 0)
+        .unwrap();
+    c.fund(&agent, 5_000);
+    let reg = json!({"register_agent": {"name": "a", "capabilities": ["x"],
+        "endpoint": "https://a.example", "price": "1"}});
+    // More than the sender holds: bank's insufficient funds (sdk 5), nothing changes.
+    let before = c.dump();
+    let e = c
+        .execute(&agent, &contract, reg.clone(), 6_000)
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("sdk", 5), "{e}");
+    assert_eq!(c.dump(), before);
+    // A denom whose sends are disabled: bank's send disabled.
+    c.s.put(deai_bank::state_key::send_enabled("udeai"), vec![0])
+        .unwrap();
+    let before = c.dump();
+    let e = c.execute(&agent, &contract, reg, 1_000).unwrap_err();
+    assert_eq!(
+        (e.codespace, e.code),
+        ("bank", deai_bank::ERR_SEND_DISABLED),
+        "{e}"
+    );
+    assert_eq!(c.dump(), before);
+}

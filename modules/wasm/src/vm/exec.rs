@@ -18,7 +18,7 @@ use cosmwasm_vm::{
     VmError, VmResult,
 };
 use deai_auth::{AuthRead, AuthWrite};
-use deai_bank::BankWrite;
+use deai_bank::{BankError, BankRead, BankWrite};
 use deai_framework::handler::response as any_response;
 use deai_framework::{sdk, Address, Coins, Ctx, Event, TxError};
 
@@ -97,6 +97,34 @@ fn env(h: &dyn Host, tx: TxInfo, contract: &Address) -> Env {
             address: Addr::unchecked(contract.to_bech32()),
         },
     }
+}
+
+/// A transfer as bank's MsgSend makes it (funds to a contract, a contract's
+/// `BankMsg::Send`): every denom send-enabled and the recipient not a module account (bank's
+/// codes), then bank's transfer and its events.
+pub(crate) fn transfer(
+    h: &mut dyn Host,
+    from: &Address,
+    to: &Address,
+    coins: &Coins,
+) -> Result<(), TxError> {
+    for c in coins.iter() {
+        if !h.is_send_enabled(&c.denom)? {
+            return Err(BankError::SendDisabled {
+                denom: c.denom.clone(),
+            }
+            .into());
+        }
+    }
+    if h.is_blocked_address(to)? {
+        return Err(BankError::BlockedRecipient {
+            address: to.clone(),
+        }
+        .into());
+    }
+    let events = h.send_coins(from, to, coins)?;
+    events.into_iter().for_each(|e| h.emit_event(e));
+    Ok(())
 }
 
 pub(crate) fn position(h: &dyn Host, tx: TxInfo) -> pb::AbsoluteTxPosition {
@@ -243,8 +271,7 @@ impl WasmVm {
         }
         h.ensure_account(&addr)?;
         if !m.funds.is_empty() {
-            let events = h.send_coins(&m.sender, &addr, &m.funds)?;
-            events.into_iter().for_each(|e| h.emit_event(e));
+            transfer(h, &m.sender, &addr, &m.funds)?;
         }
 
         let e = env(h, tx, &addr);
@@ -325,8 +352,7 @@ impl WasmVm {
             .get_contract_info(contract)?
             .ok_or_else(|| WasmError::NoSuchContract(contract.to_bech32()))?;
         if !funds.is_empty() {
-            let events = h.send_coins(sender, contract, funds)?;
-            events.into_iter().for_each(|e| h.emit_event(e));
+            transfer(h, sender, contract, funds)?;
         }
         let e = env(h, tx, contract);
         let mi = MessageInfo {

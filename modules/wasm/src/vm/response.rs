@@ -6,11 +6,10 @@
 //! every other message kind fail the tx with wasm code 10 (invalid CosmosMsg) for now.
 
 use cosmwasm_std::{Attribute, BankMsg, CosmosMsg, Empty, ReplyOn, Response, WasmMsg};
-use deai_bank::BankWrite;
 use deai_framework::{Address, Coin, Coins, Event, TxError};
 
 use super::backend::Host;
-use super::exec::{Instantiate, TxInfo, MAX_CALL_DEPTH};
+use super::exec::{transfer, Instantiate, TxInfo, MAX_CALL_DEPTH};
 use super::WasmVm;
 use crate::gas::{attribute_costs, EVENT_ATTRIBUTE_DATA_FREE_TIER, PER_CUSTOM_EVENT_COST};
 use crate::{ERR_EXCEED_MAX_CALL_DEPTH, ERR_INVALID_EVENT, ERR_INVALID_MSG, MODULE_NAME};
@@ -147,10 +146,7 @@ impl WasmVm {
         match msg {
             CosmosMsg::Bank(BankMsg::Send { to_address, amount }) => {
                 let to = Address::from_bech32(to_address)?;
-                let amount = coins(amount)?;
-                let events = h.send_coins(contract, &to, &amount)?;
-                events.into_iter().for_each(|e| h.emit_event(e));
-                Ok(())
+                transfer(h, contract, &to, &coins(amount)?)
             }
             CosmosMsg::Wasm(WasmMsg::Execute {
                 contract_addr,
