@@ -200,14 +200,21 @@ fn attr<'a>(e: &'a Event, key: &str) -> Option<&'a str> {
 fn agent_flow_reconciles_to_the_unit() {
     let mut c = Chain::new(Box::new(UnsupportedDeaiQuerier));
     let [creator, arbiter, agent, client] = [addr(1), addr(2), addr(3), addr(4)];
+    let t = std::time::Instant::now();
     let code_id = c.store(&creator, artifact("agent-marketplace")).unwrap();
+    println!(
+        "store (checks + compile, this build's profile): {:?}",
+        t.elapsed()
+    );
     assert_eq!(code_id, 1);
     c.fund(&agent, 5_000);
     c.fund(&client, 5_000);
 
+    let t = std::time::Instant::now();
     let (contract, ev, gas) = c
         .instantiate(&creator, Some(&creator), code_id, agent_init(&arbiter), 0)
         .unwrap();
+    println!("instantiate wall time: {:?}", t.elapsed());
     println!("gas instantiate (agent-marketplace): {gas}");
     let inst = find(&ev, "instantiate").unwrap();
     assert_eq!(
