@@ -83,3 +83,5 @@ mod tests_vm;
 mod tests_vm_prop;
 #[cfg(test)]
 mod tests_vm_querier;
+#[cfg(test)]
+mod tests_vm_response;
