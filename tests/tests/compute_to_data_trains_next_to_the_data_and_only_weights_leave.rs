@@ -51,7 +51,10 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
     let pool0 = community_pool(&net);
     let cp = params(&net);
     let dp = deai_e2e::data::params(&net);
-    let (stake, deposit) = (amount(&cp.provider_min_stake), amount(&dp.publisher_deposit));
+    let (stake, deposit) = (
+        amount(&cp.provider_min_stake),
+        amount(&dp.publisher_deposit),
+    );
 
     let published = net.cli_tx(
         "data",
@@ -77,13 +80,23 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
         ],
     );
     let ds_id = typed_events::<dpb::EventDatasetPublished>(&published["events"])[0].dataset_id;
-    assert_eq!(dataset(&net, ds_id).access, dpb::Access::ComputeToData as i32);
+    assert_eq!(
+        dataset(&net, ds_id).access,
+        dpb::Access::ComputeToData as i32
+    );
 
     let provider_flags = |roots: &str| -> Vec<String> {
-        ["--price", "50udeai", "--attributes", "region=eu", "--dataset-roots", roots]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "--price",
+            "50udeai",
+            "--attributes",
+            "region=eu",
+            "--dataset-roots",
+            roots,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     };
     let with_data = provider_flags(private.to_str().unwrap());
     let empty = dir.join("empty");
@@ -141,8 +154,15 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
     assert!(done.access_paid_at > 0);
     let leases = leases_of(&net, order_id);
     assert_eq!(leases.len(), 1);
-    assert_eq!(leases[0].provider, demo(1).to_bech32(), "only the data's provider");
-    p4.wait_log(&format!("order skipped order={order_id}"), Duration::from_secs(30));
+    assert_eq!(
+        leases[0].provider,
+        demo(1).to_bech32(),
+        "only the data's provider"
+    );
+    p4.wait_log(
+        &format!("order skipped order={order_id}"),
+        Duration::from_secs(30),
+    );
 
     // The requester's weights are those of a local run on the same data.
     let local = dir.join("local");
@@ -167,18 +187,31 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
 
     // The data never left: not in what the requester got, not served, not sold.
     for entry in walk(&fetched) {
-        assert_ne!(file_sha256(&entry), data_sha, "{} is the data", entry.display());
+        assert_ne!(
+            file_sha256(&entry),
+            data_sha,
+            "{} is the data",
+            entry.display()
+        );
     }
     let (status, _) = curl_get(
         &format!("http://127.0.0.1:30191/blobs/{data_sha}"),
         &[],
         &dir.join("probe.bin"),
     );
-    assert_eq!(status, 404, "the provider's served store has no copy of the data");
+    assert_eq!(
+        status, 404,
+        "the provider's served store has no copy of the data"
+    );
     let (out, _) = net.cli_tx_raw(
         "data",
         "demo2",
-        &["buy", &ds_id.to_string(), "--max-price", &format!("{PRICE}udeai")],
+        &[
+            "buy",
+            &ds_id.to_string(),
+            "--max-price",
+            &format!("{PRICE}udeai"),
+        ],
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -213,7 +246,11 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
         logs()
     );
     assert_eq!(bal(3), before[3] - deposit - fees(3) + to_publisher);
-    assert_eq!(bal(4), before[4] - stake - fees(4), "the provider without data earned nothing");
+    assert_eq!(
+        bal(4),
+        before[4] - stake - fees(4),
+        "the provider without data earned nothing"
+    );
     assert_eq!(community_pool(&net), pool0 + compute_take + to_pm + to_take);
 }
 

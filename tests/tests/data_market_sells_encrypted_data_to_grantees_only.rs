@@ -138,7 +138,12 @@ fn data_market_sells_encrypted_data_to_grantees_only() {
     let silent_buy = net.cli_tx(
         "data",
         "demo7",
-        &["buy", &silent_id.to_string(), "--max-price", &format!("{PRICE}udeai")],
+        &[
+            "buy",
+            &silent_id.to_string(),
+            "--max-price",
+            &format!("{PRICE}udeai"),
+        ],
     );
     let silent_split = typed_events::<pb::EventAccessBought>(&silent_buy["events"])[0].clone();
     let redeemed = net.cli_tx("data", "demo7", &["redeem", &silent_id.to_string()]);
@@ -170,7 +175,10 @@ fn data_market_sells_encrypted_data_to_grantees_only() {
         mul_dec(paid, &p.publish_market_fee)
     );
     assert_eq!(amount(&split.to_consume_market), mul_dec(paid, "0.02"));
-    assert_eq!(amount(&split.to_community_pool), mul_dec(paid, &p.take_rate));
+    assert_eq!(
+        amount(&split.to_community_pool),
+        mul_dec(paid, &p.take_rate)
+    );
     let shares = [
         &split.to_publisher,
         &split.to_provider,
@@ -184,7 +192,11 @@ fn data_market_sells_encrypted_data_to_grantees_only() {
     assert_eq!(balance_of(&net, &addr(2), &ds.denom), 2);
 
     // One token to demo3 by a plain bank send; demo3 redeems it from the CLI.
-    net.cli_tx("bank", "demo2", &["send", &addr(3), &format!("1{}", ds.denom)]);
+    net.cli_tx(
+        "bank",
+        "demo2",
+        &["send", &addr(3), &format!("1{}", ds.denom)],
+    );
     assert_eq!(balance_of(&net, &addr(3), &ds.denom), 1);
     let r3 = net.cli_tx("data", "demo3", &["redeem", &id.to_string()]);
     let grant3 = typed_events::<pb::EventAccessRedeemed>(&r3["events"])[0].grant_id;
@@ -237,7 +249,11 @@ fn data_market_sells_encrypted_data_to_grantees_only() {
     let (s, n) = curl_get(&host_uri, &[good.clone()], &cipher);
     assert_eq!(s, 200);
     assert!(n > 0);
-    assert_eq!(file_sha256(&cipher), blob, "the server serves the published ciphertext");
+    assert_eq!(
+        file_sha256(&cipher),
+        blob,
+        "the server serves the published ciphertext"
+    );
     let (s, _) = curl_get(&host_uri, &[good], &denied);
     no_bytes(s, &[401, 403]);
 
@@ -268,9 +284,8 @@ fn data_market_sells_encrypted_data_to_grantees_only() {
     assert_eq!(bal(5), before[5] + amount(&split.to_consume_market));
     assert_eq!(bal(6), before[6] - deposit + gain(&silent_split) - fees(6));
     assert_eq!(bal(7), before[7] - fees(7), "the price came back");
-    let to_pool = |s: &pb::EventAccessBought| {
-        amount(&s.to_publish_market) + amount(&s.to_community_pool)
-    };
+    let to_pool =
+        |s: &pb::EventAccessBought| amount(&s.to_publish_market) + amount(&s.to_community_pool);
     assert_eq!(
         community_pool(&net),
         pool_before + to_pool(&split) + to_pool(&silent_split),

@@ -202,9 +202,17 @@ fn data_pool_pays_useful_data_and_slashes_garbage() {
         )
     };
     let mut ids = Vec::new();
-    for (key, sha, uri) in [("demo2", &a_sha, &a_uri), ("demo3", &b_sha, &b_uri), ("demo4", &c_sha, &c_uri)] {
+    for (key, sha, uri) in [
+        ("demo2", &a_sha, &a_uri),
+        ("demo3", &b_sha, &b_uri),
+        ("demo4", &c_sha, &c_uri),
+    ] {
         let (out, all) = contribute(key, sha, uri);
-        assert!(out.status.success(), "{all:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{all:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         ids.push(typed_events::<pb::EventContributed>(&v["events"])[0].contribution_id);
     }
@@ -240,10 +248,23 @@ fn data_pool_pays_useful_data_and_slashes_garbage() {
     };
     for id in &ids {
         let s = score_of(*id);
-        assert_eq!(s[0], s[1], "deterministic scorers agree on {id}: {s:?}\n{}", logs());
+        assert_eq!(
+            s[0],
+            s[1],
+            "deterministic scorers agree on {id}: {s:?}\n{}",
+            logs()
+        );
     }
-    assert!(score_of(ids[0])[0] >= THRESHOLD && score_of(ids[1])[0] >= THRESHOLD, "{}", logs());
-    assert_eq!(score_of(ids[2])[0], 0, "the mislabelled rows make the model worse");
+    assert!(
+        score_of(ids[0])[0] >= THRESHOLD && score_of(ids[1])[0] >= THRESHOLD,
+        "{}",
+        logs()
+    );
+    assert_eq!(
+        score_of(ids[2])[0],
+        0,
+        "the mislabelled rows make the model worse"
+    );
 
     // The epoch settles at its last height.
     net.wait_height(0, pool0.epoch_start + EPOCH + 1, Duration::from_secs(300));
@@ -254,7 +275,14 @@ fn data_pool_pays_useful_data_and_slashes_garbage() {
     for v in validators.iter_mut() {
         v.stop();
     }
-    let by_id = |id: u64| settled.contributions.iter().find(|c| c.id == id).unwrap().clone();
+    let by_id = |id: u64| {
+        settled
+            .contributions
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .clone()
+    };
     let (a, b, c) = (by_id(ids[0]), by_id(ids[1]), by_id(ids[2]));
     assert_eq!(a.consensus_score_u16, score_of(ids[0])[0]);
     assert_eq!(c.consensus_score_u16, 0);
@@ -271,12 +299,29 @@ fn data_pool_pays_useful_data_and_slashes_garbage() {
     // To the unit.
     let fees = |i: usize| fees_paid(&net, &demo(i));
     assert_eq!(bal(1), before[1] - FUNDS - fees(1));
-    assert_eq!(bal(2), before[2] - fees(2) + amount(&a.reward), "{}", logs());
+    assert_eq!(
+        bal(2),
+        before[2] - fees(2) + amount(&a.reward),
+        "{}",
+        logs()
+    );
     assert_eq!(bal(3), before[3] - fees(3) + amount(&b.reward));
-    assert_eq!(bal(4), before[4] - fees(4) - slash, "the garbage lost its slash");
-    assert_eq!(bal(5), before[5] - fees(5), "the refused duplicate cost only its fee");
+    assert_eq!(
+        bal(4),
+        before[4] - fees(4) - slash,
+        "the garbage lost its slash"
+    );
+    assert_eq!(
+        bal(5),
+        before[5] - fees(5),
+        "the refused duplicate cost only its fee"
+    );
     for i in [8, 9] {
-        assert_eq!(bal(i), before[i] - fees(i) - BOND, "demo{i} agreed: not slashed");
+        assert_eq!(
+            bal(i),
+            before[i] - fees(i) - BOND,
+            "demo{i} agreed: not slashed"
+        );
     }
     let after = pool(&net, pool_id);
     let pool_balance = amount(&after.pool.as_ref().unwrap().balance);

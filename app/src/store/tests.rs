@@ -154,17 +154,25 @@ fn a_store_reopens_right_after_its_last_handle_drops() {
     let dir = tempfile::tempdir().unwrap();
     for round in 0u64..20 {
         let kv = SledKv::open(dir.path()).unwrap();
-        kv.write_batch(vec![(b"round".to_vec(), Some(round.to_be_bytes().to_vec()))])
-            .unwrap();
+        kv.write_batch(vec![(
+            b"round".to_vec(),
+            Some(round.to_be_bytes().to_vec()),
+        )])
+        .unwrap();
     }
     let kv = SledKv::open(dir.path()).unwrap();
-    assert_eq!(kv.get(b"round").unwrap(), Some(19u64.to_be_bytes().to_vec()));
+    assert_eq!(
+        kv.get(b"round").unwrap(),
+        Some(19u64.to_be_bytes().to_vec())
+    );
 }
 
 #[test]
 fn a_store_held_by_a_live_handle_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let _held = SledKv::open(dir.path()).unwrap();
-    let err = SledKv::open(dir.path()).err().expect("second open must fail");
+    let err = SledKv::open(dir.path())
+        .err()
+        .expect("second open must fail");
     assert!(err.to_string().contains("another deaid"), "{err}");
 }

@@ -139,10 +139,7 @@ pub trait DataWrite: StateWrite {
         let grantee = stored_addr(&g.grantee)?;
         self.put(state_key::grant_by_grantee(&grantee, g.id), Vec::new())?;
         self.put(state_key::grant_by_dataset(g.dataset_id, g.id), Vec::new())?;
-        self.put(
-            state_key::grant_expiry(prune_height(g), g.id),
-            Vec::new(),
-        )?;
+        self.put(state_key::grant_expiry(prune_height(g), g.id), Vec::new())?;
         let due = state_key::delivery_due(g.delivery_deadline, g.id);
         if g.delivery_deadline > 0 && g.delivered_at == 0 && !g.refunded {
             self.put(due, Vec::new())?;

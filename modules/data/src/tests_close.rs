@@ -16,7 +16,9 @@ fn close_msg(who: u8, pool: u64) -> pb::MsgClosePool {
 }
 
 fn has(events: &[Event], kind: &str) -> bool {
-    events.iter().any(|e| e.kind == format!("deai.data.v1.{kind}"))
+    events
+        .iter()
+        .any(|e| e.kind == format!("deai.data.v1.{kind}"))
 }
 
 /// Every bond-denom coin of users, the module account and the community pool.
@@ -40,7 +42,11 @@ fn closing_mid_epoch_settles_the_epoch_then_refunds_balance_and_bonds() {
     exec_at(&mut s, 2, bond_msg(V2, pool, 3_000)).unwrap();
     let good = contribute(&mut s, 3, 1, pool, 11);
     let garbage = contribute(&mut s, 3, 3, pool, 13);
-    for (v, c, sc) in [(V1, good, 40_000), (V2, good, 40_000), (V1, garbage, 60_000)] {
+    for (v, c, sc) in [
+        (V1, good, 40_000),
+        (V2, good, 40_000),
+        (V1, garbage, 60_000),
+    ] {
         exec_at(&mut s, 4, score_msg(v, c, sc)).unwrap();
     }
 

@@ -55,7 +55,9 @@ fn pruned(events: &[Event]) -> Vec<u64> {
 
 fn keys_under(s: &MemStore, prefix: Vec<u8>) -> usize {
     let end = deai_framework::keys::prefix_end(&prefix);
-    s.scan(&prefix, end.as_deref(), false, 100_000).unwrap().len()
+    s.scan(&prefix, end.as_deref(), false, 100_000)
+        .unwrap()
+        .len()
 }
 
 /// The ids the Grants query lists for the buyer, and for `dataset`.
@@ -67,10 +69,12 @@ fn listed(s: &MemStore, dataset: u64) -> (Vec<u64>, Vec<u64>) {
             pb::QueryGrantsRequest {
                 grantee,
                 dataset_id,
-                pagination: Some(cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest {
-                    limit: 1_000,
-                    ..Default::default()
-                }),
+                pagination: Some(
+                    cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest {
+                        limit: 1_000,
+                        ..Default::default()
+                    },
+                ),
             },
         )
         .unwrap();
@@ -123,12 +127,18 @@ fn expired_grants_are_pruned_a_bounded_number_a_block_with_their_indexes() {
     let mut s2 = testing::try_init_all(&modules(), &app).unwrap();
     for st in [&mut s, &mut s2] {
         let events = testing::end_block(&DataModule, st, &testing::block(8));
-        assert_eq!(pruned(&events), all[MAX_PRUNES_PER_BLOCK..n as usize].to_vec());
+        assert_eq!(
+            pruned(&events),
+            all[MAX_PRUNES_PER_BLOCK..n as usize].to_vec()
+        );
         assert_only(st, id, &[late]);
         let events = testing::end_block(&DataModule, st, &testing::block(9));
         assert_eq!(pruned(&events), vec![late]);
         assert_only(st, id, &[]);
-        assert_eq!(keys_under(st, state_key::grants_of_grantee(&addr(BUYER))), 0);
+        assert_eq!(
+            keys_under(st, state_key::grants_of_grantee(&addr(BUYER))),
+            0
+        );
     }
     assert_eq!(
         testing::export_all(&modules(), &s2),
@@ -166,7 +176,10 @@ fn a_grant_is_pruned_only_once_its_missed_key_is_refunded() {
         .iter()
         .any(|e| e.kind == "deai.data.v1.EventDeliveryRefunded"));
     assert_eq!(pruned(&events), vec![x]);
-    assert_eq!(balance(&s, BUYER, "udeai"), before + u128::from(n + 1) * PRICE);
+    assert_eq!(
+        balance(&s, BUYER, "udeai"),
+        before + u128::from(n + 1) * PRICE
+    );
     assert!(s.get_grant(x).unwrap().is_none());
     assert_eq!(keys_under(&s, state_key::delivery_queue()), 0);
     assert_reconciles(&s);
@@ -180,9 +193,18 @@ fn a_grant_is_pruned_only_once_its_missed_key_is_refunded() {
         wrapped_key: vec![1; 64],
     };
     exec_at(&mut s, 21, m).unwrap();
-    assert!(pruned(&testing::end_block(&DataModule, &mut s, &testing::block(25))).is_empty());
+    assert!(pruned(&testing::end_block(
+        &DataModule,
+        &mut s,
+        &testing::block(25)
+    ))
+    .is_empty());
     assert_eq!(
-        pruned(&testing::end_block(&DataModule, &mut s, &testing::block(26))),
+        pruned(&testing::end_block(
+            &DataModule,
+            &mut s,
+            &testing::block(26)
+        )),
         vec![y]
     );
     assert_reconciles(&s);

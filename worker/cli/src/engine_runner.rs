@@ -245,10 +245,8 @@ mod tests {
             &[root.path().to_path_buf()],
         );
         let spec_with = |path: &Path, sha: &str| {
-            let mut v: serde_json::Value = serde_json::from_str(include_str!(
-                "../examples/digits-mlp.json"
-            ))
-            .unwrap();
+            let mut v: serde_json::Value =
+                serde_json::from_str(include_str!("../examples/digits-mlp.json")).unwrap();
             v["dataset"]["path"] = path.to_str().unwrap().into();
             v["dataset"]["sha256"] = sha.into();
             JobSpec::from_json(&v.to_string()).unwrap()
