@@ -8,6 +8,7 @@
 pub mod access;
 pub mod address;
 mod error;
+pub mod events;
 pub mod gas;
 mod genesis;
 mod keeper;

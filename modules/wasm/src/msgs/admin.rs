@@ -5,12 +5,12 @@
 
 use cosmos_sdk_proto::cosmwasm::wasm::v1 as pb;
 use cosmos_sdk_proto::Any;
-use deai_framework::{sdk, Address, Ctx, Event, Message, TxError};
+use deai_framework::{sdk, Address, Ctx, Message, TxError};
 
 use super::{check_admin, check_label, field_addr, finish, known_contract};
 use crate::error::WasmError;
 use crate::keeper::{WasmRead, WasmWrite};
-use crate::{access, MODULE_NAME};
+use crate::{access, events, MODULE_NAME};
 
 /// MsgUpdateAdmin: the admin hands the contract to a new admin.
 #[derive(Debug)]
@@ -48,11 +48,7 @@ fn set_admin(
     check_admin(&info, sender)?;
     info.admin = new_admin.clone();
     ctx.put_contract_info(contract, &info)?;
-    ctx.emit(
-        Event::new("update_contract_admin")
-            .attr("_contract_address", contract)
-            .attr("new_admin_address", new_admin),
-    );
+    ctx.emit(events::update_admin(&contract.to_string(), &new_admin));
     Ok(())
 }
 
@@ -150,9 +146,7 @@ impl Message for UpdateContractLabel {
         check_admin(&info, &self.sender)?;
         info.label = self.new_label.clone();
         ctx.put_contract_info(&self.contract, &info)?;
-        let event = Event::new("update_contract_label")
-            .attr("_contract_address", &self.contract)
-            .attr("new_label", &self.new_label);
+        let event = events::update_label(&self.contract.to_string(), &self.new_label);
         finish(
             ctx,
             event,
@@ -213,15 +207,13 @@ impl Message for UpdateInstantiateConfig {
         }
         info.instantiate_config = Some(self.permission.clone());
         ctx.put_code_info(self.code_id, &info)?;
-        let mut event = Event::new("update_code_access_config")
-            .attr(
-                "code_permission",
-                access::type_name(self.permission.permission),
-            )
-            .attr("code_id", self.code_id);
-        if self.permission.permission == pb::AccessType::AnyOfAddresses as i32 {
-            event = event.attr("authorized_addresses", self.permission.addresses.join(","));
-        }
+        let authorized = (self.permission.permission == pb::AccessType::AnyOfAddresses as i32)
+            .then(|| self.permission.addresses.join(","));
+        let event = events::update_code_access(
+            access::type_name(self.permission.permission),
+            self.code_id,
+            authorized,
+        );
         finish(
             ctx,
             event,

@@ -9,7 +9,7 @@ use deai_framework::{authority, sdk, Address, Ctx, Event, Message, TxError};
 use crate::error::WasmError;
 use crate::keeper::{WasmRead, WasmWrite};
 use crate::params::{self, MAX_LABEL_SIZE};
-use crate::{access, state_key, MODULE_NAME};
+use crate::{access, events, state_key, MODULE_NAME};
 
 mod admin;
 mod pin;
@@ -113,12 +113,10 @@ impl Message for UpdateParams {
 
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let upload = self.params.code_upload_access.clone().unwrap_or_default();
-        let event = Event::new("update_wasm_params")
-            .attr("code_upload_access", access::type_name(upload.permission))
-            .attr(
-                "instantiate_default_permission",
-                access::type_name(self.params.instantiate_default_permission),
-            );
+        let event = events::update_params(
+            access::type_name(upload.permission),
+            access::type_name(self.params.instantiate_default_permission),
+        );
         authority::update_params(
             ctx,
             &state_key::authority(),

@@ -6,12 +6,12 @@
 use cosmos_sdk_proto::cosmwasm::wasm::v1 as pb;
 use cosmos_sdk_proto::Any;
 use deai_framework::handler::{response, sender_event};
-use deai_framework::{authority, sdk, Address, Ctx, Event, Message, TxError};
+use deai_framework::{authority, sdk, Address, Ctx, Message, TxError};
 
 use super::field_addr;
 use crate::error::WasmError;
 use crate::keeper::{WasmRead, WasmWrite};
-use crate::{gas, state_key, MODULE_NAME};
+use crate::{events, gas, state_key, MODULE_NAME};
 
 /// wasmd's `maxCodeIDCount`: most code ids one message may name.
 pub const MAX_CODE_ID_COUNT: usize = 50;
@@ -56,7 +56,7 @@ fn set_pins(ctx: &mut Ctx, authority: &Address, ids: &[u64], pin: bool) -> Resul
         }
         ctx.gas().consume(cost, what)?;
         ctx.set_pinned(id, pin)?;
-        ctx.emit(Event::new(kind).attr("code_id", id));
+        ctx.emit(events::pin(kind, id));
     }
     ctx.emit(sender_event(authority));
     Ok(())

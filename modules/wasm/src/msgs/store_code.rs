@@ -7,7 +7,7 @@ use std::io::Read;
 
 use cosmos_sdk_proto::cosmwasm::wasm::v1 as pb;
 use cosmos_sdk_proto::Any;
-use deai_framework::{sdk, Address, Ctx, Event, Message, TxError};
+use deai_framework::{sdk, Address, Ctx, Message, TxError};
 use sha2::{Digest, Sha256};
 
 use super::finish;
@@ -15,7 +15,7 @@ use crate::error::WasmError;
 use crate::keeper::{WasmRead, WasmWrite};
 use crate::params::MAX_WASM_SIZE;
 use crate::state_key::SEQ_CODE_ID;
-use crate::{access, gas, MODULE_NAME};
+use crate::{access, events, gas, MODULE_NAME};
 
 /// The first bytes of every wasm module (`\0asm`).
 pub const WASM_MAGIC: [u8; 4] = [0x00, 0x61, 0x73, 0x6d];
@@ -150,9 +150,7 @@ impl StoreCode {
         };
         ctx.put_code_info(code_id, &info)?;
 
-        let event = Event::new("store_code")
-            .attr("code_checksum", hex::encode(checksum))
-            .attr("code_id", code_id);
+        let event = events::store_code(&checksum, code_id);
         finish(
             ctx,
             event,

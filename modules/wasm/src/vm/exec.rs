@@ -20,7 +20,7 @@ use cosmwasm_vm::{
 use deai_auth::{AuthRead, AuthWrite};
 use deai_bank::{BankError, BankRead, BankWrite};
 use deai_framework::handler::response as any_response;
-use deai_framework::{sdk, Address, Coins, Ctx, Event, TxError};
+use deai_framework::{sdk, Address, Coins, Ctx, TxError};
 
 use super::backend::{DeaiApi, Fault, Host, HostPtr, HostStorage};
 use super::querier::HostQuerier;
@@ -30,7 +30,7 @@ use crate::keeper::{WasmRead, WasmWrite};
 use crate::msgs::check_label;
 use crate::state_key::{self, SEQ_INSTANCE_ID};
 use crate::{
-    access, address, gas, ERR_EXECUTE_FAILED, ERR_INSTANTIATE_FAILED, ERR_MIGRATION_FAILED,
+    access, address, events, gas, ERR_EXECUTE_FAILED, ERR_INSTANTIATE_FAILED, ERR_MIGRATION_FAILED,
     ERR_QUERY_FAILED, ERR_VM_ERROR, MODULE_NAME,
 };
 
@@ -313,11 +313,7 @@ impl WasmVm {
         h.append_history(&addr, std::slice::from_ref(&entry))?;
         h.index_by_code(&addr, &entry)?;
 
-        h.emit_event(
-            Event::new("instantiate")
-                .attr("_contract_address", addr.to_bech32())
-                .attr("code_id", m.code_id),
-        );
+        h.emit_event(events::instantiate(&addr.to_bech32(), m.code_id));
         let data = self.handle_response(h, tx, &addr, resp, depth)?;
         Ok((addr, data))
     }
@@ -372,7 +368,7 @@ impl WasmVm {
                 ))
             }
         };
-        h.emit_event(Event::new("execute").attr("_contract_address", contract.to_bech32()));
+        h.emit_event(events::execute(&contract.to_bech32()));
         self.handle_response(h, tx, contract, resp, depth)
     }
 
@@ -426,11 +422,7 @@ impl WasmVm {
         h.index_by_code(&contract, &entry)?;
         info.code_id = m.code_id;
         h.put_contract_info(&contract, &info)?;
-        h.emit_event(
-            Event::new("migrate")
-                .attr("code_id", m.code_id)
-                .attr("_contract_address", contract.to_bech32()),
-        );
+        h.emit_event(events::migrate(&contract.to_bech32(), m.code_id));
         let data = self.handle_response(h, tx, &contract, resp, 0)?;
         Ok(any_response(pb::MsgMigrateContractResponse { data }))
     }
