@@ -1,5 +1,5 @@
-//! Compute-to-data end to end: demo3 publishes the digits CSV as a `compute_to_data`
-//! dataset whose provider is demo1; demo2 orders a training job on it through the compute
+//! Compute-to-data end to end: demo1 publishes the digits CSV as a `compute_to_data`
+//! dataset it provides (only a dataset's provider may publish one); demo2 orders a training job on it through the compute
 //! market; demo1's provider daemon, which holds the file under its --dataset-roots, is the
 //! only one that bids (demo4's daemon, without the data, skips the order), trains next to
 //! the data and submits the result.
@@ -58,7 +58,7 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
 
     let published = net.cli_tx(
         "data",
-        "demo3",
+        "demo1",
         &[
             "publish",
             "--content-sha256",
@@ -75,8 +75,6 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
             "http://127.0.0.1:30191",
             "--access",
             "compute-to-data",
-            "--provider",
-            &demo(1).to_bech32(),
         ],
     );
     let ds_id = typed_events::<dpb::EventDatasetPublished>(&published["events"])[0].dataset_id;
@@ -241,11 +239,10 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
     );
     assert_eq!(
         bal(1),
-        before[1] - stake - fees(1) + withdrawn + to_provider,
+        before[1] - stake - deposit - fees(1) + withdrawn + to_provider + to_publisher,
         "{}",
         logs()
     );
-    assert_eq!(bal(3), before[3] - deposit - fees(3) + to_publisher);
     assert_eq!(
         bal(4),
         before[4] - stake - fees(4),

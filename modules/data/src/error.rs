@@ -79,6 +79,8 @@ pub enum DataError {
     BadScore(u32),
     #[error("pool {0} is closing or closed: it takes no more contributions or bonds")]
     PoolClosed(u64),
+    #[error("a compute-to-data dataset's provider must publish it (it runs jobs on its own data only)")]
+    ComputeToDataNotOwnProvider,
 }
 
 pub const ERR_INVALID_PARAMS: u32 = 2;
@@ -115,6 +117,7 @@ pub const ERR_EPOCH_OVER: u32 = 32;
 pub const ERR_BAD_SCORE: u32 = 33;
 pub const ERR_COMPUTE_TO_DATA_ONLY: u32 = 34;
 pub const ERR_POOL_CLOSED: u32 = 35;
+pub const ERR_C2D_NOT_OWN_PROVIDER: u32 = 36;
 
 impl DataError {
     pub fn code(&self) -> u32 {
@@ -154,6 +157,7 @@ impl DataError {
             BadScore(_) => ERR_BAD_SCORE,
             ComputeToDataOnly(_) => ERR_COMPUTE_TO_DATA_ONLY,
             PoolClosed(_) => ERR_POOL_CLOSED,
+            ComputeToDataNotOwnProvider => ERR_C2D_NOT_OWN_PROVIDER,
         }
     }
 }

@@ -131,6 +131,11 @@ impl Params {
                 "max_contributions_per_epoch",
             )?,
         };
+        // A key delivered after its grant expired would be useless, yet would stop the
+        // refund: a grant must outlive its delivery window.
+        if params.delivery_window >= params.grant_blocks {
+            return Err(invalid("delivery_window must be below grant_blocks"));
+        }
         // The publisher's rest must stay positive: the fixed shares and the largest
         // consume-market fee together take less than the whole price.
         let taken = [

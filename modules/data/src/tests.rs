@@ -142,6 +142,11 @@ fn params_reject_out_of_range() {
         params_with(|p| p.publish_market = "nope".into()),
         params_with(|p| p.grant_blocks = 0),
         params_with(|p| p.delivery_window = 0),
+        // A grant must outlive its delivery window (a key after expiry would stop the refund).
+        params_with(|p| {
+            p.grant_blocks = 50;
+            p.delivery_window = 50;
+        }),
         params_with(|p| p.max_buy_count = 0),
         params_with(|p| p.max_pool_validators = MAX_POOL_VALIDATORS_CAP + 1),
         params_with(|p| p.max_contributions_per_epoch = 0),

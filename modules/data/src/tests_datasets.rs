@@ -11,7 +11,13 @@ pub(crate) const PRICE: u128 = 1_000;
 pub(crate) const PUBLISHER: u8 = 1;
 pub(crate) const PROVIDER: u8 = 2;
 
+/// A compute-to-data dataset is published by its provider (the only one allowed).
 pub(crate) fn publish_msg(price: u128, access: pb::Access) -> pb::MsgPublishDataset {
+    let provider = if access == pb::Access::ComputeToData {
+        PUBLISHER
+    } else {
+        PROVIDER
+    };
     pb::MsgPublishDataset {
         publisher: addr(PUBLISHER).to_bech32(),
         content_sha256: vec![7; 32],
@@ -19,7 +25,7 @@ pub(crate) fn publish_msg(price: u128, access: pb::Access) -> pb::MsgPublishData
         metadata: r#"{"name":"weather","license":"CC-BY-4.0"}"#.into(),
         price: Some(coin(price)),
         provider: Some(pb::Provider {
-            address: addr(PROVIDER).to_bech32(),
+            address: addr(provider).to_bech32(),
             host_uri: "https://provider.example".into(),
         }),
         access: access as i32,
@@ -35,6 +41,19 @@ pub(crate) fn publish(s: &mut deai_framework::MemStore, price: u128, access: pb:
 
 fn dataset(s: &deai_framework::MemStore, id: u64) -> pb::Dataset {
     s.get_dataset(id).unwrap().unwrap()
+}
+
+#[test]
+fn only_its_provider_publishes_a_compute_to_data_dataset() {
+    let mut s = store();
+    // Naming another provider would let anyone sell the use of that provider's local data
+    // (the content hash is public): refused, nothing moves.
+    let mut m = publish_msg(PRICE, pb::Access::ComputeToData);
+    m.provider.as_mut().unwrap().address = addr(PROVIDER).to_bech32();
+    assert_eq!(code(exec_at(&mut s, 1, m)), data(ERR_C2D_NOT_OWN_PROVIDER));
+    assert_eq!(balance(&s, PUBLISHER, "udeai"), FUNDS);
+    assert_eq!(publish(&mut s, PRICE, pb::Access::ComputeToData), 1);
+    assert_reconciles(&s);
 }
 
 #[test]

@@ -96,7 +96,7 @@ fn assert_only(s: &MemStore, dataset: u64, ids: &[u64]) {
 #[test]
 fn expired_grants_are_pruned_a_bounded_number_a_block_with_their_indexes() {
     let mut s = store();
-    set_params(&mut s, 5, 100);
+    set_params(&mut s, 5, 4);
     let id = publish(&mut s, PRICE, pb::Access::Open);
     let n = MAX_PRUNES_PER_BLOCK as u64 + 44;
     exec_at(&mut s, 2, buy_msg(id, n + 2, PRICE)).unwrap();
@@ -160,11 +160,12 @@ fn a_grant_is_pruned_only_once_its_missed_key_is_refunded() {
     for _ in 0..n {
         redeem(&mut s, 2, id);
     }
-    // ... so a grant expiring at its deadline, 9, is not refunded in end_block 9.
-    set_params(&mut s, 7, 7);
+    // ... so a grant whose key is due at 9 and which expires at 10 is not refunded in
+    // end_block 9 (and must not be deleted before its refund).
+    set_params(&mut s, 8, 7);
     let x = redeem(&mut s, 2, id);
     let g = s.get_grant(x).unwrap().unwrap();
-    assert_eq!((g.expires_at_height, g.delivery_deadline), (9, 9));
+    assert_eq!((g.expires_at_height, g.delivery_deadline), (10, 9));
     let before = balance(&s, BUYER, "udeai");
     let events = testing::end_block(&DataModule, &mut s, &testing::block(9));
     assert!(pruned(&events).is_empty());
@@ -184,8 +185,9 @@ fn a_grant_is_pruned_only_once_its_missed_key_is_refunded() {
     assert_eq!(keys_under(&s, state_key::delivery_queue()), 0);
     assert_reconciles(&s);
 
-    // A grant whose key came is deleted at its expiry, or its deadline if later.
-    set_params(&mut s, 3, 6);
+    // A grant whose key came is deleted at its expiry (always after its deadline: params
+    // keep delivery_window below grant_blocks).
+    set_params(&mut s, 6, 3);
     let y = redeem(&mut s, 20, id);
     let m = pb::MsgDeliverKey {
         provider: addr(PROVIDER).to_bech32(),

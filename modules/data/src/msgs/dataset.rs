@@ -69,6 +69,12 @@ impl Message for PublishDataset {
         let params = ctx.data_params()?;
         let name = check_metadata(&self.metadata, params.max_metadata_bytes)?;
         check_price(&params, &self.price)?;
+        // A provider runs compute-to-data jobs on whatever local file has the dataset's hash
+        // (public on chain): if anyone could name it as provider, anyone could sell its
+        // data's use. Only the provider itself publishes such a dataset.
+        if self.access == pb::Access::ComputeToData && self.provider != self.publisher {
+            return Err(DataError::ComputeToDataNotOwnProvider.into());
+        }
         // Purchases pay the provider: a module account could never be paid.
         if ctx.is_blocked_address(&self.provider)? {
             return Err(DataError::BlockedRecipient(self.provider.to_bech32()).into());
