@@ -79,7 +79,9 @@ pub enum DataError {
     BadScore(u32),
     #[error("pool {0} is closing or closed: it takes no more contributions or bonds")]
     PoolClosed(u64),
-    #[error("a compute-to-data dataset's provider must publish it (it runs jobs on its own data only)")]
+    #[error(
+        "a compute-to-data dataset's provider must publish it (it runs jobs on its own data only)"
+    )]
     ComputeToDataNotOwnProvider,
 }
 

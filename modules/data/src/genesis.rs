@@ -82,7 +82,9 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
             .ok_or_else(|| bad("no provider".into()))?;
         Address::from_bech32(&provider.address)?;
         if d.access == pb::Access::ComputeToData as i32 && provider.address != d.publisher {
-            return Err(bad("a compute-to-data dataset's provider must be its publisher".into()));
+            return Err(bad(
+                "a compute-to-data dataset's provider must be its publisher".into(),
+            ));
         }
         check_uri(&provider.host_uri).map_err(|e| bad(e.to_string()))?;
         if d.size == 0 || d.denom != denom(d.id) {
