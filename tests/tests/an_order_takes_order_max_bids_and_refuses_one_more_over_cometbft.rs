@@ -56,6 +56,7 @@ fn an_order_takes_order_max_bids_and_refuses_one_more_over_cometbft() {
     let spec = b"{}".to_vec();
     let created = r.send(pb::MsgCreateOrder {
         dataset_id: 0,
+        max_access_fee: None,
         owner: r.bech32(),
         spec_sha256: sha2::Sha256::digest(&spec).to_vec(),
         spec,

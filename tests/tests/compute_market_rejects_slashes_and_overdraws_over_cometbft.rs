@@ -44,6 +44,7 @@ fn order_msg(owner: &Party, auditor: &Party, deposit: u128, cpu: u64) -> pb::Msg
     let spec = br#"{"job":"digits-mlp"}"#.to_vec();
     pb::MsgCreateOrder {
         dataset_id: 0,
+        max_access_fee: None,
         owner: owner.bech32(),
         spec_sha256: sha2::Sha256::digest(&spec).to_vec(),
         spec,

@@ -37,6 +37,7 @@ fn digits_order(owner: &Party, bid_window: u64) -> pb::MsgCreateOrder {
     let spec = digits_spec();
     pb::MsgCreateOrder {
         dataset_id: 0,
+        max_access_fee: None,
         owner: owner.bech32(),
         spec_sha256: sha2::Sha256::digest(&spec).to_vec(),
         spec,

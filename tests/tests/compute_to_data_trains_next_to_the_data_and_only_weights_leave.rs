@@ -117,6 +117,8 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
             spec_path.to_str().unwrap(),
             "--dataset",
             &ds_id.to_string(),
+            "--max-access-fee",
+            &format!("{PRICE}udeai"),
             "--attributes",
             "region=eu",
             "--cpu-millis",

@@ -155,6 +155,10 @@ pub struct CreateOrder {
     /// redundancy 1 and verification none.
     #[arg(long = "dataset", value_name = "ID", value_parser = clap::value_parser!(u64).range(1..))]
     pub dataset: Option<u64>,
+    /// Compute-to-data: the most you pay for the access, e.g. 300000udeai (required with
+    /// --dataset; the order fails if the dataset's price is above it).
+    #[arg(long, value_parser = coin, requires = "dataset")]
+    pub max_access_fee: Option<ProtoCoin>,
 }
 
 /// The MsgCreateOrder of `args` for the spec bytes `spec`.
@@ -183,6 +187,9 @@ pub fn build_create_order(
              only the dataset's provider can bid and no referee can replay without the data"
         );
     }
+    if args.dataset.is_some() && args.max_access_fee.is_none() {
+        anyhow::bail!("--dataset (compute-to-data) needs --max-access-fee COIN");
+    }
     let auditor_match = match args.auditor_match {
         AuditorMatch::All => pb::AuditorMatch::AllOf,
         AuditorMatch::Any => pb::AuditorMatch::AnyOf,
@@ -207,6 +214,7 @@ pub fn build_create_order(
         bid_window: args.bid_window,
         max_blocks: args.max_blocks,
         dataset_id: args.dataset.unwrap_or(0),
+        max_access_fee: args.max_access_fee.clone(),
     })
 }
 

@@ -186,10 +186,16 @@ fn orders() {
 #[test]
 fn compute_to_data_orders_name_their_dataset() {
     assert_eq!(order("").unwrap().dataset_id, 0);
-    assert_eq!(order("--dataset 7").unwrap().dataset_id, 7);
+    let c2d = order("--dataset 7 --max-access-fee 300udeai").unwrap();
+    assert_eq!(c2d.dataset_id, 7);
+    assert_eq!(c2d.max_access_fee.unwrap().amount, "300");
+    // The ceiling is required with a dataset, and only with one.
+    let e = order("--dataset 7").unwrap_err().to_string();
+    assert!(e.contains("--max-access-fee"), "{e}");
+    assert!(order_args("--max-access-fee 300udeai").is_err());
     for extra in [
-        "--dataset 7 --redundancy 2",
-        "--dataset 7 --verification redundant",
+        "--dataset 7 --max-access-fee 300udeai --redundancy 2",
+        "--dataset 7 --max-access-fee 300udeai --verification redundant",
     ] {
         let e = order(extra).unwrap_err().to_string();
         assert!(

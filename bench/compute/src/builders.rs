@@ -151,6 +151,7 @@ pub fn create_order_with_spec(
         }),
         bid_window,
         max_blocks: MAX_BLOCKS,
+        max_access_fee: None,
     }
 }
 

@@ -83,7 +83,13 @@ fn provider_of(d: &data_pb::Dataset) -> Result<&str, TxError> {
 
 /// Checks dataset `id` for a new order with `spec` paid in `denom`; returns the access fee
 /// (one access at the dataset's current price).
-pub(crate) fn access_fee(ctx: &Ctx, id: u64, spec: &[u8], denom: &str) -> Result<Coin, TxError> {
+pub(crate) fn access_fee(
+    ctx: &Ctx,
+    id: u64,
+    spec: &[u8],
+    denom: &str,
+    max: Option<&Coin>,
+) -> Result<Coin, TxError> {
     let d = dataset(ctx, id)?;
     if d.access != data_pb::Access::ComputeToData as i32 {
         return Err(ComputeError::DatasetNotComputeToData(id).into());
@@ -110,6 +116,16 @@ pub(crate) fn access_fee(ctx: &Ctx, id: u64, spec: &[u8], denom: &str) -> Result
             "dataset {id} is priced in {}, the order pays in {denom}",
             price.denom
         ))
+        .into());
+    }
+    // The requester's ceiling (checked in its denom at decoding; required for C2D).
+    let max = max.ok_or_else(|| sdk::internal("compute-to-data order without max_access_fee"))?;
+    if price.amount > max.amount {
+        return Err(ComputeError::AccessFeeTooHigh {
+            dataset: id,
+            price: price.to_string(),
+            max: max.to_string(),
+        }
         .into());
     }
     Ok(price)

@@ -131,6 +131,12 @@ pub enum ComputeError {
     },
     #[error("compute-to-data order: {0}")]
     ComputeToDataTerms(String),
+    #[error("dataset {dataset}'s access costs {price}, above max_access_fee {max}")]
+    AccessFeeTooHigh {
+        dataset: u64,
+        price: String,
+        max: String,
+    },
 }
 
 pub const ERR_NOT_OWNER: u32 = 2;
@@ -193,6 +199,7 @@ pub const ERR_DATASET_DISABLED: u32 = 58;
 pub const ERR_DATASET_HASH_MISMATCH: u32 = 59;
 pub const ERR_NOT_DATASET_PROVIDER: u32 = 60;
 pub const ERR_COMPUTE_TO_DATA_TERMS: u32 = 61;
+pub const ERR_ACCESS_FEE_TOO_HIGH: u32 = 62;
 
 impl ComputeError {
     pub fn code(&self) -> u32 {
@@ -258,6 +265,7 @@ impl ComputeError {
             DatasetHashMismatch { .. } => ERR_DATASET_HASH_MISMATCH,
             NotDatasetProvider { .. } => ERR_NOT_DATASET_PROVIDER,
             ComputeToDataTerms(_) => ERR_COMPUTE_TO_DATA_TERMS,
+            AccessFeeTooHigh { .. } => ERR_ACCESS_FEE_TOO_HIGH,
         }
     }
 }

@@ -78,6 +78,7 @@ pub(crate) fn c2d_order_msg(owner: u8, deposit: u128, dataset_id: u64) -> pb::Ms
         bid_window: 5,
         max_blocks: 100,
         dataset_id,
+        max_access_fee: Some(coin(FEE, "udeai")),
         ..Default::default()
     }
 }
@@ -111,6 +112,39 @@ fn escrow_balance(s: &MemStore, o: u64) -> u128 {
 
 fn create(s: &mut MemStore, m: pb::MsgCreateOrder) -> u64 {
     typed::<pb::EventOrderCreated>(&exec(s, m).unwrap())[0].order_id
+}
+
+#[test]
+fn the_access_fee_is_bounded_by_the_requesters_ceiling() {
+    let mut s = setup();
+    let before = bal(&s, 4);
+    let with_max = |max: Option<(u128, &str)>| pb::MsgCreateOrder {
+        max_access_fee: max.map(|(a, d)| coin(a, d)),
+        ..c2d_order_msg(4, 500, 1)
+    };
+    // Required, in the deposit's denom, and at least the dataset's price.
+    assert_eq!(
+        code(exec(&mut s, with_max(None))),
+        (
+            deai_framework::sdk::CODESPACE,
+            deai_framework::sdk::INVALID_COINS
+        )
+    );
+    assert_eq!(
+        code(exec(&mut s, with_max(Some((FEE, "uatom"))))),
+        compute(ERR_DENOM_MISMATCH)
+    );
+    assert_eq!(
+        code(exec(&mut s, with_max(Some((FEE - 1, "udeai"))))),
+        compute(ERR_ACCESS_FEE_TOO_HIGH)
+    );
+    assert_eq!(bal(&s, 4), before, "a refused order escrows nothing");
+    let o = create(&mut s, with_max(Some((FEE + 500, "udeai"))));
+    assert_eq!(
+        escrow_balance(&s, o),
+        500 + FEE,
+        "the price is escrowed, not the ceiling"
+    );
 }
 
 #[test]

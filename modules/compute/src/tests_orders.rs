@@ -36,6 +36,7 @@ pub(crate) fn create_order_msg(owner: u8, deposit: u128) -> pb::MsgCreateOrder {
         bid_window: 5,
         max_blocks: 100,
         dataset_id: 0,
+        max_access_fee: None,
     }
 }
 

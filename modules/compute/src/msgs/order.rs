@@ -105,6 +105,8 @@ pub struct CreateOrder {
     pub max_blocks: u64,
     /// Compute-to-data: the dataset the job runs next to (0: none).
     pub dataset_id: u64,
+    /// Compute-to-data: the most the access may cost (its denom is the deposit's).
+    pub max_access_fee: Option<Coin>,
 }
 
 impl TryFrom<pb::MsgCreateOrder> for CreateOrder {
@@ -149,9 +151,20 @@ impl TryFrom<pb::MsgCreateOrder> for CreateOrder {
         }
         let verification = m.verification.unwrap_or_default();
         check_verification(&verification, m.redundancy)?;
-        if m.dataset_id != 0 {
+        let max_access_fee = if m.dataset_id != 0 {
             crate::c2d::check_terms(m.redundancy, &verification)?;
-        }
+            let max = required_coin(m.max_access_fee, "max_access_fee")?;
+            if max.denom != deposit.denom {
+                return Err(ComputeError::DenomMismatch(format!(
+                    "deposit in {} but max_access_fee in {}",
+                    deposit.denom, max.denom
+                ))
+                .into());
+            }
+            Some(max)
+        } else {
+            None
+        };
         Ok(Self {
             owner,
             spec: m.spec,
@@ -166,6 +179,7 @@ impl TryFrom<pb::MsgCreateOrder> for CreateOrder {
             bid_window: m.bid_window,
             max_blocks: m.max_blocks,
             dataset_id: m.dataset_id,
+            max_access_fee,
         })
     }
 }
@@ -221,6 +235,7 @@ impl Message for CreateOrder {
                 id,
                 &self.spec,
                 &self.deposit.denom,
+                self.max_access_fee.as_ref(),
             )?),
         };
         let mut escrowed = self.deposit.clone();
