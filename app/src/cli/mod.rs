@@ -23,6 +23,8 @@ mod training_msgs;
 mod training_query;
 mod training_tx;
 mod tx_cmd;
+mod wasm_query;
+mod wasm_tx;
 
 use std::path::PathBuf;
 

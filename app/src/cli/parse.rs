@@ -16,7 +16,7 @@ use deai_proto::compute::v1::Attribute;
 
 use super::output::{print, proto_json, OutputFormat};
 use super::query_cmd::querier;
-use super::tx_cmd::{sign_and_send, TxArgs};
+use super::tx_cmd::{sign_and_send_annotated, Annotate, TxArgs};
 use super::NodeArgs;
 
 /// A module's tx command: the key that signs (and whose address is the message's first
@@ -43,9 +43,24 @@ pub fn send<T: clap::Args + BuildMsg>(
     s: Signed<T>,
     out: OutputFormat,
 ) -> anyhow::Result<()> {
-    sign_and_send(home, &s.from, &s.tx, out, |signer| {
-        Ok(vec![to_any(&s.msg.build(signer)?)])
-    })
+    send_annotated(home, s, out, |_| Vec::new())
+}
+
+/// [`send`], printing the fields `annotate` reads from the response too.
+pub fn send_annotated<T: clap::Args + BuildMsg>(
+    home: &Path,
+    s: Signed<T>,
+    out: OutputFormat,
+    annotate: Annotate,
+) -> anyhow::Result<()> {
+    sign_and_send_annotated(
+        home,
+        &s.from,
+        &s.tx,
+        out,
+        |signer| Ok(vec![to_any(&s.msg.build(signer)?)]),
+        annotate,
+    )
 }
 
 /// Calls the query method at gRPC path `path` and prints its response as proto3 JSON.

@@ -1,6 +1,7 @@
 //! `deaid query bank balances`, `query auth account`, `query tx`, and [`querier`], the
 //! client crate's `Querier` every query goes through (`query compute …` is in `compute_query.rs`,
-//! `query inference …` in `inference_query.rs`, `query training …` in `training_query.rs`, `query data …` in `data_query.rs`).
+//! `query inference …` in `inference_query.rs`, `query training …` in `training_query.rs`, `query data …` in `data_query.rs`,
+//! `query wasm …` in `wasm_query.rs`).
 
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
@@ -40,6 +41,9 @@ pub enum QueryCommand {
     /// The data market (proto3 JSON, as the REST API answers).
     #[command(subcommand)]
     Data(super::data_query::DataQuery),
+    /// CosmWasm codes and contracts, as `wasmd query wasm …` prints them.
+    #[command(subcommand)]
+    Wasm(super::wasm_query::WasmQuery),
     /// A committed tx by hash.
     Tx {
         hash: String,
@@ -84,7 +88,8 @@ fn coins_json(coins: &[cosmos_sdk_proto::cosmos::base::v1beta1::Coin]) -> serde_
     )
 }
 
-fn page_json(
+/// A PageResponse as Go's jsonpb writes it (`next_key` base64 or null, `total` a string).
+pub(super) fn page_json(
     p: Option<cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse>,
 ) -> serde_json::Value {
     let p = p.unwrap_or_default();
@@ -115,6 +120,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             QueryCommand::Inference(c) => return super::inference_query::run(c, out).await,
             QueryCommand::Training(c) => return super::training_query::run(c, out).await,
             QueryCommand::Data(c) => return super::data_query::run(c, out).await,
+            QueryCommand::Wasm(c) => return super::wasm_query::run(c, out).await,
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
                 check_address(&address)?;
                 let c = querier(&node).await?;

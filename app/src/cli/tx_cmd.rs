@@ -1,6 +1,7 @@
 //! `deaid tx`: the flags every tx takes, `tx bank send`, and signing and broadcasting
 //! (through [`deai_client::sender::TxSender`]). `tx compute …` is in `compute_tx.rs`,
-//! `tx inference …` in `inference_tx.rs`, `tx training …` in `training_tx.rs`, `tx data …` in `data_tx.rs`.
+//! `tx inference …` in `inference_tx.rs`, `tx training …` in `training_tx.rs`, `tx data …` in `data_tx.rs`,
+//! `tx wasm …` in `wasm_tx.rs`.
 
 use std::path::Path;
 
@@ -15,11 +16,13 @@ use super::data_tx::DataTx;
 use super::inference_tx::InferenceTx;
 use super::output::{print, OutputFormat};
 use super::training_tx::TrainingTx;
+use super::wasm_tx::WasmTx;
 use super::{prompt, KeyringArgs, NodeArgs};
 use deai_client::keyring::{KeyInfo, Keyring};
 use deai_client::keys::AccountKey;
 use deai_client::sender::{GasPrice, GasSetting, SendOptions, TxSender};
 use deai_client::txbuilder::to_any;
+use deai_client::TxResponse;
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct TxArgs {
@@ -69,6 +72,9 @@ pub enum TxCommand {
     /// The data market: datasets and datatokens, access grants and keys, data pools.
     #[command(subcommand)]
     Data(DataTx),
+    /// CosmWasm contracts, as `wasmd tx wasm …`: store, instantiate(2), execute, migrate, admin.
+    #[command(subcommand)]
+    Wasm(WasmTx),
 }
 
 #[derive(Subcommand)]
@@ -107,11 +113,27 @@ pub fn sign_and_send(
     out: OutputFormat,
     build: impl FnOnce(&str) -> anyhow::Result<Vec<Any>>,
 ) -> anyhow::Result<()> {
+    sign_and_send_annotated(home, from, tx, out, build, |_| Vec::new())
+}
+
+/// Fields a command adds to the printed TxResponse, read from it (e.g. `tx wasm store`'s
+/// `code_id`, from the committed tx's events).
+pub type Annotate = fn(&TxResponse) -> Vec<(&'static str, serde_json::Value)>;
+
+/// [`sign_and_send`], printing the fields `annotate` reads from the response too.
+pub fn sign_and_send_annotated(
+    home: &Path,
+    from: &str,
+    tx: &TxArgs,
+    out: OutputFormat,
+    build: impl FnOnce(&str) -> anyhow::Result<Vec<Any>>,
+    annotate: Annotate,
+) -> anyhow::Result<()> {
     let keyring = Keyring::open(home, tx.keyring.keyring_backend);
     let info = find_key(&keyring, from)?;
     let msgs = build(&info.address)?;
     let key = keyring.get(&info.name, prompt::passphrase)?;
-    broadcast(&key, msgs, tx, out)
+    broadcast(&key, msgs, tx, out, annotate)
 }
 
 pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()> {
@@ -120,6 +142,7 @@ pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()>
         TxCommand::Inference(c) => return super::inference_tx::run(home, c, out),
         TxCommand::Training(c) => return super::training_tx::run(home, c, out),
         TxCommand::Data(c) => return super::data_tx::run(home, c, out),
+        TxCommand::Wasm(c) => return super::wasm_tx::run(home, c, out),
         TxCommand::Bank(BankTx::Send {
             from,
             to,
@@ -158,13 +181,14 @@ impl TxArgs {
 }
 
 /// Signs `msgs` with `key` and broadcasts them (after a confirmation unless `--yes`); prints
-/// the Cosmos TxResponse (CheckTx's, or the committed one with `--wait`) and fails on a
-/// non-zero code with its codespace and code.
+/// the Cosmos TxResponse (CheckTx's, or the committed one with `--wait`) with the fields
+/// `annotate` adds, and fails on a non-zero code with its codespace and code.
 pub fn broadcast(
     key: &AccountKey,
     msgs: Vec<Any>,
     a: &TxArgs,
     out: OutputFormat,
+    annotate: Annotate,
 ) -> anyhow::Result<()> {
     let opts = a.send_options()?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -193,7 +217,11 @@ pub fn broadcast(
         if a.wait && resp.code == 0 {
             resp = sender.wait_committed(resp).await?;
         }
-        print(&serde_json::to_value(&resp)?, out);
+        let mut printed = serde_json::to_value(&resp)?;
+        if let Some(m) = printed.as_object_mut() {
+            m.extend(annotate(&resp).into_iter().map(|(k, v)| (k.to_string(), v)));
+        }
+        print(&printed, out);
         if resp.code != 0 {
             anyhow::bail!(
                 "tx {}: {} (codespace {}, code {})",
