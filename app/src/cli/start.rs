@@ -33,6 +33,8 @@ fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
             min_gas_price,
             index_events: (!cfg.index_events.is_empty())
                 .then(|| cfg.index_events.iter().cloned().collect()),
+            // Beside the state database: <home>/data/wasm by default.
+            wasm_dir: Some(path.parent().unwrap_or(home).join("wasm")),
             ..NodeSettings::default()
         },
     )

@@ -320,6 +320,7 @@ impl App {
             time_unix: block_time(&req.time),
             chain_id: chain_id.clone(),
             prev_block_hash,
+            ..BlockInfo::default()
         };
         let decoded: Vec<Option<DecodedTx>> = req
             .txs
@@ -336,6 +337,10 @@ impl App {
         let env = self.ante_env(&chain_id);
         let mut tx_results = Vec::with_capacity(req.txs.len());
         for (i, (raw, tx)) in req.txs.iter().zip(&decoded).enumerate() {
+            let block = BlockInfo {
+                tx_index: u32::try_from(i).unwrap_or(u32::MAX),
+                ..block.clone()
+            };
             let outcome = match tx {
                 Some(tx) => run_decoded(&env, &block_state, tx, ExecMode::Finalize, &block),
                 // Undecodable: report the decode error (the proposal check normally stops these).
@@ -382,6 +387,12 @@ impl App {
             sha2::Sha256::digest(&req.hash).into()
         });
         if let Err(e) = block_state.put(genesis::block_hash_key(), hash.to_vec()) {
+            halt(&e.log);
+        }
+        if let Err(e) = block_state.put(
+            genesis::block_time_key(),
+            block.time_unix.to_be_bytes().to_vec(),
+        ) {
             halt(&e.log);
         }
         let writes = block_state.into_writes();

@@ -27,6 +27,23 @@ pub fn block_hash_key() -> Vec<u8> {
     KeyBuilder::new(APP_PREFIX, "block_hash").build()
 }
 
+/// The time of the last finalized block (seconds since the Unix epoch, i64 BE), written
+/// every block: what queries and CheckTx see as the block time.
+pub fn block_time_key() -> Vec<u8> {
+    KeyBuilder::new(APP_PREFIX, "block_time").build()
+}
+
+/// The stored time of the last finalized block (0 before the first block). A stored value
+/// that is not 8 bytes is a corrupt store: an internal error.
+pub fn block_time(state: &dyn StateRead) -> Result<i64, TxError> {
+    match state.get(&block_time_key())? {
+        None => Ok(0),
+        Some(b) => <[u8; 8]>::try_from(b.as_slice())
+            .map(i64::from_be_bytes)
+            .map_err(|_| sdk::internal(format!("corrupt stored block time ({} bytes)", b.len()))),
+    }
+}
+
 /// The stored hash of the last finalized block (zeros before the first block). A stored
 /// value that is not 32 bytes is a corrupt store: an internal error, which halts the node.
 pub fn prev_block_hash(state: &dyn StateRead) -> Result<[u8; 32], TxError> {

@@ -5,6 +5,7 @@
 mod abci;
 pub mod abci_server;
 mod api_backend;
+mod deai_querier;
 mod genesis;
 mod query;
 
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use deai_framework::context::BlockInfo;
 use deai_framework::state::WriteSet;
 use deai_framework::{Module, Router, StateRead};
+use deai_wasm::vm::WasmVm;
 
 use crate::store::{PendingCommit, Storage};
 use crate::tx::fee::GasPrice;
@@ -30,6 +32,9 @@ pub struct NodeSettings {
     pub verify_threads: usize,
     /// "type.key" of the event attributes to mark for indexing; None marks all.
     pub index_events: Option<std::collections::BTreeSet<String>>,
+    /// Where the wasm vm keeps compiled contracts (`<home>/data/wasm`); None: a temporary
+    /// directory removed with the app (in-process tests and benches).
+    pub wasm_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for NodeSettings {
@@ -39,6 +44,7 @@ impl Default for NodeSettings {
             sig_cache_size: 200_000,
             verify_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             index_events: None,
+            wasm_dir: None,
         }
     }
 }
@@ -68,10 +74,12 @@ struct Inner {
     check_state: Mutex<WriteSet>,
     /// The block finalized but not yet committed.
     pending: Mutex<Option<PendingCommit>>,
+    /// The vm's cache directory when it is temporary (removed with the app).
+    _wasm_tmp: Option<tempfile::TempDir>,
 }
 
-/// The modules of deai, in genesis order.
-pub fn modules() -> Vec<Box<dyn Module>> {
+/// The modules of deai, in genesis order. `vm` runs the wasm module's contracts.
+pub fn modules(vm: &WasmVm) -> Vec<Box<dyn Module>> {
     vec![
         Box::new(deai_auth::AuthModule),
         Box::new(deai_bank::BankModule),
@@ -79,12 +87,26 @@ pub fn modules() -> Vec<Box<dyn Module>> {
         Box::new(deai_inference::InferenceModule),
         Box::new(deai_training::TrainingModule),
         Box::new(deai_data::DataModule),
+        Box::new(deai_wasm::WasmModule::new(vm.clone())),
     ]
+}
+
+/// The node's wasm vm over `dir`, answering contracts' deai queries from the modules.
+pub fn wasm_vm(dir: impl Into<std::path::PathBuf>) -> WasmVm {
+    WasmVm::new(dir, Box::new(deai_querier::ChainQuerier))
 }
 
 impl App {
     pub fn new(storage: Storage, settings: NodeSettings) -> anyhow::Result<Self> {
-        let modules = modules();
+        let (wasm_dir, wasm_tmp) = match &settings.wasm_dir {
+            Some(d) => (d.clone(), None),
+            None => {
+                let t = tempfile::Builder::new().prefix("deai-wasm").tempdir()?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        let vm = wasm_vm(wasm_dir);
+        let modules = modules(&vm);
         let names: Vec<&str> = modules.iter().map(|m| m.name()).collect();
         deai_framework::keys::check_module_prefixes(
             &[names.as_slice(), &[genesis::APP_PREFIX]].concat(),
@@ -94,6 +116,9 @@ impl App {
         for m in &modules {
             m.register(&mut router);
         }
+        // A missing or partial cache directory is rebuilt from the codes in state.
+        vm.rebuild_cache(&storage.latest())
+            .map_err(|e| anyhow::anyhow!("rebuilding the wasm cache: {}", e.log))?;
         let chain = genesis::load_chain_facts(&storage.latest())?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -105,6 +130,7 @@ impl App {
                 chain: RwLock::new(chain),
                 check_state: Mutex::new(WriteSet::new()),
                 pending: Mutex::new(None),
+                _wasm_tmp: wasm_tmp,
             }),
         })
     }
@@ -132,12 +158,14 @@ impl App {
     fn next_block_info(&self) -> BlockInfo {
         BlockInfo {
             height: self.inner.storage.latest_version().map_or(1, |v| v + 1),
-            time_unix: 0,
+            // The last block's time: the next block's is not known before its proposal.
+            time_unix: genesis::block_time(&self.inner.storage.latest()).unwrap_or_default(),
             chain_id: self.chain_id(),
             // CheckTx and queries only: a storage fault here is not a state transition, and
             // FinalizeBlock reads the same key and halts on it.
             prev_block_hash: genesis::prev_block_hash(&self.inner.storage.latest())
                 .unwrap_or_default(),
+            ..BlockInfo::default()
         }
     }
 
@@ -193,3 +221,5 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod fault_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_wasm;

@@ -8,10 +8,11 @@ use prost::Message as _;
 use tendermint_proto::v0_38::abci::{RequestQuery, ResponseQuery};
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 
+use deai_framework::context::BlockInfo;
 use deai_framework::{sdk, TxError};
 
 use super::abci::to_abci_events;
-use super::App;
+use super::{genesis, App};
 use crate::store::StorageError;
 use crate::tx::exec::{run_tx, ExecMode};
 
@@ -74,7 +75,15 @@ impl App {
         let state = self
             .state_at(height)
             .map_err(|e| sdk::invalid_request(format!("{e:#}")))?;
-        self.router().query(path, &*state, data)
+        // What a query's code sees: the block whose state it reads.
+        let block = BlockInfo {
+            height,
+            time_unix: genesis::block_time(&*state)?,
+            chain_id: self.chain_id(),
+            prev_block_hash: genesis::prev_block_hash(&*state)?,
+            ..BlockInfo::default()
+        };
+        self.router().query(path, &*state, &block, data)
     }
 
     /// `store/<module>/key`: a raw read of `<module>/` + data, with a proof when asked.
@@ -142,7 +151,10 @@ impl App {
         } else {
             return Err(sdk::invalid_request("empty tx"));
         };
-        let block = self.next_block_info();
+        let block = BlockInfo {
+            simulate: true,
+            ..self.next_block_info()
+        };
         let latest = self.storage().latest();
         let check = super::lock(&self.inner.check_state).clone();
         let state = deai_framework::Delta::with_writes(&latest, check);

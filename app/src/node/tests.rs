@@ -17,12 +17,12 @@ use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
 
 const CHAIN: &str = "deai-test";
 
-struct Chain {
-    app: App,
-    height: u64,
+pub(super) struct Chain {
+    pub(super) app: App,
+    pub(super) height: u64,
 }
 
-fn key(i: u8) -> AccountKey {
+pub(super) fn key(i: u8) -> AccountKey {
     AccountKey::from_bytes(&[i; 32]).unwrap()
 }
 
@@ -37,6 +37,15 @@ impl Chain {
             StorageConfig::default(),
         )
         .unwrap();
+        Self::with_storage(storage, funded, settings)
+    }
+
+    /// A new chain on `storage`, with `funded` accounts (account numbers in order).
+    pub(super) fn with_storage(
+        storage: Storage,
+        funded: &[(&AccountKey, u128)],
+        settings: NodeSettings,
+    ) -> Self {
         let app = App::new(storage, settings).unwrap();
         let accounts: Vec<_> = funded
             .iter()
@@ -71,7 +80,7 @@ impl Chain {
         Self { app, height: 0 }
     }
 
-    fn block(&mut self, txs: Vec<Vec<u8>>) -> Vec<pb::ExecTxResult> {
+    pub(super) fn block(&mut self, txs: Vec<Vec<u8>>) -> Vec<pb::ExecTxResult> {
         self.height += 1;
         let res = self.app.finalize_block(pb::RequestFinalizeBlock {
             txs: txs.into_iter().map(Bytes::from).collect(),
@@ -89,7 +98,7 @@ impl Chain {
         })
     }
 
-    fn balance(&self, a: &Address) -> u128 {
+    pub(super) fn balance(&self, a: &Address) -> u128 {
         self.app.storage().latest().balance(a, "udeai").unwrap()
     }
 
@@ -104,7 +113,7 @@ impl Chain {
     }
 }
 
-fn params(account_number: u64, sequence: u64) -> TxParams {
+pub(super) fn params(account_number: u64, sequence: u64) -> TxParams {
     TxParams {
         chain_id: CHAIN.into(),
         account_number,
@@ -116,7 +125,7 @@ fn params(account_number: u64, sequence: u64) -> TxParams {
     }
 }
 
-fn send(from: &AccountKey, to: &Address, amount: u128) -> cosmos_sdk_proto::Any {
+pub(super) fn send(from: &AccountKey, to: &Address, amount: u128) -> cosmos_sdk_proto::Any {
     to_any(&MsgSend {
         from_address: from.address().to_bech32(),
         to_address: to.to_bech32(),
@@ -549,13 +558,18 @@ mod fuzz {
     use super::*;
     use proptest::prelude::*;
 
+    /// A vm for decoding only: its cache directory is created on first use, never here.
+    fn unused_vm() -> deai_wasm::vm::WasmVm {
+        crate::node::wasm_vm(std::env::temp_dir().join("deai-decode-only-wasm"))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         // Arbitrary bytes never panic the decoder; they are rejected with a code.
         #[test]
         fn arbitrary_bytes_decode_to_an_error_not_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let mut router = deai_framework::Router::new();
-            for m in modules() { m.register(&mut router); }
+            for m in modules(&unused_vm()) { m.register(&mut router); }
             if let Err(e) = crate::tx::decode_tx(&router, &bytes, false) {
                 prop_assert!(e.code != 0);
             }
@@ -569,7 +583,7 @@ mod fuzz {
             let i = pos % tx.len();
             tx[i] = byte;
             let mut router = deai_framework::Router::new();
-            for m in modules() { m.register(&mut router); }
+            for m in modules(&unused_vm()) { m.register(&mut router); }
             let _ = crate::tx::decode_tx(&router, &tx, false);
         }
     }

@@ -29,6 +29,7 @@ pub fn block(height: u64) -> BlockInfo {
         time_unix: 1_700_000_000 + 6 * height as i64,
         chain_id: CHAIN_ID.into(),
         prev_block_hash: PREV_BLOCK_HASH,
+        ..Default::default()
     }
 }
 

@@ -76,7 +76,9 @@ pub fn genesis(accounts: &[Address]) -> MemStore {
 /// The node's router: every module of deaid registered.
 pub fn router() -> Router {
     let mut r = Router::new();
-    for m in deaid::node::modules() {
+    // The inference bench runs no contract: the vm's directory is never created.
+    let vm = deaid::node::wasm_vm(std::env::temp_dir().join("deai-bench-unused-wasm"));
+    for m in deaid::node::modules(&vm) {
         m.register(&mut r);
     }
     r

@@ -165,7 +165,7 @@ mod tests {
     ) -> Result<Res, TxError> {
         let mut router = Router::new();
         AuthModule.register(&mut router);
-        let bytes = router.query(path, s, &req.encode_to_vec())?;
+        let bytes = router.query(path, s, &Default::default(), &req.encode_to_vec())?;
         Ok(Res::decode(bytes.as_slice()).unwrap())
     }
 

@@ -17,6 +17,12 @@ pub struct BlockInfo {
     /// The hash of the block at `height - 1` (zeros at height 1): the seed of deterministic
     /// draws (see `crate::draw`). Known before the block's txs run, also in CheckTx.
     pub prev_block_hash: [u8; 32],
+    /// The position of the executing tx in its block (CosmWasm's `env.transaction.index`
+    /// and wasmd's `AbsoluteTxPosition`); 0 in block hooks, CheckTx, simulate and queries.
+    pub tx_index: u32,
+    /// True while simulating a tx: nothing it does may outlive the run, not even outside
+    /// state (the wasm vm then compiles a code without saving it in its cache).
+    pub simulate: bool,
 }
 
 pub struct Ctx<'a> {
@@ -44,6 +50,31 @@ impl<'a> Ctx<'a> {
 
     pub fn emit(&mut self, event: Event) {
         self.events.push(event);
+    }
+
+    /// A read that charges no gas, for node-local work that one node does and another may
+    /// not (filling the wasm vm's cache after a restart): charging it would make gas, and
+    /// so results, differ between nodes.
+    pub fn get_unmetered(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        self.state.get(key)
+    }
+
+    /// A write that charges the flat cost and the key's bytes but not the value's: for a
+    /// value whose size the caller has already charged in its own way (wasm code, charged
+    /// per byte as compile cost, as wasmd charges it).
+    pub fn put_value_charged_elsewhere(
+        &mut self,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    ) -> Result<(), TxError> {
+        self.gas.consume(self.config.write_cost_flat, "WriteFlat")?;
+        self.gas.consume(
+            self.config
+                .write_cost_per_byte
+                .saturating_mul(len_u64(key.len())),
+            "WritePerByte",
+        )?;
+        self.state.put(key, value)
     }
 
     /// The writes and events of a successful execution.

@@ -6,8 +6,9 @@ use cosmos_sdk_proto::Any;
 use prost::Name;
 
 use crate::address::Address;
-use crate::context::Ctx;
+use crate::context::{BlockInfo, Ctx};
 use crate::error::{sdk, TxError};
+use crate::gas::GasMeter;
 use crate::state::{StateRead, StateWrite};
 
 /// A decoded, statelessly validated message, ready to execute.
@@ -20,20 +21,17 @@ pub trait Message: Send {
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError>;
 }
 
-type MsgDecoder = fn(&[u8]) -> Result<Box<dyn Message>, TxError>;
-type QueryFn = Box<dyn Fn(&dyn StateRead, &[u8]) -> Result<Vec<u8>, TxError> + Send + Sync>;
+type MsgDecoder = Box<dyn Fn(&[u8]) -> Result<Box<dyn Message>, TxError> + Send + Sync>;
+type QueryFn =
+    Box<dyn Fn(&dyn StateRead, &BlockInfo, &[u8]) -> Result<Vec<u8>, TxError> + Send + Sync>;
 
-/// Decodes a proto message and converts it into the domain message, which is where its
-/// stateless validation (`validate_basic`) happens.
-fn decode_msg<P, M>(bytes: &[u8]) -> Result<Box<dyn Message>, TxError>
-where
-    P: prost::Message + Default,
-    M: Message + TryFrom<P, Error = TxError> + 'static,
-{
-    let proto = P::decode(bytes).map_err(|e| {
-        sdk::tx_decode(format!("cannot decode {}: {e}", std::any::type_name::<P>()))
-    })?;
-    Ok(Box::new(M::try_from(proto)?))
+fn decode_proto<P: prost::Message + Default>(bytes: &[u8]) -> Result<P, TxError> {
+    P::decode(bytes)
+        .map_err(|e| sdk::tx_decode(format!("cannot decode {}: {e}", std::any::type_name::<P>())))
+}
+
+fn decode_request<Req: prost::Message + Default>(bytes: &[u8]) -> Result<Req, TxError> {
+    Req::decode(bytes).map_err(|e| sdk::tx_decode(format!("cannot decode query request: {e}")))
 }
 
 /// Maps type URLs to message decoders and gRPC method paths to query handlers.
@@ -49,14 +47,31 @@ impl Router {
         Self::default()
     }
 
+    /// Registers a message: the proto `P` decoded, then converted into the domain message,
+    /// which is where its stateless validation (`validate_basic`) happens.
     pub fn add_msg<P, M>(&mut self)
     where
-        P: prost::Message + Name + Default,
+        P: prost::Message + Name + Default + 'static,
         M: Message + TryFrom<P, Error = TxError> + 'static,
     {
+        self.add_msg_with::<P, M, _>(M::try_from);
+    }
+
+    /// Registers a message whose domain type `convert` builds, for a module whose messages
+    /// hold something of the node's (the wasm module's vm).
+    pub fn add_msg_with<P, M, F>(&mut self, convert: F)
+    where
+        P: prost::Message + Name + Default + 'static,
+        M: Message + 'static,
+        F: Fn(P) -> Result<M, TxError> + Send + Sync + 'static,
+    {
         let url = P::type_url();
+        let decoder: MsgDecoder = Box::new(move |bytes| {
+            let proto = decode_proto::<P>(bytes)?;
+            Ok(Box::new(convert(proto)?) as Box<dyn Message>)
+        });
         assert!(
-            self.msgs.insert(url.clone(), decode_msg::<P, M>).is_none(),
+            self.msgs.insert(url.clone(), decoder).is_none(),
             "message {url} registered twice"
         );
     }
@@ -68,11 +83,35 @@ impl Router {
         Res: prost::Message,
         F: Fn(&dyn StateRead, Req) -> Result<Res, TxError> + Send + Sync + 'static,
     {
-        let handler: QueryFn = Box::new(move |state, bytes| {
-            let req = Req::decode(bytes)
-                .map_err(|e| sdk::tx_decode(format!("cannot decode query request: {e}")))?;
-            Ok(f(state, req)?.encode_to_vec())
-        });
+        self.insert_query(
+            path,
+            Box::new(move |state, _block, bytes| {
+                Ok(f(state, decode_request(bytes)?)?.encode_to_vec())
+            }),
+        );
+    }
+
+    /// Registers a query that runs code on a metered, throw-away context (a CosmWasm smart
+    /// query): `f` gets a [`Ctx`] over the queried state with at most `gas_limit` gas and the
+    /// queried block's facts; whatever it writes is dropped.
+    pub fn add_metered_query<Req, Res, F>(&mut self, path: &str, gas_limit: u64, f: F)
+    where
+        Req: prost::Message + Default,
+        Res: prost::Message,
+        F: Fn(&mut Ctx, Req) -> Result<Res, TxError> + Send + Sync + 'static,
+    {
+        self.insert_query(
+            path,
+            Box::new(move |state, block, bytes| {
+                let req = decode_request(bytes)?;
+                let gas = GasMeter::new(gas_limit);
+                let mut ctx = Ctx::new(state, &gas, block);
+                Ok(f(&mut ctx, req)?.encode_to_vec())
+            }),
+        );
+    }
+
+    fn insert_query(&mut self, path: &str, handler: QueryFn) {
         assert!(
             self.queries.insert(path.to_string(), handler).is_none(),
             "query {path} registered twice"
@@ -86,12 +125,20 @@ impl Router {
         decoder(&any.value)
     }
 
-    pub fn query(&self, path: &str, state: &dyn StateRead, req: &[u8]) -> Result<Vec<u8>, TxError> {
+    /// Answers a query on `state`, the state after the block `block` describes (its height,
+    /// time and chain id; what a metered query's code sees).
+    pub fn query(
+        &self,
+        path: &str,
+        state: &dyn StateRead,
+        block: &BlockInfo,
+        req: &[u8],
+    ) -> Result<Vec<u8>, TxError> {
         let handler = self
             .queries
             .get(path)
             .ok_or_else(|| sdk::unknown_request(format!("unknown query path {path}")))?;
-        handler(state, req)
+        handler(state, block, req)
     }
 
     pub fn has_query(&self, path: &str) -> bool {

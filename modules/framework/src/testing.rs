@@ -125,7 +125,7 @@ pub fn query<Req: prost::Message, Res: prost::Message + Default>(
 ) -> Result<Res, TxError> {
     let mut router = Router::new();
     module.register(&mut router);
-    let bytes = router.query(path, s, &req.encode_to_vec())?;
+    let bytes = router.query(path, s, &block(1), &req.encode_to_vec())?;
     Ok(Res::decode(bytes.as_slice()).unwrap())
 }
 

@@ -162,6 +162,8 @@ pub(crate) fn slash(
     s.stake = Some(Coin::new(stake.denom.clone(), stake.amount - amount)?.to_proto());
     if reason == "missed_deadline" {
         s.missed = s.missed.saturating_add(1);
+    } else {
+        s.faults = s.faults.saturating_add(1);
     }
     ctx.put_server(&s)?;
     let mut claims = Vec::new();

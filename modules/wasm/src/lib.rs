@@ -32,7 +32,22 @@ use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 
 pub const MODULE_NAME: &str = "wasm";
 
-pub struct WasmModule;
+/// The wasm module. The node's holds its vm ([`WasmModule::new`]); [`WasmModule::RECORDS`]
+/// has none and routes only what needs no vm (genesis tools, unit tests of the records).
+pub struct WasmModule {
+    vm: Option<vm::WasmVm>,
+}
+
+impl WasmModule {
+    /// Without a vm: MsgStoreCode checks size and magic only, and instantiate, execute,
+    /// migrate and smart queries are not routed.
+    pub const RECORDS: WasmModule = WasmModule { vm: None };
+
+    /// The node's module: every message and query, contracts run by `vm`.
+    pub fn new(vm: vm::WasmVm) -> Self {
+        Self { vm: Some(vm) }
+    }
+}
 
 impl Module for WasmModule {
     fn name(&self) -> &'static str {
@@ -40,14 +55,19 @@ impl Module for WasmModule {
     }
 
     fn register(&self, router: &mut Router) {
-        router.add_msg::<pb::MsgStoreCode, StoreCode>();
+        match &self.vm {
+            Some(vm) => vm::register_routes(router, vm),
+            None => {
+                router.add_msg::<pb::MsgStoreCode, StoreCode>();
+                router.add_msg::<pb::MsgPinCodes, PinCodes>();
+                router.add_msg::<pb::MsgUnpinCodes, UnpinCodes>();
+            }
+        }
         router.add_msg::<pb::MsgUpdateAdmin, UpdateAdmin>();
         router.add_msg::<pb::MsgClearAdmin, ClearAdmin>();
         router.add_msg::<pb::MsgUpdateContractLabel, UpdateContractLabel>();
         router.add_msg::<pb::MsgUpdateInstantiateConfig, UpdateInstantiateConfig>();
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
-        router.add_msg::<pb::MsgPinCodes, PinCodes>();
-        router.add_msg::<pb::MsgUnpinCodes, UnpinCodes>();
         query::register(router);
     }
 

@@ -27,7 +27,7 @@ fn store_params(s: &mut MemStore, p: pb::Params) {
 fn store_code_stores_by_checksum_and_numbers_from_one() {
     let mut s = init(&pb::GenesisState::default()).unwrap();
     let (r, events, used) = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -47,7 +47,7 @@ fn store_code_stores_by_checksum_and_numbers_from_one() {
     assert_eq!(info.instantiate_config, Some(everybody()));
     // The same code again: a new id, the same bytes.
     let (r, _, _) = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(2),
         GAS,
@@ -64,7 +64,7 @@ fn store_code_gunzips_as_cosmjs_sends_it() {
     let mut s = init(&pb::GenesisState::default()).unwrap();
     let zipped = gzip(&wasm(7));
     let (r, _, used) = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -78,7 +78,7 @@ fn store_code_gunzips_as_cosmjs_sends_it() {
     // A gzip bomb past the size limit is refused.
     let bomb = gzip(&vec![0u8; crate::params::MAX_WASM_SIZE + 1]);
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -91,7 +91,7 @@ fn store_code_gunzips_as_cosmjs_sends_it() {
 fn store_code_refuses_bad_code() {
     let mut s = init(&pb::GenesisState::default()).unwrap();
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -99,7 +99,7 @@ fn store_code_refuses_bad_code() {
     );
     assert_eq!(code(r), ("wasm", ERR_CREATE_FAILED));
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -109,7 +109,7 @@ fn store_code_refuses_bad_code() {
     let mut big = wasm(0);
     big.resize(crate::params::MAX_WASM_SIZE + 1, 0);
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -117,7 +117,7 @@ fn store_code_refuses_bad_code() {
     );
     assert_eq!(code(r), ("sdk", sdk::INVALID_REQUEST));
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -129,7 +129,7 @@ fn store_code_refuses_bad_code() {
     assert_eq!(code(r), ("sdk", sdk::INVALID_ADDRESS));
     // Out of gas for the compile cost.
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         1_000,
@@ -148,7 +148,7 @@ fn store_code_follows_the_upload_policy() {
         addresses: vec![],
     };
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -157,7 +157,7 @@ fn store_code_follows_the_upload_policy() {
     assert_eq!(code(r), ("wasm", ERR_EMPTY));
     let dup = any_of(&[&addr(4), &addr(4)]);
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -169,7 +169,7 @@ fn store_code_follows_the_upload_policy() {
         addresses: vec![],
     };
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -187,7 +187,7 @@ fn store_code_follows_the_upload_policy() {
         },
     );
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -195,7 +195,7 @@ fn store_code_follows_the_upload_policy() {
     );
     assert_eq!(code(r), ("sdk", sdk::UNAUTHORIZED));
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -203,7 +203,7 @@ fn store_code_follows_the_upload_policy() {
     );
     assert_eq!(code(r), ("sdk", sdk::UNAUTHORIZED));
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -211,7 +211,7 @@ fn store_code_follows_the_upload_policy() {
     );
     assert_eq!(code(r), ("sdk", sdk::UNAUTHORIZED));
     exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -219,7 +219,7 @@ fn store_code_follows_the_upload_policy() {
     )
     .unwrap();
     exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -239,7 +239,7 @@ fn store_code_follows_the_upload_policy() {
         },
     );
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,

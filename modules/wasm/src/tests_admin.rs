@@ -28,7 +28,7 @@ fn update_admin(sender: &Address, c: &Address, new: &Address) -> pb::MsgUpdateAd
 fn only_the_admin_changes_the_admin_and_label() {
     let (mut s, c) = with_contract();
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(9),
         GAS,
@@ -36,7 +36,7 @@ fn only_the_admin_changes_the_admin_and_label() {
     );
     assert_eq!(code(r), ("sdk", sdk::UNAUTHORIZED));
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(9),
         GAS,
@@ -44,7 +44,7 @@ fn only_the_admin_changes_the_admin_and_label() {
     );
     assert_eq!(code(r), ("wasm", ERR_INVALID));
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(9),
         GAS,
@@ -52,7 +52,7 @@ fn only_the_admin_changes_the_admin_and_label() {
     );
     assert_eq!(code(r), ("sdk", sdk::INVALID_REQUEST));
     let (_, events, _) = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(9),
         GAS,
@@ -83,7 +83,7 @@ fn only_the_admin_changes_the_admin_and_label() {
     };
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -93,7 +93,7 @@ fn only_the_admin_changes_the_admin_and_label() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -103,7 +103,7 @@ fn only_the_admin_changes_the_admin_and_label() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -113,7 +113,7 @@ fn only_the_admin_changes_the_admin_and_label() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -123,7 +123,7 @@ fn only_the_admin_changes_the_admin_and_label() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -132,7 +132,7 @@ fn only_the_admin_changes_the_admin_and_label() {
         ("wasm", ERR_INVALID)
     );
     exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(9),
         GAS,
@@ -146,14 +146,27 @@ fn only_the_admin_changes_the_admin_and_label() {
         contract: c.to_bech32(),
     };
     assert_eq!(
-        code(exec(&WasmModule, &mut s, &block(9), GAS, clear(&addr(2)))),
+        code(exec(
+            &WasmModule::RECORDS,
+            &mut s,
+            &block(9),
+            GAS,
+            clear(&addr(2))
+        )),
         ("sdk", sdk::UNAUTHORIZED)
     );
-    exec(&WasmModule, &mut s, &block(9), GAS, clear(&addr(4))).unwrap();
+    exec(
+        &WasmModule::RECORDS,
+        &mut s,
+        &block(9),
+        GAS,
+        clear(&addr(4)),
+    )
+    .unwrap();
     assert_eq!(s.get_contract_info(&c).unwrap().unwrap().admin, "");
     // Nobody is admin now.
     let r = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(9),
         GAS,
@@ -173,7 +186,7 @@ fn only_the_creator_narrows_a_codes_permission() {
         };
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -183,7 +196,7 @@ fn only_the_creator_narrows_a_codes_permission() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -193,7 +206,7 @@ fn only_the_creator_narrows_a_codes_permission() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -203,7 +216,7 @@ fn only_the_creator_narrows_a_codes_permission() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -212,7 +225,7 @@ fn only_the_creator_narrows_a_codes_permission() {
         ("sdk", sdk::UNAUTHORIZED)
     );
     let (_, events, _) = exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(9),
         GAS,
@@ -245,7 +258,7 @@ fn only_the_creator_narrows_a_codes_permission() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -268,7 +281,7 @@ fn only_the_authority_updates_params() {
     };
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(1),
             GAS,
@@ -282,7 +295,7 @@ fn only_the_authority_updates_params() {
     };
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(1),
             GAS,
@@ -296,7 +309,7 @@ fn only_the_authority_updates_params() {
     };
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(1),
             GAS,
@@ -305,7 +318,7 @@ fn only_the_authority_updates_params() {
         ("wasm", ERR_INVALID)
     );
     exec(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &mut s,
         &block(1),
         GAS,
@@ -313,7 +326,7 @@ fn only_the_authority_updates_params() {
     )
     .unwrap();
     let got: pb::QueryParamsResponse = query(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &s,
         "/cosmwasm.wasm.v1.Query/Params",
         pb::QueryParamsRequest {},
@@ -332,7 +345,7 @@ fn only_the_authority_pins_codes() {
     let gov = default_authority();
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -341,12 +354,18 @@ fn only_the_authority_pins_codes() {
         ("gov", 5)
     );
     assert_eq!(
-        code(exec(&WasmModule, &mut s, &block(9), GAS, pin(&gov, vec![]))),
+        code(exec(
+            &WasmModule::RECORDS,
+            &mut s,
+            &block(9),
+            GAS,
+            pin(&gov, vec![])
+        )),
         ("sdk", sdk::INVALID_REQUEST)
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -356,7 +375,7 @@ fn only_the_authority_pins_codes() {
     );
     assert_eq!(
         code(exec(
-            &WasmModule,
+            &WasmModule::RECORDS,
             &mut s,
             &block(9),
             GAS,
@@ -365,12 +384,19 @@ fn only_the_authority_pins_codes() {
         ("wasm", ERR_NO_SUCH_CODE)
     );
     assert!(!s.is_pinned(1).unwrap());
-    let (_, events, used) = exec(&WasmModule, &mut s, &block(9), GAS, pin(&gov, vec![1])).unwrap();
+    let (_, events, used) = exec(
+        &WasmModule::RECORDS,
+        &mut s,
+        &block(9),
+        GAS,
+        pin(&gov, vec![1]),
+    )
+    .unwrap();
     assert!(used >= crate::gas::PIN_CODE_COST);
     assert!(events.iter().any(|e| e.kind == "pin_code"));
     assert!(s.is_pinned(1).unwrap());
     let p: pb::QueryPinnedCodesResponse = query(
-        &WasmModule,
+        &WasmModule::RECORDS,
         &s,
         "/cosmwasm.wasm.v1.Query/PinnedCodes",
         pb::QueryPinnedCodesRequest { pagination: None },
@@ -381,6 +407,6 @@ fn only_the_authority_pins_codes() {
         authority: gov.to_bech32(),
         code_ids: vec![1],
     };
-    exec(&WasmModule, &mut s, &block(9), GAS, unpin).unwrap();
+    exec(&WasmModule::RECORDS, &mut s, &block(9), GAS, unpin).unwrap();
     assert!(!s.is_pinned(1).unwrap());
 }

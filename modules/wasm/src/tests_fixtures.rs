@@ -113,7 +113,7 @@ pub(crate) fn seqs(next_code: u64, next_instance: u64) -> Vec<pb::Sequence> {
 pub(crate) fn init(g: &pb::GenesisState) -> Result<MemStore, deai_framework::TxError> {
     let json = crate::export_proto(g, &default_authority())?;
     let mut s = MemStore::new();
-    WasmModule.init_genesis(&mut s, &json)?;
+    WasmModule::RECORDS.init_genesis(&mut s, &json)?;
     Ok(s)
 }
 

@@ -48,10 +48,10 @@ fn rich() -> pb::GenesisState {
 #[test]
 fn export_import_export_is_exact() {
     let s = init(&rich()).unwrap();
-    let json = WasmModule.export_genesis(&s).unwrap();
+    let json = WasmModule::RECORDS.export_genesis(&s).unwrap();
     let mut again = MemStore::new();
-    WasmModule.init_genesis(&mut again, &json).unwrap();
-    assert_eq!(WasmModule.export_genesis(&again).unwrap(), json);
+    WasmModule::RECORDS.init_genesis(&mut again, &json).unwrap();
+    assert_eq!(WasmModule::RECORDS.export_genesis(&again).unwrap(), json);
     // The whole state is the same, indexes included.
     assert_eq!(format!("{s:?}"), format!("{again:?}"));
 
@@ -84,17 +84,17 @@ fn import_accepts_proto_enum_names_and_defaults() {
         "authority": addr(9).to_bech32(),
     });
     let mut s = MemStore::new();
-    WasmModule.init_genesis(&mut s, &json).unwrap();
+    WasmModule::RECORDS.init_genesis(&mut s, &json).unwrap();
     assert_eq!(s.wasm_params().unwrap().code_upload_access, Some(nobody()));
     assert_eq!(
         deai_framework::authority::get(&s, &state_key::authority()).unwrap(),
         addr(9)
     );
     let mut empty = MemStore::new();
-    WasmModule
+    WasmModule::RECORDS
         .init_genesis(&mut empty, &serde_json::Value::Null)
         .unwrap();
-    let out = WasmModule.export_genesis(&empty).unwrap();
+    let out = WasmModule::RECORDS.export_genesis(&empty).unwrap();
     assert_eq!(out["sequences"][0]["value"], "1");
 }
 
@@ -208,7 +208,7 @@ fn imports_wasmds_own_genesis_json() {
                       {"id_key": "BGxhc3RDb250cmFjdElk", "value": "3"}],
     });
     let mut s = MemStore::new();
-    WasmModule.init_genesis(&mut s, &json).unwrap();
+    WasmModule::RECORDS.init_genesis(&mut s, &json).unwrap();
     let c = deai_framework::Address::from_bech32(&contract).unwrap();
     let history = s.contract_history(&c).unwrap();
     assert_eq!(history[0].msg, br#"{"foo":"bar"}"#.to_vec());
@@ -216,7 +216,7 @@ fn imports_wasmds_own_genesis_json() {
     assert_eq!(s.get_contract_info(&c).unwrap().unwrap().label, "ȀĴnZV芢毤");
     assert_eq!(s.wasm_sequence(state_key::SEQ_INSTANCE_ID).unwrap(), 3);
     // Export writes the messages inline again, and the sequences as wasmd does.
-    let out = WasmModule.export_genesis(&s).unwrap();
+    let out = WasmModule::RECORDS.export_genesis(&s).unwrap();
     let h = &out["contracts"][0]["contract_code_history"];
     assert_eq!(h[0]["msg"], serde_json::json!({"foo": "bar"}));
     assert_eq!(out["sequences"][1]["id_key"], "BGxhc3RDb250cmFjdElk");
@@ -253,7 +253,7 @@ fn history_messages_round_trip_byte_exact() {
             msg: br#"{"a":{"permission":"Everybody"}}"#.to_vec(),
         });
     let s = init(&g).unwrap();
-    let json = WasmModule.export_genesis(&s).unwrap();
+    let json = WasmModule::RECORDS.export_genesis(&s).unwrap();
     let c = address::classic(1, 1).unwrap();
     let exported = json["contracts"].as_array().unwrap();
     let mine = exported
@@ -268,7 +268,7 @@ fn history_messages_round_trip_byte_exact() {
         serde_json::json!({"a": {"permission": "Everybody"}})
     );
     let mut again = MemStore::new();
-    WasmModule.init_genesis(&mut again, &json).unwrap();
+    WasmModule::RECORDS.init_genesis(&mut again, &json).unwrap();
     let msgs: Vec<Vec<u8>> = again
         .contract_history(&c)
         .unwrap()

@@ -49,13 +49,13 @@ proptest! {
             sequences: seqs(2, 2),
         };
         let s = init(&g).unwrap();
-        let json = WasmModule.export_genesis(&s).unwrap();
+        let json = WasmModule::RECORDS.export_genesis(&s).unwrap();
         let back = crate::import_proto(&json).unwrap().0;
         let models: Vec<(Vec<u8>, Vec<u8>)> =
             back.contracts[0].contract_state.iter().map(|m| (m.key.clone(), m.value.clone())).collect();
         prop_assert_eq!(models, state.into_iter().collect::<Vec<_>>());
         let mut again = MemStore::new();
-        WasmModule.init_genesis(&mut again, &json).unwrap();
-        prop_assert_eq!(WasmModule.export_genesis(&again).unwrap(), json);
+        WasmModule::RECORDS.init_genesis(&mut again, &json).unwrap();
+        prop_assert_eq!(WasmModule::RECORDS.export_genesis(&again).unwrap(), json);
     }
 }

@@ -16,7 +16,7 @@ fn q<Req: prost::Message, Res: prost::Message + Default>(
     method: &str,
     req: Req,
 ) -> Result<Res, deai_framework::TxError> {
-    query(&WasmModule, s, &format!("{Q}{method}"), req)
+    query(&WasmModule::RECORDS, s, &format!("{Q}{method}"), req)
 }
 
 fn page(key: Vec<u8>, limit: u64) -> Option<PageRequest> {

@@ -36,7 +36,7 @@ impl DeaiQuerier for TestDeai {
         Ok(Ok(match q {
             DeaiQuery::InferenceModel { id: 7 } => json!({"model": {"id": 7,
                 "owner": addr(30).to_bech32(), "name": "digits", "eval_score_bps": 9000,
-                "active": true}}),
+                "active": true, "weights_sha256": "cd".repeat(32)}}),
             DeaiQuery::InferenceModel { .. } => json!({"model": null}),
             DeaiQuery::ComputeProvider { .. } => json!({"provider": null}),
             DeaiQuery::TrainingLineage { .. } => json!({"lineage": null}),

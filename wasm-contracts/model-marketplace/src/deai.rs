@@ -31,6 +31,8 @@ pub struct InferenceModel {
     pub eval_score_bps: u32,
     /// False once the model is retired: it can no longer be served or sold.
     pub active: bool,
+    /// sha256 (hex) of the model's weights file, as registered in the inference module.
+    pub weights_sha256: String,
 }
 
 #[cw_serde]
@@ -54,14 +56,13 @@ pub struct ComputeProviderResponse {
 #[cw_serde]
 pub struct TrainingLineage {
     pub task: u64,
-    /// The inference model training started from, if any.
-    pub base_model_id: Option<u64>,
-    /// Rounds aggregated so far.
+    /// Rounds closed so far.
     pub rounds: u64,
-    /// sha256 (hex) of the lineage head's weights.
-    pub head_weights_sha256: String,
-    /// The inference model registered from the task's output, once there is one.
-    pub output_model_id: Option<u64>,
+    /// sha256 (hex) of the newest aggregate's weights file; none before the first aggregate.
+    /// A model whose weights have this hash is the task's output.
+    pub head_weights_sha256: Option<String>,
+    /// The task's lineage hash chain head (hex): its data, contributors and aggregates.
+    pub lineage_head: String,
 }
 
 #[cw_serde]

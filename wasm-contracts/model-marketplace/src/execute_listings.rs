@@ -126,7 +126,7 @@ pub fn create(
         let lineage = deai::training_lineage(&deps.querier, task)
             .map_err(|e| ContractError::DeaiQuery(e.to_string()))?
             .ok_or(ContractError::LineageNotFound(task))?;
-        if lineage.output_model_id != Some(model_id) {
+        if lineage.head_weights_sha256.as_deref() != Some(model.weights_sha256.as_str()) {
             return Err(ContractError::LineageMismatch { task, model_id });
         }
     }

@@ -126,26 +126,29 @@ fn listing_is_checked_against_deai_and_its_inputs() {
         s.exec(&seller, &msg, 0).unwrap_err(),
         ContractError::LineageNotFound(3)
     );
-    let lineage = |out| TrainingLineage {
+    let lineage = |head: Option<&str>| TrainingLineage {
         task: 3,
-        base_model_id: None,
         rounds: 4,
-        head_weights_sha256: "ab".repeat(32),
-        output_model_id: out,
+        head_weights_sha256: head.map(str::to_string),
+        lineage_head: "ef".repeat(32),
     };
-    s.deai.lineages.lock().unwrap().insert(3, lineage(Some(99)));
-    assert_eq!(
-        s.exec(&seller, &msg, 0).unwrap_err(),
-        ContractError::LineageMismatch {
-            task: 3,
-            model_id: MODEL
-        }
-    );
+    let other = "ab".repeat(32);
+    let model_weights = "cd".repeat(32);
+    for head in [None, Some(other.as_str())] {
+        s.deai.lineages.lock().unwrap().insert(3, lineage(head));
+        assert_eq!(
+            s.exec(&seller, &msg, 0).unwrap_err(),
+            ContractError::LineageMismatch {
+                task: 3,
+                model_id: MODEL
+            }
+        );
+    }
     s.deai
         .lineages
         .lock()
         .unwrap()
-        .insert(3, lineage(Some(MODEL)));
+        .insert(3, lineage(Some(model_weights.as_str())));
     s.exec(&seller, &msg, 0).unwrap();
     // One listing per model.
     assert_eq!(

@@ -196,7 +196,7 @@ fn main() {
         let v = match q {
             DeaiQuery::InferenceModel { id: 7 } => {
                 json!({"model": {"id": 7, "owner": owner, "name": "digits",
-                "eval_score_bps": 9000, "active": true}})
+                "eval_score_bps": 9000, "active": true, "weights_sha256": "cd".repeat(32)}})
             }
             DeaiQuery::InferenceModel { .. } => json!({"model": null}),
             DeaiQuery::ComputeProvider { .. } => json!({"provider": null}),

@@ -93,6 +93,7 @@ impl Message for RegisterServer {
             served: 0,
             missed: 0,
             registered_height: ctx.block.height,
+            faults: 0,
         };
         ctx.put_server(&s)?;
         model.server_count += 1;

@@ -7,7 +7,7 @@ use std::io::Read;
 
 use cosmos_sdk_proto::cosmwasm::wasm::v1 as pb;
 use cosmos_sdk_proto::Any;
-use deai_framework::{sdk, Address, Ctx, Message, TxError};
+use deai_framework::{sdk, Address, Ctx, Message, StateRead, TxError};
 use sha2::{Digest, Sha256};
 
 use super::finish;
@@ -15,7 +15,7 @@ use crate::error::WasmError;
 use crate::keeper::{WasmRead, WasmWrite};
 use crate::params::MAX_WASM_SIZE;
 use crate::state_key::SEQ_CODE_ID;
-use crate::{access, events, gas, MODULE_NAME};
+use crate::{access, events, gas, state_key, MODULE_NAME};
 
 /// The first bytes of every wasm module (`\0asm`).
 pub const WASM_MAGIC: [u8; 4] = [0x00, 0x61, 0x73, 0x6d];
@@ -141,7 +141,12 @@ impl StoreCode {
         check(code)?;
 
         let checksum: [u8; 32] = Sha256::digest(code).into();
-        ctx.put_code_bytes(&checksum, code)?;
+        // The code's bytes are charged as compile cost (above) and tx size, as in wasmd,
+        // not again per byte written (30 gas/byte would price a 400 KB contract at 12M gas).
+        let key = state_key::code_bytes(&checksum);
+        if !ctx.has(&key)? {
+            ctx.put_value_charged_elsewhere(key, code.to_vec())?;
+        }
         let code_id = ctx.next_wasm_id(SEQ_CODE_ID)?;
         let info = pb::CodeInfo {
             code_hash: checksum.to_vec(),

@@ -20,9 +20,14 @@ pub(crate) trait Host: StateWrite {
     fn meter(&self) -> &GasMeter;
     fn block_info(&self) -> &BlockInfo;
     fn emit_event(&mut self, e: Event);
+    /// A read charging no gas (`Ctx::get_unmetered`): code bytes for a cache fill.
+    fn get_unmetered(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError>;
 }
 
 impl Host for Ctx<'_> {
+    fn get_unmetered(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        Ctx::get_unmetered(self, key)
+    }
     fn meter(&self) -> &GasMeter {
         self.gas()
     }

@@ -162,7 +162,7 @@ impl WasmVm {
             gas::setup_contract_cost(pinned, msg_len),
             "Loading CosmWasm module",
         )?;
-        self.ensure_cached(&*h, &checksum)?;
+        self.ensure_cached(&checksum, |k| h.get_unmetered(k))?;
         let cache = self.cache()?;
         let remaining = h.meter().limit().saturating_sub(h.meter().consumed());
         let fault: Fault = Rc::new(RefCell::new(None));

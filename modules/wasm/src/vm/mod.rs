@@ -13,6 +13,7 @@ mod exec;
 mod msgs;
 mod querier;
 mod response;
+mod routes;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ use deai_framework::{sdk, Ctx, StateRead, TxError};
 
 pub use backend::{DeaiApi, HostStorage};
 pub use exec::{Instantiate, TxInfo, MAX_CALL_DEPTH};
+pub use routes::{register as register_routes, SMART_QUERY_GAS_LIMIT};
 pub use querier::{DeaiQuerier, DeaiQuery, HostQuerier, UnsupportedDeaiQuerier, MAX_QUERY_DEPTH};
 
 use crate::error::WasmError;
@@ -111,10 +113,13 @@ impl WasmVm {
 
     /// Makes sure code `checksum` is in the cache: found on disk, or saved from `state`'s
     /// bytes (already checked when stored). A code missing from state is internal.
+    /// Saves the code into the cache if this process has not seen it there. `code_bytes`
+    /// reads the code from state without gas: whether a node must fill its cache is its own
+    /// affair, so it must not change the tx's gas.
     pub(crate) fn ensure_cached(
         &self,
-        state: &dyn StateRead,
         checksum: &[u8; 32],
+        code_bytes: impl FnOnce(&[u8]) -> Result<Option<Vec<u8>>, TxError>,
     ) -> Result<(), TxError> {
         if self.is_marked(checksum) {
             return Ok(());
@@ -122,8 +127,7 @@ impl WasmVm {
         let cache = self.cache()?;
         let cs = Checksum::from(*checksum);
         if cache.load_wasm(&cs).is_err() {
-            let wasm = state
-                .get(&state_key::code_bytes(checksum))?
+            let wasm = code_bytes(&state_key::code_bytes(checksum))?
                 .ok_or_else(|| sdk::internal("wasm code bytes missing from state"))?;
             cache
                 .store_code(&wasm, false, true)
@@ -139,12 +143,16 @@ impl WasmVm {
     /// [`StoreCode`] does and saved in the vm's cache.
     pub fn store_code(&self, ctx: &mut Ctx, msg: &StoreCode) -> Result<Any, TxError> {
         let cache = self.cache()?;
+        // A simulation checks and compiles but saves nothing (wasmd's SimulateStoreCode).
+        let persist = !ctx.block.simulate;
         let check = |code: &[u8]| -> Result<(), TxError> {
             reject_floats(code)?;
             let checksum = cache
-                .store_code(code, true, true)
+                .store_code(code, true, persist)
                 .map_err(|e| WasmError::CreateFailed(e.to_string()))?;
-            self.mark_cached(*checksum.as_ref());
+            if persist {
+                self.mark_cached(*checksum.as_ref());
+            }
             Ok(())
         };
         msg.execute_with(ctx, &check)
@@ -165,7 +173,7 @@ impl WasmVm {
                 let info: cosmos_sdk_proto::cosmwasm::wasm::v1::CodeInfo =
                     crate::keeper::decode(v)?;
                 let checksum = checksum_of(&info.code_hash)?;
-                self.ensure_cached(state, &checksum)?;
+                self.ensure_cached(&checksum, |k| state.get(k))?;
                 let id = state_key::trailing_id(k)
                     .ok_or_else(|| sdk::internal("corrupt wasm code key"))?;
                 if state.is_pinned(id)? {
@@ -190,11 +198,11 @@ impl WasmVm {
     }
 
     /// After a successful MsgPinCodes / MsgUnpinCodes: pins or unpins the codes in the cache.
-    pub fn pin_codes(&self, state: &dyn StateRead, ids: &[u64], pin: bool) -> Result<(), TxError> {
+    pub fn pin_codes(&self, ctx: &Ctx, ids: &[u64], pin: bool) -> Result<(), TxError> {
         for &id in ids {
-            let info = state.get_code_info(id)?.ok_or(WasmError::NoSuchCode(id))?;
+            let info = ctx.get_code_info(id)?.ok_or(WasmError::NoSuchCode(id))?;
             let checksum = checksum_of(&info.code_hash)?;
-            self.ensure_cached(state, &checksum)?;
+            self.ensure_cached(&checksum, |k| ctx.get_unmetered(k))?;
             if pin {
                 self.pin(&checksum)?;
             } else {

@@ -158,6 +158,7 @@ impl Suite {
                 name: "digits-mlp".into(),
                 eval_score_bps: 9_000,
                 active: true,
+                weights_sha256: "cd".repeat(32),
             },
         );
         let code = app.store_code(Box::new(
@@ -196,6 +197,7 @@ impl Suite {
                 name: format!("model-{id}"),
                 eval_score_bps,
                 active,
+                weights_sha256: "cd".repeat(32),
             },
         );
     }
