@@ -150,6 +150,8 @@ async fn grpc_reflection_lists_deai_services_and_a_deai_query_without_a_module_i
         "deai.compute.v1.Query",
         "deai.compute.v1.Msg",
         "cosmos.bank.v1beta1.Query",
+        "cosmwasm.wasm.v1.Query",
+        "cosmwasm.wasm.v1.Msg",
     ] {
         assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
     }

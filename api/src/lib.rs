@@ -19,6 +19,8 @@ mod services;
 
 #[cfg(test)]
 mod deai_tests;
+#[cfg(test)]
+mod wasmd_tests;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

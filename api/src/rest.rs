@@ -4,6 +4,14 @@
 //! (proto field names, default values included, 64-bit integers as strings, `Any` with
 //! `@type`). A request becomes the method's protobuf request and goes through the same
 //! dispatch as gRPC, so no query is implemented twice.
+//!
+//! wasmd's `cosmwasm.wasm.v1.Query` is served the same way (`/cosmwasm/wasm/v1/...`, wasmd
+//! v0.54.9's annotations): `.../contract/{address}/smart/{query_data}` takes the query as
+//! base64 (standard or URL-safe, `/` as `%2F`), as wasmd's gateway does. Its JSON follows
+//! wasmd's gateway, not plain proto3 JSON, where wasmd's Go types differ (`wasmd_json`):
+//! contract messages and answers inline (`{"data": {...}}`), code checksums and state keys
+//! in upper-case hex, `AccessType` as `Everybody`; this holds for wasm messages inside txs
+//! (GetTx, GetTxsEvent, TxDecode) too.
 
 use axum::body::Bytes;
 use axum::extract::{Query, Request, State};
@@ -18,6 +26,7 @@ use crate::{error, parse_height, services, Ctx, HEIGHT_HEADER};
 
 mod json;
 mod routing;
+mod wasmd_json;
 
 use json::{bad, set_param};
 pub use json::{from_json, to_json};

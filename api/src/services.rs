@@ -18,7 +18,9 @@ use tmpb::service_server::{Service as TmSvc, ServiceServer as TmServer};
 use tonic::{Request, Response, Status};
 use txpb::service_server::{Service as TxSvc, ServiceServer as TxServer};
 
-use crate::descriptors::{COSMOS_FILE_DESCRIPTOR_SET, DEAI_FILE_DESCRIPTOR_SET};
+use crate::descriptors::{
+    COSMOS_FILE_DESCRIPTOR_SET, DEAI_FILE_DESCRIPTOR_SET, WASMD_FILE_DESCRIPTOR_SET,
+};
 use crate::raw;
 use crate::{error, Ctx, MAX_REQUEST_BYTES};
 
@@ -109,16 +111,18 @@ impl NodeSvc for NodeService {
     }
 }
 
-/// The gRPC router: typed services, reflection (v1 and v1alpha, listing the Cosmos and deai
-/// services), then the catch-all.
+/// The gRPC router: typed services, reflection (v1 and v1alpha, listing the Cosmos, wasmd
+/// and deai services), then the catch-all.
 pub fn grpc_router(ctx: Ctx) -> anyhow::Result<axum::Router> {
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(COSMOS_FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(WASMD_FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(DEAI_FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| anyhow::anyhow!("reflection: {e}"))?;
     let reflection_alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(COSMOS_FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(WASMD_FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(DEAI_FILE_DESCRIPTOR_SET)
         .build_v1alpha()
         .map_err(|e| anyhow::anyhow!("reflection: {e}"))?;

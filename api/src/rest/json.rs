@@ -181,11 +181,12 @@ fn rewrite_json_types(v: &mut serde_json::Value, to_google: bool, depth: usize) 
     }
 }
 
-/// LCD JSON into the protobuf request of `desc`.
+/// LCD JSON into the protobuf request of `desc` (wasmd's fields in wasmd's shapes too).
 pub fn from_json(desc: MessageDescriptor, body: &[u8]) -> Result<DynamicMessage, Status> {
     let mut v: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))?;
     rewrite_json_types(&mut v, true, 0);
+    super::wasmd_json::from_lcd(&desc, &mut v);
     let mut m = DynamicMessage::deserialize_with_options(desc, v, &DeserializeOptions::new())
         .map_err(|e| bad(format!("invalid JSON body: {e}")))?;
     rewrite_any(&mut m, false, 0);
@@ -198,14 +199,15 @@ fn json_options() -> SerializeOptions {
         .skip_default_fields(false)
 }
 
-/// Protobuf bytes of `desc` as LCD JSON.
+/// Protobuf bytes of `desc` as LCD JSON (wasmd's fields in wasmd's shapes: `wasmd_json`).
 pub fn to_json(desc: MessageDescriptor, bytes: &[u8]) -> Result<serde_json::Value, Status> {
-    let mut m = DynamicMessage::decode(desc, bytes)
+    let mut m = DynamicMessage::decode(desc.clone(), bytes)
         .map_err(|e| Status::internal(format!("cannot decode response: {e}")))?;
     rewrite_any(&mut m, true, 0);
     let mut v = m
         .serialize_with_options(serde_json::value::Serializer, &json_options())
         .map_err(|e| Status::internal(format!("cannot write JSON: {e}")))?;
     rewrite_json_types(&mut v, false, 0);
+    super::wasmd_json::to_lcd(&desc, &mut v);
     Ok(v)
 }

@@ -17,7 +17,7 @@ enum Segment {
 
 #[derive(Clone, Debug)]
 pub struct Route {
-    pub(super) verb: Method,
+    pub(crate) verb: Method,
     segments: Vec<Segment>,
     /// `*`: the whole body is the request; empty: no body.
     pub(super) body: String,
