@@ -17,6 +17,7 @@ pub mod compute;
 pub mod data;
 pub mod inference;
 pub mod training;
+pub mod wasm;
 pub mod worker;
 
 pub fn repo_root() -> PathBuf {
