@@ -136,6 +136,9 @@ async fn grpc_reflection_lists_deai_services_and_a_deai_query_without_a_module_i
             ask(MessageRequest::FileContainingSymbol(
                 "deai.compute.v1.Query".into(),
             )),
+            ask(MessageRequest::FileContainingSymbol(
+                "cosmwasm.wasm.v1.Query".into(),
+            )),
         ]))
         .await
         .unwrap()
@@ -161,6 +164,39 @@ async fn grpc_reflection_lists_deai_services_and_a_deai_query_without_a_module_i
         panic!("expected the file of deai.compute.v1.Query");
     };
     assert!(!files.file_descriptor_proto.is_empty());
+    let Some(MessageResponse::FileDescriptorResponse(files)) =
+        answers.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected the file of cosmwasm.wasm.v1.Query");
+    };
+    let names: Vec<String> = files
+        .file_descriptor_proto
+        .iter()
+        .map(|b| {
+            prost_types::FileDescriptorProto::decode(b.as_slice())
+                .unwrap()
+                .name()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        names.iter().any(|n| n == "cosmwasm/wasm/v1/query.proto"),
+        "{names:?}"
+    );
+
+    // wasmd's generated client reaches the backend too (which serves no wasm here).
+    let mut w =
+        cosmos_sdk_proto::cosmwasm::wasm::v1::query_client::QueryClient::new(channel.clone());
+    let err = w
+        .smart_contract_state(
+            cosmos_sdk_proto::cosmwasm::wasm::v1::QuerySmartContractStateRequest {
+                address: "deai1c".into(),
+                query_data: b"{}".to_vec(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unimplemented, "{err:?}");
 
     // The generated tonic client talks to the catch-all, which forwards to the backend.
     let mut q = compute::query_client::QueryClient::new(channel);
