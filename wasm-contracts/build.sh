@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 CONTRACTS=("$@")
-if [ ${#CONTRACTS[@]} -eq 0 ]; then CONTRACTS=(agent-marketplace model-marketplace); fi
+if [ ${#CONTRACTS[@]} -eq 0 ]; then CONTRACTS=(agent-marketplace model-marketplace reflect); fi
 
 for tool in /usr/bin/rustc /usr/bin/cargo wasm-ld-22; do
     command -v "$tool" >/dev/null || { echo "missing $tool: run ./setup-toolchain.sh" >&2; exit 1; }

@@ -105,3 +105,125 @@ fn training_lineage(state: &dyn StateRead, task: u64) -> Result<Value, TxError> 
         "lineage_head": hex::encode(&t.lineage_head),
     }}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deai_compute::ComputeWrite;
+    use deai_framework::MemStore;
+    use deai_inference::InferenceWrite;
+    use deai_proto::{compute::v1 as cpb, inference::v1 as ipb, training::v1 as tpb};
+    use deai_training::TrainingWrite;
+
+    fn ask(s: &MemStore, q: DeaiQuery) -> Value {
+        ChainQuerier.query(s, &q).unwrap().unwrap()
+    }
+
+    fn server(model_id: u64, who: u8, served: u64, missed: u64, faults: u64) -> ipb::Server {
+        ipb::Server {
+            server: Address::from_bytes(&[who; 20]).unwrap().to_bech32(),
+            model_id,
+            served,
+            missed,
+            faults,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_eval_score_counts_paid_answers_against_misses_and_faults() {
+        assert_eq!(eval_score_bps(&[]), 0);
+        assert_eq!(eval_score_bps(&[server(1, 1, 0, 0, 0)]), 0);
+        assert_eq!(eval_score_bps(&[server(1, 1, 9, 0, 0)]), 10_000);
+        // 9 + 6 paid of 9 + 6 + 1 + 4 outcomes: 15/20, floored in bps.
+        let two = [server(1, 1, 9, 1, 0), server(1, 2, 6, 0, 4)];
+        assert_eq!(eval_score_bps(&two), 7_500);
+        assert_eq!(eval_score_bps(&[server(1, 1, 2, 1, 0)]), 6_666);
+        assert_eq!(
+            eval_score_bps(&[server(1, 1, u64::MAX, u64::MAX, u64::MAX)]),
+            3_333
+        );
+    }
+
+    #[test]
+    fn answers_come_from_the_modules_state_in_the_contracts_shapes() {
+        let mut s = MemStore::new();
+        let owner = Address::from_bytes(&[7; 20]).unwrap();
+        assert_eq!(
+            ask(&s, DeaiQuery::InferenceModel { id: 3 }),
+            json!({"model": null})
+        );
+        s.put_model(&ipb::Model {
+            id: 3,
+            owner: owner.to_bech32(),
+            name: "digits".into(),
+            weights_sha256: vec![0xab; 32],
+            enabled: true,
+            ..Default::default()
+        })
+        .unwrap();
+        s.put_server(&server(3, 1, 3, 1, 0)).unwrap();
+        s.put_server(&server(4, 2, 0, 0, 9)).unwrap(); // another model's server
+        assert_eq!(
+            ask(&s, DeaiQuery::InferenceModel { id: 3 }),
+            json!({"model": {"id": 3, "owner": owner.to_bech32(), "name": "digits",
+                "eval_score_bps": 7_500, "active": true, "weights_sha256": "ab".repeat(32)}})
+        );
+
+        let q = DeaiQuery::ComputeProvider {
+            owner: owner.to_bech32(),
+        };
+        assert_eq!(ask(&s, q.clone()), json!({"provider": null}));
+        s.put_provider(
+            &owner,
+            &cpb::Provider {
+                owner: owner.to_bech32(),
+                host_uri: "http://127.0.0.1:1".into(),
+                stake: Some(cosmos_sdk_proto::cosmos::base::v1beta1::Coin {
+                    denom: "udeai".into(),
+                    amount: "500".into(),
+                }),
+                jailed: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            ask(&s, q),
+            json!({"provider": {"owner": owner.to_bech32(), "host_uri": "http://127.0.0.1:1",
+                "stake": {"denom": "udeai", "amount": "500"}, "jailed": true}})
+        );
+        let bad = ChainQuerier.query(&s, &DeaiQuery::ComputeProvider { owner: "x".into() });
+        assert!(bad.unwrap().is_err());
+
+        assert_eq!(
+            ask(&s, DeaiQuery::TrainingLineage { task: 2 }),
+            json!({"lineage": null})
+        );
+        let task = tpb::Task {
+            id: 2,
+            round: 3,
+            lineage_head: vec![0xcd; 32],
+            spec: None,
+            ..Default::default()
+        };
+        s.put_task(&task).unwrap();
+        let lineage = |s: &MemStore| ask(s, DeaiQuery::TrainingLineage { task: 2 });
+        assert_eq!(lineage(&s)["lineage"]["head_weights_sha256"], Value::Null);
+        for (round, hash) in [(1u64, vec![0x11; 32]), (2, vec![0x22; 32]), (3, vec![])] {
+            s.put_round(&tpb::Round {
+                task_id: 2,
+                round,
+                aggregate_hash: hash,
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        // Round 3 awaits its aggregate: the newest is round 2's.
+        assert_eq!(
+            lineage(&s),
+            json!({"lineage": {"task": 2, "rounds": 3, "head_weights_sha256": "22".repeat(32),
+                "lineage_head": "cd".repeat(32)}})
+        );
+    }
+}

@@ -52,6 +52,26 @@ impl<'a> Ctx<'a> {
         self.events.push(event);
     }
 
+    /// A nested context over this one's state (its writes so far included), on `gas`: a
+    /// CosmWasm sub-message, whose writes must be kept or dropped on their own. Reads and
+    /// writes are charged once, on `gas`; the child's writes and events come back from
+    /// [`Ctx::finish`] for [`Ctx::absorb`].
+    pub fn child<'b>(&'b self, gas: &'b GasMeter) -> Ctx<'b> {
+        Ctx {
+            state: Delta::new(&self.state),
+            gas,
+            config: self.config,
+            events: Vec::new(),
+            block: self.block,
+        }
+    }
+
+    /// Takes a finished child's writes and events in, charging nothing (the child did).
+    pub fn absorb(&mut self, writes: WriteSet, events: Vec<Event>) {
+        self.state.apply(writes);
+        self.events.extend(events);
+    }
+
     /// A read that charges no gas, for node-local work that one node does and another may
     /// not (filling the wasm vm's cache after a restart): charging it would make gas, and
     /// so results, differ between nodes.

@@ -105,4 +105,6 @@ mod tests_vm_prop;
 #[cfg(test)]
 mod tests_vm_querier;
 #[cfg(test)]
+mod tests_vm_reply;
+#[cfg(test)]
 mod tests_vm_response;

@@ -104,10 +104,12 @@ fn refused_responses_fail_cleanly() {
         code_of(handle(&mut c, &caller, deep, MAX_CALL_DEPTH - 1)),
         ("wasm", ERR_EXCEED_MAX_CALL_DEPTH)
     );
+    // A reply to a contract without a `reply` entry point is a vm error, and the send the
+    // sub-message made is undone with the rest (checked with `before` below).
     let reply = Response::<Empty>::new().add_submessage(SubMsg::reply_on_success(send.clone(), 1));
     assert_eq!(
         code_of(handle(&mut c, &caller, reply, 0)),
-        ("wasm", ERR_INVALID_MSG)
+        ("wasm", crate::ERR_VM_ERROR)
     );
     let burn = Response::<Empty>::new().add_message(BankMsg::Burn {
         amount: vm_coins(1, DENOM),

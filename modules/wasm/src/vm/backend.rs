@@ -22,9 +22,41 @@ pub(crate) trait Host: StateWrite {
     fn emit_event(&mut self, e: Event);
     /// A read charging no gas (`Ctx::get_unmetered`): code bytes for a cache fill.
     fn get_unmetered(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError>;
+    /// Runs `f` on a child context ([`Ctx::child`]) metered by `gas` (None: this host's
+    /// meter): a sub-message. Its writes and events are kept when `f` succeeds and dropped
+    /// when it fails; the child's events come back either way (for the reply).
+    fn in_child(
+        &mut self,
+        gas: Option<&GasMeter>,
+        f: &mut dyn FnMut(&mut dyn Host) -> Result<SubOut, TxError>,
+    ) -> (Result<SubOut, TxError>, Vec<Event>);
+}
+
+/// What a sub-message produced: its message response (type URL and encoded bytes).
+pub(crate) struct SubOut {
+    pub type_url: String,
+    pub value: Vec<u8>,
 }
 
 impl Host for Ctx<'_> {
+    fn in_child(
+        &mut self,
+        gas: Option<&GasMeter>,
+        f: &mut dyn FnMut(&mut dyn Host) -> Result<SubOut, TxError>,
+    ) -> (Result<SubOut, TxError>, Vec<Event>) {
+        let (result, writes, events) = {
+            let meter = gas.unwrap_or(self.gas());
+            let mut child = self.child(meter);
+            let result = f(&mut child);
+            let (writes, events) = child.finish();
+            (result, writes, events)
+        };
+        if result.is_ok() {
+            self.absorb(writes, events.clone());
+        }
+        (result, events)
+    }
+
     fn get_unmetered(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
         Ctx::get_unmetered(self, key)
     }

@@ -84,7 +84,7 @@ fn vm_coins(c: &Coins) -> Vec<cosmwasm_std::Coin> {
         .collect()
 }
 
-fn env(h: &dyn Host, tx: TxInfo, contract: &Address) -> Env {
+pub(crate) fn env(h: &dyn Host, tx: TxInfo, contract: &Address) -> Env {
     let b = h.block_info();
     Env {
         block: VmBlock {
@@ -156,10 +156,26 @@ impl WasmVm {
         depth: u32,
         f: impl FnOnce(&mut VmInstance) -> VmResult<T>,
     ) -> Result<T, TxError> {
+        self.run_call(h, code_id, contract, msg_len, depth, false, f)
+    }
+
+    /// [`WasmVm::run`]; `reply`: the call is a reply, whose setup cost is discounted as a
+    /// pinned code's (wasmd's `ReplyCosts`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run_call<T>(
+        &self,
+        h: &mut dyn Host,
+        code_id: u64,
+        contract: &Address,
+        msg_len: usize,
+        depth: u32,
+        reply: bool,
+        f: impl FnOnce(&mut VmInstance) -> VmResult<T>,
+    ) -> Result<T, TxError> {
         let (_, checksum) = code_checksum(h, code_id)?;
         let pinned = h.is_pinned(code_id)?;
         h.meter().consume(
-            gas::setup_contract_cost(pinned, msg_len),
+            gas::setup_contract_cost(pinned || reply, msg_len),
             "Loading CosmWasm module",
         )?;
         self.ensure_cached(&checksum, |k| h.get_unmetered(k))?;

@@ -14,6 +14,7 @@ mod msgs;
 mod querier;
 mod response;
 mod routes;
+mod submsg;
 
 use std::collections::HashSet;
 use std::path::PathBuf;

@@ -2,13 +2,15 @@
 //! `wasm` event and its events as `wasm-<type>`, each with `_contract_address` first (event
 //! gas as wasmd's `EventCosts`), then its messages in order: `BankMsg::Send` through bank from
 //! the contract, `WasmMsg::Execute` / `Instantiate` / `Instantiate2` as the contract, at most
-//! [`MAX_CALL_DEPTH`] deep. Replies (`reply_on` other than never), sub-message gas limits and
-//! every other message kind fail the tx with wasm code 10 (invalid CosmosMsg) for now.
+//! [`MAX_CALL_DEPTH`] deep, each a sub-message with its reply and gas limit (`submsg.rs`).
+//! Every other message kind fails the tx with wasm code 10 (invalid CosmosMsg).
 
-use cosmwasm_std::{Attribute, BankMsg, CosmosMsg, Empty, ReplyOn, Response, WasmMsg};
+use cosmos_sdk_proto::cosmwasm::wasm::v1 as pb;
+use cosmwasm_std::{Attribute, BankMsg, CosmosMsg, Empty, Response, WasmMsg};
 use deai_framework::{Address, Coin, Coins, Event, TxError};
+use prost::Name;
 
-use super::backend::Host;
+use super::backend::{Host, SubOut};
 use super::exec::{transfer, Instantiate, TxInfo, MAX_CALL_DEPTH};
 use super::WasmVm;
 use crate::gas::{attribute_costs, EVENT_ATTRIBUTE_DATA_FREE_TIER, PER_CUSTOM_EVENT_COST};
@@ -66,6 +68,14 @@ fn coins(c: &[cosmwasm_std::Coin]) -> Result<Coins, TxError> {
     Coins::new(list)
 }
 
+/// A message response as a sub-message result carries it.
+fn sub_out<M: prost::Message + Name>(m: M) -> SubOut {
+    SubOut {
+        type_url: M::type_url(),
+        value: m.encode_to_vec(),
+    }
+}
+
 impl WasmVm {
     /// Emits the response's events, runs its messages and returns its data.
     pub(crate) fn handle_response(
@@ -76,6 +86,21 @@ impl WasmVm {
         resp: Response<Empty>,
         depth: u32,
     ) -> Result<Vec<u8>, TxError> {
+        Ok(self
+            .handle_response_data(h, tx, contract, resp, depth)?
+            .unwrap_or_default())
+    }
+
+    /// [`WasmVm::handle_response`], telling "no data" apart: a reply's data replaces its
+    /// caller's only when the reply sets it.
+    pub(crate) fn handle_response_data(
+        &self,
+        h: &mut dyn Host,
+        tx: TxInfo,
+        contract: &Address,
+        resp: Response<Empty>,
+        depth: u32,
+    ) -> Result<Option<Vec<u8>>, TxError> {
         // Event gas (wasmd's EventCosts): the attributes, then each custom event.
         let (mut cost, mut free) = attribute_costs(
             resp.attributes
@@ -123,30 +148,31 @@ impl WasmVm {
                 "max call depth exceeded",
             ));
         }
+        let mut data = resp.data.map(|d| d.to_vec());
         for sub in &resp.messages {
-            if sub.reply_on != ReplyOn::Never {
-                return Err(invalid_msg("sub-message replies are not supported yet"));
+            if let Some(d) = self.sub_message(h, tx, contract, sub, depth)? {
+                data = Some(d);
             }
-            if sub.gas_limit.is_some() {
-                return Err(invalid_msg("sub-message gas limits are not supported yet"));
-            }
-            self.dispatch(h, tx, contract, &sub.msg, depth + 1)?;
         }
-        Ok(resp.data.map(|d| d.to_vec()).unwrap_or_default())
+        Ok(data)
     }
 
-    fn dispatch(
+    /// Runs one message as `contract`, returning its message response.
+    pub(crate) fn dispatch(
         &self,
         h: &mut dyn Host,
         tx: TxInfo,
         contract: &Address,
         msg: &CosmosMsg<Empty>,
         depth: u32,
-    ) -> Result<(), TxError> {
+    ) -> Result<SubOut, TxError> {
         match msg {
             CosmosMsg::Bank(BankMsg::Send { to_address, amount }) => {
                 let to = Address::from_bech32(to_address)?;
-                transfer(h, contract, &to, &coins(amount)?)
+                transfer(h, contract, &to, &coins(amount)?)?;
+                Ok(sub_out(
+                    cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSendResponse {},
+                ))
             }
             CosmosMsg::Wasm(WasmMsg::Execute {
                 contract_addr,
@@ -154,8 +180,9 @@ impl WasmVm {
                 funds,
             }) => {
                 let to = Address::from_bech32(contract_addr)?;
-                self.execute_in(h, tx, contract, &to, msg.as_slice(), &coins(funds)?, depth)
-                    .map(|_| ())
+                let data =
+                    self.execute_in(h, tx, contract, &to, msg.as_slice(), &coins(funds)?, depth)?;
+                Ok(sub_out(pb::MsgExecuteContractResponse { data }))
             }
             CosmosMsg::Wasm(WasmMsg::Instantiate {
                 admin,
@@ -173,7 +200,11 @@ impl WasmVm {
                     funds: coins(funds)?,
                     salt: None,
                 };
-                self.instantiate_in(h, tx, &m, depth).map(|_| ())
+                let (address, data) = self.instantiate_in(h, tx, &m, depth)?;
+                Ok(sub_out(pb::MsgInstantiateContractResponse {
+                    address: address.to_bech32(),
+                    data,
+                }))
             }
             CosmosMsg::Wasm(WasmMsg::Instantiate2 {
                 admin,
@@ -192,7 +223,11 @@ impl WasmVm {
                     funds: coins(funds)?,
                     salt: Some((salt.to_vec(), false)),
                 };
-                self.instantiate_in(h, tx, &m, depth).map(|_| ())
+                let (address, data) = self.instantiate_in(h, tx, &m, depth)?;
+                Ok(sub_out(pb::MsgInstantiateContract2Response {
+                    address: address.to_bech32(),
+                    data,
+                }))
             }
             other => Err(invalid_msg(format!("unsupported message {other:?}"))),
         }
