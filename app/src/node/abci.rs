@@ -88,6 +88,10 @@ impl App {
             chain_id,
             min_gas_price: &self.inner.settings.min_gas_price,
             sig_cache: &self.inner.sig_cache,
+            simulate_gas_limit: u64::try_from(self.chain_facts().max_block_gas)
+                .ok()
+                .filter(|&g| g > 0)
+                .unwrap_or(crate::tx::ante::SIMULATE_GAS_CAP),
         }
     }
 

@@ -75,10 +75,15 @@ fn compute_provider(state: &dyn StateRead, owner: &Address) -> Result<Value, TxE
         return Ok(json!({ "provider": null }));
     };
     let stake = p.stake.unwrap_or_default();
+    let amount = if stake.amount.is_empty() {
+        "0".to_string()
+    } else {
+        stake.amount
+    };
     Ok(json!({ "provider": {
         "owner": p.owner,
         "host_uri": p.host_uri,
-        "stake": { "denom": stake.denom, "amount": stake.amount },
+        "stake": { "denom": stake.denom, "amount": amount },
         "jailed": p.jailed,
     }}))
 }

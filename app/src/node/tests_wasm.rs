@@ -233,3 +233,49 @@ fn contracts_run_in_blocks_answer_queries_and_survive_a_lost_cache() {
         r[0].log
     );
 }
+
+#[test]
+fn a_simulation_is_capped_at_the_block_gas_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = key(1);
+    let addr = a.address().to_bech32();
+    let (storage, settings) = open(&dir.path().join("db"), &dir.path().join("wasm"));
+    let mut c = Chain::with_storage(storage, &[(&a, 100_000_000)], settings);
+    let store = to_any(&wpb::MsgStoreCode {
+        sender: addr.clone(),
+        wasm_byte_code: artifact("reflect"),
+        instantiate_permission: None,
+    });
+    let inst = to_any(&wpb::MsgInstantiateContract {
+        sender: addr.clone(),
+        admin: String::new(),
+        code_id: 1,
+        label: "reflect".into(),
+        msg: b"{}".to_vec(),
+        funds: vec![],
+    });
+    let r = c.block(vec![tx(&a, 0, store, 9_000_000)]);
+    assert_eq!(r[0].code, 0, "{}", r[0].log);
+    let r = c.block(vec![tx(&a, 1, inst, 1_000_000)]);
+    assert_eq!(r[0].code, 0, "{}", r[0].log);
+    let contract = attr(&r[0], "instantiate", "_contract_address");
+    // A million storage writes: far beyond the chain's 10M block gas.
+    let burn = to_any(&wpb::MsgExecuteContract {
+        sender: addr,
+        contract,
+        msg: br#"{"burn_gas":{"rounds":1000000}}"#.to_vec(),
+        funds: vec![],
+    });
+    let e = c
+        .app
+        .simulate(
+            &cosmos_sdk_proto::cosmos::tx::v1beta1::SimulateRequest {
+                tx_bytes: tx(&a, 2, burn, 1_000_000),
+                ..Default::default()
+            }
+            .encode_to_vec(),
+        )
+        .unwrap_err();
+    // Unmetered, it would have run to the end (about 3e9 gas): out of gas is the cap.
+    assert_eq!((e.codespace, e.code), ("sdk", 11), "{}", e.log);
+}

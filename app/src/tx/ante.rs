@@ -17,7 +17,14 @@ pub struct AnteEnv<'a> {
     /// The node's minimum gas price; enforced in CheckTx only, as in the SDK.
     pub min_gas_price: &'a GasPrice,
     pub sig_cache: &'a SigCache,
+    /// The most gas a simulation may use: the block's gas limit (a tx above it could never
+    /// be included), or `SIMULATE_GAS_CAP` when the chain sets none. Without a cap a
+    /// contract that loops would hold a query thread for hours.
+    pub simulate_gas_limit: u64,
 }
+
+/// The simulation gas cap of a chain without a block gas limit.
+pub const SIMULATE_GAS_CAP: u64 = 1_000_000_000;
 
 pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Result<(), TxError> {
     let params = ctx.auth_params()?;

@@ -84,7 +84,7 @@ pub fn run_decoded(
     block: &BlockInfo,
 ) -> TxOutcome {
     let gas = if mode == ExecMode::Simulate {
-        GasMeter::infinite()
+        GasMeter::new(env.simulate_gas_limit)
     } else {
         GasMeter::new(tx.gas_limit)
     };

@@ -196,6 +196,7 @@ fn tx_gas(router: &Router, state: &dyn StateRead, tx: &[u8]) -> u64 {
         chain_id: CHAIN_ID,
         min_gas_price: &price,
         sig_cache: &cache,
+        simulate_gas_limit: deaid::tx::ante::SIMULATE_GAS_CAP,
     };
     let out = run_tx(
         router,

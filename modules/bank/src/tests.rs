@@ -172,6 +172,7 @@ fn all_balances_query_paginates() {
         .query(
             "/cosmos.bank.v1beta1.Query/AllBalances",
             &s,
+            &Default::default(),
             &prost::Message::encode_to_vec(&req),
         )
         .unwrap();

@@ -69,6 +69,9 @@ impl<'p> Delta<'p> {
     }
 }
 
+/// Extra parent rows asked for per chunk, so that a few shadowed rows cost no extra read.
+const PARENT_CHUNK_SLACK: usize = 8;
+
 fn range_bounds<'a>(start: &'a [u8], end: Option<&'a [u8]>) -> (Bound<&'a [u8]>, Bound<&'a [u8]>) {
     (
         Bound::Included(start),
@@ -94,45 +97,63 @@ impl StateRead for Delta<'_> {
         if end.is_some_and(|e| e <= start) || limit == 0 {
             return Ok(Vec::new());
         }
-        let local: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = {
-            let it = self.writes.range::<[u8], _>(range_bounds(start, end));
-            if reverse {
-                it.rev().collect()
-            } else {
-                it.collect()
-            }
+        // A lazy merge of the overlay's writes with the parent's entries, read in chunks
+        // from a moving cursor: it touches only the writes before its last answer (and the
+        // parent rows they shadow), so a contract iterating one entry at a time over many
+        // pending writes does linear, not quadratic, work.
+        let mut local = self.writes.range::<[u8], _>(range_bounds(start, end));
+        let mut local: Box<dyn Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)>> = if reverse {
+            Box::new(local.by_ref().rev())
+        } else {
+            Box::new(local)
         };
-        // Each local key can shadow at most one parent entry, so this many parent entries
-        // always contain the first `limit` unshadowed ones.
-        let parent = self
-            .parent
-            .scan(start, end, reverse, limit.saturating_add(local.len()))?;
-
+        let mut local = local.by_ref().peekable();
         let before = |a: &[u8], b: &[u8]| if reverse { a > b } else { a < b };
-        let mut out = Vec::with_capacity(limit.min(parent.len() + local.len()));
-        let (mut i, mut j) = (0, 0);
-        while out.len() < limit && (i < parent.len() || j < local.len()) {
-            let take_local = match (parent.get(i), local.get(j)) {
-                (Some((pk, _)), Some((lk, _))) => {
-                    if pk.as_slice() == lk.as_slice() {
-                        i += 1; // shadowed by the overlay
-                        true
-                    } else {
-                        before(lk, pk)
+        let mut out: Vec<KvPair> = Vec::new();
+        // The parent's unread range: [lo, hi).
+        let mut lo = start.to_vec();
+        let mut hi = end.map(<[u8]>::to_vec);
+        loop {
+            let ask = (limit - out.len()).saturating_add(PARENT_CHUNK_SLACK);
+            let chunk = self.parent.scan(&lo, hi.as_deref(), reverse, ask)?;
+            let exhausted = chunk.len() < ask;
+            let last = chunk.last().map(|(k, _)| k.clone());
+            for (pk, pv) in chunk {
+                let mut shadowed = false;
+                while let Some((lk, lv)) = local.next_if(|(lk, _)| !before(&pk, lk)) {
+                    shadowed |= lk.as_slice() == pk.as_slice();
+                    if let Some(v) = lv {
+                        out.push((lk.clone(), v.clone()));
+                        if out.len() == limit {
+                            return Ok(out);
+                        }
                     }
                 }
-                (None, Some(_)) => true,
-                _ => false,
-            };
-            if take_local {
-                let (k, v) = local[j];
-                j += 1;
-                if let Some(v) = v {
-                    out.push((k.clone(), v.clone()));
+                if !shadowed {
+                    out.push((pk, pv));
+                    if out.len() == limit {
+                        return Ok(out);
+                    }
                 }
-            } else {
-                out.push(parent[i].clone());
-                i += 1;
+            }
+            match last {
+                Some(k) if !exhausted => {
+                    if reverse {
+                        hi = Some(k);
+                    } else {
+                        lo = k;
+                        lo.push(0); // the smallest key after k
+                    }
+                }
+                _ => break,
+            }
+        }
+        for (lk, lv) in local {
+            if let Some(v) = lv {
+                out.push((lk.clone(), v.clone()));
+                if out.len() == limit {
+                    break;
+                }
             }
         }
         Ok(out)
@@ -249,7 +270,49 @@ mod tests {
         assert_eq!(rev, vec![7, 4]);
     }
 
+    fn key() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(0u8..4, 0..3)
+    }
+
     proptest! {
+        // Two overlays over a store, with keys that are prefixes of one another (the cursor
+        // moves to `k ‖ 0`), scanned a page at a time like a contract's iterator: the same
+        // entries as a flat map.
+        #[test]
+        fn nested_overlay_scan_pages_match_flat(
+            base in proptest::collection::vec((key(), any::<u8>()), 0..20),
+            mid in proptest::collection::vec((key(), proptest::option::of(any::<u8>())), 0..20),
+            top in proptest::collection::vec((key(), proptest::option::of(any::<u8>())), 0..20),
+            start in key(), end in proptest::option::of(key()), page in 1usize..4, reverse: bool,
+        ) {
+            let mut flat = MemStore::new();
+            for (k, v) in &base { flat.put(k.clone(), vec![*v]).unwrap(); }
+            let store = flat.clone();
+            let mut m = Delta::new(&store);
+            let apply = |d: &mut Delta, ops: &[(Vec<u8>, Option<u8>)], flat: &mut MemStore| {
+                for (k, v) in ops {
+                    match v {
+                        Some(v) => { d.put(k.clone(), vec![*v]).unwrap(); flat.put(k.clone(), vec![*v]).unwrap(); }
+                        None => { d.delete(k.clone()).unwrap(); flat.delete(k.clone()).unwrap(); }
+                    }
+                }
+            };
+            apply(&mut m, &mid, &mut flat);
+            let mut t = Delta::new(&m);
+            apply(&mut t, &top, &mut flat);
+            let want = flat.scan(&start, end.as_deref(), reverse, usize::MAX).unwrap();
+            prop_assert_eq!(&t.scan(&start, end.as_deref(), reverse, usize::MAX).unwrap(), &want);
+            // Page by page, each page starting after the last key (as HostStorage's iterator).
+            let (mut got, mut lo, mut hi) = (Vec::new(), start.clone(), end.clone());
+            loop {
+                let p = t.scan(&lo, hi.as_deref(), reverse, page).unwrap();
+                let Some((k, _)) = p.last().cloned() else { break };
+                got.extend(p);
+                if reverse { hi = Some(k) } else { lo = k; lo.push(0); }
+            }
+            prop_assert_eq!(got, want);
+        }
+
         // A scan through nested overlays equals a scan of the same writes applied to a flat map.
         #[test]
         fn overlay_scan_matches_flat(

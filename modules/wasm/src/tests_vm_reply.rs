@@ -159,11 +159,14 @@ fn a_gas_limit_bounds_the_sub_message_and_the_parent_pays_it() {
     assert!(used > limit, "the parent paid the limit: {used}");
     assert_eq!(r.value("burn0"), Value::Null);
 
-    // Without a limit, running out of the tx's gas fails the tx whatever reply_on says.
-    let e = r
-        .reflect(400_000, vec![sub(10, burn, "always", None, "")])
-        .unwrap_err();
-    assert_eq!((e.codespace, e.code), ("sdk", 11), "{}", e.log);
+    // Without a limit, running out of the tx's gas fails the tx whatever reply_on says; so
+    // does a limit above what the tx has left (it is ignored, as in wasmd), however large.
+    for limit in [None, Some(u64::MAX), Some(399_999)] {
+        let e = r
+            .reflect(400_000, vec![sub(10, burn.clone(), "always", limit, "")])
+            .unwrap_err();
+        assert_eq!((e.codespace, e.code), ("sdk", 11), "{limit:?}: {}", e.log);
+    }
 }
 
 #[test]

@@ -178,7 +178,8 @@ impl WasmVm {
             gas::setup_contract_cost(pinned || reply, msg_len),
             "Loading CosmWasm module",
         )?;
-        self.ensure_cached(&checksum, |k| h.get_unmetered(k))?;
+        let simulate = h.block_info().simulate;
+        self.ensure_cached(&checksum, simulate, |k| h.get_unmetered(k))?;
         let cache = self.cache()?;
         let remaining = h.meter().limit().saturating_sub(h.meter().consumed());
         let fault: Fault = Rc::new(RefCell::new(None));
@@ -201,11 +202,19 @@ impl WasmVm {
             let options = InstanceOptions {
                 gas_limit: gas::to_vm_gas(remaining),
             };
-            // A code that was checked and compiled at store can still fail to instantiate
-            // (its memory, its imports): the tx fails (wasm 29), the node goes on.
+            // Loading the module is node-local (its cache files): a failure there is this
+            // node's, never the tx's, or this node would record a result the others do not.
+            // Instantiating it can fail for the code's own reasons: the tx fails (wasm 29).
             let mut instance = cache
                 .get_instance(&cosmwasm_std::Checksum::from(checksum), backend, options)
-                .map_err(vm_err)?;
+                .map_err(|e| match e {
+                    VmError::CacheErr { .. }
+                    | VmError::IntegrityErr { .. }
+                    | VmError::CompileErr { .. } => {
+                        sdk::internal(format!("wasm vm: loading a cached module: {e}"))
+                    }
+                    e => vm_err(e),
+                })?;
             let result = f(&mut instance);
             let report = instance.create_gas_report();
             (result, report.remaining, report.used_internally)

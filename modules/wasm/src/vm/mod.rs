@@ -117,9 +117,13 @@ impl WasmVm {
     /// Saves the code into the cache if this process has not seen it there. `code_bytes`
     /// reads the code from state without gas: whether a node must fill its cache is its own
     /// affair, so it must not change the tx's gas.
+    ///
+    /// A simulation (`simulate`) saves nothing: a code it has not seen compiled (one the
+    /// simulated tx itself stores) cannot run in it, as in wasmd.
     pub(crate) fn ensure_cached(
         &self,
         checksum: &[u8; 32],
+        simulate: bool,
         code_bytes: impl FnOnce(&[u8]) -> Result<Option<Vec<u8>>, TxError>,
     ) -> Result<(), TxError> {
         if self.is_marked(checksum) {
@@ -128,6 +132,14 @@ impl WasmVm {
         let cache = self.cache()?;
         let cs = Checksum::from(*checksum);
         if cache.load_wasm(&cs).is_err() {
+            if simulate {
+                return Err(TxError::new(
+                    crate::MODULE_NAME,
+                    crate::ERR_VM_ERROR,
+                    "a code stored in the same simulated tx cannot run in it: simulate its \
+                     store and its use separately",
+                ));
+            }
             let wasm = code_bytes(&state_key::code_bytes(checksum))?
                 .ok_or_else(|| sdk::internal("wasm code bytes missing from state"))?;
             cache
@@ -174,7 +186,7 @@ impl WasmVm {
                 let info: cosmos_sdk_proto::cosmwasm::wasm::v1::CodeInfo =
                     crate::keeper::decode(v)?;
                 let checksum = checksum_of(&info.code_hash)?;
-                self.ensure_cached(&checksum, |k| state.get(k))?;
+                self.ensure_cached(&checksum, false, |k| state.get(k))?;
                 let id = state_key::trailing_id(k)
                     .ok_or_else(|| sdk::internal("corrupt wasm code key"))?;
                 if state.is_pinned(id)? {
@@ -203,7 +215,7 @@ impl WasmVm {
         for &id in ids {
             let info = ctx.get_code_info(id)?.ok_or(WasmError::NoSuchCode(id))?;
             let checksum = checksum_of(&info.code_hash)?;
-            self.ensure_cached(&checksum, |k| ctx.get_unmetered(k))?;
+            self.ensure_cached(&checksum, ctx.block.simulate, |k| ctx.get_unmetered(k))?;
             if pin {
                 self.pin(&checksum)?;
             } else {

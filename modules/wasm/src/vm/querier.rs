@@ -134,7 +134,13 @@ impl HostQuerier {
                     Err(e) if e.codespace == sdk::CODESPACE && e.code == sdk::OUT_OF_GAS => {
                         return Err(e)
                     }
-                    Err(e) => SystemResult::Ok(ContractResult::Err(e.log)),
+                    // Redacted as wasmd's `redactError`: the log (the callee's message, vm
+                    // trap text) may differ between software versions, and the caller can
+                    // store or branch on what it gets.
+                    Err(e) => SystemResult::Ok(ContractResult::Err(format!(
+                        "codespace: {}, code: {}",
+                        e.codespace, e.code
+                    ))),
                 }
             }
             QueryRequest::Wasm(WasmQuery::Raw { contract_addr, key }) => {

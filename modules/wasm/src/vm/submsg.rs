@@ -5,10 +5,11 @@
 //! - A failure with `reply_on` never / success fails the whole call; with error / always the
 //!   sub-message's writes are dropped and the reply gets `codespace: C, code: N` (wasmd's
 //!   redacted error: deterministic, no log text).
-//! - Running out of gas on the shared meter, and any internal error (a storage fault), fail
-//!   the whole call whatever `reply_on` says: they are not the sub-message's to catch. Out of
-//!   gas on a sub-message's own limit is an ordinary error (sdk 11): the parent pays the
-//!   whole limit, as wasmd.
+//! - Running out of the tx's gas, and any internal error (a storage fault), fail the whole
+//!   call whatever `reply_on` says: they are not the sub-message's to catch. Out of gas on a
+//!   sub-message's own limit is an ordinary error (sdk 11): the parent pays the whole limit,
+//!   as wasmd. A limit at or above the gas left is ignored (wasmd's rule), so a sub-message
+//!   never gets more gas than its tx.
 //! - A reply runs at one level deeper than its caller, so a chain of replies that each send
 //!   another sub-message is bounded by `MAX_CALL_DEPTH` (wasmd bounds it by gas only; here
 //!   the bound also bounds the node's stack).
@@ -58,7 +59,10 @@ impl WasmVm {
         sub: &SubMsg<Empty>,
         depth: u32,
     ) -> Result<Option<Vec<u8>>, TxError> {
-        let limited = sub.gas_limit.map(GasMeter::new);
+        // As wasmd: a limit at or above what is left is no limit (the shared meter bounds
+        // the call), so a sub-message can never get more gas than its tx has.
+        let remaining = h.meter().limit().saturating_sub(h.meter().consumed());
+        let limited = sub.gas_limit.filter(|&l| l < remaining).map(GasMeter::new);
         let before = h.meter().consumed();
         let (result, events) = h.in_child(limited.as_ref(), &mut |c| {
             self.dispatch(c, tx, contract, &sub.msg, depth + 1)
@@ -72,7 +76,14 @@ impl WasmVm {
             None => h.meter().consumed().saturating_sub(before),
         };
         let result = match result {
-            Err(e) if e.is_internal() || (limited.is_none() && is_out_of_gas(&e)) => return Err(e),
+            // The tx's own gas gone (not a sub-message's limit, which may have been hit deeper
+            // down and reported as an error) or a node fault: not the contract's to catch.
+            Err(e)
+                if e.is_internal()
+                    || (is_out_of_gas(&e) && h.meter().consumed() >= h.meter().limit()) =>
+            {
+                return Err(e)
+            }
             r => r,
         };
         let result = match (result, &sub.reply_on) {
