@@ -27,8 +27,8 @@ use deai_framework::{sdk, Ctx, StateRead, TxError};
 
 pub use backend::{DeaiApi, HostStorage};
 pub use exec::{Instantiate, TxInfo, MAX_CALL_DEPTH};
-pub use routes::{register as register_routes, SMART_QUERY_GAS_LIMIT};
 pub use querier::{DeaiQuerier, DeaiQuery, HostQuerier, UnsupportedDeaiQuerier, MAX_QUERY_DEPTH};
+pub use routes::{register as register_routes, SMART_QUERY_GAS_LIMIT};
 
 use crate::error::WasmError;
 use crate::keeper::WasmRead;
