@@ -1,0 +1,152 @@
+//! The exchange-rate arithmetic of tokens and delegator shares.
+//!
+//! Shares are the SDK's `LegacyDec`: 18 decimal places. deai stores them as the framework's
+//! [`Dec`] (an unsigned count of 10^-18 units in a u128: the same precision; shares are never
+//! negative, and 2^128 units is 3.4e20 whole shares, beyond any supply of udeai deai mints).
+//! Tokens are u128 base units.
+//!
+//! Every product goes through a 256-bit intermediate ([`mul_div`]), so `shares × tokens` never
+//! overflows, and every quotient is rounded in the pool's favour:
+//! - shares issued for a delegation: floor (the delegator gets at most what they paid for);
+//! - tokens paid for removed shares: floor (never more than the shares are worth);
+//! - shares taken for an undelegation of a token amount: ceiling, capped at the delegation
+//!   (the delegator gives up at least what the tokens are worth).
+//!
+//! The SDK rounds some of these at the 18th decimal (`Quo` rounds half up) before truncating to
+//! an integer; deai floors in one step, which can differ from the SDK by at most one base unit
+//! and only ever in the pool's favour.
+
+pub use deai_framework::dec::{Dec, DEC_SCALE};
+use deai_framework::{sdk, TxError};
+
+/// (hi, lo) of a × b.
+fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    let mask = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & mask);
+    let (b1, b0) = (b >> 64, b & mask);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
+    let lo = (p00 & mask) | ((mid & mask) << 64);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (hi, lo)
+}
+
+/// floor(a × b / c) and whether a remainder was left, or None when c is 0 or the quotient
+/// does not fit 128 bits. Bitwise long division of the 256-bit product.
+fn mul_div_rem(a: u128, b: u128, c: u128) -> Option<(u128, bool)> {
+    if c == 0 {
+        return None;
+    }
+    let (hi, lo) = mul_wide(a, b);
+    if hi >= c {
+        return None; // the quotient needs more than 128 bits
+    }
+    let mut rem = hi;
+    let mut q: u128 = 0;
+    for i in (0..128).rev() {
+        let carry = rem >> 127;
+        rem = (rem << 1) | ((lo >> i) & 1);
+        q <<= 1;
+        if carry == 1 || rem >= c {
+            rem = rem.wrapping_sub(c);
+            q |= 1;
+        }
+    }
+    Some((q, rem != 0))
+}
+
+/// floor(a × b / c); an overflow or a zero divisor is an internal error (the callers rule both
+/// out from state invariants).
+pub fn mul_div_floor(a: u128, b: u128, c: u128) -> Result<u128, TxError> {
+    mul_div_rem(a, b, c)
+        .map(|(q, _)| q)
+        .ok_or_else(|| sdk::overflow("exchange-rate arithmetic overflows"))
+}
+
+/// ceil(a × b / c).
+pub fn mul_div_ceil(a: u128, b: u128, c: u128) -> Result<u128, TxError> {
+    let (q, rem) =
+        mul_div_rem(a, b, c).ok_or_else(|| sdk::overflow("exchange-rate arithmetic overflows"))?;
+    if rem {
+        q.checked_add(1)
+            .ok_or_else(|| sdk::overflow("exchange-rate arithmetic overflows"))
+    } else {
+        Ok(q)
+    }
+}
+
+/// `tokens` as shares at the initial rate of 1 share per token.
+pub fn tokens_as_shares(tokens: u128) -> Result<Dec, TxError> {
+    tokens
+        .checked_mul(DEC_SCALE)
+        .map(Dec::from_units)
+        .ok_or_else(|| sdk::overflow("share amount overflows"))
+}
+
+/// Shares issued for `amount` tokens delegated to a validator holding `tokens` tokens and
+/// `shares` delegator shares (floor). The first delegation (no shares) is 1:1.
+pub fn shares_for_delegation(tokens: u128, shares: Dec, amount: u128) -> Result<Dec, TxError> {
+    if shares == Dec::ZERO {
+        return tokens_as_shares(amount);
+    }
+    Ok(Dec::from_units(mul_div_floor(
+        shares.units(),
+        amount,
+        tokens,
+    )?))
+}
+
+/// Shares that an undelegation of `amount` tokens removes (ceiling).
+pub fn shares_for_unbond(tokens: u128, shares: Dec, amount: u128) -> Result<Dec, TxError> {
+    Ok(Dec::from_units(mul_div_ceil(
+        shares.units(),
+        amount,
+        tokens,
+    )?))
+}
+
+/// Tokens worth `remove` of a validator's `shares` (floor; all tokens for all shares).
+pub fn tokens_for_shares(tokens: u128, shares: Dec, remove: Dec) -> Result<u128, TxError> {
+    if remove == shares {
+        return Ok(tokens);
+    }
+    mul_div_floor(remove.units(), tokens, shares.units())
+}
+
+/// Parses a LegacyDec string as the SDK writes it (`"1.000000000000000000"`); a leading `-`
+/// is reported separately so callers can give the SDK's "negative" error.
+pub fn parse_dec(s: &str) -> Result<Dec, String> {
+    Dec::parse(s.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_mul_div_matches_small_cases_and_big_ones() {
+        assert_eq!(mul_div_floor(7, 3, 2).unwrap(), 10);
+        assert_eq!(mul_div_ceil(7, 3, 2).unwrap(), 11);
+        assert_eq!(mul_div_ceil(6, 3, 2).unwrap(), 9);
+        assert_eq!(
+            mul_div_floor(u128::MAX, u128::MAX, u128::MAX).unwrap(),
+            u128::MAX
+        );
+        assert_eq!(
+            mul_div_floor(u128::MAX, 1 << 100, 1 << 101).unwrap(),
+            u128::MAX >> 1
+        );
+        assert!(mul_div_floor(u128::MAX, 2, 1).is_err());
+        assert!(mul_div_floor(1, 1, 0).is_err());
+        let a = 123_456_789_012_345_678_901_234_567u128;
+        let b = 987_654_321_098_765_432u128;
+        let c = 555_555_555_555_555_555_555u128;
+        // Check against a split computation: a*b/c with a = a1*c + a0.
+        let (a1, a0) = (a / c, a % c);
+        let want = a1 * b + (a0 * (b % c) + a0 * (b / c) * c) / c;
+        assert_eq!(mul_div_floor(a, b, c).unwrap(), want);
+    }
+}
