@@ -241,7 +241,7 @@ pub fn apply_status_transitions(
 
 /// Clamps a set of power changes so that the total moves by less than a third of `last_total`.
 ///
-/// `changes` are (operator, last power, target power), in ascending operator order. The
+/// `changes` are (operator, last power, target power), in the order to serve them. The
 /// budget is the largest `b` with `3·b < last_total` (at least 1, so that a set with a total
 /// under 4 can still move, one unit a block), or unlimited when nothing is bonded yet (the
 /// first set). Changes are taken in order, each moved toward its target by as much as the
@@ -282,11 +282,18 @@ pub fn validator_updates(
     ctx: &mut Ctx,
     target: &BTreeMap<Address, (i64, pb::Validator)>,
 ) -> Result<Vec<ValidatorUpdate>, TxError> {
-    let last: BTreeMap<Address, i64> = ctx.last_powers(MAX_SET_SCAN)?.into_iter().collect();
+    let last_list = ctx.last_powers(MAX_SET_SCAN + 1)?;
+    if last_list.len() > MAX_SET_SCAN {
+        // Never silently diff against part of CometBFT's set: halt loudly instead.
+        return Err(sdk::internal(format!(
+            "more than {MAX_SET_SCAN} validators hold CometBFT power"
+        )));
+    }
+    let last: BTreeMap<Address, i64> = last_list.into_iter().collect();
     let mut ops: Vec<&Address> = last.keys().chain(target.keys()).collect();
     ops.sort();
     ops.dedup();
-    let changes: Vec<(Address, i64, i64)> = ops
+    let mut changes: Vec<(Address, i64, i64)> = ops
         .into_iter()
         .map(|op| {
             let l = last.get(op).copied().unwrap_or(0);
@@ -294,6 +301,9 @@ pub fn validator_updates(
             (op.clone(), l, t)
         })
         .collect();
+    // Validators leaving the set first (so that a churning set does not pile up validators
+    // with a lingering power), then the rest; each group in operator order (stable sort).
+    changes.sort_by_key(|(_, _, t)| *t != 0);
     let last_total = ctx.last_total_power()?;
     let mut total = last_total as i128;
     let mut updates = Vec::new();
@@ -305,6 +315,10 @@ pub fn validator_updates(
         total += power as i128 - last.get(&op).copied().unwrap_or(0) as i128;
         ctx.set_last_power(&op, power)?;
         updates.push((consensus_key(&v)?, power));
+        // A validator kept only because CometBFT still counted it goes once it does not.
+        if power == 0 && v.status == UNBONDED && shares(&v)? == Dec::ZERO {
+            ctx.remove_validator(&v)?;
+        }
     }
     ctx.set_last_total_power(i64::try_from(total.max(0)).unwrap_or(i64::MAX))?;
     let stored = pb::ValidatorUpdates {
@@ -344,7 +358,7 @@ pub fn track_historical_info(
     }
     let mut valset: Vec<(i64, pb::Validator)> = target.values().cloned().collect();
     // The SDK's order: power descending, then operator ascending (BTreeMap gave the latter).
-    valset.sort_by(|a, b| b.0.cmp(&a.0));
+    valset.sort_by_key(|v| std::cmp::Reverse(v.0));
     let info = pb::HistoricalInfo {
         header: Some(tendermint_proto::types::Header {
             chain_id: ctx.block.chain_id.clone(),

@@ -260,7 +260,7 @@ pub fn parse_time(s: &str) -> Result<i64, TxError> {
         num(14..16)?,
         num(17..19)?,
     );
-    let tail = &s[19..];
+    let tail = s.get(19..).ok_or_else(bad)?;
     let frac_ok = match tail.strip_suffix('Z') {
         Some("") => true,
         Some(f) => f.len() > 1 && f.starts_with('.') && f[1..].bytes().all(|c| c == b'0'),
@@ -760,5 +760,7 @@ mod tests {
         assert_eq!(parse_time("0001-01-01T00:00:00Z").unwrap(), -62_135_596_800);
         assert!(parse_time("2023-11-14T22:13:20.5Z").is_err());
         assert!(parse_time("2023-11-14 22:13:20Z").is_err());
+        assert!(parse_time("2023-11-14T22:13:2éZ").is_err());
+        assert!(parse_time("2023-11-14T22:13:20éZ").is_err());
     }
 }

@@ -85,7 +85,7 @@ fn rate(s: &str, negative: StakingError) -> Result<Dec, TxError> {
     if s.trim_start().starts_with('-') {
         return Err(negative.into());
     }
-    math::parse_dec(s).map_err(|e| sdk::invalid_request(e).into())
+    math::parse_dec(s).map_err(sdk::invalid_request)
 }
 
 /// The SDK's `CommissionRates.Validate`.
@@ -284,12 +284,21 @@ impl TryFrom<pb::MsgEditValidator> for EditValidator {
         let description = m
             .description
             .ok_or_else(|| sdk::invalid_request("empty description"))?;
+        if description == pb::Description::default() {
+            return Err(sdk::invalid_request("empty description"));
+        }
+        // The SDK's ValidateBasic: a rate outside [0, 1] is an invalid request.
         let rate = if m.commission_rate.is_empty() {
             None
         } else {
-            let r = rate(&m.commission_rate, StakingError::CommissionNegative)?;
+            let bad =
+                || sdk::invalid_request("commission rate must be between 0 and 1 (inclusive)");
+            if m.commission_rate.trim_start().starts_with('-') {
+                return Err(bad());
+            }
+            let r = math::parse_dec(&m.commission_rate).map_err(sdk::invalid_request)?;
             if r > Dec::ONE {
-                return Err(StakingError::CommissionHuge.into());
+                return Err(bad());
             }
             Some(r)
         };

@@ -324,7 +324,17 @@ fn edit_validator_checks_rate_changes_and_min_self_delegation() {
     );
     assert_eq!(
         code(exec_in(&mut s, &later, edit(1, "-0.1", ""))),
-        st(ERR_COMMISSION_NEGATIVE)
+        sd(sdk::INVALID_REQUEST)
+    );
+    assert_eq!(
+        code(exec_in(&mut s, &later, edit(1, "1.5", ""))),
+        sd(sdk::INVALID_REQUEST)
+    );
+    let mut empty = edit(1, "", "");
+    empty.description = Some(Default::default());
+    assert_eq!(
+        code(exec_in(&mut s, &later, empty)),
+        sd(sdk::INVALID_REQUEST)
     );
     assert_eq!(
         code(exec_in(&mut s, &later, edit(1, "", "1"))),
@@ -650,9 +660,10 @@ fn the_set_is_the_top_max_validators_with_ties_by_operator_bytes() {
     assert_eq!(ups, vec![(vec![12; 32], 10), (vec![13; 32], 10)]);
     exec(&mut s, delegate_msg(5, 1, 5 * M)).unwrap();
     // Now all three tie at 10: the two smallest operators (1, 2) win; 3 leaves. The change
-    // (+10 for 1, -10 for 3) is within budget? last total 20 → budget 6: clamped.
+    // (+10 for 1, -10 for 3) is over the budget of a last total of 20 (6, as 3·6 < 20), so it
+    // is clamped, the leaving validator served first.
     let ups = end_block(&mut s, 11, T0 + 1);
-    assert_eq!(ups, vec![(vec![11; 32], 6)]);
+    assert_eq!(ups, vec![(vec![13; 32], 4)]);
     assert_eq!(
         s.validator(&addr(3)).unwrap().unwrap().status,
         pb::BondStatus::Unbonding as i32
@@ -664,7 +675,7 @@ fn the_set_is_the_top_max_validators_with_ties_by_operator_bytes() {
     assert_eq!(pools(&s), (20 * M, 10 * M));
     // The clamp spreads the rest over the next blocks, each under a third of the last total.
     let mut last: std::collections::BTreeMap<Vec<u8>, i64> =
-        [(vec![11; 32], 6), (vec![12; 32], 10), (vec![13; 32], 10)].into();
+        [(vec![12; 32], 10), (vec![13; 32], 4)].into();
     for h in 12..20 {
         let total: i64 = last.values().sum();
         let ups = end_block(&mut s, h, T0 + h as i64);
