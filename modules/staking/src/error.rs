@@ -39,6 +39,9 @@ pub const ERR_NO_HISTORICAL_INFO: u32 = 38;
 pub const ERR_EMPTY_VALIDATOR_PUBKEY: u32 = 39;
 pub const ERR_COMMISSION_LT_MIN_RATE: u32 = 40;
 pub const ERR_UNBONDING_NOT_FOUND: u32 = 41;
+/// The SDK's `sdkerrors.ErrNotFound` (codespace `sdk`): MsgCancelUnbondingDelegation's answer
+/// to a creation height without an entry.
+pub const SDK_NOT_FOUND: u32 = 38;
 // deai's own.
 pub const ERR_INVALID_PARAMS: u32 = 100;
 pub const ERR_INVALID_GENESIS: u32 = 101;

@@ -336,6 +336,15 @@ impl Message for EditValidator {
     }
     fn execute(&self, ctx: &mut Ctx) -> Result<Any, TxError> {
         let p = ctx.staking_params()?;
+        if let Some(r) = self.rate {
+            // The SDK's msg server: an invalid request, before the validator is looked up.
+            if r < p.min_commission_rate {
+                return Err(sdk::invalid_request(format!(
+                    "commission rate cannot be less than the min commission rate {}",
+                    p.min_commission_rate
+                )));
+            }
+        }
         let mut v = ctx.must_validator(&self.operator)?;
         let old = v.description.clone().unwrap_or_default();
         let d = &self.description;
@@ -360,14 +369,9 @@ impl Message for EditValidator {
             if new_rate > max_rate {
                 return Err(StakingError::CommissionGtMaxRate.into());
             }
-            let diff = new_rate.units().abs_diff(old_rate.units());
-            if diff > max_change.units() {
+            // As the SDK's ValidateNewRate: only an increase is bounded by max_change_rate.
+            if new_rate.units().saturating_sub(old_rate.units()) > max_change.units() {
                 return Err(StakingError::CommissionGtMaxChangeRate.into());
-            }
-            if new_rate < p.min_commission_rate {
-                return Err(
-                    StakingError::CommissionLtMinRate(p.min_commission_rate.to_string()).into(),
-                );
             }
             rates.rate = new_rate.to_string();
             commission.commission_rates = Some(rates);
@@ -737,6 +741,9 @@ impl Message for CancelUnbondingDelegation {
         let p = ctx.staking_params()?;
         check_denom(&self.amount, &p)?;
         let mut v = ctx.must_validator(&self.validator)?;
+        if tokens(&v)? == 0 && crate::keeper::shares(&v)? != Dec::ZERO {
+            return Err(StakingError::DelegatorShareExRateInvalid.into());
+        }
         if v.jailed {
             return Err(StakingError::ValidatorJailed(v.operator_address.clone()).into());
         }
@@ -747,13 +754,17 @@ impl Message for CancelUnbondingDelegation {
             .entries
             .iter()
             .position(|e| e.creation_height == self.creation_height)
-            .ok_or(StakingError::UnbondingNotFound(self.creation_height))?;
+            .ok_or_else(|| {
+                TxError::new(
+                    sdk::CODESPACE,
+                    crate::error::SDK_NOT_FOUND,
+                    format!(
+                        "unbonding delegation entry is not found at block height {}",
+                        self.creation_height
+                    ),
+                )
+            })?;
         let entry = &u.entries[i];
-        if entry.completion_time.as_ref().map_or(0, |t| t.seconds) <= now(ctx) {
-            return Err(sdk::invalid_request(
-                "unbonding delegation is already processed",
-            ));
-        }
         let parse = |s: &str| {
             deai_framework::coins::parse_amount(s)
                 .map_err(|_| sdk::internal("corrupt unbonding entry"))
@@ -763,6 +774,12 @@ impl Message for CancelUnbondingDelegation {
         if self.amount.amount > balance {
             return Err(sdk::invalid_request(
                 "amount is greater than the unbonding delegation entry balance",
+            ));
+        }
+        // As the SDK: an entry that matured before this block is gone (end_block pays it).
+        if entry.completion_time.as_ref().map_or(0, |t| t.seconds) < now(ctx) {
+            return Err(sdk::invalid_request(
+                "unbonding delegation is already processed",
             ));
         }
         let mut events = Vec::new();

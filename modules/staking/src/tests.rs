@@ -283,6 +283,12 @@ fn a_commission_below_the_min_rate_is_refused() {
     m.commission = Some(rates("0.01", "0.2", "0.01"));
     assert_eq!(code(exec(&mut s, m)), st(ERR_COMMISSION_LT_MIN_RATE));
     exec(&mut s, create_msg(1, 11, 10 * M)).unwrap();
+    // Editing below the minimum is the SDK's invalid request.
+    assert_eq!(
+        code(exec_in(&mut s, &blk(20, T0 + DAY), edit(1, "0.04", ""))),
+        sd(sdk::INVALID_REQUEST)
+    );
+    exec_in(&mut s, &blk(20, T0 + DAY), edit(1, "0.05", "")).unwrap();
 }
 
 fn edit(op: u8, rate: &str, min: &str) -> pb::MsgEditValidator {
@@ -366,9 +372,15 @@ fn edit_validator_checks_rate_changes_and_min_self_delegation() {
         "0.110000000000000000"
     );
     assert_eq!(v.min_self_delegation, "5");
+    // A decrease is not bounded by max_change_rate (the SDK bounds increases only).
+    exec_in(&mut s, &blk(30, T0 + 2 * DAY), edit(1, "0", "")).unwrap();
     // And not again the same day.
     assert_eq!(
-        code(exec_in(&mut s, &blk(21, T0 + DAY + 10), edit(1, "0.1", ""))),
+        code(exec_in(
+            &mut s,
+            &blk(31, T0 + 2 * DAY + 10),
+            edit(1, "0.01", "")
+        )),
         st(ERR_COMMISSION_UPDATE_TIME)
     );
 }
@@ -557,7 +569,7 @@ fn cancel_unbonding_rejections_and_return_to_the_validator() {
     );
     assert_eq!(
         code(exec(&mut s, cancel_msg(2, 1, 10, 11))),
-        st(ERR_UNBONDING_NOT_FOUND)
+        sd(crate::error::SDK_NOT_FOUND)
     );
     assert_eq!(
         code(exec(&mut s, cancel_msg(2, 1, 401, 12))),
