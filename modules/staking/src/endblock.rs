@@ -387,6 +387,21 @@ pub fn end_blocker(ctx: &mut Ctx) -> Result<Vec<ValidatorUpdate>, TxError> {
     Ok(updates)
 }
 
+/// The validator set CometBFT must start with (`InitChain`'s `validators`): the last powers
+/// of an imported genesis, in operator order. For a fresh genesis (no last powers) the app runs
+/// [`end_blocker`] at genesis instead, as the SDK's InitGenesis applies the set.
+pub fn genesis_validator_updates(s: &dyn StateRead) -> Result<Vec<ValidatorUpdate>, TxError> {
+    let mut out = Vec::new();
+    for (op, power) in s.last_powers(MAX_SET_SCAN + 1)? {
+        let v = s.must_validator(&op)?;
+        out.push((consensus_key(&v)?, power));
+    }
+    if out.len() > MAX_SET_SCAN {
+        return Err(sdk::internal("too many validators in the genesis set"));
+    }
+    Ok(out)
+}
+
 /// The bonded validators' operators (for queries and tests).
 pub fn bonded_validators(s: &dyn StateRead) -> Result<Vec<pb::Validator>, TxError> {
     let prefix = state_key::status_prefix(BONDED);

@@ -29,6 +29,7 @@ pub const ERR_INSUFFICIENT_SHARES: u32 = 22;
 pub const ERR_NOT_ENOUGH_DELEGATION_SHARES: u32 = 24;
 pub const ERR_NO_UNBONDING_DELEGATION: u32 = 26;
 pub const ERR_MAX_UNBONDING_DELEGATION_ENTRIES: u32 = 27;
+pub const ERR_NO_REDELEGATION: u32 = 28;
 pub const ERR_SELF_REDELEGATION: u32 = 29;
 pub const ERR_TINY_REDELEGATION_AMOUNT: u32 = 30;
 pub const ERR_BAD_REDELEGATION_DST: u32 = 31;
@@ -91,6 +92,8 @@ pub enum StakingError {
     NoUnbondingDelegation,
     #[error("too many unbonding delegation entries for (delegator, validator) tuple")]
     MaxUnbondingDelegationEntries,
+    #[error("no redelegation found")]
+    NoRedelegation,
     #[error("cannot redelegate to the same validator")]
     SelfRedelegation,
     #[error("too few tokens to redelegate (truncates to zero tokens)")]
@@ -144,6 +147,7 @@ impl StakingError {
             NotEnoughDelegationShares => ERR_NOT_ENOUGH_DELEGATION_SHARES,
             NoUnbondingDelegation => ERR_NO_UNBONDING_DELEGATION,
             MaxUnbondingDelegationEntries => ERR_MAX_UNBONDING_DELEGATION_ENTRIES,
+            NoRedelegation => ERR_NO_REDELEGATION,
             SelfRedelegation => ERR_SELF_REDELEGATION,
             TinyRedelegationAmount => ERR_TINY_REDELEGATION_AMOUNT,
             BadRedelegationDst => ERR_BAD_REDELEGATION_DST,

@@ -25,8 +25,8 @@
 //!   HistoricalInfo for the last `historical_entries` heights.
 //! - **Queries** at the SDK's paths: Validators (by status, paginated), Validator,
 //!   ValidatorDelegations, ValidatorUnbondingDelegations, Delegation, DelegatorDelegations,
-//!   UnbondingDelegation, DelegatorUnbondingDelegations, Redelegations (by delegator), Pool,
-//!   Params and HistoricalInfo.
+//!   UnbondingDelegation, DelegatorUnbondingDelegations, Redelegations (by delegator),
+//!   DelegatorValidators, DelegatorValidator, Pool, Params and HistoricalInfo.
 //! - **Genesis** in the SDK's JSON shape (see [`genesis`]); export → import → export is exact.
 //!
 //! # What is left (issue 15)
@@ -41,7 +41,7 @@
 //! - Distribution hooks (before/after delegation modified, validator created/removed) for F1
 //!   rewards; the query of a redelegation entry's balance assumes no slashing yet.
 //! - CLI (`deaid tx staking …`, `deaid query staking …`) and REST routes.
-//! - The SDK's source-only Redelegations query (no delegator) and DelegatorValidators.
+//! - The SDK's source-only Redelegations query (no delegator).
 //!
 //! # Deviations from the SDK, on purpose
 //! - Undelegating a token amount floors the tokens paid in one step (the SDK rounds at the
@@ -62,7 +62,9 @@ mod params;
 mod query;
 pub mod state_key;
 
-pub use endblock::{clamp_updates, end_blocker, ValidatorUpdate, MAX_MATURE_PER_BLOCK};
+pub use endblock::{
+    clamp_updates, end_blocker, genesis_validator_updates, ValidatorUpdate, MAX_MATURE_PER_BLOCK,
+};
 pub use error::*;
 pub use keeper::{StakingRead, StakingWrite};
 pub use msgs::{

@@ -220,7 +220,7 @@ fn redelegations(
         let dst = val_arg(&r.dst_validator_addr)?;
         let red = s
             .red(&del, &src, &dst)?
-            .ok_or_else(|| TxError::new(crate::error::CODESPACE, 28, "no redelegation found"))?;
+            .ok_or(StakingError::NoRedelegation)?;
         return Ok(pb::QueryRedelegationsResponse {
             redelegation_responses: vec![red_response(red)],
             pagination: Some(PageResponse::default()),
@@ -239,6 +239,41 @@ fn redelegations(
     Ok(pb::QueryRedelegationsResponse {
         redelegation_responses,
         pagination: Some(pagination),
+    })
+}
+
+fn delegator_validators(
+    s: &dyn StateRead,
+    r: pb::QueryDelegatorValidatorsRequest,
+) -> Result<pb::QueryDelegatorValidatorsResponse, TxError> {
+    let del = parse_address(&r.delegator_addr)?;
+    let (page, pagination) = paginate(s, &state_key::delegations_of(&del), r.pagination)?;
+    let mut validators = Vec::with_capacity(page.len());
+    for (_, v) in &page {
+        let d: pb::Delegation = records::decode(MODULE_NAME, v)?;
+        let op = crate::address::stored_val(&d.validator_address)?;
+        validators.push(
+            s.validator(&op)?
+                .ok_or_else(|| sdk::internal("delegation to a missing validator"))?,
+        );
+    }
+    Ok(pb::QueryDelegatorValidatorsResponse {
+        validators,
+        pagination: Some(pagination),
+    })
+}
+
+fn delegator_validator(
+    s: &dyn StateRead,
+    r: pb::QueryDelegatorValidatorRequest,
+) -> Result<pb::QueryDelegatorValidatorResponse, TxError> {
+    let del = parse_address(&r.delegator_addr)?;
+    let op = val_arg(&r.validator_addr)?;
+    if s.delegation(&del, &op)?.is_none() {
+        return Err(StakingError::NoDelegation.into());
+    }
+    Ok(pb::QueryDelegatorValidatorResponse {
+        validator: Some(s.must_validator(&op)?),
     })
 }
 
@@ -290,6 +325,8 @@ pub fn register(router: &mut Router) {
         delegator_unbonding_delegations,
     );
     router.add_query(&format!("{Q}Redelegations"), redelegations);
+    router.add_query(&format!("{Q}DelegatorValidators"), delegator_validators);
+    router.add_query(&format!("{Q}DelegatorValidator"), delegator_validator);
     router.add_query(&format!("{Q}Pool"), pool);
     router.add_query(&format!("{Q}Params"), params);
     router.add_query(&format!("{Q}HistoricalInfo"), historical_info);

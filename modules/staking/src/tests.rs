@@ -911,6 +911,40 @@ fn queries_answer_at_the_sdk_paths() {
     )
     .unwrap();
     assert_eq!(r.unbonding_responses.len(), 1);
+    let r: pb::QueryDelegatorValidatorsResponse = q(
+        &s,
+        "DelegatorValidators",
+        pb::QueryDelegatorValidatorsRequest {
+            delegator_addr: addr(4).to_bech32(),
+            pagination: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(r.validators[0].operator_address, val(1));
+    assert_eq!(
+        code(q::<_, pb::QueryDelegatorValidatorResponse>(
+            &s,
+            "DelegatorValidator",
+            pb::QueryDelegatorValidatorRequest {
+                delegator_addr: addr(4).to_bech32(),
+                validator_addr: val(2)
+            }
+        )),
+        st(ERR_NO_DELEGATION)
+    );
+    assert_eq!(
+        code(q::<_, pb::QueryRedelegationsResponse>(
+            &s,
+            "Redelegations",
+            pb::QueryRedelegationsRequest {
+                delegator_addr: addr(4).to_bech32(),
+                src_validator_addr: val(1),
+                dst_validator_addr: val(2),
+                pagination: None
+            }
+        )),
+        st(ERR_NO_REDELEGATION)
+    );
     let r: pb::QueryPoolResponse = q(&s, "Pool", pb::QueryPoolRequest {}).unwrap();
     let p = r.pool.unwrap();
     assert_eq!(
@@ -959,6 +993,19 @@ fn genesis_export_import_export_is_exact() {
     assert_eq!(st_json["exported"], true);
     let s2 = testing::try_init_all(&modules(), &exported).unwrap();
     assert_eq!(testing::export_all(&modules(), &s2), exported);
+    // The set CometBFT starts with is the exported last powers.
+    let mut want = s.last_powers(10).unwrap();
+    want.sort();
+    assert_eq!(
+        genesis_validator_updates(&s2).unwrap(),
+        want.iter()
+            .map(|(op, p)| (
+                crate::keeper::consensus_key(&s.validator(op).unwrap().unwrap()).unwrap(),
+                *p
+            ))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(genesis_validator_updates(&s2).unwrap().len(), 3);
     // A pool that does not match is refused.
     let mut bad = exported.clone();
     bad[MODULE_NAME]["validators"][0]["tokens"] = serde_json::json!("1");
