@@ -247,9 +247,14 @@ pub trait StakingWrite: StateWrite {
         self.put(state_key::validator(&op), v.encode_to_vec())
     }
 
-    /// Removes a validator with no shares left and no power at CometBFT.
+    /// Removes a validator with no shares left and no power at CometBFT, with the index entries
+    /// of both the stored record and `v` (the caller's updated copy).
     fn remove_validator(&mut self, v: &pb::Validator) -> Result<(), TxError> {
         let op = operator(v)?;
+        if let Some(old) = self.validator(&op)? {
+            self.delete(state_key::status(old.status, &op))?;
+            self.delete(state_key::power(potential_power(&old)? as u64, &op))?;
+        }
         self.delete(state_key::status(v.status, &op))?;
         self.delete(state_key::power(potential_power(v)? as u64, &op))?;
         self.delete(state_key::by_cons(&consensus_address(&consensus_key(v)?)))?;

@@ -656,6 +656,74 @@ fn self_delegation_below_the_minimum_jails_the_validator() {
     );
 }
 
+/// Every status and power index entry names a stored validator (what a removal must keep).
+pub(crate) fn assert_indexes_consistent(s: &MemStore) {
+    use deai_framework::StateRead;
+    for prefix in [
+        state_key::power_prefix(),
+        state_key::status_prefix(1),
+        state_key::status_prefix(2),
+        state_key::status_prefix(3),
+    ] {
+        let end = deai_framework::keys::prefix_end(&prefix);
+        for (k, _) in s.scan(&prefix, end.as_deref(), false, usize::MAX).unwrap() {
+            let rest = &k[prefix.len()..];
+            let rest = if prefix == state_key::power_prefix() {
+                &rest[8..]
+            } else {
+                rest
+            };
+            let op = state_key::read_addrs(rest, 1).unwrap().remove(0);
+            assert!(
+                s.validator(&op).unwrap().is_some(),
+                "stale index entry for {op:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_validator_without_shares_is_removed_with_its_index_entries() {
+    let g = serde_json::json!({"params": {
+        "unbonding_time": "100s", "max_validators": 1, "max_entries": 7,
+        "historical_entries": 3, "bond_denom": "udeai", "min_commission_rate": "0"}});
+    let mut s = testing::try_init_all(&modules(), &genesis_with(g)).unwrap();
+    exec(&mut s, create_msg(1, 11, 10 * M)).unwrap();
+    exec(&mut s, create_msg(2, 12, 5 * M)).unwrap();
+    exec(&mut s, create_msg(3, 13, 7 * M)).unwrap();
+    end_block(&mut s, 10, T0);
+    // 2 never bonded (max 1): its operator leaves entirely; it is removed at once.
+    exec(&mut s, undelegate_msg(2, 2, 5 * M)).unwrap();
+    assert!(s.validator(&addr(2)).unwrap().is_none());
+    assert_indexes_consistent(&s);
+    // 3 takes the seat, 1 starts unbonding; 1's operator leaves; it is removed when it has
+    // unbonded and CometBFT no longer counts it.
+    exec(&mut s, delegate_msg(5, 3, 10 * M)).unwrap();
+    for h in 11..20 {
+        end_block(&mut s, h, T0 + h as i64);
+    }
+    assert_eq!(s.last_power(&addr(1)).unwrap(), 0);
+    exec_in(&mut s, &blk(20, T0 + 20), undelegate_msg(1, 1, 10 * M)).unwrap();
+    assert!(s.validator(&addr(1)).unwrap().is_some());
+    end_block(&mut s, 21, T0 + 500);
+    assert!(s.validator(&addr(1)).unwrap().is_none());
+    assert_indexes_consistent(&s);
+    let r: pb::QueryValidatorsResponse = q(
+        &s,
+        "Validators",
+        pb::QueryValidatorsRequest {
+            status: "BOND_STATUS_UNBONDED".into(),
+            pagination: None,
+        },
+    )
+    .unwrap();
+    assert!(r.validators.is_empty());
+    // The consensus key is free again.
+    exec_in(&mut s, &blk(22, T0 + 501), create_msg(4, 11, 2 * M)).unwrap();
+    end_block(&mut s, 22, T0 + 502);
+    assert_indexes_consistent(&s);
+}
+
 // ---- the validator set -------------------------------------------------------------------------
 
 #[test]

@@ -7,7 +7,7 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1 as pb;
 use proptest::prelude::*;
 
 use deai_bank::{BankRead, BankWrite};
-use deai_framework::{records, Coins, MemStore, StateRead};
+use deai_framework::{records, Coins, MemStore};
 
 use crate::keeper::{
     bond_coins, delegation_shares, pool_of, shares, tokens, StakingRead, StakingWrite, BONDED,
@@ -130,7 +130,7 @@ fn check(s: &MemStore, initial: u128, burned: u128) -> Result<(), TestCaseError>
     // Bonded validators are within max_validators.
     let n_bonded = vals.iter().filter(|v| v.status == BONDED).count();
     prop_assert!(n_bonded <= 3);
-    let _ = s.get(&[]).unwrap();
+    assert_indexes_consistent(s);
     Ok(())
 }
 
