@@ -47,6 +47,7 @@ enum Op {
     Create(u8, u128),
     Delegate(u8, u8, u128),
     Undelegate(u8, u8, u128),
+    UndelegateAll(u8, u8),
     Redelegate(u8, u8, u8, u128),
     Cancel(u8, u8, u128),
     Slash(u8, u32),
@@ -69,6 +70,7 @@ fn op() -> impl Strategy<Value = Op> {
         (v.clone(), 1_000_000u128..30_000_000).prop_map(|(o, a)| Op::Create(o, a)),
         (d.clone(), v.clone(), amount()).prop_map(|(d, o, a)| Op::Delegate(d, o, a)),
         (d.clone(), v.clone(), amount()).prop_map(|(d, o, a)| Op::Undelegate(d, o, a)),
+        (d.clone(), v.clone()).prop_map(|(d, o)| Op::UndelegateAll(d, o)),
         (d.clone(), v.clone(), v.clone(), amount())
             .prop_map(|(d, s, t, a)| Op::Redelegate(d, s, t, a)),
         (d.clone(), v.clone(), amount()).prop_map(|(d, o, a)| Op::Cancel(d, o, a)),
@@ -151,6 +153,16 @@ proptest! {
                 Op::Create(o, a) => exec_in(&mut s, &b, create_msg(o, 10 + o, a)).map(|_| ()),
                 Op::Delegate(d, o, a) => exec_in(&mut s, &b, delegate_msg(d, o, a)).map(|_| ()),
                 Op::Undelegate(d, o, a) => exec_in(&mut s, &b, undelegate_msg(d, o, a)).map(|_| ()),
+                Op::UndelegateAll(d, o) => {
+                    // The delegation's whole worth (what a wallet's "max" sends).
+                    let worth = match (s.delegation(&addr(d), &addr(o)).unwrap(), s.validator(&addr(o)).unwrap()) {
+                        (Some(del), Some(v)) => math::tokens_for_shares(
+                            tokens(&v).unwrap(), shares(&v).unwrap(), delegation_shares(&del).unwrap(),
+                        ).unwrap(),
+                        _ => 1,
+                    };
+                    exec_in(&mut s, &b, undelegate_msg(d, o, worth.max(1))).map(|_| ())
+                }
                 Op::Redelegate(d, x, y, a) => exec_in(&mut s, &b, redelegate_msg(d, x, y, a)).map(|_| ()),
                 Op::Cancel(d, o, a) => {
                     // Cancel part of the pair's last entry (a in 1..=balance), or probe.
