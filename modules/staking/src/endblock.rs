@@ -97,7 +97,11 @@ pub fn complete_unbondings(ctx: &mut Ctx) -> Result<(), TxError> {
         u.entries = kept;
         ctx.put_ubd(del, val, &u)?;
         if paid > 0 {
-            let events = ctx.send_from_module(NOT_BONDED_POOL, del, &bond_coins(&denom, paid)?)?;
+            // As the SDK's UndelegateCoinsFromModuleToAccount: any account may receive its
+            // matured tokens, a module account included (bank's `send_from_module` refuses
+            // those, which would halt the chain here).
+            let pool = deai_auth::module_address(NOT_BONDED_POOL);
+            let events = ctx.send_coins(&pool, del, &bond_coins(&denom, paid)?)?;
             ctx.events.extend(events);
         }
         ctx.emit(

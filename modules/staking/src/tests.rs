@@ -1098,3 +1098,26 @@ fn an_empty_genesis_exports_the_defaults() {
     );
     let _: Address = addr(1);
 }
+
+#[test]
+fn matured_tokens_reach_a_module_account_delegator() {
+    use deai_auth::AuthWrite;
+    use deai_bank::BankWrite;
+    let mut s = store();
+    exec(&mut s, create_msg(1, 11, 10 * M)).unwrap();
+    end_block(&mut s, 10, T0);
+    // The gov module's account delegating (as a future proposal could make it).
+    let gov = deai_framework::authority::default_authority();
+    s.ensure_module_account("gov").unwrap();
+    s.add_coins(&gov, &deai_framework::Coins::parse("500udeai").unwrap())
+        .unwrap();
+    let del = |m: &mut pb::MsgDelegate| m.delegator_address = gov.to_bech32();
+    let mut m = delegate_msg(0, 1, 500);
+    del(&mut m);
+    exec(&mut s, m).unwrap();
+    let mut u = undelegate_msg(0, 1, 500);
+    u.delegator_address = gov.to_bech32();
+    exec(&mut s, u).unwrap();
+    end_block(&mut s, 11, T0 + 22 * DAY);
+    assert_eq!(s.balance(&gov, "udeai").unwrap(), 500);
+}
