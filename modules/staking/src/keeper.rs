@@ -298,9 +298,11 @@ pub trait StakingWrite: StateWrite {
     ) -> Result<(), TxError> {
         if r.entries.is_empty() {
             self.delete(state_key::red_by_dst(dst, del, src))?;
+            self.delete(state_key::red_by_src(src, del, dst))?;
             return self.delete(state_key::red(del, src, dst));
         }
         self.put(state_key::red_by_dst(dst, del, src), Vec::new())?;
+        self.put(state_key::red_by_src(src, del, dst), Vec::new())?;
         self.put(state_key::red(del, src, dst), r.encode_to_vec())
     }
 

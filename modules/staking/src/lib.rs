@@ -60,6 +60,7 @@ pub mod math;
 mod msgs;
 mod params;
 mod query;
+pub mod slash;
 pub mod state_key;
 
 pub use endblock::{
@@ -72,6 +73,7 @@ pub use msgs::{
     Undelegate, UpdateParams,
 };
 pub use params::Params;
+pub use slash::{slash, Slashed};
 
 use cosmos_sdk_proto::cosmos::staking::v1beta1 as pb;
 use deai_framework::{Ctx, Module, Router, StateRead, StateWrite, TxError};

@@ -135,6 +135,21 @@ pub fn red_by_dst_of(dst: &Address, del: &Address) -> Vec<u8> {
     k("red_by_dst").addr(dst).addr(del).build()
 }
 
+/// Redelegations by source: `red_by_src/<src>/<del>/<dst>` (slashing the source's
+/// redelegations made after an infraction).
+pub fn red_by_src(src: &Address, del: &Address, dst: &Address) -> Vec<u8> {
+    k("red_by_src").addr(src).addr(del).addr(dst).build()
+}
+
+pub fn reds_from(src: &Address) -> Vec<u8> {
+    k("red_by_src").addr(src).build()
+}
+
+/// Unbonding delegations by validator: `ubd_by_val/<val>/…`.
+pub fn ubds_from(val: &Address) -> Vec<u8> {
+    k("ubd_by_val").addr(val).build()
+}
+
 pub fn red_queue(time: u64, del: &Address, src: &Address, dst: &Address) -> Vec<u8> {
     k("red_q").u64(time).addr(del).addr(src).addr(dst).build()
 }
