@@ -135,7 +135,7 @@ proptest! {
                         .signing_info(&keeper::cons_addr(&cons(v)).unwrap())
                         .unwrap()
                         .is_some_and(|i| i.tombstoned);
-                    let unbonded = s.validator(&addr(v)).unwrap().map_or(true, |x| x.status == UNBONDED);
+                    let unbonded = s.validator(&addr(v)).unwrap().is_none_or(|x| x.status == UNBONDED);
                     let power = s.last_power(&addr(v)).unwrap().max(1);
                     let inf = h.saturating_sub(back).max(1) as i64;
                     let done = in_block(&mut s, h, t, |ctx| handle_equivocation(ctx, &cons(v), inf, t, power))
