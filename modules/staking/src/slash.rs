@@ -351,4 +351,25 @@ mod tests {
         let e = slash(&mut ctx, &cons(11), 11, 10, Dec::parse("0.1").unwrap()).unwrap_err();
         assert!(e.log.contains("future"), "{}", e.log);
     }
+
+    #[test]
+    fn a_redelegation_pays_at_most_the_delegation_left_at_its_destination() {
+        let mut s = store();
+        exec(&mut s, create_msg(1, 11, 100 * M)).unwrap();
+        exec(&mut s, create_msg(2, 12, 100 * M)).unwrap();
+        exec(&mut s, delegate_msg(3, 1, 50 * M)).unwrap();
+        end_block(&mut s, 10, T0);
+        exec_in(&mut s, &blk(20, T0 + 1), redelegate_msg(3, 1, 2, 40 * M)).unwrap();
+        exec_in(&mut s, &blk(21, T0 + 2), undelegate_msg(3, 2, 35 * M)).unwrap();
+        let supply = s.supply_of("udeai").unwrap();
+        // 50% of power 150: 75 M owed; the redelegation owes 20 M but only 5 M of shares
+        // are left at 2; the validator pays 75 − 20 = 55 M (the SDK's accounting).
+        let out = run_slash(&mut s, 30, T0 + 3, &cons(11), 15, 150, "0.5");
+        assert_eq!(out.redelegation, 5 * M);
+        assert_eq!(out.unbonding, 0);
+        assert_eq!(out.validator, 55 * M);
+        assert_eq!(s.supply_of("udeai").unwrap(), supply - 60 * M);
+        assert!(s.delegation(&addr(3), &addr(2)).unwrap().is_none());
+        crate::tests::assert_indexes_consistent(&s);
+    }
 }

@@ -1,5 +1,5 @@
 //! Properties: the exchange-rate math never creates tokens, and random sequences of staking
-//! messages, slashes (burns from a pool, as the slashing module will) and blocks never create
+//! messages, slashes (raw burns from a pool, and `crate::slash` with random infraction heights) and blocks never create
 //! or lose a unit: total supply == user balances + bonded pool + not-bonded pool, and the pools
 //! hold exactly what the records say.
 
@@ -51,6 +51,8 @@ enum Op {
     Redelegate(u8, u8, u8, u128),
     Cancel(u8, u8, u128),
     Slash(u8, u32),
+    /// `crate::slash` of validator o for an infraction `back` heights ago, at `permille`‰.
+    RealSlash(u8, u64, u32),
     EndBlock(i64),
 }
 
@@ -74,7 +76,8 @@ fn op() -> impl Strategy<Value = Op> {
         (d.clone(), v.clone(), v.clone(), amount())
             .prop_map(|(d, s, t, a)| Op::Redelegate(d, s, t, a)),
         (d.clone(), v.clone(), amount()).prop_map(|(d, o, a)| Op::Cancel(d, o, a)),
-        (v, 1u32..300).prop_map(|(o, permille)| Op::Slash(o, permille)),
+        (v.clone(), 1u32..300).prop_map(|(o, permille)| Op::Slash(o, permille)),
+        (v, 0u64..4, 1u32..1001).prop_map(|(o, b, p)| Op::RealSlash(o, b, p)),
         (0i64..2_000).prop_map(Op::EndBlock),
     ]
 }
@@ -169,7 +172,7 @@ proptest! {
                     let (height, a) = s.ubd(&addr(d), &addr(o)).unwrap()
                         .and_then(|u| u.entries.last().map(|e| {
                             let bal: u128 = e.balance.parse().unwrap();
-                            (e.creation_height, (a - 1) % bal + 1)
+                            (e.creation_height, (a - 1) % bal.max(1) + 1)
                         }))
                         .unwrap_or((1, a));
                     exec_in(&mut s, &b, cancel_msg(d, o, a, height)).map(|_| ())
@@ -178,6 +181,30 @@ proptest! {
                     let before = s.supply_of("udeai").unwrap();
                     slash(&mut s, o, p);
                     burned += before - s.supply_of("udeai").unwrap();
+                    Ok(())
+                }
+                Op::RealSlash(o, back, p) => {
+                    let before = s.supply_of("udeai").unwrap();
+                    let v = s.validator(&addr(o)).unwrap();
+                    let power = v.as_ref().map_or(0, |v| crate::keeper::power_of(tokens(v).unwrap()));
+                    let gas = deai_framework::GasMeter::infinite();
+                    let snap = s.clone();
+                    let mut ctx = deai_framework::Ctx::new(&snap, &gas, &b);
+                    let fraction = Dec::from_units(u128::from(p) * 1_000_000_000_000_000);
+                    let r = crate::slash(&mut ctx, &crate::keeper::consensus_address(&[10 + o; 32]),
+                        h.saturating_sub(back) as i64, power, fraction);
+                    match (&v, r) {
+                        (Some(v), Err(e)) => prop_assert!(v.status == crate::keeper::UNBONDED, "{}", e.log),
+                        (None, r) => prop_assert_eq!(r.unwrap(), crate::Slashed::default()),
+                        (Some(_), Ok(out)) => {
+                            let (w, _) = ctx.finish();
+                            s.apply(w);
+                            prop_assert_eq!(before - s.supply_of("udeai").unwrap(), out.total());
+                            // Never more than the fraction of what the validator had at stake.
+                            prop_assert!(out.validator <= fraction.mul_floor(u128::try_from(power).unwrap() * 1_000_000).unwrap());
+                            burned += out.total();
+                        }
+                    }
                     Ok(())
                 }
                 Op::EndBlock(dt) => {
