@@ -1,7 +1,7 @@
 //! Properties: the exchange-rate math never creates tokens, and random sequences of staking
-//! messages, slashes (raw burns from a pool, and `crate::slash` with random infraction heights) and blocks never create
-//! or lose a unit: total supply == user balances + bonded pool + not-bonded pool, and the pools
-//! hold exactly what the records say.
+//! messages, slashes (raw burns from a pool, and `crate::slash` at random infraction heights)
+//! and blocks never create or lose a unit: total supply == user balances + bonded pool +
+//! not-bonded pool, and the pools hold exactly what the records say.
 
 use cosmos_sdk_proto::cosmos::staking::v1beta1 as pb;
 use proptest::prelude::*;
