@@ -154,6 +154,16 @@ pub struct Vote {
     pub signed: bool,
 }
 
+impl From<(Vec<u8>, i64, bool)> for Vote {
+    fn from((cons, power, signed): (Vec<u8>, i64, bool)) -> Self {
+        Self {
+            cons,
+            power,
+            signed,
+        }
+    }
+}
+
 /// The SDK's BeginBlocker: [`handle_signature`] for every vote of the last commit.
 pub fn begin_blocker(ctx: &mut Ctx, votes: &[Vote]) -> Result<(), TxError> {
     if votes.len() > MAX_VOTES {

@@ -535,3 +535,24 @@ fn queries_and_genesis_round_trip() {
         ("slashing", 100)
     );
 }
+
+#[test]
+fn a_validator_jailed_for_downtime_is_still_slashed_for_a_double_sign_once() {
+    let mut s = two_validators();
+    for h in 11..=22 {
+        begin(&mut s, h, &[(1, 100, false), (2, 100, true)]);
+    }
+    assert_eq!(vtokens(&s, 1), 99 * M);
+    let supply = s.supply_of("udeai").unwrap();
+    // Evidence from before the jail, power 100: 5 M more; tombstoned; jailed forever.
+    assert!(equivocate(&mut s, 23, 1, 20, 100));
+    assert_eq!(vtokens(&s, 1), 94 * M);
+    assert_eq!(s.supply_of("udeai").unwrap(), supply - 5 * M);
+    assert_eq!(secs(&info(&s, 1).jailed_until), DOUBLE_SIGN_JAIL_END);
+    assert!(!equivocate(&mut s, 24, 1, 21, 100));
+    assert_eq!(vtokens(&s, 1), 94 * M);
+    // Votes as tuples.
+    let v: Vote = (cons(2), 100, true).into();
+    in_block(&mut s, 25, T0 + 25, |ctx| begin_blocker(ctx, &[v])).unwrap();
+    assert_eq!(info(&s, 2).index_offset, 13);
+}
