@@ -55,6 +55,7 @@ pub mod address;
 pub mod endblock;
 mod error;
 pub mod genesis;
+mod genesis_json;
 pub mod keeper;
 pub mod math;
 mod msgs;
@@ -125,4 +126,10 @@ impl Module for StakingModule {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_delegation;
+#[cfg(test)]
 mod tests_prop;
+#[cfg(test)]
+mod tests_queries;
+#[cfg(test)]
+mod tests_set;
