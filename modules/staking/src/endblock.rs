@@ -105,7 +105,7 @@ pub fn complete_unbondings(ctx: &mut Ctx) -> Result<(), TxError> {
             ctx.events.extend(events);
         }
         ctx.emit(
-            Event::new("complete_unbonding")
+            Event::new(crate::events::COMPLETE_UNBONDING)
                 .attr("amount", format!("{paid}{denom}"))
                 .attr("validator", val_to_bech32(val))
                 .attr("delegator", del),
@@ -132,7 +132,7 @@ pub fn complete_redelegations(ctx: &mut Ctx) -> Result<(), TxError> {
             .retain(|e| e.completion_time.as_ref().map_or(0, |x| x.seconds) > t);
         ctx.put_red(del, src, dst, &r)?;
         ctx.emit(
-            Event::new("complete_redelegation")
+            Event::new(crate::events::COMPLETE_REDELEGATION)
                 .attr("source_validator", val_to_bech32(src))
                 .attr("destination_validator", val_to_bech32(dst))
                 .attr("delegator", del),

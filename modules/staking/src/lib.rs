@@ -54,6 +54,7 @@
 pub mod address;
 pub mod endblock;
 mod error;
+pub mod events;
 pub mod genesis;
 mod genesis_json;
 pub mod keeper;

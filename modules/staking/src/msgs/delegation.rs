@@ -53,7 +53,7 @@ impl Message for Delegate {
             &mut events,
         )?;
         events.push(
-            Event::new("delegate")
+            Event::new(crate::events::DELEGATE)
                 .attr("validator", &v.operator_address)
                 .attr("delegator", &self.delegator)
                 .attr("amount", coin_str(self.amount.amount, &p.bond_denom))
@@ -178,7 +178,7 @@ impl Message for Undelegate {
             completion,
         )?;
         events.push(
-            Event::new("unbond")
+            Event::new(crate::events::UNBOND)
                 .attr("validator", val_to_bech32(&self.validator))
                 .attr("delegator", &self.delegator)
                 .attr("amount", coin_str(amount, &p.bond_denom))

@@ -115,7 +115,7 @@ impl Message for BeginRedelegate {
             )?;
         }
         events.push(
-            Event::new("redelegate")
+            Event::new(crate::events::REDELEGATE)
                 .attr("source_validator", val_to_bech32(&self.src))
                 .attr("destination_validator", val_to_bech32(&self.dst))
                 .attr("delegator", &self.delegator)
@@ -226,7 +226,7 @@ impl Message for CancelUnbondingDelegation {
         }
         ctx.put_ubd(&self.delegator, &self.validator, &u)?;
         events.push(
-            Event::new("cancel_unbonding_delegation")
+            Event::new(crate::events::CANCEL_UNBONDING_DELEGATION)
                 .attr("validator", val_to_bech32(&self.validator))
                 .attr("delegator", &self.delegator)
                 .attr("amount", coin_str(self.amount.amount, &p.bond_denom))

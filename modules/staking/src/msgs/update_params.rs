@@ -52,7 +52,7 @@ impl Message for UpdateParams {
             &state_key::authority(),
             &self.authority,
             |ctx| ctx.set_staking_params(&self.params),
-            Event::new("update_params").attr("module", MODULE_NAME),
+            Event::new(crate::events::UPDATE_PARAMS).attr("module", MODULE_NAME),
             pb::MsgUpdateParamsResponse {},
         )
     }

@@ -112,7 +112,7 @@ impl Message for CreateValidator {
         let mut events = Vec::new();
         ctx.delegate(&self.operator, &mut v, self.value.amount, None, &mut events)?;
         events.push(
-            Event::new("create_validator")
+            Event::new(crate::events::CREATE_VALIDATOR)
                 .attr("validator", &v.operator_address)
                 .attr("amount", coin_str(self.value.amount, &self.value.denom)),
         );
@@ -252,7 +252,7 @@ impl Message for EditValidator {
             .map(|r| r.rate.clone())
             .unwrap_or_default();
         ctx.emit(
-            Event::new("edit_validator")
+            Event::new(crate::events::EDIT_VALIDATOR)
                 .attr("commission_rate", rate_str)
                 .attr("min_self_delegation", &v.min_self_delegation),
         );
