@@ -23,6 +23,46 @@ pub struct BlockInfo {
     /// True while simulating a tx: nothing it does may outlive the run, not even outside
     /// state (the wasm vm then compiles a code without saving it in its cache).
     pub simulate: bool,
+    /// What CometBFT told FinalizeBlock about consensus; empty outside FinalizeBlock.
+    pub comet: std::sync::Arc<CometInfo>,
+}
+
+/// Consensus facts of a block from `RequestFinalizeBlock` (the SDK's `CometInfo`): who
+/// proposed it, who signed the previous one, and the misbehaviour to punish.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CometInfo {
+    /// Consensus address (first 20 bytes of sha256 of the ed25519 key) of the proposer.
+    pub proposer: Vec<u8>,
+    /// `decided_last_commit`: each validator of the previous block and whether it signed.
+    pub last_commit: Vec<CommitVote>,
+    /// `misbehavior`: evidence committed in this block.
+    pub misbehavior: Vec<Misbehavior>,
+    /// The consensus params' evidence max age; older evidence is ignored.
+    pub evidence_max_age_blocks: i64,
+    pub evidence_max_age_secs: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitVote {
+    /// Consensus address (20 bytes).
+    pub address: Vec<u8>,
+    pub power: i64,
+    /// Whether its signature is in the commit (BLOCK_ID_FLAG_COMMIT; a nil vote counts as
+    /// signed, as in the SDK).
+    pub signed: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Misbehavior {
+    /// A duplicate vote (double sign); otherwise a light-client attack. The SDK slashes both
+    /// as equivocation.
+    pub duplicate_vote: bool,
+    /// Consensus address (20 bytes) of the offender.
+    pub address: Vec<u8>,
+    pub power: i64,
+    pub height: i64,
+    pub time_unix: i64,
+    pub total_voting_power: i64,
 }
 
 pub struct Ctx<'a> {
@@ -31,6 +71,9 @@ pub struct Ctx<'a> {
     config: GasConfig,
     pub events: Vec<Event>,
     pub block: &'a BlockInfo,
+    /// The app's router, in block hooks: lets a module execute messages it holds (gov's
+    /// proposals) as its own account.
+    router: Option<&'a crate::module::Router>,
 }
 
 impl<'a> Ctx<'a> {
@@ -41,7 +84,20 @@ impl<'a> Ctx<'a> {
             config: GasConfig::default(),
             events: Vec::new(),
             block,
+            router: None,
         }
+    }
+
+    /// This context with the app's router (see [`Ctx::router`]).
+    pub fn with_router(mut self, router: &'a crate::module::Router) -> Self {
+        self.router = Some(router);
+        self
+    }
+
+    /// The app's router where the caller provided it (block hooks); None in unit tests
+    /// and in a tx's messages.
+    pub fn router(&self) -> Option<&'a crate::module::Router> {
+        self.router
     }
 
     pub fn gas(&self) -> &GasMeter {
@@ -63,6 +119,7 @@ impl<'a> Ctx<'a> {
             config: self.config,
             events: Vec::new(),
             block: self.block,
+            router: self.router,
         }
     }
 

@@ -39,10 +39,11 @@ pub use msgs::{Unjail, UpdateParams};
 pub use params::Params;
 
 use cosmos_sdk_proto::cosmos::slashing::v1beta1 as pb;
-use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
+use deai_framework::{Ctx, Module, Router, StateRead, StateWrite, TxError};
 
 pub const MODULE_NAME: &str = "slashing";
 
+#[derive(Clone, Copy, Debug, Default)]
 pub struct SlashingModule;
 
 impl Module for SlashingModule {
@@ -66,6 +67,34 @@ impl Module for SlashingModule {
 
     fn export_genesis(&self, state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         genesis::export(state)
+    }
+
+    /// Liveness from the block's `decided_last_commit`, then its double-sign evidence
+    /// (the SDK's slashing and evidence begin blockers, in that order).
+    fn begin_block(&self, ctx: &mut Ctx) -> Result<(), TxError> {
+        let comet = ctx.block.comet.clone();
+        let votes: Vec<Vote> = comet
+            .last_commit
+            .iter()
+            .map(|v| Vote {
+                cons: v.address.clone(),
+                power: v.power,
+                signed: v.signed,
+            })
+            .collect();
+        begin_blocker(ctx, &votes)?;
+        for m in comet.misbehavior.iter().take(keeper::MAX_VOTES) {
+            handle_equivocation_with(
+                ctx,
+                &m.address,
+                m.height,
+                m.time_unix,
+                m.power,
+                comet.evidence_max_age_blocks,
+                comet.evidence_max_age_secs,
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -87,6 +87,7 @@ pub const NOT_BONDED_POOL: &str = "not_bonded_tokens_pool";
 /// Tokens per unit of consensus power (the SDK's DefaultPowerReduction, 10^6).
 pub const POWER_REDUCTION: u128 = 1_000_000;
 
+#[derive(Clone, Copy, Debug, Default)]
 pub struct StakingModule;
 
 impl Module for StakingModule {
