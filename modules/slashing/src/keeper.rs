@@ -11,7 +11,7 @@ use tendermint_proto::google::protobuf::Timestamp;
 
 use deai_framework::{records, sdk, Address, Ctx, StateRead, StateWrite, TxError};
 use deai_staking::keeper::UNBONDED;
-use deai_staking::{StakingRead, StakingWrite};
+use deai_staking::{StakingHooks, StakingRead, StakingWrite};
 
 use crate::params::{Params, MAX_SIGNED_BLOCKS_WINDOW};
 use crate::{events, state_key, MODULE_NAME};
@@ -165,7 +165,11 @@ impl From<(Vec<u8>, i64, bool)> for Vote {
 }
 
 /// The SDK's BeginBlocker: [`handle_signature`] for every vote of the last commit.
-pub fn begin_blocker(ctx: &mut Ctx, votes: &[Vote]) -> Result<(), TxError> {
+pub fn begin_blocker(
+    ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
+    votes: &[Vote],
+) -> Result<(), TxError> {
     if votes.len() > MAX_VOTES {
         return Err(sdk::internal(format!(
             "{} votes in a commit, more than {MAX_VOTES}",
@@ -174,7 +178,7 @@ pub fn begin_blocker(ctx: &mut Ctx, votes: &[Vote]) -> Result<(), TxError> {
     }
     let params = ctx.slashing_params()?;
     for v in votes {
-        handle_signature(ctx, &params, &v.cons, v.power, v.signed)?;
+        handle_signature(ctx, hooks, &params, &v.cons, v.power, v.signed)?;
     }
     Ok(())
 }
@@ -189,6 +193,7 @@ fn height(ctx: &Ctx) -> i64 {
 /// which deai does not have yet).
 pub fn handle_signature(
     ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
     params: &Params,
     cons_bytes: &[u8],
     power: i64,
@@ -240,6 +245,7 @@ pub fn handle_signature(
         } else {
             deai_staking::slash(
                 ctx,
+                hooks,
                 cons_bytes,
                 distribution_height,
                 power,
@@ -269,6 +275,7 @@ pub fn handle_signature(
 /// [`handle_equivocation_with`] with CometBFT's default evidence max age.
 pub fn handle_equivocation(
     ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
     cons: &[u8],
     infraction_height: i64,
     infraction_time: i64,
@@ -276,6 +283,7 @@ pub fn handle_equivocation(
 ) -> Result<bool, TxError> {
     handle_equivocation_with(
         ctx,
+        hooks,
         cons,
         infraction_height,
         infraction_time,
@@ -292,6 +300,7 @@ pub fn handle_equivocation(
 /// since, through staking), jailed until 9999-12-31 and tombstoned (Ok(true)).
 pub fn handle_equivocation_with(
     ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
     cons_bytes: &[u8],
     infraction_height: i64,
     infraction_time: i64,
@@ -331,6 +340,7 @@ pub fn handle_equivocation_with(
     let distribution_height = infraction_height - VALIDATOR_UPDATE_DELAY;
     let burned = deai_staking::slash(
         ctx,
+        hooks,
         cons_bytes,
         distribution_height,
         power,

@@ -40,11 +40,24 @@ pub use params::Params;
 
 use cosmos_sdk_proto::cosmos::slashing::v1beta1 as pb;
 use deai_framework::{Ctx, Module, Router, StateRead, StateWrite, TxError};
+use deai_staking::{SharedHooks, StakingHooks};
 
 pub const MODULE_NAME: &str = "slashing";
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SlashingModule;
+/// The slashing module; `default()` slashes without staking hooks, [`SlashingModule::with_hooks`]
+/// tells `hooks` (distribution) of every slash, as staking's module does of delegations.
+#[derive(Clone, Debug, Default)]
+pub struct SlashingModule {
+    hooks: SharedHooks,
+}
+
+impl SlashingModule {
+    pub fn with_hooks(hooks: std::sync::Arc<dyn StakingHooks>) -> Self {
+        Self {
+            hooks: SharedHooks::new(hooks),
+        }
+    }
+}
 
 impl Module for SlashingModule {
     fn name(&self) -> &'static str {
@@ -82,10 +95,11 @@ impl Module for SlashingModule {
                 signed: v.signed,
             })
             .collect();
-        begin_blocker(ctx, &votes)?;
+        begin_blocker(ctx, self.hooks.get(), &votes)?;
         for m in comet.misbehavior.iter().take(keeper::MAX_VOTES) {
             handle_equivocation_with(
                 ctx,
+                self.hooks.get(),
                 &m.address,
                 m.height,
                 m.time_unix,

@@ -27,8 +27,8 @@ pub(crate) fn modules() -> Vec<Box<dyn Module>> {
     vec![
         Box::new(deai_auth::AuthModule),
         Box::new(deai_bank::BankModule),
-        Box::new(StakingModule),
-        Box::new(SlashingModule),
+        Box::new(StakingModule::default()),
+        Box::new(SlashingModule::default()),
     ]
 }
 
@@ -75,14 +75,14 @@ pub(crate) fn staking<P: prost::Message + Name>(
     h: u64,
     p: P,
 ) -> Result<Vec<Event>, TxError> {
-    exec_at(s, &blk(h, T0 + h as i64), &StakingModule, p)
+    exec_at(s, &blk(h, T0 + h as i64), &StakingModule::default(), p)
 }
 
 pub(crate) fn unjail(s: &mut MemStore, op: u8, time: i64) -> Result<Vec<Event>, TxError> {
     exec_at(
         s,
         &blk(1000, time),
-        &SlashingModule,
+        &SlashingModule::default(),
         pb::MsgUnjail {
             validator_addr: val(op),
         },
@@ -107,7 +107,7 @@ pub(crate) fn in_block<R>(
 }
 
 pub(crate) fn end_block(s: &mut MemStore, h: u64) {
-    testing::end_block(&StakingModule, s, &blk(h, T0 + h as i64));
+    testing::end_block(&StakingModule::default(), s, &blk(h, T0 + h as i64));
 }
 
 pub(crate) fn val(b: u8) -> String {
@@ -189,9 +189,11 @@ pub(crate) fn votes(list: &[(u8, i64, bool)]) -> Vec<Vote> {
 }
 
 pub(crate) fn begin(s: &mut MemStore, h: u64, list: &[(u8, i64, bool)]) -> Vec<Event> {
-    in_block(s, h, T0 + h as i64, |ctx| begin_blocker(ctx, &votes(list)))
-        .unwrap()
-        .1
+    in_block(s, h, T0 + h as i64, |ctx| {
+        begin_blocker(ctx, &deai_staking::NoHooks, &votes(list))
+    })
+    .unwrap()
+    .1
 }
 
 /// Two bonded validators of 100 M each (power 100), at height 10.
@@ -242,16 +244,21 @@ fn params_defaults_validation_and_update() {
         params: Some(p),
     };
     assert_eq!(
-        code(exec_at(&mut s, &b, &SlashingModule, msg(1, p.to_proto()))),
+        code(exec_at(
+            &mut s,
+            &b,
+            &SlashingModule::default(),
+            msg(1, p.to_proto())
+        )),
         ("gov", 5)
     );
     let mut bad = p.to_proto();
     bad.signed_blocks_window = -1;
     assert_eq!(
-        code(exec_at(&mut s, &b, &SlashingModule, msg(9, bad))),
+        code(exec_at(&mut s, &b, &SlashingModule::default(), msg(9, bad))),
         ("slashing", 100)
     );
-    exec_at(&mut s, &b, &SlashingModule, msg(9, p.to_proto())).unwrap();
+    exec_at(&mut s, &b, &SlashingModule::default(), msg(9, p.to_proto())).unwrap();
     assert_eq!(s.slashing_params().unwrap(), p);
 }
 
@@ -329,7 +336,7 @@ fn unjail_rules_by_code() {
     let r = exec_at(
         &mut s,
         &blk(5, until),
-        &SlashingModule,
+        &SlashingModule::default(),
         pb::MsgUnjail {
             validator_addr: String::new(),
         },
@@ -370,7 +377,7 @@ fn with_entries() -> MemStore {
 
 fn equivocate(s: &mut MemStore, h: u64, op: u8, inf: i64, power: i64) -> bool {
     in_block(s, h, T0 + h as i64, |ctx| {
-        handle_equivocation(ctx, &cons(op), inf, T0 + inf, power)
+        handle_equivocation(ctx, &deai_staking::NoHooks, &cons(op), inf, T0 + inf, power)
     })
     .unwrap()
     .0
@@ -432,11 +439,11 @@ fn double_sign_at_the_entries_height_and_stale_evidence() {
     let mut s = with_entries();
     let h = 200_000u64;
     let r = in_block(&mut s, h, T0 + 3 * 86_400, |ctx| {
-        handle_equivocation(ctx, &cons(1), 15, T0, 100)
+        handle_equivocation(ctx, &deai_staking::NoHooks, &cons(1), 15, T0, 100)
     });
     assert!(!r.unwrap().0);
     let r = in_block(&mut s, h, T0 + 3600, |ctx| {
-        handle_equivocation(ctx, &cons(1), 15, T0, 100)
+        handle_equivocation(ctx, &deai_staking::NoHooks, &cons(1), 15, T0, 100)
     });
     assert!(r.unwrap().0);
 }
@@ -450,7 +457,7 @@ fn queries_and_genesis_round_trip() {
     assert!(equivocate(&mut s, 18, 2, 15, 100));
     let c1 = cons_to_bech32(&cons_addr(&cons(1)).unwrap());
     let r: pb::QuerySigningInfoResponse = testing::query(
-        &SlashingModule,
+        &SlashingModule::default(),
         &s,
         "/cosmos.slashing.v1beta1.Query/SigningInfo",
         pb::QuerySigningInfoRequest {
@@ -461,7 +468,7 @@ fn queries_and_genesis_round_trip() {
     assert_eq!(r.val_signing_info.unwrap(), info(&s, 1));
     let missing = cons_to_bech32(&cons_addr(&cons(7)).unwrap());
     let r: Result<pb::QuerySigningInfoResponse, _> = testing::query(
-        &SlashingModule,
+        &SlashingModule::default(),
         &s,
         "/cosmos.slashing.v1beta1.Query/SigningInfo",
         pb::QuerySigningInfoRequest {
@@ -471,7 +478,7 @@ fn queries_and_genesis_round_trip() {
     assert_eq!(code(r), ("slashing", 8));
     let page = |key: Vec<u8>| -> pb::QuerySigningInfosResponse {
         testing::query(
-            &SlashingModule,
+            &SlashingModule::default(),
             &s,
             "/cosmos.slashing.v1beta1.Query/SigningInfos",
             pb::QuerySigningInfosRequest {
@@ -494,7 +501,7 @@ fn queries_and_genesis_round_trip() {
     assert_ne!(p1.info[0].address, p2.info[0].address);
     assert!(p2.pagination.unwrap().next_key.is_empty());
     let r: pb::QueryParamsResponse = testing::query(
-        &SlashingModule,
+        &SlashingModule::default(),
         &s,
         "/cosmos.slashing.v1beta1.Query/Params",
         pb::QueryParamsRequest {},
@@ -553,6 +560,9 @@ fn a_validator_jailed_for_downtime_is_still_slashed_for_a_double_sign_once() {
     assert_eq!(vtokens(&s, 1), 94 * M);
     // Votes as tuples.
     let v: Vote = (cons(2), 100, true).into();
-    in_block(&mut s, 25, T0 + 25, |ctx| begin_blocker(ctx, &[v])).unwrap();
+    in_block(&mut s, 25, T0 + 25, |ctx| {
+        begin_blocker(ctx, &deai_staking::NoHooks, &[v])
+    })
+    .unwrap();
     assert_eq!(info(&s, 2).index_offset, 13);
 }

@@ -101,15 +101,15 @@ proptest! {
         let mut h = 10u64;
         let mut t = T0;
         for o in 1..=3u8 {
-            exec_at(&mut s, &blk(h, t), &deai_staking::StakingModule, create_msg(o, 30 * M, 1)).unwrap();
+            exec_at(&mut s, &blk(h, t), &deai_staking::StakingModule::default(), create_msg(o, 30 * M, 1)).unwrap();
         }
-        testing::end_block(&deai_staking::StakingModule, &mut s, &blk(h, t));
+        testing::end_block(&deai_staking::StakingModule::default(), &mut s, &blk(h, t));
         check(&s, initial)?;
         for op in ops {
             h += 1;
             t += 5;
             let b = blk(h, t);
-            let sm = &deai_staking::StakingModule;
+            let sm = &deai_staking::StakingModule::default();
             match op {
                 Op::Delegate(d, v, a) => { let _ = exec_at(&mut s, &b, sm, delegate_msg(d, v, a)); }
                 Op::Undelegate(d, v, a) => { let _ = exec_at(&mut s, &b, sm, undelegate_msg(d, v, a)); }
@@ -127,7 +127,7 @@ proptest! {
                             }
                         })
                         .collect();
-                    in_block(&mut s, h, t, |ctx| begin_blocker(ctx, &list)).unwrap();
+                    in_block(&mut s, h, t, |ctx| begin_blocker(ctx, &deai_staking::NoHooks, &list)).unwrap();
                 }
                 Op::Equivocate(v, back) => {
                     let supply = s.supply_of("udeai").unwrap();
@@ -138,7 +138,7 @@ proptest! {
                     let unbonded = s.validator(&addr(v)).unwrap().is_none_or(|x| x.status == UNBONDED);
                     let power = s.last_power(&addr(v)).unwrap().max(1);
                     let inf = h.saturating_sub(back).max(1) as i64;
-                    let done = in_block(&mut s, h, t, |ctx| handle_equivocation(ctx, &cons(v), inf, t, power))
+                    let done = in_block(&mut s, h, t, |ctx| handle_equivocation(ctx, &deai_staking::NoHooks, &cons(v), inf, t, power))
                         .unwrap()
                         .0;
                     prop_assert_eq!(done, !tomb && !unbonded);
@@ -149,7 +149,7 @@ proptest! {
                 Op::Unjail(v) => { let _ = unjail(&mut s, v, t); }
                 Op::EndBlock(dt) => {
                     t += dt;
-                    testing::end_block(&deai_staking::StakingModule, &mut s, &blk(h, t));
+                    testing::end_block(&deai_staking::StakingModule::default(), &mut s, &blk(h, t));
                 }
             }
             check(&s, initial)?;
@@ -157,7 +157,7 @@ proptest! {
         // Everything matures: each unit not burned is with a user or still bonded.
         h += 1;
         t += 10_000;
-        testing::end_block(&deai_staking::StakingModule, &mut s, &blk(h, t));
+        testing::end_block(&deai_staking::StakingModule::default(), &mut s, &blk(h, t));
         check(&s, initial)?;
     }
 }

@@ -23,6 +23,7 @@ use deai_framework::keys::{prefix_end, through};
 use deai_framework::{sdk, Address, Ctx, Event, StateRead, StateWrite, TxError};
 
 use crate::address::val_to_bech32;
+use crate::hooks::{remove_validator_with, NoHooks, StakingHooks};
 use crate::keeper::{
     bond_coins, consensus_key, potential_power, shares, time_key, tokens, StakingRead,
     StakingWrite, BONDED, UNBONDED, UNBONDING,
@@ -143,7 +144,10 @@ pub fn complete_redelegations(ctx: &mut Ctx) -> Result<(), TxError> {
 
 /// Unbonding validators whose time has come become unbonded (and are removed when nobody
 /// delegates to them and CometBFT no longer counts them).
-pub fn complete_validator_unbondings(ctx: &mut Ctx) -> Result<(), TxError> {
+pub fn complete_validator_unbondings(
+    ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
+) -> Result<(), TxError> {
     let t = now(ctx);
     let plen = KeyPrefix::of("val_q").0.len();
     for key in due(ctx, "val_q", t)? {
@@ -160,7 +164,7 @@ pub fn complete_validator_unbondings(ctx: &mut Ctx) -> Result<(), TxError> {
         }
         v.status = UNBONDED;
         if shares(&v)? == Dec::ZERO && ctx.last_power(&op)? == 0 {
-            ctx.remove_validator(&v)?;
+            remove_validator_with(ctx, hooks, &v)?;
         } else {
             ctx.put_validator(&v)?;
         }
@@ -284,6 +288,7 @@ pub fn clamp_updates(last_total: i64, changes: &[(Address, i64, i64)]) -> Vec<(A
 /// [`clamp_updates`]), and records the new powers and total.
 pub fn validator_updates(
     ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
     target: &BTreeMap<Address, (i64, pb::Validator)>,
 ) -> Result<Vec<ValidatorUpdate>, TxError> {
     let last_list = ctx.last_powers(MAX_SET_SCAN + 1)?;
@@ -321,7 +326,7 @@ pub fn validator_updates(
         updates.push((consensus_key(&v)?, power));
         // A validator kept only because CometBFT still counted it goes once it does not.
         if power == 0 && v.status == UNBONDED && shares(&v)? == Dec::ZERO {
-            ctx.remove_validator(&v)?;
+            remove_validator_with(ctx, hooks, &v)?;
         }
     }
     ctx.set_last_total_power(i64::try_from(total.max(0)).unwrap_or(i64::MAX))?;
@@ -382,11 +387,19 @@ pub fn track_historical_info(
 /// CometBFT's `FinalizeBlock.validator_updates` (also stored, see
 /// [`StakingRead::stored_validator_updates`]).
 pub fn end_blocker(ctx: &mut Ctx) -> Result<Vec<ValidatorUpdate>, TxError> {
+    end_blocker_with(ctx, &NoHooks)
+}
+
+/// [`end_blocker`] telling `hooks` of the validators it removes.
+pub fn end_blocker_with(
+    ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
+) -> Result<Vec<ValidatorUpdate>, TxError> {
     complete_unbondings(ctx)?;
     complete_redelegations(ctx)?;
-    complete_validator_unbondings(ctx)?;
+    complete_validator_unbondings(ctx, hooks)?;
     let target = apply_status_transitions(ctx)?;
-    let updates = validator_updates(ctx, &target)?;
+    let updates = validator_updates(ctx, hooks, &target)?;
     track_historical_info(ctx, &target)?;
     Ok(updates)
 }

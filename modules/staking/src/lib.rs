@@ -57,6 +57,7 @@ mod error;
 pub mod events;
 pub mod genesis;
 mod genesis_json;
+pub mod hooks;
 pub mod keeper;
 pub mod math;
 mod msgs;
@@ -66,9 +67,11 @@ pub mod slash;
 pub mod state_key;
 
 pub use endblock::{
-    clamp_updates, end_blocker, genesis_validator_updates, ValidatorUpdate, MAX_MATURE_PER_BLOCK,
+    clamp_updates, end_blocker, end_blocker_with, genesis_validator_updates, ValidatorUpdate,
+    MAX_MATURE_PER_BLOCK,
 };
 pub use error::*;
+pub use hooks::{NoHooks, SharedHooks, StakingHooks};
 pub use keeper::{StakingRead, StakingWrite};
 pub use msgs::{
     BeginRedelegate, CancelUnbondingDelegation, CreateValidator, Delegate, EditValidator,
@@ -87,8 +90,36 @@ pub const NOT_BONDED_POOL: &str = "not_bonded_tokens_pool";
 /// Tokens per unit of consensus power (the SDK's DefaultPowerReduction, 10^6).
 pub const POWER_REDUCTION: u128 = 1_000_000;
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct StakingModule;
+/// The staking module; `default()` has no hooks, [`StakingModule::with_hooks`] tells
+/// `hooks` (distribution) of every delegation and validator change.
+#[derive(Clone, Debug, Default)]
+pub struct StakingModule {
+    hooks: SharedHooks,
+}
+
+impl StakingModule {
+    pub fn with_hooks(hooks: std::sync::Arc<dyn StakingHooks>) -> Self {
+        Self {
+            hooks: SharedHooks::new(hooks),
+        }
+    }
+
+    pub fn hooks(&self) -> &SharedHooks {
+        &self.hooks
+    }
+}
+
+/// Registers message `P` as `M`, with the module's hooks put into the decoded message.
+macro_rules! add_hooked {
+    ($router:expr, $hooks:expr, $p:ty, $m:ty) => {{
+        let h = $hooks.clone();
+        $router.add_msg_with::<$p, $m, _>(move |p| {
+            let mut m = <$m>::try_from(p)?;
+            m.hooks = h.clone();
+            Ok(m)
+        });
+    }};
+}
 
 impl Module for StakingModule {
     fn name(&self) -> &'static str {
@@ -96,12 +127,18 @@ impl Module for StakingModule {
     }
 
     fn register(&self, router: &mut Router) {
-        router.add_msg::<pb::MsgCreateValidator, CreateValidator>();
+        let h = &self.hooks;
+        add_hooked!(router, h, pb::MsgCreateValidator, CreateValidator);
         router.add_msg::<pb::MsgEditValidator, EditValidator>();
-        router.add_msg::<pb::MsgDelegate, Delegate>();
-        router.add_msg::<pb::MsgUndelegate, Undelegate>();
-        router.add_msg::<pb::MsgBeginRedelegate, BeginRedelegate>();
-        router.add_msg::<pb::MsgCancelUnbondingDelegation, CancelUnbondingDelegation>();
+        add_hooked!(router, h, pb::MsgDelegate, Delegate);
+        add_hooked!(router, h, pb::MsgUndelegate, Undelegate);
+        add_hooked!(router, h, pb::MsgBeginRedelegate, BeginRedelegate);
+        add_hooked!(
+            router,
+            h,
+            pb::MsgCancelUnbondingDelegation,
+            CancelUnbondingDelegation
+        );
         router.add_msg::<pb::MsgUpdateParams, UpdateParams>();
         query::register(router);
     }
@@ -121,7 +158,7 @@ impl Module for StakingModule {
     /// Runs [`end_blocker`]; its validator updates are stored for the app to read
     /// ([`StakingRead::stored_validator_updates`]).
     fn end_block(&self, ctx: &mut Ctx) -> Result<(), TxError> {
-        end_blocker(ctx).map(|_| ())
+        end_blocker_with(ctx, self.hooks.get()).map(|_| ())
     }
 }
 

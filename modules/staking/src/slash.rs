@@ -8,10 +8,11 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1 as pb;
 use deai_bank::BankWrite;
 use deai_framework::{sdk, Address, Ctx, TxError};
 
+use crate::hooks::StakingHooks;
 use crate::keeper::{
     bond_coins, delegation_shares, pool_of, tokens, StakingRead, StakingWrite, UNBONDED,
 };
-use crate::math::Dec;
+use crate::math::{Dec, DEC_SCALE};
 use crate::{state_key, NOT_BONDED_POOL, POWER_REDUCTION};
 
 /// Most unbonding delegations, and most redelegations, of one validator a slash visits
@@ -68,6 +69,7 @@ fn burn(ctx: &mut Ctx, pool: &str, amount: u128) -> Result<(), TxError> {
 /// validator, or an infraction in the future, is an internal error.
 pub fn slash(
     ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
     cons: &[u8],
     infraction_height: i64,
     power: i64,
@@ -105,7 +107,7 @@ pub fn slash(
         let (owed, burned) = slash_unbondings(ctx, &op, infraction_height, fraction)?;
         out.unbonding = burned;
         remaining = remaining.saturating_sub(owed);
-        let (owed, burned) = slash_redelegations(ctx, &op, infraction_height, fraction)?;
+        let (owed, burned) = slash_redelegations(ctx, hooks, &op, infraction_height, fraction)?;
         out.redelegation = burned;
         remaining = remaining.saturating_sub(owed);
         // Unbonding a redelegation's destination may have changed this validator only if it
@@ -117,6 +119,13 @@ pub fn slash(
     }
     let t = tokens(&v)?;
     let cut = remaining.min(t);
+    if t > 0 {
+        // The SDK's effective fraction for distribution: burned / tokens, rounded up, ≤ 1.
+        let effective =
+            Dec::from_units(crate::math::mul_div_ceil(cut, DEC_SCALE, t)?).min(Dec::ONE);
+        hooks.before_validator_slashed(ctx, &op, effective)?;
+        v = ctx.must_validator(&op)?;
+    }
     if cut > 0 {
         v.tokens = (t - cut).to_string();
         ctx.put_validator(&v)?;
@@ -182,6 +191,7 @@ fn slash_unbondings(
 /// the entries owed, the amount burned).
 fn slash_redelegations(
     ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
     src: &Address,
     infraction_height: i64,
     fraction: Dec,
@@ -204,8 +214,16 @@ fn slash_redelegations(
             return Err(sdk::internal("redelegation index without record"));
         };
         for e in &r.entries {
-            let (o, b) =
-                slash_redelegation_entry(ctx, &del, &dst, e, infraction_height, fraction, now)?;
+            let (o, b) = slash_redelegation_entry(
+                ctx,
+                hooks,
+                &del,
+                &dst,
+                e,
+                infraction_height,
+                fraction,
+                now,
+            )?;
             owed = owed.saturating_add(o);
             burned = burned.saturating_add(b);
         }
@@ -213,8 +231,10 @@ fn slash_redelegations(
     Ok((owed, burned))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn slash_redelegation_entry(
     ctx: &mut Ctx,
+    hooks: &dyn StakingHooks,
     del: &Address,
     dst: &Address,
     e: &pb::RedelegationEntry,
@@ -250,7 +270,7 @@ fn slash_redelegation_entry(
         return Err(sdk::internal("redelegation to a missing validator"));
     };
     let pool = pool_of(v.status);
-    let amount = ctx.unbond(del, &mut v, unbond)?;
+    let amount = crate::hooks::unbond_with(ctx, hooks, del, &mut v, unbond)?;
     burn(ctx, pool, amount)?;
     Ok((owed, amount))
 }
@@ -277,7 +297,15 @@ mod tests {
         let snap = s.clone();
         let b = blk(h, t);
         let mut ctx = Ctx::new(&snap, &gas, &b);
-        let out = slash(&mut ctx, cons, inf, power, Dec::parse(f).unwrap()).unwrap();
+        let out = slash(
+            &mut ctx,
+            &crate::hooks::NoHooks,
+            cons,
+            inf,
+            power,
+            Dec::parse(f).unwrap(),
+        )
+        .unwrap();
         let (w, _) = ctx.finish();
         s.apply(w);
         out
@@ -346,9 +374,25 @@ mod tests {
         let gas = GasMeter::infinite();
         let b = blk(10, T0);
         let mut ctx = Ctx::new(&s, &gas, &b);
-        let e = slash(&mut ctx, &cons(11), 5, 10, Dec::parse("0.1").unwrap()).unwrap_err();
+        let e = slash(
+            &mut ctx,
+            &crate::hooks::NoHooks,
+            &cons(11),
+            5,
+            10,
+            Dec::parse("0.1").unwrap(),
+        )
+        .unwrap_err();
         assert!(e.log.contains("unbonded"), "{}", e.log);
-        let e = slash(&mut ctx, &cons(11), 11, 10, Dec::parse("0.1").unwrap()).unwrap_err();
+        let e = slash(
+            &mut ctx,
+            &crate::hooks::NoHooks,
+            &cons(11),
+            11,
+            10,
+            Dec::parse("0.1").unwrap(),
+        )
+        .unwrap_err();
         assert!(e.log.contains("future"), "{}", e.log);
     }
 

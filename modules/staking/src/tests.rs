@@ -23,7 +23,7 @@ pub(crate) fn modules() -> Vec<Box<dyn Module>> {
     vec![
         Box::new(deai_auth::AuthModule),
         Box::new(deai_bank::BankModule),
-        Box::new(StakingModule),
+        Box::new(StakingModule::default()),
     ]
 }
 
@@ -51,7 +51,7 @@ pub(crate) fn exec_in<P: prost::Message + Name>(
     b: &BlockInfo,
     p: P,
 ) -> Result<(cosmos_sdk_proto::Any, Vec<Event>), TxError> {
-    testing::exec(&StakingModule, s, b, 100_000_000, p).map(|(r, e, _)| (r, e))
+    testing::exec(&StakingModule::default(), s, b, 100_000_000, p).map(|(r, e, _)| (r, e))
 }
 
 pub(crate) fn exec<P: prost::Message + Name>(
@@ -63,7 +63,7 @@ pub(crate) fn exec<P: prost::Message + Name>(
 
 /// end_block at (height, time); returns the validator updates it stored.
 pub(crate) fn end_block(s: &mut MemStore, height: u64, time: i64) -> Vec<(Vec<u8>, i64)> {
-    testing::end_block(&StakingModule, s, &blk(height, time));
+    testing::end_block(&StakingModule::default(), s, &blk(height, time));
     s.stored_validator_updates().unwrap()
 }
 
@@ -417,7 +417,7 @@ pub(crate) fn q<Req: prost::Message, Res: prost::Message + Default>(
     r: Req,
 ) -> Result<Res, TxError> {
     testing::query(
-        &StakingModule,
+        &StakingModule::default(),
         s,
         &format!("/cosmos.staking.v1beta1.Query/{method}"),
         r,

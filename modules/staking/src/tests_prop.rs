@@ -191,7 +191,7 @@ proptest! {
                     let snap = s.clone();
                     let mut ctx = deai_framework::Ctx::new(&snap, &gas, &b);
                     let fraction = Dec::from_units(u128::from(p) * 1_000_000_000_000_000);
-                    let r = crate::slash(&mut ctx, &crate::keeper::consensus_address(&[10 + o; 32]),
+                    let r = crate::slash(&mut ctx, &crate::NoHooks, &crate::keeper::consensus_address(&[10 + o; 32]),
                         h.saturating_sub(back) as i64, power, fraction);
                     match (&v, r) {
                         (Some(v), Err(e)) => prop_assert!(v.status == crate::keeper::UNBONDED, "{}", e.log),

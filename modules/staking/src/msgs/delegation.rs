@@ -8,6 +8,7 @@ use deai_framework::{sdk, Address, Coin, Ctx, Event, Message, StateWrite, TxErro
 
 use crate::address::val_to_bech32;
 use crate::error::StakingError;
+use crate::hooks::{delegate_with, unbond_with, SharedHooks};
 use crate::keeper::{pool_of, time_key, StakingRead, StakingWrite};
 use crate::params::Params;
 use crate::{state_key, MODULE_NAME, NOT_BONDED_POOL};
@@ -20,6 +21,7 @@ pub struct Delegate {
     pub delegator: Address,
     pub validator: Address,
     pub amount: Coin,
+    pub hooks: SharedHooks,
 }
 
 impl TryFrom<pb::MsgDelegate> for Delegate {
@@ -29,6 +31,7 @@ impl TryFrom<pb::MsgDelegate> for Delegate {
             delegator: delegator(&m.delegator_address)?,
             validator: validator_addr(&m.validator_address)?,
             amount: positive_coin(m.amount, "delegation amount")?,
+            hooks: SharedHooks::default(),
         })
     }
 }
@@ -45,7 +48,9 @@ impl Message for Delegate {
         check_denom(&self.amount, &p)?;
         let mut v = ctx.must_validator(&self.validator)?;
         let mut events = Vec::new();
-        let issued = ctx.delegate(
+        let issued = delegate_with(
+            ctx,
+            self.hooks.get(),
             &self.delegator,
             &mut v,
             self.amount.amount,
@@ -73,6 +78,7 @@ pub struct Undelegate {
     pub delegator: Address,
     pub validator: Address,
     pub amount: Coin,
+    pub hooks: SharedHooks,
 }
 
 impl TryFrom<pb::MsgUndelegate> for Undelegate {
@@ -82,6 +88,7 @@ impl TryFrom<pb::MsgUndelegate> for Undelegate {
             delegator: delegator(&m.delegator_address)?,
             validator: validator_addr(&m.validator_address)?,
             amount: positive_coin(m.amount, "shares amount")?,
+            hooks: SharedHooks::default(),
         })
     }
 }
@@ -160,7 +167,7 @@ impl Message for Undelegate {
         }
         let remove = ctx.shares_to_unbond(&self.delegator, &v, self.amount.amount)?;
         let was = v.status;
-        let amount = ctx.unbond(&self.delegator, &mut v, remove)?;
+        let amount = unbond_with(ctx, self.hooks.get(), &self.delegator, &mut v, remove)?;
         if amount == 0 {
             return Err(sdk::invalid_request(
                 "amount too small to undelegate: it is worth zero tokens",

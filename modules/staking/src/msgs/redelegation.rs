@@ -8,6 +8,7 @@ use deai_framework::{sdk, Address, Coin, Ctx, Event, Message, StateWrite, TxErro
 
 use crate::address::val_to_bech32;
 use crate::error::StakingError;
+use crate::hooks::{delegate_with, unbond_with, SharedHooks};
 use crate::keeper::{pool_of, time_key, tokens, StakingRead, StakingWrite, BONDED, UNBONDING};
 use crate::math::Dec;
 use crate::{state_key, MODULE_NAME, NOT_BONDED_POOL};
@@ -22,6 +23,7 @@ pub struct BeginRedelegate {
     pub src: Address,
     pub dst: Address,
     pub amount: Coin,
+    pub hooks: SharedHooks,
 }
 
 impl TryFrom<pb::MsgBeginRedelegate> for BeginRedelegate {
@@ -37,6 +39,7 @@ impl TryFrom<pb::MsgBeginRedelegate> for BeginRedelegate {
             src,
             dst,
             amount: positive_coin(m.amount, "shares amount")?,
+            hooks: SharedHooks::default(),
         })
     }
 }
@@ -70,13 +73,15 @@ impl Message for BeginRedelegate {
         let remove = ctx.shares_to_unbond(&self.delegator, &src, self.amount.amount)?;
         let src_status = src.status;
         let src_unbonding_time = src.unbonding_time.as_ref().map_or(0, |t| t.seconds);
-        let amount = ctx.unbond(&self.delegator, &mut src, remove)?;
+        let amount = unbond_with(ctx, self.hooks.get(), &self.delegator, &mut src, remove)?;
         if amount == 0 {
             return Err(StakingError::TinyRedelegationAmount.into());
         }
         let mut dst = ctx.must_validator(&self.dst)?;
         let mut events = Vec::new();
-        let issued = ctx.delegate(
+        let issued = delegate_with(
+            ctx,
+            self.hooks.get(),
             &self.delegator,
             &mut dst,
             amount,
@@ -140,6 +145,7 @@ pub struct CancelUnbondingDelegation {
     pub validator: Address,
     pub amount: Coin,
     pub creation_height: i64,
+    pub hooks: SharedHooks,
 }
 
 impl TryFrom<pb::MsgCancelUnbondingDelegation> for CancelUnbondingDelegation {
@@ -153,6 +159,7 @@ impl TryFrom<pb::MsgCancelUnbondingDelegation> for CancelUnbondingDelegation {
             validator: validator_addr(&m.validator_address)?,
             amount: positive_coin(m.amount, "amount")?,
             creation_height: m.creation_height,
+            hooks: SharedHooks::default(),
         })
     }
 }
@@ -210,7 +217,9 @@ impl Message for CancelUnbondingDelegation {
             ));
         }
         let mut events = Vec::new();
-        ctx.delegate(
+        delegate_with(
+            ctx,
+            self.hooks.get(),
             &self.delegator,
             &mut v,
             self.amount.amount,

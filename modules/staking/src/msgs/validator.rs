@@ -8,6 +8,7 @@ use deai_framework::{sdk, Address, Coin, Ctx, Event, Message, StateWrite, TxErro
 
 use crate::address::val_to_bech32;
 use crate::error::StakingError;
+use crate::hooks::{delegate_with, SharedHooks};
 use crate::keeper::{
     consensus_address, min_self_delegation, pubkey_any, pubkey_bytes, tokens, StakingRead,
     StakingWrite, UNBONDED,
@@ -27,6 +28,7 @@ pub struct CreateValidator {
     pub min_self_delegation: u128,
     pub pubkey: Vec<u8>,
     pub value: Coin,
+    pub hooks: SharedHooks,
 }
 
 impl TryFrom<pb::MsgCreateValidator> for CreateValidator {
@@ -58,6 +60,7 @@ impl TryFrom<pb::MsgCreateValidator> for CreateValidator {
             min_self_delegation,
             pubkey,
             value,
+            hooks: SharedHooks::default(),
         })
     }
 }
@@ -109,8 +112,19 @@ impl Message for CreateValidator {
         };
         ctx.put_validator(&v)?;
         ctx.put(state_key::by_cons(&cons), self.operator.as_bytes().to_vec())?;
+        self.hooks
+            .get()
+            .after_validator_created(ctx, &self.operator)?;
         let mut events = Vec::new();
-        ctx.delegate(&self.operator, &mut v, self.value.amount, None, &mut events)?;
+        delegate_with(
+            ctx,
+            self.hooks.get(),
+            &self.operator,
+            &mut v,
+            self.value.amount,
+            None,
+            &mut events,
+        )?;
         events.push(
             Event::new(crate::events::CREATE_VALIDATOR)
                 .attr("validator", &v.operator_address)
