@@ -95,19 +95,28 @@ init_localnet() {
       1000000000000udeai --home "$DIR/node0" >/dev/null
   done
   echo "$accounts" > "$DIR/demo-accounts.json"
-  # One genesis with every validator, copied to every node; peers wired on loopback.
-  python3 - "$DIR" "$N" <<'PY'
-import json, sys, os
-d, n = sys.argv[1], int(sys.argv[2])
-g = json.load(open(f"{d}/node0/config/genesis.json"))
-vals = []
-for i in range(n):
-    k = json.load(open(f"{d}/node{i}/config/priv_validator_key.json"))
-    vals.append({"address": k["address"], "pub_key": k["pub_key"], "power": "10", "name": f"node{i}"})
-g["validators"] = vals
-for i in range(n):
-    json.dump(g, open(f"{d}/node{i}/config/genesis.json", "w"), indent=2)
-PY
+  # The validators come from gentxs, as in simd: operator keys val0..val{N-1} in the shared
+  # keyring, each funded in genesis and self-delegating 10 power (10^7 udeai) to its node's
+  # consensus key; the coordinator (node0) collects them and every node gets its genesis.
+  local vals="[]"
+  for i in $(seq 0 $((N - 1))); do
+    local out addr
+    out="$("$DEAID_BIN" keys add "val$i" --keyring-backend test --home "$DIR/keys" -o json)"
+    addr="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["address"])' "$out")"
+    "$DEAID_BIN" genesis add-account "$addr" 1000000000udeai --home "$DIR/node0" >/dev/null
+    vals="$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); k=json.loads(sys.argv[2]); a.append({"name":k["name"],"address":k["address"],"mnemonic":k["mnemonic"]}); print(json.dumps(a))' "$vals" "$out")"
+  done
+  echo "$vals" > "$DIR/validator-accounts.json"
+  mkdir -p "$DIR/gentx"
+  for i in $(seq 0 $((N - 1))); do
+    [ "$i" = 0 ] || cp "$DIR/node0/config/genesis.json" "$DIR/node$i/config/genesis.json"
+    "$DEAID_BIN" genesis gentx "val$i" 10000000udeai --moniker "node$i" --home "$DIR/node$i" \
+      --keyring-dir "$DIR/keys" --keyring-backend test --output-document "$DIR/gentx/gentx-node$i.json" -o json >/dev/null
+  done
+  "$DEAID_BIN" genesis collect-gentxs --gentx-dir "$DIR/gentx" --home "$DIR/node0" -o json >/dev/null
+  for i in $(seq 1 $((N - 1))); do
+    cp "$DIR/node0/config/genesis.json" "$DIR/node$i/config/genesis.json"
+  done
   local peers=""
   for i in $(seq 0 $((N - 1))); do
     local id
@@ -127,7 +136,8 @@ nodes = [{"name": f"node{i}", "home": f"{d}/node{i}",
           "rest": f"http://127.0.0.1:{base + i*10 + 4}",
           "p2p": f"127.0.0.1:{base + i*10}"} for i in range(n)]
 json.dump({"chain_id": chain, "denom": "udeai", "validators": n, "nodes": nodes,
-           "accounts": json.load(open(f"{d}/demo-accounts.json"))},
+           "accounts": json.load(open(f"{d}/demo-accounts.json")),
+           "validator_accounts": json.load(open(f"{d}/validator-accounts.json"))},
           open(f"{d}/localnet.json", "w"), indent=2)
 PY
 }

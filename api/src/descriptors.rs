@@ -29,6 +29,12 @@ pub const SERVICES: &[&str] = &[
     "cosmos.base.tendermint.v1beta1.Service",
     "cosmos.base.node.v1beta1.Service",
     "cosmwasm.wasm.v1.Query",
+    "cosmos.staking.v1beta1.Query",
+    "cosmos.slashing.v1beta1.Query",
+    "cosmos.distribution.v1beta1.Query",
+    "cosmos.mint.v1beta1.Query",
+    "cosmos.gov.v1.Query",
+    "cosmos.gov.v1beta1.Query",
 ];
 
 /// deai's module query services (`deai.compute.v1.Query`, ...), served like the Cosmos ones:

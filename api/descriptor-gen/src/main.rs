@@ -12,6 +12,18 @@ const COSMOS_FILES: &[&str] = &[
     "cosmos/crypto/secp256k1/keys.proto",
     "cosmos/crypto/ed25519/keys.proto",
     "cosmos/crypto/multisig/keys.proto",
+    "cosmos/staking/v1beta1/query.proto",
+    "cosmos/staking/v1beta1/tx.proto",
+    "cosmos/slashing/v1beta1/query.proto",
+    "cosmos/slashing/v1beta1/tx.proto",
+    "cosmos/distribution/v1beta1/query.proto",
+    "cosmos/distribution/v1beta1/tx.proto",
+    "cosmos/mint/v1beta1/query.proto",
+    "cosmos/mint/v1beta1/tx.proto",
+    "cosmos/gov/v1/query.proto",
+    "cosmos/gov/v1/tx.proto",
+    "cosmos/gov/v1beta1/query.proto",
+    "cosmos/gov/v1beta1/tx.proto",
 ];
 
 /// wasmd's query service, its tx messages (GetTx renders them inside `Any`s), its

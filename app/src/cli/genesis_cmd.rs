@@ -1,4 +1,5 @@
-//! `deaid genesis add-account`: funds an account in genesis.json before the chain starts.
+//! `deaid genesis add-account`: funds an account in genesis.json before the chain starts;
+//! `gentx` and `collect-gentxs` are in `gentx.rs`.
 
 use std::path::Path;
 
@@ -20,14 +21,27 @@ pub enum GenesisCommand {
         #[command(flatten)]
         keyring: KeyringArgs,
     },
+    /// Sign this node's genesis validator: a MsgCreateValidator for its consensus key.
+    Gentx(super::gentx::GentxArgs),
+    /// Put the gentxs of config/gentx (or --gentx-dir) into genesis.json.
+    CollectGentxs {
+        #[arg(long)]
+        gentx_dir: Option<std::path::PathBuf>,
+    },
 }
 
 pub fn run(home: &Path, cmd: GenesisCommand, out: OutputFormat) -> anyhow::Result<()> {
-    let GenesisCommand::AddAccount {
-        address_or_key,
-        coins,
-        keyring,
-    } = cmd;
+    let (address_or_key, coins, keyring) = match cmd {
+        GenesisCommand::AddAccount {
+            address_or_key,
+            coins,
+            keyring,
+        } => (address_or_key, coins, keyring),
+        GenesisCommand::Gentx(a) => return super::gentx::gentx(home, a, out),
+        GenesisCommand::CollectGentxs { gentx_dir } => {
+            return super::gentx::collect(home, gentx_dir, out)
+        }
+    };
     let address = match Address::from_bech32(&address_or_key) {
         Ok(a) => a,
         Err(_) => {

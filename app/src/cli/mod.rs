@@ -9,6 +9,7 @@ mod data_query;
 mod data_tx;
 mod debug_cmd;
 mod genesis_cmd;
+mod gentx;
 mod inference_msgs;
 mod inference_query;
 mod inference_tx;

@@ -10,7 +10,7 @@ use tendermint_proto::v0_38::abci::{
 use deai_framework::context::BlockInfo;
 use deai_framework::{sdk, Ctx, Delta, GasMeter, StateRead, StateWrite};
 
-use super::{genesis, halt, halt_storage, lock, App, ChainFacts};
+use super::{consensus, genesis, halt, halt_storage, lock, App, ChainFacts};
 use crate::store::{LatestView, SledKv, Storage, StorageConfig, StorageError};
 use crate::tx::ante::AnteEnv;
 use crate::tx::exec::{run_decoded, run_tx, ExecMode, TxOutcome};
@@ -92,6 +92,7 @@ impl App {
                 .ok()
                 .filter(|&g| g > 0)
                 .unwrap_or(crate::tx::ante::SIMULATE_GAS_CAP),
+            router: Some(&self.inner.router),
         }
     }
 
@@ -121,25 +122,53 @@ impl App {
         if req.initial_height > 1 {
             halt("initial_height > 1 is not supported");
         }
-        let max_block_gas = req
-            .consensus_params
-            .as_ref()
-            .and_then(|p| p.block.as_ref())
-            .map_or(-1, |b| b.max_gas);
-        let compute = |storage: &Storage| -> anyhow::Result<[u8; 32]> {
-            let base = storage.latest();
-            let mut delta = Delta::new(&base);
-            genesis::init(&self.inner.modules, &mut delta, &req.app_state_bytes)
-                .map_err(|e| anyhow::anyhow!("invalid genesis: {}", e.log))?;
-            genesis::store_chain_facts(&mut delta, &req.chain_id, max_block_gas)
-                .map_err(|e| anyhow::anyhow!(e.log))?;
-            let pending = storage.prepare(0, delta.into_writes())?;
-            let root = pending.root.0;
-            storage.commit(pending)?;
-            Ok(root)
+        let params = req.consensus_params.as_ref();
+        let evidence = params.and_then(|p| p.evidence.as_ref());
+        let facts = ChainFacts {
+            chain_id: req.chain_id.clone(),
+            max_block_gas: params
+                .and_then(|p| p.block.as_ref())
+                .map_or(-1, |b| b.max_gas),
+            evidence_max_age_blocks: evidence
+                .map_or(consensus::DEFAULT_EVIDENCE_MAX_AGE_BLOCKS, |e| {
+                    e.max_age_num_blocks
+                }),
+            evidence_max_age_secs: evidence
+                .and_then(|e| e.max_age_duration.as_ref())
+                .map_or(consensus::DEFAULT_EVIDENCE_MAX_AGE_SECS, |d| d.seconds),
         };
+        // The chain facts are needed by the gentxs' ante handler (chain id, gas limits).
+        if let Ok(mut c) = self.inner.chain.write() {
+            *c = facts.clone();
+        }
+        let genesis_time = block_time(&req.time);
+        let compute =
+            |storage: &Storage| -> anyhow::Result<([u8; 32], Vec<abci::ValidatorUpdate>)> {
+                let base = storage.latest();
+                let mut delta = Delta::new(&base);
+                let gentxs = genesis::init(&self.inner.modules, &mut delta, &req.app_state_bytes)
+                    .map_err(|e| anyhow::anyhow!("invalid genesis: {}", e.log))?;
+                genesis::store_chain_facts(&mut delta, &facts)
+                    .map_err(|e| anyhow::anyhow!(e.log))?;
+                let block = consensus::genesis_block(&req.chain_id, genesis_time);
+                let validators = consensus::genesis_validators(
+                    &self.inner.router,
+                    &self.ante_env(&req.chain_id),
+                    &mut delta,
+                    &gentxs,
+                    &block,
+                )
+                .map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
+                if let Some(fault) = base.take_fault() {
+                    return Err(fault.into());
+                }
+                let pending = storage.prepare(0, delta.into_writes())?;
+                let root = pending.root.0;
+                storage.commit(pending)?;
+                Ok((root, validators))
+            };
         let storage = &self.inner.storage;
-        let root = match storage.latest_version() {
+        let result = match storage.latest_version() {
             None => compute(storage),
             // CometBFT repeats InitChain if it crashed before block 1; the genesis must be
             // the same one, which a scratch store proves.
@@ -148,7 +177,7 @@ impl App {
                     .and_then(|kv| Storage::open(Arc::new(kv), StorageConfig::default()));
                 let again = scratch.and_then(|s| compute(&s));
                 match (again, storage.root_hash(0)) {
-                    (Ok(a), Ok(b)) if a == b.0 => Ok(a),
+                    (Ok((a, vals)), Ok(b)) if a == b.0 => Ok((a, vals)),
                     _ => Err(anyhow::anyhow!(
                         "InitChain repeated with a different genesis"
                     )),
@@ -158,20 +187,23 @@ impl App {
                 "InitChain called on a chain already at height {v}"
             )),
         };
-        let root = root.unwrap_or_else(|e| match e.downcast_ref::<StorageError>() {
-            Some(fault) => halt_storage(fault),
-            None => halt(&format!("{e:#}")),
-        });
-        if let Ok(mut c) = self.inner.chain.write() {
-            *c = ChainFacts {
-                chain_id: req.chain_id.clone(),
-                max_block_gas,
-            };
+        let (root, validators) =
+            result.unwrap_or_else(|e| match e.downcast_ref::<StorageError>() {
+                Some(fault) => halt_storage(fault),
+                None => halt(&format!("{e:#}")),
+            });
+        // A chain needs validators. Staking names them (gentxs or an imported genesis); a
+        // set only in CometBFT's genesis.json would be one staking knows nothing of.
+        if validators.is_empty() && !req.validators.is_empty() {
+            halt(
+                "the genesis has no staking validators: run `deaid genesis gentx` on each \
+                 validator and `deaid genesis collect-gentxs` (see docs/staking.md)",
+            );
         }
-        tracing::info!(chain_id = %req.chain_id, app_hash = %hex::encode(root), "genesis initialized");
+        tracing::info!(chain_id = %req.chain_id, app_hash = %hex::encode(root), validators = validators.len(), "genesis initialized");
         abci::ResponseInitChain {
             consensus_params: None,
-            validators: Vec::new(),
+            validators,
             app_hash: Bytes::from(root.to_vec()),
         }
     }
@@ -324,6 +356,7 @@ impl App {
             time_unix: block_time(&req.time),
             chain_id: chain_id.clone(),
             prev_block_hash,
+            comet: Arc::new(consensus::comet_info(&req, &self.chain_facts())),
             ..BlockInfo::default()
         };
         let decoded: Vec<Option<DecodedTx>> = req
@@ -399,6 +432,14 @@ impl App {
         ) {
             halt(&e.log);
         }
+        let validator_updates = match consensus::block_validator_updates(&block_state) {
+            Ok(u) => u,
+            Err(e) => {
+                return Err(latest.take_fault().unwrap_or_else(|| {
+                    StorageError::new("read", "validator updates", anyhow::anyhow!(e.log))
+                }))
+            }
+        };
         let writes = block_state.into_writes();
         let pending = storage.prepare(height, writes)?;
         let app_hash = pending.root.0.to_vec();
@@ -406,7 +447,7 @@ impl App {
         Ok(abci::ResponseFinalizeBlock {
             events: to_abci_events(&events, self.inner.settings.index_events.as_ref()),
             tx_results,
-            validator_updates: Vec::new(),
+            validator_updates,
             consensus_param_updates: None,
             app_hash: Bytes::from(app_hash),
         })
@@ -425,7 +466,7 @@ impl App {
         let gas = GasMeter::infinite();
         let mut events = Vec::new();
         for m in &self.inner.modules {
-            let mut ctx = Ctx::new(&*state, &gas, block);
+            let mut ctx = Ctx::new(&*state, &gas, block).with_router(&self.inner.router);
             let r = if begin {
                 m.begin_block(&mut ctx)
             } else {

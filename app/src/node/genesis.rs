@@ -16,6 +16,11 @@ fn max_gas_key() -> Vec<u8> {
     KeyBuilder::new(APP_PREFIX, "max_block_gas").build()
 }
 
+/// The consensus params' evidence max age: blocks and seconds (i64 BE each).
+fn evidence_age_key() -> Vec<u8> {
+    KeyBuilder::new(APP_PREFIX, "evidence_max_age").build()
+}
+
 /// Written every block, so every version has a distinct, non-empty change set.
 pub fn height_key() -> Vec<u8> {
     KeyBuilder::new(APP_PREFIX, "height").build()
@@ -54,13 +59,15 @@ pub fn prev_block_hash(state: &dyn StateRead) -> Result<[u8; 32], TxError> {
     }
 }
 
-pub fn store_chain_facts(
+pub(super) fn store_chain_facts(
     state: &mut dyn StateWrite,
-    chain_id: &str,
-    max_block_gas: i64,
+    facts: &ChainFacts,
 ) -> Result<(), TxError> {
-    state.put(chain_id_key(), chain_id.as_bytes().to_vec())?;
-    state.put(max_gas_key(), max_block_gas.to_be_bytes().to_vec())
+    state.put(chain_id_key(), facts.chain_id.as_bytes().to_vec())?;
+    state.put(max_gas_key(), facts.max_block_gas.to_be_bytes().to_vec())?;
+    let mut age = facts.evidence_max_age_blocks.to_be_bytes().to_vec();
+    age.extend_from_slice(&facts.evidence_max_age_secs.to_be_bytes());
+    state.put(evidence_age_key(), age)
 }
 
 pub(super) fn load_chain_facts(state: &dyn StateRead) -> anyhow::Result<ChainFacts> {
@@ -72,6 +79,7 @@ pub(super) fn load_chain_facts(state: &dyn StateRead) -> anyhow::Result<ChainFac
             return Ok(ChainFacts {
                 chain_id: String::new(),
                 max_block_gas: -1,
+                ..ChainFacts::default()
             })
         }
         Some(b) => String::from_utf8(b)?,
@@ -87,18 +95,39 @@ pub(super) fn load_chain_facts(state: &dyn StateRead) -> anyhow::Result<ChainFac
                 .map_err(|_| anyhow::anyhow!("corrupt max gas"))?,
         ),
     };
+    // A chain started before the evidence age was stored has CometBFT's defaults.
+    let (evidence_max_age_blocks, evidence_max_age_secs) = match state
+        .get(&evidence_age_key())
+        .map_err(|e| anyhow::anyhow!(e.log))?
+    {
+        None => (
+            super::consensus::DEFAULT_EVIDENCE_MAX_AGE_BLOCKS,
+            super::consensus::DEFAULT_EVIDENCE_MAX_AGE_SECS,
+        ),
+        Some(b) if b.len() == 16 => {
+            let (blocks, secs) = b.split_at(8);
+            (
+                i64::from_be_bytes(blocks.try_into()?),
+                i64::from_be_bytes(secs.try_into()?),
+            )
+        }
+        Some(_) => anyhow::bail!("corrupt stored evidence max age"),
+    };
     Ok(ChainFacts {
         chain_id,
         max_block_gas,
+        evidence_max_age_blocks,
+        evidence_max_age_secs,
     })
 }
 
-/// Runs every module's genesis. Sections for unknown modules are an error, not ignored.
+/// Runs every module's genesis and returns the gentxs of `genutil` (run after it, by
+/// `consensus::genesis_validators`). Sections for unknown modules are an error, not ignored.
 pub fn init(
     modules: &[Box<dyn Module>],
     state: &mut dyn StateWrite,
     app_state: &[u8],
-) -> Result<(), TxError> {
+) -> Result<Vec<Vec<u8>>, TxError> {
     let json: serde_json::Value = if app_state.is_empty() {
         serde_json::json!({})
     } else {
@@ -109,7 +138,7 @@ pub fn init(
         .as_object()
         .ok_or_else(|| sdk::invalid_request("app_state must be a JSON object"))?;
     for key in obj.keys() {
-        if !modules.iter().any(|m| m.name() == key) {
+        if key != GENUTIL && !modules.iter().any(|m| m.name() == key) {
             return Err(sdk::invalid_request(format!(
                 "app_state has unknown module {key:?}"
             )));
@@ -119,8 +148,12 @@ pub fn init(
     for m in modules {
         m.init_genesis(state, obj.get(m.name()).unwrap_or(&empty))?;
     }
-    Ok(())
+    super::consensus::parse_gentxs(obj.get(GENUTIL)).map_err(sdk::invalid_request)
 }
+
+/// The app_state section of the genesis transactions (the SDK's genutil module, which
+/// keeps no state: its txs run once, at InitChain).
+pub const GENUTIL: &str = "genutil";
 
 pub fn export(
     modules: &[Box<dyn Module>],

@@ -5,6 +5,7 @@
 mod abci;
 pub mod abci_server;
 mod api_backend;
+mod consensus;
 mod deai_querier;
 mod genesis;
 mod query;
@@ -55,6 +56,9 @@ struct ChainFacts {
     chain_id: String,
     /// Block gas limit from the consensus params; -1 means none.
     max_block_gas: i64,
+    /// The consensus params' evidence max age (blocks, seconds): older evidence is ignored.
+    evidence_max_age_blocks: i64,
+    evidence_max_age_secs: i64,
 }
 
 /// The application. Cheap to clone: CometBFT opens four connections and each gets a clone.
@@ -83,6 +87,8 @@ pub fn modules(vm: &WasmVm) -> Vec<Box<dyn Module>> {
     vec![
         Box::new(deai_auth::AuthModule),
         Box::new(deai_bank::BankModule),
+        Box::new(deai_staking::StakingModule::default()),
+        Box::new(deai_slashing::SlashingModule::default()),
         Box::new(deai_compute::ComputeModule),
         Box::new(deai_inference::InferenceModule),
         Box::new(deai_training::TrainingModule),

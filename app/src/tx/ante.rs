@@ -21,6 +21,9 @@ pub struct AnteEnv<'a> {
     /// be included), or `SIMULATE_GAS_CAP` when the chain sets none. Without a cap a
     /// contract that loops would hold a query thread for hours.
     pub simulate_gas_limit: u64,
+    /// The app's router, handed to messages that execute others (gov's proposals check
+    /// theirs at submission); None in benches that need none.
+    pub router: Option<&'a deai_framework::Router>,
 }
 
 /// The simulation gas cap of a chain without a block gas limit.
@@ -138,14 +141,21 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
         // Simulation has no signatures; a recheck re-runs a tx whose exact bytes CheckTx
         // already verified, and the SDK skips verification there too.
         if !matches!(mode, ExecMode::Simulate | ExecMode::ReCheck) {
-            let sign_bytes = tx.sign_bytes(env.chain_id, account.account_number);
+            // Gentxs are signed before the chain numbers accounts: at genesis (height 0)
+            // the SDK verifies them with account number 0, and so does deai.
+            let account_number = if ctx.block.height == 0 {
+                0
+            } else {
+                account.account_number
+            };
+            let sign_bytes = tx.sign_bytes(env.chain_id, account_number);
             if !env
                 .sig_cache
                 .verify(&sign_bytes, &pub_key, &signer.signature)
             {
                 return Err(sdk::unauthorized(format!(
                     "signature verification failed; please verify account number ({}) and chain-id ({})",
-                    account.account_number, env.chain_id
+                    account_number, env.chain_id
                 )));
             }
         }

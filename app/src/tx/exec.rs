@@ -107,6 +107,9 @@ pub fn run_decoded(
 
     let after_ante = Delta::with_writes(parent, ante_writes);
     let mut ctx = Ctx::new(&after_ante, &gas, block);
+    if let Some(router) = env.router {
+        ctx = ctx.with_router(router);
+    }
     let sender = tx.fee_payer().to_string();
     let mut responses = Vec::with_capacity(tx.msgs.len());
     for (type_url, msg) in &tx.msgs {

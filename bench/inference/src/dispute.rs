@@ -197,6 +197,7 @@ fn tx_gas(router: &Router, state: &dyn StateRead, tx: &[u8]) -> u64 {
         min_gas_price: &price,
         sig_cache: &cache,
         simulate_gas_limit: deaid::tx::ante::SIMULATE_GAS_CAP,
+        router: None,
     };
     let out = run_tx(
         router,

@@ -225,6 +225,7 @@ pub fn batch_txs(
             min_gas_price: &price,
             sig_cache: &cache,
             simulate_gas_limit: deaid::tx::ante::SIMULATE_GAS_CAP,
+            router: None,
         };
         let out = run_tx(router, &env, delta, &m.txs[k], ExecMode::Finalize, &block);
         if !out.is_ok() {
