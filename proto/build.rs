@@ -32,6 +32,10 @@ const FILES: &[&str] = &[
     "deai/data/v1/tx.proto",
     "deai/data/v1/query.proto",
     "deai/data/v1/events.proto",
+    "deai/mint/v1/genesis.proto",
+    "deai/mint/v1/tx.proto",
+    "deai/mint/v1/query.proto",
+    "deai/mint/v1/events.proto",
 ];
 
 /// Proto packages of the Cosmos types deai's protos use, mapped to cosmos-sdk-proto's, so

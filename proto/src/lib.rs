@@ -26,6 +26,7 @@ pub const QUERY_SERVICES: &[&str] = &[
     "deai.inference.v1.Query",
     "deai.training.v1.Query",
     "deai.data.v1.Query",
+    "deai.mint.v1.Query",
 ];
 
 /// [`FILE_DESCRIPTOR_SET`] as a descriptor pool.
@@ -59,6 +60,12 @@ pub mod training {
 pub mod data {
     pub mod v1 {
         include!(concat!(env!("OUT_DIR"), "/deai.data.v1.rs"));
+    }
+}
+
+pub mod mint {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/deai.mint.v1.rs"));
     }
 }
 
