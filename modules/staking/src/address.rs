@@ -43,6 +43,11 @@ pub fn cons_to_bech32(a: &Address) -> String {
 }
 
 /// A validator address stored in a record staking wrote itself.
+/// Parses a `deaivalcons1…` consensus address.
+pub fn cons_from_bech32(s: &str) -> Result<Address, TxError> {
+    decode(s, CONSENSUS_PREFIX)
+}
+
 pub fn stored_val(s: &str) -> Result<Address, TxError> {
     val_from_bech32(s)
         .map_err(|e| sdk::internal(format!("corrupt stored validator address: {}", e.log)))

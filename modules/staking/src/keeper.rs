@@ -176,6 +176,21 @@ pub trait StakingRead: StateRead {
         Ok(!self.scan(&prefix, end.as_deref(), false, 1)?.is_empty())
     }
 
+    /// Up to `limit` validators, in operator order (for other modules' genesis).
+    fn all_validators(&self, limit: usize) -> Result<Vec<pb::Validator>, TxError> {
+        records::all_under(MODULE_NAME, self, &state_key::validators(), limit)
+    }
+
+    /// Up to `limit` delegations of `del`, in validator order.
+    fn delegations_of(&self, del: &Address, limit: usize) -> Result<Vec<pb::Delegation>, TxError> {
+        records::all_under(MODULE_NAME, self, &state_key::delegations_of(del), limit)
+    }
+
+    /// Up to `limit` delegations of everyone, in (delegator, validator) order.
+    fn all_delegations(&self, limit: usize) -> Result<Vec<pb::Delegation>, TxError> {
+        records::all_under(MODULE_NAME, self, &state_key::all_delegations(), limit)
+    }
+
     fn last_power(&self, op: &Address) -> Result<i64, TxError> {
         match self.get(&state_key::last_power(op))? {
             None => Ok(0),
