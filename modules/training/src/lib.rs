@@ -13,6 +13,7 @@
 
 mod audits;
 pub mod commits;
+pub mod emission;
 mod epoch;
 mod error;
 pub mod events;
