@@ -16,6 +16,7 @@
 //! pools and worker and reputer stakes are held by the module account too.
 
 mod assign;
+pub mod emission;
 mod error;
 pub mod events;
 mod expiry;

@@ -235,3 +235,19 @@ pub fn topic_dues() -> Vec<u8> {
 pub fn topic_dues_through(height: u64) -> Vec<u8> {
     through("topic_due", height)
 }
+
+/// The workers of one topic (the prefix of its `topic_worker` keys).
+pub fn topic_workers_of(topic_id: u64) -> Vec<u8> {
+    k("topic_worker").u64(topic_id).build()
+}
+
+/// The reputers of one topic (the prefix of its `reputer` keys).
+pub fn reputers_of(topic_id: u64) -> Vec<u8> {
+    k("reputer").u64(topic_id).build()
+}
+
+/// The emission part of a topic's pool, for its fee proxy (see `emission.rs`): two u128 BE,
+/// the emission credited and not yet paid out, and the pool right after the last credit.
+pub fn emission_topic(topic_id: u64) -> Vec<u8> {
+    k("emission_topic").u64(topic_id).build()
+}

@@ -1,0 +1,287 @@
+//! inference's share of the chain's inflation (deai-mint's emission split): the
+//! [`EmissionSink`] that the app hands to `deai_mint::MintModule::new`.
+//!
+//! - **Recipients**: topics, by id.
+//! - **Weight**: Allora's topic weight with exponent 0.5, `⌊√stake⌋ × ⌊√fees⌋`, where
+//!   `stake` is the sum of the topic's worker and reputer stakes (at most
+//!   [`crate::MAX_TOPIC_WORKERS`] + [`crate::MAX_TOPIC_REPUTERS`] records) and `fees` is the
+//!   fee revenue still in the topic's pool (below). Rounding: each square root is floored
+//!   (exact integer roots, `deai_mint::math::isqrt`), so the weight is at most the exact
+//!   √(stake·fees) and below it by less than √stake + √fees; a topic with no stake or no
+//!   fees weighs 0.
+//! - **Fees**: deai has no per-topic fee revenue record yet; the fees a topic's demand side
+//!   paid in (its creation fee) sit in its pool until its epochs pay them out. The pool also
+//!   holds the emission credited here, which must not count as fees (it would feed itself),
+//!   so this file keeps per topic the emission part of the pool (`state_key::emission_topic`):
+//!   settlements pay a fraction of the whole pool, so between two credits the emission part
+//!   shrinks in proportion to the pool (`part × pool_now / pool_after_last_credit`, floored,
+//!   never grown); `fees = pool − emission part`.
+//! - **Credit**: the claim is added to the topic's pool (`Topic.pool`), which each settled
+//!   epoch pays to its workers and reputers; the mint module moves the coins into the
+//!   inference module account, which keeps holding exactly the sum of its records. A pool of
+//!   another denom or an unknown topic refuses (the claim goes to the community pool).
+//!
+//! deai-mint keeps the lazy index and moves every coin; this file only reads and credits
+//! inference's own records (see `deai_mint::index`).
+
+use deai_framework::keys::{prefix_end, trailing_id};
+use deai_framework::{records, sdk, Coin, Ctx, StateRead, StateWrite, TxError};
+use deai_mint::math::{isqrt, mul_div_floor};
+use deai_mint::EmissionSink;
+use deai_proto::inference::v1 as pb;
+
+use crate::keeper::{InferenceRead, InferenceWrite};
+use crate::msgs::stored_coin;
+use crate::{state_key, MAX_TOPIC_REPUTERS, MAX_TOPIC_WORKERS, MODULE_ACCOUNT, MODULE_NAME};
+
+/// Topics visited per block (each reads up to 320 stake records).
+pub const VISITS_PER_BLOCK: usize = 8;
+
+/// inference's emission sink.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InferenceEmission;
+
+/// The sink, boxed for `deai_mint::MintModule::new`.
+pub fn sink() -> Box<dyn EmissionSink> {
+    Box::new(InferenceEmission)
+}
+
+/// The emission part of a topic's pool and the pool right after the last credit.
+fn emission_part<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<(u128, u128), TxError> {
+    match s.get(&state_key::emission_topic(id))? {
+        None => Ok((0, 0)),
+        Some(b) => {
+            let arr: [u8; 32] = b
+                .as_slice()
+                .try_into()
+                .map_err(|_| sdk::internal("corrupt topic emission record"))?;
+            let mut part = [0u8; 16];
+            let mut last = [0u8; 16];
+            part.copy_from_slice(&arr[..16]);
+            last.copy_from_slice(&arr[16..]);
+            Ok((u128::from_be_bytes(part), u128::from_be_bytes(last)))
+        }
+    }
+}
+
+/// The emission part of a pool of `pool` now: scaled down with the pool since the last
+/// credit, never up (a pool that grew took in fees).
+fn part_now(part: u128, last_pool: u128, pool: u128) -> Result<u128, TxError> {
+    if last_pool == 0 || pool >= last_pool {
+        return Ok(part.min(pool));
+    }
+    Ok(mul_div_floor(part, pool, last_pool)?.min(pool))
+}
+
+fn stake_sum<S: StateRead + ?Sized, M: prost::Message + Default>(
+    s: &S,
+    prefix: &[u8],
+    limit: u32,
+    stake: impl Fn(&M) -> &Option<cosmos_sdk_proto::cosmos::base::v1beta1::Coin>,
+) -> Result<u128, TxError> {
+    let end = prefix_end(prefix);
+    let mut sum: u128 = 0;
+    for (_, v) in s.scan(prefix, end.as_deref(), false, limit as usize)? {
+        let m: M = records::decode(MODULE_NAME, &v)?;
+        sum = sum
+            .checked_add(stored_coin(stake(&m), "stake")?.amount)
+            .ok_or_else(|| sdk::internal("topic stake overflows"))?;
+    }
+    Ok(sum)
+}
+
+/// (stake, fees) of topic `id`; (0, 0) for an unknown topic.
+pub fn topic_stake_and_fees<S: StateRead + ?Sized>(
+    s: &S,
+    id: u64,
+) -> Result<(u128, u128), TxError> {
+    let Some(t) = s.get_topic(id)? else {
+        return Ok((0, 0));
+    };
+    let workers = stake_sum::<_, pb::TopicWorker>(
+        s,
+        &state_key::topic_workers_of(id),
+        MAX_TOPIC_WORKERS,
+        |w| &w.stake,
+    )?;
+    let reputers =
+        stake_sum::<_, pb::Reputer>(s, &state_key::reputers_of(id), MAX_TOPIC_REPUTERS, |r| {
+            &r.stake
+        })?;
+    let stake = workers
+        .checked_add(reputers)
+        .ok_or_else(|| sdk::internal("topic stake overflows"))?;
+    let pool = stored_coin(&t.pool, "topic pool")?.amount;
+    let (part, last) = emission_part(s, id)?;
+    let fees = pool - part_now(part, last, pool)?;
+    Ok((stake, fees))
+}
+
+/// Allora's topic weight with exponent 0.5: ⌊√stake⌋ × ⌊√fees⌋.
+pub fn topic_weight(stake: u128, fees: u128) -> u128 {
+    // Both roots are below 2^64, so the product fits.
+    isqrt(stake) * isqrt(fees)
+}
+
+impl EmissionSink for InferenceEmission {
+    fn market(&self) -> &'static str {
+        deai_mint::INFERENCE
+    }
+
+    fn account(&self) -> &'static str {
+        MODULE_ACCOUNT
+    }
+
+    fn visits_per_block(&self) -> usize {
+        VISITS_PER_BLOCK
+    }
+
+    fn ids_from(&self, s: &dyn StateRead, from: u64, limit: usize) -> Result<Vec<u64>, TxError> {
+        let end = prefix_end(&state_key::topics());
+        s.scan(&state_key::topic(from), end.as_deref(), false, limit)?
+            .iter()
+            .map(|(k, _)| trailing_id(k).ok_or_else(|| sdk::internal("corrupt topic key")))
+            .collect()
+    }
+
+    fn weight(&self, s: &dyn StateRead, id: u64) -> Result<u128, TxError> {
+        let (stake, fees) = topic_stake_and_fees(s, id)?;
+        Ok(topic_weight(stake, fees))
+    }
+
+    fn credit(&self, ctx: &mut Ctx, id: u64, coin: &Coin) -> Result<bool, TxError> {
+        let Some(mut t) = ctx.get_topic(id)? else {
+            return Ok(false);
+        };
+        let mut pool = stored_coin(&t.pool, "topic pool")?;
+        if pool.denom != coin.denom {
+            return Ok(false);
+        }
+        let (part, last) = emission_part(ctx, id)?;
+        let part = part_now(part, last, pool.amount)?
+            .checked_add(coin.amount)
+            .ok_or_else(|| sdk::internal("topic emission overflows"))?;
+        pool.amount = pool
+            .amount
+            .checked_add(coin.amount)
+            .ok_or_else(|| sdk::internal("topic pool overflows"))?;
+        let mut record = part.to_be_bytes().to_vec();
+        record.extend_from_slice(&pool.amount.to_be_bytes());
+        ctx.put(state_key::emission_topic(id), record)?;
+        t.pool = Some(pool.to_proto());
+        ctx.put_topic(&t)?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use deai_bank::BankRead;
+    use deai_framework::{Ctx, GasMeter, MemStore, Module};
+    use deai_mint::{MintModule, MintRead};
+
+    use super::*;
+    use crate::tests::*;
+    use crate::tests_topics::{amount, create_msg, reputer_msg, topic_of, worker_msg, CREATED};
+
+    fn with_mint(mut s: MemStore) -> MemStore {
+        MintModule::default()
+            .init_genesis(
+                &mut s,
+                &serde_json::json!({"emission_split": {
+                    "validators_bps": 0, "training_bps": 0, "inference_bps": 10000,
+                    "data_bps": 0, "community_pool_bps": 0}}),
+            )
+            .unwrap();
+        s
+    }
+
+    fn mint_block(s: &mut MemStore, m: &MintModule, h: u64) -> deai_mint::Minted {
+        let gas = GasMeter::infinite();
+        let snap = s.clone();
+        let b = deai_framework::testing::block(h);
+        let mut ctx = Ctx::new(&snap, &gas, &b);
+        let out = deai_mint::begin_blocker(&mut ctx, m.sinks()).unwrap();
+        let (w, _) = ctx.finish();
+        s.apply(w);
+        out
+    }
+
+    fn create_topic(s: &mut MemStore, fee: u128) -> u64 {
+        let mut msg = create_msg(pb::LossMethod::Squared, "0.5");
+        msg.fee = udeai(fee);
+        let r: pb::MsgCreateTopicResponse = exec_response(s, CREATED, msg).unwrap();
+        r.topic_id
+    }
+
+    #[test]
+    fn weight_is_the_floored_roots_product() {
+        assert_eq!(topic_weight(1_000_000, 10_000_000), 1_000 * 3_162);
+        assert_eq!(topic_weight(0, 10), 0);
+        assert_eq!(topic_weight(10, 0), 0);
+        assert_eq!(
+            topic_weight(u128::MAX, u128::MAX),
+            u64::MAX as u128 * u64::MAX as u128
+        );
+        // The emission part shrinks with the pool and never grows.
+        assert_eq!(part_now(100, 1_000, 500).unwrap(), 50);
+        assert_eq!(part_now(100, 1_000, 2_000).unwrap(), 100);
+        assert_eq!(part_now(100, 0, 50).unwrap(), 50);
+    }
+
+    #[test]
+    fn topics_are_credited_by_stake_and_fees_lazily() {
+        let mut s = store();
+        let a = create_topic(&mut s, 10_000_000);
+        let b = create_topic(&mut s, 40_000_000);
+        let c = create_topic(&mut s, 10_000_000); // no stake: weight 0
+        exec_at(&mut s, CREATED, worker_msg(a, 2, 1_000_000)).unwrap();
+        exec_at(&mut s, CREATED, worker_msg(b, 3, 3_000_000)).unwrap();
+        exec_at(&mut s, CREATED, reputer_msg(b, 4, 1_000_000)).unwrap();
+        let mut s = with_mint(s);
+        let (wa, wb) = (1_000 * 3_162, 2_000 * 6_324);
+        assert_eq!(InferenceEmission.weight(&s, a).unwrap(), wa);
+        assert_eq!(InferenceEmission.weight(&s, b).unwrap(), wb);
+        assert_eq!(InferenceEmission.weight(&s, c).unwrap(), 0);
+        let m = MintModule::new(vec![sink()]);
+        let b1 = mint_block(&mut s, &m, CREATED + 1);
+        assert_eq!(b1.inference, b1.minted);
+        assert_eq!(
+            amount(&topic_of(&s, a).pool),
+            10_000_000,
+            "lazy: nothing yet"
+        );
+        mint_block(&mut s, &m, CREATED + 2);
+        let da = amount(&topic_of(&s, a).pool) - 10_000_000;
+        let db = amount(&topic_of(&s, b).pool) - 40_000_000;
+        let exact_a = b1.minted * wa / (wa + wb);
+        assert!(da <= exact_a && exact_a - da <= 1, "{da} vs {exact_a}");
+        assert!(db <= b1.minted - exact_a && b1.minted - exact_a - db <= 1);
+        assert_eq!(amount(&topic_of(&s, c).pool), 10_000_000);
+        // Emission credited does not count as fees: the weights are unchanged.
+        assert_eq!(InferenceEmission.weight(&s, a).unwrap(), wa);
+        assert_eq!(InferenceEmission.weight(&s, b).unwrap(), wb);
+        assert_reconciles(&s);
+        let st = s.market_state(deai_mint::INFERENCE).unwrap().unwrap();
+        assert_eq!(
+            s.module_balance(deai_mint::MODULE_ACCOUNT, "udeai")
+                .unwrap(),
+            st.unclaimed
+        );
+    }
+
+    #[test]
+    fn without_staked_topics_the_share_goes_to_the_community_pool() {
+        let mut s = store();
+        create_topic(&mut s, 10_000_000);
+        let mut s = with_mint(s);
+        let m = MintModule::new(vec![sink()]);
+        let out = mint_block(&mut s, &m, CREATED + 1);
+        assert_eq!((out.inference, out.community_pool), (0, out.minted));
+        assert_eq!(
+            s.module_balance(deai_bank::COMMUNITY_POOL, "udeai")
+                .unwrap(),
+            out.minted
+        );
+    }
+}
