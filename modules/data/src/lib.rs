@@ -7,6 +7,7 @@
 //! through bank's escrow functions, and its bond-denom balance equals their sum.
 
 mod datasets;
+pub mod emission;
 mod error;
 pub mod events;
 mod genesis;
