@@ -271,3 +271,32 @@ fn the_market_index_survives_a_genesis_round_trip() {
     .unwrap();
     assert_eq!(q.index.unwrap().total_weight, "15000");
 }
+
+/// The gas of one begin block with `n` recipients (after one full visit cycle).
+fn gas_of_a_block(n: u64) -> u64 {
+    let mut s = training_store();
+    for id in 1..=n {
+        set_weight(&mut s, id, 1_000 + u128::from(id % 7));
+    }
+    let m = mock_module(4);
+    let cycle = n.div_ceil(4) + 1;
+    for h in 1..=cycle {
+        begin(&mut s, h, &m);
+    }
+    let gas = deai_framework::GasMeter::new(u64::MAX / 2);
+    let snap = s.clone();
+    let b = deai_framework::testing::block(cycle + 1);
+    let mut ctx = Ctx::new(&snap, &gas, &b);
+    begin_blocker(&mut ctx, m.sinks()).unwrap();
+    gas.consumed()
+}
+
+#[test]
+fn a_block_costs_the_same_with_10_or_1000_recipients() {
+    let (small, large) = (gas_of_a_block(10), gas_of_a_block(1_000));
+    // The same number of visits either way; only the bytes of larger numbers differ.
+    assert!(
+        large <= small + small / 10,
+        "10: {small} gas, 1,000: {large} gas"
+    );
+}
