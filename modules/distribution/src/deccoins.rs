@@ -215,6 +215,18 @@ pub fn dec_from_stored(s: &str, what: &str) -> Result<Dec, TxError> {
         .map_err(|_| sdk::internal(format!("corrupt {what}")))
 }
 
+/// The SDK's `DecCoins.String()`: `1.500000000000000000udeai,…` (empty for none).
+impl std::fmt::Display for DecCoins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(d, u)| format!("{}{d}", Dec::from_units(*u)))
+            .collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,17 +266,5 @@ mod tests {
         assert_eq!(j[0].amount, "3.000000000000000007");
         assert_eq!(DecCoins::from_json(&j).unwrap(), a);
         assert_eq!(a.to_proto()[0].amount, (3 * DEC_SCALE + 7).to_string());
-    }
-}
-
-/// The SDK's `DecCoins.String()`: `1.500000000000000000udeai,…` (empty for none).
-impl std::fmt::Display for DecCoins {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|(d, u)| format!("{}{d}", Dec::from_units(*u)))
-            .collect();
-        f.write_str(&parts.join(","))
     }
 }

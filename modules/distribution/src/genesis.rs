@@ -311,7 +311,7 @@ fn check_holdings(state: &dyn StateRead, held: &DecCoins) -> Result<(), TxError>
     Ok(())
 }
 
-fn rows(s: &dyn StateRead, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
+fn rows(s: &dyn StateRead, prefix: &[u8]) -> Result<Vec<deai_framework::state::KvPair>, TxError> {
     let end = deai_framework::keys::prefix_end(prefix);
     let r = s.scan(prefix, end.as_deref(), false, MAX_GENESIS_RECORDS + 1)?;
     if r.len() > MAX_GENESIS_RECORDS {

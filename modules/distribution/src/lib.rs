@@ -83,3 +83,5 @@ impl Module for DistributionModule {
 mod tests;
 #[cfg(test)]
 mod tests_prop;
+#[cfg(test)]
+mod tests_queries;

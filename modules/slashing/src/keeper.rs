@@ -298,6 +298,7 @@ pub fn handle_equivocation(
 /// max ages, or a tombstoned validator; otherwise the validator is slashed by the double-sign
 /// fraction at `infraction_height - 1` (with the unbonding delegations and redelegations begun
 /// since, through staking), jailed until 9999-12-31 and tombstoned (Ok(true)).
+#[allow(clippy::too_many_arguments)]
 pub fn handle_equivocation_with(
     ctx: &mut Ctx,
     hooks: &dyn StakingHooks,
