@@ -82,3 +82,5 @@ impl Module for GovModule {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_queries;
