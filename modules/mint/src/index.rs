@@ -301,3 +301,16 @@ pub fn run_market(
     ctx.put_market_state(&st)?;
     Ok(out)
 }
+
+/// Settles recipient `id` of `sink`'s market now and re-reads its weight: the rolling visit,
+/// out of turn. A market may call it right after a recipient's stake changes (in the same
+/// context), so that its weight is exact from then on rather than at its next visit. One
+/// recipient: bounded. Nothing happens before the market's first share (its first visit
+/// records it).
+pub fn touch(ctx: &mut Ctx, sink: &dyn EmissionSink, id: u64) -> Result<(), TxError> {
+    let Some(mut st) = ctx.market_state(sink.market())? else {
+        return Ok(());
+    };
+    visit(ctx, sink, &mut st, id)?;
+    ctx.put_market_state(&st)
+}

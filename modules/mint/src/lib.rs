@@ -38,6 +38,7 @@ pub mod state_key;
 pub use abci::{begin_blocker, Minted};
 pub use deai_framework::dec::Dec;
 pub use error::*;
+pub use index::touch;
 pub use keeper::{MintRead, MintWrite};
 pub use msgs::{UpdateEmissionSplit, UpdateParams};
 pub use params::{EmissionSplit, Minter, Params};

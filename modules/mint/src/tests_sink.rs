@@ -300,3 +300,20 @@ fn a_block_costs_the_same_with_10_or_1000_recipients() {
         "10: {small} gas, 1,000: {large} gas"
     );
 }
+
+#[test]
+fn touch_settles_one_recipient_out_of_turn() {
+    let mut s = training_store();
+    set_weight(&mut s, 1, 1);
+    set_weight(&mut s, 2, 1);
+    let m = mock_module(16);
+    let b1 = begin(&mut s, 1, &m);
+    // Recipient 2's stake triples; the market touches it in the same context.
+    set_weight(&mut s, 2, 3);
+    in_block(&mut s, 2, |ctx| crate::touch(ctx, m.sinks()[0].as_ref(), 2)).unwrap();
+    assert_eq!(pool(&s, 2), b1.minted / 2, "paid at its old weight");
+    assert_eq!(pool(&s, 1), 0, "the others wait for their visit");
+    let st = s.market_state(TRAINING).unwrap().unwrap();
+    assert_eq!(st.total_weight, 4);
+    assert_eq!(module_bal(&s, MODULE_ACCOUNT), st.unclaimed);
+}
