@@ -18,6 +18,12 @@
 //! the JSON along the message's descriptor, into lists, maps and `Any` payloads; only fields
 //! of `cosmwasm.*` messages are touched, so every other service's JSON is unchanged.
 //!
+//! The SDK's `(gogoproto.customtype) = "cosmossdk.io/math.LegacyDec"` fields (any package:
+//! staking's shares and rates, slashing's fractions, distribution's DecCoins, mint's
+//! inflation) carry the 18-decimal integer ("atomics", `"100000000000000000"`) on the wire,
+//! as a string or as its ASCII bytes, and the gateway writes them as decimals
+//! (`"0.100000000000000000"`). [`to_lcd`] does the same; [`from_lcd`] reads decimals back.
+//!
 //! Unlike Go, which copies the contract's bytes through (compacted), inline JSON goes through
 //! `serde_json::Value` here: object keys come out sorted and a number beyond 64 bits as an
 //! f64. Contract JSON that does not parse stays base64 (wasmd's gateway fails on it).
@@ -44,6 +50,8 @@ enum Quirk {
     Hex,
     /// `AccessType`: its Go name.
     AccessType,
+    /// `LegacyDec`: atomics on the wire, a decimal in JSON; `bytes` when the field is bytes.
+    Dec { bytes: bool },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -52,7 +60,91 @@ enum Dir {
     FromLcd,
 }
 
+fn legacy_dec(field: &FieldDescriptor) -> Option<Quirk> {
+    let bytes = match field.kind() {
+        Kind::String => false,
+        Kind::Bytes => true,
+        _ => return None,
+    };
+    let ext = field
+        .parent_pool()
+        .get_extension_by_name("gogoproto.customtype")?;
+    let opts = field.options();
+    if !opts.has_extension(&ext) {
+        return None;
+    }
+    match opts.get_extension(&ext).as_ref() {
+        Value::String(t) if t.ends_with("math.LegacyDec") || t.ends_with("types.Dec") => {
+            Some(Quirk::Dec { bytes })
+        }
+        _ => None,
+    }
+}
+
+/// `"100000000000000000"` (10^-18 units) as `"0.100000000000000000"`; None if not atomics.
+fn atomics_to_dec(a: &str) -> Option<String> {
+    let (sign, digits) = a.strip_prefix('-').map_or(("", a), |d| ("-", d));
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let padded = format!("{digits:0>19}");
+    let (int, frac) = padded.split_at(padded.len() - 18);
+    let int = int.trim_start_matches('0');
+    Some(format!(
+        "{sign}{}.{frac}",
+        if int.is_empty() { "0" } else { int }
+    ))
+}
+
+/// A decimal (`"0.1"`) as atomics (`"100000000000000000"`); None if not a decimal.
+fn dec_to_atomics(d: &str) -> Option<String> {
+    let (sign, body) = d.strip_prefix('-').map_or(("", d), |b| ("-", b));
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || frac.len() > 18 {
+        return None;
+    }
+    let all = format!("{int}{frac:0<18}");
+    let trimmed = all.trim_start_matches('0');
+    Some(if trimmed.is_empty() {
+        "0".into()
+    } else {
+        format!("{sign}{trimmed}")
+    })
+}
+
+fn apply_dec(bytes: bool, x: &mut Json, dir: Dir) {
+    let Json::String(s) = x else {
+        return;
+    };
+    match dir {
+        Dir::ToLcd => {
+            let wire = if bytes {
+                match b64().decode(s.as_bytes()).map(String::from_utf8) {
+                    Ok(Ok(t)) => t,
+                    _ => return,
+                }
+            } else {
+                s.clone()
+            };
+            if wire.is_empty() {
+                *s = "0.000000000000000000".into();
+            } else if let Some(d) = atomics_to_dec(&wire) {
+                *s = d;
+            }
+        }
+        Dir::FromLcd => {
+            if let Some(a) = dec_to_atomics(s) {
+                *s = if bytes { b64().encode(a) } else { a };
+            }
+        }
+    }
+}
+
 fn quirk(field: &FieldDescriptor) -> Option<Quirk> {
+    if let Some(q) = legacy_dec(field) {
+        return Some(q);
+    }
     if !field
         .parent_message()
         .package_name()
@@ -168,6 +260,7 @@ fn b64() -> base64::engine::GeneralPurpose {
 
 fn apply(q: Quirk, x: &mut Json, dir: Dir) {
     match (q, dir) {
+        (Quirk::Dec { bytes }, _) => apply_dec(bytes, x, dir),
         (Quirk::Inline, Dir::ToLcd) => {
             if let Json::String(s) = x {
                 match b64().decode(s.as_bytes()) {
@@ -269,5 +362,45 @@ mod tests {
         );
         assert_eq!(f("cosmwasm.wasm.v1.QueryCodeResponse", "data"), None);
         assert_eq!(f("cosmos.crypto.ed25519.PubKey", "key"), None);
+        assert_eq!(
+            f("cosmos.staking.v1beta1.Validator", "delegator_shares"),
+            Some(Quirk::Dec { bytes: false })
+        );
+        assert_eq!(
+            f("cosmos.slashing.v1beta1.Params", "min_signed_per_window"),
+            Some(Quirk::Dec { bytes: true })
+        );
+        assert_eq!(f("cosmos.staking.v1beta1.Validator", "tokens"), None);
+    }
+
+    #[test]
+    fn legacy_decs_are_atomics_on_the_wire_and_decimals_in_json() {
+        assert_eq!(
+            atomics_to_dec("100000000000000000").unwrap(),
+            "0.100000000000000000"
+        );
+        assert_eq!(atomics_to_dec("0").unwrap(), "0.000000000000000000");
+        assert_eq!(
+            atomics_to_dec("12345000000000000000000").unwrap(),
+            "12345.000000000000000000"
+        );
+        assert_eq!(atomics_to_dec("-5").unwrap(), "-0.000000000000000005");
+        assert!(atomics_to_dec("0.1").is_none());
+        assert_eq!(dec_to_atomics("0.1").unwrap(), "100000000000000000");
+        assert_eq!(
+            dec_to_atomics("12345.000000000000000000").unwrap(),
+            "12345000000000000000000"
+        );
+        assert_eq!(dec_to_atomics("0").unwrap(), "0");
+        assert!(dec_to_atomics("0.1234567890123456789").is_none());
+        // A field that already holds a decimal is left as it is.
+        let mut x = Json::String("1.500000000000000000".into());
+        apply_dec(false, &mut x, Dir::ToLcd);
+        assert_eq!(x, "1.500000000000000000");
+        let mut b = Json::String(b64().encode("500000000000000000"));
+        apply_dec(true, &mut b, Dir::ToLcd);
+        assert_eq!(b, "0.500000000000000000");
+        apply_dec(true, &mut b, Dir::FromLcd);
+        assert_eq!(b, b64().encode("500000000000000000").as_str());
     }
 }

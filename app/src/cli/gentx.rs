@@ -16,6 +16,7 @@ use deai_client::txbuilder::{sign_tx, to_any, TxParams};
 use deai_framework::{Address, Coins};
 
 use super::output::{print, OutputFormat};
+use super::parse::wire_dec;
 use super::{prompt, KeyringArgs};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -72,13 +73,6 @@ struct GentxFile {
     operator: String,
     consensus_pubkey: String,
     self_delegation: String,
-}
-
-/// The decimal fraction as staking's messages carry it on the wire.
-fn wire_dec(s: &str, what: &str) -> anyhow::Result<String> {
-    let d =
-        deai_framework::dec::Dec::parse(s.trim()).map_err(|e| anyhow::anyhow!("--{what}: {e}"))?;
-    Ok(d.to_string())
 }
 
 fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
@@ -284,6 +278,16 @@ pub fn collect(home: &Path, dir: Option<PathBuf>, out: OutputFormat) -> anyhow::
     std::fs::write(&path, serde_json::to_string_pretty(&genesis)? + "\n")?;
     print(
         &serde_json::json!({"gentxs": txs.len(), "validators": operators}),
+        out,
+    );
+    Ok(())
+}
+
+/// `deaid comet show-validator`: the node's consensus key as simd prints it.
+pub fn show_validator(home: &Path, out: OutputFormat) -> anyhow::Result<()> {
+    let key = cometbft_pubkey(home, "priv_validator_key.json")?;
+    print(
+        &serde_json::json!({"@type": "/cosmos.crypto.ed25519.PubKey", "key": B64.encode(key)}),
         out,
     );
     Ok(())

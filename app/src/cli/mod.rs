@@ -19,6 +19,8 @@ mod output;
 mod parse;
 mod prompt;
 mod query_cmd;
+mod staking_query;
+mod staking_tx;
 mod start;
 mod training_msgs;
 mod training_query;
@@ -115,6 +117,15 @@ pub enum Command {
     /// Offline tools that need no node.
     #[command(subcommand)]
     Debug(debug_cmd::DebugCommand),
+    /// CometBFT facts of this node's home (simd's `comet`).
+    #[command(subcommand, alias = "tendermint")]
+    Comet(CometCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CometCommand {
+    /// This node's consensus public key, in the shape `tx staking create-validator` reads.
+    ShowValidator,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -128,5 +139,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(c) => query_cmd::run(c, out),
         Command::Export => start::export(&cli.home),
         Command::Debug(c) => debug_cmd::run(c),
+        Command::Comet(CometCommand::ShowValidator) => gentx::show_validator(&cli.home, out),
     }
 }

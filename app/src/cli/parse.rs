@@ -79,6 +79,38 @@ where
     Ok(())
 }
 
+/// Calls an SDK query method (its response a cosmos-sdk-proto type) and prints the answer
+/// as the REST API's Cosmos JSON (the descriptors the node's API serves).
+pub async fn show_sdk<Req, Res>(
+    node: &NodeArgs,
+    path: &str,
+    req: Req,
+    out: OutputFormat,
+) -> anyhow::Result<()>
+where
+    Req: prost::Message + Clone + 'static,
+    Res: prost::Message + prost::Name + Default + 'static,
+{
+    let res: Res = querier(node).await?.query(path, &req, node.height).await?;
+    let pool = deai_api::descriptors::pool()?;
+    let name = Res::full_name();
+    let desc = pool
+        .get_message_by_name(&name)
+        .ok_or_else(|| anyhow::anyhow!("no descriptor for {name}"))?;
+    let v = deai_api::rest::to_json(desc, &res.encode_to_vec())
+        .map_err(|s| anyhow::anyhow!("cannot write {name} as JSON: {}", s.message()))?;
+    print(&v, out);
+    Ok(())
+}
+
+/// A decimal fraction given on the command line (`0.1`) as the SDK's staking messages carry
+/// it on the wire.
+pub fn wire_dec(s: &str, what: &str) -> anyhow::Result<String> {
+    let d =
+        deai_framework::dec::Dec::parse(s.trim()).map_err(|e| anyhow::anyhow!("--{what}: {e}"))?;
+    Ok(d.to_string())
+}
+
 /// Exactly one positive coin, e.g. `1000udeai`.
 pub fn coin(s: &str) -> anyhow::Result<ProtoCoin> {
     let coins = Coins::parse(s).map_err(|e| anyhow::anyhow!(e.log))?;

@@ -1,7 +1,7 @@
 //! `deaid query bank balances`, `query auth account`, `query tx`, and [`querier`], the
 //! client crate's `Querier` every query goes through (`query compute …` is in `compute_query.rs`,
 //! `query inference …` in `inference_query.rs`, `query training …` in `training_query.rs`, `query data …` in `data_query.rs`,
-//! `query wasm …` in `wasm_query.rs`).
+//! `query wasm …` in `wasm_query.rs`, `query staking|slashing …` in `staking_query.rs`).
 
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
@@ -44,6 +44,12 @@ pub enum QueryCommand {
     /// CosmWasm codes and contracts, as `wasmd query wasm …` prints them.
     #[command(subcommand)]
     Wasm(super::wasm_query::WasmQuery),
+    /// Proof-of-stake: validators, delegations, unbondings, pool, params (Cosmos JSON).
+    #[command(subcommand)]
+    Staking(super::staking_query::StakingQuery),
+    /// Validators' signing info and the slashing params (Cosmos JSON).
+    #[command(subcommand)]
+    Slashing(super::staking_query::SlashingQuery),
     /// A committed tx by hash.
     Tx {
         hash: String,
@@ -121,6 +127,8 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             QueryCommand::Training(c) => return super::training_query::run(c, out).await,
             QueryCommand::Data(c) => return super::data_query::run(c, out).await,
             QueryCommand::Wasm(c) => return super::wasm_query::run(c, out).await,
+            QueryCommand::Staking(c) => return super::staking_query::run(c, out).await,
+            QueryCommand::Slashing(c) => return super::staking_query::run_slashing(c, out).await,
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
                 check_address(&address)?;
                 let c = querier(&node).await?;

@@ -1,7 +1,7 @@
 //! `deaid tx`: the flags every tx takes, `tx bank send`, and signing and broadcasting
 //! (through [`deai_client::sender::TxSender`]). `tx compute …` is in `compute_tx.rs`,
 //! `tx inference …` in `inference_tx.rs`, `tx training …` in `training_tx.rs`, `tx data …` in `data_tx.rs`,
-//! `tx wasm …` in `wasm_tx.rs`.
+//! `tx wasm …` in `wasm_tx.rs`, `tx staking|slashing …` in `staking_tx.rs`.
 
 use std::path::Path;
 
@@ -75,6 +75,12 @@ pub enum TxCommand {
     /// CosmWasm contracts, as `wasmd tx wasm …`: store, instantiate(2), execute, migrate, admin.
     #[command(subcommand)]
     Wasm(WasmTx),
+    /// Proof-of-stake: validators, delegations, redelegations and unbondings.
+    #[command(subcommand)]
+    Staking(super::staking_tx::StakingTx),
+    /// Release a jailed validator.
+    #[command(subcommand)]
+    Slashing(super::staking_tx::SlashingTx),
 }
 
 #[derive(Subcommand)]
@@ -143,6 +149,8 @@ pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()>
         TxCommand::Training(c) => return super::training_tx::run(home, c, out),
         TxCommand::Data(c) => return super::data_tx::run(home, c, out),
         TxCommand::Wasm(c) => return super::wasm_tx::run(home, c, out),
+        TxCommand::Staking(c) => return super::staking_tx::run(home, c, out),
+        TxCommand::Slashing(c) => return super::staking_tx::run_slashing(home, c, out),
         TxCommand::Bank(BankTx::Send {
             from,
             to,
