@@ -18,9 +18,10 @@
 //! - **Genesis** in the SDK's JSON shape; export → import → export is exact.
 //!
 //! # What is left
-//! - App wiring (register [`SlashingModule`], call [`begin_blocker`] and
-//!   [`handle_equivocation`] from FinalizeBlock), CLI, REST, staking hooks (signing info is
-//!   created at a validator's first vote rather than when it bonds).
+//! - App wiring: register [`SlashingModule::with_hooks`] with distribution's hooks (every
+//!   slash then records a slash event for F1 rewards) after distribution, whose begin block
+//!   must run first; CLI, REST; signing info is created at a validator's first vote rather
+//!   than in staking's AfterValidatorBonded hook.
 
 mod error;
 pub mod events;

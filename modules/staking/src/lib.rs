@@ -27,6 +27,9 @@
 //!   ValidatorDelegations, ValidatorUnbondingDelegations, Delegation, DelegatorDelegations,
 //!   UnbondingDelegation, DelegatorUnbondingDelegations, Redelegations (by delegator),
 //!   DelegatorValidators, DelegatorValidator, Pool, Params and HistoricalInfo.
+//! - **Hooks** (see [`hooks`]): [`StakingHooks`] with the SDK's names, held by
+//!   [`StakingModule::with_hooks`] and called around every delegation change, validator
+//!   creation and removal, and slash (distribution's F1 rewards).
 //! - **Genesis** in the SDK's JSON shape (see [`genesis`]); export → import → export is exact.
 //!
 //! # What is left (issue 15)
@@ -38,8 +41,7 @@
 //! - Slashing hooks: slash a validator and its unbonding delegations and redelegations made
 //!   after the infraction height (entries carry `creation_height`; redelegation entries their
 //!   `shares_dst`), tombstoning, `MsgUnjail` (the keeper's `jail`/`unjail` exist).
-//! - Distribution hooks (before/after delegation modified, validator created/removed) for F1
-//!   rewards; the query of a redelegation entry's balance assumes no slashing yet.
+//! - The query of a redelegation entry's balance assumes no slashing yet.
 //! - CLI (`deaid tx staking …`, `deaid query staking …`) and REST routes.
 //! - The SDK's source-only Redelegations query (no delegator).
 //!
@@ -166,6 +168,8 @@ impl Module for StakingModule {
 mod tests;
 #[cfg(test)]
 mod tests_delegation;
+#[cfg(test)]
+mod tests_hooks;
 #[cfg(test)]
 mod tests_prop;
 #[cfg(test)]
