@@ -83,4 +83,6 @@ impl Module for GovModule {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_prop;
+#[cfg(test)]
 mod tests_queries;
