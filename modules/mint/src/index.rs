@@ -294,12 +294,19 @@ pub fn run_market(
             out.to_community = share;
         }
     }
+    sweep(ctx, &mut st)?;
+    ctx.put_market_state(&st)?;
+    Ok(out)
+}
+
+/// With no recorded weight no recipient has a claim: the unclaimed emission is rounding
+/// dust (or forfeited), and goes to the community pool.
+fn sweep(ctx: &mut Ctx, st: &mut MarketState) -> Result<(), TxError> {
     if st.total_weight == 0 && st.unclaimed > 0 {
         pay_module(ctx, COMMUNITY_POOL, &st.denom, st.unclaimed)?;
         st.unclaimed = 0;
     }
-    ctx.put_market_state(&st)?;
-    Ok(out)
+    Ok(())
 }
 
 /// Settles recipient `id` of `sink`'s market now and re-reads its weight: the rolling visit,
@@ -312,5 +319,6 @@ pub fn touch(ctx: &mut Ctx, sink: &dyn EmissionSink, id: u64) -> Result<(), TxEr
         return Ok(());
     };
     visit(ctx, sink, &mut st, id)?;
+    sweep(ctx, &mut st)?;
     ctx.put_market_state(&st)
 }
