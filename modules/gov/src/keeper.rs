@@ -159,6 +159,9 @@ pub trait GovWrite: StateWrite {
     }
 
     fn set_counts(&mut self, id: u64, voters: u64, depositors: u64) -> Result<(), TxError> {
+        if voters == 0 && depositors == 0 {
+            return self.delete(state_key::counts(id));
+        }
         let mut v = voters.to_be_bytes().to_vec();
         v.extend_from_slice(&depositors.to_be_bytes());
         self.put(state_key::counts(id), v)
@@ -197,6 +200,12 @@ pub trait GovWrite: StateWrite {
             state_key::deposit(d.proposal_id, depositor),
             d.encode_to_vec(),
         )
+    }
+
+    /// Forgets the depositors' count once every deposit is gone.
+    fn clear_depositors(&mut self, id: u64) -> Result<(), TxError> {
+        let (voters, _) = self.counts(id)?;
+        self.set_counts(id, voters, 0)
     }
 
     /// Deletes every vote on a proposal (at most [`MAX_VOTERS`]).
@@ -325,7 +334,7 @@ pub fn refund_and_delete_deposits(ctx: &mut Ctx, id: u64) -> Result<(), TxError>
         }
         ctx.delete(state_key::deposit(id, &depositor))?;
     }
-    Ok(())
+    ctx.clear_depositors(id)
 }
 
 /// Burns every deposit and deletes them (the SDK's `DeleteAndBurnDeposits`). Returns what
@@ -336,6 +345,7 @@ pub fn delete_and_burn_deposits(ctx: &mut Ctx, id: u64) -> Result<Coins, TxError
         burn = burn.checked_add(&coins_of(&d.amount)?)?;
         ctx.delete(state_key::deposit(id, &stored_depositor(&d)?))?;
     }
+    ctx.clear_depositors(id)?;
     if !burn.is_empty() {
         let ev = ctx.burn(MODULE_NAME, &burn)?;
         emit_all(ctx, ev);
@@ -373,6 +383,7 @@ pub fn charge_deposit(
         charges = charges.checked_add(&Coins::new(charge)?)?;
         ctx.delete(state_key::deposit(id, &depositor))?;
     }
+    ctx.clear_depositors(id)?;
     if !charges.is_empty() {
         let ev = match dest {
             None => ctx.burn(MODULE_NAME, &charges)?,

@@ -682,3 +682,37 @@ fn end_blocks_process_a_bounded_number_of_proposals() {
     assert_eq!(gov_bal(&s), 0);
     assert!((1..=n).all(|i| s.proposal(i).unwrap().is_none()));
 }
+
+#[test]
+fn voters_and_depositors_per_proposal_are_bounded() {
+    let mut s = store();
+    let id = active_proposal(&mut s);
+    exec_at(&mut s, T0 + 1, vote(id, 1, pb::VoteOption::Yes)).unwrap();
+    // Pretend the proposal is full of voters and depositors.
+    s.set_counts(id, MAX_VOTERS, MAX_DEPOSITORS).unwrap();
+    let r = exec_at(&mut s, T0 + 1, vote(id, 2, pb::VoteOption::Yes));
+    assert_eq!(code(r), ("gov", ERR_LIMIT_EXCEEDED));
+    let r = exec_at(&mut s, T0 + 1, deposit(id, 6, 100));
+    assert_eq!(code(r), ("gov", ERR_LIMIT_EXCEEDED));
+    // Those already in may change their vote or add to their deposit.
+    exec_at(&mut s, T0 + 1, vote(id, 1, pb::VoteOption::No)).unwrap();
+    exec_at(&mut s, T0 + 1, deposit(id, 5, 100)).unwrap();
+    // Once final, the counters are gone.
+    end_block(&mut s, T0 + 100);
+    assert_eq!(s.counts(id).unwrap(), (0, 0));
+}
+
+#[test]
+fn a_text_proposal_needs_no_router() {
+    let s = store();
+    let gas = GasMeter::new(100_000_000);
+    let b = blk(1, T0);
+    let mut ctx = Ctx::new(&s, &gas, &b);
+    let mut m = submit(5, vec![], 1000, false);
+    m.metadata = "ipfs://Qm".into();
+    use deai_framework::Message;
+    SubmitProposal::try_from(m)
+        .unwrap()
+        .execute(&mut ctx)
+        .unwrap();
+}
