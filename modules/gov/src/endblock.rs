@@ -44,7 +44,7 @@ pub fn end_blocker(ctx: &mut Ctx) -> Result<(), TxError> {
         now,
         MAX_PROPOSALS_PER_BLOCK,
     )?;
-    let left = MAX_PROPOSALS_PER_BLOCK - dropped.len();
+    let left = MAX_PROPOSALS_PER_BLOCK.saturating_sub(dropped.len());
     for id in dropped {
         drop_proposal(ctx, id)?;
     }
@@ -107,7 +107,7 @@ fn finish_voting(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
     let params = ctx.gov_params()?;
     let outcome = tally(&*ctx as &dyn StateRead, &p, &params)?;
     // A failed expedited proposal keeps its deposits: it becomes a regular one.
-    if !(p.expedited && !outcome.passes) {
+    if !p.expedited || outcome.passes {
         if outcome.burn_deposits {
             delete_and_burn_deposits(ctx, id)?;
         } else {

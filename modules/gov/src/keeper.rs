@@ -107,13 +107,15 @@ pub trait GovRead: StateRead {
 
     /// (voters, depositors) of a proposal.
     fn counts(&self, id: u64) -> Result<(u64, u64), TxError> {
-        match self.get(&state_key::counts(id))? {
-            None => Ok((0, 0)),
-            Some(b) if b.len() == 16 => Ok((
-                records::u64_value(&b[..8], "gov counts")?,
-                records::u64_value(&b[8..], "gov counts")?,
+        let Some(b) = self.get(&state_key::counts(id))? else {
+            return Ok((0, 0));
+        };
+        match (b.get(..8), b.get(8..)) {
+            (Some(v), Some(d)) => Ok((
+                records::u64_value(v, "gov counts")?,
+                records::u64_value(d, "gov counts")?,
             )),
-            Some(_) => Err(sdk::internal("corrupt gov counts")),
+            _ => Err(sdk::internal("corrupt gov counts")),
         }
     }
 }
@@ -178,7 +180,7 @@ pub trait GovWrite: StateWrite {
                 ))
                 .into());
             }
-            self.set_counts(v.proposal_id, voters + 1, depositors)?;
+            self.set_counts(v.proposal_id, voters.saturating_add(1), depositors)?;
         }
         self.put(state_key::vote(v.proposal_id, voter), v.encode_to_vec())
     }
@@ -194,7 +196,7 @@ pub trait GovWrite: StateWrite {
                 ))
                 .into());
             }
-            self.set_counts(d.proposal_id, voters, depositors + 1)?;
+            self.set_counts(d.proposal_id, voters, depositors.saturating_add(1))?;
         }
         self.put(
             state_key::deposit(d.proposal_id, depositor),
@@ -371,8 +373,9 @@ pub fn charge_deposit(
             if cut > 0 {
                 charge.push(Coin::new(c.denom.clone(), cut)?);
             }
-            if c.amount > cut {
-                refund.push(Coin::new(c.denom, c.amount - cut)?);
+            let rest = c.amount.saturating_sub(cut); // cut ≤ amount: the rate is ≤ 1
+            if rest > 0 {
+                refund.push(Coin::new(c.denom, rest)?);
             }
         }
         let refund = Coins::new(refund)?;

@@ -79,20 +79,20 @@ pub(crate) fn filtered_page(
         if !keep(&k, &v)? {
             continue;
         }
-        matched += 1;
+        matched = matched.saturating_add(1);
         if matched <= offset {
             continue;
         }
         if out.len() == limit {
             if next_key.is_empty() {
-                next_key = k[prefix.len()..].to_vec();
+                next_key = k.get(prefix.len()..).unwrap_or_default().to_vec();
             }
             if !page.count_total {
                 break;
             }
             continue;
         }
-        out.push((k[prefix.len()..].to_vec(), v));
+        out.push((k.get(prefix.len()..).unwrap_or_default().to_vec(), v));
     }
     let total = if page.count_total && page.key.is_empty() {
         matched as u64

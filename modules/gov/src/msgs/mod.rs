@@ -179,14 +179,11 @@ fn check_proposal_msg(router: &deai_framework::Router, any: &Any) -> Result<(), 
             GovError::InvalidProposalMsg(e.log).into()
         }
     })?;
-    let signers = msg.signers();
-    if signers.len() != 1 {
-        return Err(GovError::InvalidSigner(format!("{} signers", signers.len())).into());
+    match msg.signers().as_slice() {
+        [one] if *one == gov_account() => Ok(()),
+        [one] => Err(GovError::InvalidSigner(one.to_bech32()).into()),
+        many => Err(GovError::InvalidSigner(format!("{} signers", many.len())).into()),
     }
-    if signers[0] != gov_account() {
-        return Err(GovError::InvalidSigner(signers[0].to_bech32()).into());
-    }
-    Ok(())
 }
 
 impl Message for SubmitProposal {
