@@ -86,3 +86,5 @@ mod tests;
 mod tests_prop;
 #[cfg(test)]
 mod tests_queries;
+#[cfg(test)]
+mod tests_rules;
