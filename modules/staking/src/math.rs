@@ -122,6 +122,32 @@ pub fn parse_dec(s: &str) -> Result<Dec, String> {
     Dec::parse(s.trim())
 }
 
+/// Parses a LegacyDec a message carries: the SDK's wire form is the integer count of 10^-18
+/// units (`"100000000000000000"` is 0.1, what cosmjs and Keplr send); a string with a decimal
+/// point (`"0.1"`, what deai's CLI sends) is read as a decimal. A leading `-` is reported by
+/// the callers first.
+pub fn parse_wire_dec(s: &str) -> Result<Dec, String> {
+    let s = s.trim();
+    if s.contains('.') {
+        return Dec::parse(s);
+    }
+    if s.is_empty() || s.len() > 39 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("invalid decimal {s:?}"));
+    }
+    s.parse::<u128>()
+        .map(Dec::from_units)
+        .map_err(|_| format!("invalid decimal {s:?}"))
+}
+
+/// A stored decimal (`"0.100000000000000000"`) in the SDK's wire form (units,
+/// `"100000000000000000"`), for query answers; a string that does not parse is left as it is.
+pub fn to_wire_dec(s: &str) -> String {
+    match Dec::parse(s.trim()) {
+        Ok(d) => d.units().to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +174,16 @@ mod tests {
         let (a1, a0) = (a / c, a % c);
         let want = a1 * b + (a0 * (b % c) + a0 * (b / c) * c) / c;
         assert_eq!(mul_div_floor(a, b, c).unwrap(), want);
+    }
+
+    #[test]
+    fn wire_decimals_are_units_and_decimals_are_accepted_too() {
+        let tenth = Dec::parse("0.1").unwrap();
+        assert_eq!(parse_wire_dec("100000000000000000").unwrap(), tenth);
+        assert_eq!(parse_wire_dec("0.100000000000000000").unwrap(), tenth);
+        assert!(parse_wire_dec("-1").is_err());
+        assert!(parse_wire_dec("").is_err());
+        assert_eq!(to_wire_dec("0.100000000000000000"), "100000000000000000");
+        assert_eq!(to_wire_dec(&tenth.to_string()), tenth.units().to_string());
     }
 }

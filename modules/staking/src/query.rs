@@ -24,6 +24,31 @@ fn val_arg(s: &str) -> Result<Address, TxError> {
     val_from_bech32(s)
 }
 
+/// A validator as the SDK answers it: LegacyDec fields in their wire form (units).
+fn wire_validator(mut v: pb::Validator) -> pb::Validator {
+    v.delegator_shares = math::to_wire_dec(&v.delegator_shares);
+    if let Some(r) = v
+        .commission
+        .as_mut()
+        .and_then(|c| c.commission_rates.as_mut())
+    {
+        r.rate = math::to_wire_dec(&r.rate);
+        r.max_rate = math::to_wire_dec(&r.max_rate);
+        r.max_change_rate = math::to_wire_dec(&r.max_change_rate);
+    }
+    v
+}
+
+fn wire_delegation(mut d: pb::Delegation) -> pb::Delegation {
+    d.shares = math::to_wire_dec(&d.shares);
+    d
+}
+
+fn wire_red_entry(mut e: pb::RedelegationEntry) -> pb::RedelegationEntry {
+    e.shares_dst = math::to_wire_dec(&e.shares_dst);
+    e
+}
+
 fn delegation_response(
     s: &dyn StateRead,
     d: pb::Delegation,
@@ -36,7 +61,7 @@ fn delegation_response(
     let balance = math::tokens_for_shares(t, sh, delegation_shares(&d)?)?;
     let denom = s.staking_params()?.bond_denom;
     Ok(pb::DelegationResponse {
-        delegation: Some(d),
+        delegation: Some(wire_delegation(d)),
         balance: Some(Coin::new(denom, balance)?.to_proto()),
     })
 }
@@ -50,6 +75,7 @@ fn validators_named(
         .map(|(k, _)| {
             let op = state_key::read_addrs(k, 1)?.remove(0);
             s.validator(&op)?
+                .map(wire_validator)
                 .ok_or_else(|| sdk::internal("index names a missing validator"))
         })
         .collect()
@@ -63,7 +89,7 @@ fn validators(
         let (page, resp) = paginate(s, &state_key::validators(), r.pagination)?;
         let vals = page
             .iter()
-            .map(|(_, v)| records::decode(MODULE_NAME, v))
+            .map(|(_, v)| records::decode(MODULE_NAME, v).map(wire_validator))
             .collect::<Result<Vec<_>, _>>()?;
         (vals, resp)
     } else {
@@ -87,7 +113,7 @@ fn validator(
 ) -> Result<pb::QueryValidatorResponse, TxError> {
     let op = val_arg(&r.validator_addr)?;
     Ok(pb::QueryValidatorResponse {
-        validator: Some(s.must_validator(&op)?),
+        validator: Some(wire_validator(s.must_validator(&op)?)),
     })
 }
 
@@ -197,11 +223,13 @@ fn red_response(r: pb::Redelegation) -> pb::RedelegationResponse {
         .entries
         .iter()
         .map(|e| pb::RedelegationEntryResponse {
-            redelegation_entry: Some(e.clone()),
+            redelegation_entry: Some(wire_red_entry(e.clone())),
             // No slashing yet: an entry's balance is its initial balance.
             balance: e.initial_balance.clone(),
         })
         .collect();
+    let mut r = r;
+    r.entries = r.entries.into_iter().map(wire_red_entry).collect();
     pb::RedelegationResponse {
         redelegation: Some(r),
         entries,
@@ -254,6 +282,7 @@ fn delegator_validators(
         let op = crate::address::stored_val(&d.validator_address)?;
         validators.push(
             s.validator(&op)?
+                .map(wire_validator)
                 .ok_or_else(|| sdk::internal("delegation to a missing validator"))?,
         );
     }
@@ -273,7 +302,7 @@ fn delegator_validator(
         return Err(StakingError::NoDelegation.into());
     }
     Ok(pb::QueryDelegatorValidatorResponse {
-        validator: Some(s.must_validator(&op)?),
+        validator: Some(wire_validator(s.must_validator(&op)?)),
     })
 }
 
@@ -306,6 +335,8 @@ fn historical_info(
     let hist = s
         .historical_info(r.height as u64)?
         .ok_or(StakingError::NoHistoricalInfo(r.height))?;
+    let mut hist = hist;
+    hist.valset = hist.valset.into_iter().map(wire_validator).collect();
     Ok(pb::QueryHistoricalInfoResponse { hist: Some(hist) })
 }
 

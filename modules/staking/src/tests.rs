@@ -289,6 +289,23 @@ fn a_commission_below_the_min_rate_is_refused() {
         sd(sdk::INVALID_REQUEST)
     );
     exec_in(&mut s, &blk(20, T0 + DAY), edit(1, "0.05", "")).unwrap();
+    // The SDK's wire form (units, as cosmjs and Keplr send it) is accepted too.
+    let mut m = create_msg(2, 12, 10 * M);
+    m.commission = Some(rates(
+        "100000000000000000",
+        "200000000000000000",
+        "10000000000000000",
+    ));
+    exec(&mut s, m).unwrap();
+    let v = s.validator(&addr(2)).unwrap().unwrap();
+    let r = v.commission.unwrap().commission_rates.unwrap();
+    assert_eq!(r.rate, "0.100000000000000000");
+    exec_in(
+        &mut s,
+        &blk(21, T0 + 2 * DAY),
+        edit(2, "90000000000000000", ""),
+    )
+    .unwrap();
 }
 
 fn edit(op: u8, rate: &str, min: &str) -> pb::MsgEditValidator {

@@ -61,7 +61,14 @@ fn queries_answer_at_the_sdk_paths() {
         },
     )
     .unwrap();
-    assert_eq!(r.validator.unwrap().tokens, "1");
+    let v3 = r.validator.unwrap();
+    assert_eq!(v3.tokens, "1");
+    // LegacyDec fields in the SDK's wire form: 10^-18 units.
+    assert_eq!(v3.delegator_shares, "1000000000000000000");
+    assert_eq!(
+        v3.commission.unwrap().commission_rates.unwrap().rate,
+        "100000000000000000"
+    );
     assert_eq!(
         code(q::<_, pb::QueryValidatorResponse>(
             &s,
@@ -91,10 +98,9 @@ fn queries_answer_at_the_sdk_paths() {
         },
     )
     .unwrap();
-    assert_eq!(
-        r.delegation_response.unwrap().balance.unwrap(),
-        coin(70, "udeai")
-    );
+    let dr = r.delegation_response.unwrap();
+    assert_eq!(dr.balance.unwrap(), coin(70, "udeai"));
+    assert_eq!(dr.delegation.unwrap().shares, "70000000000000000000");
     let r: pb::QueryDelegatorDelegationsResponse = q(
         &s,
         "DelegatorDelegations",

@@ -78,7 +78,7 @@ fn rate(s: &str, negative: StakingError) -> Result<Dec, TxError> {
     if s.trim_start().starts_with('-') {
         return Err(negative.into());
     }
-    math::parse_dec(s).map_err(sdk::invalid_request)
+    math::parse_wire_dec(s).map_err(sdk::invalid_request)
 }
 
 /// The SDK's `CommissionRates.Validate`.

@@ -167,7 +167,7 @@ impl TryFrom<pb::MsgEditValidator> for EditValidator {
             if m.commission_rate.trim_start().starts_with('-') {
                 return Err(bad());
             }
-            let r = math::parse_dec(&m.commission_rate).map_err(sdk::invalid_request)?;
+            let r = math::parse_wire_dec(&m.commission_rate).map_err(sdk::invalid_request)?;
             if r > Dec::ONE {
                 return Err(bad());
             }
