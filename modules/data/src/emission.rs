@@ -11,13 +11,17 @@
 //!   module moves the coins into the data module account, whose bond-denom balance keeps
 //!   equalling the sum of its records. A pool that is not open, unknown, or of another denom
 //!   refuses (the claim goes to the community pool).
+//! - **Unspent emission**: the emission part of each pool's balance is recorded
+//!   (`deai_mint::PoolPart`, `state_key::emission_pool`); [`unspent_emission`] reads it, so
+//!   that closing a pool can send it to the community pool rather than refund it to the
+//!   owner (data's settlement code does not yet: see deai-mint's README).
 //!
 //! deai-mint keeps the lazy index and moves every coin; this file only reads and credits
 //! data's own records (see `deai_mint::index`).
 
 use deai_framework::keys::{prefix_end, trailing_id};
-use deai_framework::{sdk, Coin, Ctx, StateRead, TxError};
-use deai_mint::EmissionSink;
+use deai_framework::{sdk, Coin, Ctx, StateRead, StateWrite, TxError};
+use deai_mint::{EmissionSink, PoolPart};
 use deai_proto::data::v1 as pb;
 
 use crate::keeper::{DataRead, DataWrite};
@@ -64,6 +68,18 @@ pub fn pool_weight<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxErro
     Ok(sum)
 }
 
+fn part_record<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<PoolPart, TxError> {
+    PoolPart::decode(s.get(&state_key::emission_pool(id))?.as_deref())
+}
+
+/// The unspent emission in pool `id`'s balance now (0 for an unknown pool).
+pub fn unspent_emission<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxError> {
+    let Some(p) = s.get_pool(id)? else {
+        return Ok(0);
+    };
+    part_record(s, id)?.now(amount_of(&p.balance)?.amount)
+}
+
 impl EmissionSink for DataEmission {
     fn market(&self) -> &'static str {
         deai_mint::DATA
@@ -100,6 +116,8 @@ impl EmissionSink for DataEmission {
         if balance.denom != coin.denom {
             return Ok(false);
         }
+        let part = part_record(ctx, id)?.credited(balance.amount, coin.amount)?;
+        ctx.put(state_key::emission_pool(id), part.encode())?;
         balance.amount = balance
             .amount
             .checked_add(coin.amount)
@@ -166,6 +184,7 @@ mod tests {
         assert_eq!(pool_balance(&s, a) - FUNDS_IN, b1.minted / 4);
         assert_eq!(pool_balance(&s, b) - FUNDS_IN, b1.minted * 3 / 4);
         assert_eq!(pool_balance(&s, c), FUNDS_IN);
+        assert_eq!(unspent_emission(&s, a).unwrap(), b1.minted / 4);
         assert_reconciles(&s);
         let st = s.market_state(deai_mint::DATA).unwrap().unwrap();
         assert_eq!(

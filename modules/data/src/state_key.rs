@@ -179,3 +179,8 @@ pub fn all_scores() -> Vec<u8> {
 }
 
 pub use deai_framework::keys::trailing_id;
+
+/// The emission part of a pool's balance (`deai_mint::PoolPart`, see `emission.rs`).
+pub fn emission_pool(id: u64) -> Vec<u8> {
+    k("emission_pool").u64(id).build()
+}

@@ -15,7 +15,8 @@
 //!   so this file keeps per topic the emission part of the pool (`state_key::emission_topic`):
 //!   settlements pay a fraction of the whole pool, so between two credits the emission part
 //!   shrinks in proportion to the pool (`part × pool_now / pool_after_last_credit`, floored,
-//!   never grown); `fees = pool − emission part`.
+//!   never grown; `deai_mint::PoolPart`); `fees = pool − emission part`.
+//!   [`unspent_emission`] reads that part.
 //! - **Credit**: the claim is added to the topic's pool (`Topic.pool`), which each settled
 //!   epoch pays to its workers and reputers; the mint module moves the coins into the
 //!   inference module account, which keeps holding exactly the sum of its records. A pool of
@@ -26,8 +27,8 @@
 
 use deai_framework::keys::{prefix_end, trailing_id};
 use deai_framework::{records, sdk, Coin, Ctx, StateRead, StateWrite, TxError};
-use deai_mint::math::{isqrt, mul_div_floor};
-use deai_mint::EmissionSink;
+use deai_mint::math::isqrt;
+use deai_mint::{EmissionSink, PoolPart};
 use deai_proto::inference::v1 as pb;
 
 use crate::keeper::{InferenceRead, InferenceWrite};
@@ -46,31 +47,17 @@ pub fn sink() -> Box<dyn EmissionSink> {
     Box::new(InferenceEmission)
 }
 
-/// The emission part of a topic's pool and the pool right after the last credit.
-fn emission_part<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<(u128, u128), TxError> {
-    match s.get(&state_key::emission_topic(id))? {
-        None => Ok((0, 0)),
-        Some(b) => {
-            let arr: [u8; 32] = b
-                .as_slice()
-                .try_into()
-                .map_err(|_| sdk::internal("corrupt topic emission record"))?;
-            let mut part = [0u8; 16];
-            let mut last = [0u8; 16];
-            part.copy_from_slice(&arr[..16]);
-            last.copy_from_slice(&arr[16..]);
-            Ok((u128::from_be_bytes(part), u128::from_be_bytes(last)))
-        }
-    }
+/// The emission part of topic `id`'s pool record.
+fn part_record<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<PoolPart, TxError> {
+    PoolPart::decode(s.get(&state_key::emission_topic(id))?.as_deref())
 }
 
-/// The emission part of a pool of `pool` now: scaled down with the pool since the last
-/// credit, never up (a pool that grew took in fees).
-fn part_now(part: u128, last_pool: u128, pool: u128) -> Result<u128, TxError> {
-    if last_pool == 0 || pool >= last_pool {
-        return Ok(part.min(pool));
-    }
-    Ok(mul_div_floor(part, pool, last_pool)?.min(pool))
+/// The unspent emission in topic `id`'s pool now (0 for an unknown topic).
+pub fn unspent_emission<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxError> {
+    let Some(t) = s.get_topic(id)? else {
+        return Ok(0);
+    };
+    part_record(s, id)?.now(stored_coin(&t.pool, "topic pool")?.amount)
 }
 
 fn stake_sum<S: StateRead + ?Sized, M: prost::Message + Default>(
@@ -112,8 +99,7 @@ pub fn topic_stake_and_fees<S: StateRead + ?Sized>(
         .checked_add(reputers)
         .ok_or_else(|| sdk::internal("topic stake overflows"))?;
     let pool = stored_coin(&t.pool, "topic pool")?.amount;
-    let (part, last) = emission_part(s, id)?;
-    let fees = pool - part_now(part, last, pool)?;
+    let fees = pool - part_record(s, id)?.now(pool)?;
     Ok((stake, fees))
 }
 
@@ -157,17 +143,12 @@ impl EmissionSink for InferenceEmission {
         if pool.denom != coin.denom {
             return Ok(false);
         }
-        let (part, last) = emission_part(ctx, id)?;
-        let part = part_now(part, last, pool.amount)?
-            .checked_add(coin.amount)
-            .ok_or_else(|| sdk::internal("topic emission overflows"))?;
+        let part = part_record(ctx, id)?.credited(pool.amount, coin.amount)?;
+        ctx.put(state_key::emission_topic(id), part.encode())?;
         pool.amount = pool
             .amount
             .checked_add(coin.amount)
             .ok_or_else(|| sdk::internal("topic pool overflows"))?;
-        let mut record = part.to_be_bytes().to_vec();
-        record.extend_from_slice(&pool.amount.to_be_bytes());
-        ctx.put(state_key::emission_topic(id), record)?;
         t.pool = Some(pool.to_proto());
         ctx.put_topic(&t)?;
         Ok(true)
@@ -223,10 +204,6 @@ mod tests {
             topic_weight(u128::MAX, u128::MAX),
             u64::MAX as u128 * u64::MAX as u128
         );
-        // The emission part shrinks with the pool and never grows.
-        assert_eq!(part_now(100, 1_000, 500).unwrap(), 50);
-        assert_eq!(part_now(100, 1_000, 2_000).unwrap(), 100);
-        assert_eq!(part_now(100, 0, 50).unwrap(), 50);
     }
 
     #[test]
@@ -258,6 +235,7 @@ mod tests {
         assert!(da <= exact_a && exact_a - da <= 1, "{da} vs {exact_a}");
         assert!(db <= b1.minted - exact_a && b1.minted - exact_a - db <= 1);
         assert_eq!(amount(&topic_of(&s, c).pool), 10_000_000);
+        assert_eq!(unspent_emission(&s, a).unwrap(), da);
         // Emission credited does not count as fees: the weights are unchanged.
         assert_eq!(InferenceEmission.weight(&s, a).unwrap(), wa);
         assert_eq!(InferenceEmission.weight(&s, b).unwrap(), wb);

@@ -30,6 +30,7 @@ pub mod keeper;
 pub mod math;
 mod msgs;
 pub mod params;
+pub mod pool_part;
 mod query;
 pub mod sink;
 pub mod split;
@@ -42,6 +43,7 @@ pub use index::touch;
 pub use keeper::{MintRead, MintWrite};
 pub use msgs::{UpdateEmissionSplit, UpdateParams};
 pub use params::{EmissionSplit, Minter, Params};
+pub use pool_part::PoolPart;
 pub use sink::EmissionSink;
 
 use cosmos_sdk_proto::cosmos::mint::v1beta1 as pb;

@@ -3,7 +3,9 @@
 //!
 //! - **Recipients**: tasks, by id.
 //! - **Weight**: an active task's stake, the sum of its neurons' bonded stakes (jailed
-//!   neurons, proven wrong by an audit, excluded); a finished task weighs 0. Reading it walks
+//!   neurons, proven wrong by an audit, excluded); a finished task weighs 0, and so does a
+//!   task whose last closed round was idle (no revealed update and no revealed weights:
+//!   `idle_rounds > 0`), so that stake parked in a task nobody trains earns nothing. Reading it walks
 //!   the task's neurons (at most `max_neurons` ≤ [`crate::MAX_NEURONS_CAP`]), so the rolling
 //!   visit looks at [`VISITS_PER_BLOCK`] tasks a block.
 //! - **Credit**: the claim is added to the task's reward pool (`Task.pool`), which its
@@ -11,13 +13,17 @@
 //!   module moves the coins into the training module account: the account still holds
 //!   exactly Σ pools + Σ stakes + Σ unbonding + Σ audit bonds. A finished or unknown task,
 //!   or a pool of another denom, refuses (the claim goes to the community pool).
+//! - **Unspent emission**: the emission part of each task's pool is recorded
+//!   (`deai_mint::PoolPart`, `state_key::emission_task`); [`unspent_emission`] reads it, so
+//!   that the refund of a finished task can send it to the community pool rather than to the
+//!   creator (training's epoch code does not yet: see deai-mint's README).
 //!
 //! deai-mint keeps the lazy index and moves every coin; this file only reads and credits
 //! training's own records (see `deai_mint::index`).
 
 use deai_framework::keys::{prefix_end, trailing_id};
-use deai_framework::{sdk, Coin, Ctx, StateRead, TxError};
-use deai_mint::EmissionSink;
+use deai_framework::{sdk, Coin, Ctx, StateRead, StateWrite, TxError};
+use deai_mint::{EmissionSink, PoolPart};
 use deai_proto::training::v1 as pb;
 
 use crate::keeper::{TrainingRead, TrainingWrite};
@@ -45,7 +51,7 @@ pub fn task_weight<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxErro
     let Some(task) = s.get_task(id)? else {
         return Ok(0);
     };
-    if !active(&task) {
+    if !active(&task) || task.idle_rounds > 0 {
         return Ok(0);
     }
     let mut sum: u128 = 0;
@@ -58,6 +64,18 @@ pub fn task_weight<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxErro
             .ok_or_else(|| sdk::internal("task stake overflows"))?;
     }
     Ok(sum)
+}
+
+fn part_record<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<PoolPart, TxError> {
+    PoolPart::decode(s.get(&state_key::emission_task(id))?.as_deref())
+}
+
+/// The unspent emission in task `id`'s pool now (0 for an unknown task).
+pub fn unspent_emission<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxError> {
+    let Some(task) = s.get_task(id)? else {
+        return Ok(0);
+    };
+    part_record(s, id)?.now(coin_of(&task.pool, "task pool")?.amount)
 }
 
 impl EmissionSink for TrainingEmission {
@@ -96,6 +114,8 @@ impl EmissionSink for TrainingEmission {
         if pool.denom != coin.denom {
             return Ok(false);
         }
+        let part = part_record(ctx, id)?.credited(pool.amount, coin.amount)?;
+        ctx.put(state_key::emission_task(id), part.encode())?;
         pool.amount = pool
             .amount
             .checked_add(coin.amount)
@@ -167,6 +187,8 @@ mod tests {
         assert_eq!(d1, b1.minted / 4);
         assert_eq!(d2, b1.minted * 3 / 4);
         assert_eq!(pool_of(&s, t3), POOL);
+        assert_eq!(unspent_emission(&s, t1).unwrap(), d1);
+        assert_eq!(unspent_emission(&s, t3).unwrap(), 0);
         assert_reconciles(&s);
         let st = s.market_state(deai_mint::TRAINING).unwrap().unwrap();
         assert_eq!(st.total_weight, 4_000);
@@ -175,6 +197,18 @@ mod tests {
                 .unwrap(),
             st.unclaimed
         );
+    }
+
+    #[test]
+    fn an_idle_task_weighs_nothing() {
+        let mut s = store();
+        let t = create_task_at(&mut s, 1);
+        exec_at(&mut s, 2, register_msg(1, t, pb::Role::Trainer, 1_000)).unwrap();
+        assert_eq!(task_weight(&s, t).unwrap(), 1_000);
+        // A round closes with nothing revealed.
+        blocks(&mut s, 1, 30);
+        assert!(get_task(&s, t).idle_rounds > 0);
+        assert_eq!(task_weight(&s, t).unwrap(), 0);
     }
 
     #[test]

@@ -235,3 +235,8 @@ fn through(table: &str, height: u64) -> Vec<u8> {
 }
 
 pub use deai_framework::keys::trailing_id;
+
+/// The emission part of a task's pool (`deai_mint::PoolPart`, see `emission.rs`).
+pub fn emission_task(id: u64) -> Vec<u8> {
+    k("emission_task").u64(id).build()
+}
