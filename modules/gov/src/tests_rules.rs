@@ -128,3 +128,40 @@ fn a_text_proposal_needs_no_router() {
         .execute(&mut ctx)
         .unwrap();
 }
+
+#[test]
+fn params_defaults_round_trip_and_checks() {
+    let p = Params::default();
+    assert_eq!(Params::from_proto(&p.to_proto()).unwrap(), p);
+    assert_eq!(p.to_proto().quorum, "0.334000000000000000");
+    let bad = |f: &dyn Fn(&mut pb::Params)| {
+        let mut q = Params::default().to_proto();
+        f(&mut q);
+        code(Params::from_proto(&q).map_err(deai_framework::TxError::from))
+    };
+    let invalid = ("gov", ERR_INVALID_PARAMS);
+    assert_eq!(bad(&|q| q.min_deposit.clear()), invalid);
+    assert_eq!(
+        bad(&|q| q.expedited_min_deposit = q.min_deposit.clone()),
+        invalid
+    );
+    assert_eq!(bad(&|q| q.threshold = "0".into()), invalid);
+    assert_eq!(bad(&|q| q.quorum = "1.1".into()), invalid);
+    assert_eq!(bad(&|q| q.veto_threshold = "0".into()), invalid);
+    assert_eq!(bad(&|q| q.expedited_threshold = "0.5".into()), invalid);
+    assert_eq!(
+        bad(&|q| q.expedited_voting_period = q.voting_period),
+        invalid
+    );
+    assert_eq!(bad(&|q| q.voting_period = None), invalid);
+    assert_eq!(
+        bad(&|q| q.proposal_cancel_dest = "cosmos1xyz".into()),
+        invalid
+    );
+    assert_eq!(bad(&|q| q.min_deposit_ratio = "-1".into()), invalid);
+    // Half-to-even rounding of the initial deposit ratio (LegacyDec's RoundInt).
+    let half = Dec::parse("0.5").unwrap();
+    assert_eq!(params::mul_round(5, half), Some(2));
+    assert_eq!(params::mul_round(7, half), Some(4));
+    assert_eq!(params::mul_round(9, Dec::parse("0.55").unwrap()), Some(5));
+}
