@@ -566,3 +566,69 @@ fn a_validator_jailed_for_downtime_is_still_slashed_for_a_double_sign_once() {
     .unwrap();
     assert_eq!(info(&s, 2).index_offset, 13);
 }
+
+/// Records the staking hooks slashing triggers.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl deai_staking::StakingHooks for Recorder {
+    fn before_validator_slashed(
+        &self,
+        _: &mut Ctx,
+        val: &Address,
+        f: deai_framework::dec::Dec,
+    ) -> Result<(), TxError> {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(format!("slashed {} {f}", val.as_bytes()[0]));
+        }
+        Ok(())
+    }
+    fn before_delegation_shares_modified(
+        &self,
+        _: &mut Ctx,
+        del: &Address,
+        val: &Address,
+    ) -> Result<(), TxError> {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(format!(
+                "shares {} {}",
+                del.as_bytes()[0],
+                val.as_bytes()[0]
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_module_tells_its_hooks_of_every_slash() {
+    let mut s = with_entries();
+    let rec = std::sync::Arc::new(Recorder::default());
+    let m = SlashingModule::with_hooks(rec.clone());
+    let comet = deai_framework::context::CometInfo {
+        misbehavior: vec![deai_framework::context::Misbehavior {
+            duplicate_vote: true,
+            address: cons(1),
+            power: 130,
+            height: 15,
+            time_unix: T0 + 15,
+            total_voting_power: 230,
+        }],
+        evidence_max_age_blocks: 100_000,
+        evidence_max_age_secs: 172_800,
+        ..Default::default()
+    };
+    let b = BlockInfo {
+        comet: std::sync::Arc::new(comet),
+        ..blk(30, T0 + 30)
+    };
+    let gas = GasMeter::infinite();
+    let snap = s.clone();
+    let mut ctx = Ctx::new(&snap, &gas, &b);
+    m.begin_block(&mut ctx).unwrap();
+    s.apply(ctx.finish().0);
+    let got = rec.0.lock().map(|v| v.clone()).unwrap_or_default();
+    // The redelegation's destination delegation is unbonded first (its rewards withdrawn),
+    // then the validator's tokens are cut by 5.5 M of its 120 M (rounded up at 18 decimals).
+    assert_eq!(got, ["shares 3 2", "slashed 1 0.045833333333333334"]);
+}
