@@ -1,4 +1,5 @@
-//! Property test: random delegations, undelegations, redelegations, slashes, allocations,
+//! Property test: random delegations, undelegations, redelegations, slashes (some of
+//! infractions a few blocks back, so unbonding and redelegation entries pay too), allocations,
 //! withdrawals and end blocks never raise an internal error, and after every step
 //! - total supply = every balance: users, staking's pools, the fee collector, the
 //!   distribution account and the community pool;
@@ -28,7 +29,8 @@ enum Op {
     Delegate(u8, u8, u128),
     Undelegate(u8, u8, u128),
     Redelegate(u8, u8, u8, u128),
-    Slash(u8, u32),
+    /// Validator, fraction in ‰, how many blocks ago the infraction was.
+    Slash(u8, u32, u64),
     Allocate(u128, u8),
     Withdraw(u8, u8),
     Commission(u8),
@@ -43,7 +45,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (del.clone(), val.clone(), amt.clone()).prop_map(|(d, v, a)| Op::Delegate(d, v, a)),
         2 => (del.clone(), val.clone(), amt.clone()).prop_map(|(d, v, a)| Op::Undelegate(d, v, a)),
         1 => (del.clone(), val.clone(), val.clone(), amt).prop_map(|(d, s, t, a)| Op::Redelegate(d, s, t, a)),
-        1 => (val.clone(), 1u32..600).prop_map(|(v, p)| Op::Slash(v, p)),
+        1 => (val.clone(), 1u32..600, 0u64..4).prop_map(|(v, p, b)| Op::Slash(v, p, b)),
         4 => (0u128..5_000_000, 0u8..8).prop_map(|(f, m)| Op::Allocate(f, m)),
         2 => (del, val.clone()).prop_map(|(d, v)| Op::Withdraw(d, v)),
         1 => val.prop_map(Op::Commission),
@@ -122,7 +124,7 @@ fn run(s: &mut MemStore, h: u64, op: &Op) -> Result<(), TestCaseError> {
                 amount: coin(*a),
             },
         ))?,
-        Op::Slash(v, permille) => {
+        Op::Slash(v, permille, back) => {
             let Some(vr) = s.validator(&addr(*v)).unwrap() else {
                 return Ok(());
             };
@@ -133,7 +135,14 @@ fn run(s: &mut MemStore, h: u64, op: &Op) -> Result<(), TestCaseError> {
             let f = Dec::from_units(u128::from(*permille) * DEC_SCALE / 1000);
             let hk = hooks();
             let r = in_block(s, &blk(h), |ctx| {
-                deai_staking::slash(ctx, hk.as_ref(), &cons(*v), h as i64, power, f)
+                deai_staking::slash(
+                    ctx,
+                    hk.as_ref(),
+                    &cons(*v),
+                    h.saturating_sub(*back) as i64,
+                    power,
+                    f,
+                )
             });
             prop_assert!(r.is_ok(), "slash failed: {r:?}");
         }
