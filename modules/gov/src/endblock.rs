@@ -10,8 +10,12 @@
 
 use cosmos_sdk_proto::cosmos::gov::v1 as pb;
 
+use deai_bank::BankRead;
+use deai_framework::coins::MAX_COINS_PER_SET;
 use deai_framework::keys::{through, trailing_id};
-use deai_framework::{sdk, Ctx, GasMeter, StateRead, TxError};
+use deai_framework::{sdk, Coins, Ctx, GasMeter, StateRead, TxError};
+
+use crate::msgs::gov_account;
 
 use crate::keeper::{
     delete_and_burn_deposits, refund_and_delete_deposits, secs, ts, GovRead, GovWrite, FAILED,
@@ -72,12 +76,25 @@ fn drop_proposal(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
     Ok(())
 }
 
+/// Whether the gov account still holds at least `before` (the escrowed deposits of other
+/// proposals, which must stay refundable).
+fn keeps_escrow(s: &Ctx, before: &Coins) -> Result<bool, TxError> {
+    for c in before.iter() {
+        if s.balance(&gov_account(), &c.denom)? < c.amount {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Runs a passed proposal's messages as the gov account; on the first failure nothing of
-/// them is kept and the error is returned.
-fn execute_messages(ctx: &mut Ctx, p: &pb::Proposal) -> Result<(), String> {
-    let router = ctx
-        .router()
-        .ok_or_else(|| "no message router in the end block".to_string())?;
+/// them is kept and the error is returned. Messages may not spend what the gov account
+/// escrows (other proposals' deposits): their refunds would fail and halt the end block.
+fn execute_messages(ctx: &mut Ctx, p: &pb::Proposal) -> Result<Result<(), String>, TxError> {
+    let Some(router) = ctx.router() else {
+        return Ok(Err("no message router in the end block".to_string()));
+    };
+    let before = ctx.balances(&gov_account(), MAX_COINS_PER_SET + 1)?;
     let gas = GasMeter::infinite();
     let result = {
         let mut child = ctx.child(&gas);
@@ -92,14 +109,15 @@ fn execute_messages(ctx: &mut Ctx, p: &pb::Proposal) -> Result<(), String> {
                 break;
             }
         }
+        if failed.is_none() && !keeps_escrow(&child, &before)? {
+            failed = Some("proposal messages may not spend the deposits gov escrows".into());
+        }
         match failed {
             None => Ok(child.finish()),
             Some(e) => Err(e),
         }
     };
-    let (writes, evs) = result?;
-    ctx.absorb(writes, evs);
-    Ok(())
+    Ok(result.map(|(writes, evs)| ctx.absorb(writes, evs)))
 }
 
 fn finish_voting(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
@@ -115,7 +133,7 @@ fn finish_voting(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
         }
     }
     let (tag, log) = if outcome.passes {
-        match execute_messages(ctx, &p) {
+        match execute_messages(ctx, &p)? {
             Ok(()) => {
                 p.status = PASSED;
                 (events::PROPOSAL_PASSED, "passed".to_string())

@@ -9,6 +9,7 @@ use cosmos_sdk_proto::cosmos::gov::v1 as pb;
 use prost::Message;
 use tendermint_proto::google::protobuf::Timestamp;
 
+use deai_auth::AuthRead;
 use deai_bank::{BankWrite, COMMUNITY_POOL};
 use deai_framework::handler::emit_all;
 use deai_framework::keys::prefix_end;
@@ -268,6 +269,13 @@ pub fn add_deposit(
         || (p.status == VOTING_PERIOD && now > secs(&p.voting_end_time))
     {
         return Err(GovError::InactiveProposal(id.to_string()).into());
+    }
+    // A module account could not take a refund (bank refuses module recipients), which
+    // would halt the end block; only the gov account itself could try (through a proposal).
+    if ctx.is_module_account(depositor)? {
+        return Err(sdk::unauthorized(format!(
+            "module account {depositor} cannot deposit"
+        )));
     }
     let params = ctx.gov_params()?;
     validate_deposit_denom(&params, amount)?;

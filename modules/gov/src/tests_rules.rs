@@ -165,3 +165,40 @@ fn params_defaults_round_trip_and_checks() {
     assert_eq!(params::mul_round(7, half), Some(4));
     assert_eq!(params::mul_round(9, Dec::parse("0.55").unwrap()), Some(5));
 }
+
+#[test]
+fn proposals_cannot_spend_escrowed_deposits_and_gov_cannot_deposit() {
+    use cosmos_sdk_proto::cosmos::bank::v1beta1 as bankpb;
+    let mut s = store();
+    let send = tests::any(bankpb::MsgSend {
+        from_address: gov_account().to_bech32(),
+        to_address: addr(6).to_bech32(),
+        amount: vec![coin(200, "udeai")],
+    });
+    exec_at(&mut s, T0, submit(5, vec![send], 1000, false)).unwrap();
+    exec_at(&mut s, T0 + 1, vote(1, 1, pb::VoteOption::Yes)).unwrap();
+    // Proposal 2's 300 stay escrowed while proposal 1 executes.
+    exec_at(
+        &mut s,
+        T0 + 50,
+        submit(7, vec![bank_params_msg(false)], 300, false),
+    )
+    .unwrap();
+    let b6 = bal(&s, &addr(6));
+    end_block(&mut s, T0 + 100);
+    let p = s.proposal(1).unwrap().unwrap();
+    assert_eq!(p.status, keeper::FAILED);
+    assert!(p.failed_reason.contains("escrows"), "{}", p.failed_reason);
+    assert_eq!((gov_bal(&s), bal(&s, &addr(6))), (300, b6));
+    // The gov account (through a proposal) cannot deposit: it could not be refunded.
+    let r = exec_at(
+        &mut s,
+        T0 + 60,
+        pb::MsgDeposit {
+            proposal_id: 2,
+            depositor: gov_account().to_bech32(),
+            amount: vec![coin(100, "udeai")],
+        },
+    );
+    assert_eq!(code(r), ("sdk", 4));
+}
