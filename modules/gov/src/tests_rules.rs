@@ -202,3 +202,39 @@ fn proposals_cannot_spend_escrowed_deposits_and_gov_cannot_deposit() {
     );
     assert_eq!(code(r), ("sdk", 4));
 }
+
+#[test]
+fn a_staking_param_change_passes_and_unbonded_validators_do_not_vote() {
+    use cosmos_sdk_proto::cosmos::staking::v1beta1 as spb;
+    use deai_staking::{StakingModule, StakingRead};
+    let mut s = store();
+    let mut p = s.staking_params().unwrap().to_proto();
+    p.max_validators = 1;
+    let m = spb::MsgUpdateParams {
+        authority: gov_account().to_bech32(),
+        params: Some(p),
+    };
+    exec_at(&mut s, T0, submit(5, vec![tests::any(m)], 1000, false)).unwrap();
+    exec_at(&mut s, T0 + 1, vote(1, 1, pb::VoteOption::Yes)).unwrap();
+    end_block(&mut s, T0 + 100);
+    assert_eq!(s.proposal(1).unwrap().unwrap().status, keeper::PASSED);
+    assert_eq!(s.staking_params().unwrap().max_validators, 1);
+    // Staking's end block (after gov's) drops validator 2 from the bonded set.
+    testing::end_block(&StakingModule::default(), &mut s, &blk(3, T0 + 100));
+    exec_at(
+        &mut s,
+        T0 + 101,
+        submit(5, vec![bank_params_msg(false)], 1000, false),
+    )
+    .unwrap();
+    exec_at(&mut s, T0 + 102, vote(2, 2, pb::VoteOption::Yes)).unwrap();
+    exec_at(&mut s, T0 + 102, vote(2, 1, pb::VoteOption::No)).unwrap();
+    end_block(&mut s, T0 + 201);
+    let p = s.proposal(2).unwrap().unwrap();
+    let t = p.final_tally_result.unwrap();
+    assert_eq!(
+        (t.yes_count.as_str(), t.no_count),
+        ("0", (80 * M).to_string())
+    );
+    assert_eq!(p.status, keeper::REJECTED);
+}
