@@ -3,7 +3,10 @@
 # optionally the compute market's worker daemons (deai-worker provider start).
 #   localnet/up.sh [--validators N] [--home DIR] [--base-port P] [--chain-id ID] [--timeout-commit 500ms]
 #                  [--with-providers K] [--with-verifier] [--with-inference-server] [--with-training]
-#                  [--with-data]
+#                  [--with-data] [--full-nodes K] [--app-state-patch JSON]
+# --full-nodes K adds K nodes that follow the chain without a genesis validator (one can
+# become a validator with `deaid tx staking create-validator`); --app-state-patch merges a
+# JSON object into genesis.json's app_state (e.g. '{"staking":{"params":{"unbonding_time":"20s"}}}').
 # Running it again on an existing DIR restarts that localnet from its saved state (give the
 # --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
@@ -22,6 +25,8 @@ VERIFIER=0
 INFERENCE=0
 TRAINING=0
 DATA=0
+FULL=0
+PATCH='{}'
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) N="$2"; shift 2 ;;
@@ -34,11 +39,17 @@ while [ $# -gt 0 ]; do
     --with-inference-server) INFERENCE=1; shift ;;
     --with-training) TRAINING=1; shift ;;
     --with-data) DATA=1; shift ;;
+    --full-nodes) FULL="$2"; shift 2 ;;
+    --app-state-patch) PATCH="$2"; shift 2 ;;
     -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
   esac
 done
 case "$N" in 1|2|3|4|5|6|7) ;; *) echo "error: --validators must be 1 to 7" >&2; exit 2 ;; esac
+case "$FULL" in 0|1|2|3) ;; *) echo "error: --full-nodes must be 0 to 3" >&2; exit 2 ;; esac
+# Nodes use ports base..base+69; the workers' ports start at base+70.
+[ $((N + FULL)) -le 7 ] || { echo "error: at most 7 nodes (validators + full nodes)" >&2; exit 2; }
+TOTAL=$((N + FULL))
 case "$PROVIDERS" in 0|1|2|3) ;; *) echo "error: --with-providers must be 0 to 3" >&2; exit 2 ;; esac
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
@@ -78,8 +89,8 @@ running() {
 }
 
 init_localnet() {
-  echo "initializing $N validator(s) in $DIR" >&2
-  for i in $(seq 0 $((N - 1))); do
+  echo "initializing $N validator(s) and $FULL full node(s) in $DIR" >&2
+  for i in $(seq 0 $((TOTAL - 1))); do
     "$DEAID_BIN" init "node$i" --home "$DIR/node$i" --chain-id "$CHAIN_ID" \
       --p2p-laddr "tcp://127.0.0.1:$(port "$i" 0)" --rpc-laddr "tcp://127.0.0.1:$(port "$i" 1)" \
       --abci-addr "127.0.0.1:$(port "$i" 2)" --grpc-addr "127.0.0.1:$(port "$i" 3)" \
@@ -95,6 +106,21 @@ init_localnet() {
       1000000000000udeai --home "$DIR/node0" >/dev/null
   done
   echo "$accounts" > "$DIR/demo-accounts.json"
+  python3 - "$DIR/node0/config/genesis.json" "$PATCH" <<'PY'
+import json, sys
+path, patch = sys.argv[1], json.loads(sys.argv[2])
+def merge(a, b):
+    for k, v in b.items():
+        if isinstance(v, dict) and isinstance(a.get(k), dict):
+            merge(a[k], v)
+        else:
+            a[k] = v
+g = json.load(open(path))
+if not isinstance(patch, dict):
+    sys.exit("error: --app-state-patch must be a JSON object")
+merge(g["app_state"], patch)
+json.dump(g, open(path, "w"), indent=2)
+PY
   # The validators come from gentxs, as in simd: operator keys val0..val{N-1} in the shared
   # keyring, each funded in genesis and self-delegating 10 power (10^7 udeai) to its node's
   # consensus key; the coordinator (node0) collects them and every node gets its genesis.
@@ -114,27 +140,28 @@ init_localnet() {
       --keyring-dir "$DIR/keys" --keyring-backend test --output-document "$DIR/gentx/gentx-node$i.json" -o json >/dev/null
   done
   "$DEAID_BIN" genesis collect-gentxs --gentx-dir "$DIR/gentx" --home "$DIR/node0" -o json >/dev/null
-  for i in $(seq 1 $((N - 1))); do
+  for i in $(seq 1 $((TOTAL - 1))); do
     cp "$DIR/node0/config/genesis.json" "$DIR/node$i/config/genesis.json"
   done
   local peers=""
-  for i in $(seq 0 $((N - 1))); do
+  for i in $(seq 0 $((TOTAL - 1))); do
     local id
     id="$("$COMETBFT_BIN" show-node-id --home "$DIR/node$i")"
     peers="${peers:+$peers,}$id@127.0.0.1:$(port "$i" 0)"
   done
-  for i in $(seq 0 $((N - 1))); do
+  for i in $(seq 0 $((TOTAL - 1))); do
     sed -i "s|^persistent_peers = .*|persistent_peers = \"$peers\"|" "$DIR/node$i/config/config.toml"
   done
-  python3 - "$DIR" "$N" "$CHAIN_ID" "$BASE_PORT" <<'PY'
+  python3 - "$DIR" "$N" "$CHAIN_ID" "$BASE_PORT" "$TOTAL" <<'PY'
 import json, sys
-d, n, chain, base = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+d, n, chain, base, total = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 nodes = [{"name": f"node{i}", "home": f"{d}/node{i}",
           "rpc": f"http://127.0.0.1:{base + i*10 + 1}",
           "abci": f"127.0.0.1:{base + i*10 + 2}",
           "grpc": f"127.0.0.1:{base + i*10 + 3}",
           "rest": f"http://127.0.0.1:{base + i*10 + 4}",
-          "p2p": f"127.0.0.1:{base + i*10}"} for i in range(n)]
+          "p2p": f"127.0.0.1:{base + i*10}",
+          "genesis_validator": i < n} for i in range(total)]
 json.dump({"chain_id": chain, "denom": "udeai", "validators": n, "nodes": nodes,
            "accounts": json.load(open(f"{d}/demo-accounts.json")),
            "validator_accounts": json.load(open(f"{d}/validator-accounts.json"))},
@@ -144,10 +171,11 @@ PY
 
 if [ -f "$DIR/localnet.json" ]; then
   N="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["validators"])' "$DIR/localnet.json")"
+  TOTAL="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["nodes"]))' "$DIR/localnet.json")"
   BASE_PORT="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["nodes"][0]["p2p"].split(":")[1]))' "$DIR/localnet.json")"
   echo "restarting the localnet in $DIR from its saved state" >&2
 else
-  for i in $(seq 0 $((N - 1))); do
+  for i in $(seq 0 $((TOTAL - 1))); do
     for k in 0 1 2 3 4; do
       port_free "$(port "$i" "$k")" || { echo "error: port $(port "$i" "$k") on 127.0.0.1 is in use (try --base-port)" >&2; exit 1; }
     done
@@ -155,7 +183,7 @@ else
   init_localnet
 fi
 
-for i in $(seq 0 $((N - 1))); do
+for i in $(seq 0 $((TOTAL - 1))); do
   h="$DIR/node$i"
   if ! running "$h/deaid.pid" "$DEAID_BIN"; then
     nohup "$DEAID_BIN" start --home "$h" >>"$h/deaid.log" 2>&1 &
@@ -163,13 +191,13 @@ for i in $(seq 0 $((N - 1))); do
   fi
 done
 # CometBFT connects to deaid's ABCI socket; give deaid a moment to listen.
-for i in $(seq 0 $((N - 1))); do
+for i in $(seq 0 $((TOTAL - 1))); do
   for _ in $(seq 1 50); do
     port_free "$(port "$i" 2)" || break
     sleep 0.1
   done
 done
-for i in $(seq 0 $((N - 1))); do
+for i in $(seq 0 $((TOTAL - 1))); do
   h="$DIR/node$i"
   if ! running "$h/cometbft.pid" "$COMETBFT_BIN"; then
     nohup "$COMETBFT_BIN" node --home "$h" >>"$h/cometbft.log" 2>&1 &
@@ -183,7 +211,7 @@ height() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["sync_info"]["latest_block_height"])' 2>/dev/null || echo 0
 }
 deadline=$((SECONDS + 90))
-for i in $(seq 0 $((N - 1))); do
+for i in $(seq 0 $((TOTAL - 1))); do
   start_h=""
   while :; do
     h_now="$(height "$i")"

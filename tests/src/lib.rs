@@ -16,6 +16,7 @@ use tendermint_rpc::{Client, HttpClient};
 pub mod compute;
 pub mod data;
 pub mod inference;
+pub mod staking;
 pub mod training;
 pub mod wasm;
 pub mod worker;
@@ -71,6 +72,12 @@ pub fn rt() -> tokio::runtime::Runtime {
 impl Localnet {
     /// Starts `validators` validators on free loopback ports; `base` spreads tests apart.
     pub fn start(validators: usize, base: u16) -> Self {
+        Self::start_with(validators, base, &[])
+    }
+
+    /// [`Localnet::start`] with more `localnet/up.sh` flags (`--full-nodes`,
+    /// `--app-state-patch`, …).
+    pub fn start_with(validators: usize, base: u16, extra: &[&str]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("deai-e2e-")
             .tempdir()
@@ -87,8 +94,16 @@ impl Localnet {
             &base.to_string(),
             "--timeout-commit",
             "300ms",
-        ]);
+        ]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect::<Vec<_>>());
         net
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     fn up(&mut self, extra: &[&str]) {
