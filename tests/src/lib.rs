@@ -71,8 +71,13 @@ pub fn rt() -> tokio::runtime::Runtime {
 
 impl Localnet {
     /// Starts `validators` validators on free loopback ports; `base` spreads tests apart.
+    /// Without inflation or community tax ([`staking::QUIET_ECONOMICS`]).
     pub fn start(validators: usize, base: u16) -> Self {
-        Self::start_with(validators, base, &[])
+        Self::start_with(
+            validators,
+            base,
+            &["--app-state-patch", staking::QUIET_ECONOMICS],
+        )
     }
 
     /// [`Localnet::start`] with more `localnet/up.sh` flags (`--full-nodes`,

@@ -9,6 +9,18 @@ use tendermint_rpc::{Client, HttpClient, Paging};
 
 use crate::{deaid_bin, rt, Localnet};
 
+/// The `--app-state-patch` of [`Localnet::start`]: no inflation and no community tax, so that
+/// a market test's balances (the community pool's take, a task's pool) move only by what the
+/// market did. The proof-of-stake tests start with the real defaults instead.
+pub const QUIET_ECONOMICS: &str = r#"{
+  "mint": {"minter": {"inflation": "0.000000000000000000", "annual_provisions": "0.000000000000000000"},
+           "params": {"mint_denom": "udeai", "inflation_rate_change": "0.000000000000000000",
+                      "inflation_max": "0.000000000000000000", "inflation_min": "0.000000000000000000",
+                      "goal_bonded": "0.670000000000000000", "blocks_per_year": "6311520"}},
+  "distribution": {"params": {"community_tax": "0.000000000000000000", "base_proposer_reward": "0.000000000000000000",
+                              "bonus_proposer_reward": "0.000000000000000000", "withdraw_addr_enabled": true}}
+}"#;
+
 /// An `--app-state-patch` with a short unbonding time, a short slashing window and jail.
 pub fn fast_pos_patch(unbonding_secs: u64, window: u64, jail_secs: u64) -> String {
     json!({
@@ -99,9 +111,9 @@ impl Localnet {
         v["balance"]["amount"].as_str().unwrap().parse().unwrap()
     }
 
-    /// The total supply of udeai.
-    pub fn udeai_supply(&self) -> u128 {
-        let v = self.q(&["bank", "total"]);
+    /// The total supply of udeai after block `height`.
+    pub fn udeai_supply_at(&self, height: u64) -> u128 {
+        let v = self.q(&["bank", "total", "--height", &height.to_string()]);
         v["supply"]
             .as_array()
             .unwrap()
@@ -131,6 +143,43 @@ impl Localnet {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+impl Localnet {
+    /// The block events (FinalizeBlock's own, not its txs') of type `kind` at `height`, each
+    /// as its attributes.
+    pub fn block_events(&self, height: u64, kind: &str) -> Vec<BTreeMap<String, String>> {
+        let url = format!("{}/block_results?height={height}", self.rpc(0));
+        let (status, v) = crate::curl_json("GET", &url, None, &[]);
+        assert_eq!(status, 200, "{v}");
+        v["result"]["finalize_block_events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e["type"] == kind)
+            .map(|e| {
+                e["attributes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| {
+                        let s = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+                        (s("key"), s("value"))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// What mint minted in blocks `from + 1 ..= to` (its `mint` events' amounts).
+    pub fn minted_between(&self, from: u64, to: u64) -> u128 {
+        (from + 1..=to)
+            .flat_map(|h| self.block_events(h, "mint"))
+            .map(|e| e["amount"].parse::<u128>().unwrap())
+            .sum()
     }
 }
 

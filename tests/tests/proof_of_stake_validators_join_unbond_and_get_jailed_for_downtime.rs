@@ -4,7 +4,7 @@
 //! - a delegation raises a validator's power in CometBFT's `/validators`;
 //! - an unbonding pays out exactly when its period ends, not before;
 //! - a stopped validator is jailed for downtime and slashed by the downtime fraction, the
-//!   burn leaves the supply, and `tx slashing unjail` brings it back once restarted.
+//!   burn leaves the supply (supply = before + minted − burned, to the unit), and `tx slashing unjail` brings it back once restarted.
 
 use std::time::Duration;
 
@@ -143,7 +143,8 @@ fn proof_of_stake_validators_join_unbond_and_get_jailed_for_downtime() {
     // 4. node3 stops: jailed for downtime, slashed 1%, the burn leaves the supply.
     let op3 = net.valoper_of("val3");
     let val3 = net.cons_address(3);
-    let supply_before = net.udeai_supply();
+    let h_before = net.height(0);
+    let supply_before = net.udeai_supply_at(h_before);
     let pool_before = net.q(&["staking", "pool"])["pool"].clone();
     net.kill9(3, "cometbft");
     net.kill9(3, "deaid");
@@ -154,10 +155,23 @@ fn proof_of_stake_validators_join_unbond_and_get_jailed_for_downtime() {
     assert_eq!(jailed["tokens"], "9900000", "{jailed}");
     assert_ne!(jailed["status"], "BOND_STATUS_BONDED");
     // CometBFT applies a validator update two blocks after the block that made it.
-    wait_for("val3 out of CometBFT's set", Duration::from_secs(30), || {
-        (!net.comet_powers(0, None).contains_key(&val3)).then_some(())
-    });
-    assert_eq!(net.udeai_supply(), supply_before - 100_000);
+    wait_for(
+        "val3 out of CometBFT's set",
+        Duration::from_secs(30),
+        || (!net.comet_powers(0, None).contains_key(&val3)).then_some(()),
+    );
+    // Supply: what mint made since, less the burn (the slash event says how much).
+    let h_after = net.height(0);
+    let slashes: Vec<_> = (h_before + 1..=h_after)
+        .flat_map(|h| net.block_events(h, "slash"))
+        .collect();
+    assert_eq!(slashes.len(), 1, "{slashes:?}");
+    assert_eq!(slashes[0]["reason"], "missing_signature");
+    assert_eq!(slashes[0]["burned_coins"], "100000");
+    assert_eq!(
+        net.udeai_supply_at(h_after),
+        supply_before + net.minted_between(h_before, h_after) - 100_000
+    );
     let pool = net.q(&["staking", "pool"])["pool"].clone();
     let n = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().parse::<u128>().unwrap();
     assert_eq!(

@@ -146,7 +146,8 @@ pub(super) fn genesis_validators(
     }
     let gas = GasMeter::infinite();
     let mut ctx = Ctx::new(&*state, &gas, block);
-    let updates = deai_staking::end_blocker(&mut ctx).map_err(|e| e.log)?;
+    let hooks = super::staking_hooks();
+    let updates = deai_staking::end_blocker_with(&mut ctx, hooks.as_ref()).map_err(|e| e.log)?;
     let (writes, _) = ctx.finish();
     state.apply(writes);
     Ok(to_abci_updates(

@@ -82,13 +82,30 @@ struct Inner {
     _wasm_tmp: Option<tempfile::TempDir>,
 }
 
-/// The modules of deai, in genesis order. `vm` runs the wasm module's contracts.
+/// The staking hooks every module that changes stake calls: distribution's F1 accounting.
+pub fn staking_hooks() -> std::sync::Arc<dyn deai_staking::StakingHooks> {
+    std::sync::Arc::new(deai_distribution::Hooks)
+}
+
+/// The modules of deai, in genesis order, which is also the order of their begin and end
+/// blocks: mint before distribution (which allocates what mint put in the fee collector)
+/// before slashing (rewards before slashes, as in the SDK); gov's end block before
+/// staking's (a passed proposal's changes reach this block's validator set); distribution's
+/// genesis after staking's. `vm` runs the wasm module's contracts.
 pub fn modules(vm: &WasmVm) -> Vec<Box<dyn Module>> {
+    let hooks = staking_hooks();
     vec![
         Box::new(deai_auth::AuthModule),
         Box::new(deai_bank::BankModule),
-        Box::new(deai_staking::StakingModule::default()),
-        Box::new(deai_slashing::SlashingModule::default()),
+        Box::new(deai_mint::MintModule::new(vec![
+            deai_training::emission::sink(),
+            deai_inference::emission::sink(),
+            deai_data::emission::sink(),
+        ])),
+        Box::new(deai_gov::GovModule),
+        Box::new(deai_staking::StakingModule::with_hooks(hooks.clone())),
+        Box::new(deai_distribution::DistributionModule),
+        Box::new(deai_slashing::SlashingModule::with_hooks(hooks)),
         Box::new(deai_compute::ComputeModule),
         Box::new(deai_inference::InferenceModule),
         Box::new(deai_training::TrainingModule),
