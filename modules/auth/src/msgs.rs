@@ -88,7 +88,7 @@ mod tests {
         let gov = deai_framework::authority::default_authority();
         let other = Address::from_bytes(&[3; 20]).unwrap();
         let e = run(&mut s, &msg(&other, 512)).unwrap_err();
-        assert_eq!((e.codespace, e.code), ("gov", 5), "{e}");
+        assert_eq!((e.codespace, e.code), ("gov", 13), "{e}");
         assert_eq!(s.auth_params().unwrap().max_memo_characters, 256);
         run(&mut s, &msg(&gov, 512)).unwrap();
         assert_eq!(s.auth_params().unwrap().max_memo_characters, 512);

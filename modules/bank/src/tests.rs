@@ -199,7 +199,7 @@ fn only_the_authority_from_genesis_updates_the_params() {
     let by_other = UpdateParams::try_from(update_params(&addr(1), false)).unwrap();
     assert_eq!(by_other.signers(), vec![addr(1)]);
     let e = run(&mut s, &by_other).unwrap_err();
-    assert_eq!((e.codespace, e.code), ("gov", 5), "{e}");
+    assert_eq!((e.codespace, e.code), ("gov", 13), "{e}");
     assert!(s.bank_params().unwrap().default_send_enabled);
 
     let by_authority = UpdateParams::try_from(update_params(&addr(9), false)).unwrap();

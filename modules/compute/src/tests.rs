@@ -331,7 +331,7 @@ fn params_update_by_authority_only_and_validated() {
         authority: addr(who).to_bech32(),
         params: Some(p),
     };
-    assert_eq!(code(exec(&mut s, msg(1, p.clone()))), ("gov", 5));
+    assert_eq!(code(exec(&mut s, msg(1, p.clone()))), ("gov", 13));
     exec(&mut s, msg(9, p)).unwrap();
     let got: pb::QueryParamsResponse = query(
         &s,

@@ -526,7 +526,7 @@ fn the_community_pool_is_funded_by_anyone_and_spent_by_the_authority() {
         recipient: addr(5).to_bech32(),
         amount: vec![coin(amount, "udeai")],
     };
-    assert_eq!(code(dist(&mut s, 1, spend(4, 10))), ("gov", 5));
+    assert_eq!(code(dist(&mut s, 1, spend(4, 10))), ("gov", 13));
     assert_eq!(
         code(dist(&mut s, 1, spend(9, 101))),
         (CODESPACE, ERR_BAD_DISTRIBUTION)
@@ -545,7 +545,7 @@ fn the_community_pool_is_funded_by_anyone_and_spent_by_the_authority() {
     };
     assert_eq!(
         code(dist(&mut s, 1, up(4, Params::default().to_proto()))),
-        ("gov", 5)
+        ("gov", 13)
     );
     let mut p = Params::default().to_proto();
     #[allow(deprecated)]

@@ -11,9 +11,9 @@ use crate::Address;
 /// The module whose account is the default authority.
 pub const DEFAULT_AUTHORITY_MODULE: &str = "gov";
 /// The SDK answers a wrong authority with x/gov's `ErrInvalidSigner`: codespace `gov`,
-/// code 5. deai does the same, so clients that know the SDK show the right thing.
+/// code 13 (v0.47+). deai does the same, so clients that know the SDK show the right thing.
 pub const CODESPACE: &str = "gov";
-pub const INVALID_SIGNER: u32 = 5;
+pub const INVALID_SIGNER: u32 = 13;
 
 /// The governance module's account address.
 pub fn default_authority() -> Address {
@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(get(&s, key).unwrap(), me);
         assert!(check(&s, key, &me).is_ok());
         let e = check(&s, key, &default_authority()).unwrap_err();
-        assert_eq!((e.codespace, e.code), ("gov", 5));
+        assert_eq!((e.codespace, e.code), ("gov", 13));
         assert!(
             e.log.starts_with("invalid authority; expected deai1"),
             "{}",

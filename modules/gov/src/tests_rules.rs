@@ -47,7 +47,7 @@ fn gov_params_change_only_through_the_authority() {
         authority: addr(9).to_bech32(),
         params: Some(p.clone()),
     };
-    assert_eq!(code(exec_at(&mut s, T0, m)), ("gov", 5));
+    assert_eq!(code(exec_at(&mut s, T0, m)), ("gov", 13));
     // Through a proposal.
     let m = pb::MsgUpdateParams {
         authority: gov_account().to_bech32(),

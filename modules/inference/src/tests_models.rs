@@ -272,7 +272,7 @@ fn params_change_only_by_the_authority_and_are_validated() {
         authority: addr(who).to_bech32(),
         params: Some(p.to_proto()),
     };
-    assert_eq!(code(exec(&mut s, msg(1, &p))), ("gov", 5));
+    assert_eq!(code(exec(&mut s, msg(1, &p))), ("gov", 13));
     exec(&mut s, msg(9, &p)).unwrap();
     let q: pb::QueryParamsResponse = query(
         &s,

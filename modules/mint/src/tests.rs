@@ -245,7 +245,7 @@ fn update_params_checks_the_authority_and_the_sdk_rules() {
     let mut s = store();
     let mut p = Params::default().to_proto();
     p.blocks_per_year = 100;
-    assert_eq!(code(exec(&mut s, params_msg(1, p.clone()))), ("gov", 5));
+    assert_eq!(code(exec(&mut s, params_msg(1, p.clone()))), ("gov", 13));
     exec(&mut s, params_msg(9, p)).unwrap();
     assert_eq!(s.mint_params().unwrap().blocks_per_year, 100);
     let bad = |f: &dyn Fn(&mut pb::Params)| {
@@ -292,7 +292,7 @@ fn update_emission_split_checks_the_authority_and_the_sum() {
         authority: addr(a).to_bech32(),
         split: Some(sp.to_proto()),
     };
-    assert_eq!(code(exec(&mut s, msg(2, split))), ("gov", 5));
+    assert_eq!(code(exec(&mut s, msg(2, split))), ("gov", 13));
     let bad = EmissionSplit {
         validators_bps: 9_999,
         ..split

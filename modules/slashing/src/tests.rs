@@ -250,7 +250,7 @@ fn params_defaults_validation_and_update() {
             &SlashingModule::default(),
             msg(1, p.to_proto())
         )),
-        ("gov", 5)
+        ("gov", 13)
     );
     let mut bad = p.to_proto();
     bad.signed_blocks_window = -1;

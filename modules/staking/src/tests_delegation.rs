@@ -243,7 +243,7 @@ fn update_params_needs_the_authority_and_valid_params() {
         authority: addr(auth).to_bech32(),
         params: Some(p),
     };
-    assert_eq!(code(exec(&mut s, msg(1, p.clone()))), ("gov", 5));
+    assert_eq!(code(exec(&mut s, msg(1, p.clone()))), ("gov", 13));
     let mut bad = p.clone();
     bad.max_validators = 0;
     assert_eq!(code(exec(&mut s, msg(9, bad))), st(ERR_INVALID_PARAMS));

@@ -287,7 +287,7 @@ fn only_the_authority_updates_params() {
             GAS,
             msg(&addr(1), Some(p.clone()))
         )),
-        ("gov", 5)
+        ("gov", 13)
     );
     let bad = pb::Params {
         code_upload_access: None,
@@ -351,7 +351,7 @@ fn only_the_authority_pins_codes() {
             GAS,
             pin(&addr(1), vec![1])
         )),
-        ("gov", 5)
+        ("gov", 13)
     );
     assert_eq!(
         code(exec(
