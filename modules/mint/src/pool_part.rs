@@ -10,7 +10,8 @@
 //! - so that a refund of a closed or finished recipient can send the unspent emission to the
 //!   community pool instead of its owner (the market's own settlement code).
 
-use deai_framework::{sdk, TxError};
+use deai_framework::keys::{prefix_end, trailing_id};
+use deai_framework::{sdk, StateRead, TxError};
 
 use crate::math::mul_div_floor;
 
@@ -45,6 +46,43 @@ impl PoolPart {
         let mut v = self.part.to_be_bytes().to_vec();
         v.extend_from_slice(&self.balance_after.to_be_bytes());
         v
+    }
+
+    /// A record from its genesis form (two decimal u128 strings); the part is at most the
+    /// balance it was credited into.
+    pub fn parse(part: &str, balance_after: &str) -> Result<Self, String> {
+        let num = |s: &str, what: &str| -> Result<u128, String> {
+            if s.is_empty() || s.len() > 39 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("{what}: invalid integer {s:?}"));
+            }
+            s.parse::<u128>()
+                .map_err(|_| format!("{what}: invalid integer {s:?}"))
+        };
+        let p = Self {
+            part: num(part, "emission part")?,
+            balance_after: num(balance_after, "balance after")?,
+        };
+        if p.part > p.balance_after {
+            return Err(format!(
+                "emission part {} above the balance {}",
+                p.part, p.balance_after
+            ));
+        }
+        Ok(p)
+    }
+
+    /// Every record under `prefix` (keys `prefix ‖ id as u64 BE`), by id: a market's genesis
+    /// export (one pass over its own records, like the rest of its export).
+    pub fn all_under(state: &dyn StateRead, prefix: &[u8]) -> Result<Vec<(u64, Self)>, TxError> {
+        let end = prefix_end(prefix);
+        state
+            .scan(prefix, end.as_deref(), false, usize::MAX)?
+            .iter()
+            .map(|(k, v)| {
+                let id = trailing_id(k).ok_or_else(|| sdk::internal("corrupt emission key"))?;
+                Ok((id, Self::decode(Some(v))?))
+            })
+            .collect()
     }
 
     /// The emission part of a balance of `balance` now (at most `balance`).
@@ -96,5 +134,9 @@ mod tests {
         assert_eq!(PoolPart::decode(Some(&q.encode())).unwrap(), q);
         assert_eq!(PoolPart::decode(None).unwrap(), PoolPart::default());
         assert!(PoolPart::decode(Some(&[1, 2])).is_err());
+        assert_eq!(PoolPart::parse("60", "510").unwrap(), q);
+        assert!(PoolPart::parse("511", "510").is_err());
+        assert!(PoolPart::parse("-1", "510").is_err());
+        assert!(PoolPart::parse("", "510").is_err());
     }
 }

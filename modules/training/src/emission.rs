@@ -15,8 +15,9 @@
 //!   or a pool of another denom, refuses (the claim goes to the community pool).
 //! - **Unspent emission**: the emission part of each task's pool is recorded
 //!   (`deai_mint::PoolPart`, `state_key::emission_task`); [`unspent_emission`] reads it, so
-//!   that the refund of a finished task can send it to the community pool rather than to the
-//!   creator (training's epoch code does not yet: see deai-mint's README).
+//!   that the refund of a finished task sends it to the community pool rather than to the
+//!   creator (`epoch.rs`: the task is settled with `deai_mint::touch` first, its record
+//!   deleted once it finished). Genesis exports and imports the records (`TaskEmission`).
 //!
 //! deai-mint keeps the lazy index and moves every coin; this file only reads and credits
 //! training's own records (see `deai_mint::index`).
@@ -76,6 +77,58 @@ pub fn unspent_emission<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, T
         return Ok(0);
     };
     part_record(s, id)?.now(coin_of(&task.pool, "task pool")?.amount)
+}
+
+/// The unspent emission in a pool of `balance` of task `id` (the balance not yet stored).
+pub(crate) fn unspent_in<S: StateRead + ?Sized>(
+    s: &S,
+    id: u64,
+    balance: u128,
+) -> Result<u128, TxError> {
+    part_record(s, id)?.now(balance)
+}
+
+/// Settles task `id` with the mint module's index (its pending claim credited to its pool
+/// while it can still take it) and re-reads its weight; nothing before the market's first
+/// share.
+pub(crate) fn settle(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
+    deai_mint::touch(ctx, &TrainingEmission, id)
+}
+
+/// Forgets the emission record of a task whose pool was emptied.
+pub(crate) fn clear<S: StateWrite + ?Sized>(s: &mut S, id: u64) -> Result<(), TxError> {
+    s.delete(state_key::emission_task(id))
+}
+
+/// Every emission record, for genesis export.
+pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::TaskEmission>, TxError> {
+    Ok(PoolPart::all_under(s, &state_key::emission_tasks())?
+        .into_iter()
+        .map(|(task_id, p)| pb::TaskEmission {
+            task_id,
+            part: p.part.to_string(),
+            balance_after: p.balance_after.to_string(),
+        })
+        .collect())
+}
+
+/// Imports the emission records (after the tasks): each of a known task, once, with a
+/// part at most the balance it was credited into.
+pub(crate) fn import(
+    s: &mut dyn StateWrite,
+    records: &[pb::TaskEmission],
+    invalid: impl Fn(String) -> TxError,
+) -> Result<(), TxError> {
+    for r in records {
+        let bad = |why: String| invalid(format!("emission of task {}: {why}", r.task_id));
+        let p = PoolPart::parse(&r.part, &r.balance_after).map_err(bad)?;
+        let key = state_key::emission_task(r.task_id);
+        if s.get_task(r.task_id)?.is_none() || s.get(&key)?.is_some() {
+            return Err(bad("unknown task or duplicate".into()));
+        }
+        s.put(key, p.encode())?;
+    }
+    Ok(())
 }
 
 impl EmissionSink for TrainingEmission {

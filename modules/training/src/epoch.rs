@@ -3,14 +3,14 @@
 //! and aggregator chosen, and the next round started (or the task finished). Also the end
 //! of a round's lineage: its aggregate, or the base carried forward.
 
-use deai_bank::BankWrite;
+use deai_bank::{BankWrite, COMMUNITY_POOL};
 use deai_framework::{draw, sdk, Coin, Coins, Ctx, TxError};
 use deai_proto::training::v1 as pb;
 
 use crate::keeper::{stored_addr, TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH};
 use crate::msgs::emit_all;
 use crate::neurons::{coin_of, is_validator, stake_of};
-use crate::{events, lineage, phases, spec, MODULE_ACCOUNT};
+use crate::{emission, events, lineage, phases, spec, MODULE_ACCOUNT};
 
 pub const AGGREGATOR_DOMAIN: &str = "deai/training/aggregator";
 
@@ -60,6 +60,13 @@ pub fn aggregate_inputs(
 /// the Yuma inputs, the epoch, the payments and results, the bonds, the aggregate inputs
 /// and aggregator, then the next round (or the end of the task).
 pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
+    // The task's pending emission first (credited to its pool while it is active), so that
+    // this epoch pays from it and a refund knows all of it.
+    emission::settle(ctx, task.id)?;
+    task.pool = ctx
+        .get_task(task.id)?
+        .ok_or_else(|| sdk::internal(format!("task {} vanished", task.id)))?
+        .pool;
     let params = ctx.training_params()?;
     let spec = task.spec.clone().unwrap_or_default();
     let r = task.round;
@@ -103,7 +110,8 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     // The last tempo is the one that could pay all that was left; its rounding dust goes
     // back to the creator rather than lingering in a finished task. A task nobody works on
     // for MAX_IDLE_ROUNDS rounds finishes too, its whole pool refunded: a dead task must
-    // not hold a share of every block's epoch budget forever.
+    // not hold a share of every block's epoch budget forever. Never the emission the pool
+    // received from the mint module's split: its unspent part goes to the community pool.
     let active = updates.iter().any(|u| u.revealed) || weight_sets.iter().any(|w| w.revealed);
     task.idle_rounds = if active {
         0
@@ -113,21 +121,35 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     let last = u128::from(rao) == pool.amount || task.idle_rounds >= MAX_IDLE_ROUNDS;
     pool.amount -= paid;
     let mut refunded = Coin::new(pool.denom.clone(), 0)?;
+    let mut to_community = Coin::new(pool.denom.clone(), 0)?;
     if last && pool.amount > 0 {
-        refunded.amount = pool.amount;
-        let creator = stored_addr(&task.creator)?;
-        let t = ctx.send_from_module(
-            MODULE_ACCOUNT,
-            &creator,
-            &Coins::new(vec![refunded.clone()])?,
-        )?;
-        emit_all(ctx, t);
+        to_community.amount = emission::unspent_in(ctx, task.id, pool.amount)?;
+        refunded.amount = pool.amount - to_community.amount;
+        if refunded.amount > 0 {
+            let creator = stored_addr(&task.creator)?;
+            let t = ctx.send_from_module(
+                MODULE_ACCOUNT,
+                &creator,
+                &Coins::new(vec![refunded.clone()])?,
+            )?;
+            emit_all(ctx, t);
+        }
+        if to_community.amount > 0 {
+            let t = ctx.send_module_to_module(
+                MODULE_ACCOUNT,
+                COMMUNITY_POOL,
+                &Coins::new(vec![to_community.clone()])?,
+            )?;
+            emit_all(ctx, t);
+        }
         pool.amount = 0;
     }
     task.pool = Some(pool.to_proto());
-    if last || pool.amount == 0 {
+    let finished = last || pool.amount == 0;
+    if finished {
         task.state = pb::TaskState::Finished as i32;
-        ctx.emit(events::task_finished(task.id, r, &refunded));
+        emission::clear(ctx, task.id)?;
+        ctx.emit(events::task_finished(task.id, r, &refunded, &to_community));
     } else {
         start_next_round(ctx, &mut task, &spec, now)?;
     }
@@ -138,7 +160,12 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
         let (_, closes) = phases::aggregate_window(&spec, now);
         ctx.schedule(closes.saturating_sub(1), task.id, KIND_BASE_DEADLINE, r)?;
     }
-    ctx.put_task(&task)
+    ctx.put_task(&task)?;
+    if finished {
+        // Its weight drops to 0 in the index now (its claim was settled above).
+        emission::settle(ctx, task.id)?;
+    }
+    Ok(())
 }
 
 /// The dense Yuma inputs of a round: validators' bonded stake (trainers' stake is

@@ -154,11 +154,12 @@ pub fn lineage_extended(r: &pb::Round) -> Event {
     })
 }
 
-pub fn task_finished(task_id: u64, round: u64, refunded: &Coin) -> Event {
+pub fn task_finished(task_id: u64, round: u64, refunded: &Coin, to_community: &Coin) -> Event {
     typed_event(&pb::EventTaskFinished {
         task_id,
         round,
         refunded: Some(refunded.to_proto()),
+        to_community_pool: Some(to_community.to_proto()),
     })
 }
 

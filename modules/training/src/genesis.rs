@@ -5,7 +5,8 @@
 //! Import checks every record, rebuilds the schedule (each active task's epoch, each closed
 //! round's base deadline), and checks that the module account holds exactly Σ task pools +
 //! Σ neuron stakes + Σ unbonding entries + Σ bonds of pending audits (bank's genesis, which
-//! runs first, funds it).
+//! runs first, funds it). The emission parts of task pools (`emission`, see `emission.rs`)
+//! travel too, each of a known task; they hold no coin of their own (the pools do).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -155,6 +156,8 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         state.put_audit(a)?;
     }
 
+    crate::emission::import(state, &g.emission, |m| invalid(m))?;
+
     let next = [g.next_task_id, g.next_audit_id, g.next_unbonding_id];
     for (name, v) in SEQUENCES.iter().zip(next) {
         state.set_sequence(name, v)?;
@@ -272,6 +275,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         next_task_id: state.sequence(SEQUENCES[0])?,
         next_audit_id: state.sequence(SEQUENCES[1])?,
         next_unbonding_id: state.sequence(SEQUENCES[2])?,
+        emission: crate::emission::export(state)?,
     };
     export_proto(&g)
 }

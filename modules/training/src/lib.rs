@@ -108,6 +108,8 @@ mod tests_audits;
 #[cfg(test)]
 mod tests_bounds;
 #[cfg(test)]
+mod tests_emission;
+#[cfg(test)]
 mod tests_neurons;
 #[cfg(test)]
 mod tests_prop;

@@ -240,3 +240,7 @@ pub use deai_framework::keys::trailing_id;
 pub fn emission_task(id: u64) -> Vec<u8> {
     k("emission_task").u64(id).build()
 }
+
+pub fn emission_tasks() -> Vec<u8> {
+    k("emission_task").build()
+}
