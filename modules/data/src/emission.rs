@@ -4,7 +4,8 @@
 //! - **Recipients**: data pools, by id.
 //! - **Weight**: an open pool's stake, the sum of its validators' bonds (at most
 //!   [`crate::MAX_POOL_VALIDATORS_CAP`] records): the stake that scores its contributions.
-//!   A closing or closed pool weighs 0 (its balance is about to be refunded to its owner).
+//!   A closing or closed pool weighs 0 (its balance is about to be refunded to its owner,
+//!   less its unspent emission).
 //!   Contribution stakes are not counted: they are per epoch and returned at settlement.
 //! - **Credit**: the claim is added to the pool's reward balance (`Pool.balance`), from which
 //!   each epoch pays `reward_per_epoch` to contributors by proof-of-contribution; the mint
@@ -13,8 +14,10 @@
 //!   refuses (the claim goes to the community pool).
 //! - **Unspent emission**: the emission part of each pool's balance is recorded
 //!   (`deai_mint::PoolPart`, `state_key::emission_pool`); [`unspent_emission`] reads it, so
-//!   that closing a pool can send it to the community pool rather than refund it to the
-//!   owner (data's settlement code does not yet: see deai-mint's README).
+//!   that closing a pool sends it to the community pool rather than refund it to the owner
+//!   (`settle.rs`; `MsgClosePool` settles the pool with `deai_mint::touch` and drops its
+//!   weight, the record is deleted once the pool closed). Genesis exports and imports the
+//!   records (`PoolEmission`).
 //!
 //! deai-mint keeps the lazy index and moves every coin; this file only reads and credits
 //! data's own records (see `deai_mint::index`).
@@ -78,6 +81,58 @@ pub fn unspent_emission<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, T
         return Ok(0);
     };
     part_record(s, id)?.now(amount_of(&p.balance)?.amount)
+}
+
+/// The unspent emission in a balance of `balance` of pool `id` (the balance not yet stored).
+pub(crate) fn unspent_in<S: StateRead + ?Sized>(
+    s: &S,
+    id: u64,
+    balance: u128,
+) -> Result<u128, TxError> {
+    part_record(s, id)?.now(balance)
+}
+
+/// Settles pool `id` with the mint module's index (a pending claim is credited if the pool
+/// is open, else it goes to the community pool) and re-reads its weight; nothing before the
+/// market's first share.
+pub(crate) fn settle(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
+    deai_mint::touch(ctx, &DataEmission, id)
+}
+
+/// Forgets the emission record of a pool whose balance was paid out.
+pub(crate) fn clear<S: StateWrite + ?Sized>(s: &mut S, id: u64) -> Result<(), TxError> {
+    s.delete(state_key::emission_pool(id))
+}
+
+/// Every emission record, for genesis export.
+pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::PoolEmission>, TxError> {
+    Ok(PoolPart::all_under(s, &state_key::emission_pools())?
+        .into_iter()
+        .map(|(pool_id, p)| pb::PoolEmission {
+            pool_id,
+            part: p.part.to_string(),
+            balance_after: p.balance_after.to_string(),
+        })
+        .collect())
+}
+
+/// Imports the emission records (after the pools): each of a known pool, once, with a part
+/// at most the balance it was credited into.
+pub(crate) fn import(
+    s: &mut dyn StateWrite,
+    records: &[pb::PoolEmission],
+    invalid: impl Fn(String) -> TxError,
+) -> Result<(), TxError> {
+    for r in records {
+        let bad = |why: String| invalid(format!("emission of pool {}: {why}", r.pool_id));
+        let p = PoolPart::parse(&r.part, &r.balance_after).map_err(bad)?;
+        let key = state_key::emission_pool(r.pool_id);
+        if s.get_pool(r.pool_id)?.is_none() || s.get(&key)?.is_some() {
+            return Err(bad("unknown pool or duplicate".into()));
+        }
+        s.put(key, p.encode())?;
+    }
+    Ok(())
 }
 
 impl EmissionSink for DataEmission {

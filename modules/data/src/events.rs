@@ -119,12 +119,18 @@ pub fn pool_closing(p: &pb::Pool, settles_at: u64) -> Event {
     })
 }
 
-pub fn pool_closed(p: &pb::Pool, refunded: &Coin, bonds_returned: &Coin) -> Event {
+pub fn pool_closed(
+    p: &pb::Pool,
+    refunded: &Coin,
+    bonds_returned: &Coin,
+    to_community: &Coin,
+) -> Event {
     typed_event(&pb::EventPoolClosed {
         pool_id: p.id,
         owner: p.owner.clone(),
         refunded: Some(refunded.to_proto()),
         bonds_returned: Some(bonds_returned.to_proto()),
+        to_community_pool: Some(to_community.to_proto()),
     })
 }
 

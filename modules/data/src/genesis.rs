@@ -3,7 +3,8 @@
 //!
 //! Import creates the module account (minter and burner: datatokens are minted on purchase
 //! and burned on redemption) and checks that it holds exactly what the records escrow (bank's
-//! genesis, which runs first, funds it).
+//! genesis, which runs first, funds it). The emission parts of pool balances (`emission`,
+//! see `emission.rs`) travel too, each of a known pool; they hold no coin of their own.
 
 use deai_auth::{AuthWrite, BURNER, MINTER};
 use deai_bank::COMMUNITY_POOL;
@@ -132,6 +133,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     }
 
     import_pools(state, &params, &g, &mut add)?;
+    crate::emission::import(state, &g.emission, |m| invalid(m))?;
 
     let next = [
         g.next_dataset_id,
@@ -278,6 +280,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         next_grant_id: state.sequence(SEQUENCES[1])?,
         next_pool_id: state.sequence(SEQUENCES[2])?,
         next_contribution_id: state.sequence(SEQUENCES[3])?,
+        emission: crate::emission::export(state)?,
     };
     export_proto(&g)
 }

@@ -96,6 +96,8 @@ mod tests_close;
 #[cfg(test)]
 mod tests_datasets;
 #[cfg(test)]
+mod tests_emission;
+#[cfg(test)]
 mod tests_grants;
 #[cfg(test)]
 mod tests_pools;

@@ -1,7 +1,8 @@
 //! The settlement of a pool's epoch (docs/data.md, "Settlement"), run by `end_block` at the
 //! epoch's last height: consensus scores as stake-weighted medians, pro-rata rewards, slashes
 //! of low-scoring contributions and of far validators, stakes returned; a closing pool's last
-//! settlement then refunds its balance and bonds and closes it.
+//! settlement then refunds its balance (less its unspent emission, to the community pool) and
+//! bonds and closes it.
 
 use std::collections::BTreeSet;
 
@@ -12,7 +13,7 @@ use deai_proto::data::v1 as pb;
 use crate::keeper::{stored_addr, DataRead, DataWrite};
 use crate::msgs::{coins_of, emit_all, settle_height};
 use crate::params::MAX_CONTRIBUTIONS_PER_EPOCH_CAP;
-use crate::{events, state_key, MODULE_ACCOUNT};
+use crate::{emission, events, state_key, MODULE_ACCOUNT};
 
 /// Most pool epochs settled in one block (each settles at most
 /// max_contributions_per_epoch contributions); the rest wait for the next blocks.
@@ -200,12 +201,26 @@ fn settle(ctx: &mut Ctx, pool_id: u64) -> Result<(), TxError> {
     ctx.schedule_pool(settle_height(next_start, pool.epoch_length)?, pool.id)
 }
 
-/// After a closing pool's last settlement: its balance to the owner, every bond back to its
+/// After a closing pool's last settlement: its balance to the owner, less its unspent
+/// emission (to the community pool: emission is never refunded), every bond back to its
 /// validator (the bond records stay, at 0, for queries), and the pool closed and not
 /// rescheduled. `epoch` stays the last settled epoch.
 fn close(ctx: &mut Ctx, mut pool: pb::Pool, denom: &str) -> Result<(), TxError> {
-    let refund = amount(&pool.balance)?;
+    // Anything still pending for it (a closing pool takes none: to the community pool).
+    emission::settle(ctx, pool.id)?;
+    let balance = amount(&pool.balance)?;
+    let unspent = emission::unspent_in(ctx, pool.id, balance)?;
+    let refund = balance - unspent;
     pay_out(ctx, &pool.owner, denom, refund)?;
+    if unspent > 0 {
+        let moved = ctx.send_module_to_module(
+            MODULE_ACCOUNT,
+            COMMUNITY_POOL,
+            &coins_of(&Coin::new(denom, unspent)?)?,
+        )?;
+        emit_all(ctx, moved);
+    }
+    emission::clear(ctx, pool.id)?;
     let mut returned = 0u128;
     for mut v in ctx.pool_validators_of(pool.id)? {
         let bond = amount(&v.stake)?;
@@ -224,6 +239,7 @@ fn close(ctx: &mut Ctx, mut pool: pb::Pool, denom: &str) -> Result<(), TxError> 
         &pool,
         &Coin::new(denom, refund)?,
         &Coin::new(denom, returned)?,
+        &Coin::new(denom, unspent)?,
     ));
     Ok(())
 }

@@ -184,3 +184,7 @@ pub use deai_framework::keys::trailing_id;
 pub fn emission_pool(id: u64) -> Vec<u8> {
     k("emission_pool").u64(id).build()
 }
+
+pub fn emission_pools() -> Vec<u8> {
+    k("emission_pool").build()
+}

@@ -46,6 +46,9 @@ impl Message for ClosePool {
         check_open(&pool)?;
         pool.status = pb::PoolStatus::Closing as i32;
         ctx.put_pool(&pool)?;
+        // Its weight in the mint module's index drops to 0 now (a pending claim goes to the
+        // community pool: a closing pool takes no emission).
+        crate::emission::settle(ctx, pool.id)?;
         // Already scheduled: the current epoch's settlement is the last.
         let at = settle_height(pool.epoch_start, pool.epoch_length)?;
         ctx.emit(events::pool_closing(&pool, at));
