@@ -1,7 +1,9 @@
 //! `deaid query bank balances`, `query auth account`, `query tx`, and [`querier`], the
 //! client crate's `Querier` every query goes through (`query compute …` is in `compute_query.rs`,
 //! `query inference …` in `inference_query.rs`, `query training …` in `training_query.rs`, `query data …` in `data_query.rs`,
-//! `query wasm …` in `wasm_query.rs`, `query staking|slashing …` in `staking_query.rs`).
+//! `query wasm …` in `wasm_query.rs`, `query staking|slashing …` in `staking_query.rs`,
+//! `query distribution …` in `distribution_query.rs`, `query gov …` in `gov_query.rs`,
+//! `query mint …` in `mint_query.rs`).
 
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
@@ -50,6 +52,15 @@ pub enum QueryCommand {
     /// Validators' signing info and the slashing params (Cosmos JSON).
     #[command(subcommand)]
     Slashing(super::staking_query::SlashingQuery),
+    /// Rewards, commission, slashes, the community pool, params (Cosmos JSON).
+    #[command(subcommand)]
+    Distribution(super::distribution_query::DistributionQuery),
+    /// Proposals, votes, deposits, tallies, params (Cosmos JSON).
+    #[command(subcommand)]
+    Gov(super::gov_query::GovQuery),
+    /// Inflation, annual provisions, params, and deai's emission split.
+    #[command(subcommand)]
+    Mint(super::mint_query::MintQuery),
     /// A committed tx by hash.
     Tx {
         hash: String,
@@ -129,6 +140,9 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             QueryCommand::Wasm(c) => return super::wasm_query::run(c, out).await,
             QueryCommand::Staking(c) => return super::staking_query::run(c, out).await,
             QueryCommand::Slashing(c) => return super::staking_query::run_slashing(c, out).await,
+            QueryCommand::Distribution(c) => return super::distribution_query::run(c, out).await,
+            QueryCommand::Gov(c) => return super::gov_query::run(c, out).await,
+            QueryCommand::Mint(c) => return super::mint_query::run(c, out).await,
             QueryCommand::Bank(BankQuery::Balances { address, denom, node }) => {
                 check_address(&address)?;
                 let c = querier(&node).await?;

@@ -1,7 +1,8 @@
 //! `deaid tx`: the flags every tx takes, `tx bank send`, and signing and broadcasting
 //! (through [`deai_client::sender::TxSender`]). `tx compute …` is in `compute_tx.rs`,
 //! `tx inference …` in `inference_tx.rs`, `tx training …` in `training_tx.rs`, `tx data …` in `data_tx.rs`,
-//! `tx wasm …` in `wasm_tx.rs`, `tx staking|slashing …` in `staking_tx.rs`.
+//! `tx wasm …` in `wasm_tx.rs`, `tx staking|slashing …` in `staking_tx.rs`,
+//! `tx distribution …` in `distribution_tx.rs`, `tx gov …` in `gov_tx.rs`.
 
 use std::path::Path;
 
@@ -81,6 +82,12 @@ pub enum TxCommand {
     /// Release a jailed validator.
     #[command(subcommand)]
     Slashing(super::staking_tx::SlashingTx),
+    /// Rewards and commission withdrawals, the withdraw address, the community pool.
+    #[command(subcommand)]
+    Distribution(super::distribution_tx::DistributionTx),
+    /// Governance: proposals, deposits, votes.
+    #[command(subcommand)]
+    Gov(super::gov_tx::GovTx),
 }
 
 #[derive(Subcommand)]
@@ -151,6 +158,8 @@ pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()>
         TxCommand::Wasm(c) => return super::wasm_tx::run(home, c, out),
         TxCommand::Staking(c) => return super::staking_tx::run(home, c, out),
         TxCommand::Slashing(c) => return super::staking_tx::run_slashing(home, c, out),
+        TxCommand::Distribution(c) => return super::distribution_tx::run(home, c, out),
+        TxCommand::Gov(c) => return super::gov_tx::run(home, c, out),
         TxCommand::Bank(BankTx::Send {
             from,
             to,
