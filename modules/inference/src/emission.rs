@@ -16,7 +16,9 @@
 //!   settlements pay a fraction of the whole pool, so between two credits the emission part
 //!   shrinks in proportion to the pool (`part × pool_now / pool_after_last_credit`, floored,
 //!   never grown; `deai_mint::PoolPart`); `fees = pool − emission part`.
-//!   [`unspent_emission`] reads that part.
+//!   [`unspent_emission`] reads that part. Topics never close (nothing is refunded to a
+//!   topic's creator), so the part is only read here; genesis exports and imports the
+//!   records (`TopicEmission`), so a restarted chain keeps the same fee proxy.
 //! - **Credit**: the claim is added to the topic's pool (`Topic.pool`), which each settled
 //!   epoch pays to its workers and reputers; the mint module moves the coins into the
 //!   inference module account, which keeps holding exactly the sum of its records. A pool of
@@ -107,6 +109,37 @@ pub fn topic_stake_and_fees<S: StateRead + ?Sized>(
 pub fn topic_weight(stake: u128, fees: u128) -> u128 {
     // Both roots are below 2^64, so the product fits.
     isqrt(stake) * isqrt(fees)
+}
+
+/// Every emission record, for genesis export.
+pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::TopicEmission>, TxError> {
+    Ok(PoolPart::all_under(s, &state_key::emission_topics())?
+        .into_iter()
+        .map(|(topic_id, p)| pb::TopicEmission {
+            topic_id,
+            part: p.part.to_string(),
+            balance_after: p.balance_after.to_string(),
+        })
+        .collect())
+}
+
+/// Imports the emission records (after the topics): each of a known topic, once, with a
+/// part at most the pool it was credited into.
+pub(crate) fn import(
+    s: &mut dyn StateWrite,
+    records: &[pb::TopicEmission],
+    invalid: impl Fn(String) -> TxError,
+) -> Result<(), TxError> {
+    for r in records {
+        let bad = |why: String| invalid(format!("emission of topic {}: {why}", r.topic_id));
+        let p = PoolPart::parse(&r.part, &r.balance_after).map_err(bad)?;
+        let key = state_key::emission_topic(r.topic_id);
+        if s.get_topic(r.topic_id)?.is_none() || s.get(&key)?.is_some() {
+            return Err(bad("unknown topic or duplicate".into()));
+        }
+        s.put(key, p.encode())?;
+    }
+    Ok(())
 }
 
 impl EmissionSink for InferenceEmission {

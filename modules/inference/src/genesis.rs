@@ -8,7 +8,9 @@
 //! Σ fees of unsettled requests + Σ bonds of unsettled optimistic answers and open
 //! challenges + Σ topic pools + Σ topic worker and reputer stakes (bank's genesis, which runs
 //! first, funds it). Topic records are checked as the messages would write them; the
-//! settlement index is rebuilt from the unsettled inferences and reports.
+//! settlement index is rebuilt from the unsettled inferences and reports. The emission parts
+//! of topic pools (`emission`, see `emission.rs`) travel too, each of a known topic; they
+//! hold no coin of their own (the pools do).
 
 use std::collections::BTreeMap;
 
@@ -59,6 +61,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
 
     let mut held = Held::default();
     import_topics(state, &g, &mut held)?;
+    crate::emission::import(state, &g.emission, |m| invalid(m))?;
     let next_model = g.next_model_id.max(1);
     let mut servers_per_model: BTreeMap<u64, u32> = BTreeMap::new();
     for m in &g.models {
@@ -439,6 +442,7 @@ pub fn export(state: &dyn StateRead) -> Result<serde_json::Value, TxError> {
         next_model_id: state.sequence(MODEL_SEQ)?,
         next_request_id: state.sequence(REQUEST_SEQ)?,
         next_topic_id: state.sequence(TOPIC_SEQ)?,
+        emission: crate::emission::export(state)?,
     };
     export_proto(&g)
 }

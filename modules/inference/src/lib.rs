@@ -113,6 +113,8 @@ impl Module for InferenceModule {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_emission;
+#[cfg(test)]
 mod tests_genesis;
 #[cfg(test)]
 mod tests_models;

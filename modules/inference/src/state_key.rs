@@ -251,3 +251,7 @@ pub fn reputers_of(topic_id: u64) -> Vec<u8> {
 pub fn emission_topic(topic_id: u64) -> Vec<u8> {
     k("emission_topic").u64(topic_id).build()
 }
+
+pub fn emission_topics() -> Vec<u8> {
+    k("emission_topic").build()
+}
