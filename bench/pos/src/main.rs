@@ -61,7 +61,7 @@ const MAX_RUNS: usize = 1_000;
 
 fn main() {
     let args = Args::parse();
-    if !((1..=MAX_DELEGATIONS).contains(&args.delegations)
+    if !((8..=MAX_DELEGATIONS).contains(&args.delegations)
         && (8..=MAX_DELEGATIONS).contains(&args.small)
         && (3..=MAX_VALIDATORS).contains(&args.validators)
         && (1..=MAX_BLOCKS).contains(&args.blocks)
@@ -69,7 +69,7 @@ fn main() {
         && (1..=MAX_RUNS).contains(&args.runs))
     {
         eprintln!(
-            "--delegations takes 1..={MAX_DELEGATIONS}, --small 8..={MAX_DELEGATIONS}, \
+            "--delegations and --small take 8..={MAX_DELEGATIONS}, \
              --validators 3..={MAX_VALIDATORS}, --blocks 1..={MAX_BLOCKS}, --warm-up at most \
              {MAX_BLOCKS}, --runs 1..={MAX_RUNS}"
         );
