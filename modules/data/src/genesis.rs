@@ -133,7 +133,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
     }
 
     import_pools(state, &params, &g, &mut add)?;
-    crate::emission::import(state, &g.emission, |m| invalid(m))?;
+    crate::emission::import(state, &g.emission, invalid)?;
 
     let next = [
         g.next_dataset_id,

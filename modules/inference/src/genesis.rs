@@ -61,7 +61,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
 
     let mut held = Held::default();
     import_topics(state, &g, &mut held)?;
-    crate::emission::import(state, &g.emission, |m| invalid(m))?;
+    crate::emission::import(state, &g.emission, invalid)?;
     let next_model = g.next_model_id.max(1);
     let mut servers_per_model: BTreeMap<u64, u32> = BTreeMap::new();
     for m in &g.models {

@@ -156,7 +156,7 @@ pub fn init(state: &mut dyn StateWrite, json: &serde_json::Value) -> Result<(), 
         state.put_audit(a)?;
     }
 
-    crate::emission::import(state, &g.emission, |m| invalid(m))?;
+    crate::emission::import(state, &g.emission, invalid)?;
 
     let next = [g.next_task_id, g.next_audit_id, g.next_unbonding_id];
     for (name, v) in SEQUENCES.iter().zip(next) {
