@@ -38,6 +38,24 @@ pub fn fast_pos_patch(unbonding_secs: u64, window: u64, jail_secs: u64) -> Strin
     .to_string()
 }
 
+/// An `--app-state-patch` for gov: a `voting_secs` voting period (expedited: half), a
+/// minimum deposit of `min_deposit` udeai (expedited: twice that), the SDK's other defaults.
+pub fn fast_gov_patch(voting_secs: u64, min_deposit: u128) -> String {
+    let coins = |n: u128| json!([{"denom": "udeai", "amount": n.to_string()}]);
+    json!({"gov": {"params": {
+        "min_deposit": coins(min_deposit), "max_deposit_period": "60s",
+        "voting_period": format!("{voting_secs}s"), "quorum": "0.334000000000000000",
+        "threshold": "0.500000000000000000", "veto_threshold": "0.334000000000000000",
+        "min_initial_deposit_ratio": "0.000000000000000000",
+        "proposal_cancel_ratio": "0.500000000000000000", "proposal_cancel_dest": "",
+        "expedited_voting_period": format!("{}s", (voting_secs / 2).max(1)),
+        "expedited_threshold": "0.667000000000000000",
+        "expedited_min_deposit": coins(2 * min_deposit), "burn_vote_quorum": false,
+        "burn_proposal_deposit_prevote": false, "burn_vote_veto": true,
+        "min_deposit_ratio": "0.010000000000000000"}}})
+    .to_string()
+}
+
 impl Localnet {
     /// `deaid query <args…> -o json` against node 0; fails the test if the query does.
     pub fn q(&self, args: &[&str]) -> Value {
