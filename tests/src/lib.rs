@@ -323,6 +323,21 @@ impl Localnet {
 /// Imports `app_state` into a fresh in-process app (InitChain, as a new chain's genesis) and
 /// exports it again.
 pub fn reimport(app_state: &Value, chain_id: &str) -> Value {
+    reimport_app(app_state, chain_id)
+        .0
+        .export_app_state()
+        .unwrap()
+}
+
+/// A fresh in-process app started from `app_state` (InitChain, as a chain restarted from an
+/// export), and its InitChain answer (the validator set it gives CometBFT).
+pub fn reimport_app(
+    app_state: &Value,
+    chain_id: &str,
+) -> (
+    deaid::node::App,
+    tendermint_proto::v0_38::abci::ResponseInitChain,
+) {
     use deaid::node::{App, NodeSettings};
     use deaid::store::{SledKv, Storage, StorageConfig};
     let storage = Storage::open(
@@ -344,7 +359,7 @@ pub fn reimport(app_state: &Value, chain_id: &str) -> Value {
         ..Default::default()
     });
     assert!(!resp.app_hash.is_empty());
-    app.export_app_state().unwrap()
+    (app, resp)
 }
 
 impl Drop for Localnet {
