@@ -18,10 +18,9 @@
 //! - **Genesis** in the SDK's JSON shape; export → import → export is exact.
 //!
 //! # What is left
-//! - App wiring: register [`SlashingModule::with_hooks`] with distribution's hooks (every
-//!   slash then records a slash event for F1 rewards) after distribution, whose begin block
-//!   must run first; CLI, REST; signing info is created at a validator's first vote rather
-//!   than in staking's AfterValidatorBonded hook.
+//! - Signing info is created at a validator's first vote rather than in staking's
+//!   AfterValidatorBonded hook. (The app registers [`SlashingModule::with_hooks`] with
+//!   distribution's hooks, after distribution, whose begin block runs first.)
 
 mod error;
 pub mod events;

@@ -32,17 +32,8 @@
 //!   creation and removal, and slash (distribution's F1 rewards).
 //! - **Genesis** in the SDK's JSON shape (see [`genesis`]); export → import → export is exact.
 //!
-//! # What is left (issue 15)
-//! - App wiring: registering [`StakingModule`], handing [`end_blocker`]'s updates (or
-//!   [`StakingRead::stored_validator_updates`]) to `FinalizeBlock.validator_updates`, and the
-//!   initial validator set from genesis (`InitChain`).
-//! - gentx: `deaid genesis gentx` / `collect-gentxs` (genesis validators today come only from
-//!   an exported staking genesis).
-//! - Slashing hooks: slash a validator and its unbonding delegations and redelegations made
-//!   after the infraction height (entries carry `creation_height`; redelegation entries their
-//!   `shares_dst`), tombstoning, `MsgUnjail` (the keeper's `jail`/`unjail` exist).
+//! # What is left
 //! - The query of a redelegation entry's balance assumes no slashing yet.
-//! - CLI (`deaid tx staking …`, `deaid query staking …`) and REST routes.
 //! - The SDK's source-only Redelegations query (no delegator).
 //!
 //! # Deviations from the SDK, on purpose
