@@ -59,8 +59,13 @@ impl Params {
         if p.min_commission_rate.trim_start().starts_with('-') {
             return Err(InvalidParam("min_commission_rate cannot be negative".into()).into());
         }
-        let min_commission_rate =
-            deai_framework::params::fraction(&p.min_commission_rate, "min_commission_rate")?;
+        // The wire form is the SDK's (10^-18 units, as cosmjs, Keplr and gov proposals send
+        // it); a decimal is accepted too (deai's CLI, records stored before).
+        let min_commission_rate = crate::math::parse_wire_dec(&p.min_commission_rate)
+            .map_err(|e| InvalidParam(format!("min_commission_rate: {e}")))?;
+        if min_commission_rate > Dec::ONE {
+            return Err(InvalidParam("min_commission_rate must be at most 1".into()).into());
+        }
         Ok(Self {
             unbonding_secs,
             max_validators,
@@ -81,7 +86,7 @@ impl Params {
             max_entries: self.max_entries,
             historical_entries: self.historical_entries,
             bond_denom: self.bond_denom.clone(),
-            min_commission_rate: self.min_commission_rate.to_string(),
+            min_commission_rate: self.min_commission_rate.units().to_string(),
         }
     }
 }

@@ -250,8 +250,19 @@ fn update_params_needs_the_authority_and_valid_params() {
     let mut bad = p.clone();
     bad.min_commission_rate = "1.5".into();
     assert_eq!(code(exec(&mut s, msg(9, bad))), st(ERR_INVALID_PARAMS));
+    let mut bad = p.clone();
+    bad.min_commission_rate = "1500000000000000000".into(); // 1.5 in the wire's units
+    assert_eq!(code(exec(&mut s, msg(9, bad))), st(ERR_INVALID_PARAMS));
+    // The SDK's wire form: 0.01 as 10^16 units (what cosmjs and a gov proposal send).
+    p.min_commission_rate = "10000000000000000".into();
     exec(&mut s, msg(9, p)).unwrap();
-    assert_eq!(s.staking_params().unwrap().max_validators, 2);
+    let now = s.staking_params().unwrap();
+    assert_eq!(now.max_validators, 2);
+    assert_eq!(
+        now.min_commission_rate,
+        crate::math::Dec::parse("0.01").unwrap()
+    );
+    assert_eq!(now.to_proto().min_commission_rate, "10000000000000000");
 }
 
 #[test]
