@@ -115,4 +115,6 @@ impl Module for SlashingModule {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_double_sign;
+#[cfg(test)]
 mod tests_prop;
