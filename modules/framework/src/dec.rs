@@ -72,6 +72,50 @@ impl Dec {
     }
 }
 
+/// The 256-bit product a × b as (high, low) halves; tuples compare as the product does.
+pub fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    let mask = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & mask);
+    let (b1, b0) = (b >> 64, b & mask);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
+    let lo = (p00 & mask) | ((mid & mask) << 64);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (hi, lo)
+}
+
+/// (floor(a × b / c), (a × b) mod c), exact through the 256-bit product (bitwise long
+/// division), or None when c is 0 or the quotient needs more than 128 bits. The chain's one
+/// wide multiply-divide: exchange rates, rewards, inflation, tallies and fixed-point scores
+/// all go through it.
+pub fn mul_div_rem(a: u128, b: u128, c: u128) -> Option<(u128, u128)> {
+    if c == 0 {
+        return None;
+    }
+    let (hi, lo) = mul_wide(a, b);
+    if hi == 0 {
+        return Some((lo / c, lo % c));
+    }
+    if hi >= c {
+        return None;
+    }
+    let mut rem = hi;
+    let mut q: u128 = 0;
+    for i in (0..128).rev() {
+        let carry = rem >> 127;
+        rem = (rem << 1) | ((lo >> i) & 1);
+        q <<= 1;
+        if carry == 1 || rem >= c {
+            rem = rem.wrapping_sub(c);
+            q |= 1;
+        }
+    }
+    Some((q, rem))
+}
+
 impl fmt::Display for Dec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{:018}", self.0 / DEC_SCALE, self.0 % DEC_SCALE)
@@ -81,6 +125,32 @@ impl fmt::Display for Dec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_mul_div_is_exact() {
+        assert_eq!(mul_div_rem(7, 3, 2), Some((10, 1)));
+        assert_eq!(
+            mul_div_rem(u128::MAX, u128::MAX, u128::MAX),
+            Some((u128::MAX, 0))
+        );
+        assert_eq!(
+            mul_div_rem(u128::MAX, 1 << 100, 1 << 101),
+            Some((u128::MAX >> 1, 1 << 100))
+        );
+        assert_eq!(mul_div_rem(u128::MAX, 2, 1), None);
+        assert_eq!(mul_div_rem(1, 1, 0), None);
+        let (a, b, c) = (
+            123_456_789_012_345_678_901_234_567u128,
+            987_654_321_098_765_432u128,
+            555_555_555_555_555_555_555u128,
+        );
+        let (q, r) = mul_div_rem(a, b, c).unwrap();
+        // q·c + r == a·b, compared as 256-bit numbers.
+        let (qh, ql) = mul_wide(q, c);
+        let (lo, carry) = ql.overflowing_add(r);
+        assert_eq!((qh + carry as u128, lo), mul_wide(a, b));
+        assert!(r < c);
+    }
 
     #[test]
     fn parses_and_renders() {

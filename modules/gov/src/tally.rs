@@ -31,45 +31,9 @@ use crate::{state_key, MODULE_NAME};
 /// Most voters a proposal accepts (deai's bound on the tally's work; see the crate docs).
 pub const MAX_VOTERS: u64 = 20_000;
 
-/// (hi, lo) of a × b.
-fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-    let mask = u64::MAX as u128;
-    let (a1, a0) = (a >> 64, a & mask);
-    let (b1, b0) = (b >> 64, b & mask);
-    let p00 = a0 * b0;
-    let p01 = a0 * b1;
-    let p10 = a1 * b0;
-    let p11 = a1 * b1;
-    let mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
-    let lo = (p00 & mask) | ((mid & mask) << 64);
-    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
-    (hi, lo)
-}
+pub use deai_framework::dec::{mul_div_rem, mul_wide};
 
-/// floor(a × b / c) and the remainder, or None when c is 0 or the quotient needs more
-/// than 128 bits.
-pub fn mul_div_rem(a: u128, b: u128, c: u128) -> Option<(u128, u128)> {
-    if c == 0 {
-        return None;
-    }
-    let (hi, lo) = mul_wide(a, b);
-    if hi >= c {
-        return None;
-    }
-    let mut rem = hi;
-    let mut q: u128 = 0;
-    for i in (0..128).rev() {
-        let carry = rem >> 127;
-        rem = (rem << 1) | ((lo >> i) & 1);
-        q <<= 1;
-        if carry == 1 || rem >= c {
-            rem = rem.wrapping_sub(c);
-            q |= 1;
-        }
-    }
-    Some((q, rem))
-}
-
+/// floor(a × b / c), or None (see [`mul_div_rem`]).
 pub fn mul_div(a: u128, b: u128, c: u128) -> Option<u128> {
     mul_div_rem(a, b, c).map(|(q, _)| q)
 }

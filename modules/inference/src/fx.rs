@@ -80,46 +80,9 @@ impl fmt::Display for Fx {
 }
 
 /// floor(a × b / d), exact through a 256-bit product; None when d is 0 or the quotient does
-/// not fit 128 bits.
+/// not fit 128 bits (the framework's wide divide).
 pub fn mul_div(a: u128, b: u128, d: u128) -> Option<u128> {
-    if d == 0 {
-        return None;
-    }
-    let (hi, lo) = mul_wide(a, b);
-    if hi == 0 {
-        return Some(lo / d);
-    }
-    if hi >= d {
-        return None;
-    }
-    // Binary long division of (hi, lo) by d; the remainder starts as hi < d.
-    let mut r = hi;
-    let mut q: u128 = 0;
-    for i in (0..128).rev() {
-        let carry = r >> 127;
-        r = (r << 1) | ((lo >> i) & 1);
-        q <<= 1;
-        if carry == 1 || r >= d {
-            r = r.wrapping_sub(d);
-            q |= 1;
-        }
-    }
-    Some(q)
-}
-
-/// The 256-bit product (high, low).
-fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-    let mask = u64::MAX as u128;
-    let (a1, a0) = (a >> 64, a & mask);
-    let (b1, b0) = (b >> 64, b & mask);
-    let p00 = a0 * b0;
-    let p01 = a0 * b1;
-    let p10 = a1 * b0;
-    let p11 = a1 * b1;
-    let mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
-    let lo = (p00 & mask) | (mid << 64);
-    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
-    (hi, lo)
+    deai_framework::dec::mul_div_rem(a, b, d).map(|(q, _)| q)
 }
 
 /// The right shift that brings `max` below 2^bits (0 when it already is).
@@ -142,6 +105,7 @@ pub fn proportional(amount: u128, weights: &[u128]) -> Vec<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use deai_framework::dec::mul_wide;
 
     #[test]
     fn parses_and_renders_signed() {

@@ -8,47 +8,9 @@
 //! truncates toward zero, so every rounding of the magnitude is the SDK's rounding of the
 //! signed value: the results are the SDK's to the last 10^-18.
 
+pub use deai_framework::dec::mul_div_rem;
 pub use deai_framework::dec::{Dec, DEC_SCALE};
 use deai_framework::{sdk, TxError};
-
-/// (hi, lo) of a × b.
-fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-    let mask = u64::MAX as u128;
-    let (a1, a0) = (a >> 64, a & mask);
-    let (b1, b0) = (b >> 64, b & mask);
-    let p00 = a0 * b0;
-    let p01 = a0 * b1;
-    let p10 = a1 * b0;
-    let p11 = a1 * b1;
-    let mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
-    let lo = (p00 & mask) | ((mid & mask) << 64);
-    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
-    (hi, lo)
-}
-
-/// (floor(a × b / c), (a × b) mod c), or None when c is 0 or the quotient does not fit 128
-/// bits. Bitwise long division of the 256-bit product.
-pub fn mul_div_rem(a: u128, b: u128, c: u128) -> Option<(u128, u128)> {
-    if c == 0 {
-        return None;
-    }
-    let (hi, lo) = mul_wide(a, b);
-    if hi >= c {
-        return None;
-    }
-    let mut rem = hi;
-    let mut q: u128 = 0;
-    for i in (0..128).rev() {
-        let carry = rem >> 127;
-        rem = (rem << 1) | ((lo >> i) & 1);
-        q <<= 1;
-        if carry == 1 || rem >= c {
-            rem = rem.wrapping_sub(c);
-            q |= 1;
-        }
-    }
-    Some((q, rem))
-}
 
 fn overflow(what: &str) -> TxError {
     sdk::internal(format!("mint arithmetic overflows: {what}"))
