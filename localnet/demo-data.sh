@@ -243,8 +243,12 @@ for x in sorted(c["contributions"], key=lambda x: int(x["id"])):
     verdict = f"paid {reward}udeai, stake back" if cons >= threshold else f"slashed {slash}udeai of its {stake}udeai stake"
     print(f"  contribution {cid} by {who} ({rows}): scores {scores}; consensus {cons} -> {verdict}")
 bal = amt(p["pool"]["balance"])
-print(f"  pool balance {funds} - {paid} rewards + {slashed} slash = {bal}udeai")
-assert bal == funds - paid + slashed, "the pool's balance does not reconcile"
+# The data market's share of mint's emission is credited into open pools (weighted by their
+# validators' bonds) as blocks go by; the e2e tests, which run without inflation, reconcile
+# the balance exactly, and the data crate's tests the emission credited.
+emission = bal - (funds - paid + slashed)
+print(f"  pool balance {funds} - {paid} rewards + {slashed} slash + {emission} emission = {bal}udeai")
+assert emission >= 0, "the pool's balance does not reconcile: it lost coins"
 for v in p.get("validators", []):
     print(f"  validator {vname.get(g(v, 'validator', g(v, 'address', '?')), g(v, 'validator', '?'))}: bond {amt(g(v, 'bond', g(v, 'stake')))}udeai")
 bad = [x for x in c["contributions"] if names.get(int(x["id"]), [""])[1].endswith("shifted by 3")]
