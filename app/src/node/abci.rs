@@ -157,11 +157,12 @@ impl App {
                     &mut delta,
                     &gentxs,
                     &block,
-                )
-                .map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
+                );
+                // A storage fault under a gentx is the node's, not the genesis's: halt as one.
                 if let Some(fault) = base.take_fault() {
                     return Err(fault.into());
                 }
+                let validators = validators.map_err(|e| anyhow::anyhow!("invalid genesis: {e}"))?;
                 let pending = storage.prepare(0, delta.into_writes())?;
                 let root = pending.root.0;
                 storage.commit(pending)?;
