@@ -130,7 +130,11 @@ pub fn classes(model: &ModelSpec) -> u64 {
 
 /// FOR THE E2E TEST'S DISHONEST TRAINER ONLY (`--dishonest-random-weights`): a safetensors
 /// file of the model's parameter names and shapes (F32) filled with values in [-1, 1) from
-/// a xorshift stream seeded by `seed`. The market must catch whoever publishes it.
+/// a xorshift stream seeded by `seed`, except the output bias of class 0, which is 1e20: the
+/// model answers class 0 to everything, so its accuracy is that class's share (about
+/// 1/classes), always under the scoring floor of twice chance. A plainly random model
+/// sometimes scored above it (22% on digits), which made the verdict on it depend on the
+/// draw. The market must catch whoever publishes it.
 pub fn random_weights(model: &ModelSpec, seed: u64) -> anyhow::Result<Vec<u8>> {
     let mut x = seed | 1;
     let mut next = || {
@@ -139,12 +143,18 @@ pub fn random_weights(model: &ModelSpec, seed: u64) -> anyhow::Result<Vec<u8>> {
         x ^= x << 17;
         ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     };
-    let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = deai_worker_jobs::init::param_shapes(model)
+    let params = deai_worker_jobs::init::param_shapes(model);
+    let last = params.len().saturating_sub(1);
+    let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = params
         .into_iter()
-        .map(|(name, shape)| {
+        .enumerate()
+        .map(|(t, (name, shape))| {
             let shape: Vec<usize> = shape.into_iter().map(|d| d as usize).collect();
             let n: usize = shape.iter().product();
-            let bytes = (0..n).flat_map(|_| next().to_le_bytes()).collect();
+            let value = |i: usize, v: f32| if t == last && i == 0 { 1e20 } else { v };
+            let bytes = (0..n)
+                .flat_map(|i| value(i, next()).to_le_bytes())
+                .collect();
             (name, shape, bytes)
         })
         .collect();
