@@ -36,6 +36,10 @@ const FILES: &[&str] = &[
     "deai/mint/v1/tx.proto",
     "deai/mint/v1/query.proto",
     "deai/mint/v1/events.proto",
+    "deai/attest/v1/genesis.proto",
+    "deai/attest/v1/tx.proto",
+    "deai/attest/v1/query.proto",
+    "deai/attest/v1/events.proto",
 ];
 
 /// Proto packages of the Cosmos types deai's protos use, mapped to cosmos-sdk-proto's, so

@@ -27,6 +27,7 @@ pub const QUERY_SERVICES: &[&str] = &[
     "deai.training.v1.Query",
     "deai.data.v1.Query",
     "deai.mint.v1.Query",
+    "deai.attest.v1.Query",
 ];
 
 /// [`FILE_DESCRIPTOR_SET`] as a descriptor pool.
@@ -66,6 +67,12 @@ pub mod data {
 pub mod mint {
     pub mod v1 {
         include!(concat!(env!("OUT_DIR"), "/deai.mint.v1.rs"));
+    }
+}
+
+pub mod attest {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/deai.attest.v1.rs"));
     }
 }
 

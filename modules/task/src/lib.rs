@@ -1,0 +1,1 @@
+//! task: decentralized task proposing. See README.md.
