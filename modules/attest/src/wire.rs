@@ -31,7 +31,8 @@ pub struct AttestRequest {
 pub struct WireJob {
     pub id: u64,
     pub kind: String,
-    /// The job's spec (JSON text of [`TaskCodeSpec`] or [`InferenceReplaySpec`]).
+    /// The job's spec (JSON text of [`TaskCodeSpec`], [`InferenceReplaySpec`] or
+    /// [`ComputeReplaySpec`]).
     pub spec: String,
     /// sha256 of `spec`'s bytes, lower-case hex; the sidecar checks it.
     pub spec_sha256: String,
@@ -75,6 +76,21 @@ pub struct InferenceReplaySpec {
     pub architecture: Vec<u32>,
     pub quantized_weights_sha256: String,
     pub input: Vec<i64>,
+}
+
+/// A compute audit's segment re-run, as the market's referee would do it: the order's job
+/// spec (`job_spec`, JSON text, sha256 `job_spec_sha256`) from checkpoint `segment`
+/// (`start_checkpoint_sha256`, fetched by hash from the sidecar's artifact sources; empty
+/// for segment 0, which starts from the spec's seeded initialisation) through checkpoint
+/// `segment + 1`; the result is that checkpoint's hash, as `MsgSubmitAudit` carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeReplaySpec {
+    pub order_id: u64,
+    pub job_spec: String,
+    pub job_spec_sha256: String,
+    pub segment: u32,
+    pub start_checkpoint_sha256: String,
 }
 
 pub const INFERENCE_OUTPUT_DOMAIN: &[u8] = b"deai/attest/inference-output/v1";
