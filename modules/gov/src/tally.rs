@@ -98,9 +98,46 @@ pub struct Outcome {
     pub result: pb::TallyResult,
 }
 
-/// Only reads state (the SDK's tally deletes the votes as it goes; deai's end block
-/// deletes them after, so the TallyResult query can run the same function).
-pub fn tally(s: &dyn StateRead, p: &pb::Proposal, params: &Params) -> Result<Outcome, TxError> {
+/// The quorum, threshold and veto threshold a tally compares against (gov's decimals).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    pub quorum: Dec,
+    pub threshold: Dec,
+    pub veto_threshold: Dec,
+}
+
+/// How a tally ended, in the SDK's order of checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing is bonded: nobody can vote (the SDK rejects without burning).
+    NoBondedStake,
+    /// The voting power that voted is below the quorum of the bonded tokens.
+    NoQuorum,
+    /// Every vote cast abstained.
+    AllAbstain,
+    /// no_with_veto is more than the veto threshold of the voting power.
+    Vetoed,
+    /// yes is more than the threshold of the non-abstaining power.
+    Passed,
+    /// yes did not reach the threshold.
+    Rejected,
+}
+
+/// The verdict of a tally and its per-option counts (whole tokens, floored).
+pub struct VoteTally {
+    pub verdict: Verdict,
+    pub result: pb::TallyResult,
+}
+
+/// The stake-weighted tally of `votes` (voter, options), each voter at most once, under
+/// `t`: the SDK's algorithm (validators vote with their delegators' shares less those of
+/// delegators who voted themselves). Costs `votes.len()` × bonded validators reads;
+/// callers bound `votes` (gov by [`MAX_VOTERS`]).
+pub fn tally_votes(
+    s: &dyn StateRead,
+    votes: &[(Address, Options)],
+    t: &Thresholds,
+) -> Result<VoteTally, TxError> {
     let mut vals: BTreeMap<Address, ValInfo> = BTreeMap::new();
     for v in deai_staking::endblock::bonded_validators(s)? {
         let sh = shares(&v)?.units();
@@ -118,23 +155,17 @@ pub fn tally(s: &dyn StateRead, p: &pb::Proposal, params: &Params) -> Result<Out
         );
     }
     let mut sums = Sums::default();
-    let prefix = state_key::votes_of(p.id);
-    let end = prefix_end(&prefix);
-    let max = usize::try_from(MAX_VOTERS).unwrap_or(usize::MAX);
-    for (_, bytes) in s.scan(&prefix, end.as_deref(), false, max)? {
-        let vote: pb::Vote = records::decode(MODULE_NAME, &bytes)?;
-        let voter = records::stored_addr(&vote.voter)?;
-        let options = stored_options(&vote)?;
-        if let Some(v) = vals.get_mut(&voter) {
+    for (voter, options) in votes {
+        if let Some(v) = vals.get_mut(voter) {
             v.vote = Some(options.clone());
         }
         for (op, v) in vals.iter_mut() {
-            let Some(d) = s.delegation(&voter, op)? else {
+            let Some(d) = s.delegation(voter, op)? else {
                 continue;
             };
             let sh = delegation_shares(&d)?.units();
             v.deductions = v.deductions.checked_add(sh).ok_or_else(overflow)?;
-            sums.add(power(sh, v.tokens, v.shares)?, &options)?;
+            sums.add(power(sh, v.tokens, v.shares)?, options)?;
         }
     }
     for v in vals.values() {
@@ -150,39 +181,70 @@ pub fn tally(s: &dyn StateRead, p: &pb::Proposal, params: &Params) -> Result<Out
         no_count: (no / DEC_SCALE).to_string(),
         no_with_veto_count: (veto / DEC_SCALE).to_string(),
     };
-    let out = |passes, burn_deposits| Outcome {
-        passes,
-        burn_deposits,
+    let out = |verdict| VoteTally {
+        verdict,
         result: result.clone(),
     };
     let bond_denom = s.staking_params()?.bond_denom;
     let bonded = s.module_balance(BONDED_POOL, &bond_denom)?;
     if bonded == 0 {
-        return Ok(out(false, false));
+        return Ok(out(Verdict::NoBondedStake));
     }
     let total = sums.total;
     // total / bonded < quorum
-    if mul_wide(total, 1) < mul_wide(params.quorum.units(), bonded) {
-        return Ok(out(false, params.burn_vote_quorum));
+    if mul_wide(total, 1) < mul_wide(t.quorum.units(), bonded) {
+        return Ok(out(Verdict::NoQuorum));
     }
     let non_abstain = total.saturating_sub(abstain);
     if non_abstain == 0 {
-        return Ok(out(false, false));
+        return Ok(out(Verdict::AllAbstain));
     }
     // veto / total > veto threshold
-    if mul_wide(veto, DEC_SCALE) > mul_wide(params.veto_threshold.units(), total) {
-        return Ok(out(false, params.burn_vote_veto));
+    if mul_wide(veto, DEC_SCALE) > mul_wide(t.veto_threshold.units(), total) {
+        return Ok(out(Verdict::Vetoed));
+    }
+    // yes / (total − abstain) > threshold
+    if mul_wide(yes, DEC_SCALE) > mul_wide(t.threshold.units(), non_abstain) {
+        return Ok(out(Verdict::Passed));
+    }
+    Ok(out(Verdict::Rejected))
+}
+
+/// A proposal's tally: its stored votes (at most [`MAX_VOTERS`], in key order) through
+/// [`tally_votes`] with the params' thresholds (the expedited one for an expedited
+/// proposal). Only reads state (the SDK's tally deletes the votes as it goes; deai's end
+/// block deletes them after, so the TallyResult query can run the same function).
+pub fn tally(s: &dyn StateRead, p: &pb::Proposal, params: &Params) -> Result<Outcome, TxError> {
+    let prefix = state_key::votes_of(p.id);
+    let end = prefix_end(&prefix);
+    let max = usize::try_from(MAX_VOTERS).unwrap_or(usize::MAX);
+    let mut votes = Vec::new();
+    for (_, bytes) in s.scan(&prefix, end.as_deref(), false, max)? {
+        let vote: pb::Vote = records::decode(MODULE_NAME, &bytes)?;
+        votes.push((records::stored_addr(&vote.voter)?, stored_options(&vote)?));
     }
     let threshold = if p.expedited {
         params.expedited_threshold
     } else {
         params.threshold
     };
-    // yes / (total − abstain) > threshold
-    if mul_wide(yes, DEC_SCALE) > mul_wide(threshold.units(), non_abstain) {
-        return Ok(out(true, false));
-    }
-    Ok(out(false, false))
+    let t = Thresholds {
+        quorum: params.quorum,
+        threshold,
+        veto_threshold: params.veto_threshold,
+    };
+    let VoteTally { verdict, result } = tally_votes(s, &votes, &t)?;
+    let (passes, burn_deposits) = match verdict {
+        Verdict::Passed => (true, false),
+        Verdict::NoQuorum => (false, params.burn_vote_quorum),
+        Verdict::Vetoed => (false, params.burn_vote_veto),
+        Verdict::NoBondedStake | Verdict::AllAbstain | Verdict::Rejected => (false, false),
+    };
+    Ok(Outcome {
+        passes,
+        burn_deposits,
+        result,
+    })
 }
 
 /// The empty tally (zeros), for proposals still in their deposit period.
