@@ -40,6 +40,10 @@ const FILES: &[&str] = &[
     "deai/attest/v1/tx.proto",
     "deai/attest/v1/query.proto",
     "deai/attest/v1/events.proto",
+    "deai/task/v1/genesis.proto",
+    "deai/task/v1/tx.proto",
+    "deai/task/v1/query.proto",
+    "deai/task/v1/events.proto",
 ];
 
 /// Proto packages of the Cosmos types deai's protos use, mapped to cosmos-sdk-proto's, so

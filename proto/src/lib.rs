@@ -28,6 +28,7 @@ pub const QUERY_SERVICES: &[&str] = &[
     "deai.data.v1.Query",
     "deai.mint.v1.Query",
     "deai.attest.v1.Query",
+    "deai.task.v1.Query",
 ];
 
 /// [`FILE_DESCRIPTOR_SET`] as a descriptor pool.
@@ -73,6 +74,12 @@ pub mod mint {
 pub mod attest {
     pub mod v1 {
         include!(concat!(env!("OUT_DIR"), "/deai.attest.v1.rs"));
+    }
+}
+
+pub mod task {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/deai.task.v1.rs"));
     }
 }
 
