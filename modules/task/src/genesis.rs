@@ -51,7 +51,7 @@ fn import_task(
 ) -> Result<(), TxError> {
     let bad = |why: &str| invalid(format!("task {}: {why}", t.id));
     let known = pb::TaskState::try_from(t.state).is_ok_and(|s| s != pb::TaskState::Unspecified);
-    if t.id == 0 || t.id >= next || !known || state.get_task(t.id)?.is_some() {
+    if t.id == 0 || t.id >= next || !known || state.task_record(t.id)?.is_some() {
         return Err(bad("bad id, state or duplicate"));
     }
     Address::from_bech32(&t.proposer)?;
@@ -83,7 +83,7 @@ fn import_task(
 
 fn open_task(state: &dyn StateWrite, id: u64, what: &str) -> Result<pb::Task, TxError> {
     state
-        .get_task(id)?
+        .task_record(id)?
         .filter(|t| matches!(t.state, DEPOSIT | VERIFYING))
         .ok_or_else(|| invalid(format!("{what} of task {id}, which is not open")))
 }

@@ -43,13 +43,15 @@ pub trait TaskRead: StateRead {
     }
 
     /// A task without its content.
-    fn get_task(&self, id: u64) -> Result<Option<pb::Task>, TxError> {
+    fn task_record(&self, id: u64) -> Result<Option<pb::Task>, TxError> {
         records::get(MODULE_NAME, self, &state_key::task(id))
     }
 
     /// A task in full.
     fn task_full(&self, id: u64) -> Result<Option<pb::Task>, TxError> {
-        self.get_task(id)?.map(|t| self.with_content(t)).transpose()
+        self.task_record(id)?
+            .map(|t| self.with_content(t))
+            .transpose()
     }
 
     /// `t` with its stored content.
@@ -147,12 +149,12 @@ pub trait TaskWrite: StateWrite + TaskRead {
     /// Writes a new task: its content once, then its record.
     fn insert_task(&mut self, t: &pb::Task) -> Result<(), TxError> {
         self.put(state_key::content(t.id), content_of(t).encode_to_vec())?;
-        self.put_task(t)
+        self.put_task_record(t)
     }
 
     /// Writes a task's record (its content is not rewritten) and its state index.
-    fn put_task(&mut self, t: &pb::Task) -> Result<(), TxError> {
-        if let Some(old) = self.get_task(t.id)? {
+    fn put_task_record(&mut self, t: &pb::Task) -> Result<(), TxError> {
+        if let Some(old) = self.task_record(t.id)? {
             if old.state != t.state {
                 self.delete(state_key::by_state(old.state, t.id))?;
             }

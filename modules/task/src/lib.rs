@@ -76,3 +76,8 @@ impl Module for TaskModule {
         lifecycle::end_block(ctx)
     }
 }
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_lifecycle;

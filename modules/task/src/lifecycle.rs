@@ -74,7 +74,7 @@ pub(crate) fn start_voting(
     t.attest_job_id = job;
     t.attestation = PENDING;
     ctx.put(state_key::voting_end(t.voting_end, t.id), Vec::new())?;
-    ctx.put_task(t)?;
+    ctx.put_task_record(t)?;
     ctx.emit(events::voting_started(t));
     Ok(())
 }
@@ -86,7 +86,7 @@ pub fn on_attested(ctx: &mut Ctx, job: &apb::Job) -> Result<(), TxError> {
     if job.requester != MODULE_NAME {
         return Ok(());
     }
-    let Some(mut t) = ctx.get_task(job.subject_id)? else {
+    let Some(mut t) = ctx.task_record(job.subject_id)? else {
         return Ok(());
     };
     if t.attest_job_id != job.id || t.state != VERIFYING || t.attestation != PENDING {
@@ -103,7 +103,7 @@ pub fn on_attested(ctx: &mut Ctx, job: &apb::Job) -> Result<(), TxError> {
         _ => return Ok(()),
     }
     t.attested_at = ctx.block.height;
-    ctx.put_task(&t)?;
+    ctx.put_task_record(&t)?;
     ctx.emit(events::attested(&t));
     Ok(())
 }
@@ -182,7 +182,7 @@ fn expire_deposit(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
     t.detail = "the deposit did not reach min_deposit in time".into();
     t.finished_at = ctx.block.height;
     ctx.clear_votes_and_deposits(id)?;
-    ctx.put_task(&t)?;
+    ctx.put_task_record(&t)?;
     ctx.emit(events::rejected(&t));
     Ok(())
 }
@@ -232,7 +232,7 @@ fn finish_voting(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
             t.reason = pb::Reason::Vetoed as i32;
             t.detail = "vetoed: the deposits are burned".into();
             ctx.clear_votes_and_deposits(id)?;
-            ctx.put_task(&t)?;
+            ctx.put_task_record(&t)?;
             ctx.emit(events::vetoed(&t, &burned));
             return Ok(());
         }
@@ -278,7 +278,7 @@ fn finish_voting(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
     }
     refund_deposits(ctx, id)?;
     ctx.clear_votes_and_deposits(id)?;
-    ctx.put_task(&t)?;
+    ctx.put_task_record(&t)?;
     if t.state == pb::TaskState::Launched as i32 {
         ctx.emit(events::launched(&t));
     } else {

@@ -61,7 +61,7 @@ fn tasks(s: &dyn StateRead, req: pb::QueryTasksRequest) -> Result<pb::QueryTasks
             .map(|(k, _)| {
                 let id = deai_framework::keys::trailing_id(k)
                     .ok_or_else(|| sdk::internal("corrupt task state index"))?;
-                s.get_task(id)?
+                s.task_record(id)?
                     .ok_or_else(|| sdk::internal(format!("task index names missing task {id}")))
             })
             .collect::<Result<_, _>>()?;
@@ -104,7 +104,7 @@ fn attestations(
     req: pb::QueryAttestationsRequest,
 ) -> Result<pb::QueryAttestationsResponse, TxError> {
     let t = s
-        .get_task(req.task_id)?
+        .task_record(req.task_id)?
         .ok_or_else(|| sdk::key_not_found(format!("task {} not found", req.task_id)))?;
     if t.attest_job_id == 0 {
         return Ok(pb::QueryAttestationsResponse::default());

@@ -76,7 +76,7 @@ pub(crate) fn add_deposit(
     if params.deposit_reached(&total) {
         start_voting(ctx, t, params)
     } else {
-        ctx.put_task(t)
+        ctx.put_task_record(t)
     }
 }
 

@@ -23,7 +23,7 @@ pub use vote::VoteTask;
 
 /// A task (without its content), or TaskNotFound.
 pub(crate) fn load_task(ctx: &Ctx, id: u64) -> Result<pb::Task, TxError> {
-    ctx.get_task(id)?
+    ctx.task_record(id)?
         .ok_or_else(|| TaskError::TaskNotFound(id).into())
 }
 
