@@ -25,6 +25,61 @@ pub struct AppConfig {
     /// The LCD REST server.
     #[serde(default = "ServerConfig::default_api")]
     pub api: ServerConfig,
+    /// The consensus-attestation sidecar this validator asks at each ExtendVote.
+    #[serde(default)]
+    pub attest: AttestConfig,
+}
+
+/// `[attest]` in app.toml.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestConfig {
+    /// `deai-worker attest serve`'s address (host:port, loopback); empty: no sidecar, and
+    /// this validator's vote extensions are always empty.
+    #[serde(default)]
+    pub sidecar: String,
+    /// Longest ExtendVote waits for the sidecar, in milliseconds (at most 2000); a slower or
+    /// absent sidecar means an empty extension, never a late vote.
+    #[serde(default = "default_attest_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_attest_timeout_ms() -> u64 {
+    300
+}
+
+impl Default for AttestConfig {
+    fn default() -> Self {
+        Self {
+            sidecar: String::new(),
+            timeout_ms: default_attest_timeout_ms(),
+        }
+    }
+}
+
+impl AttestConfig {
+    /// The sidecar's address and timeout, checked.
+    pub fn sidecar(&self) -> anyhow::Result<Option<(std::net::SocketAddr, std::time::Duration)>> {
+        if self.sidecar.is_empty() {
+            return Ok(None);
+        }
+        let addr = self.sidecar.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "app.toml [attest] sidecar {:?} is not host:port with an IP host",
+                self.sidecar
+            )
+        })?;
+        if self.timeout_ms == 0 || self.timeout_ms > 2000 {
+            anyhow::bail!(
+                "app.toml [attest] timeout_ms must be 1..=2000, got {}",
+                self.timeout_ms
+            );
+        }
+        Ok(Some((
+            addr,
+            std::time::Duration::from_millis(self.timeout_ms),
+        )))
+    }
 }
 
 /// `[grpc]` and `[api]` in app.toml.
@@ -82,6 +137,7 @@ impl Default for AppConfig {
             index_events: Vec::new(),
             grpc: ServerConfig::default(),
             api: ServerConfig::default_api(),
+            attest: AttestConfig::default(),
         }
     }
 }

@@ -13,6 +13,9 @@ pub struct StartArgs {
     /// Overrides app.toml's abci_address.
     #[arg(long)]
     pub abci_address: Option<String>,
+    /// Overrides app.toml's `[attest] sidecar` (host:port of `deai-worker attest serve`).
+    #[arg(long)]
+    pub attest_sidecar: Option<String>,
 }
 
 fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
@@ -35,6 +38,7 @@ fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
                 .then(|| cfg.index_events.iter().cloned().collect()),
             // Beside the state database: <home>/data/wasm by default.
             wasm_dir: Some(path.parent().unwrap_or(home).join("wasm")),
+            attest_sidecar: cfg.attest.sidecar()?,
             ..NodeSettings::default()
         },
     )
@@ -59,7 +63,10 @@ fn comet_rpc_url(home: &Path) -> anyhow::Result<String> {
 }
 
 pub fn run(home: &Path, a: StartArgs) -> anyhow::Result<()> {
-    let cfg = AppConfig::load(home)?;
+    let mut cfg = AppConfig::load(home)?;
+    if let Some(s) = a.attest_sidecar.clone() {
+        cfg.attest.sidecar = s;
+    }
     let app = open_app(home, &cfg)?;
     let addr = a.abci_address.unwrap_or(cfg.abci_address.clone());
     // gRPC and REST run on their own tokio runtime next to the blocking ABCI server.

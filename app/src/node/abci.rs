@@ -15,6 +15,7 @@ use crate::store::{LatestView, SledKv, Storage, StorageConfig, StorageError};
 use crate::tx::ante::AnteEnv;
 use crate::tx::exec::{run_decoded, run_tx, ExecMode, TxOutcome};
 use crate::tx::{decode_tx, DecodedTx};
+use deai_attest::extension::decode_injected;
 
 pub const APP_VERSION: u64 = 1;
 
@@ -136,6 +137,9 @@ impl App {
             evidence_max_age_secs: evidence
                 .and_then(|e| e.max_age_duration.as_ref())
                 .map_or(consensus::DEFAULT_EVIDENCE_MAX_AGE_SECS, |d| d.seconds),
+            vote_extensions_enable_height: params
+                .and_then(|p| p.abci.as_ref())
+                .map_or(0, |a| a.vote_extensions_enable_height),
         };
         // The chain facts are needed by the gentxs' ante handler (chain id, gas limits).
         if let Ok(mut c) = self.inner.chain.write() {
@@ -259,7 +263,21 @@ impl App {
         let max_bytes = usize::try_from(req.max_tx_bytes).unwrap_or(0);
         let max_gas = self.chain_facts().max_block_gas;
         let (mut bytes, mut gas) = (0usize, 0u64);
-        let mut txs = Vec::with_capacity(req.txs.len());
+        let mut txs = Vec::with_capacity(req.txs.len() + 1);
+        // The previous height's vote extensions go first. Too large to fit (an extreme set),
+        // they are left out: attestation waits a block, consensus does not.
+        if let Some(inj) = self.commit_to_inject(req.height, req.local_last_commit.as_ref()) {
+            if inj.len() <= max_bytes {
+                bytes = inj.len();
+                txs.push(Bytes::from(inj));
+            } else {
+                tracing::warn!(
+                    height = req.height,
+                    size = inj.len(),
+                    "extended commit too large to inject"
+                );
+            }
+        }
         for tx in req.txs {
             let Ok(decoded) = decode_tx(&self.inner.router, &tx, false) else {
                 continue;
@@ -284,7 +302,21 @@ impl App {
         let max_gas = self.chain_facts().max_block_gas;
         let mut gas = 0u64;
         let mut accept = true;
-        for tx in &req.txs {
+        let mut txs = req.txs.as_slice();
+        // An injected extended commit may only come first, and must be valid.
+        if let Some(first) = txs.first().filter(|t| decode_injected(t).is_some()) {
+            if let Err(e) =
+                self.check_injected(req.height, first, req.proposed_last_commit.as_ref())
+            {
+                tracing::warn!(
+                    height = req.height,
+                    "rejecting proposal: injected commit: {e}"
+                );
+                accept = false;
+            }
+            txs = &txs[1..];
+        }
+        for tx in txs.iter().take_while(|_| accept) {
             match decode_tx(&self.inner.router, tx, false) {
                 Ok(d) => gas = gas.saturating_add(d.gas_limit),
                 Err(e) => {
@@ -375,6 +407,13 @@ impl App {
         let env = self.ante_env(&chain_id);
         let mut tx_results = Vec::with_capacity(req.txs.len());
         for (i, (raw, tx)) in req.txs.iter().zip(&decoded).enumerate() {
+            if i == 0 {
+                if let Some(commit) = decode_injected(raw) {
+                    let result = self.apply_injected(&latest, &mut block_state, &block, commit)?;
+                    tx_results.push(result);
+                    continue;
+                }
+            }
             let block = BlockInfo {
                 tx_index: u32::try_from(i).unwrap_or(u32::MAX),
                 ..block.clone()
@@ -451,6 +490,53 @@ impl App {
             validator_updates,
             consensus_param_updates: None,
             app_hash: Bytes::from(app_hash),
+        })
+    }
+
+    /// Settles attestation jobs from the injected extended commit of the previous height
+    /// (checked by ProcessProposal); its tx result carries the settlement's events. A
+    /// malformed one (only a byzantine majority could commit it) changes nothing.
+    fn apply_injected(
+        &self,
+        base: &LatestView,
+        state: &mut Delta,
+        block: &BlockInfo,
+        commit: Result<tendermint_proto::v0_38::abci::ExtendedCommitInfo, String>,
+    ) -> Result<abci::ExecTxResult, StorageError> {
+        let commit = match commit {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(abci::ExecTxResult {
+                    code: sdk::TX_DECODE,
+                    codespace: sdk::CODESPACE.into(),
+                    log: format!("malformed extended commit: {e}"),
+                    ..Default::default()
+                })
+            }
+        };
+        let gas = GasMeter::infinite();
+        let mut ctx = Ctx::new(&*state, &gas, block).with_router(&self.inner.router);
+        let votes = super::vote_ext::commit_votes(&commit);
+        let r = self
+            .inner
+            .settler
+            .apply_commit(&mut ctx, block.height - 1, &votes);
+        if let Some(e) = base.take_fault() {
+            return Err(e);
+        }
+        if let Err(e) = r {
+            return Err(StorageError::new(
+                "execute",
+                format!("the extended commit of block {}", block.height),
+                anyhow::anyhow!("attestation settlement failed: {}", e.log),
+            ));
+        }
+        let (writes, events) = ctx.finish();
+        state.apply(writes);
+        Ok(abci::ExecTxResult {
+            log: format!("extended commit of height {}", block.height - 1),
+            events: to_abci_events(&events, self.inner.settings.index_events.as_ref()),
+            ..Default::default()
         })
     }
 

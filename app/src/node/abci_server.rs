@@ -13,8 +13,7 @@ use std::net::{TcpListener, TcpStream};
 
 use prost::Message;
 use tendermint_proto::v0_38::abci::{
-    request, response, response_verify_vote_extension, Request, Response, ResponseEcho,
-    ResponseException, ResponseFlush, ResponseVerifyVoteExtension,
+    request, response, Request, Response, ResponseEcho, ResponseException, ResponseFlush,
 };
 
 use super::App;
@@ -128,11 +127,8 @@ fn dispatch(app: &App, req: Request) -> response::Value {
         Some(Q::PrepareProposal(r)) => R::PrepareProposal(app.prepare_proposal(r)),
         Some(Q::ProcessProposal(r)) => R::ProcessProposal(app.process_proposal(r)),
         Some(Q::FinalizeBlock(r)) => R::FinalizeBlock(app.finalize_block(r)),
-        // No vote extensions yet: empty extension, and accept the (empty) ones of others.
-        Some(Q::ExtendVote(_)) => R::ExtendVote(Default::default()),
-        Some(Q::VerifyVoteExtension(_)) => R::VerifyVoteExtension(ResponseVerifyVoteExtension {
-            status: response_verify_vote_extension::VerifyStatus::Accept as i32,
-        }),
+        Some(Q::ExtendVote(r)) => R::ExtendVote(app.extend_vote(r)),
+        Some(Q::VerifyVoteExtension(r)) => R::VerifyVoteExtension(app.verify_vote_extension(r)),
         // State sync is not offered yet: no snapshots, and offers are rejected.
         Some(Q::ListSnapshots(_)) => R::ListSnapshots(Default::default()),
         Some(Q::OfferSnapshot(_)) => {

@@ -21,6 +21,10 @@ fn evidence_age_key() -> Vec<u8> {
     KeyBuilder::new(APP_PREFIX, "evidence_max_age").build()
 }
 
+fn vote_extensions_key() -> Vec<u8> {
+    KeyBuilder::new(APP_PREFIX, "vote_extensions_enable_height").build()
+}
+
 /// Written every block, so every version has a distinct, non-empty change set.
 pub fn height_key() -> Vec<u8> {
     KeyBuilder::new(APP_PREFIX, "height").build()
@@ -67,7 +71,11 @@ pub(super) fn store_chain_facts(
     state.put(max_gas_key(), facts.max_block_gas.to_be_bytes().to_vec())?;
     let mut age = facts.evidence_max_age_blocks.to_be_bytes().to_vec();
     age.extend_from_slice(&facts.evidence_max_age_secs.to_be_bytes());
-    state.put(evidence_age_key(), age)
+    state.put(evidence_age_key(), age)?;
+    state.put(
+        vote_extensions_key(),
+        facts.vote_extensions_enable_height.to_be_bytes().to_vec(),
+    )
 }
 
 pub(super) fn load_chain_facts(state: &dyn StateRead) -> anyhow::Result<ChainFacts> {
@@ -113,11 +121,24 @@ pub(super) fn load_chain_facts(state: &dyn StateRead) -> anyhow::Result<ChainFac
         }
         Some(_) => anyhow::bail!("corrupt stored evidence max age"),
     };
+    // A chain started before vote extensions existed never enabled them (0).
+    let vote_extensions_enable_height = match state
+        .get(&vote_extensions_key())
+        .map_err(|e| anyhow::anyhow!(e.log))?
+    {
+        None => 0,
+        Some(b) => i64::from_be_bytes(
+            b.as_slice()
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("corrupt stored vote extensions enable height"))?,
+        ),
+    };
     Ok(ChainFacts {
         chain_id,
         max_block_gas,
         evidence_max_age_blocks,
         evidence_max_age_secs,
+        vote_extensions_enable_height,
     })
 }
 

@@ -9,6 +9,8 @@ mod consensus;
 mod deai_querier;
 mod genesis;
 mod query;
+mod sidecar;
+mod vote_ext;
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -36,6 +38,9 @@ pub struct NodeSettings {
     /// Where the wasm vm keeps compiled contracts (`<home>/data/wasm`); None: a temporary
     /// directory removed with the app (in-process tests and benches).
     pub wasm_dir: Option<std::path::PathBuf>,
+    /// The attestation sidecar ExtendVote asks, and how long it waits; None: empty
+    /// extensions.
+    pub attest_sidecar: Option<(std::net::SocketAddr, std::time::Duration)>,
 }
 
 impl Default for NodeSettings {
@@ -46,6 +51,7 @@ impl Default for NodeSettings {
             verify_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             index_events: None,
             wasm_dir: None,
+            attest_sidecar: None,
         }
     }
 }
@@ -59,6 +65,15 @@ struct ChainFacts {
     /// The consensus params' evidence max age (blocks, seconds): older evidence is ignored.
     evidence_max_age_blocks: i64,
     evidence_max_age_secs: i64,
+    /// `consensus_params.abci.vote_extensions_enable_height` (0: never).
+    vote_extensions_enable_height: i64,
+}
+
+impl ChainFacts {
+    /// CometBFT's `VoteExtensionsEnabled(height)`: votes of `height` carry extensions.
+    fn vote_extensions_enabled(&self, height: i64) -> bool {
+        self.vote_extensions_enable_height > 0 && height >= self.vote_extensions_enable_height
+    }
 }
 
 /// The application. Cheap to clone: CometBFT opens four connections and each gets a clone.
@@ -78,6 +93,8 @@ struct Inner {
     check_state: Mutex<WriteSet>,
     /// The block finalized but not yet committed.
     pending: Mutex<Option<PendingCommit>>,
+    /// Settles attestation jobs from the injected extended commits.
+    settler: deai_attest::Settler,
     /// The vm's cache directory when it is temporary (removed with the app).
     _wasm_tmp: Option<tempfile::TempDir>,
 }
@@ -85,6 +102,25 @@ struct Inner {
 /// The staking hooks every module that changes stake calls: distribution's F1 accounting.
 pub fn staking_hooks() -> std::sync::Arc<dyn deai_staking::StakingHooks> {
     std::sync::Arc::new(deai_distribution::Hooks)
+}
+
+/// Tells the module that asked for an attestation job its outcome, by `job.requester`.
+struct AttestOutcomes;
+
+impl deai_attest::AttestHooks for AttestOutcomes {
+    fn on_outcome(
+        &self,
+        _ctx: &mut deai_framework::Ctx,
+        job: &deai_proto::attest::v1::Job,
+    ) -> Result<(), deai_framework::TxError> {
+        tracing::warn!(job = job.id, requester = %job.requester, "attestation outcome for an unknown requester");
+        Ok(())
+    }
+}
+
+/// The attestation settler: the requesters' hooks and staking's (for penalties).
+pub fn attest_settler() -> deai_attest::Settler {
+    deai_attest::Settler::new(std::sync::Arc::new(AttestOutcomes), staking_hooks())
 }
 
 /// The modules of deai, in genesis order, which is also the order of their begin and end
@@ -106,6 +142,8 @@ pub fn modules(vm: &WasmVm) -> Vec<Box<dyn Module>> {
         Box::new(deai_staking::StakingModule::with_hooks(hooks.clone())),
         Box::new(deai_distribution::DistributionModule),
         Box::new(deai_slashing::SlashingModule::with_hooks(hooks)),
+        // Before the markets: its end block expires jobs, whose hooks the markets hear.
+        Box::new(deai_attest::AttestModule::new(attest_settler())),
         Box::new(deai_compute::ComputeModule),
         Box::new(deai_inference::InferenceModule),
         Box::new(deai_training::TrainingModule),
@@ -153,6 +191,7 @@ impl App {
                 chain: RwLock::new(chain),
                 check_state: Mutex::new(WriteSet::new()),
                 pending: Mutex::new(None),
+                settler: attest_settler(),
                 _wasm_tmp: wasm_tmp,
             }),
         })
@@ -244,5 +283,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod fault_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_vote_ext;
 #[cfg(test)]
 mod tests_wasm;
