@@ -81,3 +81,5 @@ impl Module for TaskModule {
 mod tests;
 #[cfg(test)]
 mod tests_lifecycle;
+#[cfg(test)]
+mod tests_prop;
