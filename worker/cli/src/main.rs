@@ -2,6 +2,7 @@
 //! files, serves the artifact store, and sets up, proves and verifies zk proofs of
 //! quantized inference. Every failure is one line on stderr and a non-zero exit.
 
+mod attest_cmd;
 mod bench;
 mod data_cmd;
 mod engine_runner;
@@ -186,6 +187,9 @@ enum Command {
     /// The data market: publish a dataset, run its provider, fetch one.
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// The consensus-attestation sidecar deaid asks at every ExtendVote.
+    #[command(subcommand)]
+    Attest(attest_cmd::AttestCommand),
 }
 
 impl Command {
@@ -199,6 +203,7 @@ impl Command {
                 | Command::Request(_)
                 | Command::ModelInfo(_)
         ) && !matches!(self, Command::Data(c) if !c.uses_torch())
+            && !matches!(self, Command::Attest(c) if !c.uses_torch())
     }
 }
 
@@ -366,6 +371,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Trainer(cmd) => training_cmd::trainer(cmd, quiet),
         Command::Validator(cmd) => training_cmd::validator(cmd, quiet),
         Command::Data(cmd) => data_cmd::run(cmd),
+        Command::Attest(cmd) => attest_cmd::run(cmd),
         Command::Request(args) => {
             let a = inference_cmd::request(args)?;
             print(out, &a, || a.text())?;
