@@ -110,11 +110,17 @@ struct AttestOutcomes;
 impl deai_attest::AttestHooks for AttestOutcomes {
     fn on_outcome(
         &self,
-        _ctx: &mut deai_framework::Ctx,
+        ctx: &mut deai_framework::Ctx,
         job: &deai_proto::attest::v1::Job,
     ) -> Result<(), deai_framework::TxError> {
-        tracing::warn!(job = job.id, requester = %job.requester, "attestation outcome for an unknown requester");
-        Ok(())
+        match job.requester.as_str() {
+            deai_task::MODULE_NAME => deai_task::on_attested(ctx, job),
+            // Only modules request jobs, under their own names: any other is a bug.
+            other => Err(deai_framework::sdk::internal(format!(
+                "attestation job {} of an unknown requester {other:?}",
+                job.id
+            ))),
+        }
     }
 }
 
@@ -124,8 +130,9 @@ pub fn attest_settler() -> deai_attest::Settler {
 }
 
 /// The modules of deai, in genesis order, which is also the order of their begin and end
-/// blocks: mint before distribution (which allocates what mint put in the fee collector)
-/// before slashing (rewards before slashes, as in the SDK); gov's end block before
+/// blocks: attest before task and the markets (its expiries reach them first); task before
+/// staking (its tally sees the bonded set the block started with); mint before distribution
+/// (which allocates what mint put in the fee collector) before slashing (rewards before slashes, as in the SDK); gov's end block before
 /// staking's (a passed proposal's changes reach this block's validator set); distribution's
 /// genesis after staking's. `vm` runs the wasm module's contracts.
 pub fn modules(vm: &WasmVm) -> Vec<Box<dyn Module>> {
@@ -139,11 +146,13 @@ pub fn modules(vm: &WasmVm) -> Vec<Box<dyn Module>> {
             deai_data::emission::sink(),
         ])),
         Box::new(deai_gov::GovModule),
+        // Before the markets and task: its end block expires jobs, whose hooks they hear.
+        Box::new(deai_attest::AttestModule::new(attest_settler())),
+        // Before staking: its tally sees the bonded set the block started with, as gov's.
+        Box::new(deai_task::TaskModule),
         Box::new(deai_staking::StakingModule::with_hooks(hooks.clone())),
         Box::new(deai_distribution::DistributionModule),
         Box::new(deai_slashing::SlashingModule::with_hooks(hooks)),
-        // Before the markets: its end block expires jobs, whose hooks the markets hear.
-        Box::new(deai_attest::AttestModule::new(attest_settler())),
         Box::new(deai_compute::ComputeModule),
         Box::new(deai_inference::InferenceModule),
         Box::new(deai_training::TrainingModule),
