@@ -11,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use deai_worker_attest::wire::{
-    inference_output_hash, spec_sha256_hex, AttestRequest, AttestResponse, InferenceReplaySpec,
-    TaskCodeSpec, WireJob,
+    inference_output_hash, spec_sha256_hex, AttestRequest, AttestResponse, ComputeReplaySpec,
+    InferenceReplaySpec, TaskCodeSpec, WireJob,
 };
 use deai_zk::{QuantLayer, QuantizedModel};
 use serde_json::Value;
@@ -259,6 +259,10 @@ fn tiny_csv(rows: usize) -> String {
 }
 
 fn tiny_spec(dataset_sha: &str, path: Option<&Path>) -> String {
+    tiny_spec_every(dataset_sha, path, 100)
+}
+
+fn tiny_spec_every(dataset_sha: &str, path: Option<&Path>, every: u32) -> String {
     let mut v = serde_json::json!({
         "version": 1,
         "kind": "train",
@@ -267,7 +271,7 @@ fn tiny_spec(dataset_sha: &str, path: Option<&Path>) -> String {
         "split": { "test_fraction": 0.25, "seed": 1 },
         "training": {
             "optimizer": { "type": "sgd", "lr": 0.1, "momentum": 0.9 },
-            "epochs": 2, "batch_size": 8, "checkpoint_every": 100, "seed": 3
+            "epochs": 2, "batch_size": 8, "checkpoint_every": every, "seed": 3
         },
         "device": "cpu"
     });
@@ -352,4 +356,58 @@ fn a_task_code_check_is_reproducible_and_broken_or_dishonest_ones_are_not_attest
     let lie = result_of(&ans, 1).unwrap();
     assert_ne!(lie, h1);
     assert_eq!(lie, sha_hex(&hex::decode(&h1).unwrap()));
+}
+
+#[test]
+fn a_compute_replay_attests_the_true_runs_next_checkpoint_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = tiny_csv(60);
+    let data_path = d.join("tiny.csv");
+    std::fs::write(&data_path, &data).unwrap();
+    let spec = tiny_spec_every(&sha_hex(data.as_bytes()), Some(&data_path), 5);
+    std::fs::write(d.join("spec.json"), &spec).unwrap();
+    let o = worker(&[
+        "--output",
+        "json",
+        "train",
+        "--spec",
+        d.join("spec.json").to_str().unwrap(),
+        "--out",
+        d.join("run").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ck = r["checkpoints"].as_array().unwrap();
+    assert_eq!(ck.len(), 4, "{r}");
+    let field = |i: usize, f: &str| ck[i][f].as_str().unwrap().to_string();
+    // The dataset is found by its sha256 in the sidecar's store.
+    let store = deai_worker_artifacts::Store::open(d.join("sc/store"), 1 << 20).unwrap();
+    store.put_bytes(None, data.as_bytes()).unwrap();
+
+    let replay = |id: u64, segment: u32, start: String| {
+        let s = serde_json::to_string(&ComputeReplaySpec {
+            order_id: 1,
+            job_spec: spec.clone(),
+            job_spec_sha256: sha_hex(spec.as_bytes()),
+            segment,
+            start_checkpoint_sha256: start,
+        })
+        .unwrap();
+        job(id, "compute_replay", &s)
+    };
+    let jobs = [
+        replay(1, 0, String::new()),
+        replay(2, 1, field(1, "file_sha256")),
+        replay(3, 2, field(2, "hash")),
+        // A start that is not the true run's, and a segment past the last checkpoint.
+        replay(4, 1, "22".repeat(32)),
+        replay(5, 3, String::new()),
+    ];
+    let sc = start(&d.join("sc"), &[]);
+    let ans = settle(&sc, &jobs, 5);
+    assert_eq!(ans.results.len(), 3, "{ans:?}");
+    assert_eq!(result_of(&ans, 1), Some(field(1, "hash")));
+    assert_eq!(result_of(&ans, 2), Some(field(2, "hash")));
+    assert_eq!(result_of(&ans, 3), Some(field(3, "hash")));
 }
