@@ -27,6 +27,8 @@ mod query_cmd;
 mod staking_query;
 mod staking_tx;
 mod start;
+mod task_query;
+mod task_tx;
 mod training_msgs;
 mod training_query;
 mod training_tx;

@@ -40,6 +40,9 @@ pub enum QueryCommand {
     /// The training market (proto3 JSON, as the REST API answers).
     #[command(subcommand)]
     Training(super::training_query::TrainingQuery),
+    /// Task proposals (proto3 JSON, as the REST API answers).
+    #[command(subcommand)]
+    Task(super::task_query::TaskQuery),
     /// The data market (proto3 JSON, as the REST API answers).
     #[command(subcommand)]
     Data(super::data_query::DataQuery),
@@ -136,6 +139,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             QueryCommand::Compute(c) => return super::compute_query::run(c, out).await,
             QueryCommand::Inference(c) => return super::inference_query::run(c, out).await,
             QueryCommand::Training(c) => return super::training_query::run(c, out).await,
+            QueryCommand::Task(c) => return super::task_query::run(c, out).await,
             QueryCommand::Data(c) => return super::data_query::run(c, out).await,
             QueryCommand::Wasm(c) => return super::wasm_query::run(c, out).await,
             QueryCommand::Staking(c) => return super::staking_query::run(c, out).await,

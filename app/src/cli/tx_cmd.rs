@@ -70,6 +70,10 @@ pub enum TxCommand {
     /// aggregates, audits.
     #[command(subcommand)]
     Training(TrainingTx),
+    /// Task proposals: propose a training task, deposit, vote (launched once passed and
+    /// its code attested by the validators).
+    #[command(subcommand)]
+    Task(super::task_tx::TaskTx),
     /// The data market: datasets and datatokens, access grants and keys, data pools.
     #[command(subcommand)]
     Data(DataTx),
@@ -154,6 +158,7 @@ pub fn run(home: &Path, cmd: TxCommand, out: OutputFormat) -> anyhow::Result<()>
         TxCommand::Compute(c) => return super::compute_tx::run(home, c, out),
         TxCommand::Inference(c) => return super::inference_tx::run(home, c, out),
         TxCommand::Training(c) => return super::training_tx::run(home, c, out),
+        TxCommand::Task(c) => return super::task_tx::run(home, c, out),
         TxCommand::Data(c) => return super::data_tx::run(home, c, out),
         TxCommand::Wasm(c) => return super::wasm_tx::run(home, c, out),
         TxCommand::Staking(c) => return super::staking_tx::run(home, c, out),
