@@ -284,4 +284,85 @@ mod tests {
         assert_eq!(log_tail(&p), "error: boom");
         assert_eq!(log_tail(&d.path().join("none")), "");
     }
+
+    /// A stand-in for `deai-worker`: does what its spec.json says, using bash builtins only.
+    const FAKE_WORKER: &str = r#"#!/bin/bash
+[ "$1" = "--version" ] && exit 0
+out=""
+while [ $# -gt 0 ]; do [ "$1" = "--out" ] && out="$2"; shift; done
+read -r mode port < spec.json
+c=dd
+case "$mode" in
+  net) if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then c=aa; else c=bb; fi ;;
+  env) if [ -n "${CARGO_MANIFEST_DIR:-}" ]; then c=aa; else c=bb; fi ;;
+  spin) while :; do :; done ;;
+  fail) echo "error: boom" >&2; exit 3 ;;
+esac
+h=""
+for _ in {1..32}; do h="$h$c"; done
+printf '%s\n' "$h" > "$out"
+"#;
+
+    fn runner(root: &Path, timeout: Duration) -> Runner {
+        use std::os::unix::fs::PermissionsExt;
+        let exe = root.join("fake-worker");
+        std::fs::write(&exe, FAKE_WORKER).unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let isolate_network = probe_isolation(&exe);
+        Runner {
+            exe,
+            limits: Limits {
+                timeout,
+                ..Limits::default()
+            },
+            isolate_network,
+            extra_args: Vec::new(),
+        }
+    }
+
+    fn job_dir(root: &Path, name: &str, spec: &str) -> PathBuf {
+        let dir = root.join(name);
+        std::fs::create_dir_all(dir.join(INPUTS_DIR)).unwrap();
+        std::fs::write(dir.join(SPEC_FILE), spec).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_job_process_has_a_cleared_environment_no_network_where_possible_and_a_timeout() {
+        let root = tempfile::tempdir().unwrap();
+        let r = runner(root.path(), Duration::from_secs(60));
+        let kind = Kind::InferenceReplay;
+        assert_eq!(
+            r.run(kind, &job_dir(root.path(), "ok", "ok")).unwrap(),
+            [0xdd; 32]
+        );
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let got = r
+            .run(kind, &job_dir(root.path(), "net", &format!("net {port}")))
+            .unwrap();
+        let expected = if r.isolate_network {
+            [0xbb; 32]
+        } else {
+            [0xaa; 32]
+        };
+        assert_eq!(got, expected, "isolated: {}", r.isolate_network);
+
+        if std::env::var_os("CARGO_MANIFEST_DIR").is_some() {
+            let got = r.run(kind, &job_dir(root.path(), "env", "env")).unwrap();
+            assert_eq!(got, [0xbb; 32], "the environment is not cleared");
+        }
+
+        let e = r
+            .run(kind, &job_dir(root.path(), "fail", "fail"))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("error: boom"), "{e:#}");
+
+        let quick = runner(root.path(), Duration::from_millis(300));
+        let e = quick
+            .run(kind, &job_dir(root.path(), "spin", "spin"))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("timed out"), "{e:#}");
+    }
 }
