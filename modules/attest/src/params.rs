@@ -25,7 +25,8 @@ impl Default for Params {
             max_pending_jobs: 32,
             // 1%: a wrong attestation costs more than the work of an honest one.
             disagreement_slash_fraction: Dec::from_units(10_000_000_000_000_000),
-            max_spec_bytes: 64 * 1024,
+            // 32 pending × 16 KiB stays under the sidecar's 1 MiB request limit.
+            max_spec_bytes: 16 * 1024,
         }
     }
 }
