@@ -95,6 +95,9 @@ impl Book {
                 }
             };
             match self.entries.get(&job.key).map(|e| e.status) {
+                // One result per job id, the first one asked for.
+                Some(Status::Done(_))
+                    if results.iter().any(|r: &WireResult| r.job_id == job.key.id) => {}
                 Some(Status::Done(h)) => results.push(WireResult {
                     job_id: job.key.id,
                     result_hash: hex::encode(h),
@@ -251,6 +254,9 @@ mod tests {
         let (ans, _) = b.answer(&req(vec![wire(2, "b")]));
         assert_eq!(ans.results.len(), 1);
         assert_eq!(ans.results[0].job_id, 2);
+        // A job asked for twice is answered once.
+        let (twice, _) = b.answer(&req(vec![wire(2, "b"), wire(2, "b")]));
+        assert_eq!(twice.results.len(), 1);
         // Same id, another spec: another job, not answered from the cache.
         let (ans, queued) = b.answer(&req(vec![wire(2, "c")]));
         assert!(ans.results.is_empty());
