@@ -209,11 +209,30 @@ fn task_code(
     Ok(r.final_weights_sha256.0)
 }
 
+/// Records the chain hashes of the checkpoints as training writes them, and stops the run
+/// once checkpoint `stop_after` is written.
+struct Checkpoints {
+    stop_after: usize,
+    hashes: Vec<Digest>,
+}
+
+impl engine::Progress for Checkpoints {
+    fn checkpoint(&mut self, index: usize, _step: u64, hash: &Digest) {
+        if index == self.hashes.len() {
+            self.hashes.push(*hash);
+        }
+    }
+    fn cancelled(&self) -> bool {
+        self.hashes.len() > self.stop_after
+    }
+}
+
 /// The audit answer for `segment`: the chain hash of checkpoint `segment + 1` of the true
-/// run, which this computes by running the job from its seeded start (the whole schedule,
-/// within `max_train_steps`). A non-empty `start_checkpoint_sha256` must be the true run's
-/// checkpoint `segment` (its chain hash or its file's sha256), or the job fails: an answer
-/// from another start is not this one.
+/// run, which this computes by running the job from its seeded start up to that checkpoint
+/// (at most `max_train_steps` steps). A non-empty `start_checkpoint_sha256` must be the true
+/// run's checkpoint `segment` (its chain hash or its file's sha256), or the job fails: an
+/// answer from another start is not this one. A run with no checkpoint `segment + 1` (the
+/// chain expects an empty answer) fails too: an empty hash is not attested.
 fn compute_replay(
     s: &ComputeReplaySpec,
     inputs: &Path,
@@ -226,24 +245,41 @@ fn compute_replay(
     let ds = engine::data::load(&data, &spec.dataset)?;
     let rows = ds.rows;
     drop(ds);
-    let r = train_bounded(&spec, &data, rows, work, bounds)?;
     let seg = s.segment as usize;
-    let Some(next) = seg.checked_add(1).and_then(|i| r.checkpoints.get(i)) else {
+    let p = plan(&spec, rows as u64)?;
+    let Some(&last_step) = seg.checked_add(1).and_then(|i| p.checkpoint_steps.get(i)) else {
         bail!(
             "the run has {} checkpoints: no checkpoint {} (the chain expects an empty answer, which is not attested)",
-            r.checkpoints.len(),
+            p.checkpoint_steps.len(),
             u64::from(s.segment) + 1
         );
     };
+    anyhow::ensure!(
+        last_step <= bounds.max_train_steps,
+        "checkpoint {} is at step {last_step}, at most {} training steps are allowed",
+        seg + 1,
+        bounds.max_train_steps
+    );
+    let out = work.join("train");
+    let mut progress = Checkpoints {
+        stop_after: seg + 1,
+        hashes: Vec::new(),
+    };
+    match engine::train(&spec, &data, &out, &mut progress) {
+        Ok(_) | Err(engine::EngineError::Cancelled) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let (Some(start), Some(next)) = (progress.hashes.get(seg), progress.hashes.get(seg + 1)) else {
+        bail!("the run stopped before checkpoint {}", seg + 1);
+    };
     if !s.start_checkpoint_sha256.is_empty() {
-        let start = &r.checkpoints[seg];
         let named = digest("start_checkpoint_sha256", &s.start_checkpoint_sha256)?;
+        let file = out.join(engine::train::checkpoint_file(seg));
+        let file_sha = Digest::of_file(&file).with_context(|| format!("{}", file.display()))?;
         anyhow::ensure!(
-            named == start.hash || named == start.file_sha256,
-            "start_checkpoint_sha256 {named} is not the true run's checkpoint {seg} ({} / file {})",
-            start.hash,
-            start.file_sha256
+            named == *start || named == file_sha,
+            "start_checkpoint_sha256 {named} is not the true run's checkpoint {seg} ({start} / file {file_sha})"
         );
     }
-    Ok(next.hash.0)
+    Ok(next.0)
 }
