@@ -400,7 +400,8 @@ fn a_deposit_reaching_min_deposit_starts_voting() {
 #[test]
 fn bad_proposals_are_refused_with_clear_errors() {
     let mut s = store();
-    let cases: Vec<(Box<dyn Fn(&mut pb::MsgProposeTask)>, (&str, u32), &str)> = vec![
+    type Edit = Box<dyn Fn(&mut pb::MsgProposeTask)>;
+    let cases: Vec<(Edit, (&str, u32), &str)> = vec![
         (
             Box::new(|m| m.title = String::new()),
             task_err(ERR_INVALID_PROPOSAL),
