@@ -296,6 +296,7 @@ case "$mode" in
   net) if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then c=aa; else c=bb; fi ;;
   env) if [ -n "${CARGO_MANIFEST_DIR:-}" ]; then c=aa; else c=bb; fi ;;
   spin) while :; do :; done ;;
+  mem) s=$(printf "%*s" 100000000 x); c=ee ;;
   fail) echo "error: boom" >&2; exit 3 ;;
 esac
 h=""
@@ -358,6 +359,18 @@ printf '%s\n' "$h" > "$out"
             .run(kind, &job_dir(root.path(), "fail", "fail"))
             .unwrap_err();
         assert!(format!("{e:#}").contains("error: boom"), "{e:#}");
+
+        // 100 MB of string fits the default limit; under a 64 MiB address-space limit the
+        // process dies.
+        assert_eq!(
+            r.run(kind, &job_dir(root.path(), "mem-ok", "mem")).unwrap(),
+            [0xee; 32]
+        );
+        let mut small = runner(root.path(), Duration::from_secs(60));
+        small.limits.memory_bytes = 64 << 20;
+        assert!(small
+            .run(kind, &job_dir(root.path(), "mem", "mem"))
+            .is_err());
 
         let quick = runner(root.path(), Duration::from_millis(300));
         let e = quick
