@@ -58,7 +58,7 @@ impl ExecArgs {
 #[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on (loopback only; port 0 picks a free one, printed on stdout).
-    #[arg(long, default_value = "127.0.0.1:7171")]
+    #[arg(long, visible_alias = "addr", default_value = "127.0.0.1:7171")]
     listen: SocketAddr,
     /// Where per-job directories are made (and removed after each job).
     #[arg(long, default_value_os_t = default_cache().join("attest"))]
