@@ -154,11 +154,8 @@ fn query_task_parses_states_and_pages() {
             .into_iter()
             .chain(args.split_whitespace());
         Cli::try_parse_from(argv).map(|c| match c.command {
-            Command::Query(q) => match q {
-                QueryCommand::Task(t) => t,
-                _ => unreachable!(),
-            },
-            _ => unreachable!(),
+            Command::Query(QueryCommand::Task(t)) => t,
+            _ => unreachable!("not a task query"),
         })
     };
     use crate::cli::task_query::TaskQuery;
