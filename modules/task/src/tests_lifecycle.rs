@@ -363,3 +363,53 @@ fn genesis_round_trips_open_tasks_and_refuses_a_wrong_escrow() {
     let e = testing::try_init_all(&modules(), &app).unwrap_err();
     assert_eq!((e.codespace, e.code), task_err(ERR_INVALID_GENESIS));
 }
+
+#[test]
+fn bad_deposits_are_refused_and_transitions_emit_typed_events() {
+    let mut s = store();
+    let ev = exec_at(&mut s, 3, propose_msg(5, 10)).unwrap();
+    let kinds: Vec<&str> = ev.iter().map(|e| e.kind.as_str()).collect();
+    assert!(kinds.contains(&"deai.task.v1.EventTaskProposed"));
+    assert!(kinds.contains(&"deai.task.v1.EventTaskDeposited"));
+    assert!(!kinds.contains(&"deai.task.v1.EventVotingStarted"));
+    let id = 1;
+    let mut m = deposit_msg(id, 6, 5);
+    m.amount = vec![testing::proto_coin(5, "uatom")];
+    let e = exec_at(&mut s, 4, m).unwrap_err();
+    assert_eq!((e.codespace, e.code), task_err(ERR_INVALID_DEPOSIT));
+    assert!(e.log.contains("uatom is not a deposit denom"), "{}", e.log);
+    let mut m = deposit_msg(id, 6, 5);
+    m.amount = vec![];
+    assert_eq!(code(exec_at(&mut s, 4, m)), task_err(ERR_INVALID_DEPOSIT));
+    let mut m = deposit_msg(id, 6, 5);
+    m.depositor = Address::module(MODULE_ACCOUNT).to_bech32();
+    let e = exec_at(&mut s, 4, m).unwrap_err();
+    assert!(e.log.contains("module account"), "{}", e.log);
+    assert_eq!(
+        code(exec_at(&mut s, 4, deposit_msg(9, 6, 5))),
+        task_err(ERR_TASK_NOT_FOUND)
+    );
+    // More than the depositor holds: bank's error, nothing written.
+    let e = exec_at(&mut s, 4, deposit_msg(id, 6, FUNDS + 1)).unwrap_err();
+    assert_eq!(e.codespace, "sdk");
+    let ev = exec_at(&mut s, 5, deposit_msg(id, 6, MIN_DEPOSIT)).unwrap();
+    assert!(ev
+        .iter()
+        .any(|e| e.kind == "deai.task.v1.EventVotingStarted"));
+    assert!(ev
+        .iter()
+        .any(|e| e.kind == "deai.attest.v1.EventJobRequested"));
+    let ev = exec_at(&mut s, 6, vote_msg(id, 1, Yes)).unwrap();
+    assert!(ev.iter().any(|e| e.kind == "deai.task.v1.EventTaskVoted"));
+    let j = outcome(&s, id, Some(HASH));
+    let gas = deai_framework::GasMeter::infinite();
+    let b = testing::block(7);
+    let mut ctx = deai_framework::Ctx::new(&s, &gas, &b);
+    on_attested(&mut ctx, &j).unwrap();
+    let (_, ev) = ctx.finish();
+    assert!(ev
+        .iter()
+        .any(|e| e.kind == "deai.task.v1.EventTaskAttested"));
+    assert_eq!(task(&s, id).total_deposit, vec![coin(10 + MIN_DEPOSIT)]);
+    assert_reconciles(&s);
+}
