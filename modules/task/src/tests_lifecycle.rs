@@ -413,3 +413,32 @@ fn bad_deposits_are_refused_and_transitions_emit_typed_events() {
     assert_eq!(task(&s, id).total_deposit, vec![coin(10 + MIN_DEPOSIT)]);
     assert_reconciles(&s);
 }
+
+#[test]
+fn a_code_check_too_large_for_attest_is_refused_at_the_proposal() {
+    let mut s = store();
+    let p = deai_proto::attest::v1::Params {
+        attestation_window: 15,
+        max_pending_jobs: 8,
+        disagreement_slash_fraction: "0.01".into(),
+        max_spec_bytes: 200,
+    };
+    exec_at(
+        &mut s,
+        2,
+        deai_proto::attest::v1::MsgUpdateParams {
+            authority: Address::module("gov").to_bech32(),
+            params: Some(p),
+        },
+    )
+    .unwrap();
+    // Refused even without the deposit (it would be refused when voting starts).
+    let e = exec_at(&mut s, 3, propose_msg(5, 0)).unwrap_err();
+    assert_eq!((e.codespace, e.code), task_err(ERR_INVALID_PROPOSAL));
+    assert!(
+        e.log.contains("attest module takes at most 200"),
+        "{}",
+        e.log
+    );
+    assert_eq!(module_bal(&s), 0);
+}

@@ -4,10 +4,11 @@
 
 use cosmos_sdk_proto::Any;
 
+use deai_attest::AttestRead;
 use deai_bank::BankWrite;
 use deai_framework::dec::Dec;
 use deai_framework::handler::{coins_of, emit_all, required_coin, response, sender_event};
-use deai_framework::{sdk, Address, Coin, Coins, Ctx, Message, StateWrite, TxError};
+use deai_framework::{Address, Coin, Coins, Ctx, Message, StateWrite, TxError};
 use deai_proto::task::v1 as pb;
 use deai_proto::training::v1 as tpb;
 use deai_training::TrainingRead;
@@ -121,8 +122,17 @@ impl ProposeTask {
         }
         let training = ctx.training_params()?;
         deai_training::validate_task(&training, &self.spec, &self.reward_pool)?;
-        String::from_utf8(self.spec.base_spec.clone())
-            .map_err(|_| sdk::invalid_request("base_spec must be UTF-8 JSON"))?;
+        // The code check must fit the attest module's job specs, or the deposit that starts
+        // voting would be refused later.
+        let job_spec = crate::lifecycle::code_spec(&self.spec, params.sample_rows)?;
+        let max = ctx.attest_params()?.max_spec_bytes;
+        if job_spec.len() > max as usize {
+            return Err(bad(format!(
+                "the code-check job spec is {} bytes, the attest module takes at most {max}: \
+                 shorten base_spec",
+                job_spec.len()
+            )));
+        }
         check_denoms(params, &self.initial_deposit)?;
         not_blocked(ctx, &self.proposer, "proposer")
     }
