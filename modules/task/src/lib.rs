@@ -11,8 +11,9 @@
 //! every moment its balance equals Σ (pool + total deposit) of those tasks.
 //!
 //! # Wiring
-//! `TaskModule` (a unit struct). Its genesis must come after bank's, staking's, training's
-//! and attest's; its end block after attest's (expiries reported first) and before
+//! `TaskModule` (a unit struct). Its genesis must come after auth's and bank's (it creates
+//! its module account and checks the escrow against bank's balances; it reads no other
+//! module's state); its end block after attest's (expiries reported first) and before
 //! staking's (the tally sees the bonded set the block started with, as gov's does). The
 //! attest module's hooks call [`on_attested`] for jobs whose requester is [`MODULE_NAME`].
 
