@@ -22,8 +22,11 @@
 //! - **Expiry.** `end_block` reads the audit-deadline index (at most
 //!   [`MAX_AUDIT_DEADLINES_PER_BLOCK`] a block). A referee that did not answer forfeits its
 //!   deposit to the community pool and a new audit of the same segment is drawn; after
-//!   [`MAX_AUDITS_PER_ORDER`] audits the dispute is abandoned: every active lease ends
-//!   `closed` (paid for its work), and the order closes with its escrow refunded.
+//!   [`MAX_AUDITS_PER_ORDER`] audits the validators are asked to re-run the segment
+//!   (`crate::attest`): the attested hash judges the results as a referee's answer would.
+//!   If that cannot be requested, or the attestation expires, the dispute is abandoned: every
+//!   active lease ends `closed` (paid for its work), and the order closes with its escrow
+//!   refunded.
 
 use deai_bank::{route_slash, BankWrite, Claim};
 use deai_framework::audit::{first_divergence, judge, segment_for};
@@ -211,12 +214,9 @@ pub(crate) fn pending_audit(ctx: &Ctx, order_id: u64) -> Result<Option<pb::Audit
 /// `segment + 1`). The caller checked that the signer is the audit's referee.
 pub(crate) fn resolve(
     ctx: &mut Ctx,
-    mut audit: pb::Audit,
+    audit: pb::Audit,
     answer: Option<Vec<u8>>,
 ) -> Result<(), TxError> {
-    let order = ctx
-        .get_order(audit.order_id)?
-        .ok_or_else(|| sdk::internal(format!("audit {} of a missing order", audit.id)))?;
     let verifier = stored_addr(&audit.verifier)?;
     // The deposit goes back to the referee's stake.
     let mut p = ctx
@@ -232,7 +232,22 @@ pub(crate) fn resolve(
     }
     p.stake = Some(stake.to_proto());
     ctx.put_provider(&verifier, &p)?;
+    judge_and_close(ctx, audit, answer, Some(&verifier))
+}
 
+/// Judges an audit's results on `answer` (the hash of checkpoint `segment + 1`; `None`: the
+/// true run has none), slashes the faulty leases, pays the referee its fee if there is one
+/// (`None`: an attested answer, see `crate::attest`), resolves the audit and completes or
+/// closes the order.
+pub(crate) fn judge_and_close(
+    ctx: &mut Ctx,
+    mut audit: pb::Audit,
+    answer: Option<Vec<u8>>,
+    referee: Option<&Address>,
+) -> Result<(), TxError> {
+    let order = ctx
+        .get_order(audit.order_id)?
+        .ok_or_else(|| sdk::internal(format!("audit {} of a missing order", audit.id)))?;
     let mut leases = Vec::with_capacity(audit.lease_ids.len());
     let mut claims = Vec::with_capacity(audit.lease_ids.len());
     for id in &audit.lease_ids {
@@ -259,7 +274,10 @@ pub(crate) fn resolve(
         }
     }
     // After the faulty leases' earnings went back to the escrow.
-    let fee = pay_verifier(ctx, order.id, &verifier)?;
+    let fee = match referee {
+        Some(v) => pay_verifier(ctx, order.id, v)?,
+        None => Coin::new(ctx.compute_params()?.verifier_fee.denom, 0)?,
+    };
     audit.state = AuditState::Resolved as i32;
     audit.checkpoint_hash = answer.unwrap_or_default();
     ctx.put_audit(&audit)?;
@@ -387,7 +405,11 @@ fn expire(ctx: &mut Ctx, mut audit: pb::Audit) -> Result<(), TxError> {
     ctx.put_audit(&audit)?;
     ctx.emit(events::audit_expired(&audit, &forfeited));
     if ctx.audits_of_order(audit.order_id)?.len() >= MAX_AUDITS_PER_ORDER as usize {
-        return abandon(ctx, audit.order_id);
+        // The last resort: the validators re-run the segment (crate::attest).
+        if crate::attest::request_replay(ctx, &mut audit)? {
+            return ctx.put_audit(&audit);
+        }
+        return abandon(ctx, audit.order_id, "audit abandoned: no referee answered");
     }
     let mut next = pb::Audit {
         id: ctx.next_id(AUDIT_SEQ)?,
@@ -401,7 +423,7 @@ fn expire(ctx: &mut Ctx, mut audit: pb::Audit) -> Result<(), TxError> {
 
 /// Gives up on an order's audits: every active lease of the order ends `closed` (paid for
 /// its work) and the order closes with its escrow refunded.
-fn abandon(ctx: &mut Ctx, order_id: u64) -> Result<(), TxError> {
+pub(crate) fn abandon(ctx: &mut Ctx, order_id: u64, reason: &str) -> Result<(), TxError> {
     let order = ctx
         .get_order(order_id)?
         .ok_or_else(|| sdk::internal("abandoned audit of a missing order"))?;
@@ -410,7 +432,7 @@ fn abandon(ctx: &mut Ctx, order_id: u64) -> Result<(), TxError> {
             end_lease(ctx, &order, lease, LeaseState::Closed)?;
         }
     }
-    close_order_refunding(ctx, order, "audit abandoned: no referee answered").map(|_| ())
+    close_order_refunding(ctx, order, reason).map(|_| ())
 }
 
 /// For genesis: the audit deposits held by pending audits count in the module account.

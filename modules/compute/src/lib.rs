@@ -20,6 +20,7 @@
 //! market is bid on only by the dataset's provider, is never audited, and escrows one access
 //! in its balance, paid through `deai_data::split::pay_split` when it is leased.
 
+pub mod attest;
 mod audits;
 mod c2d;
 mod error;
@@ -34,6 +35,7 @@ mod results;
 mod settle;
 pub mod state_key;
 
+pub use attest::on_attested;
 pub use audits::{AUDIT_SEQ, MAX_AUDIT_DEADLINES_PER_BLOCK, MAX_VERIFIER_SCAN};
 pub use deai_framework::dec::{Dec, DEC_PLACES, DEC_SCALE};
 pub use error::*;
@@ -108,6 +110,8 @@ impl Module for ComputeModule {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_attest;
 #[cfg(test)]
 mod tests_audits;
 #[cfg(test)]

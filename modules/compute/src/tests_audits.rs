@@ -12,8 +12,8 @@ use crate::tests_leases::{leases_of, typed};
 use crate::tests_orders::create_order_msg;
 use crate::*;
 
-const STAKE: u128 = 10_000_000;
-fn run<P: prost::Message + prost::Name>(
+pub(crate) const STAKE: u128 = 10_000_000;
+pub(crate) fn run<P: prost::Message + prost::Name>(
     s: &mut MemStore,
     height: u64,
     p: P,
@@ -21,37 +21,37 @@ fn run<P: prost::Message + prost::Name>(
     exec_at(s, height, p)
 }
 
-fn end_block(s: &mut MemStore, height: u64) -> Vec<Event> {
+pub(crate) fn end_block(s: &mut MemStore, height: u64) -> Vec<Event> {
     end_block_at(s, height)
 }
 
-fn verifier(s: &mut MemStore, u: u8) {
+pub(crate) fn verifier(s: &mut MemStore, u: u8) {
     let mut m = create_provider_msg(u, STAKE);
     m.attributes.push(attr(VERIFIER_ATTRIBUTE, "true"));
     exec(s, m).unwrap();
 }
 
-fn bal(s: &MemStore, u: u8) -> u128 {
+pub(crate) fn bal(s: &MemStore, u: u8) -> u128 {
     s.balance(&addr(u), "udeai").unwrap()
 }
 
-fn pool(s: &MemStore) -> u128 {
+pub(crate) fn pool(s: &MemStore) -> u128 {
     s.module_balance(COMMUNITY_POOL, "udeai").unwrap()
 }
 
-fn stake(s: &MemStore, u: u8) -> u128 {
+pub(crate) fn stake(s: &MemStore, u: u8) -> u128 {
     let p = s.get_provider(&addr(u)).unwrap().unwrap();
     p.stake.unwrap().amount.parse().unwrap()
 }
 
-fn round_trips(s: &MemStore) {
+pub(crate) fn round_trips(s: &MemStore) {
     assert_reconciles(s);
     let app = export_all(s);
     assert_eq!(export_all(&init_all(&app)), app);
 }
 
 /// A result whose checkpoints are [0, c1, c2] with `c1 = c2 = head`.
-fn result(u: u8, lease_id: u64, head: u8) -> pb::MsgSubmitResult {
+pub(crate) fn result(u: u8, lease_id: u64, head: u8) -> pb::MsgSubmitResult {
     pb::MsgSubmitResult {
         provider: addr(u).to_bech32(),
         lease_id,
@@ -62,7 +62,7 @@ fn result(u: u8, lease_id: u64, head: u8) -> pb::MsgSubmitResult {
     }
 }
 
-fn audit_msg(u: u8, order_id: u64, segment: u32, answer: &[u8]) -> pb::MsgSubmitAudit {
+pub(crate) fn audit_msg(u: u8, order_id: u64, segment: u32, answer: &[u8]) -> pb::MsgSubmitAudit {
     pb::MsgSubmitAudit {
         verifier: addr(u).to_bech32(),
         order_id,
@@ -73,7 +73,7 @@ fn audit_msg(u: u8, order_id: u64, segment: u32, answer: &[u8]) -> pb::MsgSubmit
 
 /// Providers 1 and 3 lease an order of user 5 (deposit 1000, prices 8 and 7) at height 15;
 /// provider 2 (a verifier too) loses its bid at 9.
-fn leased(s: &mut MemStore, mode: pb::VerificationMode, rate: &str) -> (u64, [u64; 2]) {
+pub(crate) fn leased(s: &mut MemStore, mode: pb::VerificationMode, rate: &str) -> (u64, [u64; 2]) {
     for u in [1, 3] {
         matching_provider(s, u);
     }
@@ -95,7 +95,7 @@ fn leased(s: &mut MemStore, mode: pb::VerificationMode, rate: &str) -> (u64, [u6
     (o, [l[0].id, l[1].id])
 }
 
-fn audits(s: &MemStore, order_id: u64) -> Vec<pb::Audit> {
+pub(crate) fn audits(s: &MemStore, order_id: u64) -> Vec<pb::Audit> {
     let r: pb::QueryAuditsResponse = query(
         s,
         "/deai.compute.v1.Query/Audits",

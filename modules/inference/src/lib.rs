@@ -16,6 +16,7 @@
 //! pools and worker and reputer stakes are held by the module account too.
 
 mod assign;
+pub mod attest;
 pub mod emission;
 mod error;
 pub mod events;
@@ -32,6 +33,7 @@ pub mod topic_math;
 mod topics;
 pub mod zk;
 
+pub use attest::on_attested;
 pub use deai_framework::dec::Dec;
 pub use error::*;
 pub use expiry::{MAX_EXPIRIES_PER_BLOCK, MAX_UNBONDINGS_PER_BLOCK};

@@ -377,6 +377,7 @@ pub(crate) fn settle_redundant(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), 
         state: ChallengeState::Open as i32,
         resolution: Resolution::Unspecified as i32,
         recomputed_output: Vec::new(),
+        attest_job_id: 0,
     })?;
     let submitted = answers
         .iter()

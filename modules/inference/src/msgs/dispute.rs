@@ -124,7 +124,7 @@ impl Message for Challenge {
         r.state = RequestState::Disputed as i32;
         r.dispute_deadline = h.saturating_add(params.response_window);
         ctx.put_request(&r)?;
-        let ch = pb::Challenge {
+        let mut ch = pb::Challenge {
             request_id: r.id,
             challenger: self.challenger.to_bech32(),
             bond: Some(self.bond.to_proto()),
@@ -133,7 +133,10 @@ impl Message for Challenge {
             state: ChallengeState::Open as i32,
             resolution: Resolution::Unspecified as i32,
             recomputed_output: Vec::new(),
+            attest_job_id: 0,
         };
+        // A model without a key: the validators are asked to re-run it (crate::attest).
+        crate::attest::request_replay(ctx, &model_of(ctx, &r)?, &r, &mut ch)?;
         ctx.put_challenge(&ch)?;
         ctx.emit(events::challenge_opened(&ch));
         ctx.emit(sender_event(&self.challenger));
