@@ -115,6 +115,8 @@ impl Module for InferenceModule {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_attest;
+#[cfg(test)]
 mod tests_emission;
 #[cfg(test)]
 mod tests_genesis;

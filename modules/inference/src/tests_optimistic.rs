@@ -155,7 +155,7 @@ fn lie() -> Vec<i64> {
     o
 }
 
-fn balances(s: &MemStore) -> [u128; 7] {
+pub(crate) fn balances(s: &MemStore) -> [u128; 7] {
     [
         pool(s),
         balance(s, 1, "udeai"),
@@ -289,7 +289,7 @@ fn a_challenge_answered_by_a_valid_proof_pays_the_server_both_bonds_and_rejects_
 /// A lying server loses: both bonds to the challenger, the fee back to the requester, and
 /// half its stake: the requester up to the fee, the challenger up to the challenge bond,
 /// the rest to the community pool.
-fn assert_liar_lost(s: &MemStore, b0: [u128; 7], model: u64) {
+pub(crate) fn assert_liar_lost(s: &MemStore, b0: [u128; 7], model: u64) {
     let slash = STAKE / 2;
     let to_pool = slash - FEE - BOND;
     let b1 = balances(s);
