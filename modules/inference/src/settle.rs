@@ -368,7 +368,7 @@ pub(crate) fn settle_redundant(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), 
     r.state = RequestState::Disputed as i32;
     r.dispute_deadline = h.saturating_add(params.response_window);
     ctx.put_request(&r)?;
-    ctx.put_challenge(&pb::Challenge {
+    let mut ch = pb::Challenge {
         request_id: r.id,
         challenger: String::new(),
         bond: None,
@@ -378,7 +378,11 @@ pub(crate) fn settle_redundant(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), 
         resolution: Resolution::Unspecified as i32,
         recomputed_output: Vec::new(),
         attest_job_id: 0,
-    })?;
+    };
+    // A model without a key: the validators are asked to re-run it (crate::attest).
+    let model = model_of(ctx, &r)?;
+    crate::attest::request_replay(ctx, &model, &r, &mut ch)?;
+    ctx.put_challenge(&ch)?;
     let submitted = answers
         .iter()
         .filter(|(_, o)| o.is_some())
@@ -388,18 +392,20 @@ pub(crate) fn settle_redundant(ctx: &mut Ctx, mut r: pb::Request) -> Result<(), 
     Ok(())
 }
 
-/// A redundant tie settled by the true output (`truth`, proven by one server or recomputed
-/// by the chain; `reporter` is who settled it): the servers that answered `truth` share the
-/// fee; those that answered otherwise are slashed by `fault_slash_fraction` (the reporter up
-/// to the challenge bond first; the requester up to the fee before it when nobody was right,
-/// and then the fee is refunded and the request refuted).
+/// A redundant tie settled by the true output (`truth`, proven by one server, recomputed by
+/// the chain, or the answer whose hash the validators attested; `reporter` is who settled
+/// it, none for an attestation): the servers that answered `truth` share the fee; those that
+/// answered otherwise are slashed by `fault_slash_fraction` (the reporter up to the
+/// challenge bond first; the requester up to the fee before it when nobody was right, and
+/// then the fee is refunded and the request refuted). An attested hash that no answer has
+/// is passed as an empty `truth`, which no (shape-checked, non-empty) answer equals.
 pub(crate) fn resolve_tie(
     ctx: &mut Ctx,
     mut r: pb::Request,
     mut ch: pb::Challenge,
     truth: Vec<i64>,
     resolution: Resolution,
-    reporter: &Address,
+    reporter: Option<&Address>,
     adjudication_gas: u64,
 ) -> Result<(), TxError> {
     let params = ctx.inference_params()?;
@@ -422,7 +428,7 @@ pub(crate) fn resolve_tie(
                 params.fault_slash_fraction,
                 "wrong_output",
                 victim,
-                Some((reporter, &params.challenge_bond)),
+                reporter.map(|a| (a, &params.challenge_bond)),
             )?;
             wrong.push(a.to_bech32());
         }
@@ -437,7 +443,7 @@ pub(crate) fn resolve_tie(
         ctx.put_challenge(&ch)?;
         ctx.emit(events::challenge_resolved(
             &ch,
-            &reporter.to_bech32(),
+            &reporter.map(Address::to_bech32).unwrap_or_default(),
             None,
             adjudication_gas,
         ));

@@ -307,3 +307,81 @@ fn a_keyed_model_is_never_attested() {
     ));
     assert_eq!(challenge_of(&s, r.request_id).attest_job_id, 0);
 }
+
+/// A redundant(2) request of 3 at 10 on a model without key served by 2 and 4, answered
+/// `a` by 2 and `b` by 4 at 11: a tie, disputed until 16, its attestation requested.
+fn tie(a: Vec<i64>, b: Vec<i64>) -> (MemStore, u64, u64, apb::Job) {
+    let mut s = store();
+    short_windows(&mut s);
+    enable_attest(&mut s, 32);
+    let id = exec_response::<_, pb::MsgRegisterModelResponse>(
+        &mut s,
+        5,
+        register_none_msg(1, &model(), 1000),
+    )
+    .unwrap()
+    .model_id;
+    register_server(&mut s, 2, id, STAKE);
+    register_server(&mut s, 4, id, STAKE);
+    let m = pb::MsgRequestInference {
+        mode: pb::VerificationMode::Redundant as i32,
+        k: 2,
+        ..request_msg(3, id, &INPUT, FEE)
+    };
+    let r: pb::MsgRequestInferenceResponse = exec_response(&mut s, 10, m).unwrap();
+    let rid = r.request_id;
+    exec_at(&mut s, 11, submit_msg(2, rid, a, Vec::new())).unwrap();
+    let events = exec_at(&mut s, 11, submit_msg(4, rid, b, Vec::new())).unwrap();
+    assert!(has_event(&events, "deai.inference.v1.EventRedundantTie"));
+    let ev: pb::EventDisputeAttestation = event(&events);
+    assert_eq!(challenge_of(&s, rid).attest_job_id, ev.job_id);
+    let job = s.attest_job(ev.job_id).unwrap().unwrap();
+    assert_eq!(job.subject_id, rid);
+    assert_reconciles(&s);
+    (s, id, rid, job)
+}
+
+#[test]
+fn a_redundant_tie_is_settled_by_attestation() {
+    // The attested answer wins: 2 is paid, 4 slashed (no reporter: all to the pool).
+    let (mut s, model, rid, job) = tie(truth(), lie());
+    let (p0, b2, b3) = (pool(&s), balance(&s, 2, "udeai"), balance(&s, 3, "udeai"));
+    let events = attested(&mut s, 12, &settled(&job, &truth()));
+    let res: pb::EventChallengeResolved = event(&events);
+    assert_eq!(
+        (res.state, res.resolution),
+        (
+            pb::ChallengeState::Rejected as i32,
+            pb::Resolution::Attestation as i32
+        )
+    );
+    let slashed: pb::EventServerSlashed = event(&events);
+    assert_eq!(slashed.server, addr(4).to_bech32());
+    let slash = STAKE / 2;
+    assert_eq!(stake_of(&s, model, 4), STAKE - slash);
+    assert_eq!(request(&s, rid).state, pb::RequestState::Completed as i32);
+    assert_eq!(request(&s, rid).output, truth());
+    assert_eq!(balance(&s, 2, "udeai"), b2 + FEE - TAKE - ROYALTY);
+    assert_eq!(balance(&s, 3, "udeai"), b3);
+    assert_eq!(pool(&s), p0 + TAKE + slash);
+    assert_reconciles(&s);
+
+    // An attested hash nobody answered: both slashed, the requester refunded first.
+    let (mut s, model, rid, job) = tie(lie(), {
+        let mut o = truth();
+        o[1] -= 1;
+        o
+    });
+    let (p0, b3) = (pool(&s), balance(&s, 3, "udeai"));
+    let events = attested(&mut s, 12, &settled(&job, &truth()));
+    let refuted: pb::EventRequestRefuted = event(&events);
+    assert_eq!(refuted.wrong_servers.len(), 2);
+    assert_eq!(request(&s, rid).state, pb::RequestState::Refuted as i32);
+    for u in [2, 4] {
+        assert_eq!(stake_of(&s, model, u), STAKE - slash);
+    }
+    // The fee back, and the first slash's victim share (up to the fee) too.
+    assert_eq!(balance(&s, 3, "udeai"), b3 + FEE + FEE + FEE);
+    assert_eq!(pool(&s), p0 + 2 * slash - 2 * FEE);
+    assert_reconciles(&s);
+}

@@ -221,7 +221,15 @@ impl Message for RespondChallenge {
             None,
         ));
         if r.mode == VerificationMode::Redundant as i32 {
-            settle::resolve_tie(ctx, r, ch, sub.output, Resolution::Proof, &self.server, 0)?;
+            settle::resolve_tie(
+                ctx,
+                r,
+                ch,
+                sub.output,
+                Resolution::Proof,
+                Some(&self.server),
+                0,
+            )?;
         } else {
             settle::server_wins(ctx, r, ch, Resolution::Proof, 0)?;
         }
@@ -325,7 +333,15 @@ impl Message for Adjudicate {
         let mut ch = ch;
         ch.recomputed_output = truth.clone();
         if r.mode == VerificationMode::Redundant as i32 {
-            settle::resolve_tie(ctx, r, ch, truth.clone(), resolution, &self.sender, gas)?;
+            settle::resolve_tie(
+                ctx,
+                r,
+                ch,
+                truth.clone(),
+                resolution,
+                Some(&self.sender),
+                gas,
+            )?;
         } else if truth == r.output {
             settle::server_wins(ctx, r, ch, resolution, gas)?;
         } else {
