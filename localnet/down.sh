@@ -28,7 +28,7 @@ stop() {
   rm -f "$pidfile"
 }
 # Workers first (they stop at a step boundary on SIGTERM), then the nodes.
-for worker in "$DIR"/provider-* "$DIR"/inference-server-* "$DIR"/trainer-* "$DIR"/validator-* "$DIR"/data-*; do
+for worker in "$DIR"/provider-* "$DIR"/inference-server-* "$DIR"/trainer-* "$DIR"/validator-* "$DIR"/data-* "$DIR"/attest-*; do
   [ -d "$worker" ] || continue
   stop "$worker/worker.pid"
 done

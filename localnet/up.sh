@@ -4,9 +4,18 @@
 #   localnet/up.sh [--validators N] [--home DIR] [--base-port P] [--chain-id ID] [--timeout-commit 500ms]
 #                  [--with-providers K] [--with-verifier] [--with-inference-server] [--with-training]
 #                  [--with-data] [--full-nodes K] [--app-state-patch JSON]
+#                  [--with-attest] [--attest-dishonest K[,K…]]
 # --full-nodes K adds K nodes that follow the chain without a genesis validator (one can
 # become a validator with `deaid tx staking create-validator`); --app-state-patch merges a
 # JSON object into genesis.json's app_state (e.g. '{"staking":{"params":{"unbonding_time":"20s"}}}').
+# --with-attest enables ABCI 2.0 vote extensions from height 1 (genesis
+# consensus_params.abci.vote_extensions_enable_height, set only when the localnet is created)
+# and starts one consensus-attestation sidecar per validator (`deai-worker attest serve` on
+# 127.0.0.1:base+71+i, its work dir, store, pid and log in DIR/attest-node<i>, local datasets
+# allowed from the worker's data dir and DIR); validator i's app.toml `[attest] sidecar` points
+# at it. --attest-dishonest 3 (or 2,3) starts those validators' sidecars with --dishonest
+# (they attest a consistent wrong hash; for tests). localnet.json's nodes[i].attest says where
+# each sidecar is.
 # Running it again on an existing DIR restarts that localnet from its saved state (give the
 # --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
@@ -27,6 +36,8 @@ TRAINING=0
 DATA=0
 FULL=0
 PATCH='{}'
+ATTEST=0
+DISHONEST=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) N="$2"; shift 2 ;;
@@ -41,7 +52,9 @@ while [ $# -gt 0 ]; do
     --with-data) DATA=1; shift ;;
     --full-nodes) FULL="$2"; shift 2 ;;
     --app-state-patch) PATCH="$2"; shift 2 ;;
-    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+    --with-attest) ATTEST=1; shift ;;
+    --attest-dishonest) DISHONEST="$2"; shift 2 ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +64,8 @@ case "$FULL" in 0|1|2|3) ;; *) echo "error: --full-nodes must be 0 to 3" >&2; ex
 [ $((N + FULL)) -le 7 ] || { echo "error: at most 7 nodes (validators + full nodes)" >&2; exit 2; }
 TOTAL=$((N + FULL))
 case "$PROVIDERS" in 0|1|2|3) ;; *) echo "error: --with-providers must be 0 to 3" >&2; exit 2 ;; esac
+case ",$DISHONEST," in *[!0-9,]*) echo "error: --attest-dishonest takes validator indices, e.g. 3 or 2,3" >&2; exit 2 ;; esac
+if [ -n "$DISHONEST" ] && [ "$ATTEST" = 0 ]; then echo "error: --attest-dishonest needs --with-attest" >&2; exit 2; fi
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 
@@ -64,6 +79,8 @@ COMETBFT_BIN="$(command -v cometbft)"
 
 # Ports of node i: P2P, RPC, ABCI, gRPC, REST.
 port() { echo $((BASE_PORT + $1 * 10 + $2)); }
+# The attestation sidecar of validator i (--with-attest).
+sidecar_port() { echo $((BASE_PORT + 71 + $1)); }
 
 port_free() {
   python3 - "$1" <<'PY'
@@ -140,6 +157,37 @@ PY
       --keyring-dir "$DIR/keys" --keyring-backend test --output-document "$DIR/gentx/gentx-node$i.json" -o json >/dev/null
   done
   "$DEAID_BIN" genesis collect-gentxs --gentx-dir "$DIR/gentx" --home "$DIR/node0" -o json >/dev/null
+  if [ "$ATTEST" = 1 ]; then
+    # Vote extensions from height 1 (CometBFT 0.38's field), and each validator's deaid asks
+    # its own sidecar (app.toml [attest] sidecar; kept across restarts).
+    python3 - "$DIR/node0/config/genesis.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+g = json.load(open(path))
+g.setdefault("consensus_params", {}).setdefault("abci", {})["vote_extensions_enable_height"] = "1"
+json.dump(g, open(path, "w"), indent=2)
+PY
+    for i in $(seq 0 $((N - 1))); do
+      python3 - "$DIR/node$i/config/app.toml" "127.0.0.1:$(sidecar_port "$i")" <<'PY'
+import re, sys
+path, addr = sys.argv[1], sys.argv[2]
+text = open(path).read()
+m = re.search(r"(?m)^\[attest\][^\n]*\n", text)
+line = f'sidecar = "{addr}"\n'
+if not m:
+    text = text.rstrip("\n") + "\n\n[attest]\n" + line
+else:
+    end = re.search(r"(?m)^\[", text[m.end():])
+    body = text[m.end():m.end() + end.start()] if end else text[m.end():]
+    if re.search(r"(?m)^sidecar\s*=", body):
+        body = re.sub(r"(?m)^sidecar\s*=.*\n?", line, body, count=1)
+    else:
+        body = line + body
+    text = text[:m.end()] + body + (text[m.end() + end.start():] if end else "")
+open(path, "w").write(text)
+PY
+    done
+  fi
   for i in $(seq 1 $((TOTAL - 1))); do
     cp "$DIR/node0/config/genesis.json" "$DIR/node$i/config/genesis.json"
   done
@@ -180,7 +228,82 @@ else
       port_free "$(port "$i" "$k")" || { echo "error: port $(port "$i" "$k") on 127.0.0.1 is in use (try --base-port)" >&2; exit 1; }
     done
   done
+  if [ "$ATTEST" = 1 ]; then
+    for i in $(seq 0 $((N - 1))); do
+      port_free "$(sidecar_port "$i")" || { echo "error: port $(sidecar_port "$i") on 127.0.0.1 is in use (try --base-port)" >&2; exit 1; }
+    done
+  fi
   init_localnet
+fi
+
+# libtorch and the digits dataset (idempotent; a few minutes the first time), and the
+# deai-worker binary ($WORKER_BIN, else $DEAI_WORKER_BIN, else a release build).
+ensure_worker() {
+  [ -z "${WORKER_READY:-}" ] || return 0
+  bash "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
+  WORKER_BIN="${WORKER_BIN:-${DEAI_WORKER_BIN:-}}"
+  if [ -z "$WORKER_BIN" ]; then
+    echo "building deai-worker (release)..." >&2
+    (cd "$REPO_ROOT" && cargo build --release -q -p deai-worker)
+    WORKER_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/deai-worker"
+  fi
+  WORKER_READY=1
+}
+# Starts `deai-worker --quiet <args…>` unless it runs, its pid and log in DIR/<name> (the
+# args must name that directory, which is how down.sh and a restart recognise the process).
+start_daemon() {
+  local d="$DIR/$1"; shift
+  mkdir -p "$d"
+  if running "$d/worker.pid" "$WORKER_BIN"; then return 0; fi
+  nohup "$WORKER_BIN" --quiet "$@" >>"$d/worker.log" 2>&1 &
+  echo $! > "$d/worker.pid"
+  echo "  worker $(basename "$d"): log $d/worker.log" >&2
+}
+# Starts `deai-worker --quiet <args…> --state-dir DIR/<name>` unless it runs (pid and log in
+# that directory).
+start_worker() {
+  local name="$1"; shift
+  start_daemon "$name" "$@" --state-dir "$DIR/$name"
+}
+
+# The consensus-attestation sidecars, before the nodes so that the first vote extensions
+# reach them: validator i's on 127.0.0.1:base+71+i, in DIR/attest-node<i>. A running sidecar
+# is left as it is (stop it first to change --attest-dishonest).
+if [ "$ATTEST" = 1 ]; then
+  ensure_worker
+  data_dir="$(dirname "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["path"])' "$REPO_ROOT/worker/cli/examples/digits-mlp.json")")"
+  for i in $(seq 0 $((N - 1))); do
+    d="$DIR/attest-node$i"
+    lie=()
+    case ",$DISHONEST," in *",$i,"*) lie=(--dishonest) ;; esac
+    start_daemon "attest-node$i" attest serve --listen "127.0.0.1:$(sidecar_port "$i")" \
+      --work-dir "$d/work" --store "$d/store" --dataset-roots "$data_dir,$DIR" "${lie[@]}"
+  done
+  for i in $(seq 0 $((N - 1))); do
+    for _ in $(seq 1 100); do
+      curl -sf --max-time 2 "http://127.0.0.1:$(sidecar_port "$i")/healthz" >/dev/null && break
+      sleep 0.2
+    done
+    curl -sf --max-time 2 "http://127.0.0.1:$(sidecar_port "$i")/healthz" >/dev/null ||
+      { echo "error: the attestation sidecar of node$i is not up; see $DIR/attest-node$i/worker.log" >&2; tail -n 5 "$DIR/attest-node$i/worker.log" >&2; exit 1; }
+  done
+  python3 - "$DIR" "$N" "$BASE_PORT" <<'PY'
+import json, sys
+d, n, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path = f"{d}/localnet.json"
+l = json.load(open(path))
+for i in range(n):
+    a = f"{d}/attest-node{i}"
+    try:  # the mode the running sidecar was started with
+        pid = open(f"{a}/worker.pid").read().strip()
+        dishonest = "--dishonest" in open(f"/proc/{pid}/cmdline").read().split("\0")
+    except OSError:
+        dishonest = False
+    l["nodes"][i]["attest"] = {
+        "addr": f"127.0.0.1:{base + 71 + i}", "dir": a, "pid_file": f"{a}/worker.pid",
+        "log": f"{a}/worker.log", "dishonest": dishonest}
+json.dump(l, open(path, "w"), indent=2)
+PY
 fi
 
 for i in $(seq 0 $((TOTAL - 1))); do
@@ -225,16 +348,6 @@ for i in $(seq 0 $((TOTAL - 1))); do
   done
 done
 
-# Starts `deai-worker --quiet <args…> --state-dir DIR/<name>` unless it runs (pid and log in
-# that directory).
-start_worker() {
-  local d="$DIR/$1"; shift
-  mkdir -p "$d"
-  if running "$d/worker.pid" "$WORKER_BIN"; then return 0; fi
-  nohup "$WORKER_BIN" --quiet "$@" --state-dir "$d" >>"$d/worker.log" 2>&1 &
-  echo $! > "$d/worker.pid"
-  echo "  worker $(basename "$d"): log $d/worker.log" >&2
-}
 # A compute provider daemon for demo key $1, its artifacts on port $2. Provider k (1..K)
 # signs with demo account k+1 and offers region=eu; the verifier signs with demo5.
 start_provider() {
@@ -243,13 +356,7 @@ start_provider() {
     --keyring-backend test --home "$DIR/keys" --artifact-addr "127.0.0.1:$port" "$@"
 }
 if [ "$PROVIDERS" -gt 0 ] || [ "$VERIFIER" = 1 ] || [ "$INFERENCE" = 1 ] || [ "$TRAINING" = 1 ] || [ "$DATA" = 1 ]; then
-  # libtorch and the digits dataset (idempotent; a few minutes the first time).
-  bash "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
-  if [ -z "${WORKER_BIN:-}" ]; then
-    echo "building deai-worker (release)..." >&2
-    (cd "$REPO_ROOT" && cargo build --release -q -p deai-worker)
-    WORKER_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/deai-worker"
-  fi
+  ensure_worker
   for k in $(seq 1 "$PROVIDERS"); do
     start_provider "demo$((k + 1))" "$((BASE_PORT + 90 + k))" --price "$((40 + 10 * k))udeai" --attributes region=eu
   done
@@ -371,6 +478,9 @@ l = json.load(open(sys.argv[1]))
 print(f"deai localnet {l['chain_id']} is up: {l['validators']} validator(s)")
 for n in l["nodes"]:
     print(f"  {n['name']}: rpc {n['rpc']}  grpc {n.get('grpc', '-')}  rest {n.get('rest', '-')}  home {n['home']}")
+    if "attest" in n:
+        a = n["attest"]
+        print(f"    attestation sidecar {a['addr']}{' (dishonest)' if a['dishonest'] else ''}: log {a['log']}")
 print("demo accounts (deaid --keyring-backend test --home %s/keys):" % sys.argv[1].rsplit('/', 1)[0])
 for a in l["accounts"]:
     print(f"  {a['name']}: {a['address']}")

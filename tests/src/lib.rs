@@ -13,6 +13,7 @@ use deai_client::rpc::NodeClient;
 use serde_json::Value;
 use tendermint_rpc::{Client, HttpClient};
 
+pub mod attest;
 pub mod compute;
 pub mod data;
 pub mod inference;
