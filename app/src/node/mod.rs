@@ -115,6 +115,8 @@ impl deai_attest::AttestHooks for AttestOutcomes {
     ) -> Result<(), deai_framework::TxError> {
         match job.requester.as_str() {
             deai_task::MODULE_NAME => deai_task::on_attested(ctx, job),
+            deai_inference::MODULE_NAME => deai_inference::on_attested(ctx, job),
+            deai_compute::MODULE_NAME => deai_compute::on_attested(ctx, job),
             // Only modules request jobs, under their own names: any other is a bug.
             other => Err(deai_framework::sdk::internal(format!(
                 "attestation job {} of an unknown requester {other:?}",

@@ -21,7 +21,9 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Self {
-            attestation_window: 100,
+            // Shorter than inference's response window (50), so that a dispute's
+            // attestation settles or expires before the dispute times out.
+            attestation_window: 40,
             max_pending_jobs: 32,
             // 1%: a wrong attestation costs more than the work of an honest one.
             disagreement_slash_fraction: Dec::from_units(10_000_000_000_000_000),

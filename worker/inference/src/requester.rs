@@ -284,6 +284,7 @@ async fn settled_by<C: Chain>(chain: &C, id: u64, mode: VerificationMode) -> Str
             Ok(pb::Resolution::Proof) => Some("challenge:proof"),
             Ok(pb::Resolution::Reexecution) => Some("challenge:reexecution"),
             Ok(pb::Resolution::Timeout) => Some("challenge:timeout"),
+            Ok(pb::Resolution::Attestation) => Some("challenge:attestation"),
             _ => Some("challenge"),
         },
         _ => None,
