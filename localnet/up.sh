@@ -13,9 +13,10 @@
 # and starts one consensus-attestation sidecar per validator (`deai-worker attest serve` on
 # 127.0.0.1:base+71+i, its work dir, store, pid and log in DIR/attest-node<i>, local datasets
 # allowed from the worker's data dir and DIR); validator i's app.toml `[attest] sidecar` points
-# at it. --attest-dishonest 3 (or 2,3) starts those validators' sidecars with --dishonest
-# (they attest a consistent wrong hash; for tests). localnet.json's nodes[i].attest says where
-# each sidecar is.
+# at it; a new localnet's task proposals are voted for 60 blocks (task params in genesis, the
+# rest at their defaults). --attest-dishonest 3 (or 2,3) starts those validators' sidecars
+# with --dishonest (they attest a consistent wrong hash; for tests). localnet.json's
+# nodes[i].attest says where each sidecar is.
 # Running it again on an existing DIR restarts that localnet from its saved state (give the
 # --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
     --app-state-patch) PATCH="$2"; shift 2 ;;
     --with-attest) ATTEST=1; shift ;;
     --attest-dishonest) DISHONEST="$2"; shift 2 ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -123,9 +124,9 @@ init_localnet() {
       1000000000000udeai --home "$DIR/node0" >/dev/null
   done
   echo "$accounts" > "$DIR/demo-accounts.json"
-  python3 - "$DIR/node0/config/genesis.json" "$PATCH" <<'PY'
+  python3 - "$DIR/node0/config/genesis.json" "$PATCH" "$ATTEST" <<'PY'
 import json, sys
-path, patch = sys.argv[1], json.loads(sys.argv[2])
+path, patch, attest = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "1"
 def merge(a, b):
     for k, v in b.items():
         if isinstance(v, dict) and isinstance(a.get(k), dict):
@@ -135,6 +136,15 @@ def merge(a, b):
 g = json.load(open(path))
 if not isinstance(patch, dict):
     sys.exit("error: --app-state-patch must be a JSON object")
+if attest:
+    # A task proposal's vote lasts 60 blocks (the default is a day), longer than the attest
+    # window; the other task params are the defaults. --app-state-patch overrides any of it.
+    merge(g["app_state"], {"task": {"params": {
+        "min_deposit": [{"denom": "udeai", "amount": "10000000"}], "max_deposit_period": "200",
+        "voting_period": "60", "quorum": "0.334000000000000000",
+        "threshold": "0.500000000000000000", "veto_threshold": "0.334000000000000000",
+        "sample_rows": 64, "max_title_len": 140, "max_description_len": 10240,
+        "max_eval_spec_bytes": 16384}}})
 merge(g["app_state"], patch)
 json.dump(g, open(path, "w"), indent=2)
 PY
