@@ -155,7 +155,7 @@ fn attestation_settles_a_keyless_inference_dispute() {
     let slash = mul_dec(stake0, &p.fault_slash_fraction);
 
     // A wrong output (10 logits of 0), challenged by demo2.
-    let lie = vec!["0"; 10].join(",");
+    let lie = ["0"; 10].join(",");
     net.cli_tx(
         "inference",
         "demo3",
