@@ -46,7 +46,7 @@ impl App {
             return empty;
         };
         let latest = self.inner.storage.latest();
-        let jobs = match latest.pending_jobs() {
+        let jobs = match latest.open_jobs() {
             Ok(j) => j,
             Err(e) => {
                 tracing::error!("ExtendVote cannot read the pending jobs: {}", e.log);

@@ -13,6 +13,9 @@ use crate::{state_key, MODULE_NAME};
 /// Most attestations one job can have: one per validator of a commit (CometBFT's sets are
 /// far smaller; staking caps `max_validators` at 1000).
 pub const MAX_ATTESTATIONS: usize = 1000;
+/// Most settled jobs watched for late attestations at once; a job settled while this many
+/// are watched is not (its window's late attestations go unjudged).
+pub const MAX_LATE_JOBS: usize = 256;
 
 pub trait AttestRead: StateRead {
     fn attest_params(&self) -> Result<Params, TxError> {
@@ -35,12 +38,38 @@ pub trait AttestRead: StateRead {
         )
     }
 
+    /// The settled jobs still watched for late attestations, by id.
+    fn late_jobs(&self) -> Result<Vec<pb::Job>, TxError> {
+        records::indexed(
+            self,
+            &state_key::late_all(),
+            MAX_LATE_JOBS,
+            |id| self.attest_job(id),
+            "corrupt attest late index",
+            |id| format!("watched attest job {id} has no record"),
+        )
+    }
+
+    /// What the sidecars are asked about: the pending jobs, then the settled ones still in
+    /// their window (so that a slow sidecar's result is still judged), at most
+    /// `MAX_EXTENSION_RESULTS`.
+    fn open_jobs(&self) -> Result<Vec<pb::Job>, TxError> {
+        let mut jobs = self.pending_jobs()?;
+        jobs.extend(self.late_jobs()?);
+        jobs.truncate(crate::extension::MAX_EXTENSION_RESULTS);
+        Ok(jobs)
+    }
+
     fn pending_count(&self) -> Result<usize, TxError> {
-        let p = state_key::pending_all();
-        let end = prefix_end(&p);
-        Ok(self
-            .scan(&p, end.as_deref(), false, MAX_PENDING_JOBS_CAP as usize + 1)?
-            .len())
+        index_count(
+            self,
+            &state_key::pending_all(),
+            MAX_PENDING_JOBS_CAP as usize + 1,
+        )
+    }
+
+    fn late_count(&self) -> Result<usize, TxError> {
+        index_count(self, &state_key::late_all(), MAX_LATE_JOBS + 1)
     }
 
     /// The first attestation of `cons` for `job`, if any.
@@ -56,6 +85,12 @@ pub trait AttestRead: StateRead {
 
 impl<S: StateRead + ?Sized> AttestRead for S {}
 
+/// Entries under an index `prefix`, counting at most `cap`.
+fn index_count<S: StateRead + ?Sized>(s: &S, prefix: &[u8], cap: usize) -> Result<usize, TxError> {
+    let end = prefix_end(prefix);
+    Ok(s.scan(prefix, end.as_deref(), false, cap)?.len())
+}
+
 pub trait AttestWrite: StateWrite {
     fn put_attest_params(&mut self, p: &Params) -> Result<(), TxError> {
         self.put(state_key::params(), p.to_proto().encode_to_vec())
@@ -69,6 +104,15 @@ pub trait AttestWrite: StateWrite {
             self.delete(state_key::pending(job.id))?;
         }
         self.put(state_key::job(job.id), job.encode_to_vec())
+    }
+
+    /// Starts or stops watching a settled job for late attestations.
+    fn watch_late(&mut self, id: u64, on: bool) -> Result<(), TxError> {
+        if on {
+            self.put(state_key::late(id), Vec::new())
+        } else {
+            self.delete(state_key::late(id))
+        }
     }
 
     fn put_attestation(

@@ -14,7 +14,9 @@
 //!   but does not replace the record.
 //! - **Penalty.** At settlement, every recorded attestation with another hash is slashed
 //!   `disagreement_slash_fraction` of the power it attested with (through staking's `slash`,
-//!   as for downtime; an unbonded or removed validator is skipped).
+//!   as for downtime; an unbonded or removed validator is skipped). A settled job stays
+//!   watched until its deadline (at most [`MAX_LATE_JOBS`] at once): a validator whose
+//!   first result arrives after settlement is recorded and judged the same way.
 //! - **Outcome.** The requester's hook hears the settled or expired job. It runs in a child
 //!   context: an error that is not internal discards the hook's writes (the job stays
 //!   settled; an `attest_hook_failed` event says why); an internal error halts the block.
@@ -27,7 +29,7 @@ use deai_proto::attest::v1 as pb;
 use deai_staking::{StakingHooks, StakingRead};
 
 use crate::extension::JobResult;
-use crate::keeper::{AttestRead, AttestWrite, MAX_ATTESTATIONS};
+use crate::keeper::{AttestRead, AttestWrite, MAX_ATTESTATIONS, MAX_LATE_JOBS};
 
 /// What a requesting module implements to hear the outcome of its jobs.
 pub trait AttestHooks: Send + Sync {
@@ -42,6 +44,49 @@ impl AttestHooks for NoHooks {
     fn on_outcome(&self, _: &mut Ctx, _: &pb::Job) -> Result<(), TxError> {
         Ok(())
     }
+}
+
+/// The commit votes of `votes` with a result for `job`, with that result.
+fn results_for<'v>(
+    job: &'v pb::Job,
+    votes: &'v [CommitVote],
+) -> impl Iterator<Item = (&'v CommitVote, [u8; 32])> + 'v {
+    votes
+        .iter()
+        .filter(|v| v.committed && v.power > 0)
+        .filter_map(move |v| {
+            let i = v.results.binary_search_by_key(&job.id, |r| r.0).ok()?;
+            Some((v, v.results[i].1))
+        })
+}
+
+/// Records the first attestation of each validator with a result for `job` in `votes`;
+/// returns the new records.
+fn record(
+    ctx: &mut Ctx,
+    job: &pb::Job,
+    vote_height: u64,
+    votes: &[CommitVote],
+) -> Result<Vec<pb::Attestation>, TxError> {
+    let mut new = Vec::new();
+    for (v, hash) in results_for(job, votes) {
+        if ctx.attestation(job.id, &v.cons)?.is_some() {
+            continue;
+        }
+        let a = pb::Attestation {
+            job_id: job.id,
+            validator: deai_staking::address::cons_to_bech32(&deai_framework::Address::from_bytes(
+                &v.cons,
+            )?),
+            result_hash: hash.to_vec(),
+            height: vote_height,
+            power: v.power,
+            penalized: false,
+        };
+        ctx.put_attestation(job.id, &v.cons, &a)?;
+        new.push(a);
+    }
+    Ok(new)
 }
 
 /// One validator's vote in an extended commit, as FinalizeBlock reads it.
@@ -71,7 +116,8 @@ impl Settler {
         }
     }
 
-    /// Tallies the extended commit of `vote_height` (see the module docs).
+    /// Tallies the extended commit of `vote_height` (see the module docs), then judges the
+    /// late attestations of the jobs settled earlier in their window.
     pub fn apply_commit(
         &self,
         ctx: &mut Ctx,
@@ -90,52 +136,53 @@ impl Settler {
                 continue;
             }
             let mut by_hash: BTreeMap<[u8; 32], i64> = BTreeMap::new();
-            for v in votes.iter().filter(|v| v.committed && v.power > 0) {
-                let Ok(i) = v.results.binary_search_by_key(&job.id, |r| r.0) else {
-                    continue;
-                };
-                let hash = v.results[i].1;
+            for (v, hash) in results_for(&job, votes) {
                 let p = by_hash.entry(hash).or_insert(0);
                 *p = p.saturating_add(v.power);
-                if ctx.attestation(job.id, &v.cons)?.is_none() {
-                    let a = pb::Attestation {
-                        job_id: job.id,
-                        validator: deai_staking::address::cons_to_bech32(
-                            &deai_framework::Address::from_bytes(&v.cons)?,
-                        ),
-                        result_hash: hash.to_vec(),
-                        height: vote_height,
-                        power: v.power,
-                        penalized: false,
-                    };
-                    ctx.put_attestation(job.id, &v.cons, &a)?;
-                }
             }
+            record(ctx, &job, vote_height, votes)?;
             let winner = by_hash
                 .iter()
                 .find(|(_, &p)| i128::from(p) * 3 > i128::from(total) * 2);
-            if let Some((hash, &power)) = winner {
-                job.state = pb::JobState::Settled as i32;
-                job.result_hash = hash.to_vec();
-                job.settled_at = ctx.block.height;
-                job.settled_power = power;
-                job.total_power = total;
-                ctx.put_job(&job)?;
-                ctx.emit(typed_event(&pb::EventJobSettled {
-                    job_id: job.id,
-                    result_hash: job.result_hash.clone(),
-                    power,
-                    total_power: total,
-                    height: vote_height,
-                }));
-                self.penalize(ctx, &job)?;
-                self.tell(ctx, &job)?;
+            let Some((hash, &power)) = winner else {
+                continue;
+            };
+            job.state = pb::JobState::Settled as i32;
+            job.result_hash = hash.to_vec();
+            job.settled_at = ctx.block.height;
+            job.settled_power = power;
+            job.total_power = total;
+            ctx.put_job(&job)?;
+            ctx.emit(typed_event(&pb::EventJobSettled {
+                job_id: job.id,
+                result_hash: job.result_hash.clone(),
+                power,
+                total_power: total,
+                height: vote_height,
+            }));
+            for a in ctx.attestations(job.id, MAX_ATTESTATIONS)? {
+                self.judge(ctx, &job, a)?;
+            }
+            if job.deadline > ctx.block.height && ctx.late_count()? < MAX_LATE_JOBS {
+                ctx.watch_late(job.id, true)?;
+            }
+            self.tell(ctx, &job)?;
+        }
+        // A result that reaches the chain after settlement is judged as well: a validator
+        // cannot escape the penalty by lying late.
+        for job in ctx.late_jobs()? {
+            if job.settled_at == ctx.block.height {
+                continue; // judged above
+            }
+            for a in record(ctx, &job, vote_height, votes)? {
+                self.judge(ctx, &job, a)?;
             }
         }
         Ok(())
     }
 
-    /// Expires the pending jobs whose deadline is this height or earlier.
+    /// Expires the pending jobs whose deadline is this height or earlier, and stops
+    /// watching settled ones whose window ended.
     pub fn expire(&self, ctx: &mut Ctx) -> Result<(), TxError> {
         let now = ctx.block.height;
         for mut job in ctx.pending_jobs()? {
@@ -147,46 +194,51 @@ impl Settler {
             ctx.emit(typed_event(&pb::EventJobExpired { job_id: job.id }));
             self.tell(ctx, &job)?;
         }
+        for job in ctx.late_jobs()? {
+            if job.deadline <= now {
+                ctx.watch_late(job.id, false)?;
+            }
+        }
         Ok(())
     }
 
-    fn penalize(&self, ctx: &mut Ctx, job: &pb::Job) -> Result<(), TxError> {
-        let fraction = ctx.attest_params()?.disagreement_slash_fraction;
-        for mut a in ctx.attestations(job.id, MAX_ATTESTATIONS)? {
-            if a.result_hash == job.result_hash || a.penalized {
-                continue;
-            }
-            let cons = deai_staking::address::cons_from_bech32(&a.validator)
-                .map_err(|_| sdk::internal("corrupt attestation validator"))?;
-            let slashable = match ctx.validator_by_cons(cons.as_bytes())? {
-                Some(op) => ctx
-                    .validator(&op)?
-                    .is_some_and(|v| v.status != deai_staking::keeper::UNBONDED),
-                None => false,
-            };
-            let slashed = if slashable {
-                let height = i64::try_from(a.height).unwrap_or(i64::MAX);
-                deai_staking::slash(
-                    ctx,
-                    &*self.staking_hooks,
-                    cons.as_bytes(),
-                    height,
-                    a.power,
-                    fraction,
-                )?
-                .total()
-            } else {
-                0
-            };
-            a.penalized = true;
-            ctx.put_attestation(job.id, cons.as_bytes(), &a)?;
-            ctx.emit(typed_event(&pb::EventAttestationDisagreed {
-                job_id: job.id,
-                validator: a.validator.clone(),
-                result_hash: a.result_hash.clone(),
-                slashed: slashed.to_string(),
-            }));
+    /// Slashes the validator of attestation `a` if its hash differs from the settled one
+    /// (once: the record says it was penalised).
+    fn judge(&self, ctx: &mut Ctx, job: &pb::Job, mut a: pb::Attestation) -> Result<(), TxError> {
+        if a.result_hash == job.result_hash || a.penalized {
+            return Ok(());
         }
+        let fraction = ctx.attest_params()?.disagreement_slash_fraction;
+        let cons = deai_staking::address::cons_from_bech32(&a.validator)
+            .map_err(|_| sdk::internal("corrupt attestation validator"))?;
+        let slashable = match ctx.validator_by_cons(cons.as_bytes())? {
+            Some(op) => ctx
+                .validator(&op)?
+                .is_some_and(|v| v.status != deai_staking::keeper::UNBONDED),
+            None => false,
+        };
+        let slashed = if slashable {
+            let height = i64::try_from(a.height).unwrap_or(i64::MAX);
+            deai_staking::slash(
+                ctx,
+                &*self.staking_hooks,
+                cons.as_bytes(),
+                height,
+                a.power,
+                fraction,
+            )?
+            .total()
+        } else {
+            0
+        };
+        a.penalized = true;
+        ctx.put_attestation(job.id, cons.as_bytes(), &a)?;
+        ctx.emit(typed_event(&pb::EventAttestationDisagreed {
+            job_id: job.id,
+            validator: a.validator.clone(),
+            result_hash: a.result_hash.clone(),
+            slashed: slashed.to_string(),
+        }));
         Ok(())
     }
 

@@ -39,6 +39,16 @@ pub fn pending_all() -> Vec<u8> {
     k("pending").build()
 }
 
+/// Settled jobs still inside their window, by id (value empty): late attestations of
+/// them are recorded and judged until the deadline.
+pub fn late(id: u64) -> Vec<u8> {
+    k("late").u64(id).build()
+}
+
+pub fn late_all() -> Vec<u8> {
+    k("late").build()
+}
+
 /// `deai.attest.v1.Attestation` of a job by a validator's consensus address.
 pub fn attestation(job: u64, cons: &[u8]) -> Vec<u8> {
     k("att").u64(job).tail(cons).build()

@@ -313,3 +313,41 @@ fn queries_and_genesis_round_trip() {
     bad["attest"]["jobs"][0]["spec"] = serde_json::json!("AAAA");
     assert!(testing::try_init_all(&modules(), &bad).is_err());
 }
+
+#[test]
+fn a_late_liar_is_judged_until_the_deadline() {
+    let mut s = store();
+    let id = ask(&mut s, 5).unwrap();
+    let st = settler(Arc::new(NoHooks));
+    let (a, b) = ([1u8; 32], [2u8; 32]);
+    // Three honest validators settle it; the fourth's sidecar has not answered yet.
+    let votes = vec![
+        vote(1, &[(id, a)]),
+        vote(2, &[(id, a)]),
+        vote(3, &[(id, a)]),
+        vote(4, &[]),
+    ];
+    in_block(&mut s, 7, |ctx| st.apply_commit(ctx, 6, &votes)).unwrap();
+    assert_eq!(job(&s, id).state, pb::JobState::Settled as i32);
+    assert_eq!(
+        s.open_jobs().unwrap().len(),
+        1,
+        "still asked about, for late results"
+    );
+    // Its late, wrong answer is recorded and slashed; an honest late answer would not be.
+    let before = validator_tokens(&s, 4);
+    let late = vec![vote(1, &[(id, a)]), vote(4, &[(id, b)])];
+    let (_, events) = in_block(&mut s, 8, |ctx| st.apply_commit(ctx, 7, &late)).unwrap();
+    assert_eq!(before - validator_tokens(&s, 4), 100_000);
+    assert!(events
+        .iter()
+        .any(|e| e.kind == "deai.attest.v1.EventAttestationDisagreed"));
+    assert!(s.attestation(id, &cons(4)).unwrap().unwrap().penalized);
+    // Judged once: the same lie again costs nothing more.
+    in_block(&mut s, 9, |ctx| st.apply_commit(ctx, 8, &late)).unwrap();
+    assert_eq!(before - validator_tokens(&s, 4), 100_000);
+    // After the deadline (25) the job is no longer watched or asked about.
+    in_block(&mut s, 25, |ctx| st.expire(ctx)).unwrap();
+    assert!(s.open_jobs().unwrap().is_empty());
+    assert_eq!(job(&s, id).state, pb::JobState::Settled as i32);
+}
