@@ -1,5 +1,6 @@
 //! `deaid`: the node and its command-line interface, shaped like Cosmos SDK's `simd`.
 
+mod attest_query;
 mod compute_msgs;
 mod compute_query;
 mod compute_tx;

@@ -43,6 +43,9 @@ pub enum QueryCommand {
     /// Task proposals (proto3 JSON, as the REST API answers).
     #[command(subcommand)]
     Task(super::task_query::TaskQuery),
+    /// Consensus attestation jobs and each validator's attested result.
+    #[command(subcommand)]
+    Attest(super::attest_query::AttestQuery),
     /// The data market (proto3 JSON, as the REST API answers).
     #[command(subcommand)]
     Data(super::data_query::DataQuery),
@@ -140,6 +143,7 @@ pub fn run(cmd: QueryCommand, out: OutputFormat) -> anyhow::Result<()> {
             QueryCommand::Inference(c) => return super::inference_query::run(c, out).await,
             QueryCommand::Training(c) => return super::training_query::run(c, out).await,
             QueryCommand::Task(c) => return super::task_query::run(c, out).await,
+            QueryCommand::Attest(c) => return super::attest_query::run(c, out).await,
             QueryCommand::Data(c) => return super::data_query::run(c, out).await,
             QueryCommand::Wasm(c) => return super::wasm_query::run(c, out).await,
             QueryCommand::Staking(c) => return super::staking_query::run(c, out).await,
