@@ -15,6 +15,7 @@
 //! before the requesters' end blocks, and its genesis after staking's.
 
 pub mod error;
+pub mod events;
 pub mod extension;
 pub mod genesis;
 pub mod keeper;

@@ -2,12 +2,12 @@
 
 use cosmos_sdk_proto::Any;
 
-use deai_framework::{authority, Address, Ctx, Event, Message, TxError};
+use deai_framework::{authority, Address, Ctx, Message, TxError};
 use deai_proto::attest::v1 as pb;
 
 use crate::keeper::AttestWrite;
 use crate::params::Params;
-use crate::{state_key, MODULE_NAME};
+use crate::{events, state_key, MODULE_NAME};
 
 #[derive(Clone, Debug)]
 pub struct UpdateParams {
@@ -40,7 +40,7 @@ impl Message for UpdateParams {
             &state_key::authority(),
             &self.authority,
             |ctx| ctx.put_attest_params(&self.params),
-            Event::new("update_params").attr("module", MODULE_NAME),
+            events::update_params(),
             pb::MsgUpdateParamsResponse {},
         )
     }

@@ -2,10 +2,11 @@
 
 use sha2::{Digest, Sha256};
 
-use deai_framework::{typed_event, Ctx, TxError};
+use deai_framework::{Ctx, TxError};
 use deai_proto::attest::v1 as pb;
 
 use crate::error::AttestError;
+use crate::events;
 use crate::keeper::{AttestRead, AttestWrite};
 
 /// Asks every validator's sidecar to run `spec` (JSON of the kind's spec in
@@ -54,12 +55,6 @@ pub fn request(
         ..Default::default()
     };
     ctx.put_job(&job)?;
-    ctx.emit(typed_event(&pb::EventJobRequested {
-        job_id: id,
-        kind: job.kind,
-        requester: job.requester.clone(),
-        subject_id,
-        deadline: job.deadline,
-    }));
+    ctx.emit(events::job_requested(&job));
     Ok(id)
 }

@@ -24,10 +24,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use deai_framework::{sdk, typed_event, Ctx, Event, GasMeter, TxError};
+use deai_framework::{sdk, Ctx, GasMeter, TxError};
 use deai_proto::attest::v1 as pb;
 use deai_staking::{StakingHooks, StakingRead};
 
+use crate::events;
 use crate::extension::JobResult;
 use crate::keeper::{AttestRead, AttestWrite, MAX_ATTESTATIONS, MAX_LATE_JOBS};
 
@@ -153,13 +154,7 @@ impl Settler {
             job.settled_power = power;
             job.total_power = total;
             ctx.put_job(&job)?;
-            ctx.emit(typed_event(&pb::EventJobSettled {
-                job_id: job.id,
-                result_hash: job.result_hash.clone(),
-                power,
-                total_power: total,
-                height: vote_height,
-            }));
+            ctx.emit(events::job_settled(&job, vote_height));
             for a in ctx.attestations(job.id, MAX_ATTESTATIONS)? {
                 self.judge(ctx, &job, a)?;
             }
@@ -191,7 +186,7 @@ impl Settler {
             }
             job.state = pb::JobState::Expired as i32;
             ctx.put_job(&job)?;
-            ctx.emit(typed_event(&pb::EventJobExpired { job_id: job.id }));
+            ctx.emit(events::job_expired(&job));
             self.tell(ctx, &job)?;
         }
         for job in ctx.late_jobs()? {
@@ -233,12 +228,7 @@ impl Settler {
         };
         a.penalized = true;
         ctx.put_attestation(job.id, cons.as_bytes(), &a)?;
-        ctx.emit(typed_event(&pb::EventAttestationDisagreed {
-            job_id: job.id,
-            validator: a.validator.clone(),
-            result_hash: a.result_hash.clone(),
-            slashed: slashed.to_string(),
-        }));
+        ctx.emit(events::attestation_disagreed(&a, slashed));
         Ok(())
     }
 
@@ -254,12 +244,7 @@ impl Settler {
             Err(e) if e.code == sdk::INTERNAL => Err(e),
             Err(e) => {
                 drop(child);
-                ctx.emit(
-                    Event::new("attest_hook_failed")
-                        .attr("job_id", job.id)
-                        .attr("requester", &job.requester)
-                        .attr("error", &e.log),
-                );
+                ctx.emit(events::hook_failed(job, &e.log));
                 Ok(())
             }
         }
