@@ -493,53 +493,6 @@ impl App {
         })
     }
 
-    /// Settles attestation jobs from the injected extended commit of the previous height
-    /// (checked by ProcessProposal); its tx result carries the settlement's events. A
-    /// malformed one (only a byzantine majority could commit it) changes nothing.
-    fn apply_injected(
-        &self,
-        base: &LatestView,
-        state: &mut Delta,
-        block: &BlockInfo,
-        commit: Result<tendermint_proto::v0_38::abci::ExtendedCommitInfo, String>,
-    ) -> Result<abci::ExecTxResult, StorageError> {
-        let commit = match commit {
-            Ok(c) => c,
-            Err(e) => {
-                return Ok(abci::ExecTxResult {
-                    code: sdk::TX_DECODE,
-                    codespace: sdk::CODESPACE.into(),
-                    log: format!("malformed extended commit: {e}"),
-                    ..Default::default()
-                })
-            }
-        };
-        let gas = GasMeter::infinite();
-        let mut ctx = Ctx::new(&*state, &gas, block).with_router(&self.inner.router);
-        let votes = super::vote_ext::commit_votes(&commit);
-        let r = self
-            .inner
-            .settler
-            .apply_commit(&mut ctx, block.height - 1, &votes);
-        if let Some(e) = base.take_fault() {
-            return Err(e);
-        }
-        if let Err(e) = r {
-            return Err(StorageError::new(
-                "execute",
-                format!("the extended commit of block {}", block.height),
-                anyhow::anyhow!("attestation settlement failed: {}", e.log),
-            ));
-        }
-        let (writes, events) = ctx.finish();
-        state.apply(writes);
-        Ok(abci::ExecTxResult {
-            log: format!("extended commit of height {}", block.height - 1),
-            events: to_abci_events(&events, self.inner.settings.index_events.as_ref()),
-            ..Default::default()
-        })
-    }
-
     /// Runs every module's begin- or end-block hook with unlimited gas. A hook error means
     /// this node can no longer follow the chain, so it halts; a storage fault read through
     /// `base` is returned as such.

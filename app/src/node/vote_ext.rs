@@ -23,11 +23,13 @@ use deai_attest::extension::{
 };
 use deai_attest::wire::{self, AttestRequest, WireJob};
 use deai_attest::{AttestRead, CommitVote};
-use deai_framework::StateRead;
+use deai_framework::context::BlockInfo;
+use deai_framework::{sdk, Ctx, Delta, GasMeter, StateRead};
 use deai_proto::attest::v1 as apb;
 use deai_staking::StakingRead;
 
 use super::App;
+use crate::store::{LatestView, StorageError};
 
 /// The wire name of a job kind.
 fn kind_name(kind: i32) -> &'static str {
@@ -125,6 +127,53 @@ impl App {
             return None;
         }
         local.map(deai_attest::extension::encode_injected)
+    }
+
+    /// Settles attestation jobs from the injected extended commit of the previous height
+    /// (checked by ProcessProposal); its tx result carries the settlement's events. A
+    /// malformed one (only a byzantine majority could commit it) changes nothing.
+    pub(super) fn apply_injected(
+        &self,
+        base: &LatestView,
+        state: &mut Delta,
+        block: &BlockInfo,
+        commit: Result<tendermint_proto::v0_38::abci::ExtendedCommitInfo, String>,
+    ) -> Result<abci::ExecTxResult, StorageError> {
+        let commit = match commit {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(abci::ExecTxResult {
+                    code: sdk::TX_DECODE,
+                    codespace: sdk::CODESPACE.into(),
+                    log: format!("malformed extended commit: {e}"),
+                    ..Default::default()
+                })
+            }
+        };
+        let gas = GasMeter::infinite();
+        let mut ctx = Ctx::new(&*state, &gas, block).with_router(&self.inner.router);
+        let votes = super::vote_ext::commit_votes(&commit);
+        let r = self
+            .inner
+            .settler
+            .apply_commit(&mut ctx, block.height - 1, &votes);
+        if let Some(e) = base.take_fault() {
+            return Err(e);
+        }
+        if let Err(e) = r {
+            return Err(StorageError::new(
+                "execute",
+                format!("the extended commit of block {}", block.height),
+                anyhow::anyhow!("attestation settlement failed: {}", e.log),
+            ));
+        }
+        let (writes, events) = ctx.finish();
+        state.apply(writes);
+        Ok(abci::ExecTxResult {
+            log: format!("extended commit of height {}", block.height - 1),
+            events: super::abci::to_abci_events(&events, self.inner.settings.index_events.as_ref()),
+            ..Default::default()
+        })
     }
 
     /// Why an injected commit in the proposal of `height` is invalid, if it is.
