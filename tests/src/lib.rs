@@ -17,6 +17,8 @@ pub mod attest;
 pub mod compute;
 pub mod data;
 pub mod inference;
+pub mod netns;
+pub mod random;
 pub mod staking;
 pub mod training;
 pub mod wasm;
