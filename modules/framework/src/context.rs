@@ -4,7 +4,7 @@
 use crate::error::TxError;
 use crate::events::Event;
 use crate::gas::{len_u64, GasConfig, GasMeter};
-use crate::state::{Delta, KvPair, StateRead, StateWrite, WriteSet};
+use crate::state::{Delta, KvPair, StateRead, StateWrite, WriteSet, SCAN_CHUNK};
 
 /// Facts about the block a context executes in. Deterministic: no wall clock is read,
 /// the time is the block header's.
@@ -184,15 +184,40 @@ impl StateRead for Ctx<'_> {
         reverse: bool,
         limit: usize,
     ) -> Result<Vec<KvPair>, TxError> {
-        let out = self.state.scan(start, end, reverse, limit)?;
-        for (k, v) in &out {
-            self.gas
-                .consume(self.config.iter_next_cost_flat, "IterNextFlat")?;
-            let n = len_u64(k.len() + v.len());
-            self.gas.consume(
-                self.config.read_cost_per_byte.saturating_mul(n),
-                "ValuePerByte",
-            )?;
+        // Read in chunks no larger than what the remaining gas pays the flat cost of (plus
+        // one, to fail on), charging each row as it comes: an out-of-gas scan stops after
+        // loading about as many rows as it could pay for, not `limit`.
+        let mut out = Vec::new();
+        let (mut lo, mut hi) = (start.to_vec(), end.map(<[u8]>::to_vec));
+        while out.len() < limit {
+            let left = self.gas.limit().saturating_sub(self.gas.consumed());
+            let affordable = left / self.config.iter_next_cost_flat.max(1);
+            let ask = (limit - out.len()).min(SCAN_CHUNK).min(
+                usize::try_from(affordable)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1),
+            );
+            let chunk = self.state.scan(&lo, hi.as_deref(), reverse, ask)?;
+            let full = chunk.len() == ask;
+            for (k, v) in chunk {
+                self.gas
+                    .consume(self.config.iter_next_cost_flat, "IterNextFlat")?;
+                let n = len_u64(k.len() + v.len());
+                self.gas.consume(
+                    self.config.read_cost_per_byte.saturating_mul(n),
+                    "ValuePerByte",
+                )?;
+                if reverse {
+                    hi = Some(k.clone());
+                } else {
+                    lo = k.clone();
+                    lo.push(0); // the smallest key after k
+                }
+                out.push((k, v));
+            }
+            if !full {
+                break;
+            }
         }
         Ok(out)
     }
@@ -212,5 +237,57 @@ impl StateWrite for Ctx<'_> {
     fn delete(&mut self, key: Vec<u8>) -> Result<(), TxError> {
         self.gas.consume(self.config.delete_cost, "Delete")?;
         self.state.delete(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::MemStore;
+
+    /// Counts the rows scans load through it.
+    struct Counting(MemStore, std::cell::Cell<usize>);
+
+    impl StateRead for Counting {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+            self.0.get(key)
+        }
+        fn scan(
+            &self,
+            start: &[u8],
+            end: Option<&[u8]>,
+            reverse: bool,
+            limit: usize,
+        ) -> Result<Vec<KvPair>, TxError> {
+            let rows = self.0.scan(start, end, reverse, limit)?;
+            self.1.set(self.1.get() + rows.len());
+            Ok(rows)
+        }
+    }
+
+    // Before the fix Ctx::scan loaded all `limit` rows and charged afterwards: an
+    // out-of-gas scan of 100k rows loaded 100k rows first.
+    #[test]
+    fn out_of_gas_scan_loads_only_what_its_gas_pays_for() {
+        let mut m = MemStore::new();
+        for i in 0u32..100_000 {
+            m.put(i.to_be_bytes().to_vec(), vec![1; 4]).unwrap();
+        }
+        let base = Counting(m, Default::default());
+        let block = BlockInfo::default();
+        let gas = GasMeter::new(10_000);
+        let ctx = Ctx::new(&base, &gas, &block);
+        let err = ctx.scan(&[], None, false, usize::MAX).unwrap_err();
+        assert_eq!(err.code, crate::error::sdk::OUT_OF_GAS);
+        // 10_000 gas pays the flat cost of at most 333 rows.
+        assert!(base.1.get() <= 400, "loaded {} rows", base.1.get());
+        // With gas to spare, chunked reads return exactly what one read did, both ways.
+        let gas = GasMeter::infinite();
+        let ctx = Ctx::new(&base, &gas, &block);
+        let all = ctx.scan(&[0, 0, 1], None, false, 3000).unwrap();
+        assert_eq!(all, base.0.scan(&[0, 0, 1], None, false, 3000).unwrap());
+        let rev = ctx.scan(&[], Some(&[0, 1]), true, 70_000).unwrap();
+        assert_eq!(rev, base.0.scan(&[], Some(&[0, 1]), true, 70_000).unwrap());
+        assert_eq!(ctx.count(&[], None, 200_000).unwrap(), 100_000);
     }
 }

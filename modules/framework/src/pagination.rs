@@ -5,13 +5,16 @@ use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 
 use crate::error::{sdk, TxError};
 use crate::keys::prefix_end;
-use crate::state::{KvPair, StateRead};
+use crate::state::{KvPair, StateRead, SCAN_CHUNK};
 
 /// The SDK's default page size.
 pub const DEFAULT_LIMIT: u64 = 100;
 /// Largest page a query may ask for.
 pub const MAX_LIMIT: u64 = 1000;
-/// `count_total` and `offset` walk the prefix; they stop with an error past this many entries.
+/// Rows a page may walk past without returning them (`offset`) plus rows `count_total`
+/// counts: past this the query fails (invalid request) rather than work without bound.
+/// Values are never kept while walking, and through a metered context every walked row is
+/// also charged gas, so the query gas limit usually stops a walk first.
 pub const MAX_WALK: usize = 1_000_000;
 
 /// One page of entries under `prefix`. Keys in the result are relative to the prefix, and so
@@ -20,6 +23,23 @@ pub fn paginate(
     state: &dyn StateRead,
     prefix: &[u8],
     page: Option<PageRequest>,
+) -> Result<(Vec<KvPair>, PageResponse), TxError> {
+    paginate_walking(state, prefix, page, MAX_WALK)
+}
+
+fn too_many(budget: usize) -> TxError {
+    sdk::invalid_request(format!(
+        "query walks more than {budget} entries (offset plus count_total); \
+         page with next_key instead"
+    ))
+}
+
+/// [`paginate`] with `budget` rows walked at most (offset skipped plus rows counted).
+pub fn paginate_walking(
+    state: &dyn StateRead,
+    prefix: &[u8],
+    page: Option<PageRequest>,
+    budget: usize,
 ) -> Result<(Vec<KvPair>, PageResponse), TxError> {
     let page = page.unwrap_or_default();
     if !page.key.is_empty() && page.offset > 0 {
@@ -34,7 +54,7 @@ pub fn paginate(
     let end = prefix_end(prefix);
     let full = |rel: &[u8]| [prefix, rel].concat();
 
-    let (start, stop) = if page.key.is_empty() {
+    let (mut start, mut stop) = if page.key.is_empty() {
         (prefix.to_vec(), end.clone())
     } else if page.reverse {
         // Reverse pages walk downward from the key, inclusive.
@@ -46,33 +66,58 @@ pub fn paginate(
     };
 
     let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
-    if offset > MAX_WALK {
-        return Err(sdk::invalid_request(format!(
-            "offset {offset} exceeds {MAX_WALK}"
-        )));
+    if offset > budget {
+        return Err(too_many(budget));
     }
-    // One more than the page to learn whether a next page exists.
-    let want = offset.saturating_add(limit).saturating_add(1);
-    let mut entries = state.scan(&start, stop.as_deref(), page.reverse, want)?;
-    let next_key = if entries.len() > offset + limit {
-        let (k, _) = &entries[offset + limit];
-        k[prefix.len()..].to_vec()
+    // Skip the offset a chunk at a time, keeping nothing, then read the page (plus one entry
+    // to learn whether a next page exists).
+    let mut skipped = 0usize;
+    while skipped < offset {
+        let ask = (offset - skipped).min(SCAN_CHUNK);
+        let chunk = state.scan(&start, stop.as_deref(), page.reverse, ask)?;
+        let exhausted = chunk.len() < ask;
+        skipped += chunk.len();
+        let Some((k, _)) = chunk.into_iter().last() else {
+            break;
+        };
+        if page.reverse {
+            stop = Some(k);
+        } else {
+            start = k;
+            start.push(0);
+        }
+        if exhausted {
+            break;
+        }
+    }
+    let mut entries = if skipped < offset {
+        Vec::new()
+    } else {
+        state.scan(
+            &start,
+            stop.as_deref(),
+            page.reverse,
+            limit.saturating_add(1),
+        )?
+    };
+    let next_key = if entries.len() > limit {
+        entries[limit].0[prefix.len()..].to_vec()
     } else {
         Vec::new()
     };
-    entries.truncate(offset + limit);
+    entries.truncate(limit);
     let page_entries: Vec<KvPair> = entries
         .into_iter()
-        .skip(offset)
         .map(|(k, v)| (k[prefix.len()..].to_vec(), v))
         .collect();
 
     let total = if page.count_total && page.key.is_empty() {
-        let all = state.scan(prefix, end.as_deref(), false, MAX_WALK + 1)?;
-        if all.len() > MAX_WALK {
-            return Err(sdk::invalid_request("too many entries to count"));
+        let room = budget - offset;
+        let n = state.count(prefix, end.as_deref(), room.saturating_add(1))?;
+        if n > room {
+            return Err(too_many(budget));
         }
-        all.len() as u64
+        n as u64
     } else {
         0
     };
@@ -132,5 +177,60 @@ mod tests {
         let (rev2, _) = paginate(&m, b"p", req(rr.next_key, 0, 3, false, true)).unwrap();
         assert_eq!(rev2[0].0, vec![6]);
         assert!(paginate(&m, b"p", req(vec![1], 1, 3, false, false)).is_err());
+        let (past, rp) = paginate(&m, b"p", req(vec![], 12, 4, true, false)).unwrap();
+        assert!(past.is_empty() && rp.next_key.is_empty() && rp.total == 10);
+        let (rev3, _) = paginate(&m, b"p", req(vec![], 2, 3, false, true)).unwrap();
+        assert_eq!(
+            rev3.iter().map(|(k, _)| k[0]).collect::<Vec<_>>(),
+            vec![7, 6, 5]
+        );
+    }
+
+    /// Counts the rows read through it, values included.
+    struct Counting<'a>(&'a MemStore, std::cell::Cell<usize>);
+
+    impl StateRead for Counting<'_> {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+            self.0.get(key)
+        }
+        fn scan(
+            &self,
+            start: &[u8],
+            end: Option<&[u8]>,
+            reverse: bool,
+            limit: usize,
+        ) -> Result<Vec<KvPair>, TxError> {
+            let rows = self.0.scan(start, end, reverse, limit)?;
+            self.1.set(self.1.get() + rows.len());
+            assert!(
+                rows.len() <= SCAN_CHUNK + 1,
+                "a walk loaded {} rows at once",
+                rows.len()
+            );
+            Ok(rows)
+        }
+    }
+
+    // Before the fix count_total loaded every row at once (up to MAX_WALK) and an offset
+    // loaded offset + limit rows into one vector; a total over the budget was cut silently
+    // or ran unbounded. Now both walk in chunks and fail past the budget.
+    #[test]
+    fn count_total_and_offset_walk_in_chunks_and_fail_past_the_budget() {
+        let mut m = MemStore::new();
+        for i in 0u32..5000 {
+            m.put([b"p".as_slice(), &i.to_be_bytes()].concat(), vec![0; 8])
+                .unwrap();
+        }
+        let c = Counting(&m, Default::default());
+        let (_, r) = paginate_walking(&c, b"p", req(vec![], 0, 10, true, false), 6000).unwrap();
+        assert_eq!(r.total, 5000);
+        let err = paginate_walking(&c, b"p", req(vec![], 0, 10, true, false), 4999).unwrap_err();
+        assert_eq!(err.code, sdk::INVALID_REQUEST);
+        assert!(err.log.contains("walks more than 4999"), "{}", err.log);
+        let err = paginate_walking(&c, b"p", req(vec![], 3000, 10, true, false), 4000).unwrap_err();
+        assert_eq!(err.code, sdk::INVALID_REQUEST);
+        let (p, _) = paginate_walking(&c, b"p", req(vec![], 4095, 2, false, false), 6000).unwrap();
+        assert_eq!(p[0].0, 4095u32.to_be_bytes());
+        assert!(paginate_walking(&c, b"p", req(vec![], 7000, 2, false, false), 6000).is_err());
     }
 }

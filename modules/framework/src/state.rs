@@ -1,6 +1,7 @@
 //! State access: read and write traits, the copy-on-write overlay (`Delta`) that makes every
 //! tx atomic, and an in-memory store for unit tests.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -26,7 +27,31 @@ pub trait StateRead {
     fn has(&self, key: &[u8]) -> Result<bool, TxError> {
         Ok(self.get(key)?.is_some())
     }
+
+    /// How many live entries `start <= key < end` holds, up to `limit` (a result of `limit`
+    /// means "at least"). Reads in chunks, so memory stays bounded however many it counts.
+    fn count(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<usize, TxError> {
+        let mut n = 0usize;
+        let mut lo = start.to_vec();
+        while n < limit {
+            let ask = (limit - n).min(SCAN_CHUNK);
+            let chunk = self.scan(&lo, end, false, ask)?;
+            let full = chunk.len() == ask;
+            n += chunk.len();
+            match chunk.into_iter().last() {
+                Some((k, _)) if full => {
+                    lo = k;
+                    lo.push(0); // the smallest key after k
+                }
+                _ => break, // a short chunk: the range is exhausted
+            }
+        }
+        Ok(n)
+    }
 }
+
+/// Entries read per round trip by walks that do not keep what they read (counting, skipping).
+pub const SCAN_CHUNK: usize = 1024;
 
 pub trait StateWrite: StateRead {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), TxError>;
@@ -40,23 +65,36 @@ pub type WriteSet = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 /// writes are merged into the block's overlay, on failure they are dropped.
 pub struct Delta<'p> {
     parent: &'p dyn StateRead,
-    writes: WriteSet,
+    /// Borrowed for a read-only view of writes kept elsewhere (the mempool's), owned as
+    /// soon as anything is written.
+    writes: Cow<'p, WriteSet>,
 }
 
 impl<'p> Delta<'p> {
     pub fn new(parent: &'p dyn StateRead) -> Self {
         Self {
             parent,
-            writes: WriteSet::new(),
+            writes: Cow::Owned(WriteSet::new()),
         }
     }
 
     pub fn with_writes(parent: &'p dyn StateRead, writes: WriteSet) -> Self {
-        Self { parent, writes }
+        Self {
+            parent,
+            writes: Cow::Owned(writes),
+        }
+    }
+
+    /// A view of `writes` over `parent` without copying them; the first write copies.
+    pub fn over(parent: &'p dyn StateRead, writes: &'p WriteSet) -> Self {
+        Self {
+            parent,
+            writes: Cow::Borrowed(writes),
+        }
     }
 
     pub fn into_writes(self) -> WriteSet {
-        self.writes
+        self.writes.into_owned()
     }
 
     pub fn writes(&self) -> &WriteSet {
@@ -65,7 +103,7 @@ impl<'p> Delta<'p> {
 
     /// Merges a child overlay's writes into this one.
     pub fn apply(&mut self, writes: WriteSet) {
-        self.writes.extend(writes);
+        self.writes.to_mut().extend(writes);
     }
 }
 
@@ -162,12 +200,12 @@ impl StateRead for Delta<'_> {
 
 impl StateWrite for Delta<'_> {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), TxError> {
-        self.writes.insert(key, Some(value));
+        self.writes.to_mut().insert(key, Some(value));
         Ok(())
     }
 
     fn delete(&mut self, key: Vec<u8>) -> Result<(), TxError> {
-        self.writes.insert(key, None);
+        self.writes.to_mut().insert(key, None);
         Ok(())
     }
 }
