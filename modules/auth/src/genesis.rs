@@ -75,10 +75,28 @@ impl GenesisAccount {
         };
         let pub_key = match &base.pub_key {
             None => None,
-            Some(pk) if pk.type_url == SECP256K1_PUBKEY_URL => Some(
-                B64.decode(&pk.key)
-                    .map_err(|e| sdk::invalid_pubkey(format!("bad base64 public key: {e}")))?,
-            ),
+            Some(pk) if pk.type_url == SECP256K1_PUBKEY_URL => {
+                let key = B64
+                    .decode(&pk.key)
+                    .map_err(|e| sdk::invalid_pubkey(format!("bad base64 public key: {e}")))?;
+                // A compressed secp256k1 point, as the SDK's PubKey requires (33 bytes,
+                // 0x02/0x03 prefix), deriving the account's address (BaseAccount.Validate).
+                if key.len() != 33 || !matches!(key[0], 2 | 3) {
+                    return Err(sdk::invalid_pubkey(format!(
+                        "genesis account {}: secp256k1 public keys are 33 bytes, compressed; got {} bytes",
+                        base.address,
+                        key.len()
+                    )));
+                }
+                if crate::account::pubkey_address(&key) != Address::from_bech32(&base.address)? {
+                    return Err(sdk::invalid_pubkey(format!(
+                        "genesis account {}: the public key's address is {}",
+                        base.address,
+                        crate::account::pubkey_address(&key)
+                    )));
+                }
+                Some(key)
+            }
             Some(pk) => {
                 return Err(sdk::invalid_pubkey(format!(
                     "unsupported key type {}",
@@ -192,7 +210,7 @@ mod tests {
 
     #[test]
     fn genesis_round_trips_exactly() {
-        let addr = Address::from_bytes(&[9; 20]).unwrap();
+        let addr = crate::account::pubkey_address(&[2u8; 33]);
         let json = serde_json::json!({
             "params": {"max_memo_characters":"256","tx_sig_limit":"7","tx_size_cost_per_byte":"10",
                        "sig_verify_cost_ed25519":"590","sig_verify_cost_secp256k1":"1000"},
@@ -224,6 +242,35 @@ mod tests {
         assert!(init(&mut MemStore::new(), &dup).is_err());
         let unknown = serde_json::json!({"acounts": []});
         assert!(init(&mut MemStore::new(), &unknown).is_err());
+    }
+
+    /// Failed before the fix: any bytes were accepted as a secp256k1 key at genesis.
+    #[test]
+    fn genesis_public_keys_are_length_and_address_checked() {
+        let acct = |key: &[u8]| {
+            serde_json::json!({"accounts": [{"@type":"/cosmos.auth.v1beta1.BaseAccount",
+            "address": crate::account::pubkey_address(key).to_bech32(),
+            "pub_key": {"@type":"/cosmos.crypto.secp256k1.PubKey","key": B64.encode(key)},
+            "account_number": "0", "sequence": "0"}]})
+        };
+        for bad in [
+            vec![2u8; 32],
+            vec![2u8; 34],
+            vec![4u8; 33],
+            vec![2u8; 65],
+            vec![],
+        ] {
+            let err = init(&mut MemStore::new(), &acct(&bad)).unwrap_err();
+            assert_eq!(err.code, sdk::INVALID_PUBKEY, "{}", err.log);
+            assert!(err.log.contains("33 bytes"), "{}", err.log);
+        }
+        init(&mut MemStore::new(), &acct(&[3u8; 33])).unwrap();
+        // A valid key under another account's address.
+        let mut other = acct(&[3u8; 33]);
+        other["accounts"][0]["address"] =
+            serde_json::json!(Address::from_bytes(&[9; 20]).unwrap().to_bech32());
+        let err = init(&mut MemStore::new(), &other).unwrap_err();
+        assert_eq!(err.code, sdk::INVALID_PUBKEY, "{}", err.log);
     }
 
     #[test]
