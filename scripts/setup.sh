@@ -32,7 +32,8 @@ command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 if [ ! -d "$REPO_ROOT/tests/cosmjs/node_modules/@cosmjs/stargate" ] ||
    [ "$REPO_ROOT/tests/cosmjs/package-lock.json" -nt "$REPO_ROOT/tests/cosmjs/node_modules/.package-lock.json" ]; then
   echo "installing cosmjs (npm ci in tests/cosmjs)" >&2
-  (cd "$REPO_ROOT/tests/cosmjs" && npm ci --no-audit --no-fund >&2)
+  # Exactly the lockfile (integrity-checked), and no package's install script runs.
+  (cd "$REPO_ROOT/tests/cosmjs" && npm ci --no-audit --no-fund --ignore-scripts >&2)
 fi
 "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
 # cosmwasm-vm's build (wasmer, zstd) may need cmake.
