@@ -349,6 +349,11 @@ for i in $(seq 0 $((TOTAL - 1))); do
   while :; do
     h_now="$(height "$i")"
     if [ -z "$start_h" ]; then start_h="$h_now"; elif [ "$h_now" -gt "$start_h" ]; then break; fi
+    if ! running "$DIR/node$i/deaid.pid" "$DEAID_BIN"; then
+      echo "error: node$i's deaid exited; see $DIR/node$i/deaid.log" >&2
+      tail -n 5 "$DIR/node$i/deaid.log" >&2 || true
+      exit 1
+    fi
     if [ $SECONDS -ge $deadline ]; then
       echo "error: node$i committed no block within 90s; see $DIR/node$i/*.log" >&2
       tail -n 5 "$DIR/node$i/deaid.log" "$DIR/node$i/cometbft.log" >&2 || true

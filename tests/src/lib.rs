@@ -86,6 +86,22 @@ impl Localnet {
     /// [`Localnet::start`] with more `localnet/up.sh` flags (`--full-nodes`,
     /// `--app-state-patch`, …).
     pub fn start_with(validators: usize, base: u16, extra: &[&str]) -> Self {
+        let (net, started) = Self::try_start_env(validators, base, extra, &[]);
+        if let Err(e) = started {
+            panic!("{e}");
+        }
+        net
+    }
+
+    /// [`Localnet::start_with`] with environment variables for up.sh and the processes it
+    /// starts (the crash tests arm a failpoint this way). Whether up.sh saw every node
+    /// commit comes back beside the localnet, which exists either way and can be restarted.
+    pub fn try_start_env(
+        validators: usize,
+        base: u16,
+        extra: &[&str],
+        envs: &[(&str, &str)],
+    ) -> (Self, Result<(), String>) {
         let dir = tempfile::Builder::new()
             .prefix("deai-e2e-")
             .tempdir()
@@ -95,19 +111,21 @@ impl Localnet {
             info: Value::Null,
             base_port: base,
         };
-        net.up(&[
+        let (validators, base) = (validators.to_string(), base.to_string());
+        let args = [
             "--validators",
-            &validators.to_string(),
+            &validators,
             "--base-port",
-            &base.to_string(),
+            &base,
             "--timeout-commit",
             "300ms",
         ]
         .iter()
         .chain(extra)
         .copied()
-        .collect::<Vec<_>>());
-        net
+        .collect::<Vec<_>>();
+        let started = net.try_up(&args, envs);
+        (net, started)
     }
 
     pub fn dir(&self) -> &Path {
@@ -115,22 +133,33 @@ impl Localnet {
     }
 
     fn up(&mut self, extra: &[&str]) {
+        if let Err(e) = self.try_up(extra, &[]) {
+            panic!("{e}");
+        }
+    }
+
+    fn try_up(&mut self, extra: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
         let out = Command::new(repo_root().join("localnet/up.sh"))
             .arg("--home")
             .arg(self.dir.path())
             .args(extra)
             .env("DEAID_BIN", deaid_bin())
+            .envs(envs.iter().copied())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "localnet/up.sh failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.info =
-            serde_json::from_slice(&std::fs::read(self.dir.path().join("localnet.json")).unwrap())
-                .unwrap();
+        // localnet.json is written before the nodes start, so it exists after a failed start.
+        if let Ok(info) = std::fs::read(self.dir.path().join("localnet.json")) {
+            self.info = serde_json::from_slice(&info).unwrap();
+        }
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "localnet/up.sh failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
     }
 
     /// Runs up.sh again on the same directory: restarts whatever is not running.
