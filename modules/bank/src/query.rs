@@ -193,6 +193,23 @@ fn send_enabled(
     if req.denoms.len() > 100 {
         return Err(sdk::invalid_request("at most 100 denoms per query"));
     }
+    if req.denoms.is_empty() {
+        // As the SDK: no denoms asks for every entry, a page at a time.
+        let (entries, page) = paginate(state, &state_key::send_enabled_prefix(), req.pagination)?;
+        let send_enabled = entries
+            .into_iter()
+            .map(|(denom, v)| {
+                Ok(pb::SendEnabled {
+                    denom: denom_of(denom)?,
+                    enabled: v.first() == Some(&1),
+                })
+            })
+            .collect::<Result<Vec<_>, TxError>>()?;
+        return Ok(pb::QuerySendEnabledResponse {
+            send_enabled,
+            pagination: Some(page),
+        });
+    }
     let mut out = Vec::new();
     for d in &req.denoms {
         validate_denom(d)?;
@@ -207,4 +224,51 @@ fn send_enabled(
         send_enabled: out,
         pagination: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keeper::BankWrite;
+    use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
+    use deai_framework::MemStore;
+
+    // Before the fix an empty `denoms` answered no entries; the SDK pages through all.
+    #[test]
+    fn send_enabled_without_denoms_pages_every_entry() {
+        let mut s = MemStore::new();
+        s.set_send_enabled("uatom", false).unwrap();
+        s.set_send_enabled("udeai", true).unwrap();
+        s.set_send_enabled("uosmo", true).unwrap();
+        let r = send_enabled(
+            &s,
+            pb::QuerySendEnabledRequest {
+                denoms: vec![],
+                pagination: Some(PageRequest {
+                    limit: 2,
+                    count_total: true,
+                    ..Default::default()
+                }),
+            },
+        )
+        .unwrap();
+        let got: Vec<_> = r
+            .send_enabled
+            .iter()
+            .map(|e| (e.denom.as_str(), e.enabled))
+            .collect();
+        assert_eq!(got, vec![("uatom", false), ("udeai", true)]);
+        let page = r.pagination.unwrap();
+        assert_eq!((page.total, page.next_key), (3, b"uosmo".to_vec()));
+        let one = send_enabled(
+            &s,
+            pb::QuerySendEnabledRequest {
+                denoms: vec!["uosmo".into(), "unone".into()],
+                pagination: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(one.send_enabled.len(), 1);
+        assert!(one.pagination.is_none());
+    }
 }
