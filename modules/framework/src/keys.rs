@@ -56,16 +56,32 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// Checks that no module name is a prefix of another's key space (`a/` vs `ab/` is fine,
-/// but two modules with the same name would share keys).
+/// Checks the modules' key spaces are disjoint, as the SDK's store-key check
+/// (`assertNoCommonPrefix`): every name is non-empty lowercase ASCII letters, digits or '_'
+/// (no '/' that would reach into another module's tables), and no name is a prefix of
+/// another's, so no module's store prefix `<name>/` can overlap another's even if a key
+/// layout ever drops the separator.
 pub fn check_module_prefixes(names: &[&str]) -> Result<(), String> {
-    for (i, a) in names.iter().enumerate() {
-        if a.is_empty() || a.contains('/') {
+    for a in names {
+        let valid = !a.is_empty()
+            && a.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
             return Err(format!("invalid module name {a:?}"));
         }
-        for b in &names[i + 1..] {
+    }
+    let mut sorted = names.to_vec();
+    sorted.sort_unstable();
+    // In sorted order, a name that prefixes any other prefixes the one right after it.
+    for pair in sorted.windows(2) {
+        if let [a, b] = pair {
             if a == b {
                 return Err(format!("module {a:?} registered twice"));
+            }
+            if b.starts_with(a) {
+                return Err(format!(
+                    "module name {a:?} is a prefix of {b:?}: their store keys could collide"
+                ));
             }
         }
     }
@@ -108,5 +124,17 @@ mod tests {
         assert!(check_module_prefixes(&["auth", "bank"]).is_ok());
         assert!(check_module_prefixes(&["bank", "bank"]).is_err());
         assert!(check_module_prefixes(&["ba/nk"]).is_err());
+        assert!(check_module_prefixes(&[""]).is_err());
+    }
+
+    /// Before the fix only exact duplicates were caught: "bank" beside "bank_v2" (or "banks",
+    /// wherever they sit in the list) passed.
+    #[test]
+    fn a_name_that_prefixes_another_is_rejected() {
+        assert!(check_module_prefixes(&["bank", "auth", "bank_v2"]).is_err());
+        assert!(check_module_prefixes(&["banks", "gov", "bank"]).is_err());
+        assert!(check_module_prefixes(&["data", "distribution", "attest", "app"]).is_ok());
+        assert!(check_module_prefixes(&["Bank"]).is_err());
+        assert!(check_module_prefixes(&["ba\0nk"]).is_err());
     }
 }
