@@ -5,6 +5,7 @@ use bip32::{DerivationPath, XPrv};
 use bip39::Mnemonic;
 use k256::ecdsa::{signature::Signer, Signature, SigningKey};
 use rand_core::{OsRng, RngCore};
+use zeroize::Zeroizing;
 
 use deai_framework::Address;
 
@@ -17,25 +18,26 @@ pub struct AccountKey {
 }
 
 impl AccountKey {
-    /// A new random 24-word mnemonic and the key it derives.
-    pub fn generate() -> anyhow::Result<(String, Self)> {
-        let mut entropy = [0u8; 32];
-        OsRng.fill_bytes(&mut entropy);
-        let m = Mnemonic::from_entropy(&entropy).map_err(|e| anyhow::anyhow!("mnemonic: {e}"))?;
-        let phrase = m.to_string();
+    /// A new random 24-word mnemonic and the key it derives; the phrase is wiped when dropped.
+    pub fn generate() -> anyhow::Result<(Zeroizing<String>, Self)> {
+        let mut entropy = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(entropy.as_mut());
+        let m = Mnemonic::from_entropy(entropy.as_ref())
+            .map_err(|e| anyhow::anyhow!("mnemonic: {e}"))?;
+        let phrase = Zeroizing::new(m.to_string());
         let key = Self::from_mnemonic(&phrase)?;
         Ok((phrase, key))
     }
 
     pub fn from_mnemonic(phrase: &str) -> anyhow::Result<Self> {
-        let normalized = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+        let normalized = Zeroizing::new(phrase.split_whitespace().collect::<Vec<_>>().join(" "));
         let m = Mnemonic::parse_normalized(&normalized)
             .map_err(|_| anyhow::anyhow!("invalid mnemonic: check the words and their count"))?;
-        let seed = m.to_seed("");
+        let seed = Zeroizing::new(m.to_seed(""));
         let path: DerivationPath = COSMOS_HD_PATH
             .parse()
             .map_err(|e| anyhow::anyhow!("bad HD path: {e}"))?;
-        let xprv = XPrv::derive_from_path(seed, &path)
+        let xprv = XPrv::derive_from_path(seed.as_ref(), &path)
             .map_err(|e| anyhow::anyhow!("key derivation failed: {e}"))?;
         Ok(Self {
             key: xprv.private_key().clone(),
@@ -49,8 +51,9 @@ impl AccountKey {
         })
     }
 
-    pub fn secret_bytes(&self) -> Vec<u8> {
-        self.key.to_bytes().to_vec()
+    /// The 32 private key bytes, wiped when dropped.
+    pub fn secret_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(self.key.to_bytes().to_vec())
     }
 
     /// Compressed SEC1 public key (33 bytes).

@@ -75,6 +75,15 @@ fn write_json(path: &Path, v: &serde_json::Value) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
+/// A key file (or the signer's state): mode 0600 from its creation on, as CometBFT writes them.
+fn write_private_json(path: &Path, v: &serde_json::Value) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("bad path {}", path.display()))?;
+    let text = deai_client::keyring::Zeroizing::new(serde_json::to_string_pretty(v)? + "\n");
+    deai_client::keyring::write_private(dir, path, text.as_bytes())
+}
+
 pub fn run(home: &Path, a: InitArgs, out: OutputFormat) -> anyhow::Result<()> {
     for addr in [
         &a.rpc_laddr,
@@ -101,13 +110,13 @@ pub fn run(home: &Path, a: InitArgs, out: OutputFormat) -> anyhow::Result<()> {
 
     let (node_priv, node_pub) = new_ed25519();
     let node_id = hex::encode(&Sha256::digest(&node_pub)[..20]);
-    write_json(
+    write_private_json(
         &home.join("config/node_key.json"),
         &serde_json::json!({"priv_key": ed25519_json("PrivKeyEd25519", &node_priv)}),
     )?;
     let (val_priv, val_pub) = new_ed25519();
     let val_address = hex::encode_upper(&Sha256::digest(&val_pub)[..20]);
-    write_json(
+    write_private_json(
         &home.join("config/priv_validator_key.json"),
         &serde_json::json!({
             "address": val_address,
@@ -115,7 +124,7 @@ pub fn run(home: &Path, a: InitArgs, out: OutputFormat) -> anyhow::Result<()> {
             "priv_key": ed25519_json("PrivKeyEd25519", &val_priv),
         }),
     )?;
-    write_json(
+    write_private_json(
         &home.join("data/priv_validator_state.json"),
         &serde_json::json!({"height": "0", "round": 0, "step": 0}),
     )?;
@@ -210,4 +219,51 @@ prometheus = false
         p2p = a.p2p_laddr,
         timeout_commit = a.timeout_commit,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        init: InitArgs,
+    }
+
+    const SECRET_FILES: [&str; 3] = [
+        "config/node_key.json",
+        "config/priv_validator_key.json",
+        "data/priv_validator_state.json",
+    ];
+
+    /// Before the fix these took the umask's mode (0644: readable by every local user), and
+    /// `--overwrite` kept whatever mode the old file had.
+    #[test]
+    fn init_creates_the_key_files_owner_only_also_over_old_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        run(
+            &home,
+            Cli::parse_from(["init", "n0"]).init,
+            OutputFormat::Json,
+        )
+        .unwrap();
+        for f in SECRET_FILES {
+            let mode = fs::metadata(home.join(f)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{f} has mode {mode:o}");
+            fs::set_permissions(home.join(f), fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let again = Cli::parse_from(["init", "n0", "--overwrite"]).init;
+        run(&home, again, OutputFormat::Json).unwrap();
+        for f in SECRET_FILES {
+            let mode = fs::metadata(home.join(f)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{f} has mode {mode:o} after --overwrite");
+        }
+        let key: serde_json::Value =
+            serde_json::from_slice(&fs::read(home.join(SECRET_FILES[1])).unwrap()).unwrap();
+        assert_eq!(key["priv_key"]["type"], "tendermint/PrivKeyEd25519");
+    }
 }

@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use super::output::{print, OutputFormat};
 use super::{prompt, KeyringArgs};
-use deai_client::keyring::{Backend, Keyring};
+use deai_client::keyring::{Backend, Keyring, Zeroizing};
 use deai_client::keys::AccountKey;
 
 #[derive(Subcommand)]
@@ -44,20 +44,20 @@ pub fn run(home: &Path, cmd: KeysCommand, out: OutputFormat) -> anyhow::Result<(
         } => {
             let kr = Keyring::open(home, keyring.keyring_backend);
             let (mnemonic, key) = if recover {
-                let phrase = prompt::read_secret("> Enter your bip39 mnemonic\n")?;
+                let phrase = Zeroizing::new(prompt::read_secret("> Enter your bip39 mnemonic\n")?);
                 (None, AccountKey::from_mnemonic(&phrase)?)
             } else {
                 let (phrase, key) = AccountKey::generate()?;
                 (Some(phrase), key)
             };
             let pass = match kr.backend() {
-                Backend::File => Some(prompt::new_passphrase()?),
+                Backend::File => Some(Zeroizing::new(prompt::new_passphrase()?)),
                 Backend::Test => None,
             };
-            let info = kr.add(&name, &key, pass.as_deref())?;
+            let info = kr.add(&name, &key, pass.as_ref().map(|p| p.as_str()))?;
             let mut v = serde_json::to_value(&info)?;
             if let Some(m) = &mnemonic {
-                v["mnemonic"] = serde_json::Value::String(m.clone());
+                v["mnemonic"] = serde_json::Value::String(m.to_string());
             }
             print(&v, out);
             if mnemonic.is_some() && out == OutputFormat::Text {
