@@ -32,11 +32,12 @@ pub const SIMULATE_GAS_CAP: u64 = 1_000_000_000;
 pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Result<(), TxError> {
     let params = ctx.auth_params()?;
 
+    // The SDK compares Go's len(memo): bytes, not characters, despite the param's name.
     if let Ok(max) = usize::try_from(params.max_memo_characters) {
-        let chars = tx.memo.chars().count();
-        if chars > max {
+        let len = tx.memo.len();
+        if len > max {
             return Err(sdk::memo_too_large(format!(
-                "maximum number of characters is {max} but received {chars} characters"
+                "maximum number of characters is {max} but received {len} characters"
             )));
         }
     }
@@ -70,30 +71,39 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
                 let _ = ctx.send_coins(&payer, &Address::module(FEE_COLLECTOR), &fee);
             }
         }
-        // And the bytes of the signatures that a simulated tx leaves empty.
+    }
+    if mode == ExecMode::Simulate {
+        // The bytes of the signatures that a simulated tx leaves empty, whether or not the
+        // request carries a fee (it used to be charged only without one, so clients that
+        // simulate with their fee set ran out of gas).
         let missing = tx.signers.iter().filter(|s| s.signature.is_empty()).count() as u64;
         ctx.gas().consume(
             params.tx_size_cost_per_byte.saturating_mul(missing * 64),
             "txSize: signatures",
         )?;
     }
+    let payer = tx.fee_payer().clone();
     if !tx.fee.is_empty() {
-        let payer = tx.fee_payer().clone();
         if ctx.account(&payer)?.is_none() {
             return Err(sdk::unknown_address(format!(
                 "fee payer address: {payer} does not exist"
             )));
         }
         let collector = Address::module(FEE_COLLECTOR);
-        ctx.send_coins(&payer, &collector, &tx.fee).map_err(|e| {
+        let events = ctx.send_coins(&payer, &collector, &tx.fee).map_err(|e| {
             if e.code == sdk::INSUFFICIENT_FUNDS {
                 sdk::insufficient_funds(format!("{}: insufficient funds", e.log))
             } else {
                 e
             }
         })?;
-        ctx.emit(deai_auth::events::fee(&tx.fee, &payer));
+        // The bank's coin_spent, coin_received and transfer, as the SDK's fee debit emits.
+        for e in events {
+            ctx.emit(e);
+        }
     }
+    // Like the SDK, a zero-fee tx still reports `tx.fee` (empty) and its payer.
+    ctx.emit(deai_auth::events::fee(&tx.fee, &payer));
 
     if tx.signers.len() as u64 > params.tx_sig_limit {
         return Err(sdk::too_many_signatures(format!(
