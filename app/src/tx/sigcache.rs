@@ -18,10 +18,12 @@ pub struct SigCache {
 
 fn cache_key(sign_bytes: &[u8], pub_key: &[u8], signature: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update((sign_bytes.len() as u64).to_be_bytes());
-    h.update(sign_bytes);
-    h.update(pub_key);
-    h.update(signature);
+    // Every part is length-prefixed, so no two different triples share a preimage by
+    // moving bytes from one part to the next.
+    for part in [sign_bytes, pub_key, signature] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
     h.finalize().into()
 }
 
@@ -116,6 +118,17 @@ mod tests {
         assert!(!verify_secp256k1(b"doc", &pk, &high.to_bytes()));
         assert!(!verify_secp256k1(b"doc", &pk[..32], &low.to_bytes()));
         assert!(!verify_secp256k1(b"doc", &pk, &[0u8; 64]));
+    }
+
+    /// Failed before the fix: the key and signature were not length-prefixed, so moving a
+    /// byte from the end of the key to the front of the signature gave the same key.
+    #[test]
+    fn cache_keys_do_not_collide_when_bytes_shift_between_parts() {
+        let a = cache_key(b"doc", &[1, 2, 3], &[4, 5]);
+        assert_ne!(a, cache_key(b"doc", &[1, 2], &[3, 4, 5]));
+        assert_ne!(a, cache_key(b"doc", &[1, 2, 3, 4], &[5]));
+        assert_ne!(a, cache_key(b"doc\x01", &[2, 3], &[4, 5]));
+        assert_eq!(a, cache_key(b"doc", &[1, 2, 3], &[4, 5]));
     }
 
     #[test]
