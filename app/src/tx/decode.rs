@@ -68,6 +68,9 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
     let decode_err =
         |what: &str, e: prost::DecodeError| sdk::tx_decode(format!("cannot decode {what}: {e}"));
     let raw = TxRaw::decode(bytes).map_err(|e| decode_err("tx", e))?;
+    super::strict::check_tx_raw(bytes, &raw)?;
+    super::strict::check_body(&raw.body_bytes)?;
+    super::strict::check_auth_info(&raw.auth_info_bytes)?;
     let body = TxBody::decode(raw.body_bytes.as_slice()).map_err(|e| decode_err("tx body", e))?;
     let auth =
         AuthInfo::decode(raw.auth_info_bytes.as_slice()).map_err(|e| decode_err("auth info", e))?;

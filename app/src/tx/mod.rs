@@ -6,6 +6,14 @@ pub mod decode;
 pub mod exec;
 pub mod fee;
 pub mod sigcache;
+pub mod strict;
 
 pub use decode::{decode_tx, DecodedTx, MAX_TX_BYTES};
 pub use exec::{ExecMode, TxOutcome};
+
+#[cfg(test)]
+mod test_chain;
+#[cfg(test)]
+mod tests_ante;
+#[cfg(test)]
+mod tests_strict;
