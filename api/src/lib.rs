@@ -20,6 +20,8 @@ mod services;
 #[cfg(test)]
 mod deai_tests;
 #[cfg(test)]
+mod pool_tests;
+#[cfg(test)]
 mod wasmd_tests;
 
 use std::net::SocketAddr;
@@ -51,7 +53,25 @@ pub trait Backend: Send + Sync + 'static {
     fn earliest_height(&self) -> u64 {
         1
     }
+    /// This node's pruning and halt settings (`cosmos.base.node.v1beta1.Service/Config`).
+    fn node_config(&self) -> NodeConfig {
+        NodeConfig::default()
+    }
 }
+
+/// The Cosmos SDK's pruning and halt settings as `Service/Config` reports them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeConfig {
+    /// Versions kept ("0": all of them).
+    pub pruning_keep_recent: String,
+    /// Blocks between prunings ("0": never prunes).
+    pub pruning_interval: String,
+    /// The height this node stops at (0: none).
+    pub halt_height: u64,
+}
+
+/// Default number of queries run at once (see [`ApiConfig::query_workers`]).
+pub const DEFAULT_QUERY_WORKERS: usize = 8;
 
 /// Where the servers listen, and the node's CometBFT RPC.
 #[derive(Clone, Debug)]
@@ -62,6 +82,9 @@ pub struct ApiConfig {
     pub rest: Option<SocketAddr>,
     /// The CometBFT RPC that txs are broadcast to and blocks read from (`http://127.0.0.1:26657`).
     pub comet_rpc: String,
+    /// Most backend calls (queries, simulations) run at once, each on a blocking thread;
+    /// more wait their turn, so they never occupy the async workers that serve connections.
+    pub query_workers: usize,
 }
 
 /// State shared by every handler.
@@ -69,19 +92,54 @@ pub struct Shared {
     pub backend: Arc<dyn Backend>,
     pub comet: HttpClient,
     pub pool: prost_reflect::DescriptorPool,
+    /// Permits for backend calls on blocking threads ([`Shared::blocking`]).
+    pub slots: Arc<tokio::sync::Semaphore>,
 }
 
 pub type Ctx = Arc<Shared>;
 
 impl Shared {
     pub fn new(backend: Arc<dyn Backend>, comet_rpc: &str) -> anyhow::Result<Ctx> {
+        Self::with_workers(backend, comet_rpc, DEFAULT_QUERY_WORKERS)
+    }
+
+    /// [`Shared::new`] with `workers` backend calls at most at once.
+    pub fn with_workers(
+        backend: Arc<dyn Backend>,
+        comet_rpc: &str,
+        workers: usize,
+    ) -> anyhow::Result<Ctx> {
         let comet = HttpClient::new(comet_rpc)
             .map_err(|e| anyhow::anyhow!("invalid CometBFT RPC address {comet_rpc:?}: {e}"))?;
         Ok(Arc::new(Self {
             backend,
             comet,
             pool: descriptors::pool()?,
+            slots: Arc::new(tokio::sync::Semaphore::new(workers.max(1))),
         }))
+    }
+
+    /// Runs a synchronous backend call on a blocking thread once one of the bounded slots
+    /// is free: queries and simulations are CPU and disk work, and on the async workers
+    /// they would stall every other connection.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, tonic::Status>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Backend) -> T + Send + 'static,
+    {
+        let permit = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| tonic::Status::unavailable("the node is shutting down"))?;
+        let backend = self.backend.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&*backend)
+        })
+        .await
+        .map_err(|e| tonic::Status::internal(format!("query worker failed: {e}")))
     }
 
     /// The height a query runs at: the requested one, or the latest for 0.
@@ -125,7 +183,7 @@ pub fn spawn(backend: Arc<dyn Backend>, cfg: ApiConfig) -> anyhow::Result<Server
         .thread_name("deai-api")
         .enable_all()
         .build()?;
-    let ctx = Shared::new(backend, &cfg.comet_rpc)?;
+    let ctx = Shared::with_workers(backend, &cfg.comet_rpc, cfg.query_workers)?;
     let (grpc, rest) = rt.block_on(async {
         let grpc = match cfg.grpc {
             Some(a) => Some(bind(a, "gRPC").await?),

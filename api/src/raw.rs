@@ -49,7 +49,7 @@ impl Codec for RawCodec {
 
 /// A module query at `requested` height (0: latest). Returns the response bytes and the
 /// height it was answered at.
-pub fn backend_query(
+pub async fn backend_query(
     ctx: &Ctx,
     path: &str,
     data: &[u8],
@@ -65,9 +65,10 @@ pub fn backend_query(
             "cannot query at height {height}: the latest height is {latest}"
         )));
     }
+    let (path, data) = (path.to_string(), data.to_vec());
     let bytes = ctx
-        .backend
-        .query(path, data, height)
+        .blocking(move |b| b.query(&path, &data, height))
+        .await?
         .map_err(error::to_status)?;
     Ok((bytes, height))
 }
@@ -103,7 +104,7 @@ impl tonic::server::UnaryService<Vec<u8>> for Unary {
         let path = self.path.clone();
         Box::pin(async move {
             let h = height_of(req.metadata())?;
-            let (bytes, height) = backend_query(&ctx, &path, req.get_ref(), h)?;
+            let (bytes, height) = backend_query(&ctx, &path, req.get_ref(), h).await?;
             Ok(with_height(bytes, height))
         })
     }

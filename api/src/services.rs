@@ -84,11 +84,12 @@ impl NodeSvc for NodeService {
         &self,
         _: Request<nodepb::ConfigRequest>,
     ) -> Result<Response<nodepb::ConfigResponse>, Status> {
+        let c = self.0.backend.node_config();
         Ok(Response::new(nodepb::ConfigResponse {
             minimum_gas_price: self.0.backend.minimum_gas_price(),
-            pruning_keep_recent: String::new(),
-            pruning_interval: String::new(),
-            halt_height: 0,
+            pruning_keep_recent: c.pruning_keep_recent,
+            pruning_interval: c.pruning_interval,
+            halt_height: c.halt_height,
         }))
     }
 
@@ -220,6 +221,6 @@ pub async fn dispatch(
         }
         "/cosmos.base.node.v1beta1.Service/Config" => call!(node, config, nodepb::ConfigRequest),
         "/cosmos.base.node.v1beta1.Service/Status" => call!(node, status, nodepb::StatusRequest),
-        _ => raw::backend_query(ctx, path, data, height),
+        _ => raw::backend_query(ctx, path, data, height).await,
     }
 }

@@ -28,6 +28,64 @@ pub struct AppConfig {
     /// The consensus-attestation sidecar this validator asks at each ExtendVote.
     #[serde(default)]
     pub attest: AttestConfig,
+    /// Limits on the work queries and simulations may do.
+    #[serde(default)]
+    pub query: QueryConfig,
+}
+
+/// `[query]` in app.toml.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryConfig {
+    /// Most gas one gRPC, REST or ABCI query may use (reads, rows walked); past it the
+    /// query fails out of gas (code 11).
+    #[serde(default = "default_query_gas_limit")]
+    pub gas_limit: u64,
+    /// Most gas a simulation may use when the chain sets no block gas limit (with one, the
+    /// block limit caps it).
+    #[serde(default = "default_simulate_gas_cap")]
+    pub simulate_gas_cap: u64,
+    /// gRPC and REST queries and simulations run at once, each on its own thread; more wait.
+    #[serde(default = "default_query_workers")]
+    pub workers: usize,
+}
+
+fn default_query_gas_limit() -> u64 {
+    crate::node::DEFAULT_QUERY_GAS_LIMIT
+}
+
+fn default_simulate_gas_cap() -> u64 {
+    crate::node::DEFAULT_SIMULATE_GAS_CAP
+}
+
+fn default_query_workers() -> usize {
+    deai_api::DEFAULT_QUERY_WORKERS
+}
+
+impl Default for QueryConfig {
+    fn default() -> Self {
+        Self {
+            gas_limit: default_query_gas_limit(),
+            simulate_gas_cap: default_simulate_gas_cap(),
+            workers: default_query_workers(),
+        }
+    }
+}
+
+impl QueryConfig {
+    /// Refuses settings that would stop every query.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.gas_limit == 0 || self.simulate_gas_cap == 0 {
+            anyhow::bail!("app.toml [query] gas_limit and simulate_gas_cap must be positive");
+        }
+        if self.workers == 0 || self.workers > 1024 {
+            anyhow::bail!(
+                "app.toml [query] workers must be 1..=1024, got {}",
+                self.workers
+            );
+        }
+        Ok(())
+    }
 }
 
 /// `[attest]` in app.toml.
@@ -138,6 +196,7 @@ impl Default for AppConfig {
             grpc: ServerConfig::default(),
             api: ServerConfig::default_api(),
             attest: AttestConfig::default(),
+            query: QueryConfig::default(),
         }
     }
 }

@@ -28,6 +28,7 @@ fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
             keep_recent: cfg.pruning_keep_recent,
         },
     )?;
+    cfg.query.check()?;
     let min_gas_price = GasPrice::parse(&cfg.minimum_gas_prices)
         .map_err(|e| anyhow::anyhow!("app.toml minimum_gas_prices: {e}"))?;
     App::new(
@@ -39,6 +40,8 @@ fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
             // Beside the state database: <home>/data/wasm by default.
             wasm_dir: Some(path.parent().unwrap_or(home).join("wasm")),
             attest_sidecar: cfg.attest.sidecar()?,
+            query_gas_limit: cfg.query.gas_limit,
+            simulate_gas_cap: cfg.query.simulate_gas_cap,
             ..NodeSettings::default()
         },
     )
@@ -76,6 +79,7 @@ pub fn run(home: &Path, a: StartArgs) -> anyhow::Result<()> {
             grpc: cfg.grpc.listen("grpc")?,
             rest: cfg.api.listen("api")?,
             comet_rpc: comet_rpc_url(home)?,
+            query_workers: cfg.query.workers,
         },
     )?;
     tracing::info!(

@@ -3,13 +3,12 @@
 use std::sync::Arc;
 
 use prost::bytes::Bytes;
-use tendermint_proto::v0_38::abci::{
-    self as abci, response_process_proposal::ProposalStatus, CheckTxType,
-};
+use tendermint_proto::v0_38::abci::{self as abci, response_process_proposal::ProposalStatus};
 
 use deai_framework::context::BlockInfo;
 use deai_framework::{sdk, Ctx, Delta, GasMeter, StateRead, StateWrite};
 
+use super::check_tx::signature_jobs;
 use super::{consensus, genesis, halt, halt_storage, lock, App, ChainFacts};
 use crate::store::{LatestView, SledKv, Storage, StorageConfig, StorageError};
 use crate::tx::ante::AnteEnv;
@@ -18,28 +17,6 @@ use crate::tx::{decode_tx, DecodedTx};
 use deai_attest::extension::decode_injected;
 
 pub const APP_VERSION: u64 = 1;
-
-/// (sign bytes, public key, signature) of every signer of `tx` whose account exists in
-/// `state` with a known key.
-fn signature_jobs<'t>(
-    state: &dyn StateRead,
-    tx: &'t DecodedTx,
-    chain_id: &str,
-) -> Vec<(Vec<u8>, Vec<u8>, &'t [u8])> {
-    use deai_auth::AuthRead;
-    tx.signers
-        .iter()
-        .filter_map(|s| {
-            let acct = state.account(&s.address).ok()??;
-            let pk = s.pub_key.clone().or(acct.pub_key)?;
-            Some((
-                tx.sign_bytes(chain_id, acct.account_number),
-                pk,
-                s.signature.as_slice(),
-            ))
-        })
-        .collect()
-}
 
 /// Converts events for CometBFT; `index` selects the "type.key" attributes to index (None: all).
 pub(crate) fn to_abci_events(
@@ -92,7 +69,7 @@ impl App {
             simulate_gas_limit: u64::try_from(self.chain_facts().max_block_gas)
                 .ok()
                 .filter(|&g| g > 0)
-                .unwrap_or(crate::tx::ante::SIMULATE_GAS_CAP),
+                .unwrap_or(self.inner.settings.simulate_gas_cap),
             router: Some(&self.inner.router),
         }
     }
@@ -154,6 +131,14 @@ impl App {
                     .map_err(|e| anyhow::anyhow!("invalid genesis: {}", e.log))?;
                 genesis::store_chain_facts(&mut delta, &facts)
                     .map_err(|e| anyhow::anyhow!(e.log))?;
+                // CheckTx and queries before block 1 see the genesis time as the SDK's do
+                // (its check state's header carries it), not 0.
+                delta
+                    .put(
+                        genesis::block_time_key(),
+                        genesis_time.to_be_bytes().to_vec(),
+                    )
+                    .map_err(|e| anyhow::anyhow!(e.log))?;
                 let block = consensus::genesis_block(&req.chain_id, genesis_time);
                 let validators = consensus::genesis_validators(
                     &self.inner.router,
@@ -210,48 +195,6 @@ impl App {
             consensus_params: None,
             validators,
             app_hash: Bytes::from(root.to_vec()),
-        }
-    }
-
-    pub fn check_tx(&self, req: abci::RequestCheckTx) -> abci::ResponseCheckTx {
-        let mode = if req.r#type == CheckTxType::Recheck as i32 {
-            ExecMode::ReCheck
-        } else {
-            ExecMode::Check
-        };
-        let block = self.next_block_info();
-        let latest = self.inner.storage.latest();
-        let env = self.ante_env(&block.chain_id);
-        let decoded = decode_tx(&self.inner.router, &req.tx, false);
-        if let (Ok(tx), ExecMode::Check) = (&decoded, mode) {
-            // Verify against the committed state before taking the mempool lock, so that
-            // concurrent CheckTx calls verify in parallel; the locked pass hits the cache.
-            self.verify_into_cache(&latest, tx, &block.chain_id);
-        }
-        let mut check = lock(&self.inner.check_state);
-        let mut delta = Delta::with_writes(&latest, std::mem::take(&mut *check));
-        let outcome = match &decoded {
-            Ok(tx) => run_decoded(&env, &delta, tx, mode, &block),
-            Err(e) => TxOutcome::failed(e.clone(), 0, 0, Vec::new(), Default::default()),
-        };
-        if outcome.is_ok() {
-            delta.apply(outcome.writes.clone());
-        }
-        *check = delta.into_writes();
-        // A storage fault only rejects this tx (code 1): CheckTx changes no state. Say so
-        // loudly, since FinalizeBlock will halt on the same fault.
-        if let Some(e) = latest.take_fault() {
-            tracing::error!(op = e.op, what = %e.what, "CheckTx rejected a tx on a {e}");
-        }
-        abci::ResponseCheckTx {
-            code: outcome.code,
-            data: Bytes::new(),
-            log: outcome.log,
-            info: String::new(),
-            gas_wanted: i64::try_from(outcome.gas_wanted).unwrap_or(i64::MAX),
-            gas_used: i64::try_from(outcome.gas_used).unwrap_or(i64::MAX),
-            events: Vec::new(),
-            codespace: outcome.codespace.to_string(),
         }
     }
 
@@ -527,15 +470,6 @@ impl App {
             events.extend(evs);
         }
         Ok(events)
-    }
-
-    /// Verifies the signatures of `tx` whose key and account number `state` knows, into the
-    /// signature cache. Failures are not reported here: the ante handler verifies again
-    /// (a cache miss) and reports them.
-    fn verify_into_cache(&self, state: &dyn StateRead, tx: &DecodedTx, chain_id: &str) {
-        for (sign_bytes, pk, sig) in signature_jobs(state, tx, chain_id) {
-            self.inner.sig_cache.verify(&sign_bytes, &pk, sig);
-        }
     }
 
     /// Verifies the block's signatures in parallel where the signer's key and account number

@@ -35,4 +35,20 @@ impl deai_api::Backend for App {
     fn minimum_gas_price(&self) -> String {
         self.inner.settings.min_gas_price.to_string()
     }
+
+    /// The lowest positive height a query can still read (height 0 means "latest").
+    fn earliest_height(&self) -> u64 {
+        self.storage().earliest_version().unwrap_or(0).max(1)
+    }
+
+    fn node_config(&self) -> deai_api::NodeConfig {
+        let keep = self.storage().config().keep_recent;
+        deai_api::NodeConfig {
+            pruning_keep_recent: keep.to_string(),
+            // Pruning runs at every commit when it is on.
+            pruning_interval: if keep > 0 { "1" } else { "0" }.into(),
+            // deaid has no halt-height setting.
+            halt_height: 0,
+        }
+    }
 }

@@ -5,6 +5,8 @@
 mod abci;
 pub mod abci_server;
 mod api_backend;
+mod check_state;
+mod check_tx;
 mod consensus;
 mod deai_querier;
 mod genesis;
@@ -15,7 +17,6 @@ mod vote_ext;
 use std::sync::{Arc, Mutex, RwLock};
 
 use deai_framework::context::BlockInfo;
-use deai_framework::state::WriteSet;
 use deai_framework::{Module, Router, StateRead};
 use deai_wasm::vm::WasmVm;
 
@@ -41,7 +42,17 @@ pub struct NodeSettings {
     /// The attestation sidecar ExtendVote asks, and how long it waits; None: empty
     /// extensions.
     pub attest_sidecar: Option<(std::net::SocketAddr, std::time::Duration)>,
+    /// Most gas one query (gRPC, REST or ABCI) may use; past it the query fails out of gas.
+    pub query_gas_limit: u64,
+    /// Most gas a simulation may use when the chain sets no block gas limit (otherwise the
+    /// block limit caps it: a tx above it could never be included).
+    pub simulate_gas_cap: u64,
 }
+
+/// Default of `NodeSettings::query_gas_limit` (app.toml `[query] gas_limit`).
+pub const DEFAULT_QUERY_GAS_LIMIT: u64 = 100_000_000;
+/// Default of `NodeSettings::simulate_gas_cap` (app.toml `[query] simulate_gas_cap`).
+pub const DEFAULT_SIMULATE_GAS_CAP: u64 = 100_000_000;
 
 impl Default for NodeSettings {
     fn default() -> Self {
@@ -52,6 +63,8 @@ impl Default for NodeSettings {
             index_events: None,
             wasm_dir: None,
             attest_sidecar: None,
+            query_gas_limit: DEFAULT_QUERY_GAS_LIMIT,
+            simulate_gas_cap: DEFAULT_SIMULATE_GAS_CAP,
         }
     }
 }
@@ -90,7 +103,7 @@ struct Inner {
     sig_cache: SigCache,
     chain: RwLock<ChainFacts>,
     /// The mempool's view: writes of checked txs on top of the last commit.
-    check_state: Mutex<WriteSet>,
+    check_state: Mutex<check_state::CheckState>,
     /// The block finalized but not yet committed.
     pending: Mutex<Option<PendingCommit>>,
     /// Settles attestation jobs from the injected extended commits.
@@ -200,7 +213,7 @@ impl App {
                 modules,
                 settings,
                 chain: RwLock::new(chain),
-                check_state: Mutex::new(WriteSet::new()),
+                check_state: Mutex::new(Default::default()),
                 pending: Mutex::new(None),
                 settler: attest_settler(),
                 _wasm_tmp: wasm_tmp,
@@ -247,11 +260,17 @@ impl App {
         genesis::export(&self.inner.modules, &self.inner.storage.latest())
     }
 
-    /// A view of the state at `height` (0: latest).
+    /// A view of the state at `height` (0: latest), pinned at that version for as long as
+    /// it lives: a commit landing meanwhile does not change what it reads.
     pub fn state_at(&self, height: u64) -> anyhow::Result<Box<dyn StateRead + '_>> {
         let latest = self.inner.storage.latest_version();
-        if height == 0 || Some(height) == latest {
+        if latest.is_none() {
+            // Before genesis: nothing to pin, and nothing to read.
             Ok(Box::new(self.inner.storage.latest()))
+        } else if height == 0 {
+            Ok(Box::new(self.inner.storage.snapshot()?))
+        } else if Some(height) == latest {
+            Ok(Box::new(self.inner.storage.snapshot_at(height)?))
         } else {
             Ok(Box::new(self.inner.storage.at(height)?))
         }
@@ -294,6 +313,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod fault_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_query;
 #[cfg(test)]
 mod tests_vote_ext;
 #[cfg(test)]

@@ -9,7 +9,7 @@ use tendermint_proto::v0_38::abci::{RequestQuery, ResponseQuery};
 use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 
 use deai_framework::context::BlockInfo;
-use deai_framework::{sdk, TxError};
+use deai_framework::{sdk, Ctx, GasMeter, TxError};
 
 use super::abci::to_abci_events;
 use super::{genesis, App};
@@ -43,6 +43,24 @@ impl App {
         let h = i64::try_from(height).unwrap_or(i64::MAX);
         if req.data.len() > MAX_QUERY_BYTES {
             return error_response(sdk::invalid_request("query data too large"), h);
+        }
+        // Paths are read as the SDK's baseapp splits them: without the leading slash.
+        let path = req.path.strip_prefix('/').unwrap_or(&req.path);
+        if path == "app/version" {
+            // baseapp's handleQueryApp: the app's version string.
+            return ResponseQuery {
+                value: Bytes::from(env!("CARGO_PKG_VERSION")),
+                height: h,
+                ..Default::default()
+            };
+        }
+        if path.starts_with("p2p/filter/addr/") || path.starts_with("p2p/filter/id/") {
+            // CometBFT asks whether to accept a peer; with no filter set the SDK answers
+            // code 0 (accept), and this node sets none.
+            return ResponseQuery {
+                height: h,
+                ..Default::default()
+            };
         }
         let result = if let Some(rest) = req
             .path
@@ -83,7 +101,11 @@ impl App {
             prev_block_hash: genesis::prev_block_hash(&*state)?,
             ..BlockInfo::default()
         };
-        self.router().query(path, &*state, &block, data)
+        // Every read and every row walked is charged, against the node's query gas limit:
+        // a query that would walk too much fails out of gas instead of holding a thread.
+        let gas = GasMeter::new(self.inner.settings.query_gas_limit);
+        let metered = Ctx::new(&*state, &gas, &block);
+        self.router().query(path, &metered, &block, data)
     }
 
     /// `store/<module>/key`: a raw read of `<module>/` + data, with a proof when asked.
@@ -155,17 +177,26 @@ impl App {
             simulate: true,
             ..self.next_block_info()
         };
-        let latest = self.storage().latest();
-        let check = super::lock(&self.inner.check_state).clone();
-        let state = deai_framework::Delta::with_writes(&latest, check);
-        let outcome = run_tx(
-            self.router(),
-            &self.ante_env(&block.chain_id),
-            &state,
-            &tx_bytes,
-            ExecMode::Simulate,
-            &block,
-        );
+        // A cheap snapshot of the mempool's writes, and the commit they sit on, pinned
+        // together (Commit holds the same lock): CheckTx waits only while they are taken.
+        let (check, latest) = {
+            let guard = super::lock(&self.inner.check_state);
+            let latest = self
+                .state_at(0)
+                .map_err(|e| sdk::internal(format!("{e:#}")))?;
+            (guard.snapshot(), latest)
+        };
+        let env = self.ante_env(&block.chain_id);
+        let outcome = check.read(&*latest, |state| {
+            run_tx(
+                self.router(),
+                &env,
+                state,
+                &tx_bytes,
+                ExecMode::Simulate,
+                &block,
+            )
+        });
         if !outcome.is_ok() {
             return Err(TxError::new(outcome.codespace, outcome.code, outcome.log));
         }

@@ -27,11 +27,11 @@ pub(super) fn key(i: u8) -> AccountKey {
 }
 
 impl Chain {
-    fn new(funded: &[(&AccountKey, u128)]) -> Self {
+    pub(super) fn new(funded: &[(&AccountKey, u128)]) -> Self {
         Self::with_settings(funded, NodeSettings::default())
     }
 
-    fn with_settings(funded: &[(&AccountKey, u128)], settings: NodeSettings) -> Self {
+    pub(super) fn with_settings(funded: &[(&AccountKey, u128)], settings: NodeSettings) -> Self {
         let storage = Storage::open(
             Arc::new(SledKv::temporary().unwrap()),
             StorageConfig::default(),
@@ -45,6 +45,17 @@ impl Chain {
         storage: Storage,
         funded: &[(&AccountKey, u128)],
         settings: NodeSettings,
+    ) -> Self {
+        Self::with_genesis(storage, funded, settings, 10_000_000, 0)
+    }
+
+    /// A new chain with a block gas limit (-1: none) and a genesis time (seconds).
+    pub(super) fn with_genesis(
+        storage: Storage,
+        funded: &[(&AccountKey, u128)],
+        settings: NodeSettings,
+        max_gas: i64,
+        genesis_time: i64,
     ) -> Self {
         let app = App::new(storage, settings).unwrap();
         let accounts: Vec<_> = funded
@@ -71,9 +82,13 @@ impl Chain {
             consensus_params: Some(tendermint_proto::v0_38::types::ConsensusParams {
                 block: Some(tendermint_proto::v0_38::types::BlockParams {
                     max_bytes: 1 << 20,
-                    max_gas: 10_000_000,
+                    max_gas,
                 }),
                 ..Default::default()
+            }),
+            time: Some(tendermint_proto::google::protobuf::Timestamp {
+                seconds: genesis_time,
+                nanos: 0,
             }),
             ..Default::default()
         });
@@ -91,7 +106,7 @@ impl Chain {
         res.tx_results
     }
 
-    fn check(&self, tx: &[u8]) -> pb::ResponseCheckTx {
+    pub(super) fn check(&self, tx: &[u8]) -> pb::ResponseCheckTx {
         self.app.check_tx(pb::RequestCheckTx {
             tx: Bytes::from(tx.to_vec()),
             r#type: 0,
@@ -102,7 +117,7 @@ impl Chain {
         self.app.storage().latest().balance(a, "udeai").unwrap()
     }
 
-    fn seq(&self, a: &Address) -> u64 {
+    pub(super) fn seq(&self, a: &Address) -> u64 {
         use deai_auth::AuthRead;
         self.app
             .storage()

@@ -8,13 +8,19 @@
 mod error;
 #[cfg(test)]
 pub mod faulty;
+mod history;
 mod kv;
 mod layout;
+mod snapshot;
 mod storage;
 
 pub use error::{show_key, StorageError};
+pub use history::{VersionView, MAX_HISTORY_SKIPS};
 pub use kv::{KvStore, SledKv};
-pub use storage::{LatestView, PendingCommit, Storage, StorageConfig, VersionView};
+pub use snapshot::Snapshot;
+pub use storage::{LatestView, PendingCommit, Storage, StorageConfig};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_snapshot;

@@ -11,13 +11,13 @@ use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
 use sha2::Sha256;
 
 use super::error::{FaultLog, StorageError};
+use super::history::{history_get, VersionView};
 use super::kv::KvStore;
 use super::layout::{self, *};
+use super::snapshot::Snapshot;
 
 /// `u64::MAX` in the version cell means "nothing committed yet".
 const NO_VERSION: u64 = u64::MAX;
-/// Entries fetched per round trip when walking history.
-const HISTORY_CHUNK: usize = 256;
 
 #[derive(Clone, Debug, Default)]
 pub struct StorageConfig {
@@ -38,6 +38,10 @@ pub struct Storage {
     kv: Arc<dyn KvStore>,
     config: StorageConfig,
     version: AtomicU64,
+    /// A seqlock over commits: odd while a commit's batch is being written. A snapshot
+    /// read of the latest table is valid only if it saw the same even value before and
+    /// after (see `snapshot`).
+    commit_seq: AtomicU64,
     nodes: NodeCache,
 }
 
@@ -84,6 +88,7 @@ impl Storage {
             kv,
             config,
             version: AtomicU64::new(version),
+            commit_seq: AtomicU64::new(0),
             nodes: NodeCache::default(),
         })
     }
@@ -128,6 +133,40 @@ impl Storage {
         }
     }
 
+    /// The latest committed state, pinned at its version for the life of the view: a commit
+    /// that lands while a query reads through it changes nothing the query sees.
+    pub fn snapshot(&self) -> anyhow::Result<Snapshot<'_>> {
+        let version = self
+            .latest_version()
+            .ok_or_else(|| anyhow!("no state committed yet"))?;
+        Ok(Snapshot::new(self, version))
+    }
+
+    /// A snapshot pinned at `version` (at most the latest, at least the earliest kept).
+    pub fn snapshot_at(&self, version: Version) -> anyhow::Result<Snapshot<'_>> {
+        self.at(version)?;
+        Ok(Snapshot::new(self, version))
+    }
+
+    pub fn config(&self) -> &StorageConfig {
+        &self.config
+    }
+
+    /// The seqlock value and version of a stable moment (no commit in flight), if it is one.
+    pub(super) fn stable_at(&self) -> Option<(u64, Version)> {
+        let seq = self.commit_seq.load(Ordering::SeqCst);
+        (seq % 2 == 0).then(|| (seq, self.version.load(Ordering::SeqCst)))
+    }
+
+    /// Whether no commit has started since `stable_at` answered `seq`.
+    pub(super) fn still(&self, seq: u64) -> bool {
+        self.commit_seq.load(Ordering::SeqCst) == seq
+    }
+
+    pub(super) fn kv(&self) -> &dyn KvStore {
+        &*self.kv
+    }
+
     /// The state as of `version`, for queries at a past height.
     pub fn at(&self, version: Version) -> anyhow::Result<VersionView<'_>> {
         let latest = self
@@ -140,10 +179,7 @@ impl Storage {
         if version < earliest {
             anyhow::bail!("version {version} has been pruned (earliest kept is {earliest})");
         }
-        Ok(VersionView {
-            kv: &*self.kv,
-            version,
-        })
+        Ok(VersionView::new(&*self.kv, version))
     }
 
     /// Computes the root of `version` = the latest version plus `writes`, without writing.
@@ -254,13 +290,18 @@ impl Storage {
         }
         ops.push((META_VERSION.to_vec(), Some(v.to_be_bytes().to_vec())));
         let n = ops.len();
-        self.kv.write_batch(ops).map_err(|e| {
+        self.commit_seq.fetch_add(1, Ordering::SeqCst);
+        let written = self.kv.write_batch(ops);
+        if written.is_ok() {
+            self.version.store(v, Ordering::SeqCst);
+        }
+        self.commit_seq.fetch_add(1, Ordering::SeqCst);
+        written.map_err(|e| {
             StorageError::new("write batch", format!("version {v} ({n} entries)"), e)
         })?;
         for (node_key, node) in pending.tree.node_batch.nodes() {
             self.nodes.insert(node_key.clone(), node.clone());
         }
-        self.version.store(v, Ordering::Release);
         Ok(())
     }
 
@@ -312,7 +353,7 @@ impl Storage {
     }
 }
 
-fn version_prefix(latest_value: &[u8]) -> anyhow::Result<u64> {
+pub(super) fn version_prefix(latest_value: &[u8]) -> anyhow::Result<u64> {
     let b: [u8; 8] = latest_value
         .get(..8)
         .and_then(|s| s.try_into().ok())
@@ -371,139 +412,6 @@ impl StateRead for LatestView<'_> {
                 Err(e) => Err(self.faults.record(StorageError::at_key("decode", &k, e))),
             })
             .collect()
-    }
-}
-
-/// The state at a kept past version, read from the `H` table.
-pub struct VersionView<'a> {
-    kv: &'a dyn KvStore,
-    version: Version,
-}
-
-/// The newest entry of `key` at or before `version`: None if the key was never written,
-/// Some(None) if it was deleted.
-fn history_get(
-    kv: &dyn KvStore,
-    key: &[u8],
-    version: Version,
-) -> anyhow::Result<Option<Option<Vec<u8>>>> {
-    let start = layout::history_key_prefix(key);
-    let end = match version.checked_add(1) {
-        Some(next) => layout::history(key, next),
-        None => {
-            let mut e = start.clone();
-            e.push(0xFF);
-            e
-        }
-    };
-    let rows = kv.range(&start, Some(&end), true, 1)?;
-    rows.into_iter()
-        .next()
-        .map(|(_, v)| decode_history_value(&v))
-        .transpose()
-}
-
-fn decode_history_value(v: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
-    match v.split_first() {
-        Some((1, rest)) => Ok(Some(rest.to_vec())),
-        Some((0, _)) => Ok(None),
-        _ => Err(anyhow!("corrupt history entry")),
-    }
-}
-
-/// In a history scan: the key whose versions are being walked and its newest value at or
-/// before the view's version so far (None: not seen yet; Some(None): deleted).
-type Walked = Option<(Vec<u8>, Option<Option<Vec<u8>>>)>;
-
-impl VersionView<'_> {
-    pub fn version(&self) -> Version {
-        self.version
-    }
-
-    fn scan_history(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        reverse: bool,
-        limit: usize,
-    ) -> anyhow::Result<Vec<KvPair>> {
-        let lo = table(HISTORY, &escape(start));
-        let hi = match end {
-            Some(e) => table(HISTORY, &escape(e)),
-            None => vec![HISTORY + 1],
-        };
-        let (mut lo, mut hi) = (lo, hi);
-        let mut out: Vec<KvPair> = Vec::new();
-        // The key whose versions are being walked, and its best value so far.
-        let mut current: Walked = None;
-        let flush = |cur: Walked, out: &mut Vec<KvPair>| {
-            if let Some((k, Some(Some(v)))) = cur {
-                out.push((k, v));
-            }
-        };
-        loop {
-            let rows = self.kv.range(&lo, Some(&hi), reverse, HISTORY_CHUNK)?;
-            let done = rows.len() < HISTORY_CHUNK;
-            for (raw, value) in &rows {
-                let (key, rest) =
-                    unescape(&raw[1..]).ok_or_else(|| anyhow!("corrupt history key"))?;
-                let ver = u64::from_be_bytes(
-                    rest.try_into()
-                        .map_err(|_| anyhow!("corrupt history key"))?,
-                );
-                if current.as_ref().map(|(k, _)| k) != Some(&key) {
-                    flush(current.take(), &mut out);
-                    if out.len() >= limit {
-                        return Ok(out);
-                    }
-                    current = Some((key, None));
-                }
-                if ver <= self.version {
-                    if let Some((_, best)) = current.as_mut() {
-                        // Ascending: later entries win. Descending: the first one wins.
-                        if !reverse || best.is_none() {
-                            *best = Some(decode_history_value(value)?);
-                        }
-                    }
-                }
-            }
-            match rows.last() {
-                Some((last, _)) if !done => {
-                    if reverse {
-                        hi = last.clone();
-                    } else {
-                        lo = last.clone();
-                        lo.push(0);
-                    }
-                }
-                _ => break,
-            }
-        }
-        flush(current, &mut out);
-        out.truncate(limit);
-        Ok(out)
-    }
-}
-
-impl StateRead for VersionView<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        history_get(self.kv, key, self.version)
-            .map(Option::flatten)
-            .map_err(|e| StorageError::at_key("history read", key, e).to_tx_error())
-    }
-
-    fn scan(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        reverse: bool,
-        limit: usize,
-    ) -> Result<Vec<KvPair>, TxError> {
-        if end.is_some_and(|e| e <= start) || limit == 0 {
-            return Ok(Vec::new());
-        }
-        self.scan_history(start, end, reverse, limit)
-            .map_err(|e| StorageError::at_key("history scan", start, e).to_tx_error())
     }
 }
 
