@@ -155,7 +155,8 @@ impl Storage {
     /// The seqlock value and version of a stable moment (no commit in flight), if it is one.
     pub(super) fn stable_at(&self) -> Option<(u64, Version)> {
         let seq = self.commit_seq.load(Ordering::SeqCst);
-        (seq % 2 == 0).then(|| (seq, self.version.load(Ordering::SeqCst)))
+        seq.is_multiple_of(2)
+            .then(|| (seq, self.version.load(Ordering::SeqCst)))
     }
 
     /// Whether no commit has started since `stable_at` answered `seq`.
