@@ -1,8 +1,9 @@
-//! Builds and signs Cosmos txs (TxRaw, SIGN_MODE_DIRECT).
+//! Builds and signs Cosmos txs (TxRaw; SIGN_MODE_DIRECT, or LEGACY_AMINO_JSON with the
+//! node's sign-doc encoder).
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
-use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
+use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode as ProtoSignMode;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{
     mode_info, AuthInfo, Fee, ModeInfo, SignDoc, SignerInfo, TxBody, TxRaw,
 };
@@ -33,7 +34,52 @@ pub fn to_any<M: Message + Name>(msg: &M) -> Any {
     }
 }
 
-fn parts(key: &AccountKey, msgs: Vec<Any>, p: &TxParams) -> (Vec<u8>, Vec<u8>) {
+/// How a tx is signed. Amino JSON is what a Ledger signs (and multisig members, usually).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SignMode {
+    #[default]
+    Direct,
+    /// SIGN_MODE_LEGACY_AMINO_JSON: the signer signs the `StdSignDoc`.
+    AminoJson,
+}
+
+impl SignMode {
+    pub fn proto(self) -> i32 {
+        match self {
+            SignMode::Direct => ProtoSignMode::Direct as i32,
+            SignMode::AminoJson => ProtoSignMode::LegacyAminoJson as i32,
+        }
+    }
+}
+
+/// The `ModeInfo` of a single signer.
+pub fn single_mode(mode: SignMode) -> ModeInfo {
+    ModeInfo {
+        sum: Some(mode_info::Sum::Single(mode_info::Single {
+            mode: mode.proto(),
+        })),
+    }
+}
+
+/// The secp256k1 public key `Any` of `key`.
+pub fn pubkey_any(key: &AccountKey) -> Any {
+    Any {
+        type_url: SECP256K1_PUBKEY_URL.into(),
+        value: PubKey {
+            key: key.public_key(),
+        }
+        .encode_to_vec(),
+    }
+}
+
+/// Body and auth info bytes of a one-signer tx, with any key and mode info (a multisig's,
+/// say).
+pub fn build_parts(
+    public_key: Option<Any>,
+    mode_info: ModeInfo,
+    msgs: Vec<Any>,
+    p: &TxParams,
+) -> (Vec<u8>, Vec<u8>) {
     let body = TxBody {
         messages: msgs,
         memo: p.memo.clone(),
@@ -42,18 +88,8 @@ fn parts(key: &AccountKey, msgs: Vec<Any>, p: &TxParams) -> (Vec<u8>, Vec<u8>) {
         non_critical_extension_options: Vec::new(),
     };
     let signer = SignerInfo {
-        public_key: Some(Any {
-            type_url: SECP256K1_PUBKEY_URL.into(),
-            value: PubKey {
-                key: key.public_key(),
-            }
-            .encode_to_vec(),
-        }),
-        mode_info: Some(ModeInfo {
-            sum: Some(mode_info::Sum::Single(mode_info::Single {
-                mode: SignMode::Direct as i32,
-            })),
-        }),
+        public_key,
+        mode_info: Some(mode_info),
         sequence: p.sequence,
     };
     #[allow(deprecated)] // `tip` is unset
@@ -68,6 +104,39 @@ fn parts(key: &AccountKey, msgs: Vec<Any>, p: &TxParams) -> (Vec<u8>, Vec<u8>) {
         tip: None,
     };
     (body.encode_to_vec(), auth.encode_to_vec())
+}
+
+fn parts(key: &AccountKey, msgs: Vec<Any>, p: &TxParams) -> (Vec<u8>, Vec<u8>) {
+    build_parts(
+        Some(pubkey_any(key)),
+        single_mode(SignMode::Direct),
+        msgs,
+        p,
+    )
+}
+
+/// Builds and signs a tx in `mode`. `amino_sign_bytes` builds the `StdSignDoc` from the
+/// params and messages: the node's encoder (`deaid::tx::amino_json`), which needs the
+/// protobuf descriptors this crate does not carry; it is not called for Direct.
+pub fn sign_tx_mode<E>(
+    key: &AccountKey,
+    msgs: Vec<Any>,
+    p: &TxParams,
+    mode: SignMode,
+    amino_sign_bytes: impl FnOnce(&TxParams, &[Any]) -> Result<Vec<u8>, E>,
+) -> Result<Vec<u8>, E> {
+    if mode == SignMode::Direct {
+        return Ok(sign_tx(key, msgs, p));
+    }
+    let doc = amino_sign_bytes(p, &msgs)?;
+    let (body_bytes, auth_info_bytes) =
+        build_parts(Some(pubkey_any(key)), single_mode(mode), msgs, p);
+    Ok(TxRaw {
+        body_bytes,
+        auth_info_bytes,
+        signatures: vec![key.sign(&doc)],
+    }
+    .encode_to_vec())
 }
 
 /// Builds and signs a tx; returns the TxRaw bytes to broadcast.

@@ -3,14 +3,16 @@
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 
-use deai_auth::{pubkey_address, AuthRead, AuthWrite, FEE_COLLECTOR};
+use deai_auth::{AuthRead, AuthWrite, PubKey, FEE_COLLECTOR};
 use deai_bank::BankWrite;
 use deai_framework::{sdk, Address, Ctx, TxError};
 
-use super::decode::DecodedTx;
+use super::amino_json::SignDocParts;
+use super::decode::{DecodedTx, SignerMode};
 use super::exec::ExecMode;
 use super::fee::GasPrice;
 use super::sigcache::SigCache;
+use super::signmode;
 
 pub struct AnteEnv<'a> {
     pub chain_id: &'a str,
@@ -105,10 +107,18 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
     // Like the SDK, a zero-fee tx still reports `tx.fee` (empty) and its payer.
     ctx.emit(deai_auth::events::fee(&tx.fee, &payer));
 
-    if tx.signers.len() as u64 > params.tx_sig_limit {
+    // The SDK's ValidateSigCountDecorator: every key of a multisig counts.
+    let mut sig_count = 0u64;
+    for s in &tx.signers {
+        let keys = match &s.pub_key {
+            Some(k) => PubKey::from_stored(k)?.count_sub_keys(),
+            None => 1,
+        };
+        sig_count = sig_count.saturating_add(keys as u64);
+    }
+    if sig_count > params.tx_sig_limit {
         return Err(sdk::too_many_signatures(format!(
-            "signatures: {}, limit: {}",
-            tx.signers.len(),
+            "signatures: {sig_count}, limit: {}",
             params.tx_sig_limit
         )));
     }
@@ -134,51 +144,98 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
                 )))
             }
         };
-        if !pub_key.is_empty() && pubkey_address(&pub_key) != signer.address {
+        let key = if pub_key.is_empty() {
+            None
+        } else {
+            Some(PubKey::from_stored(&pub_key)?)
+        };
+        if key.as_ref().is_some_and(|k| k.address() != signer.address) {
             return Err(sdk::invalid_pubkey(format!(
                 "pubKey does not match signer address {}",
                 signer.address
             )));
         }
-        ctx.gas()
-            .consume(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")?;
-        if signer.sequence != account.sequence {
-            return Err(sdk::wrong_sequence(format!(
-                "account sequence mismatch, expected {}, got {}: incorrect account sequence",
-                account.sequence, signer.sequence
-            )));
-        }
+        let Some(key) = key else {
+            // Simulation without any key: charge one signature.
+            ctx.gas()
+                .consume(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")?;
+            check_sequence(signer.sequence, account.sequence)?;
+            account.sequence = next_sequence(account.sequence)?;
+            ctx.put_account(&account)?;
+            ctx.emit(deai_auth::events::acc_seq(&signer.address, signer.sequence));
+            ctx.emit(deai_auth::events::signature(B64.encode(&signer.signature)));
+            continue;
+        };
         // Simulation has no signatures; a recheck re-runs a tx whose exact bytes CheckTx
         // already verified, and the SDK skips verification there too.
-        if !matches!(mode, ExecMode::Simulate | ExecMode::ReCheck) {
-            // Gentxs are signed before the chain numbers accounts: at genesis (height 0)
-            // the SDK verifies them with account number 0, and so does deai.
-            let account_number = if ctx.block.height == 0 {
-                0
-            } else {
-                account.account_number
+        let verify_sigs = !matches!(mode, ExecMode::Simulate | ExecMode::ReCheck);
+        // Gentxs are signed before the chain numbers accounts: at genesis (height 0)
+        // the SDK verifies them with account number 0, and so does deai.
+        let account_number = if ctx.block.height == 0 {
+            0
+        } else {
+            account.account_number
+        };
+        let cost = params.sig_verify_cost_secp256k1;
+        let ok = {
+            let gas = ctx.gas();
+            let mut charge = |n: u64| {
+                gas.consume(cost.saturating_mul(n), "ante verify: secp256k1")?;
+                // The SDK checks the sequence after charging the signature's gas.
+                check_sequence(signer.sequence, account.sequence)
             };
-            let sign_bytes = tx.sign_bytes(env.chain_id, account_number);
-            if !env
-                .sig_cache
-                .verify(&sign_bytes, &pub_key, &signer.signature)
-            {
-                return Err(sdk::unauthorized(format!(
-                    "signature verification failed; please verify account number ({}) and chain-id ({})",
-                    account_number, env.chain_id
-                )));
-            }
+            let mut sign_bytes = |m: &SignerMode| match m {
+                SignerMode::AminoJson => super::amino_json::sign_bytes(&SignDocParts {
+                    chain_id: env.chain_id,
+                    account_number,
+                    sequence: signer.sequence,
+                    fee: &tx.fee,
+                    gas: tx.gas_limit,
+                    memo: &tx.memo,
+                    timeout_height: tx.timeout_height,
+                    msgs: &tx.msg_anys,
+                }),
+                _ => Ok(tx.sign_bytes(env.chain_id, account_number)),
+            };
+            let check = |doc: &[u8], k: &[u8], sig: &[u8]| env.sig_cache.verify(doc, k, sig);
+            signmode::verify(
+                &key,
+                &signer.mode,
+                &signer.signature,
+                verify_sigs,
+                &mut charge,
+                &mut sign_bytes,
+                &check,
+            )?
+        };
+        if !ok {
+            return Err(sdk::unauthorized(format!(
+                "signature verification failed; please verify account number ({}) and chain-id ({})",
+                account_number, env.chain_id
+            )));
         }
         if account.pub_key.is_none() && !pub_key.is_empty() {
             account.pub_key = Some(pub_key);
         }
-        account.sequence = account
-            .sequence
-            .checked_add(1)
-            .ok_or_else(|| sdk::internal("sequence overflow"))?;
+        account.sequence = next_sequence(account.sequence)?;
         ctx.put_account(&account)?;
         ctx.emit(deai_auth::events::acc_seq(&signer.address, signer.sequence));
         ctx.emit(deai_auth::events::signature(B64.encode(&signer.signature)));
     }
     Ok(())
+}
+
+fn check_sequence(given: u64, expected: u64) -> Result<(), TxError> {
+    if given != expected {
+        return Err(sdk::wrong_sequence(format!(
+            "account sequence mismatch, expected {expected}, got {given}: incorrect account sequence"
+        )));
+    }
+    Ok(())
+}
+
+fn next_sequence(sequence: u64) -> Result<u64, TxError> {
+    sequence
+        .checked_add(1)
+        .ok_or_else(|| sdk::internal("sequence overflow"))
 }

@@ -1,11 +1,8 @@
 //! Decoding a `TxRaw` and every check that needs no state.
 
-use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
-use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, SignDoc, TxBody, TxRaw};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw};
 use prost::Message as _;
 
-use deai_auth::SECP256K1_PUBKEY_URL;
 use deai_framework::{sdk, Address, Coins, Message, Router, TxError};
 
 /// Largest tx accepted (CometBFT's default mempool `max_tx_bytes`).
@@ -18,10 +15,25 @@ pub const MAX_SIGNATURES: usize = 16;
 /// One signer of a tx, in the order of the messages' signers.
 pub struct Signer {
     pub address: Address,
-    /// The key carried in the tx, if any; otherwise the account's stored key is used.
+    /// The key carried in the tx, if any, in an account's stored form (see
+    /// [`deai_auth::PubKey`]); otherwise the account's stored key is used.
     pub pub_key: Option<Vec<u8>>,
     pub sequence: u64,
     pub signature: Vec<u8>,
+    pub mode: SignerMode,
+}
+
+/// How a signer signed (its `ModeInfo`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignerMode {
+    Direct,
+    AminoJson,
+    /// A multisig: which keys signed (one flag per key, from the CompactBitArray), and the
+    /// mode and signature of each that did, in key order.
+    Multi {
+        signed: Vec<bool>,
+        sigs: Vec<(SignerMode, Vec<u8>)>,
+    },
 }
 
 /// A tx that passed every stateless check.
@@ -29,6 +41,8 @@ pub struct DecodedTx {
     pub body_bytes: Vec<u8>,
     pub auth_info_bytes: Vec<u8>,
     pub msgs: Vec<(String, Box<dyn Message>)>,
+    /// The messages as signed, for SIGN_MODE_LEGACY_AMINO_JSON's sign doc.
+    pub msg_anys: Vec<cosmos_sdk_proto::Any>,
     pub memo: String,
     pub timeout_height: u64,
     pub signers: Vec<Signer>,
@@ -126,46 +140,18 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
 
     let mut signers = Vec::with_capacity(addrs.len());
     for (i, (address, info)) in addrs.into_iter().zip(auth.signer_infos).enumerate() {
-        match info.mode_info.and_then(|m| m.sum) {
-            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32 => {}
-            // Simulation checks no signature; cosmjs simulates with SIGN_MODE_UNSPECIFIED,
-            // which the Cosmos SDK accepts there too.
-            Some(mode_info::Sum::Single(s))
-                if simulate && s.mode == SignMode::Unspecified as i32 => {}
-            _ => {
-                return Err(sdk::unauthorized(
-                    "only SIGN_MODE_DIRECT single signatures are supported",
-                ))
-            }
-        }
+        let signature = raw.signatures.get(i).cloned().unwrap_or_default();
+        let mode = super::signmode::decode_mode(info.mode_info, &signature, simulate)?;
         let pub_key = match info.public_key {
             None => None,
-            Some(any) if any.type_url == SECP256K1_PUBKEY_URL => {
-                let pk = PubKey::decode(any.value.as_slice())
-                    .map_err(|e| sdk::invalid_pubkey(format!("cannot decode public key: {e}")))?;
-                if pk.key.len() != 33 {
-                    return Err(sdk::invalid_pubkey("secp256k1 public keys are 33 bytes"));
-                }
-                Some(pk.key)
-            }
-            Some(any) => {
-                return Err(sdk::invalid_pubkey(format!(
-                    "unsupported public key type {}",
-                    any.type_url
-                )))
-            }
+            Some(any) => Some(deai_auth::PubKey::from_any(&any)?.to_stored()),
         };
-        let signature = raw.signatures.get(i).cloned().unwrap_or_default();
-        if !simulate && signature.len() != 64 {
-            return Err(sdk::unauthorized(
-                "secp256k1 signatures are 64 bytes (r || s)",
-            ));
-        }
         signers.push(Signer {
             address,
             pub_key,
             sequence: info.sequence,
             signature,
+            mode,
         });
     }
 
@@ -184,6 +170,7 @@ pub fn decode_tx(router: &Router, bytes: &[u8], simulate: bool) -> Result<Decode
         body_bytes: raw.body_bytes,
         auth_info_bytes: raw.auth_info_bytes,
         msgs,
+        msg_anys: body.messages,
         memo: body.memo,
         timeout_height: body.timeout_height,
         signers,

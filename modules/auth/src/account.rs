@@ -15,7 +15,8 @@ pub const SECP256K1_PUBKEY_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     pub address: Address,
-    /// Compressed secp256k1 key (33 bytes), set by the account's first signed tx.
+    /// Compressed secp256k1 key (33 bytes), or a multisig key's protobuf (see
+    /// [`crate::PubKey`]), set by the account's first signed tx.
     pub pub_key: Option<Vec<u8>>,
     pub account_number: u64,
     pub sequence: u64,
@@ -104,10 +105,18 @@ impl Account {
     pub fn to_base(&self) -> BaseAccount {
         BaseAccount {
             address: self.address.to_bech32(),
-            pub_key: self.pub_key.as_ref().map(|k| Any {
-                type_url: SECP256K1_PUBKEY_URL.to_string(),
-                value: PubKey { key: k.clone() }.encode_to_vec(),
-            }),
+            // A multisig key is stored as its protobuf (see `pubkey`); anything else is
+            // the secp256k1 point, written as it always was.
+            pub_key: self
+                .pub_key
+                .as_ref()
+                .map(|k| match crate::pubkey::PubKey::from_stored(k) {
+                    Ok(m @ crate::pubkey::PubKey::Multisig { .. }) => m.to_any(),
+                    _ => Any {
+                        type_url: SECP256K1_PUBKEY_URL.to_string(),
+                        value: PubKey { key: k.clone() }.encode_to_vec(),
+                    },
+                }),
             account_number: self.account_number,
             sequence: self.sequence,
         }
@@ -164,12 +173,7 @@ impl Account {
                     .map_err(|e| sdk::invalid_pubkey(format!("bad secp256k1 key: {e}")))?;
                 Some(pk.key)
             }
-            Some(any) => {
-                return Err(sdk::invalid_pubkey(format!(
-                    "unsupported public key type {}",
-                    any.type_url
-                )))
-            }
+            Some(any) => Some(crate::pubkey::PubKey::from_any(&any)?.to_stored()),
         };
         Ok(Self {
             address: Address::from_bech32(&b.address)?,

@@ -13,6 +13,7 @@ mod genesis;
 mod keeper;
 mod msgs;
 mod params;
+mod pubkey;
 mod query;
 pub mod state_key;
 
@@ -25,6 +26,7 @@ pub use genesis::{account_json, GenesisAccount, GenesisState};
 pub use keeper::{AuthRead, AuthWrite};
 pub use msgs::UpdateParams;
 pub use params::Params;
+pub use pubkey::{PubKey, MAX_MULTISIG_KEYS, MULTISIG_PUBKEY_URL};
 
 use deai_framework::{Module, Router, StateRead, StateWrite, TxError};
 
