@@ -5,6 +5,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
 "$REPO_ROOT/scripts/setup.sh"
+# cargo-deny (advisories from the vendored RustSec snapshot, licences, sources, bans) and
+# npm audit (docs/supply-chain.md).
+"$REPO_ROOT/supply-chain/check.sh"
 # The contracts (their own workspace and toolchain): native cw-multi-test tests, the wasm32
 # build (prints each .wasm's sha256), and both flows run as wasm through cosmwasm-vm.
 (cd "$REPO_ROOT/wasm-contracts" && CARGO_TARGET_DIR="$DEAI_CACHE/contracts-target" cargo test --locked)
@@ -12,4 +15,7 @@ cd "$REPO_ROOT"
 "$REPO_ROOT/wasm-contracts/vm-check.sh"
 # The e2e tests run the deaid binary of the same profile.
 cargo build --workspace --bins
+# A smoke run of the fuzzer: 20k inputs of each target, 0 panics (docs/fuzzing.md).
+cargo run -q -p deai-fuzz -- --target all --iters "${FUZZ_ITERS:-20000}" --seed "${FUZZ_SEED:-1}" \
+  --out "${DEAI_CACHE}/fuzz-out"
 cargo test --workspace --no-fail-fast "$@"

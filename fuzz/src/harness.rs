@@ -1,0 +1,165 @@
+//! The run loop: draw an input, run it under `catch_unwind`, and on a panic (on this thread
+//! or any thread it started) save the input as hex with the panic's message, then go on.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::rng::Rng;
+
+/// A fuzz target: makes inputs (from its seed corpus, mutated or generated) and runs them.
+/// Every input must be handled without a panic; errors are the expected outcome.
+pub trait Target {
+    fn name(&self) -> &'static str;
+    /// The next input to run.
+    fn next_input(&mut self, rng: &mut Rng) -> Vec<u8>;
+    /// Runs one input. The harness counts a panic as a bug.
+    fn run(&mut self, input: &[u8]);
+    /// How deep the inputs got (e.g. how many were accepted), for the report.
+    fn stats(&self) -> String {
+        String::new()
+    }
+}
+
+/// Panics seen by the hook, on any thread, since start.
+static PANICS: AtomicU64 = AtomicU64::new(0);
+static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
+
+/// Replaces the default panic hook (which prints every panic) with one that records it for
+/// the harness; installed once per process.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        let msg = format!("{info}\n{}", std::backtrace::Backtrace::force_capture());
+        *LAST_PANIC.lock().unwrap_or_else(|p| p.into_inner()) = msg;
+    }));
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub target: &'static str,
+    pub inputs: u64,
+    pub panics: u64,
+    pub elapsed: Duration,
+    /// Files written for the panicking inputs.
+    pub saved: Vec<PathBuf>,
+    pub stats: String,
+}
+
+impl Report {
+    pub fn per_sec(&self) -> f64 {
+        self.inputs as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Most panicking inputs saved per target before the run of that target stops.
+pub const MAX_SAVED: u64 = 20;
+
+/// Runs `iters` inputs of `target`, saving panicking inputs under `out`.
+pub fn run(target: &mut dyn Target, rng: &mut Rng, iters: u64, out: &Path) -> Report {
+    let start = Instant::now();
+    let mut report = Report {
+        target: target.name(),
+        ..Report::default()
+    };
+    let mut last_print = Instant::now();
+    for i in 0..iters {
+        let input = target.next_input(rng);
+        let before = PANICS.load(Ordering::SeqCst);
+        let caught = catch_unwind(AssertUnwindSafe(|| target.run(&input))).is_err();
+        report.inputs += 1;
+        if caught || PANICS.load(Ordering::SeqCst) != before {
+            report.panics += 1;
+            let msg = LAST_PANIC.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            match save(out, target.name(), i, &input, &msg) {
+                Ok(p) => {
+                    eprintln!(
+                        "PANIC in {} at input {i}: saved {}\n{msg}",
+                        target.name(),
+                        p.display()
+                    );
+                    report.saved.push(p);
+                }
+                Err(e) => eprintln!(
+                    "PANIC in {} at input {i} (not saved: {e})\n{msg}",
+                    target.name()
+                ),
+            }
+            if report.panics >= MAX_SAVED {
+                break;
+            }
+        }
+        if last_print.elapsed() > Duration::from_secs(30) {
+            last_print = Instant::now();
+            let rate = report.inputs as f64 / start.elapsed().as_secs_f64();
+            eprintln!(
+                "  {}: {} inputs, {rate:.0}/s, {} panics",
+                target.name(),
+                report.inputs,
+                report.panics
+            );
+        }
+    }
+    report.elapsed = start.elapsed();
+    report.stats = target.stats();
+    report
+}
+
+/// Writes `<out>/<target>-<index>.hex` (the input) and `.txt` (the panic).
+fn save(out: &Path, target: &str, index: u64, input: &[u8], msg: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(out)?;
+    let path = out.join(format!("{target}-{index}.hex"));
+    std::fs::write(&path, hex::encode(input))?;
+    std::fs::write(path.with_extension("txt"), msg)?;
+    Ok(path)
+}
+
+/// Runs one saved input (hex) of `target`: Err with the panic's message if it panics.
+pub fn replay(target: &mut dyn Target, hex_input: &str) -> anyhow::Result<()> {
+    let input = hex::decode(hex_input.trim())?;
+    let before = PANICS.load(Ordering::SeqCst);
+    let caught = catch_unwind(AssertUnwindSafe(|| target.run(&input))).is_err();
+    if caught || PANICS.load(Ordering::SeqCst) != before {
+        let msg = LAST_PANIC.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        anyhow::bail!("{} panicked: {msg}", target.name());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A target with a planted bug: it panics on inputs starting with 0xff.
+    struct Planted;
+
+    impl Target for Planted {
+        fn name(&self) -> &'static str {
+            "planted"
+        }
+        fn next_input(&mut self, rng: &mut Rng) -> Vec<u8> {
+            rng.bytes(2)
+        }
+        fn run(&mut self, input: &[u8]) {
+            if input.first() == Some(&0xff) {
+                panic!("planted bug");
+            }
+        }
+    }
+
+    #[test]
+    fn a_panicking_input_is_caught_saved_and_replays() {
+        install_panic_hook();
+        let dir = tempfile::tempdir().unwrap();
+        let r = run(&mut Planted, &mut Rng::new(1), 5000, dir.path());
+        assert!(r.panics > 0 && r.inputs > 0);
+        let saved = std::fs::read_to_string(&r.saved[0]).unwrap();
+        assert!(saved.starts_with("ff"));
+        let txt = std::fs::read_to_string(r.saved[0].with_extension("txt")).unwrap();
+        assert!(txt.contains("planted bug"), "{txt}");
+        assert!(replay(&mut Planted, &saved).is_err());
+        assert!(replay(&mut Planted, "00").is_ok());
+    }
+}
