@@ -363,10 +363,11 @@ fn a_failing_message_reverts_the_whole_tx_but_charges_the_fee() {
 fn out_of_gas_in_execution_still_charges_the_fee() {
     let (a, b) = (key(1), key(2));
     let mut c = Chain::new(&[(&a, 100_000)]);
-    // Simulation leaves out the 64-byte signature, so its figure covers the ante handler
-    // (which charges per tx byte) but falls short of the whole tx: the send runs out of gas.
+    // One gas short of the simulated figure (which counts the signature's bytes too, fee or
+    // not): the ante handler, which charges first, passes and the send runs out of gas.
+    // This test used to rely on simulation leaving out the signature, the bug it locked in.
     let mut p = params(0, 0);
-    p.gas_limit = simulated_gas(&c, &a, &b.address());
+    p.gas_limit = simulated_gas(&c, &a, &b.address()) - 1;
     p.fee = Coins::parse("1000udeai").unwrap();
     let r = c.block(vec![sign_tx(&a, vec![send(&a, &b.address(), 10)], &p)]);
     assert_eq!(r[0].code, sdk::OUT_OF_GAS, "{}", r[0].log);
