@@ -41,6 +41,27 @@ pub fn paginate_walking(
     page: Option<PageRequest>,
     budget: usize,
 ) -> Result<(Vec<KvPair>, PageResponse), TxError> {
+    paginate_range(
+        state,
+        prefix,
+        prefix,
+        prefix_end(prefix).as_deref(),
+        page,
+        budget,
+    )
+}
+
+/// A page of the entries in `[lo, hi)` (no `hi`: unbounded), a range inside
+/// `prefix`, with `budget` rows walked at most. Keys in the result and `next_key` are
+/// relative to `prefix`; `count_total` counts the range.
+pub fn paginate_range(
+    state: &dyn StateRead,
+    prefix: &[u8],
+    lo: &[u8],
+    hi: Option<&[u8]>,
+    page: Option<PageRequest>,
+    budget: usize,
+) -> Result<(Vec<KvPair>, PageResponse), TxError> {
     let page = page.unwrap_or_default();
     if !page.key.is_empty() && page.offset > 0 {
         return Err(sdk::invalid_request(
@@ -51,19 +72,18 @@ pub fn paginate_walking(
         0 => DEFAULT_LIMIT,
         l => l.min(MAX_LIMIT),
     } as usize;
-    let end = prefix_end(prefix);
-    let full = |rel: &[u8]| [prefix, rel].concat();
-
-    let (mut start, mut stop) = if page.key.is_empty() {
-        (prefix.to_vec(), end.clone())
-    } else if page.reverse {
-        // Reverse pages walk downward from the key, inclusive.
-        let mut upper = full(&page.key);
-        upper.push(0);
-        (prefix.to_vec(), Some(upper))
-    } else {
-        (full(&page.key), end.clone())
-    };
+    let full = [prefix, page.key.as_slice()].concat();
+    let (mut start, mut stop) = (lo.to_vec(), hi.map(<[u8]>::to_vec));
+    if !page.key.is_empty() {
+        if page.reverse {
+            // Reverse pages walk downward from the key, inclusive.
+            let mut upper = full;
+            upper.push(0);
+            stop = Some(stop.map_or(upper.clone(), |s| s.min(upper)));
+        } else {
+            start = start.max(full);
+        }
+    }
 
     let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
     if offset > budget {
@@ -113,7 +133,7 @@ pub fn paginate_walking(
 
     let total = if page.count_total && page.key.is_empty() {
         let room = budget - offset;
-        let n = state.count(prefix, end.as_deref(), room.saturating_add(1))?;
+        let n = state.count(lo, hi, room.saturating_add(1))?;
         if n > room {
             return Err(too_many(budget));
         }
@@ -184,6 +204,43 @@ mod tests {
             rev3.iter().map(|(k, _)| k[0]).collect::<Vec<_>>(),
             vec![7, 6, 5]
         );
+    }
+
+    #[test]
+    fn a_range_inside_the_prefix_pages_and_counts_only_itself() {
+        let m = store();
+        let (p, r) = paginate_range(
+            &m,
+            b"p",
+            &[b'p', 2],
+            Some(&[b'p', 7]),
+            req(vec![], 1, 2, true, false),
+            100,
+        )
+        .unwrap();
+        assert_eq!(p.iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), vec![3, 4]);
+        assert_eq!((r.total, r.next_key), (5, vec![5]));
+        let (p, r) = paginate_range(
+            &m,
+            b"p",
+            &[b'p', 2],
+            Some(&[b'p', 7]),
+            req(vec![5], 0, 2, false, true),
+            100,
+        )
+        .unwrap();
+        assert_eq!(p.iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), vec![5, 4]);
+        assert_eq!(r.next_key, vec![3]);
+        let (p, _) = paginate_range(
+            &m,
+            b"p",
+            &[b'p', 2],
+            Some(&[b'p', 7]),
+            req(vec![9], 0, 9, false, true),
+            100,
+        )
+        .unwrap();
+        assert_eq!(p.len(), 5, "a key past hi starts at hi");
     }
 
     /// Counts the rows read through it, values included.
