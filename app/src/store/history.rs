@@ -10,14 +10,16 @@ use super::kv::KvStore;
 use super::layout::{self, *};
 
 /// Keys a scan at a past version may pass over that are not live at that version (created
-/// later, or deleted by then) before it fails: each costs two seeks and returns nothing, so
-/// without a bound a scan over a churned range would work without limit.
-pub const MAX_HISTORY_SKIPS: usize = 10_000;
+/// later, or deleted by then) before it fails: each costs two seeks (a few microseconds) and
+/// returns nothing, so without a bound a scan over a churned range would work without
+/// limit. Large enough for a page at an old height of a table that has grown a lot since.
+pub const MAX_HISTORY_SKIPS: usize = 100_000;
 
 /// The state at a kept past version.
 pub struct VersionView<'a> {
     kv: &'a dyn KvStore,
     version: Version,
+    max_skips: usize,
 }
 
 /// The newest entry of `key` at or before `version`: None if the key was never written,
@@ -53,7 +55,18 @@ fn decode_history_value(v: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
 
 impl<'a> VersionView<'a> {
     pub(super) fn new(kv: &'a dyn KvStore, version: Version) -> Self {
-        Self { kv, version }
+        Self {
+            kv,
+            version,
+            max_skips: MAX_HISTORY_SKIPS,
+        }
+    }
+
+    /// This view with another skip budget (tests).
+    #[cfg(test)]
+    pub(super) fn with_max_skips(mut self, max_skips: usize) -> Self {
+        self.max_skips = max_skips;
+        self
     }
 
     pub fn version(&self) -> Version {
@@ -63,7 +76,7 @@ impl<'a> VersionView<'a> {
     /// Seeks key by key: the first `H` row in range names the next key, one reverse seek
     /// finds its newest version at or before the view's, and the cursor jumps past all its
     /// versions. Work is two seeks per key passed, whatever the key's history; keys not live
-    /// at the version are bounded by `MAX_HISTORY_SKIPS`. The inner result is the
+    /// at the version are bounded by `max_skips`. The inner result is the
     /// request's error (too many skips); the outer one a storage fault.
     fn scan_history(
         &self,
@@ -93,11 +106,11 @@ impl<'a> VersionView<'a> {
                 Some(Some(v)) => out.push((key.clone(), v)),
                 _ => {
                     skipped += 1;
-                    if skipped > MAX_HISTORY_SKIPS {
+                    if skipped > self.max_skips {
                         return Ok(Err(sdk::invalid_request(format!(
-                            "scan at height {} passes more than {MAX_HISTORY_SKIPS} keys \
-                             not live at that height; query a narrower range",
-                            self.version
+                            "scan at height {} passes more than {} keys not live at that \
+                             height; query a narrower range",
+                            self.version, self.max_skips
                         ))));
                     }
                 }
