@@ -1,8 +1,9 @@
 //! The randomized determinism run (issue 17): more than 10,000 random txs of every module —
 //! valid and invalid messages, with random gas, fees, memos, sequences and signers — go to a
 //! 4-validator localnet. Every node reports the same app hash, last results hash and block
-//! hash at every height, and an independent in-process app replaying the same blocks from
-//! the same genesis reaches the same app hash and tx results at every height.
+//! hash at every height, and the same FinalizeBlock answers (tx results, events, app hash).
+//! An independent in-process app replaying the same blocks from the same genesis reaches the
+//! same app hash and tx results at every height.
 //!
 //! The seed is printed first; `DEAI_RANDOM_SEED=<seed>` runs the same random choices again.
 
@@ -56,6 +57,7 @@ fn randomized_txs_of_every_module_keep_four_validators_and_a_replay_in_agreement
     }
     check::assert_nodes_agree(&net, NODES, upto, seed);
     let chain = check::fetch(&net, NODES, upto);
+    check::assert_results_agree(&net, NODES, &chain, seed);
     let committed = check::tally(&chain, &sent);
 
     println!(

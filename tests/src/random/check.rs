@@ -153,3 +153,39 @@ pub fn tally(chain: &Chain, sent: &Submitted) -> Committed {
     }
     c
 }
+
+/// Asserts that every node's own FinalizeBlock answers agree: each node's `/block_results`
+/// (tx results with their events, block events, validator updates, and the app hash its
+/// app returned) equals the one in `chain` at every height, and that app hash is the one in
+/// the next header.
+pub fn assert_results_agree(net: &Localnet, nodes: usize, chain: &Chain, seed: u64) {
+    let rt = rt();
+    let clients: Vec<HttpClient> = (0..nodes)
+        .map(|i| HttpClient::new(net.rpc(i).as_str()).expect("rpc address"))
+        .collect();
+    for (i, expected) in chain.results.iter().enumerate() {
+        let h = i as u64 + 1;
+        if let Some(next) = chain.blocks.get(i + 1) {
+            assert_eq!(
+                expected.app_hash,
+                next.header.app_hash,
+                "seed {seed}: height {h}: FinalizeBlock's app hash is not block {}'s",
+                h + 1
+            );
+        }
+        let expected = serde_json::to_value(expected).expect("results serialize");
+        for (n, c) in clients.iter().enumerate() {
+            let r = rt
+                .block_on(c.block_results(height(h)))
+                .unwrap_or_else(|e| panic!("node{n} /block_results?height={h}: {e}"));
+            let got = serde_json::to_value(&r).expect("results serialize");
+            if got != expected {
+                let fields: Vec<&String> = expected
+                    .as_object()
+                    .map(|o| o.keys().filter(|k| got.get(*k) != o.get(*k)).collect())
+                    .unwrap_or_default();
+                panic!("seed {seed}: height {h}: node{n}'s block results differ in {fields:?}");
+            }
+        }
+    }
+}
