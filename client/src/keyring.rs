@@ -118,7 +118,7 @@ pub fn check_scrypt_params(log_n: u8, r: u32, p: u32) -> anyhow::Result<()> {
     let ok = (1..=MAX_SCRYPT_LOG_N).contains(&log_n)
         && (1..=MAX_SCRYPT_R).contains(&r)
         && (1..=MAX_SCRYPT_P).contains(&p)
-        && 128 * u64::from(r) << log_n <= MAX_SCRYPT_MEMORY;
+        && (128 * u64::from(r)) << log_n <= MAX_SCRYPT_MEMORY;
     anyhow::ensure!(
         ok,
         "key file asks for scrypt log_n={log_n} r={r} p={p}; this keyring accepts log_n 1..={MAX_SCRYPT_LOG_N}, \
