@@ -54,8 +54,15 @@ impl Report {
     }
 }
 
-/// Most panicking inputs saved per target before the run of that target stops.
-pub const MAX_SAVED: u64 = 20;
+/// Panicking inputs saved per distinct panic location; the run counts the rest and goes on.
+pub const SAVED_PER_LOCATION: usize = 3;
+/// Distinct panic locations after which the run of a target stops.
+pub const MAX_LOCATIONS: usize = 50;
+
+/// Where a panic message says it panicked (its first line, `panicked at <file:line:col>:`).
+fn location(msg: &str) -> String {
+    msg.lines().next().unwrap_or_default().to_string()
+}
 
 /// Runs `iters` inputs of `target`, saving panicking inputs under `out`.
 pub fn run(target: &mut dyn Target, rng: &mut Rng, iters: u64, out: &Path) -> Report {
@@ -65,6 +72,7 @@ pub fn run(target: &mut dyn Target, rng: &mut Rng, iters: u64, out: &Path) -> Re
         ..Report::default()
     };
     let mut last_print = Instant::now();
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
     for i in 0..iters {
         let input = target.next_input(rng);
         let before = PANICS.load(Ordering::SeqCst);
@@ -73,21 +81,25 @@ pub fn run(target: &mut dyn Target, rng: &mut Rng, iters: u64, out: &Path) -> Re
         if caught || PANICS.load(Ordering::SeqCst) != before {
             report.panics += 1;
             let msg = LAST_PANIC.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            match save(out, target.name(), i, &input, &msg) {
-                Ok(p) => {
-                    eprintln!(
-                        "PANIC in {} at input {i}: saved {}\n{msg}",
-                        target.name(),
-                        p.display()
-                    );
-                    report.saved.push(p);
+            let n = seen.entry(location(&msg)).or_default();
+            *n += 1;
+            if *n <= SAVED_PER_LOCATION {
+                match save(out, target.name(), i, &input, &msg) {
+                    Ok(p) => {
+                        eprintln!(
+                            "PANIC in {} at input {i}: saved {}\n{msg}",
+                            target.name(),
+                            p.display()
+                        );
+                        report.saved.push(p);
+                    }
+                    Err(e) => eprintln!(
+                        "PANIC in {} at input {i} (not saved: {e})\n{msg}",
+                        target.name()
+                    ),
                 }
-                Err(e) => eprintln!(
-                    "PANIC in {} at input {i} (not saved: {e})\n{msg}",
-                    target.name()
-                ),
             }
-            if report.panics >= MAX_SAVED {
+            if seen.len() >= MAX_LOCATIONS {
                 break;
             }
         }
@@ -104,6 +116,9 @@ pub fn run(target: &mut dyn Target, rng: &mut Rng, iters: u64, out: &Path) -> Re
     }
     report.elapsed = start.elapsed();
     report.stats = target.stats();
+    for (at, n) in &seen {
+        eprintln!("{}: {n} inputs {at}", target.name());
+    }
     report
 }
 
