@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// Why TxEncodeAmino/TxDecodeAmino are not served (docs/signing.md).
+const AMINO_BINARY: &str = "deai has no legacy amino binary codec: txs are protobuf; \
+     amino JSON is accepted as a sign mode (SIGN_MODE_LEGACY_AMINO_JSON) inside them";
+
 fn tx_any(bytes: &[u8]) -> Option<Any> {
     decode_tx(bytes).ok().map(|tx| Any {
         type_url: "/cosmos.tx.v1beta1.Tx".into(),
@@ -307,17 +311,13 @@ impl TxSvc for TxService {
         &self,
         _: Request<txpb::TxEncodeAminoRequest>,
     ) -> Result<Response<txpb::TxEncodeAminoResponse>, Status> {
-        Err(Status::unimplemented(
-            "deai does not support amino JSON txs",
-        ))
+        Err(Status::unimplemented(AMINO_BINARY))
     }
 
     async fn tx_decode_amino(
         &self,
         _: Request<txpb::TxDecodeAminoRequest>,
     ) -> Result<Response<txpb::TxDecodeAminoResponse>, Status> {
-        Err(Status::unimplemented(
-            "deai does not support amino JSON txs",
-        ))
+        Err(Status::unimplemented(AMINO_BINARY))
     }
 }

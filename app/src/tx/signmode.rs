@@ -39,12 +39,18 @@ fn bits(b: &CompactBitArray) -> Result<Vec<bool>, TxError> {
     if b.elems.len() > MAX_MULTISIG_KEYS.div_ceil(8) || b.extra_bits_stored > 7 {
         return Err(sdk::unauthorized("multisig bit array too large"));
     }
-    let size = match b.extra_bits_stored {
-        0 => b.elems.len() * 8,
-        n => (b.elems.len().saturating_sub(1)) * 8 + n as usize,
+    let size = match (b.extra_bits_stored, b.elems.len()) {
+        (0, n) => n * 8,
+        // The SDK's Count() would go negative here; refuse it.
+        (_, 0) => return Err(sdk::unauthorized("multisig bit array without bytes")),
+        (extra, n) => (n - 1) * 8 + extra as usize,
     };
     Ok((0..size)
-        .map(|i| b.elems[i >> 3] & (1 << (7 - (i % 8))) != 0)
+        .map(|i| {
+            b.elems
+                .get(i >> 3)
+                .is_some_and(|e| e & (1 << (7 - (i % 8))) != 0)
+        })
         .collect())
 }
 
@@ -148,5 +154,38 @@ pub fn verify(
         _ => Err(sdk::invalid_pubkey(
             "the signer's mode info does not fit its public key (single vs multisig)",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Panicked before the fix (fuzz/regressions/signmode-bits-empty-elems.*): extra bits
+    /// with no bytes indexed past the end.
+    #[test]
+    fn a_bit_array_with_extra_bits_and_no_bytes_is_refused() {
+        for extra in 1..=7 {
+            let b = CompactBitArray {
+                extra_bits_stored: extra,
+                elems: vec![],
+            };
+            assert_eq!(bits(&b).unwrap_err().code, sdk::UNAUTHORIZED);
+        }
+        let b = CompactBitArray {
+            extra_bits_stored: 3,
+            elems: vec![0b1010_0000],
+        };
+        assert_eq!(bits(&b).unwrap(), vec![true, false, true]);
+        let hex = include_str!("../../../fuzz/regressions/signmode-bits-empty-elems.tx.hex");
+        let tx = hex::decode(hex.trim()).unwrap();
+        let mut router = deai_framework::Router::new();
+        let vm = crate::node::wasm_vm(std::env::temp_dir().join("deai-decode-only-wasm"));
+        for m in crate::node::modules(&vm) {
+            m.register(&mut router);
+        }
+        for simulate in [false, true] {
+            assert!(crate::tx::decode_tx(&router, &tx, simulate).is_err());
+        }
     }
 }
