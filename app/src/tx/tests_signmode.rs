@@ -183,3 +183,34 @@ fn deai_messages_without_an_amino_name_cannot_be_signed_in_amino_json() {
     let err = msg_json(&any).unwrap_err();
     assert!(err.log.contains("has no amino name"), "{}", err.log);
 }
+
+#[test]
+fn wasm_messages_embed_their_json_and_decimals_are_decimals() {
+    let exec = deai_client::txbuilder::to_any(&deai_wasm_proto_exec());
+    assert_eq!(
+        msg_json(&exec).unwrap(),
+        r#"{"type":"wasm/MsgExecuteContract","value":{"contract":"c","funds":[],"msg":{"a":"\u003c","b":[1,{"d":null,"e":true}]},"sender":"s"}}"#
+    );
+    let edit = deai_client::txbuilder::to_any(
+        &cosmos_sdk_proto::cosmos::staking::v1beta1::MsgEditValidator {
+            description: None,
+            validator_address: "v".into(),
+            commission_rate: "100000000000000000".into(),
+            min_self_delegation: String::new(),
+        },
+    );
+    let j = msg_json(&edit).unwrap();
+    assert!(
+        j.contains(r#""commission_rate":"0.100000000000000000""#),
+        "{j}"
+    );
+}
+
+fn deai_wasm_proto_exec() -> cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract {
+    cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract {
+        sender: "s".into(),
+        contract: "c".into(),
+        msg: br#"{"b":[1,{"e":true,"d":null}],"a":"<"}"#.to_vec(),
+        funds: vec![],
+    }
+}
