@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,9 @@ pub trait Target {
 /// Panics seen by the hook, on any thread, since start.
 static PANICS: AtomicU64 = AtomicU64::new(0);
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
+/// True while the harness runs an input: its panics are reported by the harness, any other
+/// (setup, a bug of the fuzzer itself) by the hook.
+static IN_HARNESS: AtomicBool = AtomicBool::new(false);
 
 /// Replaces the default panic hook (which prints every panic) with one that records it for
 /// the harness; installed once per process.
@@ -33,6 +36,9 @@ pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         PANICS.fetch_add(1, Ordering::SeqCst);
         let msg = format!("{info}\n{}", std::backtrace::Backtrace::force_capture());
+        if !IN_HARNESS.load(Ordering::SeqCst) {
+            eprintln!("deai-fuzz: panic outside an input: {msg}");
+        }
         *LAST_PANIC.lock().unwrap_or_else(|p| p.into_inner()) = msg;
     }));
 }
@@ -74,9 +80,16 @@ pub fn run(target: &mut dyn Target, rng: &mut Rng, iters: u64, out: &Path) -> Re
     let mut last_print = Instant::now();
     let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
     for i in 0..iters {
-        let input = target.next_input(rng);
         let before = PANICS.load(Ordering::SeqCst);
-        let caught = catch_unwind(AssertUnwindSafe(|| target.run(&input))).is_err();
+        IN_HARNESS.store(true, Ordering::SeqCst);
+        // Making an input may run the node's code too (a target keeps inputs that decode).
+        let mut input = Vec::new();
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            input = target.next_input(rng);
+            target.run(&input);
+        }))
+        .is_err();
+        IN_HARNESS.store(false, Ordering::SeqCst);
         report.inputs += 1;
         if caught || PANICS.load(Ordering::SeqCst) != before {
             report.panics += 1;
@@ -135,7 +148,9 @@ fn save(out: &Path, target: &str, index: u64, input: &[u8], msg: &str) -> std::i
 pub fn replay(target: &mut dyn Target, hex_input: &str) -> anyhow::Result<()> {
     let input = hex::decode(hex_input.trim())?;
     let before = PANICS.load(Ordering::SeqCst);
+    IN_HARNESS.store(true, Ordering::SeqCst);
     let caught = catch_unwind(AssertUnwindSafe(|| target.run(&input))).is_err();
+    IN_HARNESS.store(false, Ordering::SeqCst);
     if caught || PANICS.load(Ordering::SeqCst) != before {
         let msg = LAST_PANIC.lock().unwrap_or_else(|p| p.into_inner()).clone();
         anyhow::bail!("{} panicked: {msg}", target.name());
