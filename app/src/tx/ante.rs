@@ -107,22 +107,10 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
     // Like the SDK, a zero-fee tx still reports `tx.fee` (empty) and its payer.
     ctx.emit(deai_auth::events::fee(&tx.fee, &payer));
 
-    // The SDK's ValidateSigCountDecorator: every key of a multisig counts.
+    // The SDK's ValidateSigCountDecorator: every key of a multisig counts. Keys left out
+    // of the tx count as the account's stored key (below), so that a multisig cannot pass
+    // the limit by omitting its key once the account holds it.
     let mut sig_count = 0u64;
-    for s in &tx.signers {
-        let keys = match &s.pub_key {
-            Some(k) => PubKey::from_stored(k)?.count_sub_keys(),
-            None => 1,
-        };
-        sig_count = sig_count.saturating_add(keys as u64);
-    }
-    if sig_count > params.tx_sig_limit {
-        return Err(sdk::too_many_signatures(format!(
-            "signatures: {sig_count}, limit: {}",
-            params.tx_sig_limit
-        )));
-    }
-
     for signer in &tx.signers {
         let mut account = ctx.account(&signer.address)?.ok_or_else(|| {
             sdk::unknown_address(format!("account {} does not exist", signer.address))
@@ -153,6 +141,14 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
             return Err(sdk::invalid_pubkey(format!(
                 "pubKey does not match signer address {}",
                 signer.address
+            )));
+        }
+        let keys = key.as_ref().map_or(1, |k| k.count_sub_keys()) as u64;
+        sig_count = sig_count.saturating_add(keys);
+        if sig_count > params.tx_sig_limit {
+            return Err(sdk::too_many_signatures(format!(
+                "signatures: {sig_count}, limit: {}",
+                params.tx_sig_limit
             )));
         }
         let Some(key) = key else {
