@@ -147,6 +147,33 @@ mod tests {
         }
     }
 
+    /// Replays fuzz/regressions/<name>.<target>.hex: each panicked before its fix
+    /// (signmode-bits-empty-elems: an index panic in decode_tx, fixed in 42034ec).
+    #[test]
+    fn saved_regression_inputs_no_longer_panic() {
+        crate::harness::install_panic_hook();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions");
+        let mut replayed = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let Some(stem) = path
+                .file_name()
+                .and_then(|n| n.to_str()?.strip_suffix(".hex"))
+            else {
+                continue;
+            };
+            let target = match stem.rsplit('.').next().unwrap() {
+                "tx" => "tx-decode",
+                t => t,
+            };
+            let mut t = build(target, &mut Rng::new(1).fork(target)).unwrap();
+            let input = std::fs::read_to_string(&path).unwrap();
+            crate::harness::replay(t.as_mut(), &input).unwrap();
+            replayed += 1;
+        }
+        assert!(replayed >= 2);
+    }
+
     #[test]
     fn a_seed_replays_the_same_inputs() {
         let inputs = |seed| {
