@@ -103,6 +103,9 @@ pub fn decode_mode(
     }
 }
 
+/// Checks one signature: (signed bytes, secp256k1 key, signature).
+pub type CheckSig<'a> = &'a dyn Fn(&[u8], &[u8], &[u8]) -> bool;
+
 /// Verifies a signer's signature(s) under `key`; `sign_bytes` gives the bytes of a mode.
 /// Gas is charged first, as the SDK's SigGasConsumeDecorator does: `secp256k1_cost` per
 /// key that signed (per key of a multisig in simulation, which has no signatures).
@@ -113,7 +116,7 @@ pub fn verify(
     verify_sigs: bool,
     charge: &mut dyn FnMut(u64) -> Result<(), TxError>,
     sign_bytes: &mut dyn FnMut(&SignerMode) -> Result<Vec<u8>, TxError>,
-    check: &dyn Fn(&[u8], &[u8], &[u8]) -> bool,
+    check: CheckSig,
 ) -> Result<bool, TxError> {
     match (key, mode) {
         (PubKey::Secp256k1(k), SignerMode::Direct | SignerMode::AminoJson) => {

@@ -24,7 +24,7 @@ fn the_std_sign_doc_is_the_sdks() {
     p.memo = "a<b>&c\u{e9}\n".into();
     p.timeout_height = 9;
     let msg = send(&a.address(), &b.address(), 7);
-    let doc = String::from_utf8(sign_bytes_for(&p, &[msg.clone()]).unwrap()).unwrap();
+    let doc = String::from_utf8(sign_bytes_for(&p, std::slice::from_ref(&msg)).unwrap()).unwrap();
     let (from, to) = (a.address().to_bech32(), b.address().to_bech32());
     let expected = format!(
         concat!(
