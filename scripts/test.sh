@@ -13,9 +13,11 @@ cd "$REPO_ROOT"
 (cd "$REPO_ROOT/wasm-contracts" && CARGO_TARGET_DIR="$DEAI_CACHE/contracts-target" cargo test --locked)
 "$REPO_ROOT/wasm-contracts/build.sh"
 "$REPO_ROOT/wasm-contracts/vm-check.sh"
-# The e2e tests run the deaid binary of the same profile.
-cargo build --workspace --bins
+# The e2e tests run the deaid binary of the same profile, with its crash points compiled in
+# (app/src/failpoint.rs: inert unless DEAI_FAILPOINT names one).
+FEATURES=(--features deaid/failpoints)
+cargo build --workspace --bins "${FEATURES[@]}"
 # A smoke run of the fuzzer: 20k inputs of each target, 0 panics (docs/fuzzing.md).
-cargo run -q -p deai-fuzz -- --target all --iters "${FUZZ_ITERS:-20000}" --seed "${FUZZ_SEED:-1}" \
+cargo run -q -p deai-fuzz "${FEATURES[@]}" -- --target all --iters "${FUZZ_ITERS:-20000}" --seed "${FUZZ_SEED:-1}" \
   --out "${DEAI_CACHE}/fuzz-out"
-cargo test --workspace --no-fail-fast "$@"
+cargo test --workspace --no-fail-fast "${FEATURES[@]}" "$@"

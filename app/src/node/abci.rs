@@ -191,6 +191,7 @@ impl App {
             );
         }
         tracing::info!(chain_id = %req.chain_id, app_hash = %hex::encode(root), validators = validators.len(), "genesis initialized");
+        crate::failpoint::hit("init-chain");
         abci::ResponseInitChain {
             consensus_params: None,
             validators,
@@ -427,6 +428,7 @@ impl App {
         let pending = storage.prepare(height, writes)?;
         let app_hash = pending.root.0.to_vec();
         *lock(&self.inner.pending) = Some(pending);
+        crate::failpoint::hit("after-finalize-block");
         Ok(abci::ResponseFinalizeBlock {
             events: to_abci_events(&events, self.inner.settings.index_events.as_ref()),
             tx_results,

@@ -86,13 +86,18 @@ impl KvStore for SledKv {
 
     fn write_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> anyhow::Result<()> {
         let mut batch = sled::Batch::default();
-        for (k, v) in ops {
+        let half = ops.len() / 2;
+        for (i, (k, v)) in ops.into_iter().enumerate() {
+            if i == half {
+                crate::failpoint::hit("commit-mid-batch");
+            }
             match v {
                 Some(v) => batch.insert(k, v),
                 None => batch.remove(k),
             }
         }
         self.db.apply_batch(batch)?;
+        crate::failpoint::hit("commit-before-flush");
         self.db.flush()?;
         Ok(())
     }
