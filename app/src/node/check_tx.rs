@@ -10,8 +10,9 @@ use super::{lock, App};
 use crate::tx::exec::{run_decoded, ExecMode, TxOutcome};
 use crate::tx::{decode_tx, DecodedTx};
 
-/// (sign bytes, public key, signature) of every signer of `tx` whose account exists in
-/// `state` with a known key.
+/// (sign bytes, public key, signature) of every SIGN_MODE_DIRECT signer of `tx` whose
+/// account exists in `state` with a known key. Amino-JSON and multisig signers sign other
+/// bytes; the ante handler verifies them itself, so they are not pre-verified here.
 pub(super) fn signature_jobs<'t>(
     state: &dyn StateRead,
     tx: &'t DecodedTx,
@@ -20,6 +21,7 @@ pub(super) fn signature_jobs<'t>(
     use deai_auth::AuthRead;
     tx.signers
         .iter()
+        .filter(|s| s.mode == crate::tx::decode::SignerMode::Direct)
         .filter_map(|s| {
             let acct = state.account(&s.address).ok()??;
             let pk = s.pub_key.clone().or(acct.pub_key)?;
