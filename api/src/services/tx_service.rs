@@ -74,7 +74,13 @@ impl TxSvc for TxService {
         if bytes.len() > MAX_REQUEST_BYTES {
             return Err(Status::invalid_argument("tx too large"));
         }
-        let out = self.0.backend.simulate(&bytes).map_err(error::to_status)?;
+        // Simulation runs the tx: CPU and store work for a bounded blocking slot, not for
+        // the async workers every other connection shares.
+        let out = self
+            .0
+            .blocking(move |b| b.simulate(&bytes))
+            .await?
+            .map_err(error::to_status)?;
         let res = txpb::SimulateResponse::decode(out.as_slice())
             .map_err(|e| internal("simulate response", e))?;
         Ok(Response::new(res))
