@@ -5,7 +5,7 @@
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 use cosmos_sdk_proto::cosmos::distribution::v1beta1 as pb;
 
-use deai_framework::pagination::{DEFAULT_LIMIT, MAX_LIMIT, MAX_WALK};
+use deai_framework::pagination::{paginate_range, MAX_WALK};
 use deai_framework::query::parse_address;
 use deai_framework::{records, sdk, Address, Ctx, Router, StateRead, TxError};
 use deai_staking::address::{val_from_bech32, val_to_bech32};
@@ -80,12 +80,6 @@ fn slashes_page(
     to: u64,
     page: Option<PageRequest>,
 ) -> Result<(Vec<Vec<u8>>, PageResponse), TxError> {
-    let page = page.unwrap_or_default();
-    if !page.key.is_empty() && page.offset > 0 {
-        return Err(sdk::invalid_request(
-            "invalid request, either offset or key is expected, got both",
-        ));
-    }
     let prefix = state_key::slash_events_of(val);
     let lo = state_key::slash_events_from(val, from);
     let hi = match to.checked_add(1) {
@@ -93,43 +87,10 @@ fn slashes_page(
         None => deai_framework::keys::prefix_end(&prefix)
             .ok_or_else(|| sdk::internal("unbounded slash range"))?,
     };
-    let (mut start, mut stop) = (lo.clone(), hi.clone());
-    if !page.key.is_empty() {
-        let k = [prefix.as_slice(), &page.key].concat();
-        if page.reverse {
-            let mut upper = k;
-            upper.push(0);
-            stop = stop.min(upper);
-        } else {
-            start = start.max(k);
-        }
-    }
-    let limit = match page.limit {
-        0 => DEFAULT_LIMIT,
-        l => l.min(MAX_LIMIT),
-    } as usize;
-    let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
-    if offset > MAX_WALK {
-        return Err(sdk::invalid_request("offset too large"));
-    }
-    let want = offset.saturating_add(limit).saturating_add(1);
-    let mut rows = s.scan(&start, Some(&stop), page.reverse, want)?;
-    let next_key = rows
-        .get(offset + limit)
-        .map(|(k, _)| k[prefix.len()..].to_vec())
-        .unwrap_or_default();
-    rows.truncate(offset + limit);
-    let values = rows.into_iter().skip(offset).map(|(_, v)| v).collect();
-    let total = if page.count_total && page.key.is_empty() {
-        let all = s.scan(&lo, Some(&hi), false, MAX_WALK + 1)?;
-        if all.len() > MAX_WALK {
-            return Err(sdk::invalid_request("too many entries to count"));
-        }
-        all.len() as u64
-    } else {
-        0
-    };
-    Ok((values, PageResponse { next_key, total }))
+    // The shared pager: offsets skipped and totals counted in chunks under MAX_WALK rows,
+    // without loading them.
+    let (rows, pagination) = paginate_range(s, &prefix, &lo, Some(&hi), page, MAX_WALK)?;
+    Ok((rows.into_iter().map(|(_, v)| v).collect(), pagination))
 }
 
 fn slashes(
