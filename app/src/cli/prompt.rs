@@ -2,32 +2,28 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use deai_client::keyring::Zeroizing;
+
 /// The env variable that supplies the `file` keyring's passphrase non-interactively.
 pub const PASSPHRASE_ENV: &str = "DEAI_KEYRING_PASSPHRASE";
 
-/// One line of stdin, without its newline. Errors at end of input.
-pub fn read_line(prompt: &str) -> anyhow::Result<String> {
+/// A secret: from a terminal without echo, otherwise a line of stdin. The line is read
+/// into a buffer that is wiped if reading fails, and trimmed in place (no copy is left
+/// behind); the caller wraps the result in `Zeroizing`.
+pub fn read_secret(prompt: &str) -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
-        eprint!("{prompt}");
-        std::io::stderr().flush().ok();
+        return Ok(rpassword::prompt_password(prompt)?);
     }
-    let mut line = String::new();
+    let mut line = Zeroizing::new(String::new());
     let n = std::io::stdin().lock().read_line(&mut line)?;
     anyhow::ensure!(
         n > 0,
         "expected input on stdin ({})",
         prompt.trim().trim_end_matches(':')
     );
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
-}
-
-/// A secret: from a terminal without echo, otherwise a line of stdin.
-pub fn read_secret(prompt: &str) -> anyhow::Result<String> {
-    if std::io::stdin().is_terminal() {
-        Ok(rpassword::prompt_password(prompt)?)
-    } else {
-        read_line(prompt)
-    }
+    let len = line.trim_end_matches(['\n', '\r']).len();
+    line.truncate(len);
+    Ok(std::mem::take(&mut *line))
 }
 
 /// The passphrase to unlock a key.
@@ -45,8 +41,11 @@ pub fn new_passphrase() -> anyhow::Result<String> {
     }
     let p = read_secret("Enter keyring passphrase (at least 8 characters): ")?;
     if std::io::stdin().is_terminal() {
-        let again = read_secret("Re-enter keyring passphrase: ")?;
-        anyhow::ensure!(p == again, "passphrases do not match");
+        let again = Zeroizing::new(read_secret("Re-enter keyring passphrase: ")?);
+        if p != *again {
+            drop(Zeroizing::new(p));
+            anyhow::bail!("passphrases do not match");
+        }
     }
     Ok(p)
 }
