@@ -38,6 +38,8 @@ fi
 "$REPO_ROOT/worker/setup-libtorch.sh" >/dev/null
 # cosmwasm-vm's build (wasmer, zstd) may need cmake.
 command -v cmake >/dev/null 2>&1 || apt_install cmake
+# The worker's cross-CPU test trains under QEMU's Haswell model (worker/cli/tests/cli.rs).
+command -v qemu-x86_64 >/dev/null 2>&1 || apt_install qemu-user
 # The wasm32 contract toolchain (Debian's rustc-web and lld-22; DESIGN.md).
 "$REPO_ROOT/wasm-contracts/setup-toolchain.sh" >&2
 echo "setup done: cometbft $(cometbft version), LIBTORCH=$LIBTORCH" >&2
