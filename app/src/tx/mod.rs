@@ -1,6 +1,7 @@
 //! The transaction pipeline: decode and stateless checks, the ante handler (signatures,
 //! sequences, fees, gas), message execution on an overlay, and the signature cache.
 
+pub mod amino_binary;
 pub mod amino_json;
 pub mod ante;
 pub mod decode;

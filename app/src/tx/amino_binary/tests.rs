@@ -1,0 +1,256 @@
+//! The SDK's own vectors (tools/amino-vectors, Cosmos SDK v0.50.10's legacy amino codec) and
+//! hostile inputs.
+
+use deai_framework::{sdk, TxError};
+
+use super::*;
+
+#[derive(serde::Deserialize)]
+struct Vector {
+    name: String,
+    amino_json: String,
+    amino_binary_hex: String,
+}
+
+fn vectors() -> Vec<Vector> {
+    serde_json::from_str(include_str!("../testdata/amino_vectors.json")).expect("fixture")
+}
+
+fn binary(v: &Vector) -> Vec<u8> {
+    hex::decode(&v.amino_binary_hex).expect("hex")
+}
+
+fn refused(r: Result<impl std::fmt::Debug, TxError>) -> String {
+    let e = r.expect_err("must be refused");
+    assert_eq!(e.codespace, sdk::CODESPACE, "{}", e.log);
+    assert_eq!(e.code, sdk::INVALID_REQUEST, "{}", e.log);
+    e.log
+}
+
+#[test]
+fn the_vectors_cover_the_asked_cases() {
+    let names: Vec<String> = vectors().into_iter().map(|v| v.name).collect();
+    for n in [
+        "send_with_memo_and_fee",
+        "delegate",
+        "multi_msg_timeout",
+        "multisig",
+    ] {
+        assert!(names.iter().any(|x| x == n), "{n}");
+    }
+}
+
+#[test]
+fn encode_gives_the_sdk_binary() {
+    for v in vectors() {
+        let got =
+            tx_encode_amino(&v.amino_json).unwrap_or_else(|e| panic!("{}: {}", v.name, e.log));
+        assert_eq!(hex::encode(got), v.amino_binary_hex, "{}", v.name);
+    }
+}
+
+#[test]
+fn decode_gives_the_sdk_json() {
+    for v in vectors() {
+        let got = tx_decode_amino(&binary(&v)).unwrap_or_else(|e| panic!("{}: {}", v.name, e.log));
+        assert_eq!(got, v.amino_json, "{}", v.name);
+    }
+}
+
+#[test]
+fn prefixes_are_go_aminos() {
+    assert_eq!(
+        hex::encode(prefix("tendermint/PubKeySecp256k1")),
+        "eb5ae987"
+    );
+    assert_eq!(
+        hex::encode(prefix("tendermint/PubKeyMultisigThreshold")),
+        "22c1f7e2"
+    );
+    assert_eq!(hex::encode(prefix(STD_TX)), "282816a9");
+}
+
+#[test]
+fn every_truncation_is_refused_without_panicking() {
+    for v in vectors() {
+        let b = binary(&v);
+        for n in 0..b.len() {
+            // A cut exactly between two top-level fields is a shorter valid StdTx.
+            if let Err(e) = tx_decode_amino(&b[..n]) {
+                assert_eq!(e.code, sdk::INVALID_REQUEST, "{}[..{n}]: {}", v.name, e.log);
+            }
+        }
+        for n in 0..v.amino_json.len() {
+            if v.amino_json.is_char_boundary(n) {
+                refused(tx_encode_amino(&v.amino_json[..n]));
+            }
+        }
+    }
+}
+
+#[test]
+fn huge_lengths_and_overlong_varints_are_refused() {
+    let mut b = prefix(STD_TX).to_vec();
+    b.extend([
+        0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+    ]);
+    assert!(refused(tx_decode_amino(&b)).contains("bytes left"));
+    let mut b = prefix(STD_TX).to_vec();
+    b.extend([
+        0x28, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+    ]);
+    refused(tx_decode_amino(&b));
+    let mut b = prefix(STD_TX).to_vec();
+    b.extend([0x0a, 0x85, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+    refused(tx_decode_amino(&b));
+}
+
+#[test]
+fn unknown_prefixes_and_fields_are_refused() {
+    let v = &vectors()[0];
+    let mut b = binary(v);
+    b[0] ^= 1;
+    refused(tx_decode_amino(&b));
+    // The first message's prefix, just after the StdTx prefix, field key and length.
+    let mut b = binary(v);
+    b[7] ^= 1;
+    assert!(refused(tx_decode_amino(&b)).contains("unknown amino type prefix"));
+    // A field number StdTx does not have.
+    let mut b = binary(v);
+    b.extend([0x30, 0x01]);
+    assert!(refused(tx_decode_amino(&b)).contains("unknown field number 6"));
+    // Fields out of order.
+    let mut b = prefix(STD_TX).to_vec();
+    b.extend([0x28, 0x01, 0x22, 0x00]);
+    refused(tx_decode_amino(&b));
+    // A public key where a message goes.
+    let mut b = prefix(STD_TX).to_vec();
+    b.extend([0x0a, 0x26]);
+    b.extend(prefix("tendermint/PubKeySecp256k1"));
+    b.extend([0x21]);
+    b.extend([2u8; 33]);
+    assert!(refused(tx_decode_amino(&b)).contains("is not a Msg"));
+    let json = v.amino_json.replace("\"memo\"", "\"mem0\"");
+    assert!(refused(tx_encode_amino(&json)).contains("no field \"mem0\""));
+    refused(tx_encode_amino(""));
+    refused(tx_decode_amino(&[]));
+    refused(tx_encode_amino(
+        r#"{"type":"cosmos-sdk/MsgSend","value":{}}"#,
+    ));
+}
+
+#[test]
+fn deai_market_messages_are_refused_with_a_hint() {
+    let json = r#"{"type":"cosmos-sdk/StdTx","value":{"msg":[{"type":"deai/MsgCreateProvider","value":{}}],"fee":{"amount":[],"gas":"0"},"signatures":null,"memo":"","timeout_height":"0"}}"#;
+    let log = refused(tx_encode_amino(json));
+    assert!(log.contains("SIGN_MODE_DIRECT"), "{log}");
+    let json = json.replace(
+        "deai/MsgCreateProvider",
+        "/deai.compute.v1.MsgCreateProvider",
+    );
+    assert!(refused(tx_encode_amino(&json)).contains("SIGN_MODE_DIRECT"));
+    let mut b = prefix(STD_TX).to_vec();
+    b.extend([0x0a, 0x04]);
+    b.extend(prefix("/deai.compute.v1.MsgCreateProvider"));
+    assert!(refused(tx_decode_amino(&b)).contains("SIGN_MODE_DIRECT"));
+}
+
+#[test]
+fn wrong_json_types_are_refused() {
+    let v = &vectors()[0];
+    for (from, to) in [
+        ("\"gas\":\"200000\"", "\"gas\":200000"),
+        ("\"gas\":\"200000\"", "\"gas\":\"-1\""),
+        ("\"amount\":\"5000\"", "\"amount\":\"5e3\""),
+        ("\"memo\":\"", "\"memo\":[\""),
+        ("\"value\":\"AjJp", "\"value\":\"!!Jp"),
+    ] {
+        let json = v.amino_json.replacen(from, to, 1);
+        assert_ne!(json, v.amino_json, "{from}");
+        refused(tx_encode_amino(&json));
+    }
+}
+
+/// Messages nested through `Any`s (a proposal of a proposal of ...) stop at MAX_DEPTH.
+#[test]
+fn deep_nesting_is_refused() {
+    let mut msg = r#"{"type":"cosmos-sdk/MsgSend","value":{}}"#.to_string();
+    for _ in 0..40 {
+        msg = format!(
+            r#"{{"type":"cosmos-sdk/v1/MsgSubmitProposal","value":{{"messages":[{msg}]}}}}"#
+        );
+    }
+    let json = format!(
+        r#"{{"type":"cosmos-sdk/StdTx","value":{{"msg":[{msg}],"fee":{{"amount":[],"gas":"0"}},"signatures":null,"memo":"","timeout_height":"0"}}}}"#
+    );
+    assert!(refused(tx_encode_amino(&json)).contains("nested deeper"));
+    // The same in binary: each level a proposal whose first field is the next.
+    let mut inner = prefix("cosmos-sdk/MsgSend").to_vec();
+    for _ in 0..40 {
+        let mut m = prefix("cosmos-sdk/v1/MsgSubmitProposal").to_vec();
+        m.push(0x0a);
+        m.extend(len_prefix(&inner));
+        inner = m;
+    }
+    let mut b = prefix(STD_TX).to_vec();
+    b.push(0x0a);
+    b.extend(len_prefix(&inner));
+    assert!(refused(tx_decode_amino(&b)).contains("nested deeper"));
+}
+
+fn len_prefix(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut n = b.len() as u64;
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    out.extend_from_slice(b);
+    out
+}
+
+/// Small binary that expands into large JSON (empty validators print every field) stops
+/// at MAX_OUTPUT_BYTES instead of allocating without bound.
+#[test]
+fn output_is_capped() {
+    let mut b = prefix(STD_TX).to_vec();
+    for _ in 0..100_000 {
+        b.extend([0x0a, 0x04]);
+        b.extend(prefix("cosmos-sdk/MsgCreateValidator"));
+    }
+    assert!(refused(tx_decode_amino(&b)).contains("too large"));
+}
+
+#[test]
+fn the_registry_has_no_prefix_collisions() {
+    let reg = registry().expect("registry");
+    assert_eq!(reg.by_name.len(), reg.by_prefix.len());
+    for name in [
+        "cosmos-sdk/MsgSend",
+        "cosmos-sdk/MsgDelegate",
+        "cosmos-sdk/v1/MsgVote",
+        "wasm/MsgExecuteContract",
+    ] {
+        assert!(reg.by_name.contains_key(name), "{name}");
+    }
+}
+
+#[test]
+fn decimals_convert_both_ways() {
+    assert_eq!(encode::dec_repr("0.05").unwrap(), "50000000000000000");
+    assert_eq!(encode::dec_repr("-1.5").unwrap(), "-1500000000000000000");
+    assert_eq!(encode::dec_repr("0").unwrap(), "0");
+    for bad in [
+        "",
+        "-",
+        ".",
+        "1.",
+        "1.0000000000000000001",
+        "a",
+        "1.-5",
+        "--1",
+    ] {
+        refused(encode::dec_repr(bad));
+    }
+}
