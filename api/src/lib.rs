@@ -57,6 +57,14 @@ pub trait Backend: Send + Sync + 'static {
     fn node_config(&self) -> NodeConfig {
         NodeConfig::default()
     }
+    /// `TxEncodeAmino`: a legacy `StdTx` in amino JSON as go-amino binary.
+    fn tx_encode_amino(&self, _amino_json: &str) -> Result<Vec<u8>, TxError> {
+        Err(deai_framework::sdk::unknown_request("no amino codec"))
+    }
+    /// `TxDecodeAmino`: a legacy `StdTx` in go-amino binary as amino JSON.
+    fn tx_decode_amino(&self, _amino_binary: &[u8]) -> Result<String, TxError> {
+        Err(deai_framework::sdk::unknown_request("no amino codec"))
+    }
 }
 
 /// The Cosmos SDK's pruning and halt settings as `Service/Config` reports them.

@@ -3,10 +3,6 @@
 
 use super::*;
 
-/// Why TxEncodeAmino/TxDecodeAmino are not served (docs/signing.md).
-const AMINO_BINARY: &str = "deai has no legacy amino binary codec: txs are protobuf; \
-     amino JSON is accepted as a sign mode (SIGN_MODE_LEGACY_AMINO_JSON) inside them";
-
 fn tx_any(bytes: &[u8]) -> Option<Any> {
     decode_tx(bytes).ok().map(|tx| Any {
         type_url: "/cosmos.tx.v1beta1.Tx".into(),
@@ -315,15 +311,39 @@ impl TxSvc for TxService {
 
     async fn tx_encode_amino(
         &self,
-        _: Request<txpb::TxEncodeAminoRequest>,
+        req: Request<txpb::TxEncodeAminoRequest>,
     ) -> Result<Response<txpb::TxEncodeAminoResponse>, Status> {
-        Err(Status::unimplemented(AMINO_BINARY))
+        let json = req.into_inner().amino_json;
+        if json.is_empty() {
+            return Err(Status::invalid_argument("invalid empty tx json"));
+        }
+        if json.len() > MAX_REQUEST_BYTES {
+            return Err(Status::invalid_argument("tx json too large"));
+        }
+        let amino_binary = self
+            .0
+            .backend
+            .tx_encode_amino(&json)
+            .map_err(error::to_status)?;
+        Ok(Response::new(txpb::TxEncodeAminoResponse { amino_binary }))
     }
 
     async fn tx_decode_amino(
         &self,
-        _: Request<txpb::TxDecodeAminoRequest>,
+        req: Request<txpb::TxDecodeAminoRequest>,
     ) -> Result<Response<txpb::TxDecodeAminoResponse>, Status> {
-        Err(Status::unimplemented(AMINO_BINARY))
+        let bytes = req.into_inner().amino_binary;
+        if bytes.is_empty() {
+            return Err(Status::invalid_argument("invalid empty tx bytes"));
+        }
+        if bytes.len() > MAX_REQUEST_BYTES {
+            return Err(Status::invalid_argument("tx too large"));
+        }
+        let amino_json = self
+            .0
+            .backend
+            .tx_decode_amino(&bytes)
+            .map_err(error::to_status)?;
+        Ok(Response::new(txpb::TxDecodeAminoResponse { amino_json }))
     }
 }

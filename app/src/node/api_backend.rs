@@ -41,6 +41,14 @@ impl deai_api::Backend for App {
         self.storage().earliest_version().unwrap_or(0).max(1)
     }
 
+    fn tx_encode_amino(&self, amino_json: &str) -> Result<Vec<u8>, TxError> {
+        crate::tx::amino_binary::tx_encode_amino(amino_json)
+    }
+
+    fn tx_decode_amino(&self, amino_binary: &[u8]) -> Result<String, TxError> {
+        crate::tx::amino_binary::tx_decode_amino(amino_binary)
+    }
+
     fn node_config(&self) -> deai_api::NodeConfig {
         let keep = self.storage().config().keep_recent;
         deai_api::NodeConfig {

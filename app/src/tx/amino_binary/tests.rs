@@ -254,3 +254,15 @@ fn decimals_convert_both_ways() {
         refused(encode::dec_repr(bad));
     }
 }
+
+/// The node answers the two gRPC methods through its API backend with this codec.
+#[test]
+fn the_node_backend_serves_both_directions() {
+    use deai_api::Backend;
+    let chain = crate::tx::test_chain::Chain::new(&[]);
+    for v in vectors() {
+        let bin = chain.app.tx_encode_amino(&v.amino_json).expect("encode");
+        assert_eq!(hex::encode(&bin), v.amino_binary_hex);
+        assert_eq!(chain.app.tx_decode_amino(&bin).expect("decode"), v.amino_json);
+    }
+}
