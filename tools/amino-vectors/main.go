@@ -139,6 +139,21 @@ func main() {
 	withTimeout := legacytx.NewStdTx(multi, legacytx.NewStdFee(900000, coins(coin("uatom", 1), coin("udeai", 2))), one, "multi")
 	withTimeout.TimeoutHeight = 100
 
+	// Edge cases: zero and empty values, pointers set and unset, fee payer and granter.
+	zero := sdk.Coins{{Denom: "udeai", Amount: sdkmath.ZeroInt()}}
+	minSelf := sdkmath.NewInt(5)
+	edges := []sdk.Msg{
+		&banktypes.MsgSend{FromAddress: alice, ToAddress: bob},
+		&banktypes.MsgSend{FromAddress: alice, ToAddress: bob, Amount: zero},
+		&stakingtypes.MsgDelegate{DelegatorAddress: alice, ValidatorAddress: val1, Amount: sdk.Coin{Amount: sdkmath.ZeroInt()}},
+		&stakingtypes.MsgEditValidator{ValidatorAddress: val1, MinSelfDelegation: &minSelf},
+		&distrtypes.MsgWithdrawValidatorCommission{},
+		&govv1.MsgVote{ProposalId: 1, Voter: bob},
+		&govv1.MsgSubmitProposal{Proposer: bob, Expedited: true, Title: "t"},
+		&stakingtypes.MsgCancelUnbondingDelegation{DelegatorAddress: alice, ValidatorAddress: val2, Amount: coin("udeai", 1), CreationHeight: -1},
+	}
+	edgeFee := legacytx.StdFee{Amount: zero, Gas: 1, Payer: bob, Granter: alice}
+
 	txs := []struct {
 		name string
 		tx   legacytx.StdTx
@@ -149,6 +164,7 @@ func main() {
 		{"multisig", legacytx.NewStdTx([]sdk.Msg{send}, fee, msig, "")},
 		{"unsigned_no_fee", legacytx.NewStdTx([]sdk.Msg{send}, legacytx.StdFee{}, nil, "")},
 		{"create_validator", legacytx.NewStdTx([]sdk.Msg{createVal}, fee, one, "")},
+		{"edge_cases", legacytx.NewStdTx(edges, edgeFee, []legacytx.StdSignature{{PubKey: key("bob")}, {Signature: sig("x")}}, "\u2028\x01\t")},
 		{"submit_proposal", legacytx.NewStdTx([]sdk.Msg{proposal}, fee, one, "")},
 	}
 	var out []vector

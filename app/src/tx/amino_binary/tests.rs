@@ -35,6 +35,7 @@ fn the_vectors_cover_the_asked_cases() {
         "delegate",
         "multi_msg_timeout",
         "multisig",
+        "edge_cases",
     ] {
         assert!(names.iter().any(|x| x == n), "{n}");
     }
