@@ -264,6 +264,71 @@ fn the_node_backend_serves_both_directions() {
     for v in vectors() {
         let bin = chain.app.tx_encode_amino(&v.amino_json).expect("encode");
         assert_eq!(hex::encode(&bin), v.amino_binary_hex);
-        assert_eq!(chain.app.tx_decode_amino(&bin).expect("decode"), v.amino_json);
+        assert_eq!(
+            chain.app.tx_decode_amino(&bin).expect("decode"),
+            v.amino_json
+        );
     }
+}
+
+/// No panic, and each direction inverts the other on what it accepts (the fuzz crate's
+/// `amino` target checks the same at scale).
+fn check_round_trip(input: &[u8]) -> (bool, bool) {
+    let mut accepted = (false, false);
+    if let Ok(json) = tx_decode_amino(input) {
+        accepted.0 = true;
+        let bin = tx_encode_amino(&json).unwrap_or_else(|e| panic!("{json}: {}", e.log));
+        assert_eq!(tx_decode_amino(&bin).expect("re-decode"), json);
+    }
+    if let Ok(json) = std::str::from_utf8(input) {
+        if let Ok(bin) = tx_encode_amino(json) {
+            accepted.1 = true;
+            let back = tx_decode_amino(&bin).unwrap_or_else(|e| panic!("{json}: {}", e.log));
+            assert_eq!(tx_encode_amino(&back).expect("re-encode"), bin, "{json}");
+        }
+    }
+    accepted
+}
+
+/// A small deterministic mutation run over the vectors, binary and JSON.
+#[test]
+fn mutated_vectors_round_trip_or_are_refused() {
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let seeds: Vec<Vec<u8>> = vectors()
+        .iter()
+        .flat_map(|v| [v.amino_json.as_bytes().to_vec(), binary(v)])
+        .collect();
+    let alphabet = b"0019\"{}[],:-.\x00\x80\xff";
+    let (mut decoded, mut encoded) = (0, 0);
+    for i in 0..20_000 {
+        let mut x = seeds[i % seeds.len()].clone();
+        for _ in 0..=(next() % 4) {
+            let pos = (next() as usize) % (x.len() + 1);
+            let op = next() % 4;
+            let r = next();
+            match op {
+                0 if pos < x.len() => x[pos] ^= 1 << (r % 8),
+                1 => x.insert(pos, r as u8),
+                2 if pos < x.len() => {
+                    x.remove(pos);
+                }
+                _ if pos < x.len() => x[pos] = alphabet[(r as usize) % alphabet.len()],
+                _ => {}
+            }
+        }
+        let (d, e) = check_round_trip(&x);
+        decoded += usize::from(d);
+        encoded += usize::from(e);
+    }
+    // The run reaches past the first checks in both directions.
+    assert!(
+        decoded > 500 && encoded > 300,
+        "{decoded} decoded, {encoded} encoded"
+    );
 }
