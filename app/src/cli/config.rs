@@ -15,9 +15,11 @@ pub struct AppConfig {
     pub pruning_keep_recent: u64,
     /// State directory; relative paths are under the home directory.
     pub data_dir: String,
-    /// Event attributes CometBFT indexes for tx_search, as "type.key" (e.g. "message.sender");
-    /// empty indexes every attribute, as the Cosmos SDK's `index-events` does.
-    #[serde(default)]
+    /// Event attributes CometBFT indexes for tx_search: "type.key", "prefix*", "*", and
+    /// "!pattern" to exclude (see `node::event_index`). The default indexes everything but
+    /// the coin-movement bookkeeping (`coin_spent.*`, `coin_received.*`, `transfer.amount`,
+    /// `tx.fee`); empty indexes every attribute, as the Cosmos SDK's `index-events` does.
+    #[serde(default = "crate::node::event_index::default_index_events")]
     pub index_events: Vec<String>,
     /// The gRPC server (cosmos.*.Query services, tx service, reflection).
     #[serde(default)]
@@ -192,7 +194,7 @@ impl Default for AppConfig {
             minimum_gas_prices: "0.025udeai".into(),
             pruning_keep_recent: 0,
             data_dir: "data/application.db".into(),
-            index_events: Vec::new(),
+            index_events: crate::node::event_index::default_index_events(),
             grpc: ServerConfig::default(),
             api: ServerConfig::default_api(),
             attest: AttestConfig::default(),
@@ -214,8 +216,13 @@ impl AppConfig {
                 path.display()
             )
         })?;
-        toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))
+        let cfg: Self = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))?;
+        for p in &cfg.index_events {
+            crate::node::event_index::check_pattern(p)
+                .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?;
+        }
+        Ok(cfg)
     }
 
     pub fn save(&self, home: &Path) -> anyhow::Result<()> {
@@ -231,5 +238,45 @@ impl AppConfig {
         } else {
             home.join(p)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::event_index::default_index_events;
+
+    #[test]
+    fn app_toml_gets_the_default_index_events_and_an_empty_list_means_all() {
+        let cfg = AppConfig::default();
+        assert_eq!(cfg.index_events, default_index_events());
+        let text = toml::to_string(&cfg).unwrap();
+        let back: AppConfig = toml::from_str(&text).unwrap();
+        assert_eq!(back.index_events, default_index_events());
+        // An app.toml without the key gets the default; `index_events = []` keeps the
+        // SDK's meaning (every attribute; start.rs passes None).
+        let without: String = text
+            .lines()
+            .filter(|l| !l.starts_with("index_events"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let cfg: AppConfig = toml::from_str(&without).unwrap();
+        assert_eq!(cfg.index_events, default_index_events());
+        let empty = format!("index_events = []\n{without}");
+        let cfg: AppConfig = toml::from_str(&empty).unwrap();
+        assert!(cfg.index_events.is_empty());
+    }
+
+    #[test]
+    fn a_malformed_index_events_pattern_is_refused_at_load() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join("config")).unwrap();
+        let mut cfg = AppConfig::default();
+        cfg.save(home.path()).unwrap();
+        assert!(AppConfig::load(home.path()).is_ok());
+        cfg.index_events = vec!["message".into()];
+        cfg.save(home.path()).unwrap();
+        let e = AppConfig::load(home.path()).unwrap_err().to_string();
+        assert!(e.contains("index_events entry"), "{e}");
     }
 }

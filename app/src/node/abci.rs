@@ -18,7 +18,8 @@ use deai_attest::extension::decode_injected;
 
 pub const APP_VERSION: u64 = 1;
 
-/// Converts events for CometBFT; `index` selects the "type.key" attributes to index (None: all).
+/// Converts events for CometBFT; `index` holds the patterns of the attributes to index
+/// (None: all; see `event_index`).
 pub(crate) fn to_abci_events(
     events: &[deai_framework::Event],
     index: Option<&std::collections::BTreeSet<String>>,
@@ -33,7 +34,7 @@ pub(crate) fn to_abci_events(
                 .map(|(k, v)| abci::EventAttribute {
                     key: k.clone(),
                     value: v.clone(),
-                    index: index.is_none_or(|set| set.contains(&format!("{}.{k}", e.kind))),
+                    index: super::event_index::indexed(index, &e.kind, k),
                 })
                 .collect(),
         })

@@ -9,6 +9,7 @@ mod check_state;
 mod check_tx;
 mod consensus;
 mod deai_querier;
+pub mod event_index;
 mod genesis;
 mod query;
 mod sidecar;
@@ -34,7 +35,8 @@ pub struct NodeSettings {
     pub sig_cache_size: usize,
     /// Threads that verify a block's signatures in parallel.
     pub verify_threads: usize,
-    /// "type.key" of the event attributes to mark for indexing; None marks all.
+    /// Patterns of the event attributes to mark for indexing (`event_index`); None marks
+    /// all.
     pub index_events: Option<std::collections::BTreeSet<String>>,
     /// Where the wasm vm keeps compiled contracts (`<home>/data/wasm`); None: a temporary
     /// directory removed with the app (in-process tests and benches).
@@ -313,6 +315,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod fault_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_index;
 #[cfg(test)]
 mod tests_query;
 #[cfg(test)]
