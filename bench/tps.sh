@@ -1,48 +1,118 @@
 #!/usr/bin/env bash
 # Committed TPS of a 1-validator deai localnet against CometBFT's built-in kvstore app,
 # loaded the same way (S concurrent streams of broadcast_tx_sync) on the same machine.
-#   bench/tps.sh [--txs N] [--senders S] [--timeout-commit 500ms]
+#   bench/tps.sh [--txs N] [--senders S] [--timeout-commit 500ms] [--profile DIR]
+# Both nodes run CometBFT with the same consensus and mempool settings (what `deaid init`
+# writes); only the app differs. --profile DIR also records, during each load: a CPU
+# profile of CometBFT (its pprof, PROFILE_SECS seconds, 15 by default, from 2 s into the
+# load), deaid's own profile (perf, if installed) and each process's CPU share, into DIR
+# (use --txs 60000 or more so that the load outlasts the profile).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
-TXS=20000; SENDERS=32; TIMEOUT_COMMIT=500ms
+TXS=20000; SENDERS=32; TIMEOUT_COMMIT=500ms; PROFILE=""; PROFILE_SECS="${PROFILE_SECS:-15}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --txs) TXS="$2"; shift 2 ;;
     --senders) SENDERS="$2"; shift 2 ;;
     --timeout-commit) TIMEOUT_COMMIT="$2"; shift 2 ;;
+    --profile) PROFILE="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 ensure_cometbft
 cd "$REPO_ROOT"
-cargo build --release -q -p deaid --bins
-BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
+# TPS_BIN=DIR runs the deaid and deai-loadgen in DIR instead of building (A/B comparisons).
+if [ -n "${TPS_BIN:-}" ]; then
+  BIN="$TPS_BIN"
+else
+  cargo build --release -q -p deaid --bins
+  BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
+fi
 WORK="$(mktemp -d /tmp/deai-tps.XXXXXX)"
 trap 'localnet/down.sh --home "$WORK/deai" >/dev/null 2>&1 || true; [ -f "$WORK/kv.pid" ] && kill "$(cat "$WORK/kv.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
+[ -z "$PROFILE" ] || { mkdir -p "$PROFILE"; PROFILE="$(cd "$PROFILE" && pwd)"; }
+
+# Sets key = value in a [section] of a TOML file (the key must be there already).
+toml_set() {
+  python3 - "$@" <<'PY'
+import re, sys
+path, section, key, value = sys.argv[1:5]
+s = open(path).read()
+m = re.search(r"(?m)^\[" + re.escape(section) + r"\]\s*$", s) if section else None
+start = m.end() if m else 0
+nxt = re.search(r"(?m)^\[", s[start:]) if section else re.search(r"(?m)^\[", s)
+end = start + nxt.start() if nxt else len(s)
+body, n = re.subn(r"(?m)^" + re.escape(key) + r"\s*=.*$", f"{key} = {value}", s[start:end], count=1)
+if n == 0:
+    body = f"{key} = {value}\n" + body
+open(path, "w").write(s[:start] + body + s[end:])
+PY
+}
+
+# CPU seconds (user + system) a process has used so far.
+cpu_secs() {
+  python3 -c 'import os,sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf("SC_CLK_TCK"))' "$1"
+}
+
+# profile_start NAME PPROF_PORT COMETBFT_PID [APP_PID]: in the background, waits 2 s, then
+# records PROFILE_SECS seconds of CometBFT's pprof, the app's perf profile and both CPU shares.
+profile_start() {
+  [ -n "$PROFILE" ] || return 0
+  local name="$1" port="$2" cpid="$3" apid="${4:-}"
+  (
+    sleep 2
+    c0=$(cpu_secs "$cpid"); a0=0; [ -z "$apid" ] || a0=$(cpu_secs "$apid")
+    if [ -n "$apid" ] && command -v perf >/dev/null; then
+      perf record -q -F 499 -g -p "$apid" -o "$PROFILE/$name-app.perf" -- sleep "$PROFILE_SECS" >/dev/null 2>&1 &
+    fi
+    curl -s --max-time $((PROFILE_SECS + 30)) -o "$PROFILE/$name-cometbft.pprof" \
+      "http://127.0.0.1:$port/debug/pprof/profile?seconds=$PROFILE_SECS" || true
+    wait
+    c1=$(cpu_secs "$cpid"); a1=0; [ -z "$apid" ] || a1=$(cpu_secs "$apid")
+    python3 -c 'import sys; s,c,a=map(float,sys.argv[2:]); print(f"{sys.argv[1]}: cometbft {100*c/s:.0f}% CPU, app {100*a/s:.0f}% CPU over {s:.0f} s of load")' \
+      "$name" "$PROFILE_SECS" "$(python3 -c "print($c1-$c0)")" "$(python3 -c "print($a1-$a0)")" >>"$PROFILE/cpu.txt"
+  ) &
+  PROFILER=$!
+}
+profile_finish() {
+  [ -n "$PROFILE" ] || return 0
+  local name="$1"
+  wait "$PROFILER" || true
+  go tool pprof -top -nodecount=40 "$(command -v cometbft)" "$PROFILE/$name-cometbft.pprof" >"$PROFILE/$name-cometbft-top.txt" 2>&1 || true
+  go tool pprof -top -cum -nodecount=60 "$(command -v cometbft)" "$PROFILE/$name-cometbft.pprof" >"$PROFILE/$name-cometbft-cum.txt" 2>&1 || true
+  if [ -f "$PROFILE/$name-app.perf" ]; then
+    perf report -q -i "$PROFILE/$name-app.perf" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -v '^$' | grep '%' | head -60 >"$PROFILE/$name-app-top.txt" || true
+    perf report -q -i "$PROFILE/$name-app.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep '%' | head -60 >"$PROFILE/$name-app-cum.txt" || true
+  fi
+}
 
 DEAID_BIN="$BIN/deaid" localnet/up.sh --home "$WORK/deai" --base-port 29000 --timeout-commit "$TIMEOUT_COMMIT" >/dev/null
-# Lift the mempool bound so neither app is measured against CometBFT's default cap.
+if [ -n "$PROFILE" ]; then
+  localnet/down.sh --home "$WORK/deai" >/dev/null
+  toml_set "$WORK/deai/node0/config/config.toml" rpc pprof_laddr '"127.0.0.1:29008"'
+  DEAID_BIN="$BIN/deaid" localnet/up.sh --home "$WORK/deai" >/dev/null
+  profile_start deai 29008 "$(cat "$WORK/deai/node0/cometbft.pid")" "$(cat "$WORK/deai/node0/deaid.pid")"
+fi
 DEAI=$("$BIN/deai-loadgen" deai --rpc http://127.0.0.1:29001 --localnet "$WORK/deai/localnet.json" --txs "$TXS" --senders "$SENDERS")
+profile_finish deai
 localnet/down.sh --home "$WORK/deai" >/dev/null
 
+# kvstore gets the config.toml `deaid init` wrote for deai's node, with only the app, the
+# ports and the home-dependent paths changed, so that both run the same CometBFT settings.
 cometbft init --home "$WORK/kv" >/dev/null 2>&1
-python3 - "$WORK/kv/config/config.toml" "$TIMEOUT_COMMIT" <<'PY'
-import re, sys
-p, tc = sys.argv[1], sys.argv[2]
-s = open(p).read()
-s = re.sub(r'(?m)^laddr = "tcp://[0-9.]+:26657"', 'laddr = "tcp://127.0.0.1:29101"', s)
-s = re.sub(r'(?m)^laddr = "tcp://[0-9.]+:26656"', 'laddr = "tcp://127.0.0.1:29100"', s)
-s = re.sub(r'(?m)^proxy_app = .*', 'proxy_app = "kvstore"', s)
-s = re.sub(r'(?m)^timeout_commit = .*', f'timeout_commit = "{tc}"', s)
-s = re.sub(r'(?m)^size = 5000', 'size = 20000', s)
-s = re.sub(r'(?m)^prometheus = .*', 'prometheus = false', s)
-open(p, "w").write(s)
-PY
+cp "$WORK/deai/node0/config/config.toml" "$WORK/kv/config/config.toml"
+toml_set "$WORK/kv/config/config.toml" "" proxy_app '"kvstore"'
+toml_set "$WORK/kv/config/config.toml" p2p laddr '"tcp://127.0.0.1:29100"'
+toml_set "$WORK/kv/config/config.toml" p2p persistent_peers '""'
+toml_set "$WORK/kv/config/config.toml" rpc laddr '"tcp://127.0.0.1:29101"'
+[ -z "$PROFILE" ] || toml_set "$WORK/kv/config/config.toml" rpc pprof_laddr '"127.0.0.1:29108"'
 cometbft node --home "$WORK/kv" >"$WORK/kv.log" 2>&1 &
 echo $! > "$WORK/kv.pid"
 for _ in $(seq 1 100); do curl -s http://127.0.0.1:29101/status >/dev/null 2>&1 && break; sleep 0.2; done
 sleep 2
+profile_start kvstore 29108 "$(cat "$WORK/kv.pid")"
 KV=$("$BIN/deai-loadgen" kvstore --rpc http://127.0.0.1:29101 --txs "$TXS" --senders "$SENDERS")
+profile_finish kvstore
 
 python3 - "$DEAI" "$KV" "$TIMEOUT_COMMIT" "$SENDERS" <<'PY'
 import json, sys
@@ -53,3 +123,4 @@ for name, r in (("deai (bank sends)", d), ("cometbft kvstore", k)):
     print(f"{name:<22}{r['sent']:>8}{r['committed']:>11}{r['blocks']:>8}{r['seconds']:>9.2f}{r['committed_tps']:>10.1f}")
 print(f"ratio deai / kvstore: {d['committed_tps'] / k['committed_tps']:.2f}")
 PY
+[ -z "$PROFILE" ] || { echo "profiles in $PROFILE:"; cat "$PROFILE/cpu.txt"; }
