@@ -17,7 +17,7 @@
 //! bytes left, and output is capped at [`MAX_OUTPUT_BYTES`].
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MessageDescriptor};
 use sha2::{Digest, Sha256};
@@ -274,17 +274,40 @@ impl Schema {
                 hand(1, "threshold", Ty::Uint),
                 list(hand(2, "pubkeys", Ty::Iface(Iface::PubKey))),
             ],
-            Schema::Proto(desc) => {
-                let mut out = Vec::new();
-                for f in desc.fields() {
-                    if let Some(field) = proto_field(out.len() + 1, &f)? {
-                        out.push(field);
-                    }
-                }
-                out
-            }
+            Schema::Proto(desc) => return proto_fields(desc),
         })
     }
+}
+
+type Fields = Result<Vec<Field>, TxError>;
+
+/// A message's fields, derived once per type (option lookups dominate otherwise: a 1 MiB
+/// request holds tens of thousands of messages). The cache holds at most one entry per
+/// descriptor in the built-in pool.
+fn proto_fields(desc: &MessageDescriptor) -> Fields {
+    static CACHE: OnceLock<Mutex<BTreeMap<String, Fields>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+    if let Some(hit) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(desc.full_name()).cloned())
+    {
+        return hit;
+    }
+    let derive = || -> Fields {
+        let mut out = Vec::new();
+        for f in desc.fields() {
+            if let Some(field) = proto_field(out.len() + 1, &f)? {
+                out.push(field);
+            }
+        }
+        Ok(out)
+    };
+    let fields = derive();
+    if let Ok(mut c) = cache.lock() {
+        c.insert(desc.full_name().to_string(), fields.clone());
+    }
+    fields
 }
 
 fn option(opts: &DynamicMessage, name: &str) -> Option<prost_reflect::Value> {
