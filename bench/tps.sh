@@ -2,20 +2,24 @@
 # Committed TPS of a 1-validator deai localnet against CometBFT's built-in kvstore app,
 # loaded the same way (S concurrent streams of broadcast_tx_sync) on the same machine.
 #   bench/tps.sh [--txs N] [--senders S] [--timeout-commit 500ms] [--profile DIR]
+#                [--index-events TOML]
 # Both nodes run CometBFT with the same consensus and mempool settings (what `deaid init`
 # writes); only the app differs. --profile DIR also records, during each load: a CPU
 # profile of CometBFT (its pprof, PROFILE_SECS seconds, 15 by default, from 2 s into the
 # load), deaid's own profile (perf, if installed) and each process's CPU share, into DIR
-# (use --txs 60000 or more so that the load outlasts the profile).
+# (use --txs 60000 or more so that the load outlasts the profile). --index-events sets
+# deaid's app.toml `index_events` (e.g. '[]' indexes every attribute, as before the default
+# set), to measure what indexing costs.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
-TXS=20000; SENDERS=32; TIMEOUT_COMMIT=500ms; PROFILE=""; PROFILE_SECS="${PROFILE_SECS:-15}"
+TXS=20000; SENDERS=32; TIMEOUT_COMMIT=500ms; PROFILE=""; INDEX_EVENTS=""; PROFILE_SECS="${PROFILE_SECS:-15}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --txs) TXS="$2"; shift 2 ;;
     --senders) SENDERS="$2"; shift 2 ;;
     --timeout-commit) TIMEOUT_COMMIT="$2"; shift 2 ;;
     --profile) PROFILE="$2"; shift 2 ;;
+    --index-events) INDEX_EVENTS="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -87,10 +91,13 @@ profile_finish() {
 }
 
 DEAID_BIN="$BIN/deaid" localnet/up.sh --home "$WORK/deai" --base-port 29000 --timeout-commit "$TIMEOUT_COMMIT" >/dev/null
-if [ -n "$PROFILE" ]; then
+if [ -n "$PROFILE" ] || [ -n "$INDEX_EVENTS" ]; then
   localnet/down.sh --home "$WORK/deai" >/dev/null
-  toml_set "$WORK/deai/node0/config/config.toml" rpc pprof_laddr '"127.0.0.1:29008"'
+  [ -z "$PROFILE" ] || toml_set "$WORK/deai/node0/config/config.toml" rpc pprof_laddr '"127.0.0.1:29008"'
+  [ -z "$INDEX_EVENTS" ] || toml_set "$WORK/deai/node0/config/app.toml" "" index_events "$INDEX_EVENTS"
   DEAID_BIN="$BIN/deaid" localnet/up.sh --home "$WORK/deai" >/dev/null
+fi
+if [ -n "$PROFILE" ]; then
   profile_start deai 29008 "$(cat "$WORK/deai/node0/cometbft.pid")" "$(cat "$WORK/deai/node0/deaid.pid")"
 fi
 DEAI=$("$BIN/deai-loadgen" deai --rpc http://127.0.0.1:29001 --localnet "$WORK/deai/localnet.json" --txs "$TXS" --senders "$SENDERS")
