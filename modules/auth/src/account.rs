@@ -10,8 +10,9 @@ use deai_framework::{sdk, Address, TxError};
 
 pub const SECP256K1_PUBKEY_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
 
-/// An account. Stored as the `Any` the SDK would store (BaseAccount or ModuleAccount), so
-/// queries return exactly what Cosmos clients expect.
+/// An account. Queries and genesis show it as the SDK's `Any` (BaseAccount or
+/// ModuleAccount), exactly what Cosmos clients expect; the store keeps a compact binary
+/// form of it (see [`Account::encode`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     pub address: Address,
@@ -184,11 +185,24 @@ impl Account {
         })
     }
 
+    /// The account's row in the store: a compact binary form (see `codec`), not the
+    /// `Any` that queries and genesis use.
     pub fn encode(&self) -> Vec<u8> {
+        crate::codec::encode(self)
+    }
+
+    /// Reads a stored row (the compact form, or the `Any` written before it).
+    pub fn decode(bytes: &[u8]) -> Result<Self, TxError> {
+        crate::codec::decode(bytes)
+    }
+
+    /// The row form before the compact encoding: the SDK's `Any`.
+    #[cfg(test)]
+    pub(crate) fn encode_any(&self) -> Vec<u8> {
         self.to_any().encode_to_vec()
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Self, TxError> {
+    pub(crate) fn decode_any(bytes: &[u8]) -> Result<Self, TxError> {
         let any = Any::decode(bytes).map_err(|e| sdk::internal(format!("corrupt account: {e}")))?;
         Self::from_any(&any)
     }

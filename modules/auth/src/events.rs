@@ -2,17 +2,19 @@
 //! (`tx.fee`, `tx.fee_payer`, `tx.acc_seq`, `tx.signature`), which explorers and
 //! `tx_search` queries rely on. The one place these are built.
 
-use deai_framework::{Address, Event};
+use std::fmt::Display;
 
-/// The fee a tx paid and who paid it.
-pub fn fee(fee: &impl ToString, payer: &Address) -> Event {
+use deai_framework::Event;
+
+/// The fee a tx paid and who paid it (an `Address`, or its bech32 string already made).
+pub fn fee(fee: &impl ToString, payer: &impl Display) -> Event {
     Event::new("tx")
         .attr("fee", fee.to_string())
         .attr("fee_payer", payer)
 }
 
 /// `address/sequence` of a signer, as the SDK writes it.
-pub fn acc_seq(address: &Address, sequence: u64) -> Event {
+pub fn acc_seq(address: &impl Display, sequence: u64) -> Event {
     Event::new("tx").attr("acc_seq", format!("{address}/{sequence}"))
 }
 

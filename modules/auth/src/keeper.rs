@@ -65,17 +65,31 @@ impl<T: StateRead + ?Sized> AuthRead for T {}
 
 pub trait AuthWrite: StateWrite {
     /// Stores an account; the number and module-name indexes are written with it, in this
-    /// one place.
+    /// one place. An index entry that the stored account already implies is not written
+    /// again: every signed tx rewrites its signer's account (the sequence), and rewriting
+    /// an unchanged index row still costs a tree update at commit.
     fn put_account(&mut self, account: &Account) -> Result<(), TxError> {
-        self.put(
-            state_key::account_by_number(account.account_number),
-            account.address.as_bytes().to_vec(),
-        )?;
-        if let Some(m) = &account.module {
+        let stored = self.account(&account.address)?;
+        if stored
+            .as_ref()
+            .is_none_or(|s| s.account_number != account.account_number)
+        {
             self.put(
-                state_key::module_account_by_name(&m.name),
+                state_key::account_by_number(account.account_number),
                 account.address.as_bytes().to_vec(),
             )?;
+        }
+        if let Some(m) = &account.module {
+            let indexed = stored
+                .as_ref()
+                .and_then(|s| s.module.as_ref())
+                .is_some_and(|s| s.name == m.name);
+            if !indexed {
+                self.put(
+                    state_key::module_account_by_name(&m.name),
+                    account.address.as_bytes().to_vec(),
+                )?;
+            }
         }
         self.put(state_key::account(&account.address), account.encode())
     }
@@ -156,3 +170,52 @@ pub trait AuthWrite: StateWrite {
 }
 
 impl<T: StateWrite + ?Sized> AuthWrite for T {}
+
+#[cfg(test)]
+mod tests {
+    use deai_framework::{Delta, MemStore};
+
+    use super::*;
+
+    /// Failed before the change: every `put_account` rewrote the account-number index, so a
+    /// sequence bump (each signed tx) wrote two keys instead of one.
+    #[test]
+    fn a_sequence_bump_writes_the_account_row_alone() {
+        let mut base = MemStore::new();
+        let addr = Address::from_bytes(&[4; 20]).unwrap();
+        let mut account = base.create_account(&addr).unwrap();
+        base.ensure_module_account("escrow").unwrap();
+
+        let mut delta = Delta::new(&base);
+        account.sequence += 1;
+        delta.put_account(&account).unwrap();
+        let mut module = delta.module_account("escrow").unwrap().unwrap();
+        module.sequence += 1;
+        delta.put_account(&module).unwrap();
+        let mut expected = vec![
+            state_key::account(&module.address),
+            state_key::account(&addr),
+        ];
+        expected.sort();
+        let keys: Vec<_> = delta.writes().keys().cloned().collect();
+        assert_eq!(keys, expected);
+        assert_eq!(delta.account(&addr).unwrap().unwrap().sequence, 1);
+
+        // A new number, or a new module name, still updates its index.
+        account.account_number = 77;
+        delta.put_account(&account).unwrap();
+        assert_eq!(delta.address_by_number(77).unwrap(), Some(addr.clone()));
+        let fresh = delta.create_account(&Address::module("later")).unwrap();
+        assert_eq!(
+            delta.address_by_number(fresh.account_number).unwrap(),
+            Some(fresh.address.clone())
+        );
+        delta.ensure_module_account("later").unwrap();
+        assert_eq!(
+            delta
+                .get(&state_key::module_account_by_name("later"))
+                .unwrap(),
+            Some(fresh.address.as_bytes().to_vec())
+        );
+    }
+}

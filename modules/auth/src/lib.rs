@@ -7,6 +7,7 @@
 //! return them as `/cosmos.auth.v1beta1.ModuleAccount`.
 
 mod account;
+mod codec;
 pub mod error;
 pub mod events;
 mod genesis;
