@@ -165,6 +165,13 @@ func main() {
 		{"unsigned_no_fee", legacytx.NewStdTx([]sdk.Msg{send}, legacytx.StdFee{}, nil, "")},
 		{"create_validator", legacytx.NewStdTx([]sdk.Msg{createVal}, fee, one, "")},
 		{"edge_cases", legacytx.NewStdTx(edges, edgeFee, []legacytx.StdSignature{{PubKey: key("bob")}, {Signature: sig("x")}}, "\u2028\x01\t")},
+		{"update_params", legacytx.NewStdTx([]sdk.Msg{
+			&govv1.MsgUpdateParams{Authority: alice, Params: govv1.DefaultParams()},
+			&stakingtypes.MsgUpdateParams{Authority: alice, Params: stakingtypes.DefaultParams()},
+			&slashingtypes.MsgUpdateParams{Authority: alice, Params: slashingtypes.DefaultParams()},
+			&banktypes.MsgUpdateParams{Authority: alice, Params: banktypes.DefaultParams()},
+			&distrtypes.MsgUpdateParams{Authority: alice, Params: distrtypes.DefaultParams()},
+		}, fee, one, "")},
 		{"submit_proposal", legacytx.NewStdTx([]sdk.Msg{proposal}, fee, one, "")},
 	}
 	var out []vector

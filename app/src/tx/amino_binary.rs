@@ -172,6 +172,9 @@ pub(crate) enum Ty {
     I32,
     /// A Go `uint` under 2^32 (the multisig threshold): a varint, a JSON string.
     Uint,
+    /// A `time.Duration` (a `*time.Duration` when nullable): as `I64`, but `null` when absent
+    /// and nullable.
+    Duration,
     Bool,
     Struct(Schema),
     Iface(Iface),
@@ -182,7 +185,7 @@ impl Ty {
     pub(crate) fn varint(&self) -> bool {
         matches!(
             self,
-            Ty::U64 | Ty::I64 | Ty::U32 | Ty::I32 | Ty::Uint | Ty::Bool
+            Ty::U64 | Ty::I64 | Ty::Duration | Ty::U32 | Ty::I32 | Ty::Uint | Ty::Bool
         )
     }
 }
@@ -346,8 +349,11 @@ fn proto_field(num: usize, f: &FieldDescriptor) -> Result<Option<Field>, TxError
             Some(c) if c.ends_with("math.LegacyDec") || c.ends_with("types.Dec") => Ty::Dec,
             Some(c) => return Err(unsupported(f, c)),
         },
+        // A LegacyDec may be held in bytes (slashing's params): the same text either way.
         Kind::Bytes => match custom.or_else(|| str_opt(&opts, "gogoproto.casttype")) {
             None => Ty::Bytes,
+            Some(c) if c.ends_with("math.Int") || c.ends_with("types.Int") => Ty::Int,
+            Some(c) if c.ends_with("math.LegacyDec") || c.ends_with("types.Dec") => Ty::Dec,
             Some(c) => return Err(unsupported(f, &c)),
         },
         Kind::Uint64 | Kind::Fixed64 => Ty::U64,
@@ -358,6 +364,13 @@ fn proto_field(num: usize, f: &FieldDescriptor) -> Result<Option<Field>, TxError
         Kind::Float | Kind::Double => return Err(unsupported(f, "float")),
         Kind::Message(m) => match m.full_name() {
             "google.protobuf.Any" => Ty::Iface(Iface::Any),
+            // gogoproto's stdduration: a Go time.Duration, i.e. an int64 of nanoseconds.
+            "google.protobuf.Duration"
+                if option(&opts, "gogoproto.stdduration").and_then(|v| v.as_bool())
+                    == Some(true) =>
+            {
+                Ty::Duration
+            }
             n if n.starts_with("google.protobuf.") => return Err(unsupported(f, n)),
             _ => Ty::Struct(Schema::Proto(m)),
         },

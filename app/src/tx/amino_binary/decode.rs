@@ -213,6 +213,8 @@ fn write_field(out: &mut Out, f: &Field, raws: &[Raw], depth: usize) -> Result<(
     }
     match (raws.first(), &f.ty) {
         (Some(Raw::Varint(n)), ty) => write_varint(out, ty, *n),
+        // A nil *time.Duration (go-amino also leaves out a pointer to zero).
+        (None, Ty::Duration) if f.nullable => out.push("null"),
         (None, ty) if ty.varint() => write_varint(out, ty, 0),
         (Some(Raw::Bytes(b)), ty) => write_element(out, ty, b, depth),
         (None, Ty::Iface(_) | Ty::Bytes) => out.push("null"),
@@ -224,7 +226,7 @@ fn write_field(out: &mut Out, f: &Field, raws: &[Raw], depth: usize) -> Result<(
 fn write_varint(out: &mut Out, ty: &Ty, n: u64) -> Result<(), TxError> {
     let s = match ty {
         Ty::U64 => format!("\"{n}\""),
-        Ty::I64 => format!("\"{}\"", n as i64),
+        Ty::I64 | Ty::Duration => format!("\"{}\"", n as i64),
         Ty::Uint => format!(
             "\"{}\"",
             u32::try_from(n).map_err(|_| err("uint out of range"))?

@@ -188,7 +188,7 @@ fn element(ty: &Ty, v: Option<&Value>, depth: usize) -> Result<Vec<u8>, TxError>
             None => Vec::new(),
             Some(v) => interface(*iface, v, depth + 1)?,
         },
-        Ty::U64 | Ty::I64 | Ty::U32 | Ty::I32 | Ty::Uint | Ty::Bool => {
+        Ty::U64 | Ty::I64 | Ty::Duration | Ty::U32 | Ty::I32 | Ty::Uint | Ty::Bool => {
             return Err(err("internal: a varint as a length-prefixed value"))
         }
     })
@@ -225,7 +225,7 @@ fn varint(ty: &Ty, v: &Value) -> Result<u64, TxError> {
     let bad = |v: &Value| err(format!("invalid integer {v}"));
     Ok(match ty {
         Ty::U64 => quoted(v)?.parse::<u64>().map_err(|_| bad(v))?,
-        Ty::I64 => quoted(v)?.parse::<i64>().map_err(|_| bad(v))? as u64,
+        Ty::I64 | Ty::Duration => quoted(v)?.parse::<i64>().map_err(|_| bad(v))? as u64,
         Ty::Uint => u64::from(quoted(v)?.parse::<u32>().map_err(|_| bad(v))?),
         Ty::U32 => v
             .as_u64()
