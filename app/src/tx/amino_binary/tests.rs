@@ -227,6 +227,15 @@ fn output_is_capped() {
 fn the_registry_has_no_prefix_collisions() {
     let reg = registry().expect("registry");
     assert_eq!(reg.by_name.len(), reg.by_prefix.len());
+    // No two protobuf types share a name (the first one would shadow the other).
+    let mut seen = std::collections::BTreeMap::new();
+    for m in pool().expect("pool").all_messages() {
+        if let Some(name) = amino_name(&m) {
+            if let Some(other) = seen.insert(name.clone(), m.full_name().to_string()) {
+                panic!("{name}: {other} and {}", m.full_name());
+            }
+        }
+    }
     for name in [
         "cosmos-sdk/MsgSend",
         "cosmos-sdk/MsgDelegate",
