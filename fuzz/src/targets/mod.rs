@@ -1,6 +1,7 @@
 //! The fuzz targets and what they share: a populated in-process chain, the generator over
 //! the node's descriptors, and a seed corpus of properly signed txs of every message type.
 
+mod amino;
 mod check_tx;
 mod msgs;
 mod queries;
@@ -14,6 +15,7 @@ use crate::gen::{Dict, Gen};
 use crate::harness::Target;
 use crate::rng::Rng;
 
+pub use amino::Amino;
 pub use check_tx::CheckTx;
 pub use msgs::Msgs;
 pub use queries::Queries;
@@ -21,7 +23,14 @@ pub use tx_decode::TxDecode;
 pub use zk::ZkVerify;
 
 /// Every target, in the order `--target all` runs them.
-pub const NAMES: &[&str] = &["tx-decode", "check-tx", "msgs", "queries", "zk-verify"];
+pub const NAMES: &[&str] = &[
+    "tx-decode",
+    "check-tx",
+    "msgs",
+    "queries",
+    "zk-verify",
+    "amino",
+];
 
 /// Funded keys of the fuzz chain.
 const KEYS: u8 = 6;
@@ -34,6 +43,7 @@ pub fn build(name: &str, rng: &mut Rng) -> anyhow::Result<Box<dyn Target>> {
         "msgs" => Box::new(Msgs::new(Env::new(rng)?, rng)),
         "queries" => Box::new(Queries::new(Env::new(rng)?, rng)?),
         "zk-verify" => Box::new(ZkVerify::new(rng)?),
+        "amino" => Box::new(Amino::new()?),
         _ => anyhow::bail!("unknown target {name}; targets: {}", NAMES.join(", ")),
     })
 }
