@@ -220,4 +220,36 @@ fn rest_serves_lcd_routes_in_cosmos_json() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["default_node_info"]["network"], net.chain_id());
     assert_eq!(v["application_version"]["app_name"], "deaid");
+
+    // Legacy amino: the SDK's own StdTx vector, JSON to binary and back.
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("../../app/src/tx/testdata/amino_vectors.json")).unwrap();
+    let (json, bin) = (
+        vectors[0]["amino_json"].as_str().unwrap(),
+        hex::decode(vectors[0]["amino_binary_hex"].as_str().unwrap()).unwrap(),
+    );
+    let b64 = |b: &[u8]| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b);
+    let (s, v) = curl_json(
+        "POST",
+        &format!("{rest}/cosmos/tx/v1beta1/encode/amino"),
+        Some(&serde_json::json!({ "amino_json": json }).to_string()),
+        &[],
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["amino_binary"], b64(&bin));
+    let (s, v) = curl_json(
+        "POST",
+        &format!("{rest}/cosmos/tx/v1beta1/decode/amino"),
+        Some(&serde_json::json!({ "amino_binary": b64(&bin) }).to_string()),
+        &[],
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["amino_json"], json);
+    let (s, v) = curl_json(
+        "POST",
+        &format!("{rest}/cosmos/tx/v1beta1/decode/amino"),
+        Some(&serde_json::json!({ "amino_binary": b64(&bin[..bin.len() - 3]) }).to_string()),
+        &[],
+    );
+    assert_eq!(s, 400, "a truncated tx: {v}");
 }
