@@ -11,6 +11,7 @@ pub mod faulty;
 mod history;
 mod kv;
 mod layout;
+mod node_cache;
 mod snapshot;
 mod storage;
 
@@ -18,9 +19,11 @@ pub use error::{show_key, StorageError};
 pub use history::{VersionView, MAX_HISTORY_SKIPS};
 pub use kv::{KvStore, SledKv};
 pub use snapshot::Snapshot;
-pub use storage::{LatestView, PendingCommit, Storage, StorageConfig};
+pub use storage::{LatestView, PendingCommit, Storage, StorageConfig, NODE_CACHE_BYTES};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cache;
 #[cfg(test)]
 mod tests_snapshot;

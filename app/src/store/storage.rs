@@ -14,6 +14,7 @@ use super::error::{FaultLog, StorageError};
 use super::history::{history_get, VersionView};
 use super::kv::KvStore;
 use super::layout::{self, *};
+use super::node_cache::NodeCache;
 use super::snapshot::Snapshot;
 
 /// `u64::MAX` in the version cell means "nothing committed yet".
@@ -42,37 +43,13 @@ pub struct Storage {
     /// read of the latest table is valid only if it saw the same even value before and
     /// after (see `snapshot`).
     commit_seq: AtomicU64,
-    nodes: NodeCache,
+    pub(super) nodes: NodeCache,
 }
 
-/// Most internal JMT nodes kept in memory. Nodes are immutable once written (a node key
-/// includes its version), so the cache can never be stale; it saves sled reads and decoding
-/// of the upper levels of the tree, which every block touches. Leaves are not cached: they
-/// are most of the tree and each is read only when its own key changes. A tree of 1M
-/// leaves has about 70k internal nodes.
-const NODE_CACHE_CAPACITY: usize = 300_000;
-
-#[derive(Default)]
-struct NodeCache(std::sync::Mutex<std::collections::HashMap<NodeKey, Node>>);
-
-impl NodeCache {
-    fn get(&self, k: &NodeKey) -> Option<Node> {
-        self.0.lock().ok()?.get(k).cloned()
-    }
-
-    fn insert(&self, k: NodeKey, n: Node) {
-        if !matches!(n, Node::Internal(_)) {
-            return;
-        }
-        if let Ok(mut m) = self.0.lock() {
-            if m.len() >= NODE_CACHE_CAPACITY {
-                // Crude but bounded: start over; the hot upper levels refill within a block.
-                m.clear();
-            }
-            m.insert(k, n);
-        }
-    }
-}
+/// Bytes of JMT nodes kept in memory (see `NodeCache`). Enough for the tree's upper five
+/// levels at 1M accounts (3M leaves: about 70k internal nodes of up to 16 children) and the
+/// nodes of the last few dozen blocks.
+pub const NODE_CACHE_BYTES: usize = 192 * 1024 * 1024;
 
 impl Storage {
     pub fn open(kv: Arc<dyn KvStore>, config: StorageConfig) -> anyhow::Result<Self> {
@@ -89,7 +66,7 @@ impl Storage {
             config,
             version: AtomicU64::new(version),
             commit_seq: AtomicU64::new(0),
-            nodes: NodeCache::default(),
+            nodes: NodeCache::new(NODE_CACHE_BYTES),
         })
     }
 
@@ -275,19 +252,35 @@ impl Storage {
                 }
             }
         }
+        // What the node cache gains and loses once the batch is durable.
+        let mut cache_puts = Vec::with_capacity(pending.tree.node_batch.nodes().len());
         for (node_key, node) in pending.tree.node_batch.nodes() {
-            ops.push((
+            let row = (
                 table(NODE, &borsh::to_vec(node_key).map_err(encode)?),
-                Some(borsh::to_vec(node).map_err(encode)?),
-            ));
+                borsh::to_vec(node).map_err(encode)?,
+            );
+            ops.push((row.0.clone(), Some(row.1.clone())));
+            cache_puts.push(row);
         }
-        if prune {
-            for stale in &pending.tree.stale_node_index_batch {
+        let mut cache_drops = Vec::with_capacity(pending.tree.stale_node_index_batch.len());
+        for stale in &pending.tree.stale_node_index_batch {
+            let key = borsh::to_vec(&stale.node_key).map_err(encode)?;
+            if prune {
                 let mut s = table(STALE_NODE, &stale.stale_since_version.to_be_bytes());
-                s.extend_from_slice(&borsh::to_vec(&stale.node_key).map_err(encode)?);
+                s.extend_from_slice(&key);
                 ops.push((s, Some(Vec::new())));
             }
+            cache_drops.push(table(NODE, &key));
+        }
+        if prune {
+            let before = ops.len();
             self.prune_ops(v, &mut ops)?;
+            cache_drops.extend(
+                ops[before..]
+                    .iter()
+                    .filter(|(k, val)| val.is_none() && k.first() == Some(&NODE))
+                    .map(|(k, _)| k.clone()),
+            );
         }
         ops.push((META_VERSION.to_vec(), Some(v.to_be_bytes().to_vec())));
         let n = ops.len();
@@ -300,8 +293,14 @@ impl Storage {
         written.map_err(|e| {
             StorageError::new("write batch", format!("version {v} ({n} entries)"), e)
         })?;
-        for (node_key, node) in pending.tree.node_batch.nodes() {
-            self.nodes.insert(node_key.clone(), node.clone());
+        // Stale and pruned nodes leave the cache so that its space holds the live tree. (A
+        // proof read racing this commit may put a just-pruned node back: harmless, a node
+        // never changes and pruned versions are refused before any read; it ages out.)
+        for key in &cache_drops {
+            self.nodes.remove(key);
+        }
+        for (key, row) in cache_puts {
+            self.nodes.insert(key, row);
         }
         Ok(())
     }
@@ -424,18 +423,18 @@ struct JmtReader<'a> {
 
 impl TreeReader for JmtReader<'_> {
     fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
-        if let Some(n) = self.cache.get(node_key) {
-            return Ok(Some(n));
-        }
-        let node: Option<Node> = self
-            .kv
-            .get(&table(NODE, &borsh::to_vec(node_key)?))?
-            .map(|b| borsh::from_slice(&b).context("corrupt JMT node"))
-            .transpose()?;
-        if let Some(n) = &node {
-            self.cache.insert(node_key.clone(), n.clone());
-        }
-        Ok(node)
+        let key = table(NODE, &borsh::to_vec(node_key)?);
+        let row = match self.cache.get(&key) {
+            Some(row) => row,
+            None => match self.kv.get(&key)? {
+                Some(row) => {
+                    self.cache.insert(key, row.clone());
+                    row
+                }
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(borsh::from_slice(&row).context("corrupt JMT node")?))
     }
 
     fn get_value_option(
