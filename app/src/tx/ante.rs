@@ -8,7 +8,7 @@ use deai_bank::BankWrite;
 use deai_framework::{sdk, Address, Ctx, TxError};
 
 use super::amino_json::SignDocParts;
-use super::decode::{DecodedTx, SignerMode};
+use super::decode::{DecodedTx, Signer, SignerMode};
 use super::exec::ExecMode;
 use super::fee::GasPrice;
 use super::sigcache::SigCache;
@@ -84,15 +84,27 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
             "txSize: signatures",
         )?;
     }
-    let payer = tx.fee_payer().clone();
+    // CheckTx answers without events, so it builds none of its own (bech32 and base64
+    // strings are a good part of a transfer's cost).
+    let emit = !matches!(mode, ExecMode::Check | ExecMode::ReCheck);
+    let payer = tx.fee_payer();
+    let payer_bech32 = if emit {
+        payer.to_bech32()
+    } else {
+        String::new()
+    };
+    // The payer's account, read once: the fee debit below changes balances, not accounts,
+    // so the first signer (the payer) reuses it.
+    let mut payer_account = None;
     if !tx.fee.is_empty() {
-        if ctx.account(&payer)?.is_none() {
+        let Some(account) = ctx.account(payer)? else {
             return Err(sdk::unknown_address(format!(
                 "fee payer address: {payer} does not exist"
             )));
-        }
+        };
+        payer_account = Some(account);
         let collector = Address::module(FEE_COLLECTOR);
-        let events = ctx.send_coins(&payer, &collector, &tx.fee).map_err(|e| {
+        let events = ctx.send_coins(payer, &collector, &tx.fee).map_err(|e| {
             if e.code == sdk::INSUFFICIENT_FUNDS {
                 sdk::insufficient_funds(format!("{}: insufficient funds", e.log))
             } else {
@@ -100,21 +112,28 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
             }
         })?;
         // The bank's coin_spent, coin_received and transfer, as the SDK's fee debit emits.
-        for e in events {
-            ctx.emit(e);
+        if emit {
+            for e in events {
+                ctx.emit(e);
+            }
         }
     }
-    // Like the SDK, a zero-fee tx still reports `tx.fee` (empty) and its payer.
-    ctx.emit(deai_auth::events::fee(&tx.fee, &payer));
+    if emit {
+        // Like the SDK, a zero-fee tx still reports `tx.fee` (empty) and its payer.
+        ctx.emit(deai_auth::events::fee(&tx.fee, &payer_bech32));
+    }
 
     // The SDK's ValidateSigCountDecorator: every key of a multisig counts. Keys left out
     // of the tx count as the account's stored key (below), so that a multisig cannot pass
     // the limit by omitting its key once the account holds it.
     let mut sig_count = 0u64;
-    for signer in &tx.signers {
-        let mut account = ctx.account(&signer.address)?.ok_or_else(|| {
-            sdk::unknown_address(format!("account {} does not exist", signer.address))
-        })?;
+    for (i, signer) in tx.signers.iter().enumerate() {
+        let mut account = match payer_account.take().filter(|_| i == 0) {
+            Some(account) => account,
+            None => ctx.account(&signer.address)?.ok_or_else(|| {
+                sdk::unknown_address(format!("account {} does not exist", signer.address))
+            })?,
+        };
         let pub_key = match (&signer.pub_key, &account.pub_key) {
             (Some(given), Some(stored)) if given != stored => {
                 return Err(sdk::invalid_pubkey(format!(
@@ -158,8 +177,7 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
             check_sequence(signer.sequence, account.sequence)?;
             account.sequence = next_sequence(account.sequence)?;
             ctx.put_account(&account)?;
-            ctx.emit(deai_auth::events::acc_seq(&signer.address, signer.sequence));
-            ctx.emit(deai_auth::events::signature(B64.encode(&signer.signature)));
+            emit_signer_events(ctx, emit, i, &payer_bech32, signer);
             continue;
         };
         // Simulation has no signatures; a recheck re-runs a tx whose exact bytes CheckTx
@@ -215,10 +233,24 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, mode: ExecMode, env: &AnteEnv) -> Resu
         }
         account.sequence = next_sequence(account.sequence)?;
         ctx.put_account(&account)?;
-        ctx.emit(deai_auth::events::acc_seq(&signer.address, signer.sequence));
-        ctx.emit(deai_auth::events::signature(B64.encode(&signer.signature)));
+        emit_signer_events(ctx, emit, i, &payer_bech32, signer);
     }
     Ok(())
+}
+
+/// `tx.acc_seq` and `tx.signature` of signer `i`; the first signer is the payer, whose
+/// bech32 address is already made.
+fn emit_signer_events(ctx: &mut Ctx, emit: bool, i: usize, payer: &str, signer: &Signer) {
+    if !emit {
+        return;
+    }
+    let event = if i == 0 {
+        deai_auth::events::acc_seq(&payer, signer.sequence)
+    } else {
+        deai_auth::events::acc_seq(&signer.address, signer.sequence)
+    };
+    ctx.emit(event);
+    ctx.emit(deai_auth::events::signature(B64.encode(&signer.signature)));
 }
 
 fn check_sequence(given: u64, expected: u64) -> Result<(), TxError> {
