@@ -23,7 +23,12 @@ fn wait_gone(pid: i32, timeout: Duration) -> bool {
     while Instant::now() < deadline {
         let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         // Gone, or a zombie nobody has reaped yet.
-        if state.is_empty() || state.rsplit(") ").next().is_some_and(|s| s.starts_with('Z')) {
+        if state.is_empty()
+            || state
+                .rsplit(") ")
+                .next()
+                .is_some_and(|s| s.starts_with('Z'))
+        {
             return true;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -79,7 +84,11 @@ fn assert_app_agrees_with_the_headers(net: &Localnet, point: &str) {
     let (status, info) = curl_json("GET", &format!("{}/abci_info", net.rpc(0)), None, &[]);
     assert_eq!(status, 200, "{point}: {info}");
     let response = &info["result"]["response"];
-    let height: u64 = response["last_block_height"].as_str().unwrap().parse().unwrap();
+    let height: u64 = response["last_block_height"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let app_hash = base64::Engine::decode(
         &base64::engine::general_purpose::STANDARD,
         response["last_block_app_hash"].as_str().unwrap(),
