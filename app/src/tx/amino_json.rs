@@ -198,7 +198,7 @@ fn from_serde(v: &serde_json::Value, depth: usize) -> Result<J, TxError> {
 }
 
 /// Writes a string as Go's encoding/json does (HTML-safe).
-fn write_str(out: &mut String, s: &str) {
+pub(crate) fn write_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

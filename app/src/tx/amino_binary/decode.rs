@@ -46,22 +46,7 @@ impl Out {
     /// A string as Go's encoding/json writes it (HTML-safe).
     fn string(&mut self, s: &str) -> Result<(), TxError> {
         let mut o = String::with_capacity(s.len() + 2);
-        o.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => o.push_str("\\\""),
-                '\\' => o.push_str("\\\\"),
-                '\n' => o.push_str("\\n"),
-                '\r' => o.push_str("\\r"),
-                '\t' => o.push_str("\\t"),
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                    o.push_str(&format!("\\u{:04x}", c as u32))
-                }
-                c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
-                c => o.push(c),
-            }
-        }
-        o.push('"');
+        crate::tx::amino_json::write_str(&mut o, s);
         self.push(&o)
     }
 }
