@@ -6,11 +6,13 @@
 //! | `H`   | escape(state key) ++ 00 00 ++ version | 01 ++ value, or 00 (deleted)   |
 //! | `P`   | key hash (32)                         | state key (JMT preimage)       |
 //! | `N`   | borsh(NodeKey)                        | borsh(Node)                    |
-//! | `S`   | stale-since version ++ borsh(NodeKey) | empty (node pruning index)     |
-//! | `X`   | superseded-at version ++ H key        | empty (history pruning index)  |
+//! | `S`   | stale-since version                   | borsh(NodeKey)s (see below)    |
+//! | `X`   | superseded-at version                 | H keys (see below)             |
 //! | `M`   | name                                  | metadata (version, app hash)   |
 //!
 //! `L` serves the latest state fast; `H` serves any kept version, including iteration.
+//! `S` and `X` are the pruning indexes, one row per version listing its entries
+//! (`stale_index`; stores from before also hold one row per entry, version ++ entry).
 //! The escaping keeps `H` ordered by state key, so a prefix scan at a version is a range scan.
 
 pub const LATEST: u8 = b'L';

@@ -13,6 +13,7 @@ mod kv;
 mod layout;
 mod node_cache;
 mod snapshot;
+mod stale_index;
 mod storage;
 
 pub use error::{show_key, StorageError};

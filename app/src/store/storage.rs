@@ -16,6 +16,7 @@ use super::kv::KvStore;
 use super::layout::{self, *};
 use super::node_cache::NodeCache;
 use super::snapshot::Snapshot;
+use super::stale_index;
 
 /// `u64::MAX` in the version cell means "nothing committed yet".
 const NO_VERSION: u64 = u64::MAX;
@@ -215,6 +216,8 @@ impl Storage {
         let prune = self.config.keep_recent > 0;
         let encode = |e: std::io::Error| StorageError::new("encode", format!("version {v}"), e);
         let mut ops: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::with_capacity(pending.writes.len() * 4);
+        // History entries this version supersedes, for pruning (one `X` row).
+        let mut superseded = Vec::new();
         for (key, value) in pending.writes {
             let latest_key = table(LATEST, &key);
             let prev = self
@@ -226,9 +229,7 @@ impl Storage {
                 Some(prev) if prune => {
                     let u = version_prefix(&prev)
                         .map_err(|e| StorageError::at_key("decode", &latest_key, e))?;
-                    let mut x = table(STALE_HISTORY, &v.to_be_bytes());
-                    x.extend_from_slice(&layout::history(&key, u));
-                    ops.push((x, Some(Vec::new())));
+                    superseded.push(layout::history(&key, u));
                 }
                 Some(_) => {}
                 // A key not live now: (re)write its preimage for JMT's value lookups.
@@ -252,6 +253,10 @@ impl Storage {
                 }
             }
         }
+        if !superseded.is_empty() {
+            let list = stale_index::encode(superseded.iter().map(Vec::as_slice));
+            ops.push((table(STALE_HISTORY, &v.to_be_bytes()), Some(list)));
+        }
         // What the node cache gains and loses once the batch is durable.
         let mut cache_puts = Vec::with_capacity(pending.tree.node_batch.nodes().len());
         for (node_key, node) in pending.tree.node_batch.nodes() {
@@ -263,14 +268,25 @@ impl Storage {
             cache_puts.push(row);
         }
         let mut cache_drops = Vec::with_capacity(pending.tree.stale_node_index_batch.len());
+        let mut stale_nodes = Vec::with_capacity(pending.tree.stale_node_index_batch.len());
         for stale in &pending.tree.stale_node_index_batch {
             let key = borsh::to_vec(&stale.node_key).map_err(encode)?;
-            if prune {
+            cache_drops.push(table(NODE, &key));
+            if !prune {
+                continue;
+            }
+            if stale.stale_since_version == v {
+                stale_nodes.push(key);
+            } else {
+                // Not expected from JMT; a per-entry row never overwrites another version's list.
                 let mut s = table(STALE_NODE, &stale.stale_since_version.to_be_bytes());
                 s.extend_from_slice(&key);
                 ops.push((s, Some(Vec::new())));
             }
-            cache_drops.push(table(NODE, &key));
+        }
+        if !stale_nodes.is_empty() {
+            let list = stale_index::encode(stale_nodes.iter().map(Vec::as_slice));
+            ops.push((table(STALE_NODE, &v.to_be_bytes()), Some(list)));
         }
         if prune {
             let before = ops.len();
@@ -322,8 +338,10 @@ impl Storage {
             .kv
             .range(&[STALE_NODE], Some(&end_s), false, usize::MAX)
             .map_err(|e| StorageError::new("scan", "stale node index", e))?;
-        for (k, _) in stale_nodes {
-            ops.push((table(NODE, &k[9..]), None));
+        for (k, list) in stale_nodes {
+            let nodes = stale_index::entries(&k, &list)
+                .map_err(|e| StorageError::at_key("decode", &k, e))?;
+            ops.extend(nodes.into_iter().map(|n| (table(NODE, n), None)));
             ops.push((k, None));
         }
         let end_x = table(STALE_HISTORY, &(earliest + 1).to_be_bytes());
@@ -331,8 +349,10 @@ impl Storage {
             .kv
             .range(&[STALE_HISTORY], Some(&end_x), false, usize::MAX)
             .map_err(|e| StorageError::new("scan", "stale history index", e))?;
-        for (k, _) in stale_history {
-            ops.push((k[9..].to_vec(), None));
+        for (k, list) in stale_history {
+            let entries = stale_index::entries(&k, &list)
+                .map_err(|e| StorageError::at_key("decode", &k, e))?;
+            ops.extend(entries.into_iter().map(|h| (h.to_vec(), None)));
             ops.push((k, None));
         }
         ops.push((

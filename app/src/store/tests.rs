@@ -176,3 +176,48 @@ fn a_store_held_by_a_live_handle_is_refused_with_a_clear_error() {
         .expect("second open must fail");
     assert!(err.to_string().contains("another deaid"), "{err}");
 }
+
+#[test]
+fn pruning_reads_per_version_index_rows_and_the_per_entry_rows_of_older_stores() {
+    let kv = Arc::new(SledKv::temporary().unwrap());
+    let s = Storage::open(kv.clone(), StorageConfig { keep_recent: 2 }).unwrap();
+    for v in 0..4u64 {
+        commit(&s, v, writes(&[(b"a", Some(&[v as u8])), (b"b", Some(b"x"))]));
+    }
+    // Rows as a store written before per-version index rows holds them: one per entry,
+    // version 3, each naming a row that pruning must delete.
+    let fake_node = layout::table(layout::NODE, b"fake-node");
+    let fake_history = layout::history(b"legacy", 0);
+    let mut s_row = layout::table(layout::STALE_NODE, &3u64.to_be_bytes());
+    s_row.extend_from_slice(b"fake-node");
+    let mut x_row = layout::table(layout::STALE_HISTORY, &3u64.to_be_bytes());
+    x_row.extend_from_slice(&fake_history);
+    kv.write_batch(vec![
+        (fake_node.clone(), Some(b"n".to_vec())),
+        (fake_history.clone(), Some(vec![1, 7])),
+        (s_row, Some(Vec::new())),
+        (x_row, Some(Vec::new())),
+    ])
+    .unwrap();
+    for v in 4..6u64 {
+        commit(&s, v, writes(&[(b"a", Some(&[v as u8]))]));
+    }
+    assert_eq!(kv.get(&fake_node).unwrap(), None);
+    assert_eq!(kv.get(&fake_history).unwrap(), None);
+    // Kept versions 4 and 5 read; the superseded history of `a` is gone, `b`'s stays live.
+    let a_rows = kv
+        .range(&layout::history_key_prefix(b"a"), None, false, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .take_while(|(k, _)| k.starts_with(&layout::history_key_prefix(b"a")))
+        .count();
+    assert_eq!(a_rows, 2);
+    assert_eq!(s.at(4).unwrap().get(b"a").unwrap(), Some(vec![4]));
+    assert_eq!(s.at(4).unwrap().get(b"b").unwrap(), Some(b"x".to_vec()));
+    // No index row older than the earliest kept version is left.
+    for t in [layout::STALE_NODE, layout::STALE_HISTORY] {
+        let rows = kv.range(&[t], Some(&[t + 1]), false, usize::MAX).unwrap();
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|(k, _)| k[1..9] >= 4u64.to_be_bytes()[..]));
+    }
+}

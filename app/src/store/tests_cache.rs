@@ -166,7 +166,13 @@ fn pruned_and_stale_nodes_leave_the_cache() {
         .unwrap()
         .into_iter()
         .filter(|(k, _)| k[1..9] == 29u64.to_be_bytes())
-        .map(|(k, _)| layout::table(NODE, &k[9..]))
+        .flat_map(|(k, list)| {
+            super::stale_index::entries(&k, &list)
+                .unwrap()
+                .into_iter()
+                .map(|n| layout::table(NODE, n))
+                .collect::<Vec<_>>()
+        })
         .collect();
     assert!(!stale.is_empty());
     for key in stale {
