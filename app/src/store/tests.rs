@@ -182,7 +182,11 @@ fn pruning_reads_per_version_index_rows_and_the_per_entry_rows_of_older_stores()
     let kv = Arc::new(SledKv::temporary().unwrap());
     let s = Storage::open(kv.clone(), StorageConfig { keep_recent: 2 }).unwrap();
     for v in 0..4u64 {
-        commit(&s, v, writes(&[(b"a", Some(&[v as u8])), (b"b", Some(b"x"))]));
+        commit(
+            &s,
+            v,
+            writes(&[(b"a", Some(&[v as u8])), (b"b", Some(b"x"))]),
+        );
     }
     // Rows as a store written before per-version index rows holds them: one per entry,
     // version 3, each naming a row that pruning must delete.
