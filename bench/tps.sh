@@ -33,7 +33,12 @@ else
   BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
 fi
 WORK="$(mktemp -d /tmp/deai-tps.XXXXXX)"
-trap 'localnet/down.sh --home "$WORK/deai" >/dev/null 2>&1 || true; [ -f "$WORK/kv.pid" ] && kill "$(cat "$WORK/kv.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
+cleanup() {
+  localnet/down.sh --home "$WORK/deai" >/dev/null 2>&1 || true
+  for f in "$WORK"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 [ -z "$PROFILE" ] || { mkdir -p "$PROFILE"; PROFILE="$(cd "$PROFILE" && pwd)"; }
 
 # Sets key = value in a [section] of a TOML file (the key must be there already).
@@ -106,28 +111,46 @@ localnet/down.sh --home "$WORK/deai" >/dev/null
 
 # kvstore gets the config.toml `deaid init` wrote for deai's node, with only the app, the
 # ports and the home-dependent paths changed, so that both run the same CometBFT settings.
-cometbft init --home "$WORK/kv" >/dev/null 2>&1
-cp "$WORK/deai/node0/config/config.toml" "$WORK/kv/config/config.toml"
-toml_set "$WORK/kv/config/config.toml" "" proxy_app '"kvstore"'
-toml_set "$WORK/kv/config/config.toml" p2p laddr '"tcp://127.0.0.1:29100"'
-toml_set "$WORK/kv/config/config.toml" p2p persistent_peers '""'
-toml_set "$WORK/kv/config/config.toml" rpc laddr '"tcp://127.0.0.1:29101"'
-[ -z "$PROFILE" ] || toml_set "$WORK/kv/config/config.toml" rpc pprof_laddr '"127.0.0.1:29108"'
-cometbft node --home "$WORK/kv" >"$WORK/kv.log" 2>&1 &
-echo $! > "$WORK/kv.pid"
-for _ in $(seq 1 100); do curl -s http://127.0.0.1:29101/status >/dev/null 2>&1 && break; sleep 0.2; done
-sleep 2
-profile_start kvstore 29108 "$(cat "$WORK/kv.pid")"
-KV=$("$BIN/deai-loadgen" kvstore --rpc http://127.0.0.1:29101 --txs "$TXS" --senders "$SENDERS")
-profile_finish kvstore
+# run_kvstore NAME PORT_BASE PROXY_APP: starts CometBFT on PROXY_APP ("kvstore" = in-process),
+# loads it and prints the load generator's JSON.
+run_kvstore() {
+  local name="$1" base="$2" proxy="$3" h="$WORK/$1"
+  cometbft init --home "$h" >/dev/null 2>&1
+  cp "$WORK/deai/node0/config/config.toml" "$h/config/config.toml"
+  toml_set "$h/config/config.toml" "" proxy_app "\"$proxy\""
+  toml_set "$h/config/config.toml" p2p laddr "\"tcp://127.0.0.1:$base\""
+  toml_set "$h/config/config.toml" p2p persistent_peers '""'
+  toml_set "$h/config/config.toml" rpc laddr "\"tcp://127.0.0.1:$((base + 1))\""
+  [ -z "$PROFILE" ] || toml_set "$h/config/config.toml" rpc pprof_laddr "\"127.0.0.1:$((base + 8))\""
+  cometbft node --home "$h" >"$h.log" 2>&1 &
+  echo $! >"$h.pid"
+  for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$((base + 1))/status" >/dev/null 2>&1 && break; sleep 0.2; done
+  sleep 2
+  profile_start "$name" $((base + 8)) "$(cat "$h.pid")" "$(cat "$h-app.pid" 2>/dev/null || true)"
+  "$BIN/deai-loadgen" kvstore --rpc "http://127.0.0.1:$((base + 1))" --txs "$TXS" --senders "$SENDERS"
+  profile_finish "$name"
+  kill "$(cat "$h.pid")" 2>/dev/null || true
+  wait "$(cat "$h.pid")" 2>/dev/null || true
+}
+KV=$(run_kvstore kvstore 29100 kvstore)
+# The same kvstore, out of process over the ABCI socket as deaid is (CometBFT's abci-cli):
+# what the socket protocol alone costs an app, whatever the app does.
+ensure_abci_cli
+"$ABCI_CLI" kvstore --address tcp://127.0.0.1:29112 --log_level error >"$WORK/kvsocket-app.log" 2>&1 &
+echo $! >"$WORK/kvsocket-app.pid"
+for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/29112) 2>/dev/null && break; sleep 0.1; done
+KVS=$(run_kvstore kvsocket 29110 tcp://127.0.0.1:29112)
+kill "$(cat "$WORK/kvsocket-app.pid")" 2>/dev/null || true
 
-python3 - "$DEAI" "$KV" "$TIMEOUT_COMMIT" "$SENDERS" <<'PY'
+python3 - "$DEAI" "$KV" "$KVS" "$TIMEOUT_COMMIT" "$SENDERS" <<'PY'
 import json, sys
-d, k = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"committed TPS, 1 validator on 127.0.0.1, timeout_commit {sys.argv[3]}, {sys.argv[4]} broadcast_tx_sync streams")
+d, k, ks = (json.loads(a) for a in sys.argv[1:4])
+print(f"committed TPS, 1 validator on 127.0.0.1, timeout_commit {sys.argv[4]}, {sys.argv[5]} broadcast_tx_sync streams")
 print(f"{'app':<22}{'sent':>8}{'committed':>11}{'blocks':>8}{'seconds':>9}{'TPS':>10}")
-for name, r in (("deai (bank sends)", d), ("cometbft kvstore", k)):
+for name, r in (("deai (bank sends)", d), ("kvstore in-process", k), ("kvstore ABCI socket", ks)):
     print(f"{name:<22}{r['sent']:>8}{r['committed']:>11}{r['blocks']:>8}{r['seconds']:>9.2f}{r['committed_tps']:>10.1f}")
 print(f"ratio deai / kvstore: {d['committed_tps'] / k['committed_tps']:.2f}")
+print(f"ratio kvstore over the ABCI socket / in-process: {ks['committed_tps'] / k['committed_tps']:.2f}")
+print(f"ratio deai / kvstore over the ABCI socket: {d['committed_tps'] / ks['committed_tps']:.2f}")
 PY
 [ -z "$PROFILE" ] || { echo "profiles in $PROFILE:"; cat "$PROFILE/cpu.txt"; }

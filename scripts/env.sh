@@ -18,3 +18,14 @@ ensure_cometbft() {
   echo "installing cometbft $COMETBFT_VERSION into $GOBIN" >&2
   go install "github.com/cometbft/cometbft/cmd/cometbft@$COMETBFT_VERSION"
 }
+
+# Installs CometBFT's abci-cli (its example apps as out-of-process ABCI servers) of the
+# pinned version into a directory of that version; sets ABCI_CLI to its path.
+ensure_abci_cli() {
+  local dir="$DEAI_CACHE/bin/abci-cli-$COMETBFT_VERSION"
+  ABCI_CLI="$dir/abci-cli"
+  [ -x "$ABCI_CLI" ] && return 0
+  command -v go >/dev/null 2>&1 || { echo "error: Go is needed to install abci-cli (apt-get install golang)" >&2; return 1; }
+  echo "installing abci-cli $COMETBFT_VERSION into $dir" >&2
+  GOBIN="$dir" go install "github.com/cometbft/cometbft/abci/cmd/abci-cli@$COMETBFT_VERSION"
+}
