@@ -26,6 +26,7 @@ fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
         Arc::new(kv),
         StorageConfig {
             keep_recent: cfg.pruning_keep_recent,
+            node_cache_bytes: cfg.node_cache_bytes()?,
         },
     )?;
     cfg.query.check()?;

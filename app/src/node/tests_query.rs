@@ -22,7 +22,10 @@ use deai_client::txbuilder::{sign_tx, unsigned_tx};
 fn storage(keep_recent: u64) -> Storage {
     Storage::open(
         Arc::new(SledKv::temporary().unwrap()),
-        StorageConfig { keep_recent },
+        StorageConfig {
+            keep_recent,
+            ..Default::default()
+        },
     )
     .unwrap()
 }

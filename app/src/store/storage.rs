@@ -21,10 +21,21 @@ use super::stale_index;
 /// `u64::MAX` in the version cell means "nothing committed yet".
 const NO_VERSION: u64 = u64::MAX;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct StorageConfig {
     /// How many recent versions to keep readable; 0 keeps every version.
     pub keep_recent: u64,
+    /// Bytes the JMT node cache may hold (app.toml `node_cache_mb`); 0 turns it off.
+    pub node_cache_bytes: usize,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            keep_recent: 0,
+            node_cache_bytes: NODE_CACHE_BYTES,
+        }
+    }
 }
 
 /// A block's writes with the tree update that produces its root, computed in FinalizeBlock
@@ -62,12 +73,13 @@ impl Storage {
                     .map_err(|_| anyhow!("corrupt version record"))?,
             ),
         };
+        let nodes = NodeCache::new(config.node_cache_bytes);
         Ok(Self {
             kv,
             config,
             version: AtomicU64::new(version),
             commit_seq: AtomicU64::new(0),
-            nodes: NodeCache::new(NODE_CACHE_BYTES),
+            nodes,
         })
     }
 

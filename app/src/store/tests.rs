@@ -22,7 +22,10 @@ fn commit(s: &Storage, version: u64, w: WriteSet) -> [u8; 32] {
 fn temp(keep_recent: u64) -> Storage {
     Storage::open(
         Arc::new(SledKv::temporary().unwrap()),
-        StorageConfig { keep_recent },
+        StorageConfig {
+            keep_recent,
+            ..Default::default()
+        },
     )
     .unwrap()
 }
@@ -180,7 +183,14 @@ fn a_store_held_by_a_live_handle_is_refused_with_a_clear_error() {
 #[test]
 fn pruning_reads_per_version_index_rows_and_the_per_entry_rows_of_older_stores() {
     let kv = Arc::new(SledKv::temporary().unwrap());
-    let s = Storage::open(kv.clone(), StorageConfig { keep_recent: 2 }).unwrap();
+    let s = Storage::open(
+        kv.clone(),
+        StorageConfig {
+            keep_recent: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     for v in 0..4u64 {
         commit(
             &s,

@@ -145,7 +145,14 @@ fn pruned_and_stale_nodes_leave_the_cache() {
     // Before the cache dropped them, the tree's replaced nodes stayed cached after pruning
     // deleted them from sled.
     let kv = counting_kv();
-    let s = Storage::open(kv.clone(), StorageConfig { keep_recent: 2 }).unwrap();
+    let s = Storage::open(
+        kv.clone(),
+        StorageConfig {
+            keep_recent: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     for v in 0..30 {
         // A proof at the oldest kept version caches nodes that this commit prunes.
         if v > 0 {
