@@ -18,7 +18,9 @@ use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
 use deai_framework::state::WriteSet;
 use deai_framework::{Address, Coins};
 use deaid::node::{App, NodeSettings};
-use deaid::store::{SledKv, Storage, StorageConfig};
+use deaid::store::{KvStore, SledKv, Storage, StorageConfig};
+
+mod lsm_kv;
 
 const CHAIN: &str = "deai-bench";
 
@@ -233,7 +235,7 @@ fn transfer_block(storage: &Storage, version: u64, accounts: u64) -> (f64, f64) 
     (hash, t2.elapsed().as_secs_f64() * 1e3)
 }
 
-fn bench_commit_growth(max_accounts: u64, step: u64) {
+fn bench_commit_growth(max_accounts: u64, step: u64, store: &str, node_cache_mb: usize) {
     println!("\n(c) commit time of a 1,000-transfer block (≈3,000 changed keys) as state grows");
     println!(
         "{:>12} {:>14} {:>14} {:>14} {:>14}",
@@ -243,11 +245,20 @@ fn bench_commit_growth(max_accounts: u64, step: u64) {
     let dir = tempfile::tempdir().unwrap();
     // A node that prunes (app.toml pruning_keep_recent = 100): without it, 1M accounts
     // leave over 12 GB of stale tree nodes on disk.
-    let storage = Storage::open(
-        Arc::new(SledKv::open(dir.path()).unwrap()),
-        StorageConfig { keep_recent: 100 },
-    )
-    .unwrap();
+    let kv: Arc<dyn KvStore> = match store {
+        "fjall" => Arc::new(lsm_kv::FjallKv::open(dir.path(), 256 << 20).unwrap()),
+        "sled" => Arc::new(SledKv::open(dir.path()).unwrap()),
+        other => {
+            eprintln!("--store {other}: expected sled or fjall");
+            std::process::exit(2);
+        }
+    };
+    println!("  (store: {store}, node cache {node_cache_mb} MiB)");
+    let config = StorageConfig {
+        keep_recent: 100,
+        node_cache_bytes: node_cache_mb << 20,
+    };
+    let storage = Storage::open(kv, config).unwrap();
     let mut version = 0u64;
     let mut accounts = 0u64;
     let mut next_report = step.min(10_000);
@@ -298,6 +309,24 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    // `--store fjall` runs (c) on an LSM tree instead of sled (lsm_kv.rs).
+    let store = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "sled".into());
+    // `--node-cache-mb N` sizes the JMT node cache for (c) (app.toml `node_cache_mb`).
+    let node_cache_mb = args
+        .iter()
+        .position(|a| a == "--node-cache-mb")
+        .and_then(|i| args.get(i + 1))
+        .map_or(deaid::store::NODE_CACHE_BYTES >> 20, |s| {
+            s.parse().unwrap_or_else(|_| {
+                eprintln!("--node-cache-mb {s}: expected a number of MiB");
+                std::process::exit(2)
+            })
+        });
     if run("a") {
         if quick {
             bench_throughput(500, 4, 1000);
@@ -307,9 +336,9 @@ fn main() {
     }
     if run("c") {
         if quick {
-            bench_commit_growth(50_000, 10_000);
+            bench_commit_growth(50_000, 10_000, &store, node_cache_mb);
         } else {
-            bench_commit_growth(1_000_000, 20_000);
+            bench_commit_growth(1_000_000, 20_000, &store, node_cache_mb);
         }
     }
 }
