@@ -2,6 +2,8 @@
 //!
 //!   cargo bench -p deaid --bench chain            # full run
 //!   cargo bench -p deaid --bench chain -- --quick # smaller sizes
+//!   ... -- --only a|c                              # one part
+//!   ... -- --only c --store fjall --node-cache-mb 1536  # (c) on an LSM store, bigger cache
 //!
 //! (a) throughput of signed bank sends through CheckTx + FinalizeBlock + Commit;
 //! (c) commit time of a block of transfers as the state grows to 1M accounts.
