@@ -20,9 +20,7 @@ use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
 use deai_framework::state::WriteSet;
 use deai_framework::{Address, Coins};
 use deaid::node::{App, NodeSettings};
-use deaid::store::{KvStore, SledKv, Storage, StorageConfig};
-
-mod lsm_kv;
+use deaid::store::{open_backend, KvStore, SledKv, Storage, StorageConfig};
 
 const CHAIN: &str = "deai-bench";
 
@@ -248,8 +246,7 @@ fn bench_commit_growth(max_accounts: u64, step: u64, store: &str, node_cache_mb:
     // A node that prunes (app.toml pruning_keep_recent = 100): without it, 1M accounts
     // leave over 12 GB of stale tree nodes on disk.
     let kv: Arc<dyn KvStore> = match store {
-        "fjall" => Arc::new(lsm_kv::FjallKv::open(dir.path(), 256 << 20).unwrap()),
-        "sled" => Arc::new(SledKv::open(dir.path()).unwrap()),
+        "sled" | "fjall" => open_backend(store, dir.path()).unwrap(),
         other => {
             eprintln!("--store {other}: expected sled or fjall");
             std::process::exit(2);
@@ -311,7 +308,7 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
-    // `--store fjall` runs (c) on an LSM tree instead of sled (lsm_kv.rs).
+    // `--store fjall` runs (c) on an LSM tree instead of sled (store/lsm.rs).
     let store = args
         .iter()
         .position(|a| a == "--store")

@@ -15,6 +15,11 @@ pub struct AppConfig {
     pub pruning_keep_recent: u64,
     /// State directory; relative paths are under the home directory.
     pub data_dir: String,
+    /// The store under the state directory: "sled" (the default) or "fjall" (an LSM tree,
+    /// whose commits do not slow down as the state grows). A directory keeps the store it
+    /// was created with: there is no migration between them.
+    #[serde(default = "default_db_backend")]
+    pub db_backend: String,
     /// MiB of memory for the cache of Merkle tree nodes in front of the state database. It
     /// keeps commit time flat while the live tree fits (about 1.2 GiB at 1M accounts); 0
     /// turns it off. Never part of consensus: a cached node is the stored row.
@@ -55,6 +60,10 @@ pub struct QueryConfig {
     /// gRPC and REST queries and simulations run at once, each on its own thread; more wait.
     #[serde(default = "default_query_workers")]
     pub workers: usize,
+}
+
+fn default_db_backend() -> String {
+    "sled".into()
 }
 
 fn default_node_cache_mb() -> u64 {
@@ -203,6 +212,7 @@ impl Default for AppConfig {
             minimum_gas_prices: "0.025udeai".into(),
             pruning_keep_recent: 0,
             data_dir: "data/application.db".into(),
+            db_backend: default_db_backend(),
             node_cache_mb: default_node_cache_mb(),
             index_events: crate::node::event_index::default_index_events(),
             grpc: ServerConfig::default(),
@@ -228,6 +238,14 @@ impl AppConfig {
         })?;
         let cfg: Self = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("invalid {}: {}", path.display(), e.message()))?;
+        if !crate::store::BACKENDS.contains(&cfg.db_backend.as_str()) {
+            anyhow::bail!(
+                "invalid {}: db_backend {:?} is not one of {:?}",
+                path.display(),
+                cfg.db_backend,
+                crate::store::BACKENDS
+            );
+        }
         for p in &cfg.index_events {
             crate::node::event_index::check_pattern(p)
                 .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?;
@@ -321,5 +339,10 @@ mod tests {
         cfg.save(home.path()).unwrap();
         let e = AppConfig::load(home.path()).unwrap_err().to_string();
         assert!(e.contains("index_events entry"), "{e}");
+        let mut cfg = AppConfig::default();
+        cfg.db_backend = "rocksdb".into();
+        cfg.save(home.path()).unwrap();
+        let e = AppConfig::load(home.path()).unwrap_err().to_string();
+        assert!(e.contains("db_backend"), "{e}");
     }
 }

@@ -37,6 +37,9 @@ pub struct InitArgs {
     /// CometBFT consensus.timeout_commit (how long a committed block waits for more votes).
     #[arg(long, default_value = "1s")]
     pub timeout_commit: String,
+    /// The state store (app.toml `db_backend`): sled, or fjall (an LSM tree).
+    #[arg(long, default_value = "sled", value_parser = ["sled", "fjall"])]
+    pub db_backend: String,
 }
 
 pub const DEFAULT_MAX_BLOCK_GAS: i64 = 1_000_000_000;
@@ -162,6 +165,7 @@ pub fn run(home: &Path, a: InitArgs, out: OutputFormat) -> anyhow::Result<()> {
             enable: true,
             address: a.api_addr.clone(),
         },
+        db_backend: a.db_backend.clone(),
         ..AppConfig::default()
     };
     app.save(home)?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::config::AppConfig;
 use crate::node::{App, NodeSettings};
-use crate::store::{SledKv, Storage, StorageConfig};
+use crate::store::{open_backend, Storage, StorageConfig};
 use crate::tx::fee::GasPrice;
 
 #[derive(clap::Args)]
@@ -20,10 +20,9 @@ pub struct StartArgs {
 
 fn open_app(home: &Path, cfg: &AppConfig) -> anyhow::Result<App> {
     let path = cfg.data_path(home);
-    let kv = SledKv::open(&path)
-        .map_err(|e| anyhow::anyhow!("{e:#} (is another deaid using this home?)"))?;
+    let kv = open_backend(&cfg.db_backend, &path)?;
     let storage = Storage::open(
-        Arc::new(kv),
+        kv,
         StorageConfig {
             keep_recent: cfg.pruning_keep_recent,
             node_cache_bytes: cfg.node_cache_bytes()?,

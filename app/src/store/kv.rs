@@ -18,6 +18,34 @@ pub trait KvStore: Send + Sync + 'static {
     fn write_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> anyhow::Result<()>;
 }
 
+/// The stores app.toml's `db_backend` names.
+pub const BACKENDS: [&str; 2] = ["sled", "fjall"];
+
+/// Opens the `backend` store at `path`, refusing a directory that holds the other one.
+pub fn open_backend(backend: &str, path: &Path) -> anyhow::Result<std::sync::Arc<dyn KvStore>> {
+    let holds_sled = path.join("conf").is_file() && path.join("db").is_file();
+    let holds_fjall = path.join(super::lsm::FJALL_MARKER).is_file();
+    let other = |found: &str| {
+        anyhow::anyhow!(
+            "{} holds a {found} store but app.toml says db_backend = \"{backend}\" (there is no migration between them)",
+            path.display()
+        )
+    };
+    match backend {
+        "sled" if holds_fjall => Err(other("fjall")),
+        "sled" => Ok(std::sync::Arc::new(SledKv::open(path)?)),
+        "fjall" if holds_sled => Err(other("sled")),
+        "fjall" => Ok(std::sync::Arc::new(super::lsm::FjallKv::open(
+            path,
+            STORE_CACHE_BYTES,
+        )?)),
+        _ => anyhow::bail!("db_backend {backend:?}: expected one of {BACKENDS:?}"),
+    }
+}
+
+/// The block cache of either store.
+const STORE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
 pub struct SledKv {
     db: sled::Db,
 }
@@ -32,7 +60,7 @@ impl SledKv {
         loop {
             let opened = sled::Config::new()
                 .path(path)
-                .cache_capacity(256 * 1024 * 1024)
+                .cache_capacity(STORE_CACHE_BYTES)
                 .open();
             match opened {
                 Ok(db) => return Ok(Self { db }),

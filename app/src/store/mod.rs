@@ -11,6 +11,7 @@ pub mod faulty;
 mod history;
 mod kv;
 mod layout;
+mod lsm;
 mod node_cache;
 mod snapshot;
 mod stale_index;
@@ -18,7 +19,8 @@ mod storage;
 
 pub use error::{show_key, StorageError};
 pub use history::{VersionView, MAX_HISTORY_SKIPS};
-pub use kv::{KvStore, SledKv};
+pub use kv::{open_backend, KvStore, SledKv, BACKENDS};
+pub use lsm::FjallKv;
 pub use snapshot::Snapshot;
 pub use storage::{LatestView, PendingCommit, Storage, StorageConfig, NODE_CACHE_BYTES};
 
@@ -26,5 +28,7 @@ pub use storage::{LatestView, PendingCommit, Storage, StorageConfig, NODE_CACHE_
 mod tests;
 #[cfg(test)]
 mod tests_cache;
+#[cfg(test)]
+mod tests_lsm;
 #[cfg(test)]
 mod tests_snapshot;
