@@ -4,7 +4,7 @@
 #   localnet/up.sh [--validators N] [--home DIR] [--base-port P] [--chain-id ID] [--timeout-commit 500ms]
 #                  [--with-providers K] [--with-verifier] [--with-inference-server] [--with-training]
 #                  [--with-data] [--full-nodes K] [--app-state-patch JSON]
-#                  [--with-attest] [--attest-dishonest K[,K…]]
+#                  [--with-attest] [--attest-dishonest K[,K…]] [--db-backend sled|fjall]
 # --full-nodes K adds K nodes that follow the chain without a genesis validator (one can
 # become a validator with `deaid tx staking create-validator`); --app-state-patch merges a
 # JSON object into genesis.json's app_state (e.g. '{"staking":{"params":{"unbonding_time":"20s"}}}').
@@ -17,6 +17,7 @@
 # rest at their defaults). --attest-dishonest 3 (or 2,3) starts those validators' sidecars
 # with --dishonest (they attest a consistent wrong hash; for tests). localnet.json's
 # nodes[i].attest says where each sidecar is.
+# --db-backend picks each new node's state store (app.toml db_backend; sled by default).
 # Running it again on an existing DIR restarts that localnet from its saved state (give the
 # --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
@@ -27,6 +28,7 @@ DIR="$REPO_ROOT/.localnet"
 BASE_PORT=26600
 CHAIN_ID=deai-local
 TIMEOUT_COMMIT=500ms
+DB_BACKEND=sled
 # demo1..demo7 for the compute and inference demos, demo8..demo12 for the training demo,
 # demo13..demo19 for the data market's demo.
 DEMO_ACCOUNTS=19
@@ -55,7 +57,8 @@ while [ $# -gt 0 ]; do
     --app-state-patch) PATCH="$2"; shift 2 ;;
     --with-attest) ATTEST=1; shift ;;
     --attest-dishonest) DISHONEST="$2"; shift 2 ;;
-    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
+    --db-backend) DB_BACKEND="$2"; shift 2 ;;
+    -h|--help) sed -n 2,23p "$0"; exit 0 ;;
     *) echo "error: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -112,7 +115,8 @@ init_localnet() {
     "$DEAID_BIN" init "node$i" --home "$DIR/node$i" --chain-id "$CHAIN_ID" \
       --p2p-laddr "tcp://127.0.0.1:$(port "$i" 0)" --rpc-laddr "tcp://127.0.0.1:$(port "$i" 1)" \
       --abci-addr "127.0.0.1:$(port "$i" 2)" --grpc-addr "127.0.0.1:$(port "$i" 3)" \
-      --api-addr "127.0.0.1:$(port "$i" 4)" --timeout-commit "$TIMEOUT_COMMIT" -o json >/dev/null
+      --api-addr "127.0.0.1:$(port "$i" 4)" --timeout-commit "$TIMEOUT_COMMIT" \
+      --db-backend "$DB_BACKEND" -o json >/dev/null
   done
   # Demo accounts from fresh mnemonics, in a test keyring shared by the localnet.
   local accounts="[]"

@@ -103,14 +103,31 @@ fn assert_app_agrees_with_the_headers(net: &Localnet, point: &str) {
 }
 
 fn crash_mid_chain(point: &str, base: u16) {
+    crash_mid_chain_on("sled", point, base);
+}
+
+fn crash_mid_chain_on(db_backend: &str, point: &str, base: u16) {
     let (mut net, started) = Localnet::try_start_env(
         1,
         base,
-        &["--app-state-patch", staking::QUIET_ECONOMICS],
+        &[
+            "--app-state-patch",
+            staking::QUIET_ECONOMICS,
+            "--db-backend",
+            db_backend,
+        ],
         // The 15th pass: a few seconds of blocks with txs in them first.
         &[("DEAI_FAILPOINT", point), ("DEAI_FAILPOINT_HIT", "15")],
     );
     started.unwrap_or_else(|e| panic!("{point}: {e}"));
+    // The node runs on the store asked for (fjall writes its `version` marker file).
+    let state = net.home(0).join("data/application.db");
+    assert_eq!(
+        state.join("version").is_file(),
+        db_backend == "fjall",
+        "{point}: the state at {} is not a {db_backend} store",
+        state.display()
+    );
     let pid = deaid_pid(&net).unwrap();
     let hashes = stream_until_gone(&net, 3000);
     assert!(
@@ -144,6 +161,17 @@ fn deaid_killed_in_the_middle_of_the_commit_batch_restarts_with_every_committed_
 #[test]
 fn deaid_killed_after_the_commit_batch_before_the_flush_restarts_with_every_committed_tx() {
     crash_mid_chain("commit-before-flush", 33440);
+}
+
+#[test]
+fn on_fjall_deaid_killed_in_the_middle_of_the_commit_batch_restarts_with_every_committed_tx() {
+    crash_mid_chain_on("fjall", "commit-mid-batch", 33480);
+}
+
+#[test]
+fn on_fjall_deaid_killed_after_the_commit_batch_before_the_flush_restarts_with_every_committed_tx()
+{
+    crash_mid_chain_on("fjall", "commit-before-flush", 33500);
 }
 
 #[test]
