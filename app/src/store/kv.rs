@@ -1,5 +1,6 @@
 //! The small key-value trait the storage needs, and its sled implementation.
 
+use std::ops::Bound;
 use std::path::Path;
 
 /// An ordered key-value store with atomic batches. sled is the one implementation; the trait
@@ -16,6 +17,41 @@ pub trait KvStore: Send + Sync + 'static {
     ) -> anyhow::Result<Vec<(Vec<u8>, Vec<u8>)>>;
     /// Applies all puts (Some) and deletes (None) atomically, then makes them durable.
     fn write_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> anyhow::Result<()>;
+}
+
+/// The `[start, end)` bounds of a range read (no end: unbounded).
+pub(super) fn bounds(start: &[u8], end: Option<&[u8]>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let upper = end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec()));
+    (Bound::Included(start.to_vec()), upper)
+}
+
+/// Up to `limit` pairs of a store's range iterator, from the front or from the back.
+pub(super) fn take_range<K: AsRef<[u8]>, V: AsRef<[u8]>, E>(
+    iter: impl DoubleEndedIterator<Item = Result<(K, V), E>>,
+    reverse: bool,
+    limit: usize,
+) -> Result<Vec<(Vec<u8>, Vec<u8>)>, E> {
+    let pair = |r: Result<(K, V), E>| r.map(|(k, v)| (k.as_ref().to_vec(), v.as_ref().to_vec()));
+    if reverse {
+        iter.rev().take(limit).map(pair).collect()
+    } else {
+        iter.take(limit).map(pair).collect()
+    }
+}
+
+/// Feeds a commit's puts (Some) and deletes (None) to a store's batch in order, passing the
+/// `commit-mid-batch` crash point halfway.
+pub(super) fn fill_batch(
+    ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    mut apply: impl FnMut(Vec<u8>, Option<Vec<u8>>),
+) {
+    let half = ops.len() / 2;
+    for (i, (k, v)) in ops.into_iter().enumerate() {
+        if i == half {
+            crate::failpoint::hit("commit-mid-batch");
+        }
+        apply(k, v);
+    }
 }
 
 /// The stores app.toml's `db_backend` names.
@@ -99,31 +135,19 @@ impl KvStore for SledKv {
         reverse: bool,
         limit: usize,
     ) -> anyhow::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        use std::ops::Bound;
-        let upper = end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec()));
-        let iter = self.db.range((Bound::Included(start.to_vec()), upper));
-        let pair =
-            |r: sled::Result<(sled::IVec, sled::IVec)>| r.map(|(k, v)| (k.to_vec(), v.to_vec()));
-        let out: sled::Result<Vec<_>> = if reverse {
-            iter.rev().take(limit).map(pair).collect()
-        } else {
-            iter.take(limit).map(pair).collect()
-        };
-        Ok(out?)
+        Ok(take_range(
+            self.db.range(bounds(start, end)),
+            reverse,
+            limit,
+        )?)
     }
 
     fn write_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> anyhow::Result<()> {
         let mut batch = sled::Batch::default();
-        let half = ops.len() / 2;
-        for (i, (k, v)) in ops.into_iter().enumerate() {
-            if i == half {
-                crate::failpoint::hit("commit-mid-batch");
-            }
-            match v {
-                Some(v) => batch.insert(k, v),
-                None => batch.remove(k),
-            }
-        }
+        fill_batch(ops, |k, v| match v {
+            Some(v) => batch.insert(k, v),
+            None => batch.remove(k),
+        });
         self.db.apply_batch(batch)?;
         crate::failpoint::hit("commit-before-flush");
         self.db.flush()?;

@@ -8,12 +8,11 @@
 //! refused instead of corrupting it.
 
 use std::fs::{File, TryLockError};
-use std::ops::Bound;
 use std::path::Path;
 
 use fjall::{Config, Keyspace, PartitionCreateOptions, PartitionHandle, PersistMode};
 
-use super::kv::KvStore;
+use super::kv::{bounds, fill_batch, take_range, KvStore};
 
 /// The lock file inside the store's directory.
 const LOCK_FILE: &str = "deaid.lock";
@@ -92,31 +91,19 @@ impl KvStore for FjallKv {
         reverse: bool,
         limit: usize,
     ) -> anyhow::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let upper = end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec()));
-        let iter = self.state.range((Bound::Included(start.to_vec()), upper));
-        let pair = |r: fjall::Result<(fjall::Slice, fjall::Slice)>| {
-            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
-        };
-        let out: fjall::Result<Vec<_>> = if reverse {
-            iter.rev().take(limit).map(pair).collect()
-        } else {
-            iter.take(limit).map(pair).collect()
-        };
-        Ok(out?)
+        Ok(take_range(
+            self.state.range(bounds(start, end)),
+            reverse,
+            limit,
+        )?)
     }
 
     fn write_batch(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> anyhow::Result<()> {
         let mut batch = self.keyspace.batch();
-        let half = ops.len() / 2;
-        for (i, (k, v)) in ops.into_iter().enumerate() {
-            if i == half {
-                crate::failpoint::hit("commit-mid-batch");
-            }
-            match v {
-                Some(v) => batch.insert(&self.state, k, v),
-                None => batch.remove(&self.state, k),
-            }
-        }
+        fill_batch(ops, |k, v| match v {
+            Some(v) => batch.insert(&self.state, k, v),
+            None => batch.remove(&self.state, k),
+        });
         // One journal entry: after a crash it is replayed whole or not at all.
         batch.commit()?;
         crate::failpoint::hit("commit-before-flush");
