@@ -38,7 +38,7 @@ pub struct InitArgs {
     #[arg(long, default_value = "1s")]
     pub timeout_commit: String,
     /// The state store (app.toml `db_backend`): sled, or fjall (an LSM tree).
-    #[arg(long, default_value = "sled", value_parser = ["sled", "fjall"])]
+    #[arg(long, default_value = "sled", value_parser = clap::builder::PossibleValuesParser::new(crate::store::BACKENDS))]
     pub db_backend: String,
 }
 
