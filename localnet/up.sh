@@ -17,7 +17,7 @@
 # rest at their defaults). --attest-dishonest 3 (or 2,3) starts those validators' sidecars
 # with --dishonest (they attest a consistent wrong hash; for tests). localnet.json's
 # nodes[i].attest says where each sidecar is.
-# --db-backend picks each new node's state store (app.toml db_backend; sled by default).
+# --db-backend picks each new node's state store (app.toml db_backend; fjall by default).
 # Running it again on an existing DIR restarts that localnet from its saved state (give the
 # --with-* flags again to restart the workers; they resume from their state dirs).
 set -euo pipefail
@@ -28,7 +28,7 @@ DIR="$REPO_ROOT/.localnet"
 BASE_PORT=26600
 CHAIN_ID=deai-local
 TIMEOUT_COMMIT=500ms
-DB_BACKEND=sled
+DB_BACKEND=fjall
 # demo1..demo7 for the compute and inference demos, demo8..demo12 for the training demo,
 # demo13..demo19 for the data market's demo.
 DEMO_ACCOUNTS=19

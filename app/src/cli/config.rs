@@ -15,9 +15,9 @@ pub struct AppConfig {
     pub pruning_keep_recent: u64,
     /// State directory; relative paths are under the home directory.
     pub data_dir: String,
-    /// The store under the state directory: "sled" (the default) or "fjall" (an LSM tree,
-    /// whose commits do not slow down as the state grows). A directory keeps the store it
-    /// was created with: there is no migration between them.
+    /// The store under the state directory: "fjall" (an LSM tree, whose commits do not slow
+    /// down as the state grows; `deaid init`'s default) or "sled" (the default when the key
+    /// is missing). A directory keeps the store it was created with: there is no migration.
     #[serde(default = "default_db_backend")]
     pub db_backend: String,
     /// MiB of memory for the cache of Merkle tree nodes in front of the state database. It
@@ -62,6 +62,8 @@ pub struct QueryConfig {
     pub workers: usize,
 }
 
+/// An app.toml without `db_backend` was written before fjall existed, so its store is sled
+/// (`deaid init` writes the key, fjall by default).
 fn default_db_backend() -> String {
     "sled".into()
 }

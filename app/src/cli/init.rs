@@ -37,8 +37,8 @@ pub struct InitArgs {
     /// CometBFT consensus.timeout_commit (how long a committed block waits for more votes).
     #[arg(long, default_value = "1s")]
     pub timeout_commit: String,
-    /// The state store (app.toml `db_backend`): sled, or fjall (an LSM tree).
-    #[arg(long, default_value = "sled", value_parser = clap::builder::PossibleValuesParser::new(crate::store::BACKENDS))]
+    /// The state store (app.toml `db_backend`): fjall (an LSM tree), or sled.
+    #[arg(long, default_value = "fjall", value_parser = clap::builder::PossibleValuesParser::new(crate::store::BACKENDS))]
     pub db_backend: String,
 }
 

@@ -1,4 +1,5 @@
-//! fjall, an LSM tree, as the `KvStore` (app.toml `db_backend = "fjall"`, opt-in for now).
+//! fjall, an LSM tree, as the `KvStore` (app.toml `db_backend = "fjall"`, the default
+//! for homes `deaid init` writes).
 //!
 //! A commit's batch goes to fjall's journal and memtable and is fsynced there, so its cost
 //! does not grow with the store, where sled's B-tree pages do: a 1,000-transfer block at 1M
