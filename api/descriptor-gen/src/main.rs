@@ -4,6 +4,7 @@
 
 const COSMOS_FILES: &[&str] = &[
     "cosmos/auth/v1beta1/query.proto",
+    "cosmos/auth/v1beta1/tx.proto",
     "cosmos/bank/v1beta1/query.proto",
     "cosmos/bank/v1beta1/tx.proto",
     "cosmos/tx/v1beta1/service.proto",

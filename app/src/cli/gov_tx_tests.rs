@@ -177,6 +177,29 @@ fn decimals_and_several_modules_messages_decode() {
 }
 
 #[test]
+fn an_auth_param_change_becomes_the_right_any() {
+    use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
+    let m = submit(serde_json::json!([{
+        "@type": "/cosmos.auth.v1beta1.MsgUpdateParams", "authority": gov(),
+        "params": {"max_memo_characters": "512", "tx_sig_limit": "7",
+                   "tx_size_cost_per_byte": "10", "sig_verify_cost_ed25519": "590",
+                   "sig_verify_cost_secp256k1": "1000"}
+    }]))
+    .unwrap();
+    let a: auth_pb::MsgUpdateParams = unpack(&m.messages[0]);
+    assert_eq!(a.authority, gov());
+    let p = a.params.unwrap();
+    assert_eq!(
+        (
+            p.max_memo_characters,
+            p.tx_sig_limit,
+            p.sig_verify_cost_secp256k1
+        ),
+        (512, 7, 1000)
+    );
+}
+
+#[test]
 fn a_text_proposal_has_no_messages_and_an_empty_deposit_is_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("p.json");
