@@ -320,7 +320,8 @@ impl App {
         // succeeds there is nothing to commit.
         *lock(&self.inner.pending) = None;
         let chain_id = self.chain_id();
-        let latest = storage.latest();
+        // It keeps the version of each row it reads, so that Commit need not read them again.
+        let latest = storage.latest_for_block();
         let prev_block_hash = match genesis::prev_block_hash(&latest) {
             Ok(h) => h,
             Err(e) => {
@@ -426,7 +427,7 @@ impl App {
             }
         };
         let writes = block_state.into_writes();
-        let pending = storage.prepare(height, writes)?;
+        let pending = storage.prepare_after(height, writes, latest.take_read_versions())?;
         let app_hash = pending.root.0.to_vec();
         *lock(&self.inner.pending) = Some(pending);
         crate::failpoint::hit("after-finalize-block");

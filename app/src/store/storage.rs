@@ -4,15 +4,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
-use deai_framework::state::{KvPair, WriteSet};
-use deai_framework::{StateRead, TxError};
+use deai_framework::state::WriteSet;
 use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
 use sha2::Sha256;
 
-use super::error::{FaultLog, StorageError};
+use super::error::StorageError;
 use super::history::{history_get, VersionView};
 use super::kv::KvStore;
+use super::latest::{version_prefix, LatestView, ReadVersions};
 use super::layout::{self, *};
 use super::node_cache::NodeCache;
 use super::snapshot::Snapshot;
@@ -44,6 +44,8 @@ pub struct PendingCommit {
     pub version: Version,
     pub root: RootHash,
     writes: WriteSet,
+    /// For written keys whose row execution read: the version of that row (None: no row).
+    live_versions: ReadVersions,
     tree: TreeUpdateBatch,
 }
 
@@ -117,10 +119,13 @@ impl Storage {
     /// The latest committed state. The view remembers the first storage fault read through
     /// it (`LatestView::take_fault`).
     pub fn latest(&self) -> LatestView<'_> {
-        LatestView {
-            kv: &*self.kv,
-            faults: FaultLog::default(),
-        }
+        LatestView::new(&*self.kv, false)
+    }
+
+    /// The latest committed state for executing the next block: it also keeps the version of
+    /// every row its gets see, for `prepare_after`.
+    pub fn latest_for_block(&self) -> LatestView<'_> {
+        LatestView::new(&*self.kv, true)
     }
 
     /// The latest committed state, pinned at its version for the life of the view: a commit
@@ -180,6 +185,18 @@ impl Storage {
         version: Version,
         writes: WriteSet,
     ) -> Result<PendingCommit, StorageError> {
+        self.prepare_after(version, writes, ReadVersions::new())
+    }
+
+    /// `prepare`, for writes computed from a view of the latest state (`latest_for_block`)
+    /// whose gets saw `reads`: the commit takes each written key's current version from
+    /// there instead of reading its row again. The view must be of the latest version.
+    pub fn prepare_after(
+        &self,
+        version: Version,
+        writes: WriteSet,
+        mut reads: ReadVersions,
+    ) -> Result<PendingCommit, StorageError> {
         let fault = |e: anyhow::Error| {
             StorageError::new("prepare", format!("app hash of version {version}"), e)
         };
@@ -213,10 +230,12 @@ impl Storage {
                 .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()));
             tree.put_value_set(set, version).map_err(fault)?
         };
+        reads.retain(|k, _| writes.contains_key(k));
         Ok(PendingCommit {
             version,
             root,
             writes,
+            live_versions: reads,
             tree: batch,
         })
     }
@@ -231,18 +250,13 @@ impl Storage {
         // History entries this version supersedes, for pruning (one `X` row).
         let mut superseded = Vec::new();
         for (key, value) in pending.writes {
-            let latest_key = table(LATEST, &key);
-            let prev = self
-                .kv
-                .get(&latest_key)
-                .map_err(|e| StorageError::at_key("read", &latest_key, e))?;
-            match prev {
+            let live = match pending.live_versions.get(&key) {
+                Some(known) => *known,
+                None => self.live_version(&key)?,
+            };
+            match live {
                 // Record which older history entry this write supersedes, for pruning.
-                Some(prev) if prune => {
-                    let u = version_prefix(&prev)
-                        .map_err(|e| StorageError::at_key("decode", &latest_key, e))?;
-                    superseded.push(layout::history(&key, u));
-                }
+                Some(u) if prune => superseded.push(layout::history(&key, u)),
                 Some(_) => {}
                 // A key not live now: (re)write its preimage for JMT's value lookups.
                 None => {
@@ -333,6 +347,18 @@ impl Storage {
         Ok(())
     }
 
+    /// The version `key`'s latest row was written at (None: no row).
+    fn live_version(&self, key: &[u8]) -> Result<Option<u64>, StorageError> {
+        let latest_key = table(LATEST, key);
+        let row = self
+            .kv
+            .get(&latest_key)
+            .map_err(|e| StorageError::at_key("read", &latest_key, e))?;
+        row.map(|row| version_prefix(&row))
+            .transpose()
+            .map_err(|e| StorageError::at_key("decode", &latest_key, e))
+    }
+
     /// Deletes what no kept version needs: after committing `v`, versions
     /// `v - keep_recent + 1 ..= v` stay readable.
     fn prune_ops(
@@ -382,68 +408,6 @@ impl Storage {
     ) -> anyhow::Result<(Option<OwnedValue>, ics23::CommitmentProof)> {
         self.at(version)?;
         Sha256Jmt::new(&self.reader()).get_with_ics23_proof(key.to_vec(), version)
-    }
-}
-
-pub(super) fn version_prefix(latest_value: &[u8]) -> anyhow::Result<u64> {
-    let b: [u8; 8] = latest_value
-        .get(..8)
-        .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| anyhow!("corrupt latest entry"))?;
-    Ok(u64::from_be_bytes(b))
-}
-
-/// The latest state, read from the `L` table. A read that fails, or finds a row it cannot
-/// decode, answers an internal `TxError` to its caller and is also recorded here as a
-/// `StorageError`, which FinalizeBlock checks after every step (modules may map or drop
-/// the `TxError`; they cannot lose the record).
-pub struct LatestView<'a> {
-    kv: &'a dyn KvStore,
-    faults: FaultLog,
-}
-
-impl LatestView<'_> {
-    /// The first storage fault read through this view since the last call, if any.
-    pub fn take_fault(&self) -> Option<StorageError> {
-        self.faults.take()
-    }
-}
-
-impl StateRead for LatestView<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
-        let raw = table(LATEST, key);
-        match self.kv.get(&raw) {
-            Err(e) => Err(self.faults.record(StorageError::at_key("read", &raw, e))),
-            Ok(None) => Ok(None),
-            Ok(Some(v)) => match version_prefix(&v) {
-                Ok(_) => Ok(Some(v[8..].to_vec())),
-                Err(e) => Err(self.faults.record(StorageError::at_key("decode", &raw, e))),
-            },
-        }
-    }
-
-    fn scan(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        reverse: bool,
-        limit: usize,
-    ) -> Result<Vec<KvPair>, TxError> {
-        let end = match end {
-            Some(e) => table(LATEST, e),
-            None => vec![LATEST + 1],
-        };
-        let lo = table(LATEST, start);
-        let rows = match self.kv.range(&lo, Some(&end), reverse, limit) {
-            Ok(rows) => rows,
-            Err(e) => return Err(self.faults.record(StorageError::at_key("scan", &lo, e))),
-        };
-        rows.into_iter()
-            .map(|(k, v)| match version_prefix(&v) {
-                Ok(_) => Ok((k[1..].to_vec(), v[8..].to_vec())),
-                Err(e) => Err(self.faults.record(StorageError::at_key("decode", &k, e))),
-            })
-            .collect()
     }
 }
 

@@ -235,3 +235,80 @@ fn pruning_reads_per_version_index_rows_and_the_per_entry_rows_of_older_stores()
         assert!(rows.iter().all(|(k, _)| k[1..9] >= 4u64.to_be_bytes()[..]));
     }
 }
+
+/// Every row of a store, in key order.
+fn all_rows(kv: &dyn KvStore) -> Vec<(Vec<u8>, Vec<u8>)> {
+    kv.range(b"", None, false, usize::MAX).unwrap()
+}
+
+#[test]
+fn a_commit_told_what_execution_read_writes_the_rows_of_one_that_reads_them_itself() {
+    // Same blocks on two pruning stores: `plain` commits with `prepare` (Commit reads each
+    // written key's row), `told` reads some keys through a block's view first, as
+    // FinalizeBlock does, and commits with `prepare_after`.
+    let open = || {
+        let kv = Arc::new(SledKv::temporary().unwrap());
+        let config = StorageConfig {
+            keep_recent: 3,
+            ..Default::default()
+        };
+        (kv.clone(), Storage::open(kv, config).unwrap())
+    };
+    let (plain_kv, plain) = open();
+    let (told_kv, told) = open();
+    let mut seed = 7u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    for v in 0..12u64 {
+        // Keys 0..16: new, rewritten, deleted and created again across the versions.
+        let mut w = WriteSet::new();
+        for _ in 0..6 {
+            let k = vec![b'k', (next() % 16) as u8];
+            let value = (next() % 4 != 0).then(|| v.to_be_bytes().to_vec());
+            w.insert(k, value);
+        }
+        let view = told.latest_for_block();
+        for k in 0..16u8 {
+            // Half the written keys and some keys that are not written are read.
+            if next() % 2 == 0 {
+                view.get(&[b'k', k]).unwrap();
+            }
+        }
+        let p = told
+            .prepare_after(v, w.clone(), view.take_read_versions())
+            .unwrap();
+        let told_root = p.root.0;
+        told.commit(p).unwrap();
+        assert_eq!(commit(&plain, v, w), told_root, "version {v}");
+        assert_eq!(all_rows(&*plain_kv), all_rows(&*told_kv), "version {v}");
+    }
+    assert!(told.at(9).unwrap().get(b"k\x01").is_ok());
+}
+
+#[test]
+fn only_a_blocks_view_keeps_the_versions_it_read() {
+    let s = temp(0);
+    commit(&s, 0, writes(&[(b"a", Some(b"1"))]));
+    commit(&s, 1, writes(&[(b"b", Some(b"2"))]));
+    let block = s.latest_for_block();
+    block.get(b"a").unwrap();
+    block.get(b"b").unwrap();
+    block.get(b"none").unwrap();
+    let read = block.take_read_versions();
+    let expected: ReadVersions = [
+        (b"a".to_vec(), Some(0)),
+        (b"b".to_vec(), Some(1)),
+        (b"none".to_vec(), None),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(read, expected);
+    assert!(block.take_read_versions().is_empty(), "taken once");
+    let query = s.latest();
+    query.get(b"a").unwrap();
+    assert!(query.take_read_versions().is_empty());
+}
