@@ -102,6 +102,7 @@ impl Localnet {
         extra: &[&str],
         envs: &[(&str, &str)],
     ) -> (Self, Result<(), String>) {
+        assert_below_ephemeral_ports(base);
         let dir = tempfile::Builder::new()
             .prefix("deai-e2e-")
             .tempdir()
@@ -392,6 +393,23 @@ pub fn reimport_app(
     });
     assert!(!resp.app_hash.is_empty());
     (app, resp)
+}
+
+/// A localnet's ports (base .. base + 80: nodes, full nodes, sidecars) must lie below the
+/// kernel's ephemeral range: a client socket of another test may hold any port in it, and
+/// up.sh then refuses the base as in use (it happened to two crash tests at 334xx).
+fn assert_below_ephemeral_ports(base: u16) {
+    let range =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let low: u32 = range
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(32768);
+    assert!(
+        u32::from(base) + 80 < low,
+        "base port {base}: a localnet's ports must stay below the ephemeral range (from {low})"
+    );
 }
 
 impl Drop for Localnet {

@@ -151,35 +151,35 @@ fn crash_mid_chain_on(db_backend: &str, point: &str, base: u16) {
 
 #[test]
 fn deaid_killed_after_finalize_block_restarts_with_every_committed_tx() {
-    crash_mid_chain("after-finalize-block", 33400);
+    crash_mid_chain("after-finalize-block", 27400);
 }
 
 #[test]
 fn deaid_killed_in_the_middle_of_the_commit_batch_restarts_with_every_committed_tx() {
-    crash_mid_chain("commit-mid-batch", 33420);
+    crash_mid_chain("commit-mid-batch", 27420);
 }
 
 #[test]
 fn deaid_killed_after_the_commit_batch_before_the_flush_restarts_with_every_committed_tx() {
-    crash_mid_chain("commit-before-flush", 33440);
+    crash_mid_chain("commit-before-flush", 27440);
 }
 
 // sled, the store of homes written before fjall became the default, at the same points.
 #[test]
 fn on_sled_deaid_killed_in_the_middle_of_the_commit_batch_restarts_with_every_committed_tx() {
-    crash_mid_chain_on("sled", "commit-mid-batch", 33480);
+    crash_mid_chain_on("sled", "commit-mid-batch", 27480);
 }
 
 #[test]
 fn on_sled_deaid_killed_after_the_commit_batch_before_the_flush_restarts_with_every_committed_tx() {
-    crash_mid_chain_on("sled", "commit-before-flush", 33500);
+    crash_mid_chain_on("sled", "commit-before-flush", 27500);
 }
 
 #[test]
 fn deaid_killed_during_init_chain_starts_the_chain_on_restart() {
     let (mut net, started) = Localnet::try_start_env(
         1,
-        33460,
+        27460,
         &["--app-state-patch", staking::QUIET_ECONOMICS],
         &[("DEAI_FAILPOINT", "init-chain")],
     );

@@ -27,7 +27,7 @@ fn randomized_txs_of_every_module_keep_four_validators_and_a_replay_in_agreement
     let started = Instant::now();
     // Gov proposals end within the run (20 s of voting), so they pass, fail or burn.
     let gov = staking::fast_gov_patch(20, 1_000_000);
-    let net = Localnet::start_with(NODES, 33200, &["--app-state-patch", &gov]);
+    let net = Localnet::start_with(NODES, 27200, &["--app-state-patch", &gov]);
 
     let accts = funded_accounts(&net, NODES, ACCOUNTS, seed, 10_000_000_000);
     let addrs: Vec<String> = accts.iter().map(|a| a.addr.clone()).collect();
