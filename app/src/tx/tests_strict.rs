@@ -146,6 +146,32 @@ fn unknown_critical_fields_in_signed_parts_are_rejected() {
     assert!(log.contains("cosmos.base.v1beta1.Coin"), "{log}");
 }
 
+/// auth's MsgUpdateParams had no descriptor in cosmos.bin, so its unknown fields went
+/// unchecked (a second encoding of the same signed message); now it is refused like any other.
+#[test]
+fn unknown_fields_in_auth_update_params_are_rejected() {
+    use cosmos_sdk_proto::cosmos::auth::v1beta1 as auth_pb;
+    let a = key(1);
+    let c = Chain::new(&[(a.address(), 1_000_000)]);
+    let (_, raw) = signed(&a);
+    let mut msg = deai_client::txbuilder::to_any(&auth_pb::MsgUpdateParams {
+        authority: a.address().to_bech32(),
+        params: Some(auth_pb::Params::default()),
+    });
+    msg.value.extend(field(9, b"x"));
+    let body = TxBody {
+        messages: vec![msg],
+        ..Default::default()
+    };
+    let r = c.check(&sign_parts(&a, body.encode_to_vec(), raw.auth_info_bytes));
+    assert_eq!(r.code, sdk::TX_DECODE, "{}", r.log);
+    assert!(
+        r.log.contains("cosmos.auth.v1beta1.MsgUpdateParams"),
+        "{}",
+        r.log
+    );
+}
+
 #[test]
 fn nesting_is_bounded() {
     // 40 levels of `Any { value: Any { ... } }` under TxBody.messages.
