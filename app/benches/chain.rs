@@ -1,12 +1,13 @@
-//! Benchmarks of the state machine, in process, on a real sled store. Prints tables.
+//! Benchmarks of the state machine, in process, on real stores on disk. Prints tables.
 //!
 //!   cargo bench -p deaid --bench chain            # full run
 //!   cargo bench -p deaid --bench chain -- --quick # smaller sizes
 //!   ... -- --only a|c                              # one part
-//!   ... -- --only c --store fjall --node-cache-mb 1536  # (c) on an LSM store, bigger cache
+//!   ... -- --only c --store sled --node-cache-mb 1536  # (c) on sled, bigger node cache
 //!
-//! (a) throughput of signed bank sends through CheckTx + FinalizeBlock + Commit;
-//! (c) commit time of a block of transfers as the state grows to 1M accounts.
+//! (a) throughput of signed bank sends through CheckTx + FinalizeBlock + Commit (on sled);
+//! (c) commit time of a block of transfers as the state grows to 1M accounts (on fjall, the
+//!     node's default store, unless `--store sled`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -319,13 +320,13 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
-    // `--store fjall` runs (c) on an LSM tree instead of sled (store/lsm.rs).
+    // `--store sled` runs (c) on sled instead of fjall, the default store of a new node.
     let store = args
         .iter()
         .position(|a| a == "--store")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "sled".into());
+        .unwrap_or_else(|| "fjall".into());
     // `--node-cache-mb N` sizes the JMT node cache for (c) (app.toml `node_cache_mb`).
     let node_cache_mb = args
         .iter()
