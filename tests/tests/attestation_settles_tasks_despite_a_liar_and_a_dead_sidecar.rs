@@ -107,7 +107,11 @@ fn attestation_settles_tasks_despite_a_liar_and_a_dead_sidecar() {
         assert_eq!(h, &honest, "{v} attested another hash");
         assert!(!penalized);
     }
-    assert_eq!(num(&a["job"]["settled_power"]), 40);
+    // It settles on the first commit holding more than 2/3 of the power on one hash: all
+    // four, or three when a validator's extension missed that commit under load (its result
+    // then arrives late, and is recorded and judged all the same).
+    let settled = num(&a["job"]["settled_power"]);
+    assert!(settled == 40 || settled == 30, "settled on {settled} of 40");
     assert_eq!(
         net.task(good)["attestation"],
         "ATTESTATION_STATUS_ATTESTED",
