@@ -28,7 +28,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use deai_framework::TxError;
-use tendermint_rpc::HttpClient;
+use deai_rpc::HttpClient;
 
 /// gRPC metadata (and HTTP header) that selects the height of a query, as in the Cosmos SDK.
 pub const HEIGHT_HEADER: &str = "x-cosmos-block-height";

@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
+use deai_rpc::HttpClient;
 use tendermint_rpc::error::ErrorDetail;
-use tendermint_rpc::{Client as _, HttpClient};
+use tendermint_rpc::Client as _;
 
 use deai_auth::Account;
 use deai_framework::{sdk, Address};

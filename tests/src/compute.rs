@@ -279,7 +279,8 @@ pub struct PaidTx {
 
 /// Every committed tx `payer` paid for, from the node's tx index (`tx.fee_payer`).
 pub fn txs_paid_by(net: &Localnet, payer: &Address) -> Vec<PaidTx> {
-    use tendermint_rpc::{Client, HttpClient, Order};
+    use deai_rpc::HttpClient;
+    use tendermint_rpc::{Client, Order};
     let http = HttpClient::new(net.rpc(0).as_str()).unwrap();
     let query: tendermint_rpc::query::Query = format!("tx.fee_payer='{}'", payer.to_bech32())
         .parse()

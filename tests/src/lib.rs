@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use deai_client::keys::AccountKey;
 use deai_client::rpc::NodeClient;
+use deai_rpc::HttpClient;
 use serde_json::Value;
-use tendermint_rpc::{Client, HttpClient};
+use tendermint_rpc::Client;
 
 pub mod attest;
 pub mod compute;

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use deai_rpc::HttpClient;
 use serde_json::{json, Value};
-use tendermint_rpc::{Client, HttpClient, Paging};
+use tendermint_rpc::{Client, Paging};
 
 use crate::{deaid_bin, rt, Localnet};
 

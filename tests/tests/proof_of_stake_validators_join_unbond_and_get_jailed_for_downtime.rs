@@ -65,7 +65,7 @@ fn proof_of_stake_validators_join_unbond_and_get_jailed_for_downtime() {
             let h = net.height(0);
             let sigs = rt().block_on(async {
                 use tendermint_rpc::Client;
-                let c = tendermint_rpc::HttpClient::new(net.rpc(0).as_str()).unwrap();
+                let c = deai_rpc::HttpClient::new(net.rpc(0).as_str()).unwrap();
                 c.commit(tendermint::block::Height::try_from(h).unwrap())
                     .await
                     .unwrap()

@@ -402,7 +402,8 @@ fn training_market_pays_honest_work_and_slashes_a_fake_update() {
 /// What the task's EventTaskFinished refunded to its creator (an end_block event: read
 /// from the block results of the heights since the task's last round started).
 fn finished_refund(net: &Localnet, task_id: u64) -> u128 {
-    use tendermint_rpc::{Client, HttpClient};
+    use deai_rpc::HttpClient;
+    use tendermint_rpc::Client;
     let http = HttpClient::new(net.rpc(0).as_str()).unwrap();
     let t = task(net, task_id);
     let to = net.height(0);
@@ -445,7 +446,8 @@ fn json_events<'a>(events: impl Iterator<Item = &'a tendermint::abci::Event>) ->
 
 /// Every EventNeuronSlashed of the task, from the node's tx index.
 fn slash_events(net: &Localnet, task_id: u64) -> Vec<pb::EventNeuronSlashed> {
-    use tendermint_rpc::{Client, HttpClient, Order};
+    use deai_rpc::HttpClient;
+    use tendermint_rpc::{Client, Order};
     let http = HttpClient::new(net.rpc(0).as_str()).unwrap();
     let q: tendermint_rpc::query::Query = "deai.training.v1.EventNeuronSlashed.audit_id EXISTS"
         .parse()

@@ -10,7 +10,8 @@
 use std::time::{Duration, Instant};
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{Input, MsgMultiSend, MsgSend, Output};
-use tendermint_rpc::{Client, HttpClient};
+use deai_rpc::HttpClient;
+use tendermint_rpc::Client;
 
 use deai_client::keys::AccountKey;
 use deai_client::rpc::NodeClient;

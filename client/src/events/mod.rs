@@ -38,7 +38,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tendermint_rpc::{Client as _, HttpClient};
+use deai_rpc::HttpClient;
+use tendermint_rpc::Client as _;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 

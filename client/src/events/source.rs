@@ -1,11 +1,12 @@
 //! Decoding CometBFT events into [`ChainEvent`]s, from a websocket subscription or from a
 //! block's results (the polling fallback).
 
+use deai_rpc::HttpClient;
 use sha2::{Digest, Sha256};
 use tendermint::abci;
 use tendermint::block::Height;
 use tendermint_rpc::event::{Event as RpcEvent, EventData};
-use tendermint_rpc::{Client as _, HttpClient};
+use tendermint_rpc::Client as _;
 
 use super::{Attribute, ChainEvent, Event, Source};
 

@@ -3,13 +3,10 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use futures::StreamExt as _;
-use tendermint_rpc::client::CompatMode;
-use tendermint_rpc::{
-    Client as _, HttpClient, SubscriptionClient as _, WebSocketClient, WebSocketClientUrl,
-};
+use deai_rpc::ws::EventStream;
+use deai_rpc::HttpClient;
+use tendermint_rpc::Client as _;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -161,39 +158,23 @@ impl Worker {
         if self.catch_up().await? == CatchUp::Stop {
             return Ok(Flow::Stop);
         }
-        let ws_url: WebSocketClientUrl = url
-            .parse()
-            .map_err(|e| anyhow::anyhow!("invalid websocket address {url:?}: {e}"))?;
-        let connect = async {
-            let (client, driver) = WebSocketClient::builder(ws_url)
-                .compat_mode(CompatMode::V0_38)
-                .build()
-                .await
-                .map_err(|e| anyhow::anyhow!("connect: {e}"))?;
-            let driver = tokio::spawn(driver.run());
-            match client.subscribe(self.filter.query().clone()).await {
-                Ok(sub) => Ok((client, driver, sub)),
-                Err(e) => {
-                    close(client, driver).await;
-                    Err(anyhow::anyhow!("subscribe: {e}"))
-                }
-            }
-        };
-        let (client, driver, mut sub) = tokio::select! {
+        let mut sub = tokio::select! {
             _ = self.cancel.cancelled() => return Ok(Flow::Stop),
-            r = tokio::time::timeout(self.opts.connect_timeout, connect) => {
+            r = tokio::time::timeout(
+                self.opts.connect_timeout,
+                deai_rpc::ws::subscribe(url, self.filter.query()),
+            ) => {
                 r.map_err(|_| anyhow::anyhow!("no answer within {:?}", self.opts.connect_timeout))??
             }
         };
         self.set_mode(Mode::WebSocket);
         tracing::info!("subscribed on {url} from height {}", self.cursor.height());
         let flow = self.stream(&mut sub).await;
-        drop(sub);
-        close(client, driver).await;
+        sub.close().await;
         flow
     }
 
-    async fn stream(&mut self, sub: &mut tendermint_rpc::Subscription) -> anyhow::Result<Flow> {
+    async fn stream(&mut self, sub: &mut EventStream) -> anyhow::Result<Flow> {
         match self.catch_up().await? {
             CatchUp::Stop => return Ok(Flow::Stop),
             CatchUp::Incomplete => return Ok(Flow::Continue),
@@ -245,17 +226,4 @@ impl Worker {
 fn is_fatal(e: &anyhow::Error) -> bool {
     let s = e.to_string();
     s.contains("are pruned") || s.contains("invalid websocket address")
-}
-
-async fn close(
-    client: WebSocketClient,
-    mut driver: tokio::task::JoinHandle<Result<(), tendermint_rpc::Error>>,
-) {
-    let _ = client.close();
-    if tokio::time::timeout(Duration::from_secs(5), &mut driver)
-        .await
-        .is_err()
-    {
-        driver.abort();
-    }
 }

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use deai_rpc::HttpClient;
 use tendermint::block::Height;
 use tendermint_rpc::endpoint::block_results;
-use tendermint_rpc::{Client, HttpClient, Paging};
+use tendermint_rpc::{Client, Paging};
 
 use super::submit::Submitted;
 use crate::{rt, Localnet};

@@ -1,0 +1,139 @@
+//! JSON-RPC over HTTP(S) to a CometBFT node: one POST per call, on hyper 1 with rustls.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::header;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::rt::TokioExecutor;
+use tendermint_rpc::response::Response as _;
+use tendermint_rpc::{Error, SimpleRequest};
+
+use crate::url::NodeUrl;
+
+/// How long one call may take, connecting included (tendermint-rpc's default too). CometBFT
+/// answers `broadcast_tx_commit` within its own `timeout_broadcast_tx_commit` (10 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest answer read from a node. CometBFT's biggest (`block_results` of a full block,
+/// `tx_search` pages of 100 txs) stay far below; a node that sends more is refused instead
+/// of being buffered without end.
+pub const MAX_RESPONSE_BYTES: usize = 256 << 20;
+
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// A CometBFT RPC client over HTTP or HTTPS. Cheap to clone: clones share connections.
+/// Implements [`tendermint_rpc::Client`], whose methods speak CometBFT v0.38's dialect.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    inner: HyperClient<Connector, Full<Bytes>>,
+    url: NodeUrl,
+    timeout: Duration,
+}
+
+impl HttpClient {
+    /// A client for `url`: `http://`, `https://` or `tcp://` (taken as http), with an
+    /// optional `user:password@` for HTTP basic auth.
+    pub fn new(url: &str) -> Result<Self, Error> {
+        Self::with_timeout(url, DEFAULT_TIMEOUT)
+    }
+
+    pub fn with_timeout(url: &str, timeout: Duration) -> Result<Self, Error> {
+        let url = NodeUrl::parse(url).map_err(|e| Error::client_internal(e.to_string()))?;
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .map_err(|e| Error::client_internal(format!("loading the system's CA roots: {e}")))?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let inner = HyperClient::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+        Ok(Self {
+            inner,
+            url,
+            timeout,
+        })
+    }
+
+    /// The node's address as given, without its credentials.
+    pub fn url(&self) -> String {
+        self.url.to_string()
+    }
+
+    async fn post(&self, body: String) -> Result<Bytes, Error> {
+        let mut req = hyper::Request::post(self.url.uri().clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(
+                header::USER_AGENT,
+                concat!("deai-rpc/", env!("CARGO_PKG_VERSION")),
+            );
+        if let Some(auth) = self.url.basic_auth() {
+            req = req.header(header::AUTHORIZATION, auth);
+        }
+        let req = req
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| Error::client_internal(format!("building the request: {e}")))?;
+        let res = self
+            .inner
+            .request(req)
+            .await
+            .map_err(|e| Error::io(std::io::Error::other(error_chain(&e))))?;
+        let status = res.status();
+        let body = Limited::new(res.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|e| {
+                Error::io(std::io::Error::other(format!(
+                    "reading the answer: {}",
+                    error_chain(&*e)
+                )))
+            })?
+            .to_bytes();
+        if status != hyper::StatusCode::OK {
+            // A JSON-RPC error travels with a non-200 status on some proxies: keep its text.
+            let code = std::num::NonZeroU16::new(status.as_u16())
+                .ok_or_else(|| Error::client_internal("HTTP status 0".into()))?;
+            tracing::debug!(%status, body = %String::from_utf8_lossy(&body), "non-200 answer");
+            return Err(Error::http_request_failed(code));
+        }
+        Ok(body)
+    }
+}
+
+#[async_trait::async_trait]
+impl tendermint_rpc::Client for HttpClient {
+    async fn perform<R>(&self, request: R) -> Result<R::Output, Error>
+    where
+        R: SimpleRequest,
+    {
+        let body = request.into_json();
+        let answer = tokio::time::timeout(self.timeout, self.post(body))
+            .await
+            .map_err(|_| {
+                Error::io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer from {} within {:?}", self.url, self.timeout),
+                ))
+            })??;
+        R::Response::from_string(&answer).map(Into::into)
+    }
+}
+
+/// An error and its causes on one line ("client error (Connect): tcp connect error:
+/// Connection refused (os error 111)").
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !s.ends_with(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        cause = c.source();
+    }
+    s
+}

@@ -1,0 +1,126 @@
+//! One event subscription on a CometBFT node's `/websocket` (CometBFT v0.38's JSON-RPC
+//! `subscribe`). Reconnecting and catching up is the caller's job (deai-client's events).
+
+use std::time::Duration;
+
+use futures::{SinkExt as _, StreamExt as _};
+use tendermint_rpc::endpoint::subscribe;
+use tendermint_rpc::event::{v0_38, Event};
+use tendermint_rpc::query::Query;
+use tendermint_rpc::request::RequestMessage as _;
+use tendermint_rpc::response::Response as _;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::http::error_chain;
+
+/// CometBFT pings every 27 s (`defaultWSPingPeriod`); a socket silent for this long is dead.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(90);
+
+/// The largest message accepted: a tx event carries the tx and its results, which CometBFT
+/// bounds by the block size (21 MiB by default).
+pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// A live subscription: yields the node's events for one query, in the order it sends them.
+pub struct EventStream {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES))
+}
+
+/// Connects to `ws_url` (`ws://host:port/websocket` or `wss://…`) and subscribes to `query`.
+/// Returns once the node has confirmed the subscription. A malformed address fails with
+/// "invalid websocket address", which retrying cannot fix.
+pub async fn subscribe(ws_url: &str, query: &Query) -> anyhow::Result<EventStream> {
+    let invalid = |why: String| anyhow::anyhow!("invalid websocket address {ws_url:?}: {why}");
+    let request = ws_url
+        .into_client_request()
+        .map_err(|e| invalid(e.to_string()))?;
+    if !matches!(request.uri().scheme_str(), Some("ws" | "wss")) {
+        return Err(invalid("expected ws:// or wss://".into()));
+    }
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), false)
+        .await
+        .map_err(|e| anyhow::anyhow!("connect: {}", error_chain(&e)))?;
+    let mut stream = EventStream { ws };
+    let request = subscribe::Request::new(query.to_string()).into_json();
+    stream
+        .ws
+        .send(Message::text(request))
+        .await
+        .map_err(|e| anyhow::anyhow!("subscribe: {}", error_chain(&e)))?;
+    // The node answers the request before it sends any event of the subscription.
+    loop {
+        match stream.read().await {
+            Some(Ok(text)) => {
+                subscribe::Response::from_string(&text)
+                    .map_err(|e| anyhow::anyhow!("subscribe: the node answered: {e}"))?;
+                return Ok(stream);
+            }
+            Some(Err(e)) => return Err(e.context("subscribe")),
+            None => anyhow::bail!("subscribe: the node closed the websocket"),
+        }
+    }
+}
+
+impl EventStream {
+    /// The next event; None once the node has closed the socket. An error ends the stream:
+    /// a broken socket, silence past [`SILENCE_LIMIT`], or an error the node sent.
+    pub async fn next(&mut self) -> Option<anyhow::Result<Event>> {
+        loop {
+            let text = match self.read().await? {
+                Ok(t) => t,
+                Err(e) => return Some(Err(e)),
+            };
+            match v0_38::DeEvent::from_string(&text) {
+                Ok(ev) => return Some(Ok(ev.into())),
+                Err(parse) => {
+                    // Not an event: a JSON-RPC error ends the subscription; anything else (an
+                    // answer to a request this client did not send) is skipped.
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                        if let Some(err) = v.get("error") {
+                            return Some(Err(anyhow::anyhow!("the node sent an error: {err}")));
+                        }
+                        if v.get("result").is_some_and(|r| r.get("data").is_some()) {
+                            return Some(Err(anyhow::anyhow!("undecodable event: {parse}")));
+                        }
+                    }
+                    tracing::debug!(%parse, "skipping a websocket message that is not an event");
+                }
+            }
+        }
+    }
+
+    /// Closes the socket politely; gives up after 5 s.
+    pub async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.ws.close(None)).await;
+    }
+
+    /// The next text message. Pings are answered by tungstenite while reading.
+    async fn read(&mut self) -> Option<anyhow::Result<String>> {
+        loop {
+            let msg = match tokio::time::timeout(SILENCE_LIMIT, self.ws.next()).await {
+                Err(_) => {
+                    return Some(Err(anyhow::anyhow!(
+                        "the node sent nothing for {SILENCE_LIMIT:?}"
+                    )))
+                }
+                Ok(None) => return None,
+                Ok(Some(Err(e))) => return Some(Err(anyhow::anyhow!("{}", error_chain(&e)))),
+                Ok(Some(Ok(m))) => m,
+            };
+            match msg {
+                Message::Text(t) => return Some(Ok(t.as_str().to_owned())),
+                Message::Close(_) => return None,
+                Message::Binary(_) | Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+            }
+        }
+    }
+}
