@@ -5,9 +5,9 @@
 //!   ... -- --only a|c                              # one part
 //!   ... -- --only c --store sled --node-cache-mb 1536  # (c) on sled, bigger node cache
 //!
-//! (a) throughput of signed bank sends through CheckTx + FinalizeBlock + Commit (on sled);
-//! (c) commit time of a block of transfers as the state grows to 1M accounts (on fjall, the
-//!     node's default store, unless `--store sled`).
+//! Both parts run on fjall, the node's default store, unless `--store sled`.
+//! (a) throughput of signed bank sends through CheckTx + FinalizeBlock + Commit;
+//! (c) commit time of a block of transfers as the state grows to 1M accounts.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,7 +21,7 @@ use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
 use deai_framework::state::WriteSet;
 use deai_framework::{Address, Coins, StateRead};
 use deaid::node::{App, NodeSettings};
-use deaid::store::{open_backend, KvStore, SledKv, Storage, StorageConfig};
+use deaid::store::{open_backend, KvStore, Storage, StorageConfig};
 
 const CHAIN: &str = "deai-bench";
 
@@ -30,12 +30,8 @@ const CHAIN: &str = "deai-bench";
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn new_app(keys: &[AccountKey], dir: &std::path::Path) -> App {
-    let storage = Storage::open(
-        Arc::new(SledKv::open(dir).unwrap()),
-        StorageConfig::default(),
-    )
-    .unwrap();
+fn new_app(keys: &[AccountKey], dir: &std::path::Path, store: &str) -> App {
+    let storage = Storage::open(open_store(store, dir), StorageConfig::default()).unwrap();
     let app = App::new(storage, NodeSettings::default()).unwrap();
     let accounts: Vec<_> = keys
         .iter()
@@ -105,7 +101,18 @@ fn run_blocks(app: &App, txs: &[Bytes], block_size: usize) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-fn bench_throughput(senders: usize, per_sender: u64, block_size: usize) {
+/// The store `--store` names, as the node opens it.
+fn open_store(store: &str, dir: &std::path::Path) -> Arc<dyn KvStore> {
+    match store {
+        "sled" | "fjall" => open_backend(store, dir).unwrap(),
+        other => {
+            eprintln!("--store {other}: expected sled or fjall");
+            std::process::exit(2)
+        }
+    }
+}
+
+fn bench_throughput(senders: usize, per_sender: u64, block_size: usize, store: &str) {
     let keys: Vec<AccountKey> = (0..senders)
         .map(|i| {
             let mut seed = [7u8; 32];
@@ -116,14 +123,14 @@ fn bench_throughput(senders: usize, per_sender: u64, block_size: usize) {
     let txs = signed_sends(&keys, per_sender);
     let n = txs.len() as f64;
     println!(
-        "\n(a) signed MsgSend throughput, in process, sled on disk, {} txs, blocks of {block_size}",
+        "\n(a) signed MsgSend throughput, in process, {store} on disk, {} txs, blocks of {block_size}",
         txs.len()
     );
     println!("{:<58} {:>10} {:>10}", "phase", "seconds", "tx/s");
 
     // Pipeline as a node runs it: every tx through CheckTx, then blocks.
     let dir = tempfile::tempdir().unwrap();
-    let app = new_app(&keys, dir.path());
+    let app = new_app(&keys, dir.path(), store);
     // Two mempool clients, each sending its own senders' txs in sequence order: check_tx
     // verifies signatures outside the mempool lock, so they verify in parallel.
     let t = Instant::now();
@@ -169,7 +176,7 @@ fn bench_throughput(senders: usize, per_sender: u64, block_size: usize) {
 
     // Blocks from another proposer: nothing cached, signatures verified in parallel.
     let dir = tempfile::tempdir().unwrap();
-    let cold = new_app(&keys, dir.path());
+    let cold = new_app(&keys, dir.path(), store);
     let t = run_blocks(&cold, &txs, block_size);
     println!(
         "{:<58} {:>10.3} {:>10.0}",
@@ -257,13 +264,7 @@ fn bench_commit_growth(max_accounts: u64, step: u64, store: &str, node_cache_mb:
     let dir = tempfile::tempdir().unwrap();
     // A node that prunes (app.toml pruning_keep_recent = 100): without it, 1M accounts
     // leave over 12 GB of stale tree nodes on disk.
-    let kv: Arc<dyn KvStore> = match store {
-        "sled" | "fjall" => open_backend(store, dir.path()).unwrap(),
-        other => {
-            eprintln!("--store {other}: expected sled or fjall");
-            std::process::exit(2);
-        }
-    };
+    let kv = open_store(store, dir.path());
     println!("  (store: {store}, node cache {node_cache_mb} MiB)");
     let config = StorageConfig {
         keep_recent: 100,
@@ -320,7 +321,7 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
-    // `--store sled` runs (c) on sled instead of fjall, the default store of a new node.
+    // `--store sled` runs on sled instead of fjall, the default store of a new node.
     let store = args
         .iter()
         .position(|a| a == "--store")
@@ -340,9 +341,9 @@ fn main() {
         });
     if run("a") {
         if quick {
-            bench_throughput(500, 4, 1000);
+            bench_throughput(500, 4, 1000, &store);
         } else {
-            bench_throughput(2000, 10, 5000);
+            bench_throughput(2000, 10, 5000, &store);
         }
     }
     if run("c") {
