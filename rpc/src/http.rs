@@ -1,5 +1,6 @@
 //! JSON-RPC over HTTP(S) to a CometBFT node: one POST per call, on hyper 1 with rustls.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -27,8 +28,11 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 /// A CometBFT RPC client over HTTP or HTTPS. Cheap to clone: clones share connections.
 /// Implements [`tendermint_rpc::Client`], whose methods speak CometBFT v0.38's dialect.
 #[derive(Clone, Debug)]
-pub struct HttpClient {
-    inner: HyperClient<Connector, Full<Bytes>>,
+pub struct HttpClient(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    hyper: HyperClient<Connector, Full<Bytes>>,
     url: NodeUrl,
     timeout: Duration,
 }
@@ -42,42 +46,49 @@ impl HttpClient {
 
     pub fn with_timeout(url: &str, timeout: Duration) -> Result<Self, Error> {
         let url = NodeUrl::parse(url).map_err(|e| Error::client_internal(e.to_string()))?;
+        let tls = tls_config();
+        if url.is_https() && tls.roots == 0 {
+            return Err(Error::client_internal(format!(
+                "cannot verify {url}: no CA certificate found on this system \
+                 (install ca-certificates, or set SSL_CERT_FILE)"
+            )));
+        }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| Error::client_internal(format!("loading the system's CA roots: {e}")))?
+            .with_tls_config(tls.config.clone())
             .https_or_http()
             .enable_http1()
             .build();
-        let inner = HyperClient::builder(TokioExecutor::new())
+        let hyper = HyperClient::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
-        Ok(Self {
-            inner,
+        Ok(Self(Arc::new(Inner {
+            hyper,
             url,
             timeout,
-        })
+        })))
     }
 
     /// The node's address as given, without its credentials.
     pub fn url(&self) -> String {
-        self.url.to_string()
+        self.0.url.to_string()
     }
 
     async fn post(&self, body: String) -> Result<Bytes, Error> {
-        let mut req = hyper::Request::post(self.url.uri().clone())
+        let mut req = hyper::Request::post(self.0.url.uri().clone())
             .header(header::CONTENT_TYPE, "application/json")
             .header(
                 header::USER_AGENT,
                 concat!("deai-rpc/", env!("CARGO_PKG_VERSION")),
             );
-        if let Some(auth) = self.url.basic_auth() {
+        if let Some(auth) = self.0.url.basic_auth() {
             req = req.header(header::AUTHORIZATION, auth);
         }
         let req = req
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| Error::client_internal(format!("building the request: {e}")))?;
         let res = self
-            .inner
+            .0
+            .hyper
             .request(req)
             .await
             .map_err(|e| Error::io(std::io::Error::other(error_chain(&e))))?;
@@ -103,6 +114,34 @@ impl HttpClient {
     }
 }
 
+/// rustls' client settings with the system's CA roots (`SSL_CERT_FILE` / `SSL_CERT_DIR`
+/// honoured), loaded once per process. A system without roots still reaches http:// nodes.
+struct Tls {
+    config: rustls::ClientConfig,
+    roots: usize,
+}
+
+fn tls_config() -> &'static Tls {
+    static TLS: OnceLock<Tls> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let found = rustls_native_certs::load_native_certs();
+        for e in &found.errors {
+            tracing::warn!("reading the system's CA certificates: {e}");
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        let (added, unparsable) = roots.add_parsable_certificates(found.certs);
+        if unparsable > 0 {
+            tracing::debug!(unparsable, "skipped CA certificates rustls cannot parse");
+        }
+        Tls {
+            config: rustls::ClientConfig::builder()
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+            roots: added,
+        }
+    })
+}
+
 #[async_trait::async_trait]
 impl tendermint_rpc::Client for HttpClient {
     async fn perform<R>(&self, request: R) -> Result<R::Output, Error>
@@ -110,12 +149,12 @@ impl tendermint_rpc::Client for HttpClient {
         R: SimpleRequest,
     {
         let body = request.into_json();
-        let answer = tokio::time::timeout(self.timeout, self.post(body))
+        let answer = tokio::time::timeout(self.0.timeout, self.post(body))
             .await
             .map_err(|_| {
                 Error::io(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
-                    format!("no answer from {} within {:?}", self.url, self.timeout),
+                    format!("no answer from {} within {:?}", self.0.url, self.0.timeout),
                 ))
             })??;
         R::Response::from_string(&answer).map(Into::into)

@@ -127,3 +127,118 @@ async fn a_malformed_websocket_address_is_refused_before_connecting() {
         assert!(e.to_string().contains("invalid websocket address"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn https_goes_through_rustls_and_refuses_a_server_that_does_not_speak_tls() {
+    // A plain HTTP server answers the TLS ClientHello with HTTP: the handshake must fail as
+    // a TLS error, neither hang nor fall back to plain HTTP.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}/", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut hello = [0u8; 5];
+        sock.read_exact(&mut hello).await.unwrap();
+        sock.write_all(http_answer("200 OK", "{}").as_bytes())
+            .await
+            .unwrap();
+        hello
+    });
+    let e = HttpClient::with_timeout(&url, Duration::from_secs(5))
+        .unwrap()
+        .status()
+        .await
+        .unwrap_err();
+    // A TLS handshake record: content type 22, version 3.x.
+    assert_eq!(server.await.unwrap()[..2], [22, 3]);
+    let e = format!("{e:?}");
+    assert!(!e.contains("no answer from"), "{e}");
+    assert!(
+        e.contains("InvalidContentType") || e.to_lowercase().contains("tls"),
+        "{e}"
+    );
+}
+
+/// A websocket server that plays CometBFT: confirms the subscription, sends `then`, and
+/// returns the subscribe request it got.
+async fn ws_node(then: Vec<String>) -> (String, tokio::task::JoinHandle<String>) {
+    use futures::{SinkExt as _, StreamExt as _};
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/websocket", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let (sock, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(sock).await.unwrap();
+        let req = match ws.next().await.unwrap().unwrap() {
+            Message::Text(t) => t.as_str().to_owned(),
+            other => panic!("{other:?}"),
+        };
+        let id = serde_json::from_str::<serde_json::Value>(&req).unwrap()["id"].clone();
+        let ok = serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {}});
+        ws.send(Message::text(ok.to_string())).await.unwrap();
+        ws.send(Message::Ping(vec![1].into())).await.unwrap();
+        for m in then {
+            ws.send(Message::text(m)).await.unwrap();
+        }
+        let _ = ws.close(None).await;
+        req
+    });
+    (url, task)
+}
+
+const TX_EVENT: &str = r#"{"jsonrpc":"2.0","id":"1#event","result":{"query":"tm.event='Tx'","data":{"type":"tendermint/event/Tx","value":{"TxResult":{"height":"5","index":1,"tx":"AQID","result":{"code":0,"log":"","gas_wanted":"0","gas_used":"0","events":[{"type":"transfer","attributes":[{"key":"recipient","value":"deai1x","index":true}]}],"codespace":""}}}},"events":{"tm.event":["Tx"]}}}"#;
+
+#[tokio::test]
+async fn a_subscription_yields_the_nodes_events_then_ends_on_its_error() {
+    let q: tendermint_rpc::query::Query = "tm.event = 'Tx'".parse().unwrap();
+    let unrelated = r#"{"jsonrpc":"2.0","id":"other","result":{}}"#.to_string();
+    let error = r#"{"jsonrpc":"2.0","id":"1#event","error":{"code":-32000,"message":"subscription was cancelled (reason: client is not pulling messages fast enough)"}}"#;
+    let (url, node) = ws_node(vec![unrelated, TX_EVENT.into(), error.into()]).await;
+    let mut sub = crate::ws::subscribe(&url, &q).await.unwrap();
+    let ev = sub.next().await.unwrap().unwrap();
+    match ev.data {
+        tendermint_rpc::event::EventData::Tx { tx_result } => {
+            assert_eq!(tx_result.height, 5);
+            assert_eq!(tx_result.tx, vec![1, 2, 3]);
+            assert_eq!(tx_result.result.events[0].kind, "transfer");
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = sub.next().await.unwrap().unwrap_err();
+    assert!(
+        e.to_string().contains("not pulling messages fast enough"),
+        "{e}"
+    );
+    let req = node.await.unwrap();
+    assert!(
+        req.contains(r#""method": "subscribe""#) && req.contains("tm.event = 'Tx'"),
+        "{req}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_subscription_and_a_closed_socket_are_errors_not_hangs() {
+    let q: tendermint_rpc::query::Query = "tm.event = 'Tx'".parse().unwrap();
+    // The node refuses: its answer to the subscribe request is an error.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/websocket", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use futures::{SinkExt as _, StreamExt as _};
+        let (sock, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(sock).await.unwrap();
+        let _ = ws.next().await;
+        let no = r#"{"jsonrpc":"2.0","id":"x","error":{"code":-32603,"message":"max_subscriptions_per_client 5 reached"}}"#;
+        ws.send(tokio_tungstenite::tungstenite::Message::text(no))
+            .await
+            .unwrap();
+    });
+    let e = crate::ws::subscribe(&url, &q).await.err().unwrap();
+    assert!(
+        format!("{e:#}").contains("max_subscriptions_per_client"),
+        "{e:#}"
+    );
+
+    // The node closes after confirming: the stream ends.
+    let (url, _node) = ws_node(vec![]).await;
+    let mut sub = crate::ws::subscribe(&url, &q).await.unwrap();
+    assert!(sub.next().await.is_none());
+}

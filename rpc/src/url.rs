@@ -65,6 +65,10 @@ impl NodeUrl {
         &self.uri
     }
 
+    pub fn is_https(&self) -> bool {
+        self.uri.scheme_str() == Some("https")
+    }
+
     pub fn basic_auth(&self) -> Option<&str> {
         self.basic_auth.as_deref()
     }

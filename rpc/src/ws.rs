@@ -57,16 +57,14 @@ pub async fn subscribe(ws_url: &str, query: &Query) -> anyhow::Result<EventStrea
         .await
         .map_err(|e| anyhow::anyhow!("subscribe: {}", error_chain(&e)))?;
     // The node answers the request before it sends any event of the subscription.
-    loop {
-        match stream.read().await {
-            Some(Ok(text)) => {
-                subscribe::Response::from_string(&text)
-                    .map_err(|e| anyhow::anyhow!("subscribe: the node answered: {e}"))?;
-                return Ok(stream);
-            }
-            Some(Err(e)) => return Err(e.context("subscribe")),
-            None => anyhow::bail!("subscribe: the node closed the websocket"),
+    match stream.read().await {
+        Some(Ok(text)) => {
+            subscribe::Response::from_string(&text)
+                .map_err(|e| anyhow::anyhow!("subscribe: the node answered: {e}"))?;
+            Ok(stream)
         }
+        Some(Err(e)) => Err(e.context("subscribe")),
+        None => anyhow::bail!("subscribe: the node closed the websocket"),
     }
 }
 
