@@ -161,6 +161,14 @@ async fn https_goes_through_rustls_and_refuses_a_server_that_does_not_speak_tls(
 /// A websocket server that plays CometBFT: confirms the subscription, sends `then`, and
 /// returns the subscribe request it got.
 async fn ws_node(then: Vec<String>) -> (String, tokio::task::JoinHandle<String>) {
+    ws_node_with(vec![], then).await
+}
+
+/// [`ws_node`] that sends `early` before its answer to `subscribe`.
+async fn ws_node_with(
+    early: Vec<String>,
+    then: Vec<String>,
+) -> (String, tokio::task::JoinHandle<String>) {
     use futures::{SinkExt as _, StreamExt as _};
     use tokio_tungstenite::tungstenite::Message;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -173,6 +181,9 @@ async fn ws_node(then: Vec<String>) -> (String, tokio::task::JoinHandle<String>)
             other => panic!("{other:?}"),
         };
         let id = serde_json::from_str::<serde_json::Value>(&req).unwrap()["id"].clone();
+        for m in early {
+            ws.send(Message::text(m)).await.unwrap();
+        }
         let ok = serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {}});
         ws.send(Message::text(ok.to_string())).await.unwrap();
         ws.send(Message::Ping(vec![1].into())).await.unwrap();
@@ -225,11 +236,18 @@ async fn a_refused_subscription_and_a_closed_socket_are_errors_not_hangs() {
         use futures::{SinkExt as _, StreamExt as _};
         let (sock, _) = listener.accept().await.unwrap();
         let mut ws = tokio_tungstenite::accept_async(sock).await.unwrap();
-        let _ = ws.next().await;
-        let no = r#"{"jsonrpc":"2.0","id":"x","error":{"code":-32603,"message":"max_subscriptions_per_client 5 reached"}}"#;
-        ws.send(tokio_tungstenite::tungstenite::Message::text(no))
-            .await
-            .unwrap();
+        let req = match ws.next().await {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) => t.as_str().to_owned(),
+            other => panic!("{other:?}"),
+        };
+        let id = serde_json::from_str::<serde_json::Value>(&req).unwrap()["id"].clone();
+        let no = serde_json::json!({"jsonrpc": "2.0", "id": id,
+            "error": {"code": -32603, "message": "max_subscriptions_per_client 5 reached"}});
+        ws.send(tokio_tungstenite::tungstenite::Message::text(
+            no.to_string(),
+        ))
+        .await
+        .unwrap();
     });
     let e = crate::ws::subscribe(&url, &q).await.err().unwrap();
     assert!(
@@ -240,5 +258,18 @@ async fn a_refused_subscription_and_a_closed_socket_are_errors_not_hangs() {
     // The node closes after confirming: the stream ends.
     let (url, _node) = ws_node(vec![]).await;
     let mut sub = crate::ws::subscribe(&url, &q).await.unwrap();
+    assert!(sub.next().await.is_none());
+}
+
+#[tokio::test]
+async fn an_event_sent_before_the_answer_to_subscribe_is_delivered_not_taken_for_it() {
+    let q: tendermint_rpc::query::Query = "tm.event = 'Tx'".parse().unwrap();
+    let (url, _node) = ws_node_with(vec![TX_EVENT.into()], vec![]).await;
+    let mut sub = crate::ws::subscribe(&url, &q).await.unwrap();
+    let ev = sub.next().await.unwrap().unwrap();
+    assert!(matches!(
+        ev.data,
+        tendermint_rpc::event::EventData::Tx { .. }
+    ));
     assert!(sub.next().await.is_none());
 }

@@ -1,6 +1,7 @@
 //! One event subscription on a CometBFT node's `/websocket` (CometBFT v0.38's JSON-RPC
 //! `subscribe`). Reconnecting and catching up is the caller's job (deai-client's events).
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures::{SinkExt as _, StreamExt as _};
@@ -24,9 +25,14 @@ pub const SILENCE_LIMIT: Duration = Duration::from_secs(90);
 /// bounds by the block size (21 MiB by default).
 pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
 
+/// Events that may arrive before the node's answer to `subscribe`, kept for `next`.
+const MAX_EARLY_EVENTS: usize = 1024;
+
 /// A live subscription: yields the node's events for one query, in the order it sends them.
 pub struct EventStream {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Events that came before the answer to `subscribe`.
+    early: VecDeque<Event>,
 }
 
 fn ws_config() -> WebSocketConfig {
@@ -49,22 +55,40 @@ pub async fn subscribe(ws_url: &str, query: &Query) -> anyhow::Result<EventStrea
     let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), false)
         .await
         .map_err(|e| anyhow::anyhow!("connect: {}", error_chain(&e)))?;
-    let mut stream = EventStream { ws };
+    let mut stream = EventStream {
+        ws,
+        early: VecDeque::new(),
+    };
     let request = subscribe::Request::new(query.to_string()).into_json();
+    let id = serde_json::from_str::<serde_json::Value>(&request)
+        .ok()
+        .and_then(|v| v.get("id").cloned())
+        .ok_or_else(|| anyhow::anyhow!("subscribe: the request has no id"))?;
     stream
         .ws
         .send(Message::text(request))
         .await
         .map_err(|e| anyhow::anyhow!("subscribe: {}", error_chain(&e)))?;
-    // The node answers the request before it sends any event of the subscription.
-    match stream.read().await {
-        Some(Ok(text)) => {
+    // CometBFT starts forwarding events before it writes the answer, so an event of this
+    // subscription may come first: keep it for `next`.
+    loop {
+        let text = match stream.read().await {
+            Some(Ok(text)) => text,
+            Some(Err(e)) => return Err(e.context("subscribe")),
+            None => anyhow::bail!("subscribe: the node closed the websocket"),
+        };
+        let answered = serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|v| v.get("id") == Some(&id));
+        if answered {
             subscribe::Response::from_string(&text)
                 .map_err(|e| anyhow::anyhow!("subscribe: the node answered: {e}"))?;
-            Ok(stream)
+            return Ok(stream);
         }
-        Some(Err(e)) => Err(e.context("subscribe")),
-        None => anyhow::bail!("subscribe: the node closed the websocket"),
+        match v0_38::DeEvent::from_string(&text) {
+            Ok(ev) if stream.early.len() < MAX_EARLY_EVENTS => stream.early.push_back(ev.into()),
+            Ok(_) => anyhow::bail!("subscribe: no answer after {MAX_EARLY_EVENTS} events"),
+            Err(_) => tracing::debug!("skipping a websocket message before the answer"),
+        }
     }
 }
 
@@ -72,6 +96,9 @@ impl EventStream {
     /// The next event; None once the node has closed the socket. An error ends the stream:
     /// a broken socket, silence past [`SILENCE_LIMIT`], or an error the node sent.
     pub async fn next(&mut self) -> Option<anyhow::Result<Event>> {
+        if let Some(ev) = self.early.pop_front() {
+            return Some(Ok(ev));
+        }
         loop {
             let text = match self.read().await? {
                 Ok(t) => t,
