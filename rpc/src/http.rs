@@ -53,19 +53,34 @@ impl HttpClient {
                  (install ca-certificates, or set SSL_CERT_FILE)"
             )));
         }
+        Ok(Self::build(url, timeout, tls.config.clone()))
+    }
+
+    /// [`HttpClient::with_timeout`] that trusts the roots of `tls` instead of the system's
+    /// (a node behind a private CA).
+    pub fn with_tls(
+        url: &str,
+        timeout: Duration,
+        tls: rustls::ClientConfig,
+    ) -> Result<Self, Error> {
+        let url = NodeUrl::parse(url).map_err(|e| Error::client_internal(e.to_string()))?;
+        Ok(Self::build(url, timeout, tls))
+    }
+
+    fn build(url: NodeUrl, timeout: Duration, tls: rustls::ClientConfig) -> Self {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls.config.clone())
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .build();
         let hyper = HyperClient::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
-        Ok(Self(Arc::new(Inner {
+        Self(Arc::new(Inner {
             hyper,
             url,
             timeout,
-        })))
+        }))
     }
 
     /// The node's address as given, without its credentials.

@@ -14,6 +14,8 @@ pub mod url;
 pub mod ws;
 
 pub use http::HttpClient;
+/// The TLS library of [`HttpClient::with_tls`].
+pub use rustls;
 pub use tendermint_rpc::{Client, Error};
 
 #[cfg(test)]

@@ -273,3 +273,60 @@ async fn an_event_sent_before_the_answer_to_subscribe_is_delivered_not_taken_for
     ));
     assert!(sub.next().await.is_none());
 }
+
+/// A TLS node for `localhost` with a fresh self-signed certificate: answers one request with
+/// `body`. Returns its URL and the client settings that trust that certificate alone.
+async fn tls_node(body: &'static str) -> (String, rustls::ClientConfig) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let cert_der = CertificateDer::from(cert.cert.der().to_vec());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
+    let server = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der.clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(server));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "https://localhost:{}/",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let Ok(mut tls) = acceptor.accept(sock).await else {
+                continue; // a client that refused the certificate
+            };
+            let mut buf = vec![0u8; 8192];
+            let _ = tls.read(&mut buf).await;
+            let _ = tls.write_all(http_answer("200 OK", body).as_bytes()).await;
+            let _ = tls.shutdown().await;
+        }
+    });
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert_der).unwrap();
+    let client = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    (url, client)
+}
+
+#[tokio::test]
+async fn https_verifies_the_nodes_certificate() {
+    let body = r#"{"jsonrpc":"2.0","id":1,"result":{"response":{"data":"deai","last_block_height":"3","last_block_app_hash":""}}}"#;
+    let (url, trusted) = tls_node(body).await;
+    // Trusting the node's certificate: the call completes over TLS.
+    let info = HttpClient::with_tls(&url, Duration::from_secs(5), trusted)
+        .unwrap()
+        .abci_info()
+        .await
+        .unwrap();
+    assert_eq!(info.last_block_height.value(), 3);
+    // The system's roots do not know it: the handshake fails on the certificate.
+    if let Ok(client) = HttpClient::with_timeout(&url, Duration::from_secs(5)) {
+        let e = format!("{:?}", client.abci_info().await.unwrap_err());
+        assert!(
+            e.contains("UnknownIssuer") || e.contains("certificate"),
+            "{e}"
+        );
+    }
+}
