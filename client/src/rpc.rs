@@ -37,6 +37,37 @@ pub struct TxResponse {
     pub events: serde_json::Value,
 }
 
+impl TxResponse {
+    /// A committed tx as the node's `tx` endpoint described it.
+    pub fn committed(r: tendermint_rpc::endpoint::tx::Response) -> Self {
+        let events: Vec<serde_json::Value> = r
+            .tx_result
+            .events
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "type": e.kind,
+                    "attributes": e.attributes.iter().map(|a| serde_json::json!({
+                        "key": a.key_str().unwrap_or_default(),
+                        "value": a.value_str().unwrap_or_default(),
+                        "index": a.index(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        TxResponse {
+            height: r.height.to_string(),
+            txhash: r.hash.to_string(),
+            codespace: r.tx_result.codespace,
+            code: r.tx_result.code.value(),
+            raw_log: r.tx_result.log,
+            gas_wanted: r.tx_result.gas_wanted.to_string(),
+            gas_used: r.tx_result.gas_used.to_string(),
+            events: serde_json::Value::Array(events),
+        }
+    }
+}
+
 /// An RPC error's message and causes on one line, without the location and backtrace that
 /// its tracer appends ("HTTP error: error sending request …: Connection refused").
 fn without_trace(e: &tendermint_rpc::Error) -> String {
@@ -142,11 +173,20 @@ impl NodeClient {
 
     /// Broadcasts and returns CheckTx's verdict (Cosmos `sync` mode).
     pub async fn broadcast_sync(&self, tx: Vec<u8>) -> anyhow::Result<TxResponse> {
+        let hash = crate::txbuilder::tx_hash(&tx);
         let r = self
             .http
             .broadcast_tx_sync(tx)
             .await
             .map_err(|e| self.unreachable(e))?;
+        // The hash the caller will wait for: the node's word is checked, not taken.
+        if r.hash.to_string() != hash {
+            anyhow::bail!(
+                "{} answered the broadcast with tx hash {}, but the tx's hash is {hash}",
+                self.url,
+                r.hash
+            );
+        }
         Ok(TxResponse {
             height: "0".into(),
             txhash: r.hash.to_string(),
@@ -165,33 +205,14 @@ impl NodeClient {
             .parse()
             .map_err(|_| anyhow::anyhow!("invalid tx hash {hash:?}: expected 64 hex characters"))?;
         match self.http.tx(h, false).await {
-            Ok(r) => {
-                let events: Vec<serde_json::Value> = r
-                    .tx_result
-                    .events
-                    .iter()
-                    .map(|e| {
-                        serde_json::json!({
-                            "type": e.kind,
-                            "attributes": e.attributes.iter().map(|a| serde_json::json!({
-                                "key": a.key_str().unwrap_or_default(),
-                                "value": a.value_str().unwrap_or_default(),
-                                "index": a.index(),
-                            })).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                Ok(Some(TxResponse {
-                    height: r.height.to_string(),
-                    txhash: r.hash.to_string(),
-                    codespace: r.tx_result.codespace,
-                    code: r.tx_result.code.value(),
-                    raw_log: r.tx_result.log,
-                    gas_wanted: r.tx_result.gas_wanted.to_string(),
-                    gas_used: r.tx_result.gas_used.to_string(),
-                    events: serde_json::Value::Array(events),
-                }))
-            }
+            // A node that answers with another tx is lying or broken: never report its tx as
+            // the one asked for.
+            Ok(r) if r.hash != h => anyhow::bail!(
+                "asked {} for tx {h}, it answered with tx {}",
+                self.url,
+                r.hash
+            ),
+            Ok(r) => Ok(Some(TxResponse::committed(r))),
             Err(e) if e.to_string().contains("not found") => Ok(None),
             Err(e) => Err(self.unreachable(e)),
         }

@@ -35,6 +35,8 @@ struct Node {
     /// Sequence and gas limit of every tx broadcast.
     broadcast: Vec<(u64, u64)>,
     last_tx: Vec<u8>,
+    /// A hostile node: it answers a broadcast and a lookup with another tx's hash.
+    lies: bool,
 }
 
 fn abci(code: u32, log: &str, value: &[u8]) -> Value {
@@ -94,7 +96,10 @@ fn answer(node: &Mutex<Node>, method: &str, params: &Value) -> Result<Value, Val
             let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).unwrap();
             let seq = auth.signer_infos[0].sequence;
             n.broadcast.push((seq, auth.fee.unwrap().gas_limit));
-            let hash = crate::txbuilder::tx_hash(&tx);
+            let hash = match n.lies {
+                true => crate::txbuilder::tx_hash(b"another tx"),
+                false => crate::txbuilder::tx_hash(&tx),
+            };
             n.last_tx = tx;
             let (code, log) = if seq != n.check_sequence {
                 let log = mismatch(&n, seq);
@@ -115,12 +120,14 @@ fn answer(node: &Mutex<Node>, method: &str, params: &Value) -> Result<Value, Val
                 return Err(json!({"code": -32603, "message": "Internal error",
                     "data": "tx (ABCD) not found"}));
             }
-            Ok(
-                json!({"hash": crate::txbuilder::tx_hash(&n.last_tx), "height": "7", "index": 0,
+            let hash = match n.lies {
+                true => crate::txbuilder::tx_hash(b"another tx"),
+                false => crate::txbuilder::tx_hash(&n.last_tx),
+            };
+            Ok(json!({"hash": hash, "height": "7", "index": 0,
                 "tx_result": {"code": 0, "data": "", "log": "", "info": "", "gas_wanted": "9",
                     "gas_used": "8", "events": [], "codespace": ""},
-                "tx": B64.encode(&n.last_tx)}),
-            )
+                "tx": B64.encode(&n.last_tx)}))
         }
         other => Err(json!({"code": -32601, "message": "Method not found", "data": other})),
     }
@@ -318,4 +325,25 @@ async fn a_missing_account_or_a_bad_adjustment_is_an_error() {
     assert!(e.contains("does not exist on chain; fund it first"), "{e}");
     let e = sender(&node(0), GasSetting::Auto { adjustment: 0.5 }).await;
     assert!(e.err().unwrap().to_string().contains("at least 1"));
+}
+
+#[tokio::test]
+async fn a_node_that_answers_with_another_txs_hash_is_not_believed() {
+    let n = node(2);
+    let mut s = sender(&n, GasSetting::Fixed(100_000)).await.unwrap();
+    n.lock().unwrap().lies = true;
+    let e = s.broadcast(msgs(&s)).await.unwrap_err().to_string();
+    assert!(e.contains("answered the broadcast with tx hash"), "{e}");
+    assert!(e.contains(&crate::txbuilder::tx_hash(b"another tx")), "{e}");
+
+    // The lookup of a committed tx: the node hands back another tx under the asked hash.
+    let asked = crate::txbuilder::tx_hash(&n.lock().unwrap().last_tx);
+    let e = s.client().tx(&asked).await.unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("for tx {asked}, it answered with tx")),
+        "{e}"
+    );
+    n.lock().unwrap().lies = false;
+    let r = s.client().tx(&asked).await.unwrap().unwrap();
+    assert_eq!((r.txhash, r.height.as_str()), (asked, "7"));
 }

@@ -9,7 +9,6 @@ use hyper::header;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::TokioExecutor;
-use tendermint_rpc::response::Response as _;
 use tendermint_rpc::{Error, SimpleRequest};
 
 use crate::url::NodeUrl;
@@ -172,7 +171,7 @@ impl tendermint_rpc::Client for HttpClient {
                     format!("no answer from {} within {:?}", self.0.url, self.0.timeout),
                 ))
             })??;
-        R::Response::from_string(&answer).map(Into::into)
+        crate::decode::<R::Response>(&answer).map(Into::into)
     }
 }
 

@@ -7,9 +7,7 @@ use std::time::Duration;
 use futures::{SinkExt as _, StreamExt as _};
 use tendermint_rpc::endpoint::subscribe;
 use tendermint_rpc::event::{v0_38, Event};
-use tendermint_rpc::query::Query;
 use tendermint_rpc::request::RequestMessage as _;
-use tendermint_rpc::response::Response as _;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -41,10 +39,12 @@ fn ws_config() -> WebSocketConfig {
         .max_frame_size(Some(MAX_MESSAGE_BYTES))
 }
 
-/// Connects to `ws_url` (`ws://host:port/websocket` or `wss://…`) and subscribes to `query`.
+/// Connects to `ws_url` (`ws://host:port/websocket` or `wss://…`) and subscribes to `query`,
+/// sent as given: tendermint-rpc prints a parsed query with `\` and `'` escaped, which its
+/// own parser and CometBFT's do not undo, so a reprinted query could select other events.
 /// Returns once the node has confirmed the subscription. A malformed address fails with
 /// "invalid websocket address", which retrying cannot fix.
-pub async fn subscribe(ws_url: &str, query: &Query) -> anyhow::Result<EventStream> {
+pub async fn subscribe(ws_url: &str, query: &str) -> anyhow::Result<EventStream> {
     let invalid = |why: String| anyhow::anyhow!("invalid websocket address {ws_url:?}: {why}");
     let request = ws_url
         .into_client_request()
@@ -77,19 +77,62 @@ pub async fn subscribe(ws_url: &str, query: &Query) -> anyhow::Result<EventStrea
             Some(Err(e)) => return Err(e.context("subscribe")),
             None => anyhow::bail!("subscribe: the node closed the websocket"),
         };
-        let answered = serde_json::from_str::<serde_json::Value>(&text)
-            .is_ok_and(|v| v.get("id") == Some(&id));
-        if answered {
-            subscribe::Response::from_string(&text)
-                .map_err(|e| anyhow::anyhow!("subscribe: the node answered: {e}"))?;
-            return Ok(stream);
-        }
-        match v0_38::DeEvent::from_string(&text) {
-            Ok(ev) if stream.early.len() < MAX_EARLY_EVENTS => stream.early.push_back(ev.into()),
-            Ok(_) => anyhow::bail!("subscribe: no answer after {MAX_EARLY_EVENTS} events"),
-            Err(_) => tracing::debug!("skipping a websocket message before the answer"),
+        match classify(&text, Some(&id)) {
+            Incoming::Answer(Ok(())) => return Ok(stream),
+            Incoming::Answer(Err(e)) => anyhow::bail!("subscribe: the node answered: {e}"),
+            Incoming::Event(ev) if stream.early.len() < MAX_EARLY_EVENTS => {
+                stream.early.push_back(*ev)
+            }
+            Incoming::Event(_) => {
+                anyhow::bail!("subscribe: no answer after {MAX_EARLY_EVENTS} events")
+            }
+            Incoming::Failed(e) => return Err(e.context("subscribe")),
+            Incoming::Other => tracing::debug!("skipping a websocket message before the answer"),
         }
     }
+}
+
+/// What one text message from the node is to a subscription.
+#[derive(Debug)]
+pub enum Incoming {
+    /// The node's answer to `subscribe` (only when its id was given): Ok when it accepted.
+    Answer(Result<(), String>),
+    /// An event.
+    Event(Box<Event>),
+    /// A JSON-RPC error, or an event this client cannot decode: the subscription is over
+    /// (a skipped event would be lost without a trace).
+    Failed(anyhow::Error),
+    /// Anything else (an answer to a request this client did not send): skipped.
+    Other,
+}
+
+/// Classifies one websocket text message. `answer_id` is the id of the pending `subscribe`
+/// request, if any. Pure, so that the fuzzer can feed it hostile messages.
+pub fn classify(text: &str, answer_id: Option<&serde_json::Value>) -> Incoming {
+    let json = serde_json::from_str::<serde_json::Value>(text).ok();
+    if let (Some(id), Some(v)) = (answer_id, &json) {
+        if v.get("id") == Some(id) {
+            return Incoming::Answer(
+                crate::decode::<subscribe::Response>(text)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            );
+        }
+    }
+    let parse = match crate::decode::<v0_38::DeEvent>(text) {
+        Ok(ev) => return Incoming::Event(Box::new(ev.into())),
+        Err(e) => e,
+    };
+    let Some(v) = json else {
+        return Incoming::Other;
+    };
+    if let Some(err) = v.get("error") {
+        return Incoming::Failed(anyhow::anyhow!("the node sent an error: {err}"));
+    }
+    if v.get("result").is_some_and(|r| r.get("data").is_some()) {
+        return Incoming::Failed(anyhow::anyhow!("undecodable event: {parse}"));
+    }
+    Incoming::Other
 }
 
 impl EventStream {
@@ -104,20 +147,11 @@ impl EventStream {
                 Ok(t) => t,
                 Err(e) => return Some(Err(e)),
             };
-            match v0_38::DeEvent::from_string(&text) {
-                Ok(ev) => return Some(Ok(ev.into())),
-                Err(parse) => {
-                    // Not an event: a JSON-RPC error ends the subscription; anything else (an
-                    // answer to a request this client did not send) is skipped.
-                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-                        if let Some(err) = v.get("error") {
-                            return Some(Err(anyhow::anyhow!("the node sent an error: {err}")));
-                        }
-                        if v.get("result").is_some_and(|r| r.get("data").is_some()) {
-                            return Some(Err(anyhow::anyhow!("undecodable event: {parse}")));
-                        }
-                    }
-                    tracing::debug!(%parse, "skipping a websocket message that is not an event");
+            match classify(&text, None) {
+                Incoming::Event(ev) => return Some(Ok(*ev)),
+                Incoming::Failed(e) => return Some(Err(e)),
+                Incoming::Answer(_) | Incoming::Other => {
+                    tracing::debug!("skipping a websocket message that is not an event")
                 }
             }
         }

@@ -18,6 +18,8 @@ use super::{ChainEvent, Source};
 pub struct Filter {
     query: Query,
     kind: EventType,
+    /// The query as written: what the websocket subscribes with (see `deai_rpc::ws::subscribe`).
+    text: String,
 }
 
 impl Filter {
@@ -41,11 +43,20 @@ impl Filter {
                 }
             }
         }
-        Ok(Self { query: q, kind })
+        Ok(Self {
+            query: q,
+            kind,
+            text: query.to_string(),
+        })
     }
 
     pub fn query(&self) -> &Query {
         &self.query
+    }
+
+    /// The query as it was written.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// Whether the query selects tx events (else NewBlock events).
@@ -232,6 +243,25 @@ mod tests {
         assert!(m(&format!("tm.event='Tx' AND tx.hash='{hash}'"), &tx));
         assert!(m("tm.event='Tx' AND tx.height=5", &tx));
         assert!(!m("tm.event='Tx' AND tx.height=6", &tx));
+    }
+
+    #[test]
+    fn a_backslash_is_literal_and_the_written_query_is_kept() {
+        let mut tx = send_tx(5, "1000udeai");
+        tx.events.push(Event {
+            kind: "memo".into(),
+            attributes: vec![Attribute {
+                key: "text".into(),
+                value: r"a\b".into(),
+            }],
+        });
+        let q = r"tm.event='Tx' AND memo.text='a\b'";
+        let f = Filter::parse(q).unwrap();
+        assert!(f.matches(&tx));
+        // The websocket subscribes with this text: tendermint-rpc prints it escaped, and
+        // neither its parser nor CometBFT's would undo that.
+        assert_eq!(f.text(), q);
+        assert!(f.query().to_string().contains(r"'a\\b'"));
     }
 
     #[test]

@@ -45,7 +45,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use cursor::Cursor;
 pub use filter::Filter;
-pub use source::tx_hash_hex;
+pub use source::{events_of_height, from_rpc_event};
 
 /// One ABCI event: its type and attributes, in emission order.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -162,7 +162,7 @@ impl Worker {
             _ = self.cancel.cancelled() => return Ok(Flow::Stop),
             r = tokio::time::timeout(
                 self.opts.connect_timeout,
-                deai_rpc::ws::subscribe(url, self.filter.query()),
+                deai_rpc::ws::subscribe(url, self.filter.text()),
             ) => {
                 r.map_err(|_| anyhow::anyhow!("no answer within {:?}", self.opts.connect_timeout))??
             }
