@@ -15,7 +15,7 @@ use deai_fuzz::targets::{self, NAMES};
 #[derive(Parser)]
 #[command(about = "Mutation fuzzer of deai's untrusted inputs (see docs/fuzzing.md)")]
 struct Args {
-    /// A target (tx-decode, check-tx, msgs, queries, zk-verify) or `all`.
+    /// A target (tx-decode, check-tx, msgs, queries, zk-verify, amino, rpc-answers) or `all`.
     #[arg(long, default_value = "all")]
     target: String,
     /// Inputs per target.
@@ -75,8 +75,12 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         let mut target = targets::build(name, &mut rng)?;
         let setup = setup.elapsed();
         let r = harness::run(target.as_mut(), &mut rng, args.iters, &args.out);
+        let contained = match r.contained {
+            0 => String::new(),
+            n => format!(" ({n} dependency panics caught by deai)"),
+        };
         println!(
-            "{:<10} {:>10} inputs {:>8.1}s {:>9.0} inputs/s {:>3} panics (setup {:.1}s) {}",
+            "{:<10} {:>10} inputs {:>8.1}s {:>9.0} inputs/s {:>3} panics{contained} (setup {:.1}s) {}",
             r.target,
             r.inputs,
             r.elapsed.as_secs_f64(),

@@ -5,6 +5,7 @@ mod amino;
 mod check_tx;
 mod msgs;
 mod queries;
+mod rpc_answers;
 mod tx_decode;
 mod zk;
 
@@ -19,6 +20,7 @@ pub use amino::Amino;
 pub use check_tx::CheckTx;
 pub use msgs::Msgs;
 pub use queries::Queries;
+pub use rpc_answers::RpcAnswers;
 pub use tx_decode::TxDecode;
 pub use zk::ZkVerify;
 
@@ -30,6 +32,7 @@ pub const NAMES: &[&str] = &[
     "queries",
     "zk-verify",
     "amino",
+    "rpc-answers",
 ];
 
 /// Funded keys of the fuzz chain.
@@ -44,6 +47,7 @@ pub fn build(name: &str, rng: &mut Rng) -> anyhow::Result<Box<dyn Target>> {
         "queries" => Box::new(Queries::new(Env::new(rng)?, rng)?),
         "zk-verify" => Box::new(ZkVerify::new(rng)?),
         "amino" => Box::new(Amino::new()?),
+        "rpc-answers" => Box::new(RpcAnswers::new()?),
         _ => anyhow::bail!("unknown target {name}; targets: {}", NAMES.join(", ")),
     })
 }
@@ -147,6 +151,9 @@ mod tests {
 
     #[test]
     fn every_target_builds_and_runs_inputs_without_a_panic() {
+        let _turn = crate::harness::TEST_SERIAL
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         crate::harness::install_panic_hook();
         let dir = tempfile::tempdir().unwrap();
         for name in NAMES {
@@ -161,6 +168,9 @@ mod tests {
     /// (signmode-bits-empty-elems: an index panic in decode_tx, fixed in 42034ec).
     #[test]
     fn saved_regression_inputs_no_longer_panic() {
+        let _turn = crate::harness::TEST_SERIAL
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         crate::harness::install_panic_hook();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions");
         let mut replayed = 0;
