@@ -13,18 +13,19 @@
 //!   equalling the sum of its records. A pool that is not open, unknown, or of another denom
 //!   refuses (the claim goes to the community pool).
 //! - **Unspent emission**: the emission part of each pool's balance is recorded
-//!   (`deai_mint::PoolPart`, `state_key::emission_pool`); [`unspent_emission`] reads it, so
-//!   that closing a pool sends it to the community pool rather than refund it to the owner
-//!   (`settle.rs`; `MsgClosePool` settles the pool with `deai_mint::touch` and drops its
-//!   weight, the record is deleted once the pool closed). Genesis exports and imports the
-//!   records (`PoolEmission`).
+//!   (`deai_mint::PoolPart`, `state_key::emission_pool`); `reward_pools::unspent_in` reads
+//!   it, so that closing a pool sends it to the community pool rather than refund it to the
+//!   owner (`settle.rs`; `MsgClosePool` settles the pool with `reward_pools::settle` and
+//!   drops its weight, the record is deleted once the pool closed). Genesis exports and
+//!   imports the records (`PoolEmission`).
 //!
-//! deai-mint keeps the lazy index and moves every coin; this file only reads and credits
-//! data's own records (see `deai_mint::index`).
+//! deai-mint keeps the lazy index, moves every coin and credits by the rules all reward-pool
+//! markets share (`deai_mint::reward_pools`); this file says where data's pools are and
+//! what they weigh.
 
-use deai_framework::keys::{prefix_end, trailing_id};
 use deai_framework::{sdk, Coin, Ctx, StateRead, StateWrite, TxError};
-use deai_mint::{EmissionSink, PoolPart};
+use deai_mint::reward_pools::{export_parts, import_part};
+use deai_mint::{EmissionSink, PoolSink, RewardPools};
 use deai_proto::data::v1 as pb;
 
 use crate::keeper::{DataRead, DataWrite};
@@ -33,13 +34,16 @@ use crate::{state_key, MODULE_ACCOUNT};
 /// Pools visited per block (each reads up to 64 bonds).
 pub const VISITS_PER_BLOCK: usize = 16;
 
-/// data's emission sink.
+/// data's reward pools, as the mint module credits them.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct DataEmission;
+pub struct DataPools;
+
+/// data's emission sink.
+pub type DataEmission = PoolSink<DataPools>;
 
 /// The sink, boxed for `deai_mint::MintModule::new`.
 pub fn sink() -> Box<dyn EmissionSink> {
-    Box::new(DataEmission)
+    DataEmission::boxed()
 }
 
 fn open(p: &pb::Pool) -> bool {
@@ -71,42 +75,9 @@ pub fn pool_weight<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxErro
     Ok(sum)
 }
 
-fn part_record<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<PoolPart, TxError> {
-    PoolPart::decode(s.get(&state_key::emission_pool(id))?.as_deref())
-}
-
-/// The unspent emission in pool `id`'s balance now (0 for an unknown pool).
-pub fn unspent_emission<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxError> {
-    let Some(p) = s.get_pool(id)? else {
-        return Ok(0);
-    };
-    part_record(s, id)?.now(amount_of(&p.balance)?.amount)
-}
-
-/// The unspent emission in a balance of `balance` of pool `id` (the balance not yet stored).
-pub(crate) fn unspent_in<S: StateRead + ?Sized>(
-    s: &S,
-    id: u64,
-    balance: u128,
-) -> Result<u128, TxError> {
-    part_record(s, id)?.now(balance)
-}
-
-/// Settles pool `id` with the mint module's index (a pending claim is credited if the pool
-/// is open, else it goes to the community pool) and re-reads its weight; nothing before the
-/// market's first share.
-pub(crate) fn settle(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
-    deai_mint::touch(ctx, &DataEmission, id)
-}
-
-/// Forgets the emission record of a pool whose balance was paid out.
-pub(crate) fn clear<S: StateWrite + ?Sized>(s: &mut S, id: u64) -> Result<(), TxError> {
-    s.delete(state_key::emission_pool(id))
-}
-
 /// Every emission record, for genesis export.
 pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::PoolEmission>, TxError> {
-    Ok(PoolPart::all_under(s, &state_key::emission_pools())?
+    Ok(export_parts::<DataPools>(s)?
         .into_iter()
         .map(|(pool_id, p)| pb::PoolEmission {
             pool_id,
@@ -116,70 +87,64 @@ pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::PoolEmission>, TxError
         .collect())
 }
 
-/// Imports the emission records (after the pools): each of a known pool, once, with a part
-/// at most the balance it was credited into.
+/// Imports the emission records (after the pools).
 pub(crate) fn import(
     s: &mut dyn StateWrite,
     records: &[pb::PoolEmission],
     invalid: impl Fn(String) -> TxError,
 ) -> Result<(), TxError> {
     for r in records {
-        let bad = |why: String| invalid(format!("emission of pool {}: {why}", r.pool_id));
-        let p = PoolPart::parse(&r.part, &r.balance_after).map_err(bad)?;
-        let key = state_key::emission_pool(r.pool_id);
-        if s.get_pool(r.pool_id)?.is_none() || s.get(&key)?.is_some() {
-            return Err(bad("unknown pool or duplicate".into()));
-        }
-        s.put(key, p.encode())?;
+        import_part::<DataPools>(s, r.pool_id, &r.part, &r.balance_after, &invalid)?;
     }
     Ok(())
 }
 
-impl EmissionSink for DataEmission {
-    fn market(&self) -> &'static str {
-        deai_mint::DATA
+impl RewardPools for DataPools {
+    type Record = pb::Pool;
+    const MARKET: &'static str = deai_mint::DATA;
+    const ACCOUNT: &'static str = MODULE_ACCOUNT;
+    const NOUN: &'static str = "pool";
+    const VISITS_PER_BLOCK: usize = VISITS_PER_BLOCK;
+
+    fn record_key(id: u64) -> Vec<u8> {
+        state_key::pool(id)
     }
 
-    fn account(&self) -> &'static str {
-        MODULE_ACCOUNT
+    fn records_prefix() -> Vec<u8> {
+        state_key::pools()
     }
 
-    fn visits_per_block(&self) -> usize {
-        VISITS_PER_BLOCK
+    fn part_key(id: u64) -> Vec<u8> {
+        state_key::emission_pool(id)
     }
 
-    fn ids_from(&self, s: &dyn StateRead, from: u64, limit: usize) -> Result<Vec<u64>, TxError> {
-        let end = prefix_end(&state_key::pools());
-        s.scan(&state_key::pool(from), end.as_deref(), false, limit)?
-            .iter()
-            .map(|(k, _)| trailing_id(k).ok_or_else(|| sdk::internal("corrupt pool key")))
-            .collect()
+    fn parts_prefix() -> Vec<u8> {
+        state_key::emission_pools()
     }
 
-    fn weight(&self, s: &dyn StateRead, id: u64) -> Result<u128, TxError> {
-        pool_weight(s, id)
+    fn load(s: &dyn StateRead, id: u64) -> Result<Option<pb::Pool>, TxError> {
+        s.get_pool(id)
     }
 
-    fn credit(&self, ctx: &mut Ctx, id: u64, coin: &Coin) -> Result<bool, TxError> {
-        let Some(mut p) = ctx.get_pool(id)? else {
-            return Ok(false);
-        };
-        if !open(&p) {
-            return Ok(false);
-        }
-        let mut balance = amount_of(&p.balance)?;
-        if balance.denom != coin.denom {
-            return Ok(false);
-        }
-        let part = part_record(ctx, id)?.credited(balance.amount, coin.amount)?;
-        ctx.put(state_key::emission_pool(id), part.encode())?;
-        balance.amount = balance
-            .amount
-            .checked_add(coin.amount)
-            .ok_or_else(|| sdk::internal("pool balance overflows"))?;
+    fn store(ctx: &mut Ctx, p: &pb::Pool) -> Result<(), TxError> {
+        ctx.put_pool(p)
+    }
+
+    /// A closing or closed pool's balance is about to be refunded.
+    fn takes_emission(p: &pb::Pool) -> bool {
+        open(p)
+    }
+
+    fn balance(p: &pb::Pool) -> Result<Coin, TxError> {
+        amount_of(&p.balance)
+    }
+
+    fn set_balance(p: &mut pb::Pool, balance: &Coin) {
         p.balance = Some(balance.to_proto());
-        ctx.put_pool(&p)?;
-        Ok(true)
+    }
+
+    fn weight(s: &dyn StateRead, id: u64) -> Result<u128, TxError> {
+        pool_weight(s, id)
     }
 }
 
@@ -239,7 +204,10 @@ mod tests {
         assert_eq!(pool_balance(&s, a) - FUNDS_IN, b1.minted / 4);
         assert_eq!(pool_balance(&s, b) - FUNDS_IN, b1.minted * 3 / 4);
         assert_eq!(pool_balance(&s, c), FUNDS_IN);
-        assert_eq!(unspent_emission(&s, a).unwrap(), b1.minted / 4);
+        assert_eq!(
+            deai_mint::reward_pools::unspent_emission::<DataPools>(&s, a).unwrap(),
+            b1.minted / 4
+        );
         assert_reconciles(&s);
         let st = s.market_state(deai_mint::DATA).unwrap().unwrap();
         assert_eq!(

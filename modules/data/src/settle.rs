@@ -8,12 +8,14 @@ use std::collections::BTreeSet;
 
 use deai_bank::{BankRead, BankWrite, COMMUNITY_POOL};
 use deai_framework::{sdk, Coin, Ctx, StateRead, StateWrite, TxError};
+use deai_mint::reward_pools;
 use deai_proto::data::v1 as pb;
 
+use crate::emission::DataPools;
 use crate::keeper::{stored_addr, DataRead, DataWrite};
 use crate::msgs::{coins_of, emit_all, settle_height};
 use crate::params::MAX_CONTRIBUTIONS_PER_EPOCH_CAP;
-use crate::{emission, events, state_key, MODULE_ACCOUNT};
+use crate::{events, state_key, MODULE_ACCOUNT};
 
 /// Most pool epochs settled in one block (each settles at most
 /// max_contributions_per_epoch contributions); the rest wait for the next blocks.
@@ -207,9 +209,9 @@ fn settle(ctx: &mut Ctx, pool_id: u64) -> Result<(), TxError> {
 /// rescheduled. `epoch` stays the last settled epoch.
 fn close(ctx: &mut Ctx, mut pool: pb::Pool, denom: &str) -> Result<(), TxError> {
     // Anything still pending for it (a closing pool takes none: to the community pool).
-    emission::settle(ctx, pool.id)?;
+    reward_pools::settle::<DataPools>(ctx, pool.id)?;
     let balance = amount(&pool.balance)?;
-    let unspent = emission::unspent_in(ctx, pool.id, balance)?;
+    let unspent = reward_pools::unspent_in::<DataPools>(ctx, pool.id, balance)?;
     let refund = balance - unspent;
     pay_out(ctx, &pool.owner, denom, refund)?;
     if unspent > 0 {
@@ -220,7 +222,7 @@ fn close(ctx: &mut Ctx, mut pool: pb::Pool, denom: &str) -> Result<(), TxError> 
         )?;
         emit_all(ctx, moved);
     }
-    emission::clear(ctx, pool.id)?;
+    reward_pools::clear::<DataPools>(ctx, pool.id)?;
     let mut returned = 0u128;
     for mut v in ctx.pool_validators_of(pool.id)? {
         let bond = amount(&v.stake)?;

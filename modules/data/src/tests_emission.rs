@@ -100,7 +100,10 @@ fn a_closed_pool_sends_its_unspent_emission_to_the_community_pool() {
     let balance = FUNDS_IN + e - REWARD;
     assert_eq!(pool_balance(&s, pool), balance);
     let unspent = e * balance / (FUNDS_IN + e);
-    assert_eq!(emission::unspent_emission(&s, pool).unwrap(), unspent);
+    assert_eq!(
+        deai_mint::reward_pools::unspent_emission::<emission::DataPools>(&s, pool).unwrap(),
+        unspent
+    );
 
     // Closing settles the pending share (refused: to the community pool, with the index's
     // dust) and drops the pool's weight.

@@ -16,21 +16,23 @@
 //!   settlements pay a fraction of the whole pool, so between two credits the emission part
 //!   shrinks in proportion to the pool (`part × pool_now / pool_after_last_credit`, floored,
 //!   never grown; `deai_mint::PoolPart`); `fees = pool − emission part`.
-//!   [`unspent_emission`] reads that part. Topics never close (nothing is refunded to a
-//!   topic's creator), so the part is only read here; genesis exports and imports the
-//!   records (`TopicEmission`), so a restarted chain keeps the same fee proxy.
+//!   Topics never close (nothing is refunded to a topic's creator), so the part is only
+//!   read here; genesis exports and imports the records (`TopicEmission`), so a restarted
+//!   chain keeps the same fee proxy.
 //! - **Credit**: the claim is added to the topic's pool (`Topic.pool`), which each settled
 //!   epoch pays to its workers and reputers; the mint module moves the coins into the
 //!   inference module account, which keeps holding exactly the sum of its records. A pool of
 //!   another denom or an unknown topic refuses (the claim goes to the community pool).
 //!
-//! deai-mint keeps the lazy index and moves every coin; this file only reads and credits
-//! inference's own records (see `deai_mint::index`).
+//! deai-mint keeps the lazy index, moves every coin and credits by the rules all reward-pool
+//! markets share (`deai_mint::reward_pools`); this file says where inference's topic pools
+//! are and what they weigh.
 
-use deai_framework::keys::{prefix_end, trailing_id};
+use deai_framework::keys::prefix_end;
 use deai_framework::{records, sdk, Coin, Ctx, StateRead, StateWrite, TxError};
 use deai_mint::math::isqrt;
-use deai_mint::{EmissionSink, PoolPart};
+use deai_mint::reward_pools::{export_parts, import_part, part_of};
+use deai_mint::{EmissionSink, PoolSink, RewardPools};
 use deai_proto::inference::v1 as pb;
 
 use crate::keeper::{InferenceRead, InferenceWrite};
@@ -40,26 +42,16 @@ use crate::{state_key, MAX_TOPIC_REPUTERS, MAX_TOPIC_WORKERS, MODULE_ACCOUNT, MO
 /// Topics visited per block (each reads up to 320 stake records).
 pub const VISITS_PER_BLOCK: usize = 8;
 
-/// inference's emission sink.
+/// inference's topic pools, as the mint module credits them.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct InferenceEmission;
+pub struct TopicPools;
+
+/// inference's emission sink.
+pub type InferenceEmission = PoolSink<TopicPools>;
 
 /// The sink, boxed for `deai_mint::MintModule::new`.
 pub fn sink() -> Box<dyn EmissionSink> {
-    Box::new(InferenceEmission)
-}
-
-/// The emission part of topic `id`'s pool record.
-fn part_record<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<PoolPart, TxError> {
-    PoolPart::decode(s.get(&state_key::emission_topic(id))?.as_deref())
-}
-
-/// The unspent emission in topic `id`'s pool now (0 for an unknown topic).
-pub fn unspent_emission<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxError> {
-    let Some(t) = s.get_topic(id)? else {
-        return Ok(0);
-    };
-    part_record(s, id)?.now(stored_coin(&t.pool, "topic pool")?.amount)
+    InferenceEmission::boxed()
 }
 
 fn stake_sum<S: StateRead + ?Sized, M: prost::Message + Default>(
@@ -80,10 +72,7 @@ fn stake_sum<S: StateRead + ?Sized, M: prost::Message + Default>(
 }
 
 /// (stake, fees) of topic `id`; (0, 0) for an unknown topic.
-pub fn topic_stake_and_fees<S: StateRead + ?Sized>(
-    s: &S,
-    id: u64,
-) -> Result<(u128, u128), TxError> {
+pub fn topic_stake_and_fees(s: &dyn StateRead, id: u64) -> Result<(u128, u128), TxError> {
     let Some(t) = s.get_topic(id)? else {
         return Ok((0, 0));
     };
@@ -101,7 +90,7 @@ pub fn topic_stake_and_fees<S: StateRead + ?Sized>(
         .checked_add(reputers)
         .ok_or_else(|| sdk::internal("topic stake overflows"))?;
     let pool = stored_coin(&t.pool, "topic pool")?.amount;
-    let fees = pool - part_record(s, id)?.now(pool)?;
+    let fees = pool - part_of::<TopicPools>(s, id)?.now(pool)?;
     Ok((stake, fees))
 }
 
@@ -113,7 +102,7 @@ pub fn topic_weight(stake: u128, fees: u128) -> u128 {
 
 /// Every emission record, for genesis export.
 pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::TopicEmission>, TxError> {
-    Ok(PoolPart::all_under(s, &state_key::emission_topics())?
+    Ok(export_parts::<TopicPools>(s)?
         .into_iter()
         .map(|(topic_id, p)| pb::TopicEmission {
             topic_id,
@@ -123,68 +112,65 @@ pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::TopicEmission>, TxErro
         .collect())
 }
 
-/// Imports the emission records (after the topics): each of a known topic, once, with a
-/// part at most the pool it was credited into.
+/// Imports the emission records (after the topics).
 pub(crate) fn import(
     s: &mut dyn StateWrite,
     records: &[pb::TopicEmission],
     invalid: impl Fn(String) -> TxError,
 ) -> Result<(), TxError> {
     for r in records {
-        let bad = |why: String| invalid(format!("emission of topic {}: {why}", r.topic_id));
-        let p = PoolPart::parse(&r.part, &r.balance_after).map_err(bad)?;
-        let key = state_key::emission_topic(r.topic_id);
-        if s.get_topic(r.topic_id)?.is_none() || s.get(&key)?.is_some() {
-            return Err(bad("unknown topic or duplicate".into()));
-        }
-        s.put(key, p.encode())?;
+        import_part::<TopicPools>(s, r.topic_id, &r.part, &r.balance_after, &invalid)?;
     }
     Ok(())
 }
 
-impl EmissionSink for InferenceEmission {
-    fn market(&self) -> &'static str {
-        deai_mint::INFERENCE
+impl RewardPools for TopicPools {
+    type Record = pb::Topic;
+    const MARKET: &'static str = deai_mint::INFERENCE;
+    const ACCOUNT: &'static str = MODULE_ACCOUNT;
+    const NOUN: &'static str = "topic";
+    const VISITS_PER_BLOCK: usize = VISITS_PER_BLOCK;
+
+    fn record_key(id: u64) -> Vec<u8> {
+        state_key::topic(id)
     }
 
-    fn account(&self) -> &'static str {
-        MODULE_ACCOUNT
+    fn records_prefix() -> Vec<u8> {
+        state_key::topics()
     }
 
-    fn visits_per_block(&self) -> usize {
-        VISITS_PER_BLOCK
+    fn part_key(id: u64) -> Vec<u8> {
+        state_key::emission_topic(id)
     }
 
-    fn ids_from(&self, s: &dyn StateRead, from: u64, limit: usize) -> Result<Vec<u64>, TxError> {
-        let end = prefix_end(&state_key::topics());
-        s.scan(&state_key::topic(from), end.as_deref(), false, limit)?
-            .iter()
-            .map(|(k, _)| trailing_id(k).ok_or_else(|| sdk::internal("corrupt topic key")))
-            .collect()
+    fn parts_prefix() -> Vec<u8> {
+        state_key::emission_topics()
     }
 
-    fn weight(&self, s: &dyn StateRead, id: u64) -> Result<u128, TxError> {
+    fn load(s: &dyn StateRead, id: u64) -> Result<Option<pb::Topic>, TxError> {
+        s.get_topic(id)
+    }
+
+    fn store(ctx: &mut Ctx, t: &pb::Topic) -> Result<(), TxError> {
+        ctx.put_topic(t)
+    }
+
+    /// Topics never close.
+    fn takes_emission(_: &pb::Topic) -> bool {
+        true
+    }
+
+    fn balance(t: &pb::Topic) -> Result<Coin, TxError> {
+        stored_coin(&t.pool, "topic pool")
+    }
+
+    fn set_balance(t: &mut pb::Topic, pool: &Coin) {
+        t.pool = Some(pool.to_proto());
+    }
+
+    fn weight(s: &dyn StateRead, id: u64) -> Result<u128, TxError> {
         let (stake, fees) = topic_stake_and_fees(s, id)?;
         Ok(topic_weight(stake, fees))
-    }
-
-    fn credit(&self, ctx: &mut Ctx, id: u64, coin: &Coin) -> Result<bool, TxError> {
-        let Some(mut t) = ctx.get_topic(id)? else {
-            return Ok(false);
-        };
-        let mut pool = stored_coin(&t.pool, "topic pool")?;
-        if pool.denom != coin.denom {
-            return Ok(false);
-        }
-        let part = part_record(ctx, id)?.credited(pool.amount, coin.amount)?;
-        ctx.put(state_key::emission_topic(id), part.encode())?;
-        pool.amount = pool
-            .amount
-            .checked_add(coin.amount)
-            .ok_or_else(|| sdk::internal("topic pool overflows"))?;
-        t.pool = Some(pool.to_proto());
-        ctx.put_topic(&t)?;
-        Ok(true)
     }
 }
 
@@ -250,9 +236,9 @@ mod tests {
         exec_at(&mut s, CREATED, reputer_msg(b, 4, 1_000_000)).unwrap();
         let mut s = with_mint(s);
         let (wa, wb) = (1_000 * 3_162, 2_000 * 6_324);
-        assert_eq!(InferenceEmission.weight(&s, a).unwrap(), wa);
-        assert_eq!(InferenceEmission.weight(&s, b).unwrap(), wb);
-        assert_eq!(InferenceEmission.weight(&s, c).unwrap(), 0);
+        assert_eq!(InferenceEmission::new().weight(&s, a).unwrap(), wa);
+        assert_eq!(InferenceEmission::new().weight(&s, b).unwrap(), wb);
+        assert_eq!(InferenceEmission::new().weight(&s, c).unwrap(), 0);
         let m = MintModule::new(vec![sink()]);
         let b1 = mint_block(&mut s, &m, CREATED + 1);
         assert_eq!(b1.inference, b1.minted);
@@ -268,10 +254,13 @@ mod tests {
         assert!(da <= exact_a && exact_a - da <= 1, "{da} vs {exact_a}");
         assert!(db <= b1.minted - exact_a && b1.minted - exact_a - db <= 1);
         assert_eq!(amount(&topic_of(&s, c).pool), 10_000_000);
-        assert_eq!(unspent_emission(&s, a).unwrap(), da);
+        assert_eq!(
+            deai_mint::reward_pools::unspent_emission::<TopicPools>(&s, a).unwrap(),
+            da
+        );
         // Emission credited does not count as fees: the weights are unchanged.
-        assert_eq!(InferenceEmission.weight(&s, a).unwrap(), wa);
-        assert_eq!(InferenceEmission.weight(&s, b).unwrap(), wb);
+        assert_eq!(InferenceEmission::new().weight(&s, a).unwrap(), wa);
+        assert_eq!(InferenceEmission::new().weight(&s, b).unwrap(), wb);
         assert_reconciles(&s);
         let st = s.market_state(deai_mint::INFERENCE).unwrap().unwrap();
         assert_eq!(

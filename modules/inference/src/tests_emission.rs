@@ -76,9 +76,9 @@ fn genesis_round_trips_the_emission_records_and_the_fee_proxy() {
     assert_eq!(testing::export_all(&modules, &again), exported);
     assert_eq!(part_of(&again, t), part_of(&s, t));
     // Emission still does not count as fees after the restart.
-    let w = InferenceEmission.weight(&s, t).unwrap();
+    let w = InferenceEmission::new().weight(&s, t).unwrap();
     assert!(w > 0);
-    assert_eq!(InferenceEmission.weight(&again, t).unwrap(), w);
+    assert_eq!(InferenceEmission::new().weight(&again, t).unwrap(), w);
     // The restarted chain goes on exactly as the original.
     let (mut a, mut b) = (s, again);
     for x in [&mut a, &mut b] {

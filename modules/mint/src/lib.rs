@@ -32,6 +32,7 @@ mod msgs;
 pub mod params;
 pub mod pool_part;
 mod query;
+pub mod reward_pools;
 pub mod sink;
 pub mod split;
 pub mod state_key;
@@ -44,6 +45,7 @@ pub use keeper::{MintRead, MintWrite};
 pub use msgs::{UpdateEmissionSplit, UpdateParams};
 pub use params::{EmissionSplit, Minter, Params};
 pub use pool_part::PoolPart;
+pub use reward_pools::{PoolSink, RewardPools};
 pub use sink::EmissionSink;
 
 use cosmos_sdk_proto::cosmos::mint::v1beta1 as pb;
@@ -113,5 +115,7 @@ impl Module for MintModule {
 mod tests;
 #[cfg(test)]
 mod tests_prop;
+#[cfg(test)]
+mod tests_reward_pools;
 #[cfg(test)]
 mod tests_sink;

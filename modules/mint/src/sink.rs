@@ -1,7 +1,8 @@
 //! The one interface between the mint module and the markets: [`EmissionSink`].
 //!
-//! Each market crate (training, inference, data) implements it in its `emission.rs`; the app
-//! hands the sinks to [`crate::MintModule::new`]. deai-mint never depends on a market crate.
+//! Each market crate (training, inference, data) provides it in its `emission.rs`, as a
+//! [`crate::PoolSink`] over its [`crate::RewardPools`]; the app hands the sinks to
+//! [`crate::MintModule::new`]. deai-mint never depends on a market crate.
 //!
 //! A sink only answers questions about its own state and credits its own records; the mint
 //! module keeps the lazy reward index (see [`crate::index`]) and moves every coin itself, so

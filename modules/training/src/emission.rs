@@ -14,17 +14,19 @@
 //!   exactly Σ pools + Σ stakes + Σ unbonding + Σ audit bonds. A finished or unknown task,
 //!   or a pool of another denom, refuses (the claim goes to the community pool).
 //! - **Unspent emission**: the emission part of each task's pool is recorded
-//!   (`deai_mint::PoolPart`, `state_key::emission_task`); [`unspent_emission`] reads it, so
-//!   that the refund of a finished task sends it to the community pool rather than to the
-//!   creator (`epoch.rs`: the task is settled with `deai_mint::touch` first, its record
-//!   deleted once it finished). Genesis exports and imports the records (`TaskEmission`).
+//!   (`deai_mint::PoolPart`, `state_key::emission_task`); `reward_pools::unspent_in` reads
+//!   it, so that the refund of a finished task sends it to the community pool rather than to
+//!   the creator (`epoch.rs`: the task is settled with `reward_pools::settle` first, its
+//!   record deleted once it finished). Genesis exports and imports the records
+//!   (`TaskEmission`).
 //!
-//! deai-mint keeps the lazy index and moves every coin; this file only reads and credits
-//! training's own records (see `deai_mint::index`).
+//! deai-mint keeps the lazy index, moves every coin and credits by the rules all reward-pool
+//! markets share (`deai_mint::reward_pools`); this file says where training's task pools
+//! are and what they weigh.
 
-use deai_framework::keys::{prefix_end, trailing_id};
 use deai_framework::{sdk, Coin, Ctx, StateRead, StateWrite, TxError};
-use deai_mint::{EmissionSink, PoolPart};
+use deai_mint::reward_pools::{export_parts, import_part};
+use deai_mint::{EmissionSink, PoolSink, RewardPools};
 use deai_proto::training::v1 as pb;
 
 use crate::keeper::{TrainingRead, TrainingWrite};
@@ -34,13 +36,16 @@ use crate::{state_key, MAX_NEURONS_CAP, MODULE_ACCOUNT};
 /// Tasks visited per block (each reads up to `max_neurons` neurons).
 pub const VISITS_PER_BLOCK: usize = 8;
 
-/// training's emission sink.
+/// training's task pools, as the mint module credits them.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct TrainingEmission;
+pub struct TaskPools;
+
+/// training's emission sink.
+pub type TrainingEmission = PoolSink<TaskPools>;
 
 /// The sink, boxed for `deai_mint::MintModule::new`.
 pub fn sink() -> Box<dyn EmissionSink> {
-    Box::new(TrainingEmission)
+    TrainingEmission::boxed()
 }
 
 fn active(task: &pb::Task) -> bool {
@@ -67,42 +72,9 @@ pub fn task_weight<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxErro
     Ok(sum)
 }
 
-fn part_record<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<PoolPart, TxError> {
-    PoolPart::decode(s.get(&state_key::emission_task(id))?.as_deref())
-}
-
-/// The unspent emission in task `id`'s pool now (0 for an unknown task).
-pub fn unspent_emission<S: StateRead + ?Sized>(s: &S, id: u64) -> Result<u128, TxError> {
-    let Some(task) = s.get_task(id)? else {
-        return Ok(0);
-    };
-    part_record(s, id)?.now(coin_of(&task.pool, "task pool")?.amount)
-}
-
-/// The unspent emission in a pool of `balance` of task `id` (the balance not yet stored).
-pub(crate) fn unspent_in<S: StateRead + ?Sized>(
-    s: &S,
-    id: u64,
-    balance: u128,
-) -> Result<u128, TxError> {
-    part_record(s, id)?.now(balance)
-}
-
-/// Settles task `id` with the mint module's index (its pending claim credited to its pool
-/// while it can still take it) and re-reads its weight; nothing before the market's first
-/// share.
-pub(crate) fn settle(ctx: &mut Ctx, id: u64) -> Result<(), TxError> {
-    deai_mint::touch(ctx, &TrainingEmission, id)
-}
-
-/// Forgets the emission record of a task whose pool was emptied.
-pub(crate) fn clear<S: StateWrite + ?Sized>(s: &mut S, id: u64) -> Result<(), TxError> {
-    s.delete(state_key::emission_task(id))
-}
-
 /// Every emission record, for genesis export.
 pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::TaskEmission>, TxError> {
-    Ok(PoolPart::all_under(s, &state_key::emission_tasks())?
+    Ok(export_parts::<TaskPools>(s)?
         .into_iter()
         .map(|(task_id, p)| pb::TaskEmission {
             task_id,
@@ -112,70 +84,64 @@ pub(crate) fn export(s: &dyn StateRead) -> Result<Vec<pb::TaskEmission>, TxError
         .collect())
 }
 
-/// Imports the emission records (after the tasks): each of a known task, once, with a
-/// part at most the balance it was credited into.
+/// Imports the emission records (after the tasks).
 pub(crate) fn import(
     s: &mut dyn StateWrite,
     records: &[pb::TaskEmission],
     invalid: impl Fn(String) -> TxError,
 ) -> Result<(), TxError> {
     for r in records {
-        let bad = |why: String| invalid(format!("emission of task {}: {why}", r.task_id));
-        let p = PoolPart::parse(&r.part, &r.balance_after).map_err(bad)?;
-        let key = state_key::emission_task(r.task_id);
-        if s.get_task(r.task_id)?.is_none() || s.get(&key)?.is_some() {
-            return Err(bad("unknown task or duplicate".into()));
-        }
-        s.put(key, p.encode())?;
+        import_part::<TaskPools>(s, r.task_id, &r.part, &r.balance_after, &invalid)?;
     }
     Ok(())
 }
 
-impl EmissionSink for TrainingEmission {
-    fn market(&self) -> &'static str {
-        deai_mint::TRAINING
+impl RewardPools for TaskPools {
+    type Record = pb::Task;
+    const MARKET: &'static str = deai_mint::TRAINING;
+    const ACCOUNT: &'static str = MODULE_ACCOUNT;
+    const NOUN: &'static str = "task";
+    const VISITS_PER_BLOCK: usize = VISITS_PER_BLOCK;
+
+    fn record_key(id: u64) -> Vec<u8> {
+        state_key::task(id)
     }
 
-    fn account(&self) -> &'static str {
-        MODULE_ACCOUNT
+    fn records_prefix() -> Vec<u8> {
+        state_key::tasks()
     }
 
-    fn visits_per_block(&self) -> usize {
-        VISITS_PER_BLOCK
+    fn part_key(id: u64) -> Vec<u8> {
+        state_key::emission_task(id)
     }
 
-    fn ids_from(&self, s: &dyn StateRead, from: u64, limit: usize) -> Result<Vec<u64>, TxError> {
-        let end = prefix_end(&state_key::tasks());
-        s.scan(&state_key::task(from), end.as_deref(), false, limit)?
-            .iter()
-            .map(|(k, _)| trailing_id(k).ok_or_else(|| sdk::internal("corrupt task key")))
-            .collect()
+    fn parts_prefix() -> Vec<u8> {
+        state_key::emission_tasks()
     }
 
-    fn weight(&self, s: &dyn StateRead, id: u64) -> Result<u128, TxError> {
-        task_weight(s, id)
+    fn load(s: &dyn StateRead, id: u64) -> Result<Option<pb::Task>, TxError> {
+        s.get_task(id)
     }
 
-    fn credit(&self, ctx: &mut Ctx, id: u64, coin: &Coin) -> Result<bool, TxError> {
-        let Some(mut task) = ctx.get_task(id)? else {
-            return Ok(false);
-        };
-        if !active(&task) {
-            return Ok(false);
-        }
-        let mut pool = coin_of(&task.pool, "task pool")?;
-        if pool.denom != coin.denom {
-            return Ok(false);
-        }
-        let part = part_record(ctx, id)?.credited(pool.amount, coin.amount)?;
-        ctx.put(state_key::emission_task(id), part.encode())?;
-        pool.amount = pool
-            .amount
-            .checked_add(coin.amount)
-            .ok_or_else(|| sdk::internal("task pool overflows"))?;
+    fn store(ctx: &mut Ctx, task: &pb::Task) -> Result<(), TxError> {
+        ctx.put_task(task)
+    }
+
+    /// A finished task's pool is about to be refunded.
+    fn takes_emission(task: &pb::Task) -> bool {
+        active(task)
+    }
+
+    fn balance(task: &pb::Task) -> Result<Coin, TxError> {
+        coin_of(&task.pool, "task pool")
+    }
+
+    fn set_balance(task: &mut pb::Task, pool: &Coin) {
         task.pool = Some(pool.to_proto());
-        ctx.put_task(&task)?;
-        Ok(true)
+    }
+
+    fn weight(s: &dyn StateRead, id: u64) -> Result<u128, TxError> {
+        task_weight(s, id)
     }
 }
 
@@ -240,8 +206,14 @@ mod tests {
         assert_eq!(d1, b1.minted / 4);
         assert_eq!(d2, b1.minted * 3 / 4);
         assert_eq!(pool_of(&s, t3), POOL);
-        assert_eq!(unspent_emission(&s, t1).unwrap(), d1);
-        assert_eq!(unspent_emission(&s, t3).unwrap(), 0);
+        assert_eq!(
+            deai_mint::reward_pools::unspent_emission::<TaskPools>(&s, t1).unwrap(),
+            d1
+        );
+        assert_eq!(
+            deai_mint::reward_pools::unspent_emission::<TaskPools>(&s, t3).unwrap(),
+            0
+        );
         assert_reconciles(&s);
         let st = s.market_state(deai_mint::TRAINING).unwrap().unwrap();
         assert_eq!(st.total_weight, 4_000);

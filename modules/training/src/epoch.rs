@@ -5,12 +5,14 @@
 
 use deai_bank::{BankWrite, COMMUNITY_POOL};
 use deai_framework::{draw, sdk, Coin, Coins, Ctx, TxError};
+use deai_mint::reward_pools;
 use deai_proto::training::v1 as pb;
 
+use crate::emission::TaskPools;
 use crate::keeper::{stored_addr, TrainingRead, TrainingWrite, KIND_BASE_DEADLINE, KIND_EPOCH};
 use crate::msgs::emit_all;
 use crate::neurons::{coin_of, is_validator, stake_of};
-use crate::{emission, events, lineage, phases, spec, MODULE_ACCOUNT};
+use crate::{events, lineage, phases, spec, MODULE_ACCOUNT};
 
 pub const AGGREGATOR_DOMAIN: &str = "deai/training/aggregator";
 
@@ -62,7 +64,7 @@ pub fn aggregate_inputs(
 pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     // The task's pending emission first (credited to its pool while it is active), so that
     // this epoch pays from it and a refund knows all of it.
-    emission::settle(ctx, task.id)?;
+    reward_pools::settle::<TaskPools>(ctx, task.id)?;
     task.pool = ctx
         .get_task(task.id)?
         .ok_or_else(|| sdk::internal(format!("task {} vanished", task.id)))?
@@ -123,7 +125,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     let mut refunded = Coin::new(pool.denom.clone(), 0)?;
     let mut to_community = Coin::new(pool.denom.clone(), 0)?;
     if last && pool.amount > 0 {
-        to_community.amount = emission::unspent_in(ctx, task.id, pool.amount)?;
+        to_community.amount = reward_pools::unspent_in::<TaskPools>(ctx, task.id, pool.amount)?;
         refunded.amount = pool.amount - to_community.amount;
         if refunded.amount > 0 {
             let creator = stored_addr(&task.creator)?;
@@ -148,7 +150,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     let finished = last || pool.amount == 0;
     if finished {
         task.state = pb::TaskState::Finished as i32;
-        emission::clear(ctx, task.id)?;
+        reward_pools::clear::<TaskPools>(ctx, task.id)?;
         ctx.emit(events::task_finished(task.id, r, &refunded, &to_community));
     } else {
         start_next_round(ctx, &mut task, &spec, now)?;
@@ -163,7 +165,7 @@ pub(crate) fn run(ctx: &mut Ctx, mut task: pb::Task) -> Result<(), TxError> {
     ctx.put_task(&task)?;
     if finished {
         // Its weight drops to 0 in the index now (its claim was settled above).
-        emission::settle(ctx, task.id)?;
+        reward_pools::settle::<TaskPools>(ctx, task.id)?;
     }
     Ok(())
 }

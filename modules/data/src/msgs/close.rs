@@ -48,7 +48,7 @@ impl Message for ClosePool {
         ctx.put_pool(&pool)?;
         // Its weight in the mint module's index drops to 0 now (a pending claim goes to the
         // community pool: a closing pool takes no emission).
-        crate::emission::settle(ctx, pool.id)?;
+        deai_mint::reward_pools::settle::<crate::emission::DataPools>(ctx, pool.id)?;
         // Already scheduled: the current epoch's settlement is the last.
         let at = settle_height(pool.epoch_start, pool.epoch_length)?;
         ctx.emit(events::pool_closing(&pool, at));
