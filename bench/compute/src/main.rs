@@ -4,12 +4,11 @@
 //!    state (see `scenario`);
 //! 2. compute's `end_block` on states with L active leases and the same due work (see
 //!    `endblock`), on the in-memory store and, with the `app-store` feature, on the node's
-//!    sled+JMT storage; the ratio of the largest L's median to the smallest's.
+//!    storage (`--store`, fjall by default); the ratio of the largest L's median to the
+//!    smallest's.
 //!
 //!   cargo run --release -p deai-bench-compute --bin compute-bench -- --leases 10,10000 --iterations 300
 
-#[cfg(feature = "app-store")]
-mod app_store;
 mod builders;
 mod endblock;
 mod measure;
@@ -40,9 +39,12 @@ struct Args {
     /// Print JSON instead of markdown.
     #[arg(long)]
     json: bool,
-    /// Skip the end_block runs on the node's sled+JMT storage.
+    /// Skip the end_block runs on the node's storage.
     #[arg(long)]
     memstore_only: bool,
+    /// The node's store backend for those runs: fjall (`deaid init`'s default) or sled.
+    #[arg(long, default_value = "fjall", value_parser = ["fjall", "sled"])]
+    store: String,
     /// Keys committed per version when loading a state into the node's storage (a chain
     /// writes its state over many blocks; one huge batch leaves sled much slower to read).
     #[arg(long, default_value_t = 1000)]
@@ -90,9 +92,12 @@ fn node_store_row(
     height: u64,
     args: &Args,
 ) -> Option<EndBlockRow> {
-    let store = app_store::NodeStore::load(state, args.store_block_writes)
-        .unwrap_or_else(|e| panic!("loading the node's storage: {e}"));
-    Some(store.end_block(l, height, args.iterations))
+    let store =
+        deai_bench_common::node_store::NodeStore::load(state, args.store_block_writes, &args.store)
+            .unwrap_or_else(|e| panic!("loading the node's storage: {e}"));
+    Some(store.with_block_state(|s| {
+        measure::end_block(l, store.keys(), store.label(), s, height, args.iterations)
+    }))
 }
 
 #[cfg(not(feature = "app-store"))]
@@ -183,7 +188,8 @@ fn markdown(
     out.push('\n');
     if rows.iter().any(|r| r.store != "MemStore") {
         out.push_str(&format!(
-            "- sled+JMT: the state committed {} keys per version (`--store-block-writes`)\n",
+            "- {}+JMT: the state committed {} keys per version (`--store-block-writes`)\n",
+            args.store,
             thousands(args.store_block_writes as u64)
         ));
     }
@@ -211,6 +217,7 @@ fn json(
     let ns = |d: std::time::Duration| d.as_nanos() as u64;
     serde_json::json!({
         "iterations": args.iterations,
+        "store": args.store,
         "store_block_writes": args.store_block_writes,
         "messages": messages.iter().map(|m| serde_json::json!({
             "message": m.name, "case": m.case, "gas": m.gas, "msg_bytes": m.msg_bytes,

@@ -2,7 +2,8 @@
 //! (or `--json`):
 //!
 //! 1. gas and time of MsgSubmitInference (real Groth16 proof, the module's execute path)
-//!    with the prepared verifier cached and cold, on the in-memory store and sled+JMT;
+//!    with the prepared verifier cached and cold, on the in-memory store and the node's
+//!    storage (`--store`: fjall, `deaid init`'s default, or sled);
 //! 2. zk verifications per block at the default block gas, and per second on one core:
 //!    a batch of distinct submissions back to back in one block state, as messages and as
 //!    signed txs through deaid's ante handler;
@@ -12,7 +13,6 @@
 //!
 //!   cargo run --release -p deai-bench-inference --bin inference-bench -- --iterations 100
 
-mod app_store;
 mod block;
 mod dispute;
 mod fixture;
@@ -22,6 +22,7 @@ mod scenario;
 mod world;
 
 use clap::Parser;
+use deai_bench_common::node_store::NodeStore;
 use deai_bench_common::{stats, table};
 
 /// Verifications per second per core the issue asks of FinalizeBlock.
@@ -45,9 +46,12 @@ pub struct Args {
     /// Print JSON instead of markdown.
     #[arg(long)]
     pub json: bool,
-    /// Skip the runs on the node's sled+JMT storage.
+    /// Skip the runs on the node's storage.
     #[arg(long)]
     pub memstore_only: bool,
+    /// The node's store backend for those runs: fjall (`deaid init`'s default) or sled.
+    #[arg(long, default_value = "fjall", value_parser = ["fjall", "sled"])]
+    pub store: String,
     /// Keys committed per version when loading the state into the node's storage.
     #[arg(long, default_value_t = 1000)]
     pub store_block_writes: usize,
@@ -110,27 +114,21 @@ fn measure_all(args: &Args, router: &deai_framework::Router, sc: scenario::Scena
         .map(|(i, m)| measure::batch_msgs(router, m, i, &state, "MemStore", args.rounds))
         .collect();
     if !args.memstore_only {
-        eprintln!("measuring on sled+JMT…");
-        let store = app_store::NodeStore::load(&state, args.store_block_writes)
+        let store = NodeStore::load(&state, args.store_block_writes, &args.store)
             .unwrap_or_else(|e| panic!("loading the node's storage: {e}"));
+        let label = store.label();
+        eprintln!("measuring on {label}…");
         store.with_block_state(|s| {
             submits.extend(measure::submissions(
                 router,
                 &models,
                 s,
-                "sled+JMT",
+                label,
                 args.iterations,
             ));
             for (i, m) in models.iter().enumerate() {
-                batches.push(measure::batch_msgs(
-                    router,
-                    m,
-                    i,
-                    s,
-                    "sled+JMT",
-                    args.rounds,
-                ));
-                batches.push(measure::batch_txs(router, m, i, s, "sled+JMT", args.rounds));
+                batches.push(measure::batch_msgs(router, m, i, s, label, args.rounds));
+                batches.push(measure::batch_txs(router, m, i, s, label, args.rounds));
             }
         });
     } else {

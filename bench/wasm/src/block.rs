@@ -1,4 +1,5 @@
-//! Part 2: executes per second in FinalizeBlock. deaid's `App` on sled (a temp dir) with N
+//! Part 2: executes per second in FinalizeBlock. deaid's `App` on the node's store (fjall,
+//! `deaid init`'s default, or sled with `--store sled`; a temp dir) with N
 //! genesis accounts; the agent marketplace stored and instantiated by txs, then one block
 //! of N signed MsgExecuteContract txs per step of the agent flow (N distinct senders, so
 //! every tx of a block runs against the same contract), and a block of N MsgSend for
@@ -6,7 +7,6 @@
 //! them, without CheckTx (signatures are verified in the block, in parallel, as for a
 //! block from another proposer).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
@@ -17,7 +17,7 @@ use deai_client::keys::AccountKey;
 use deai_client::txbuilder::{coin, sign_tx, to_any, TxParams};
 use deai_framework::Coins;
 use deaid::node::{App, NodeSettings};
-use deaid::store::{SledKv, Storage, StorageConfig};
+use deaid::store::{open_backend, Storage, StorageConfig};
 use prost::bytes::Bytes;
 use serde_json::json;
 use tendermint_proto::v0_38::abci;
@@ -37,6 +37,8 @@ pub struct BlockRow {
 }
 
 pub struct Report {
+    /// The store backend: fjall or sled.
+    pub store: String,
     pub txs: usize,
     pub rounds: usize,
     pub blocks: Vec<BlockRow>,
@@ -51,7 +53,7 @@ struct Chain {
 }
 
 impl Chain {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, backend: &str) -> Self {
         let keys: Vec<AccountKey> = (0..n)
             .map(|i| {
                 let mut seed = [9u8; 32];
@@ -64,7 +66,7 @@ impl Chain {
             .tempdir()
             .expect("temp dir");
         let storage = Storage::open(
-            Arc::new(SledKv::open(dir.path()).expect("sled")),
+            open_backend(backend, dir.path()).expect("the node's store"),
             StorageConfig::default(),
         )
         .expect("storage");
@@ -169,10 +171,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// `rounds` rounds of the agent flow, each by N accounts of their own (N agents hired by
 /// the N clients of the same set, client i hiring agent i+1), one block per step.
-pub fn measure(n: usize, rounds: usize) -> Report {
+pub fn measure(n: usize, rounds: usize, backend: &str) -> Report {
     let n = n.max(2);
     let rounds = rounds.max(1);
-    let mut c = Chain::new(n * rounds);
+    let mut c = Chain::new(n * rounds, backend);
     // The contract: stored and instantiated by account 0, one block each (not measured).
     let store = to_any(&pb::MsgStoreCode {
         sender: c.sender(0),
@@ -284,6 +286,7 @@ pub fn measure(n: usize, rounds: usize) -> Report {
         })
         .collect();
     Report {
+        store: backend.to_string(),
         txs: n,
         rounds,
         blocks,

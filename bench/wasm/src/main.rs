@@ -9,8 +9,8 @@
 //!    queries (under wasmd's 3,000,000 smart-query gas limit);
 //! 2. `block` (feature `app`, the default): blocks of N signed MsgExecuteContract txs (each
 //!    step of the agent flow, N distinct senders) through deaid's `App::finalize_block` and
-//!    `commit` on sled + JMT, as CometBFT drives it; executes per second, beside a block of
-//!    N MsgSend on the same app.
+//!    `commit` on the node's store (`--store`, fjall by default) + JMT, as CometBFT drives
+//!    it; executes per second, beside a block of N MsgSend on the same app.
 //!
 //! Counts are fixed and small (see the flags). Build the contracts first
 //! (wasm-contracts/build.sh).
@@ -53,6 +53,9 @@ pub struct Args {
     /// the tables show each block's median over the rounds.
     #[arg(long, default_value_t = 3)]
     block_rounds: usize,
+    /// The node's store backend for part 2: fjall (`deaid init`'s default) or sled.
+    #[arg(long, default_value = "fjall", value_parser = ["fjall", "sled"])]
+    store: String,
 }
 
 const MAX_RUNS: usize = 1_000;
@@ -105,7 +108,11 @@ fn main() {
         #[cfg(feature = "app")]
         print!(
             "{}",
-            report::block(&block::measure(args.block_txs, args.block_rounds))
+            report::block(&block::measure(
+                args.block_txs,
+                args.block_rounds,
+                &args.store
+            ))
         );
         #[cfg(not(feature = "app"))]
         eprintln!("part block needs the `app` feature (the default); skipped");

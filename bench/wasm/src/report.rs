@@ -103,9 +103,9 @@ pub fn vm(r: &vm::Report) -> String {
 #[cfg(feature = "app")]
 pub fn block(r: &crate::block::Report) -> String {
     let mut out = format!(
-        "## FinalizeBlock (deaid's App on sled + JMT, {} txs a block, one per sender, \
+        "## FinalizeBlock (deaid's App on {} + JMT, {} txs a block, one per sender, \
          signatures verified in the block; median of {} blocks each, gas the mean)\n\n",
-        r.txs, r.rounds
+        r.store, r.txs, r.rounds
     );
     let mut t = Table::new(&[
         ("block of", false),
