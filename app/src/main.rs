@@ -10,9 +10,12 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    // One clear line for every error, never a backtrace.
+    // One clear line for every error, never a backtrace. A malformed node answer that
+    // deai_rpc::decode contains becomes an error of its own, not a bug to report here.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("deaid: internal error: {info}");
+        if !deai_rpc::decoding() {
+            eprintln!("deaid: internal error: {info}");
+        }
     }));
     let cli = deaid::cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("DEAI_LOG")

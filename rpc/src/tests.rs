@@ -274,6 +274,22 @@ async fn an_event_sent_before_the_answer_to_subscribe_is_delivered_not_taken_for
 }
 
 #[test]
+fn a_contained_panic_is_flagged_while_it_unwinds_and_not_after() {
+    assert!(!crate::decoding());
+    let seen = std::cell::Cell::new(false);
+    let e = crate::contain::<()>(|| {
+        seen.set(crate::decoding());
+        panic!("a decoder's bug")
+    })
+    .unwrap_err();
+    assert!(seen.get());
+    assert!(e.to_string().contains("its decoder panicked"), "{e}");
+    assert!(!crate::decoding());
+    assert_eq!(crate::contain(|| Ok(7)).unwrap(), 7);
+    assert!(!crate::decoding());
+}
+
+#[test]
 fn an_answer_that_panics_tendermint_rpcs_base64_decoder_is_an_error() {
     use tendermint_rpc::endpoint::block;
     let answer = |tx: &str| {

@@ -246,6 +246,11 @@ fn main() -> ExitCode {
         engine::runtime::init();
     }
     std::panic::set_hook(Box::new(|info| {
+        // A malformed node answer that deai_rpc::decode contains is reported as an error
+        // of its own, not as an internal error.
+        if deai_rpc::decoding() {
+            return;
+        }
         let msg = info
             .payload()
             .downcast_ref::<&str>()
