@@ -117,6 +117,9 @@ fn timed(
     })
 }
 
+/// One repeatable run, for [`interleave_times`].
+pub type RunFn<'a> = Box<dyn FnMut() -> Result<Run, String> + 'a>;
+
 /// Runs `run` `warm_up` times untimed (at least once: the first run is the one returned),
 /// then `iterations` timed times (at least one); every run must consume the same gas, write
 /// as many keys and emit as many events (the state machine is deterministic). The first
@@ -125,23 +128,65 @@ pub fn repeat_times(
     what: &str,
     warm_up: usize,
     iterations: usize,
-    mut run: impl FnMut() -> Result<Run, String>,
+    run: impl FnMut() -> Result<Run, String>,
 ) -> (Run, Vec<Duration>) {
-    let first = run().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut runs: [RunFn<'_>; 1] = [Box::new(run)];
+    let mut out = interleave_times(&[what], warm_up, iterations, &mut runs);
+    out.pop().expect("one run in, one out")
+}
+
+/// [`repeat_times`] for several runs at once, in rounds of one run of each: a bench that
+/// compares them (a ratio of medians) then compares runs made under the same machine load,
+/// where timing them one after the other lets the load drift between them (on a shared
+/// 2-core machine, a ratio moved by up to 0.8 from run to run that way). `what[i]` names
+/// `runs[i]`; one (first run, times) per run, in order.
+pub fn interleave_times(
+    what: &[&str],
+    warm_up: usize,
+    iterations: usize,
+    runs: &mut [RunFn<'_>],
+) -> Vec<(Run, Vec<Duration>)> {
+    assert_eq!(what.len(), runs.len(), "a name for each run");
+    let once = |i: usize, run: &mut RunFn<'_>| run().unwrap_or_else(|e| panic!("{}: {e}", what[i]));
+    let mut firsts: Vec<Run> = runs
+        .iter_mut()
+        .enumerate()
+        .map(|(i, r)| once(i, r))
+        .collect();
     for _ in 1..warm_up {
-        run().unwrap_or_else(|e| panic!("{what}: {e}"));
+        for (i, r) in runs.iter_mut().enumerate() {
+            once(i, r);
+        }
     }
-    let mut times: Vec<Duration> = Vec::with_capacity(iterations);
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(iterations.max(1)); runs.len()];
     for _ in 0..iterations.max(1) {
-        let r = run().unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(
-            (r.gas, r.writes.len(), r.events),
-            (first.gas, first.writes.len(), first.events),
-            "{what}: runs differ"
-        );
-        times.push(r.elapsed);
+        for (i, r) in runs.iter_mut().enumerate() {
+            let run = once(i, r);
+            let first = &firsts[i];
+            assert_eq!(
+                (run.gas, run.writes.len(), run.events),
+                (first.gas, first.writes.len(), first.events),
+                "{}: runs differ",
+                what[i]
+            );
+            times[i].push(run.elapsed);
+        }
     }
-    (first, times)
+    firsts.drain(..).zip(times).collect()
+}
+
+/// [`interleave_times`] with at least `warm_up` untimed rounds (or a tenth of `iterations`,
+/// when more), and each run's summary.
+pub fn interleave(
+    what: &[&str],
+    warm_up: usize,
+    iterations: usize,
+    runs: &mut [RunFn<'_>],
+) -> Vec<(Run, Summary)> {
+    interleave_times(what, warm_up.max(iterations / 10), iterations, runs)
+        .into_iter()
+        .map(|(first, times)| (first, Summary::of(&times).expect("at least one run")))
+        .collect()
 }
 
 /// [`repeat_times`] with at least `warm_up` untimed runs (or a tenth of `iterations`, when
@@ -155,4 +200,57 @@ pub fn repeat(
 ) -> (Run, Summary) {
     let (first, times) = repeat_times(what, warm_up.max(iterations / 10), iterations, run);
     (first, Summary::of(&times).expect("at least one run"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    fn fake(gas: u64) -> Run {
+        Run {
+            gas,
+            elapsed: Duration::from_micros(gas),
+            writes: WriteSet::new(),
+            events: 0,
+            response: Any::default(),
+        }
+    }
+
+    #[test]
+    fn runs_alternate_round_by_round_and_each_keeps_its_own_times() {
+        let order = RefCell::new(Vec::new());
+        let mut runs: Vec<RunFn<'_>> = (0..3u64)
+            .map(|i| {
+                let order = &order;
+                Box::new(move || {
+                    order.borrow_mut().push(i);
+                    Ok(fake(10 + i))
+                }) as RunFn<'_>
+            })
+            .collect();
+        let out = interleave_times(&["a", "b", "c"], 2, 4, &mut runs);
+        // One first run each, one more warm-up round, then four timed rounds.
+        let expected: Vec<u64> = (0..6).flat_map(|_| 0..3).collect();
+        assert_eq!(*order.borrow(), expected);
+        for (i, (first, times)) in out.iter().enumerate() {
+            assert_eq!(first.gas, 10 + i as u64);
+            assert_eq!(times, &vec![Duration::from_micros(10 + i as u64); 4]);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "b: runs differ")]
+    fn a_run_that_changes_its_gas_is_refused() {
+        let calls = RefCell::new(0u64);
+        let mut runs: Vec<RunFn<'_>> = vec![
+            Box::new(|| Ok(fake(1))),
+            Box::new(|| {
+                *calls.borrow_mut() += 1;
+                Ok(fake(*calls.borrow()))
+            }),
+        ];
+        interleave_times(&["a", "b"], 1, 2, &mut runs);
+    }
 }

@@ -18,7 +18,8 @@ mod world;
 use clap::Parser;
 use deai_bench_common::{stats, table};
 
-use measure::{EndBlockRow, MsgRow};
+use deai_framework::MemStore;
+use measure::{EndBlockCase, EndBlockRow, MsgRow};
 use table::{duration, thousands, Table};
 
 /// The target of `end_block`'s ratio between the largest and the smallest lease count.
@@ -60,22 +61,34 @@ fn main() {
     let scenario = scenario::build();
     let messages = measure::messages(&scenario.cases, args.iterations);
     let due = endblock::due_work(scenario.disputed);
-    let mut rows = Vec::new();
-    for &l in &args.leases {
-        let state = endblock::state_with(&due, l);
-        let height = endblock::END_BLOCK_HEIGHT;
-        rows.push(measure::end_block(
-            l,
-            state.len(),
-            "MemStore",
-            &state,
-            height,
-            args.iterations,
-        ));
-        if !args.memstore_only {
-            rows.extend(node_store_row(&state, l, height, &args));
-        }
+    let height = endblock::END_BLOCK_HEIGHT;
+    let states: Vec<(u32, MemStore)> = args
+        .leases
+        .iter()
+        .map(|&l| (l, endblock::state_with(&due, l)))
+        .collect();
+    let stores: Vec<Option<NodeStore>> = states
+        .iter()
+        .map(|(_, state)| (!args.memstore_only).then(|| load_node_store(state, &args)))
+        .collect();
+    // Every state's end_block runs in the same rounds, so the ratio compares like with like.
+    let mut cases = Vec::new();
+    for ((l, state), store) in states.iter().zip(&stores) {
+        cases.push(EndBlockCase {
+            leases: *l,
+            keys: state.len(),
+            store: "MemStore",
+            run: Box::new(move || {
+                world::run_end_block(state, height).map_err(|e| format!("{e:?}"))
+            }),
+        });
+        cases.extend(
+            store
+                .as_ref()
+                .map(|store| node_store_case(store, *l, height)),
+        );
     }
+    let rows = measure::end_blocks(cases, args.iterations);
     let ratios = ratios(&rows);
     if args.json {
         let out = json(&args, &messages, &rows, &ratios);
@@ -86,23 +99,40 @@ fn main() {
 }
 
 #[cfg(feature = "app-store")]
-fn node_store_row(
-    state: &deai_framework::MemStore,
-    l: u32,
-    height: u64,
-    args: &Args,
-) -> Option<EndBlockRow> {
-    let store =
-        deai_bench_common::node_store::NodeStore::load(state, args.store_block_writes, &args.store)
-            .unwrap_or_else(|e| panic!("loading the node's storage: {e}"));
-    Some(store.with_block_state(|s| {
-        measure::end_block(l, store.keys(), store.label(), s, height, args.iterations)
-    }))
+use deai_bench_common::node_store::NodeStore;
+
+#[cfg(feature = "app-store")]
+fn load_node_store(state: &MemStore, args: &Args) -> NodeStore {
+    NodeStore::load(state, args.store_block_writes, &args.store)
+        .unwrap_or_else(|e| panic!("loading the node's storage: {e}"))
+}
+
+#[cfg(feature = "app-store")]
+fn node_store_case(store: &NodeStore, leases: u32, height: u64) -> EndBlockCase<'_> {
+    EndBlockCase {
+        leases,
+        keys: store.keys(),
+        store: store.label(),
+        run: Box::new(move || {
+            store
+                .with_block_state(|s| world::run_end_block(s, height))
+                .map_err(|e| format!("{e:?}"))
+        }),
+    }
+}
+
+/// Without the `app-store` feature there is no node store to load (`--memstore-only`).
+#[cfg(not(feature = "app-store"))]
+enum NodeStore {}
+
+#[cfg(not(feature = "app-store"))]
+fn load_node_store(_: &MemStore, _: &Args) -> NodeStore {
+    panic!("built without the app-store feature: run with --memstore-only")
 }
 
 #[cfg(not(feature = "app-store"))]
-fn node_store_row(_: &deai_framework::MemStore, _: u32, _: u64, _: &Args) -> Option<EndBlockRow> {
-    None
+fn node_store_case(store: &NodeStore, _: u32, _: u64) -> EndBlockCase<'_> {
+    match *store {}
 }
 
 /// Per store: (store, smallest L, largest L, median(largest) / median(smallest)).

@@ -1,8 +1,7 @@
 //! Timed runs: each message N times on a fresh clone of its prepared state, and `end_block`
-//! N times on a prepared state.
+//! N times on each prepared state, the states' runs interleaved.
 
-use deai_bench_common::exec::repeat;
-use deai_framework::StateRead;
+use deai_bench_common::exec::{interleave, repeat, RunFn};
 
 use crate::scenario::MsgCase;
 use crate::stats::Summary;
@@ -61,27 +60,39 @@ pub fn messages(cases: &[MsgCase], iterations: usize) -> Vec<MsgRow> {
         .collect()
 }
 
-/// Times `end_block` at `height` on `state`. The overlay leaves `state` untouched, so every
-/// run starts from the same prepared state without cloning it.
-pub fn end_block(
-    leases: u32,
-    keys: usize,
-    store: &'static str,
-    state: &dyn StateRead,
-    height: u64,
-    iterations: usize,
-) -> EndBlockRow {
-    let what = format!("end_block with {leases} leases on {store}");
-    let (first, time) = repeat(&what, WARM_UP, iterations, || {
-        world::run_end_block(state, height).map_err(|e| format!("{e:?}"))
-    });
-    EndBlockRow {
-        leases,
-        keys,
-        store,
-        gas: first.gas,
-        writes: first.writes.len(),
-        events: first.events,
-        time,
-    }
+/// One state's `end_block`, to time: `run` runs it once.
+pub struct EndBlockCase<'a> {
+    pub leases: u32,
+    pub keys: usize,
+    pub store: &'static str,
+    pub run: RunFn<'a>,
+}
+
+/// Times every case's `end_block`, interleaved round by round (`interleave`), so that a
+/// ratio between two of them is not moved by the machine's load drifting. Each run is on an
+/// overlay that leaves its state untouched, so every run starts from the same prepared state
+/// without cloning it.
+pub fn end_blocks(cases: Vec<EndBlockCase<'_>>, iterations: usize) -> Vec<EndBlockRow> {
+    let names: Vec<String> = cases
+        .iter()
+        .map(|c| format!("end_block with {} leases on {}", c.leases, c.store))
+        .collect();
+    let what: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (meta, mut runs): (Vec<_>, Vec<_>) = cases
+        .into_iter()
+        .map(|c| ((c.leases, c.keys, c.store), c.run))
+        .unzip();
+    interleave(&what, WARM_UP, iterations, &mut runs)
+        .into_iter()
+        .zip(meta)
+        .map(|((first, time), (leases, keys, store))| EndBlockRow {
+            leases,
+            keys,
+            store,
+            gas: first.gas,
+            writes: first.writes.len(),
+            events: first.events,
+            time,
+        })
+        .collect()
 }

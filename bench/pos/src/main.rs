@@ -59,11 +59,6 @@ const MAX_VALIDATORS: u32 = 100;
 const MAX_BLOCKS: usize = 10_000;
 const MAX_RUNS: usize = 1_000;
 
-/// mimalloc, as deaid: glibc's malloc slows small allocations on the fragmented heap a large
-/// state leaves (RESULTS.md measured end block 3x slower at 100,000 delegations with it).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let args = Args::parse();
     if !((8..=MAX_DELEGATIONS).contains(&args.delegations)
