@@ -69,7 +69,13 @@ fn main() {
         .collect();
     let stores: Vec<Option<NodeStore>> = states
         .iter()
-        .map(|(_, state)| (!args.memstore_only).then(|| load_node_store(state, &args)))
+        .map(|(_, state)| {
+            if args.memstore_only {
+                None
+            } else {
+                load_node_store(state, &args)
+            }
+        })
         .collect();
     // Every state's end_block runs in the same rounds, so the ratio compares like with like.
     let mut cases = Vec::new();
@@ -102,9 +108,11 @@ fn main() {
 use deai_bench_common::node_store::NodeStore;
 
 #[cfg(feature = "app-store")]
-fn load_node_store(state: &MemStore, args: &Args) -> NodeStore {
-    NodeStore::load(state, args.store_block_writes, &args.store)
-        .unwrap_or_else(|e| panic!("loading the node's storage: {e}"))
+fn load_node_store(state: &MemStore, args: &Args) -> Option<NodeStore> {
+    Some(
+        NodeStore::load(state, args.store_block_writes, &args.store)
+            .unwrap_or_else(|e| panic!("loading the node's storage: {e}")),
+    )
 }
 
 #[cfg(feature = "app-store")]
@@ -121,13 +129,13 @@ fn node_store_case(store: &NodeStore, leases: u32, height: u64) -> EndBlockCase<
     }
 }
 
-/// Without the `app-store` feature there is no node store to load (`--memstore-only`).
+/// Without the `app-store` feature there is no node store: only the MemStore rows.
 #[cfg(not(feature = "app-store"))]
 enum NodeStore {}
 
 #[cfg(not(feature = "app-store"))]
-fn load_node_store(_: &MemStore, _: &Args) -> NodeStore {
-    panic!("built without the app-store feature: run with --memstore-only")
+fn load_node_store(_: &MemStore, _: &Args) -> Option<NodeStore> {
+    None
 }
 
 #[cfg(not(feature = "app-store"))]
