@@ -148,7 +148,7 @@ pub fn interleave_times(
 ) -> Vec<(Run, Vec<Duration>)> {
     assert_eq!(what.len(), runs.len(), "a name for each run");
     let once = |i: usize, run: &mut RunFn<'_>| run().unwrap_or_else(|e| panic!("{}: {e}", what[i]));
-    let mut firsts: Vec<Run> = runs
+    let firsts: Vec<Run> = runs
         .iter_mut()
         .enumerate()
         .map(|(i, r)| once(i, r))
@@ -172,11 +172,11 @@ pub fn interleave_times(
             times[i].push(run.elapsed);
         }
     }
-    firsts.drain(..).zip(times).collect()
+    firsts.into_iter().zip(times).collect()
 }
 
 /// [`interleave_times`] with at least `warm_up` untimed rounds (or a tenth of `iterations`,
-/// when more), and each run's summary.
+/// when more: see [`repeat`]), and each run's summary.
 pub fn interleave(
     what: &[&str],
     warm_up: usize,
@@ -198,8 +198,9 @@ pub fn repeat(
     iterations: usize,
     run: impl FnMut() -> Result<Run, String>,
 ) -> (Run, Summary) {
-    let (first, times) = repeat_times(what, warm_up.max(iterations / 10), iterations, run);
-    (first, Summary::of(&times).expect("at least one run"))
+    let mut runs: [RunFn<'_>; 1] = [Box::new(run)];
+    let mut out = interleave(&[what], warm_up, iterations, &mut runs);
+    out.pop().expect("one run in, one out")
 }
 
 #[cfg(test)]
