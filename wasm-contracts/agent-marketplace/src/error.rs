@@ -77,3 +77,15 @@ impl ContractError {
         }
     }
 }
+
+/// The shared checks' failures, as this contract's own errors (same variants and messages).
+impl From<deai_contract_input::InputError> for ContractError {
+    fn from(e: deai_contract_input::InputError) -> Self {
+        use deai_contract_input::InputError;
+        match e {
+            InputError::Invalid { field, reason } => ContractError::Invalid { field, reason },
+            InputError::WrongFunds { denom } => ContractError::WrongFunds { denom },
+            InputError::UnexpectedFunds => ContractError::UnexpectedFunds,
+        }
+    }
+}
