@@ -210,9 +210,55 @@ fn account_writes(from: u64, count: u64) -> WriteSet {
 /// Blocks measured at each state size (after one that is not counted).
 const TRANSFER_BLOCKS: usize = 5;
 
+/// One transfer block's timings (ms) and the tree's own work in it.
+struct BlockCost {
+    reads: f64,
+    hash: f64,
+    write: f64,
+    work: TreeWork,
+}
+
+/// What a version's tree update makes: nodes written, their encoded bytes, and the sha256
+/// calls that hash them (jmt 0.12 hashes a leaf once and rebuilds an internal node's
+/// 16-way binary subtree: a full node costs 15 calls, a node with one leaf child none).
+#[derive(Clone, Copy, Default)]
+struct TreeWork {
+    nodes: usize,
+    bytes: usize,
+    sha256: usize,
+}
+
+impl TreeWork {
+    fn of<'a>(nodes: impl Iterator<Item = &'a jmt::storage::Node>) -> Self {
+        let mut w = TreeWork::default();
+        for node in nodes {
+            w.nodes += 1;
+            w.bytes += borsh::to_vec(node).map_or(0, |b| b.len());
+            w.sha256 += match node {
+                jmt::storage::Node::Internal(n) => internal_hashes(n.generate_bitmaps(), 0, 16),
+                _ => 1,
+            };
+        }
+        w
+    }
+}
+
+/// sha256 calls of jmt's `merkle_hash` over children `start..start + width` of an internal
+/// node with these (existence, leaf) bitmaps.
+fn internal_hashes((exists, leaves): (u16, u16), start: u32, width: u32) -> usize {
+    let mask = (((1u32 << width) - 1) << start) as u16;
+    let (e, l) = (exists & mask, leaves & mask);
+    if e == 0 || (e.count_ones() == 1 && (width == 1 || l == e)) {
+        return 0;
+    }
+    let half = width / 2;
+    1 + internal_hashes((exists, leaves), start, half)
+        + internal_hashes((exists, leaves), start + half, half)
+}
+
 /// Commits one block of 1,000 transfers at `version` (1,000 senders and 1,000 receivers
-/// change balance, 1,000 sequences); returns (execution's reads ms, app hash ms, write ms).
-fn transfer_block(storage: &Storage, version: u64, accounts: u64) -> (f64, f64, f64) {
+/// change balance, 1,000 sequences).
+fn transfer_block(storage: &Storage, version: u64, accounts: u64) -> BlockCost {
     let mut w = WriteSet::new();
     for j in 0..1000u64 {
         let i = (j * 7919 + version * 13) % accounts;
@@ -248,19 +294,34 @@ fn transfer_block(storage: &Storage, version: u64, accounts: u64) -> (f64, f64, 
     let t = Instant::now();
     let p = storage.prepare_after(version, w, reads).unwrap();
     let hash = t.elapsed().as_secs_f64() * 1e3;
+    let work = TreeWork::of(p.new_nodes());
     let t2 = Instant::now();
     storage.commit(p).unwrap();
-    (read_ms, hash, t2.elapsed().as_secs_f64() * 1e3)
+    BlockCost {
+        reads: read_ms,
+        hash,
+        write: t2.elapsed().as_secs_f64() * 1e3,
+        work,
+    }
 }
 
 fn bench_commit_growth(max_accounts: u64, step: u64, store: &str, node_cache_mb: usize) {
     println!("\n(c) commit time of a 1,000-transfer block (≈3,000 changed keys) as state grows");
     println!(
-        "{:>12} {:>14} {:>14} {:>14} {:>14} {:>14}",
-        "accounts", "app hash (ms)", "write (ms)", "total (ms)", "first (ms)", "exec reads"
+        "{:>12} {:>14} {:>14} {:>14} {:>14} {:>14} {:>8} {:>9} {:>8}",
+        "accounts",
+        "app hash (ms)",
+        "write (ms)",
+        "total (ms)",
+        "first (ms)",
+        "exec reads",
+        "nodes",
+        "node KiB",
+        "sha256"
     );
     println!("  (median of {TRANSFER_BLOCKS} blocks; \"first\" is the block right after the bulk load, not counted;");
-    println!("   \"exec reads\": execution's reads of the written keys before the commit, not in the total)");
+    println!("   \"exec reads\": execution's reads of the written keys before the commit, not in the total;");
+    println!("   nodes, node KiB, sha256: the tree nodes the median block writes, their bytes, the hashing of them)");
     let dir = tempfile::tempdir().unwrap();
     // A node that prunes (app.toml pruning_keep_recent = 100): without it, 1M accounts
     // leave over 12 GB of stale tree nodes on disk.
@@ -289,19 +350,25 @@ fn bench_commit_growth(max_accounts: u64, step: u64, store: &str, node_cache_mb:
             // Steady state: the first transfer block after a bulk load of 60,000 keys pays for
             // sled's write-back of that load, so it is run but not counted; the figure is the
             // median of the next TRANSFER_BLOCKS blocks.
-            let (_, h0, w0) = transfer_block(&storage, version, accounts);
+            let first = transfer_block(&storage, version, accounts);
             version += 1;
             let mut samples = Vec::with_capacity(TRANSFER_BLOCKS);
             for _ in 0..TRANSFER_BLOCKS {
-                let (reads, hash, write) = transfer_block(&storage, version, accounts);
+                samples.push(transfer_block(&storage, version, accounts));
                 version += 1;
-                samples.push((hash + write, hash, write, reads));
             }
-            samples.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let (total, hash, write, reads) = samples[samples.len() / 2];
+            samples.sort_by(|a, b| (a.hash + a.write).total_cmp(&(b.hash + b.write)));
+            let m = &samples[samples.len() / 2];
             println!(
-                "{accounts:>12} {hash:>14.1} {write:>14.1} {total:>14.1} {:>14.1} {reads:>14.1}",
-                h0 + w0
+                "{accounts:>12} {:>14.1} {:>14.1} {:>14.1} {:>14.1} {:>14.1} {:>8} {:>9} {:>8}",
+                m.hash,
+                m.write,
+                m.hash + m.write,
+                first.hash + first.write,
+                m.reads,
+                m.work.nodes,
+                m.work.bytes / 1024,
+                m.work.sha256
             );
             next_report = (next_report * 10).min(max_accounts).max(accounts + 1);
             if next_report > 10_000 && next_report < max_accounts {

@@ -49,6 +49,13 @@ pub struct PendingCommit {
     tree: TreeUpdateBatch,
 }
 
+impl PendingCommit {
+    /// The tree nodes this version writes (benchmarks measure the tree's own work by them).
+    pub fn new_nodes(&self) -> impl Iterator<Item = &Node> {
+        self.tree.node_batch.nodes().values()
+    }
+}
+
 pub struct Storage {
     kv: Arc<dyn KvStore>,
     config: StorageConfig,
