@@ -10,7 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 
 DIR="$REPO_ROOT/.localnet"
-SPEC="$REPO_ROOT/worker/cli/examples/digits-mlp.json"
+SPEC="$(example_spec digits-mlp)"
 OUT=""
 K=2
 while [ $# -gt 0 ]; do

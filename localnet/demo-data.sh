@@ -53,7 +53,7 @@ PROVIDER_DIR="$(cfg provider state_dir)"
 FILES_URL="$(cfg pool_files url)"
 BUYER="$(cfg buyer)"; FRIEND="$(cfg friend)"; MARKET="$(cfg consume_market)"; OWNER="$(cfg pool_owner)"
 read -r V1 V2 <<<"$(cfg pool_validators)"
-DIGITS="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["path"])' "$REPO_ROOT/worker/cli/examples/digits-mlp.json")"
+DIGITS="$DEAI_DIGITS_CSV"
 [ -f "$DIGITS" ] || fail "no digits dataset at $DIGITS (run worker/setup-libtorch.sh)"
 PRICE=1000000
 OUT="$DIR/demo-data"

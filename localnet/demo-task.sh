@@ -32,9 +32,9 @@ bal() { q bank balances "$(addr "$1")" | python3 -c 'import json,sys; print(next
 field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); [d:=d[k] for k in sys.argv[2:]]; print(d)' "$@"; }
 fee() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sum(int(a["value"].split("udeai")[0]) for e in d["events"] if e["type"]=="tx" for a in e["attributes"] if a["key"]=="fee" and a["value"].endswith("udeai")))' "$1"; }
 
-spec="$REPO_ROOT/worker/cli/examples/digits-mlp.json"
-eval_spec="$REPO_ROOT/worker/cli/examples/digits-mlp-evaluate.json"
-data="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["path"])' "$spec")"
+spec="$(example_spec digits-mlp)"
+eval_spec="$(example_spec digits-mlp-evaluate)"
+data="$DEAI_DIGITS_CSV"
 sha="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["sha256"])' "$spec")"
 deposit="$(q task params | python3 -c 'import json,sys; p=json.load(sys.stdin)["params"]; print("".join(c["amount"]+c["denom"] for c in p["min_deposit"]))')"
 pool=5000000

@@ -285,7 +285,7 @@ start_worker() {
 # is left as it is (stop it first to change --attest-dishonest).
 if [ "$ATTEST" = 1 ]; then
   ensure_worker
-  data_dir="$(dirname "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["path"])' "$REPO_ROOT/worker/cli/examples/digits-mlp.json")")"
+  data_dir="$(dirname "$DEAI_DIGITS_CSV")"
   for i in $(seq 0 $((N - 1))); do
     d="$DIR/attest-node$i"
     lie=()
@@ -392,7 +392,7 @@ if [ "$INFERENCE" = 1 ]; then
   mkdir -p "$inf"
   if [ ! -f "$inf/model_id" ]; then
     echo "training and setting up the digits model for zk inference..." >&2
-    "$WORKER_BIN" --quiet train --spec "$REPO_ROOT/worker/cli/examples/digits-mlp.json" --out "$inf/trained" >/dev/null
+    "$WORKER_BIN" --quiet train --spec "$(example_spec digits-mlp)" --out "$inf/trained" >/dev/null
     "$WORKER_BIN" --quiet zk-setup --model "$inf/trained/weights.safetensors" --out "$inf/keys" >/dev/null
     info="$("$WORKER_BIN" --quiet --output json model-info --model "$inf/trained/weights.safetensors" --keys "$inf/keys")"
     field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(",".join(map(str,v)) if isinstance(v,list) else v)' "$info" "$1"; }
@@ -419,8 +419,8 @@ if [ "$TRAINING" = 1 ]; then
   tr="$DIR/training"
   mkdir -p "$tr"
   cli() { "$DEAID_BIN" "$@" --keyring-backend test --home "$DIR/keys" --node "tcp://127.0.0.1:$(port 0 1)" --gas auto -y --wait -o json; }
-  spec="$REPO_ROOT/worker/cli/examples/digits-mlp.json"
-  data="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["path"])' "$spec")"
+  spec="$(example_spec digits-mlp)"
+  data="$DEAI_DIGITS_CSV"
   if [ ! -f "$tr/task_id" ]; then
     sha="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset"]["sha256"])' "$spec")"
     created="$(cli tx training create-task demo1 --spec "$spec" --dataset-sha256 "$sha" \

@@ -7,7 +7,31 @@ export GOBIN="${GOBIN:-$DEAI_CACHE/bin}"
 export PATH="$GOBIN:$HOME/.cargo/bin:$PATH"
 export LIBTORCH="${LIBTORCH:-$DEAI_CACHE/venv/lib/python3.11/site-packages/torch}"
 export LD_LIBRARY_PATH="$LIBTORCH/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# scikit-learn's digits file in the venv worker/setup-libtorch.sh makes: the examples' dataset.
+export DEAI_DIGITS_CSV="${DEAI_DIGITS_CSV:-$DEAI_CACHE/venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz}"
 mkdir -p "$DEAI_CACHE" "$GOBIN" 2>/dev/null || true
+
+# Prints the path of the worker's example spec NAME (worker/cli/examples/NAME.json) with its
+# dataset path hint at $DEAI_DIGITS_CSV: the example itself where that is the path it names
+# (the default cache's), else a copy written to $DEAI_CACHE/specs/NAME.json.
+example_spec() {
+  python3 - "$REPO_ROOT/worker/cli/examples/$1.json" "$DEAI_DIGITS_CSV" "$DEAI_CACHE/specs" <<'PY'
+import json, os, sys
+src, digits, out_dir = sys.argv[1:]
+spec = json.load(open(src))
+if spec["dataset"].get("path") == digits:
+    print(src)
+    sys.exit()
+spec["dataset"]["path"] = digits
+os.makedirs(out_dir, exist_ok=True)
+out = os.path.join(out_dir, os.path.basename(src))
+tmp = f"{out}.{os.getpid()}"
+with open(tmp, "w") as f:
+    json.dump(spec, f, indent=2)
+os.replace(tmp, out)
+print(out)
+PY
+}
 
 # Installs the pinned CometBFT with `go install` unless that exact version is present.
 ensure_cometbft() {

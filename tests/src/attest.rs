@@ -4,7 +4,7 @@
 //! task attestations`, and control of the sidecar processes (kill -9, a dishonest restart,
 //! a barrier that makes every sidecar's result reach the chain before its job settles).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -13,16 +13,11 @@ use serde_json::{json, Value};
 use crate::staking::{wait_for, QUIET_ECONOMICS};
 use crate::{deaid_bin, repo_root, Localnet};
 
-/// The digits training spec the worker's examples hold (its dataset is the worker's data dir,
-/// which the sidecars may read).
-pub fn digits_spec() -> PathBuf {
-    repo_root().join("worker/cli/examples/digits-mlp.json")
-}
+pub use crate::worker::digits_spec;
 
-/// `file://` URI of the digits spec's dataset.
+/// `file://` URI of the digits dataset (inside the sidecars' dataset roots).
 pub fn digits_dataset_uri() -> String {
-    let spec: Value = serde_json::from_slice(&std::fs::read(digits_spec()).unwrap()).unwrap();
-    format!("file://{}", spec["dataset"]["path"].as_str().unwrap())
+    format!("file://{}", crate::worker::digits_csv().display())
 }
 
 /// An `--app-state-patch`: [`QUIET_ECONOMICS`] plus task params with a `voting_period`-block

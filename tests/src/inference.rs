@@ -8,7 +8,7 @@ use deai_proto::inference::v1 as pb;
 
 use crate::compute::typed_events;
 use crate::worker::worker_bin;
-use crate::{repo_root, run_ok, Localnet};
+use crate::{run_ok, Localnet};
 
 /// Runs `deai-worker --quiet --output json <args>` and parses the one JSON document it prints.
 pub fn worker_json(args: &[&str]) -> serde_json::Value {
@@ -71,7 +71,7 @@ pub struct DigitsModel {
 
 impl DigitsModel {
     pub fn register(net: &Localnet, dir: &Path, owner: &str, price: &str) -> Self {
-        let spec = repo_root().join("worker/cli/examples/digits-mlp.json");
+        let spec = crate::worker::digits_spec();
         let trained = dir.join("trained");
         run_ok(
             Command::new(worker_bin())

@@ -8,7 +8,7 @@ use deai_proto::training::v1 as pb;
 
 use crate::compute::amount;
 use crate::worker::Daemon;
-use crate::{repo_root, Localnet};
+use crate::Localnet;
 
 /// Calls a `deai.training.v1.Query` method on node 0.
 pub fn query<Req: prost::Message, Res: prost::Message + Default>(
@@ -258,9 +258,4 @@ fn daemon_args(
         format!("http://127.0.0.1:{port}"),
         task_id.to_string(),
     )
-}
-
-/// The digits job spec the tasks train.
-pub fn digits_spec_path() -> std::path::PathBuf {
-    repo_root().join("worker/cli/examples/digits-mlp.json")
 }

@@ -20,6 +20,56 @@ pub fn worker_bin() -> PathBuf {
     bin
 }
 
+/// The dataset path the shipped examples (worker/cli/examples) name: the default cache's.
+const EXAMPLES_DIGITS: &str =
+    "/var/cache/deai/venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz";
+
+/// scikit-learn's digits file on this machine, as scripts/env.sh finds it: $DEAI_DIGITS_CSV,
+/// else the venv that worker/setup-libtorch.sh makes under $DEAI_CACHE.
+pub fn digits_csv() -> PathBuf {
+    if let Some(p) = std::env::var_os("DEAI_DIGITS_CSV") {
+        return PathBuf::from(p);
+    }
+    let cache = std::env::var_os("DEAI_CACHE").unwrap_or_else(|| "/var/cache/deai".into());
+    PathBuf::from(cache)
+        .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
+}
+
+/// The worker's example spec `name` (worker/cli/examples/NAME.json) with its dataset path
+/// hint at [`digits_csv`]: the example itself where that is the path it names, else a copy
+/// under $DEAI_CACHE/specs (scripts/env.sh's `example_spec` does the same for the scripts).
+pub fn example_spec(name: &str) -> PathBuf {
+    let example = crate::repo_root().join(format!("worker/cli/examples/{name}.json"));
+    let digits = digits_csv();
+    if digits == Path::new(EXAMPLES_DIGITS) {
+        return example;
+    }
+    let mut spec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&example).unwrap()).unwrap();
+    assert_eq!(
+        spec["dataset"]["path"],
+        EXAMPLES_DIGITS,
+        "{}",
+        example.display()
+    );
+    spec["dataset"]["path"] = digits.to_str().unwrap().into();
+    let cache = std::env::var_os("DEAI_CACHE").unwrap_or_else(|| "/var/cache/deai".into());
+    let dir = PathBuf::from(cache).join("specs");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Written whole under a name of this process, then renamed: a test running beside this
+    // one reads the old file or the new, never half of one.
+    let out = dir.join(format!("{name}.e2e.json"));
+    let tmp = dir.join(format!("{name}.e2e.json.{}", std::process::id()));
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&spec).unwrap()).unwrap();
+    std::fs::rename(&tmp, &out).unwrap();
+    out
+}
+
+/// The digits MLP example (`example_spec("digits-mlp")`), the spec the market tests train.
+pub fn digits_spec() -> PathBuf {
+    example_spec("digits-mlp")
+}
+
 /// A running deai-worker daemon (`provider start`, `inference-server start`).
 pub struct Daemon {
     child: Option<Child>,

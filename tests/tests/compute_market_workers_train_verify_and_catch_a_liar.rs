@@ -21,8 +21,8 @@ use deai_proto::compute::v1 as pb;
 
 const STAKE: u128 = 10_000_000;
 
-fn digits_spec() -> Vec<u8> {
-    std::fs::read(repo_root().join("worker/cli/examples/digits-mlp.json")).unwrap()
+fn digits_spec_bytes() -> Vec<u8> {
+    std::fs::read(digits_spec()).unwrap()
 }
 
 fn eu() -> Vec<pb::Attribute> {
@@ -34,7 +34,7 @@ fn eu() -> Vec<pb::Attribute> {
 
 fn digits_order(owner: &Party, bid_window: u64) -> pb::MsgCreateOrder {
     use sha2::Digest;
-    let spec = digits_spec();
+    let spec = digits_spec_bytes();
     pb::MsgCreateOrder {
         dataset_id: 0,
         max_access_fee: None,
@@ -61,7 +61,7 @@ fn digits_order(owner: &Party, bid_window: u64) -> pb::MsgCreateOrder {
 
 /// `deai-worker train` of the digits spec in `dir`: its result.json.
 fn local_train(dir: &std::path::Path) -> serde_json::Value {
-    let spec = repo_root().join("worker/cli/examples/digits-mlp.json");
+    let spec = digits_spec();
     let out = dir.join("local");
     run_ok(
         Command::new(worker_bin())
@@ -155,7 +155,7 @@ fn compute_market_workers_train_verify_and_catch_a_liar() {
     let r0 = balance(&net, 0, &r.address());
     let r_fees0 = fees_paid(&net, &r.address());
     // The requester orders from the CLI.
-    let spec = repo_root().join("worker/cli/examples/digits-mlp.json");
+    let spec = digits_spec();
     let created = cli_tx(
         &net,
         "demo1",

@@ -33,7 +33,7 @@ fn compute_to_data_trains_next_to_the_data_and_only_weights_leave() {
     let bal = |i: usize| balance(&net, 0, &demo(i));
 
     // The private copy of the data at the provider, and the spec that names it there.
-    let example = repo_root().join("worker/cli/examples/digits-mlp.json");
+    let example = digits_spec();
     let mut spec: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&example).unwrap()).unwrap();
     let data_sha = spec["dataset"]["sha256"].as_str().unwrap().to_string();

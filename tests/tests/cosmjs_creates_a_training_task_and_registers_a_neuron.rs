@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use deai_e2e::training::digits_spec_path;
+use deai_e2e::worker::digits_spec;
 use deai_e2e::{repo_root, run_ok, Localnet};
 
 #[test]
@@ -24,7 +24,7 @@ fn cosmjs_creates_a_training_task_and_registers_a_neuron() {
         Command::new("node")
             .arg("training.mjs")
             .arg(net.info_path())
-            .arg(digits_spec_path())
+            .arg(digits_spec())
             .current_dir(&dir),
     );
     let seen: serde_json::Value =

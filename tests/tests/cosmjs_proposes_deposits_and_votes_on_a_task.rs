@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use deai_e2e::training::digits_spec_path;
+use deai_e2e::worker::digits_spec;
 use deai_e2e::{repo_root, run_ok, Localnet};
 
 #[test]
@@ -23,7 +23,7 @@ fn cosmjs_proposes_deposits_and_votes_on_a_task() {
         Command::new("node")
             .arg("task.mjs")
             .arg(net.info_path())
-            .arg(digits_spec_path())
+            .arg(digits_spec())
             .current_dir(&dir),
     );
     let seen: serde_json::Value =

@@ -18,19 +18,12 @@ use std::time::Duration;
 use deai_e2e::compute::{amount, community_pool, fees_paid, typed_events};
 use deai_e2e::data::*;
 use deai_e2e::inference::{mul_dec, worker_json};
-use deai_e2e::training::digits_spec_path;
-use deai_e2e::worker::tail;
+use deai_e2e::worker::{digits_csv, tail};
 use deai_e2e::*;
 use deai_proto::data::v1 as pb;
 
 const PRICE: u128 = 1_000_000;
 const PROVIDER_PORT: u16 = 29990;
-
-fn digits_csv() -> std::path::PathBuf {
-    let spec: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(digits_spec_path()).unwrap()).unwrap();
-    spec["dataset"]["path"].as_str().unwrap().into()
-}
 
 /// `deai-worker data fetch` for demo `key`: the JSON it prints.
 fn fetch(net: &Localnet, key: &str, dataset: u64, out: &Path) -> serde_json::Value {

@@ -15,8 +15,7 @@ use std::time::Duration;
 use deai_e2e::compute::{amount, fees_paid, typed_events};
 use deai_e2e::data::*;
 use deai_e2e::inference::mul_dec;
-use deai_e2e::training::digits_spec_path;
-use deai_e2e::worker::{tail, Daemon};
+use deai_e2e::worker::{digits_csv, tail, Daemon};
 use deai_e2e::*;
 use deai_proto::data::v1 as pb;
 
@@ -30,10 +29,7 @@ const THRESHOLD: u32 = 1_000;
 
 /// The digits rows (64 features and the label, CSV without a header).
 fn digits_rows() -> Vec<String> {
-    let spec: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(digits_spec_path()).unwrap()).unwrap();
-    let gz = spec["dataset"]["path"].as_str().unwrap();
-    let csv = run_ok(Command::new("gzip").args(["-dc", gz]));
+    let csv = run_ok(Command::new("gzip").arg("-dc").arg(digits_csv()));
     csv.lines().map(str::to_string).collect()
 }
 

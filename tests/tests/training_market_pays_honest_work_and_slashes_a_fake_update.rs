@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use deai_e2e::compute::{amount, fees_paid, typed_events};
 use deai_e2e::training::*;
-use deai_e2e::worker::{tail, worker_bin};
+use deai_e2e::worker::{digits_spec, tail, worker_bin};
 use deai_e2e::*;
 use deai_proto::training::v1 as pb;
 
@@ -46,7 +46,7 @@ fn download(uri: &str, dir: &Path, name: &str) -> std::path::PathBuf {
 fn accuracy(dir: &Path, weights: &Path) -> f64 {
     use sha2::Digest;
     let mut spec: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(digits_spec_path()).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(digits_spec()).unwrap()).unwrap();
     let obj = spec.as_object_mut().unwrap();
     obj.insert("kind".into(), "evaluate".into());
     obj.remove("training");
@@ -78,7 +78,7 @@ fn accuracy(dir: &Path, weights: &Path) -> f64 {
 fn training_market_pays_honest_work_and_slashes_a_fake_update() {
     let net = Localnet::start(1, 29500);
     let dir = net.dir.path().to_path_buf();
-    let spec_path = digits_spec_path();
+    let spec_path = digits_spec();
     let spec_json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&spec_path).unwrap()).unwrap();
     let dataset_sha = spec_json["dataset"]["sha256"].as_str().unwrap().to_string();

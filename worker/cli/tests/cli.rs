@@ -5,33 +5,11 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{digits_path, stderr, worker, worker_with_env};
+use common::{stderr, worker, worker_with_env};
 
 /// The shipped example, pointed at this machine's digits file.
 fn example_spec(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/digits-mlp.json"
-    ))
-    .unwrap();
-    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let digits = digits_path();
-    let sha = deai_worker_jobs_sha(&digits);
-    v["dataset"]["sha256"] = sha.into();
-    v["dataset"]["path"] = digits.display().to_string().into();
-    let path = dir.join("spec.json");
-    std::fs::write(&path, v.to_string()).unwrap();
-    path
-}
-
-fn deai_worker_jobs_sha(path: &Path) -> String {
-    let o = worker(&["hash", path.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
+    common::example_spec(dir, |_| {})
 }
 
 /// The final weights of the shipped example on the pinned libtorch wheel: any change to

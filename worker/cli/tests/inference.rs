@@ -7,7 +7,7 @@
 use std::path::Path;
 
 mod common;
-use common::{digits_path, stderr, worker};
+use common::{stderr, worker};
 use serde_json::Value;
 
 fn s(p: &Path) -> &str {
@@ -34,17 +34,7 @@ fn first_word(args: &[&str]) -> String {
 fn model_info_prints_the_registration_hashes_and_writes_the_quantized_encoding() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/digits-mlp.json"
-    ))
-    .unwrap();
-    let mut v: Value = serde_json::from_str(&text).unwrap();
-    let digits = digits_path();
-    v["dataset"]["sha256"] = first_word(&["hash", s(&digits)]).into();
-    v["dataset"]["path"] = digits.display().to_string().into();
-    v["training"]["epochs"] = 1.into();
-    std::fs::write(d.join("spec.json"), v.to_string()).unwrap();
+    common::example_spec(d, |v| v["training"]["epochs"] = 1.into());
     let o = worker(&[
         "--quiet",
         "train",

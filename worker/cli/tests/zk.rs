@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
-use common::{digits_path, stderr, worker};
+use common::{stderr, worker};
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -17,25 +17,7 @@ fn s(p: &Path) -> &str {
 
 /// Trains the shipped example for 2 epochs (about a second) and returns its weights.
 fn train(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/digits-mlp.json"
-    ))
-    .unwrap();
-    let mut v: Value = serde_json::from_str(&text).unwrap();
-    let digits = digits_path();
-    let o = worker(&["hash", s(&digits)]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let sha = String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
-    v["dataset"]["sha256"] = sha.into();
-    v["dataset"]["path"] = digits.display().to_string().into();
-    v["training"]["epochs"] = 2.into();
-    let spec = dir.join("spec.json");
-    std::fs::write(&spec, v.to_string()).unwrap();
+    let spec = common::example_spec(dir, |v| v["training"]["epochs"] = 2.into());
     let out = dir.join("run");
     let o = worker(&["--quiet", "train", "--spec", s(&spec), "--out", s(&out)]);
     assert!(o.status.success(), "{}", stderr(&o));

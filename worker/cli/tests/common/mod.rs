@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The digits CSV from the setup venv (`deai_worker_engine::data::digits_path`).
@@ -38,4 +38,29 @@ pub fn worker_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The shipped example (examples/digits-mlp.json) pointed at this machine's digits file,
+/// changed by `edit`, written to `dir/spec.json`.
+pub fn example_spec(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/digits-mlp.json"
+    ))
+    .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let digits = digits_path();
+    let o = worker(&["hash", digits.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sha = String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    v["dataset"]["sha256"] = sha.into();
+    v["dataset"]["path"] = digits.display().to_string().into();
+    edit(&mut v);
+    let path = dir.join("spec.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    path
 }
