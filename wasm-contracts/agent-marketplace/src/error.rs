@@ -1,4 +1,5 @@
 use cosmwasm_std::{OverflowError, StdError, Uint128};
+use deai_contract_input::InputError;
 use thiserror::Error;
 
 /// Every way an agent-marketplace message can fail. Messages never panic.
@@ -13,14 +14,9 @@ pub enum ContractError {
     #[error("unauthorized: only {0} may do this")]
     Unauthorized(&'static str),
 
-    #[error("invalid {field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
-
-    #[error("expected exactly one coin of denom {denom}")]
-    WrongFunds { denom: String },
-
-    #[error("this message takes no funds")]
-    UnexpectedFunds,
+    /// A failed input or funds check (shared by deai's contracts).
+    #[error(transparent)]
+    Input(#[from] InputError),
 
     #[error("bond {got} is below the minimum bond {min}")]
     BondTooLow { got: Uint128, min: Uint128 },
@@ -71,21 +67,6 @@ pub enum ContractError {
 
 impl ContractError {
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        ContractError::Invalid {
-            field,
-            reason: reason.into(),
-        }
-    }
-}
-
-/// The shared checks' failures, as this contract's own errors (same variants and messages).
-impl From<deai_contract_input::InputError> for ContractError {
-    fn from(e: deai_contract_input::InputError) -> Self {
-        use deai_contract_input::InputError;
-        match e {
-            InputError::Invalid { field, reason } => ContractError::Invalid { field, reason },
-            InputError::WrongFunds { denom } => ContractError::WrongFunds { denom },
-            InputError::UnexpectedFunds => ContractError::UnexpectedFunds,
-        }
+        ContractError::Input(InputError::invalid(field, reason))
     }
 }

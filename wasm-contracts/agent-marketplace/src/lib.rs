@@ -19,3 +19,4 @@ pub mod state;
 mod validate;
 
 pub use crate::error::ContractError;
+pub use deai_contract_input::InputError;

@@ -3,7 +3,7 @@
 mod common;
 
 use agent_marketplace::msg::ExecuteMsg;
-use agent_marketplace::ContractError;
+use agent_marketplace::{ContractError, InputError};
 use common::*;
 use cosmwasm_std::{coins, Uint128};
 use cw_multi_test::Executor;
@@ -52,7 +52,7 @@ fn instantiate_rejects_bad_config() {
             .instantiate_contract(code, arbiter.clone(), &msg, &[], "x", None)
             .unwrap_err();
         match err.downcast::<ContractError>().unwrap() {
-            ContractError::Invalid { field: f, .. } => assert_eq!(f, field),
+            ContractError::Input(InputError::Invalid { field: f, .. }) => assert_eq!(f, field),
             e => panic!("{field}: {e}"),
         }
     }
@@ -75,7 +75,7 @@ fn registration_rejects_bad_fields_and_funds() {
     ];
     for (msg, field) in cases {
         match s.exec(&agent, &msg, MIN_BOND).unwrap_err() {
-            ContractError::Invalid { field: f, .. } => assert_eq!(f, field),
+            ContractError::Input(InputError::Invalid { field: f, .. }) => assert_eq!(f, field),
             e => panic!("{field}: {e}"),
         }
     }
@@ -89,9 +89,9 @@ fn registration_rejects_bad_fields_and_funds() {
     );
     assert_eq!(
         s.exec(&agent, &ok, 0).unwrap_err(),
-        ContractError::WrongFunds {
+        ContractError::Input(InputError::WrongFunds {
             denom: DENOM.into()
-        }
+        })
     );
     // Two denoms at once are refused.
     let contract = s.contract.clone();
@@ -115,9 +115,9 @@ fn registration_rejects_bad_fields_and_funds() {
         .unwrap_err();
     assert_eq!(
         err.downcast::<ContractError>().unwrap(),
-        ContractError::WrongFunds {
+        ContractError::Input(InputError::WrongFunds {
             denom: DENOM.into()
-        }
+        })
     );
     s.exec(&agent, &ok, MIN_BOND).unwrap();
     assert_eq!(
@@ -154,10 +154,10 @@ fn hiring_delivery_and_rating_reject_bad_inputs() {
     };
     assert!(matches!(
         s.exec(&client, &too_long, PRICE).unwrap_err(),
-        ContractError::Invalid {
+        ContractError::Input(InputError::Invalid {
             field: "delivery_blocks",
             ..
-        }
+        })
     ));
     let empty_task = ExecuteMsg::Hire {
         agent: agent.to_string(),
@@ -166,7 +166,7 @@ fn hiring_delivery_and_rating_reject_bad_inputs() {
     };
     assert!(matches!(
         s.exec(&client, &empty_task, PRICE).unwrap_err(),
-        ContractError::Invalid { field: "task", .. }
+        ContractError::Input(InputError::Invalid { field: "task", .. })
     ));
 
     let id = s.hire(&client, &agent, PRICE).unwrap();
@@ -185,10 +185,10 @@ fn hiring_delivery_and_rating_reject_bad_inputs() {
     };
     assert!(matches!(
         s.exec(&agent, &bad_hash, 0).unwrap_err(),
-        ContractError::Invalid {
+        ContractError::Input(InputError::Invalid {
             field: "result_hash",
             ..
-        }
+        })
     ));
     // Accepting before delivery, or by someone else, is refused.
     assert!(matches!(
@@ -205,7 +205,7 @@ fn hiring_delivery_and_rating_reject_bad_inputs() {
     assert_eq!(
         s.exec(&client, &ExecuteMsg::Accept { job_id: id }, 1)
             .unwrap_err(),
-        ContractError::UnexpectedFunds
+        ContractError::Input(InputError::UnexpectedFunds)
     );
     s.exec(&client, &ExecuteMsg::Accept { job_id: id }, 0)
         .unwrap();
@@ -213,7 +213,7 @@ fn hiring_delivery_and_rating_reject_bad_inputs() {
         assert!(matches!(
             s.exec(&client, &ExecuteMsg::Rate { job_id: id, stars }, 0)
                 .unwrap_err(),
-            ContractError::Invalid { field: "stars", .. }
+            ContractError::Input(InputError::Invalid { field: "stars", .. })
         ));
     }
     assert_eq!(

@@ -1,6 +1,6 @@
 //! Stateless input checks and the funds helpers that deai's contracts share. Each fails with
-//! an [`InputError`], which a contract's own error type takes in with `From`, so a contract's
-//! errors (and their messages) stay its own.
+//! an [`InputError`], which a contract's error type holds as one transparent variant (same
+//! message).
 
 use cosmwasm_std::{MessageInfo, Uint128};
 use thiserror::Error;
@@ -17,23 +17,28 @@ pub enum InputError {
     UnexpectedFunds,
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> InputError {
-    InputError::Invalid {
-        field,
-        reason: reason.into(),
+impl InputError {
+    /// `field` fails a check for `reason`.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        InputError::Invalid {
+            field,
+            reason: reason.into(),
+        }
     }
 }
+
+use InputError as E;
 
 /// Text of 1..=max characters with no control characters.
 pub fn text(field: &'static str, s: &str, max: usize) -> Result<(), InputError> {
     if s.trim().is_empty() {
-        return Err(invalid(field, "must not be empty"));
+        return Err(E::invalid(field, "must not be empty"));
     }
     if s.chars().count() > max {
-        return Err(invalid(field, format!("longer than {max} characters")));
+        return Err(E::invalid(field, format!("longer than {max} characters")));
     }
     if s.chars().any(|c| c.is_control()) {
-        return Err(invalid(field, "contains control characters"));
+        return Err(E::invalid(field, "contains control characters"));
     }
     Ok(())
 }
@@ -41,17 +46,17 @@ pub fn text(field: &'static str, s: &str, max: usize) -> Result<(), InputError> 
 /// A token of 1..=max visible ASCII characters (no whitespace).
 pub fn token(field: &'static str, s: &str, max: usize) -> Result<(), InputError> {
     if s.is_empty() || s.len() > max {
-        return Err(invalid(field, format!("must be 1..={max} characters")));
+        return Err(E::invalid(field, format!("must be 1..={max} characters")));
     }
     if !s.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(invalid(field, "must be visible ASCII without spaces"));
+        return Err(E::invalid(field, "must be visible ASCII without spaces"));
     }
     Ok(())
 }
 
 pub fn positive(field: &'static str, v: Uint128) -> Result<(), InputError> {
     if v.is_zero() {
-        return Err(invalid(field, "must be greater than zero"));
+        return Err(E::invalid(field, "must be greater than zero"));
     }
     Ok(())
 }
@@ -63,7 +68,7 @@ pub fn sha256_hex(field: &'static str, s: &str) -> Result<(), InputError> {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
-        return Err(invalid(
+        return Err(E::invalid(
             field,
             "must be 64 lowercase hex characters (sha256)",
         ));
@@ -78,7 +83,7 @@ pub fn denom(d: &str) -> Result<(), InputError> {
         && d.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/:._-".contains(&b));
     if !ok {
-        return Err(invalid("denom", "not a valid bank denom"));
+        return Err(E::invalid("denom", "not a valid bank denom"));
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ pub mod state;
 mod validate;
 
 pub use crate::error::ContractError;
+pub use deai_contract_input::InputError;
 
 /// Marks the wasm as needing the chain's `deai` capability (the `DeaiQuery` custom queries):
 /// cosmwasm-vm refuses to store it on a chain that does not list `deai` among its

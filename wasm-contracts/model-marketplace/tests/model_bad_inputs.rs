@@ -9,11 +9,11 @@ use model_marketplace::deai::TrainingLineage;
 use model_marketplace::msg::{ExecuteMsg, InstantiateMsg};
 use model_marketplace::ranking::RankingWeights;
 use model_marketplace::state::LicenceKind;
-use model_marketplace::ContractError;
+use model_marketplace::{ContractError, InputError};
 
 fn field_of(e: ContractError) -> &'static str {
     match e {
-        ContractError::Invalid { field, .. } => field,
+        ContractError::Input(InputError::Invalid { field, .. }) => field,
         e => panic!("not Invalid: {e}"),
     }
 }
@@ -193,9 +193,9 @@ fn buying_rejects_bad_kinds_uses_and_funds() {
     );
     assert_eq!(
         s.exec(&buyer, &per_use(Some(1)), 0).unwrap_err(),
-        ContractError::WrongFunds {
+        ContractError::Input(InputError::WrongFunds {
             denom: DENOM.into()
-        }
+        })
     );
     let missing = ExecuteMsg::Buy {
         listing_id: 5,
