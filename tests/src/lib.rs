@@ -505,15 +505,15 @@ impl Localnet {
     }
 }
 
-/// A tool installed by scripts/setup.sh: on PATH, or in $GOBIN (default /var/cache/deai/bin).
+/// Where scripts/env.sh keeps what is expensive: $DEAI_CACHE, default /var/cache/deai.
+pub fn deai_cache() -> PathBuf {
+    std::env::var_os("DEAI_CACHE").map_or_else(|| "/var/cache/deai".into(), PathBuf::from)
+}
+
+/// A tool installed by scripts/setup.sh: on PATH, or in $GOBIN (default $DEAI_CACHE/bin).
 pub fn tool(name: &str) -> PathBuf {
-    let gobin = std::env::var("GOBIN").unwrap_or_else(|_| {
-        format!(
-            "{}/bin",
-            std::env::var("DEAI_CACHE").unwrap_or_else(|_| "/var/cache/deai".into())
-        )
-    });
-    let candidate = Path::new(&gobin).join(name);
+    let gobin = std::env::var_os("GOBIN").map_or_else(|| deai_cache().join("bin"), PathBuf::from);
+    let candidate = gobin.join(name);
     if candidate.exists() {
         return candidate;
     }
@@ -524,7 +524,10 @@ pub fn tool(name: &str) -> PathBuf {
             }
         }
     }
-    panic!("{name} not found on PATH or in {gobin}: run scripts/setup.sh");
+    panic!(
+        "{name} not found on PATH or in {}: run scripts/setup.sh",
+        gobin.display()
+    );
 }
 
 /// Runs a command and returns its stdout, failing the test with its stderr if it fails.

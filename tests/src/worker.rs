@@ -30,8 +30,7 @@ pub fn digits_csv() -> PathBuf {
     if let Some(p) = std::env::var_os("DEAI_DIGITS_CSV") {
         return PathBuf::from(p);
     }
-    let cache = std::env::var_os("DEAI_CACHE").unwrap_or_else(|| "/var/cache/deai".into());
-    PathBuf::from(cache)
+    crate::deai_cache()
         .join("venv/lib/python3.11/site-packages/sklearn/datasets/data/digits.csv.gz")
 }
 
@@ -53,8 +52,7 @@ pub fn example_spec(name: &str) -> PathBuf {
         example.display()
     );
     spec["dataset"]["path"] = digits.to_str().unwrap().into();
-    let cache = std::env::var_os("DEAI_CACHE").unwrap_or_else(|| "/var/cache/deai".into());
-    let dir = PathBuf::from(cache).join("specs");
+    let dir = crate::deai_cache().join("specs");
     std::fs::create_dir_all(&dir).unwrap();
     // Written whole under a name of this process, then renamed: a test running beside this
     // one reads the old file or the new, never half of one.
